@@ -1,0 +1,112 @@
+//! The JSON shapes exchanged between the widget and the relay (see `docs/openapi.yaml`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::format::FileFormat;
+use crate::policy::{CustomerType, DocumentType, Provider, Slot};
+
+/// Body of `POST /v1/sessions`, sent by the host's backend (never by the browser).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateSession {
+    /// The host's own reference for the customer (e.g. its user id).
+    pub customer_reference: String,
+    /// Individual or business.
+    pub customer_type: CustomerType,
+    /// ISO 3166-1 alpha-3 country code, e.g. `GBR`.
+    pub country: String,
+    /// Which provider verifies this customer.
+    pub provider: Provider,
+}
+
+/// Answer to `POST /v1/sessions`: the token the widget gets, and nothing else.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionCreated {
+    /// The session's id.
+    pub session_id: String,
+    /// A short-lived signed token bound to this session only.
+    pub token: String,
+    /// When the token stops working, in seconds since the Unix epoch.
+    pub expires_at: u64,
+}
+
+/// Answer to `GET /v1/session`: what the widget needs to guide the user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// The provider's document types for this customer, in offer order.
+    pub accepted_documents: Vec<DocumentType>,
+    /// Whether a selfie is required.
+    pub selfie_required: bool,
+    /// The customer's country.
+    pub country: String,
+    /// The slots already uploaded (a reload does not lose them).
+    pub uploaded: Vec<Slot>,
+    /// The verification status so far.
+    pub status: VerificationStatus,
+}
+
+/// Answer to `PUT /v1/session/slots/{slot}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadReceipt {
+    /// The slot that now holds the file.
+    pub slot: Slot,
+    /// The format found in the bytes.
+    pub format: FileFormat,
+    /// The number of bytes stored.
+    pub bytes: u64,
+}
+
+/// Body of `POST /v1/session/submit`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitRequest {
+    /// The document type the user chose.
+    pub document_type: DocumentType,
+    /// US state of a driver's license, where required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+/// Where a verification stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum VerificationStatus {
+    /// Nothing submitted yet.
+    NotSubmitted,
+    /// Submitted; the provider is reviewing (usually minutes, up to 2 hours).
+    Pending,
+    /// The provider verified the customer.
+    Verified,
+    /// The provider rejected the documents.
+    Rejected {
+        /// A stable reason code the widget maps to a friendly message.
+        reason: String,
+    },
+}
+
+/// Answer to `GET /v1/session/status`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusReport {
+    /// The status.
+    pub status: VerificationStatus,
+    /// Seconds since the documents were submitted, if they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_for_secs: Option<u64>,
+}
+
+/// The one error shape of every relay endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// A stable code, an English message for developers, and the individual problems if any.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable machine code, e.g. `invalid_file`, `unauthorized`.
+    pub code: String,
+    /// Explanation for developers (the widget shows its own localized text).
+    pub message: String,
+    /// The codes of each problem found, e.g. `["unsupported_format"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}

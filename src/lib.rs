@@ -1,0 +1,1 @@
+//! kyc-capture widget (placeholder until the components land in this commit series).
