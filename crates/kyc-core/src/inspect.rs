@@ -4,7 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::format::{sniff, FileFormat};
-use crate::policy::Slot;
+use crate::pdf::{inspect_pdf, PdfDefect, PdfProblem};
+use crate::policy::{truncate, Slot};
+
+/// The longest claimed type kept verbatim in a [`FileProblem::ClaimedTypeMismatch`]; longer
+/// claims are cut so a hostile header cannot make the report large.
+pub const MAX_REPORTED_CLAIM: usize = 128;
 
 /// Bounds a file must stay within. Profiles may tighten or loosen them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +98,13 @@ pub enum FileProblem {
     },
     /// A PDF is not accepted in this slot (a selfie or liveness capture must be a photo).
     PdfNotAllowed,
+    /// The PDF is password-protected: the provider cannot open it.
+    PdfEncrypted,
+    /// The PDF's structure is broken (truncated, or no cross-reference section).
+    PdfUnreadable {
+        /// What is broken.
+        defect: PdfDefect,
+    },
 }
 
 impl FileProblem {
@@ -108,11 +120,69 @@ impl FileProblem {
             FileProblem::ResolutionTooLow { .. } => "resolution_too_low",
             FileProblem::TooManyPixels { .. } => "too_many_pixels",
             FileProblem::PdfNotAllowed => "pdf_not_allowed",
+            FileProblem::PdfEncrypted => "pdf_encrypted",
+            FileProblem::PdfUnreadable { .. } => "pdf_unreadable",
+        }
+    }
+
+    /// The key of the user-facing message: by design the same string as [`code`](Self::code).
+    pub fn message_key(&self) -> &'static str {
+        self.code()
+    }
+
+    /// English text for developers and logs, naming the specifics.
+    ///
+    /// # Examples
+    /// ```
+    /// use kyc_core::{FileFormat, FileProblem};
+    /// let problem = FileProblem::ClaimedTypeMismatch {
+    ///     claimed: "image/jpeg".into(),
+    ///     actual: FileFormat::Heif,
+    /// };
+    /// assert_eq!(problem.describe(), "declared as image/jpeg but the bytes are image/heic");
+    /// ```
+    pub fn describe(&self) -> String {
+        match self {
+            FileProblem::Empty => "the file is empty".to_owned(),
+            FileProblem::UnsupportedFormat => {
+                "the bytes are not JPEG, PNG, WebP, HEIC/HEIF or PDF".to_owned()
+            }
+            FileProblem::ClaimedTypeMismatch { claimed, actual } => {
+                format!("declared as {claimed} but the bytes are {}", actual.mime())
+            }
+            FileProblem::TooSmall { bytes, min_bytes } => {
+                format!("the file has {bytes} bytes, at least {min_bytes} are required")
+            }
+            FileProblem::TooLarge { bytes, max_bytes } => {
+                format!("the file has {bytes} bytes, at most {max_bytes} are allowed")
+            }
+            FileProblem::UnreadableImage => "the image header cannot be read".to_owned(),
+            FileProblem::ResolutionTooLow {
+                long_edge,
+                min_long_edge,
+            } => format!(
+                "the image's long edge is {long_edge} px, at least {min_long_edge} px are required"
+            ),
+            FileProblem::TooManyPixels {
+                width,
+                height,
+                max_pixels,
+            } => format!("the image is {width}x{height} px, more than {max_pixels} pixels"),
+            FileProblem::PdfNotAllowed => "a PDF is not accepted for this slot".to_owned(),
+            FileProblem::PdfEncrypted => "the PDF is password-protected".to_owned(),
+            FileProblem::PdfUnreadable { defect } => {
+                format!("the PDF cannot be read ({})", defect.code())
+            }
         }
     }
 }
 
 /// Checks one file for `slot`: every problem is reported, not only the first.
+///
+/// The format comes from the bytes ([`sniff`]), never from a name or the claim; image
+/// dimensions come from the header (no decoding), so the pixel-count limit stops a
+/// decompression bomb before anything decodes it; a PDF must be readable and unencrypted
+/// ([`inspect_pdf`]). The work is linear in the file's length and the report's size is bounded.
 ///
 /// `claimed_mime` is the type the sender declared (the browser's `File.type`, or the upload's
 /// `Content-Type`); an empty or absent claim is not an error, a contradicting one is.
@@ -158,7 +228,7 @@ pub fn inspect_file(
             || claimed.eq_ignore_ascii_case("application/octet-stream");
         if !claim_ok {
             problems.push(FileProblem::ClaimedTypeMismatch {
-                claimed: claimed.to_owned(),
+                claimed: truncate(claimed, MAX_REPORTED_CLAIM).to_owned(),
                 actual: format,
             });
         }
@@ -167,7 +237,12 @@ pub fn inspect_file(
     if format.is_image() {
         match imagesize::blob_size(bytes) {
             Ok(size) => {
-                let (width, height) = (size.width as u32, size.height as u32);
+                let width = u32::try_from(size.width).unwrap_or(u32::MAX);
+                let height = u32::try_from(size.height).unwrap_or(u32::MAX);
+                if width == 0 || height == 0 {
+                    problems.push(FileProblem::UnreadableImage);
+                    return Err(problems);
+                }
                 dimensions = Some((width, height));
                 let pixels = u64::from(width) * u64::from(height);
                 if pixels > limits.max_pixels {
@@ -188,8 +263,21 @@ pub fn inspect_file(
             }
             Err(_) => problems.push(FileProblem::UnreadableImage),
         }
-    } else if !slot.accepts_pdf() {
-        problems.push(FileProblem::PdfNotAllowed);
+    } else {
+        if !slot.accepts_pdf() {
+            problems.push(FileProblem::PdfNotAllowed);
+        }
+        // An oversized file is already refused; its structure is not scanned, so the work stays
+        // within the configured limit.
+        if size <= limits.max_bytes {
+            match inspect_pdf(bytes) {
+                Ok(_) => {}
+                Err(PdfProblem::Encrypted) => problems.push(FileProblem::PdfEncrypted),
+                Err(PdfProblem::Unreadable(defect)) => {
+                    problems.push(FileProblem::PdfUnreadable { defect })
+                }
+            }
+        }
     }
     if problems.is_empty() {
         Ok(FileReport {

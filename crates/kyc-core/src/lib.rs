@@ -8,10 +8,15 @@
 
 pub mod format;
 pub mod inspect;
+pub mod pdf;
 pub mod policy;
 pub mod wire;
 
 pub use format::{sniff, FileFormat};
 pub use inspect::{inspect_file, FileLimits, FileProblem, FileReport};
-pub use policy::{CustomerType, DocumentType, Policy, Provider, Slot, Submission, Violation};
+pub use pdf::{inspect_pdf, PdfDefect, PdfInfo, PdfProblem};
+pub use policy::{
+    CustomerType, DetailedSubmission, DocumentType, Policy, Provider, Requirement, Slot,
+    Submission, SubmittedFile, Violation,
+};
 pub use wire::VerificationStatus;

@@ -73,25 +73,49 @@ impl DocumentType {
             DocumentType::CertificateOfIncorporation => "certificate_of_incorporation",
         }
     }
+
+    /// The document type a code names; `None` for anything else.
+    pub fn from_code(code: &str) -> Option<DocumentType> {
+        DocumentType::ALL.into_iter().find(|d| d.code() == code)
+    }
+
+    /// The English name, for developer text such as [`Violation::describe`].
+    pub fn name(self) -> &'static str {
+        match self {
+            DocumentType::Passport => "passport",
+            DocumentType::DriversLicense => "driver's license",
+            DocumentType::ResidencePermit => "residence permit",
+            DocumentType::NationalId => "national ID card",
+            DocumentType::CertificateOfIncorporation => "certificate of incorporation",
+        }
+    }
 }
 
 /// A place a file goes in a submission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Slot {
-    /// Front of the identity document (or its only side).
+    /// Front of the identity document (or its only side). A: `identity`/`id_file`.
     Front,
-    /// Back of a two-sided identity document.
+    /// Back of a two-sided identity document. A: `identity_back`/`id_file_back`.
     Back,
-    /// A photo of the user's face.
+    /// A photo of the user's face. B: a `SELFIE` entry of `identifying_documents`.
     Selfie,
-    /// A proof of address document.
+    /// A proof of address document. A: `proof_of_address`; B: the `address_documents` entry.
     ProofOfAddress,
+    /// A liveness capture of the user's face. A: `liveness_check`/`liveness_check_file`.
+    Liveness,
 }
 
 impl Slot {
     /// Every slot, in capture order.
-    pub const ALL: [Slot; 4] = [Slot::Front, Slot::Back, Slot::Selfie, Slot::ProofOfAddress];
+    pub const ALL: [Slot; 5] = [
+        Slot::Front,
+        Slot::Back,
+        Slot::Selfie,
+        Slot::ProofOfAddress,
+        Slot::Liveness,
+    ];
 
     /// The stable machine code (also the JSON value and the relay's URL segment).
     pub fn code(self) -> &'static str {
@@ -100,6 +124,7 @@ impl Slot {
             Slot::Back => "back",
             Slot::Selfie => "selfie",
             Slot::ProofOfAddress => "proof_of_address",
+            Slot::Liveness => "liveness",
         }
     }
 
@@ -108,21 +133,54 @@ impl Slot {
         Slot::ALL.into_iter().find(|slot| slot.code() == code)
     }
 
-    /// The smallest long edge an image in this slot may have.
-    pub fn min_long_edge(self, limits: &FileLimits) -> u32 {
+    /// The position of the slot in [`Slot::ALL`] (a dense index for per-slot state).
+    pub fn index(self) -> usize {
         match self {
-            Slot::Selfie => limits.min_selfie_long_edge,
-            _ => limits.min_document_long_edge,
+            Slot::Front => 0,
+            Slot::Back => 1,
+            Slot::Selfie => 2,
+            Slot::ProofOfAddress => 3,
+            Slot::Liveness => 4,
         }
     }
 
-    /// Whether a PDF may fill this slot. A face must be a photo.
+    /// Whether the slot holds a picture of the user's face rather than of a document.
+    pub fn is_face(self) -> bool {
+        matches!(self, Slot::Selfie | Slot::Liveness)
+    }
+
+    /// The smallest long edge an image in this slot may have.
+    pub fn min_long_edge(self, limits: &FileLimits) -> u32 {
+        if self.is_face() {
+            limits.min_selfie_long_edge
+        } else {
+            limits.min_document_long_edge
+        }
+    }
+
+    /// Whether a PDF may fill this slot. A face (selfie or liveness capture) must be a photo.
     pub fn accepts_pdf(self) -> bool {
-        !matches!(self, Slot::Selfie)
+        !self.is_face()
     }
 }
 
 /// The rules of one provider for one customer.
+///
+/// Build it with [`Policy::new`] and the `with_*` methods; the fields are public so the relay can
+/// store and reload it.
+///
+/// # Examples
+/// ```
+/// use kyc_core::{CustomerType, DocumentType, Policy, Provider, Slot, Submission};
+/// let policy = Policy::new(Provider::B, CustomerType::Individual, "USA");
+/// let submission = Submission {
+///     document_type: DocumentType::DriversLicense,
+///     filled: vec![Slot::Front, Slot::Back, Slot::ProofOfAddress],
+///     state: None,
+/// };
+/// let codes: Vec<&str> = policy.check_submission(&submission).iter().map(|v| v.code()).collect();
+/// assert_eq!(codes, ["state_required"]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
     /// The provider.
@@ -133,6 +191,13 @@ pub struct Policy {
     pub country: String,
     /// Whether the provider's client configuration requires a selfie.
     pub selfie_required: bool,
+    /// Whether the profile requires a liveness capture (A's optional `liveness_check_file`).
+    #[serde(default)]
+    pub liveness_required: bool,
+    /// Whether the profile requires a proof of address where the provider leaves it optional
+    /// (A, C, D). B always requires exactly one.
+    #[serde(default)]
+    pub proof_of_address_required: bool,
 }
 
 /// What the user has captured and chosen, checked before submitting.
@@ -146,7 +211,35 @@ pub struct Submission {
     pub state: Option<String>,
 }
 
-/// Why a submission or choice breaks a provider rule. Each has a stable [`code`](Violation::code).
+/// One uploaded file of a [`DetailedSubmission`]: the slot it fills and the provider's reference
+/// to it (B's file URI, A's and D's `file_id`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmittedFile {
+    /// The slot the file fills.
+    pub slot: Slot,
+    /// The provider's reference to the uploaded file.
+    pub file_ref: String,
+}
+
+/// A submission as it is sent to the provider: the identity documents included (B's body can
+/// carry several, and must carry at most one) and every file with its reference, so that the
+/// rules on file counts and unique references can be checked. The relay builds this one; the
+/// widget, which has no references yet, uses [`Submission`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetailedSubmission {
+    /// The identity documents included (non-selfie `identifying_documents` entries).
+    pub documents: Vec<DocumentType>,
+    /// Every file, in any order.
+    pub files: Vec<SubmittedFile>,
+    /// The US state of a driver's license, where given.
+    pub state: Option<String>,
+}
+
+/// Why a submission or choice breaks a provider rule.
+///
+/// Each has a stable [`code`](Violation::code), which is also the key the widget looks its
+/// localized message up by (see [`Violation::message_key`]); [`describe`](Violation::describe)
+/// gives English text for developers and logs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum Violation {
@@ -154,7 +247,7 @@ pub enum Violation {
     DocumentNotAccepted {
         /// The refused type.
         document_type: DocumentType,
-        /// What the provider accepts instead.
+        /// What the provider accepts instead (empty: nothing, for this customer type).
         accepted: Vec<DocumentType>,
     },
     /// A required slot has no file.
@@ -171,6 +264,32 @@ pub enum Violation {
     StateRequired,
     /// A state was given for a document type that forbids it.
     StateForbidden,
+    /// More than one identity document in one submission (B: "At most one non-SELFIE
+    /// document").
+    TooManyDocuments {
+        /// How many were included.
+        count: usize,
+    },
+    /// A detailed submission names no identity document at all.
+    NoDocument,
+    /// A slot holds more than one file (B: "One FRONT and one BACK"; one address document).
+    DuplicateSlot {
+        /// The slot.
+        slot: Slot,
+        /// How many files it holds.
+        count: usize,
+    },
+    /// The same file reference fills two places (B: "File URIs must be unique across the entire
+    /// request (SELFIE files excluded)").
+    DuplicateFile {
+        /// The repeated reference.
+        file_ref: String,
+    },
+    /// A file has an empty reference.
+    EmptyFileRef {
+        /// The slot of the file.
+        slot: Slot,
+    },
 }
 
 impl Violation {
@@ -182,6 +301,77 @@ impl Violation {
             Violation::UnexpectedSlot { .. } => "unexpected_slot",
             Violation::StateRequired => "state_required",
             Violation::StateForbidden => "state_forbidden",
+            Violation::TooManyDocuments { .. } => "too_many_documents",
+            Violation::NoDocument => "no_document",
+            Violation::DuplicateSlot { .. } => "duplicate_slot",
+            Violation::DuplicateFile { .. } => "duplicate_file",
+            Violation::EmptyFileRef { .. } => "empty_file_ref",
+        }
+    }
+
+    /// The key of the user-facing message: by design the same string as [`code`](Self::code),
+    /// so a message catalogue is keyed by codes and a new code needs a new message.
+    pub fn message_key(&self) -> &'static str {
+        self.code()
+    }
+
+    /// English text for developers and logs, naming the specifics (the widget shows its own
+    /// localized text, keyed by [`message_key`](Self::message_key)).
+    ///
+    /// # Examples
+    /// ```
+    /// use kyc_core::{CustomerType, DocumentType, Policy, Provider};
+    /// let policy = Policy::new(Provider::A, CustomerType::Individual, "GBR");
+    /// let refused = policy.check_document(DocumentType::NationalId).unwrap_err();
+    /// assert_eq!(
+    ///     refused.describe(),
+    ///     "national ID card is not accepted; accepted: passport, driver's license, residence permit"
+    /// );
+    /// ```
+    pub fn describe(&self) -> String {
+        match self {
+            Violation::DocumentNotAccepted {
+                document_type,
+                accepted,
+            } => {
+                if accepted.is_empty() {
+                    format!(
+                        "{} is not accepted; this provider accepts no document for this customer type",
+                        document_type.name()
+                    )
+                } else {
+                    let names: Vec<&str> = accepted.iter().map(|d| d.name()).collect();
+                    format!(
+                        "{} is not accepted; accepted: {}",
+                        document_type.name(),
+                        names.join(", ")
+                    )
+                }
+            }
+            Violation::MissingSlot { slot } => format!("the {} file is required", slot.code()),
+            Violation::UnexpectedSlot { slot } => {
+                format!("the {} file is not used for this document", slot.code())
+            }
+            Violation::StateRequired => {
+                "a state is required for a driver's license issued in the USA".to_owned()
+            }
+            Violation::StateForbidden => "a state must not be given for this document".to_owned(),
+            Violation::TooManyDocuments { count } => {
+                format!("at most one identity document may be submitted, got {count}")
+            }
+            Violation::NoDocument => "no identity document was included".to_owned(),
+            Violation::DuplicateSlot { slot, count } => {
+                format!(
+                    "the {} slot holds {count} files, at most one is allowed",
+                    slot.code()
+                )
+            }
+            Violation::DuplicateFile { file_ref } => {
+                format!("the file {file_ref:?} is used more than once")
+            }
+            Violation::EmptyFileRef { slot } => {
+                format!("the {} file has an empty reference", slot.code())
+            }
         }
     }
 }
@@ -198,6 +388,10 @@ pub enum Requirement {
     Forbidden,
 }
 
+/// The longest file reference kept verbatim in a [`Violation::DuplicateFile`]; longer ones are
+/// cut (at a character boundary) so a hostile request cannot make violations large.
+const MAX_REPORTED_REF: usize = 256;
+
 impl Policy {
     /// The rules of `provider` for a customer of `customer_type` in `country`.
     pub fn new(provider: Provider, customer_type: CustomerType, country: &str) -> Policy {
@@ -206,6 +400,8 @@ impl Policy {
             customer_type,
             country: country.trim().to_ascii_uppercase(),
             selfie_required: false,
+            liveness_required: false,
+            proof_of_address_required: false,
         }
     }
 
@@ -215,26 +411,42 @@ impl Policy {
         self
     }
 
+    /// The same policy with a liveness capture required or not.
+    pub fn with_liveness_required(mut self, required: bool) -> Policy {
+        self.liveness_required = required;
+        self
+    }
+
+    /// The same policy with a proof of address required or not (B requires one regardless).
+    pub fn with_proof_of_address_required(mut self, required: bool) -> Policy {
+        self.proof_of_address_required = required;
+        self
+    }
+
     /// The document types this provider accepts for this customer, in offer order.
     pub fn accepted_documents(&self) -> Vec<DocumentType> {
         use DocumentType::*;
         match (self.provider, self.customer_type) {
             // A: "Only a Driver's License, Passport, or Resident Permit is accepted [...] and
-            // only a Certificate of Incorporation for business customers."
+            // only a Certificate of Incorporation for business customers. ID cards (National
+            // Identity Cards) are NOT accepted."
             (Provider::A, CustomerType::Individual) => {
                 vec![Passport, DriversLicense, ResidencePermit]
             }
             (Provider::A, CustomerType::Business) => vec![CertificateOfIncorporation],
-            // B: PASSPORT, NATIONAL_ID, DRIVERS_LICENSE, RESIDENCE_PERMIT; individuals only.
+            // B: PASSPORT, NATIONAL_ID, DRIVERS_LICENSE, RESIDENCE_PERMIT; "The customer must
+            // satisfy customer_type = INDIVIDUAL".
             (Provider::B, CustomerType::Individual) => {
                 vec![Passport, DriversLicense, ResidencePermit, NationalId]
             }
             (Provider::B, CustomerType::Business) => vec![],
+            // C records verifications and names no document restriction.
             (Provider::C, CustomerType::Individual) => {
                 vec![Passport, DriversLicense, ResidencePermit, NationalId]
             }
             (Provider::C, CustomerType::Business) => vec![CertificateOfIncorporation],
-            // D: individuals use this flow; KYB "goes through a separate onboarding".
+            // D: individuals use this flow (no national ID, as for A); "Business / KYB
+            // customers verify through a separate Technest-managed onboarding".
             (Provider::D, CustomerType::Individual) => {
                 vec![Passport, DriversLicense, ResidencePermit]
             }
@@ -258,6 +470,8 @@ impl Policy {
     /// The slots a submission of `document_type` must fill, in capture order.
     pub fn required_slots(&self, document_type: DocumentType) -> Vec<Slot> {
         let mut slots = vec![Slot::Front];
+        // A: identity_back "Use this when the identity document is two-sided"; B: NATIONAL_ID,
+        // DRIVERS_LICENSE, RESIDENCE_PERMIT "One FRONT and one BACK".
         if document_type.is_two_sided() {
             slots.push(Slot::Back);
         }
@@ -265,10 +479,35 @@ impl Policy {
             slots.push(Slot::Selfie);
         }
         // B: "Exactly one address_documents entry is required."
-        if self.provider == Provider::B {
+        if self.provider == Provider::B || self.proof_of_address_required {
             slots.push(Slot::ProofOfAddress);
         }
+        if self.liveness_required {
+            slots.push(Slot::Liveness);
+        }
         slots
+    }
+
+    /// Every slot the provider has a place for with `document_type`, in capture order: the
+    /// required ones and the optional ones. A file in any other slot is a
+    /// [`Violation::UnexpectedSlot`].
+    ///
+    /// A (individual): its four categories `identity`, `identity_back`, `proof_of_address`,
+    /// `liveness_check`; A (business) uploads KYB documents only. B: the primary document, a
+    /// `SELFIE` entry and the address document. C and D leave the other slots to configuration
+    /// ("other slots depend on the customer's country"), so they take them all.
+    pub fn allowed_slots(&self, document_type: DocumentType) -> Vec<Slot> {
+        let required = self.required_slots(document_type);
+        let optional: &[Slot] = match (self.provider, self.customer_type) {
+            (Provider::A, CustomerType::Individual) => &[Slot::ProofOfAddress, Slot::Liveness],
+            (Provider::A, CustomerType::Business) => &[],
+            (Provider::B, _) => &[Slot::Selfie, Slot::ProofOfAddress],
+            (Provider::C | Provider::D, _) => &[Slot::Selfie, Slot::ProofOfAddress, Slot::Liveness],
+        };
+        Slot::ALL
+            .into_iter()
+            .filter(|slot| required.contains(slot) || optional.contains(slot))
+            .collect()
     }
 
     /// Whether a `state` must, may or must not accompany `document_type`.
@@ -289,31 +528,130 @@ impl Policy {
 
     /// Every rule the submission breaks; empty when it may be sent.
     pub fn check_submission(&self, submission: &Submission) -> Vec<Violation> {
+        let files: Vec<(Slot, Option<&str>)> =
+            submission.filled.iter().map(|slot| (*slot, None)).collect();
+        self.check_parts(
+            &[submission.document_type],
+            &files,
+            submission.state.as_deref(),
+        )
+    }
+
+    /// Every rule a submission with file references breaks (all of [`check_submission`]'s, and
+    /// B's at-most-one-document and unique-reference rules); empty when it may be sent.
+    ///
+    /// [`check_submission`]: Policy::check_submission
+    ///
+    /// # Examples
+    /// ```
+    /// use kyc_core::{CustomerType, DetailedSubmission, DocumentType, Policy, Provider, Slot, SubmittedFile};
+    /// let policy = Policy::new(Provider::B, CustomerType::Individual, "FRA");
+    /// let file = |slot, r: &str| SubmittedFile { slot, file_ref: r.to_owned() };
+    /// let submission = DetailedSubmission {
+    ///     documents: vec![DocumentType::NationalId],
+    ///     files: vec![file(Slot::Front, "f1"), file(Slot::Back, "f1"), file(Slot::ProofOfAddress, "a1")],
+    ///     state: None,
+    /// };
+    /// let codes: Vec<&str> =
+    ///     policy.check_detailed_submission(&submission).iter().map(|v| v.code()).collect();
+    /// assert_eq!(codes, ["duplicate_file"]);
+    /// ```
+    pub fn check_detailed_submission(&self, submission: &DetailedSubmission) -> Vec<Violation> {
+        let files: Vec<(Slot, Option<&str>)> = submission
+            .files
+            .iter()
+            .map(|file| (file.slot, Some(file.file_ref.as_str())))
+            .collect();
+        self.check_parts(&submission.documents, &files, submission.state.as_deref())
+    }
+
+    fn check_parts(
+        &self,
+        documents: &[DocumentType],
+        files: &[(Slot, Option<&str>)],
+        state: Option<&str>,
+    ) -> Vec<Violation> {
         let mut violations = Vec::new();
-        if let Err(violation) = self.check_document(submission.document_type) {
-            violations.push(violation);
-        }
-        let required = self.required_slots(submission.document_type);
-        for slot in &required {
-            if !submission.filled.contains(slot) {
-                violations.push(Violation::MissingSlot { slot: *slot });
+        for document_type in documents {
+            if let Err(violation) = self.check_document(*document_type) {
+                violations.push(violation);
             }
         }
-        for slot in &submission.filled {
-            let optional_here = matches!(slot, Slot::Selfie | Slot::ProofOfAddress);
-            if !required.contains(slot) && !optional_here {
-                violations.push(Violation::UnexpectedSlot { slot: *slot });
+        // B: "At most one non-SELFIE document may be included in identifying_documents." A and D
+        // have a single `id_file` slot, so the same holds for them.
+        if documents.len() > 1 {
+            violations.push(Violation::TooManyDocuments {
+                count: documents.len(),
+            });
+        }
+        let Some(&document_type) = documents.first() else {
+            violations.push(Violation::NoDocument);
+            return violations;
+        };
+        let required = self.required_slots(document_type);
+        let allowed = self.allowed_slots(document_type);
+        let count = |slot: Slot| files.iter().filter(|(s, _)| *s == slot).count();
+        for slot in Slot::ALL {
+            if count(slot) == 0 && required.contains(&slot) {
+                violations.push(Violation::MissingSlot { slot });
             }
         }
-        let has_state = submission
-            .state
-            .as_deref()
-            .is_some_and(|s| !s.trim().is_empty());
-        match self.state_requirement(submission.document_type) {
+        for slot in Slot::ALL {
+            if count(slot) > 0 && !allowed.contains(&slot) {
+                violations.push(Violation::UnexpectedSlot { slot });
+            }
+        }
+        // B: one FRONT and one BACK, one address document; A and D: one file_id per slot.
+        // B: a SELFIE entry carries "at least one file", so only the selfie may repeat.
+        for slot in Slot::ALL {
+            let count = count(slot);
+            if count > 1 && slot != Slot::Selfie {
+                violations.push(Violation::DuplicateSlot { slot, count });
+            }
+        }
+        for (slot, file_ref) in files {
+            if file_ref.is_some_and(|r| r.trim().is_empty()) {
+                violations.push(Violation::EmptyFileRef { slot: *slot });
+            }
+        }
+        // B: "File URIs must be unique across the entire request (SELFIE files excluded)".
+        if self.provider == Provider::B {
+            let refs: Vec<&str> = files
+                .iter()
+                .filter(|(slot, _)| *slot != Slot::Selfie)
+                .filter_map(|(_, r)| *r)
+                .filter(|r| !r.trim().is_empty())
+                .collect();
+            let mut refs = refs;
+            refs.sort_unstable();
+            for (i, file_ref) in refs.iter().enumerate() {
+                let repeated = refs.get(i + 1) == Some(file_ref);
+                let first = i == 0 || refs[i - 1] != *file_ref;
+                if first && repeated {
+                    violations.push(Violation::DuplicateFile {
+                        file_ref: truncate(file_ref, MAX_REPORTED_REF).to_owned(),
+                    });
+                }
+            }
+        }
+        let has_state = state.is_some_and(|s| !s.trim().is_empty());
+        match self.state_requirement(document_type) {
             Requirement::Required if !has_state => violations.push(Violation::StateRequired),
             Requirement::Forbidden if has_state => violations.push(Violation::StateForbidden),
             _ => {}
         }
         violations
     }
+}
+
+/// `text` cut to at most `max` bytes at a character boundary.
+pub(crate) fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }

@@ -1,0 +1,354 @@
+//! PDF structure checks: is the file a readable, unencrypted PDF?
+//!
+//! Providers refuse PDFs they cannot open: password-protected ones and broken ones. This module
+//! finds both without parsing the document: it reads the header, the end-of-file marker, the
+//! `startxref` pointer and the trailer (or cross-reference stream) dictionaries, looking for an
+//! `/Encrypt` entry. Every scan is bounded: the work is linear in the file's length, no
+//! dictionary is read past [`MAX_DICTIONARY_BYTES`], and at most [`MAX_SECTIONS`]
+//! cross-reference sections are examined.
+
+use serde::{Deserialize, Serialize};
+
+/// How far from the end the `%%EOF` marker and `startxref` may be (as readers allow).
+pub const TAIL_WINDOW: usize = 1024;
+/// The longest trailer or cross-reference stream dictionary read.
+pub const MAX_DICTIONARY_BYTES: usize = 64 * 1024;
+/// The most trailer or cross-reference stream dictionaries examined in one file.
+pub const MAX_SECTIONS: usize = 1024;
+/// How far before a `/XRef` name the `obj` keyword of its stream is looked for.
+const XREF_LOOKBEHIND: usize = 1024;
+
+/// What a readable, unencrypted PDF declares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PdfInfo {
+    /// Major version from the header (`%PDF-1.7` gives 1).
+    pub major: u8,
+    /// Minor version from the header (`%PDF-1.7` gives 7).
+    pub minor: u8,
+    /// The number of trailer and cross-reference stream dictionaries found (more than one after
+    /// incremental updates).
+    pub sections: usize,
+}
+
+/// Why a PDF cannot be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PdfDefect {
+    /// No `%PDF-x.y` header.
+    NoHeader,
+    /// No `%%EOF` marker in the last 1024 bytes: the file is truncated.
+    NoEof,
+    /// No `startxref` pointer before the end marker.
+    NoStartXref,
+    /// `startxref` points outside the file or to something that is no cross-reference section.
+    BadStartXref,
+    /// More cross-reference sections than [`MAX_SECTIONS`], or one dictionary longer than
+    /// [`MAX_DICTIONARY_BYTES`].
+    TooComplex,
+}
+
+impl PdfDefect {
+    /// The stable machine code of this defect.
+    pub fn code(self) -> &'static str {
+        match self {
+            PdfDefect::NoHeader => "no_header",
+            PdfDefect::NoEof => "no_eof",
+            PdfDefect::NoStartXref => "no_startxref",
+            PdfDefect::BadStartXref => "bad_startxref",
+            PdfDefect::TooComplex => "too_complex",
+        }
+    }
+}
+
+/// Why a PDF is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PdfProblem {
+    /// The file is password-protected (its trailer has an `/Encrypt` entry).
+    Encrypted,
+    /// The file's structure is broken.
+    Unreadable(PdfDefect),
+}
+
+/// Checks that `bytes` are a readable PDF without encryption.
+///
+/// # Examples
+/// ```
+/// use kyc_core::pdf::{inspect_pdf, PdfDefect, PdfProblem};
+/// let plain = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 1 /Root 1 0 R >>\nstartxref\n29\n%%EOF\n";
+/// assert_eq!(inspect_pdf(plain).unwrap().minor, 4);
+/// let locked = b"%PDF-1.4\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 1 /Encrypt 2 0 R >>\nstartxref\n9\n%%EOF";
+/// assert_eq!(inspect_pdf(locked), Err(PdfProblem::Encrypted));
+/// assert_eq!(inspect_pdf(b"%PDF-1.4\n1 0 obj"), Err(PdfProblem::Unreadable(PdfDefect::NoEof)));
+/// ```
+pub fn inspect_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfProblem> {
+    let unreadable = |defect| Err(PdfProblem::Unreadable(defect));
+    let (major, minor) = match bytes {
+        [b'%', b'P', b'D', b'F', b'-', major @ b'0'..=b'9', b'.', minor @ b'0'..=b'9', ..] => {
+            (major - b'0', minor - b'0')
+        }
+        _ => return unreadable(PdfDefect::NoHeader),
+    };
+    let tail_start = bytes.len().saturating_sub(TAIL_WINDOW);
+    let Some(eof) = rfind(&bytes[tail_start..], b"%%EOF").map(|i| tail_start + i) else {
+        return unreadable(PdfDefect::NoEof);
+    };
+    let window_start = eof.saturating_sub(TAIL_WINDOW);
+    let Some(startxref) = rfind(&bytes[window_start..eof], b"startxref").map(|i| window_start + i)
+    else {
+        return unreadable(PdfDefect::NoStartXref);
+    };
+    let offset = match parse_uint(bytes, skip_space(bytes, startxref + b"startxref".len())) {
+        Some((offset, _)) if offset < bytes.len() as u64 => offset as usize,
+        _ => return unreadable(PdfDefect::BadStartXref),
+    };
+    let target = skip_space(bytes, offset);
+    let points_at_table = bytes[target..].starts_with(b"xref");
+    let points_at_stream = object_header_end(bytes, target).is_some();
+    if !points_at_table && !points_at_stream {
+        return unreadable(PdfDefect::BadStartXref);
+    }
+
+    let mut sections = 0usize;
+    let mut encrypted = false;
+    // Classic trailers: `trailer << ... >>`.
+    let mut at = 0;
+    while let Some(found) = find(&bytes[at..], b"trailer").map(|i| at + i) {
+        at = found + b"trailer".len();
+        let start = skip_space(bytes, at);
+        if !bytes[start..].starts_with(b"<<") {
+            continue;
+        }
+        sections += 1;
+        if sections > MAX_SECTIONS {
+            return unreadable(PdfDefect::TooComplex);
+        }
+        match scan_dictionary(bytes, start) {
+            DictionaryScan::Complete { end, has_encrypt } => {
+                encrypted |= has_encrypt;
+                at = end;
+            }
+            DictionaryScan::TooLong => return unreadable(PdfDefect::TooComplex),
+            DictionaryScan::Unterminated => {}
+        }
+    }
+    // Cross-reference streams (PDF 1.5+): `N G obj << /Type /XRef ... >> stream`.
+    let mut at = 0;
+    let mut hits = 0usize;
+    while let Some(found) = find(&bytes[at..], b"/XRef").map(|i| at + i) {
+        at = found + b"/XRef".len();
+        hits += 1;
+        if hits > MAX_SECTIONS {
+            return unreadable(PdfDefect::TooComplex);
+        }
+        if bytes.get(at).is_some_and(|b| !is_delimiter_or_space(*b)) {
+            continue; // A longer name, such as `/XRefStm`.
+        }
+        let behind = found.saturating_sub(XREF_LOOKBEHIND);
+        let Some(obj) = rfind(&bytes[behind..found], b"obj").map(|i| behind + i) else {
+            continue;
+        };
+        let start = skip_space(bytes, obj + b"obj".len());
+        if !bytes[start..].starts_with(b"<<") || start > found {
+            continue;
+        }
+        sections += 1;
+        if sections > MAX_SECTIONS {
+            return unreadable(PdfDefect::TooComplex);
+        }
+        match scan_dictionary(bytes, start) {
+            DictionaryScan::Complete { end, has_encrypt } => {
+                encrypted |= has_encrypt;
+                at = at.max(end);
+            }
+            DictionaryScan::TooLong => return unreadable(PdfDefect::TooComplex),
+            DictionaryScan::Unterminated => {}
+        }
+    }
+    if encrypted {
+        return Err(PdfProblem::Encrypted);
+    }
+    Ok(PdfInfo {
+        major,
+        minor,
+        sections,
+    })
+}
+
+enum DictionaryScan {
+    Complete { end: usize, has_encrypt: bool },
+    TooLong,
+    Unterminated,
+}
+
+/// Reads the dictionary that starts with `<<` at `start`; reports whether it has an `/Encrypt`
+/// name at its own level (not inside a nested dictionary, array or string).
+fn scan_dictionary(bytes: &[u8], start: usize) -> DictionaryScan {
+    let limit = bytes.len().min(start.saturating_add(MAX_DICTIONARY_BYTES));
+    let mut i = start;
+    let mut dict_depth = 0usize;
+    let mut array_depth = 0usize;
+    let mut has_encrypt = false;
+    while i < limit {
+        match bytes[i] {
+            b'<' if bytes.get(i + 1) == Some(&b'<') => {
+                dict_depth += 1;
+                i += 2;
+            }
+            b'>' if bytes.get(i + 1) == Some(&b'>') => {
+                dict_depth = dict_depth.saturating_sub(1);
+                i += 2;
+                if dict_depth == 0 {
+                    return DictionaryScan::Complete {
+                        end: i,
+                        has_encrypt,
+                    };
+                }
+            }
+            b'<' => {
+                // Hex string.
+                i += 1;
+                while i < limit && bytes[i] != b'>' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'(' => {
+                // Literal string: balanced parentheses, backslash escapes.
+                let mut parens = 1usize;
+                i += 1;
+                while i < limit && parens > 0 {
+                    match bytes[i] {
+                        b'\\' => i += 1,
+                        b'(' => parens += 1,
+                        b')' => parens -= 1,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'%' => {
+                while i < limit && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'[' => {
+                array_depth += 1;
+                i += 1;
+            }
+            b']' => {
+                array_depth = array_depth.saturating_sub(1);
+                i += 1;
+            }
+            b'/' => {
+                let name_start = i + 1;
+                i += 1;
+                while i < limit && !is_delimiter_or_space(bytes[i]) {
+                    i += 1;
+                }
+                if dict_depth == 1 && array_depth == 0 && name_is(&bytes[name_start..i], b"Encrypt")
+                {
+                    has_encrypt = true;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    if limit < bytes.len() {
+        DictionaryScan::TooLong
+    } else {
+        DictionaryScan::Unterminated
+    }
+}
+
+/// Whether a raw PDF name (after the slash) spells `expected`, decoding `#hh` escapes.
+fn name_is(raw: &[u8], expected: &[u8]) -> bool {
+    let mut i = 0;
+    let mut matched = 0;
+    while i < raw.len() {
+        let byte = if raw[i] == b'#' && i + 2 < raw.len() {
+            match (hex_value(raw[i + 1]), hex_value(raw[i + 2])) {
+                (Some(high), Some(low)) => {
+                    i += 3;
+                    high * 16 + low
+                }
+                _ => {
+                    i += 1;
+                    b'#'
+                }
+            }
+        } else {
+            i += 1;
+            raw[i - 1]
+        };
+        if expected.get(matched) != Some(&byte) {
+            return false;
+        }
+        matched += 1;
+    }
+    matched == expected.len()
+}
+
+fn hex_value(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// If an indirect object header `N G obj` starts at `at`, the index after it.
+fn object_header_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let (_, after_number) = parse_uint(bytes, at)?;
+    let generation = skip_space(bytes, after_number);
+    if generation == after_number {
+        return None;
+    }
+    let (_, after_generation) = parse_uint(bytes, generation)?;
+    let keyword = skip_space(bytes, after_generation);
+    if keyword == after_generation || !bytes[keyword..].starts_with(b"obj") {
+        return None;
+    }
+    Some(keyword + 3)
+}
+
+/// Parses up to 19 decimal digits at `at`; the value and the index after the digits.
+fn parse_uint(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    let mut i = at;
+    while i < bytes.len() && bytes[i].is_ascii_digit() && i - at < 19 {
+        value = value * 10 + u64::from(bytes[i] - b'0');
+        i += 1;
+    }
+    (i > at).then_some((value, i))
+}
+
+fn skip_space(bytes: &[u8], mut at: usize) -> usize {
+    while at < bytes.len() && is_space(bytes[at]) {
+        at += 1;
+    }
+    at.min(bytes.len())
+}
+
+fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\r' | b'\n' | b'\x0C' | b'\0')
+}
+
+fn is_delimiter_or_space(byte: u8) -> bool {
+    is_space(byte)
+        || matches!(
+            byte,
+            b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+        )
+}
+
+/// The first index of `needle` in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The last index of `needle` in `haystack`.
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
