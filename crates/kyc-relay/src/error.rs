@@ -1,0 +1,141 @@
+//! One error type for every relay endpoint, mapped to one JSON shape ([`kyc_core::wire::ErrorBody`]).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kyc_core::wire::{ErrorBody, ErrorDetail};
+
+use crate::provider::ProviderError;
+
+/// Everything that can go wrong answering a request.
+#[derive(Debug)]
+pub enum ApiError {
+    /// Missing, malformed, tampered or expired credentials (401).
+    Unauthorized(&'static str),
+    /// Authenticated, but not allowed to touch this resource (403).
+    Forbidden(&'static str),
+    /// No such resource (404).
+    NotFound(&'static str),
+    /// The request itself is malformed (400).
+    BadRequest(String),
+    /// The uploaded file failed the content checks (422), with each problem's code.
+    InvalidFile(Vec<String>),
+    /// The submission breaks the provider's rules (422), with each violation's code.
+    InvalidSubmission(Vec<String>),
+    /// The request conflicts with the session's state (409), e.g. already submitted.
+    Conflict { code: &'static str, message: String },
+    /// The body is larger than the configured limit (413).
+    TooLarge(u64),
+    /// Too many requests for this session (429).
+    RateLimited,
+    /// The provider refused or failed (502, or 409 where the provider said so).
+    Provider(ProviderError),
+    /// A failure of the relay itself (500); details are logged, not sent.
+    Internal(String),
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &str, String, Vec<String>) {
+        match self {
+            ApiError::Unauthorized(why) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                (*why).to_owned(),
+                vec![],
+            ),
+            ApiError::Forbidden(why) => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                (*why).to_owned(),
+                vec![],
+            ),
+            ApiError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                (*what).to_owned(),
+                vec![],
+            ),
+            ApiError::BadRequest(why) => {
+                (StatusCode::BAD_REQUEST, "bad_request", why.clone(), vec![])
+            }
+            ApiError::InvalidFile(problems) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_file",
+                format!("the file was refused: {}", problems.join(", ")),
+                problems.clone(),
+            ),
+            ApiError::InvalidSubmission(violations) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_submission",
+                format!(
+                    "the submission breaks the provider's rules: {}",
+                    violations.join(", ")
+                ),
+                violations.clone(),
+            ),
+            ApiError::Conflict { code, message } => {
+                (StatusCode::CONFLICT, code, message.clone(), vec![])
+            }
+            ApiError::TooLarge(limit) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the body is larger than {limit} bytes"),
+                vec![],
+            ),
+            ApiError::RateLimited => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many requests for this session; wait a moment".to_owned(),
+                vec![],
+            ),
+            ApiError::Provider(err) => {
+                let status = if err.is_conflict() {
+                    StatusCode::CONFLICT
+                } else {
+                    StatusCode::BAD_GATEWAY
+                };
+                (
+                    status,
+                    "provider_error",
+                    err.to_string(),
+                    err.code().into_iter().collect(),
+                )
+            }
+            ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the relay failed; the error is logged".to_owned(),
+                vec![],
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let (status, code, message, problems) = self.parts();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message,
+                problems,
+            },
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<ProviderError> for ApiError {
+    fn from(err: ProviderError) -> Self {
+        ApiError::Provider(err)
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(err: rusqlite::Error) -> Self {
+        ApiError::Internal(format!("database: {err}"))
+    }
+}

@@ -1,0 +1,124 @@
+//! `kyc-relay`: runs the reference host backend.
+//!
+//! Every flag has an embedded default, so `kyc-relay` alone starts a relay for the local sandbox.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kyc_core::Provider;
+use kyc_relay::provider::{ProviderAdapter, Technest};
+use kyc_relay::store::Store;
+use kyc_relay::{app, AppState, RelayConfig};
+
+const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--technest-url URL]
+                 [--technest-api-key KEY] [--host-api-key KEY] [--allowed-origin ORIGIN]...
+                 [--static-dir DIR] [--demo-sessions]
+
+  --listen ADDR            address to serve on (default 127.0.0.1:8080)
+  --database PATH          SQLite file, created and migrated at start (default kyc-relay.sqlite)
+  --technest-url URL       provider D's API base (default http://127.0.0.1:9090/d, the sandbox)
+  --technest-api-key KEY   provider D's API key (default sandbox-api-key); env TECHNEST_API_KEY
+  --host-api-key KEY       key your backend sends to POST /v1/sessions; env KYC_RELAY_HOST_API_KEY
+  --allowed-origin ORIGIN  a browser origin allowed to call the widget endpoints (repeatable)
+  --static-dir DIR         serve the built widget from DIR at /
+  --demo-sessions          enable POST /demo/session (sessions without a host key; demo only)";
+
+struct Args {
+    listen: SocketAddr,
+    database: PathBuf,
+    technest_url: String,
+    technest_api_key: String,
+    config: RelayConfig,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        database: PathBuf::from("kyc-relay.sqlite"),
+        technest_url: "http://127.0.0.1:9090/d".to_owned(),
+        technest_api_key: std::env::var("TECHNEST_API_KEY")
+            .unwrap_or_else(|_| "sandbox-api-key".to_owned()),
+        config: RelayConfig::default(),
+    };
+    if let Ok(key) = std::env::var("KYC_RELAY_HOST_API_KEY") {
+        args.config.host_api_key = key;
+    }
+    let mut words = std::env::args().skip(1);
+    while let Some(flag) = words.next() {
+        let mut value = |name: &str| words.next().ok_or_else(|| format!("{name} needs a value"));
+        match flag.as_str() {
+            "--listen" => {
+                let text = value("--listen")?;
+                args.listen = text.parse().map_err(|_| {
+                    format!("--listen: {text:?} is not an address like 127.0.0.1:8080")
+                })?;
+            }
+            "--database" => args.database = PathBuf::from(value("--database")?),
+            "--technest-url" => args.technest_url = value("--technest-url")?,
+            "--technest-api-key" => args.technest_api_key = value("--technest-api-key")?,
+            "--host-api-key" => args.config.host_api_key = value("--host-api-key")?,
+            "--allowed-origin" => args.config.allowed_origins.push(value("--allowed-origin")?),
+            "--static-dir" => args.config.static_dir = Some(PathBuf::from(value("--static-dir")?)),
+            "--demo-sessions" => args.config.demo_sessions = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown flag {other:?}")),
+        }
+    }
+    Ok(args)
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,kyc_relay=info".into()),
+        )
+        .init();
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("kyc-relay: {message}\n");
+            }
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    let store = Store::open(&args.database).unwrap_or_else(|err| {
+        eprintln!(
+            "kyc-relay: cannot open database {}: {err}",
+            args.database.display()
+        );
+        std::process::exit(1);
+    });
+    let technest: Arc<dyn ProviderAdapter> = Arc::new(Technest::new(
+        &args.technest_url,
+        &args.technest_api_key,
+        Duration::from_secs(30),
+    ));
+    let providers = HashMap::from([(Provider::D, technest)]);
+    let state = AppState::new(args.config, store, providers).unwrap_or_else(|err| {
+        eprintln!("kyc-relay: cannot read settings: {err}");
+        std::process::exit(1);
+    });
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .unwrap_or_else(|err| {
+            eprintln!("kyc-relay: cannot listen on {}: {err}", args.listen);
+            std::process::exit(1);
+        });
+    println!(
+        "kyc-relay listening on http://{}",
+        listener.local_addr().expect("bound")
+    );
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .expect("server runs until shutdown");
+}

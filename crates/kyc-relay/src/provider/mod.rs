@@ -1,0 +1,124 @@
+//! The providers behind one trait: the relay's routes never know which one they talk to.
+
+mod technest;
+
+use std::fmt;
+
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
+
+pub use technest::Technest;
+
+/// The customer a session verifies, as the provider is told about it.
+#[derive(Clone, Debug)]
+pub struct CustomerSpec {
+    /// The host's reference (D: `customer_reference`).
+    pub reference: String,
+    /// Individual or business.
+    pub customer_type: CustomerType,
+    /// ISO 3166-1 alpha-3.
+    pub country: String,
+}
+
+/// A file in the provider's storage, ready to attach.
+#[derive(Clone, Debug)]
+pub struct AttachFile {
+    /// The slot it fills.
+    pub slot: Slot,
+    /// The provider's id for it.
+    pub file_id: String,
+}
+
+/// What a provider can do for the relay.
+pub trait ProviderAdapter: Send + Sync {
+    /// Creates the customer and returns the provider's id for it.
+    fn create_customer<'a>(
+        &'a self,
+        spec: &'a CustomerSpec,
+    ) -> BoxFuture<'a, Result<String, ProviderError>>;
+
+    /// Stores one file server-side (presigned URL, then PUT) and returns its file id.
+    fn upload<'a>(
+        &'a self,
+        customer_id: &'a str,
+        slot: Slot,
+        format: FileFormat,
+        bytes: Bytes,
+    ) -> BoxFuture<'a, Result<String, ProviderError>>;
+
+    /// Attaches the uploaded files, which starts verification.
+    fn attach<'a>(
+        &'a self,
+        customer_id: &'a str,
+        document_type: DocumentType,
+        files: &'a [AttachFile],
+        state: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), ProviderError>>;
+
+    /// The customer's verification status, fresh from the provider.
+    fn status<'a>(
+        &'a self,
+        customer_id: &'a str,
+    ) -> BoxFuture<'a, Result<VerificationStatus, ProviderError>>;
+}
+
+/// A provider call that failed.
+#[derive(Debug)]
+pub enum ProviderError {
+    /// The provider answered with an error status.
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The provider's error code, when it gave one.
+        code: Option<String>,
+        /// The provider's message, or the body.
+        message: String,
+    },
+    /// No usable answer: connection refused, timeout, unreadable body.
+    Unavailable(String),
+}
+
+impl ProviderError {
+    /// The provider's error code, if any.
+    pub fn code(&self) -> Option<String> {
+        match self {
+            ProviderError::Refused { code, .. } => code.clone(),
+            ProviderError::Unavailable(_) => None,
+        }
+    }
+
+    /// Whether the provider said the request conflicts with the customer's state (409).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, ProviderError::Refused { status: 409, .. })
+    }
+
+    /// Whether trying again later can help (timeouts, connection errors, 5xx).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ProviderError::Refused { status, .. } => *status >= 500,
+            ProviderError::Unavailable(_) => true,
+        }
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProviderError::Refused {
+                status,
+                code,
+                message,
+            } => {
+                write!(f, "provider answered {status}")?;
+                if let Some(code) = code {
+                    write!(f, " ({code})")?;
+                }
+                write!(f, ": {message}")
+            }
+            ProviderError::Unavailable(why) => write!(f, "provider unavailable: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for ProviderError {}

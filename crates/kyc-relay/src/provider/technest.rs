@@ -1,0 +1,265 @@
+//! Provider D (Technest): `POST /v1/customers/{id}/files` for a presigned URL, a server-side PUT
+//! with `required_headers` verbatim, `files/attach`, then the optional `kyc` acknowledgement.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
+use reqwest::{Client, RequestBuilder, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{AttachFile, CustomerSpec, ProviderAdapter, ProviderError};
+
+/// How many times a transient failure (5xx, timeout) is tried in all.
+const ATTEMPTS: u32 = 3;
+
+/// A client of Technest's customer API.
+#[derive(Clone, Debug)]
+pub struct Technest {
+    http: Client,
+    base_url: String,
+    api_key: String,
+    backoff: Duration,
+}
+
+#[derive(Deserialize)]
+struct Customer {
+    id: String,
+    status: String,
+    #[serde(default)]
+    rejection_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct UploadUrl {
+    file_id: String,
+    upload_url: String,
+    required_headers: BTreeMap<String, String>,
+}
+
+impl Technest {
+    /// A client of the API at `base_url` (e.g. `https://api.technest.example` or the sandbox's
+    /// `http://127.0.0.1:9090/d`), authenticated with `api_key`.
+    pub fn new(base_url: &str, api_key: &str, timeout: Duration) -> Technest {
+        let http = Client::builder()
+            .timeout(timeout)
+            .build()
+            .expect("a TLS backend is compiled in");
+        Technest {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            api_key: api_key.to_owned(),
+            backoff: Duration::from_millis(200),
+        }
+    }
+
+    fn api(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base_url))
+            .bearer_auth(&self.api_key)
+    }
+
+    /// Sends a request built by `build`, again on transient failures with doubling backoff.
+    async fn send_json<T: serde::de::DeserializeOwned>(
+        &self,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<T, ProviderError> {
+        let mut delay = self.backoff;
+        let mut attempt = 1;
+        loop {
+            match answer(build().send().await).await {
+                Err(err) if err.is_transient() && attempt < ATTEMPTS => {
+                    tracing::warn!(%err, attempt, "provider call failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                    attempt += 1;
+                }
+                Err(err) => return Err(err),
+                Ok(body) => {
+                    return serde_json::from_slice(&body).map_err(|err| {
+                        ProviderError::Unavailable(format!("unreadable answer: {err}"))
+                    })
+                }
+            }
+        }
+    }
+
+    /// Asks for a presigned URL and PUTs the bytes there. A 403 from storage means the URL
+    /// expired (D: "Treat a 403 on the upload PUT as URL expired — request a fresh one").
+    async fn upload_once(
+        &self,
+        customer_id: &str,
+        format: FileFormat,
+        bytes: Bytes,
+    ) -> Result<String, ProviderError> {
+        let path = format!("/v1/customers/{customer_id}/files");
+        let mut url_attempts = 0;
+        let mut delay = self.backoff;
+        loop {
+            url_attempts += 1;
+            let target: UploadUrl = self
+                .send_json(|| {
+                    self.api(reqwest::Method::POST, &path)
+                        .json(&json!({"content_type": format.mime()}))
+                })
+                .await?;
+            let mut put = self.http.put(&target.upload_url).body(bytes.clone());
+            for (name, value) in &target.required_headers {
+                put = put.header(name, value);
+            }
+            match answer(put.send().await).await {
+                Ok(_) => return Ok(target.file_id),
+                Err(ProviderError::Refused { status: 403, .. }) if url_attempts < ATTEMPTS => {
+                    tracing::warn!(
+                        customer_id,
+                        "upload URL refused (expired); requesting a fresh one"
+                    );
+                }
+                Err(err) if err.is_transient() && url_attempts < ATTEMPTS => {
+                    tracing::warn!(%err, customer_id, "upload PUT failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+}
+
+/// The body of a successful answer, or the error it carries.
+async fn answer(result: reqwest::Result<reqwest::Response>) -> Result<Bytes, ProviderError> {
+    let response = result.map_err(|err| ProviderError::Unavailable(err.to_string()))?;
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|err| ProviderError::Unavailable(err.to_string()))?;
+    if status.is_success() {
+        return Ok(body);
+    }
+    Err(refusal(status, &body))
+}
+
+fn refusal(status: StatusCode, body: &[u8]) -> ProviderError {
+    #[derive(Deserialize)]
+    struct Envelope {
+        error: Detail,
+    }
+    #[derive(Deserialize)]
+    struct Detail {
+        code: Option<String>,
+        message: Option<String>,
+    }
+    let (code, message) = match serde_json::from_slice::<Envelope>(body) {
+        Ok(Envelope { error }) => (error.code, error.message.unwrap_or_default()),
+        Err(_) => (
+            None,
+            String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
+        ),
+    };
+    ProviderError::Refused {
+        status: status.as_u16(),
+        code,
+        message,
+    }
+}
+
+fn slot_field(slot: Slot) -> &'static str {
+    match slot {
+        Slot::Front => "id_file",
+        Slot::Back => "id_file_back",
+        Slot::Selfie => "selfie_file",
+        Slot::ProofOfAddress => "proof_of_address_file",
+        Slot::Liveness => "liveness_file",
+    }
+}
+
+impl ProviderAdapter for Technest {
+    fn create_customer<'a>(
+        &'a self,
+        spec: &'a CustomerSpec,
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        async move {
+            let kind = match spec.customer_type {
+                CustomerType::Individual => "individual",
+                CustomerType::Business => "business",
+            };
+            let body = json!({"customer_reference": spec.reference, "type": kind, "country": spec.country});
+            let customer: Customer =
+                self.send_json(|| self.api(reqwest::Method::POST, "/v1/customers").json(&body)).await?;
+            Ok(customer.id)
+        }
+        .boxed()
+    }
+
+    fn upload<'a>(
+        &'a self,
+        customer_id: &'a str,
+        _slot: Slot,
+        format: FileFormat,
+        bytes: Bytes,
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        self.upload_once(customer_id, format, bytes).boxed()
+    }
+
+    fn attach<'a>(
+        &'a self,
+        customer_id: &'a str,
+        document_type: DocumentType,
+        files: &'a [AttachFile],
+        _state: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        async move {
+            let mut body = json!({"document_type": document_type.code()});
+            for file in files {
+                body[slot_field(file.slot)] = json!(file.file_id);
+            }
+            let attach = format!("/v1/customers/{customer_id}/files/attach");
+            // Attach is not retried blindly: a lost answer could mean it went through, and a
+            // second attach would meet 409. The caller reads the status instead.
+            answer(
+                self.api(reqwest::Method::POST, &attach)
+                    .json(&body)
+                    .send()
+                    .await,
+            )
+            .await?;
+            // The acknowledgement is optional (D: "You can skip it"); a failure here does not
+            // undo the attach, so it is logged rather than surfaced.
+            let ack = format!("/v1/customers/{customer_id}/kyc");
+            if let Err(err) = answer(self.api(reqwest::Method::POST, &ack).send().await).await {
+                tracing::warn!(%err, customer_id, "kyc acknowledgement failed");
+            }
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn status<'a>(
+        &'a self,
+        customer_id: &'a str,
+    ) -> BoxFuture<'a, Result<VerificationStatus, ProviderError>> {
+        async move {
+            let path = format!("/v1/customers/{customer_id}");
+            let customer: Customer = self
+                .send_json(|| self.api(reqwest::Method::GET, &path))
+                .await?;
+            debug_assert_eq!(customer.id, customer_id);
+            Ok(match customer.status.as_str() {
+                "verified" => VerificationStatus::Verified,
+                "rejected" => VerificationStatus::Rejected {
+                    reason: customer
+                        .rejection_reason
+                        .unwrap_or_else(|| "unspecified".to_owned()),
+                },
+                "pending" => VerificationStatus::Pending,
+                _ => VerificationStatus::NotSubmitted,
+            })
+        }
+        .boxed()
+    }
+}

@@ -1,0 +1,210 @@
+//! Endpoints for the widget, authenticated by its session token.
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use kyc_core::wire::{SessionView, StatusReport, SubmitRequest, UploadReceipt};
+use kyc_core::{inspect_file, Policy, Slot, Submission, VerificationStatus};
+
+use crate::error::ApiError;
+use crate::host::bearer;
+use crate::provider::AttachFile;
+use crate::store::{SessionRecord, SlotRecord};
+use crate::token::{self, TokenError};
+use crate::{now, AppState};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/session", get(view))
+        .route("/v1/session/slots/{slot}", put(upload))
+        .route("/v1/session/submit", post(submit))
+        .route("/v1/session/status", get(status))
+}
+
+/// The session a valid token names; every widget endpoint takes one.
+pub(crate) struct Authorized(SessionRecord);
+
+impl FromRequestParts<AppState> for Authorized {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token =
+            bearer(&parts.headers).ok_or(ApiError::Unauthorized("a session token is required"))?;
+        let session_id =
+            token::verify(&state.token_secret, token, now()).map_err(|err| match err {
+                TokenError::Expired => ApiError::Unauthorized("the session token has expired"),
+                TokenError::Malformed | TokenError::BadSignature => {
+                    ApiError::Unauthorized("the session token is not valid")
+                }
+            })?;
+        state.count_request(&session_id)?;
+        let session = state
+            .store
+            .session(&session_id)?
+            .ok_or(ApiError::Unauthorized("the session no longer exists"))?;
+        Ok(Authorized(session))
+    }
+}
+
+fn policy(session: &SessionRecord) -> Policy {
+    Policy::new(session.provider, session.customer_type, &session.country)
+}
+
+/// `GET /v1/session`: what the widget needs to guide the user, including what is uploaded.
+async fn view(
+    State(state): State<AppState>,
+    Authorized(session): Authorized,
+) -> Result<Json<SessionView>, ApiError> {
+    let policy = policy(&session);
+    let uploaded = state
+        .store
+        .slots(&session.id)?
+        .into_iter()
+        .map(|record| record.slot)
+        .collect();
+    Ok(Json(SessionView {
+        accepted_documents: policy.accepted_documents(),
+        selfie_required: policy.selfie_required,
+        country: session.country,
+        uploaded,
+        status: session.status,
+    }))
+}
+
+/// `PUT /v1/session/slots/{slot}`: one file, checked again here, then stored at the provider.
+async fn upload(
+    State(state): State<AppState>,
+    Authorized(session): Authorized,
+    Path(slot): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<UploadReceipt>, ApiError> {
+    let slot = Slot::from_code(&slot).ok_or(ApiError::NotFound("no such slot"))?;
+    if session.status != VerificationStatus::NotSubmitted {
+        return Err(ApiError::Conflict {
+            code: "already_submitted",
+            message: "the documents were submitted; files can no longer change".to_owned(),
+        });
+    }
+    let limit = state.config.limits.max_bytes;
+    if let Some(length) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+    {
+        if length > limit {
+            return Err(ApiError::TooLarge(limit));
+        }
+    }
+    let bytes = axum::body::to_bytes(body, limit as usize)
+        .await
+        .map_err(|_| ApiError::TooLarge(limit))?;
+    let claimed = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let report = inspect_file(&bytes, claimed, slot, &state.config.limits).map_err(|problems| {
+        ApiError::InvalidFile(problems.iter().map(|p| p.code().to_owned()).collect())
+    })?;
+    let provider = state.provider(session.provider)?;
+    let file_id = provider
+        .upload(&session.provider_customer_id, slot, report.format, bytes)
+        .await?;
+    let record = SlotRecord {
+        slot,
+        provider_file_id: file_id,
+        format: report.format,
+        bytes: report.bytes,
+    };
+    state.store.put_slot(&session.id, &record, now())?;
+    Ok(Json(UploadReceipt {
+        slot,
+        format: report.format,
+        bytes: report.bytes,
+    }))
+}
+
+/// `POST /v1/session/submit`: checks completeness with the provider's rules, then attaches.
+async fn submit(
+    State(state): State<AppState>,
+    Authorized(session): Authorized,
+    Json(request): Json<SubmitRequest>,
+) -> Result<Json<StatusReport>, ApiError> {
+    let slots = state.store.slots(&session.id)?;
+    let submission = Submission {
+        document_type: request.document_type,
+        filled: slots.iter().map(|record| record.slot).collect(),
+        state: request.state.clone(),
+    };
+    let violations = policy(&session).check_submission(&submission);
+    if !violations.is_empty() {
+        return Err(ApiError::InvalidSubmission(
+            violations.iter().map(|v| v.code().to_owned()).collect(),
+        ));
+    }
+    let provider = state.provider(session.provider)?;
+    // Claimed in the database first, so a double click or a second tab cannot attach twice.
+    if !state
+        .store
+        .mark_submitted(&session.id, request.document_type, now())?
+    {
+        return Err(ApiError::Conflict {
+            code: "already_submitted",
+            message: "the documents were submitted already".to_owned(),
+        });
+    }
+    let files: Vec<AttachFile> = slots
+        .into_iter()
+        .map(|record| AttachFile {
+            slot: record.slot,
+            file_id: record.provider_file_id,
+        })
+        .collect();
+    let attached = provider
+        .attach(
+            &session.provider_customer_id,
+            request.document_type,
+            &files,
+            request.state.as_deref(),
+        )
+        .await;
+    if let Err(err) = attached {
+        state
+            .store
+            .unmark_submitted(&session.id, &err.to_string(), now())?;
+        return Err(err.into());
+    }
+    Ok(Json(StatusReport {
+        status: VerificationStatus::Pending,
+        pending_for_secs: Some(0),
+    }))
+}
+
+/// `GET /v1/session/status`: refreshed from the provider while pending.
+async fn status(
+    State(state): State<AppState>,
+    Authorized(session): Authorized,
+) -> Result<Json<StatusReport>, ApiError> {
+    let mut status = session.status.clone();
+    if status == VerificationStatus::Pending {
+        let provider = state.provider(session.provider)?;
+        match provider.status(&session.provider_customer_id).await {
+            Ok(fresh) if fresh != VerificationStatus::NotSubmitted => {
+                state.store.set_status(&session.id, &fresh, now())?;
+                status = fresh;
+            }
+            Ok(_) => {}
+            // The last known status is still true; the widget polls again.
+            Err(err) => tracing::warn!(%err, session = session.id, "status refresh failed"),
+        }
+    }
+    let pending_for_secs = match status {
+        VerificationStatus::Pending => session.submitted_at.map(|at| now().saturating_sub(at)),
+        _ => None,
+    };
+    Ok(Json(StatusReport {
+        status,
+        pending_for_secs,
+    }))
+}

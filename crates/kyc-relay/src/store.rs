@@ -1,0 +1,460 @@
+//! The relay's SQLite database: sessions, uploaded slots, statuses and an audit log.
+//!
+//! Only ids and statuses are kept, never image bytes. Migrations run at open, tracked by
+//! `PRAGMA user_version`, so a restarted relay picks up every session where it was.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use kyc_core::{CustomerType, DocumentType, FileFormat, Provider, Slot, VerificationStatus};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// The migrations, in order; entry `i` brings the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        customer_reference TEXT NOT NULL,
+        customer_type TEXT NOT NULL,
+        country TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        provider_customer_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        rejection_reason TEXT,
+        document_type TEXT,
+        submitted_at INTEGER,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE slots (
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        slot TEXT NOT NULL,
+        provider_file_id TEXT NOT NULL,
+        format TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        uploaded_at INTEGER NOT NULL,
+        PRIMARY KEY (session_id, slot)
+    );
+    CREATE TABLE settings (
+        name TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+"];
+
+/// A session as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// The session id (also inside the widget's token).
+    pub id: String,
+    /// The host's reference for the customer.
+    pub customer_reference: String,
+    /// Individual or business.
+    pub customer_type: CustomerType,
+    /// ISO 3166-1 alpha-3.
+    pub country: String,
+    /// Which provider verifies the customer.
+    pub provider: Provider,
+    /// The provider's id for the customer.
+    pub provider_customer_id: String,
+    /// Where verification stands.
+    pub status: VerificationStatus,
+    /// The document type submitted, once submitted.
+    pub document_type: Option<DocumentType>,
+    /// When the documents were submitted (Unix seconds).
+    pub submitted_at: Option<u64>,
+    /// When the session was created (Unix seconds).
+    pub created_at: u64,
+}
+
+/// A slot whose file reached the provider's storage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotRecord {
+    /// The slot.
+    pub slot: Slot,
+    /// The provider's file id.
+    pub provider_file_id: String,
+    /// The file's format.
+    pub format: FileFormat,
+    /// The file's size.
+    pub bytes: u64,
+}
+
+/// A handle to the database, cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path` and runs pending migrations.
+    pub fn open(path: &Path) -> rusqlite::Result<Store> {
+        Store::migrate(Connection::open(path)?)
+    }
+
+    /// An in-memory database, for tests.
+    pub fn in_memory() -> rusqlite::Result<Store> {
+        Store::migrate(Connection::open_in_memory()?)
+    }
+
+    fn migrate(conn: Connection) -> rusqlite::Result<Store> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let version: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(version) {
+            conn.execute_batch(migration)?;
+            conn.pragma_update(None, "user_version", index + 1)?;
+        }
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+        let conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&conn)
+    }
+
+    /// The value of setting `name`, created by `make` and stored on first use (e.g. the token
+    /// secret, so tokens survive a restart).
+    pub fn setting_or_insert(
+        &self,
+        name: &str,
+        make: impl FnOnce() -> Vec<u8>,
+    ) -> rusqlite::Result<Vec<u8>> {
+        self.with(|conn| {
+            let existing: Option<Vec<u8>> = conn
+                .query_row(
+                    "SELECT value FROM settings WHERE name = ?1",
+                    params![name],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if let Some(value) = existing {
+                return Ok(value);
+            }
+            let value = make();
+            conn.execute(
+                "INSERT INTO settings (name, value) VALUES (?1, ?2)",
+                params![name, value],
+            )?;
+            Ok(value)
+        })
+    }
+
+    /// Stores a new session and audits it.
+    pub fn insert_session(&self, session: &SessionRecord) -> rusqlite::Result<()> {
+        self.with(|conn| {
+            conn.execute(
+                "INSERT INTO sessions (id, customer_reference, customer_type, country, provider,
+                 provider_customer_id, status, rejection_reason, document_type, submitted_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    session.id,
+                    session.customer_reference,
+                    to_code(&session.customer_type),
+                    session.country,
+                    to_code(&session.provider),
+                    session.provider_customer_id,
+                    status_code(&session.status),
+                    rejection_reason(&session.status),
+                    session.document_type.map(DocumentType::code),
+                    session.submitted_at,
+                    session.created_at,
+                ],
+            )?;
+            audit(conn, &session.id, session.created_at, "session_created", &session.customer_reference)
+        })
+    }
+
+    /// The session with this id.
+    pub fn session(&self, id: &str) -> rusqlite::Result<Option<SessionRecord>> {
+        self.with(|conn| {
+            conn.query_row(
+                "SELECT id, customer_reference, customer_type, country, provider, provider_customer_id,
+                 status, rejection_reason, document_type, submitted_at, created_at
+                 FROM sessions WHERE id = ?1",
+                params![id],
+                |row| {
+                    let status: String = row.get(6)?;
+                    let reason: Option<String> = row.get(7)?;
+                    let document_type: Option<String> = row.get(8)?;
+                    Ok(SessionRecord {
+                        id: row.get(0)?,
+                        customer_reference: row.get(1)?,
+                        customer_type: from_code(&row.get::<_, String>(2)?)?,
+                        country: row.get(3)?,
+                        provider: from_code(&row.get::<_, String>(4)?)?,
+                        provider_customer_id: row.get(5)?,
+                        status: parse_status(&status, reason),
+                        document_type: document_type.map(|code| from_code(&code)).transpose()?,
+                        submitted_at: row.get(9)?,
+                        created_at: row.get(10)?,
+                    })
+                },
+            )
+            .optional()
+        })
+    }
+
+    /// Records that `slot` now holds the provider file `record` (replacing an earlier one).
+    pub fn put_slot(
+        &self,
+        session_id: &str,
+        record: &SlotRecord,
+        now: u64,
+    ) -> rusqlite::Result<()> {
+        self.with(|conn| {
+            conn.execute(
+                "INSERT INTO slots (session_id, slot, provider_file_id, format, bytes, uploaded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (session_id, slot) DO UPDATE SET provider_file_id = excluded.provider_file_id,
+                 format = excluded.format, bytes = excluded.bytes, uploaded_at = excluded.uploaded_at",
+                params![
+                    session_id,
+                    record.slot.code(),
+                    record.provider_file_id,
+                    to_code(&record.format),
+                    record.bytes,
+                    now
+                ],
+            )?;
+            audit(conn, session_id, now, "slot_uploaded", record.slot.code())
+        })
+    }
+
+    /// The slots of a session that hold a file, in slot order.
+    pub fn slots(&self, session_id: &str) -> rusqlite::Result<Vec<SlotRecord>> {
+        self.with(|conn| {
+            let mut statement = conn.prepare(
+                "SELECT slot, provider_file_id, format, bytes FROM slots WHERE session_id = ?1",
+            )?;
+            let mut slots = statement
+                .query_map(params![session_id], |row| {
+                    let slot: String = row.get(0)?;
+                    Ok(SlotRecord {
+                        slot: Slot::from_code(&slot).ok_or_else(|| invalid(&slot))?,
+                        provider_file_id: row.get(1)?,
+                        format: from_code(&row.get::<_, String>(2)?)?,
+                        bytes: row.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            slots.sort_by_key(|record| record.slot);
+            Ok(slots)
+        })
+    }
+
+    /// Marks the session submitted with `document_type`, pending review. Returns `false`
+    /// without changing anything when it was submitted already, so two concurrent submits
+    /// cannot both attach.
+    pub fn mark_submitted(
+        &self,
+        session_id: &str,
+        document_type: DocumentType,
+        now: u64,
+    ) -> rusqlite::Result<bool> {
+        self.with(|conn| {
+            let changed = conn.execute(
+                "UPDATE sessions SET status = 'pending', document_type = ?2, submitted_at = ?3
+                 WHERE id = ?1 AND status = 'not_submitted'",
+                params![session_id, document_type.code(), now],
+            )?;
+            if changed == 1 {
+                audit(conn, session_id, now, "submitted", document_type.code())?;
+            }
+            Ok(changed == 1)
+        })
+    }
+
+    /// Puts a session back to not submitted after the provider refused the attach, so the
+    /// user can fix the files and submit again.
+    pub fn unmark_submitted(&self, session_id: &str, why: &str, now: u64) -> rusqlite::Result<()> {
+        self.with(|conn| {
+            conn.execute(
+                "UPDATE sessions SET status = 'not_submitted', submitted_at = NULL WHERE id = ?1",
+                params![session_id],
+            )?;
+            audit(conn, session_id, now, "submit_failed", why)
+        })
+    }
+
+    /// Records a new verification status (audited when it changed).
+    pub fn set_status(
+        &self,
+        session_id: &str,
+        status: &VerificationStatus,
+        now: u64,
+    ) -> rusqlite::Result<()> {
+        self.with(|conn| {
+            let changed = conn.execute(
+                "UPDATE sessions SET status = ?2, rejection_reason = ?3
+                 WHERE id = ?1 AND (status != ?2 OR rejection_reason IS NOT ?3)",
+                params![session_id, status_code(status), rejection_reason(status)],
+            )?;
+            if changed == 1 {
+                audit(conn, session_id, now, "status_changed", status_code(status))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The audit log of a session: `(at, event, detail)`, oldest first.
+    pub fn audit_log(&self, session_id: &str) -> rusqlite::Result<Vec<(u64, String, String)>> {
+        self.with(|conn| {
+            let mut statement = conn
+                .prepare("SELECT at, event, detail FROM audit WHERE session_id = ?1 ORDER BY id")?;
+            let rows = statement
+                .query_map(params![session_id], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })?
+                .collect();
+            rows
+        })
+    }
+}
+
+fn audit(
+    conn: &Connection,
+    session_id: &str,
+    at: u64,
+    event: &str,
+    detail: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO audit (session_id, at, event, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![session_id, at, event, detail],
+    )?;
+    tracing::info!(session_id, event, detail, "audit");
+    Ok(())
+}
+
+fn status_code(status: &VerificationStatus) -> &'static str {
+    match status {
+        VerificationStatus::NotSubmitted => "not_submitted",
+        VerificationStatus::Pending => "pending",
+        VerificationStatus::Verified => "verified",
+        VerificationStatus::Rejected { .. } => "rejected",
+    }
+}
+
+fn rejection_reason(status: &VerificationStatus) -> Option<&str> {
+    match status {
+        VerificationStatus::Rejected { reason } => Some(reason),
+        _ => None,
+    }
+}
+
+fn parse_status(code: &str, reason: Option<String>) -> VerificationStatus {
+    match code {
+        "pending" => VerificationStatus::Pending,
+        "verified" => VerificationStatus::Verified,
+        "rejected" => VerificationStatus::Rejected {
+            reason: reason.unwrap_or_default(),
+        },
+        _ => VerificationStatus::NotSubmitted,
+    }
+}
+
+/// The snake_case code serde gives a unit enum variant.
+fn to_code<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(code)) => code,
+        other => unreachable!("unit variants serialize to strings, got {other:?}"),
+    }
+}
+
+fn from_code<T: serde::de::DeserializeOwned>(code: &str) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(code.to_owned())).map_err(|_| invalid(code))
+}
+
+fn invalid(code: &str) -> rusqlite::Error {
+    rusqlite::Error::InvalidColumnType(
+        0,
+        format!("unknown code {code:?}"),
+        rusqlite::types::Type::Text,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(id: &str) -> SessionRecord {
+        SessionRecord {
+            id: id.to_owned(),
+            customer_reference: "alice".to_owned(),
+            customer_type: CustomerType::Individual,
+            country: "GBR".to_owned(),
+            provider: Provider::D,
+            provider_customer_id: "cus_1".to_owned(),
+            status: VerificationStatus::NotSubmitted,
+            document_type: None,
+            submitted_at: None,
+            created_at: 100,
+        }
+    }
+
+    #[test]
+    fn sessions_slots_and_statuses_survive_reopening_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay.sqlite");
+        {
+            let store = Store::open(&path).unwrap();
+            store.insert_session(&session("ses_1")).unwrap();
+            let slot = SlotRecord {
+                slot: Slot::Front,
+                provider_file_id: "file_1".to_owned(),
+                format: FileFormat::Jpeg,
+                bytes: 1234,
+            };
+            store.put_slot("ses_1", &slot, 101).unwrap();
+            assert!(store
+                .mark_submitted("ses_1", DocumentType::Passport, 102)
+                .unwrap());
+        }
+        let store = Store::open(&path).unwrap();
+        let reopened = store.session("ses_1").unwrap().unwrap();
+        assert_eq!(reopened.status, VerificationStatus::Pending);
+        assert_eq!(reopened.document_type, Some(DocumentType::Passport));
+        assert_eq!(reopened.submitted_at, Some(102));
+        assert_eq!(store.slots("ses_1").unwrap()[0].provider_file_id, "file_1");
+        let events: Vec<_> = store
+            .audit_log("ses_1")
+            .unwrap()
+            .into_iter()
+            .map(|e| e.1)
+            .collect();
+        assert_eq!(events, ["session_created", "slot_uploaded", "submitted"]);
+    }
+
+    #[test]
+    fn a_second_submit_is_refused_by_the_database() {
+        let store = Store::in_memory().unwrap();
+        store.insert_session(&session("ses_1")).unwrap();
+        assert!(store
+            .mark_submitted("ses_1", DocumentType::Passport, 1)
+            .unwrap());
+        assert!(!store
+            .mark_submitted("ses_1", DocumentType::Passport, 2)
+            .unwrap());
+    }
+
+    #[test]
+    fn a_rejection_keeps_its_reason() {
+        let store = Store::in_memory().unwrap();
+        store.insert_session(&session("ses_1")).unwrap();
+        let rejected = VerificationStatus::Rejected {
+            reason: "document_blurry".to_owned(),
+        };
+        store.set_status("ses_1", &rejected, 5).unwrap();
+        assert_eq!(store.session("ses_1").unwrap().unwrap().status, rejected);
+    }
+}
