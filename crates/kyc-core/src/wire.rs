@@ -32,6 +32,10 @@ pub struct SessionCreated {
 /// Answer to `GET /v1/session`: what the widget needs to guide the user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionView {
+    /// The provider verifying this customer (the widget builds the same [`crate::Policy`]).
+    pub provider: Provider,
+    /// Individual or business.
+    pub customer_type: CustomerType,
     /// The provider's document types for this customer, in offer order.
     pub accepted_documents: Vec<DocumentType>,
     /// Whether a selfie is required.

@@ -66,6 +66,8 @@ async fn view(
         .map(|record| record.slot)
         .collect();
     Ok(Json(SessionView {
+        provider: session.provider,
+        customer_type: session.customer_type,
         accepted_documents: policy.accepted_documents(),
         selfie_required: policy.selfie_required,
         country: session.country,
