@@ -7,16 +7,25 @@
 #![deny(missing_docs)]
 
 pub mod format;
+pub mod frame;
+pub mod gate;
 pub mod inspect;
 pub mod pdf;
 pub mod policy;
+pub mod quality;
 pub mod wire;
 
 pub use format::{sniff, FileFormat};
+pub use frame::{normalize, Frame, LumaImage, LumaView, RgbaView, ViewError};
+pub use gate::{Escalation, GateDecision, QualityGate};
 pub use inspect::{inspect_file, FileLimits, FileProblem, FileReport};
 pub use pdf::{inspect_pdf, PdfDefect, PdfInfo, PdfProblem};
 pub use policy::{
     CustomerType, DetailedSubmission, DocumentType, Policy, Provider, Requirement, Slot,
     Submission, SubmittedFile, Violation,
+};
+pub use quality::{
+    assess, cutoff, exposure, glare, laplacian_variance, sharpness, Measurement, QualityIssue,
+    QualityReport, QualityThresholds, Sides,
 };
 pub use wire::VerificationStatus;

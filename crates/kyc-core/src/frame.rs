@@ -1,0 +1,291 @@
+//! Borrowed views of camera frames, and the normalized downscale every quality metric runs on.
+//!
+//! Views borrow the caller's pixels (a canvas's `ImageData`, a decoded upload) and never copy
+//! them; [`normalize`] makes the one small owned image the metrics share.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a view cannot be made over a buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum ViewError {
+    /// Width or height is zero.
+    Empty,
+    /// The buffer's length is not width x height x bytes per pixel.
+    LengthMismatch {
+        /// The length the dimensions call for.
+        expected: u64,
+        /// The buffer's length.
+        actual: u64,
+    },
+}
+
+/// A frame the metrics can read: its size and its rows as luma (0..=255).
+pub trait Frame {
+    /// Width in pixels (at least 1).
+    fn width(&self) -> u32;
+    /// Height in pixels (at least 1).
+    fn height(&self) -> u32;
+    /// Writes row `y`'s luma into `out` (`out.len() == width`).
+    fn luma_row(&self, y: u32, out: &mut [f32]);
+}
+
+fn check_len(width: u32, height: u32, channels: u64, actual: usize) -> Result<(), ViewError> {
+    if width == 0 || height == 0 {
+        return Err(ViewError::Empty);
+    }
+    let expected = u64::from(width) * u64::from(height) * channels;
+    if expected != actual as u64 {
+        return Err(ViewError::LengthMismatch {
+            expected,
+            actual: actual as u64,
+        });
+    }
+    Ok(())
+}
+
+/// A borrowed 8-bit grayscale image, rows top to bottom, no padding.
+///
+/// # Examples
+/// ```
+/// use kyc_core::frame::{Frame, LumaView};
+/// let pixels = [0u8, 64, 128, 255, 0, 0];
+/// let view = LumaView::new(3, 2, &pixels).unwrap();
+/// assert_eq!((view.width(), view.height()), (3, 2));
+/// assert!(LumaView::new(4, 2, &pixels).is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LumaView<'a> {
+    width: u32,
+    height: u32,
+    pixels: &'a [u8],
+}
+
+impl<'a> LumaView<'a> {
+    /// A view of `pixels` as `width` x `height`; the length must match exactly.
+    pub fn new(width: u32, height: u32, pixels: &'a [u8]) -> Result<Self, ViewError> {
+        check_len(width, height, 1, pixels.len())?;
+        Ok(LumaView {
+            width,
+            height,
+            pixels,
+        })
+    }
+
+    /// The borrowed pixels.
+    pub fn pixels(&self) -> &'a [u8] {
+        self.pixels
+    }
+}
+
+impl Frame for LumaView<'_> {
+    fn width(&self) -> u32 {
+        self.width
+    }
+    fn height(&self) -> u32 {
+        self.height
+    }
+    fn luma_row(&self, y: u32, out: &mut [f32]) {
+        let w = self.width as usize;
+        let row = &self.pixels[y as usize * w..][..w];
+        for (o, p) in out.iter_mut().zip(row) {
+            *o = f32::from(*p);
+        }
+    }
+}
+
+/// A borrowed 8-bit RGBA image (as a canvas's `ImageData`), rows top to bottom, no padding.
+/// Luma is computed as ITU-R BT.601 (`0.299 R + 0.587 G + 0.114 B`), as OpenCV's
+/// `cvtColor(..., COLOR_RGB2GRAY)`; alpha is ignored.
+///
+/// # Examples
+/// ```
+/// use kyc_core::frame::{Frame, RgbaView};
+/// let pixels = [255u8, 255, 255, 255, 0, 0, 0, 255];
+/// let view = RgbaView::new(2, 1, &pixels).unwrap();
+/// let mut row = [0.0f32; 2];
+/// view.luma_row(0, &mut row);
+/// assert!((row[0] - 255.0).abs() < 0.01 && row[1] == 0.0);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RgbaView<'a> {
+    width: u32,
+    height: u32,
+    pixels: &'a [u8],
+}
+
+impl<'a> RgbaView<'a> {
+    /// A view of `pixels` as `width` x `height` RGBA; the length must be `4 * width * height`.
+    pub fn new(width: u32, height: u32, pixels: &'a [u8]) -> Result<Self, ViewError> {
+        check_len(width, height, 4, pixels.len())?;
+        Ok(RgbaView {
+            width,
+            height,
+            pixels,
+        })
+    }
+
+    /// The borrowed pixels.
+    pub fn pixels(&self) -> &'a [u8] {
+        self.pixels
+    }
+}
+
+impl Frame for RgbaView<'_> {
+    fn width(&self) -> u32 {
+        self.width
+    }
+    fn height(&self) -> u32 {
+        self.height
+    }
+    fn luma_row(&self, y: u32, out: &mut [f32]) {
+        let w = self.width as usize;
+        let row = &self.pixels[y as usize * w * 4..][..w * 4];
+        for (o, p) in out.iter_mut().zip(row.chunks_exact(4)) {
+            *o = 0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]);
+        }
+    }
+}
+
+/// An owned grayscale image of `f32` luma (0.0..=255.0): the normalized downscale.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LumaImage {
+    width: u32,
+    height: u32,
+    pixels: Vec<f32>,
+}
+
+impl LumaImage {
+    /// The pixels, rows top to bottom.
+    pub fn pixels(&self) -> &[f32] {
+        &self.pixels
+    }
+
+    /// The mean luma.
+    pub fn mean(&self) -> f64 {
+        let sum: f64 = self.pixels.iter().map(|p| f64::from(*p)).sum();
+        sum / self.pixels.len() as f64
+    }
+}
+
+impl Frame for LumaImage {
+    fn width(&self) -> u32 {
+        self.width
+    }
+    fn height(&self) -> u32 {
+        self.height
+    }
+    fn luma_row(&self, y: u32, out: &mut [f32]) {
+        let w = self.width as usize;
+        out.copy_from_slice(&self.pixels[y as usize * w..][..w]);
+    }
+}
+
+/// Downscales `frame` by area averaging so that its long edge is `long_edge` (frames already
+/// that small are copied as they are, never enlarged), keeping the aspect ratio.
+///
+/// Metrics computed on this image compare across resolutions: a 4032x3024 photo and a 1280x720
+/// preview of the same scene give close scores. Memory is the output image plus one row.
+///
+/// # Examples
+/// ```
+/// use kyc_core::frame::{normalize, Frame, LumaView};
+/// let pixels = vec![200u8; 4000 * 3000];
+/// let small = normalize(&LumaView::new(4000, 3000, &pixels).unwrap(), 640);
+/// assert_eq!((small.width(), small.height()), (640, 480));
+/// assert!((small.mean() - 200.0).abs() < 0.01);
+/// ```
+pub fn normalize(frame: &impl Frame, long_edge: u32) -> LumaImage {
+    let (width, height) = (frame.width().max(1), frame.height().max(1));
+    let long_edge = long_edge.max(1);
+    let scale = f64::from(width.max(height)) / f64::from(long_edge);
+    let (out_w, out_h) = if scale <= 1.0 {
+        (width, height)
+    } else {
+        (
+            ((f64::from(width) / scale).round() as u32).clamp(1, width),
+            ((f64::from(height) / scale).round() as u32).clamp(1, height),
+        )
+    };
+    let (w, ow, oh) = (width as usize, out_w as usize, out_h as usize);
+    let mut row = vec![0f32; w];
+    let mut pixels = vec![0f32; ow * oh];
+    if out_w == width && out_h == height {
+        for y in 0..height {
+            frame.luma_row(y, &mut pixels[y as usize * w..][..w]);
+        }
+        return LumaImage {
+            width,
+            height,
+            pixels,
+        };
+    }
+    let sx = f64::from(width) / f64::from(out_w);
+    let sy = f64::from(height) / f64::from(out_h);
+    // Horizontal spans: for each output column, the source columns and their edge weights.
+    let spans: Vec<Span> = (0..ow).map(|ox| Span::new(ox, sx, w)).collect();
+    let mut reduced = vec![0f32; ow];
+    let norm = (1.0 / (sx * sy)) as f32;
+    for y in 0..height {
+        frame.luma_row(y, &mut row);
+        for (r, span) in reduced.iter_mut().zip(&spans) {
+            *r = span.sum(&row);
+        }
+        // Source row y covers [y, y + 1): add it to the (at most two) output rows it overlaps.
+        let (top, bottom) = (f64::from(y), f64::from(y) + 1.0);
+        let first = ((top / sy).floor() as usize).min(oh - 1);
+        for oy in first..oh {
+            let (start, end) = (oy as f64 * sy, (oy as f64 + 1.0) * sy);
+            if start >= bottom {
+                break;
+            }
+            let weight = (end.min(bottom) - start.max(top)) as f32;
+            if weight <= 0.0 {
+                continue;
+            }
+            let out_row = &mut pixels[oy * ow..][..ow];
+            for (o, r) in out_row.iter_mut().zip(&reduced) {
+                *o += weight * r;
+            }
+        }
+    }
+    for p in &mut pixels {
+        *p = (*p * norm).clamp(0.0, 255.0);
+    }
+    LumaImage {
+        width: out_w,
+        height: out_h,
+        pixels,
+    }
+}
+
+struct Span {
+    first: usize,
+    last: usize,
+    first_weight: f32,
+    last_weight: f32,
+}
+
+impl Span {
+    fn new(ox: usize, sx: f64, width: usize) -> Span {
+        let (start, end) = (ox as f64 * sx, ((ox + 1) as f64 * sx).min(width as f64));
+        let first = (start.floor() as usize).min(width - 1);
+        let last = ((end.ceil() as usize).saturating_sub(1)).clamp(first, width - 1);
+        let first_weight = ((first + 1) as f64).min(end) - start;
+        let last_weight = end - (last as f64).max(start);
+        Span {
+            first,
+            last,
+            first_weight: first_weight as f32,
+            last_weight: last_weight as f32,
+        }
+    }
+
+    fn sum(&self, row: &[f32]) -> f32 {
+        if self.first == self.last {
+            return row[self.first] * self.first_weight;
+        }
+        let inner: f32 = row[self.first + 1..self.last].iter().sum();
+        row[self.first] * self.first_weight + inner + row[self.last] * self.last_weight
+    }
+}
