@@ -92,3 +92,90 @@ pub fn sniff(bytes: &[u8]) -> Option<FileFormat> {
     }
     None
 }
+
+/// Width and height of an image, read from its header without decoding; `None` when the header
+/// cannot be read (or the file is a PDF).
+///
+/// JPEG, PNG and WebP headers are read by the `imagesize` crate; HEIC/HEIF by a bounded walk of
+/// the ISO-BMFF boxes `meta/iprp/ipco/ispe` here (the largest `ispe` by area, as an image's
+/// thumbnails and tiles have their own). Work is linear in the length; nothing is allocated.
+///
+/// # Examples
+/// ```
+/// use kyc_core::format::{image_dimensions, FileFormat};
+/// let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+/// png.extend_from_slice(&[0, 0, 5, 0, 0, 0, 2, 208, 8, 2, 0, 0, 0, 0, 0, 0, 0]);
+/// assert_eq!(image_dimensions(&png, FileFormat::Png), Some((1280, 720)));
+/// assert_eq!(image_dimensions(b"%PDF-1.7", FileFormat::Pdf), None);
+/// ```
+pub fn image_dimensions(bytes: &[u8], format: FileFormat) -> Option<(u32, u32)> {
+    match format {
+        FileFormat::Pdf => None,
+        FileFormat::Heif => heif_dimensions(bytes),
+        FileFormat::Jpeg | FileFormat::Png | FileFormat::Webp => {
+            let size = imagesize::blob_size(bytes).ok()?;
+            Some((
+                u32::try_from(size.width).ok()?,
+                u32::try_from(size.height).ok()?,
+            ))
+        }
+    }
+}
+
+/// One ISO-BMFF box: its type and the range of its payload.
+struct Bmff<'a> {
+    kind: &'a [u8],
+    body: &'a [u8],
+}
+
+/// The boxes directly inside `bytes`, in order; stops at the first malformed header.
+fn boxes(bytes: &[u8]) -> impl Iterator<Item = Bmff<'_>> {
+    let mut rest = bytes;
+    std::iter::from_fn(move || {
+        if rest.len() < 8 {
+            return None;
+        }
+        let size32 = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as u64;
+        let kind = &rest[4..8];
+        let (header, size) = match size32 {
+            0 => (8, rest.len() as u64),
+            1 => {
+                let large = rest.get(8..16)?;
+                let mut raw = [0u8; 8];
+                raw.copy_from_slice(large);
+                (16, u64::from_be_bytes(raw))
+            }
+            n => (8, n),
+        };
+        if size < header as u64 || size > rest.len() as u64 {
+            rest = &[];
+            return None;
+        }
+        let size = size as usize;
+        let item = Bmff {
+            kind,
+            body: &rest[header..size],
+        };
+        rest = &rest[size..];
+        Some(item)
+    })
+}
+
+fn child<'a>(bytes: &'a [u8], kind: &[u8]) -> Option<&'a [u8]> {
+    boxes(bytes).find(|b| b.kind == kind).map(|b| b.body)
+}
+
+fn heif_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    // `meta` is a full box: 4 bytes of version and flags precede its children.
+    let meta = child(bytes, b"meta")?.get(4..)?;
+    let ipco = child(child(meta, b"iprp")?, b"ipco")?;
+    boxes(ipco)
+        .filter(|b| b.kind == b"ispe")
+        .filter_map(|b| {
+            let v = b.body.get(4..12)?;
+            let width = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
+            let height = u32::from_be_bytes([v[4], v[5], v[6], v[7]]);
+            Some((width, height))
+        })
+        .max_by_key(|(w, h)| u64::from(*w) * u64::from(*h))
+}

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::format::{sniff, FileFormat};
+use crate::format::{image_dimensions, sniff, FileFormat};
 use crate::pdf::{inspect_pdf, PdfDefect, PdfProblem};
 use crate::policy::{truncate, Slot};
 
@@ -235,10 +235,8 @@ pub fn inspect_file(
     }
     let mut dimensions = None;
     if format.is_image() {
-        match imagesize::blob_size(bytes) {
-            Ok(size) => {
-                let width = u32::try_from(size.width).unwrap_or(u32::MAX);
-                let height = u32::try_from(size.height).unwrap_or(u32::MAX);
+        match image_dimensions(bytes, format) {
+            Some((width, height)) => {
                 if width == 0 || height == 0 {
                     problems.push(FileProblem::UnreadableImage);
                     return Err(problems);
@@ -261,7 +259,7 @@ pub fn inspect_file(
                     });
                 }
             }
-            Err(_) => problems.push(FileProblem::UnreadableImage),
+            None => problems.push(FileProblem::UnreadableImage),
         }
     } else {
         if !slot.accepts_pdf() {

@@ -1,0 +1,406 @@
+//! File content checks: format by magic bytes, claimed type, size and resolution bounds, pixel
+//! count, and PDF readability — one named test per rule.
+
+#[path = "support/files.rs"]
+mod files;
+
+use kyc_core::format::image_dimensions;
+use kyc_core::{
+    inspect_file, inspect_pdf, sniff, FileFormat, FileLimits, FileProblem, PdfDefect, PdfProblem,
+    Slot,
+};
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+const KB: usize = 1024;
+
+fn codes(result: Result<kyc_core::FileReport, Vec<FileProblem>>) -> Vec<&'static str> {
+    match result {
+        Ok(_) => vec![],
+        Err(problems) => problems.iter().map(FileProblem::code).collect(),
+    }
+}
+
+#[test]
+fn format_is_sniffed_from_magic_bytes() {
+    let table: [(Vec<u8>, Option<FileFormat>); 8] = [
+        (files::jpeg(1600, 1200, 2 * KB), Some(FileFormat::Jpeg)),
+        (files::png(1600, 1200, 2 * KB), Some(FileFormat::Png)),
+        (files::webp(1600, 1200, 2 * KB), Some(FileFormat::Webp)),
+        (files::heic(4032, 3024, 2 * KB), Some(FileFormat::Heif)),
+        (files::pdf("", 2 * KB), Some(FileFormat::Pdf)),
+        (b"GIF89a\x01\0\x01\0".to_vec(), None),
+        (b"RIFF\0\0\0\0WAVEfmt ".to_vec(), None),
+        (b"\0\0\0\x18ftypavif\0\0\0\0".to_vec(), None),
+    ];
+    for (bytes, format) in table {
+        assert_eq!(sniff(&bytes), format, "{:?}", &bytes[..8]);
+    }
+}
+
+#[test]
+fn name_or_claimed_type_never_decides_the_format() {
+    let text = b"passport.jpg is really text".repeat(100);
+    assert_eq!(
+        codes(inspect_file(
+            &text,
+            Some("image/jpeg"),
+            Slot::Front,
+            &FileLimits::default()
+        )),
+        ["unsupported_format"]
+    );
+}
+
+#[test]
+fn claimed_and_actual_mismatch_is_reported() {
+    let heic = files::heic(4032, 3024, 4 * KB);
+    let limits = FileLimits::default();
+    let table = [
+        (Some("image/jpeg"), vec!["claimed_type_mismatch"]),
+        (Some("image/heic"), vec![]),
+        (Some("image/heif; foo=bar"), vec![]),
+        (Some("application/octet-stream"), vec![]),
+        (Some(""), vec![]),
+        (None, vec![]),
+        (Some("application/pdf"), vec!["claimed_type_mismatch"]),
+    ];
+    for (claim, expected) in table {
+        assert_eq!(
+            codes(inspect_file(&heic, claim, Slot::Front, &limits)),
+            expected,
+            "{claim:?}"
+        );
+    }
+    let problems = inspect_file(&heic, Some("image/jpeg"), Slot::Front, &limits).unwrap_err();
+    assert_eq!(
+        problems,
+        vec![FileProblem::ClaimedTypeMismatch {
+            claimed: "image/jpeg".into(),
+            actual: FileFormat::Heif
+        }]
+    );
+    // A hostile claim is cut in the report.
+    let long = format!("image/{}", "x".repeat(100_000));
+    match &inspect_file(&heic, Some(&long), Slot::Front, &limits).unwrap_err()[..] {
+        [FileProblem::ClaimedTypeMismatch { claimed, .. }] => assert!(claimed.len() <= 128),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn size_bounds_are_configurable() {
+    let small = FileLimits {
+        min_bytes: 4 * KB as u64,
+        max_bytes: 8 * KB as u64,
+        ..FileLimits::default()
+    };
+    let table = [
+        (2 * KB, vec!["too_small"]),
+        (4 * KB, vec![]),
+        (8 * KB, vec![]),
+        (9 * KB, vec!["too_large"]),
+    ];
+    for (len, expected) in table {
+        let bytes = files::png(1600, 1200, len);
+        assert_eq!(
+            codes(inspect_file(&bytes, None, Slot::Front, &small)),
+            expected,
+            "{len}"
+        );
+    }
+    assert_eq!(
+        codes(inspect_file(&[], None, Slot::Front, &small)),
+        ["empty"]
+    );
+}
+
+#[test]
+fn dimensions_are_read_from_headers_of_every_image_format() {
+    let table = [
+        (files::jpeg(1600, 1200, 2 * KB), FileFormat::Jpeg),
+        (files::png(1600, 1200, 2 * KB), FileFormat::Png),
+        (files::webp(1600, 1200, 2 * KB), FileFormat::Webp),
+        (files::heic(1600, 1200, 2 * KB), FileFormat::Heif),
+    ];
+    for (bytes, format) in table {
+        assert_eq!(
+            image_dimensions(&bytes, format),
+            Some((1600, 1200)),
+            "{format:?}"
+        );
+        let report = inspect_file(
+            &bytes,
+            Some(format.mime()),
+            Slot::Front,
+            &FileLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (report.format, report.dimensions),
+            (format, Some((1600, 1200)))
+        );
+    }
+}
+
+#[test]
+fn minimum_long_edge_for_documents_and_selfies() {
+    let limits = FileLimits::default(); // documents 1000 px, selfies 480 px
+    let table = [
+        (Slot::Front, 999, vec!["resolution_too_low"]),
+        (Slot::Front, 1000, vec![]),
+        (Slot::Back, 800, vec!["resolution_too_low"]),
+        (Slot::ProofOfAddress, 1200, vec![]),
+        (Slot::Selfie, 479, vec!["resolution_too_low"]),
+        (Slot::Selfie, 480, vec![]),
+        (Slot::Liveness, 640, vec![]),
+        (Slot::Liveness, 300, vec!["resolution_too_low"]),
+    ];
+    for (slot, long_edge, expected) in table {
+        // Portrait and landscape alike: the long edge counts.
+        for bytes in [
+            files::png(long_edge, 200, 2 * KB),
+            files::png(200, long_edge, 2 * KB),
+        ] {
+            assert_eq!(
+                codes(inspect_file(&bytes, None, slot, &limits)),
+                expected,
+                "{slot:?} {long_edge}"
+            );
+        }
+    }
+}
+
+#[test]
+fn pixel_count_limit_stops_decompression_bombs() {
+    let limits = FileLimits::default();
+    // A 2 KiB PNG that declares 60000 x 60000 pixels.
+    let bomb = files::png(60_000, 60_000, 2 * KB);
+    assert_eq!(
+        inspect_file(&bomb, None, Slot::Front, &limits).unwrap_err(),
+        vec![FileProblem::TooManyPixels {
+            width: 60_000,
+            height: 60_000,
+            max_pixels: 50_000_000
+        }]
+    );
+    let heic_bomb = files::heic(u32::MAX, u32::MAX, 2 * KB);
+    assert_eq!(
+        codes(inspect_file(&heic_bomb, None, Slot::Front, &limits)),
+        ["too_many_pixels"]
+    );
+    let ok = files::jpeg(8000, 6000, 2 * KB);
+    assert!(inspect_file(&ok, None, Slot::Front, &limits).is_ok());
+}
+
+#[test]
+fn unreadable_image_header_is_refused() {
+    let limits = FileLimits {
+        min_bytes: 0,
+        ..FileLimits::default()
+    };
+    let mut truncated = files::png(1600, 1200, 2 * KB);
+    truncated.truncate(20);
+    let zero = files::png(0, 1200, 2 * KB);
+    let heic_without_ispe = {
+        let mut b = files::heic(1600, 1200, 2 * KB);
+        let at = b.windows(4).position(|w| w == b"ispe").unwrap();
+        b[at..at + 4].copy_from_slice(b"xxxx");
+        let at = b.windows(4).position(|w| w == b"ispe").unwrap();
+        b[at..at + 4].copy_from_slice(b"xxxx");
+        b
+    };
+    for bytes in [truncated, zero, heic_without_ispe] {
+        let found = codes(inspect_file(&bytes, None, Slot::Front, &limits));
+        assert!(found.contains(&"unreadable_image"), "{found:?}");
+    }
+}
+
+#[test]
+fn pdf_is_refused_for_face_slots_only() {
+    let pdf = files::pdf("", 4 * KB);
+    let limits = FileLimits::default();
+    for slot in Slot::ALL {
+        let expected: Vec<&str> = if slot.accepts_pdf() {
+            vec![]
+        } else {
+            vec!["pdf_not_allowed"]
+        };
+        assert_eq!(
+            codes(inspect_file(&pdf, Some("application/pdf"), slot, &limits)),
+            expected,
+            "{slot:?}"
+        );
+    }
+    assert_eq!(
+        inspect_file(&pdf, None, Slot::ProofOfAddress, &limits)
+            .unwrap()
+            .dimensions,
+        None
+    );
+}
+
+#[test]
+fn encrypted_pdf_is_refused() {
+    let limits = FileLimits::default();
+    let table = [
+        ("/Encrypt 5 0 R ", Err(PdfProblem::Encrypted)),
+        (
+            "/Encrypt << /Filter /Standard /V 2 >> ",
+            Err(PdfProblem::Encrypted),
+        ),
+        ("/Encr#79pt 5 0 R ", Err(PdfProblem::Encrypted)),
+        ("/ID [<ab> <cd>] ", Ok(())),
+        ("/EncryptMetadata false ", Ok(())),
+        ("/Info << /Encrypt 1 >> ", Ok(())),
+        ("/Note (/Encrypt) ", Ok(())),
+    ];
+    for (extra, expected) in table {
+        let bytes = files::pdf(extra, 4 * KB);
+        assert_eq!(inspect_pdf(&bytes).map(|_| ()), expected, "{extra}");
+        let found = codes(inspect_file(&bytes, None, Slot::Front, &limits));
+        let want: Vec<&str> = if expected.is_ok() {
+            vec![]
+        } else {
+            vec!["pdf_encrypted"]
+        };
+        assert_eq!(found, want, "{extra}");
+    }
+    // Cross-reference streams (PDF 1.5+) carry the trailer entries in the stream dictionary.
+    assert_eq!(
+        inspect_pdf(&files::pdf_xref_stream("/Encrypt 9 0 R ")),
+        Err(PdfProblem::Encrypted)
+    );
+    assert!(inspect_pdf(&files::pdf_xref_stream("")).is_ok());
+    // An incremental update that adds encryption in a later trailer.
+    let mut updated = files::pdf("", 2 * KB);
+    let len = updated.len();
+    updated.extend_from_slice(format!("xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 3 /Prev 10 /Encrypt 7 0 R >>\nstartxref\n{len}\n%%EOF\n").as_bytes());
+    assert_eq!(inspect_pdf(&updated), Err(PdfProblem::Encrypted));
+}
+
+#[test]
+fn unreadable_pdf_is_refused() {
+    let good = files::pdf("", 4 * KB);
+    let info = inspect_pdf(&good).unwrap();
+    assert_eq!((info.major, info.minor, info.sections), (1, 7, 1));
+    let truncated = good[..good.len() / 2].to_vec();
+    let no_startxref = String::from_utf8_lossy(&good)
+        .replace("startxref", "startxrex")
+        .into_bytes();
+    let far_offset = {
+        let text = String::from_utf8_lossy(&good).into_owned();
+        let at = text.rfind("startxref\n").unwrap() + "startxref\n".len();
+        let end = text[at..].find('\n').unwrap() + at;
+        format!("{}99999999{}", &text[..at], &text[end..]).into_bytes()
+    };
+    let wrong_target = {
+        let text = String::from_utf8_lossy(&good).into_owned();
+        let at = text.rfind("startxref\n").unwrap() + "startxref\n".len();
+        let end = text[at..].find('\n').unwrap() + at;
+        format!("{}12{}", &text[..at], &text[end..]).into_bytes()
+    };
+    let table = [
+        (truncated, PdfDefect::NoEof),
+        (no_startxref, PdfDefect::NoStartXref),
+        (far_offset, PdfDefect::BadStartXref),
+        (wrong_target, PdfDefect::BadStartXref),
+        (b"%PDF-x.y\n%%EOF".to_vec(), PdfDefect::NoHeader),
+    ];
+    for (bytes, defect) in table {
+        assert_eq!(
+            inspect_pdf(&bytes),
+            Err(PdfProblem::Unreadable(defect)),
+            "{defect:?}"
+        );
+    }
+    let truncated = &good[..good.len() - 40];
+    let mut padded = truncated.to_vec();
+    padded.resize(4 * KB, b' ');
+    let problems =
+        inspect_file(&padded, None, Slot::ProofOfAddress, &FileLimits::default()).unwrap_err();
+    assert_eq!(
+        problems,
+        vec![FileProblem::PdfUnreadable {
+            defect: PdfDefect::NoEof
+        }]
+    );
+    assert_eq!(problems[0].describe(), "the PDF cannot be read (no_eof)");
+}
+
+#[test]
+fn all_file_problems_are_reported_together() {
+    let limits = FileLimits {
+        max_bytes: 1500,
+        ..FileLimits::default()
+    };
+    let bytes = files::jpeg(400, 300, 2 * KB);
+    assert_eq!(
+        codes(inspect_file(
+            &bytes,
+            Some("image/png"),
+            Slot::Front,
+            &limits
+        )),
+        ["too_large", "claimed_type_mismatch", "resolution_too_low"]
+    );
+}
+
+#[test]
+fn file_problem_codes_are_stable() {
+    let table = [
+        (FileProblem::Empty, "empty"),
+        (FileProblem::UnsupportedFormat, "unsupported_format"),
+        (
+            FileProblem::ClaimedTypeMismatch {
+                claimed: "a".into(),
+                actual: FileFormat::Png,
+            },
+            "claimed_type_mismatch",
+        ),
+        (
+            FileProblem::TooSmall {
+                bytes: 1,
+                min_bytes: 2,
+            },
+            "too_small",
+        ),
+        (
+            FileProblem::TooLarge {
+                bytes: 2,
+                max_bytes: 1,
+            },
+            "too_large",
+        ),
+        (FileProblem::UnreadableImage, "unreadable_image"),
+        (
+            FileProblem::ResolutionTooLow {
+                long_edge: 1,
+                min_long_edge: 2,
+            },
+            "resolution_too_low",
+        ),
+        (
+            FileProblem::TooManyPixels {
+                width: 1,
+                height: 1,
+                max_pixels: 0,
+            },
+            "too_many_pixels",
+        ),
+        (FileProblem::PdfNotAllowed, "pdf_not_allowed"),
+        (FileProblem::PdfEncrypted, "pdf_encrypted"),
+        (
+            FileProblem::PdfUnreadable {
+                defect: PdfDefect::NoEof,
+            },
+            "pdf_unreadable",
+        ),
+    ];
+    for (problem, code) in table {
+        assert_eq!(problem.code(), code);
+        assert_eq!(problem.message_key(), code);
+        assert!(!problem.describe().is_empty());
+        assert_eq!(serde_json::to_value(&problem).unwrap()["code"], code);
+    }
+}
