@@ -1,0 +1,60 @@
+//! Review outcomes decided by markers in the customer's reference.
+//!
+//! A reference containing `reject_<reason>` (e.g. `bob-reject_document_blurry`) ends its review
+//! rejected with that reason (`document_blurry`); the reason runs up to the first character that
+//! is not a lowercase letter, a digit or `_`, so `bob-reject_document_blurry-r2` still names
+//! `document_blurry`. Anything else ends verified.
+
+/// How a review ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The customer is verified.
+    Approve,
+    /// The customer is rejected with this reason code.
+    Reject(String),
+}
+
+/// The reason named by a `<marker><reason>` marker in `text`, if any.
+pub fn marker_reason(text: &str, marker: &str) -> Option<String> {
+    let start = text.find(marker)? + marker.len();
+    let reason: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+        .collect();
+    if reason.is_empty() {
+        Some("unspecified".to_owned())
+    } else {
+        Some(reason)
+    }
+}
+
+/// The outcome a review of a customer with this reference will have.
+pub fn outcome_for(reference: &str) -> Outcome {
+    match marker_reason(reference, "reject_") {
+        Some(reason) => Outcome::Reject(reason),
+        None => Outcome::Approve,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reject_marker_names_the_reason() {
+        assert_eq!(
+            outcome_for("bob-reject_document_blurry"),
+            Outcome::Reject("document_blurry".into())
+        );
+        assert_eq!(
+            outcome_for("bob-reject_document_blurry-r2"),
+            Outcome::Reject("document_blurry".into())
+        );
+        assert_eq!(
+            outcome_for("reject_"),
+            Outcome::Reject("unspecified".into())
+        );
+        assert_eq!(outcome_for("alice-1"), Outcome::Approve);
+        assert_eq!(outcome_for("alice-rejected"), Outcome::Approve);
+    }
+}

@@ -1,0 +1,406 @@
+//! Provider D over real HTTP: a started `Sandbox` (with `s3s-fs` checking the SigV4 presigned
+//! URLs) driven with reqwest, as the relay does.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use axum::Router;
+use kyc_sandbox::{webhook, Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+
+const KEY: &str = "sandbox-api-key";
+
+fn jpeg() -> Vec<u8> {
+    let mut bytes =
+        b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00".to_vec();
+    bytes.resize(4096, 0x42);
+    bytes
+}
+
+async fn start(config: SandboxConfig) -> Sandbox {
+    match Sandbox::start(config, "127.0.0.1:0".parse().unwrap()).await {
+        Ok(sandbox) => sandbox,
+        Err(error) => panic!("sandbox did not start: {error}"),
+    }
+}
+
+fn config(review_ms: u64) -> SandboxConfig {
+    SandboxConfig {
+        review_delay: Duration::from_millis(review_ms),
+        ..SandboxConfig::default()
+    }
+}
+
+struct D {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl D {
+    fn new(sandbox: &Sandbox) -> D {
+        D {
+            client: reqwest::Client::new(),
+            base: format!("{}/d", sandbox.base_url()),
+        }
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(KEY)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn customer(&self, reference: &str) -> String {
+        let (status, body) = self
+            .post(
+                "/v1/customers",
+                json!({"customer_reference": reference, "type": "individual", "country": "GBR"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn upload_url(&self, customer: &str, content_type: &str) -> Value {
+        let (status, body) = self
+            .post(
+                &format!("/v1/customers/{customer}/files"),
+                json!({"content_type": content_type}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+
+    /// PUTs `bytes` to the upload URL with the required headers verbatim and no Authorization.
+    async fn put(&self, file: &Value, bytes: Vec<u8>) -> reqwest::Response {
+        let mut request = self.client.put(file["upload_url"].as_str().unwrap());
+        for (name, value) in file["required_headers"].as_object().unwrap() {
+            request = request.header(name, value.as_str().unwrap());
+        }
+        request.body(bytes).send().await.unwrap()
+    }
+
+    async fn attach_passport(&self, customer: &str, id_file: &str) -> (u16, Value) {
+        self.post(
+            &format!("/v1/customers/{customer}/files/attach"),
+            json!({"document_type": "passport", "id_file": id_file, "id_file_back": null,
+                   "proof_of_address_file": null, "selfie_file": null}),
+        )
+        .await
+    }
+
+    async fn wait_for_status(&self, customer: &str, wanted: &str) -> Value {
+        for _ in 0..50 {
+            let (_, body) = self.get(&format!("/v1/customers/{customer}")).await;
+            if body["status"] == wanted {
+                return body;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("customer {customer} never became {wanted}");
+    }
+}
+
+#[tokio::test]
+async fn full_flow_create_upload_attach_pending_then_verified() {
+    let sandbox = start(config(300)).await;
+    assert!(sandbox.base_url().starts_with("http://127.0.0.1:"));
+    assert!(!sandbox.base_url().ends_with('/'));
+    let d = D::new(&sandbox);
+    let customer = d.customer("alice-1").await;
+    let file = d.upload_url(&customer, "image/jpeg").await;
+    let url = file["upload_url"].as_str().unwrap();
+    assert!(url.starts_with(&sandbox.storage_url()), "{url}");
+    assert!(url.contains("X-Amz-Signature="), "{url}");
+    let put = d.put(&file, jpeg()).await;
+    assert_eq!(put.status().as_u16(), 200, "{:?}", put.text().await);
+    let (status, body) = d
+        .attach_passport(&customer, file["file_id"].as_str().unwrap())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "pending");
+    let (_, now) = d.get(&format!("/v1/customers/{customer}")).await;
+    assert_eq!(now["status"], "pending");
+    let (status, ack) = d
+        .post(&format!("/v1/customers/{customer}/kyc"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert!(ack["kyc_submitted_at"].as_u64().is_some());
+    let verified = d.wait_for_status(&customer, "verified").await;
+    assert_eq!(verified["rejection_reason"], Value::Null);
+    assert_eq!(verified["attached"]["id_file"], file["file_id"]);
+}
+
+#[tokio::test]
+async fn attach_without_put_is_file_not_uploaded() {
+    let sandbox = start(config(300)).await;
+    let d = D::new(&sandbox);
+    let customer = d.customer("alice-1").await;
+    let file = d.upload_url(&customer, "image/jpeg").await;
+    let (status, body) = d
+        .attach_passport(&customer, file["file_id"].as_str().unwrap())
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "file_not_uploaded");
+}
+
+#[tokio::test]
+async fn storage_refuses_a_mismatched_content_type_with_403() {
+    let sandbox = start(config(300)).await;
+    let d = D::new(&sandbox);
+    let customer = d.customer("alice-1").await;
+    let file = d.upload_url(&customer, "image/jpeg").await;
+    let response = d
+        .client
+        .put(file["upload_url"].as_str().unwrap())
+        .header("Content-Type", "image/png")
+        .body(jpeg())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    // Nothing arrived.
+    let (status, body) = d
+        .attach_passport(&customer, file["file_id"].as_str().unwrap())
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "file_not_uploaded");
+    // A tampered signature is refused too.
+    let tampered = file["upload_url"]
+        .as_str()
+        .unwrap()
+        .replace("X-Amz-Signature=", "X-Amz-Signature=0");
+    let response = d
+        .client
+        .put(tampered)
+        .header("Content-Type", "image/jpeg")
+        .body(jpeg())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn an_expired_upload_url_is_403() {
+    let sandbox = start(SandboxConfig {
+        upload_url_ttl: Duration::from_secs(1),
+        ..config(300)
+    })
+    .await;
+    let d = D::new(&sandbox);
+    let customer = d.customer("alice-1").await;
+    let file = d.upload_url(&customer, "image/jpeg").await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let response = d.put(&file, jpeg()).await;
+    assert_eq!(response.status().as_u16(), 403);
+    // A fresh URL works.
+    let fresh = d.upload_url(&customer, "image/jpeg").await;
+    assert_eq!(d.put(&fresh, jpeg()).await.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn storage_is_not_cors_enabled() {
+    let sandbox = start(config(300)).await;
+    let d = D::new(&sandbox);
+    let customer = d.customer("alice-1").await;
+    let file = d.upload_url(&customer, "image/jpeg").await;
+    let url = file["upload_url"].as_str().unwrap();
+    let preflight = d
+        .client
+        .request(reqwest::Method::OPTIONS, url)
+        .header("Origin", "http://localhost:8080")
+        .header("Access-Control-Request-Method", "PUT")
+        .header("Access-Control-Request-Headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none(),
+        "preflight allowed: {:?}",
+        preflight.headers()
+    );
+    assert!(
+        !preflight.status().is_success()
+            || preflight
+                .headers()
+                .get("access-control-allow-methods")
+                .is_none()
+    );
+    let mut put = d
+        .client
+        .put(url)
+        .header("Origin", "http://localhost:8080")
+        .header("Content-Type", "image/jpeg");
+    put = put.body(jpeg());
+    let response = put.send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+}
+
+#[tokio::test]
+async fn reject_marker_ends_rejected_with_the_reason() {
+    let sandbox = start(config(300)).await;
+    let d = D::new(&sandbox);
+    let customer = d.customer("bob-reject_document_blurry").await;
+    let file = d.upload_url(&customer, "image/jpeg").await;
+    assert_eq!(d.put(&file, jpeg()).await.status().as_u16(), 200);
+    let (status, _) = d
+        .attach_passport(&customer, file["file_id"].as_str().unwrap())
+        .await;
+    assert_eq!(status, 200);
+    let rejected = d.wait_for_status(&customer, "rejected").await;
+    assert_eq!(rejected["rejection_reason"], "document_blurry");
+}
+
+#[tokio::test]
+async fn wrong_key_is_401_over_http() {
+    let sandbox = start(config(300)).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/d/v1/customers", sandbox.base_url()))
+        .bearer_auth("nope")
+        .json(&json!({"customer_reference": "x", "type": "individual", "country": "GBR"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+}
+
+type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
+
+/// A webhook receiver on 127.0.0.1:0; its URL and what it received.
+async fn receiver() -> (String, Received) {
+    let received: Received = Arc::default();
+    let sink = received.clone();
+    let app = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: Bytes| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().unwrap().push((headers, body));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+#[tokio::test]
+async fn status_change_webhooks_are_delivered_signed() {
+    let (url, received) = receiver().await;
+    let sandbox = start(SandboxConfig {
+        webhook_url: Some(url),
+        webhook_secret: "whsec-test".to_owned(),
+        ..config(300)
+    })
+    .await;
+    let d = D::new(&sandbox);
+    let alice = d.customer("alice-1").await;
+    let bob = d.customer("bob-reject_selfie_mismatch").await;
+    for customer in [&alice, &bob] {
+        let file = d.upload_url(customer, "image/jpeg").await;
+        assert_eq!(d.put(&file, jpeg()).await.status().as_u16(), 200);
+        assert_eq!(
+            d.attach_passport(customer, file["file_id"].as_str().unwrap())
+                .await
+                .0,
+            200
+        );
+    }
+    // No reads: the background ticker must notice the changes by itself.
+    let mut events = Vec::new();
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        events = received.lock().unwrap().clone();
+        if events.len() >= 2 {
+            break;
+        }
+    }
+    assert_eq!(events.len(), 2, "expected two deliveries");
+    let mut seen = Vec::new();
+    for (headers, body) in &events {
+        let timestamp = headers["x-sandbox-timestamp"].to_str().unwrap();
+        let signature = headers["x-sandbox-signature"].to_str().unwrap();
+        assert!(signature.starts_with("v1="));
+        assert!(webhook::verify("whsec-test", timestamp, signature, body));
+        assert!(!webhook::verify("other-secret", timestamp, signature, body));
+        assert_eq!(headers["x-sandbox-provider"], "d");
+        let event: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(event["type"], "customer.status_changed");
+        assert!(event["id"].as_str().unwrap().starts_with("evt_"));
+        assert!(event["created_at"].as_u64().is_some());
+        seen.push((
+            event["data"]["customer_id"].as_str().unwrap().to_owned(),
+            event["data"]["status"].as_str().unwrap().to_owned(),
+            event["data"]["rejection_reason"].to_string(),
+        ));
+    }
+    seen.sort();
+    let mut expected = vec![
+        (alice.clone(), "verified".to_owned(), "null".to_owned()),
+        (
+            bob.clone(),
+            "rejected".to_owned(),
+            "\"selfie_mismatch\"".to_owned(),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(seen, expected);
+    // Exactly once per change: later reads and ticks send nothing more.
+    d.get(&format!("/v1/customers/{alice}")).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(received.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn dropping_the_sandbox_stops_the_storage_server() {
+    let sandbox = start(config(300)).await;
+    let storage = sandbox.storage_url();
+    let base = sandbox.base_url();
+    drop(sandbox);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    assert!(
+        client.get(&storage).send().await.is_err(),
+        "storage still up"
+    );
+    assert!(
+        client.get(format!("{base}/health")).send().await.is_err(),
+        "API still up"
+    );
+}
