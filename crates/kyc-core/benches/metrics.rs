@@ -1,13 +1,20 @@
 //! Criterion benchmarks of the quality metrics at a 1280x720 preview frame and a 4032x3024
-//! photo (`cargo bench -p kyc-core --bench metrics`).
+//! photo (`cargo bench -p kyc-core --bench metrics`). Native only: criterion does not run on
+//! wasm32, where this target compiles to an empty program.
+#![cfg_attr(target_arch = "wasm32", allow(unused))]
 
+#[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/support/fixtures.rs"]
 mod fixtures;
 
+#[cfg(not(target_arch = "wasm32"))]
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+#[cfg(not(target_arch = "wasm32"))]
 use kyc_core::quality::{assess, cutoff, exposure, glare, laplacian_variance, sharpness};
+#[cfg(not(target_arch = "wasm32"))]
 use kyc_core::{normalize, QualityThresholds, RgbaView};
 
+#[cfg(not(target_arch = "wasm32"))]
 fn metrics(c: &mut Criterion) {
     let thresholds = QualityThresholds::default();
     for (width, height) in [(1280u32, 720u32), (4032, 3024)] {
@@ -41,5 +48,10 @@ fn metrics(c: &mut Criterion) {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 criterion_group!(benches, metrics);
+#[cfg(not(target_arch = "wasm32"))]
 criterion_main!(benches);
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}

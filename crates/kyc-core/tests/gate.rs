@@ -12,7 +12,7 @@ fn report(issues: &[QualityIssue]) -> QualityReport {
     };
     let with = |pick: fn(&QualityIssue) -> bool| Measurement {
         score: 1.0,
-        issue: issues.iter().copied().find(|i| pick(i)),
+        issue: issues.iter().copied().find(pick),
     };
     QualityReport {
         sharpness: with(|i| matches!(i, QualityIssue::Blurry)),

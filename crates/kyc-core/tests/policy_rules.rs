@@ -471,7 +471,8 @@ fn b_at_most_one_non_selfie_document() {
 #[test]
 fn b_file_uris_unique_except_selfie() {
     let b = policy(Provider::B, Individual, "FRA").with_selfie_required(true);
-    let table: [(&[(Slot, &str)], Vec<Violation>); 4] = [
+    type Files<'a> = &'a [(Slot, &'a str)];
+    let table: [(Files, Vec<Violation>); 4] = [
         (
             &[
                 (Slot::Front, "u1"),
