@@ -17,7 +17,9 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod provider_a;
 pub mod provider_b;
+pub mod provider_c;
 pub mod provider_d;
 pub mod review;
 pub mod storage;
@@ -136,6 +138,8 @@ struct Inner {
     webhooks: Webhooks,
     d: Mutex<provider_d::Store>,
     b: Mutex<provider_b::Store>,
+    a: Mutex<provider_a::Store>,
+    c: Mutex<provider_c::Store>,
 }
 
 impl SandboxState {
@@ -151,6 +155,8 @@ impl SandboxState {
                 webhooks,
                 d: Mutex::new(provider_d::Store::default()),
                 b: Mutex::new(provider_b::Store::default()),
+                a: Mutex::new(provider_a::Store::default()),
+                c: Mutex::new(provider_c::Store::new()),
             }),
         }
     }
@@ -191,11 +197,21 @@ impl SandboxState {
         self.inner.b.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    pub(crate) fn a(&self) -> std::sync::MutexGuard<'_, provider_a::Store> {
+        self.inner.a.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn c(&self) -> std::sync::MutexGuard<'_, provider_c::Store> {
+        self.inner.c.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Finishes every review whose delay has passed and sends the resulting webhooks. The
     /// sandbox calls this every 200 ms and on every read.
     pub fn tick(&self) {
         provider_d::refresh(self);
         provider_b::refresh(self);
+        provider_a::refresh(self);
+        provider_c::refresh(self);
     }
 }
 
@@ -203,7 +219,9 @@ impl SandboxState {
 pub fn app(state: SandboxState) -> Router {
     Router::new()
         .route("/health", get(health))
+        .nest("/a", provider_a::router(state.clone()))
         .nest("/b", provider_b::router(state.clone()))
+        .nest("/c", provider_c::router(state.clone()))
         .nest("/d", provider_d::router(state))
         .fallback(error::not_found_fallback)
 }
