@@ -1,1 +1,101 @@
-fn main() {}
+//! Developer commands of kyc-capture: `cargo xtask demo` and `cargo xtask test`.
+//!
+//! Both install what they need when it is missing (wasm32 target, wasm-bindgen-cli matching
+//! Cargo.lock, trunk, s3s-fs, Chromium and its driver, the browser tests' npm packages), so a
+//! fresh machine needs nothing but Rust.
+
+mod services;
+mod test;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  demo    build the widget and start it with the relay and the provider sandbox on 127.0.0.1
+  test    every check: fmt, clippy (native and wasm32), native tests, wasm tests in headless
+          Chromium and Node, the OpenCV comparison, and the end-to-end browser tests";
+
+/// A failed step, with what to tell the developer.
+#[derive(Debug)]
+pub struct Fail(pub String);
+
+fn main() -> ExitCode {
+    let command = std::env::args().nth(1).unwrap_or_default();
+    let result = match command.as_str() {
+        "demo" => services::demo(),
+        "test" => test::run_all(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Fail(message)) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository's root directory.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/xtask is two levels deep")
+        .to_path_buf()
+}
+
+/// Where `cargo install` puts binaries.
+pub fn cargo_bin_dir() -> PathBuf {
+    match std::env::var_os("CARGO_HOME") {
+        Some(home) => PathBuf::from(home).join("bin"),
+        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo/bin"),
+    }
+}
+
+/// A `Command` for `program` with cargo's bin directory on PATH, run from the workspace root.
+pub fn command(program: &str) -> Command {
+    let mut command = Command::new(program);
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs: Vec<PathBuf> = vec![cargo_bin_dir()];
+    dirs.extend(std::env::split_paths(&path));
+    command.env(
+        "PATH",
+        std::env::join_paths(dirs).expect("PATH entries have no separator"),
+    );
+    command.current_dir(workspace_root());
+    command
+}
+
+/// Runs a command with its output shown; fails on a non-zero exit.
+pub fn run(command: &mut Command) -> Result<(), Fail> {
+    let status = command
+        .status()
+        .map_err(|err| Fail(format!("cannot start {command:?}: {err}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Fail(format!("{command:?} failed with {status}")))
+    }
+}
+
+/// Runs a command and returns its standard output; fails on a non-zero exit.
+pub fn run_quiet(command: &mut Command) -> Result<String, Fail> {
+    let output = command
+        .output()
+        .map_err(|err| Fail(format!("cannot start {command:?}: {err}")))?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(Fail(format!(
+            "{command:?} failed with {}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        )))
+    }
+}

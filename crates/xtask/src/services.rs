@@ -1,0 +1,198 @@
+//! Starting the sandbox and the relay as real processes on loopback.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{command, run, tools, workspace_root, Fail};
+
+/// A child process killed when dropped.
+pub struct Service {
+    name: &'static str,
+    child: Child,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        eprintln!("xtask: stopped {}", self.name);
+    }
+}
+
+/// The sandbox and the relay serving the built widget.
+pub struct Stack {
+    /// The relay's URL, which also serves the widget.
+    pub relay_url: String,
+    /// The sandbox's URL.
+    pub sandbox_url: String,
+    // Dropped in reverse order: relay first, then the sandbox (and its storage).
+    _sandbox: Service,
+    _relay: Service,
+}
+
+/// Options of a started stack.
+pub struct StackOptions {
+    pub relay_port: u16,
+    pub sandbox_port: u16,
+    pub review_delay_secs: u64,
+    pub database: PathBuf,
+    pub static_dir: PathBuf,
+    /// Whether the children's logs go to the terminal (demo) or are dropped (tests).
+    pub show_logs: bool,
+}
+
+/// Builds the relay and the sandbox binaries.
+pub fn build_servers() -> Result<(), Fail> {
+    run(command("cargo").args(["build", "--quiet", "-p", "kyc-relay", "-p", "kyc-sandbox"]))
+}
+
+/// Builds the widget with trunk into `dist/`.
+pub fn build_widget() -> Result<(), Fail> {
+    run(command("trunk").args(["build", "--release"]))
+}
+
+fn binary(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    target.join("debug").join(name)
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("loopback is available")
+}
+
+fn wait_listening(name: &str, port: u16, child: &mut Child) -> Result<(), Fail> {
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+            return Ok(());
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(Fail(format!(
+                "{name} exited with {status} before listening on {address}"
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(Fail(format!(
+        "{name} did not listen on {address} within 30 s"
+    )))
+}
+
+fn spawn(
+    name: &'static str,
+    mut command: Command,
+    port: u16,
+    show_logs: bool,
+) -> Result<Service, Fail> {
+    if !show_logs {
+        command.stdout(Stdio::null()).stderr(Stdio::null());
+    }
+    let mut child = command
+        .spawn()
+        .map_err(|err| Fail(format!("cannot start {name}: {err}")))?;
+    match wait_listening(name, port, &mut child) {
+        Ok(()) => Ok(Service { name, child }),
+        Err(err) => {
+            let _ = child.kill();
+            Err(err)
+        }
+    }
+}
+
+/// Starts the sandbox, then the relay pointed at it and serving the widget.
+pub fn start_stack(options: &StackOptions) -> Result<Stack, Fail> {
+    let mut sandbox = command(binary("kyc-sandbox").to_str().expect("UTF-8 path"));
+    sandbox.args([
+        "--listen",
+        &format!("127.0.0.1:{}", options.sandbox_port),
+        "--review-delay-secs",
+        &options.review_delay_secs.to_string(),
+    ]);
+    let sandbox = spawn(
+        "kyc-sandbox",
+        sandbox,
+        options.sandbox_port,
+        options.show_logs,
+    )?;
+    let sandbox_url = format!("http://127.0.0.1:{}", options.sandbox_port);
+    let mut relay = command(binary("kyc-relay").to_str().expect("UTF-8 path"));
+    relay.args(["--listen", &format!("127.0.0.1:{}", options.relay_port)]);
+    relay.args(["--technest-url", &format!("{sandbox_url}/d")]);
+    relay.arg("--database").arg(&options.database);
+    relay.arg("--static-dir").arg(&options.static_dir);
+    relay.arg("--demo-sessions");
+    let relay = spawn("kyc-relay", relay, options.relay_port, options.show_logs)?;
+    Ok(Stack {
+        relay_url: format!("http://127.0.0.1:{}", options.relay_port),
+        sandbox_url,
+        _sandbox: sandbox,
+        _relay: relay,
+    })
+}
+
+/// `cargo xtask demo`: builds everything, starts the stack on fixed ports, waits for Ctrl-C.
+pub fn demo() -> Result<(), Fail> {
+    tools::ensure_demo()?;
+    build_widget()?;
+    build_servers()?;
+    let state_dir = workspace_root().join("target/demo");
+    std::fs::create_dir_all(&state_dir)
+        .map_err(|err| Fail(format!("cannot create {state_dir:?}: {err}")))?;
+    for port in [8080, 9090] {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Err(Fail(format!(
+                "port {port} is taken; stop what listens there and try again"
+            )));
+        }
+    }
+    let stack = start_stack(&StackOptions {
+        relay_port: 8080,
+        sandbox_port: 9090,
+        review_delay_secs: 10,
+        database: state_dir.join("relay.sqlite"),
+        static_dir: workspace_root().join("dist"),
+        show_logs: true,
+    })?;
+    println!();
+    println!("  kyc-capture demo is running.");
+    println!("  Open {}/ in your browser.", stack.relay_url);
+    println!(
+        "  (relay {}, provider sandbox {}; review completes ~10 s after submit)",
+        stack.relay_url, stack.sandbox_url
+    );
+    println!("  Press Ctrl-C to stop.");
+    println!();
+    wait_forever();
+}
+
+fn wait_forever() -> ! {
+    loop {
+        std::thread::park();
+    }
+}
+
+/// A directory for one test run's state.
+pub fn scratch_dir(name: &str) -> Result<PathBuf, Fail> {
+    let dir = workspace_root().join("target/xtask").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|err| Fail(format!("cannot create {dir:?}: {err}")))?;
+    Ok(dir)
+}
+
+/// Whether `path` exists, for readable preconditions.
+pub fn require(path: &Path, what: &str) -> Result<(), Fail> {
+    if path.exists() {
+        Ok(())
+    } else {
+        Err(Fail(format!("{what} is missing at {}", path.display())))
+    }
+}

@@ -1,0 +1,202 @@
+//! `cargo xtask test`: every check the project has, each step reported, all steps run.
+
+use std::process::Command;
+use std::time::Instant;
+
+use crate::services::{
+    build_servers, build_widget, free_port, require, scratch_dir, start_stack, StackOptions,
+};
+use crate::{command, run, tools, workspace_root, Fail};
+
+const WASM: &str = "wasm32-unknown-unknown";
+
+struct Step {
+    name: &'static str,
+    result: Result<(), Fail>,
+    seconds: f64,
+}
+
+/// Runs every step, even after a failure, then reports them all; fails if any failed.
+pub fn run_all() -> Result<(), Fail> {
+    tools::ensure_all()?;
+    let steps: Vec<(&'static str, fn() -> Result<(), Fail>)> = vec![
+        ("rustfmt", fmt),
+        ("clippy (native)", clippy_native),
+        ("clippy (wasm32)", clippy_wasm),
+        ("native tests", native_tests),
+        ("kyc-core tests on wasm32 (Node)", core_wasm_tests),
+        ("widget tests in headless Chromium", widget_browser_tests),
+        ("sharpness ranking against OpenCV", opencv_comparison),
+        ("end-to-end browser tests", end_to_end),
+    ];
+    let mut done = Vec::new();
+    for (name, step) in steps {
+        eprintln!("\n=== xtask: {name}");
+        let started = Instant::now();
+        let result = step();
+        if let Err(Fail(message)) = &result {
+            eprintln!("xtask: {name} FAILED: {message}");
+        }
+        done.push(Step {
+            name,
+            result,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    eprintln!("\n=== xtask: summary");
+    for step in &done {
+        let verdict = if step.result.is_ok() { "ok  " } else { "FAIL" };
+        eprintln!("  {verdict} {:<40} {:>6.1} s", step.name, step.seconds);
+    }
+    let failed = done.iter().filter(|step| step.result.is_err()).count();
+    println!("xtask: {} passed, {failed} failed", done.len() - failed);
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(Fail(format!("{failed} step(s) failed")))
+    }
+}
+
+fn fmt() -> Result<(), Fail> {
+    run(command("cargo").args(["fmt", "--all", "--", "--check"]))
+}
+
+fn clippy_native() -> Result<(), Fail> {
+    run(command("cargo").args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+fn clippy_wasm() -> Result<(), Fail> {
+    run(command("cargo").args([
+        "clippy",
+        "--target",
+        WASM,
+        "-p",
+        "kyc-capture",
+        "-p",
+        "kyc-core",
+        "--lib",
+        "--bins",
+        "--tests",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+fn native_tests() -> Result<(), Fail> {
+    run(command("cargo").args(["test", "--workspace"]))
+}
+
+fn core_wasm_tests() -> Result<(), Fail> {
+    run(command("cargo").args(["test", "--target", WASM, "-p", "kyc-core"]))
+}
+
+/// Chromium flags for a closed network, as root, headless.
+pub const CHROMIUM_FLAGS: &[&str] = &[
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+];
+
+fn widget_browser_tests() -> Result<(), Fail> {
+    let dir = scratch_dir("webdriver")?;
+    let capabilities = format!(
+        r#"{{"goog:chromeOptions": {{"binary": "/usr/bin/chromium", "args": [{}]}}}}"#,
+        CHROMIUM_FLAGS
+            .iter()
+            .map(|flag| format!("\"{flag}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let json = dir.join("webdriver.json");
+    std::fs::write(&json, capabilities)
+        .map_err(|err| Fail(format!("cannot write {json:?}: {err}")))?;
+    run(command("cargo")
+        .args([
+            "test",
+            "--target",
+            WASM,
+            "-p",
+            "kyc-capture",
+            "--test",
+            "web",
+        ])
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &json)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "60"))
+}
+
+/// The sharpness metric must rank images as OpenCV's variance of the Laplacian does.
+fn opencv_comparison() -> Result<(), Fail> {
+    let venv = workspace_root().join("target/xtask-venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    }
+    let has_cv2 = Command::new(&python)
+        .args(["-c", "import cv2, numpy"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !has_cv2 {
+        run(Command::new(&python).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "opencv-python-headless",
+            "numpy",
+        ]))?;
+    }
+    let fixtures = scratch_dir("sharpness")?;
+    run(command("cargo")
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "kyc-core",
+            "--example",
+            "write_sharpness_fixtures",
+            "--",
+        ])
+        .arg(&fixtures))?;
+    run(Command::new(&python)
+        .arg(workspace_root().join("scripts/opencv_compare.py"))
+        .arg(&fixtures))
+}
+
+/// The real widget (trunk build) against the real relay and sandbox, driven in Chromium.
+fn end_to_end() -> Result<(), Fail> {
+    build_widget()?;
+    build_servers()?;
+    let dist = workspace_root().join("dist");
+    require(&dist.join("index.html"), "the trunk build")?;
+    let state = scratch_dir("e2e")?;
+    let stack = start_stack(&StackOptions {
+        relay_port: free_port(),
+        sandbox_port: free_port(),
+        review_delay_secs: 3,
+        database: state.join("relay.sqlite"),
+        static_dir: dist,
+        show_logs: false,
+    })?;
+    run(command("node")
+        .args(["--test", "--test-concurrency=1"])
+        .arg("tests/e2e/")
+        .env("RELAY_URL", &stack.relay_url)
+        .env("SANDBOX_URL", &stack.sandbox_url)
+        .env("ARTIFACTS_DIR", workspace_root().join("target/e2e")))
+}

@@ -1,0 +1,187 @@
+//! Installs what the commands need when it is missing: a fresh machine needs nothing else.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{cargo_bin_dir, run, run_quiet, workspace_root, Fail};
+
+/// trunk builds the widget; 0.22 needs a newer rustc than this toolchain.
+const TRUNK_VERSION: &str = "0.21.14";
+/// A real S3-compatible store that checks SigV4 presigned URLs, used by the sandbox.
+const S3S_FS_VERSION: &str = "0.14.1";
+
+/// Everything the widget build and the browser tests need.
+pub fn ensure_all() -> Result<(), Fail> {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()?;
+    ensure_trunk()?;
+    ensure_s3s_fs()?;
+    ensure_debian_packages()?;
+    ensure_npm_packages()?;
+    Ok(())
+}
+
+/// What the demo needs (no browser driver, no npm).
+pub fn ensure_demo() -> Result<(), Fail> {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()?;
+    ensure_trunk()?;
+    ensure_s3s_fs()?;
+    if !has_program("wasm-opt") {
+        install_apt(&["binaryen"])?;
+    }
+    Ok(())
+}
+
+fn ensure_wasm_target() -> Result<(), Fail> {
+    let installed = run_quiet(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    if !installed
+        .lines()
+        .any(|line| line.trim() == "wasm32-unknown-unknown")
+    {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    Ok(())
+}
+
+/// The `wasm-bindgen` version pinned in Cargo.lock; the CLI must be exactly that one.
+pub fn locked_wasm_bindgen_version() -> Result<String, Fail> {
+    let lock = std::fs::read_to_string(workspace_root().join("Cargo.lock"))
+        .map_err(|err| Fail(format!("cannot read Cargo.lock: {err}")))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = "))
+            {
+                return Ok(version.trim_matches('"').to_owned());
+            }
+        }
+    }
+    Err(Fail("Cargo.lock has no wasm-bindgen package".to_owned()))
+}
+
+fn ensure_wasm_bindgen() -> Result<(), Fail> {
+    let wanted = locked_wasm_bindgen_version()?;
+    let have = installed_version("wasm-bindgen");
+    if have.as_deref() != Some(wanted.as_str()) || !has_program("wasm-bindgen-test-runner") {
+        eprintln!(
+            "xtask: installing wasm-bindgen-cli {wanted} (have {have:?}); this takes a few minutes"
+        );
+        // Not --locked: its lock file names versions the registry mirror may not carry yet.
+        run(Command::new("cargo").args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &wanted,
+            "--force",
+        ]))?;
+    }
+    Ok(())
+}
+
+fn ensure_trunk() -> Result<(), Fail> {
+    if installed_version("trunk").as_deref() != Some(TRUNK_VERSION) {
+        eprintln!("xtask: installing trunk {TRUNK_VERSION}; this takes several minutes");
+        run(Command::new("cargo").args([
+            "install",
+            "trunk",
+            "--version",
+            TRUNK_VERSION,
+            "--locked",
+            "--force",
+        ]))?;
+    }
+    Ok(())
+}
+
+fn ensure_s3s_fs() -> Result<(), Fail> {
+    if !has_program("s3s-fs") {
+        eprintln!(
+            "xtask: installing s3s-fs {S3S_FS_VERSION} (the sandbox's S3-compatible storage)"
+        );
+        run(Command::new("cargo").args([
+            "install",
+            "s3s-fs",
+            "--version",
+            S3S_FS_VERSION,
+            "--features",
+            "binary",
+            "--locked",
+        ]))?;
+    }
+    Ok(())
+}
+
+fn ensure_debian_packages() -> Result<(), Fail> {
+    let mut missing = Vec::new();
+    if !Path::new("/usr/bin/chromium").exists() {
+        missing.push("chromium");
+    }
+    if !Path::new("/usr/bin/chromedriver").exists() {
+        missing.push("chromium-driver");
+    }
+    if !has_program("wasm-opt") {
+        missing.push("binaryen");
+    }
+    if !has_program("python3") {
+        missing.push("python3");
+    }
+    install_apt(&missing)
+}
+
+fn install_apt(packages: &[&str]) -> Result<(), Fail> {
+    if packages.is_empty() {
+        return Ok(());
+    }
+    let is_root = run_quiet(Command::new("id").arg("-u"))
+        .map(|uid| uid.trim() == "0")
+        .unwrap_or(false);
+    if !is_root {
+        return Err(Fail(format!(
+            "missing Debian packages {packages:?}; install them with: sudo apt-get install -y {}",
+            packages.join(" ")
+        )));
+    }
+    eprintln!("xtask: apt-get install {}", packages.join(" "));
+    run(Command::new("apt-get").arg("update").arg("-qq"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq", "--no-install-recommends"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// The npm packages of the browser tests, from `tests/e2e/package-lock.json`.
+fn ensure_npm_packages() -> Result<(), Fail> {
+    let dir = workspace_root().join("tests/e2e");
+    if !dir.join("node_modules/playwright-core").exists() {
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir))?;
+    }
+    Ok(())
+}
+
+/// The version a `--version` of `program` prints (its last word), if it runs.
+fn installed_version(program: &str) -> Option<String> {
+    let output = Command::new(program).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.split_whitespace()
+        .nth(1)
+        .map(|v| v.trim_start_matches('v').to_owned())
+}
+
+/// Whether `program` is on PATH or in cargo's bin directory.
+pub fn has_program(program: &str) -> bool {
+    find_program(program).is_some()
+}
+
+/// The path of `program` on PATH or in cargo's bin directory.
+pub fn find_program(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(std::iter::once(cargo_bin_dir()))
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
