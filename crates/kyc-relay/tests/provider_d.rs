@@ -1,0 +1,357 @@
+//! The relay against the real sandbox of provider D (real HTTP, real S3-compatible storage),
+//! driven through the relay's router with `oneshot`, as the widget and the host backend would.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use kyc_core::Provider;
+use kyc_relay::provider::{ProviderAdapter, Technest};
+use kyc_relay::store::Store;
+use kyc_relay::{app, token, AppState, RelayConfig};
+use kyc_sandbox::{Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const HOST_KEY: &str = "test-host-key";
+
+struct Harness {
+    relay: Router,
+    sandbox: Sandbox,
+    store: Store,
+}
+
+async fn harness(review_delay: Duration) -> Harness {
+    let config = SandboxConfig {
+        review_delay,
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("the sandbox starts");
+    let technest: Arc<dyn ProviderAdapter> = Arc::new(Technest::new(
+        &format!("{}/d", sandbox.base_url()),
+        "sandbox-api-key",
+        Duration::from_secs(10),
+    ));
+    let store = Store::in_memory().unwrap();
+    let config = RelayConfig {
+        host_api_key: HOST_KEY.to_owned(),
+        ..RelayConfig::default()
+    };
+    let state = AppState::new(
+        config,
+        store.clone(),
+        HashMap::from([(Provider::D, technest)]),
+    )
+    .unwrap();
+    Harness {
+        relay: app(state),
+        sandbox,
+        store,
+    }
+}
+
+async fn call(relay: &Router, request: Request<Body>) -> (StatusCode, Value) {
+    let response = relay.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let json = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body).unwrap()
+    };
+    (status, json)
+}
+
+async fn create_session(relay: &Router, reference: &str) -> String {
+    let request = Request::post("/v1/sessions")
+        .header(header::AUTHORIZATION, format!("Bearer {HOST_KEY}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"customer_reference": reference, "customer_type": "individual", "country": "GBR", "provider": "d"})
+                .to_string(),
+        ))
+        .unwrap();
+    let (status, body) = call(relay, request).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["token"].as_str().unwrap().to_owned()
+}
+
+/// A JPEG header declaring `width` x `height`, padded to a realistic size.
+fn jpeg(width: u16, height: u16) -> Vec<u8> {
+    let mut bytes = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
+    ];
+    bytes.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 0x08]);
+    bytes.extend_from_slice(&height.to_be_bytes());
+    bytes.extend_from_slice(&width.to_be_bytes());
+    bytes.extend_from_slice(&[0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
+    bytes.resize(8 * 1024, 0x55);
+    bytes.extend_from_slice(&[0xFF, 0xD9]);
+    bytes
+}
+
+fn upload(token: &str, slot: &str, content_type: &str, bytes: Vec<u8>) -> Request<Body> {
+    Request::put(format!("/v1/session/slots/{slot}"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(bytes))
+        .unwrap()
+}
+
+fn authorized(method: &str, uri: &str, token: &str, body: Option<Value>) -> Request<Body> {
+    let builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json");
+    builder
+        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_passport_goes_from_upload_through_pending_to_verified() {
+    let h = harness(Duration::from_millis(500)).await;
+    let token = create_session(&h.relay, "alice-1").await;
+
+    let (status, view) = call(&h.relay, authorized("GET", "/v1/session", &token, None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        view["accepted_documents"],
+        json!(["passport", "drivers_license", "residence_permit"])
+    );
+
+    let (status, receipt) = call(
+        &h.relay,
+        upload(&token, "front", "image/jpeg", jpeg(1600, 1000)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{receipt}");
+    assert_eq!(receipt["format"], "jpeg");
+
+    let submit = Some(json!({"document_type": "passport"}));
+    let (status, report) = call(
+        &h.relay,
+        authorized("POST", "/v1/session/submit", &token, submit),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["status"]["state"], "pending");
+
+    let (_, report) = call(
+        &h.relay,
+        authorized("GET", "/v1/session/status", &token, None),
+    )
+    .await;
+    assert_eq!(report["status"]["state"], "pending");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let (_, report) = call(
+        &h.relay,
+        authorized("GET", "/v1/session/status", &token, None),
+    )
+    .await;
+    assert_eq!(report["status"]["state"], "verified", "{report}");
+    drop(h.sandbox);
+}
+
+#[tokio::test]
+async fn a_text_file_renamed_jpg_is_refused_and_never_reaches_the_provider() {
+    let h = harness(Duration::from_secs(5)).await;
+    let token = create_session(&h.relay, "bob-1").await;
+    let text = b"I am not a photo of a passport.\n".repeat(100);
+    let (status, body) = call(&h.relay, upload(&token, "front", "image/jpeg", text)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "invalid_file");
+    assert_eq!(body["error"]["problems"], json!(["unsupported_format"]));
+    let (_, view) = call(&h.relay, authorized("GET", "/v1/session", &token, None)).await;
+    assert_eq!(view["uploaded"], json!([]));
+}
+
+#[tokio::test]
+async fn a_refused_file_leaves_the_other_slots_intact() {
+    let h = harness(Duration::from_secs(5)).await;
+    let token = create_session(&h.relay, "carol-1").await;
+    let (status, _) = call(
+        &h.relay,
+        upload(&token, "front", "image/jpeg", jpeg(1600, 1000)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = call(
+        &h.relay,
+        upload(&token, "back", "image/jpeg", jpeg(300, 200)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["problems"], json!(["resolution_too_low"]));
+    let (_, view) = call(&h.relay, authorized("GET", "/v1/session", &token, None)).await;
+    assert_eq!(view["uploaded"], json!(["front"]));
+}
+
+#[tokio::test]
+async fn an_incomplete_submission_names_every_missing_slot_and_attaches_nothing() {
+    let h = harness(Duration::from_secs(5)).await;
+    let token = create_session(&h.relay, "dan-1").await;
+    let submit = Some(json!({"document_type": "drivers_license"}));
+    let (status, body) = call(
+        &h.relay,
+        authorized("POST", "/v1/session/submit", &token, submit),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["error"]["problems"],
+        json!(["missing_slot", "missing_slot"])
+    );
+    let (_, report) = call(
+        &h.relay,
+        authorized("GET", "/v1/session/status", &token, None),
+    )
+    .await;
+    assert_eq!(report["status"]["state"], "not_submitted");
+}
+
+#[tokio::test]
+async fn national_id_is_refused_for_provider_d() {
+    let h = harness(Duration::from_secs(5)).await;
+    let token = create_session(&h.relay, "erin-1").await;
+    call(
+        &h.relay,
+        upload(&token, "front", "image/jpeg", jpeg(1600, 1000)),
+    )
+    .await;
+    call(
+        &h.relay,
+        upload(&token, "back", "image/jpeg", jpeg(1600, 1000)),
+    )
+    .await;
+    let submit = Some(json!({"document_type": "national_id"}));
+    let (status, body) = call(
+        &h.relay,
+        authorized("POST", "/v1/session/submit", &token, submit),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["problems"][0], "document_not_accepted");
+}
+
+#[tokio::test]
+async fn a_second_submit_is_refused_and_attaches_once() {
+    let h = harness(Duration::from_secs(5)).await;
+    let token = create_session(&h.relay, "fay-1").await;
+    call(
+        &h.relay,
+        upload(&token, "front", "image/jpeg", jpeg(1600, 1000)),
+    )
+    .await;
+    let submit = || Some(json!({"document_type": "passport"}));
+    let first = call(
+        &h.relay,
+        authorized("POST", "/v1/session/submit", &token, submit()),
+    );
+    let second = call(
+        &h.relay,
+        authorized("POST", "/v1/session/submit", &token, submit()),
+    );
+    let ((a, _), (b, _)) = tokio::join!(first, second);
+    let mut statuses = [a, b];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+}
+
+#[tokio::test]
+async fn a_rejection_carries_the_reason_code() {
+    let h = harness(Duration::from_millis(300)).await;
+    let token = create_session(&h.relay, "gus-reject_document_blurry").await;
+    call(
+        &h.relay,
+        upload(&token, "front", "image/jpeg", jpeg(1600, 1000)),
+    )
+    .await;
+    let submit = Some(json!({"document_type": "passport"}));
+    let (status, _) = call(
+        &h.relay,
+        authorized("POST", "/v1/session/submit", &token, submit),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let (_, report) = call(
+        &h.relay,
+        authorized("GET", "/v1/session/status", &token, None),
+    )
+    .await;
+    assert_eq!(
+        report["status"],
+        json!({"state": "rejected", "reason": "document_blurry"})
+    );
+}
+
+#[tokio::test]
+async fn tokens_that_are_missing_tampered_or_expired_get_401() {
+    let h = harness(Duration::from_secs(5)).await;
+    let token = create_session(&h.relay, "hal-1").await;
+    let session_id = token.split('.').nth(1).unwrap().to_owned();
+    let tampered = token.replace(&session_id, "ses_someone_else");
+    let expired = token::sign(b"any secret", &session_id, 1);
+    for bad in ["", "garbage", tampered.as_str(), expired.as_str()] {
+        let (status, body) = call(&h.relay, authorized("GET", "/v1/session", bad, None)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad:?}");
+        assert_eq!(body["error"]["code"], "unauthorized");
+    }
+    let audit = h.store.audit_log(&session_id).unwrap();
+    assert_eq!(audit[0].1, "session_created");
+}
+
+#[tokio::test]
+async fn creating_a_session_needs_the_host_key() {
+    let h = harness(Duration::from_secs(5)).await;
+    let body = json!({"customer_reference": "x", "customer_type": "individual", "country": "GBR", "provider": "d"});
+    for key in [None, Some("wrong-key")] {
+        let mut request =
+            Request::post("/v1/sessions").header(header::CONTENT_TYPE, "application/json");
+        if let Some(key) = key {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
+        }
+        let (status, _) = call(
+            &h.relay,
+            request.body(Body::from(body.to_string())).unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_slot_is_not_found() {
+    let h = harness(Duration::from_secs(5)).await;
+    let token = create_session(&h.relay, "ida-1").await;
+    let (status, _) = call(
+        &h.relay,
+        upload(
+            &token,
+            "..%2F..%2Fetc%2Fpasswd",
+            "image/jpeg",
+            jpeg(1600, 1000),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_oversized_upload_gets_413_with_the_json_error() {
+    let h = harness(Duration::from_secs(5)).await;
+    let token = create_session(&h.relay, "jo-1").await;
+    let mut big = jpeg(1600, 1000);
+    big.resize(11 * 1024 * 1024, 0);
+    let (status, body) = call(&h.relay, upload(&token, "front", "image/jpeg", big)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["error"]["code"], "too_large");
+}
