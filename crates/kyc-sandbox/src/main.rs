@@ -91,11 +91,31 @@ async fn main() -> ExitCode {
         "providers: {0}/a {0}/b {0}/c {0}/d (Ctrl-C to stop)",
         sandbox.base_url()
     );
+    wait_for_shutdown().await;
+    // Dropping the sandbox kills its s3s-fs and removes its temporary storage.
+    drop(sandbox);
+    ExitCode::SUCCESS
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+                return;
+            }
+            Err(error) => eprintln!("kyc-sandbox: cannot listen for SIGTERM: {error}"),
+        }
+    }
     if let Err(error) = tokio::signal::ctrl_c().await {
         eprintln!("kyc-sandbox: cannot wait for Ctrl-C: {error}");
     }
-    drop(sandbox);
-    ExitCode::SUCCESS
 }
 
 #[cfg(test)]
