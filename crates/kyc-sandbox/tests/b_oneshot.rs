@@ -244,6 +244,9 @@ async fn upload_document_returns_a_uri_and_checks_the_bytes() {
         assert_eq!(status, expected_status, "{body}");
         assert_eq!(code(&body), expected_code);
     }
+    let (status, body) = call(&app, "GET", "/b/v2/files/doc_unknown", Some(KEY), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(code(&body), "file_not_found");
     let (status, body) = upload_raw(&app, "nope", "image/jpeg", jpeg()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(code(&body), "customer_not_found");

@@ -407,3 +407,65 @@ async fn dropping_the_sandbox_stops_the_storage_server() {
         "API still up"
     );
 }
+
+#[tokio::test]
+async fn a_refused_webhook_is_retried_with_the_same_event() {
+    let attempts: Received = Arc::default();
+    let sink = attempts.clone();
+    let app = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: Bytes| {
+            let sink = sink.clone();
+            async move {
+                let mut seen = sink.lock().unwrap();
+                seen.push((headers, body));
+                // Refuse the first delivery.
+                if seen.len() == 1 {
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    axum::http::StatusCode::OK
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let sandbox = start(SandboxConfig {
+        webhook_url: Some(url),
+        ..config(200)
+    })
+    .await;
+    let d = D::new(&sandbox);
+    let customer = d.customer("alice-1").await;
+    let file = d.upload_url(&customer, "image/jpeg").await;
+    assert_eq!(d.put(&file, jpeg()).await.status().as_u16(), 200);
+    d.attach_passport(&customer, file["file_id"].as_str().unwrap())
+        .await;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if attempts.lock().unwrap().len() >= 2 {
+            break;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let attempts = attempts.lock().unwrap().clone();
+    assert_eq!(
+        attempts.len(),
+        2,
+        "one refused delivery, one retry, no more"
+    );
+    let ids: Vec<Value> = attempts
+        .iter()
+        .map(|(headers, body)| {
+            assert!(webhook::verify(
+                "sandbox-webhook-secret",
+                headers["x-sandbox-timestamp"].to_str().unwrap(),
+                headers["x-sandbox-signature"].to_str().unwrap(),
+                body
+            ));
+            serde_json::from_slice::<Value>(body).unwrap()["id"].clone()
+        })
+        .collect();
+    assert_eq!(ids[0], ids[1]);
+}
