@@ -345,7 +345,7 @@ async fn attach_files(
 ) -> Result<Json<Value>, ApiError> {
     refresh(&state);
     // Validate against the records first, then look at storage without holding the lock.
-    let (country, reference, slots) = {
+    let (reference, slots) = {
         let store = state.d();
         let customer = store
             .customers
@@ -355,7 +355,6 @@ async fn attach_files(
             return Err(conflict);
         }
         (
-            customer.country.clone(),
             customer.reference.clone(),
             validate_attach(&store, &id, &customer.country, &body)?,
         )
@@ -392,7 +391,6 @@ async fn attach_files(
     if let Some(conflict) = status_conflict(customer.status) {
         return Err(conflict);
     }
-    debug_assert_eq!(customer.country, country);
     customer.document_type = Some(document_type);
     customer.attached = slots
         .iter()
