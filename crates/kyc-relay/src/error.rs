@@ -1,9 +1,11 @@
 //! One error type for every relay endpoint, mapped to one JSON shape ([`kyc_core::wire::ErrorBody`]).
 
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kyc_core::wire::{ErrorBody, ErrorDetail};
+use serde::de::DeserializeOwned;
 
 use crate::provider::ProviderError;
 
@@ -88,19 +90,21 @@ impl ApiError {
                 "too many requests for this session; wait a moment".to_owned(),
                 vec![],
             ),
-            ApiError::Provider(err) => {
-                let status = if err.is_conflict() {
-                    StatusCode::CONFLICT
-                } else {
-                    StatusCode::BAD_GATEWAY
-                };
-                (
-                    status,
-                    "provider_error",
-                    err.to_string(),
-                    err.code().into_iter().collect(),
-                )
-            }
+            // A provider's 409 (e.g. B's "a second concurrent attach returns 409") is the
+            // caller's to retry later, so it stays a 409 with its own code; anything else the
+            // provider refused or failed is a bad gateway. `problems` carries the provider's code.
+            ApiError::Provider(err) if err.is_conflict() => (
+                StatusCode::CONFLICT,
+                "provider_conflict",
+                err.to_string(),
+                err.code().into_iter().collect(),
+            ),
+            ApiError::Provider(err) => (
+                StatusCode::BAD_GATEWAY,
+                "provider_error",
+                err.to_string(),
+                err.code().into_iter().collect(),
+            ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -125,6 +129,21 @@ impl IntoResponse for ApiError {
             },
         };
         (status, Json(body)).into_response()
+    }
+}
+
+/// A JSON body whose rejection (malformed JSON, wrong fields, missing `Content-Type`) is answered
+/// in the relay's one error shape (400 `bad_request`) instead of axum's plain-text rejection.
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Endpoints for the host's backend: creating a widget session for one customer.
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
@@ -8,7 +9,7 @@ use kyc_core::wire::{CreateSession, SessionCreated};
 use kyc_core::{CustomerType, Provider, VerificationStatus};
 use serde::Deserialize;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiJson};
 use crate::provider::CustomerSpec;
 use crate::store::SessionRecord;
 use crate::{now, token, AppState};
@@ -23,7 +24,7 @@ pub(crate) fn router() -> Router<AppState> {
 async fn create_session(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Json(request): Json<CreateSession>,
+    ApiJson(request): ApiJson<CreateSession>,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
     let key = bearer(&headers).ok_or(ApiError::Unauthorized("a host API key is required"))?;
     if !constant_time_eq(key.as_bytes(), state.config.host_api_key.as_bytes()) {
@@ -43,14 +44,20 @@ struct DemoRequest {
 /// `POST /demo/session`: a session for a made-up customer, only when the demo is enabled.
 async fn demo_session(
     State(state): State<AppState>,
-    body: Option<Json<DemoRequest>>,
+    body: Bytes,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
     if !state.config.demo_sessions {
         return Err(ApiError::NotFound(
             "demo sessions are disabled on this relay",
         ));
     }
-    let request = body.map(|Json(body)| body).unwrap_or_default();
+    // The body is optional: empty means a made-up reference.
+    let request: DemoRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        DemoRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|err| ApiError::BadRequest(format!("invalid JSON body: {err}")))?
+    };
     let reference = request
         .customer_reference
         .unwrap_or_else(|| format!("demo-{}", uuid::Uuid::new_v4()));

@@ -144,6 +144,8 @@ pub fn app(state: AppState) -> Router {
     }
     if let Some(dir) = &config.static_dir {
         router = router.fallback_service(ServeDir::new(dir));
+    } else {
+        router = router.fallback(|| async { ApiError::NotFound("no such endpoint") });
     }
     router
 }

@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use kyc_core::wire::{SessionView, StatusReport, SubmitRequest, UploadReceipt};
 use kyc_core::{inspect_file, Policy, Slot, Submission, VerificationStatus};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiJson};
 use crate::host::bearer;
 use crate::provider::AttachFile;
 use crate::store::{SessionRecord, SlotRecord};
@@ -131,7 +131,7 @@ async fn upload(
 async fn submit(
     State(state): State<AppState>,
     Authorized(session): Authorized,
-    Json(request): Json<SubmitRequest>,
+    ApiJson(request): ApiJson<SubmitRequest>,
 ) -> Result<Json<StatusReport>, ApiError> {
     let slots = state.store.slots(&session.id)?;
     let submission = Submission {

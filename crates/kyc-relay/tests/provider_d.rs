@@ -1,119 +1,16 @@
 //! The relay against the real sandbox of provider D (real HTTP, real S3-compatible storage),
 //! driven through the relay's router with `oneshot`, as the widget and the host backend would.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+mod support;
+
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
-use http_body_util::BodyExt;
-use kyc_core::Provider;
-use kyc_relay::provider::{ProviderAdapter, Technest};
-use kyc_relay::store::Store;
-use kyc_relay::{app, token, AppState, RelayConfig};
-use kyc_sandbox::{Sandbox, SandboxConfig};
-use serde_json::{json, Value};
-use tower::ServiceExt;
+use kyc_relay::token;
+use serde_json::json;
 
-const HOST_KEY: &str = "test-host-key";
-
-struct Harness {
-    relay: Router,
-    sandbox: Sandbox,
-    store: Store,
-}
-
-async fn harness(review_delay: Duration) -> Harness {
-    let config = SandboxConfig {
-        review_delay,
-        ..SandboxConfig::default()
-    };
-    let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("the sandbox starts");
-    let technest: Arc<dyn ProviderAdapter> = Arc::new(Technest::new(
-        &format!("{}/d", sandbox.base_url()),
-        "sandbox-api-key",
-        Duration::from_secs(10),
-    ));
-    let store = Store::in_memory().unwrap();
-    let config = RelayConfig {
-        host_api_key: HOST_KEY.to_owned(),
-        ..RelayConfig::default()
-    };
-    let state = AppState::new(
-        config,
-        store.clone(),
-        HashMap::from([(Provider::D, technest)]),
-    )
-    .unwrap();
-    Harness {
-        relay: app(state),
-        sandbox,
-        store,
-    }
-}
-
-async fn call(relay: &Router, request: Request<Body>) -> (StatusCode, Value) {
-    let response = relay.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    let json = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&body).unwrap()
-    };
-    (status, json)
-}
-
-async fn create_session(relay: &Router, reference: &str) -> String {
-    let request = Request::post("/v1/sessions")
-        .header(header::AUTHORIZATION, format!("Bearer {HOST_KEY}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(
-            json!({"customer_reference": reference, "customer_type": "individual", "country": "GBR", "provider": "d"})
-                .to_string(),
-        ))
-        .unwrap();
-    let (status, body) = call(relay, request).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["token"].as_str().unwrap().to_owned()
-}
-
-/// A JPEG header declaring `width` x `height`, padded to a realistic size.
-fn jpeg(width: u16, height: u16) -> Vec<u8> {
-    let mut bytes = vec![
-        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
-    ];
-    bytes.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 0x08]);
-    bytes.extend_from_slice(&height.to_be_bytes());
-    bytes.extend_from_slice(&width.to_be_bytes());
-    bytes.extend_from_slice(&[0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
-    bytes.resize(8 * 1024, 0x55);
-    bytes.extend_from_slice(&[0xFF, 0xD9]);
-    bytes
-}
-
-fn upload(token: &str, slot: &str, content_type: &str, bytes: Vec<u8>) -> Request<Body> {
-    Request::put(format!("/v1/session/slots/{slot}"))
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, content_type)
-        .body(Body::from(bytes))
-        .unwrap()
-}
-
-fn authorized(method: &str, uri: &str, token: &str, body: Option<Value>) -> Request<Body> {
-    let builder = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "application/json");
-    builder
-        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
-        .unwrap()
-}
+use support::{authorized, call, create_session, harness, jpeg, upload};
 
 #[tokio::test]
 async fn a_passport_goes_from_upload_through_pending_to_verified() {

@@ -1,0 +1,672 @@
+//! `docs/openapi.yaml` against the relay: every answer the relay gives in these tests (real
+//! requests, the real sandbox behind it) must be declared in the document for its endpoint and
+//! status, and its JSON body must fit the declared schema (`required`, `properties`, `type`,
+//! `enum`, `items`, `oneOf`, `additionalProperties: false`, through `$ref`).
+
+mod support;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use kyc_core::Provider;
+use kyc_relay::provider::{ProviderAdapter, Technest};
+use kyc_relay::store::Store;
+use kyc_relay::{app, AppState, RelayConfig};
+use kyc_sandbox::SandboxConfig;
+use serde_json::{json, Map, Value};
+
+use support::{authorized, create_session_request, harness_with, jpeg, upload, HOST_KEY};
+
+const DOCUMENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.yaml");
+
+/// The OpenAPI document, as JSON.
+struct Contract {
+    doc: Value,
+}
+
+impl Contract {
+    fn load() -> Contract {
+        let text = std::fs::read_to_string(DOCUMENT).expect("docs/openapi.yaml is readable");
+        let doc: Value = serde_yaml::from_str(&text).expect("docs/openapi.yaml is YAML");
+        assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
+        Contract { doc }
+    }
+
+    /// The path template of the document that `path` matches (`{name}` matches one segment).
+    fn template(&self, path: &str) -> Option<String> {
+        let path = path.split('?').next().unwrap_or(path);
+        let segments: Vec<&str> = path.split('/').collect();
+        self.doc["paths"]
+            .as_object()?
+            .keys()
+            .find(|template| {
+                let parts: Vec<&str> = template.split('/').collect();
+                parts.len() == segments.len()
+                    && parts.iter().zip(&segments).all(|(part, segment)| {
+                        part == segment
+                            || (part.starts_with('{') && part.ends_with('}') && !segment.is_empty())
+                    })
+            })
+            .cloned()
+    }
+
+    /// Follows `$ref`s (`#/a/b/c`) until a value without one.
+    fn resolve<'a>(&'a self, mut value: &'a Value) -> Result<&'a Value, String> {
+        for _ in 0..16 {
+            let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
+                return Ok(value);
+            };
+            let pointer = reference
+                .strip_prefix('#')
+                .ok_or_else(|| format!("only local $ref are supported: {reference}"))?;
+            value = self
+                .doc
+                .pointer(pointer)
+                .ok_or_else(|| format!("dangling $ref {reference}"))?;
+        }
+        Err("a $ref cycle".to_owned())
+    }
+
+    /// Checks one answer: `method path` declared, `status` declared for it, `body` fitting the
+    /// declared `application/json` schema (or empty where no content is declared).
+    fn check_response(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: &Value,
+    ) -> Result<(), String> {
+        let template = self
+            .template(path)
+            .ok_or_else(|| format!("{path} is not a path of the document"))?;
+        let operation = self.doc["paths"][&template]
+            .get(method.to_ascii_lowercase())
+            .ok_or_else(|| format!("{method} {template} is not declared"))?;
+        let response = operation["responses"]
+            .get(status.to_string())
+            .ok_or_else(|| format!("{method} {template} does not declare status {status}"))?;
+        let response = self.resolve(response)?;
+        match response.get("content") {
+            None if body.is_null() => Ok(()),
+            None => Err(format!(
+                "{method} {template} {status} declares no content, got {body}"
+            )),
+            Some(content) => {
+                let schema = content
+                    .get("application/json")
+                    .and_then(|media| media.get("schema"))
+                    .ok_or_else(|| {
+                        format!("{method} {template} {status} declares no JSON schema")
+                    })?;
+                self.check(schema, body, "$")
+            }
+        }
+    }
+
+    /// Whether `value` fits `schema`; the error names where it does not.
+    fn check(&self, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+        let schema = self.resolve(schema)?;
+        if let Some(alternatives) = schema.get("oneOf").and_then(Value::as_array) {
+            let fitting = alternatives
+                .iter()
+                .filter(|alternative| self.check(alternative, value, at).is_ok())
+                .count();
+            return match fitting {
+                1 => Ok(()),
+                n => Err(format!("{at}: {value} fits {n} of the oneOf alternatives")),
+            };
+        }
+        if let Some(kind) = schema.get("type").and_then(Value::as_str) {
+            let fits = match kind {
+                "object" => value.is_object(),
+                "array" => value.is_array(),
+                "string" => value.is_string(),
+                "integer" => value.is_i64() || value.is_u64(),
+                "number" => value.is_number(),
+                "boolean" => value.is_boolean(),
+                other => return Err(format!("{at}: unknown type {other} in the document")),
+            };
+            if !fits {
+                return Err(format!("{at}: {value} is not of type {kind}"));
+            }
+        }
+        if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
+            if !allowed.contains(value) {
+                return Err(format!("{at}: {value} is not one of {allowed:?}"));
+            }
+        }
+        if let Some(object) = value.as_object() {
+            self.check_object(schema, object, at)?;
+        }
+        if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+            for (index, item) in array.iter().enumerate() {
+                self.check(items, item, &format!("{at}[{index}]"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_object(
+        &self,
+        schema: &Value,
+        object: &Map<String, Value>,
+        at: &str,
+    ) -> Result<(), String> {
+        let empty = Map::new();
+        let properties = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        for required in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = required.as_str().unwrap_or_default();
+            if !object.contains_key(name) {
+                return Err(format!("{at}: the required property {name} is missing"));
+            }
+        }
+        let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
+        for (name, value) in object {
+            match properties.get(name) {
+                Some(property) => self.check(property, value, &format!("{at}.{name}"))?,
+                None if closed => return Err(format!("{at}: the property {name} is not declared")),
+                None => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The relay with every answer checked against the document, and the answers seen.
+#[derive(Clone)]
+struct Checked {
+    relay: Router,
+    contract: Arc<Contract>,
+    seen: Arc<Mutex<BTreeSet<(String, String, u16)>>>,
+}
+
+impl Checked {
+    fn new(relay: Router) -> Checked {
+        Checked {
+            relay,
+            contract: Arc::new(Contract::load()),
+            seen: Arc::default(),
+        }
+    }
+
+    /// Sends `request`; panics if the answer is not what the document declares.
+    async fn call(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let method = request.method().as_str().to_owned();
+        let path = request.uri().path().to_owned();
+        let (status, body) = support::call(&self.relay, request).await;
+        if let Err(why) = self
+            .contract
+            .check_response(&method, &path, status.as_u16(), &body)
+        {
+            panic!("the answer breaks docs/openapi.yaml: {why}\n{method} {path} {status} {body}");
+        }
+        let template = self.contract.template(&path).unwrap_or(path);
+        self.seen
+            .lock()
+            .unwrap()
+            .insert((method, template, status.as_u16()));
+        (status, body)
+    }
+
+    fn assert_seen(&self, expected: &[(&str, &str, u16)]) {
+        let seen = self.seen.lock().unwrap();
+        for (method, template, status) in expected {
+            let key = (method.to_string(), template.to_string(), *status);
+            assert!(seen.contains(&key), "not exercised: {key:?}; seen {seen:?}");
+        }
+    }
+}
+
+fn individual(reference: &str, provider: &str) -> Value {
+    json!({"customer_reference": reference, "customer_type": "individual", "country": "GBR", "provider": provider})
+}
+
+async fn token_for(relay: &Checked, reference: &str) -> String {
+    let (status, body) = relay
+        .call(create_session_request(&individual(reference, "d")))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["token"].as_str().unwrap().to_owned()
+}
+
+fn sandbox(review_delay: Duration) -> SandboxConfig {
+    SandboxConfig {
+        review_delay,
+        ..SandboxConfig::default()
+    }
+}
+
+#[test]
+fn the_checker_accepts_what_the_schemas_declare() {
+    let contract = Contract::load();
+    let ok = [
+        (
+            "GET",
+            "/v1/session/status",
+            200,
+            json!({"status": {"state": "pending"}, "pending_for_secs": 3}),
+        ),
+        (
+            "GET",
+            "/v1/session/status",
+            200,
+            json!({"status": {"state": "rejected", "reason": "document_blurry"}}),
+        ),
+        (
+            "PUT",
+            "/v1/session/slots/back",
+            200,
+            json!({"slot": "back", "format": "pdf", "bytes": 10}),
+        ),
+        (
+            "POST",
+            "/v1/sessions",
+            401,
+            json!({"error": {"code": "unauthorized", "message": "no"}}),
+        ),
+        (
+            "POST",
+            "/v1/session/submit",
+            422,
+            json!({"error": {"code": "invalid_submission", "message": "m", "problems": ["missing_slot"]}}),
+        ),
+    ];
+    for (method, path, status, body) in ok {
+        assert_eq!(
+            contract.check_response(method, path, status, &body),
+            Ok(()),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn the_checker_rejects_what_the_schemas_do_not_declare() {
+    let contract = Contract::load();
+    let bad = [
+        // A required property missing.
+        (
+            "POST",
+            "/v1/sessions",
+            201,
+            json!({"session_id": "s", "token": "t"}),
+            "expires_at is missing",
+        ),
+        (
+            "POST",
+            "/v1/sessions",
+            401,
+            json!({"error": {"message": "no"}}),
+            "code is missing",
+        ),
+        // A rejection without its reason fits neither alternative.
+        (
+            "GET",
+            "/v1/session/status",
+            200,
+            json!({"status": {"state": "rejected"}}),
+            "0 of the oneOf",
+        ),
+        // Wrong types, through $ref.
+        (
+            "PUT",
+            "/v1/session/slots/front",
+            200,
+            json!({"slot": "front", "format": "jpeg", "bytes": "10"}),
+            "not of type integer",
+        ),
+        (
+            "GET",
+            "/v1/session/status",
+            200,
+            json!({"status": "pending"}),
+            "0 of the oneOf",
+        ),
+        // Values outside an enum.
+        (
+            "PUT",
+            "/v1/session/slots/front",
+            200,
+            json!({"slot": "front", "format": "gif", "bytes": 1}),
+            "not one of",
+        ),
+        (
+            "POST",
+            "/v1/sessions",
+            409,
+            json!({"error": {"code": "conflict", "message": "m"}}),
+            "not one of",
+        ),
+        // A property the schema does not declare.
+        (
+            "GET",
+            "/v1/session/status",
+            200,
+            json!({"status": {"state": "verified"}, "extra": 1}),
+            "extra is not declared",
+        ),
+        // A status the endpoint does not declare, and paths and methods that do not exist.
+        (
+            "GET",
+            "/v1/session",
+            413,
+            json!({"error": {"code": "too_large", "message": "m"}}),
+            "does not declare status 413",
+        ),
+        ("DELETE", "/v1/session", 200, Value::Null, "is not declared"),
+        ("GET", "/v1/nothing", 200, Value::Null, "not a path"),
+        // An empty body where JSON is declared.
+        (
+            "GET",
+            "/v1/session",
+            200,
+            Value::Null,
+            "is not of type object",
+        ),
+    ];
+    for (method, path, status, body, why) in bad {
+        let result = contract.check_response(method, path, status, &body);
+        match result {
+            Err(message) => assert!(message.contains(why), "{message:?} should say {why:?}"),
+            Ok(()) => panic!("{method} {path} {status} {body} passed the checker"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_full_flow_and_its_errors_match_the_document() {
+    let h = harness_with(sandbox(Duration::from_millis(400)), RelayConfig::default()).await;
+    let relay = Checked::new(h.relay.clone());
+
+    let token = token_for(&relay, "contract-alice").await;
+    let (status, view) = relay
+        .call(authorized("GET", "/v1/session", &token, None))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(view["status"], json!({"state": "not_submitted"}));
+
+    // Uploads: refused content, too small, too large, unknown slot, then a good one.
+    let text = b"not a photo\n".repeat(200);
+    let (status, body) = relay
+        .call(upload(&token, "front", "image/jpeg", text))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["problems"], json!(["unsupported_format"]));
+    let mut big = jpeg(1600, 1000);
+    big.resize(11 * 1024 * 1024, 0);
+    let (status, _) = relay.call(upload(&token, "front", "image/jpeg", big)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, _) = relay
+        .call(upload(&token, "left_ear", "image/jpeg", jpeg(1600, 1000)))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, receipt) = relay
+        .call(upload(&token, "front", "image/jpeg", jpeg(1600, 1000)))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{receipt}");
+
+    // Submits: malformed, breaking the rules, then a good one, then a second one.
+    let (status, body) = relay
+        .call(
+            Request::post("/v1/session/submit")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{\"document_type\": "))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = relay
+        .call(authorized(
+            "POST",
+            "/v1/session/submit",
+            &token,
+            Some(json!({"document_type": "drivers_license"})),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["problems"], json!(["missing_slot"]));
+    let passport = || Some(json!({"document_type": "passport"}));
+    let (status, report) = relay
+        .call(authorized("POST", "/v1/session/submit", &token, passport()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["status"], json!({"state": "pending"}));
+    let (status, body) = relay
+        .call(authorized("POST", "/v1/session/submit", &token, passport()))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "already_submitted");
+    let (status, body) = relay
+        .call(upload(&token, "back", "image/jpeg", jpeg(1600, 1000)))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "already_submitted");
+
+    // Status: pending, then verified.
+    let (status, report) = relay
+        .call(authorized("GET", "/v1/session/status", &token, None))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(report["status"]["state"], "pending");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let (_, report) = relay
+        .call(authorized("GET", "/v1/session/status", &token, None))
+        .await;
+    assert_eq!(report["status"], json!({"state": "verified"}));
+
+    // A rejection carries its reason.
+    let rejected = token_for(&relay, "contract-bob-reject_document_blurry").await;
+    relay
+        .call(upload(&rejected, "front", "image/jpeg", jpeg(1600, 1000)))
+        .await;
+    relay
+        .call(authorized(
+            "POST",
+            "/v1/session/submit",
+            &rejected,
+            passport(),
+        ))
+        .await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let (_, report) = relay
+        .call(authorized("GET", "/v1/session/status", &rejected, None))
+        .await;
+    assert_eq!(
+        report["status"],
+        json!({"state": "rejected", "reason": "document_blurry"})
+    );
+
+    // Credentials.
+    for path in ["/v1/session", "/v1/session/status"] {
+        let (status, _) = relay
+            .call(authorized("GET", path, "v1.forged.1.00", None))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, _) = relay
+        .call(upload("nope", "front", "image/jpeg", jpeg(1600, 1000)))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = relay
+        .call(authorized("POST", "/v1/session/submit", "nope", passport()))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = relay
+        .call(
+            Request::post("/v1/sessions")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(individual("x", "d").to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Host requests: a bad country, malformed JSON, a provider not configured, a reference the
+    // provider already has (its 409 stays a 409).
+    let mut bad_country = individual("contract-carol", "d");
+    bad_country["country"] = json!("GB");
+    let (status, _) = relay.call(create_session_request(&bad_country)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body) = relay
+        .call(
+            Request::post("/v1/sessions")
+                .header(header::AUTHORIZATION, format!("Bearer {HOST_KEY}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{\"customer_reference\": 1}"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "bad_request");
+    let (status, body) = relay
+        .call(create_session_request(&individual("contract-alice", "d")))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "provider_conflict");
+    assert_eq!(
+        body["error"]["problems"],
+        json!(["customer_reference_taken"])
+    );
+
+    // Demo sessions are off by default.
+    let (status, _) = relay
+        .call(Request::post("/demo/session").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    relay.assert_seen(&[
+        ("POST", "/v1/sessions", 201),
+        ("POST", "/v1/sessions", 400),
+        ("POST", "/v1/sessions", 401),
+        ("POST", "/v1/sessions", 409),
+        ("POST", "/demo/session", 404),
+        ("GET", "/v1/session", 200),
+        ("GET", "/v1/session", 401),
+        ("PUT", "/v1/session/slots/{slot}", 200),
+        ("PUT", "/v1/session/slots/{slot}", 401),
+        ("PUT", "/v1/session/slots/{slot}", 404),
+        ("PUT", "/v1/session/slots/{slot}", 409),
+        ("PUT", "/v1/session/slots/{slot}", 413),
+        ("PUT", "/v1/session/slots/{slot}", 422),
+        ("POST", "/v1/session/submit", 200),
+        ("POST", "/v1/session/submit", 400),
+        ("POST", "/v1/session/submit", 401),
+        ("POST", "/v1/session/submit", 409),
+        ("POST", "/v1/session/submit", 422),
+        ("GET", "/v1/session/status", 200),
+        ("GET", "/v1/session/status", 401),
+    ]);
+    drop(h.sandbox);
+}
+
+#[tokio::test]
+async fn demo_sessions_and_the_rate_limit_match_the_document() {
+    let config = RelayConfig {
+        demo_sessions: true,
+        requests_per_minute: 3,
+        ..RelayConfig::default()
+    };
+    let h = harness_with(sandbox(Duration::from_secs(5)), config).await;
+    let relay = Checked::new(h.relay.clone());
+    let (status, created) = relay
+        .call(Request::post("/demo/session").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, _) = relay
+        .call(
+            Request::post("/demo/session")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{\"customer_reference\": "))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let token = created["token"].as_str().unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let (status, _) = relay
+            .call(authorized("GET", "/v1/session", token, None))
+            .await;
+        statuses.push(status.as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 429]);
+    let (status, body) = relay
+        .call(authorized("GET", "/v1/session/status", token, None))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["error"]["code"], "rate_limited");
+    relay.assert_seen(&[
+        ("POST", "/demo/session", 201),
+        ("POST", "/demo/session", 400),
+        ("GET", "/v1/session", 429),
+        ("GET", "/v1/session/status", 429),
+    ]);
+    drop(h.sandbox);
+}
+
+#[tokio::test]
+async fn an_unreachable_provider_is_a_502_in_the_document_shape() {
+    // A port nothing listens on: bind one, then free it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let technest: Arc<dyn ProviderAdapter> = Arc::new(Technest::new(
+        &format!("http://127.0.0.1:{port}/d"),
+        "key",
+        Duration::from_secs(2),
+    ));
+    let config = RelayConfig {
+        host_api_key: HOST_KEY.to_owned(),
+        ..RelayConfig::default()
+    };
+    let state = AppState::new(
+        config,
+        Store::in_memory().unwrap(),
+        HashMap::from([(Provider::D, technest)]),
+    )
+    .unwrap();
+    let relay = Checked::new(app(state));
+    let (status, body) = relay
+        .call(create_session_request(&individual("dave", "d")))
+        .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert_eq!(body["error"]["code"], "provider_error");
+    // A provider this relay has no adapter for.
+    let (status, body) = relay
+        .call(create_session_request(&individual("dave", "c")))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    relay.assert_seen(&[("POST", "/v1/sessions", 502)]);
+}
+
+#[tokio::test]
+async fn unknown_endpoints_answer_the_one_error_shape() {
+    let h = harness_with(sandbox(Duration::from_secs(5)), RelayConfig::default()).await;
+    let (status, body) = support::call(
+        &h.relay,
+        Request::get("/v1/nothing/here")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let contract = Contract::load();
+    let schema = json!({"$ref": "#/components/schemas/ErrorBody"});
+    assert_eq!(contract.check(&schema, &body, "$"), Ok(()));
+    drop(h.sandbox);
+}

@@ -1,0 +1,151 @@
+//! The harness the integration tests share: the real sandbox (real HTTP, real S3-compatible
+//! storage) behind the relay's router, driven with `oneshot` as the widget and the host backend
+//! would. Each test binary uses a part of it.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use kyc_core::Provider;
+use kyc_relay::provider::{ProviderAdapter, Technest};
+use kyc_relay::store::Store;
+use kyc_relay::{app, AppState, RelayConfig};
+use kyc_sandbox::{Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+pub const HOST_KEY: &str = "test-host-key";
+
+pub struct Harness {
+    pub relay: Router,
+    pub sandbox: Sandbox,
+    pub store: Store,
+}
+
+/// A sandbox whose reviews end after `review_delay`, and a relay for it.
+pub async fn harness(review_delay: Duration) -> Harness {
+    let sandbox = SandboxConfig {
+        review_delay,
+        ..SandboxConfig::default()
+    };
+    harness_with(sandbox, RelayConfig::default()).await
+}
+
+/// A sandbox with `sandbox` and a relay with `relay` (its host key replaced by [`HOST_KEY`]),
+/// with every provider adapter the relay has pointed at the sandbox.
+pub async fn harness_with(sandbox: SandboxConfig, relay: RelayConfig) -> Harness {
+    let sandbox = Sandbox::start(sandbox, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("the sandbox starts");
+    let base = sandbox.base_url().to_owned();
+    let store = Store::in_memory().unwrap();
+    let config = RelayConfig {
+        host_api_key: HOST_KEY.to_owned(),
+        ..relay
+    };
+    let state = AppState::new(config, store.clone(), adapters(&base)).unwrap();
+    Harness {
+        relay: app(state),
+        sandbox,
+        store,
+    }
+}
+
+/// One adapter per provider the relay supports, all against the sandbox at `base`.
+pub fn adapters(base: &str) -> HashMap<Provider, Arc<dyn ProviderAdapter>> {
+    let technest: Arc<dyn ProviderAdapter> = Arc::new(Technest::new(
+        &format!("{base}/d"),
+        "sandbox-api-key",
+        Duration::from_secs(10),
+    ));
+    HashMap::from([(Provider::D, technest)])
+}
+
+/// The status and JSON body (`Null` when empty) of `request`.
+pub async fn call(relay: &Router, request: Request<Body>) -> (StatusCode, Value) {
+    let response = relay.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let json = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body).unwrap_or_else(|err| {
+            panic!(
+                "{status}: the body is not JSON ({err}): {}",
+                String::from_utf8_lossy(&body)
+            )
+        })
+    };
+    (status, json)
+}
+
+/// `POST /v1/sessions` with the host key and `body`.
+pub fn create_session_request(body: &Value) -> Request<Body> {
+    Request::post("/v1/sessions")
+        .header(header::AUTHORIZATION, format!("Bearer {HOST_KEY}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+/// A session for a provider D individual in GBR; returns its token.
+pub async fn create_session(relay: &Router, reference: &str) -> String {
+    let body = json!({"customer_reference": reference, "customer_type": "individual", "country": "GBR", "provider": "d"});
+    let (status, body) = call(relay, create_session_request(&body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["token"].as_str().unwrap().to_owned()
+}
+
+/// A JPEG header declaring `width` x `height`, padded to a realistic size.
+pub fn jpeg(width: u16, height: u16) -> Vec<u8> {
+    let mut bytes = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
+    ];
+    bytes.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 0x08]);
+    bytes.extend_from_slice(&height.to_be_bytes());
+    bytes.extend_from_slice(&width.to_be_bytes());
+    bytes.extend_from_slice(&[0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
+    bytes.resize(8 * 1024, 0x55);
+    bytes.extend_from_slice(&[0xFF, 0xD9]);
+    bytes
+}
+
+/// `PUT /v1/session/slots/{slot}` with `bytes`.
+pub fn upload(token: &str, slot: &str, content_type: &str, bytes: Vec<u8>) -> Request<Body> {
+    Request::put(format!("/v1/session/slots/{slot}"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(bytes))
+        .unwrap()
+}
+
+/// A widget request with the session token and an optional JSON body.
+pub fn authorized(method: &str, uri: &str, token: &str, body: Option<Value>) -> Request<Body> {
+    let builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json");
+    builder
+        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
+        .unwrap()
+}
+
+/// Polls `GET /v1/session/status` until the state is no longer pending (at most `within`).
+pub async fn settled_status(relay: &Router, token: &str, within: Duration) -> Value {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let (status, report) =
+            call(relay, authorized("GET", "/v1/session/status", token, None)).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        if report["status"]["state"] != "pending" || tokio::time::Instant::now() > deadline {
+            return report["status"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
