@@ -10,7 +10,7 @@ use kyc_core::{CustomerType, Provider, VerificationStatus};
 use serde::Deserialize;
 
 use crate::error::{ApiError, ApiJson};
-use crate::provider::CustomerSpec;
+use crate::provider::{CustomerSpec, Person};
 use crate::store::SessionRecord;
 use crate::{now, token, AppState};
 
@@ -24,15 +24,25 @@ pub(crate) fn router() -> Router<AppState> {
 async fn create_session(
     State(state): State<AppState>,
     headers: HeaderMap,
-    ApiJson(request): ApiJson<CreateSession>,
+    ApiJson(request): ApiJson<CreateSessionRequest>,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
     let key = bearer(&headers).ok_or(ApiError::Unauthorized("a host API key is required"))?;
     if !constant_time_eq(key.as_bytes(), state.config.host_api_key.as_bytes()) {
         return Err(ApiError::Unauthorized("the host API key is not valid"));
     }
-    open_session(&state, request)
+    open_session(&state, request.session, request.person)
         .await
         .map(|created| (StatusCode::CREATED, Json(created)))
+}
+
+/// The body of `POST /v1/sessions`: [`CreateSession`], plus the person's details for providers
+/// that need them to create a customer (B).
+#[derive(Deserialize)]
+struct CreateSessionRequest {
+    #[serde(flatten)]
+    session: CreateSession,
+    #[serde(default)]
+    person: Option<Person>,
 }
 
 #[derive(Deserialize, Default)]
@@ -67,7 +77,7 @@ async fn demo_session(
         country: "GBR".to_owned(),
         provider: Provider::D,
     };
-    open_session(&state, session)
+    open_session(&state, session, None)
         .await
         .map(|created| (StatusCode::CREATED, Json(created)))
 }
@@ -75,6 +85,7 @@ async fn demo_session(
 async fn open_session(
     state: &AppState,
     request: CreateSession,
+    person: Option<Person>,
 ) -> Result<SessionCreated, ApiError> {
     let country = request.country.trim().to_ascii_uppercase();
     if country.len() != 3 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -89,10 +100,26 @@ async fn open_session(
         ));
     }
     let provider = state.provider(request.provider)?;
+    if let Some(person) = &person {
+        let blank = [&person.first_name, &person.last_name, &person.email]
+            .iter()
+            .any(|field| field.trim().is_empty());
+        if blank || !person.email.contains('@') {
+            return Err(ApiError::BadRequest(
+                "person needs a first_name, a last_name and an e-mail address".to_owned(),
+            ));
+        }
+    } else if provider.requires_person() {
+        return Err(ApiError::BadRequest(format!(
+            "provider {:?} needs the person's details: person {{first_name, last_name, email}}",
+            request.provider
+        )));
+    }
     let spec = CustomerSpec {
         reference: reference.to_owned(),
         customer_type: request.customer_type,
         country: country.clone(),
+        person,
     };
     let provider_customer_id = provider.create_customer(&spec).await?;
     let created_at = now();

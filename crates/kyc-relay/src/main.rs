@@ -9,18 +9,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kyc_core::Provider;
-use kyc_relay::provider::{ProviderAdapter, Technest};
+use kyc_relay::provider::{ProviderAdapter, ProviderB, Technest};
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 
 const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--technest-url URL]
-                 [--technest-api-key KEY] [--host-api-key KEY] [--allowed-origin ORIGIN]...
+                 [--technest-api-key KEY] [--provider-b-url URL] [--provider-b-api-key KEY]
+                 [--host-api-key KEY] [--allowed-origin ORIGIN]...
                  [--static-dir DIR] [--demo-sessions]
 
   --listen ADDR            address to serve on (default 127.0.0.1:8080)
   --database PATH          SQLite file, created and migrated at start (default kyc-relay.sqlite)
   --technest-url URL       provider D's API base (default http://127.0.0.1:9090/d, the sandbox)
   --technest-api-key KEY   provider D's API key (default sandbox-api-key); env TECHNEST_API_KEY
+  --provider-b-url URL     provider B's API base (default http://127.0.0.1:9090/b, the sandbox)
+  --provider-b-api-key KEY provider B's Bearer key (default sandbox-api-key); env PROVIDER_B_API_KEY
   --host-api-key KEY       key your backend sends to POST /v1/sessions; env KYC_RELAY_HOST_API_KEY
   --allowed-origin ORIGIN  a browser origin allowed to call the widget endpoints (repeatable)
   --static-dir DIR         serve the built widget from DIR at /
@@ -31,6 +34,8 @@ struct Args {
     database: PathBuf,
     technest_url: String,
     technest_api_key: String,
+    provider_b_url: String,
+    provider_b_api_key: String,
     config: RelayConfig,
 }
 
@@ -40,6 +45,9 @@ fn parse_args() -> Result<Args, String> {
         database: PathBuf::from("kyc-relay.sqlite"),
         technest_url: "http://127.0.0.1:9090/d".to_owned(),
         technest_api_key: std::env::var("TECHNEST_API_KEY")
+            .unwrap_or_else(|_| "sandbox-api-key".to_owned()),
+        provider_b_url: "http://127.0.0.1:9090/b".to_owned(),
+        provider_b_api_key: std::env::var("PROVIDER_B_API_KEY")
             .unwrap_or_else(|_| "sandbox-api-key".to_owned()),
         config: RelayConfig::default(),
     };
@@ -59,6 +67,8 @@ fn parse_args() -> Result<Args, String> {
             "--database" => args.database = PathBuf::from(value("--database")?),
             "--technest-url" => args.technest_url = value("--technest-url")?,
             "--technest-api-key" => args.technest_api_key = value("--technest-api-key")?,
+            "--provider-b-url" => args.provider_b_url = value("--provider-b-url")?,
+            "--provider-b-api-key" => args.provider_b_api_key = value("--provider-b-api-key")?,
             "--host-api-key" => args.config.host_api_key = value("--host-api-key")?,
             "--allowed-origin" => args.config.allowed_origins.push(value("--allowed-origin")?),
             "--static-dir" => args.config.static_dir = Some(PathBuf::from(value("--static-dir")?)),
@@ -100,7 +110,12 @@ async fn main() {
         &args.technest_api_key,
         Duration::from_secs(30),
     ));
-    let providers = HashMap::from([(Provider::D, technest)]);
+    let provider_b: Arc<dyn ProviderAdapter> = Arc::new(ProviderB::new(
+        &args.provider_b_url,
+        &args.provider_b_api_key,
+        Duration::from_secs(30),
+    ));
+    let providers = HashMap::from([(Provider::D, technest), (Provider::B, provider_b)]);
     let state = AppState::new(args.config, store, providers).unwrap_or_else(|err| {
         eprintln!("kyc-relay: cannot read settings: {err}");
         std::process::exit(1);

@@ -7,7 +7,7 @@ use axum::http::{header, HeaderMap};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use kyc_core::wire::{SessionView, StatusReport, SubmitRequest, UploadReceipt};
-use kyc_core::{inspect_file, Policy, Slot, Submission, VerificationStatus};
+use kyc_core::{inspect_file, DetailedSubmission, Policy, Slot, SubmittedFile, VerificationStatus};
 
 use crate::error::{ApiError, ApiJson};
 use crate::host::bearer;
@@ -134,12 +134,19 @@ async fn submit(
     ApiJson(request): ApiJson<SubmitRequest>,
 ) -> Result<Json<StatusReport>, ApiError> {
     let slots = state.store.slots(&session.id)?;
-    let submission = Submission {
-        document_type: request.document_type,
-        filled: slots.iter().map(|record| record.slot).collect(),
+    // With the provider's file references, so B's unique-reference rule is checked too.
+    let submission = DetailedSubmission {
+        documents: vec![request.document_type],
+        files: slots
+            .iter()
+            .map(|record| SubmittedFile {
+                slot: record.slot,
+                file_ref: record.provider_file_id.clone(),
+            })
+            .collect(),
         state: request.state.clone(),
     };
-    let violations = policy(&session).check_submission(&submission);
+    let violations = policy(&session).check_detailed_submission(&submission);
     if !violations.is_empty() {
         return Err(ApiError::InvalidSubmission(
             violations.iter().map(|v| v.code().to_owned()).collect(),
@@ -168,6 +175,7 @@ async fn submit(
             &session.provider_customer_id,
             request.document_type,
             &files,
+            &session.country,
             request.state.as_deref(),
         )
         .await;

@@ -1,5 +1,7 @@
 //! The providers behind one trait: the relay's routes never know which one they talk to.
 
+pub mod b;
+mod http;
 mod technest;
 
 use std::fmt;
@@ -8,6 +10,7 @@ use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
 
+pub use b::ProviderB;
 pub use technest::Technest;
 
 /// The customer a session verifies, as the provider is told about it.
@@ -19,6 +22,21 @@ pub struct CustomerSpec {
     pub customer_type: CustomerType,
     /// ISO 3166-1 alpha-3.
     pub country: String,
+    /// The person's details, for providers that need them to create a customer (B).
+    pub person: Option<Person>,
+}
+
+/// Who the customer is, as the host's backend knows them. Passed to the provider, never stored
+/// by the relay.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// E-mail address.
+    pub email: String,
 }
 
 /// A file in the provider's storage, ready to attach.
@@ -32,6 +50,12 @@ pub struct AttachFile {
 
 /// What a provider can do for the relay.
 pub trait ProviderAdapter: Send + Sync {
+    /// Whether creating a customer needs [`CustomerSpec::person`] (B: first and last name and
+    /// e-mail). The relay refuses a session without them (400) before calling the provider.
+    fn requires_person(&self) -> bool {
+        false
+    }
+
     /// Creates the customer and returns the provider's id for it.
     fn create_customer<'a>(
         &'a self,
@@ -47,12 +71,15 @@ pub trait ProviderAdapter: Send + Sync {
         bytes: Bytes,
     ) -> BoxFuture<'a, Result<String, ProviderError>>;
 
-    /// Attaches the uploaded files, which starts verification.
+    /// Attaches the uploaded files, which starts verification. `country` is the customer's
+    /// (ISO alpha-3), taken as the document's issuing country; `state` the US state of a
+    /// driver's license, where given.
     fn attach<'a>(
         &'a self,
         customer_id: &'a str,
         document_type: DocumentType,
         files: &'a [AttachFile],
+        country: &'a str,
         state: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(), ProviderError>>;
 

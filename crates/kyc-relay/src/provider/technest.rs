@@ -8,14 +8,12 @@ use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
-use reqwest::{Client, RequestBuilder, StatusCode};
+use reqwest::{Client, RequestBuilder};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::http::{answer, send_json, ATTEMPTS};
 use super::{AttachFile, CustomerSpec, ProviderAdapter, ProviderError};
-
-/// How many times a transient failure (5xx, timeout) is tried in all.
-const ATTEMPTS: u32 = 3;
 
 /// A client of Technest's customer API.
 #[derive(Clone, Debug)]
@@ -63,29 +61,11 @@ impl Technest {
             .bearer_auth(&self.api_key)
     }
 
-    /// Sends a request built by `build`, again on transient failures with doubling backoff.
     async fn send_json<T: serde::de::DeserializeOwned>(
         &self,
         build: impl Fn() -> RequestBuilder,
     ) -> Result<T, ProviderError> {
-        let mut delay = self.backoff;
-        let mut attempt = 1;
-        loop {
-            match answer(build().send().await).await {
-                Err(err) if err.is_transient() && attempt < ATTEMPTS => {
-                    tracing::warn!(%err, attempt, "provider call failed; retrying");
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
-                    attempt += 1;
-                }
-                Err(err) => return Err(err),
-                Ok(body) => {
-                    return serde_json::from_slice(&body).map_err(|err| {
-                        ProviderError::Unavailable(format!("unreadable answer: {err}"))
-                    })
-                }
-            }
-        }
+        send_json(self.backoff, build).await
     }
 
     /// Asks for a presigned URL and PUTs the bytes there. A 403 from storage means the URL
@@ -127,44 +107,6 @@ impl Technest {
                 Err(err) => return Err(err),
             }
         }
-    }
-}
-
-/// The body of a successful answer, or the error it carries.
-async fn answer(result: reqwest::Result<reqwest::Response>) -> Result<Bytes, ProviderError> {
-    let response = result.map_err(|err| ProviderError::Unavailable(err.to_string()))?;
-    let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|err| ProviderError::Unavailable(err.to_string()))?;
-    if status.is_success() {
-        return Ok(body);
-    }
-    Err(refusal(status, &body))
-}
-
-fn refusal(status: StatusCode, body: &[u8]) -> ProviderError {
-    #[derive(Deserialize)]
-    struct Envelope {
-        error: Detail,
-    }
-    #[derive(Deserialize)]
-    struct Detail {
-        code: Option<String>,
-        message: Option<String>,
-    }
-    let (code, message) = match serde_json::from_slice::<Envelope>(body) {
-        Ok(Envelope { error }) => (error.code, error.message.unwrap_or_default()),
-        Err(_) => (
-            None,
-            String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
-        ),
-    };
-    ProviderError::Refused {
-        status: status.as_u16(),
-        code,
-        message,
     }
 }
 
@@ -211,6 +153,7 @@ impl ProviderAdapter for Technest {
         customer_id: &'a str,
         document_type: DocumentType,
         files: &'a [AttachFile],
+        _country: &'a str,
         _state: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(), ProviderError>> {
         async move {

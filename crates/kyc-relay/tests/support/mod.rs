@@ -3,6 +3,8 @@
 //! would. Each test binary uses a part of it.
 #![allow(dead_code)]
 
+pub mod openapi;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +14,7 @@ use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use kyc_core::Provider;
-use kyc_relay::provider::{ProviderAdapter, Technest};
+use kyc_relay::provider::{ProviderAdapter, ProviderB, Technest};
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::{Sandbox, SandboxConfig};
@@ -63,11 +65,29 @@ pub fn adapters(base: &str) -> HashMap<Provider, Arc<dyn ProviderAdapter>> {
         "sandbox-api-key",
         Duration::from_secs(10),
     ));
-    HashMap::from([(Provider::D, technest)])
+    let provider_b: Arc<dyn ProviderAdapter> = Arc::new(ProviderB::new(
+        &format!("{base}/b"),
+        "sandbox-api-key",
+        Duration::from_secs(10),
+    ));
+    HashMap::from([(Provider::D, technest), (Provider::B, provider_b)])
 }
 
-/// The status and JSON body (`Null` when empty) of `request`.
+/// The status and JSON body (`Null` when empty) of `request`; panics if the answer is not
+/// declared in `docs/openapi.yaml` for its endpoint and status, or its body does not fit the
+/// declared schema. Every test's answers are checked against the document this way.
 pub async fn call(relay: &Router, request: Request<Body>) -> (StatusCode, Value) {
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let (status, body) = call_unchecked(relay, request).await;
+    if let Err(why) = openapi::contract().check_response(&method, &path, status.as_u16(), &body) {
+        panic!("the answer breaks docs/openapi.yaml: {why}\n{method} {path} {status} {body}");
+    }
+    (status, body)
+}
+
+/// [`call`] without the document check (for paths the document does not declare).
+pub async fn call_unchecked(relay: &Router, request: Request<Body>) -> (StatusCode, Value) {
     let response = relay.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let body = response.into_body().collect().await.unwrap().to_bytes();

@@ -1,0 +1,305 @@
+//! The relay against the real sandbox of provider B: a customer with its `tos_policies_value`,
+//! uploads through B's upload endpoint, the V2 attach, and each B rule the relay reports before
+//! anything reaches B.
+
+mod support;
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use kyc_relay::provider::b::CustomerRef;
+use serde_json::{json, Value};
+
+use support::{
+    authorized, call, create_session_request, harness, jpeg, settled_status, upload, Harness,
+};
+
+struct Session {
+    token: String,
+    id: String,
+}
+
+fn b_customer(reference: &str, country: &str) -> Value {
+    json!({
+        "customer_reference": reference,
+        "customer_type": "individual",
+        "country": country,
+        "provider": "b",
+        "person": {"first_name": "Ada", "last_name": "Lovelace", "email": format!("{reference}@example.com")},
+    })
+}
+
+async fn b_session(h: &Harness, reference: &str, country: &str) -> Session {
+    let (status, body) = call(
+        &h.relay,
+        create_session_request(&b_customer(reference, country)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    Session {
+        token: body["token"].as_str().unwrap().to_owned(),
+        id: body["session_id"].as_str().unwrap().to_owned(),
+    }
+}
+
+async fn put(h: &Harness, session: &Session, slots: &[&str]) {
+    for slot in slots {
+        let (status, body) = call(
+            &h.relay,
+            upload(&session.token, slot, "image/jpeg", jpeg(1600, 1000)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{slot}: {body}");
+    }
+}
+
+async fn submit(h: &Harness, session: &Session, body: Value) -> (StatusCode, Value) {
+    call(
+        &h.relay,
+        authorized("POST", "/v1/session/submit", &session.token, Some(body)),
+    )
+    .await
+}
+
+/// B's own record of the customer, read from the sandbox directly.
+async fn b_record(h: &Harness, session: &Session) -> Value {
+    let stored = h.store.session(&session.id).unwrap().unwrap();
+    let customer = CustomerRef::decode(&stored.provider_customer_id).unwrap();
+    reqwest::Client::new()
+        .get(format!(
+            "{}/b/v2/customers/{}",
+            h.sandbox.base_url(),
+            customer.id
+        ))
+        .bearer_auth("sandbox-api-key")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_national_id_with_proof_of_address_goes_to_verified() {
+    let h = harness(Duration::from_millis(400)).await;
+    let session = b_session(&h, "b-ada-1", "FRA").await;
+    let (status, view) = call(
+        &h.relay,
+        authorized("GET", "/v1/session", &session.token, None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(view["provider"], "b");
+    assert_eq!(
+        view["accepted_documents"],
+        json!([
+            "passport",
+            "drivers_license",
+            "residence_permit",
+            "national_id"
+        ])
+    );
+    put(&h, &session, &["front", "back", "proof_of_address"]).await;
+
+    let (status, report) = submit(&h, &session, json!({"document_type": "national_id"})).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["status"], json!({"state": "pending"}));
+
+    let record = b_record(&h, &session).await;
+    assert_eq!(record["customer_status"], "UNDER_REVIEW");
+    let primary = &record["identifying_documents"][0];
+    assert_eq!(primary["type"], "NATIONAL_ID");
+    assert_eq!(primary["country"], "FRA");
+    let sides: Vec<&str> = primary["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["side"].as_str().unwrap())
+        .collect();
+    assert_eq!(sides, ["FRONT", "BACK"]);
+    assert_eq!(record["address_documents"].as_array().unwrap().len(), 1);
+
+    let status = settled_status(&h.relay, &session.token, Duration::from_secs(5)).await;
+    assert_eq!(status, json!({"state": "verified"}));
+}
+
+#[tokio::test]
+async fn the_stored_customer_keeps_the_tos_value_of_the_tos_url() {
+    let h = harness(Duration::from_secs(5)).await;
+    let session = b_session(&h, "b-ada-2", "FRA").await;
+    let stored = h.store.session(&session.id).unwrap().unwrap();
+    let customer = CustomerRef::decode(&stored.provider_customer_id).unwrap();
+    let record = b_record(&h, &session).await;
+    assert_eq!(record["id"], customer.id.as_str());
+    let tos_url = record["tos_policies_url"].as_str().unwrap();
+    assert!(
+        tos_url.ends_with(&format!(
+            "tos_policies_value={}",
+            customer.tos_policies_value
+        )),
+        "{tos_url} vs {customer:?}"
+    );
+}
+
+#[tokio::test]
+async fn without_proof_of_address_the_submission_is_refused_before_b() {
+    let h = harness(Duration::from_secs(5)).await;
+    let session = b_session(&h, "b-ada-3", "FRA").await;
+    put(&h, &session, &["front"]).await;
+    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_submission");
+    assert_eq!(body["error"]["problems"], json!(["missing_slot"]));
+    assert_eq!(
+        b_record(&h, &session).await["customer_status"],
+        "INCOMPLETE"
+    );
+}
+
+#[tokio::test]
+async fn a_usa_drivers_license_needs_a_state_and_carries_it_to_b() {
+    let h = harness(Duration::from_secs(5)).await;
+    let session = b_session(&h, "b-ada-4", "USA").await;
+    put(&h, &session, &["front", "back", "proof_of_address"]).await;
+    let (status, body) = submit(&h, &session, json!({"document_type": "drivers_license"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["problems"], json!(["state_required"]));
+    assert_eq!(
+        b_record(&h, &session).await["customer_status"],
+        "INCOMPLETE"
+    );
+
+    let (status, body) = submit(
+        &h,
+        &session,
+        json!({"document_type": "drivers_license", "state": "CA"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let record = b_record(&h, &session).await;
+    assert_eq!(record["identifying_documents"][0]["state"], "CA");
+    assert_eq!(record["identifying_documents"][0]["country"], "USA");
+}
+
+#[tokio::test]
+async fn a_passport_with_a_state_is_refused() {
+    let h = harness(Duration::from_secs(5)).await;
+    let session = b_session(&h, "b-ada-5", "USA").await;
+    put(&h, &session, &["front", "proof_of_address"]).await;
+    let (status, body) = submit(
+        &h,
+        &session,
+        json!({"document_type": "passport", "state": "CA"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["problems"], json!(["state_forbidden"]));
+}
+
+#[tokio::test]
+async fn a_liveness_capture_has_no_place_at_b() {
+    let h = harness(Duration::from_secs(5)).await;
+    let session = b_session(&h, "b-ada-6", "FRA").await;
+    put(&h, &session, &["front", "proof_of_address", "liveness"]).await;
+    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["problems"], json!(["unexpected_slot"]));
+}
+
+#[tokio::test]
+async fn a_session_for_b_needs_the_person() {
+    let h = harness(Duration::from_secs(5)).await;
+    let mut body = b_customer("b-ada-7", "FRA");
+    body.as_object_mut().unwrap().remove("person");
+    let (status, answer) = call(&h.relay, create_session_request(&body)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("person"),
+        "{answer}"
+    );
+    let mut body = b_customer("b-ada-7", "FRA");
+    body["person"]["email"] = json!("not-an-address");
+    let (status, _) = call(&h.relay, create_session_request(&body)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // The same reference twice: B's external_id_taken conflict stays a 409.
+    b_session(&h, "b-ada-7", "FRA").await;
+    let (status, answer) = call(
+        &h.relay,
+        create_session_request(&b_customer("b-ada-7", "FRA")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert_eq!(answer["error"]["problems"], json!(["external_id_taken"]));
+}
+
+#[tokio::test]
+async fn a_concurrent_attach_at_b_is_a_409_and_submitting_again_works() {
+    let h = harness(Duration::from_secs(5)).await;
+    let session = b_session(&h, "b-ada-8", "FRA").await;
+    put(&h, &session, &["front", "proof_of_address"]).await;
+
+    // Another attach for the same customer, in flight at B (it names no primary document, so
+    // it starts no review): B holds it for 300 ms.
+    let stored = h.store.session(&session.id).unwrap().unwrap();
+    let customer = CustomerRef::decode(&stored.provider_customer_id).unwrap();
+    let poa = h
+        .store
+        .slots(&session.id)
+        .unwrap()
+        .into_iter()
+        .find(|s| s.slot == kyc_core::Slot::ProofOfAddress)
+        .unwrap()
+        .provider_file_id;
+    let other = reqwest::Client::new()
+        .post(format!(
+            "{}/b/v2/customers/individual/{}/documents",
+            h.sandbox.base_url(),
+            customer.id
+        ))
+        .bearer_auth("sandbox-api-key")
+        .json(&json!({
+            "identifying_documents": [],
+            "address_documents": [{"files": [{"uri": poa}]}],
+            "tos_policies_value": customer.tos_policies_value,
+        }))
+        .send();
+    let other = tokio::spawn(other);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "provider_conflict");
+    assert_eq!(body["error"]["problems"], json!(["attach_in_progress"]));
+    let (_, report) = call(
+        &h.relay,
+        authorized("GET", "/v1/session/status", &session.token, None),
+    )
+    .await;
+    assert_eq!(report["status"], json!({"state": "not_submitted"}));
+
+    assert_eq!(other.await.unwrap().unwrap().status().as_u16(), 202);
+    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        b_record(&h, &session).await["customer_status"],
+        "UNDER_REVIEW"
+    );
+}
+
+#[tokio::test]
+async fn a_rejection_at_b_carries_its_reason() {
+    let h = harness(Duration::from_millis(300)).await;
+    let session = b_session(&h, "b-ada-reject_document_expired", "FRA").await;
+    put(&h, &session, &["front", "proof_of_address"]).await;
+    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let status = settled_status(&h.relay, &session.token, Duration::from_secs(5)).await;
+    assert_eq!(
+        status,
+        json!({"state": "rejected", "reason": "document_expired"})
+    );
+}
