@@ -9,12 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kyc_core::Provider;
-use kyc_relay::provider::{ProviderAdapter, ProviderB, Technest};
+use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, Technest};
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 
 const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--technest-url URL]
                  [--technest-api-key KEY] [--provider-b-url URL] [--provider-b-api-key KEY]
+                 [--provider-a-url URL] [--provider-a-client-id ID]
+                 [--provider-a-client-secret SECRET]
                  [--host-api-key KEY] [--allowed-origin ORIGIN]...
                  [--static-dir DIR] [--demo-sessions]
 
@@ -24,6 +26,12 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--techn
   --technest-api-key KEY   provider D's API key (default sandbox-api-key); env TECHNEST_API_KEY
   --provider-b-url URL     provider B's API base (default http://127.0.0.1:9090/b, the sandbox)
   --provider-b-api-key KEY provider B's Bearer key (default sandbox-api-key); env PROVIDER_B_API_KEY
+  --provider-a-url URL     provider A's API base (default http://127.0.0.1:9090/a, the sandbox)
+  --provider-a-client-id ID
+                           provider A's OAuth client id (default sandbox-client)
+  --provider-a-client-secret SECRET
+                           provider A's OAuth client secret (default sandbox-client-secret);
+                           env PROVIDER_A_CLIENT_SECRET
   --host-api-key KEY       key your backend sends to POST /v1/sessions; env KYC_RELAY_HOST_API_KEY
   --allowed-origin ORIGIN  a browser origin allowed to call the widget endpoints (repeatable)
   --static-dir DIR         serve the built widget from DIR at /
@@ -36,6 +44,9 @@ struct Args {
     technest_api_key: String,
     provider_b_url: String,
     provider_b_api_key: String,
+    provider_a_url: String,
+    provider_a_client_id: String,
+    provider_a_client_secret: String,
     config: RelayConfig,
 }
 
@@ -49,6 +60,10 @@ fn parse_args() -> Result<Args, String> {
         provider_b_url: "http://127.0.0.1:9090/b".to_owned(),
         provider_b_api_key: std::env::var("PROVIDER_B_API_KEY")
             .unwrap_or_else(|_| "sandbox-api-key".to_owned()),
+        provider_a_url: "http://127.0.0.1:9090/a".to_owned(),
+        provider_a_client_id: "sandbox-client".to_owned(),
+        provider_a_client_secret: std::env::var("PROVIDER_A_CLIENT_SECRET")
+            .unwrap_or_else(|_| "sandbox-client-secret".to_owned()),
         config: RelayConfig::default(),
     };
     if let Ok(key) = std::env::var("KYC_RELAY_HOST_API_KEY") {
@@ -69,6 +84,13 @@ fn parse_args() -> Result<Args, String> {
             "--technest-api-key" => args.technest_api_key = value("--technest-api-key")?,
             "--provider-b-url" => args.provider_b_url = value("--provider-b-url")?,
             "--provider-b-api-key" => args.provider_b_api_key = value("--provider-b-api-key")?,
+            "--provider-a-url" => args.provider_a_url = value("--provider-a-url")?,
+            "--provider-a-client-id" => {
+                args.provider_a_client_id = value("--provider-a-client-id")?
+            }
+            "--provider-a-client-secret" => {
+                args.provider_a_client_secret = value("--provider-a-client-secret")?
+            }
             "--host-api-key" => args.config.host_api_key = value("--host-api-key")?,
             "--allowed-origin" => args.config.allowed_origins.push(value("--allowed-origin")?),
             "--static-dir" => args.config.static_dir = Some(PathBuf::from(value("--static-dir")?)),
@@ -115,7 +137,17 @@ async fn main() {
         &args.provider_b_api_key,
         Duration::from_secs(30),
     ));
-    let providers = HashMap::from([(Provider::D, technest), (Provider::B, provider_b)]);
+    let provider_a: Arc<dyn ProviderAdapter> = Arc::new(ProviderA::new(
+        &args.provider_a_url,
+        &args.provider_a_client_id,
+        &args.provider_a_client_secret,
+        Duration::from_secs(30),
+    ));
+    let providers = HashMap::from([
+        (Provider::D, technest),
+        (Provider::B, provider_b),
+        (Provider::A, provider_a),
+    ]);
     let state = AppState::new(args.config, store, providers).unwrap_or_else(|err| {
         eprintln!("kyc-relay: cannot read settings: {err}");
         std::process::exit(1);

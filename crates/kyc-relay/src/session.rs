@@ -7,7 +7,9 @@ use axum::http::{header, HeaderMap};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use kyc_core::wire::{SessionView, StatusReport, SubmitRequest, UploadReceipt};
-use kyc_core::{inspect_file, DetailedSubmission, Policy, Slot, SubmittedFile, VerificationStatus};
+use kyc_core::{
+    inspect_file, DetailedSubmission, Policy, Slot, SubmittedFile, VerificationStatus, Violation,
+};
 
 use crate::error::{ApiError, ApiJson};
 use crate::host::bearer;
@@ -90,6 +92,19 @@ async fn upload(
             code: "already_submitted",
             message: "the documents were submitted; files can no longer change".to_owned(),
         });
+    }
+    // A slot the provider has no place for with any document it accepts for this customer
+    // (e.g. a selfie at A, a liveness capture at B) is refused before reading the body.
+    let policy = policy(&session);
+    let usable = policy
+        .accepted_documents()
+        .into_iter()
+        .any(|document| policy.allowed_slots(document).contains(&slot));
+    if !usable {
+        let violation = Violation::UnexpectedSlot { slot };
+        return Err(ApiError::InvalidSubmission(vec![violation
+            .code()
+            .to_owned()]));
     }
     let limit = state.config.limits.max_bytes;
     if let Some(length) = headers

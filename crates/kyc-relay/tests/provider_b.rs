@@ -201,10 +201,20 @@ async fn a_passport_with_a_state_is_refused() {
 async fn a_liveness_capture_has_no_place_at_b() {
     let h = harness(Duration::from_secs(5)).await;
     let session = b_session(&h, "b-ada-6", "FRA").await;
-    put(&h, &session, &["front", "proof_of_address", "liveness"]).await;
-    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    let (status, body) = call(
+        &h.relay,
+        upload(&session.token, "liveness", "image/jpeg", jpeg(1600, 1000)),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_submission");
     assert_eq!(body["error"]["problems"], json!(["unexpected_slot"]));
+    let (_, view) = call(
+        &h.relay,
+        authorized("GET", "/v1/session", &session.token, None),
+    )
+    .await;
+    assert_eq!(view["uploaded"], json!([]));
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! The providers behind one trait: the relay's routes never know which one they talk to.
 
+pub mod a;
 pub mod b;
 mod http;
 mod technest;
@@ -10,6 +11,7 @@ use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
 
+pub use a::ProviderA;
 pub use b::ProviderB;
 pub use technest::Technest;
 

@@ -14,7 +14,7 @@ use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use kyc_core::Provider;
-use kyc_relay::provider::{ProviderAdapter, ProviderB, Technest};
+use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, Technest};
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::{Sandbox, SandboxConfig};
@@ -27,6 +27,8 @@ pub struct Harness {
     pub relay: Router,
     pub sandbox: Sandbox,
     pub store: Store,
+    /// The relay's provider A client (to count its OAuth tokens).
+    pub provider_a: Arc<ProviderA>,
 }
 
 /// A sandbox whose reviews end after `review_delay`, and a relay for it.
@@ -50,15 +52,25 @@ pub async fn harness_with(sandbox: SandboxConfig, relay: RelayConfig) -> Harness
         host_api_key: HOST_KEY.to_owned(),
         ..relay
     };
-    let state = AppState::new(config, store.clone(), adapters(&base)).unwrap();
+    let provider_a = Arc::new(ProviderA::new(
+        &format!("{base}/a"),
+        "sandbox-client",
+        "sandbox-client-secret",
+        Duration::from_secs(10),
+    ));
+    let mut providers = adapters(&base);
+    providers.insert(Provider::A, provider_a.clone());
+    let state = AppState::new(config, store.clone(), providers).unwrap();
     Harness {
         relay: app(state),
         sandbox,
         store,
+        provider_a,
     }
 }
 
-/// One adapter per provider the relay supports, all against the sandbox at `base`.
+/// The adapters of providers B and D against the sandbox at `base` (A's is made by
+/// [`harness_with`], which keeps a handle on it).
 pub fn adapters(base: &str) -> HashMap<Provider, Arc<dyn ProviderAdapter>> {
     let technest: Arc<dyn ProviderAdapter> = Arc::new(Technest::new(
         &format!("{base}/d"),

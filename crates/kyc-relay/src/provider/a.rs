@@ -1,0 +1,384 @@
+//! Provider A: the "external" customer API, legacy 4-slot KYC (`a-request-file-upload-url.txt`,
+//! `a-upload-verification-files.txt`).
+//!
+//! - Auth: OAuth client credentials, "a short-lived Bearer token from POST /oauth/token". One
+//!   token per scope (`file:upload` for presigned URLs, `customer:write` for customers and
+//!   attach), cached until shortly before it expires; a 401 drops it and asks once more.
+//! - Upload: a presigned URL per file with its category (`identity`, `identity_back`,
+//!   `proof_of_address`, `liveness_check`), then "a PUT request to the upload_url", "the headers
+//!   from the response", "the file as binary data". A 403 from storage: the URL expired, ask
+//!   for a fresh one.
+//! - Attach: `POST /api/external/customer/{id}/files` with `id_file` (which "triggers the
+//!   verification process"), `id_file_back`, `proof_of_address_file`, `liveness_check_file`.
+//! - Business customers "do not use this endpoint"; their KYB uploads are not served by the
+//!   relay's widget flow, so creating one is refused.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
+use reqwest::{Client, Method, RequestBuilder};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::http::{answer, send, ATTEMPTS};
+use super::{AttachFile, CustomerSpec, ProviderAdapter, ProviderError};
+
+/// The scope of presigned upload URLs.
+pub const SCOPE_FILE_UPLOAD: &str = "file:upload";
+/// The scope of creating customers and attaching files.
+pub const SCOPE_CUSTOMER_WRITE: &str = "customer:write";
+
+/// A client of provider A's external API.
+#[derive(Clone, Debug)]
+pub struct ProviderA {
+    http: Client,
+    base_url: String,
+    client_id: String,
+    client_secret: String,
+    backoff: Duration,
+    tokens: Arc<Mutex<HashMap<&'static str, CachedToken>>>,
+    issued: Arc<AtomicU32>,
+}
+
+#[derive(Clone, Debug)]
+struct CachedToken {
+    value: String,
+    /// When the relay stops using it: a margin before the provider's expiry.
+    use_until: Instant,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    expires_in: u64,
+}
+
+#[derive(Deserialize)]
+struct Customer {
+    id: String,
+    status: String,
+    #[serde(default)]
+    rejection_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct UploadUrl {
+    file_id: String,
+    upload_url: String,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+}
+
+/// The file category of a slot; `None` where A has no place for it (a selfie).
+pub fn category(slot: Slot) -> Option<&'static str> {
+    match slot {
+        Slot::Front => Some("identity"),
+        Slot::Back => Some("identity_back"),
+        Slot::ProofOfAddress => Some("proof_of_address"),
+        Slot::Liveness => Some("liveness_check"),
+        Slot::Selfie => None,
+    }
+}
+
+/// The attach field of a slot.
+fn attach_field(slot: Slot) -> Option<&'static str> {
+    match slot {
+        Slot::Front => Some("id_file"),
+        Slot::Back => Some("id_file_back"),
+        Slot::ProofOfAddress => Some("proof_of_address_file"),
+        Slot::Liveness => Some("liveness_check_file"),
+        Slot::Selfie => None,
+    }
+}
+
+/// The attach body: each file id under its slot's field. The relay has checked the submission
+/// against `kyc_core::Policy` for A (document accepted, back for two-sided documents, no selfie).
+pub fn attach_body(files: &[AttachFile]) -> Result<Value, ProviderError> {
+    let mut body = Map::new();
+    for file in files {
+        let field = attach_field(file.slot).ok_or_else(|| no_place(file.slot))?;
+        body.insert(field.to_owned(), json!(file.file_id));
+    }
+    Ok(Value::Object(body))
+}
+
+fn no_place(slot: Slot) -> ProviderError {
+    ProviderError::Refused {
+        status: 422,
+        code: Some("invalid_category".to_owned()),
+        message: format!(
+            "provider A has no file category for the {} slot",
+            slot.code()
+        ),
+    }
+}
+
+impl ProviderA {
+    /// A client of the API at `base_url` (the sandbox's is `http://127.0.0.1:9090/a`) with the
+    /// OAuth client credentials `client_id` and `client_secret`.
+    pub fn new(
+        base_url: &str,
+        client_id: &str,
+        client_secret: &str,
+        timeout: Duration,
+    ) -> ProviderA {
+        let http = Client::builder()
+            .timeout(timeout)
+            .build()
+            .expect("a TLS backend is compiled in");
+        ProviderA {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            client_id: client_id.to_owned(),
+            client_secret: client_secret.to_owned(),
+            backoff: Duration::from_millis(200),
+            tokens: Arc::default(),
+            issued: Arc::default(),
+        }
+    }
+
+    /// How many access tokens this client has obtained (each scope's token is reused until
+    /// shortly before it expires).
+    pub fn tokens_issued(&self) -> u32 {
+        self.issued.load(Ordering::Relaxed)
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, CachedToken>> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A valid access token with `scope`, from the cache or fresh from `POST /oauth/token`.
+    async fn token(&self, scope: &'static str) -> Result<String, ProviderError> {
+        if let Some(token) = self.cache().get(scope) {
+            if token.use_until > Instant::now() {
+                return Ok(token.value.clone());
+            }
+        }
+        let url = format!("{}/oauth/token", self.base_url);
+        let body = send(self.backoff, || {
+            self.http
+                .post(&url)
+                .basic_auth(&self.client_id, Some(&self.client_secret))
+                .form(&[("grant_type", "client_credentials"), ("scope", scope)])
+        })
+        .await?;
+        let answer: TokenAnswer = serde_json::from_slice(&body)
+            .map_err(|err| ProviderError::Unavailable(format!("unreadable token: {err}")))?;
+        self.issued.fetch_add(1, Ordering::Relaxed);
+        let lifetime = Duration::from_secs(answer.expires_in);
+        // Renewed a little early, so a token never expires between the check and the call.
+        let margin = (lifetime / 10).min(Duration::from_secs(30));
+        self.cache().insert(
+            scope,
+            CachedToken {
+                value: answer.access_token.clone(),
+                use_until: Instant::now() + lifetime - margin,
+            },
+        );
+        Ok(answer.access_token)
+    }
+
+    /// Sends `build(token)` with a token of `scope`; on a 401 (token revoked or expired early)
+    /// drops the token and tries once more with a fresh one. `retry` allows retries of
+    /// transient failures (not for attach).
+    async fn call(
+        &self,
+        scope: &'static str,
+        retry: bool,
+        build: impl Fn(&str) -> RequestBuilder,
+    ) -> Result<Bytes, ProviderError> {
+        let mut renewed = false;
+        loop {
+            let token = self.token(scope).await?;
+            let result = if retry {
+                send(self.backoff, || build(&token)).await
+            } else {
+                answer(build(&token).send().await).await
+            };
+            match result {
+                Err(ProviderError::Refused { status: 401, .. }) if !renewed => {
+                    tracing::warn!(scope, "access token refused; requesting a new one");
+                    self.cache().remove(scope);
+                    renewed = true;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn api(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}/api/external{path}", self.base_url))
+            .bearer_auth(token)
+    }
+
+    async fn upload_file(
+        &self,
+        customer_id: &str,
+        slot: Slot,
+        format: FileFormat,
+        bytes: Bytes,
+    ) -> Result<String, ProviderError> {
+        let category = category(slot).ok_or_else(|| no_place(slot))?;
+        let path = format!("/customer/{customer_id}/file/presigned-url");
+        let request = json!({"category": category, "content_type": format.mime()});
+        let mut url_attempts = 0;
+        let mut delay = self.backoff;
+        loop {
+            url_attempts += 1;
+            let body = self
+                .call(SCOPE_FILE_UPLOAD, true, |token| {
+                    self.api(Method::POST, &path, token).json(&request)
+                })
+                .await?;
+            let target: UploadUrl = serde_json::from_slice(&body)
+                .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;
+            let mut put = self.http.put(&target.upload_url).body(bytes.clone());
+            for (name, value) in &target.headers {
+                put = put.header(name, value);
+            }
+            match answer(put.send().await).await {
+                Ok(_) => return Ok(target.file_id),
+                Err(ProviderError::Refused { status: 403, .. }) if url_attempts < ATTEMPTS => {
+                    tracing::warn!(customer_id, "upload URL refused (expired); asking again");
+                }
+                Err(err) if err.is_transient() && url_attempts < ATTEMPTS => {
+                    tracing::warn!(%err, customer_id, "upload PUT failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+}
+
+impl ProviderAdapter for ProviderA {
+    fn create_customer<'a>(
+        &'a self,
+        spec: &'a CustomerSpec,
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        async move {
+            if spec.customer_type == CustomerType::Business {
+                return Err(ProviderError::Refused {
+                    status: 422,
+                    code: Some("use_kyb_endpoints".to_owned()),
+                    message: "provider A verifies business customers through its KYB \
+                              endpoints, which the relay does not serve"
+                        .to_owned(),
+                });
+            }
+            let body = json!({"type": "individual", "reference": spec.reference});
+            // Not retried: a lost answer could mean the customer exists.
+            let answer = self
+                .call(SCOPE_CUSTOMER_WRITE, false, |token| {
+                    self.api(Method::POST, "/customer", token).json(&body)
+                })
+                .await?;
+            let customer: Customer = serde_json::from_slice(&answer)
+                .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;
+            Ok(customer.id)
+        }
+        .boxed()
+    }
+
+    fn upload<'a>(
+        &'a self,
+        customer_id: &'a str,
+        slot: Slot,
+        format: FileFormat,
+        bytes: Bytes,
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        self.upload_file(customer_id, slot, format, bytes).boxed()
+    }
+
+    fn attach<'a>(
+        &'a self,
+        customer_id: &'a str,
+        _document_type: DocumentType,
+        files: &'a [AttachFile],
+        _country: &'a str,
+        _state: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        async move {
+            let body = attach_body(files)?;
+            let path = format!("/customer/{customer_id}/files");
+            self.call(SCOPE_CUSTOMER_WRITE, false, |token| {
+                self.api(Method::POST, &path, token).json(&body)
+            })
+            .await?;
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn status<'a>(
+        &'a self,
+        customer_id: &'a str,
+    ) -> BoxFuture<'a, Result<VerificationStatus, ProviderError>> {
+        async move {
+            let path = format!("/customer/{customer_id}");
+            let body = self
+                .call(SCOPE_CUSTOMER_WRITE, true, |token| {
+                    self.api(Method::GET, &path, token)
+                })
+                .await?;
+            let customer: Customer = serde_json::from_slice(&body)
+                .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;
+            debug_assert_eq!(customer.id, customer_id);
+            Ok(match customer.status.as_str() {
+                "verified" => VerificationStatus::Verified,
+                "rejected" => VerificationStatus::Rejected {
+                    reason: customer
+                        .rejection_reason
+                        .unwrap_or_else(|| "unspecified".to_owned()),
+                },
+                "pending" => VerificationStatus::Pending,
+                _ => VerificationStatus::NotSubmitted,
+            })
+        }
+        .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(slot: Slot, id: &str) -> AttachFile {
+        AttachFile {
+            slot,
+            file_id: id.to_owned(),
+        }
+    }
+
+    #[test]
+    fn each_slot_goes_to_its_field() {
+        let files = [
+            file(Slot::Front, "f1"),
+            file(Slot::Back, "f2"),
+            file(Slot::ProofOfAddress, "f3"),
+            file(Slot::Liveness, "f4"),
+        ];
+        assert_eq!(
+            attach_body(&files).unwrap(),
+            json!({"id_file": "f1", "id_file_back": "f2", "proof_of_address_file": "f3",
+                   "liveness_check_file": "f4"})
+        );
+    }
+
+    #[test]
+    fn a_selfie_has_no_place_at_a() {
+        assert_eq!(category(Slot::Selfie), None);
+        let err = attach_body(&[file(Slot::Selfie, "s")]).unwrap_err();
+        assert_eq!(err.code().as_deref(), Some("invalid_category"));
+    }
+}
