@@ -14,6 +14,7 @@ pub mod provider;
 mod session;
 pub mod store;
 pub mod token;
+pub mod webhook;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -47,6 +48,11 @@ pub struct RelayConfig {
     pub static_dir: Option<PathBuf>,
     /// Requests one session may make per minute.
     pub requests_per_minute: u32,
+    /// The HMAC secret of each provider's webhooks; `POST /webhooks/{provider}` answers 404 for
+    /// a provider without one.
+    pub webhook_secrets: HashMap<Provider, String>,
+    /// How far a webhook's timestamp may be from the relay's clock.
+    pub webhook_tolerance: Duration,
 }
 
 impl Default for RelayConfig {
@@ -59,6 +65,8 @@ impl Default for RelayConfig {
             demo_sessions: false,
             static_dir: None,
             requests_per_minute: 120,
+            webhook_secrets: HashMap::new(),
+            webhook_tolerance: Duration::from_secs(5 * 60),
         }
     }
 }
@@ -127,6 +135,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .merge(host::router())
         .merge(session::router())
+        .merge(webhook::router())
         .with_state(state);
     if !config.allowed_origins.is_empty() {
         let origins: Vec<HeaderValue> = config

@@ -17,6 +17,7 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--techn
                  [--technest-api-key KEY] [--provider-b-url URL] [--provider-b-api-key KEY]
                  [--provider-a-url URL] [--provider-a-client-id ID]
                  [--provider-a-client-secret SECRET]
+                 [--webhook-secret PROVIDER=SECRET]...
                  [--host-api-key KEY] [--allowed-origin ORIGIN]...
                  [--static-dir DIR] [--demo-sessions]
 
@@ -32,6 +33,9 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--techn
   --provider-a-client-secret SECRET
                            provider A's OAuth client secret (default sandbox-client-secret);
                            env PROVIDER_A_CLIENT_SECRET
+  --webhook-secret PROVIDER=SECRET
+                           HMAC secret of a provider's webhooks at POST /webhooks/PROVIDER
+                           (repeatable; default a= and d=sandbox-webhook-secret, the sandbox's)
   --host-api-key KEY       key your backend sends to POST /v1/sessions; env KYC_RELAY_HOST_API_KEY
   --allowed-origin ORIGIN  a browser origin allowed to call the widget endpoints (repeatable)
   --static-dir DIR         serve the built widget from DIR at /
@@ -66,6 +70,11 @@ fn parse_args() -> Result<Args, String> {
             .unwrap_or_else(|_| "sandbox-client-secret".to_owned()),
         config: RelayConfig::default(),
     };
+    for provider in [Provider::A, Provider::D] {
+        args.config
+            .webhook_secrets
+            .insert(provider, "sandbox-webhook-secret".to_owned());
+    }
     if let Ok(key) = std::env::var("KYC_RELAY_HOST_API_KEY") {
         args.config.host_api_key = key;
     }
@@ -90,6 +99,19 @@ fn parse_args() -> Result<Args, String> {
             }
             "--provider-a-client-secret" => {
                 args.provider_a_client_secret = value("--provider-a-client-secret")?
+            }
+            "--webhook-secret" => {
+                let text = value("--webhook-secret")?;
+                let (provider, secret) = text
+                    .split_once('=')
+                    .filter(|(_, secret)| !secret.is_empty())
+                    .ok_or_else(|| format!("--webhook-secret: {text:?} is not PROVIDER=SECRET"))?;
+                let provider: Provider =
+                    serde_json::from_value(serde_json::Value::String(provider.to_owned()))
+                        .map_err(|_| format!("--webhook-secret: unknown provider {provider:?}"))?;
+                args.config
+                    .webhook_secrets
+                    .insert(provider, secret.to_owned());
             }
             "--host-api-key" => args.config.host_api_key = value("--host-api-key")?,
             "--allowed-origin" => args.config.allowed_origins.push(value("--allowed-origin")?),

@@ -10,7 +10,8 @@ use kyc_core::{CustomerType, DocumentType, FileFormat, Provider, Slot, Verificat
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// The migrations, in order; entry `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE sessions (
         id TEXT PRIMARY KEY,
         customer_reference TEXT NOT NULL,
@@ -44,7 +45,17 @@ const MIGRATIONS: &[&str] = &["
         event TEXT NOT NULL,
         detail TEXT NOT NULL
     );
-"];
+",
+    "
+    CREATE TABLE webhook_events (
+        provider TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (provider, event_id)
+    );
+    CREATE INDEX sessions_by_provider_customer ON sessions (provider, provider_customer_id);
+",
+];
 
 /// A session as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,29 +189,48 @@ impl Store {
     pub fn session(&self, id: &str) -> rusqlite::Result<Option<SessionRecord>> {
         self.with(|conn| {
             conn.query_row(
-                "SELECT id, customer_reference, customer_type, country, provider, provider_customer_id,
-                 status, rejection_reason, document_type, submitted_at, created_at
-                 FROM sessions WHERE id = ?1",
+                &format!("{SESSION_COLUMNS} WHERE id = ?1"),
                 params![id],
-                |row| {
-                    let status: String = row.get(6)?;
-                    let reason: Option<String> = row.get(7)?;
-                    let document_type: Option<String> = row.get(8)?;
-                    Ok(SessionRecord {
-                        id: row.get(0)?,
-                        customer_reference: row.get(1)?,
-                        customer_type: from_code(&row.get::<_, String>(2)?)?,
-                        country: row.get(3)?,
-                        provider: from_code(&row.get::<_, String>(4)?)?,
-                        provider_customer_id: row.get(5)?,
-                        status: parse_status(&status, reason),
-                        document_type: document_type.map(|code| from_code(&code)).transpose()?,
-                        submitted_at: row.get(9)?,
-                        created_at: row.get(10)?,
-                    })
-                },
+                session_from_row,
             )
             .optional()
+        })
+    }
+
+    /// The newest session of the provider's customer `provider_customer_id` (as stored).
+    pub fn session_by_provider_customer(
+        &self,
+        provider: Provider,
+        provider_customer_id: &str,
+    ) -> rusqlite::Result<Option<SessionRecord>> {
+        self.with(|conn| {
+            conn.query_row(
+                &format!(
+                    "{SESSION_COLUMNS} WHERE provider = ?1 AND provider_customer_id = ?2
+                     ORDER BY created_at DESC LIMIT 1"
+                ),
+                params![to_code(&provider), provider_customer_id],
+                session_from_row,
+            )
+            .optional()
+        })
+    }
+
+    /// Records that the webhook event `event_id` of `provider` was received. Returns `false`
+    /// when it had been already (a replay or a provider's retry), so it is applied once.
+    pub fn record_webhook_event(
+        &self,
+        provider: Provider,
+        event_id: &str,
+        now: u64,
+    ) -> rusqlite::Result<bool> {
+        self.with(|conn| {
+            let inserted = conn.execute(
+                "INSERT OR IGNORE INTO webhook_events (provider, event_id, received_at)
+                 VALUES (?1, ?2, ?3)",
+                params![to_code(&provider), event_id, now],
+            )?;
+            Ok(inserted == 1)
         })
     }
 
@@ -319,6 +349,28 @@ impl Store {
             rows
         })
     }
+}
+
+const SESSION_COLUMNS: &str = "SELECT id, customer_reference, customer_type, country, provider,
+    provider_customer_id, status, rejection_reason, document_type, submitted_at, created_at
+    FROM sessions";
+
+fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
+    let status: String = row.get(6)?;
+    let reason: Option<String> = row.get(7)?;
+    let document_type: Option<String> = row.get(8)?;
+    Ok(SessionRecord {
+        id: row.get(0)?,
+        customer_reference: row.get(1)?,
+        customer_type: from_code(&row.get::<_, String>(2)?)?,
+        country: row.get(3)?,
+        provider: from_code(&row.get::<_, String>(4)?)?,
+        provider_customer_id: row.get(5)?,
+        status: parse_status(&status, reason),
+        document_type: document_type.map(|code| from_code(&code)).transpose()?,
+        submitted_at: row.get(9)?,
+        created_at: row.get(10)?,
+    })
 }
 
 fn audit(
@@ -445,6 +497,39 @@ mod tests {
         assert!(!store
             .mark_submitted("ses_1", DocumentType::Passport, 2)
             .unwrap());
+    }
+
+    #[test]
+    fn a_webhook_event_is_recorded_once_per_provider() {
+        let store = Store::in_memory().unwrap();
+        assert!(store.record_webhook_event(Provider::D, "evt_1", 1).unwrap());
+        assert!(!store.record_webhook_event(Provider::D, "evt_1", 2).unwrap());
+        assert!(store.record_webhook_event(Provider::A, "evt_1", 3).unwrap());
+    }
+
+    #[test]
+    fn a_database_of_the_first_schema_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        store.insert_session(&session("ses_1")).unwrap();
+        assert!(store.record_webhook_event(Provider::D, "evt_1", 1).unwrap());
+        let found = store
+            .session_by_provider_customer(Provider::D, "cus_1")
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.id, "ses_1");
+        assert_eq!(
+            store
+                .session_by_provider_customer(Provider::A, "cus_1")
+                .unwrap(),
+            None
+        );
     }
 
     #[test]

@@ -320,6 +320,11 @@ impl ProviderAdapter for ProviderA {
         .boxed()
     }
 
+    fn webhook_update(&self, event: &Value) -> Option<super::WebhookUpdate> {
+        // A: "Listen for the customer.verified or customer.rejected webhook".
+        super::customer_status_event(event, &["customer.verified", "customer.rejected"])
+    }
+
     fn status<'a>(
         &'a self,
         customer_id: &'a str,

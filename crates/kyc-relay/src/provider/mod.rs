@@ -85,11 +85,57 @@ pub trait ProviderAdapter: Send + Sync {
         state: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(), ProviderError>>;
 
+    /// The status change a verified webhook event of this provider reports, if it reports
+    /// one (`None` for event types that carry no verification result). Providers without
+    /// webhooks keep the default.
+    fn webhook_update(&self, _event: &serde_json::Value) -> Option<WebhookUpdate> {
+        None
+    }
+
     /// The customer's verification status, fresh from the provider.
     fn status<'a>(
         &'a self,
         customer_id: &'a str,
     ) -> BoxFuture<'a, Result<VerificationStatus, ProviderError>>;
+}
+
+/// A verification result delivered by a provider's webhook.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookUpdate {
+    /// The provider's customer id, as the relay stores it.
+    pub customer_id: String,
+    /// The new status (verified or rejected).
+    pub status: VerificationStatus,
+}
+
+/// The result of an event `{"type", "data": {"customer_id", "status", "rejection_reason"}}`
+/// whose type is one of `types` (A's `customer.verified`/`customer.rejected`, D's
+/// `customer.status_changed`); only final statuses (`verified`, `rejected`) are results.
+pub(crate) fn customer_status_event(
+    event: &serde_json::Value,
+    types: &[&str],
+) -> Option<WebhookUpdate> {
+    let kind = event.get("type")?.as_str()?;
+    if !types.contains(&kind) {
+        return None;
+    }
+    let data = event.get("data")?;
+    let customer_id = data.get("customer_id")?.as_str()?.to_owned();
+    let status = match data.get("status")?.as_str()? {
+        "verified" => VerificationStatus::Verified,
+        "rejected" => VerificationStatus::Rejected {
+            reason: data
+                .get("rejection_reason")
+                .and_then(|r| r.as_str())
+                .unwrap_or("unspecified")
+                .to_owned(),
+        },
+        _ => return None,
+    };
+    Some(WebhookUpdate {
+        customer_id,
+        status,
+    })
 }
 
 /// A provider call that failed.

@@ -182,6 +182,11 @@ impl ProviderAdapter for Technest {
         .boxed()
     }
 
+    fn webhook_update(&self, event: &serde_json::Value) -> Option<super::WebhookUpdate> {
+        // D: "Result: webhook customer.status_changed (to verified or rejected)".
+        super::customer_status_event(event, &["customer.status_changed"])
+    }
+
     fn status<'a>(
         &'a self,
         customer_id: &'a str,
