@@ -95,6 +95,17 @@ pub struct SlotRecord {
     pub bytes: u64,
 }
 
+/// What a webhook event did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WebhookOutcome {
+    /// Its id was received before; nothing changed.
+    Duplicate,
+    /// It set a pending session's status.
+    Applied,
+    /// Recorded; it named no result, or no pending session of that customer.
+    Ignored,
+}
+
 /// A handle to the database, cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -197,40 +208,52 @@ impl Store {
         })
     }
 
-    /// The newest session of the provider's customer `provider_customer_id` (as stored).
-    pub fn session_by_provider_customer(
-        &self,
-        provider: Provider,
-        provider_customer_id: &str,
-    ) -> rusqlite::Result<Option<SessionRecord>> {
-        self.with(|conn| {
-            conn.query_row(
-                &format!(
-                    "{SESSION_COLUMNS} WHERE provider = ?1 AND provider_customer_id = ?2
-                     ORDER BY created_at DESC LIMIT 1"
-                ),
-                params![to_code(&provider), provider_customer_id],
-                session_from_row,
-            )
-            .optional()
-        })
-    }
-
-    /// Records that the webhook event `event_id` of `provider` was received. Returns `false`
-    /// when it had been already (a replay or a provider's retry), so it is applied once.
-    pub fn record_webhook_event(
+    /// Applies a verified webhook event of `provider` atomically: records its id and, when it
+    /// carries a `result` (the provider's customer id and the new status) for a pending
+    /// session, sets that session's status. An id received before (a replay or a provider's
+    /// retry) changes nothing. On an error nothing is recorded, so the provider's retry is
+    /// applied.
+    pub fn apply_webhook_event(
         &self,
         provider: Provider,
         event_id: &str,
+        result: Option<(&str, &VerificationStatus)>,
         now: u64,
-    ) -> rusqlite::Result<bool> {
+    ) -> rusqlite::Result<WebhookOutcome> {
         self.with(|conn| {
-            let inserted = conn.execute(
+            let tx = conn.unchecked_transaction()?;
+            let inserted = tx.execute(
                 "INSERT OR IGNORE INTO webhook_events (provider, event_id, received_at)
                  VALUES (?1, ?2, ?3)",
                 params![to_code(&provider), event_id, now],
             )?;
-            Ok(inserted == 1)
+            if inserted == 0 {
+                return Ok(WebhookOutcome::Duplicate);
+            }
+            let mut outcome = WebhookOutcome::Ignored;
+            if let Some((customer_id, status)) = result {
+                // Only a submitted session awaits a result; a final status is never overwritten.
+                let pending: Option<String> = tx
+                    .query_row(
+                        "SELECT id FROM sessions
+                         WHERE provider = ?1 AND provider_customer_id = ?2 AND status = 'pending'
+                         ORDER BY created_at DESC LIMIT 1",
+                        params![to_code(&provider), customer_id],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                if let Some(session_id) = pending {
+                    tx.execute(
+                        "UPDATE sessions SET status = ?2, rejection_reason = ?3 WHERE id = ?1",
+                        params![session_id, status_code(status), rejection_reason(status)],
+                    )?;
+                    let detail = format!("{} (webhook {event_id})", status_code(status));
+                    audit(&tx, &session_id, now, "status_changed", &detail)?;
+                    outcome = WebhookOutcome::Applied;
+                }
+            }
+            tx.commit()?;
+            Ok(outcome)
         })
     }
 
@@ -500,11 +523,36 @@ mod tests {
     }
 
     #[test]
-    fn a_webhook_event_is_recorded_once_per_provider() {
+    fn a_webhook_result_is_applied_once_and_only_to_a_pending_session() {
         let store = Store::in_memory().unwrap();
-        assert!(store.record_webhook_event(Provider::D, "evt_1", 1).unwrap());
-        assert!(!store.record_webhook_event(Provider::D, "evt_1", 2).unwrap());
-        assert!(store.record_webhook_event(Provider::A, "evt_1", 3).unwrap());
+        store.insert_session(&session("ses_1")).unwrap();
+        let verified = VerificationStatus::Verified;
+        let result = Some(("cus_1", &verified));
+        // Not submitted yet: recorded, not applied.
+        let outcome = store.apply_webhook_event(Provider::D, "evt_1", result, 1);
+        assert_eq!(outcome.unwrap(), WebhookOutcome::Ignored);
+        assert!(store
+            .mark_submitted("ses_1", DocumentType::Passport, 2)
+            .unwrap());
+        let outcome = store.apply_webhook_event(Provider::D, "evt_1", result, 3);
+        assert_eq!(outcome.unwrap(), WebhookOutcome::Duplicate);
+        // Another provider's customer of the same id is not this session.
+        let outcome = store.apply_webhook_event(Provider::A, "evt_1", result, 4);
+        assert_eq!(outcome.unwrap(), WebhookOutcome::Ignored);
+        assert_eq!(
+            store.session("ses_1").unwrap().unwrap().status,
+            VerificationStatus::Pending
+        );
+        let outcome = store.apply_webhook_event(Provider::D, "evt_2", result, 5);
+        assert_eq!(outcome.unwrap(), WebhookOutcome::Applied);
+        assert_eq!(store.session("ses_1").unwrap().unwrap().status, verified);
+        let rejected = VerificationStatus::Rejected {
+            reason: "late".to_owned(),
+        };
+        let outcome =
+            store.apply_webhook_event(Provider::D, "evt_3", Some(("cus_1", &rejected)), 6);
+        assert_eq!(outcome.unwrap(), WebhookOutcome::Ignored);
+        assert_eq!(store.session("ses_1").unwrap().unwrap().status, verified);
     }
 
     #[test]
@@ -515,20 +563,25 @@ mod tests {
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(MIGRATIONS[0]).unwrap();
             conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO sessions (id, customer_reference, customer_type, country, provider,
+                 provider_customer_id, status, created_at)
+                 VALUES ('ses_old', 'r', 'individual', 'GBR', 'd', 'cus_9', 'pending', 1)",
+                [],
+            )
+            .unwrap();
         }
         let store = Store::open(&path).unwrap();
-        store.insert_session(&session("ses_1")).unwrap();
-        assert!(store.record_webhook_event(Provider::D, "evt_1", 1).unwrap());
-        let found = store
-            .session_by_provider_customer(Provider::D, "cus_1")
-            .unwrap()
-            .unwrap();
-        assert_eq!(found.id, "ses_1");
+        let outcome = store.apply_webhook_event(
+            Provider::D,
+            "evt_1",
+            Some(("cus_9", &VerificationStatus::Verified)),
+            2,
+        );
+        assert_eq!(outcome.unwrap(), WebhookOutcome::Applied);
         assert_eq!(
-            store
-                .session_by_provider_customer(Provider::A, "cus_1")
-                .unwrap(),
-            None
+            store.session("ses_old").unwrap().unwrap().status,
+            VerificationStatus::Verified
         );
     }
 

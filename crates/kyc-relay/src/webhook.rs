@@ -14,12 +14,13 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
 use hmac::{Hmac, Mac};
-use kyc_core::{Provider, VerificationStatus};
+use kyc_core::Provider;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::Sha256;
 
 use crate::error::ApiError;
+use crate::store::WebhookOutcome;
 use crate::{now, AppState};
 
 /// The header carrying the signing timestamp.
@@ -108,46 +109,19 @@ async fn receive(
         .filter(|id| !id.trim().is_empty() && id.len() <= 200)
         .ok_or_else(|| ApiError::BadRequest("the event has no id".to_owned()))?
         .to_owned();
-    if !state
-        .store
-        .record_webhook_event(provider, &event_id, now())?
-    {
-        tracing::info!(
-            ?provider,
-            event_id,
-            "webhook event received before; ignored"
-        );
-        return Ok(Json(Ack {
-            event_id,
-            duplicate: true,
-            applied: false,
-        }));
-    }
     let adapter = state.provider(provider)?;
-    let mut applied = false;
-    if let Some(update) = adapter.webhook_update(&event) {
-        let session = state
-            .store
-            .session_by_provider_customer(provider, &update.customer_id)?;
-        match session {
-            // Only a submitted session awaits a result; a final status is never overwritten.
-            Some(session) if session.status == VerificationStatus::Pending => {
-                state.store.set_status(&session.id, &update.status, now())?;
-                applied = true;
-            }
-            Some(session) => tracing::info!(
-                session = session.id,
-                "webhook result for a session that is not pending; ignored"
-            ),
-            None => tracing::info!(
-                customer_id = update.customer_id,
-                "webhook result for a customer without a session; ignored"
-            ),
-        }
-    }
+    let update = adapter.webhook_update(&event);
+    let outcome = state.store.apply_webhook_event(
+        provider,
+        &event_id,
+        update.as_ref().map(|u| (u.customer_id.as_str(), &u.status)),
+        now(),
+    )?;
+    tracing::info!(?provider, event_id, ?outcome, "webhook event");
+    let applied = outcome == WebhookOutcome::Applied;
     Ok(Json(Ack {
         event_id,
-        duplicate: false,
+        duplicate: outcome == WebhookOutcome::Duplicate,
         applied,
     }))
 }
