@@ -72,6 +72,21 @@ async fn token_for(relay: &Checked, reference: &str) -> String {
     body["token"].as_str().unwrap().to_owned()
 }
 
+/// Polls the status through the checked relay until it is no longer pending (10 s at most).
+async fn settle(relay: &Checked, token: &str) -> Value {
+    for _ in 0..100 {
+        let (status, report) = relay
+            .call(authorized("GET", "/v1/session/status", token, None))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        if report["status"]["state"] != "pending" {
+            return report["status"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("still pending after 10 s");
+}
+
 fn sandbox(review_delay: Duration) -> SandboxConfig {
     SandboxConfig {
         review_delay,
@@ -218,7 +233,7 @@ fn the_checker_rejects_what_the_schemas_do_not_declare() {
 
 #[tokio::test]
 async fn a_full_flow_and_its_errors_match_the_document() {
-    let h = harness_with(sandbox(Duration::from_millis(400)), RelayConfig::default()).await;
+    let h = harness_with(sandbox(Duration::from_millis(1500)), RelayConfig::default()).await;
     let relay = Checked::new(h.relay.clone());
 
     let token = token_for(&relay, "contract-alice").await;
@@ -292,11 +307,7 @@ async fn a_full_flow_and_its_errors_match_the_document() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(report["status"]["state"], "pending");
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let (_, report) = relay
-        .call(authorized("GET", "/v1/session/status", &token, None))
-        .await;
-    assert_eq!(report["status"], json!({"state": "verified"}));
+    assert_eq!(settle(&relay, &token).await, json!({"state": "verified"}));
 
     // A rejection carries its reason.
     let rejected = token_for(&relay, "contract-bob-reject_document_blurry").await;
@@ -311,12 +322,8 @@ async fn a_full_flow_and_its_errors_match_the_document() {
             passport(),
         ))
         .await;
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let (_, report) = relay
-        .call(authorized("GET", "/v1/session/status", &rejected, None))
-        .await;
     assert_eq!(
-        report["status"],
+        settle(&relay, &rejected).await,
         json!({"state": "rejected", "reason": "document_blurry"})
     );
 

@@ -95,7 +95,7 @@ async fn a_record(h: &Harness, session: &Session) -> Value {
 
 #[tokio::test]
 async fn a_drivers_license_with_every_slot_goes_to_verified_on_two_tokens() {
-    let h = harness(Duration::from_millis(400)).await;
+    let h = harness(Duration::from_millis(1500)).await;
     let session = a_session(&h, "a-grace-1").await;
     let (_, view) = call(
         &h.relay,
@@ -131,7 +131,7 @@ async fn a_drivers_license_with_every_slot_goes_to_verified_on_two_tokens() {
         ]
     );
 
-    let status = settled_status(&h.relay, &session.token, Duration::from_secs(5)).await;
+    let status = settled_status(&h.relay, &session.token, Duration::from_secs(10)).await;
     assert_eq!(status, json!({"state": "verified"}));
     // One customer:write token (create, attach, status) and one file:upload token (4 URLs).
     assert_eq!(h.provider_a.tokens_issued(), 2);
@@ -155,7 +155,7 @@ async fn a_token_is_reused_until_shortly_before_it_expires() {
 
 #[tokio::test]
 async fn a_selfie_has_no_place_at_a() {
-    let h = harness(Duration::from_secs(5)).await;
+    let h = harness(Duration::from_secs(10)).await;
     let session = a_session(&h, "a-grace-5").await;
     let (status, body) = call(
         &h.relay,
@@ -168,7 +168,7 @@ async fn a_selfie_has_no_place_at_a() {
 
 #[tokio::test]
 async fn national_id_and_a_missing_back_are_refused_before_a() {
-    let h = harness(Duration::from_secs(5)).await;
+    let h = harness(Duration::from_secs(10)).await;
     let session = a_session(&h, "a-grace-6").await;
     put(&h, &session, &["front"]).await;
     let (status, body) = submit(&h, &session, "national_id").await;
@@ -187,7 +187,7 @@ async fn a_rejection_at_a_carries_its_reason() {
     put(&h, &session, &["front"]).await;
     let (status, body) = submit(&h, &session, "passport").await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let status = settled_status(&h.relay, &session.token, Duration::from_secs(5)).await;
+    let status = settled_status(&h.relay, &session.token, Duration::from_secs(10)).await;
     assert_eq!(
         status,
         json!({"state": "rejected", "reason": "document_cropped"})
@@ -196,7 +196,7 @@ async fn a_rejection_at_a_carries_its_reason() {
 
 #[tokio::test]
 async fn wrong_client_credentials_are_a_502_naming_invalid_client() {
-    let h = harness(Duration::from_secs(5)).await;
+    let h = harness(Duration::from_secs(10)).await;
     let wrong: Arc<dyn ProviderAdapter> = Arc::new(ProviderA::new(
         &format!("{}/a", h.sandbox.base_url()),
         "sandbox-client",

@@ -10,8 +10,11 @@ use axum::http::StatusCode;
 use kyc_relay::provider::b::CustomerRef;
 use serde_json::{json, Value};
 
+use kyc_relay::RelayConfig;
+use kyc_sandbox::SandboxConfig;
 use support::{
-    authorized, call, create_session_request, harness, jpeg, settled_status, upload, Harness,
+    authorized, call, create_session_request, harness, harness_with, jpeg, settled_status, upload,
+    Harness,
 };
 
 struct Session {
@@ -82,7 +85,7 @@ async fn b_record(h: &Harness, session: &Session) -> Value {
 
 #[tokio::test]
 async fn a_national_id_with_proof_of_address_goes_to_verified() {
-    let h = harness(Duration::from_millis(400)).await;
+    let h = harness(Duration::from_millis(1500)).await;
     let session = b_session(&h, "b-ada-1", "FRA").await;
     let (status, view) = call(
         &h.relay,
@@ -120,13 +123,13 @@ async fn a_national_id_with_proof_of_address_goes_to_verified() {
     assert_eq!(sides, ["FRONT", "BACK"]);
     assert_eq!(record["address_documents"].as_array().unwrap().len(), 1);
 
-    let status = settled_status(&h.relay, &session.token, Duration::from_secs(5)).await;
+    let status = settled_status(&h.relay, &session.token, Duration::from_secs(10)).await;
     assert_eq!(status, json!({"state": "verified"}));
 }
 
 #[tokio::test]
 async fn the_stored_customer_keeps_the_tos_value_of_the_tos_url() {
-    let h = harness(Duration::from_secs(5)).await;
+    let h = harness(Duration::from_secs(10)).await;
     let session = b_session(&h, "b-ada-2", "FRA").await;
     let stored = h.store.session(&session.id).unwrap().unwrap();
     let customer = CustomerRef::decode(&stored.provider_customer_id).unwrap();
@@ -144,7 +147,7 @@ async fn the_stored_customer_keeps_the_tos_value_of_the_tos_url() {
 
 #[tokio::test]
 async fn without_proof_of_address_the_submission_is_refused_before_b() {
-    let h = harness(Duration::from_secs(5)).await;
+    let h = harness(Duration::from_secs(10)).await;
     let session = b_session(&h, "b-ada-3", "FRA").await;
     put(&h, &session, &["front"]).await;
     let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
@@ -159,7 +162,7 @@ async fn without_proof_of_address_the_submission_is_refused_before_b() {
 
 #[tokio::test]
 async fn a_usa_drivers_license_needs_a_state_and_carries_it_to_b() {
-    let h = harness(Duration::from_secs(5)).await;
+    let h = harness(Duration::from_secs(10)).await;
     let session = b_session(&h, "b-ada-4", "USA").await;
     put(&h, &session, &["front", "back", "proof_of_address"]).await;
     let (status, body) = submit(&h, &session, json!({"document_type": "drivers_license"})).await;
@@ -184,7 +187,7 @@ async fn a_usa_drivers_license_needs_a_state_and_carries_it_to_b() {
 
 #[tokio::test]
 async fn a_passport_with_a_state_is_refused() {
-    let h = harness(Duration::from_secs(5)).await;
+    let h = harness(Duration::from_secs(10)).await;
     let session = b_session(&h, "b-ada-5", "USA").await;
     put(&h, &session, &["front", "proof_of_address"]).await;
     let (status, body) = submit(
@@ -199,7 +202,7 @@ async fn a_passport_with_a_state_is_refused() {
 
 #[tokio::test]
 async fn a_liveness_capture_has_no_place_at_b() {
-    let h = harness(Duration::from_secs(5)).await;
+    let h = harness(Duration::from_secs(10)).await;
     let session = b_session(&h, "b-ada-6", "FRA").await;
     let (status, body) = call(
         &h.relay,
@@ -219,7 +222,7 @@ async fn a_liveness_capture_has_no_place_at_b() {
 
 #[tokio::test]
 async fn a_session_for_b_needs_the_person() {
-    let h = harness(Duration::from_secs(5)).await;
+    let h = harness(Duration::from_secs(10)).await;
     let mut body = b_customer("b-ada-7", "FRA");
     body.as_object_mut().unwrap().remove("person");
     let (status, answer) = call(&h.relay, create_session_request(&body)).await;
@@ -248,12 +251,17 @@ async fn a_session_for_b_needs_the_person() {
 
 #[tokio::test]
 async fn a_concurrent_attach_at_b_is_a_409_and_submitting_again_works() {
-    let h = harness(Duration::from_secs(5)).await;
+    // B holds each attach in flight for 2 s, so the relay's submit surely meets the other one.
+    let sandbox = SandboxConfig {
+        b_attach_processing: Duration::from_secs(2),
+        ..SandboxConfig::default()
+    };
+    let h = harness_with(sandbox, RelayConfig::default()).await;
     let session = b_session(&h, "b-ada-8", "FRA").await;
     put(&h, &session, &["front", "proof_of_address"]).await;
 
     // Another attach for the same customer, in flight at B (it names no primary document, so
-    // it starts no review): B holds it for 300 ms.
+    // it starts no review).
     let stored = h.store.session(&session.id).unwrap().unwrap();
     let customer = CustomerRef::decode(&stored.provider_customer_id).unwrap();
     let poa = h
@@ -278,7 +286,7 @@ async fn a_concurrent_attach_at_b_is_a_409_and_submitting_again_works() {
         }))
         .send();
     let other = tokio::spawn(other);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
 
     let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
@@ -307,7 +315,7 @@ async fn a_rejection_at_b_carries_its_reason() {
     put(&h, &session, &["front", "proof_of_address"]).await;
     let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let status = settled_status(&h.relay, &session.token, Duration::from_secs(5)).await;
+    let status = settled_status(&h.relay, &session.token, Duration::from_secs(10)).await;
     assert_eq!(
         status,
         json!({"state": "rejected", "reason": "document_expired"})
