@@ -203,6 +203,14 @@ fn the_checker_rejects_what_the_schemas_do_not_declare() {
             json!({"status": {"state": "verified"}, "extra": 1}),
             "extra is not declared",
         ),
+        // Null where the schema is not nullable.
+        (
+            "GET",
+            "/v1/session/status",
+            200,
+            json!({"status": {"state": "pending"}, "pending_for_secs": null}),
+            "null is not of type integer",
+        ),
         // A status the endpoint does not declare, and paths and methods that do not exist.
         (
             "GET",
@@ -227,6 +235,60 @@ fn the_checker_rejects_what_the_schemas_do_not_declare() {
         match result {
             Err(message) => assert!(message.contains(why), "{message:?} should say {why:?}"),
             Ok(()) => panic!("{method} {path} {status} {body} passed the checker"),
+        }
+    }
+}
+
+#[test]
+fn the_checker_holds_requests_to_the_declared_schemas() {
+    let contract = Contract::load();
+    let create = json!({"customer_reference": "r", "customer_type": "individual", "country": "USA",
+                        "provider": "b", "person": {"first_name": "A", "last_name": "B", "email": "a@b.c"}});
+    assert_eq!(
+        contract.check_request("POST", "/v1/sessions", &create),
+        Ok(())
+    );
+    let submit = json!({"document_type": "drivers_license", "state": "CA"});
+    assert_eq!(
+        contract.check_request("POST", "/v1/session/submit", &submit),
+        Ok(())
+    );
+    let bad = [
+        (
+            "POST",
+            "/v1/sessions",
+            json!({"customer_reference": "r", "customer_type": "individual", "country": "USA"}),
+            "provider is missing",
+        ),
+        (
+            "POST",
+            "/v1/sessions",
+            json!({"customer_reference": "r", "customer_type": "person", "country": "USA", "provider": "b"}),
+            "not one of",
+        ),
+        (
+            "POST",
+            "/v1/sessions",
+            json!({"customer_reference": "r", "customer_type": "individual", "country": "USA", "provider": "b", "person": {"first_name": "A"}}),
+            "last_name is missing",
+        ),
+        (
+            "POST",
+            "/v1/session/submit",
+            json!({"document_type": "passport", "side": "front"}),
+            "side is not declared",
+        ),
+        (
+            "GET",
+            "/v1/session",
+            json!({}),
+            "declares no JSON request body",
+        ),
+    ];
+    for (method, path, body, why) in bad {
+        match contract.check_request(method, path, &body) {
+            Err(message) => assert!(message.contains(why), "{message:?} should say {why:?}"),
+            Ok(()) => panic!("{method} {path} {body} passed the checker"),
         }
     }
 }

@@ -88,12 +88,28 @@ pub fn adapters(base: &str) -> HashMap<Provider, Arc<dyn ProviderAdapter>> {
 /// The status and JSON body (`Null` when empty) of `request`; panics if the answer is not
 /// declared in `docs/openapi.yaml` for its endpoint and status, or its body does not fit the
 /// declared schema. Every test's answers are checked against the document this way.
+///
+/// A JSON request the relay accepted (2xx) must fit the declared request schema too.
 pub async fn call(relay: &Router, request: Request<Body>) -> (StatusCode, Value) {
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let (parts, body) = request.into_parts();
+    let sent = body.collect().await.unwrap().to_bytes();
+    let request = Request::from_parts(parts, Body::from(sent.clone()));
     let (status, body) = call_unchecked(relay, request).await;
-    if let Err(why) = openapi::contract().check_response(&method, &path, status.as_u16(), &body) {
+    let contract = openapi::contract();
+    if let Err(why) = contract.check_response(&method, &path, status.as_u16(), &body) {
         panic!("the answer breaks docs/openapi.yaml: {why}\n{method} {path} {status} {body}");
+    }
+    if status.is_success() && is_json && !sent.is_empty() {
+        let sent: Value = serde_json::from_slice(&sent).expect("an accepted body is JSON");
+        if let Err(why) = contract.check_request(&method, &path, &sent) {
+            panic!("the accepted request breaks docs/openapi.yaml: {why}\n{method} {path} {sent}");
+        }
     }
     (status, body)
 }

@@ -1,6 +1,7 @@
 //! A small checker of `docs/openapi.yaml`: is an answer declared for its endpoint and status,
 //! and does its JSON body fit the declared schema (`required`, `properties`, `type`, `enum`,
-//! `items`, `oneOf`, `additionalProperties: false`, through `$ref`)?
+//! `items`, `oneOf`, `nullable`, `additionalProperties: false`, through `$ref`)? And does a
+//! JSON request the relay accepted fit the declared request schema?
 
 use std::sync::OnceLock;
 
@@ -56,6 +57,25 @@ impl Contract {
         Err("a $ref cycle".to_owned())
     }
 
+    /// Checks a JSON request body the relay accepted against the operation's declared
+    /// `application/json` request schema (so the document asks for no more, and no other
+    /// fields, than the relay takes).
+    pub fn check_request(&self, method: &str, path: &str, body: &Value) -> Result<(), String> {
+        let template = self
+            .template(path)
+            .ok_or_else(|| format!("{path} is not a path of the document"))?;
+        let operation = self.doc["paths"][&template]
+            .get(method.to_ascii_lowercase())
+            .ok_or_else(|| format!("{method} {template} is not declared"))?;
+        let schema = operation
+            .get("requestBody")
+            .and_then(|request| request.get("content"))
+            .and_then(|content| content.get("application/json"))
+            .and_then(|media| media.get("schema"))
+            .ok_or_else(|| format!("{method} {template} declares no JSON request body"))?;
+        self.check(schema, body, "request")
+    }
+
     /// Checks one answer: `method path` declared, `status` declared for it, `body` fitting the
     /// declared `application/json` schema (or empty where no content is declared).
     pub fn check_response(
@@ -104,6 +124,9 @@ impl Contract {
                 1 => Ok(()),
                 n => Err(format!("{at}: {value} fits {n} of the oneOf alternatives")),
             };
+        }
+        if value.is_null() && schema.get("nullable") == Some(&Value::Bool(true)) {
+            return Ok(());
         }
         if let Some(kind) = schema.get("type").and_then(Value::as_str) {
             let fits = match kind {
