@@ -49,3 +49,15 @@ export async function makeDocumentJpeg(page, { width = 1600, height = 1000 } = {
   }, { width, height });
   return Buffer.from(base64, 'base64');
 }
+
+// Opens a page that records what a developer would see in the console, so a failure says why
+// (e.g. a wasm module that does not instantiate).
+export async function openPage(browser, viewport) {
+  const page = await browser.newPage({ viewport });
+  page.problems = [];
+  page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') page.problems.push(`console error: ${message.text()}`);
+  });
+  return page;
+}

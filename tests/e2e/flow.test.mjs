@@ -2,14 +2,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { RELAY_URL, launch, artifact, makeDocumentJpeg } from './browser.mjs';
+import { RELAY_URL, launch, openPage, artifact, makeDocumentJpeg } from './browser.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 test('passport: a renamed text file is refused in the browser, a photo goes through to verified', async () => {
-  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  const page = await openPage(browser, { width: 390, height: 844 });
   const uploads = [];
   page.on('request', (request) => {
     if (request.url().includes('/v1/session/slots/')) uploads.push(request.method() + ' ' + request.url());
@@ -22,7 +22,8 @@ test('passport: a renamed text file is refused in the browser, a photo goes thro
   writeFileSync(text, 'This is a text file renamed to .jpg, not a photo of a passport.\n'.repeat(40));
 
   await page.goto(RELAY_URL + '/');
-  await page.getByRole('heading', { name: 'Which document will you use?' }).waitFor();
+  await page.getByRole('heading', { name: 'Which document will you use?' }).waitFor({ timeout: 15_000 })
+    .catch((error) => { throw new Error(`${error.message}\n${page.problems.join('\n')}`); });
   assert.match(await page.textContent('body'), /National ID card cannot be used here/);
   await page.screenshot({ path: artifact('1-choose-document.png'), fullPage: true });
 
@@ -51,5 +52,7 @@ test('passport: a renamed text file is refused in the browser, a photo goes thro
   // The sandbox finishes its review after a few seconds; the widget polls the relay.
   await page.getByRole('heading', { name: 'Verified' }).waitFor({ timeout: 30_000 });
   await page.screenshot({ path: artifact('5-verified.png'), fullPage: true });
+  // The refused upload is the user's doing, not an error; anything else in the console is.
+  assert.deepEqual(page.problems, []);
   await page.close();
 });

@@ -10,6 +10,8 @@ use crate::{command, run, tools, workspace_root, Fail};
 
 const WASM: &str = "wasm32-unknown-unknown";
 
+type StepFn = fn() -> Result<(), Fail>;
+
 struct Step {
     name: &'static str,
     result: Result<(), Fail>,
@@ -19,7 +21,7 @@ struct Step {
 /// Runs every step, even after a failure, then reports them all; fails if any failed.
 pub fn run_all() -> Result<(), Fail> {
     tools::ensure_all()?;
-    let steps: Vec<(&'static str, fn() -> Result<(), Fail>)> = vec![
+    let steps: [(&'static str, StepFn); 8] = [
         ("rustfmt", fmt),
         ("clippy (native)", clippy_native),
         ("clippy (wasm32)", clippy_wasm),

@@ -7,6 +7,9 @@ use crate::{cargo_bin_dir, run, run_quiet, workspace_root, Fail};
 
 /// trunk builds the widget; 0.22 needs a newer rustc than this toolchain.
 const TRUNK_VERSION: &str = "0.21.14";
+/// binaryen's wasm-opt; Debian's (108) corrupts the function table of today's wasm-bindgen
+/// output, so the npm build of a current release is used (it runs on Node).
+const BINARYEN_VERSION: &str = "132.0.0";
 /// A real S3-compatible store that checks SigV4 presigned URLs, used by the sandbox.
 const S3S_FS_VERSION: &str = "0.14.1";
 
@@ -15,6 +18,7 @@ pub fn ensure_all() -> Result<(), Fail> {
     ensure_wasm_target()?;
     ensure_wasm_bindgen()?;
     ensure_trunk()?;
+    ensure_binaryen()?;
     ensure_s3s_fs()?;
     ensure_debian_packages()?;
     ensure_npm_packages()?;
@@ -26,9 +30,26 @@ pub fn ensure_demo() -> Result<(), Fail> {
     ensure_wasm_target()?;
     ensure_wasm_bindgen()?;
     ensure_trunk()?;
-    ensure_s3s_fs()?;
-    if !has_program("wasm-opt") {
-        install_apt(&["binaryen"])?;
+    ensure_binaryen()?;
+    ensure_s3s_fs()
+}
+
+/// Where npm-installed build tools live; `command()` puts its `.bin` first on PATH.
+pub fn node_tools_dir() -> PathBuf {
+    workspace_root().join("target/tools")
+}
+
+fn ensure_binaryen() -> Result<(), Fail> {
+    let dir = node_tools_dir();
+    let wasm_opt = dir.join("node_modules/.bin/wasm-opt");
+    let wanted = BINARYEN_VERSION.split('.').next().unwrap_or_default();
+    let have = run_quiet(Command::new(&wasm_opt).arg("--version")).unwrap_or_default();
+    if !have.contains(&format!("version {wanted} ")) {
+        std::fs::create_dir_all(&dir).map_err(|err| Fail(format!("cannot create {dir:?}: {err}")))?;
+        run(Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir)
+            .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
     }
     Ok(())
 }
@@ -121,9 +142,6 @@ fn ensure_debian_packages() -> Result<(), Fail> {
     }
     if !Path::new("/usr/bin/chromedriver").exists() {
         missing.push("chromium-driver");
-    }
-    if !has_program("wasm-opt") {
-        missing.push("binaryen");
     }
     if !has_program("python3") {
         missing.push("python3");
