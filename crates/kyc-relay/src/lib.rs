@@ -48,6 +48,10 @@ pub struct RelayConfig {
     pub static_dir: Option<PathBuf>,
     /// Requests one session may make per minute.
     pub requests_per_minute: u32,
+    /// Providers whose client configuration requires a selfie (B: "A SELFIE entry may be
+    /// required depending on your client configuration"); the widget is told, and a
+    /// submission without one is refused before it reaches the provider.
+    pub selfie_required: Vec<Provider>,
     /// The HMAC secret of each provider's webhooks; `POST /webhooks/{provider}` answers 404 for
     /// a provider without one.
     pub webhook_secrets: HashMap<Provider, String>,
@@ -65,6 +69,7 @@ impl Default for RelayConfig {
             demo_sessions: false,
             static_dir: None,
             requests_per_minute: 120,
+            selfie_required: Vec::new(),
             webhook_secrets: HashMap::new(),
             webhook_tolerance: Duration::from_secs(5 * 60),
         }

@@ -17,7 +17,7 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--techn
                  [--technest-api-key KEY] [--provider-b-url URL] [--provider-b-api-key KEY]
                  [--provider-a-url URL] [--provider-a-client-id ID]
                  [--provider-a-client-secret SECRET]
-                 [--webhook-secret PROVIDER=SECRET]...
+                 [--webhook-secret PROVIDER=SECRET]... [--selfie-required PROVIDER]...
                  [--host-api-key KEY] [--allowed-origin ORIGIN]...
                  [--static-dir DIR] [--demo-sessions]
 
@@ -36,6 +36,8 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--techn
   --webhook-secret PROVIDER=SECRET
                            HMAC secret of a provider's webhooks at POST /webhooks/PROVIDER
                            (repeatable; default a= and d=sandbox-webhook-secret, the sandbox's)
+  --selfie-required PROVIDER
+                           the provider's client configuration requires a selfie (repeatable)
   --host-api-key KEY       key your backend sends to POST /v1/sessions; env KYC_RELAY_HOST_API_KEY
   --allowed-origin ORIGIN  a browser origin allowed to call the widget endpoints (repeatable)
   --static-dir DIR         serve the built widget from DIR at /
@@ -106,12 +108,14 @@ fn parse_args() -> Result<Args, String> {
                     .split_once('=')
                     .filter(|(_, secret)| !secret.is_empty())
                     .ok_or_else(|| format!("--webhook-secret: {text:?} is not PROVIDER=SECRET"))?;
-                let provider: Provider =
-                    serde_json::from_value(serde_json::Value::String(provider.to_owned()))
-                        .map_err(|_| format!("--webhook-secret: unknown provider {provider:?}"))?;
+                let provider = parse_provider(provider)?;
                 args.config
                     .webhook_secrets
                     .insert(provider, secret.to_owned());
+            }
+            "--selfie-required" => {
+                let name = value("--selfie-required")?;
+                args.config.selfie_required.push(parse_provider(&name)?);
             }
             "--host-api-key" => args.config.host_api_key = value("--host-api-key")?,
             "--allowed-origin" => args.config.allowed_origins.push(value("--allowed-origin")?),
@@ -122,6 +126,12 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     Ok(args)
+}
+
+/// A provider named by its code (`a`, `b`, `c`, `d`).
+fn parse_provider(code: &str) -> Result<Provider, String> {
+    serde_json::from_value(serde_json::Value::String(code.to_owned()))
+        .map_err(|_| format!("unknown provider {code:?}; providers are a, b, c, d"))
 }
 
 #[tokio::main]

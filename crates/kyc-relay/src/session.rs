@@ -51,8 +51,11 @@ impl FromRequestParts<AppState> for Authorized {
     }
 }
 
-fn policy(session: &SessionRecord) -> Policy {
+/// The provider's rules for the session's customer, with the relay's configuration of the
+/// provider (e.g. B's client configuration requiring a selfie).
+fn policy(state: &AppState, session: &SessionRecord) -> Policy {
     Policy::new(session.provider, session.customer_type, &session.country)
+        .with_selfie_required(state.config.selfie_required.contains(&session.provider))
 }
 
 /// `GET /v1/session`: what the widget needs to guide the user, including what is uploaded.
@@ -60,7 +63,7 @@ async fn view(
     State(state): State<AppState>,
     Authorized(session): Authorized,
 ) -> Result<Json<SessionView>, ApiError> {
-    let policy = policy(&session);
+    let policy = policy(&state, &session);
     let uploaded = state
         .store
         .slots(&session.id)?
@@ -95,7 +98,7 @@ async fn upload(
     }
     // A slot the provider has no place for with any document it accepts for this customer
     // (e.g. a selfie at A, a liveness capture at B) is refused before reading the body.
-    let policy = policy(&session);
+    let policy = policy(&state, &session);
     let usable = policy
         .accepted_documents()
         .into_iter()
@@ -161,7 +164,7 @@ async fn submit(
             .collect(),
         state: request.state.clone(),
     };
-    let violations = policy(&session).check_detailed_submission(&submission);
+    let violations = policy(&state, &session).check_detailed_submission(&submission);
     if !violations.is_empty() {
         return Err(ApiError::InvalidSubmission(
             violations.iter().map(|v| v.code().to_owned()).collect(),

@@ -321,3 +321,43 @@ async fn a_rejection_at_b_carries_its_reason() {
         json!({"state": "rejected", "reason": "document_expired"})
     );
 }
+
+#[tokio::test]
+async fn a_selfie_required_by_b_s_configuration_is_asked_for_and_attached() {
+    let sandbox = || SandboxConfig {
+        b_selfie_required: true,
+        review_delay: Duration::from_secs(10),
+        ..SandboxConfig::default()
+    };
+    // A relay that does not know B's configuration: B itself refuses the attach.
+    let h = harness_with(sandbox(), RelayConfig::default()).await;
+    let session = b_session(&h, "b-ada-9", "FRA").await;
+    put(&h, &session, &["front", "proof_of_address"]).await;
+    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert_eq!(body["error"]["problems"], json!(["selfie_required"]));
+
+    // Told with `selfie_required`, the relay asks the widget for it and checks it first.
+    let config = RelayConfig {
+        selfie_required: vec![kyc_core::Provider::B],
+        ..RelayConfig::default()
+    };
+    let h = harness_with(sandbox(), config).await;
+    let session = b_session(&h, "b-ada-10", "FRA").await;
+    let (_, view) = call(
+        &h.relay,
+        authorized("GET", "/v1/session", &session.token, None),
+    )
+    .await;
+    assert_eq!(view["selfie_required"], true);
+    put(&h, &session, &["front", "proof_of_address"]).await;
+    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["problems"], json!(["missing_slot"]));
+    put(&h, &session, &["selfie"]).await;
+    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let record = b_record(&h, &session).await;
+    assert_eq!(record["identifying_documents"][1]["type"], "SELFIE");
+    assert_eq!(record["customer_status"], "UNDER_REVIEW");
+}
