@@ -62,7 +62,10 @@ pub fn cargo_bin_dir() -> PathBuf {
 pub fn command(program: &str) -> Command {
     let mut command = Command::new(program);
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut dirs: Vec<PathBuf> = vec![tools::node_tools_dir().join("node_modules/.bin"), cargo_bin_dir()];
+    let mut dirs: Vec<PathBuf> = vec![
+        tools::node_tools_dir().join("node_modules/.bin"),
+        cargo_bin_dir(),
+    ];
     dirs.extend(std::env::split_paths(&path));
     command.env(
         "PATH",

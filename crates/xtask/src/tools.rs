@@ -45,7 +45,8 @@ fn ensure_binaryen() -> Result<(), Fail> {
     let wanted = BINARYEN_VERSION.split('.').next().unwrap_or_default();
     let have = run_quiet(Command::new(&wasm_opt).arg("--version")).unwrap_or_default();
     if !have.contains(&format!("version {wanted} ")) {
-        std::fs::create_dir_all(&dir).map_err(|err| Fail(format!("cannot create {dir:?}: {err}")))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|err| Fail(format!("cannot create {dir:?}: {err}")))?;
         run(Command::new("npm")
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
             .arg(&dir)
