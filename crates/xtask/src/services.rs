@@ -116,6 +116,10 @@ pub fn start_stack(options: &StackOptions) -> Result<Stack, Fail> {
         &format!("127.0.0.1:{}", options.sandbox_port),
         "--review-delay-secs",
         &options.review_delay_secs.to_string(),
+        // Provider D's `customer.status_changed` events go to the relay, signed with the
+        // sandbox's default secret, which is also the relay's default for D.
+        "--webhook-url",
+        &format!("http://127.0.0.1:{}/webhooks/d", options.relay_port),
     ]);
     let sandbox = spawn(
         "kyc-sandbox",
