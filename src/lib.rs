@@ -7,6 +7,7 @@
 pub mod api;
 pub mod capture;
 pub mod messages;
+pub mod photo;
 mod widget;
 
 pub use widget::{

@@ -2,6 +2,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use kyc_capture::capture::check_file;
+use kyc_capture::photo::prepare_photo;
 use kyc_capture::{CaptureWidget, DocumentChoice, WidgetOptions};
 use kyc_core::{DocumentType, FileLimits, Slot};
 use leptos::prelude::*;
@@ -123,4 +124,119 @@ async fn gloo_timers_sleep(ms: i32) {
             .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// A JPEG of `width` x `height` drawn by the browser: a document-like card with fine print on
+/// a mid-grey table, blurred when `sharp` is false.
+async fn canvas_jpeg(width: u32, height: u32, sharp: bool) -> Vec<u8> {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: web_sys::HtmlCanvasElement =
+        document.create_element("canvas").unwrap().unchecked_into();
+    canvas.set_width(width);
+    canvas.set_height(height);
+    let ctx: web_sys::CanvasRenderingContext2d =
+        canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    let (w, h) = (f64::from(width), f64::from(height));
+    if !sharp {
+        ctx.set_filter("blur(12px)");
+    }
+    ctx.set_fill_style_str("#6b7075");
+    ctx.fill_rect(0.0, 0.0, w, h);
+    ctx.set_fill_style_str("#d9dde2");
+    ctx.fill_rect(w * 0.1, h * 0.1, w * 0.8, h * 0.8);
+    ctx.set_fill_style_str("#1a1a1a");
+    ctx.set_font(&format!("{}px monospace", (h * 0.04) as u32));
+    for line in 0..12 {
+        ctx.fill_text(
+            "P<GBRSPECIMEN<<ANNA<MARIA<<<<<<<<<<<",
+            w * 0.14,
+            h * (0.2 + 0.055 * f64::from(line)),
+        )
+        .unwrap();
+    }
+    let url = canvas.to_data_url_with_type("image/jpeg").unwrap();
+    let base64 = url.split(',').nth(1).unwrap().to_owned();
+    let binary = web_sys::window().unwrap().atob(&base64).unwrap();
+    binary.chars().map(|c| c as u8).collect()
+}
+
+/// `jpeg` with an EXIF segment inserted after its SOI: orientation 6 (rotate 90° clockwise)
+/// and a GPS marker string.
+fn with_exif(jpeg: &[u8]) -> Vec<u8> {
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend_from_slice(&[0, 1]); // one entry
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]); // Orientation = 6
+    tiff.extend_from_slice(&[0, 0, 0, 0]); // no next IFD
+    tiff.extend_from_slice(b"GPSLatitude 51.5007 N");
+    let mut payload = b"Exif\0\0".to_vec();
+    payload.extend_from_slice(&tiff);
+    let length = (payload.len() + 2) as u16;
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&length.to_be_bytes());
+    out.extend_from_slice(&payload);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[wasm_bindgen_test]
+async fn a_photo_is_oriented_downscaled_measured_and_stripped_of_exif() {
+    let original = with_exif(&canvas_jpeg(2400, 1600, true).await);
+    assert!(contains(&original, b"GPSLatitude"));
+    let blob = file(&original, "passport.jpg", "image/jpeg");
+    let prepared = prepare_photo(&blob, Slot::Front, &FileLimits::default())
+        .await
+        .unwrap();
+    // Orientation 6 turns the landscape photo upright (portrait); the long edge is 2000.
+    assert_eq!((prepared.width, prepared.height), (1333, 2000));
+    let jpeg = prepared.jpeg.to_vec();
+    assert_eq!(&jpeg[..2], &[0xFF, 0xD8]);
+    assert!(!contains(&jpeg, b"Exif"), "EXIF survived the re-encode");
+    assert!(
+        !contains(&jpeg, b"GPSLatitude"),
+        "GPS survived the re-encode"
+    );
+    assert!(
+        prepared.quality.sharpness.passed(),
+        "{:?}",
+        prepared.quality
+    );
+    assert!(prepared.quality.exposure.passed(), "{:?}", prepared.quality);
+}
+
+#[wasm_bindgen_test]
+async fn a_small_photo_is_not_enlarged_and_a_soft_one_is_found_blurry() {
+    let soft = canvas_jpeg(1200, 900, false).await;
+    let prepared = prepare_photo(
+        &file(&soft, "front.jpg", "image/jpeg"),
+        Slot::Front,
+        &FileLimits::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((prepared.width, prepared.height), (1200, 900));
+    assert!(
+        prepared
+            .quality
+            .issues()
+            .contains(&kyc_core::QualityIssue::Blurry),
+        "{:?}",
+        prepared.quality
+    );
+}
+
+#[wasm_bindgen_test]
+async fn prepare_photo_refuses_what_inspect_file_refuses() {
+    let small = canvas_jpeg(800, 600, true).await;
+    let refused = prepare_photo(
+        &file(&small, "front.jpg", "image/jpeg"),
+        Slot::Front,
+        &FileLimits::default(),
+    )
+    .await;
+    assert_eq!(refused.unwrap_err(), vec!["resolution_too_low".to_owned()]);
 }
