@@ -287,3 +287,178 @@ pub fn inspect_file(
         Err(problems)
     }
 }
+
+/// How many leading bytes [`inspect_head`] is normally given: enough for the format, and for the
+/// header dimensions of photos whose metadata (EXIF, ICC profile, HEIF `meta`) comes first.
+pub const HEAD_BYTES: usize = 256 * 1024;
+
+/// The most leading bytes worth reading while an image's dimensions are not yet readable
+/// ([`head_is_sufficient`]); past this the header is treated as unreadable.
+pub const MAX_HEAD_BYTES: usize = 4 * 1024 * 1024;
+
+/// What [`inspect_head`] found in the first bytes of a file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadReport {
+    /// The report of the whole file as far as the head tells it (`bytes` is the declared total).
+    pub file: FileReport,
+    /// Whether a check needs the whole file still: a PDF's encryption and structure live in its
+    /// trailer, at the end. The caller runs [`inspect_file`] (or [`crate::inspect_pdf`]) on the
+    /// complete bytes before accepting it.
+    pub needs_whole_file: bool,
+}
+
+/// Whether `head` (a file's first bytes, `total_len` in all) holds enough for [`inspect_head`]:
+/// the whole file, or at least [`HEAD_BYTES`] and, for an image, a readable header. A reader
+/// that streams a file keeps reading into the head until this is true or the head reaches
+/// [`MAX_HEAD_BYTES`].
+///
+/// # Examples
+/// ```
+/// use kyc_core::inspect::head_is_sufficient;
+/// assert!(head_is_sufficient(b"%PDF-1.7\n", 9));
+/// assert!(!head_is_sufficient(b"\xFF\xD8\xFF\xE0", 50_000_000));
+/// ```
+pub fn head_is_sufficient(head: &[u8], total_len: u64) -> bool {
+    if head.len() as u64 >= total_len {
+        return true;
+    }
+    if head.len() < HEAD_BYTES {
+        return false;
+    }
+    match sniff(head) {
+        Some(format) if format.is_image() => image_dimensions(head, format).is_some(),
+        _ => true,
+    }
+}
+
+/// The checks of [`inspect_file`] on a file's first bytes (`head`) and its declared length
+/// (`total_len`), for a server that streams a large file instead of holding it in memory.
+///
+/// Format, claimed type, size bounds (against `total_len`), image dimensions, pixel count and
+/// the slot's resolution and PDF rules are the same checks, with the same problems, as
+/// [`inspect_file`]; image dimensions come from the header in `head` (see
+/// [`head_is_sufficient`] for how much to give). A PDF's encryption and structure are read from
+/// its trailer at the end of the file: they are checked here only when `head` is the whole
+/// file; otherwise [`HeadReport::needs_whole_file`] tells the caller to check the complete bytes.
+///
+/// A `head` longer than `total_len` is taken as the whole file.
+///
+/// # Examples
+/// ```
+/// use kyc_core::{inspect_head, FileLimits, FileProblem, Slot};
+/// let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x02, 0xD0, 0x05, 0x00];
+/// jpeg.resize(4096, 0);
+/// let limits = FileLimits::default();
+/// let report = inspect_head(&jpeg, 5_000_000, Some("image/jpeg"), Slot::Front, &limits).unwrap();
+/// assert_eq!(report.file.dimensions, Some((1280, 720)));
+/// assert_eq!(report.file.bytes, 5_000_000);
+/// let problems = inspect_head(&jpeg, 50_000_000, None, Slot::Front, &limits).unwrap_err();
+/// assert_eq!(problems[0].code(), "too_large");
+/// ```
+pub fn inspect_head(
+    head: &[u8],
+    total_len: u64,
+    claimed_mime: Option<&str>,
+    slot: Slot,
+    limits: &FileLimits,
+) -> Result<HeadReport, Vec<FileProblem>> {
+    if head.len() as u64 >= total_len {
+        return inspect_file(head, claimed_mime, slot, limits).map(|file| HeadReport {
+            file,
+            needs_whole_file: false,
+        });
+    }
+    if head.is_empty() {
+        // Bytes are declared but none were given: nothing can be recognised.
+        return Err(vec![FileProblem::UnsupportedFormat]);
+    }
+    let size = total_len;
+    let mut problems = Vec::new();
+    if size < limits.min_bytes {
+        problems.push(FileProblem::TooSmall {
+            bytes: size,
+            min_bytes: limits.min_bytes,
+        });
+    }
+    if size > limits.max_bytes {
+        problems.push(FileProblem::TooLarge {
+            bytes: size,
+            max_bytes: limits.max_bytes,
+        });
+    }
+    let Some(format) = sniff(head) else {
+        problems.push(FileProblem::UnsupportedFormat);
+        return Err(problems);
+    };
+    if let Some(problem) = claim_problem(claimed_mime, format) {
+        problems.push(problem);
+    }
+    let mut dimensions = None;
+    if format.is_image() {
+        match image_dimensions(head, format) {
+            Some((width, height)) => {
+                if width == 0 || height == 0 {
+                    problems.push(FileProblem::UnreadableImage);
+                    return Err(problems);
+                }
+                dimensions = Some((width, height));
+                problems.extend(dimension_problems(width, height, slot, limits));
+            }
+            None => problems.push(FileProblem::UnreadableImage),
+        }
+    } else if !slot.accepts_pdf() {
+        problems.push(FileProblem::PdfNotAllowed);
+    }
+    if problems.is_empty() {
+        Ok(HeadReport {
+            file: FileReport {
+                format,
+                bytes: size,
+                dimensions,
+            },
+            needs_whole_file: !format.is_image(),
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// The problem of a claimed type that contradicts the sniffed `format`, as [`inspect_file`]
+/// reports it.
+fn claim_problem(claimed_mime: Option<&str>, format: FileFormat) -> Option<FileProblem> {
+    let claimed = claimed_mime.map(str::trim).filter(|c| !c.is_empty())?;
+    let claim_ok = FileFormat::from_mime(claimed) == Some(format)
+        || claimed.eq_ignore_ascii_case("application/octet-stream");
+    (!claim_ok).then(|| FileProblem::ClaimedTypeMismatch {
+        claimed: truncate(claimed, MAX_REPORTED_CLAIM).to_owned(),
+        actual: format,
+    })
+}
+
+/// The pixel-count and resolution problems of an image of `width` x `height` in `slot`, as
+/// [`inspect_file`] reports them.
+fn dimension_problems(
+    width: u32,
+    height: u32,
+    slot: Slot,
+    limits: &FileLimits,
+) -> Vec<FileProblem> {
+    let mut problems = Vec::new();
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > limits.max_pixels {
+        problems.push(FileProblem::TooManyPixels {
+            width,
+            height,
+            max_pixels: limits.max_pixels,
+        });
+    }
+    let min_long_edge = slot.min_long_edge(limits);
+    let long_edge = width.max(height);
+    if long_edge < min_long_edge {
+        problems.push(FileProblem::ResolutionTooLow {
+            long_edge,
+            min_long_edge,
+        });
+    }
+    problems
+}

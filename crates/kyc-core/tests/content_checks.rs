@@ -5,9 +5,10 @@
 mod files;
 
 use kyc_core::format::image_dimensions;
+use kyc_core::inspect::{head_is_sufficient, HEAD_BYTES};
 use kyc_core::{
-    inspect_file, inspect_pdf, sniff, FileFormat, FileLimits, FileProblem, PdfDefect, PdfProblem,
-    Slot,
+    inspect_file, inspect_head, inspect_pdf, sniff, FileFormat, FileLimits, FileProblem, PdfDefect,
+    PdfProblem, Slot,
 };
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -403,4 +404,161 @@ fn file_problem_codes_are_stable() {
         assert!(!problem.describe().is_empty());
         assert_eq!(serde_json::to_value(&problem).unwrap()["code"], code);
     }
+}
+
+fn head_codes(result: Result<kyc_core::HeadReport, Vec<FileProblem>>) -> Vec<&'static str> {
+    match result {
+        Ok(_) => vec![],
+        Err(problems) => problems.iter().map(FileProblem::code).collect(),
+    }
+}
+
+#[test]
+fn a_head_gets_the_same_verdicts_as_the_whole_file() {
+    // Whole files given as heads (head length == total): exactly inspect_file's answer.
+    let limits = FileLimits::default();
+    let cases: Vec<(Vec<u8>, Option<&str>, Slot)> = vec![
+        (
+            files::jpeg(1600, 1200, 4 * KB),
+            Some("image/jpeg"),
+            Slot::Front,
+        ),
+        (
+            files::jpeg(640, 480, 4 * KB),
+            Some("image/jpeg"),
+            Slot::Front,
+        ),
+        (
+            files::heic(4032, 3024, 4 * KB),
+            Some("image/jpeg"),
+            Slot::Front,
+        ),
+        (files::png(12_000, 12_000, 4 * KB), None, Slot::Front),
+        (files::pdf("", 4 * KB), None, Slot::Selfie),
+        (files::pdf("/Encrypt 5 0 R ", 4 * KB), None, Slot::Front),
+        (b"text renamed".repeat(200), Some("image/jpeg"), Slot::Front),
+        (files::jpeg(1600, 1200, 100), None, Slot::Front),
+    ];
+    for (bytes, claim, slot) in cases {
+        let whole = inspect_file(&bytes, claim, slot, &limits);
+        let head = inspect_head(&bytes, bytes.len() as u64, claim, slot, &limits);
+        assert_eq!(
+            head.clone().map(|r| r.file),
+            whole,
+            "{:?} {claim:?} {slot:?}",
+            &bytes[..8]
+        );
+        assert!(head.map_or(true, |r| !r.needs_whole_file));
+    }
+}
+
+#[test]
+fn a_head_is_judged_with_the_declared_total_size() {
+    let limits = FileLimits::default();
+    let head = files::jpeg(4000, 3000, 64 * KB);
+    let big = 50 * 1024 * 1024;
+    let report = inspect_head(
+        &head,
+        5 * 1024 * 1024,
+        Some("image/jpeg"),
+        Slot::Front,
+        &limits,
+    )
+    .unwrap();
+    assert_eq!(report.file.format, FileFormat::Jpeg);
+    assert_eq!(report.file.bytes, 5 * 1024 * 1024);
+    assert_eq!(report.file.dimensions, Some((4000, 3000)));
+    assert!(!report.needs_whole_file);
+    assert_eq!(
+        head_codes(inspect_head(
+            &head,
+            big,
+            Some("image/png"),
+            Slot::Front,
+            &limits
+        )),
+        ["too_large", "claimed_type_mismatch"]
+    );
+    let raised = FileLimits {
+        max_bytes: 64 * 1024 * 1024,
+        ..FileLimits::default()
+    };
+    assert!(inspect_head(&head, big, None, Slot::Front, &raised).is_ok());
+    // Every rule that needs only the header applies to a head as to a whole file.
+    assert_eq!(
+        head_codes(inspect_head(
+            &files::jpeg(640, 480, 64 * KB),
+            big,
+            None,
+            Slot::Front,
+            &raised
+        )),
+        ["resolution_too_low"]
+    );
+    assert_eq!(
+        head_codes(inspect_head(
+            &files::png(20_000, 20_000, 64 * KB),
+            big,
+            None,
+            Slot::Front,
+            &raised
+        )),
+        ["too_many_pixels"]
+    );
+    assert_eq!(
+        head_codes(inspect_head(
+            &b"plain text".repeat(1000),
+            big,
+            None,
+            Slot::Front,
+            &raised
+        )),
+        ["unsupported_format"]
+    );
+    assert_eq!(
+        head_codes(inspect_head(&[], 5000, None, Slot::Front, &limits)),
+        ["unsupported_format"]
+    );
+}
+
+#[test]
+fn a_pdf_head_leaves_the_trailer_checks_to_the_whole_file() {
+    let limits = FileLimits::default();
+    let locked = files::pdf("/Encrypt 5 0 R ", 8 * KB);
+    let head = &locked[..1024];
+    let report = inspect_head(head, locked.len() as u64, None, Slot::Front, &limits).unwrap();
+    assert_eq!(report.file.format, FileFormat::Pdf);
+    assert!(report.needs_whole_file, "the trailer is not in the head");
+    assert_eq!(
+        codes(inspect_file(&locked, None, Slot::Front, &limits)),
+        ["pdf_encrypted"]
+    );
+    // A selfie slot refuses a PDF from its first bytes already.
+    assert_eq!(
+        head_codes(inspect_head(
+            head,
+            locked.len() as u64,
+            None,
+            Slot::Selfie,
+            &limits
+        )),
+        ["pdf_not_allowed"]
+    );
+}
+
+#[test]
+fn a_head_is_sufficient_once_the_image_header_is_readable() {
+    let total = 50 * 1024 * 1024;
+    let jpeg = files::jpeg(1600, 1200, HEAD_BYTES);
+    assert!(!head_is_sufficient(&jpeg[..HEAD_BYTES / 2], total));
+    assert!(head_is_sufficient(&jpeg, total));
+    // The whole file is always enough.
+    assert!(head_is_sufficient(&jpeg[..100], 100));
+    // A JPEG whose frame header is not within the head yet: more must be read.
+    let mut late_header = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    late_header.resize(HEAD_BYTES, 0);
+    assert!(!head_is_sufficient(&late_header, total));
+    // A PDF needs no more than the head for what the head can tell.
+    let pdf = files::pdf("", 2 * HEAD_BYTES);
+    assert!(head_is_sufficient(&pdf[..HEAD_BYTES], total));
 }

@@ -12,6 +12,7 @@ mod error;
 mod host;
 pub mod provider;
 mod session;
+pub mod spool;
 pub mod store;
 pub mod token;
 pub mod webhook;
@@ -57,6 +58,9 @@ pub struct RelayConfig {
     pub webhook_secrets: HashMap<Provider, String>,
     /// How far a webhook's timestamp may be from the relay's clock.
     pub webhook_tolerance: Duration,
+    /// Where uploads are spooled on their way to the provider (unlinked temporary files,
+    /// freed when the upload ends); `None` is the system's temporary directory.
+    pub spool_dir: Option<PathBuf>,
 }
 
 impl Default for RelayConfig {
@@ -72,6 +76,7 @@ impl Default for RelayConfig {
             selfie_required: Vec::new(),
             webhook_secrets: HashMap::new(),
             webhook_tolerance: Duration::from_secs(5 * 60),
+            spool_dir: None,
         }
     }
 }

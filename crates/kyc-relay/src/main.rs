@@ -19,7 +19,7 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--techn
                  [--provider-a-client-secret SECRET]
                  [--webhook-secret PROVIDER=SECRET]... [--selfie-required PROVIDER]...
                  [--host-api-key KEY] [--allowed-origin ORIGIN]...
-                 [--static-dir DIR] [--demo-sessions]
+                 [--static-dir DIR] [--demo-sessions] [--max-bytes N] [--spool-dir DIR]
 
   --listen ADDR            address to serve on (default 127.0.0.1:8080)
   --database PATH          SQLite file, created and migrated at start (default kyc-relay.sqlite)
@@ -41,7 +41,10 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--techn
   --host-api-key KEY       key your backend sends to POST /v1/sessions; env KYC_RELAY_HOST_API_KEY
   --allowed-origin ORIGIN  a browser origin allowed to call the widget endpoints (repeatable)
   --static-dir DIR         serve the built widget from DIR at /
-  --demo-sessions          enable POST /demo/session (sessions without a host key; demo only)";
+  --demo-sessions          enable POST /demo/session (sessions without a host key; demo only)
+  --max-bytes N            largest accepted upload in bytes (default 10485760, 10 MiB)
+  --spool-dir DIR          where uploads are spooled on their way to the provider (unlinked
+                           temporary files; default the system's temporary directory)";
 
 struct Args {
     listen: SocketAddr,
@@ -121,6 +124,13 @@ fn parse_args() -> Result<Args, String> {
             "--allowed-origin" => args.config.allowed_origins.push(value("--allowed-origin")?),
             "--static-dir" => args.config.static_dir = Some(PathBuf::from(value("--static-dir")?)),
             "--demo-sessions" => args.config.demo_sessions = true,
+            "--max-bytes" => {
+                let text = value("--max-bytes")?;
+                args.config.limits.max_bytes = text
+                    .parse()
+                    .map_err(|_| format!("--max-bytes: {text:?} is not a number of bytes"))?;
+            }
+            "--spool-dir" => args.config.spool_dir = Some(PathBuf::from(value("--spool-dir")?)),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown flag {other:?}")),
         }

@@ -1,19 +1,22 @@
 //! Endpoints for the widget, authenticated by its session token.
 
-use axum::body::Body;
+use axum::body::{Body, HttpBody};
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use kyc_core::inspect::{head_is_sufficient, MAX_HEAD_BYTES};
 use kyc_core::wire::{SessionView, StatusReport, SubmitRequest, UploadReceipt};
 use kyc_core::{
-    inspect_file, DetailedSubmission, Policy, Slot, SubmittedFile, VerificationStatus, Violation,
+    inspect_file, inspect_head, DetailedSubmission, FileReport, Policy, Slot, SubmittedFile,
+    VerificationStatus, Violation,
 };
 
 use crate::error::{ApiError, ApiJson};
 use crate::host::bearer;
 use crate::provider::AttachFile;
+use crate::spool::{Spool, SpoolWriter};
 use crate::store::{SessionRecord, SlotRecord};
 use crate::token::{self, TokenError};
 use crate::{now, AppState};
@@ -110,27 +113,26 @@ async fn upload(
             .to_owned()]));
     }
     let limit = state.config.limits.max_bytes;
-    if let Some(length) = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
-    {
-        if length > limit {
-            return Err(ApiError::TooLarge(limit));
-        }
+    let declared = declared_length(&headers, &body)?;
+    if declared > limit {
+        return Err(ApiError::TooLarge(limit));
     }
-    let bytes = axum::body::to_bytes(body, limit as usize)
-        .await
-        .map_err(|_| ApiError::TooLarge(limit))?;
     let claimed = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let report = inspect_file(&bytes, claimed, slot, &state.config.limits).map_err(|problems| {
-        ApiError::InvalidFile(problems.iter().map(|p| p.code().to_owned()).collect())
-    })?;
+    let received = receive(&state, body, declared, claimed, slot).await?;
     let provider = state.provider(session.provider)?;
     let file_id = provider
-        .upload(&session.provider_customer_id, slot, report.format, bytes)
+        .upload(
+            &session.provider_customer_id,
+            slot,
+            received.report.format,
+            &received.spool,
+        )
         .await?;
+    // The spool (an unlinked temporary file) is freed here, whatever happened above.
+    drop(received.spool);
+    let report = received.report;
     let record = SlotRecord {
         slot,
         provider_file_id: file_id,
@@ -143,6 +145,106 @@ async fn upload(
         format: report.format,
         bytes: report.bytes,
     }))
+}
+
+/// The upload's length: its `Content-Length`, or the exact length the body knows of itself (a
+/// body built in-process). A body of unknown length is refused before anything is read: the
+/// size bound is checked against the declared length, and the provider is sent that length.
+fn declared_length(headers: &HeaderMap, body: &Body) -> Result<u64, ApiError> {
+    if let Some(value) = headers.get(header::CONTENT_LENGTH) {
+        return value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .ok_or_else(|| ApiError::BadRequest("Content-Length is not a number".to_owned()));
+    }
+    body.size_hint()
+        .exact()
+        .ok_or_else(|| ApiError::BadRequest("the upload needs a Content-Length header".to_owned()))
+}
+
+/// A received upload: checked, and spooled to disk for the provider.
+struct Received {
+    report: FileReport,
+    spool: Spool,
+}
+
+/// Reads the body as a stream: the head stays in memory until `kyc-core` can judge it
+/// ([`head_is_sufficient`]); a file it refuses is not read further. Every byte goes to a spool
+/// file, never to memory as a whole, except a PDF: its encryption and structure are in its
+/// trailer and cross-reference sections anywhere in the file, so a PDF (at most
+/// `limits.max_bytes`, 10 MiB by default; statements and scans are small) is kept whole and
+/// checked with [`inspect_file`]. A body longer or shorter than declared is refused (400).
+async fn receive(
+    state: &AppState,
+    body: Body,
+    declared: u64,
+    claimed: Option<&str>,
+    slot: Slot,
+) -> Result<Received, ApiError> {
+    let limits = &state.config.limits;
+    let mut stream = body.into_data_stream();
+    let mut head: Vec<u8> = Vec::new();
+    let mut writer = SpoolWriter::new(state.config.spool_dir.as_deref())
+        .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
+    let mut judged: Option<kyc_core::HeadReport> = None;
+    let mut keep_whole = false;
+    loop {
+        if judged.is_none() && (head_is_sufficient(&head, declared) || head.len() >= MAX_HEAD_BYTES)
+        {
+            let report =
+                inspect_head(&head, declared, claimed, slot, limits).map_err(|problems| {
+                    ApiError::InvalidFile(problems.iter().map(|p| p.code().to_owned()).collect())
+                })?;
+            keep_whole = report.needs_whole_file;
+            if !keep_whole {
+                head = Vec::new();
+            }
+            judged = Some(report);
+        }
+        let Some(chunk) = futures_util::StreamExt::next(&mut stream).await else {
+            break;
+        };
+        let chunk =
+            chunk.map_err(|err| ApiError::BadRequest(format!("the upload broke off: {err}")))?;
+        if writer.len() + chunk.len() as u64 > declared {
+            return Err(ApiError::BadRequest(
+                "the body is longer than its Content-Length".to_owned(),
+            ));
+        }
+        if judged.is_none() || keep_whole {
+            head.extend_from_slice(&chunk);
+        }
+        writer
+            .write(&chunk)
+            .await
+            .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
+    }
+    if writer.len() != declared {
+        return Err(ApiError::BadRequest(format!(
+            "the body has {} bytes, its Content-Length says {declared}",
+            writer.len()
+        )));
+    }
+    let judged = match judged {
+        Some(judged) => judged,
+        // The whole body is in the head (a file shorter than what the head check wants).
+        None => inspect_head(&head, declared, claimed, slot, limits).map_err(|problems| {
+            ApiError::InvalidFile(problems.iter().map(|p| p.code().to_owned()).collect())
+        })?,
+    };
+    let report = if judged.needs_whole_file {
+        inspect_file(&head, claimed, slot, limits).map_err(|problems| {
+            ApiError::InvalidFile(problems.iter().map(|p| p.code().to_owned()).collect())
+        })?
+    } else {
+        judged.file
+    };
+    let spool = writer
+        .finish()
+        .await
+        .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
+    Ok(Received { report, spool })
 }
 
 /// `POST /v1/session/submit`: checks completeness with the provider's rules, then attaches.

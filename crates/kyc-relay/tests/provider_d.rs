@@ -252,3 +252,39 @@ async fn an_oversized_upload_gets_413_with_the_json_error() {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(body["error"]["code"], "too_large");
 }
+
+#[tokio::test]
+async fn an_upload_must_declare_its_length_and_keep_to_it() {
+    let h = harness(Duration::from_secs(5)).await;
+    let token = create_session(&h.relay, "len-1").await;
+    let file = jpeg(1600, 1000);
+    // Shorter and longer bodies than their Content-Length.
+    for declared in [file.len() + 1000, file.len() - 1000] {
+        let mut request = upload(&token, "front", "image/jpeg", file.clone());
+        request
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, declared.into());
+        let (status, body) = call(&h.relay, request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{declared}: {body}");
+        assert_eq!(body["error"]["code"], "bad_request");
+    }
+    // A body of unknown length (chunked, no Content-Length) is refused before it is read.
+    let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(file))]);
+    let request = Request::put("/v1/session/slots/front")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "image/jpeg")
+        .body(Body::from_stream(chunks))
+        .unwrap();
+    let (status, body) = support::call_unchecked(&h.relay, request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    support::openapi::contract()
+        .check_response("PUT", "/v1/session/slots/front", 400, &body)
+        .unwrap();
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Content-Length"));
+    // Nothing was stored for the slot.
+    let (_, view) = call(&h.relay, authorized("GET", "/v1/session", &token, None)).await;
+    assert_eq!(view["uploaded"], json!([]));
+}

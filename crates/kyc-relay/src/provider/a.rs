@@ -28,6 +28,7 @@ use serde_json::{json, Map, Value};
 
 use super::http::{answer, send, ATTEMPTS};
 use super::{AttachFile, CustomerSpec, ProviderAdapter, ProviderError};
+use crate::spool::Spool;
 
 /// The scope of presigned upload URLs.
 pub const SCOPE_FILE_UPLOAD: &str = "file:upload";
@@ -225,7 +226,7 @@ impl ProviderA {
         customer_id: &str,
         slot: Slot,
         format: FileFormat,
-        bytes: Bytes,
+        file: &Spool,
     ) -> Result<String, ProviderError> {
         let category = category(slot).ok_or_else(|| no_place(slot))?;
         let path = format!("/customer/{customer_id}/file/presigned-url");
@@ -241,7 +242,11 @@ impl ProviderA {
                 .await?;
             let target: UploadUrl = serde_json::from_slice(&body)
                 .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;
-            let mut put = self.http.put(&target.upload_url).body(bytes.clone());
+            let mut put = self
+                .http
+                .put(&target.upload_url)
+                .header(reqwest::header::CONTENT_LENGTH, file.len())
+                .body(file.body());
             for (name, value) in &target.headers {
                 put = put.header(name, value);
             }
@@ -295,9 +300,9 @@ impl ProviderAdapter for ProviderA {
         customer_id: &'a str,
         slot: Slot,
         format: FileFormat,
-        bytes: Bytes,
+        file: &'a Spool,
     ) -> BoxFuture<'a, Result<String, ProviderError>> {
-        self.upload_file(customer_id, slot, format, bytes).boxed()
+        self.upload_file(customer_id, slot, format, file).boxed()
     }
 
     fn attach<'a>(

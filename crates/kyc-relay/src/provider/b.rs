@@ -15,7 +15,6 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
@@ -25,6 +24,7 @@ use serde_json::{json, Value};
 
 use super::http::{send, send_json, send_once_json};
 use super::{AttachFile, CustomerSpec, ProviderAdapter, ProviderError};
+use crate::spool::Spool;
 
 /// A client of provider B's V2 customer API.
 #[derive(Clone, Debug)]
@@ -230,7 +230,7 @@ impl ProviderAdapter for ProviderB {
         customer_id: &'a str,
         _slot: Slot,
         format: FileFormat,
-        bytes: Bytes,
+        file: &'a Spool,
     ) -> BoxFuture<'a, Result<String, ProviderError>> {
         async move {
             let customer = CustomerRef::decode(customer_id)?;
@@ -238,7 +238,8 @@ impl ProviderAdapter for ProviderB {
             let uploaded: Uploaded = send_json(self.backoff, || {
                 self.api(Method::POST, &path)
                     .header(reqwest::header::CONTENT_TYPE, format.mime())
-                    .body(bytes.clone())
+                    .header(reqwest::header::CONTENT_LENGTH, file.len())
+                    .body(file.body())
             })
             .await?;
             Ok(uploaded.uri)

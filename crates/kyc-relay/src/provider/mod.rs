@@ -7,13 +7,14 @@ mod technest;
 
 use std::fmt;
 
-use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
 
 pub use a::ProviderA;
 pub use b::ProviderB;
 pub use technest::Technest;
+
+use crate::spool::Spool;
 
 /// The customer a session verifies, as the provider is told about it.
 #[derive(Clone, Debug)]
@@ -64,13 +65,15 @@ pub trait ProviderAdapter: Send + Sync {
         spec: &'a CustomerSpec,
     ) -> BoxFuture<'a, Result<String, ProviderError>>;
 
-    /// Stores one file server-side (presigned URL, then PUT) and returns its file id.
+    /// Stores one file server-side (presigned URL, then PUT) and returns its file id. The
+    /// bytes are streamed from `file` with its `Content-Length`; a retried request streams them
+    /// again from the start.
     fn upload<'a>(
         &'a self,
         customer_id: &'a str,
         slot: Slot,
         format: FileFormat,
-        bytes: Bytes,
+        file: &'a Spool,
     ) -> BoxFuture<'a, Result<String, ProviderError>>;
 
     /// Attaches the uploaded files, which starts verification. `country` is the customer's

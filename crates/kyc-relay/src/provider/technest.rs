@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
@@ -14,6 +13,7 @@ use serde_json::json;
 
 use super::http::{answer, send_json, ATTEMPTS};
 use super::{AttachFile, CustomerSpec, ProviderAdapter, ProviderError};
+use crate::spool::Spool;
 
 /// A client of Technest's customer API.
 #[derive(Clone, Debug)]
@@ -74,7 +74,7 @@ impl Technest {
         &self,
         customer_id: &str,
         format: FileFormat,
-        bytes: Bytes,
+        file: &Spool,
     ) -> Result<String, ProviderError> {
         let path = format!("/v1/customers/{customer_id}/files");
         let mut url_attempts = 0;
@@ -87,7 +87,11 @@ impl Technest {
                         .json(&json!({"content_type": format.mime()}))
                 })
                 .await?;
-            let mut put = self.http.put(&target.upload_url).body(bytes.clone());
+            let mut put = self
+                .http
+                .put(&target.upload_url)
+                .header(reqwest::header::CONTENT_LENGTH, file.len())
+                .body(file.body());
             for (name, value) in &target.required_headers {
                 put = put.header(name, value);
             }
@@ -143,9 +147,9 @@ impl ProviderAdapter for Technest {
         customer_id: &'a str,
         _slot: Slot,
         format: FileFormat,
-        bytes: Bytes,
+        file: &'a Spool,
     ) -> BoxFuture<'a, Result<String, ProviderError>> {
-        self.upload_once(customer_id, format, bytes).boxed()
+        self.upload_once(customer_id, format, file).boxed()
     }
 
     fn attach<'a>(

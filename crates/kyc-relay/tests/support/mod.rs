@@ -163,11 +163,12 @@ pub fn jpeg(width: u16, height: u16) -> Vec<u8> {
     bytes
 }
 
-/// `PUT /v1/session/slots/{slot}` with `bytes`.
+/// `PUT /v1/session/slots/{slot}` with `bytes` (and their `Content-Length`, as a browser sends).
 pub fn upload(token: &str, slot: &str, content_type: &str, bytes: Vec<u8>) -> Request<Body> {
     Request::put(format!("/v1/session/slots/{slot}"))
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .header(header::CONTENT_TYPE, content_type)
+        .header(header::CONTENT_LENGTH, bytes.len())
         .body(Body::from(bytes))
         .unwrap()
 }
