@@ -55,6 +55,19 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX sessions_by_provider_customer ON sessions (provider, provider_customer_id);
 ",
+    "
+    CREATE TABLE upload_keys (
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        idempotency_key TEXT NOT NULL,
+        slot TEXT NOT NULL,
+        state TEXT NOT NULL,
+        provider_file_id TEXT,
+        format TEXT,
+        bytes INTEGER,
+        claimed_at INTEGER NOT NULL,
+        PRIMARY KEY (session_id, idempotency_key)
+    );
+",
 ];
 
 /// A session as stored.
@@ -104,6 +117,19 @@ pub enum WebhookOutcome {
     Applied,
     /// Recorded; it named no result, or no pending session of that customer.
     Ignored,
+}
+
+/// What an upload's `Idempotency-Key` found ([`Store::claim_upload_key`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyClaim {
+    /// The key is new (or its earlier upload failed or was abandoned): this upload proceeds.
+    Claimed,
+    /// An upload with this key stored this file already: answer its receipt again.
+    Done(SlotRecord),
+    /// An upload with this key is running now.
+    InFlight,
+    /// The key was used for another slot of the session.
+    OtherSlot(Slot),
 }
 
 /// A handle to the database, cheap to clone.
@@ -264,22 +290,112 @@ impl Store {
         record: &SlotRecord,
         now: u64,
     ) -> rusqlite::Result<()> {
+        self.with(|conn| put_slot(conn, session_id, record, now))
+    }
+
+    /// Claims `key` for an upload into `slot` of the session. A claim still in flight after
+    /// `stale_after` seconds (its relay died mid-upload) may be claimed again.
+    pub fn claim_upload_key(
+        &self,
+        session_id: &str,
+        key: &str,
+        slot: Slot,
+        now: u64,
+        stale_after: u64,
+    ) -> rusqlite::Result<KeyClaim> {
         self.with(|conn| {
-            conn.execute(
-                "INSERT INTO slots (session_id, slot, provider_file_id, format, bytes, uploaded_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (session_id, slot) DO UPDATE SET provider_file_id = excluded.provider_file_id,
-                 format = excluded.format, bytes = excluded.bytes, uploaded_at = excluded.uploaded_at",
+            let tx = conn.unchecked_transaction()?;
+            type Row = (String, String, Option<String>, Option<String>, Option<u64>, u64);
+            let existing: Option<Row> = tx
+                .query_row(
+                    "SELECT slot, state, provider_file_id, format, bytes, claimed_at
+                     FROM upload_keys WHERE session_id = ?1 AND idempotency_key = ?2",
+                    params![session_id, key],
+                    |row| {
+                        Ok((
+                            row.get(0)?,
+                            row.get(1)?,
+                            row.get(2)?,
+                            row.get(3)?,
+                            row.get(4)?,
+                            row.get(5)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            let claim = match existing {
+                None => {
+                    tx.execute(
+                        "INSERT INTO upload_keys (session_id, idempotency_key, slot, state, claimed_at)
+                         VALUES (?1, ?2, ?3, 'in_flight', ?4)",
+                        params![session_id, key, slot.code(), now],
+                    )?;
+                    KeyClaim::Claimed
+                }
+                Some((stored_slot, _, _, _, _, _)) if stored_slot != slot.code() => {
+                    KeyClaim::OtherSlot(
+                        Slot::from_code(&stored_slot).ok_or_else(|| invalid(&stored_slot))?,
+                    )
+                }
+                Some((_, state, Some(file_id), Some(format), Some(bytes), _)) if state == "done" => {
+                    KeyClaim::Done(SlotRecord {
+                        slot,
+                        provider_file_id: file_id,
+                        format: from_code(&format)?,
+                        bytes,
+                    })
+                }
+                Some((_, _, _, _, _, claimed_at)) if claimed_at + stale_after <= now => {
+                    tx.execute(
+                        "UPDATE upload_keys SET claimed_at = ?3
+                         WHERE session_id = ?1 AND idempotency_key = ?2",
+                        params![session_id, key, now],
+                    )?;
+                    KeyClaim::Claimed
+                }
+                Some(_) => KeyClaim::InFlight,
+            };
+            tx.commit()?;
+            Ok(claim)
+        })
+    }
+
+    /// Records that the upload holding `key` stored `record`, and puts it in its slot, in one
+    /// transaction: a later request with the key is answered from here.
+    pub fn complete_upload_key(
+        &self,
+        session_id: &str,
+        key: &str,
+        record: &SlotRecord,
+        now: u64,
+    ) -> rusqlite::Result<()> {
+        self.with(|conn| {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute(
+                "UPDATE upload_keys SET state = 'done', provider_file_id = ?3, format = ?4, bytes = ?5
+                 WHERE session_id = ?1 AND idempotency_key = ?2",
                 params![
                     session_id,
-                    record.slot.code(),
+                    key,
                     record.provider_file_id,
                     to_code(&record.format),
-                    record.bytes,
-                    now
+                    record.bytes
                 ],
             )?;
-            audit(conn, session_id, now, "slot_uploaded", record.slot.code())
+            put_slot(&tx, session_id, record, now)?;
+            tx.commit()
+        })
+    }
+
+    /// Gives up the claim on `key` after its upload failed, so a retry with it runs again.
+    pub fn release_upload_key(&self, session_id: &str, key: &str) -> rusqlite::Result<()> {
+        self.with(|conn| {
+            conn.execute(
+                "DELETE FROM upload_keys
+                 WHERE session_id = ?1 AND idempotency_key = ?2 AND state = 'in_flight'",
+                params![session_id, key],
+            )?;
+            Ok(())
         })
     }
 
@@ -377,6 +493,29 @@ impl Store {
 const SESSION_COLUMNS: &str = "SELECT id, customer_reference, customer_type, country, provider,
     provider_customer_id, status, rejection_reason, document_type, submitted_at, created_at
     FROM sessions";
+
+fn put_slot(
+    conn: &Connection,
+    session_id: &str,
+    record: &SlotRecord,
+    now: u64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO slots (session_id, slot, provider_file_id, format, bytes, uploaded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (session_id, slot) DO UPDATE SET provider_file_id = excluded.provider_file_id,
+         format = excluded.format, bytes = excluded.bytes, uploaded_at = excluded.uploaded_at",
+        params![
+            session_id,
+            record.slot.code(),
+            record.provider_file_id,
+            to_code(&record.format),
+            record.bytes,
+            now
+        ],
+    )?;
+    audit(conn, session_id, now, "slot_uploaded", record.slot.code())
+}
 
 fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
     let status: String = row.get(6)?;
@@ -594,5 +733,48 @@ mod tests {
         };
         store.set_status("ses_1", &rejected, 5).unwrap();
         assert_eq!(store.session("ses_1").unwrap().unwrap().status, rejected);
+    }
+
+    #[test]
+    fn an_upload_key_is_claimed_once_and_answers_its_file_after() {
+        let store = Store::in_memory().unwrap();
+        store.insert_session(&session("ses_1")).unwrap();
+        let claim = |slot, now| {
+            store
+                .claim_upload_key("ses_1", "k1", slot, now, 300)
+                .unwrap()
+        };
+        assert_eq!(claim(Slot::Front, 10), KeyClaim::Claimed);
+        assert_eq!(claim(Slot::Front, 11), KeyClaim::InFlight);
+        assert_eq!(claim(Slot::Back, 11), KeyClaim::OtherSlot(Slot::Front));
+        // An abandoned claim (its relay died) is taken over once stale.
+        assert_eq!(claim(Slot::Front, 310), KeyClaim::Claimed);
+        let record = SlotRecord {
+            slot: Slot::Front,
+            provider_file_id: "file_1".to_owned(),
+            format: FileFormat::Jpeg,
+            bytes: 2048,
+        };
+        store
+            .complete_upload_key("ses_1", "k1", &record, 12)
+            .unwrap();
+        assert_eq!(store.slots("ses_1").unwrap(), vec![record.clone()]);
+        assert_eq!(claim(Slot::Front, 13), KeyClaim::Done(record.clone()));
+        // A completed key is never released; a failed one is, and runs again.
+        store.release_upload_key("ses_1", "k1").unwrap();
+        assert_eq!(claim(Slot::Front, 14), KeyClaim::Done(record));
+        assert_eq!(
+            store
+                .claim_upload_key("ses_1", "k2", Slot::Back, 15, 300)
+                .unwrap(),
+            KeyClaim::Claimed
+        );
+        store.release_upload_key("ses_1", "k2").unwrap();
+        assert_eq!(
+            store
+                .claim_upload_key("ses_1", "k2", Slot::Back, 16, 300)
+                .unwrap(),
+            KeyClaim::Claimed
+        );
     }
 }
