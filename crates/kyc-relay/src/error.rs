@@ -1,6 +1,7 @@
 //! One error type for every relay endpoint, mapped to one JSON shape ([`kyc_core::wire::ErrorBody`]).
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -121,6 +122,19 @@ impl IntoResponse for ApiError {
             tracing::error!(%detail, "internal error");
         }
         let (status, code, message, problems) = self.parts();
+        // Every refusal is logged: credentials, origin, size and rate refusals as warnings.
+        match status {
+            StatusCode::UNAUTHORIZED
+            | StatusCode::FORBIDDEN
+            | StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::TOO_MANY_REQUESTS => {
+                tracing::warn!(status = status.as_u16(), code, %message, "request refused")
+            }
+            status if status != StatusCode::INTERNAL_SERVER_ERROR => {
+                tracing::info!(status = status.as_u16(), code, %message, "request refused")
+            }
+            _ => {}
+        }
         let body = ErrorBody {
             error: ErrorDetail {
                 code: code.to_owned(),
@@ -142,6 +156,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
+        }
+    }
+}
+
+/// A path parameter whose rejection (e.g. percent-encoded bytes that are not UTF-8) is answered
+/// in the relay's one error shape (400 `bad_request`) instead of axum's plain-text rejection.
+pub(crate) struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
             Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
         }
     }

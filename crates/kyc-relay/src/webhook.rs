@@ -9,7 +9,7 @@
 //! stops retrying) but not applied again.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::Sha256;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiPath};
 use crate::store::WebhookOutcome;
 use crate::{now, AppState};
 
@@ -67,7 +67,7 @@ fn signature_verifies(secret: &[u8], timestamp: &str, body: &[u8], given: &str) 
 
 async fn receive(
     State(state): State<AppState>,
-    Path(provider): Path<String>,
+    ApiPath(provider): ApiPath<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Ack>, ApiError> {
@@ -119,6 +119,10 @@ async fn receive(
     )?;
     tracing::info!(?provider, event_id, ?outcome, "webhook event");
     let applied = outcome == WebhookOutcome::Applied;
+    if let (true, Some(update)) = (applied, &update) {
+        // Status streams (`GET /v1/session/events`) of this customer's session look again.
+        state.notify(&update.customer_id);
+    }
     Ok(Json(Ack {
         event_id,
         duplicate: outcome == WebhookOutcome::Duplicate,
