@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::host::bearer;
 use crate::provider::AttachFile;
 use crate::spool::{Spool, SpoolWriter};
-use crate::store::{SessionRecord, SlotRecord};
+use crate::store::{KeyClaim, SessionRecord, SlotRecord};
 use crate::token::{self, TokenError};
 use crate::{now, AppState};
 
@@ -84,7 +84,16 @@ async fn view(
     }))
 }
 
+/// How long an upload's claim on its `Idempotency-Key` holds while it runs; a claim older than
+/// this (its relay died mid-upload) may be taken over by a retry.
+const KEY_CLAIM_SECS: u64 = 15 * 60;
+
 /// `PUT /v1/session/slots/{slot}`: one file, checked again here, then stored at the provider.
+///
+/// With an `Idempotency-Key`, a retried upload never creates a second provider file: the key
+/// is claimed in the database before anything is sent, a retry while the first runs is told
+/// so (409 `upload_in_progress`), and a retry after it succeeded gets the same receipt without
+/// sending the file again. A failed upload releases its key.
 async fn upload(
     State(state): State<AppState>,
     Authorized(session): Authorized,
@@ -93,6 +102,84 @@ async fn upload(
     body: Body,
 ) -> Result<Json<UploadReceipt>, ApiError> {
     let slot = Slot::from_code(&slot).ok_or(ApiError::NotFound("no such slot"))?;
+    let key = idempotency_key(&headers)?;
+    if let Some(key) = &key {
+        match state
+            .store
+            .claim_upload_key(&session.id, key, slot, now(), KEY_CLAIM_SECS)?
+        {
+            KeyClaim::Claimed => {}
+            KeyClaim::Done(record) => return Ok(Json(receipt(&record))),
+            KeyClaim::InFlight => {
+                return Err(ApiError::Conflict {
+                    code: "upload_in_progress",
+                    message: "an upload with this Idempotency-Key is running; ask again shortly"
+                        .to_owned(),
+                })
+            }
+            KeyClaim::OtherSlot(other) => {
+                return Err(ApiError::Conflict {
+                    code: "idempotency_key_reused",
+                    message: format!(
+                        "this Idempotency-Key was used for the {} slot",
+                        other.code()
+                    ),
+                })
+            }
+        }
+    }
+    let stored = store_file(&state, &session, slot, &headers, body).await;
+    match (key, stored) {
+        (Some(key), Ok(record)) => {
+            state
+                .store
+                .complete_upload_key(&session.id, &key, &record, now())?;
+            Ok(Json(receipt(&record)))
+        }
+        (None, Ok(record)) => {
+            state.store.put_slot(&session.id, &record, now())?;
+            Ok(Json(receipt(&record)))
+        }
+        (Some(key), Err(err)) => {
+            state.store.release_upload_key(&session.id, &key)?;
+            Err(err)
+        }
+        (None, Err(err)) => Err(err),
+    }
+}
+
+/// The widget's answer for a stored file.
+fn receipt(record: &SlotRecord) -> UploadReceipt {
+    UploadReceipt {
+        slot: record.slot,
+        format: record.format,
+        bytes: record.bytes,
+    }
+}
+
+/// The `Idempotency-Key` header, if sent: 1 to 255 visible ASCII characters (e.g. a UUID).
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.as_bytes();
+    if key.is_empty() || key.len() > 255 || !key.iter().all(|b| (0x21..=0x7E).contains(b)) {
+        return Err(ApiError::BadRequest(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters".to_owned(),
+        ));
+    }
+    Ok(Some(String::from_utf8_lossy(key).into_owned()))
+}
+
+/// Checks the upload against the session and the file against `kyc-core`, and stores it at
+/// the provider; the slot's record to keep.
+async fn store_file(
+    state: &AppState,
+    session: &SessionRecord,
+    slot: Slot,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<SlotRecord, ApiError> {
     if session.status != VerificationStatus::NotSubmitted {
         return Err(ApiError::Conflict {
             code: "already_submitted",
@@ -101,7 +188,7 @@ async fn upload(
     }
     // A slot the provider has no place for with any document it accepts for this customer
     // (e.g. a selfie at A, a liveness capture at B) is refused before reading the body.
-    let policy = policy(&state, &session);
+    let policy = policy(state, session);
     let usable = policy
         .accepted_documents()
         .into_iter()
@@ -113,14 +200,14 @@ async fn upload(
             .to_owned()]));
     }
     let limit = state.config.limits.max_bytes;
-    let declared = declared_length(&headers, &body)?;
+    let declared = declared_length(headers, &body)?;
     if declared > limit {
         return Err(ApiError::TooLarge(limit));
     }
     let claimed = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let received = receive(&state, body, declared, claimed, slot).await?;
+    let received = receive(state, body, declared, claimed, slot).await?;
     let provider = state.provider(session.provider)?;
     let file_id = provider
         .upload(
@@ -133,18 +220,12 @@ async fn upload(
     // The spool (an unlinked temporary file) is freed here, whatever happened above.
     drop(received.spool);
     let report = received.report;
-    let record = SlotRecord {
+    Ok(SlotRecord {
         slot,
         provider_file_id: file_id,
         format: report.format,
         bytes: report.bytes,
-    };
-    state.store.put_slot(&session.id, &record, now())?;
-    Ok(Json(UploadReceipt {
-        slot,
-        format: report.format,
-        bytes: report.bytes,
-    }))
+    })
 }
 
 /// The upload's length: its `Content-Length`, or the exact length the body knows of itself (a
