@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod events;
 mod host;
 pub mod provider;
 mod session;
@@ -58,6 +59,11 @@ pub struct RelayConfig {
     pub webhook_secrets: HashMap<Provider, String>,
     /// How far a webhook's timestamp may be from the relay's clock.
     pub webhook_tolerance: Duration,
+    /// How often a status stream (`GET /v1/session/events`) sends a keep-alive comment.
+    pub events_keep_alive: Duration,
+    /// How often a status stream asks the provider while the session is pending (B sends no
+    /// webhooks; for A and D it backs up a lost webhook).
+    pub events_refresh: Duration,
     /// Where uploads are spooled on their way to the provider (unlinked temporary files,
     /// freed when the upload ends); `None` is the system's temporary directory.
     pub spool_dir: Option<PathBuf>,
@@ -77,6 +83,8 @@ impl Default for RelayConfig {
             webhook_secrets: HashMap::new(),
             webhook_tolerance: Duration::from_secs(5 * 60),
             spool_dir: None,
+            events_keep_alive: Duration::from_secs(15),
+            events_refresh: Duration::from_secs(5),
         }
     }
 }
@@ -89,6 +97,8 @@ pub struct AppState {
     token_secret: Arc<Vec<u8>>,
     providers: Arc<HashMap<Provider, Arc<dyn ProviderAdapter>>>,
     limiter: Arc<Mutex<HashMap<String, (u64, u32)>>>,
+    /// Status changes, by session id or provider customer id, for the status streams.
+    changes: tokio::sync::broadcast::Sender<String>,
 }
 
 impl AppState {
@@ -111,6 +121,7 @@ impl AppState {
             token_secret: Arc::new(token_secret),
             providers: Arc::new(providers),
             limiter: Arc::default(),
+            changes: tokio::sync::broadcast::channel(256).0,
         })
     }
 
@@ -120,6 +131,13 @@ impl AppState {
                 "provider {provider:?} is not configured on this relay"
             ))
         })
+    }
+
+    /// Tells the status streams that the status of `id` (a session id, or a provider's customer
+    /// id) may have changed.
+    fn notify(&self, id: &str) {
+        // No stream listening is not an error.
+        let _ = self.changes.send(id.to_owned());
     }
 
     /// Counts a request of `session_id` in the current minute; `Err` past the limit.
@@ -145,6 +163,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .merge(host::router())
         .merge(session::router())
+        .merge(events::router())
         .merge(webhook::router())
         .with_state(state);
     if !config.allowed_origins.is_empty() {

@@ -38,20 +38,23 @@ impl FromRequestParts<AppState> for Authorized {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token =
             bearer(&parts.headers).ok_or(ApiError::Unauthorized("a session token is required"))?;
-        let session_id =
-            token::verify(&state.token_secret, token, now()).map_err(|err| match err {
-                TokenError::Expired => ApiError::Unauthorized("the session token has expired"),
-                TokenError::Malformed | TokenError::BadSignature => {
-                    ApiError::Unauthorized("the session token is not valid")
-                }
-            })?;
-        state.count_request(&session_id)?;
-        let session = state
-            .store
-            .session(&session_id)?
-            .ok_or(ApiError::Unauthorized("the session no longer exists"))?;
-        Ok(Authorized(session))
+        authorize(state, token).map(Authorized)
     }
+}
+
+/// The session `token` is valid for (counted against the session's request limit).
+pub(crate) fn authorize(state: &AppState, token: &str) -> Result<SessionRecord, ApiError> {
+    let session_id = token::verify(&state.token_secret, token, now()).map_err(|err| match err {
+        TokenError::Expired => ApiError::Unauthorized("the session token has expired"),
+        TokenError::Malformed | TokenError::BadSignature => {
+            ApiError::Unauthorized("the session token is not valid")
+        }
+    })?;
+    state.count_request(&session_id)?;
+    state
+        .store
+        .session(&session_id)?
+        .ok_or(ApiError::Unauthorized("the session no longer exists"))
 }
 
 /// The provider's rules for the session's customer, with the relay's configuration of the
@@ -364,6 +367,7 @@ async fn submit(
             message: "the documents were submitted already".to_owned(),
         });
     }
+    state.notify(&session.id);
     let files: Vec<AttachFile> = slots
         .into_iter()
         .map(|record| AttachFile {
@@ -384,6 +388,7 @@ async fn submit(
         state
             .store
             .unmark_submitted(&session.id, &err.to_string(), now())?;
+        state.notify(&session.id);
         return Err(err.into());
     }
     Ok(Json(StatusReport {
@@ -397,25 +402,42 @@ async fn status(
     State(state): State<AppState>,
     Authorized(session): Authorized,
 ) -> Result<Json<StatusReport>, ApiError> {
+    let status = refreshed_status(&state, &session).await?;
+    Ok(Json(status_report(&session, status)))
+}
+
+/// The session's status, asked of the provider while pending; a change is stored and told to
+/// the status streams. A provider that cannot answer leaves the last known status (still true).
+pub(crate) async fn refreshed_status(
+    state: &AppState,
+    session: &SessionRecord,
+) -> Result<VerificationStatus, ApiError> {
     let mut status = session.status.clone();
     if status == VerificationStatus::Pending {
         let provider = state.provider(session.provider)?;
         match provider.status(&session.provider_customer_id).await {
             Ok(fresh) if fresh != VerificationStatus::NotSubmitted => {
-                state.store.set_status(&session.id, &fresh, now())?;
+                if fresh != status {
+                    state.store.set_status(&session.id, &fresh, now())?;
+                    state.notify(&session.id);
+                }
                 status = fresh;
             }
             Ok(_) => {}
-            // The last known status is still true; the widget polls again.
             Err(err) => tracing::warn!(%err, session = session.id, "status refresh failed"),
         }
     }
+    Ok(status)
+}
+
+/// What the widget is told about `status`.
+pub(crate) fn status_report(session: &SessionRecord, status: VerificationStatus) -> StatusReport {
     let pending_for_secs = match status {
         VerificationStatus::Pending => session.submitted_at.map(|at| now().saturating_sub(at)),
         _ => None,
     };
-    Ok(Json(StatusReport {
+    StatusReport {
         status,
         pending_for_secs,
-    }))
+    }
 }

@@ -46,6 +46,11 @@ pub fn verify(secret: &[u8], token: &str, now: u64) -> Result<String, TokenError
     Ok(session_id.to_owned())
 }
 
+/// When a token expires (Unix seconds), as it says; only meaningful after [`verify`] passed.
+pub fn expires_at(token: &str) -> Option<u64> {
+    token.rsplit_once('.')?.0.rsplit_once('.')?.1.parse().ok()
+}
+
 fn mac(secret: &[u8], payload: &str) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes a key of any length");
     mac.update(payload.as_bytes());
@@ -62,6 +67,12 @@ mod tests {
     fn a_signed_token_verifies_before_expiry() {
         let token = sign(SECRET, "ses_1", 1_000);
         assert_eq!(verify(SECRET, &token, 999), Ok("ses_1".to_owned()));
+    }
+
+    #[test]
+    fn a_token_tells_its_expiry() {
+        assert_eq!(expires_at(&sign(SECRET, "ses_1", 1_234)), Some(1_234));
+        assert_eq!(expires_at("garbage"), None);
     }
 
     #[test]

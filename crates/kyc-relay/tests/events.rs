@@ -1,0 +1,242 @@
+//! `GET /v1/session/events`: the status as server-sent events, read by a real HTTP client from a
+//! relay listening on a real port, with the real sandbox behind it.
+
+mod support;
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use futures_util::StreamExt;
+use kyc_core::Provider;
+use kyc_relay::RelayConfig;
+use kyc_sandbox::SandboxConfig;
+use serde_json::{json, Value};
+
+use support::{authorized, call, create_session, harness_with, jpeg, upload, Harness};
+
+/// A relay served on a real port (its listener bound before the sandbox starts, so the
+/// sandbox's webhooks can be pointed at it), with `sandbox` and `relay` configurations.
+async fn serve(
+    mut sandbox: SandboxConfig,
+    relay: RelayConfig,
+    webhooks: bool,
+) -> (Harness, String) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    if webhooks {
+        sandbox.webhook_url = Some(format!("http://{address}/webhooks/d"));
+        sandbox.webhook_secret = "sandbox-webhook-secret".to_owned();
+    }
+    let h = harness_with(sandbox, relay).await;
+    listener.set_nonblocking(true).unwrap();
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    let router = h.relay.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (h, format!("http://{address}"))
+}
+
+/// The blocks of a `text/event-stream`, one at a time.
+struct EventStream {
+    chunks: futures_util::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    buffer: String,
+}
+
+/// One block of the stream: an event (`event:` and `data:` lines) or a comment.
+#[derive(Debug)]
+enum Block {
+    Event { name: String, data: Value },
+    Comment(String),
+}
+
+impl EventStream {
+    fn new(response: reqwest::Response) -> EventStream {
+        EventStream {
+            chunks: response.bytes_stream().boxed(),
+            buffer: String::new(),
+        }
+    }
+
+    /// The next block, within `within`.
+    async fn next(&mut self, within: Duration) -> Block {
+        tokio::time::timeout(within, async {
+            loop {
+                if let Some(end) = self.buffer.find("\n\n") {
+                    let block: String = self.buffer.drain(..end + 2).collect();
+                    return parse(block.trim_end());
+                }
+                let chunk = self
+                    .chunks
+                    .next()
+                    .await
+                    .expect("the stream stays open")
+                    .unwrap();
+                self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no event within {within:?}; buffered {:?}", self.buffer))
+    }
+
+    /// The next `status` event's data, skipping keep-alive comments.
+    async fn status(&mut self, within: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next(left).await {
+                Block::Event { name, data } => {
+                    assert_eq!(name, "status");
+                    return data;
+                }
+                Block::Comment(_) => {}
+            }
+        }
+    }
+}
+
+fn parse(block: &str) -> Block {
+    let mut name = String::new();
+    let mut data = String::new();
+    for line in block.lines() {
+        if let Some(comment) = line.strip_prefix(':') {
+            return Block::Comment(comment.trim().to_owned());
+        }
+        if let Some(value) = line.strip_prefix("event:") {
+            name = value.trim().to_owned();
+        } else if let Some(value) = line.strip_prefix("data:") {
+            data.push_str(value.trim());
+        }
+    }
+    Block::Event {
+        name,
+        data: serde_json::from_str(&data).unwrap_or_else(|err| panic!("{err}: {block:?}")),
+    }
+}
+
+async fn submit(h: &Harness, token: &str) {
+    let (status, body) = call(
+        &h.relay,
+        authorized(
+            "POST",
+            "/v1/session/submit",
+            token,
+            Some(json!({"document_type": "passport"})),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn the_stream_follows_the_status_from_not_submitted_to_verified_with_keep_alives() {
+    let sandbox = SandboxConfig {
+        review_delay: Duration::from_millis(400),
+        ..SandboxConfig::default()
+    };
+    let relay = RelayConfig {
+        events_refresh: Duration::from_millis(100),
+        events_keep_alive: Duration::from_millis(200),
+        ..RelayConfig::default()
+    };
+    let (h, base) = serve(sandbox, relay, false).await;
+    let token = create_session(&h.relay, "sse-1").await;
+    let (status, _) = call(
+        &h.relay,
+        upload(&token, "front", "image/jpeg", jpeg(1600, 1000)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // As `EventSource` connects: the token in the query, no headers.
+    let response = reqwest::get(format!("{base}/v1/session/events?token={token}"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let mut events = EventStream::new(response);
+    let first = events.status(Duration::from_secs(5)).await;
+    assert_eq!(first, json!({"status": {"state": "not_submitted"}}));
+
+    submit(&h, &token).await;
+    let pending = events.status(Duration::from_secs(5)).await;
+    assert_eq!(pending["status"], json!({"state": "pending"}));
+    assert!(pending["pending_for_secs"].is_u64());
+    // Nobody polls `GET /v1/session/status` and provider D's sandbox sends no webhooks here:
+    // the stream's own refresh finds the result.
+    let verified = events.status(Duration::from_secs(10)).await;
+    assert_eq!(verified, json!({"status": {"state": "verified"}}));
+    // Then only keep-alives, while the connection stays open.
+    match events.next(Duration::from_secs(2)).await {
+        Block::Comment(text) => assert_eq!(text, "keep-alive"),
+        other => panic!("expected a keep-alive, got {other:?}"),
+    }
+    // Every status event carried what the status endpoint says.
+    let (_, report) = call(
+        &h.relay,
+        authorized("GET", "/v1/session/status", &token, None),
+    )
+    .await;
+    assert_eq!(report, verified);
+}
+
+#[tokio::test]
+async fn a_webhook_reaches_the_stream_at_once() {
+    let sandbox = SandboxConfig {
+        review_delay: Duration::from_millis(300),
+        ..SandboxConfig::default()
+    };
+    let relay = RelayConfig {
+        // The stream would not ask the provider for an hour: only the webhook can tell it.
+        events_refresh: Duration::from_secs(3600),
+        webhook_secrets: [(Provider::D, "sandbox-webhook-secret".to_owned())]
+            .into_iter()
+            .collect(),
+        ..RelayConfig::default()
+    };
+    let (h, base) = serve(sandbox, relay, true).await;
+    let token = create_session(&h.relay, "sse-2").await;
+    let (status, _) = call(
+        &h.relay,
+        upload(&token, "front", "image/jpeg", jpeg(1600, 1000)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    submit(&h, &token).await;
+
+    // With the token in the Authorization header, as a host's own client may send it.
+    let response = reqwest::Client::new()
+        .get(format!("{base}/v1/session/events"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut events = EventStream::new(response);
+    let first = events.status(Duration::from_secs(5)).await;
+    assert_eq!(first["status"], json!({"state": "pending"}));
+    let verified = events.status(Duration::from_secs(10)).await;
+    assert_eq!(verified, json!({"status": {"state": "verified"}}));
+}
+
+#[tokio::test]
+async fn a_stream_without_a_valid_token_is_refused_with_the_json_error() {
+    let (h, base) = serve(SandboxConfig::default(), RelayConfig::default(), false).await;
+    let token = create_session(&h.relay, "sse-3").await;
+    let contract = support::openapi::contract();
+    let tampered = format!("{}0", token);
+    for uri in [
+        format!("{base}/v1/session/events"),
+        format!("{base}/v1/session/events?token=garbage"),
+        format!("{base}/v1/session/events?token={tampered}"),
+    ] {
+        let response = reqwest::get(&uri).await.unwrap();
+        assert_eq!(response.status(), 401, "{uri}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthorized");
+        contract
+            .check_response("GET", "/v1/session/events", 401, &body)
+            .unwrap_or_else(|why| panic!("{why}"));
+    }
+}
