@@ -1,18 +1,10 @@
-//! `cargo +nightly fuzz run image_dimensions`: header parsing of every format never panics.
+//! `cargo xtask fuzz` (or `cargo fuzz run image_dimensions` in crates/kyc-core): header parsing of every format never panics. The
+//! property is `checks::image_dimensions_property`, which the regression tests replay.
 #![no_main]
 
-use kyc_core::format::image_dimensions;
-use kyc_core::FileFormat;
+#[path = "../checks.rs"]
+mod checks;
+
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    for format in [
-        FileFormat::Jpeg,
-        FileFormat::Png,
-        FileFormat::Webp,
-        FileFormat::Heif,
-        FileFormat::Pdf,
-    ] {
-        let _ = image_dimensions(data, format);
-    }
-});
+fuzz_target!(|data: &[u8]| checks::image_dimensions_property(data));
