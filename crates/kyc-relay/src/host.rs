@@ -10,7 +10,8 @@ use kyc_core::{CustomerType, Provider, VerificationStatus};
 use serde::Deserialize;
 
 use crate::error::{ApiError, ApiJson};
-use crate::provider::{CustomerSpec, Person};
+use crate::provider::{CustomerSpec, Person, ProviderAdapter};
+use crate::session::refreshed_status;
 use crate::store::SessionRecord;
 use crate::{now, token, AppState};
 
@@ -115,17 +116,22 @@ async fn open_session(
             request.provider
         )));
     }
-    let spec = CustomerSpec {
+    let mut spec = CustomerSpec {
         reference: reference.to_owned(),
         customer_type: request.customer_type,
         country: country.clone(),
         person,
     };
-    let provider_customer_id = provider.create_customer(&spec).await?;
+    let provider_customer_id =
+        if let Some(attempt) = retry_attempt(state, request.provider, reference).await? {
+            create_retry_customer(provider.as_ref(), &mut spec, reference, attempt).await?
+        } else {
+            provider.create_customer(&spec).await?
+        };
     let created_at = now();
     let session = SessionRecord {
         id: format!("ses_{}", uuid::Uuid::new_v4().simple()),
-        customer_reference: spec.reference,
+        customer_reference: reference.to_owned(),
         customer_type: request.customer_type,
         country,
         provider: request.provider,
@@ -142,6 +148,63 @@ async fn open_session(
         session_id: session.id,
         expires_at,
     })
+}
+
+/// How many further `-rN` references a retry tries when the provider says a reference is taken
+/// (a customer created by a relay that died before recording it).
+const RETRY_REFERENCE_TRIES: u64 = 5;
+
+/// The attempt number (2, 3, ...) of a new session for the host's customer `reference`, when
+/// the provider needs a fresh customer record after a rejection (D) and the customer's latest
+/// session ended rejected; `None` otherwise. A latest session still pending is asked of the
+/// provider first, so a rejection not yet heard of counts.
+async fn retry_attempt(
+    state: &AppState,
+    provider: Provider,
+    reference: &str,
+) -> Result<Option<u64>, ApiError> {
+    if !state.provider(provider)?.new_customer_after_rejection() {
+        return Ok(None);
+    }
+    let Some(latest) = state.store.latest_session_for(provider, reference)? else {
+        return Ok(None);
+    };
+    let status = refreshed_status(state, &latest).await?;
+    if !matches!(status, VerificationStatus::Rejected { .. }) {
+        return Ok(None);
+    }
+    let customers = state.store.provider_customer_count(provider, reference)?;
+    Ok(Some(customers + 1))
+}
+
+/// Creates the customer of retry `attempt` with the reference `<reference>-r<attempt>` (D:
+/// "create a new customer with a new customer_reference (e.g. append -r2)"); a reference the
+/// provider says is taken is followed by the next one.
+async fn create_retry_customer(
+    provider: &dyn ProviderAdapter,
+    spec: &mut CustomerSpec,
+    reference: &str,
+    attempt: u64,
+) -> Result<String, ApiError> {
+    let last = attempt + RETRY_REFERENCE_TRIES;
+    let mut attempt = attempt;
+    loop {
+        spec.reference = format!("{reference}-r{attempt}");
+        match provider.create_customer(spec).await {
+            Err(err)
+                if err.is_conflict()
+                    && attempt < last
+                    && err.code().as_deref() == Some("customer_reference_taken") =>
+            {
+                tracing::warn!(
+                    reference = spec.reference,
+                    "retry reference taken; next one"
+                );
+                attempt += 1;
+            }
+            result => return Ok(result?),
+        }
+    }
 }
 
 /// The credential of an `Authorization: Bearer …` header.

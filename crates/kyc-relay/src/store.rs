@@ -68,6 +68,9 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (session_id, idempotency_key)
     );
 ",
+    "
+    CREATE INDEX sessions_by_reference ON sessions (provider, customer_reference, created_at);
+",
 ];
 
 /// A session as stored.
@@ -231,6 +234,42 @@ impl Store {
                 session_from_row,
             )
             .optional()
+        })
+    }
+
+    /// The newest session of the host's customer `reference` at `provider`.
+    pub fn latest_session_for(
+        &self,
+        provider: Provider,
+        reference: &str,
+    ) -> rusqlite::Result<Option<SessionRecord>> {
+        self.with(|conn| {
+            conn.query_row(
+                &format!(
+                    "{SESSION_COLUMNS} WHERE provider = ?1 AND customer_reference = ?2
+                     ORDER BY created_at DESC, rowid DESC LIMIT 1"
+                ),
+                params![to_code(&provider), reference],
+                session_from_row,
+            )
+            .optional()
+        })
+    }
+
+    /// How many provider customers the host's customer `reference` has had at `provider`
+    /// (one per verification attempt where the provider needs a fresh record each time).
+    pub fn provider_customer_count(
+        &self,
+        provider: Provider,
+        reference: &str,
+    ) -> rusqlite::Result<u64> {
+        self.with(|conn| {
+            conn.query_row(
+                "SELECT COUNT(DISTINCT provider_customer_id) FROM sessions
+                 WHERE provider = ?1 AND customer_reference = ?2",
+                params![to_code(&provider), reference],
+                |row| row.get(0),
+            )
         })
     }
 

@@ -59,6 +59,13 @@ pub trait ProviderAdapter: Send + Sync {
         false
     }
 
+    /// Whether a rejected customer can never be submitted again, so a new attempt needs a new
+    /// customer record (D: "a rejected customer cannot be resubmitted"). The relay then creates
+    /// it with the host's reference suffixed `-r2`, `-r3`, ... (references are unique there).
+    fn new_customer_after_rejection(&self) -> bool {
+        false
+    }
+
     /// Creates the customer and returns the provider's id for it.
     fn create_customer<'a>(
         &'a self,

@@ -125,6 +125,11 @@ fn slot_field(slot: Slot) -> &'static str {
 }
 
 impl ProviderAdapter for Technest {
+    fn new_customer_after_rejection(&self) -> bool {
+        // A rejected customer answers 409 `customer_rejected` to new files and attaches.
+        true
+    }
+
     fn create_customer<'a>(
         &'a self,
         spec: &'a CustomerSpec,
