@@ -4,6 +4,8 @@
 //! Cargo.lock, trunk, s3s-fs, Chromium and its driver, the browser tests' npm packages), so a
 //! fresh machine needs nothing but Rust.
 
+mod fuzz;
+mod reliability;
 mod services;
 mod test;
 mod tools;
@@ -15,6 +17,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   demo    build the widget and start it with the relay and the provider sandbox on 127.0.0.1
+  fuzz    [--seconds N] [TARGET...]: fuzz every kyc-core parser with libFuzzer, N s each
+          (default 30); a crashing input becomes a regression test case
   test    every check: fmt, clippy (native and wasm32), native tests, wasm tests in headless
           Chromium and Node, the OpenCV comparison, and the end-to-end browser tests";
 
@@ -27,6 +31,7 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "demo" => services::demo(),
         "test" => test::run_all(),
+        "fuzz" => fuzz::run_all(&std::env::args().skip(2).collect::<Vec<_>>()),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
