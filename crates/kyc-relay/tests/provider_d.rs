@@ -288,3 +288,53 @@ async fn an_upload_must_declare_its_length_and_keep_to_it() {
     let (_, view) = call(&h.relay, authorized("GET", "/v1/session", &token, None)).await;
     assert_eq!(view["uploaded"], json!([]));
 }
+
+/// A PDF with a classic cross-reference table, padded with a comment to about `len` bytes,
+/// with `trailer_extra` in its trailer (at the end of the file, past the relay's head).
+fn padded_pdf(trailer_extra: &str, len: usize) -> Vec<u8> {
+    let mut b = b"%PDF-1.7\n".to_vec();
+    let obj1 = b.len();
+    b.extend_from_slice(b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+    let obj2 = b.len();
+    b.extend_from_slice(b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n%");
+    b.resize(len, b'x');
+    b.push(b'\n');
+    let xref = b.len();
+    b.extend_from_slice(
+        format!("xref\n0 3\n0000000000 65535 f \n{obj1:010} 00000 n \n{obj2:010} 00000 n \n")
+            .as_bytes(),
+    );
+    b.extend_from_slice(
+        format!("trailer\n<< /Size 3 /Root 1 0 R {trailer_extra}>>\nstartxref\n{xref}\n%%EOF\n")
+            .as_bytes(),
+    );
+    b
+}
+
+#[tokio::test]
+async fn a_large_pdf_is_checked_whole_while_streamed() {
+    let h = harness(Duration::from_secs(5)).await;
+    let token = create_session(&h.relay, "pdf-1").await;
+    // 1 MiB: the trailer is far past the head the relay judges images by.
+    let locked = padded_pdf("/Encrypt 5 0 R ", 1024 * 1024);
+    let (status, body) = call(
+        &h.relay,
+        upload(&token, "proof_of_address", "application/pdf", locked),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["problems"], json!(["pdf_encrypted"]));
+    let plain = padded_pdf("", 1024 * 1024);
+    let (status, receipt) = call(
+        &h.relay,
+        upload(&token, "proof_of_address", "application/pdf", plain.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{receipt}");
+    assert_eq!(receipt["format"], "pdf");
+    assert_eq!(receipt["bytes"], plain.len());
+    // A photo slot refuses a PDF from its first bytes.
+    let (status, body) = call(&h.relay, upload(&token, "selfie", "application/pdf", plain)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["problems"], json!(["pdf_not_allowed"]));
+}
