@@ -385,6 +385,23 @@ async fn submit(
         )
         .await;
     if let Err(err) = attached {
+        // A timeout or a 5xx may have lost the answer of an attach that went through: if the
+        // provider now has the documents (under review or decided), the session stays
+        // submitted, with the provider's status.
+        if err.is_transient() {
+            if let Ok(status) = provider.status(&session.provider_customer_id).await {
+                if status != VerificationStatus::NotSubmitted {
+                    tracing::warn!(%err, session = session.id, "attach answer lost; the provider has it");
+                    state.store.set_status(&session.id, &status, now())?;
+                    state.notify(&session.id);
+                    let pending_for_secs = (status == VerificationStatus::Pending).then_some(0);
+                    return Ok(Json(StatusReport {
+                        status,
+                        pending_for_secs,
+                    }));
+                }
+            }
+        }
         state
             .store
             .unmark_submitted(&session.id, &err.to_string(), now())?;
