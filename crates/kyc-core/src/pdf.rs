@@ -129,7 +129,7 @@ pub fn inspect_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfProblem> {
                 at = end;
             }
             DictionaryScan::TooLong => return unreadable(PdfDefect::TooComplex),
-            DictionaryScan::Unterminated => {}
+            DictionaryScan::Unterminated { has_encrypt } => encrypted |= has_encrypt,
         }
     }
     // Cross-reference streams (PDF 1.5+): `N G obj << /Type /XRef ... >> stream`.
@@ -162,11 +162,16 @@ pub fn inspect_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfProblem> {
                 at = at.max(end);
             }
             DictionaryScan::TooLong => return unreadable(PdfDefect::TooComplex),
-            DictionaryScan::Unterminated => {}
+            DictionaryScan::Unterminated { has_encrypt } => encrypted |= has_encrypt,
         }
     }
     if encrypted {
         return Err(PdfProblem::Encrypted);
+    }
+    // `startxref` found a table, but no trailer dictionary (nor cross-reference stream) exists:
+    // the file has no root, and whether it is encrypted cannot be told (found by fuzzing).
+    if sections == 0 {
+        return unreadable(PdfDefect::BadStartXref);
     }
     Ok(PdfInfo {
         major,
@@ -176,9 +181,15 @@ pub fn inspect_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfProblem> {
 }
 
 enum DictionaryScan {
-    Complete { end: usize, has_encrypt: bool },
+    Complete {
+        end: usize,
+        has_encrypt: bool,
+    },
     TooLong,
-    Unterminated,
+    /// The file ends inside the dictionary; an `/Encrypt` seen before the end still counts.
+    Unterminated {
+        has_encrypt: bool,
+    },
 }
 
 /// Reads the dictionary that starts with `<<` at `start`; reports whether it has an `/Encrypt`
@@ -257,7 +268,7 @@ fn scan_dictionary(bytes: &[u8], start: usize) -> DictionaryScan {
     if limit < bytes.len() {
         DictionaryScan::TooLong
     } else {
-        DictionaryScan::Unterminated
+        DictionaryScan::Unterminated { has_encrypt }
     }
 }
 
