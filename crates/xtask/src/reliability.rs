@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::{workspace_root, Fail};
 
@@ -77,6 +78,26 @@ pub fn report() -> Result<(), Fail> {
         .filter(|path| path.extension().is_some_and(|ext| ext == "jsonl"))
         .collect();
     files.sort();
+    // Only this run's records count: a test binary that did not run (a build failure, or
+    // `cargo test` stopping at an earlier failing binary) leaves last run's file behind.
+    if let Some(started) = process_started() {
+        let stale: Vec<String> = files
+            .iter()
+            .filter(|file| {
+                std::fs::metadata(file)
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|modified| modified + Duration::from_secs(2) < started)
+            })
+            .map(|file| file.display().to_string())
+            .filter(|file| !file.ends_with("fuzz.jsonl"))
+            .collect();
+        if !stale.is_empty() {
+            return Err(Fail(format!(
+                "not written by this run (did the native tests run?): {}",
+                stale.join(", ")
+            )));
+        }
+    }
     for file in &files {
         let text = std::fs::read_to_string(file)
             .map_err(|err| Fail(format!("cannot read {}: {err}", file.display())))?;
@@ -118,6 +139,23 @@ pub fn report() -> Result<(), Fail> {
         )));
     }
     Ok(())
+}
+
+/// When this process started (Linux: `/proc/self/stat` and the boot time in `/proc/stat`,
+/// at the usual 100 clock ticks a second).
+fn process_started() -> Option<SystemTime> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may contain spaces) start at field 3.
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    let ticks: u64 = after_name.split_whitespace().nth(19)?.parse().ok()?;
+    let boot: u64 = std::fs::read_to_string("/proc/stat")
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(UNIX_EPOCH + Duration::from_secs(boot) + Duration::from_millis(ticks * 10))
 }
 
 /// Date, machine and command, for the report's header.
@@ -353,6 +391,13 @@ fn hex_unit(chars: &mut std::iter::Peekable<std::str::Chars>) -> Result<u32, Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn this_process_started_within_the_last_minutes() {
+        let started = process_started().expect("Linux /proc");
+        let age = SystemTime::now().duration_since(started).unwrap();
+        assert!(age < Duration::from_secs(600), "{age:?}");
+    }
 
     #[test]
     fn a_record_line_is_read_with_its_escapes() {
