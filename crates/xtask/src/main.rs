@@ -1,9 +1,11 @@
-//! Developer commands of kyc-capture: `cargo xtask demo` and `cargo xtask test`.
+//! Developer commands of kyc-capture: `cargo xtask demo`, `cargo xtask test` and
+//! `cargo xtask bench`.
 //!
 //! Both install what they need when it is missing (wasm32 target, wasm-bindgen-cli matching
 //! Cargo.lock, trunk, s3s-fs, Chromium and its driver, the browser tests' npm packages), so a
 //! fresh machine needs nothing but Rust.
 
+mod bench;
 mod fuzz;
 mod reliability;
 mod services;
@@ -20,7 +22,9 @@ commands:
   fuzz    [--seconds N] [TARGET...]: fuzz every kyc-core parser with libFuzzer, N s each
           (default 30); a crashing input becomes a regression test case
   test    every check: fmt, clippy (native and wasm32), native tests, wasm tests in headless
-          Chromium and Node, the OpenCV comparison, and the end-to-end browser tests";
+          Chromium and Node, the OpenCV comparison, and the end-to-end browser tests
+  bench   measure payload size, startup, photo and live-frame speed, and the relay's uploads;
+          writes BENCHMARKS.md";
 
 /// A failed step, with what to tell the developer.
 #[derive(Debug)]
@@ -32,6 +36,7 @@ fn main() -> ExitCode {
         "demo" => services::demo(),
         "test" => test::run_all(),
         "fuzz" => fuzz::run_all(&std::env::args().skip(2).collect::<Vec<_>>()),
+        "bench" => bench::run_all(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

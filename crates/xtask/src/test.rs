@@ -21,7 +21,7 @@ struct Step {
 /// Runs every step, even after a failure, then reports them all; fails if any failed.
 pub fn run_all() -> Result<(), Fail> {
     tools::ensure_all()?;
-    let steps: [(&'static str, StepFn); 9] = [
+    let steps: [(&'static str, StepFn); 10] = [
         ("rustfmt", fmt),
         ("clippy (native)", clippy_native),
         ("clippy (wasm32)", clippy_wasm),
@@ -30,6 +30,7 @@ pub fn run_all() -> Result<(), Fail> {
         ("widget tests in headless Chromium", widget_browser_tests),
         ("sharpness ranking against OpenCV", opencv_comparison),
         ("end-to-end browser tests", end_to_end),
+        ("payload size gate", crate::bench::payload_gate),
         ("reliability report", crate::reliability::report),
     ];
     let mut done = Vec::new();

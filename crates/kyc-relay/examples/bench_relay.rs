@@ -1,0 +1,495 @@
+//! The relay's upload figures for `cargo xtask bench`, measured over real HTTP on 127.0.0.1.
+//!
+//! ```sh
+//! cargo run --release -p kyc-relay --example bench_relay [-- --rounds 5 --sessions 200]
+//! ```
+//!
+//! It starts the provider sandbox (with its real S3-compatible storage, s3s-fs) in this process
+//! and the relay as a child process (this same program with `serve`), so the relay's peak RSS is
+//! its own. It then measures, in one run:
+//!
+//! - a 50 MiB upload through the relay (`PUT /v1/session/slots/front`, which the relay checks and
+//!   PUTs to the storage's presigned URL) beside a direct PUT of the same bytes to a presigned
+//!   URL of the same storage, alternating which goes first in each round;
+//! - the relay's peak RSS during the 50 MiB uploads (the kernel's high-water mark `VmHWM`, reset
+//!   through `/proc/PID/clear_refs` before each upload, and a 5 ms `VmRSS` sampler beside it);
+//! - concurrent sessions (200 by default), each created with the host key and then uploading
+//!   three files (front, back, selfie) one after the other: errors and request latencies.
+//!
+//! Figures are printed as lines `BENCH <name> <unit> <sample>,<sample>,...` and
+//! `BENCHFACT <name> <value>`, parsed by `cargo xtask bench`; nothing is summarised here.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kyc_core::{FileLimits, Provider};
+use kyc_relay::provider::{ProviderAdapter, Technest};
+use kyc_relay::store::Store;
+use kyc_relay::{app, AppState, RelayConfig};
+use kyc_sandbox::{Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+
+const HOST_KEY: &str = "bench-host-key";
+const SANDBOX_KEY: &str = "sandbox-api-key";
+const LARGE_BYTES: usize = 50 * 1024 * 1024;
+const SMALL_BYTES: usize = 1024 * 1024;
+
+struct Options {
+    rounds: usize,
+    sessions: usize,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("serve") {
+        serve(&args[1..]);
+        return;
+    }
+    let mut options = Options {
+        rounds: 5,
+        sessions: 200,
+    };
+    let mut words = args.iter();
+    while let Some(flag) = words.next() {
+        let value = words
+            .next()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|v| *v > 0);
+        match (flag.as_str(), value) {
+            ("--rounds", Some(v)) => options.rounds = v,
+            ("--sessions", Some(v)) => options.sessions = v,
+            _ => {
+                eprintln!("usage: bench_relay [--rounds N] [--sessions N]");
+                std::process::exit(2);
+            }
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    if let Err(message) = runtime.block_on(drive(options)) {
+        eprintln!("bench_relay: {message}");
+        std::process::exit(1);
+    }
+}
+
+/// The relay under test: provider D at `--technest-url`, files up to 64 MiB, on 127.0.0.1:0.
+fn serve(args: &[String]) {
+    let mut technest_url = None;
+    let mut database = None;
+    let mut words = args.iter();
+    while let Some(flag) = words.next() {
+        match flag.as_str() {
+            "--technest-url" => technest_url = words.next().cloned(),
+            "--database" => database = words.next().map(PathBuf::from),
+            other => panic!("serve: unknown flag {other:?}"),
+        }
+    }
+    let technest_url = technest_url.expect("serve needs --technest-url");
+    let database = database.expect("serve needs --database");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(async move {
+        let store = Store::open(&database).expect("the database opens");
+        let technest: Arc<dyn ProviderAdapter> = Arc::new(Technest::new(
+            &technest_url,
+            SANDBOX_KEY,
+            Duration::from_secs(60),
+        ));
+        let config = RelayConfig {
+            host_api_key: HOST_KEY.to_owned(),
+            limits: FileLimits {
+                max_bytes: 64 * 1024 * 1024,
+                ..FileLimits::default()
+            },
+            requests_per_minute: 10_000,
+            ..RelayConfig::default()
+        };
+        let state = AppState::new(config, store, HashMap::from([(Provider::D, technest)]))
+            .expect("the relay's settings");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("loopback is available");
+        println!("listening http://{}", listener.local_addr().expect("bound"));
+        axum::serve(listener, app(state))
+            .await
+            .expect("the relay serves");
+    });
+}
+
+/// A child process killed when dropped.
+struct Relay {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_relay(technest_url: &str, database: &std::path::Path) -> Result<Relay, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let mut child = Command::new(exe)
+        .arg("serve")
+        .arg("--technest-url")
+        .arg(technest_url)
+        .arg("--database")
+        .arg(database)
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start the relay: {e}"))?;
+    let stdout = child.stdout.take().expect("piped");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|e| format!("relay output: {e}"))?;
+    let url = line
+        .trim()
+        .strip_prefix("listening ")
+        .ok_or_else(|| format!("the relay said {line:?}"))?
+        .to_owned();
+    Ok(Relay { child, url })
+}
+
+/// A kilobyte value of one `/proc/PID/status` field (`VmRSS`, `VmHWM`).
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    text.lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Resets the process's RSS high-water mark (Linux: `echo 5 > /proc/PID/clear_refs`).
+fn reset_peak(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
+}
+
+/// Samples `VmRSS` of `pid` every 5 ms until stopped; the largest sample.
+struct RssSampler {
+    stop: Arc<AtomicBool>,
+    peak: Arc<AtomicU64>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl RssSampler {
+    fn start(pid: u32) -> RssSampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let peak = Arc::new(AtomicU64::new(0));
+        let (s, p) = (stop.clone(), peak.clone());
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                if let Some(kib) = status_kib(pid, "VmRSS") {
+                    p.fetch_max(kib, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        RssSampler { stop, peak, thread }
+    }
+
+    fn finish(self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.thread.join();
+        self.peak.load(Ordering::Relaxed)
+    }
+}
+
+/// A JPEG whose header declares `width` x `height`, filled to `len` bytes with pseudo-random
+/// bytes (no 0xFF, so no marker appears): the relay's checks read the header, the transfer
+/// carries every byte.
+fn jpeg_file(width: u16, height: u16, len: usize, seed: u64) -> Vec<u8> {
+    let mut bytes = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
+    ];
+    bytes.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 0x08]);
+    bytes.extend_from_slice(&height.to_be_bytes());
+    bytes.extend_from_slice(&width.to_be_bytes());
+    bytes.extend_from_slice(&[0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
+    let mut state = seed | 1;
+    while bytes.len() < len - 2 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        bytes.extend(state.to_le_bytes().iter().map(|b| b & 0x7F));
+    }
+    bytes.truncate(len - 2);
+    bytes.extend_from_slice(&[0xFF, 0xD9]);
+    bytes
+}
+
+fn emit(name: &str, unit: &str, samples: &[f64]) {
+    let list: Vec<String> = samples.iter().map(|v| format!("{v:.3}")).collect();
+    println!("BENCH {name} {unit} {}", list.join(","));
+}
+
+async fn json_of(response: reqwest::Response) -> Result<Value, String> {
+    let status = response.status();
+    let text = response.text().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("{status}: {text}"));
+    }
+    serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))
+}
+
+/// A relay session for a provider D individual; its widget token.
+async fn relay_session(
+    http: &reqwest::Client,
+    relay: &str,
+    reference: &str,
+) -> Result<String, String> {
+    let body = json!({"customer_reference": reference, "customer_type": "individual", "country": "GBR", "provider": "d"});
+    let response = http
+        .post(format!("{relay}/v1/sessions"))
+        .bearer_auth(HOST_KEY)
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let created = json_of(response).await?;
+    created["token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no token in {created}"))
+}
+
+async fn relay_upload(
+    http: &reqwest::Client,
+    relay: &str,
+    token: &str,
+    slot: &str,
+    bytes: bytes::Bytes,
+) -> Result<(), String> {
+    let response = http
+        .put(format!("{relay}/v1/session/slots/{slot}"))
+        .bearer_auth(token)
+        .header("content-type", "image/jpeg")
+        .body(bytes)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    json_of(response).await.map(|_| ())
+}
+
+/// A presigned URL of the sandbox's storage for a new provider D customer, from D's own API.
+async fn presigned_url(
+    http: &reqwest::Client,
+    d_base: &str,
+    reference: &str,
+) -> Result<(String, Vec<(String, String)>), String> {
+    let body = json!({"customer_reference": reference, "type": "individual", "country": "GBR"});
+    let customer = json_of(
+        http.post(format!("{d_base}/v1/customers"))
+            .bearer_auth(SANDBOX_KEY)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?,
+    )
+    .await?;
+    let id = customer["id"].as_str().ok_or("no customer id")?;
+    let file = json_of(
+        http.post(format!("{d_base}/v1/customers/{id}/files"))
+            .bearer_auth(SANDBOX_KEY)
+            .json(&json!({"content_type": "image/jpeg"}))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?,
+    )
+    .await?;
+    let url = file["upload_url"]
+        .as_str()
+        .ok_or("no upload_url")?
+        .to_owned();
+    let headers = file["required_headers"]
+        .as_object()
+        .map(|map| {
+            map.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((url, headers))
+}
+
+async fn direct_put(
+    http: &reqwest::Client,
+    url: &str,
+    headers: &[(String, String)],
+    bytes: bytes::Bytes,
+) -> Result<(), String> {
+    let mut put = http.put(url).body(bytes);
+    for (name, value) in headers {
+        put = put.header(name, value);
+    }
+    let response = put.send().await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("storage answered {status}"))
+    }
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (p * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+async fn drive(options: Options) -> Result<(), String> {
+    let scratch = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
+    let sandbox = Sandbox::start(
+        SandboxConfig {
+            storage_root: Some(scratch.path().join("storage")),
+            ..SandboxConfig::default()
+        },
+        "127.0.0.1:0".parse().expect("an address"),
+    )
+    .await
+    .map_err(|e| format!("the sandbox did not start: {e}"))?;
+    let d_base = format!("{}/d", sandbox.base_url());
+    let relay = start_relay(&d_base, &scratch.path().join("relay.sqlite"))?;
+    let pid = relay.child.id();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(512)
+        .timeout(Duration::from_secs(120))
+        .build()
+        .map_err(|e| e.to_string())?;
+    println!(
+        "BENCHFACT relay.idle_rss_kib {}",
+        status_kib(pid, "VmRSS").unwrap_or(0)
+    );
+
+    // 50 MiB: through the relay, and straight to the same storage.
+    let large = bytes::Bytes::from(jpeg_file(4000, 3000, LARGE_BYTES, 0x5EED));
+    println!("BENCHFACT upload.large_bytes {}", large.len());
+    let (mut via_relay, mut direct, mut peaks, mut sampled) = (vec![], vec![], vec![], vec![]);
+    let mut hwm_reset = true;
+    for round in 0..options.rounds {
+        for relay_first in [round % 2 == 0, round % 2 != 0] {
+            if relay_first {
+                let token = relay_session(&http, &relay.url, &format!("large-{round}")).await?;
+                hwm_reset &= reset_peak(pid);
+                let sampler = RssSampler::start(pid);
+                let started = Instant::now();
+                relay_upload(&http, &relay.url, &token, "front", large.clone()).await?;
+                via_relay.push(ms(started));
+                sampled.push(sampler.finish() as f64 / 1024.0);
+                peaks.push(status_kib(pid, "VmHWM").unwrap_or(0) as f64 / 1024.0);
+            } else {
+                let (url, headers) =
+                    presigned_url(&http, &d_base, &format!("direct-{round}")).await?;
+                let started = Instant::now();
+                direct_put(&http, &url, &headers, large.clone()).await?;
+                direct.push(ms(started));
+            }
+        }
+    }
+    emit("relay.upload50.relay", "ms", &via_relay);
+    emit("relay.upload50.direct", "ms", &direct);
+    emit(
+        if hwm_reset {
+            "relay.upload50.peak_rss"
+        } else {
+            "relay.upload50.peak_rss_since_start"
+        },
+        "MiB",
+        &peaks,
+    );
+    emit("relay.upload50.sampled_rss", "MiB", &sampled);
+
+    // Concurrent sessions, three files each.
+    let files: Vec<bytes::Bytes> = [(1600u16, 1000u16), (1600, 1000), (1200, 900)]
+        .iter()
+        .enumerate()
+        .map(|(i, (w, h))| bytes::Bytes::from(jpeg_file(*w, *h, SMALL_BYTES, 77 + i as u64)))
+        .collect();
+    println!("BENCHFACT concurrent.file_bytes {SMALL_BYTES}");
+    println!("BENCHFACT concurrent.sessions {}", options.sessions);
+    let hwm_reset = reset_peak(pid);
+    let sampler = RssSampler::start(pid);
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for session in 0..options.sessions {
+        let (http, relay_url, files) = (http.clone(), relay.url.clone(), files.clone());
+        tasks.spawn(async move {
+            let mut uploads = Vec::new();
+            let mut errors = Vec::new();
+            let began = Instant::now();
+            let token = match relay_session(&http, &relay_url, &format!("many-{session}")).await {
+                Ok(token) => token,
+                Err(err) => return (None, uploads, vec![format!("session: {err}")]),
+            };
+            let created = ms(began);
+            for (slot, bytes) in ["front", "back", "selfie"].into_iter().zip(files) {
+                let began = Instant::now();
+                match relay_upload(&http, &relay_url, &token, slot, bytes).await {
+                    Ok(()) => uploads.push(ms(began)),
+                    Err(err) => errors.push(format!("{slot}: {err}")),
+                }
+            }
+            (Some(created), uploads, errors)
+        });
+    }
+    let (mut creates, mut uploads, mut errors) = (vec![], vec![], vec![]);
+    while let Some(joined) = tasks.join_next().await {
+        let (created, done, failed) = joined.map_err(|e| format!("a session task: {e}"))?;
+        creates.extend(created);
+        uploads.extend(done);
+        errors.extend(failed);
+    }
+    let wall = ms(started);
+    let sampled_peak = sampler.finish() as f64 / 1024.0;
+    let hwm = status_kib(pid, "VmHWM").unwrap_or(0) as f64 / 1024.0;
+    emit("relay.concurrent.upload_latency", "ms", &uploads);
+    emit("relay.concurrent.session_latency", "ms", &creates);
+    println!("BENCHFACT relay.concurrent.wall_ms {wall:.1}");
+    println!(
+        "BENCHFACT relay.concurrent.requests {}",
+        options.sessions * 4
+    );
+    println!("BENCHFACT relay.concurrent.errors {}", errors.len());
+    println!(
+        "BENCHFACT relay.concurrent.peak_rss_mib {:.1}{}",
+        hwm,
+        if hwm_reset { "" } else { " (since start)" }
+    );
+    println!("BENCHFACT relay.concurrent.sampled_rss_mib {sampled_peak:.1}");
+    let mut sorted = uploads.clone();
+    sorted.sort_by(f64::total_cmp);
+    eprintln!(
+        "bench_relay: {} uploads, p50 {:.1} ms, p95 {:.1} ms, {} errors",
+        uploads.len(),
+        percentile(&sorted, 0.5),
+        percentile(&sorted, 0.95),
+        errors.len()
+    );
+    for error in errors.iter().take(5) {
+        println!(
+            "BENCHFACT relay.concurrent.error_example {}",
+            error.replace('\n', " ")
+        );
+    }
+    drop(relay);
+    drop(sandbox);
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! Browser figures of `cargo xtask bench`, run in release mode in headless Chromium:
+//!
+//! - the still-photo path: a generated 12 MP camera-like JPEG (EXIF orientation 6) through
+//!   `kyc_capture::photo::prepare_photo` (header checks, decode with orientation, downscale,
+//!   quality metrics, JPEG re-encode), beside the browser's bare `createImageBitmap` decode of
+//!   the same file in the same page;
+//! - live frames: `kyc_core::assess` on a 1280x720 RGBA frame in wasm, alone and with the
+//!   canvas read-back a camera frame needs first.
+//!
+//! Ignored by default (they take seconds and only mean something in release mode); `cargo
+//! xtask bench` runs them with `--include-ignored` and parses the `BENCH` lines they print.
+#![cfg(target_arch = "wasm32")]
+
+use kyc_capture::photo::prepare_photo;
+use kyc_core::{assess, FileLimits, QualityThresholds, RgbaView, Slot};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+// A document-like scene with camera-like noise on a canvas of width x height.
+function scene(width, height, seed) {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  const gradient = ctx.createLinearGradient(0, 0, width, height);
+  gradient.addColorStop(0, '#6b5b4b');
+  gradient.addColorStop(1, '#8a7a66');
+  ctx.fillStyle = gradient;
+  ctx.fillRect(0, 0, width, height);
+  const [x, y, w, h] = [width * 0.1, height * 0.12, width * 0.8, height * 0.76];
+  ctx.fillStyle = '#e9eef2';
+  ctx.fillRect(x, y, w, h);
+  ctx.fillStyle = '#1f3b57';
+  ctx.fillRect(x, y, w, h * 0.16);
+  ctx.fillStyle = '#ffffff';
+  ctx.font = `bold ${h * 0.09}px sans-serif`;
+  ctx.fillText('PASSPORT', x + w * 0.05, y + h * 0.12);
+  ctx.fillStyle = '#9aa7b3';
+  ctx.fillRect(x + w * 0.05, y + h * 0.25, w * 0.28, h * 0.6);
+  ctx.fillStyle = '#111111';
+  ctx.font = `${h * 0.045}px monospace`;
+  for (let line = 0; line < 9; line += 1) {
+    ctx.fillText(`SURNAME<<GIVEN<<NAMES<<${line}2345678`, x + w * 0.38, y + h * (0.3 + line * 0.07));
+  }
+  // Sensor noise, so the JPEG is as large as a camera's.
+  const image = ctx.getImageData(0, 0, width, height);
+  const data = image.data;
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < data.length; i += 4) {
+    state ^= state << 13; state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5; state >>>= 0;
+    const n = (state & 15) - 8;
+    data[i] += n; data[i + 1] += n; data[i + 2] += n;
+  }
+  ctx.putImageData(image, 0, 0);
+  return { canvas, ctx };
+}
+
+// APP1 Exif with one IFD0 entry: Orientation (0x0112) = 6 (rotate 90 CW), big-endian.
+function exifOrientation6() {
+  const tiff = [0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
+  const body = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
+  const length = body.length + 2;
+  return [0xff, 0xe1, length >> 8, length & 0xff, ...body];
+}
+
+// A phone's 12 MP JPEG is a few megabytes: the first quality that stays under 8 MB.
+export async function camera_jpeg(width, height) {
+  const { canvas } = scene(width, height, 12345);
+  let blob;
+  for (const quality of [0.92, 0.85, 0.75, 0.6]) {
+    blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', quality));
+    if (blob.size < 8_000_000) break;
+  }
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  canvas.width = 0;
+  // SOI, then the Exif segment, then the rest of the encoder's file.
+  const exif = exifOrientation6();
+  const out = new Uint8Array(bytes.length + exif.length);
+  out.set(bytes.subarray(0, 2), 0);
+  out.set(exif, 2);
+  out.set(bytes.subarray(2), 2 + exif.length);
+  return new Blob([out], { type: 'image/jpeg' });
+}
+
+export async function bare_decode_ms(blob) {
+  const started = performance.now();
+  const bitmap = await createImageBitmap(blob);
+  const ms = performance.now() - started;
+  const size = [bitmap.width, bitmap.height];
+  bitmap.close();
+  return [ms, size[0], size[1]];
+}
+
+let live = null;
+export function live_setup(width, height) {
+  const source = scene(width, height, 777).canvas;
+  const target = document.createElement('canvas');
+  target.width = width;
+  target.height = height;
+  live = { source, ctx: target.getContext('2d', { willReadFrequently: true }), width, height };
+}
+
+// What a camera frame needs before the metrics: draw it, read its pixels back.
+export function live_frame() {
+  live.ctx.drawImage(live.source, 0, 0);
+  return new Uint8Array(live.ctx.getImageData(0, 0, live.width, live.height).data.buffer);
+}
+
+export function now() {
+  return performance.now();
+}
+
+export function user_agent() {
+  return navigator.userAgent;
+}
+"#)]
+extern "C" {
+    async fn camera_jpeg(width: u32, height: u32) -> JsValue;
+    async fn bare_decode_ms(blob: &web_sys::Blob) -> JsValue;
+    fn live_setup(width: u32, height: u32);
+    fn live_frame() -> js_sys::Uint8Array;
+    fn now() -> f64;
+    fn user_agent() -> String;
+}
+
+fn emit(name: &str, unit: &str, samples: &[f64]) {
+    let list: Vec<String> = samples.iter().map(|v| format!("{v:.3}")).collect();
+    console_log!("BENCH {} {} {}", name, unit, list.join(","));
+}
+
+fn fact(name: &str, value: impl std::fmt::Display) {
+    console_log!("BENCHFACT {} {}", name, value);
+}
+
+/// Yields to the browser's event loop, so a collection can run between samples.
+async fn settle() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .expect("a window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20)
+            .expect("setTimeout");
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+#[wasm_bindgen_test]
+#[ignore = "benchmark: run by cargo xtask bench in release mode"]
+async fn bench_still_photo() {
+    const RUNS: usize = 10;
+    fact("browser.user_agent", user_agent());
+    let blob: web_sys::Blob = camera_jpeg(4000, 3000).await.unchecked_into();
+    fact("photo.input_bytes", blob.size());
+    fact("photo.input_pixels", "4000x3000 (EXIF orientation 6)");
+    let limits = FileLimits::default();
+    // One warm-up of each, so neither pays for first-use compilation.
+    let warm = prepare_photo(&blob, Slot::Front, &limits).await;
+    let prepared = warm.expect("the generated photo is accepted");
+    fact("photo.output_bytes", prepared.jpeg.length());
+    fact(
+        "photo.output_pixels",
+        format!("{}x{}", prepared.width, prepared.height),
+    );
+    bare_decode_ms(&blob).await;
+    let (mut bare, mut full) = (Vec::new(), Vec::new());
+    for run in 0..RUNS {
+        // Alternate the order, so neither always runs on a fresher heap.
+        for widget_first in [run % 2 == 0, run % 2 != 0] {
+            settle().await;
+            if widget_first {
+                let started = now();
+                let prepared = prepare_photo(&blob, Slot::Front, &limits).await;
+                full.push(now() - started);
+                assert!(prepared.is_ok());
+            } else {
+                let answer: js_sys::Array = bare_decode_ms(&blob).await.unchecked_into();
+                bare.push(answer.get(0).as_f64().expect("milliseconds"));
+                if run == 0 {
+                    fact(
+                        "photo.bare_decode_pixels",
+                        format!(
+                            "{}x{}",
+                            answer.get(1).as_f64().unwrap_or(0.0),
+                            answer.get(2).as_f64().unwrap_or(0.0)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    emit("photo.prepare", "ms", &full);
+    emit("photo.bare_decode", "ms", &bare);
+}
+
+#[wasm_bindgen_test]
+#[ignore = "benchmark: run by cargo xtask bench in release mode"]
+fn bench_live_frames() {
+    const RUNS: usize = 120;
+    const WIDTH: u32 = 1280;
+    const HEIGHT: u32 = 720;
+    live_setup(WIDTH, HEIGHT);
+    let thresholds = QualityThresholds::default();
+    let pixels = live_frame().to_vec();
+    let view = RgbaView::new(WIDTH, HEIGHT, &pixels).expect("a 1280x720 RGBA frame");
+    let report = assess(&view, &thresholds);
+    fact(
+        "live.report",
+        format!(
+            "sharpness={:.1} exposure={:.1} glare={:.4}",
+            report.sharpness.score, report.exposure.score, report.glare.score
+        ),
+    );
+    let mut metrics = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let started = now();
+        let report = assess(&view, &thresholds);
+        metrics.push(now() - started);
+        std::hint::black_box(report);
+    }
+    let mut with_readback = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let started = now();
+        let pixels = live_frame().to_vec();
+        let view = RgbaView::new(WIDTH, HEIGHT, &pixels).expect("a 1280x720 RGBA frame");
+        let report = assess(&view, &thresholds);
+        with_readback.push(now() - started);
+        std::hint::black_box(report);
+    }
+    emit("live.assess", "ms", &metrics);
+    emit("live.readback_assess", "ms", &with_readback);
+}
