@@ -68,8 +68,18 @@ impl RelayClient {
         format!("{}{path}", self.endpoint)
     }
 
+    /// The URL of `PUT /v1/session/slots/{slot}`.
+    pub fn slot_url(&self, slot: Slot) -> String {
+        self.url(&format!("/v1/session/slots/{}", slot.code()))
+    }
+
+    /// The `Authorization` header's value.
+    pub fn authorization(&self) -> String {
+        format!("Bearer {}", self.token)
+    }
+
     fn authorized(&self, builder: RequestBuilder) -> RequestBuilder {
-        builder.header("Authorization", &format!("Bearer {}", self.token))
+        builder.header("Authorization", &self.authorization())
     }
 
     /// `GET /v1/session`.
@@ -89,9 +99,8 @@ impl RelayClient {
         format: FileFormat,
         body: &js_sys::Uint8Array,
     ) -> Result<UploadReceipt, RelayError> {
-        let url = self.url(&format!("/v1/session/slots/{}", slot.code()));
         let request = self
-            .authorized(Request::put(&url))
+            .authorized(Request::put(&self.slot_url(slot)))
             .header("Content-Type", format.mime())
             .body(body.clone())
             .map_err(|err| RelayError::Unreadable(err.to_string()))?;

@@ -5,12 +5,15 @@
 //! provider directly.
 
 pub mod api;
+pub mod camera;
 pub mod capture;
+pub mod i18n;
 pub mod messages;
 pub mod photo;
+pub mod places;
+pub mod upload;
 mod widget;
 
 pub use widget::{
-    CaptureWidget, CaptureWidgetProps, DocumentChoice, DocumentChoiceProps, SlotState,
-    WidgetOptions,
+    plan, CaptureFlow, CaptureFlowProps, CaptureWidget, CaptureWidgetProps, Step, WidgetOptions,
 };

@@ -1,6 +1,10 @@
-//! Mounts the widget into `#kyc-capture`, configured by its `data-endpoint` and
-//! `data-session-token` attributes (no token: ask the demo relay for a session).
+//! Mounts the widget into `#kyc-capture`, configured by its attributes: `data-endpoint`,
+//! `data-session-token` (none: ask the demo relay for a session), `data-locale` (`en`, `es`,
+//! `fr`; none: the browser's language), `data-messages` (a JSON object of strings replacing
+//! built-in ones by key) and `data-auto-capture` (`on`: a steady good frame is captured
+//! without the button).
 
+use kyc_capture::i18n::Locale;
 use kyc_capture::{CaptureWidget, WidgetOptions};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -18,6 +22,16 @@ fn main() {
         session_token: host
             .get_attribute("data-session-token")
             .filter(|token| !token.is_empty()),
+        locale: host
+            .get_attribute("data-locale")
+            .and_then(|tag| Locale::from_tag(&tag)),
+        messages: host
+            .get_attribute("data-messages")
+            .and_then(|json| js_sys::JSON::parse(&json).ok())
+            .and_then(|value| serde_wasm_bindgen::from_value(value).ok())
+            .unwrap_or_default(),
+        auto_capture: host.get_attribute("data-auto-capture").as_deref() == Some("on"),
+        ..WidgetOptions::default()
     };
     leptos::mount::mount_to(
         host,

@@ -3,13 +3,16 @@
 
 use kyc_capture::capture::check_file;
 use kyc_capture::photo::prepare_photo;
-use kyc_capture::{CaptureWidget, DocumentChoice, WidgetOptions};
-use kyc_core::{DocumentType, FileLimits, Slot};
+use kyc_capture::{CaptureWidget, WidgetOptions};
+use kyc_core::{FileLimits, Slot};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+#[path = "web/steps.rs"]
+mod steps;
 
 fn container() -> web_sys::HtmlElement {
     let document = web_sys::window().unwrap().document().unwrap();
@@ -57,45 +60,13 @@ async fn an_oversized_file_is_refused_from_its_size_alone() {
 }
 
 #[wasm_bindgen_test]
-async fn document_choice_offers_only_accepted_types_and_says_why() {
-    let host = container();
-    let document = RwSignal::new(None::<DocumentType>);
-    let accepted = vec![
-        DocumentType::Passport,
-        DocumentType::DriversLicense,
-        DocumentType::ResidencePermit,
-    ];
-    let _mounted = leptos::mount::mount_to(
-        host.clone(),
-        move || view! { <DocumentChoice accepted=accepted.clone() document /> },
-    );
-    tick().await;
-    let text = host.text_content().unwrap();
-    assert!(
-        text.contains("National ID card cannot be used here"),
-        "{text}"
-    );
-    let buttons = host.query_selector_all("button").unwrap();
-    let labels: Vec<String> = (0..buttons.length())
-        .map(|i| buttons.get(i).unwrap().text_content().unwrap())
-        .collect();
-    assert_eq!(labels, ["Passport", "Driver's license", "Residence permit"]);
-    buttons
-        .get(1)
-        .unwrap()
-        .unchecked_into::<web_sys::HtmlElement>()
-        .click();
-    tick().await;
-    assert_eq!(document.get_untracked(), Some(DocumentType::DriversLicense));
-}
-
-#[wasm_bindgen_test]
 async fn an_unreachable_relay_is_explained_not_left_blank() {
     let host = container();
     // Port 9 (discard) has no HTTP server: the request fails as it would offline.
     let options = WidgetOptions {
         endpoint: "http://127.0.0.1:9".to_owned(),
         session_token: Some("v1.x.1.00".to_owned()),
+        ..WidgetOptions::default()
     };
     let _mounted = leptos::mount::mount_to(
         host.clone(),

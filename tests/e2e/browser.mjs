@@ -1,7 +1,9 @@
 // Shared set-up of the end-to-end tests: Debian's Chromium driven by playwright-core.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 
 export const RELAY_URL = process.env.RELAY_URL;
 export const ARTIFACTS_DIR = process.env.ARTIFACTS_DIR ?? 'target/e2e';
@@ -16,12 +18,47 @@ export const CHROMIUM_FLAGS = [
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 
-export async function launch() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+
+export async function launch(extraArgs = []) {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium', headless: true, args: [...CHROMIUM_FLAGS, ...extraArgs],
+  });
 }
 
 export function artifact(name) {
   return join(ARTIFACTS_DIR, name);
+}
+
+// Saves a full-page screenshot of a step under ARTIFACTS_DIR/screens/<flow>-<width>x<height>/.
+export async function shoot(page, flow, name) {
+  const { width, height } = page.viewportSize();
+  const dir = join(ARTIFACTS_DIR, 'screens', `${flow}-${width}x${height}`);
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+// axe-core (from npm) on the whole page; fails with every violation listed.
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+export async function expectAccessible(page, where) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.addScriptTag({ path: AXE });
+  }
+  const violations = await page.evaluate(async () => {
+    const results = await window.axe.run(document, { resultTypes: ['violations'] });
+    return results.violations.map((v) =>
+      `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
+  });
+  assert.deepEqual(violations, [], `axe-core violations on ${where}:\n${violations.join('\n')}`);
+}
+
+// The step's heading has the keyboard focus (each step moves it there).
+export async function expectFocusOnHeading(page, name) {
+  await page.getByRole('heading', { name, level: 2 }).waitFor();
+  const focused = await page.evaluate(() => document.activeElement?.tagName + ':' + document.activeElement?.textContent);
+  assert.equal(focused, `H2:${name}`);
 }
 
 // A real JPEG of a document-like card, encoded by the browser itself.
@@ -50,14 +87,49 @@ export async function makeDocumentJpeg(page, { width = 1600, height = 1000 } = {
   return Buffer.from(base64, 'base64');
 }
 
+// A YUV4MPEG2 (4:2:0) video of a sharp, evenly lit document card on a darker table, for
+// Chromium's fake camera (--use-file-for-fake-video-capture). Deterministic: no randomness.
+export function writeDocumentY4m(path, { width = 1280, height = 720, frames = 5 } = {}) {
+  const luma = Buffer.alloc(width * height, 96);
+  const [left, top, right, bottom] = [0.12 * width, 0.12 * height, 0.88 * width, 0.88 * height].map(Math.round);
+  for (let y = top; y < bottom; y += 1) {
+    for (let x = left; x < right; x += 1) {
+      // Card 200; a photo block; rows of "text": 6x10 px glyph cells, some dark.
+      let value = 200;
+      if (x < left + (right - left) * 0.3 && y > top + 40 && y < bottom - 40) value = 140;
+      else {
+        const row = Math.floor((y - top) / 22);
+        const inLine = (y - top) % 22 < 12 && row > 0;
+        const cell = Math.floor((x - left) / 7);
+        if (inLine && (x - left) % 7 < 5 && ((cell * 7919 + row * 104729) % 5) > 1) value = 30;
+      }
+      luma[y * width + x] = value;
+    }
+  }
+  const chroma = Buffer.alloc((width / 2) * (height / 2), 128);
+  const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`);
+  const parts = [header];
+  for (let i = 0; i < frames; i += 1) parts.push(Buffer.from('FRAME\n'), luma, chroma, chroma);
+  writeFileSync(path, Buffer.concat(parts));
+  return path;
+}
+
 // Opens a page that records what a developer would see in the console, so a failure says why
 // (e.g. a wasm module that does not instantiate).
 export async function openPage(browser, viewport) {
-  const page = await browser.newPage({ viewport });
+  const context = await browser.newContext({ viewport, locale: 'en-US' });
+  const page = await context.newPage();
   page.problems = [];
   page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') page.problems.push(`console error: ${message.text()}`);
   });
   return page;
+}
+
+// Opens the widget and waits for the first step.
+export async function openWidget(page) {
+  await page.goto(RELAY_URL + '/');
+  await page.getByRole('heading', { name: 'Before you start' }).waitFor({ timeout: 15_000 })
+    .catch((error) => { throw new Error(`${error.message}\n${page.problems.join('\n')}`); });
 }

@@ -1,0 +1,507 @@
+//! Every sentence the user reads, in locale tables (English, Spanish, French), by key. The host
+//! can override any string by its key (`data-messages` on the mount element).
+//!
+//! Keys of problems are the stable codes of `kyc-core` prefixed by their family:
+//! `problem.<FileProblem code>`, `quality.<QualityIssue code>`, `live.<QualityIssue code>`,
+//! `relay.<relay error code>`, `rejection.<provider reason>`, `doc.<DocumentType code>`.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+
+/// A language of the built-in tables.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Locale {
+    /// English (the fallback of every other table).
+    #[default]
+    En,
+    /// Spanish.
+    Es,
+    /// French.
+    Fr,
+}
+
+impl Locale {
+    /// Every built-in locale.
+    pub const ALL: [Locale; 3] = [Locale::En, Locale::Es, Locale::Fr];
+
+    /// The locale of a BCP 47 tag (`es-MX` is Spanish); `None` for a language without a table.
+    pub fn from_tag(tag: &str) -> Option<Locale> {
+        let language = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+        match language.as_str() {
+            "en" => Some(Locale::En),
+            "es" => Some(Locale::Es),
+            "fr" => Some(Locale::Fr),
+            _ => None,
+        }
+    }
+
+    /// The language code, for `lang` attributes and `Intl`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Es => "es",
+            Locale::Fr => "fr",
+        }
+    }
+
+    fn column(self) -> usize {
+        match self {
+            Locale::En => 0,
+            Locale::Es => 1,
+            Locale::Fr => 2,
+        }
+    }
+}
+
+/// The strings of one widget: a locale and the host's overrides.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Texts {
+    locale: Locale,
+    overrides: BTreeMap<String, String>,
+}
+
+impl Texts {
+    /// The strings of `locale`, any key replaced by `overrides`.
+    pub fn new(locale: Locale, overrides: BTreeMap<String, String>) -> Texts {
+        Texts { locale, overrides }
+    }
+
+    /// The locale.
+    pub fn locale(&self) -> Locale {
+        self.locale
+    }
+
+    /// The string of `key`: the host's override, else the locale's, else English's, else the
+    /// key itself (a missing key shows up in the UI and in the tests rather than as a blank).
+    pub fn get(&self, key: &str) -> String {
+        if let Some(text) = self.overrides.get(key) {
+            return text.clone();
+        }
+        match lookup(key) {
+            Some(row) => {
+                let text = row[self.locale.column()];
+                if text.is_empty() { row[0] } else { text }.to_owned()
+            }
+            None => key.to_owned(),
+        }
+    }
+
+    /// Whether `key` has a string (built in or overridden).
+    pub fn has(&self, key: &str) -> bool {
+        self.overrides.contains_key(key) || lookup(key).is_some()
+    }
+
+    /// The string of `key` with each `{name}` replaced by its value.
+    pub fn fill(&self, key: &str, args: &[(&str, &str)]) -> String {
+        let mut text = self.get(key);
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    /// The string of `family.code`, or of `family.fallback_code` for a code without one.
+    pub fn coded(&self, family: &str, code: &str, fallback_code: &str) -> String {
+        let key = format!("{family}.{code}");
+        if self.has(&key) {
+            self.get(&key)
+        } else {
+            self.get(&format!("{family}.{fallback_code}"))
+        }
+    }
+}
+
+/// The widget's strings, shared through context.
+#[derive(Clone, Copy, Debug)]
+pub struct I18n(StoredValue<Texts>);
+
+impl I18n {
+    /// Provides `texts` to the components below.
+    pub fn provide(texts: Texts) -> I18n {
+        let i18n = I18n(StoredValue::new(texts));
+        provide_context(i18n);
+        i18n
+    }
+
+    /// The strings provided above (English defaults when none were).
+    pub fn expect() -> I18n {
+        use_context::<I18n>().unwrap_or_else(|| I18n::provide(Texts::default()))
+    }
+
+    /// Runs `f` with the strings.
+    pub fn with<R>(&self, f: impl FnOnce(&Texts) -> R) -> R {
+        self.0.with_value(f)
+    }
+
+    /// See [`Texts::get`].
+    pub fn t(&self, key: &str) -> String {
+        self.0.with_value(|texts| texts.get(key))
+    }
+
+    /// See [`Texts::fill`].
+    pub fn fill(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.0.with_value(|texts| texts.fill(key, args))
+    }
+
+    /// See [`Texts::coded`].
+    pub fn coded(&self, family: &str, code: &str, fallback_code: &str) -> String {
+        self.0
+            .with_value(|texts| texts.coded(family, code, fallback_code))
+    }
+
+    /// The locale.
+    pub fn locale(&self) -> Locale {
+        self.0.with_value(Texts::locale)
+    }
+}
+
+fn lookup(key: &str) -> Option<&'static [&'static str; 3]> {
+    TABLE.iter().find(|(k, _)| *k == key).map(|(_, row)| row)
+}
+
+/// Every key of the built-in tables.
+pub fn keys() -> impl Iterator<Item = &'static str> {
+    TABLE.iter().map(|(key, _)| *key)
+}
+
+/// The built-in strings of `key` in `locale` (no overrides, no fallback).
+pub fn builtin(key: &str, locale: Locale) -> Option<&'static str> {
+    lookup(key).map(|row| row[locale.column()])
+}
+
+/// `(key, [English, Spanish, French])`.
+static TABLE: &[(&str, [&str; 3])] = &[
+    ("connecting", ["Connecting…", "Conectando…", "Connexion…"]),
+    ("step_of", ["Step {n} of {total}", "Paso {n} de {total}", "Étape {n} sur {total}"]),
+    ("continue", ["Continue", "Continuar", "Continuer"]),
+    ("back", ["Back", "Atrás", "Retour"]),
+    // Consent.
+    ("consent.heading", ["Before you start", "Antes de empezar", "Avant de commencer"]),
+    ("consent.body", [
+        "We will ask for photos of your identity document. They are sent securely to our verification partner, who checks that the document is genuine and yours. No photo is stored on this device.",
+        "Te pediremos fotos de tu documento de identidad. Se envían de forma segura a nuestro socio de verificación, que comprueba que el documento es auténtico y tuyo. Ninguna foto se guarda en este dispositivo.",
+        "Nous allons vous demander des photos de votre pièce d'identité. Elles sont envoyées de façon sécurisée à notre partenaire de vérification, qui contrôle que le document est authentique et qu'il vous appartient. Aucune photo n'est enregistrée sur cet appareil.",
+    ]),
+    ("consent.selfie", [
+        "You will also take a selfie, compared with the photo on your document.",
+        "También te harás un selfie, que se compara con la foto de tu documento.",
+        "Vous prendrez aussi un selfie, comparé à la photo de votre document.",
+    ]),
+    ("consent.tos", [
+        "Our verification partner's terms of service apply to this check; they are recorded with your verification.",
+        "Los términos del servicio de nuestro socio de verificación se aplican a esta comprobación; quedan registrados con tu verificación.",
+        "Les conditions d'utilisation de notre partenaire de vérification s'appliquent à ce contrôle ; elles sont enregistrées avec votre vérification.",
+    ]),
+    ("consent.agree", [
+        "I agree to my identity document being checked to verify my identity",
+        "Acepto que se compruebe mi documento de identidad para verificar mi identidad",
+        "J'accepte que ma pièce d'identité soit contrôlée pour vérifier mon identité",
+    ]),
+    ("consent.needed", [
+        "Tick the box to agree before you continue.",
+        "Marca la casilla para aceptar antes de continuar.",
+        "Cochez la case pour accepter avant de continuer.",
+    ]),
+    // Document type.
+    ("document.heading", ["Which document will you use?", "¿Qué documento vas a usar?", "Quel document allez-vous utiliser ?"]),
+    ("document.refused", [
+        "{refused} cannot be used here. Please use a {accepted}.",
+        "No se puede usar {refused} aquí. Usa {accepted}.",
+        "{refused} ne peut pas être utilisé ici. Utilisez {accepted}.",
+    ]),
+    ("document.none", [
+        "No identity document can be verified for this account here. Contact the company that sent you.",
+        "Aquí no se puede verificar ningún documento para esta cuenta. Contacta con la empresa que te envió.",
+        "Aucun document ne peut être vérifié ici pour ce compte. Contactez l'entreprise qui vous a envoyé.",
+    ]),
+    ("or", [" or ", " o ", " ou "]),
+    ("doc.passport", ["Passport", "Pasaporte", "Passeport"]),
+    ("doc.drivers_license", ["Driver's license", "Permiso de conducir", "Permis de conduire"]),
+    ("doc.residence_permit", ["Residence permit", "Permiso de residencia", "Titre de séjour"]),
+    ("doc.national_id", ["National ID card", "Documento nacional de identidad", "Carte nationale d'identité"]),
+    ("doc.certificate_of_incorporation", ["Certificate of incorporation", "Certificado de constitución", "Extrait Kbis"]),
+    // Issuing country and state.
+    ("country.heading", ["Where was your document issued?", "¿Dónde se expidió tu documento?", "Où votre document a-t-il été délivré ?"]),
+    ("country.label", ["Issuing country", "País de expedición", "Pays de délivrance"]),
+    ("state.label", ["State that issued the license", "Estado que expidió el permiso", "État qui a délivré le permis"]),
+    ("state.choose", ["Choose a state", "Elige un estado", "Choisissez un État"]),
+    ("state.optional", ["(optional)", "(opcional)", "(facultatif)"]),
+    ("state.needed", [
+        "Choose the state that issued your driver's license.",
+        "Elige el estado que expidió tu permiso de conducir.",
+        "Choisissez l'État qui a délivré votre permis de conduire.",
+    ]),
+    // Capture steps.
+    ("slot.front_two_sided", ["Front of your {doc}", "Parte delantera de tu {doc}", "Recto de votre {doc}"]),
+    ("slot.front", ["Photo page of your {doc}", "Página con foto de tu {doc}", "Page photo de votre {doc}"]),
+    ("slot.back", ["Back of your {doc}", "Parte trasera de tu {doc}", "Verso de votre {doc}"]),
+    ("slot.selfie", ["A selfie", "Un selfie", "Un selfie"]),
+    ("slot.proof_of_address", ["Proof of address", "Justificante de domicilio", "Justificatif de domicile"]),
+    ("slot.liveness", ["Liveness check", "Prueba de vida", "Contrôle de présence"]),
+    ("hint.document", [
+        "Lay the document on a dark, flat surface, with all four corners in the frame and no reflections.",
+        "Coloca el documento sobre una superficie oscura y plana, con las cuatro esquinas dentro del encuadre y sin reflejos.",
+        "Posez le document sur une surface sombre et plane, les quatre coins dans le cadre, sans reflets.",
+    ]),
+    ("hint.selfie", [
+        "Look straight at the camera, in good light, without glasses or a hat.",
+        "Mira directamente a la cámara, con buena luz, sin gafas ni gorro.",
+        "Regardez l'objectif, dans un endroit bien éclairé, sans lunettes ni chapeau.",
+    ]),
+    ("hint.proof_of_address", [
+        "A utility bill or bank statement from the last 3 months, showing your name and address.",
+        "Una factura o un extracto bancario de los últimos 3 meses, con tu nombre y dirección.",
+        "Une facture ou un relevé bancaire de moins de 3 mois, avec votre nom et votre adresse.",
+    ]),
+    ("camera.preview", ["Camera preview", "Vista previa de la cámara", "Aperçu de la caméra"]),
+    ("camera.starting", ["Starting the camera…", "Iniciando la cámara…", "Démarrage de la caméra…"]),
+    ("camera.take", ["Take photo", "Hacer foto", "Prendre la photo"]),
+    ("camera.denied", [
+        "Camera access was refused. Allow it in your browser's settings, or choose a photo instead.",
+        "Se denegó el acceso a la cámara. Permítelo en los ajustes del navegador o elige una foto.",
+        "L'accès à la caméra a été refusé. Autorisez-le dans les réglages du navigateur, ou choisissez une photo.",
+    ]),
+    ("camera.missing", [
+        "No camera was found on this device. Choose a photo instead.",
+        "No se encontró ninguna cámara en este dispositivo. Elige una foto.",
+        "Aucune caméra n'a été trouvée sur cet appareil. Choisissez une photo.",
+    ]),
+    ("camera.failed", [
+        "The camera could not start. Close other apps using it, or choose a photo instead.",
+        "La cámara no pudo iniciarse. Cierra otras apps que la usen o elige una foto.",
+        "La caméra n'a pas pu démarrer. Fermez les autres applications qui l'utilisent, ou choisissez une photo.",
+    ]),
+    ("file.choose", ["Choose a photo", "Elegir una foto", "Choisir une photo"]),
+    ("file.choose_pdf", ["Choose a photo or PDF", "Elegir una foto o un PDF", "Choisir une photo ou un PDF"]),
+    ("checking", ["Checking the photo…", "Comprobando la foto…", "Vérification de la photo…"]),
+    ("accepted", ["Photo accepted.", "Foto aceptada.", "Photo acceptée."]),
+    ("live.ok", ["Looks good. Hold still.", "Se ve bien. No te muevas.", "C'est bien. Ne bougez plus."]),
+    ("live.blurry", ["Hold steady: the picture is blurry.", "No te muevas: la imagen está borrosa.", "Ne bougez pas : l'image est floue."]),
+    ("live.too_dark", ["Find more light.", "Busca más luz.", "Trouvez plus de lumière."]),
+    ("live.too_bright", ["Too bright: avoid direct light.", "Demasiada luz: evita la luz directa.", "Trop lumineux : évitez la lumière directe."]),
+    ("live.glare", ["Tilt the document to remove the reflection.", "Inclina el documento para quitar el reflejo.", "Inclinez le document pour supprimer le reflet."]),
+    ("live.cut_off", ["Move back so the whole document fits.", "Aléjate para que quepa todo el documento.", "Reculez pour que tout le document soit visible."]),
+    ("quality.blurry", [
+        "The photo is blurry. Hold the phone still and try again.",
+        "La foto está borrosa. Sujeta el móvil quieto e inténtalo de nuevo.",
+        "La photo est floue. Tenez le téléphone immobile et réessayez.",
+    ]),
+    ("quality.too_dark", [
+        "The photo is too dark. Move to a brighter place and try again.",
+        "La foto está demasiado oscura. Ve a un lugar con más luz e inténtalo de nuevo.",
+        "La photo est trop sombre. Placez-vous dans un endroit plus éclairé et réessayez.",
+    ]),
+    ("quality.too_bright", [
+        "The photo is too bright. Avoid direct light and try again.",
+        "La foto tiene demasiada luz. Evita la luz directa e inténtalo de nuevo.",
+        "La photo est trop claire. Évitez la lumière directe et réessayez.",
+    ]),
+    ("quality.glare", [
+        "A reflection hides part of the document. Tilt it slightly, away from the light, and try again.",
+        "Un reflejo tapa parte del documento. Inclínalo un poco, lejos de la luz, e inténtalo de nuevo.",
+        "Un reflet cache une partie du document. Inclinez-le légèrement, loin de la lumière, et réessayez.",
+    ]),
+    ("quality.cut_off", [
+        "Part of the document may be cut off. Keep all four corners inside the frame.",
+        "Puede que parte del documento quede cortada. Mantén las cuatro esquinas dentro del encuadre.",
+        "Une partie du document est peut-être coupée. Gardez les quatre coins dans le cadre.",
+    ]),
+    ("quality.kept", [
+        "We kept this photo, but it may be refused:",
+        "Hemos guardado esta foto, pero puede que la rechacen:",
+        "Nous avons gardé cette photo, mais elle risque d'être refusée :",
+    ]),
+    ("problem.empty", ["This file is empty. Choose the photo again.", "Este archivo está vacío. Elige la foto de nuevo.", "Ce fichier est vide. Choisissez la photo à nouveau."]),
+    ("problem.unsupported_format", [
+        "This file is not a photo or PDF we can read. Use a JPEG, PNG, WebP, HEIC photo or a PDF.",
+        "Este archivo no es una foto ni un PDF que podamos leer. Usa una foto JPEG, PNG, WebP, HEIC o un PDF.",
+        "Ce fichier n'est ni une photo ni un PDF lisible. Utilisez une photo JPEG, PNG, WebP, HEIC ou un PDF.",
+    ]),
+    ("problem.claimed_type_mismatch", [
+        "This file's content does not match its type. Take a new photo or export it again as JPEG.",
+        "El contenido de este archivo no coincide con su tipo. Haz una foto nueva o expórtala de nuevo como JPEG.",
+        "Le contenu de ce fichier ne correspond pas à son type. Prenez une nouvelle photo ou exportez-la en JPEG.",
+    ]),
+    ("problem.too_small", [
+        "This file is too small to show your document clearly. Take a new photo.",
+        "Este archivo es demasiado pequeño para mostrar bien tu documento. Haz una foto nueva.",
+        "Ce fichier est trop petit pour montrer clairement votre document. Prenez une nouvelle photo.",
+    ]),
+    ("problem.too_large", [
+        "This file is larger than 10 MB. Take a new photo or choose a smaller file.",
+        "Este archivo supera los 10 MB. Haz una foto nueva o elige un archivo más pequeño.",
+        "Ce fichier dépasse 10 Mo. Prenez une nouvelle photo ou choisissez un fichier plus petit.",
+    ]),
+    ("problem.unreadable_image", [
+        "We could not read this photo. It may be damaged; take a new one.",
+        "No pudimos leer esta foto. Puede estar dañada; haz otra.",
+        "Nous n'avons pas pu lire cette photo. Elle est peut-être abîmée ; prenez-en une autre.",
+    ]),
+    ("problem.resolution_too_low", [
+        "The photo's resolution is too low to read your document. Move closer or use the camera.",
+        "La resolución de la foto es demasiado baja para leer tu documento. Acércate o usa la cámara.",
+        "La résolution de la photo est trop faible pour lire votre document. Rapprochez-vous ou utilisez la caméra.",
+    ]),
+    ("problem.camera_resolution", [
+        "This camera's resolution is too low for a document. Choose a photo taken with a phone instead.",
+        "La resolución de esta cámara es demasiado baja para un documento. Elige una foto hecha con un móvil.",
+        "La résolution de cette caméra est trop faible pour un document. Choisissez une photo prise avec un téléphone.",
+    ]),
+    ("problem.too_many_pixels", [
+        "This image is too large to process. Take a normal photo instead.",
+        "Esta imagen es demasiado grande para procesarla. Haz una foto normal.",
+        "Cette image est trop grande pour être traitée. Prenez une photo normale.",
+    ]),
+    ("problem.pdf_not_allowed", ["A PDF cannot be used here. Take a photo instead.", "Aquí no se puede usar un PDF. Haz una foto.", "Un PDF ne peut pas être utilisé ici. Prenez une photo."]),
+    ("problem.pdf_encrypted", [
+        "This PDF is password-protected. Upload a PDF without a password.",
+        "Este PDF está protegido con contraseña. Sube un PDF sin contraseña.",
+        "Ce PDF est protégé par un mot de passe. Envoyez un PDF sans mot de passe.",
+    ]),
+    ("problem.pdf_unreadable", [
+        "This PDF is damaged or incomplete. Export it again and retry.",
+        "Este PDF está dañado o incompleto. Expórtalo de nuevo e inténtalo otra vez.",
+        "Ce PDF est abîmé ou incomplet. Exportez-le à nouveau et réessayez.",
+    ]),
+    ("problem.cannot_decode", [
+        "This browser cannot open this photo (HEIC photos often cannot be opened). Use the camera here, or export the photo as JPEG.",
+        "Este navegador no puede abrir esta foto (las fotos HEIC a menudo no se abren). Usa la cámara aquí o exporta la foto como JPEG.",
+        "Ce navigateur ne peut pas ouvrir cette photo (les photos HEIC souvent pas). Utilisez la caméra ici, ou exportez la photo en JPEG.",
+    ]),
+    ("problem.cannot_encode", [
+        "This photo could not be prepared on this device. Try again, or use another browser.",
+        "No se pudo preparar esta foto en este dispositivo. Inténtalo de nuevo o usa otro navegador.",
+        "Cette photo n'a pas pu être préparée sur cet appareil. Réessayez, ou utilisez un autre navigateur.",
+    ]),
+    ("problem.other", [
+        "This file cannot be used. Take a new photo and try again.",
+        "Este archivo no se puede usar. Haz una foto nueva e inténtalo de nuevo.",
+        "Ce fichier ne peut pas être utilisé. Prenez une nouvelle photo et réessayez.",
+    ]),
+    // Review.
+    ("review.heading", ["Check your photos", "Revisa tus fotos", "Vérifiez vos photos"]),
+    ("review.intro", [
+        "Make sure every detail is readable and nothing is cut off.",
+        "Asegúrate de que todos los datos se leen y de que no falta nada.",
+        "Vérifiez que tout est lisible et que rien n'est coupé.",
+    ]),
+    ("review.retake", ["Retake: {slot}", "Repetir: {slot}", "Reprendre : {slot}"]),
+    ("review.photo_of", ["Your photo: {slot}", "Tu foto: {slot}", "Votre photo : {slot}"]),
+    ("review.pdf", ["PDF document", "Documento PDF", "Document PDF"]),
+    ("review.sent_before", ["Already sent", "Ya enviado", "Déjà envoyé"]),
+    ("review.submit", ["Submit for verification", "Enviar para verificación", "Envoyer pour vérification"]),
+    // Sending.
+    ("send.heading", ["Sending your documents", "Enviando tus documentos", "Envoi de vos documents"]),
+    ("send.waiting", ["Waiting", "En espera", "En attente"]),
+    ("send.progress", ["{percent}% sent", "{percent}% enviado", "{percent} % envoyé"]),
+    ("send.done", ["Sent", "Enviado", "Envoyé"]),
+    ("send.retrying", ["Connection lost, trying again…", "Conexión perdida, reintentando…", "Connexion perdue, nouvelle tentative…"]),
+    ("send.submitting", ["Submitting…", "Enviando…", "Envoi…"]),
+    ("send.cancel", ["Cancel", "Cancelar", "Annuler"]),
+    ("send.cancelled", [
+        "Sending was cancelled. Your photos are kept on this page; send them when you are ready.",
+        "Se canceló el envío. Tus fotos se conservan en esta página; envíalas cuando quieras.",
+        "L'envoi a été annulé. Vos photos sont conservées sur cette page ; envoyez-les quand vous êtes prêt.",
+    ]),
+    ("send.again", ["Try again", "Intentar de nuevo", "Réessayer"]),
+    ("send.retake", ["Take it again", "Hacerla de nuevo", "La reprendre"]),
+    // Status.
+    ("status.pending", ["Pending: we are checking your document", "Pendiente: estamos comprobando tu documento", "En attente : nous vérifions votre document"]),
+    ("status.pending_body", [
+        "This usually takes a few minutes, sometimes up to 2 hours. You can close this page; your documents are safely submitted.",
+        "Suele tardar unos minutos, a veces hasta 2 horas. Puedes cerrar esta página; tus documentos se han enviado de forma segura.",
+        "Cela prend généralement quelques minutes, parfois jusqu'à 2 heures. Vous pouvez fermer cette page ; vos documents sont bien envoyés.",
+    ]),
+    ("status.verified", ["Verified", "Verificado", "Vérifié"]),
+    ("status.verified_body", ["Thank you. Your identity is verified.", "Gracias. Tu identidad está verificada.", "Merci. Votre identité est vérifiée."]),
+    ("status.rejected", ["We could not verify you", "No pudimos verificarte", "Nous n'avons pas pu vous vérifier"]),
+    ("status.retry", [
+        "You can try again with new photos of a valid document, in good light.",
+        "Puedes intentarlo de nuevo con fotos nuevas de un documento válido y con buena luz.",
+        "Vous pouvez réessayer avec de nouvelles photos d'un document valide, bien éclairées.",
+    ]),
+    ("status.start_again", ["Start again", "Empezar de nuevo", "Recommencer"]),
+    ("rejection.document_blurry", ["The photo of your document was not sharp enough.", "La foto de tu documento no era lo bastante nítida.", "La photo de votre document n'était pas assez nette."]),
+    ("rejection.document_expired", ["Your document has expired.", "Tu documento ha caducado.", "Votre document a expiré."]),
+    ("rejection.document_cropped", ["Part of your document was cut off in the photo.", "Parte de tu documento quedó cortada en la foto.", "Une partie de votre document était coupée sur la photo."]),
+    ("rejection.face_mismatch", ["Your selfie did not match the photo on your document.", "Tu selfie no coincidía con la foto de tu documento.", "Votre selfie ne correspondait pas à la photo de votre document."]),
+    ("rejection.other", ["We could not verify your document.", "No pudimos verificar tu documento.", "Nous n'avons pas pu vérifier votre document."]),
+    // Relay errors.
+    ("relay.network", [
+        "We cannot reach the verification service. Check your connection and try again.",
+        "No podemos conectar con el servicio de verificación. Comprueba tu conexión e inténtalo de nuevo.",
+        "Impossible de joindre le service de vérification. Vérifiez votre connexion et réessayez.",
+    ]),
+    ("relay.unauthorized", ["Your session has expired. Reload the page to start again.", "Tu sesión ha caducado. Recarga la página para empezar de nuevo.", "Votre session a expiré. Rechargez la page pour recommencer."]),
+    ("relay.rate_limited", ["Too many attempts in a short time. Wait a minute and try again.", "Demasiados intentos en poco tiempo. Espera un minuto e inténtalo de nuevo.", "Trop de tentatives en peu de temps. Attendez une minute et réessayez."]),
+    ("relay.already_submitted", ["Your documents were already submitted.", "Tus documentos ya se enviaron.", "Vos documents ont déjà été envoyés."]),
+    ("relay.provider_error", [
+        "Our verification partner is not answering right now. Try again in a moment.",
+        "Nuestro socio de verificación no responde ahora. Inténtalo de nuevo en un momento.",
+        "Notre partenaire de vérification ne répond pas pour le moment. Réessayez dans un instant.",
+    ]),
+    ("relay.too_large", [
+        "This file is larger than 10 MB. Take a new photo or choose a smaller file.",
+        "Este archivo supera los 10 MB. Haz una foto nueva o elige un archivo más pequeño.",
+        "Ce fichier dépasse 10 Mo. Prenez une nouvelle photo ou choisissez un fichier plus petit.",
+    ]),
+    ("relay.other", ["Something went wrong on our side. Try again in a moment.", "Algo ha fallado por nuestra parte. Inténtalo de nuevo en un momento.", "Un problème est survenu de notre côté. Réessayez dans un instant."]),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_translated_once_in_every_locale() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (key, row) in TABLE {
+            assert!(seen.insert(*key), "{key} twice");
+            for (locale, text) in Locale::ALL.iter().zip(row) {
+                assert!(!text.trim().is_empty(), "{key} has no {locale:?} text");
+            }
+        }
+    }
+
+    #[test]
+    fn placeholders_agree_across_locales() {
+        let names = |text: &str| {
+            let mut names: Vec<String> = text
+                .split('{')
+                .skip(1)
+                .filter_map(|part| part.split_once('}').map(|(name, _)| name.to_owned()))
+                .collect();
+            names.sort();
+            names
+        };
+        for (key, row) in TABLE {
+            assert_eq!(names(row[1]), names(row[0]), "{key} es");
+            assert_eq!(names(row[2]), names(row[0]), "{key} fr");
+        }
+    }
+
+    #[test]
+    fn host_overrides_win_and_missing_locale_text_falls_back() {
+        let overrides = BTreeMap::from([("review.submit".to_owned(), "Send".to_owned())]);
+        let texts = Texts::new(Locale::Fr, overrides);
+        assert_eq!(texts.get("review.submit"), "Send");
+        assert_eq!(texts.get("back"), "Retour");
+        assert_eq!(
+            texts.fill("step_of", &[("n", "2"), ("total", "7")]),
+            "Étape 2 sur 7"
+        );
+        assert_eq!(
+            texts.coded("rejection", "no_such_reason", "other"),
+            "Nous n'avons pas pu vérifier votre document."
+        );
+    }
+
+    #[test]
+    fn locale_tags_pick_their_language() {
+        assert_eq!(Locale::from_tag("es-MX"), Some(Locale::Es));
+        assert_eq!(Locale::from_tag("fr_CA"), Some(Locale::Fr));
+        assert_eq!(Locale::from_tag("en"), Some(Locale::En));
+        assert_eq!(Locale::from_tag("de-DE"), None);
+    }
+}

@@ -1,0 +1,252 @@
+//! Sending one file to the relay with progress (XMLHttpRequest upload events), retry with
+//! backoff on network errors and 5xx answers, and cancel.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use kyc_core::wire::{ErrorBody, UploadReceipt};
+use kyc_core::{FileFormat, Slot};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::api::{RelayClient, RelayError};
+
+/// Why an upload did not complete.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UploadError {
+    /// The relay refused it or could not be reached, after the retries.
+    Relay(RelayError),
+    /// The user cancelled it.
+    Cancelled,
+}
+
+/// How often and how patiently a failed upload is tried again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Tries in all, the first included.
+    pub attempts: u32,
+    /// The wait before the first retry; each next wait doubles.
+    pub first_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 4,
+            first_delay: Duration::from_millis(800),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before try number `attempt + 1` (`attempt` starts at 1).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        self.first_delay
+            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
+    }
+}
+
+/// Whether an error is worth another try: the network or the server, not the file.
+pub fn is_transient(error: &RelayError) -> bool {
+    match error {
+        RelayError::Network(_) => true,
+        RelayError::Refused { status, .. } => *status >= 500 || *status == 429,
+        RelayError::Unreadable(_) => false,
+    }
+}
+
+/// Cancels the upload in flight, if any; shared between the sender and the Cancel button.
+#[derive(Clone, Debug, Default)]
+pub struct Canceller {
+    inner: Rc<RefCell<CancelState>>,
+}
+
+#[derive(Debug, Default)]
+struct CancelState {
+    cancelled: bool,
+    request: Option<web_sys::XmlHttpRequest>,
+}
+
+impl Canceller {
+    /// Stops the current request and any retry after it.
+    pub fn cancel(&self) {
+        let mut state = self.inner.borrow_mut();
+        state.cancelled = true;
+        if let Some(request) = state.request.take() {
+            let _ = request.abort();
+        }
+    }
+
+    /// Whether [`cancel`](Self::cancel) was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.borrow().cancelled
+    }
+}
+
+/// One file to send.
+#[derive(Clone, Copy, Debug)]
+pub struct Outgoing<'a> {
+    /// Where it goes.
+    pub slot: Slot,
+    /// Its format (the `Content-Type`).
+    pub format: FileFormat,
+    /// Its bytes.
+    pub body: &'a js_sys::Uint8Array,
+}
+
+/// Sends `file`, reporting progress (0..=100) and retrying transient failures. `on_retry` is
+/// told before each new try.
+pub async fn upload(
+    client: &RelayClient,
+    file: Outgoing<'_>,
+    retry: RetryPolicy,
+    canceller: &Canceller,
+    on_progress: impl Fn(u32) + 'static,
+    on_retry: impl Fn(u32),
+) -> Result<UploadReceipt, UploadError> {
+    let on_progress = Rc::new(on_progress);
+    let mut attempt = 1;
+    loop {
+        if canceller.is_cancelled() {
+            return Err(UploadError::Cancelled);
+        }
+        let progress = on_progress.clone();
+        match send_once(client, file, canceller, move |p| progress(p)).await {
+            Ok(receipt) => return Ok(receipt),
+            Err(UploadError::Relay(error)) if is_transient(&error) && attempt < retry.attempts => {
+                on_retry(attempt);
+                sleep(retry.delay(attempt)).await;
+                attempt += 1;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+async fn send_once(
+    client: &RelayClient,
+    Outgoing { slot, format, body }: Outgoing<'_>,
+    canceller: &Canceller,
+    on_progress: impl Fn(u32) + 'static,
+) -> Result<UploadReceipt, UploadError> {
+    let network = |e: JsValue| UploadError::Relay(RelayError::Network(format!("{e:?}")));
+    let request = web_sys::XmlHttpRequest::new().map_err(network)?;
+    request
+        .open("PUT", &client.slot_url(slot))
+        .map_err(network)?;
+    request
+        .set_request_header("Authorization", &client.authorization())
+        .map_err(network)?;
+    request
+        .set_request_header("Content-Type", format.mime())
+        .map_err(network)?;
+    let progress =
+        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
+            if event.length_computable() && event.total() > 0.0 {
+                on_progress((event.loaded() / event.total() * 100.0).floor() as u32);
+            }
+        });
+    request
+        .upload()
+        .map_err(network)?
+        .set_onprogress(Some(progress.as_ref().unchecked_ref()));
+    // Settles with "load", "error", "abort" or "timeout".
+    let done = js_sys::Promise::new(&mut |resolve, _reject| {
+        for event in ["load", "error", "abort", "timeout"] {
+            let resolve = resolve.clone();
+            let listener = Closure::once_into_js(move || {
+                let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(event));
+            });
+            let _ = request.add_event_listener_with_callback(event, listener.unchecked_ref());
+        }
+    });
+    canceller.inner.borrow_mut().request = Some(request.clone());
+    if canceller.is_cancelled() {
+        return Err(UploadError::Cancelled);
+    }
+    request
+        .send_with_opt_buffer_source(Some(body))
+        .map_err(network)?;
+    let outcome = JsFuture::from(done).await.map_err(network)?;
+    canceller.inner.borrow_mut().request = None;
+    drop(progress);
+    match outcome.as_string().as_deref() {
+        Some("load") => {}
+        Some("abort") => return Err(UploadError::Cancelled),
+        _ if canceller.is_cancelled() => return Err(UploadError::Cancelled),
+        other => {
+            return Err(UploadError::Relay(RelayError::Network(
+                other.unwrap_or("error").to_owned(),
+            )))
+        }
+    }
+    let status = request.status().map_err(network)?;
+    let text = request
+        .response_text()
+        .map_err(network)?
+        .unwrap_or_default();
+    let json = js_sys::JSON::parse(&text).ok();
+    if (200..300).contains(&status) {
+        return json
+            .and_then(|json| serde_wasm_bindgen::from_value(json).ok())
+            .ok_or_else(|| {
+                UploadError::Relay(RelayError::Unreadable("upload receipt".to_owned()))
+            });
+    }
+    let body: Option<ErrorBody> = json.and_then(|json| serde_wasm_bindgen::from_value(json).ok());
+    Err(UploadError::Relay(match body {
+        Some(body) => RelayError::Refused {
+            status,
+            code: body.error.code,
+            problems: body.error.problems,
+        },
+        None => RelayError::Refused {
+            status,
+            code: "unknown".to_owned(),
+            problems: vec![],
+        },
+    }))
+}
+
+/// Waits `duration` (a browser timer).
+pub async fn sleep(duration: Duration) {
+    let ms = duration.as_millis().min(i32::MAX as u128) as i32;
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles() {
+        let policy = RetryPolicy {
+            attempts: 4,
+            first_delay: Duration::from_millis(500),
+        };
+        assert_eq!(policy.delay(1), Duration::from_millis(500));
+        assert_eq!(policy.delay(2), Duration::from_millis(1000));
+        assert_eq!(policy.delay(3), Duration::from_millis(2000));
+    }
+
+    #[test]
+    fn only_network_and_server_failures_are_retried() {
+        assert!(is_transient(&RelayError::Network("offline".into())));
+        let refused = |status| RelayError::Refused {
+            status,
+            code: "x".into(),
+            problems: vec![],
+        };
+        assert!(is_transient(&refused(502)));
+        assert!(is_transient(&refused(429)));
+        assert!(!is_transient(&refused(422)));
+        assert!(!is_transient(&refused(401)));
+    }
+}

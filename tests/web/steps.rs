@@ -1,0 +1,445 @@
+//! The guided flow, step by step (a module of `web.rs`, which `cargo xtask test` runs), in headless Chromium (fake camera flags in the webdriver
+//! configuration). The relay is never reached here except where a test says so: every step
+//! before sending works offline.
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use kyc_capture::api::RelayClient;
+use kyc_capture::i18n::Locale;
+use kyc_capture::upload::RetryPolicy;
+use kyc_capture::{CaptureFlow, WidgetOptions};
+use kyc_core::wire::SessionView;
+use kyc_core::{CustomerType, Provider, VerificationStatus};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn container() -> web_sys::HtmlElement {
+    let element = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&element).unwrap();
+    element.unchecked_into()
+}
+
+fn session(provider: Provider, country: &str) -> SessionView {
+    SessionView {
+        provider,
+        customer_type: CustomerType::Individual,
+        accepted_documents: kyc_core::Policy::new(provider, CustomerType::Individual, country)
+            .accepted_documents(),
+        selfie_required: false,
+        country: country.to_owned(),
+        uploaded: vec![],
+        status: VerificationStatus::NotSubmitted,
+    }
+}
+
+fn options() -> WidgetOptions {
+    WidgetOptions {
+        locale: Some(Locale::En),
+        retry: RetryPolicy {
+            attempts: 2,
+            first_delay: Duration::from_millis(10),
+        },
+        ..WidgetOptions::default()
+    }
+}
+
+/// Mounts the flow of `session` against a relay that does not answer (port 9).
+fn mount(session: SessionView, options: WidgetOptions) -> (web_sys::HtmlElement, impl Drop) {
+    let host = container();
+    let client = RelayClient::new("http://127.0.0.1:9", "v1.x.1.00");
+    let mounted = leptos::mount::mount_to(host.clone(), move || {
+        view! { <CaptureFlow client=client.clone() session=session.clone() options=options.clone() /> }
+    });
+    (host, mounted)
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+async fn tick() {
+    for _ in 0..3 {
+        leptos::task::tick().await;
+    }
+}
+
+/// Waits (up to `seconds`) until `host` shows `text`.
+async fn wait_for(host: &web_sys::HtmlElement, text: &str, seconds: u32) {
+    for _ in 0..seconds * 20 {
+        tick().await;
+        if host.text_content().unwrap_or_default().contains(text) {
+            return;
+        }
+        sleep(50).await;
+    }
+    panic!(
+        "never showed {text:?}; shows: {}",
+        host.text_content().unwrap_or_default()
+    );
+}
+
+fn heading(host: &web_sys::HtmlElement) -> web_sys::HtmlElement {
+    host.query_selector("h2").unwrap().unwrap().unchecked_into()
+}
+
+fn button(host: &web_sys::HtmlElement, label: &str) -> web_sys::HtmlElement {
+    let buttons = host.query_selector_all("button").unwrap();
+    (0..buttons.length())
+        .map(|i| {
+            buttons
+                .get(i)
+                .unwrap()
+                .unchecked_into::<web_sys::HtmlElement>()
+        })
+        .find(|b| b.text_content().unwrap_or_default().trim() == label)
+        .unwrap_or_else(|| panic!("no button {label:?} in {}", host.inner_html()))
+}
+
+async fn click(host: &web_sys::HtmlElement, label: &str) {
+    button(host, label).click();
+    tick().await;
+}
+
+async fn agree(host: &web_sys::HtmlElement) {
+    host.query_selector("#kyc-consent")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+    click(host, "Continue").await;
+}
+
+fn active_is(element: &web_sys::HtmlElement) -> bool {
+    document()
+        .active_element()
+        .is_some_and(|active| active == **element)
+}
+
+/// A JPEG of a sharp document-like card (or a blurred one).
+async fn card_jpeg(width: u32, height: u32, sharp: bool) -> web_sys::File {
+    let canvas: web_sys::HtmlCanvasElement = document()
+        .create_element("canvas")
+        .unwrap()
+        .unchecked_into();
+    canvas.set_width(width);
+    canvas.set_height(height);
+    let ctx: web_sys::CanvasRenderingContext2d =
+        canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    let (w, h) = (f64::from(width), f64::from(height));
+    if !sharp {
+        ctx.set_filter("blur(14px)");
+    }
+    ctx.set_fill_style_str("#6b7075");
+    ctx.fill_rect(0.0, 0.0, w, h);
+    ctx.set_fill_style_str("#d9dde2");
+    ctx.fill_rect(w * 0.1, h * 0.1, w * 0.8, h * 0.8);
+    ctx.set_fill_style_str("#1a1a1a");
+    ctx.set_font(&format!("{}px monospace", (h * 0.04) as u32));
+    for line in 0..12 {
+        ctx.fill_text(
+            "P<GBRSPECIMEN<<ANNA<MARIA<<<<<<<<<<<",
+            w * 0.14,
+            h * (0.2 + 0.055 * f64::from(line)),
+        )
+        .unwrap();
+    }
+    let url = canvas.to_data_url_with_type("image/jpeg").unwrap();
+    let binary = web_sys::window()
+        .unwrap()
+        .atob(url.split(',').nth(1).unwrap())
+        .unwrap();
+    let bytes: Vec<u8> = binary.chars().map(|c| c as u8).collect();
+    file(&bytes, "photo.jpg", "image/jpeg")
+}
+
+fn file(bytes: &[u8], name: &str, mime: &str) -> web_sys::File {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::FilePropertyBag::new();
+    options.set_type(mime);
+    web_sys::File::new_with_u8_array_sequence_and_options(&parts, name, &options).unwrap()
+}
+
+/// Chooses `file` in the step's file input, as the user would.
+async fn choose(host: &web_sys::HtmlElement, file: &web_sys::File) {
+    let input: web_sys::HtmlInputElement = host
+        .query_selector("input[type=file]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    let transfer = web_sys::DataTransfer::new().unwrap();
+    transfer.items().add_with_file(file).unwrap();
+    input.set_files(transfer.files().as_ref());
+    input
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    tick().await;
+}
+
+#[wasm_bindgen_test]
+async fn consent_is_required_and_each_step_takes_the_focus() {
+    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
+    tick().await;
+    assert_eq!(heading(&host).text_content().unwrap(), "Before you start");
+    assert!(host.text_content().unwrap().contains("Step 1 of 5"));
+    click(&host, "Continue").await;
+    assert!(host
+        .text_content()
+        .unwrap()
+        .contains("Tick the box to agree before you continue."));
+    assert_eq!(heading(&host).text_content().unwrap(), "Before you start");
+    agree(&host).await;
+    let h2 = heading(&host);
+    assert_eq!(h2.text_content().unwrap(), "Which document will you use?");
+    assert!(active_is(&h2), "focus is not on the step's heading");
+    // The live region says where the user is.
+    let live = host
+        .query_selector("[aria-live=polite][role=status]")
+        .unwrap()
+        .unwrap();
+    assert_eq!(live.text_content().unwrap(), "Which document will you use?");
+}
+
+#[wasm_bindgen_test]
+async fn document_step_offers_only_accepted_types_and_names_the_refused_one() {
+    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
+    tick().await;
+    agree(&host).await;
+    let text = host.text_content().unwrap();
+    assert!(text.contains("National ID card cannot be used here. Please use a passport, driver's license or residence permit."), "{text}");
+    let choices = host.query_selector_all("button.kyc-choice").unwrap();
+    let labels: Vec<String> = (0..choices.length())
+        .map(|i| choices.get(i).unwrap().text_content().unwrap())
+        .collect();
+    assert_eq!(labels, ["Passport", "Driver's license", "Residence permit"]);
+    click(&host, "Driver's license").await;
+    assert_eq!(
+        heading(&host).text_content().unwrap(),
+        "Where was your document issued?"
+    );
+    // Front and back of a two-sided document: consent, type, country, front, back, review.
+    assert!(host.text_content().unwrap().contains("Step 3 of 6"));
+}
+
+#[wasm_bindgen_test]
+async fn a_us_drivers_license_for_provider_b_needs_its_state() {
+    let (host, _mounted) = mount(session(Provider::B, "USA"), options());
+    tick().await;
+    agree(&host).await;
+    // B accepts national ID cards: nothing is said to be refused.
+    assert!(!host.text_content().unwrap().contains("cannot be used here"));
+    click(&host, "Driver's license").await;
+    let country: web_sys::HtmlSelectElement = host
+        .query_selector("#kyc-country")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(country.value(), "USA");
+    click(&host, "Continue").await;
+    assert!(host
+        .text_content()
+        .unwrap()
+        .contains("Choose the state that issued your driver's license."));
+    let state: web_sys::HtmlSelectElement = host
+        .query_selector("#kyc-state")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    state.set_value("TX");
+    state
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    tick().await;
+    click(&host, "Continue").await;
+    assert_eq!(
+        heading(&host).text_content().unwrap(),
+        "Front of your driver's license"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_rejected_capture_is_explained_and_an_accepted_one_is_kept() {
+    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
+    tick().await;
+    agree(&host).await;
+    click(&host, "Driver's license").await;
+    click(&host, "Continue").await;
+    assert_eq!(
+        heading(&host).text_content().unwrap(),
+        "Front of your driver's license"
+    );
+    // A text file named .jpg: a specific sentence, no code.
+    let text = b"Dear bank, this is not a photo.\n".repeat(64);
+    choose(&host, &file(&text, "front.jpg", "image/jpeg")).await;
+    wait_for(&host, "This file is not a photo or PDF we can read", 10).await;
+    assert!(!host.text_content().unwrap().contains("unsupported_format"));
+    // A sharp photo: accepted, on to the back.
+    choose(&host, &card_jpeg(1800, 1200, true).await).await;
+    wait_for(&host, "Back of your driver's license", 10).await;
+    // A blurry back: refused with the sentence, twice; the front stays kept.
+    let blurry = card_jpeg(1800, 1200, false).await;
+    choose(&host, &blurry).await;
+    wait_for(
+        &host,
+        "The photo is blurry. Hold the phone still and try again.",
+        10,
+    )
+    .await;
+    assert_eq!(
+        heading(&host).text_content().unwrap(),
+        "Back of your driver's license"
+    );
+    // The third blurry attempt goes through with a warning (kyc-core's gate).
+    choose(&host, &blurry).await;
+    sleep(300).await;
+    choose(&host, &blurry).await;
+    wait_for(&host, "Check your photos", 10).await;
+    let thumbs = host.query_selector_all("img.kyc-thumb").unwrap();
+    assert_eq!(thumbs.length(), 2, "both captures are kept for review");
+    let text = host.text_content().unwrap();
+    assert!(
+        text.contains("We kept this photo, but it may be refused:"),
+        "{text}"
+    );
+    assert!(text.contains("The photo is blurry."), "{text}");
+    // Retake goes back to that capture.
+    click(&host, "Retake: Front of your driver's license").await;
+    assert_eq!(
+        heading(&host).text_content().unwrap(),
+        "Front of your driver's license"
+    );
+}
+
+/// The first video track of the step's preview, once the fake camera is live.
+async fn live_track(host: &web_sys::HtmlElement) -> web_sys::MediaStreamTrack {
+    for _ in 0..100 {
+        tick().await;
+        if let Some(video) = host.query_selector("video").unwrap() {
+            let video: web_sys::HtmlVideoElement = video.unchecked_into();
+            if let Some(stream) = video.src_object() {
+                let tracks = stream.get_video_tracks();
+                if tracks.length() > 0 {
+                    return tracks.get(0).unchecked_into();
+                }
+            }
+        }
+        sleep(50).await;
+    }
+    panic!("the camera never started: {}", host.inner_html());
+}
+
+#[wasm_bindgen_test]
+async fn leaving_the_capture_step_turns_the_camera_off() {
+    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
+    tick().await;
+    agree(&host).await;
+    click(&host, "Passport").await;
+    click(&host, "Continue").await;
+    let track = live_track(&host).await;
+    assert_eq!(track.ready_state(), web_sys::MediaStreamTrackState::Live);
+    assert!(button(&host, "Take photo").is_connected());
+    click(&host, "Back").await;
+    assert_eq!(track.ready_state(), web_sys::MediaStreamTrackState::Ended);
+}
+
+#[wasm_bindgen_test]
+async fn unmounting_the_widget_turns_the_camera_off() {
+    let (host, mounted) = mount(session(Provider::D, "GBR"), options());
+    tick().await;
+    agree(&host).await;
+    click(&host, "Passport").await;
+    click(&host, "Continue").await;
+    let track = live_track(&host).await;
+    drop(mounted);
+    tick().await;
+    assert_eq!(track.ready_state(), web_sys::MediaStreamTrackState::Ended);
+}
+
+#[wasm_bindgen_test]
+async fn sending_to_an_unreachable_relay_is_retried_then_explained_and_can_be_cancelled() {
+    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
+    tick().await;
+    agree(&host).await;
+    click(&host, "Passport").await;
+    click(&host, "Continue").await;
+    choose(&host, &card_jpeg(1800, 1200, true).await).await;
+    wait_for(&host, "Check your photos", 10).await;
+    click(&host, "Submit for verification").await;
+    assert_eq!(
+        heading(&host).text_content().unwrap(),
+        "Sending your documents"
+    );
+    assert_eq!(host.query_selector_all("progress").unwrap().length(), 1);
+    wait_for(&host, "We cannot reach the verification service", 10).await;
+    assert!(button(&host, "Try again").is_connected());
+    click(&host, "Cancel").await;
+    assert_eq!(heading(&host).text_content().unwrap(), "Check your photos");
+    // The capture is still there to send later.
+    assert_eq!(
+        host.query_selector_all("img.kyc-thumb").unwrap().length(),
+        1
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_flow_speaks_the_chosen_language_and_the_host_overrides_strings() {
+    let options = WidgetOptions {
+        locale: Some(Locale::Es),
+        messages: BTreeMap::from([("continue".to_owned(), "Seguir".to_owned())]),
+        ..options()
+    };
+    let (host, _mounted) = mount(session(Provider::D, "GBR"), options);
+    tick().await;
+    assert_eq!(heading(&host).text_content().unwrap(), "Antes de empezar");
+    assert!(button(&host, "Seguir").is_connected());
+}
+
+#[wasm_bindgen_test]
+async fn provider_b_with_a_selfie_asks_for_it_and_for_a_proof_of_address_and_names_its_terms() {
+    let mut view = session(Provider::B, "GBR");
+    view.selfie_required = true;
+    let (host, _mounted) = mount(view, options());
+    tick().await;
+    let text = host.text_content().unwrap();
+    assert!(text.contains("terms of service"), "{text}");
+    assert!(text.contains("You will also take a selfie"), "{text}");
+    agree(&host).await;
+    click(&host, "Passport").await;
+    // Consent, type, country, front, selfie, proof of address, review.
+    assert!(host.text_content().unwrap().contains("Step 3 of 7"));
+    click(&host, "Continue").await;
+    choose(&host, &card_jpeg(1800, 1200, true).await).await;
+    wait_for(&host, "A selfie", 10).await;
+    assert_eq!(heading(&host).text_content().unwrap(), "A selfie");
+    // The selfie's picker opens the front camera where there is no live one.
+    let input = host.query_selector("input[type=file]").unwrap().unwrap();
+    assert_eq!(input.id(), "kyc-file-selfie");
+}
+
+#[wasm_bindgen_test]
+async fn a_rejection_is_explained_with_the_way_to_try_again() {
+    let mut view = session(Provider::D, "GBR");
+    view.status = VerificationStatus::Rejected {
+        reason: "document_expired".to_owned(),
+    };
+    let (host, _mounted) = mount(view, options());
+    tick().await;
+    assert_eq!(
+        heading(&host).text_content().unwrap(),
+        "We could not verify you"
+    );
+    let text = host.text_content().unwrap();
+    assert!(text.contains("Your document has expired."), "{text}");
+    assert!(text.contains("You can try again with new photos"), "{text}");
+    assert!(button(&host, "Start again").is_connected());
+}
