@@ -1,13 +1,21 @@
 //! The widget's client of the relay (see `docs/openapi.yaml`). The browser holds only the
 //! session token; provider credentials and presigned URLs stay on the server.
+//!
+//! Requests go through `XMLHttpRequest` (upload progress, abort) and JSON is read with the
+//! browser's own `JSON.parse` into the wire types through `serde-wasm-bindgen`: no JSON parser
+//! is shipped in the bundle.
 
-use gloo_net::http::{Request, RequestBuilder, Response};
 use kyc_core::wire::{
     ErrorBody, SessionCreated, SessionView, StatusReport, SubmitRequest, UploadReceipt,
 };
 use kyc_core::{FileFormat, Slot};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::upload::Canceller;
 
 /// A failed call to the relay, typed so the UI can say something specific.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,6 +49,15 @@ impl std::fmt::Display for RelayError {
 
 impl std::error::Error for RelayError {}
 
+/// Why a request did not get an answer to read.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum SendError {
+    /// See [`RelayError::Network`].
+    Network(String),
+    /// The request was aborted through its [`Canceller`].
+    Cancelled,
+}
+
 /// A relay endpoint and the session token it issued.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RelayClient {
@@ -60,7 +77,7 @@ impl RelayClient {
     /// Asks a demo relay for a session of a made-up customer (`POST /demo/session`).
     pub async fn demo(endpoint: &str) -> Result<RelayClient, RelayError> {
         let url = format!("{}/demo/session", endpoint.trim_end_matches('/'));
-        let created: SessionCreated = read(Request::post(&url).send().await).await?;
+        let created: SessionCreated = call("POST", &url, None, None).await?;
         Ok(RelayClient::new(endpoint, &created.token))
     }
 
@@ -78,82 +95,174 @@ impl RelayClient {
         format!("Bearer {}", self.token)
     }
 
-    fn authorized(&self, builder: RequestBuilder) -> RequestBuilder {
-        builder.header("Authorization", &self.authorization())
-    }
-
     /// `GET /v1/session`.
     pub async fn session(&self) -> Result<SessionView, RelayError> {
-        read(
-            self.authorized(Request::get(&self.url("/v1/session")))
-                .send()
-                .await,
-        )
-        .await
+        let auth = self.authorization();
+        call("GET", &self.url("/v1/session"), Some(&auth), None).await
     }
 
-    /// `PUT /v1/session/slots/{slot}` with the file's bytes, declared as `format`.
+    /// `PUT /v1/session/slots/{slot}` with the file's bytes, declared as `format` (no progress;
+    /// see [`crate::upload::upload`] for progress, retry and cancel).
     pub async fn upload(
         &self,
         slot: Slot,
         format: FileFormat,
         body: &js_sys::Uint8Array,
     ) -> Result<UploadReceipt, RelayError> {
-        let request = self
-            .authorized(Request::put(&self.slot_url(slot)))
-            .header("Content-Type", format.mime())
-            .body(body.clone())
-            .map_err(|err| RelayError::Unreadable(err.to_string()))?;
-        read(request.send().await).await
+        let auth = self.authorization();
+        call(
+            "PUT",
+            &self.slot_url(slot),
+            Some(&auth),
+            Some((format.mime(), body.as_ref())),
+        )
+        .await
     }
 
     /// `POST /v1/session/submit`.
     pub async fn submit(&self, submit: &SubmitRequest) -> Result<StatusReport, RelayError> {
-        let request = json(
-            self.authorized(Request::post(&self.url("/v1/session/submit"))),
-            submit,
-        )?;
-        read(request.send().await).await
+        let auth = self.authorization();
+        let body = json(submit)?;
+        call(
+            "POST",
+            &self.url("/v1/session/submit"),
+            Some(&auth),
+            Some(("application/json", &body)),
+        )
+        .await
     }
 
     /// `GET /v1/session/status`.
     pub async fn status(&self) -> Result<StatusReport, RelayError> {
-        read(
-            self.authorized(Request::get(&self.url("/v1/session/status")))
-                .send()
-                .await,
-        )
-        .await
+        let auth = self.authorization();
+        call("GET", &self.url("/v1/session/status"), Some(&auth), None).await
     }
 }
 
-fn json<T: Serialize>(builder: RequestBuilder, body: &T) -> Result<Request, RelayError> {
-    builder
-        .json(body)
-        .map_err(|err| RelayError::Unreadable(err.to_string()))
+fn json<T: Serialize>(value: &T) -> Result<JsValue, RelayError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let value = value
+        .serialize(&serializer)
+        .map_err(|err| RelayError::Unreadable(err.to_string()))?;
+    js_sys::JSON::stringify(&value)
+        .map(JsValue::from)
+        .map_err(|_| RelayError::Unreadable("request body".to_owned()))
 }
 
-async fn read<T: DeserializeOwned>(
-    sent: Result<Response, gloo_net::Error>,
+async fn call<T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    authorization: Option<&str>,
+    body: Option<(&str, &JsValue)>,
 ) -> Result<T, RelayError> {
-    let response = sent.map_err(|err| RelayError::Network(err.to_string()))?;
-    if response.ok() {
-        return response
-            .json()
-            .await
-            .map_err(|err| RelayError::Unreadable(err.to_string()));
+    match send(method, url, authorization, body, None, |_| {}).await {
+        Ok((status, text)) => read(status, &text),
+        Err(SendError::Network(why)) => Err(RelayError::Network(why)),
+        Err(SendError::Cancelled) => Err(RelayError::Network("aborted".to_owned())),
     }
-    let status = response.status();
-    match response.json::<ErrorBody>().await {
-        Ok(body) => Err(RelayError::Refused {
+}
+
+/// The answer `text` with HTTP `status`, read as `T` or as the relay's error shape.
+pub(crate) fn read<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, RelayError> {
+    let parsed = js_sys::JSON::parse(text).ok();
+    if (200..300).contains(&status) {
+        return parsed
+            .ok_or_else(|| RelayError::Unreadable("not JSON".to_owned()))
+            .and_then(|value| {
+                serde_wasm_bindgen::from_value(value)
+                    .map_err(|err| RelayError::Unreadable(err.to_string()))
+            });
+    }
+    let body: Option<ErrorBody> =
+        parsed.and_then(|value| serde_wasm_bindgen::from_value(value).ok());
+    Err(match body {
+        Some(body) => RelayError::Refused {
             status,
             code: body.error.code,
             problems: body.error.problems,
-        }),
-        Err(_) => Err(RelayError::Refused {
+        },
+        None => RelayError::Refused {
             status,
             code: "unknown".to_owned(),
             problems: vec![],
-        }),
+        },
+    })
+}
+
+/// One request with `XMLHttpRequest`: the status and text of the answer. Upload progress
+/// (0..=100) goes to `on_progress`; `canceller` can abort it.
+pub(crate) async fn send(
+    method: &str,
+    url: &str,
+    authorization: Option<&str>,
+    body: Option<(&str, &JsValue)>,
+    canceller: Option<&Canceller>,
+    on_progress: impl Fn(u32) + 'static,
+) -> Result<(u16, String), SendError> {
+    let network =
+        |e: JsValue| SendError::Network(e.as_string().unwrap_or_else(|| "error".to_owned()));
+    let request = web_sys::XmlHttpRequest::new().map_err(network)?;
+    request.open(method, url).map_err(network)?;
+    if let Some(authorization) = authorization {
+        request
+            .set_request_header("Authorization", authorization)
+            .map_err(network)?;
     }
+    if let Some((content_type, _)) = body {
+        request
+            .set_request_header("Content-Type", content_type)
+            .map_err(network)?;
+    }
+    let progress =
+        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
+            if event.length_computable() && event.total() > 0.0 {
+                on_progress((event.loaded() / event.total() * 100.0).floor() as u32);
+            }
+        });
+    if body.is_some() {
+        request
+            .upload()
+            .map_err(network)?
+            .set_onprogress(Some(progress.as_ref().unchecked_ref()));
+    }
+    // Settles with "load", "error", "abort" or "timeout".
+    let done = js_sys::Promise::new(&mut |resolve, _reject| {
+        for event in ["load", "error", "abort", "timeout"] {
+            let resolve = resolve.clone();
+            let listener = Closure::once_into_js(move || {
+                let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(event));
+            });
+            let _ = request.add_event_listener_with_callback(event, listener.unchecked_ref());
+        }
+    });
+    if let Some(canceller) = canceller {
+        if !canceller.track(&request) {
+            return Err(SendError::Cancelled);
+        }
+    }
+    match body {
+        Some((_, body)) if body.is_string() => {
+            request.send_with_opt_str(body.as_string().as_deref())
+        }
+        Some((_, body)) => request.send_with_opt_buffer_source(Some(body.unchecked_ref())),
+        None => request.send(),
+    }
+    .map_err(network)?;
+    let outcome = JsFuture::from(done).await.map_err(network)?;
+    if let Some(canceller) = canceller {
+        canceller.untrack();
+    }
+    drop(progress);
+    match outcome.as_string().as_deref() {
+        Some("load") => {}
+        Some("abort") => return Err(SendError::Cancelled),
+        _ if canceller.is_some_and(Canceller::is_cancelled) => return Err(SendError::Cancelled),
+        other => return Err(SendError::Network(other.unwrap_or("error").to_owned())),
+    }
+    let status = request.status().map_err(network)?;
+    let text = request
+        .response_text()
+        .map_err(network)?
+        .unwrap_or_default();
+    Ok((status, text))
 }

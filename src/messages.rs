@@ -39,7 +39,7 @@ pub fn document_name(texts: &Texts, document_type: DocumentType) -> String {
 
 /// What to capture in a slot, as a heading.
 pub fn slot_title(texts: &Texts, slot: Slot, document_type: DocumentType) -> String {
-    let doc = document_name(texts, document_type).to_lowercase();
+    let doc = lower(&document_name(texts, document_type));
     let key = match slot {
         Slot::Front if document_type.is_two_sided() => "slot.front_two_sided",
         Slot::Front => "slot.front",
@@ -64,7 +64,7 @@ pub fn not_accepted_note(texts: &Texts, accepted: &[DocumentType]) -> Option<Str
     }
     let accepted: Vec<String> = accepted
         .iter()
-        .map(|doc| document_name(texts, *doc).to_lowercase())
+        .map(|doc| lower(&document_name(texts, *doc)))
         .collect();
     Some(texts.fill(
         "document.refused",
@@ -73,6 +73,12 @@ pub fn not_accepted_note(texts: &Texts, accepted: &[DocumentType]) -> Option<Str
             ("accepted", &join_or(&accepted, &texts.get("or"))),
         ],
     ))
+}
+
+/// A name as it reads inside a sentence. ASCII only: the names of the tables start with an
+/// ASCII letter, and full Unicode case tables would cost the bundle kilobytes.
+fn lower(name: &str) -> String {
+    name.to_ascii_lowercase()
 }
 
 fn join_or(items: &[String], or: &str) -> String {

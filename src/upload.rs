@@ -5,13 +5,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use kyc_core::wire::{ErrorBody, UploadReceipt};
+use kyc_core::wire::UploadReceipt;
 use kyc_core::{FileFormat, Slot};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::api::{RelayClient, RelayError};
+use crate::api::{read, send, RelayClient, RelayError, SendError};
 
 /// Why an upload did not complete.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,6 +81,18 @@ impl Canceller {
     pub fn is_cancelled(&self) -> bool {
         self.inner.borrow().cancelled
     }
+
+    /// Holds `request` to abort it on cancel; `false` when already cancelled.
+    pub(crate) fn track(&self, request: &web_sys::XmlHttpRequest) -> bool {
+        let mut state = self.inner.borrow_mut();
+        state.request = Some(request.clone());
+        !state.cancelled
+    }
+
+    /// The request is over.
+    pub(crate) fn untrack(&self) {
+        self.inner.borrow_mut().request = None;
+    }
 }
 
 /// One file to send.
@@ -131,83 +141,21 @@ async fn send_once(
     canceller: &Canceller,
     on_progress: impl Fn(u32) + 'static,
 ) -> Result<UploadReceipt, UploadError> {
-    let network = |e: JsValue| UploadError::Relay(RelayError::Network(format!("{e:?}")));
-    let request = web_sys::XmlHttpRequest::new().map_err(network)?;
-    request
-        .open("PUT", &client.slot_url(slot))
-        .map_err(network)?;
-    request
-        .set_request_header("Authorization", &client.authorization())
-        .map_err(network)?;
-    request
-        .set_request_header("Content-Type", format.mime())
-        .map_err(network)?;
-    let progress =
-        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
-            if event.length_computable() && event.total() > 0.0 {
-                on_progress((event.loaded() / event.total() * 100.0).floor() as u32);
-            }
-        });
-    request
-        .upload()
-        .map_err(network)?
-        .set_onprogress(Some(progress.as_ref().unchecked_ref()));
-    // Settles with "load", "error", "abort" or "timeout".
-    let done = js_sys::Promise::new(&mut |resolve, _reject| {
-        for event in ["load", "error", "abort", "timeout"] {
-            let resolve = resolve.clone();
-            let listener = Closure::once_into_js(move || {
-                let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(event));
-            });
-            let _ = request.add_event_listener_with_callback(event, listener.unchecked_ref());
-        }
-    });
-    canceller.inner.borrow_mut().request = Some(request.clone());
-    if canceller.is_cancelled() {
-        return Err(UploadError::Cancelled);
+    let authorization = client.authorization();
+    let sent = send(
+        "PUT",
+        &client.slot_url(slot),
+        Some(&authorization),
+        Some((format.mime(), body.as_ref())),
+        Some(canceller),
+        on_progress,
+    )
+    .await;
+    match sent {
+        Ok((status, text)) => read(status, &text).map_err(UploadError::Relay),
+        Err(SendError::Cancelled) => Err(UploadError::Cancelled),
+        Err(SendError::Network(why)) => Err(UploadError::Relay(RelayError::Network(why))),
     }
-    request
-        .send_with_opt_buffer_source(Some(body))
-        .map_err(network)?;
-    let outcome = JsFuture::from(done).await.map_err(network)?;
-    canceller.inner.borrow_mut().request = None;
-    drop(progress);
-    match outcome.as_string().as_deref() {
-        Some("load") => {}
-        Some("abort") => return Err(UploadError::Cancelled),
-        _ if canceller.is_cancelled() => return Err(UploadError::Cancelled),
-        other => {
-            return Err(UploadError::Relay(RelayError::Network(
-                other.unwrap_or("error").to_owned(),
-            )))
-        }
-    }
-    let status = request.status().map_err(network)?;
-    let text = request
-        .response_text()
-        .map_err(network)?
-        .unwrap_or_default();
-    let json = js_sys::JSON::parse(&text).ok();
-    if (200..300).contains(&status) {
-        return json
-            .and_then(|json| serde_wasm_bindgen::from_value(json).ok())
-            .ok_or_else(|| {
-                UploadError::Relay(RelayError::Unreadable("upload receipt".to_owned()))
-            });
-    }
-    let body: Option<ErrorBody> = json.and_then(|json| serde_wasm_bindgen::from_value(json).ok());
-    Err(UploadError::Relay(match body {
-        Some(body) => RelayError::Refused {
-            status,
-            code: body.error.code,
-            problems: body.error.problems,
-        },
-        None => RelayError::Refused {
-            status,
-            code: "unknown".to_owned(),
-            problems: vec![],
-        },
-    }))
 }
 
 /// Waits `duration` (a browser timer).
