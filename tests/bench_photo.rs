@@ -156,7 +156,7 @@ async fn bench_still_photo() {
     fact("browser.user_agent", user_agent());
     let blob: web_sys::Blob = camera_jpeg(4000, 3000).await.unchecked_into();
     fact("photo.input_bytes", blob.size());
-    fact("photo.input_pixels", "4000x3000 (EXIF orientation 6)");
+    fact("photo.input_pixels", "4000x3000");
     let limits = FileLimits::default();
     // One warm-up of each, so neither pays for first-use compilation.
     let warm = prepare_photo(&blob, Slot::Front, &limits).await;

@@ -247,10 +247,21 @@ pub fn run_all() -> Result<(), Fail> {
     };
     let mut assets = Vec::new();
     step("build", &mut |_| {
-        build_widget()?;
-        build_servers()?;
-        run(command("cargo").args(RELAY_BENCH))?;
-        run(command("cargo").args(BROWSER_BENCH).arg("--no-run"))
+        // Each build is tried even after another failed, so the other figures still come.
+        let failed: Vec<String> = [
+            build_widget(),
+            build_servers(),
+            run(command("cargo").args(RELAY_BENCH)),
+            run(command("cargo").args(BROWSER_BENCH).arg("--no-run")),
+        ]
+        .into_iter()
+        .filter_map(|result| result.err().map(|Fail(message)| message))
+        .collect();
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(Fail(failed.join("; ")))
+        }
     });
     step("payload", &mut |_| {
         assets = payload(&workspace_root().join("dist"))?;
@@ -663,7 +674,7 @@ fn render(report: &Report) -> String {
          must rotate it) through the widget's whole pre-upload path, \
          `kyc_capture::photo::prepare_photo(blob, Slot::Front, &FileLimits::default())`: \
          read the bytes and run `kyc-core`'s file checks, decode with `createImageBitmap` \
-         honouring EXIF orientation, downscale on a canvas to a {} px long edge, read the \
+         honouring EXIF orientation, downscale on a canvas (to {}), read the \
          pixels back and run `kyc-core`'s quality metrics, re-encode as JPEG ({} bytes). \
          Beside it, in the same page and run, alternating order: the browser's bare \
          `createImageBitmap(blob)` of the same file (decoded size {}). Release build of \
@@ -870,14 +881,7 @@ fn render(report: &Report) -> String {
     for section in report.sections {
         let outcome = match &section.error {
             None => "ok".to_owned(),
-            Some(message) => format!(
-                "FAILED: {}",
-                message
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .replace('|', "\\|")
-            ),
+            Some(message) => format!("FAILED: {}", short(message).replace('|', "\\|")),
         };
         let _ = writeln!(
             md,
@@ -899,6 +903,19 @@ fn render(report: &Report) -> String {
          -- --rounds 5 --sessions 200\n```"
     );
     md
+}
+
+/// A failure's first line without the `cd … && PATH="…"` prefix of a command's Debug form,
+/// and at most 300 characters.
+fn short(message: &str) -> String {
+    let mut line = message.lines().next().unwrap_or_default();
+    if let Some(at) = line.find("PATH=\"") {
+        let rest = &line[at + 6..];
+        if let Some(end) = rest.find("\" ") {
+            line = &rest[end + 2..];
+        }
+    }
+    line.chars().take(300).collect()
 }
 
 /// The directory of the workspace's build output.
