@@ -396,6 +396,7 @@ static TABLE: &[(&str, [&str; 3])] = &[
     ("send.waiting", ["Waiting", "En espera", "En attente"]),
     ("send.progress", ["{percent}% sent", "{percent}% enviado", "{percent} % envoyé"]),
     ("send.done", ["Sent", "Enviado", "Envoyé"]),
+    ("send.failed", ["Not sent", "No enviado", "Non envoyé"]),
     ("send.retrying", ["Connection lost, trying again…", "Conexión perdida, reintentando…", "Connexion perdue, nouvelle tentative…"]),
     ("send.submitting", ["Submitting…", "Enviando…", "Envoi…"]),
     ("send.cancel", ["Cancel", "Cancelar", "Annuler"]),

@@ -1007,7 +1007,7 @@ enum Sending {
     Retrying,
     Sent,
     Refused(Vec<String>),
-    Failed(String),
+    Failed,
 }
 
 #[component]
@@ -1105,7 +1105,8 @@ fn SendStep() -> impl IntoView {
                                         }
                                         Sending::Retrying => i18n.t("send.retrying"),
                                         Sending::Sent => i18n.t("send.done"),
-                                        Sending::Refused(_) | Sending::Failed(_) => String::new(),
+                                        Sending::Failed => i18n.t("send.failed"),
+                                        Sending::Refused(_) => String::new(),
                                     }}
                                 </span>
                                 {move || match state() {
@@ -1123,9 +1124,6 @@ fn SendStep() -> impl IntoView {
                                             </div>
                                         }
                                             .into_any()
-                                    }
-                                    Sending::Failed(message) => {
-                                        view! { <p class="kyc-error">{message}</p> }.into_any()
                                     }
                                     _ => ().into_any(),
                                 }}
@@ -1185,7 +1183,8 @@ async fn send_all(
             continue;
         }
         let Some(held) = flow.files.with_value(|files| files.get(&slot).cloned()) else {
-            set(slot, Sending::Failed(i18n.t("problem.other")));
+            set(slot, Sending::Failed);
+            set_error.try_set(Some(i18n.t("problem.other")));
             return;
         };
         let client = flow.client.get_value();
@@ -1229,7 +1228,7 @@ async fn send_all(
             }
             Err(UploadError::Relay(error)) => {
                 let message = describe(&i18n, &error);
-                set(slot, Sending::Failed(message.clone()));
+                set(slot, Sending::Failed);
                 set_error.try_set(Some(message));
                 return;
             }
