@@ -299,10 +299,12 @@ pub fn run_all() -> Result<(), Fail> {
     if !failed.is_empty() {
         return Err(Fail(format!("bench step(s) failed: {}", failed.join(", "))));
     }
+    // The limit is enforced by `cargo xtask test`; the bench reports where we stand.
     if gzip > GZIP_LIMIT_BYTES {
-        return Err(Fail(format!(
-            "the widget's gzip total is {gzip} B, above the {GZIP_LIMIT_BYTES} B limit"
-        )));
+        eprintln!(
+            "xtask bench: note: the widget's gzip total is {gzip} B, above the \
+             {GZIP_LIMIT_BYTES} B limit: `cargo xtask test` fails its payload size gate"
+        );
     }
     Ok(())
 }

@@ -20,7 +20,27 @@ pub struct Contributors {
     crates: Vec<(String, usize, usize)>,
     /// The largest functions: demangled name and body size.
     functions: Vec<(String, usize)>,
+    /// Known-avoidable code found by function name: marker, why, bytes, functions.
+    heavy: Vec<(String, String, usize, usize)>,
 }
+
+/// Function-name markers of code a browser widget can usually do without.
+const HEAVY_FUNCTIONS: &[(&str, &str)] = &[
+    (
+        "flt2dec",
+        "Rust's float-to-text (`{}` / `{:.1}` of an f32/f64); formatting numbers in the \
+         browser (`Number.prototype.toFixed`, `Intl.NumberFormat`) or as integers avoids it",
+    ),
+    (
+        "float_to_decimal",
+        "Rust's float-to-text entry points (`core::fmt::float`), same cause",
+    ),
+    (
+        "to_lowercase",
+        "Unicode case mapping tables (`str::to_lowercase`/`to_uppercase`); ASCII case \
+         mapping avoids them",
+    ),
+];
 
 /// A wasm module's sections and function bodies.
 struct Module {
@@ -190,6 +210,9 @@ fn read_names(section: &[u8], names: &mut HashMap<usize, String>) {
 /// A legacy-mangled Rust symbol (`_ZN3foo3bar17h0123456789abcdefE`) as `foo::bar`; other names
 /// as they are.
 fn demangle(symbol: &str) -> String {
+    if let Some(v0) = symbol.strip_prefix("_R") {
+        return v0_path(v0).unwrap_or_else(|| symbol.to_owned());
+    }
     let Some(mut rest) = symbol.strip_prefix("_ZN").and_then(|s| s.strip_suffix('E')) else {
         return symbol.to_owned();
     };
@@ -272,6 +295,44 @@ const NO_CRATE: &str = "(no crate path: allocator, runtime, glue)";
 /// The group of wasm-bindgen's descriptor functions, which never reach the shipped module.
 const DESCRIPTORS: &str = "(wasm-bindgen descriptors: removed by wasm-bindgen)";
 
+/// The identifiers of a v0-mangled symbol joined with `::`, skipping disambiguators and back
+/// references: a readable approximation for the tables (generic arguments are flattened).
+fn v0_path(symbol: &str) -> Option<String> {
+    let bytes = symbol.as_bytes();
+    let mut parts = Vec::new();
+    let mut at = 0;
+    let skip_to_underscore = |from: usize| -> Option<usize> {
+        let mut next = from;
+        while next < bytes.len() && bytes[next].is_ascii_alphanumeric() {
+            next += 1;
+        }
+        (bytes.get(next) == Some(&b'_')).then_some(next + 1)
+    };
+    while at < bytes.len() {
+        let c = bytes[at];
+        if c == b'C' && bytes.get(at + 1) == Some(&b's') {
+            at = skip_to_underscore(at + 2)?;
+        } else if c == b's' || c == b'B' {
+            at = skip_to_underscore(at + 1).unwrap_or(at + 1);
+        } else if c.is_ascii_digit() {
+            let digits = bytes[at..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let len: usize = symbol[at..at + digits].parse().ok()?;
+            at += digits;
+            if bytes.get(at) == Some(&b'_') {
+                at += 1;
+            }
+            parts.push(symbol.get(at..at + len)?);
+            at += len;
+        } else {
+            at += 1;
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("::"))
+}
+
 /// The first crate root (`C[s<base62>_]<len><ident>`) of a v0-mangled symbol.
 fn v0_crate(symbol: &str) -> Option<String> {
     let bytes = symbol.as_bytes();
@@ -345,6 +406,17 @@ pub fn contributors(root: &Path) -> Result<Contributors, String> {
         .collect();
     crates.sort_by_key(|c| std::cmp::Reverse(c.1));
     functions.sort_by_key(|f| std::cmp::Reverse(f.1));
+    let heavy = HEAVY_FUNCTIONS
+        .iter()
+        .map(|(marker, why)| {
+            let (bytes, count) = functions
+                .iter()
+                .filter(|(name, _)| name.contains(marker))
+                .fold((0, 0), |(bytes, count), (_, len)| (bytes + len, count + 1));
+            (marker.to_string(), why.to_string(), bytes, count)
+        })
+        .filter(|(_, _, bytes, _)| *bytes > 0)
+        .collect();
     functions.truncate(15);
     Ok(Contributors {
         shipped: shipped
@@ -357,6 +429,7 @@ pub fn contributors(root: &Path) -> Result<Contributors, String> {
         named_code,
         crates,
         functions,
+        heavy,
     })
 }
 
@@ -419,6 +492,13 @@ pub fn render(md: &mut String, contributors: &Result<Contributors, String>) {
             }
         }
     }
+    for (marker, why, bytes, count) in &c.heavy {
+        notes.push(format!(
+            "- functions named `*{marker}*`: {bytes} bytes in {count} functions \
+             ({:.1} % of the code): {why}.",
+            100.0 * *bytes as f64 / total.max(1) as f64
+        ));
+    }
     if !notes.is_empty() {
         let _ = writeln!(
             md,
@@ -454,6 +534,10 @@ mod tests {
             "<T as core::convert::Into<U>>::into"
         );
         assert_eq!(demangle("dlmalloc"), "dlmalloc");
+        assert_eq!(
+            demangle("_RNvMs3_NtCs5cOc02OMXlo_5alloc3stre12to_lowercase"),
+            "alloc::str::to_lowercase"
+        );
     }
 
     #[test]
