@@ -14,10 +14,23 @@ pub struct Service {
 }
 
 impl Drop for Service {
+    /// SIGTERM first, so the sandbox stops its storage server too; SIGKILL only if it hangs.
     fn drop(&mut self) {
+        let terminated = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|status| status.success());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while terminated && Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                eprintln!("xtask: stopped {}", self.name);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        eprintln!("xtask: stopped {}", self.name);
+        eprintln!("xtask: killed {} (it did not stop on SIGTERM)", self.name);
     }
 }
 
