@@ -310,6 +310,20 @@ pub const INSTALL_HINT: &str = "s3s-fs not found on PATH nor in ~/.cargo/bin: in
      `cargo install s3s-fs --version 0.14.1 --features binary --locked` \
      (or run `cargo xtask` which installs it), or point KYC_SANDBOX_S3S_FS at the binary";
 
+/// The command that runs `s3s-fs`. Where util-linux's `setpriv` exists, the storage server is
+/// told to die with the sandbox (`--pdeathsig TERM`): `kill_on_drop` covers a normal drop, but
+/// not a sandbox that is killed or aborts, which would otherwise leave the server running.
+fn storage_command(binary: &std::path::Path) -> tokio::process::Command {
+    let setpriv = std::path::Path::new("/usr/bin/setpriv");
+    if setpriv.is_file() {
+        let mut command = tokio::process::Command::new(setpriv);
+        command.args(["--pdeathsig", "TERM", "--"]).arg(binary);
+        command
+    } else {
+        tokio::process::Command::new(binary)
+    }
+}
+
 /// Where the `s3s-fs` binary is: `$KYC_SANDBOX_S3S_FS`, then `PATH`, then `$CARGO_HOME/bin`,
 /// then `~/.cargo/bin`.
 pub fn locate_s3s_fs() -> Result<PathBuf, SandboxError> {
@@ -371,7 +385,7 @@ impl S3sFs {
         // A port picked by bind-and-release may be taken again before s3s-fs binds it: retry.
         for _ in 0..3 {
             let port = free_port().map_err(|e| SandboxError::Io(e.to_string()))?;
-            let mut child = tokio::process::Command::new(&binary)
+            let mut child = storage_command(&binary)
                 .arg("--host")
                 .arg("127.0.0.1")
                 .arg("--port")
