@@ -453,6 +453,16 @@ pub fn DocumentStep(accepted: Vec<DocumentType>) -> impl IntoView {
                                 class="kyc-choice"
                                 aria-pressed=move || pressed().to_string()
                                 on:click=move |_| {
+                                    // Captures of another document must not go with this one.
+                                    if flow.document.get_untracked().is_some_and(|d| d != doc) {
+                                        let kept: Vec<Slot> = flow
+                                            .shots
+                                            .with_untracked(|s| s.keys().copied().collect());
+                                        for slot in kept {
+                                            flow.forget(slot);
+                                            flow.gate.update_value(|gate| gate.reset(slot));
+                                        }
+                                    }
                                     flow.document.set(Some(doc));
                                     flow.next();
                                 }
@@ -646,6 +656,7 @@ fn CaptureStep(which: Slot) -> impl IntoView {
                 }
                 Err(codes) => {
                     // Shown in a role="alert" region, which announces it.
+                    flow.announce(String::new());
                     set_problems.try_set(sentences(&i18n, &codes, from_camera));
                 }
             }
@@ -788,7 +799,7 @@ fn CaptureStep(which: Slot) -> impl IntoView {
                 />
                 <label for=input_id class="kyc-secondary kyc-file-label">{file_label}</label>
             </div>
-            {move || busy.get().then(|| view! { <p class="kyc-note">{i18n.t("checking")}</p> })}
+            {move || busy.get().then(|| view! { <p class="kyc-note kyc-busy">{i18n.t("checking")}</p> })}
             {move || {
                 let problems = problems.get();
                 (!problems.is_empty())

@@ -170,8 +170,15 @@ fn file(bytes: &[u8], name: &str, mime: &str) -> web_sys::File {
     web_sys::File::new_with_u8_array_sequence_and_options(&parts, name, &options).unwrap()
 }
 
-/// Chooses `file` in the step's file input, as the user would.
+/// Chooses `file` in the step's file input, as the user would, once the step is idle.
 async fn choose(host: &web_sys::HtmlElement, file: &web_sys::File) {
+    for _ in 0..200 {
+        tick().await;
+        if host.query_selector(".kyc-busy").unwrap().is_none() {
+            break;
+        }
+        sleep(50).await;
+    }
     let input: web_sys::HtmlInputElement = host
         .query_selector("input[type=file]")
         .unwrap()
@@ -301,7 +308,6 @@ async fn a_rejected_capture_is_explained_and_an_accepted_one_is_kept() {
     );
     // The third blurry attempt goes through with a warning (kyc-core's gate).
     choose(&host, &blurry).await;
-    sleep(300).await;
     choose(&host, &blurry).await;
     wait_for(&host, "Check your photos", 10).await;
     let thumbs = host.query_selector_all("img.kyc-thumb").unwrap();
@@ -442,4 +448,35 @@ async fn a_rejection_is_explained_with_the_way_to_try_again() {
     assert!(text.contains("Your document has expired."), "{text}");
     assert!(text.contains("You can try again with new photos"), "{text}");
     assert!(button(&host, "Start again").is_connected());
+}
+
+#[wasm_bindgen_test]
+async fn choosing_another_document_drops_the_captures_of_the_first() {
+    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
+    tick().await;
+    agree(&host).await;
+    click(&host, "Driver's license").await;
+    click(&host, "Continue").await;
+    let photo = card_jpeg(1800, 1200, true).await;
+    choose(&host, &photo).await;
+    wait_for(&host, "Back of your driver's license", 10).await;
+    choose(&host, &photo).await;
+    wait_for(&host, "Check your photos", 10).await;
+    // Back to the document type: review -> back -> front -> country -> document.
+    for _ in 0..4 {
+        click(&host, "Back").await;
+    }
+    assert_eq!(
+        heading(&host).text_content().unwrap(),
+        "Which document will you use?"
+    );
+    click(&host, "Residence permit").await;
+    click(&host, "Continue").await;
+    choose(&host, &photo).await;
+    // The driver's license's back is not taken for the residence permit's.
+    wait_for(&host, "Back of your residence permit", 10).await;
+    assert_eq!(
+        heading(&host).text_content().unwrap(),
+        "Back of your residence permit"
+    );
 }
