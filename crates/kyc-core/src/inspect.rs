@@ -204,88 +204,7 @@ pub fn inspect_file(
     if bytes.is_empty() {
         return Err(vec![FileProblem::Empty]);
     }
-    let size = bytes.len() as u64;
-    let mut problems = Vec::new();
-    if size < limits.min_bytes {
-        problems.push(FileProblem::TooSmall {
-            bytes: size,
-            min_bytes: limits.min_bytes,
-        });
-    }
-    if size > limits.max_bytes {
-        problems.push(FileProblem::TooLarge {
-            bytes: size,
-            max_bytes: limits.max_bytes,
-        });
-    }
-    let Some(format) = sniff(bytes) else {
-        problems.push(FileProblem::UnsupportedFormat);
-        return Err(problems);
-    };
-    if let Some(claimed) = claimed_mime.map(str::trim).filter(|c| !c.is_empty()) {
-        let claim_ok = FileFormat::from_mime(claimed) == Some(format)
-            // Some systems label everything they do not know as a generic binary.
-            || claimed.eq_ignore_ascii_case("application/octet-stream");
-        if !claim_ok {
-            problems.push(FileProblem::ClaimedTypeMismatch {
-                claimed: truncate(claimed, MAX_REPORTED_CLAIM).to_owned(),
-                actual: format,
-            });
-        }
-    }
-    let mut dimensions = None;
-    if format.is_image() {
-        match image_dimensions(bytes, format) {
-            Some((width, height)) => {
-                if width == 0 || height == 0 {
-                    problems.push(FileProblem::UnreadableImage);
-                    return Err(problems);
-                }
-                dimensions = Some((width, height));
-                let pixels = u64::from(width) * u64::from(height);
-                if pixels > limits.max_pixels {
-                    problems.push(FileProblem::TooManyPixels {
-                        width,
-                        height,
-                        max_pixels: limits.max_pixels,
-                    });
-                }
-                let min_long_edge = slot.min_long_edge(limits);
-                let long_edge = width.max(height);
-                if long_edge < min_long_edge {
-                    problems.push(FileProblem::ResolutionTooLow {
-                        long_edge,
-                        min_long_edge,
-                    });
-                }
-            }
-            None => problems.push(FileProblem::UnreadableImage),
-        }
-    } else {
-        if !slot.accepts_pdf() {
-            problems.push(FileProblem::PdfNotAllowed);
-        }
-        // An oversized file is already refused; its structure is not scanned, so the work stays
-        // within the configured limit.
-        if size <= limits.max_bytes {
-            match inspect_pdf(bytes) {
-                Ok(_) => {}
-                Err(PdfProblem::Encrypted) => problems.push(FileProblem::PdfEncrypted),
-                Err(PdfProblem::Unreadable(defect)) => {
-                    problems.push(FileProblem::PdfUnreadable { defect })
-                }
-            }
-        }
-    }
-    if problems.is_empty() {
-        Ok(FileReport {
-            format,
-            bytes: size,
-            dimensions,
-        })
-    } else {
-        Err(problems)
-    }
+    check(bytes, bytes.len() as u64, claimed_mime, slot, limits)
 }
 
 /// How many leading bytes [`inspect_head`] is normally given: enough for the format, and for the
@@ -372,51 +291,74 @@ pub fn inspect_head(
         // Bytes are declared but none were given: nothing can be recognised.
         return Err(vec![FileProblem::UnsupportedFormat]);
     }
-    let size = total_len;
+    let file = check(head, total_len, claimed_mime, slot, limits)?;
+    Ok(HeadReport {
+        needs_whole_file: !file.format.is_image(),
+        file,
+    })
+}
+
+/// The checks shared by [`inspect_file`] and [`inspect_head`]: `bytes` is the whole file when
+/// its length is `total_len`, else its head. A PDF's structure is scanned only in a whole file
+/// within the size limit (an oversized one is refused unscanned, so work stays bounded).
+fn check(
+    bytes: &[u8],
+    total_len: u64,
+    claimed_mime: Option<&str>,
+    slot: Slot,
+    limits: &FileLimits,
+) -> Result<FileReport, Vec<FileProblem>> {
     let mut problems = Vec::new();
-    if size < limits.min_bytes {
+    if total_len < limits.min_bytes {
         problems.push(FileProblem::TooSmall {
-            bytes: size,
+            bytes: total_len,
             min_bytes: limits.min_bytes,
         });
     }
-    if size > limits.max_bytes {
+    if total_len > limits.max_bytes {
         problems.push(FileProblem::TooLarge {
-            bytes: size,
+            bytes: total_len,
             max_bytes: limits.max_bytes,
         });
     }
-    let Some(format) = sniff(head) else {
+    let Some(format) = sniff(bytes) else {
         problems.push(FileProblem::UnsupportedFormat);
         return Err(problems);
     };
-    if let Some(problem) = claim_problem(claimed_mime, format) {
-        problems.push(problem);
-    }
+    problems.extend(claim_problem(claimed_mime, format));
     let mut dimensions = None;
     if format.is_image() {
-        match image_dimensions(head, format) {
+        match image_dimensions(bytes, format) {
+            Some((width, height)) if width == 0 || height == 0 => {
+                problems.push(FileProblem::UnreadableImage);
+                return Err(problems);
+            }
             Some((width, height)) => {
-                if width == 0 || height == 0 {
-                    problems.push(FileProblem::UnreadableImage);
-                    return Err(problems);
-                }
                 dimensions = Some((width, height));
                 problems.extend(dimension_problems(width, height, slot, limits));
             }
             None => problems.push(FileProblem::UnreadableImage),
         }
-    } else if !slot.accepts_pdf() {
-        problems.push(FileProblem::PdfNotAllowed);
+    } else {
+        if !slot.accepts_pdf() {
+            problems.push(FileProblem::PdfNotAllowed);
+        }
+        let whole_file = bytes.len() as u64 >= total_len;
+        if whole_file && total_len <= limits.max_bytes {
+            match inspect_pdf(bytes) {
+                Ok(_) => {}
+                Err(PdfProblem::Encrypted) => problems.push(FileProblem::PdfEncrypted),
+                Err(PdfProblem::Unreadable(defect)) => {
+                    problems.push(FileProblem::PdfUnreadable { defect })
+                }
+            }
+        }
     }
     if problems.is_empty() {
-        Ok(HeadReport {
-            file: FileReport {
-                format,
-                bytes: size,
-                dimensions,
-            },
-            needs_whole_file: !format.is_image(),
+        Ok(FileReport {
+            format,
+            bytes: total_len,
+            dimensions,
         })
     } else {
         Err(problems)
