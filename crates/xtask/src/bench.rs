@@ -252,7 +252,7 @@ pub fn run_all() -> Result<(), Fail> {
             build_widget(),
             build_servers(),
             run(command("cargo").args(RELAY_BENCH)),
-            run(command("cargo").args(BROWSER_BENCH).arg("--no-run")),
+            run(browser_bench_cargo().arg("--no-run")),
         ]
         .into_iter()
         .filter_map(|result| result.err().map(|Fail(message)| message))
@@ -320,9 +320,17 @@ const RELAY_BENCH: &[&str] = &[
 ];
 
 /// The browser figures: `tests/bench_photo.rs`, release mode, wasm32, headless Chromium.
+///
+/// With `panic = "unwind"`, as every test build is: the widget's lib is both a cdylib and an
+/// rlib, so its wasm output has no hash in its name, and the release profile's `abort` (for
+/// the bin an integration test builds) beside the test's `unwind` would build it twice into
+/// one file (cargo issue 6313). Built in its own target directory, so trunk's release build
+/// of the same file cannot overwrite it either.
 const BROWSER_BENCH: &[&str] = &[
     "test",
     "--release",
+    "--config",
+    "profile.release.panic=\"unwind\"",
     "--target",
     "wasm32-unknown-unknown",
     "-p",
@@ -330,6 +338,14 @@ const BROWSER_BENCH: &[&str] = &[
     "--test",
     "bench_photo",
 ];
+
+/// `cargo` for the browser bench, in its own target directory.
+fn browser_bench_cargo() -> Command {
+    let mut cargo = command("cargo");
+    cargo.args(BROWSER_BENCH);
+    cargo.env("CARGO_TARGET_DIR", target_dir().join("bench-wasm"));
+    cargo
+}
 
 fn startup(results: &mut Results) -> Result<(), Fail> {
     let state = scratch_dir("bench-startup")?;
@@ -364,8 +380,7 @@ fn browser_figures(results: &mut Results) -> Result<(), Fail> {
     let json = dir.join("webdriver.json");
     std::fs::write(&json, capabilities)
         .map_err(|err| Fail(format!("cannot write {json:?}: {err}")))?;
-    let output = command("cargo")
-        .args(BROWSER_BENCH)
+    let output = browser_bench_cargo()
         .args(["--", "--include-ignored", "--nocapture"])
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &json)
@@ -680,7 +695,8 @@ fn render(report: &Report) -> String {
          pixels back and run `kyc-core`'s quality metrics, re-encode as JPEG ({} bytes). \
          Beside it, in the same page and run, alternating order: the browser's bare \
          `createImageBitmap(blob)` of the same file (decoded size {}). Release build of \
-         `tests/bench_photo.rs` in headless Chromium through chromedriver; one uncounted \
+         `tests/bench_photo.rs` (panic=unwind, as every test build) in headless Chromium \
+         through chromedriver; one uncounted \
          warm-up of each.\n",
         r.fact("photo.input_pixels").unwrap_or("(missing)"),
         r.fact("photo.input_bytes").unwrap_or("(missing)"),
@@ -899,9 +915,9 @@ fn render(report: &Report) -> String {
          on 127.0.0.1. The parts alone:\n\n```sh\ntrunk build --release   # then gzip/brotli the \
          .wasm, .js, .css of dist/\nRELAY_URL=http://127.0.0.1:8080 LOADS=20 node \
          tests/bench/startup.mjs   # with `cargo xtask demo` running\nCHROMEDRIVER=/usr/bin/chromedriver \
-         WASM_BINDGEN_TEST_WEBDRIVER_JSON=target/xtask/bench-webdriver/webdriver.json \\\n  cargo \
-         test --release --target wasm32-unknown-unknown -p kyc-capture --test bench_photo -- \
-         --include-ignored --nocapture\ncargo run --release -p kyc-relay --example bench_relay \
+         WASM_BINDGEN_TEST_WEBDRIVER_JSON=target/xtask/bench-webdriver/webdriver.json \\\n  CARGO_TARGET_DIR=target/bench-wasm cargo test --release \
+         --config 'profile.release.panic=\"unwind\"' --target wasm32-unknown-unknown -p kyc-capture \
+         --test bench_photo -- --include-ignored --nocapture\ncargo run --release -p kyc-relay --example bench_relay \
          -- --rounds 5 --sessions 200\n```"
     );
     md
