@@ -344,16 +344,10 @@ impl ProviderAdapter for ProviderA {
             let customer: Customer = serde_json::from_slice(&body)
                 .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;
             debug_assert_eq!(customer.id, customer_id);
-            Ok(match customer.status.as_str() {
-                "verified" => VerificationStatus::Verified,
-                "rejected" => VerificationStatus::Rejected {
-                    reason: customer
-                        .rejection_reason
-                        .unwrap_or_else(|| "unspecified".to_owned()),
-                },
-                "pending" => VerificationStatus::Pending,
-                _ => VerificationStatus::NotSubmitted,
-            })
+            Ok(super::customer_status(
+                &customer.status,
+                customer.rejection_reason.as_deref(),
+            ))
         }
         .boxed()
     }

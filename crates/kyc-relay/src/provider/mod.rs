@@ -118,6 +118,19 @@ pub struct WebhookUpdate {
     pub status: VerificationStatus,
 }
 
+/// The status a customer record of A or D reports (`verified`, `rejected` with its reason,
+/// `pending`; anything else is not submitted yet).
+pub(crate) fn customer_status(status: &str, rejection_reason: Option<&str>) -> VerificationStatus {
+    match status {
+        "verified" => VerificationStatus::Verified,
+        "rejected" => VerificationStatus::Rejected {
+            reason: rejection_reason.unwrap_or("unspecified").to_owned(),
+        },
+        "pending" => VerificationStatus::Pending,
+        _ => VerificationStatus::NotSubmitted,
+    }
+}
+
 /// The result of an event `{"type", "data": {"customer_id", "status", "rejection_reason"}}`
 /// whose type is one of `types` (A's `customer.verified`/`customer.rejected`, D's
 /// `customer.status_changed`); only final statuses (`verified`, `rejected`) are results.
@@ -131,15 +144,9 @@ pub(crate) fn customer_status_event(
     }
     let data = event.get("data")?;
     let customer_id = data.get("customer_id")?.as_str()?.to_owned();
-    let status = match data.get("status")?.as_str()? {
-        "verified" => VerificationStatus::Verified,
-        "rejected" => VerificationStatus::Rejected {
-            reason: data
-                .get("rejection_reason")
-                .and_then(|r| r.as_str())
-                .unwrap_or("unspecified")
-                .to_owned(),
-        },
+    let reason = data.get("rejection_reason").and_then(|r| r.as_str());
+    let status = match customer_status(data.get("status")?.as_str()?, reason) {
+        status @ (VerificationStatus::Verified | VerificationStatus::Rejected { .. }) => status,
         _ => return None,
     };
     Some(WebhookUpdate {

@@ -206,16 +206,10 @@ impl ProviderAdapter for Technest {
                 .send_json(|| self.api(reqwest::Method::GET, &path))
                 .await?;
             debug_assert_eq!(customer.id, customer_id);
-            Ok(match customer.status.as_str() {
-                "verified" => VerificationStatus::Verified,
-                "rejected" => VerificationStatus::Rejected {
-                    reason: customer
-                        .rejection_reason
-                        .unwrap_or_else(|| "unspecified".to_owned()),
-                },
-                "pending" => VerificationStatus::Pending,
-                _ => VerificationStatus::NotSubmitted,
-            })
+            Ok(super::customer_status(
+                &customer.status,
+                customer.rejection_reason.as_deref(),
+            ))
         }
         .boxed()
     }
