@@ -1,8 +1,9 @@
 //! kyc-capture: the identity-document capture widget.
 //!
-//! The library holds the components; `main.rs` only mounts them. Every file is checked in the
-//! browser with `kyc-core` before it is sent, and sent only to the host's relay, never to a
-//! provider directly.
+//! The library holds the components; `main.rs` only mounts them. The flow ([`CaptureFlow`]) is
+//! driven by the provider's policy from `kyc-core`; every capture is checked and prepared in the
+//! browser ([`photo::prepare_photo`]) before it is sent, and sent only to the host's relay, never
+//! to a provider directly. Strings live in [`i18n`]'s locale tables.
 
 pub mod api;
 pub mod camera;
