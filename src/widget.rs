@@ -125,6 +125,17 @@ impl Flow {
         })
     }
 
+    /// The slots the plan captures, in order.
+    fn capture_slots(&self) -> Vec<Slot> {
+        self.plan()
+            .into_iter()
+            .filter_map(|step| match step {
+                Step::Capture(slot) => Some(slot),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn go(&self, step: Step) {
         self.navigated.set_value(true);
         self.step.set(step);
@@ -919,14 +930,7 @@ fn ReviewStep() -> impl IntoView {
         .document
         .get_untracked()
         .unwrap_or(DocumentType::Passport);
-    let slots: Vec<Slot> = flow
-        .plan()
-        .into_iter()
-        .filter_map(|step| match step {
-            Step::Capture(slot) => Some(slot),
-            _ => None,
-        })
-        .collect();
+    let slots = flow.capture_slots();
     let required = slots.clone();
     let complete = move || {
         let shots = flow.shots.read();
@@ -1029,14 +1033,7 @@ fn SendStep() -> impl IntoView {
         .document
         .get_untracked()
         .unwrap_or(DocumentType::Passport);
-    let slots: Vec<Slot> = flow
-        .plan()
-        .into_iter()
-        .filter_map(|step| match step {
-            Step::Capture(slot) => Some(slot),
-            _ => None,
-        })
-        .collect();
+    let slots = flow.capture_slots();
     let initial: BTreeMap<Slot, Sending> = slots
         .iter()
         .map(|slot| {
