@@ -791,8 +791,8 @@ fn render(report: &Report) -> String {
          bench process, the relay (provider D, SQLite file, file limit raised to 64 MiB \
          through `RelayConfig`) as a child process, all over HTTP on 127.0.0.1. A {} byte \
          JPEG-shaped file (valid header, random body) goes through the relay (`PUT \
-         /v1/session/slots/front`: the relay reads the whole body, checks it with `kyc-core`, \
-         asks D for a presigned URL and PUTs it to the storage) and, in the same rounds with \
+         /v1/session/slots/front`: the relay checks the head with `kyc-core`, spools the body to \
+         an unlinked temporary file, asks D for a presigned URL and streams it to the storage) and, in the same rounds with \
          alternating order, straight to a presigned URL of the same storage.\n",
         r.fact("upload.large_bytes").unwrap_or("(missing)")
     );
