@@ -193,6 +193,11 @@ static TABLE: &[(&str, [&str; 3])] = &[
         "Los términos del servicio de nuestro socio de verificación se aplican a esta comprobación; quedan registrados con tu verificación.",
         "Les conditions d'utilisation de notre partenaire de vérification s'appliquent à ce contrôle ; elles sont enregistrées avec votre vérification.",
     ]),
+    ("consent.tos_link", [
+        "Read the terms of service (opens in a new tab)",
+        "Leer los términos del servicio (se abre en una pestaña nueva)",
+        "Lire les conditions d'utilisation (s'ouvre dans un nouvel onglet)",
+    ]),
     ("consent.agree", [
         "I agree to my identity document being checked to verify my identity",
         "Acepto que se compruebe mi documento de identidad para verificar mi identidad",
@@ -363,6 +368,11 @@ static TABLE: &[(&str, [&str; 3])] = &[
         "This PDF is damaged or incomplete. Export it again and retry.",
         "Este PDF está dañado o incompleto. Expórtalo de nuevo e inténtalo otra vez.",
         "Ce PDF est abîmé ou incomplet. Exportez-le à nouveau et réessayez.",
+    ]),
+    ("problem.polyglot", [
+        "This file has another file hidden inside it, so it cannot be sent. Take a new photo, or export this one again as JPEG.",
+        "Este archivo lleva otro archivo oculto dentro, así que no se puede enviar. Haz una foto nueva o vuelve a exportar esta como JPEG.",
+        "Ce fichier contient un autre fichier caché, il ne peut donc pas être envoyé. Prenez une nouvelle photo, ou exportez celle-ci à nouveau en JPEG.",
     ]),
     ("problem.cannot_decode", [
         "This browser cannot open this photo (HEIC photos often cannot be opened). Use the camera here, or export the photo as JPEG.",

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use kyc_core::wire::{SessionView, StatusReport, SubmitRequest};
 use kyc_core::{
-    inspect_file, sniff, DocumentType, FileFormat, FileLimits, GateDecision, Policy, Provider,
-    QualityGate, QualityIssue, Requirement, Slot, VerificationStatus,
+    inspect_file, sniff, DocumentType, FileFormat, FileLimits, GateDecision, Policy, QualityGate,
+    QualityIssue, Requirement, Slot, VerificationStatus,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -96,6 +96,8 @@ struct Held {
 struct Flow {
     client: StoredValue<RelayClient>,
     policy: StoredValue<Policy>,
+    /// The provider's terms of service the consent accepts (B), if any.
+    terms_of_service_url: StoredValue<Option<String>>,
     limits: StoredValue<FileLimits>,
     options: StoredValue<WidgetOptions>,
     step: RwSignal<Step>,
@@ -294,7 +296,9 @@ pub fn CaptureFlow(
 ) -> impl IntoView {
     let i18n = use_context::<I18n>().unwrap_or_else(|| I18n::provide(texts_for(&options)));
     let policy = Policy::new(session.provider, session.customer_type, &session.country)
-        .with_selfie_required(session.selfie_required);
+        .with_selfie_required(session.selfie_required)
+        .with_proof_of_address_required(session.proof_of_address_required)
+        .with_liveness_required(session.liveness_required);
     let shots = session
         .uploaded
         .iter()
@@ -311,6 +315,13 @@ pub fn CaptureFlow(
     let flow = Flow {
         client: StoredValue::new(client),
         policy: StoredValue::new(policy),
+        // Only a web link is shown: the relay is trusted, but a `javascript:` URL never runs.
+        terms_of_service_url: StoredValue::new(
+            session
+                .terms_of_service_url
+                .clone()
+                .filter(|url| url.starts_with("https://") || url.starts_with("http://")),
+        ),
         limits: StoredValue::new(FileLimits::default()),
         options: StoredValue::new(options),
         step: RwSignal::new(if submitted {
@@ -401,8 +412,8 @@ fn ConsentStep() -> impl IntoView {
     let flow = expect_context::<Flow>();
     let i18n = I18n::expect();
     let (missing, set_missing) = signal(false);
-    let provider = flow.policy.with_value(|p| p.provider);
     let selfie = flow.policy.with_value(|p| p.selfie_required);
+    let terms = flow.terms_of_service_url.get_value();
     let proceed = move |_| {
         if flow.consented.get_untracked() {
             flow.next();
@@ -415,7 +426,17 @@ fn ConsentStep() -> impl IntoView {
             <StepHeading text=i18n.t("consent.heading") />
             <p>{i18n.t("consent.body")}</p>
             {selfie.then(|| view! { <p>{i18n.t("consent.selfie")}</p> })}
-            {(provider == Provider::B).then(|| view! { <p class="kyc-note">{i18n.t("consent.tos")}</p> })}
+            {terms
+                .map(|url| {
+                    view! {
+                        <p class="kyc-note">
+                            {i18n.t("consent.tos")} " "
+                            <a href=url target="_blank" rel="noopener noreferrer">
+                                {i18n.t("consent.tos_link")}
+                            </a>
+                        </p>
+                    }
+                })}
             <div class="kyc-check">
                 <input
                     type="checkbox"
@@ -498,18 +519,25 @@ fn CountryStep() -> impl IntoView {
     let flow = expect_context::<Flow>();
     let i18n = I18n::expect();
     let document = flow.document.get_untracked();
-    let requirement = document
-        .map(|doc| flow.policy.with_value(|p| p.state_requirement(doc)))
-        .unwrap_or(Requirement::Forbidden);
+    // B requires the state of a license issued in the USA, whatever the customer's country.
+    let requirement = move || {
+        document
+            .map(|doc| {
+                let country = flow.country.get();
+                flow.policy
+                    .with_value(|p| p.state_requirement(doc, &country))
+            })
+            .unwrap_or(Requirement::Forbidden)
+    };
     let countries = places::countries(i18n.locale(), &flow.country.get_untracked());
     let (missing, set_missing) = signal(false);
-    let shows_state = move || match requirement {
+    let shows_state = move || match requirement() {
         Requirement::Required => true,
         Requirement::Optional => flow.country.get() == "USA",
         Requirement::Forbidden => false,
     };
     let proceed = move |_| {
-        if requirement == Requirement::Required && flow.us_state.get_untracked().is_none() {
+        if requirement() == Requirement::Required && flow.us_state.get_untracked().is_none() {
             set_missing.set(true);
             return;
         }
@@ -520,7 +548,7 @@ fn CountryStep() -> impl IntoView {
     };
     let state_label = move || {
         let mut label = i18n.t("state.label");
-        if requirement == Requirement::Optional {
+        if requirement() == Requirement::Optional {
             label.push(' ');
             label.push_str(&i18n.t("state.optional"));
         }
@@ -1248,6 +1276,7 @@ async fn send_all(
     set_submitting.try_set(true);
     let request = SubmitRequest {
         document_type: document,
+        issuing_country: flow.country.get_untracked(),
         state: flow.us_state.get_untracked(),
     };
     let client = flow.client.get_value();

@@ -25,12 +25,15 @@ fn container() -> web_sys::HtmlElement {
 }
 
 fn session(provider: Provider, country: &str) -> SessionView {
+    let policy = kyc_core::Policy::new(provider, CustomerType::Individual, country);
     SessionView {
         provider,
         customer_type: CustomerType::Individual,
-        accepted_documents: kyc_core::Policy::new(provider, CustomerType::Individual, country)
-            .accepted_documents(),
+        accepted_documents: policy.accepted_documents(),
         selfie_required: false,
+        proof_of_address_required: policy.requires_proof_of_address(),
+        liveness_required: false,
+        terms_of_service_url: None,
         country: country.to_owned(),
         uploaded: vec![],
         status: VerificationStatus::NotSubmitted,
@@ -240,7 +243,8 @@ async fn document_step_offers_only_accepted_types_and_names_the_refused_one() {
 
 #[wasm_bindgen_test]
 async fn a_us_drivers_license_for_provider_b_needs_its_state() {
-    let (host, _mounted) = mount(session(Provider::B, "USA"), options());
+    // A customer living in Britain with a license issued in the USA: the issuing country decides.
+    let (host, _mounted) = mount(session(Provider::B, "GBR"), options());
     tick().await;
     agree(&host).await;
     // B accepts national ID cards: nothing is said to be refused.
@@ -251,7 +255,14 @@ async fn a_us_drivers_license_for_provider_b_needs_its_state() {
         .unwrap()
         .unwrap()
         .unchecked_into();
-    assert_eq!(country.value(), "USA");
+    assert_eq!(country.value(), "GBR");
+    assert!(host.query_selector("#kyc-state").unwrap().is_none());
+    country.set_value("USA");
+    country
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    tick().await;
+    assert!(host.query_selector("#kyc-state").unwrap().is_some());
     click(&host, "Continue").await;
     assert!(host
         .text_content()
@@ -414,10 +425,20 @@ async fn the_flow_speaks_the_chosen_language_and_the_host_overrides_strings() {
 async fn provider_b_with_a_selfie_asks_for_it_and_for_a_proof_of_address_and_names_its_terms() {
     let mut view = session(Provider::B, "GBR");
     view.selfie_required = true;
+    view.terms_of_service_url = Some("https://b.example/tos?tos_policies_value=v1".to_owned());
     let (host, _mounted) = mount(view, options());
     tick().await;
     let text = host.text_content().unwrap();
     assert!(text.contains("terms of service"), "{text}");
+    let link = host.query_selector("a[target=_blank]").unwrap().unwrap();
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("https://b.example/tos?tos_policies_value=v1")
+    );
+    assert_eq!(
+        link.get_attribute("rel").as_deref(),
+        Some("noopener noreferrer")
+    );
     assert!(text.contains("You will also take a selfie"), "{text}");
     agree(&host).await;
     click(&host, "Passport").await;

@@ -21,8 +21,8 @@ pub use gate::{Escalation, GateDecision, QualityGate};
 pub use inspect::{inspect_file, inspect_head, FileLimits, FileProblem, FileReport, HeadReport};
 pub use pdf::{inspect_pdf, PdfDefect, PdfInfo, PdfProblem};
 pub use policy::{
-    CustomerType, DetailedSubmission, DocumentType, Policy, Provider, Requirement, Slot,
-    Submission, SubmittedFile, Violation,
+    country_code, CustomerType, DetailedSubmission, DocumentType, Policy, Provider, Requirement,
+    Slot, Submission, SubmittedFile, Violation,
 };
 pub use quality::{
     assess, cutoff, exposure, glare, laplacian_variance, sharpness, Measurement, QualityIssue,

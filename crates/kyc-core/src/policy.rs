@@ -176,6 +176,7 @@ impl Slot {
 /// let submission = Submission {
 ///     document_type: DocumentType::DriversLicense,
 ///     filled: vec![Slot::Front, Slot::Back, Slot::ProofOfAddress],
+///     issuing_country: "USA".to_owned(),
 ///     state: None,
 /// };
 /// let codes: Vec<&str> = policy.check_submission(&submission).iter().map(|v| v.code()).collect();
@@ -207,6 +208,8 @@ pub struct Submission {
     pub document_type: DocumentType,
     /// The slots that hold an uploaded file.
     pub filled: Vec<Slot>,
+    /// The country that issued the document, ISO 3166-1 alpha-3 (B's state rule depends on it).
+    pub issuing_country: String,
     /// The US state of a driver's license, where given.
     pub state: Option<String>,
 }
@@ -231,6 +234,8 @@ pub struct DetailedSubmission {
     pub documents: Vec<DocumentType>,
     /// Every file, in any order.
     pub files: Vec<SubmittedFile>,
+    /// The country that issued the document, ISO 3166-1 alpha-3.
+    pub issuing_country: String,
     /// The US state of a driver's license, where given.
     pub state: Option<String>,
 }
@@ -478,8 +483,7 @@ impl Policy {
         if self.selfie_required {
             slots.push(Slot::Selfie);
         }
-        // B: "Exactly one address_documents entry is required."
-        if self.provider == Provider::B || self.proof_of_address_required {
+        if self.requires_proof_of_address() {
             slots.push(Slot::ProofOfAddress);
         }
         if self.liveness_required {
@@ -510,13 +514,27 @@ impl Policy {
             .collect()
     }
 
-    /// Whether a `state` must, may or must not accompany `document_type`.
-    pub fn state_requirement(&self, document_type: DocumentType) -> Requirement {
+    /// Whether every submission needs a proof of address: always for B ("Exactly one
+    /// address_documents entry is required"), where the profile says so for the others.
+    pub fn requires_proof_of_address(&self) -> bool {
+        self.provider == Provider::B || self.proof_of_address_required
+    }
+
+    /// Whether a `state` must, may or must not accompany `document_type` issued by
+    /// `issuing_country` (ISO 3166-1 alpha-3): B requires it for a US driver's license, whatever
+    /// the customer's own country.
+    pub fn state_requirement(
+        &self,
+        document_type: DocumentType,
+        issuing_country: &str,
+    ) -> Requirement {
         match (self.provider, document_type) {
             // B: "state is required when type is DRIVERS_LICENSE and country is USA. It is
             // optional for a DRIVERS_LICENSE issued elsewhere, and forbidden for PASSPORT,
             // NATIONAL_ID, and RESIDENCE_PERMIT."
-            (Provider::B, DocumentType::DriversLicense) if self.country == "USA" => {
+            (Provider::B, DocumentType::DriversLicense)
+                if country_code(issuing_country).as_deref() == Some("USA") =>
+            {
                 Requirement::Required
             }
             (Provider::B, DocumentType::DriversLicense) => Requirement::Optional,
@@ -533,6 +551,7 @@ impl Policy {
         self.check_parts(
             &[submission.document_type],
             &files,
+            &submission.issuing_country,
             submission.state.as_deref(),
         )
     }
@@ -550,6 +569,7 @@ impl Policy {
     /// let submission = DetailedSubmission {
     ///     documents: vec![DocumentType::NationalId],
     ///     files: vec![file(Slot::Front, "f1"), file(Slot::Back, "f1"), file(Slot::ProofOfAddress, "a1")],
+    ///     issuing_country: "FRA".to_owned(),
     ///     state: None,
     /// };
     /// let codes: Vec<&str> =
@@ -562,13 +582,19 @@ impl Policy {
             .iter()
             .map(|file| (file.slot, Some(file.file_ref.as_str())))
             .collect();
-        self.check_parts(&submission.documents, &files, submission.state.as_deref())
+        self.check_parts(
+            &submission.documents,
+            &files,
+            &submission.issuing_country,
+            submission.state.as_deref(),
+        )
     }
 
     fn check_parts(
         &self,
         documents: &[DocumentType],
         files: &[(Slot, Option<&str>)],
+        issuing_country: &str,
         state: Option<&str>,
     ) -> Vec<Violation> {
         let mut violations = Vec::new();
@@ -635,13 +661,26 @@ impl Policy {
             }
         }
         let has_state = state.is_some_and(|s| !s.trim().is_empty());
-        match self.state_requirement(document_type) {
+        match self.state_requirement(document_type, issuing_country) {
             Requirement::Required if !has_state => violations.push(Violation::StateRequired),
             Requirement::Forbidden if has_state => violations.push(Violation::StateForbidden),
             _ => {}
         }
         violations
     }
+}
+
+/// `code` as an ISO 3166-1 alpha-3 country code (trimmed, upper-cased), or `None` when it is not
+/// three ASCII letters.
+///
+/// # Examples
+/// ```
+/// assert_eq!(kyc_core::country_code(" usa "), Some("USA".to_owned()));
+/// assert_eq!(kyc_core::country_code("US"), None);
+/// ```
+pub fn country_code(code: &str) -> Option<String> {
+    let code = code.trim().to_ascii_uppercase();
+    (code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())).then_some(code)
 }
 
 /// `text` cut to at most `max` bytes at a character boundary.

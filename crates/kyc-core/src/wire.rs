@@ -40,6 +40,16 @@ pub struct SessionView {
     pub accepted_documents: Vec<DocumentType>,
     /// Whether a selfie is required.
     pub selfie_required: bool,
+    /// Whether a proof of address is required.
+    #[serde(default)]
+    pub proof_of_address_required: bool,
+    /// Whether a liveness capture is required.
+    #[serde(default)]
+    pub liveness_required: bool,
+    /// The provider's terms of service the user accepts by continuing, where the provider records
+    /// that acceptance (B's `tos_policies_url`); shown as a link on the consent step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms_of_service_url: Option<String>,
     /// The customer's country.
     pub country: String,
     /// The slots already uploaded (a reload does not lose them).
@@ -64,6 +74,8 @@ pub struct UploadReceipt {
 pub struct SubmitRequest {
     /// The document type the user chose.
     pub document_type: DocumentType,
+    /// The country that issued the document, ISO 3166-1 alpha-3 (e.g. `USA`).
+    pub issuing_country: String,
     /// US state of a driver's license, where required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,

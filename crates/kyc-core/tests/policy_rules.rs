@@ -23,6 +23,7 @@ fn submission(document_type: DocumentType, filled: &[Slot], state: Option<&str>)
     Submission {
         document_type,
         filled: filled.to_vec(),
+        issuing_country: "USA".to_owned(),
         state: state.map(str::to_owned),
     }
 }
@@ -41,6 +42,7 @@ fn detailed(
                 file_ref: (*r).to_owned(),
             })
             .collect(),
+        issuing_country: "USA".to_owned(),
         state: state.map(str::to_owned),
     }
 }
@@ -407,6 +409,8 @@ fn b_selfie_required_by_configuration() {
 /// RESIDENCE_PERMIT."
 #[test]
 fn b_state_required_optional_forbidden() {
+    // The issuing country decides, not the customer's: a Canadian customer's US license needs
+    // its state, a US customer's Canadian license does not.
     let table = [
         ("USA", DriversLicense, Requirement::Required),
         (" usa ", DriversLicense, Requirement::Required),
@@ -416,15 +420,17 @@ fn b_state_required_optional_forbidden() {
         ("USA", ResidencePermit, Requirement::Forbidden),
         ("CAN", Passport, Requirement::Forbidden),
     ];
-    for (country, document, requirement) in table {
-        let b = policy(Provider::B, Individual, country);
-        assert_eq!(
-            b.state_requirement(document),
-            requirement,
-            "{country} {document:?}"
-        );
+    for customer_country in ["USA", "CAN"] {
+        let b = policy(Provider::B, Individual, customer_country);
+        for (issuing_country, document, requirement) in table {
+            assert_eq!(
+                b.state_requirement(document, issuing_country),
+                requirement,
+                "customer in {customer_country}, {document:?} issued in {issuing_country}"
+            );
+        }
     }
-    let usa = policy(Provider::B, Individual, "USA");
+    let b = policy(Provider::B, Individual, "CAN");
     let two_sided = [Slot::Front, Slot::Back, Slot::ProofOfAddress];
     let cases = [
         (DriversLicense, None, vec!["state_required"]),
@@ -434,14 +440,16 @@ fn b_state_required_optional_forbidden() {
         (ResidencePermit, None, vec![]),
     ];
     for (document, state, expected) in cases {
-        let found = usa.check_submission(&submission(document, &two_sided, state));
+        let found = b.check_submission(&submission(document, &two_sided, state));
         assert_eq!(codes(&found), expected, "{document:?} {state:?}");
     }
-    let canada = policy(Provider::B, Individual, "CAN");
+    let usa = policy(Provider::B, Individual, "USA");
     for state in [None, Some("ON")] {
-        assert!(canada
-            .check_submission(&submission(DriversLicense, &two_sided, state))
-            .is_empty());
+        let canadian_license = Submission {
+            issuing_country: "CAN".to_owned(),
+            ..submission(DriversLicense, &two_sided, state)
+        };
+        assert!(usa.check_submission(&canadian_license).is_empty());
     }
 }
 

@@ -151,6 +151,7 @@ proptest! {
         let submission = DetailedSubmission {
             documents,
             files: files.into_iter().map(|(slot, file_ref)| SubmittedFile { slot, file_ref }).collect(),
+            issuing_country: country.clone(),
             state,
         };
         let violations = policy.check_detailed_submission(&submission);

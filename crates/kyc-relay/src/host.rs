@@ -88,12 +88,9 @@ async fn open_session(
     request: CreateSession,
     person: Option<Person>,
 ) -> Result<SessionCreated, ApiError> {
-    let country = request.country.trim().to_ascii_uppercase();
-    if country.len() != 3 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(ApiError::BadRequest(
-            "country must be an ISO 3166-1 alpha-3 code such as GBR".to_owned(),
-        ));
-    }
+    let country = kyc_core::country_code(&request.country).ok_or_else(|| {
+        ApiError::BadRequest("country must be an ISO 3166-1 alpha-3 code such as GBR".to_owned())
+    })?;
     let reference = request.customer_reference.trim();
     if reference.is_empty() || reference.len() > 128 {
         return Err(ApiError::BadRequest(

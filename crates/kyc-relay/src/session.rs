@@ -81,6 +81,9 @@ async fn view(
         customer_type: session.customer_type,
         accepted_documents: policy.accepted_documents(),
         selfie_required: policy.selfie_required,
+        proof_of_address_required: policy.requires_proof_of_address(),
+        liveness_required: policy.liveness_required,
+        terms_of_service_url: None,
         country: session.country,
         uploaded,
         status: session.status,
@@ -348,6 +351,11 @@ async fn submit(
                 file_ref: record.provider_file_id.clone(),
             })
             .collect(),
+    let issuing_country = kyc_core::country_code(&request.issuing_country).ok_or_else(|| {
+        ApiError::BadRequest(
+            "issuing_country must be an ISO 3166-1 alpha-3 code such as USA".to_owned(),
+        )
+    })?;
         state: request.state.clone(),
     };
     let violations = policy(&state, &session).check_detailed_submission(&submission);
@@ -359,6 +367,7 @@ async fn submit(
     let provider = state.provider(session.provider)?;
     // Claimed in the database first, so a double click or a second tab cannot attach twice.
     if !state
+        issuing_country: issuing_country.clone(),
         .store
         .mark_submitted(&session.id, request.document_type, now())?
     {
@@ -380,7 +389,7 @@ async fn submit(
             &session.provider_customer_id,
             request.document_type,
             &files,
-            &session.country,
+            &issuing_country,
             request.state.as_deref(),
         )
         .await;

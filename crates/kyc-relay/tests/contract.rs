@@ -248,7 +248,8 @@ fn the_checker_holds_requests_to_the_declared_schemas() {
         contract.check_request("POST", "/v1/sessions", &create),
         Ok(())
     );
-    let submit = json!({"document_type": "drivers_license", "state": "CA"});
+    let submit =
+        json!({"issuing_country": "USA", "document_type": "drivers_license", "state": "CA"});
     assert_eq!(
         contract.check_request("POST", "/v1/session/submit", &submit),
         Ok(())
@@ -275,7 +276,7 @@ fn the_checker_holds_requests_to_the_declared_schemas() {
         (
             "POST",
             "/v1/session/submit",
-            json!({"document_type": "passport", "side": "front"}),
+            json!({"issuing_country": "USA", "document_type": "passport", "side": "front"}),
             "side is not declared",
         ),
         (
@@ -341,12 +342,12 @@ async fn a_full_flow_and_its_errors_match_the_document() {
             "POST",
             "/v1/session/submit",
             &token,
-            Some(json!({"document_type": "drivers_license"})),
+            Some(json!({"issuing_country": "USA", "document_type": "drivers_license"})),
         ))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["problems"], json!(["missing_slot"]));
-    let passport = || Some(json!({"document_type": "passport"}));
+    let passport = || Some(json!({"issuing_country": "USA", "document_type": "passport"}));
     let (status, report) = relay
         .call(authorized("POST", "/v1/session/submit", &token, passport()))
         .await;

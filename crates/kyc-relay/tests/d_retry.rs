@@ -50,7 +50,7 @@ async fn submit(h: &Harness, token: &str) -> (StatusCode, Value) {
             "POST",
             "/v1/session/submit",
             token,
-            Some(json!({"document_type": "passport"})),
+            Some(json!({"issuing_country": "USA", "document_type": "passport"})),
         ),
     )
     .await

@@ -119,7 +119,7 @@ async fn submit(h: &Harness, token: &str) {
             "POST",
             "/v1/session/submit",
             token,
-            Some(json!({"document_type": "passport"})),
+            Some(json!({"issuing_country": "USA", "document_type": "passport"})),
         ),
     )
     .await;

@@ -159,7 +159,7 @@ async fn an_expired_upload_url_is_replaced_and_the_file_stored_once() {
             "POST",
             "/v1/session/submit",
             &token,
-            Some(json!({"document_type": "passport"})),
+            Some(json!({"issuing_country": "USA", "document_type": "passport"})),
         ),
     )
     .await;

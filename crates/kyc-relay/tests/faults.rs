@@ -246,7 +246,7 @@ fn submit_request(token: &str) -> axum::http::Request<Body> {
         "POST",
         "/v1/session/submit",
         token,
-        Some(json!({"document_type": "passport"})),
+        Some(json!({"issuing_country": "USA", "document_type": "passport"})),
     )
 }
 

@@ -235,7 +235,7 @@ async fn a_failed_upload_releases_its_key_for_the_retry() {
             "POST",
             "/v1/session/submit",
             &token,
-            Some(json!({"document_type": "drivers_license"})),
+            Some(json!({"issuing_country": "USA", "document_type": "drivers_license"})),
         ),
     )
     .await;

@@ -180,7 +180,7 @@ async fn a_50_mb_upload_streams_through_the_relay_in_a_few_mb() {
     let response = http
         .post(format!("{}/v1/session/submit", relay.base))
         .bearer_auth(&token)
-        .json(&json!({"document_type": "passport"}))
+        .json(&json!({"issuing_country": "USA", "document_type": "passport"}))
         .send()
         .await
         .unwrap();
@@ -227,7 +227,7 @@ async fn a_restarted_relay_continues_the_session_on_the_same_database() {
     let response = http
         .post(format!("{}/v1/session/submit", relay.base))
         .bearer_auth(&token)
-        .json(&json!({"document_type": "passport"}))
+        .json(&json!({"issuing_country": "USA", "document_type": "passport"}))
         .send()
         .await
         .unwrap();

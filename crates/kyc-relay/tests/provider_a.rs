@@ -56,7 +56,7 @@ async fn submit(h: &Harness, session: &Session, document_type: &str) -> (StatusC
             "POST",
             "/v1/session/submit",
             &session.token,
-            Some(json!({"document_type": document_type})),
+            Some(json!({"issuing_country": "USA", "document_type": document_type})),
         ),
     )
     .await

@@ -105,7 +105,12 @@ async fn a_national_id_with_proof_of_address_goes_to_verified() {
     );
     put(&h, &session, &["front", "back", "proof_of_address"]).await;
 
-    let (status, report) = submit(&h, &session, json!({"document_type": "national_id"})).await;
+    let (status, report) = submit(
+        &h,
+        &session,
+        json!({"issuing_country": "FRA", "document_type": "national_id"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["status"], json!({"state": "pending"}));
 
@@ -150,7 +155,12 @@ async fn without_proof_of_address_the_submission_is_refused_before_b() {
     let h = harness(Duration::from_secs(10)).await;
     let session = b_session(&h, "b-ada-3", "FRA").await;
     put(&h, &session, &["front"]).await;
-    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    let (status, body) = submit(
+        &h,
+        &session,
+        json!({"issuing_country": "USA", "document_type": "passport"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["code"], "invalid_submission");
     assert_eq!(body["error"]["problems"], json!(["missing_slot"]));
@@ -165,7 +175,12 @@ async fn a_usa_drivers_license_needs_a_state_and_carries_it_to_b() {
     let h = harness(Duration::from_secs(10)).await;
     let session = b_session(&h, "b-ada-4", "USA").await;
     put(&h, &session, &["front", "back", "proof_of_address"]).await;
-    let (status, body) = submit(&h, &session, json!({"document_type": "drivers_license"})).await;
+    let (status, body) = submit(
+        &h,
+        &session,
+        json!({"issuing_country": "USA", "document_type": "drivers_license"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["problems"], json!(["state_required"]));
     assert_eq!(
@@ -176,7 +191,7 @@ async fn a_usa_drivers_license_needs_a_state_and_carries_it_to_b() {
     let (status, body) = submit(
         &h,
         &session,
-        json!({"document_type": "drivers_license", "state": "CA"}),
+        json!({"issuing_country": "USA", "document_type": "drivers_license", "state": "CA"}),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -193,7 +208,7 @@ async fn a_passport_with_a_state_is_refused() {
     let (status, body) = submit(
         &h,
         &session,
-        json!({"document_type": "passport", "state": "CA"}),
+        json!({"issuing_country": "USA", "document_type": "passport", "state": "CA"}),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -288,7 +303,12 @@ async fn a_concurrent_attach_at_b_is_a_409_and_submitting_again_works() {
     let other = tokio::spawn(other);
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    let (status, body) = submit(
+        &h,
+        &session,
+        json!({"issuing_country": "USA", "document_type": "passport"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "provider_conflict");
     assert_eq!(body["error"]["problems"], json!(["attach_in_progress"]));
@@ -300,7 +320,12 @@ async fn a_concurrent_attach_at_b_is_a_409_and_submitting_again_works() {
     assert_eq!(report["status"], json!({"state": "not_submitted"}));
 
     assert_eq!(other.await.unwrap().unwrap().status().as_u16(), 202);
-    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    let (status, body) = submit(
+        &h,
+        &session,
+        json!({"issuing_country": "USA", "document_type": "passport"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
         b_record(&h, &session).await["customer_status"],
@@ -313,7 +338,12 @@ async fn a_rejection_at_b_carries_its_reason() {
     let h = harness(Duration::from_millis(300)).await;
     let session = b_session(&h, "b-ada-reject_document_expired", "FRA").await;
     put(&h, &session, &["front", "proof_of_address"]).await;
-    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    let (status, body) = submit(
+        &h,
+        &session,
+        json!({"issuing_country": "USA", "document_type": "passport"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let status = settled_status(&h.relay, &session.token, Duration::from_secs(10)).await;
     assert_eq!(
@@ -333,7 +363,12 @@ async fn a_selfie_required_by_b_s_configuration_is_asked_for_and_attached() {
     let h = harness_with(sandbox(), RelayConfig::default()).await;
     let session = b_session(&h, "b-ada-9", "FRA").await;
     put(&h, &session, &["front", "proof_of_address"]).await;
-    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    let (status, body) = submit(
+        &h,
+        &session,
+        json!({"issuing_country": "USA", "document_type": "passport"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
     assert_eq!(body["error"]["problems"], json!(["selfie_required"]));
 
@@ -351,11 +386,21 @@ async fn a_selfie_required_by_b_s_configuration_is_asked_for_and_attached() {
     .await;
     assert_eq!(view["selfie_required"], true);
     put(&h, &session, &["front", "proof_of_address"]).await;
-    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    let (status, body) = submit(
+        &h,
+        &session,
+        json!({"issuing_country": "USA", "document_type": "passport"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["problems"], json!(["missing_slot"]));
     put(&h, &session, &["selfie"]).await;
-    let (status, body) = submit(&h, &session, json!({"document_type": "passport"})).await;
+    let (status, body) = submit(
+        &h,
+        &session,
+        json!({"issuing_country": "USA", "document_type": "passport"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let record = b_record(&h, &session).await;
     assert_eq!(record["identifying_documents"][1]["type"], "SELFIE");

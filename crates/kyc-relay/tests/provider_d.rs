@@ -32,7 +32,7 @@ async fn a_passport_goes_from_upload_through_pending_to_verified() {
     assert_eq!(status, StatusCode::OK, "{receipt}");
     assert_eq!(receipt["format"], "jpeg");
 
-    let submit = Some(json!({"document_type": "passport"}));
+    let submit = Some(json!({"issuing_country": "USA", "document_type": "passport"}));
     let (status, report) = call(
         &h.relay,
         authorized("POST", "/v1/session/submit", &token, submit),
@@ -95,7 +95,7 @@ async fn a_refused_file_leaves_the_other_slots_intact() {
 async fn an_incomplete_submission_names_every_missing_slot_and_attaches_nothing() {
     let h = harness(Duration::from_secs(5)).await;
     let token = create_session(&h.relay, "dan-1").await;
-    let submit = Some(json!({"document_type": "drivers_license"}));
+    let submit = Some(json!({"issuing_country": "USA", "document_type": "drivers_license"}));
     let (status, body) = call(
         &h.relay,
         authorized("POST", "/v1/session/submit", &token, submit),
@@ -128,7 +128,7 @@ async fn national_id_is_refused_for_provider_d() {
         upload(&token, "back", "image/jpeg", jpeg(1600, 1000)),
     )
     .await;
-    let submit = Some(json!({"document_type": "national_id"}));
+    let submit = Some(json!({"issuing_country": "USA", "document_type": "national_id"}));
     let (status, body) = call(
         &h.relay,
         authorized("POST", "/v1/session/submit", &token, submit),
@@ -147,7 +147,7 @@ async fn a_second_submit_is_refused_and_attaches_once() {
         upload(&token, "front", "image/jpeg", jpeg(1600, 1000)),
     )
     .await;
-    let submit = || Some(json!({"document_type": "passport"}));
+    let submit = || Some(json!({"issuing_country": "USA", "document_type": "passport"}));
     let first = call(
         &h.relay,
         authorized("POST", "/v1/session/submit", &token, submit()),
@@ -171,7 +171,7 @@ async fn a_rejection_carries_the_reason_code() {
         upload(&token, "front", "image/jpeg", jpeg(1600, 1000)),
     )
     .await;
-    let submit = Some(json!({"document_type": "passport"}));
+    let submit = Some(json!({"issuing_country": "USA", "document_type": "passport"}));
     let (status, _) = call(
         &h.relay,
         authorized("POST", "/v1/session/submit", &token, submit),

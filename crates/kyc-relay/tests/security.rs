@@ -195,7 +195,8 @@ async fn forged_expired_and_other_customer_tokens_are_refused_and_logged() {
                     hostile::jpeg(1600, 1000, 9_000),
                 )
             } else {
-                let body = (method == "POST").then(|| json!({"document_type": "passport"}));
+                let body = (method == "POST")
+                    .then(|| json!({"issuing_country": "USA", "document_type": "passport"}));
                 authorized(method, uri, &bad, body)
             };
             let answer = send(&h.relay, request).await;
@@ -246,7 +247,7 @@ async fn forged_expired_and_other_customer_tokens_are_refused_and_logged() {
             "POST",
             "/v1/session/submit",
             &bob,
-            Some(json!({"document_type": "passport"})),
+            Some(json!({"issuing_country": "USA", "document_type": "passport"})),
         ),
     )
     .await;
@@ -334,7 +335,7 @@ async fn forged_stale_and_replayed_webhooks_change_nothing() {
             "POST",
             "/v1/session/submit",
             &token,
-            Some(json!({"document_type": "passport"})),
+            Some(json!({"issuing_country": "USA", "document_type": "passport"})),
         ),
     )
     .await;

@@ -77,7 +77,7 @@ async fn opened(h: &Harness, provider: &str, reference: &str) -> (String, String
 }
 
 async fn submit(h: &Harness, token: &str) {
-    let body = Some(json!({"document_type": "passport"}));
+    let body = Some(json!({"issuing_country": "USA", "document_type": "passport"}));
     let (status, report) = call(
         &h.relay,
         authorized("POST", "/v1/session/submit", token, body),

@@ -708,7 +708,7 @@ fn check_sides(document: &IdentifyingDocument) -> Result<(), ApiError> {
     }
     let has_state = crate::provider_d::present(&document.state).is_some();
     let policy = Policy::new(Provider::B, CustomerType::Individual, country);
-    match policy.state_requirement(doc_type) {
+    match policy.state_requirement(doc_type, country) {
         kyc_core::policy::Requirement::Required if !has_state => Err(ApiError::unprocessable(
             "state_required",
             "state is required when type is DRIVERS_LICENSE and country is USA",

@@ -83,8 +83,8 @@ pub trait ProviderAdapter: Send + Sync {
         file: &'a Spool,
     ) -> BoxFuture<'a, Result<String, ProviderError>>;
 
-    /// Attaches the uploaded files, which starts verification. `country` is the customer's
-    /// (ISO alpha-3), taken as the document's issuing country; `state` the US state of a
+    /// Attaches the uploaded files, which starts verification. `country` is the document's
+    /// issuing country (ISO alpha-3), as the user chose it; `state` the US state of a
     /// driver's license, where given.
     fn attach<'a>(
         &'a self,
