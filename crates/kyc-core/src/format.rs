@@ -93,6 +93,52 @@ pub fn sniff(bytes: &[u8]) -> Option<FileFormat> {
     None
 }
 
+/// How many bytes at the end of a file can hold a ZIP archive's end-of-central-directory
+/// record: the record (22 bytes) and its comment (at most 65,535 bytes). ZIP readers look for
+/// it only there, which is what makes a file with an archive appended open as an archive.
+pub const ZIP_END_WINDOW: usize = 22 + 0xFFFF;
+
+/// The ZIP end-of-central-directory record's signature, `PK\x05\x06`.
+const ZIP_END_SIGNATURE: [u8; 4] = *b"PK\x05\x06";
+
+/// Whether `tail`, the last bytes of a file (at least the last [`ZIP_END_WINDOW`] bytes, or
+/// the whole file), holds a ZIP archive's end-of-central-directory record that a ZIP reader
+/// would use: the signature, its disk numbers consistent (a single-disk archive, or ZIP64's
+/// `0xFFFF` markers), the same entry count on the disk and in all, and a comment that ends
+/// within the file. Those fields make a chance match in photo data (random bytes) vanishingly
+/// unlikely. Reads at most the last [`ZIP_END_WINDOW`] bytes; allocates nothing.
+///
+/// # Examples
+/// ```
+/// use kyc_core::format::ends_with_zip_archive;
+/// let mut file = b"\xFF\xD8\xFF\xE0 a photo \xFF\xD9".to_vec();
+/// assert!(!ends_with_zip_archive(&file));
+/// // An empty archive: its end record alone.
+/// file.extend_from_slice(b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0");
+/// assert!(ends_with_zip_archive(&file));
+/// ```
+pub fn ends_with_zip_archive(tail: &[u8]) -> bool {
+    let window = &tail[tail.len().saturating_sub(ZIP_END_WINDOW)..];
+    if window.len() < 22 {
+        return false;
+    }
+    let le16 = |at: usize| u16::from_le_bytes([window[at], window[at + 1]]);
+    // Readers search backwards from the end; so does this.
+    (0..=window.len() - 22).rev().any(|at| {
+        if window[at..at + 4] != ZIP_END_SIGNATURE {
+            return false;
+        }
+        let disk = le16(at + 4);
+        let directory_disk = le16(at + 6);
+        let entries_here = le16(at + 8);
+        let entries = le16(at + 10);
+        let comment = usize::from(le16(at + 20));
+        let single_disk =
+            (disk == 0 && directory_disk == 0) || (disk == 0xFFFF && directory_disk == 0xFFFF);
+        single_disk && entries_here == entries && at + 22 + comment <= window.len()
+    })
+}
+
 /// Width and height of an image, read from its header without decoding; `None` when the header
 /// cannot be read (or the file is a PDF).
 ///

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::format::{image_dimensions, sniff, FileFormat};
+use crate::format::{ends_with_zip_archive, image_dimensions, sniff, FileFormat, ZIP_END_WINDOW};
 use crate::pdf::{inspect_pdf, PdfDefect, PdfProblem};
 use crate::policy::{truncate, Slot};
 
@@ -105,6 +105,10 @@ pub enum FileProblem {
         /// What is broken.
         defect: PdfDefect,
     },
+    /// The file is also another file: a ZIP archive ends it (a JPEG/ZIP polyglot, say), so a
+    /// ZIP reader opens what the provider stores as an archive. Found from the file's last
+    /// bytes ([`inspect_tail`]).
+    Polyglot,
 }
 
 impl FileProblem {
@@ -122,6 +126,7 @@ impl FileProblem {
             FileProblem::PdfNotAllowed => "pdf_not_allowed",
             FileProblem::PdfEncrypted => "pdf_encrypted",
             FileProblem::PdfUnreadable { .. } => "pdf_unreadable",
+            FileProblem::Polyglot => "polyglot",
         }
     }
 
@@ -172,6 +177,9 @@ impl FileProblem {
             FileProblem::PdfEncrypted => "the PDF is password-protected".to_owned(),
             FileProblem::PdfUnreadable { defect } => {
                 format!("the PDF cannot be read ({})", defect.code())
+            }
+            FileProblem::Polyglot => {
+                "the file ends with a ZIP archive: it is another file as well".to_owned()
             }
         }
     }
@@ -224,6 +232,35 @@ pub struct HeadReport {
     /// trailer, at the end. The caller runs [`inspect_file`] (or [`crate::inspect_pdf`]) on the
     /// complete bytes before accepting it.
     pub needs_whole_file: bool,
+    /// Whether the file's end is still to be checked: the head is not the whole file, and an
+    /// archive appended to it ([`FileProblem::Polyglot`]) is found only at the end. The caller
+    /// runs [`inspect_tail`] on the file's last [`TAIL_BYTES`] before accepting it.
+    pub needs_tail: bool,
+}
+
+/// How many of a file's last bytes [`inspect_tail`] needs (fewer only for a shorter file).
+pub const TAIL_BYTES: usize = ZIP_END_WINDOW;
+
+/// The check of a file's end, for a server that streams the file (the rest of the checks are
+/// [`inspect_head`]'s): `tail` is the file's last [`TAIL_BYTES`] bytes, or the whole file if it
+/// is shorter. Refuses a file that a ZIP archive ends ([`FileProblem::Polyglot`]), as
+/// [`inspect_file`] does given the whole file: one rule, [`ends_with_zip_archive`].
+///
+/// # Examples
+/// ```
+/// use kyc_core::inspect::{inspect_tail, TAIL_BYTES};
+/// use kyc_core::FileProblem;
+/// let mut photo = vec![0x55; 2 * TAIL_BYTES];
+/// assert_eq!(inspect_tail(&photo[photo.len() - TAIL_BYTES..]), Ok(()));
+/// photo.extend_from_slice(b"PK\x05\x06\0\0\0\0\x01\0\x01\0\x2E\0\0\0\x10\0\0\0\0\0");
+/// assert_eq!(inspect_tail(&photo[photo.len() - TAIL_BYTES..]), Err(FileProblem::Polyglot));
+/// ```
+pub fn inspect_tail(tail: &[u8]) -> Result<(), FileProblem> {
+    if ends_with_zip_archive(tail) {
+        Err(FileProblem::Polyglot)
+    } else {
+        Ok(())
+    }
 }
 
 /// Whether `head` (a file's first bytes, `total_len` in all) holds enough for [`inspect_head`]:
@@ -259,6 +296,8 @@ pub fn head_is_sufficient(head: &[u8], total_len: u64) -> bool {
 /// [`head_is_sufficient`] for how much to give). A PDF's encryption and structure are read from
 /// its trailer at the end of the file: they are checked here only when `head` is the whole
 /// file; otherwise [`HeadReport::needs_whole_file`] tells the caller to check the complete bytes.
+/// Likewise an archive appended to the file is at its end: [`HeadReport::needs_tail`] tells the
+/// caller to run [`inspect_tail`] on the last bytes.
 ///
 /// A `head` longer than `total_len` is taken as the whole file.
 ///
@@ -285,6 +324,7 @@ pub fn inspect_head(
         return inspect_file(head, claimed_mime, slot, limits).map(|file| HeadReport {
             file,
             needs_whole_file: false,
+            needs_tail: false,
         });
     }
     if head.is_empty() {
@@ -294,6 +334,7 @@ pub fn inspect_head(
     let file = check(head, total_len, claimed_mime, slot, limits)?;
     Ok(HeadReport {
         needs_whole_file: !file.format.is_image(),
+        needs_tail: true,
         file,
     })
 }
@@ -326,6 +367,10 @@ fn check(
         return Err(problems);
     };
     problems.extend(claim_problem(claimed_mime, format));
+    let whole_file = bytes.len() as u64 >= total_len;
+    if whole_file {
+        problems.extend(inspect_tail(bytes).err());
+    }
     let mut dimensions = None;
     if format.is_image() {
         match image_dimensions(bytes, format) {
@@ -343,7 +388,6 @@ fn check(
         if !slot.accepts_pdf() {
             problems.push(FileProblem::PdfNotAllowed);
         }
-        let whole_file = bytes.len() as u64 >= total_len;
         if whole_file && total_len <= limits.max_bytes {
             match inspect_pdf(bytes) {
                 Ok(_) => {}

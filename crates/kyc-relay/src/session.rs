@@ -6,7 +6,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use kyc_core::inspect::{head_is_sufficient, MAX_HEAD_BYTES};
+use kyc_core::inspect::{head_is_sufficient, inspect_tail, MAX_HEAD_BYTES, TAIL_BYTES};
 use kyc_core::wire::{SessionView, StatusReport, SubmitRequest, UploadReceipt};
 use kyc_core::{
     inspect_file, inspect_head, DetailedSubmission, FileReport, Policy, Slot, SubmittedFile,
@@ -320,6 +320,7 @@ async fn receive(
             ApiError::InvalidFile(problems.iter().map(|p| p.code().to_owned()).collect())
         })?,
     };
+    let needs_tail = judged.needs_tail;
     let report = if judged.needs_whole_file {
         inspect_file(&head, claimed, slot, limits).map_err(|problems| {
             ApiError::InvalidFile(problems.iter().map(|p| p.code().to_owned()).collect())
@@ -331,6 +332,16 @@ async fn receive(
         .finish()
         .await
         .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
+    // An archive appended to the file (a JPEG/ZIP polyglot) is at its end, which the head
+    // check did not see: the last 64 KiB are read back from the spool.
+    if needs_tail {
+        let tail = spool
+            .tail(TAIL_BYTES as u64)
+            .await
+            .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
+        inspect_tail(&tail)
+            .map_err(|problem| ApiError::InvalidFile(vec![problem.code().into()]))?;
+    }
     Ok(Received { report, spool })
 }
 
@@ -340,6 +351,11 @@ async fn submit(
     Authorized(session): Authorized,
     ApiJson(request): ApiJson<SubmitRequest>,
 ) -> Result<Json<StatusReport>, ApiError> {
+    let issuing_country = kyc_core::country_code(&request.issuing_country).ok_or_else(|| {
+        ApiError::BadRequest(
+            "issuing_country must be an ISO 3166-1 alpha-3 code such as USA".to_owned(),
+        )
+    })?;
     let slots = state.store.slots(&session.id)?;
     // With the provider's file references, so B's unique-reference rule is checked too.
     let submission = DetailedSubmission {
@@ -351,11 +367,7 @@ async fn submit(
                 file_ref: record.provider_file_id.clone(),
             })
             .collect(),
-    let issuing_country = kyc_core::country_code(&request.issuing_country).ok_or_else(|| {
-        ApiError::BadRequest(
-            "issuing_country must be an ISO 3166-1 alpha-3 code such as USA".to_owned(),
-        )
-    })?;
+        issuing_country: issuing_country.clone(),
         state: request.state.clone(),
     };
     let violations = policy(&state, &session).check_detailed_submission(&submission);
@@ -367,7 +379,6 @@ async fn submit(
     let provider = state.provider(session.provider)?;
     // Claimed in the database first, so a double click or a second tab cannot attach twice.
     if !state
-        issuing_country: issuing_country.clone(),
         .store
         .mark_submitted(&session.id, request.document_type, now())?
     {

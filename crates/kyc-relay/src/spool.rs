@@ -64,6 +64,20 @@ impl Spool {
         Ok(bytes)
     }
 
+    /// The file's last `n` bytes (all of them if it is shorter): what a check of the file's
+    /// end needs (an archive appended to a photo, see [`kyc_core::inspect::inspect_tail`]),
+    /// read without the rest, so memory stays bounded by `n`.
+    pub async fn tail(&self, n: u64) -> io::Result<Vec<u8>> {
+        let start = self.len.saturating_sub(n);
+        let mut handle = self.file.try_clone()?;
+        handle.seek(SeekFrom::Start(start))?;
+        let wanted = self.len - start;
+        let mut bytes = Vec::with_capacity(usize::try_from(wanted).unwrap_or(0));
+        let mut reader = tokio::io::AsyncReadExt::take(tokio::fs::File::from_std(handle), wanted);
+        tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut bytes).await?;
+        Ok(bytes)
+    }
+
     /// A spool holding `bytes` (in `dir`, or the system's temporary directory).
     pub async fn from_bytes(dir: Option<&Path>, bytes: &[u8]) -> io::Result<Spool> {
         let mut writer = SpoolWriter::new(dir)?;
@@ -146,6 +160,13 @@ mod tests {
         assert_eq!(first, second);
         assert_eq!(&first[..256], &chunk[..]);
         assert_eq!(spool.read_all().await.unwrap(), first.to_vec());
+        // The end alone, as the polyglot check reads it; a tail longer than the file is all.
+        assert_eq!(
+            spool.tail(300).await.unwrap(),
+            first[256_000 - 300..].to_vec()
+        );
+        assert_eq!(spool.tail(1 << 30).await.unwrap(), first.to_vec());
+        assert_eq!(spool.tail(0).await.unwrap(), Vec::<u8>::new());
         // Unlinked: nothing of the upload has a name in the spool directory.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
