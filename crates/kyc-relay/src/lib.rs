@@ -23,7 +23,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use kyc_core::{FileLimits, Provider};
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -189,7 +192,53 @@ pub fn app(state: AppState) -> Router {
     } else {
         router = router.fallback(|| async { ApiError::NotFound("no such endpoint") });
     }
-    router
+    // Outermost, so it sees every preflight first, the static files' included.
+    let allowed = Arc::new(config.allowed_origins.clone());
+    router.layer(axum::middleware::from_fn(
+        move |request: Request, next: Next| {
+            let allowed = allowed.clone();
+            async move { refuse_foreign_preflight(&allowed, request, next).await }
+        },
+    ))
+}
+
+/// The longest origin or path quoted in a log line; a hostile header cannot make it long.
+const MAX_LOGGED: usize = 256;
+
+/// A CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) from an origin
+/// not in `allowed` is refused here with 403 and logged with its origin and path; any other
+/// request goes on (to the CORS layer, which grants the allowed origins). Browsers preflight
+/// only cross-origin calls, so the relay's own pages are never refused.
+async fn refuse_foreign_preflight(allowed: &[String], request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let preflight = request.method() == Method::OPTIONS
+        && headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if let Some(origin) = headers.get(header::ORIGIN).filter(|_| preflight) {
+        let granted = origin
+            .to_str()
+            .is_ok_and(|origin| allowed.iter().any(|allowed| allowed == origin));
+        if !granted {
+            let origin = String::from_utf8_lossy(origin.as_bytes());
+            let path = request.uri().path();
+            tracing::warn!(
+                origin = ?cut(&origin),
+                path = ?cut(path),
+                "CORS preflight refused: origin not allowed"
+            );
+            return ApiError::Forbidden("this origin is not allowed to call the relay")
+                .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// `text`, cut to at most [`MAX_LOGGED`] bytes at a character boundary.
+fn cut(text: &str) -> &str {
+    let mut end = text.len().min(MAX_LOGGED);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Seconds since the Unix epoch.

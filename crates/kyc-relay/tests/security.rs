@@ -500,57 +500,115 @@ async fn forged_stale_and_replayed_webhooks_change_nothing() {
 }
 
 #[tokio::test]
-async fn a_preflight_from_an_origin_not_allowed_gets_no_cors_grant() {
-    // The browser asks before every widget call (they carry Authorization); without
-    // Access-Control-Allow-Origin in the answer it sends nothing, so the token never leaves.
-    let h = relay(RelayConfig::default()).await;
-    let preflight = |origin: &str| {
-        Request::options("/v1/session/slots/front")
-            .header(header::ORIGIN, origin)
+async fn a_preflight_from_an_origin_not_allowed_is_refused_and_logged() {
+    // The browser asks before every widget call (they carry Authorization); a refused
+    // preflight gets 403 without Access-Control-Allow-Origin, so the browser sends nothing and
+    // the token never leaves; the relay logs the origin and the path.
+    let (logs, _guard) = Logs::capture();
+    let preflight = |origin: &str, path: &str| {
+        Request::options(path)
+            .header(
+                header::ORIGIN,
+                HeaderValue::from_bytes(origin.as_bytes()).unwrap(),
+            )
             .header(header::ACCESS_CONTROL_REQUEST_METHOD, "PUT")
             .header(
                 header::ACCESS_CONTROL_REQUEST_HEADERS,
-                "authorization,content-type",
+                "authorization,content-type,idempotency-key",
             )
             .body(Body::empty())
             .unwrap()
     };
+    let configured = relay(RelayConfig::default()).await;
+    // A relay with no origin configured (same origin only) refuses every preflight.
+    let same_origin_only = harness_with(SandboxConfig::default(), RelayConfig::default()).await;
     let mut failures = Vec::new();
-    for (case, origin, granted) in [
-        ("cors_preflight_allowed_origin", ALLOWED_ORIGIN, true),
-        ("cors_preflight_other_origin", "https://evil.example", false),
+    for (case, h, origin, path, granted) in [
+        (
+            "cors_preflight_allowed_origin",
+            &configured,
+            ALLOWED_ORIGIN,
+            "/v1/session/slots/front",
+            true,
+        ),
+        (
+            "cors_preflight_other_origin",
+            &configured,
+            "https://evil.example",
+            "/v1/session/slots/front",
+            false,
+        ),
         (
             "cors_preflight_lookalike_origin",
+            &configured,
             "https://bank.example.evil.example",
+            "/v1/session/submit",
             false,
         ),
         (
             "cors_preflight_http_downgrade",
+            &configured,
             "http://bank.example",
+            "/v1/session",
             false,
         ),
-        ("cors_preflight_null_origin", "null", false),
+        (
+            "cors_preflight_null_origin",
+            &configured,
+            "null",
+            "/v1/session/slots/back",
+            false,
+        ),
+        (
+            "cors_preflight_no_origin_configured",
+            &same_origin_only,
+            ALLOWED_ORIGIN,
+            "/v1/session/slots/front",
+            false,
+        ),
     ] {
-        let response = tower::ServiceExt::oneshot(h.relay.clone(), preflight(origin))
+        logs.take();
+        let response = tower::ServiceExt::oneshot(h.relay.clone(), preflight(origin, path))
             .await
             .unwrap();
+        let status = response.status();
         let allow = response
             .headers()
             .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
             .map(|v| v.to_str().unwrap_or("").to_owned());
+        let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+            .await
+            .unwrap();
+        let code = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["error"]["code"].as_str().map(str::to_owned));
+        let log = logs.take();
+        let logged = log.contains("CORS preflight refused")
+            && log.contains(&format!("origin=\"{origin}\""))
+            && log.contains(&format!("path=\"{path}\""))
+            && log.contains("WARN");
         let right = if granted {
-            allow.as_deref() == Some(origin)
+            status.is_success() && allow.as_deref() == Some(origin) && !logged
         } else {
-            allow.is_none()
+            status == StatusCode::FORBIDDEN
+                && allow.is_none()
+                && code.as_deref() == Some("forbidden")
+                && logged
         };
-        let outcome = format!(
+        let mut outcome = format!(
             "{} {}",
-            response.status().as_u16(),
+            status.as_u16(),
             match &allow {
                 Some(origin) => format!("Access-Control-Allow-Origin: {origin}"),
-                None => "without Access-Control-Allow-Origin: the browser sends nothing".to_owned(),
+                None => format!(
+                    "{} without Access-Control-Allow-Origin: the browser sends nothing",
+                    code.as_deref().unwrap_or("")
+                ),
             }
         );
+        if !granted {
+            outcome.push_str(if logged { "; logged" } else { "; NOT logged" });
+        }
         record(
             RECORD,
             &Trial {
@@ -559,13 +617,21 @@ async fn a_preflight_from_an_origin_not_allowed_gets_no_cors_grant() {
                 tries: 1,
                 outcome: outcome.clone(),
                 lost: 0,
-                crashed: response.status().is_server_error(),
+                crashed: status.is_server_error(),
             },
         );
         if !right {
-            failures.push(format!("{case}: {outcome}"));
+            failures.push(format!("{case}: {outcome}\n{log}"));
         }
     }
+    // A preflight is not a call: nothing else of the relay changed its answers.
+    let token = create_session(&configured.relay, "cors-after").await;
+    let answer = send(
+        &configured.relay,
+        authorized("GET", "/v1/session", &token, None),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
