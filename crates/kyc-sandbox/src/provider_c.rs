@@ -7,6 +7,19 @@
 //! `check_type` or `provider` contains `reject_<reason>`, else `verified`; one still pending at
 //! its `expires_at` (creation + `c_verification_ttl`) becomes `expired`. Responses are wrapped in
 //! a `data` envelope; lists are newest first with cursor pagination.
+//!
+//! C "tracks identity checks and compliance validations performed through external
+//! verification providers", and create "initiates a new verification for a customer by calling
+//! the verification provider and storing the result". The sandbox's own document provider, D
+//! (Technest), is such a provider: a verification created with `provider` = [`VENDOR_D`] calls
+//! it. C's `customer_id` is the customer's reference at D (the D customer whose
+//! `customer_reference` is `customer_id` or `<customer_id>-<suffix>`, e.g. a retry's `-r2`; the
+//! newest one submitted for review). Creation fails with 422 `provider_record_not_found` when D
+//! has no such customer under review or decided; otherwise `provider_reference` is D's customer
+//! id and the verification follows D's review on every read (`last_checked_at`): D verified →
+//! `verified`, D rejected → `failed` with D's `rejection_reason`, still pending at `expires_at`
+//! → `expired` (reason `verification_expired`). Any other `provider` keeps the sandbox's
+//! stand-alone review described above.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -23,6 +36,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, JsonBody};
+use crate::provider_d::{submitted_customer_for, vendor_record, VendorRecord};
 use crate::review::marker_reason;
 use crate::util::{constant_time_eq, is_uuid, random_id, random_uuid};
 use crate::{bearer, SandboxState};
@@ -31,6 +45,10 @@ use crate::{bearer, SandboxState};
 pub const STATUSES: [&str; 4] = ["pending", "verified", "failed", "expired"];
 /// Verification types: "KYC/KYB compliance, age verification, or business entity validation".
 pub const VERIFICATION_TYPES: [&str; 4] = ["kyc", "kyb", "age_verification", "business_entity"];
+/// The `provider` whose checks the sandbox's C delegates to its provider D (Technest).
+pub const VENDOR_D: &str = "technest";
+/// The reason of a verification that expired while pending.
+pub const EXPIRED_REASON: &str = "verification_expired";
 /// Default and largest page sizes.
 pub const DEFAULT_LIMIT: usize = 20;
 /// The largest `limit`.
@@ -54,6 +72,8 @@ struct Verification {
     last_checked_at: Option<Timestamp>,
     verified_at: Option<Timestamp>,
     started: Instant,
+    /// Created with `provider` = [`VENDOR_D`]: the result is D's review of `provider_reference`.
+    linked: bool,
 }
 
 impl Verification {
@@ -107,9 +127,27 @@ impl Default for Store {
     }
 }
 
-/// Finishes due verifications (verified or failed) and expires overdue pending ones.
+/// Finishes due verifications (verified or failed) and expires overdue pending ones; a
+/// verification of [`VENDOR_D`] takes D's result.
 pub fn refresh(state: &SandboxState) {
     let delay = state.config().review_delay;
+    // D's reviews, read before C's lock is taken (never both locks at once).
+    let linked: Vec<String> = state
+        .c()
+        .verifications
+        .values()
+        .filter(|v| v.linked && v.status == "pending")
+        .map(|v| v.provider_reference.clone())
+        .collect();
+    let vendor: HashMap<String, VendorRecord> = if linked.is_empty() {
+        HashMap::new()
+    } else {
+        crate::provider_d::refresh(state);
+        linked
+            .into_iter()
+            .filter_map(|id| vendor_record(state, &id).map(|record| (id, record)))
+            .collect()
+    };
     let now = Timestamp::now();
     let mut store = state.c();
     for v in store.verifications.values_mut() {
@@ -118,16 +156,31 @@ pub fn refresh(state: &SandboxState) {
         }
         if now >= v.expires_at {
             v.status = "expired";
-            v.reason = Some("verification_expired".to_owned());
+            v.reason = Some(EXPIRED_REASON.to_owned());
             v.updated_at = now;
             v.last_checked_at = Some(now);
             continue;
         }
-        if v.started.elapsed() < delay {
-            continue;
-        }
-        let marker = format!("{} {}", v.check_type, v.provider);
-        match marker_reason(&marker, "reject_") {
+        let outcome = if v.linked {
+            v.last_checked_at = Some(now);
+            match vendor.get(&v.provider_reference) {
+                Some(record) if record.status == "verified" => None,
+                Some(record) if record.status == "rejected" => Some(
+                    record
+                        .rejection_reason
+                        .clone()
+                        .unwrap_or_else(|| "unspecified".to_owned()),
+                ),
+                _ => continue,
+            }
+        } else {
+            if v.started.elapsed() < delay {
+                continue;
+            }
+            let marker = format!("{} {}", v.check_type, v.provider);
+            marker_reason(&marker, "reject_")
+        };
+        match outcome {
             Some(reason) => {
                 v.status = "failed";
                 v.result_payload = Some(json!({"outcome": "failed", "reason": reason}));
@@ -231,6 +284,22 @@ async fn create_verification(
             ));
         }
     }
+    // "by calling the verification provider": D must have the customer's documents.
+    let linked = body.provider.trim() == VENDOR_D;
+    let provider_reference = if linked {
+        let record = submitted_customer_for(&state, &body.customer_id).ok_or_else(|| {
+            ApiError::unprocessable(
+                "provider_record_not_found",
+                format!(
+                    "provider {VENDOR_D} has no customer {} with documents submitted",
+                    body.customer_id
+                ),
+            )
+        })?;
+        record.id
+    } else {
+        random_id("ref")
+    };
     let now = Timestamp::now();
     let ttl = jiff::SignedDuration::try_from(state.config().c_verification_ttl)
         .unwrap_or(jiff::SignedDuration::MAX);
@@ -249,7 +318,7 @@ async fn create_verification(
         check_type: body.check_type.trim().to_owned(),
         customer_id: body.customer_id.to_ascii_lowercase(),
         provider: body.provider.trim().to_owned(),
-        provider_reference: random_id("ref"),
+        provider_reference,
         verification_type: body.verification_type,
         status: "pending",
         reason: None,
@@ -260,6 +329,7 @@ async fn create_verification(
         last_checked_at: None,
         verified_at: None,
         started: Instant::now(),
+        linked,
     };
     let view = verification.view(&store.organization_id);
     store

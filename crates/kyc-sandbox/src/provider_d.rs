@@ -535,3 +535,48 @@ async fn submit_kyc(
         json!({"id": customer.id, "kyc_submitted_at": submitted}),
     ))
 }
+
+/// A D customer's review as provider C's sandbox sees it when C "calls the verification
+/// provider" (see [`crate::provider_c`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct VendorRecord {
+    /// D's customer id (C's `provider_reference`).
+    pub id: String,
+    /// D's status code: `pending`, `verified` or `rejected`.
+    pub status: &'static str,
+    /// D's rejection reason, when rejected.
+    pub rejection_reason: Option<String>,
+}
+
+impl Customer {
+    fn vendor_record(&self) -> VendorRecord {
+        VendorRecord {
+            id: self.id.clone(),
+            status: self.status.code(),
+            rejection_reason: self.rejection_reason.clone(),
+        }
+    }
+}
+
+/// The newest customer submitted for review (`id_file` attached) whose `customer_reference` is
+/// `customer` or starts with `<customer>-` (a retry, e.g. `-r2`), compared without case.
+pub(crate) fn submitted_customer_for(state: &SandboxState, customer: &str) -> Option<VendorRecord> {
+    refresh(state);
+    let prefix = format!("{}-", customer.to_ascii_lowercase());
+    let store = state.d();
+    store
+        .customers
+        .values()
+        .filter(|c| {
+            let reference = c.reference.to_ascii_lowercase();
+            reference == customer.to_ascii_lowercase() || reference.starts_with(&prefix)
+        })
+        .filter_map(|c| c.review.as_ref().map(|review| (review.started, c)))
+        .max_by_key(|(started, _)| *started)
+        .map(|(_, c)| c.vendor_record())
+}
+
+/// The review of D's customer `id`, if it exists.
+pub(crate) fn vendor_record(state: &SandboxState, id: &str) -> Option<VendorRecord> {
+    state.d().customers.get(id).map(Customer::vendor_record)
+}

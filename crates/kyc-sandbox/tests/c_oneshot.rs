@@ -376,3 +376,113 @@ async fn admin_override_transitions_the_status() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(code(&body), "verification_not_found");
 }
+
+/// A D customer with reference `reference` whose passport is attached (review started).
+async fn d_customer_submitted(
+    app: &Router,
+    state: &kyc_sandbox::SandboxState,
+    reference: &str,
+) -> String {
+    let (status, body) = call(
+        app,
+        "POST",
+        "/d/v1/customers",
+        Some(KEY),
+        Some(json!({"customer_reference": reference, "type": "individual", "country": "GBR"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_str().unwrap().to_owned();
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/d/v1/customers/{id}/files"),
+        Some(KEY),
+        Some(json!({"content_type": "image/jpeg"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let url = body["upload_url"].as_str().unwrap();
+    assert_eq!(memory_put(state, url, "image/jpeg", &jpeg()), 200);
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/d/v1/customers/{id}/files/attach"),
+        Some(KEY),
+        Some(json!({"document_type": "passport", "id_file": body["file_id"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    id
+}
+
+async fn create_technest(app: &Router, customer: &str) -> (StatusCode, Value) {
+    call(
+        app,
+        "POST",
+        BASE,
+        Some(KEY),
+        Some(
+            json!({"check_type": "identity_document", "customer_id": customer,
+                    "provider": "technest", "verification_type": "kyc"}),
+        ),
+    )
+    .await
+}
+
+/// "Initiates a new verification for a customer by calling the verification provider and
+/// storing the result": with `provider` = technest, C records D's review of the customer.
+#[tokio::test]
+async fn a_technest_verification_records_d_review() {
+    let (app, state) = memory_app(config(150));
+    let (status, body) = create_technest(&app, CUSTOMER).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(code(&body), "provider_record_not_found");
+
+    let d_id = d_customer_submitted(&app, &state, CUSTOMER).await;
+    let (status, body) = create_technest(&app, CUSTOMER).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let v = body["data"].clone();
+    assert_eq!(v["status"], "pending");
+    assert_eq!(v["provider_reference"], d_id.as_str());
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let v = get(&app, v["id"].as_str().unwrap()).await;
+    assert_eq!(v["status"], "verified", "{v}");
+    assert!(v["verified_at"].is_string());
+    assert!(v["last_checked_at"].is_string());
+}
+
+/// D's rejection is C's `failed` with D's reason; the newest D customer of a retry
+/// (`<customer>-r2`) is the one checked.
+#[tokio::test]
+async fn a_d_rejection_fails_the_verification_with_its_reason() {
+    let (app, state) = memory_app(config(100));
+    d_customer_submitted(&app, &state, &format!("{OTHER}-reject_face_mismatch")).await;
+    let (_, body) = create_technest(&app, OTHER).await;
+    let id = body["data"]["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let v = get(&app, &id).await;
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(v["reason"], "face_mismatch");
+
+    let retry = d_customer_submitted(&app, &state, &format!("{OTHER}-r2")).await;
+    let (_, body) = create_technest(&app, OTHER).await;
+    assert_eq!(body["data"]["provider_reference"], retry.as_str());
+}
+
+/// "pending → verified / failed / expired": still pending at `expires_at` (D's review not
+/// done) is `expired`, with the reason `verification_expired`.
+#[tokio::test]
+async fn a_technest_verification_expires_while_d_reviews() {
+    let (app, state) = memory_app(SandboxConfig {
+        c_verification_ttl: Duration::from_millis(100),
+        ..config(60_000)
+    });
+    d_customer_submitted(&app, &state, CUSTOMER).await;
+    let (_, body) = create_technest(&app, CUSTOMER).await;
+    let id = body["data"]["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let v = get(&app, &id).await;
+    assert_eq!(v["status"], "expired", "{v}");
+    assert_eq!(v["reason"], "verification_expired");
+}
