@@ -10,7 +10,7 @@ use kyc_core::{CustomerType, Provider, VerificationStatus};
 use serde::Deserialize;
 
 use crate::error::{ApiError, ApiJson};
-use crate::provider::{CustomerSpec, Person, ProviderAdapter};
+use crate::provider::{CustomerSpec, NewCustomer, Person, ProviderAdapter};
 use crate::session::refreshed_status;
 use crate::store::SessionRecord;
 use crate::{now, token, AppState};
@@ -119,11 +119,13 @@ async fn open_session(
         country: country.clone(),
         person,
     };
-    let provider_customer_id =
-        if let Some(attempt) = retry_attempt(state, request.provider, reference).await? {
+    let customer =
+        if let Some(customer) = reused_customer(state, request.provider, reference).await? {
+            customer
+        } else if let Some(attempt) = retry_attempt(state, request.provider, reference).await? {
             create_retry_customer(provider.as_ref(), &mut spec, reference, attempt).await?
         } else {
-            provider.create_customer(&spec).await?
+            provider.open_customer(&spec).await?
         };
     let created_at = now();
     let session = SessionRecord {
@@ -132,11 +134,12 @@ async fn open_session(
         customer_type: request.customer_type,
         country,
         provider: request.provider,
-        provider_customer_id,
+        provider_customer_id: customer.id,
         status: VerificationStatus::NotSubmitted,
         document_type: None,
         submitted_at: None,
         created_at,
+        terms_of_service_url: customer.terms_of_service_url,
     };
     state.store.insert_session(&session)?;
     let expires_at = created_at + state.config.token_ttl.as_secs();
@@ -145,6 +148,34 @@ async fn open_session(
         session_id: session.id,
         expires_at,
     })
+}
+
+/// The customer of the host's customer `reference`'s latest session, when the provider verifies
+/// it again after how that session ended (B: `ACTION_REQUIRED`, reported as rejected with
+/// reason `action_required`, takes a new attach on the same customer); `None` otherwise. A
+/// latest session still pending is asked of the provider first.
+async fn reused_customer(
+    state: &AppState,
+    provider: Provider,
+    reference: &str,
+) -> Result<Option<NewCustomer>, ApiError> {
+    let adapter = state.provider(provider)?;
+    let Some(latest) = state.store.latest_session_for(provider, reference)? else {
+        return Ok(None);
+    };
+    let status = refreshed_status(state, &latest).await?;
+    if !adapter.reuse_customer_after(&status) {
+        return Ok(None);
+    }
+    tracing::info!(
+        reference,
+        previous = latest.id,
+        "new session verifies the same provider customer again"
+    );
+    Ok(Some(NewCustomer {
+        id: latest.provider_customer_id,
+        terms_of_service_url: latest.terms_of_service_url,
+    }))
 }
 
 /// How many further `-rN` references a retry tries when the provider says a reference is taken
@@ -182,12 +213,12 @@ async fn create_retry_customer(
     spec: &mut CustomerSpec,
     reference: &str,
     attempt: u64,
-) -> Result<String, ApiError> {
+) -> Result<NewCustomer, ApiError> {
     let last = attempt + RETRY_REFERENCE_TRIES;
     let mut attempt = attempt;
     loop {
         spec.reference = format!("{reference}-r{attempt}");
-        match provider.create_customer(spec).await {
+        match provider.open_customer(spec).await {
             Err(err)
                 if err.is_conflict()
                     && attempt < last

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kyc_core::Provider;
-use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, Technest};
+use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, ProviderC, Technest};
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 
@@ -17,6 +17,7 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--techn
                  [--technest-api-key KEY] [--provider-b-url URL] [--provider-b-api-key KEY]
                  [--provider-a-url URL] [--provider-a-client-id ID]
                  [--provider-a-client-secret SECRET]
+                 [--provider-c-url URL] [--provider-c-api-key KEY]
                  [--webhook-secret PROVIDER=SECRET]... [--selfie-required PROVIDER]...
                  [--host-api-key KEY] [--allowed-origin ORIGIN]...
                  [--static-dir DIR] [--demo-sessions] [--max-bytes N] [--spool-dir DIR]
@@ -33,6 +34,9 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--techn
   --provider-a-client-secret SECRET
                            provider A's OAuth client secret (default sandbox-client-secret);
                            env PROVIDER_A_CLIENT_SECRET
+  --provider-c-url URL     provider C's API base (default http://127.0.0.1:9090/c, the sandbox);
+                           C's checks run at Technest, which takes the documents (--technest-url)
+  --provider-c-api-key KEY provider C's Bearer key (default sandbox-api-key); env PROVIDER_C_API_KEY
   --webhook-secret PROVIDER=SECRET
                            HMAC secret of a provider's webhooks at POST /webhooks/PROVIDER
                            (repeatable; default a= and d=sandbox-webhook-secret, the sandbox's)
@@ -56,6 +60,8 @@ struct Args {
     provider_a_url: String,
     provider_a_client_id: String,
     provider_a_client_secret: String,
+    provider_c_url: String,
+    provider_c_api_key: String,
     config: RelayConfig,
 }
 
@@ -73,6 +79,9 @@ fn parse_args() -> Result<Args, String> {
         provider_a_client_id: "sandbox-client".to_owned(),
         provider_a_client_secret: std::env::var("PROVIDER_A_CLIENT_SECRET")
             .unwrap_or_else(|_| "sandbox-client-secret".to_owned()),
+        provider_c_url: "http://127.0.0.1:9090/c".to_owned(),
+        provider_c_api_key: std::env::var("PROVIDER_C_API_KEY")
+            .unwrap_or_else(|_| "sandbox-api-key".to_owned()),
         config: RelayConfig::default(),
     };
     for provider in [Provider::A, Provider::D] {
@@ -105,6 +114,8 @@ fn parse_args() -> Result<Args, String> {
             "--provider-a-client-secret" => {
                 args.provider_a_client_secret = value("--provider-a-client-secret")?
             }
+            "--provider-c-url" => args.provider_c_url = value("--provider-c-url")?,
+            "--provider-c-api-key" => args.provider_c_api_key = value("--provider-c-api-key")?,
             "--webhook-secret" => {
                 let text = value("--webhook-secret")?;
                 let (provider, secret) = text
@@ -169,11 +180,19 @@ async fn main() {
         );
         std::process::exit(1);
     });
-    let technest: Arc<dyn ProviderAdapter> = Arc::new(Technest::new(
+    let technest_client = Technest::new(
         &args.technest_url,
         &args.technest_api_key,
         Duration::from_secs(30),
+    );
+    // C's checks run at Technest, which takes the documents (see `provider::c`).
+    let provider_c: Arc<dyn ProviderAdapter> = Arc::new(ProviderC::new(
+        &args.provider_c_url,
+        &args.provider_c_api_key,
+        technest_client.clone(),
+        Duration::from_secs(30),
     ));
+    let technest: Arc<dyn ProviderAdapter> = Arc::new(technest_client);
     let provider_b: Arc<dyn ProviderAdapter> = Arc::new(ProviderB::new(
         &args.provider_b_url,
         &args.provider_b_api_key,
@@ -189,6 +208,7 @@ async fn main() {
         (Provider::D, technest),
         (Provider::B, provider_b),
         (Provider::A, provider_a),
+        (Provider::C, provider_c),
     ]);
     let state = AppState::new(args.config, store, providers).unwrap_or_else(|err| {
         eprintln!("kyc-relay: cannot read settings: {err}");

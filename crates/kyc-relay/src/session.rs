@@ -83,7 +83,8 @@ async fn view(
         selfie_required: policy.selfie_required,
         proof_of_address_required: policy.requires_proof_of_address(),
         liveness_required: policy.liveness_required,
-        terms_of_service_url: None,
+        // B's `tos_policies_url`, kept from the customer's creation; `None` for the others.
+        terms_of_service_url: session.terms_of_service_url,
         country: session.country,
         uploaded,
         status: session.status,
@@ -396,7 +397,7 @@ async fn submit(
         })
         .collect();
     let attached = provider
-        .attach(
+        .start_verification(
             &session.provider_customer_id,
             request.document_type,
             &files,
@@ -404,13 +405,23 @@ async fn submit(
             request.state.as_deref(),
         )
         .await;
+    // C: the verification the status is read from from now on.
+    if let Ok(Some(record)) = &attached {
+        state
+            .store
+            .set_provider_customer_id(&session.id, record, now())?;
+    }
     if let Err(err) = attached {
         // A timeout or a 5xx may have lost the answer of an attach that went through: if the
         // provider now has the documents (under review or decided), the session stays
         // submitted, with the provider's status.
         if err.is_transient() {
             if let Ok(status) = provider.status(&session.provider_customer_id).await {
-                if status != VerificationStatus::NotSubmitted {
+                // A status the provider takes new documents in (B's ACTION_REQUIRED) is not
+                // this attach's.
+                if status != VerificationStatus::NotSubmitted
+                    && !provider.reuse_customer_after(&status)
+                {
                     tracing::warn!(%err, session = session.id, "attach answer lost; the provider has it");
                     state.store.set_status(&session.id, &status, now())?;
                     state.notify(&session.id);

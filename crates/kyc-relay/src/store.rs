@@ -71,6 +71,9 @@ const MIGRATIONS: &[&str] = &[
     "
     CREATE INDEX sessions_by_reference ON sessions (provider, customer_reference, created_at);
 ",
+    "
+    ALTER TABLE sessions ADD COLUMN terms_of_service_url TEXT;
+",
 ];
 
 /// A session as stored.
@@ -96,6 +99,8 @@ pub struct SessionRecord {
     pub submitted_at: Option<u64>,
     /// When the session was created (Unix seconds).
     pub created_at: u64,
+    /// The provider's terms of service page for the customer (B's `tos_policies_url`).
+    pub terms_of_service_url: Option<String>,
 }
 
 /// A slot whose file reached the provider's storage.
@@ -205,8 +210,9 @@ impl Store {
         self.with(|conn| {
             conn.execute(
                 "INSERT INTO sessions (id, customer_reference, customer_type, country, provider,
-                 provider_customer_id, status, rejection_reason, document_type, submitted_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 provider_customer_id, status, rejection_reason, document_type, submitted_at, created_at,
+                 terms_of_service_url)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![
                     session.id,
                     session.customer_reference,
@@ -219,6 +225,7 @@ impl Store {
                     session.document_type.map(DocumentType::code),
                     session.submitted_at,
                     session.created_at,
+                    session.terms_of_service_url,
                 ],
             )?;
             audit(conn, &session.id, session.created_at, "session_created", &session.customer_reference)
@@ -494,6 +501,23 @@ impl Store {
         })
     }
 
+    /// Replaces the session's provider customer id with `id`, a fuller form of it (C: with the
+    /// verification's id once it exists), audited.
+    pub fn set_provider_customer_id(
+        &self,
+        session_id: &str,
+        id: &str,
+        now: u64,
+    ) -> rusqlite::Result<()> {
+        self.with(|conn| {
+            conn.execute(
+                "UPDATE sessions SET provider_customer_id = ?2 WHERE id = ?1",
+                params![session_id, id],
+            )?;
+            audit(conn, session_id, now, "provider_record", id)
+        })
+    }
+
     /// Records a new verification status (audited when it changed).
     pub fn set_status(
         &self,
@@ -530,8 +554,8 @@ impl Store {
 }
 
 const SESSION_COLUMNS: &str = "SELECT id, customer_reference, customer_type, country, provider,
-    provider_customer_id, status, rejection_reason, document_type, submitted_at, created_at
-    FROM sessions";
+    provider_customer_id, status, rejection_reason, document_type, submitted_at, created_at,
+    terms_of_service_url FROM sessions";
 
 fn put_slot(
     conn: &Connection,
@@ -571,6 +595,7 @@ fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> 
         document_type: document_type.map(|code| from_code(&code)).transpose()?,
         submitted_at: row.get(9)?,
         created_at: row.get(10)?,
+        terms_of_service_url: row.get(11)?,
     })
 }
 
@@ -652,6 +677,7 @@ mod tests {
             document_type: None,
             submitted_at: None,
             created_at: 100,
+            terms_of_service_url: None,
         }
     }
 
@@ -686,6 +712,33 @@ mod tests {
             .map(|e| e.1)
             .collect();
         assert_eq!(events, ["session_created", "slot_uploaded", "submitted"]);
+    }
+
+    #[test]
+    fn the_terms_url_and_a_fuller_provider_id_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay.sqlite");
+        {
+            let store = Store::open(&path).unwrap();
+            let mut record = session("ses_b");
+            record.provider = Provider::B;
+            record.terms_of_service_url = Some("http://b.example/tos?v=1".to_owned());
+            store.insert_session(&record).unwrap();
+            store
+                .set_provider_customer_id("ses_b", "cus_1#ver_1", 3)
+                .unwrap();
+        }
+        let reopened = Store::open(&path)
+            .unwrap()
+            .session("ses_b")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            reopened.terms_of_service_url.as_deref(),
+            Some("http://b.example/tos?v=1")
+        );
+        assert_eq!(reopened.provider_customer_id, "cus_1#ver_1");
+        assert_eq!(Store::open(&path).unwrap().session("nope").unwrap(), None);
     }
 
     #[test]

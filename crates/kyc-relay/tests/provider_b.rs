@@ -148,6 +148,121 @@ async fn the_stored_customer_keeps_the_tos_value_of_the_tos_url() {
         )),
         "{tos_url} vs {customer:?}"
     );
+    // "The tos_policies_value should be parsed from the tos_policies_url query parameter
+    // returned from the Create Individual Customer V2 endpoint": the widget links to that URL.
+    assert_eq!(stored.terms_of_service_url.as_deref(), Some(tos_url));
+    let (status, view) = call(
+        &h.relay,
+        authorized("GET", "/v1/session", &session.token, None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["terms_of_service_url"], tos_url);
+    assert!(
+        tos_url.starts_with(&format!("{}/b/tos?", h.sandbox.base_url())),
+        "{tos_url}"
+    );
+    let page = reqwest::get(tos_url).await.unwrap();
+    assert_eq!(page.status(), 200, "the sandbox serves the terms page");
+}
+
+/// "The customer must satisfy [...] a customer_status of INCOMPLETE or ACTION_REQUIRED": a
+/// customer B asks for new documents ends its session rejected with `action_required`, and the
+/// customer's next session uploads and attaches again to the same B customer, which B accepts.
+#[tokio::test]
+async fn action_required_is_a_rejection_the_next_session_resubmits_to_the_same_customer() {
+    let h = harness(Duration::from_millis(800)).await;
+    let first = b_session(&h, "b-ada-retry_document_glare", "FRA").await;
+    put(&h, &first, &["front", "proof_of_address"]).await;
+    let (status, report) = submit(
+        &h,
+        &first,
+        json!({"issuing_country": "FRA", "document_type": "passport"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let status = settled_status(&h.relay, &first.token, Duration::from_secs(10)).await;
+    assert_eq!(
+        status,
+        json!({"state": "rejected", "reason": "action_required"})
+    );
+    let record = b_record(&h, &first).await;
+    assert_eq!(record["customer_status"], "ACTION_REQUIRED");
+    // That session is closed: its files can no longer change.
+    let (status, body) = call(
+        &h.relay,
+        upload(&first.token, "front", "image/jpeg", jpeg(1600, 1000)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    // The widget's "Start again": the host opens a new session for the same customer. B's
+    // `external_id` is taken, so a second B customer could not be made; the relay reuses the
+    // first one, with its terms URL.
+    let second = b_session(&h, "b-ada-retry_document_glare", "FRA").await;
+    let stored_first = h.store.session(&first.id).unwrap().unwrap();
+    let stored_second = h.store.session(&second.id).unwrap().unwrap();
+    assert_eq!(
+        stored_second.provider_customer_id,
+        stored_first.provider_customer_id
+    );
+    assert_eq!(
+        stored_second.terms_of_service_url,
+        stored_first.terms_of_service_url
+    );
+    let (_, view) = call(
+        &h.relay,
+        authorized("GET", "/v1/session", &second.token, None),
+    )
+    .await;
+    assert_eq!(view["status"], json!({"state": "not_submitted"}));
+    assert_eq!(view["uploaded"], json!([]));
+    put(&h, &second, &["front", "proof_of_address"]).await;
+    let (status, report) = submit(
+        &h,
+        &second,
+        json!({"issuing_country": "FRA", "document_type": "passport"}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "B accepts the attach again: {report}"
+    );
+    assert_eq!(
+        b_record(&h, &second).await["customer_status"],
+        "UNDER_REVIEW"
+    );
+    let status = settled_status(&h.relay, &second.token, Duration::from_secs(10)).await;
+    assert_eq!(status, json!({"state": "verified"}));
+}
+
+/// A B rejection (`REJECTED`) is final: the next session does not reuse the customer (B would
+/// answer 403), and the reference B already holds is a 409.
+#[tokio::test]
+async fn a_rejected_customer_is_not_reused() {
+    let h = harness(Duration::from_millis(500)).await;
+    let first = b_session(&h, "b-ada-reject_document_expired", "FRA").await;
+    put(&h, &first, &["front", "proof_of_address"]).await;
+    let (status, _) = submit(
+        &h,
+        &first,
+        json!({"issuing_country": "FRA", "document_type": "passport"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let status = settled_status(&h.relay, &first.token, Duration::from_secs(10)).await;
+    assert_eq!(
+        status,
+        json!({"state": "rejected", "reason": "document_expired"})
+    );
+    let (status, body) = call(
+        &h.relay,
+        create_session_request(&b_customer("b-ada-reject_document_expired", "FRA")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["problems"], json!(["external_id_taken"]));
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 //!
 //! - Create: `POST /v2/customers/individual` returns the customer's id and a `tos_policies_url`
 //!   whose `tos_policies_value` query parameter the attach must carry. The relay keeps both in
-//!   the stored provider customer id as `<id>#<tos_policies_value>` (see [`CustomerRef`]).
+//!   the stored provider customer id as `<id>#<tos_policies_value>` (see [`CustomerRef`]), and
+//!   the URL with the session.
 //! - Upload: "Upload files first using the Upload document endpoint to obtain the URIs": the raw
 //!   bytes to `POST /v2/customers/{id}/files`; the file's `uri` is what the relay stores.
 //! - Attach: `POST /v2/customers/individual/{id}/documents` with `identifying_documents` (the
@@ -11,7 +12,11 @@
 //!   in flight per customer; a second concurrent attach returns 409", which the relay answers as
 //!   a 409 `provider_conflict`.
 //! - Status: `GET /v2/customers/{id}`, `customer_status` `INCOMPLETE`, `UNDER_REVIEW`, `ACTIVE`,
-//!   `REJECTED`, `ACTION_REQUIRED`.
+//!   `REJECTED`, `ACTION_REQUIRED`. `ACTION_REQUIRED` is reported as rejected with the reason
+//!   [`ACTION_REQUIRED`] (`action_required`): the document allows an attach again in that
+//!   status, so the customer's next session reuses the same B customer and attaches again.
+//! - Terms of service: the `tos_policies_url` itself is kept with the session and given to the
+//!   widget (`terms_of_service_url`), which links to it.
 
 use std::time::Duration;
 
@@ -23,8 +28,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::http::{send, send_json, send_once_json};
-use super::{AttachFile, CustomerSpec, ProviderAdapter, ProviderError};
+use super::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter, ProviderError};
 use crate::spool::Spool;
+
+/// The rejection reason of a customer B put in `ACTION_REQUIRED`: new documents can be attached
+/// to the same customer, in a new session.
+pub const ACTION_REQUIRED: &str = "action_required";
 
 /// A client of provider B's V2 customer API.
 #[derive(Clone, Debug)]
@@ -180,6 +189,13 @@ impl ProviderAdapter for ProviderB {
         &'a self,
         spec: &'a CustomerSpec,
     ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        async move { Ok(self.open_customer(spec).await?.id) }.boxed()
+    }
+
+    fn open_customer<'a>(
+        &'a self,
+        spec: &'a CustomerSpec,
+    ) -> BoxFuture<'a, Result<NewCustomer, ProviderError>> {
         async move {
             if spec.customer_type != CustomerType::Individual {
                 return Err(ProviderError::Refused {
@@ -206,23 +222,34 @@ impl ProviderAdapter for ProviderB {
                     .json(&body),
             )
             .await?;
-            let tos = customer
-                .tos_policies_url
-                .as_deref()
-                .and_then(tos_policies_value)
-                .ok_or_else(|| {
-                    ProviderError::Unavailable(
-                        "the created customer has no tos_policies_url with a tos_policies_value"
-                            .to_owned(),
-                    )
-                })?;
-            Ok(CustomerRef {
-                id: customer.id,
-                tos_policies_value: tos,
-            }
-            .encode())
+            let url = customer.tos_policies_url.ok_or_else(|| {
+                ProviderError::Unavailable(
+                    "the created customer has no tos_policies_url".to_owned(),
+                )
+            })?;
+            let tos = tos_policies_value(&url).ok_or_else(|| {
+                ProviderError::Unavailable(format!(
+                    "the tos_policies_url {url:?} has no tos_policies_value"
+                ))
+            })?;
+            Ok(NewCustomer {
+                id: CustomerRef {
+                    id: customer.id,
+                    tos_policies_value: tos,
+                }
+                .encode(),
+                // "Signifies the customer has accepted the Terms of Service": the widget links
+                // to the page the value comes from.
+                terms_of_service_url: Some(url),
+            })
         }
         .boxed()
+    }
+
+    fn reuse_customer_after(&self, status: &VerificationStatus) -> bool {
+        // "a customer_status of INCOMPLETE or ACTION_REQUIRED" may attach: a new session of a
+        // customer that B asked for new documents attaches to the same B customer.
+        matches!(status, VerificationStatus::Rejected { reason } if reason == ACTION_REQUIRED)
     }
 
     fn upload<'a>(
@@ -292,9 +319,20 @@ impl ProviderAdapter for ProviderB {
                 "ACTIVE" => VerificationStatus::Verified,
                 "UNDER_REVIEW" => VerificationStatus::Pending,
                 "REJECTED" => VerificationStatus::Rejected { reason: reason() },
-                // B asks for new documents. The relay's session is closed once submitted, so
-                // this ends it with B's reason; the host opens a new session to re-attach.
-                "ACTION_REQUIRED" => VerificationStatus::Rejected { reason: reason() },
+                // B asks for new documents: "a customer_status of INCOMPLETE or
+                // ACTION_REQUIRED" may attach again. The session ends with the reason
+                // `action_required` (B's own reasons are logged); the customer's next session
+                // attaches to the same B customer (`reuse_customer_after`).
+                "ACTION_REQUIRED" => {
+                    tracing::info!(
+                        customer = customer.id,
+                        reasons = ?fresh.rejection_reasons,
+                        "B asks for new documents (ACTION_REQUIRED)"
+                    );
+                    VerificationStatus::Rejected {
+                        reason: ACTION_REQUIRED.to_owned(),
+                    }
+                }
                 _ => VerificationStatus::NotSubmitted,
             })
         }

@@ -2,16 +2,19 @@
 
 pub mod a;
 pub mod b;
+pub mod c;
 mod http;
 mod technest;
 
 use std::fmt;
 
 use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
 use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
 
 pub use a::ProviderA;
 pub use b::ProviderB;
+pub use c::ProviderC;
 pub use technest::Technest;
 
 use crate::spool::Spool;
@@ -51,6 +54,16 @@ pub struct AttachFile {
     pub file_id: String,
 }
 
+/// A customer created at the provider ([`ProviderAdapter::open_customer`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCustomer {
+    /// The provider's id for the customer, as the relay stores it.
+    pub id: String,
+    /// The provider's terms of service page for this customer, when it gives one (B's
+    /// `tos_policies_url`); the widget links to it.
+    pub terms_of_service_url: Option<String>,
+}
+
 /// What a provider can do for the relay.
 pub trait ProviderAdapter: Send + Sync {
     /// Whether creating a customer needs [`CustomerSpec::person`] (B: first and last name and
@@ -71,6 +84,28 @@ pub trait ProviderAdapter: Send + Sync {
         &'a self,
         spec: &'a CustomerSpec,
     ) -> BoxFuture<'a, Result<String, ProviderError>>;
+
+    /// Creates the customer, with what the provider tells about it beyond its id (B: the
+    /// terms of service URL). The default is [`ProviderAdapter::create_customer`] alone.
+    fn open_customer<'a>(
+        &'a self,
+        spec: &'a CustomerSpec,
+    ) -> BoxFuture<'a, Result<NewCustomer, ProviderError>> {
+        async move {
+            Ok(NewCustomer {
+                id: self.create_customer(spec).await?,
+                terms_of_service_url: None,
+            })
+        }
+        .boxed()
+    }
+
+    /// Whether a new session of a customer whose latest session ended with `status` verifies
+    /// the same provider customer again instead of creating one (B: an attach is allowed again
+    /// in `ACTION_REQUIRED`). The default is never.
+    fn reuse_customer_after(&self, _status: &VerificationStatus) -> bool {
+        false
+    }
 
     /// Stores one file server-side (presigned URL, then PUT) and returns its file id. The
     /// bytes are streamed from `file` with its `Content-Length`; a retried request streams them
@@ -94,6 +129,25 @@ pub trait ProviderAdapter: Send + Sync {
         country: &'a str,
         state: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(), ProviderError>>;
+
+    /// Attaches like [`ProviderAdapter::attach`] and returns the provider customer id the relay
+    /// keeps from now on, when the attach made a record the status is read from (C: the
+    /// verification's id); `None` keeps the stored id. The default is `attach`.
+    fn start_verification<'a>(
+        &'a self,
+        customer_id: &'a str,
+        document_type: DocumentType,
+        files: &'a [AttachFile],
+        country: &'a str,
+        state: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Option<String>, ProviderError>> {
+        async move {
+            self.attach(customer_id, document_type, files, country, state)
+                .await?;
+            Ok(None)
+        }
+        .boxed()
+    }
 
     /// The status change a verified webhook event of this provider reports, if it reports
     /// one (`None` for event types that carry no verification result). Providers without

@@ -1,0 +1,489 @@
+//! Provider C: customer verifications (`c-customer-verifications.txt`).
+//!
+//! C's API has verifications and nothing else: "Customer verification tracks identity checks
+//! and compliance validations performed through external verification providers", and create
+//! "initiates a new verification for a customer by calling the verification provider and
+//! storing the result". It has no file endpoint and no customer endpoint. So C does not take the
+//! documents: the external verification provider does, and C records its check.
+//!
+//! Design:
+//!
+//! - **Where the files go.** To C's external verification provider, here Technest (provider D,
+//!   [`VENDOR`]): the only document-taking API C can name that the relay already speaks with a
+//!   server-side presigned PUT. A C session has a Technest customer; uploads are Technest's
+//!   presigned URL and PUT ([`Technest`]), submit is Technest's `files/attach` and `kyc`
+//!   acknowledgement. The relay stores no image bytes, as for every provider.
+//! - **Which customer.** C's `customer_id` is "customer UUID" at C, which the host's backend
+//!   knows: a C session's `customer_reference` is that UUID, optionally followed by `-<suffix>`
+//!   (the relay's retries append `-r2`, ...). The Technest customer is created with the whole
+//!   reference as its `customer_reference`, so C (which calls Technest) finds it by the UUID.
+//!   Creating the session first lists the customer's verifications (`?customer_id=`), which
+//!   checks the key and the id at C before anything is created.
+//! - **The check.** After the attach, `POST /v1/customer-verifications` with
+//!   `verification_type` `kyc` ("Use verifications for KYC/KYB compliance, age verification, or
+//!   business entity validation": an individual's identity document is KYC), `check_type`
+//!   [`CHECK_TYPE`] (`identity_document`; the document lists no values), `provider` [`VENDOR`]
+//!   and `customer_id`. C answers with the verification "wrapped in data envelope"; its `id` is
+//!   kept with the session (`<uuid>#<technest id>#<verification id>`, see [`CustomerRef`]). The
+//!   create is not retried (a lost answer would make a second verification); a submit whose C
+//!   call failed after the attach resumes at C's step (the Technest customer is then pending).
+//! - **Status.** "Get a customer verification: Returns a single verification by ID", read while
+//!   the session is pending (C names no webhooks). `pending` → pending; `verified` → verified;
+//!   `failed` → rejected with C's `reason`; `expired` → rejected with reason
+//!   [`EXPIRED_REASON`] (`verification_expired`), which the widget explains as a check that
+//!   took too long. Without a stored verification id (its create answer was lost), the
+//!   verification is found with the documented list filters `customer_id` and
+//!   `verification_type`, newest first, following `cursor`, as the one whose `provider` and
+//!   `provider_reference` are this session's Technest customer.
+//! - **Retry.** A failed or expired check needs new documents, and Technest's "rejected records
+//!   cannot be resubmitted": like D, a new session creates a new Technest customer with the
+//!   reference suffixed `-r2`, ... (`new_customer_after_rejection`).
+//! - **Business.** Technest verifies individuals in this flow ("Business/KYB goes through a
+//!   separate onboarding"), so a business session is refused (422 `business_not_supported`).
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
+use reqwest::{Client, Method, RequestBuilder};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::http::{send_json, send_once_json};
+use super::{AttachFile, CustomerSpec, ProviderAdapter, ProviderError, Technest};
+use crate::spool::Spool;
+
+/// The external verification provider C's checks name, which takes the documents.
+pub const VENDOR: &str = "technest";
+/// The `check_type` of the relay's verifications.
+pub const CHECK_TYPE: &str = "identity_document";
+/// The `verification_type` of an individual's identity check.
+pub const VERIFICATION_TYPE: &str = "kyc";
+/// The rejection reason of a verification that expired before its check ended.
+pub const EXPIRED_REASON: &str = "verification_expired";
+/// Pages of 100 the status lookup without a verification id reads at most.
+const LOOKUP_PAGES: usize = 10;
+
+/// A client of provider C's customer verifications, with the external verification provider
+/// that takes the documents.
+#[derive(Clone, Debug)]
+pub struct ProviderC {
+    http: Client,
+    base_url: String,
+    api_key: String,
+    backoff: Duration,
+    vendor: Technest,
+}
+
+/// A verification, as C returns it inside `data`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Verification {
+    /// Verification UUID.
+    pub id: String,
+    /// `pending`, `verified`, `failed` or `expired`.
+    pub status: String,
+    /// Why it failed or expired.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The external verification provider.
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// The check's reference at the external verification provider.
+    #[serde(default)]
+    pub provider_reference: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct One {
+    data: Verification,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    data: Vec<Verification>,
+    #[serde(default)]
+    next_cursor: Option<String>,
+}
+
+/// The relay's stored id of a C session: C's customer UUID, the Technest customer's id, and
+/// the verification's id once it exists, written `<uuid>#<technest id>[#<verification id>]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomerRef {
+    /// C's customer UUID.
+    pub customer_id: String,
+    /// The Technest customer that holds the documents.
+    pub vendor_customer_id: String,
+    /// C's verification, once created.
+    pub verification_id: Option<String>,
+}
+
+impl CustomerRef {
+    /// The stored form.
+    pub fn encode(&self) -> String {
+        match &self.verification_id {
+            Some(verification) => format!(
+                "{}#{}#{verification}",
+                self.customer_id, self.vendor_customer_id
+            ),
+            None => format!("{}#{}", self.customer_id, self.vendor_customer_id),
+        }
+    }
+
+    /// The parts of a stored id; an error if it is not of the stored form.
+    pub fn decode(stored: &str) -> Result<CustomerRef, ProviderError> {
+        let parts: Vec<&str> = stored.split('#').collect();
+        match parts.as_slice() {
+            [customer, vendor, rest @ ..]
+                if is_uuid(customer)
+                    && !vendor.is_empty()
+                    && rest.len() <= 1
+                    && rest.iter().all(|v| !v.is_empty()) =>
+            {
+                Ok(CustomerRef {
+                    customer_id: (*customer).to_owned(),
+                    vendor_customer_id: (*vendor).to_owned(),
+                    verification_id: rest.first().map(|v| (*v).to_owned()),
+                })
+            }
+            _ => Err(ProviderError::Unavailable(format!(
+                "stored C customer id {stored:?} is not <uuid>#<technest id>[#<verification id>]"
+            ))),
+        }
+    }
+}
+
+/// Whether `text` is a UUID in its 8-4-4-4-12 hexadecimal form.
+fn is_uuid(text: &str) -> bool {
+    text.len() == 36
+        && text.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// C's customer UUID in a session's `customer_reference`: the reference is the UUID, or the
+/// UUID followed by `-<suffix>` (a retry's `-r2`). Lowercase.
+pub fn customer_uuid(reference: &str) -> Option<String> {
+    let uuid = reference.get(..36)?;
+    let rest = &reference[36..];
+    (is_uuid(uuid) && (rest.is_empty() || rest.starts_with('-'))).then(|| uuid.to_ascii_lowercase())
+}
+
+/// The relay's status of a C verification.
+pub fn verification_status(
+    verification: &Verification,
+) -> Result<VerificationStatus, ProviderError> {
+    match verification.status.as_str() {
+        "pending" => Ok(VerificationStatus::Pending),
+        "verified" => Ok(VerificationStatus::Verified),
+        "failed" => Ok(VerificationStatus::Rejected {
+            reason: verification
+                .reason
+                .clone()
+                .filter(|r| !r.trim().is_empty())
+                .unwrap_or_else(|| "unspecified".to_owned()),
+        }),
+        // The check did not end in time: the widget says so, whatever C's reason says (an
+        // admin's expiry says `admin_override`).
+        "expired" => Ok(VerificationStatus::Rejected {
+            reason: EXPIRED_REASON.to_owned(),
+        }),
+        other => Err(ProviderError::Unavailable(format!(
+            "verification {} has an unknown status {other:?}",
+            verification.id
+        ))),
+    }
+}
+
+impl ProviderC {
+    /// A client of C's API at `base_url` (the sandbox's is `http://127.0.0.1:9090/c`) with the
+    /// Bearer `api_key`; the documents go to `vendor`, the Technest API C's checks call.
+    pub fn new(base_url: &str, api_key: &str, vendor: Technest, timeout: Duration) -> ProviderC {
+        let http = Client::builder()
+            .timeout(timeout)
+            .build()
+            .expect("a TLS backend is compiled in");
+        ProviderC {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            api_key: api_key.to_owned(),
+            backoff: Duration::from_millis(200),
+            vendor,
+        }
+    }
+
+    fn api(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base_url))
+            .bearer_auth(&self.api_key)
+    }
+
+    /// One page of the customer's KYC verifications, newest first.
+    async fn page(&self, customer_id: &str, cursor: Option<&str>) -> Result<Page, ProviderError> {
+        let mut query = vec![
+            ("customer_id", customer_id),
+            ("verification_type", VERIFICATION_TYPE),
+            ("limit", "100"),
+        ];
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor));
+        }
+        send_json(self.backoff, || {
+            self.api(Method::GET, "/v1/customer-verifications")
+                .query(&query)
+        })
+        .await
+    }
+
+    /// The verification of this session's Technest customer, found through the list (newest
+    /// first, following the cursor), when its id is not stored.
+    async fn find(&self, customer: &CustomerRef) -> Result<Option<Verification>, ProviderError> {
+        let mut cursor: Option<String> = None;
+        for _ in 0..LOOKUP_PAGES {
+            let page = self.page(&customer.customer_id, cursor.as_deref()).await?;
+            let found = page.data.into_iter().find(|v| {
+                v.provider.as_deref() == Some(VENDOR)
+                    && v.provider_reference.as_deref() == Some(customer.vendor_customer_id.as_str())
+            });
+            if found.is_some() {
+                return Ok(found);
+            }
+            match page.next_cursor {
+                Some(next) if !next.is_empty() => cursor = Some(next),
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
+    /// The verification with this id.
+    async fn get(&self, id: &str) -> Result<Verification, ProviderError> {
+        let path = format!("/v1/customer-verifications/{id}");
+        let one: One = send_json(self.backoff, || self.api(Method::GET, &path)).await?;
+        Ok(one.data)
+    }
+}
+
+impl ProviderAdapter for ProviderC {
+    fn new_customer_after_rejection(&self) -> bool {
+        // The documents are Technest's, whose rejected records cannot be resubmitted.
+        true
+    }
+
+    fn create_customer<'a>(
+        &'a self,
+        spec: &'a CustomerSpec,
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        async move {
+            if spec.customer_type != CustomerType::Individual {
+                return Err(ProviderError::Refused {
+                    status: 422,
+                    code: Some("business_not_supported".to_owned()),
+                    message: format!(
+                        "provider C's identity checks run at {VENDOR}, which verifies \
+                         individuals in this flow; businesses go through a separate onboarding"
+                    ),
+                });
+            }
+            let customer_id =
+                customer_uuid(&spec.reference).ok_or_else(|| ProviderError::Refused {
+                    status: 422,
+                    code: Some("invalid_customer_reference".to_owned()),
+                    message: "provider C identifies customers by UUID: customer_reference must \
+                              be the customer's UUID at C, optionally followed by -<suffix>"
+                        .to_owned(),
+                })?;
+            // Checks the key and the customer id at C before a Technest customer is made.
+            self.page(&customer_id, None).await?;
+            let vendor_customer_id = self.vendor.create_customer(spec).await?;
+            Ok(CustomerRef {
+                customer_id,
+                vendor_customer_id,
+                verification_id: None,
+            }
+            .encode())
+        }
+        .boxed()
+    }
+
+    fn upload<'a>(
+        &'a self,
+        customer_id: &'a str,
+        slot: Slot,
+        format: FileFormat,
+        file: &'a Spool,
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        async move {
+            let customer = CustomerRef::decode(customer_id)?;
+            self.vendor
+                .upload(&customer.vendor_customer_id, slot, format, file)
+                .await
+        }
+        .boxed()
+    }
+
+    fn attach<'a>(
+        &'a self,
+        customer_id: &'a str,
+        document_type: DocumentType,
+        files: &'a [AttachFile],
+        country: &'a str,
+        state: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        async move {
+            self.start_verification(customer_id, document_type, files, country, state)
+                .await?;
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn start_verification<'a>(
+        &'a self,
+        customer_id: &'a str,
+        document_type: DocumentType,
+        files: &'a [AttachFile],
+        country: &'a str,
+        state: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Option<String>, ProviderError>> {
+        async move {
+            let mut customer = CustomerRef::decode(customer_id)?;
+            // A Technest customer already under review got these documents from a submit whose
+            // C call failed: that submit resumes at C's step.
+            let vendor_status = self.vendor.status(&customer.vendor_customer_id).await?;
+            if vendor_status == VerificationStatus::NotSubmitted {
+                self.vendor
+                    .attach(
+                        &customer.vendor_customer_id,
+                        document_type,
+                        files,
+                        country,
+                        state,
+                    )
+                    .await?;
+            } else {
+                tracing::warn!(
+                    customer = customer.vendor_customer_id,
+                    "documents already attached at {VENDOR}; creating C's verification"
+                );
+            }
+            let body = json!({
+                "check_type": CHECK_TYPE,
+                "customer_id": customer.customer_id,
+                "provider": VENDOR,
+                "verification_type": VERIFICATION_TYPE,
+            });
+            // Not retried: a lost answer would make a second verification; the relay reads the
+            // status instead, which finds the verification through the list.
+            let created: One = send_once_json(
+                self.api(Method::POST, "/v1/customer-verifications")
+                    .json(&body),
+            )
+            .await?;
+            customer.verification_id = Some(created.data.id);
+            Ok(Some(customer.encode()))
+        }
+        .boxed()
+    }
+
+    fn status<'a>(
+        &'a self,
+        customer_id: &'a str,
+    ) -> BoxFuture<'a, Result<VerificationStatus, ProviderError>> {
+        async move {
+            let customer = CustomerRef::decode(customer_id)?;
+            let verification = match &customer.verification_id {
+                Some(id) => self.get(id).await?,
+                None => match self.find(&customer).await? {
+                    Some(found) => found,
+                    None => return Ok(VerificationStatus::NotSubmitted),
+                },
+            };
+            verification_status(&verification)
+        }
+        .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UUID: &str = "8f14e45f-ceea-467f-a0e6-1b2c3d4e5f60";
+
+    #[test]
+    fn the_customer_uuid_is_the_reference_or_its_start_before_a_suffix() {
+        assert_eq!(customer_uuid(UUID).as_deref(), Some(UUID));
+        assert_eq!(customer_uuid(&format!("{UUID}-r2")).as_deref(), Some(UUID));
+        assert_eq!(
+            customer_uuid(&UUID.to_ascii_uppercase()).as_deref(),
+            Some(UUID)
+        );
+        for bad in [
+            "alice",
+            "",
+            &format!("{UUID}x"),
+            &UUID[..35],
+            "8f14e45f-ceea-467f-a0e6-1b2c3d4e5f6g",
+        ] {
+            assert_eq!(customer_uuid(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_customer_ref_round_trips_and_garbage_is_refused() {
+        let mut customer = CustomerRef {
+            customer_id: UUID.to_owned(),
+            vendor_customer_id: "cus_1".to_owned(),
+            verification_id: None,
+        };
+        assert_eq!(CustomerRef::decode(&customer.encode()).unwrap(), customer);
+        customer.verification_id = Some("v1".to_owned());
+        assert_eq!(customer.encode(), format!("{UUID}#cus_1#v1"));
+        assert_eq!(CustomerRef::decode(&customer.encode()).unwrap(), customer);
+        for bad in [
+            "cus_1".to_owned(),
+            format!("{UUID}#"),
+            format!("{UUID}#cus_1#"),
+            format!("{UUID}#cus_1#v1#x"),
+            "alice#cus_1".to_owned(),
+        ] {
+            assert!(CustomerRef::decode(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    fn verification(status: &str, reason: Option<&str>) -> Verification {
+        Verification {
+            id: "v1".to_owned(),
+            status: status.to_owned(),
+            reason: reason.map(str::to_owned),
+            provider: Some(VENDOR.to_owned()),
+            provider_reference: Some("cus_1".to_owned()),
+        }
+    }
+
+    #[test]
+    fn each_lifecycle_status_maps_to_the_relay_status() {
+        let rejected = |reason: &str| VerificationStatus::Rejected {
+            reason: reason.to_owned(),
+        };
+        let cases = [
+            (verification("pending", None), VerificationStatus::Pending),
+            (verification("verified", None), VerificationStatus::Verified),
+            (
+                verification("failed", Some("face_mismatch")),
+                rejected("face_mismatch"),
+            ),
+            (verification("failed", None), rejected("unspecified")),
+            (
+                verification("expired", Some("admin_override")),
+                rejected(EXPIRED_REASON),
+            ),
+        ];
+        for (verification, expected) in cases {
+            assert_eq!(verification_status(&verification).unwrap(), expected);
+        }
+        assert!(verification_status(&verification("archived", None)).is_err());
+    }
+}
