@@ -161,6 +161,8 @@ pub fn demo() -> Result<(), Fail> {
     tools::ensure_demo()?;
     build_widget()?;
     build_servers()?;
+    // C's verifications call Technest, the sandbox's D, which takes the documents.
+    relay.args(["--provider-c-url", &format!("{sandbox_url}/c")]);
     let state_dir = workspace_root().join("target/demo");
     std::fs::create_dir_all(&state_dir)
         .map_err(|err| Fail(format!("cannot create {state_dir:?}: {err}")))?;
