@@ -144,6 +144,8 @@ pub fn start_stack(options: &StackOptions) -> Result<Stack, Fail> {
     let mut relay = command(binary("kyc-relay").to_str().expect("UTF-8 path"));
     relay.args(["--listen", &format!("127.0.0.1:{}", options.relay_port)]);
     relay.args(["--technest-url", &format!("{sandbox_url}/d")]);
+    // C's verifications call Technest, the sandbox's D, which takes the documents.
+    relay.args(["--provider-c-url", &format!("{sandbox_url}/c")]);
     relay.arg("--database").arg(&options.database);
     relay.arg("--static-dir").arg(&options.static_dir);
     relay.arg("--demo-sessions");
@@ -161,8 +163,6 @@ pub fn demo() -> Result<(), Fail> {
     tools::ensure_demo()?;
     build_widget()?;
     build_servers()?;
-    // C's verifications call Technest, the sandbox's D, which takes the documents.
-    relay.args(["--provider-c-url", &format!("{sandbox_url}/c")]);
     let state_dir = workspace_root().join("target/demo");
     std::fs::create_dir_all(&state_dir)
         .map_err(|err| Fail(format!("cannot create {state_dir:?}: {err}")))?;
