@@ -8,6 +8,10 @@
 use kyc_core::wire::{
     ErrorBody, SessionCreated, SessionView, StatusReport, SubmitRequest, UploadReceipt,
 };
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use kyc_core::{FileFormat, Slot};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -101,8 +105,9 @@ impl RelayClient {
         call("GET", &self.url("/v1/session"), Some(&auth), None).await
     }
 
-    /// `PUT /v1/session/slots/{slot}` with the file's bytes, declared as `format` (no progress;
-    /// see [`crate::upload::upload`] for progress, retry and cancel).
+    /// `PUT /v1/session/slots/{slot}` with the file's bytes, declared as `format`, with the
+    /// file's `Idempotency-Key` ([`crate::upload::idempotency_key`]) (no progress; see
+    /// [`crate::upload::upload`] for progress, retry and cancel).
     pub async fn upload(
         &self,
         slot: Slot,
@@ -110,17 +115,52 @@ impl RelayClient {
         body: &js_sys::Uint8Array,
     ) -> Result<UploadReceipt, RelayError> {
         let auth = self.authorization();
-        call(
+        let key = crate::upload::idempotency_key(slot, body);
+        call_with(
             "PUT",
             &self.slot_url(slot),
             Some(&auth),
             Some((format.mime(), body.as_ref())),
+            &[("Idempotency-Key", &key)],
         )
         .await
     }
 
-    /// `POST /v1/session/submit`.
+    /// `POST /v1/session/submit`, once: while a submit of this session is in flight, another
+    /// call (a second click, a second Try again) does not send a second request; it waits for
+    /// the first and gets its answer.
     pub async fn submit(&self, submit: &SubmitRequest) -> Result<StatusReport, RelayError> {
+        let running = SUBMITS.with(|submits| submits.borrow().get(&self.token).cloned());
+        if let Some(InFlight { done, outcome }) = running {
+            let _ = JsFuture::from(done).await;
+            let outcome = outcome.borrow().clone();
+            return outcome.unwrap_or_else(|| {
+                Err(RelayError::Network("the submit was interrupted".to_owned()))
+            });
+        }
+        let mut resolve = None;
+        let done = js_sys::Promise::new(&mut |resolve_fn, _| resolve = Some(resolve_fn));
+        let outcome = Rc::new(RefCell::new(None));
+        SUBMITS.with(|submits| {
+            submits.borrow_mut().insert(
+                self.token.clone(),
+                InFlight {
+                    done,
+                    outcome: outcome.clone(),
+                },
+            )
+        });
+        // Whatever happens to this call (an answer, or the task dropped), the waiters go on.
+        let _finish = Finish {
+            token: self.token.clone(),
+            resolve,
+        };
+        let answer = self.submit_once(submit).await;
+        *outcome.borrow_mut() = Some(answer.clone());
+        answer
+    }
+
+    async fn submit_once(&self, submit: &SubmitRequest) -> Result<StatusReport, RelayError> {
         let auth = self.authorization();
         let body = json(submit)?;
         call(
@@ -136,6 +176,33 @@ impl RelayClient {
     pub async fn status(&self) -> Result<StatusReport, RelayError> {
         let auth = self.authorization();
         call("GET", &self.url("/v1/session/status"), Some(&auth), None).await
+    }
+}
+
+/// A submit in flight: settled when it is over, with its answer.
+#[derive(Clone)]
+struct InFlight {
+    done: js_sys::Promise,
+    outcome: Rc<RefCell<Option<Result<StatusReport, RelayError>>>>,
+}
+
+thread_local! {
+    /// The submits in flight, by session token.
+    static SUBMITS: RefCell<HashMap<String, InFlight>> = RefCell::new(HashMap::new());
+}
+
+/// Ends a submit in flight when dropped: forgets it and wakes its waiters.
+struct Finish {
+    token: String,
+    resolve: Option<js_sys::Function>,
+}
+
+impl Drop for Finish {
+    fn drop(&mut self) {
+        SUBMITS.with(|submits| submits.borrow_mut().remove(&self.token));
+        if let Some(resolve) = self.resolve.take() {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
     }
 }
 
@@ -155,7 +222,17 @@ async fn call<T: DeserializeOwned>(
     authorization: Option<&str>,
     body: Option<(&str, &JsValue)>,
 ) -> Result<T, RelayError> {
-    match send(method, url, authorization, body, None, |_| {}).await {
+    call_with(method, url, authorization, body, &[]).await
+}
+
+async fn call_with<T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    authorization: Option<&str>,
+    body: Option<(&str, &JsValue)>,
+    headers: &[(&str, &str)],
+) -> Result<T, RelayError> {
+    match send(method, url, authorization, body, headers, None, |_| {}).await {
         Ok((status, text)) => read(status, &text),
         Err(SendError::Network(why)) => Err(RelayError::Network(why)),
         Err(SendError::Cancelled) => Err(RelayError::Network("aborted".to_owned())),
@@ -189,13 +266,15 @@ pub(crate) fn read<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, Re
     })
 }
 
-/// One request with `XMLHttpRequest`: the status and text of the answer. Upload progress
+/// One request with `XMLHttpRequest`: the status and text of the answer. `headers` are sent
+/// besides `Authorization` and `Content-Type` (e.g. `Idempotency-Key`). Upload progress
 /// (0..=100) goes to `on_progress`; `canceller` can abort it.
 pub(crate) async fn send(
     method: &str,
     url: &str,
     authorization: Option<&str>,
     body: Option<(&str, &JsValue)>,
+    headers: &[(&str, &str)],
     canceller: Option<&Canceller>,
     on_progress: impl Fn(u32) + 'static,
 ) -> Result<(u16, String), SendError> {
@@ -212,6 +291,9 @@ pub(crate) async fn send(
         request
             .set_request_header("Content-Type", content_type)
             .map_err(network)?;
+    }
+    for (name, value) in headers {
+        request.set_request_header(name, value).map_err(network)?;
     }
     let progress =
         Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {

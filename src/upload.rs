@@ -1,5 +1,10 @@
 //! Sending one file to the relay with progress (XMLHttpRequest upload events), retry with
 //! backoff on network errors and 5xx answers, and cancel.
+//!
+//! Every upload carries an `Idempotency-Key` ([`idempotency_key`]): one per captured file, the
+//! same on every retry of it, so an upload whose answer was lost (the connection dropped after
+//! the relay stored the file) is answered again by the relay without a second file at the
+//! provider.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -7,6 +12,7 @@ use std::time::Duration;
 
 use kyc_core::wire::UploadReceipt;
 use kyc_core::{FileFormat, Slot};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::api::{read, send, RelayClient, RelayError, SendError};
@@ -46,13 +52,62 @@ impl RetryPolicy {
     }
 }
 
-/// Whether an error is worth another try: the network or the server, not the file.
+/// Whether an error is worth another try: the network or the server, not the file. A 409
+/// `upload_in_progress` is one too: the relay is still storing this very file from a try whose
+/// answer was lost, and the next try gets its receipt.
 pub fn is_transient(error: &RelayError) -> bool {
     match error {
         RelayError::Network(_) => true,
-        RelayError::Refused { status, .. } => *status >= 500 || *status == 429,
+        RelayError::Refused { status, code, .. } => {
+            *status >= 500 || *status == 429 || (*status == 409 && code == "upload_in_progress")
+        }
         RelayError::Unreadable(_) => false,
     }
+}
+
+thread_local! {
+    /// The key of each captured file, by the identity of its bytes (a `WeakMap`: a key lives
+    /// as long as the bytes, in memory only; nothing is written to browser storage).
+    static KEYS: js_sys::WeakMap = js_sys::WeakMap::new();
+}
+
+/// The `Idempotency-Key` of sending `body` (a captured file's bytes) to `slot`: made once per
+/// captured file, so every retry of it (automatic, or the user's Try again) sends the same key,
+/// and a new capture (new bytes) gets a new key. `<slot>-<32 random hex digits>`.
+pub fn idempotency_key(slot: Slot, body: &js_sys::Uint8Array) -> String {
+    let prefix = format!("{}-", slot.code());
+    KEYS.with(|keys| {
+        let known = keys
+            .get(body.as_ref())
+            .as_string()
+            .filter(|key| key.starts_with(&prefix));
+        known.unwrap_or_else(|| {
+            let key = format!("{prefix}{}", random_hex());
+            keys.set(body.as_ref(), &JsValue::from_str(&key));
+            key
+        })
+    })
+}
+
+/// 128 random bits in hex, from `crypto.getRandomValues` (in every browser, secure context or
+/// not; `Math.random` only where there is no `crypto` at all).
+fn random_hex() -> String {
+    let bytes = js_sys::Uint8Array::new_with_length(16);
+    let crypto = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).ok();
+    let filled = crypto.filter(JsValue::is_object).and_then(|crypto| {
+        js_sys::Reflect::get(&crypto, &JsValue::from_str("getRandomValues"))
+            .ok()?
+            .dyn_into::<js_sys::Function>()
+            .ok()?
+            .call1(&crypto, &bytes)
+            .ok()
+    });
+    if filled.is_none() {
+        for i in 0..16 {
+            bytes.set_index(i, (js_sys::Math::random() * 256.0) as u8);
+        }
+    }
+    bytes.to_vec().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Cancels the upload in flight, if any; shared between the sender and the Cancel button.
@@ -142,11 +197,13 @@ async fn send_once(
     on_progress: impl Fn(u32) + 'static,
 ) -> Result<UploadReceipt, UploadError> {
     let authorization = client.authorization();
+    let key = idempotency_key(slot, body);
     let sent = send(
         "PUT",
         &client.slot_url(slot),
         Some(&authorization),
         Some((format.mime(), body.as_ref())),
+        &[("Idempotency-Key", &key)],
         Some(canceller),
         on_progress,
     )
@@ -195,6 +252,12 @@ mod tests {
         assert!(is_transient(&refused(502)));
         assert!(is_transient(&refused(429)));
         assert!(!is_transient(&refused(422)));
+        assert!(!is_transient(&refused(409)));
+        assert!(is_transient(&RelayError::Refused {
+            status: 409,
+            code: "upload_in_progress".into(),
+            problems: vec![],
+        }));
         assert!(!is_transient(&refused(401)));
     }
 }
