@@ -1,6 +1,11 @@
 // Shared set-up of the end-to-end tests: Debian's Chromium driven by playwright-core.
 import { chromium } from 'playwright-core';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync, writeFileSync, appendFileSync, existsSync, readdirSync, readFileSync, statSync, openSync,
+  closeSync,
+} from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -132,4 +137,146 @@ export async function openWidget(page) {
   await page.goto(RELAY_URL + '/');
   await page.getByRole('heading', { name: 'Before you start' }).waitFor({ timeout: 15_000 })
     .catch((error) => { throw new Error(`${error.message}\n${page.problems.join('\n')}`); });
+}
+
+// ---- Fault injection (tests/e2e/faults.test.mjs) -------------------------------------------
+
+export const SANDBOX_URL = process.env.SANDBOX_URL;
+
+// The files the provider sandbox stored (its S3-compatible server's objects under
+// SANDBOX_STORAGE_DIR/kyc-sandbox/d/<customer>/<file id>), as a map of path to size.
+export function storedFiles() {
+  const root = process.env.SANDBOX_STORAGE_DIR;
+  if (!root) throw new Error('SANDBOX_STORAGE_DIR is not set: run these tests through `cargo xtask test`');
+  const files = new Map();
+  const d = join(root, 'kyc-sandbox', 'd');
+  if (!existsSync(d)) return files;
+  for (const customer of readdirSync(d)) {
+    const dir = join(d, customer);
+    if (!statSync(dir).isDirectory()) continue;
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isFile()) files.set(path, readFileSync(path));
+    }
+  }
+  return files;
+}
+
+// The files stored since `before` (a storedFiles() snapshot).
+export function storedSince(before) {
+  return [...storedFiles()].filter(([path]) => !before.has(path)).map(([path, bytes]) => ({ path, bytes }));
+}
+
+// A session of a made-up customer from a demo relay, as a host's backend would hand one out.
+export async function createSession(relayUrl = RELAY_URL) {
+  const response = await fetch(`${relayUrl}/demo/session`, { method: 'POST' });
+  assert.equal(response.status, 201, await response.clone().text());
+  return (await response.json()).token;
+}
+
+// GET /v1/session with `token`, as the widget reads it.
+export async function sessionView(token, relayUrl = RELAY_URL) {
+  const response = await fetch(`${relayUrl}/v1/session`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(response.status, 200, await response.clone().text());
+  return response.json();
+}
+
+// The host page of `relayUrl` with data-session-token set to `token` (on every load, reloads
+// included, as a host page rendered by its backend would be).
+export async function hostWithToken(page, token, relayUrl = RELAY_URL) {
+  await page.route(`${relayUrl}/`, async (route) => {
+    const response = await route.fetch();
+    const html = (await response.text()).replace('data-endpoint=""', `data-endpoint="" data-session-token="${token}"`);
+    await route.fulfill({ response, body: html });
+  });
+}
+
+// Everything the page keeps in browser storage: localStorage, sessionStorage, the IndexedDB
+// databases and Cache Storage, to show that no image is kept there.
+export async function browserStorage(page) {
+  return page.evaluate(async () => {
+    const dump = (storage) => Object.fromEntries(Object.keys(storage).map((k) => [k, storage.getItem(k)]));
+    return {
+      localStorage: dump(window.localStorage),
+      sessionStorage: dump(window.sessionStorage),
+      indexedDB: (await window.indexedDB.databases()).map((db) => db.name),
+      caches: window.caches ? await window.caches.keys() : [],
+    };
+  });
+}
+
+// A TCP port nothing listens on right now.
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// A relay of a test's own (KYC_RELAY_BIN, the build `cargo xtask test` made), on `port` with
+// its SQLite database at `database`, in front of the e2e sandbox's provider D and serving the
+// widget: started, stopped and started again on the same port and database.
+export class RelayProcess {
+  constructor({ port, database, log }) {
+    const bin = process.env.KYC_RELAY_BIN;
+    if (!bin || !process.env.RELAY_STATIC_DIR || !SANDBOX_URL) {
+      throw new Error('KYC_RELAY_BIN, RELAY_STATIC_DIR and SANDBOX_URL are set by `cargo xtask test`');
+    }
+    this.bin = bin;
+    this.port = port;
+    this.url = `http://127.0.0.1:${port}`;
+    this.args = [
+      '--listen', `127.0.0.1:${port}`, '--technest-url', `${SANDBOX_URL}/d`, '--database', database,
+      '--static-dir', process.env.RELAY_STATIC_DIR, '--demo-sessions',
+    ];
+    this.log = log;
+    this.child = null;
+    this.starts = 0;
+  }
+
+  async start() {
+    const out = openSync(this.log, 'a');
+    this.child = spawn(this.bin, this.args, { stdio: ['ignore', out, out] });
+    closeSync(out);
+    this.starts += 1;
+    const child = this.child;
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`the relay exited with ${child.exitCode}; see ${this.log}`);
+      try {
+        await fetch(`${this.url}/v1/session`);
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    throw new Error(`the relay did not listen on ${this.url} within 20 s; see ${this.log}`);
+  }
+
+  // SIGTERM (as a deploy or a crash-restarting supervisor does), then waits until it is gone.
+  async stop(signal = 'SIGTERM') {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+// One trial for RELIABILITY.md: a JSON line in $KYC_RELIABILITY_DIR/<record>.jsonl (the file is
+// emptied by resetRecord when the test file starts, so it holds the last run).
+const RELIABILITY_DIR = process.env.KYC_RELIABILITY_DIR ?? 'target/reliability';
+export function resetRecord(record) {
+  mkdirSync(RELIABILITY_DIR, { recursive: true });
+  writeFileSync(join(RELIABILITY_DIR, `${record}.jsonl`), '');
+}
+export function recordTrial(record, { area, case: name, tries, outcome, lost, crashed }) {
+  const line = JSON.stringify({ area, case: name, crashed, lost, outcome, tries });
+  appendFileSync(join(RELIABILITY_DIR, `${record}.jsonl`), `${line}\n`);
 }

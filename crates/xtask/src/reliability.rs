@@ -26,7 +26,7 @@ pub struct Trial {
 }
 
 /// The areas in the order of the report, with what each covers.
-const AREAS: [(&str, &str); 5] = [
+const AREAS: [(&str, &str); 6] = [
     (
         "core",
         "`kyc-core`'s checks (`inspect_file`, run by the widget and again by the relay) on the \
@@ -51,6 +51,14 @@ const AREAS: [(&str, &str); 5] = [
         "The provider failing behind the relay: 5xx and timeouts (retried, then a clear \
          error), a 409 on attach, double submits (one attach only) \
          (`crates/kyc-relay/tests/faults.rs`).",
+    ),
+    (
+        "browser",
+        "Faults end to end in headless Chromium: the trunk-built widget, the relay and the \
+         sandbox as real processes; the network dropping mid-upload, the relay restarting \
+         mid-session, a double click on submit, a page reload mid-flow. Lost counts files the \
+         user captured that did not reach the provider, or reached it twice \
+         (`tests/e2e/faults.test.mjs`, in the \"end-to-end browser tests\" step).",
     ),
     (
         "fuzz",
@@ -183,7 +191,8 @@ fn header() -> String {
          - machine: {system}, {cpus} CPUs\n\
          - toolchain: {rustc}\n\
          - command: `cargo xtask test` (the trials run in its \"native tests\" step, \
-         `cargo test --workspace`)\n"
+         `cargo test --workspace`, and the browser rows in its \"end-to-end browser tests\" \
+         step)\n"
     )
 }
 

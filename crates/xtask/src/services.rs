@@ -66,7 +66,8 @@ pub fn build_widget() -> Result<(), Fail> {
     run(command("trunk").args(["build", "--release"]))
 }
 
-fn binary(name: &str) -> PathBuf {
+/// The path of a workspace binary built by [`build_servers`] (e.g. `kyc-relay`).
+pub fn binary(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"));
@@ -123,7 +124,20 @@ fn spawn(
 
 /// Starts the sandbox, then the relay pointed at it and serving the widget.
 pub fn start_stack(options: &StackOptions) -> Result<Stack, Fail> {
+    start_stack_with(options, None)
+}
+
+/// [`start_stack`], with the sandbox's storage (its S3-compatible server's files) in
+/// `storage_root` rather than a temporary directory, so a test can look at what the provider
+/// stored.
+pub fn start_stack_with(
+    options: &StackOptions,
+    storage_root: Option<&Path>,
+) -> Result<Stack, Fail> {
     let mut sandbox = command(binary("kyc-sandbox").to_str().expect("UTF-8 path"));
+    if let Some(root) = storage_root {
+        sandbox.arg("--storage-root").arg(root);
+    }
     sandbox.args([
         "--listen",
         &format!("127.0.0.1:{}", options.sandbox_port),

@@ -4,7 +4,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::services::{
-    build_servers, build_widget, free_port, require, scratch_dir, start_stack, StackOptions,
+    binary, build_servers, build_widget, free_port, require, scratch_dir, start_stack_with,
+    StackOptions,
 };
 use crate::{command, run, tools, workspace_root, Fail};
 
@@ -183,24 +184,42 @@ fn opencv_comparison() -> Result<(), Fail> {
 }
 
 /// The real widget (trunk build) against the real relay and sandbox, driven in Chromium.
+///
+/// Besides the URLs, the tests get what the fault tests (`tests/e2e/faults.test.mjs`) need to
+/// start, stop and restart a relay of their own on the same sandbox (`KYC_RELAY_BIN`,
+/// `RELAY_STATIC_DIR`, `E2E_STATE_DIR` for its database) and to count the files the provider
+/// stored (`SANDBOX_STORAGE_DIR`, the sandbox's storage root).
 fn end_to_end() -> Result<(), Fail> {
     build_widget()?;
     build_servers()?;
     let dist = workspace_root().join("dist");
     require(&dist.join("index.html"), "the trunk build")?;
+    let relay_bin = binary("kyc-relay");
+    require(&relay_bin, "the relay binary")?;
     let state = scratch_dir("e2e")?;
-    let stack = start_stack(&StackOptions {
-        relay_port: free_port(),
-        sandbox_port: free_port(),
-        review_delay_secs: 3,
-        database: state.join("relay.sqlite"),
-        static_dir: dist,
-        show_logs: false,
-    })?;
+    let storage = state.join("storage");
+    std::fs::create_dir_all(&storage)
+        .map_err(|err| Fail(format!("cannot create {storage:?}: {err}")))?;
+    let stack = start_stack_with(
+        &StackOptions {
+            relay_port: free_port(),
+            sandbox_port: free_port(),
+            review_delay_secs: 3,
+            database: state.join("relay.sqlite"),
+            static_dir: dist.clone(),
+            show_logs: false,
+        },
+        Some(&storage),
+    )?;
     run(command("node")
         .args(["--test", "--test-concurrency=1"])
         .arg("tests/e2e/")
         .env("RELAY_URL", &stack.relay_url)
         .env("SANDBOX_URL", &stack.sandbox_url)
+        .env("SANDBOX_STORAGE_DIR", &storage)
+        .env("KYC_RELAY_BIN", &relay_bin)
+        .env("RELAY_STATIC_DIR", &dist)
+        .env("E2E_STATE_DIR", &state)
+        .env("KYC_RELIABILITY_DIR", crate::reliability::dir())
         .env("ARTIFACTS_DIR", workspace_root().join("target/e2e")))
 }
