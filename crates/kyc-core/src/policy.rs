@@ -19,6 +19,18 @@ pub enum Provider {
     D,
 }
 
+impl Provider {
+    /// The stable machine code (also the JSON value): `a`, `b`, `c` or `d`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Provider::A => "a",
+            Provider::B => "b",
+            Provider::C => "c",
+            Provider::D => "d",
+        }
+    }
+}
+
 /// Who is being verified.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -445,17 +457,14 @@ impl Policy {
                 vec![Passport, DriversLicense, ResidencePermit, NationalId]
             }
             (Provider::B, CustomerType::Business) => vec![],
-            // C records verifications and names no document restriction.
-            (Provider::C, CustomerType::Individual) => {
-                vec![Passport, DriversLicense, ResidencePermit, NationalId]
-            }
-            (Provider::C, CustomerType::Business) => vec![CertificateOfIncorporation],
-            // D: individuals use this flow (no national ID, as for A); "Business / KYB
-            // customers verify through a separate Technest-managed onboarding".
-            (Provider::D, CustomerType::Individual) => {
+            // C records the checks of an external verification provider, Technest (D), which
+            // takes the documents: D's rules are C's. D: individuals use this flow (no national
+            // ID, as for A); "Business / KYB customers verify through a separate
+            // Technest-managed onboarding".
+            (Provider::C | Provider::D, CustomerType::Individual) => {
                 vec![Passport, DriversLicense, ResidencePermit]
             }
-            (Provider::D, CustomerType::Business) => vec![],
+            (Provider::C | Provider::D, CustomerType::Business) => vec![],
         }
     }
 
