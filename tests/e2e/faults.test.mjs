@@ -310,14 +310,9 @@ test('a reload mid-flow keeps no image in the browser, and the widget reads back
   await page.close();
 });
 
-// Needs a change in src/widget.rs: after the country step the flow goes to the first capture
-// step whose slot is neither captured nor at the relay (Flow::after_capture), not to the first
-// capture step (Flow::next), so a reload does not ask for the front again.
-const RESUME_TODO = process.env.KYC_E2E_RESUME_FIXED
-  ? false
-  : 'src/widget.rs: CountryStep must go on with flow.after_capture(), not flow.next()';
-
-test('after a reload the flow resumes at the first slot the relay lacks, and sends nothing twice', { todo: RESUME_TODO }, async () => {
+// After the country step the flow goes to the first capture step whose slot is neither captured
+// nor at the relay (Flow::after_capture), so a reload does not ask for the front again.
+test('after a reload the flow resumes at the first slot the relay lacks, and sends nothing twice', async () => {
   const storedBefore = storedFiles();
   const token = await createSession();
   const page = await openPage(browser, PHONE);
