@@ -112,14 +112,15 @@ impl Texts {
     }
 }
 
-/// The widget's strings, shared through context.
+/// The widget's strings, shared through context. Reading them does not subscribe: the views that
+/// must follow a change of language call [`I18n::track`] (the widget re-renders its current step).
 #[derive(Clone, Copy, Debug)]
-pub struct I18n(StoredValue<Texts>);
+pub struct I18n(RwSignal<Texts>);
 
 impl I18n {
     /// Provides `texts` to the components below.
     pub fn provide(texts: Texts) -> I18n {
-        let i18n = I18n(StoredValue::new(texts));
+        let i18n = I18n(RwSignal::new(texts));
         provide_context(i18n);
         i18n
     }
@@ -131,28 +132,37 @@ impl I18n {
 
     /// Runs `f` with the strings.
     pub fn with<R>(&self, f: impl FnOnce(&Texts) -> R) -> R {
-        self.0.with_value(f)
+        self.0.with_untracked(f)
+    }
+
+    /// Subscribes the running effect to a change of language.
+    pub fn track(&self) {
+        self.0.track();
+    }
+
+    /// Switches to `locale`, keeping the host's overrides.
+    pub fn set_locale(&self, locale: Locale) {
+        self.0.update(|texts| texts.locale = locale);
     }
 
     /// See [`Texts::get`].
     pub fn t(&self, key: &str) -> String {
-        self.0.with_value(|texts| texts.get(key))
+        self.with(|texts| texts.get(key))
     }
 
     /// See [`Texts::fill`].
     pub fn fill(&self, key: &str, args: &[(&str, &str)]) -> String {
-        self.0.with_value(|texts| texts.fill(key, args))
+        self.with(|texts| texts.fill(key, args))
     }
 
     /// See [`Texts::coded`].
     pub fn coded(&self, family: &str, code: &str, fallback_code: &str) -> String {
-        self.0
-            .with_value(|texts| texts.coded(family, code, fallback_code))
+        self.with(|texts| texts.coded(family, code, fallback_code))
     }
 
     /// The locale.
     pub fn locale(&self) -> Locale {
-        self.0.with_value(Texts::locale)
+        self.with(Texts::locale)
     }
 }
 
@@ -173,6 +183,12 @@ pub fn builtin(key: &str, locale: Locale) -> Option<&'static str> {
 /// `(key, [English, Spanish, French])`.
 static TABLE: &[(&str, [&str; 3])] = &[
     ("connecting", ["Connecting…", "Conectando…", "Connexion…"]),
+    ("exit", ["Close", "Cerrar", "Fermer"]),
+    ("host.misconfigured", [
+        "This identity check cannot start: the page is not set up correctly. Please try again later or contact the site.",
+        "Esta verificación de identidad no puede empezar: la página no está bien configurada. Inténtalo más tarde o contacta con el sitio.",
+        "Cette vérification d'identité ne peut pas démarrer : la page n'est pas correctement configurée. Réessayez plus tard ou contactez le site.",
+    ]),
     ("step_of", ["Step {n} of {total}", "Paso {n} de {total}", "Étape {n} sur {total}"]),
     ("continue", ["Continue", "Continuar", "Continuer"]),
     ("back", ["Back", "Atrás", "Retour"]),
@@ -433,6 +449,16 @@ static TABLE: &[(&str, [&str; 3])] = &[
         "Vous pouvez réessayer avec de nouvelles photos d'un document valide, bien éclairées.",
     ]),
     ("status.start_again", ["Start again", "Empezar de nuevo", "Recommencer"]),
+    ("rejection.action_required", [
+        "We need new photos of your document. Please send them again.",
+        "Necesitamos fotos nuevas de tu documento. Envíalas de nuevo, por favor.",
+        "Nous avons besoin de nouvelles photos de votre document. Merci de les envoyer à nouveau.",
+    ]),
+    ("rejection.verification_expired", [
+        "The check took too long and expired. Please start again.",
+        "La comprobación tardó demasiado y caducó. Empieza de nuevo, por favor.",
+        "La vérification a pris trop de temps et a expiré. Merci de recommencer.",
+    ]),
     ("rejection.document_blurry", ["The photo of your document was not sharp enough.", "La foto de tu documento no era lo bastante nítida.", "La photo de votre document n'était pas assez nette."]),
     ("rejection.document_expired", ["Your document has expired.", "Tu documento ha caducado.", "Votre document a expiré."]),
     ("rejection.document_cropped", ["Part of your document was cut off in the photo.", "Parte de tu documento quedó cortada en la foto.", "Une partie de votre document était coupée sur la photo."]),

@@ -8,6 +8,8 @@
 pub mod api;
 pub mod camera;
 pub mod capture;
+pub mod embed;
+pub mod events;
 pub mod i18n;
 pub mod messages;
 pub mod photo;
@@ -16,5 +18,6 @@ pub mod upload;
 mod widget;
 
 pub use widget::{
-    plan, CaptureFlow, CaptureFlowProps, CaptureWidget, CaptureWidgetProps, Step, WidgetOptions,
+    plan, CaptureFlow, CaptureFlowProps, CaptureWidget, CaptureWidgetProps, Step, Theme,
+    WidgetOptions,
 };

@@ -1,41 +1,45 @@
-//! Mounts the widget into `#kyc-capture`, configured by its attributes: `data-endpoint`,
-//! `data-session-token` (none: ask the demo relay for a session), `data-locale` (`en`, `es`,
-//! `fr`; none: the browser's language), `data-messages` (a JSON object of strings replacing
-//! built-in ones by key) and `data-auto-capture` (`on`: a steady good frame is captured
-//! without the button).
+//! The demo page's entry point: mounts the widget into `#kyc-capture` through the same
+//! [`kyc_capture::embed::mount`] a host page calls, with options from the element's `data-*`
+//! attributes (`data-endpoint`, `data-session-token`, `data-locale`, `data-theme`,
+//! `data-messages` (JSON), `data-auto-capture="on"`). Without a token it asks the demo relay
+//! for a session.
 
-use kyc_capture::i18n::Locale;
-use kyc_capture::{CaptureWidget, WidgetOptions};
-use leptos::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 
 fn main() {
-    let document = web_sys::window()
+    let host = web_sys::window()
         .and_then(|w| w.document())
-        .expect("runs in a browser page");
-    let host = document
-        .get_element_by_id("kyc-capture")
+        .and_then(|d| d.get_element_by_id("kyc-capture"))
         .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
         .expect("the page has an element with id kyc-capture");
-    let options = WidgetOptions {
-        endpoint: host.get_attribute("data-endpoint").unwrap_or_default(),
-        session_token: host
-            .get_attribute("data-session-token")
-            .filter(|token| !token.is_empty()),
-        locale: host
-            .get_attribute("data-locale")
-            .and_then(|tag| Locale::from_tag(&tag)),
-        messages: host
-            .get_attribute("data-messages")
-            .and_then(|json| js_sys::JSON::parse(&json).ok())
-            .and_then(|value| serde_wasm_bindgen::from_value(value).ok())
-            .unwrap_or_default(),
-        auto_capture: host.get_attribute("data-auto-capture").as_deref() == Some("on"),
-        ..WidgetOptions::default()
+    let options = js_sys::Object::new();
+    let set = |key: &str, value: JsValue| {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value);
     };
-    leptos::mount::mount_to(
-        host,
-        move || view! { <CaptureWidget options=options.clone() /> },
-    )
-    .forget();
+    let attribute = |name: &str| host.get_attribute(name).filter(|v| !v.is_empty());
+    set(
+        "endpoint",
+        attribute("data-endpoint").unwrap_or_default().into(),
+    );
+    match attribute("data-session-token") {
+        Some(token) => set("sessionToken", token.into()),
+        None => set("demo", true.into()),
+    }
+    for (attr, key) in [("data-locale", "locale"), ("data-theme", "theme")] {
+        if let Some(value) = attribute(attr) {
+            set(key, value.into());
+        }
+    }
+    if let Some(json) = attribute("data-messages") {
+        set(
+            "messages",
+            js_sys::JSON::parse(&json).unwrap_or(JsValue::NULL),
+        );
+    }
+    set(
+        "autoCapture",
+        (attribute("data-auto-capture").as_deref() == Some("on")).into(),
+    );
+    // The demo page lives as long as the widget.
+    std::mem::forget(kyc_capture::embed::mount(host, options.into()));
 }

@@ -12,11 +12,12 @@ use kyc_core::{
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::api::{RelayClient, RelayError};
 use crate::camera::{self, Camera, CameraError, Steadiness};
+use crate::events::{text, Events};
 use crate::i18n::{I18n, Locale, Texts};
 use crate::messages;
 use crate::photo::prepare_photo;
@@ -36,8 +37,43 @@ pub struct WidgetOptions {
     pub messages: BTreeMap<String, String>,
     /// Whether a steady, good preview frame is captured without pressing the button.
     pub auto_capture: bool,
+    /// Light, dark, or the user's system setting.
+    pub theme: Theme,
     /// How failed uploads are retried.
     pub retry: RetryPolicy,
+}
+
+/// The colour scheme (`theme` option); the colours themselves are CSS custom properties.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Theme {
+    /// Follows `prefers-color-scheme`.
+    #[default]
+    Auto,
+    /// Light, whatever the system says.
+    Light,
+    /// Dark, whatever the system says.
+    Dark,
+}
+
+impl Theme {
+    /// The theme named `code` (`auto`, `light`, `dark`).
+    pub fn from_code(code: &str) -> Option<Theme> {
+        match code {
+            "auto" => Some(Theme::Auto),
+            "light" => Some(Theme::Light),
+            "dark" => Some(Theme::Dark),
+            _ => None,
+        }
+    }
+
+    /// The theme's name, also the root's `data-theme`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
 }
 
 /// A step of the flow.
@@ -57,6 +93,21 @@ pub enum Step {
     Send,
     /// Following the verification.
     Status,
+}
+
+impl Step {
+    /// The step's name in the `kyc-step-changed` event, with the slot of a capture.
+    pub fn code(self) -> (&'static str, Option<Slot>) {
+        match self {
+            Step::Consent => ("consent", None),
+            Step::Document => ("document", None),
+            Step::Country => ("country", None),
+            Step::Capture(slot) => ("capture", Some(slot)),
+            Step::Review => ("review", None),
+            Step::Send => ("send", None),
+            Step::Status => ("status", None),
+        }
+    }
 }
 
 /// The numbered steps for `document` under `policy`, in order (sending and status follow).
@@ -113,6 +164,8 @@ struct Flow {
     notice: RwSignal<String>,
     /// Whether the user has moved between steps (only then does focus move to a heading).
     navigated: StoredValue<bool>,
+    /// Where the host hears what happens.
+    events: Events,
 }
 
 impl Flow {
@@ -174,6 +227,25 @@ impl Flow {
         self.go(next);
     }
 
+    /// Tells the host a capture of `slot` was refused, with the codes and what the user read.
+    fn reject(&self, slot: Slot, codes: &[String], shown: &[String]) {
+        let reasons: js_sys::Array = codes.iter().map(|code| text(code)).collect();
+        self.events.emit(
+            "capture-rejected",
+            &[
+                ("slot", text(slot.code())),
+                ("reasons", reasons.into()),
+                ("message", text(&shown.join(" "))),
+            ],
+        );
+    }
+
+    /// Tells the host something failed that the user is told about (and can retry).
+    fn fail(&self, code: &str, message: &str) {
+        self.events
+            .emit("error", &[("code", text(code)), ("message", text(message))]);
+    }
+
     fn announce(&self, text: String) {
         self.notice.set(text);
     }
@@ -230,18 +302,34 @@ enum Phase {
 /// The whole widget: connects to the relay, then runs the [`CaptureFlow`].
 #[component]
 pub fn CaptureWidget(options: WidgetOptions) -> impl IntoView {
-    let i18n = I18n::provide(texts_for(&options));
+    let i18n = use_context::<I18n>().unwrap_or_else(|| I18n::provide(texts_for(&options)));
+    let events = Events::expect();
     let (phase, set_phase) = signal(Phase::Connecting);
     let connect_options = options.clone();
     spawn_local(async move {
         let phase = match connect(&connect_options).await {
             Ok((client, session)) => Phase::Ready(client, session),
-            Err(err) => Phase::Unavailable(describe(&i18n, &err)),
+            Err(err) => {
+                let message = describe(&i18n, &err);
+                events.emit(
+                    "error",
+                    &[
+                        ("code", text(error_code(&err))),
+                        ("message", text(&message)),
+                    ],
+                );
+                Phase::Unavailable(message)
+            }
         };
         set_phase.try_set(phase);
     });
+    let theme = options.theme.code();
+    let lang = move || {
+        i18n.track();
+        i18n.locale().code()
+    };
     view! {
-        <div class="kyc-capture" lang=i18n.locale().code()>
+        <div class="kyc-capture" lang=lang data-theme=theme>
             {move || match phase.get() {
                 Phase::Connecting => {
                     view! { <p class="kyc-note" role="status">{i18n.t("connecting")}</p> }.into_any()
@@ -258,7 +346,7 @@ pub fn CaptureWidget(options: WidgetOptions) -> impl IntoView {
 }
 
 /// The strings for `options`: its locale, else the browser's language, else English.
-fn texts_for(options: &WidgetOptions) -> Texts {
+pub(crate) fn texts_for(options: &WidgetOptions) -> Texts {
     let locale = options
         .locale
         .or_else(|| {
@@ -277,6 +365,15 @@ async fn connect(options: &WidgetOptions) -> Result<(RelayClient, SessionView), 
     };
     let session = client.session().await?;
     Ok((client, session))
+}
+
+/// The stable code of `err` in the `kyc-error` event.
+fn error_code(err: &RelayError) -> &str {
+    match err {
+        RelayError::Network(_) => "network",
+        RelayError::Refused { code, .. } => code,
+        RelayError::Unreadable(_) => "unreadable_answer",
+    }
 }
 
 fn describe(i18n: &I18n, err: &RelayError) -> String {
@@ -342,8 +439,56 @@ pub fn CaptureFlow(
         })),
         notice: RwSignal::new(String::new()),
         navigated: StoredValue::new(false),
+        events: Events::expect(),
     };
     provide_context(flow);
+    let steps_count = flow.plan().len();
+    let provider = session.provider;
+    Effect::new(move |previous: Option<Step>| {
+        let step = flow.step.get();
+        if previous.is_none() {
+            flow.events.emit(
+                "ready",
+                &[
+                    ("provider", text(provider.code())),
+                    ("steps", JsValue::from(steps_count as u32)),
+                ],
+            );
+        }
+        if previous != Some(step) {
+            let (code, slot) = step.code();
+            let mut fields = vec![("step", text(code))];
+            if let Some(slot) = slot {
+                fields.push(("slot", text(slot.code())));
+            }
+            flow.events.emit("step-changed", &fields);
+        }
+        step
+    });
+    Effect::new(move |previous: Option<Option<VerificationStatus>>| {
+        let status = flow
+            .status
+            .with(|report| report.as_ref().map(|r| r.status.clone()));
+        if let Some(current) = status
+            .as_ref()
+            .filter(|_| previous.as_ref() != Some(&status))
+        {
+            let mut fields = vec![];
+            match current {
+                VerificationStatus::NotSubmitted => {}
+                VerificationStatus::Pending => fields.push(("status", text("pending"))),
+                VerificationStatus::Verified => fields.push(("status", text("verified"))),
+                VerificationStatus::Rejected { reason } => {
+                    fields.push(("status", text("rejected")));
+                    fields.push(("reason", text(reason)));
+                }
+            }
+            if !fields.is_empty() {
+                flow.events.emit("status-changed", &fields);
+            }
+        }
+        status
+    });
     on_cleanup(move || {
         // Object URLs live as long as the page unless revoked.
         let slots: Vec<Slot> = flow
@@ -367,10 +512,28 @@ pub fn CaptureFlow(
             ],
         ))
     };
+    let exit = move |_| {
+        let (code, _) = flow.step.get_untracked().code();
+        flow.events.emit("exit", &[("step", text(code))]);
+    };
     view! {
         <div class="kyc-flow">
-            {move || counter().map(|text| view! { <p class="kyc-counter">{text}</p> })}
-            {move || match flow.step.get() {
+            <div class="kyc-top">
+                {move || {
+                    i18n.track();
+                    counter().map(|text| view! { <p class="kyc-counter">{text}</p> })
+                }}
+                <button type="button" class="kyc-exit" on:click=exit>
+                    {move || {
+                        i18n.track();
+                        i18n.t("exit")
+                    }}
+                </button>
+            </div>
+            // A change of language re-renders the current step; what was captured stays.
+            {move || {
+                i18n.track();
+                match flow.step.get() {
                 Step::Consent => view! { <ConsentStep /> }.into_any(),
                 Step::Document => view! { <DocumentStep accepted=accepted.clone() /> }.into_any(),
                 Step::Country => view! { <CountryStep /> }.into_any(),
@@ -378,6 +541,7 @@ pub fn CaptureFlow(
                 Step::Review => view! { <ReviewStep /> }.into_any(),
                 Step::Send => view! { <SendStep /> }.into_any(),
                 Step::Status => view! { <StatusStep /> }.into_any(),
+                }
             }}
             <div class="kyc-visually-hidden" role="status" aria-live="polite">
                 {move || flow.notice.get()}
@@ -544,7 +708,8 @@ fn CountryStep() -> impl IntoView {
         if !shows_state() {
             flow.us_state.set(None);
         }
-        flow.next();
+        // On to the first slot still to capture: after a reload, what the relay has is skipped.
+        flow.after_capture();
     };
     let state_label = move || {
         let mut label = i18n.t("state.label");
@@ -696,7 +861,9 @@ fn CaptureStep(which: Slot) -> impl IntoView {
                 Err(codes) => {
                     // Shown in a role="alert" region, which announces it.
                     flow.announce(String::new());
-                    set_problems.try_set(sentences(&i18n, &codes, from_camera));
+                    let shown = sentences(&i18n, &codes, from_camera);
+                    flow.reject(slot, &codes, &shown);
+                    set_problems.try_set(shown);
                 }
             }
         });
@@ -1234,7 +1401,16 @@ async fn send_all(
             },
             retry,
             &canceller,
-            move |percent| set(slot, Sending::Progress(percent)),
+            move |percent| {
+                set(slot, Sending::Progress(percent));
+                flow.events.emit(
+                    "upload-progress",
+                    &[
+                        ("slot", text(slot.code())),
+                        ("percent", JsValue::from(percent)),
+                    ],
+                );
+            },
             |_| set(slot, Sending::Retrying),
         )
         .await;
@@ -1259,11 +1435,14 @@ async fn send_all(
             {
                 // The relay runs the same checks: this file cannot go; keep the others.
                 flow.forget(slot);
-                set(slot, Sending::Refused(sentences(&i18n, &problems, false)));
+                let shown = sentences(&i18n, &problems, false);
+                flow.reject(slot, &problems, &shown);
+                set(slot, Sending::Refused(shown));
                 return;
             }
             Err(UploadError::Relay(error)) => {
                 let message = describe(&i18n, &error);
+                flow.fail(error_code(&error), &message);
                 set(slot, Sending::Failed);
                 set_error.try_set(Some(message));
                 return;
@@ -1282,12 +1461,16 @@ async fn send_all(
     let client = flow.client.get_value();
     match client.submit(&request).await {
         Ok(report) => {
+            flow.events
+                .emit("submitted", &[("documentType", text(document.code()))]);
             flow.status.try_set(Some(report));
             flow.go(Step::Status);
         }
         Err(error) => {
+            let message = describe(&i18n, &error);
+            flow.fail(error_code(&error), &message);
             set_submitting.try_set(false);
-            set_error.try_set(Some(describe(&i18n, &error)));
+            set_error.try_set(Some(message));
         }
     }
 }

@@ -11,6 +11,8 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "web/embed.rs"]
+mod embed;
 #[path = "web/steps.rs"]
 mod steps;
 

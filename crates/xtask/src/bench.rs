@@ -94,7 +94,7 @@ fn brotli_len(bytes: &[u8]) -> Result<u64, Fail> {
 /// `cargo xtask test`'s step: the release build's gzip total must stay under the ceiling.
 pub fn payload_gate() -> Result<(), Fail> {
     build_widget()?;
-    let assets = payload(&workspace_root().join("dist"))?;
+    let assets = payload(&crate::dist::package_dir())?;
     let gzip: u64 = assets.iter().map(|a| a.gzip).sum();
     for asset in &assets {
         eprintln!(
@@ -274,10 +274,10 @@ pub fn run_all() -> Result<(), Fail> {
         }
     });
     step("payload", &mut |_| {
-        assets = payload(&workspace_root().join("dist"))?;
+        assets = payload(&crate::dist::package_dir())?;
         Ok(())
     });
-    let contributors = wasm::contributors(&workspace_root());
+    let contributors = wasm::contributors();
     step("startup", &mut startup);
     step("photo and live frames", &mut browser_figures);
     step("relay", &mut relay_figures);
@@ -331,11 +331,9 @@ const RELAY_BENCH: &[&str] = &[
 
 /// The browser figures: `tests/bench_photo.rs`, release mode, wasm32, headless Chromium.
 ///
-/// With `panic = "unwind"`, as every test build is: the widget's lib is both a cdylib and an
-/// rlib, so its wasm output has no hash in its name, and the release profile's `abort` (for
-/// the bin an integration test builds) beside the test's `unwind` would build it twice into
-/// one file (cargo issue 6313). Built in its own target directory, so trunk's release build
-/// of the same file cannot overwrite it either.
+/// With `panic = "unwind"`, as every test build is, so the release profile's `abort` (for the
+/// bin an integration test builds) and the tests' `unwind` do not build the library twice.
+/// Built in its own target directory, so trunk's release build does not rebuild it.
 const BROWSER_BENCH: &[&str] = &[
     "test",
     "--release",
@@ -609,11 +607,12 @@ fn render(report: &Report) -> String {
     let _ = writeln!(md, "## 1. Payload\n");
     let _ = writeln!(
         md,
-        "Everything a host page loads from the release build (`trunk build --release`: \
-         opt-level \"z\", LTO, one codegen unit, panic=abort, binaryen's `wasm-opt -Oz`): the \
-         files of `dist/` ending in .wasm, .js and .css, compressed here with gzip level 9 and \
-         brotli quality 11. Sizes are exact byte counts of one build, so there is no spread. \
-         KB = 1000 bytes. The demo's own `index.html` is the host page, not part of the widget.\n"
+        "Everything a host page loads: the package of `cargo xtask dist` in \
+         `dist/kyc-capture/` (opt-level \"z\", LTO, one codegen unit, the standard library \
+         rebuilt with panics as bare traps, binaryen's `wasm-opt -Oz`): the loader, wasm-bindgen's \
+         glue, the wasm and the CSS, compressed here with gzip level 9 and brotli quality 11 (the \
+         TypeScript types are never fetched). Sizes are exact byte counts of one build, so there \
+         is no spread. KB = 1000 bytes.\n"
     );
     let _ = writeln!(
         md,
@@ -929,8 +928,8 @@ fn render(report: &Report) -> String {
         "\n## Reproduce\n\n```sh\ncargo xtask bench\n```\n\nIt installs what is missing (as \
          `cargo xtask test` does), builds everything first (the widget with trunk, the servers, \
          the relay bench and the browser bench in release mode), then measures; traffic stays \
-         on 127.0.0.1. The parts alone:\n\n```sh\ntrunk build --release   # then gzip/brotli the \
-         .wasm, .js, .css of dist/\nRELAY_URL=http://127.0.0.1:8080 LOADS=20 node \
+         on 127.0.0.1. The parts alone:\n\n```sh\ncargo xtask dist   # then gzip/brotli the \
+         .wasm, .js, .css of dist/kyc-capture/\nRELAY_URL=http://127.0.0.1:8080 LOADS=20 node \
          tests/bench/startup.mjs   # with `cargo xtask demo` running\nCHROMEDRIVER=/usr/bin/chromedriver \
          WASM_BINDGEN_TEST_WEBDRIVER_JSON=target/xtask/bench-webdriver/webdriver.json \\\n  CARGO_TARGET_DIR=target/bench-wasm cargo test --release \
          --config 'profile.release.panic=\"unwind\"' --target wasm32-unknown-unknown -p kyc-capture \

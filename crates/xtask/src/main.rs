@@ -6,6 +6,7 @@
 //! fresh machine needs nothing but Rust.
 
 mod bench;
+mod dist;
 mod fuzz;
 mod reliability;
 mod services;
@@ -18,11 +19,14 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
+  dist    build the widget's package for host pages (loader, wasm, CSS, types) into
+          dist/kyc-capture/
   demo    build the widget and start it with the relay and the provider sandbox on 127.0.0.1
   fuzz    [--seconds N] [TARGET...]: fuzz every kyc-core parser with libFuzzer, N s each
           (default 30); a crashing input becomes a regression test case
   test    every check: fmt, clippy (native and wasm32), native tests, wasm tests in headless
-          Chromium and Node, the OpenCV comparison, and the end-to-end browser tests
+          Chromium and Node, the OpenCV comparison, and the end-to-end browser tests;
+          `test WORD...` runs only the steps whose names contain a WORD (e.g. end-to-end)
   bench   measure payload size, startup, photo and live-frame speed, and the relay's uploads;
           writes BENCHMARKS.md";
 
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
     let command = std::env::args().nth(1).unwrap_or_default();
     let result = match command.as_str() {
         "demo" => services::demo(),
+        "dist" => dist::build().map(|_| ()),
         "test" => test::run_all(),
         "fuzz" => fuzz::run_all(&std::env::args().skip(2).collect::<Vec<_>>()),
         "bench" => bench::run_all(),

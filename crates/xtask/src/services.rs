@@ -61,9 +61,12 @@ pub fn build_servers() -> Result<(), Fail> {
     run(command("cargo").args(["build", "--quiet", "-p", "kyc-relay", "-p", "kyc-sandbox"]))
 }
 
-/// Builds the widget with trunk into `dist/`.
+/// Builds the demo page with trunk into `dist/`, the host package into `dist/kyc-capture/`
+/// (`cargo xtask dist`) and copies the example host pages to `dist/examples/`.
 pub fn build_widget() -> Result<(), Fail> {
-    run(command("trunk").args(["build", "--release"]))
+    run(command("trunk").args(["build", "--release"]))?;
+    crate::dist::build()?;
+    crate::dist::copy_examples()
 }
 
 /// The path of a workspace binary built by [`build_servers`] (e.g. `kyc-relay`).

@@ -34,8 +34,13 @@ pub fn run_all() -> Result<(), Fail> {
         ("payload size gate", crate::bench::payload_gate),
         ("reliability report", crate::reliability::report),
     ];
+    // `cargo xtask test end-to-end payload` runs only the steps whose names contain a word given.
+    let only: Vec<String> = std::env::args().skip(2).collect();
     let mut done = Vec::new();
     for (name, step) in steps {
+        if !only.is_empty() && !only.iter().any(|word| name.contains(word.as_str())) {
+            continue;
+        }
         eprintln!("\n=== xtask: {name}");
         let started = Instant::now();
         let result = step();

@@ -15,10 +15,8 @@ const S3S_FS_VERSION: &str = "0.14.1";
 
 /// Everything the widget build and the browser tests need.
 pub fn ensure_all() -> Result<(), Fail> {
-    ensure_wasm_target()?;
-    ensure_wasm_bindgen()?;
+    ensure_dist()?;
     ensure_trunk()?;
-    ensure_binaryen()?;
     ensure_s3s_fs()?;
     ensure_debian_packages()?;
     ensure_npm_packages()?;
@@ -27,11 +25,26 @@ pub fn ensure_all() -> Result<(), Fail> {
 
 /// What the demo needs (no browser driver, no npm).
 pub fn ensure_demo() -> Result<(), Fail> {
-    ensure_wasm_target()?;
-    ensure_wasm_bindgen()?;
+    ensure_dist()?;
     ensure_trunk()?;
-    ensure_binaryen()?;
     ensure_s3s_fs()
+}
+
+/// What `cargo xtask dist` needs: the target, the standard library's source (rebuilt for
+/// size), wasm-bindgen and wasm-opt.
+pub fn ensure_dist() -> Result<(), Fail> {
+    ensure_wasm_target()?;
+    ensure_rust_src()?;
+    ensure_wasm_bindgen()?;
+    ensure_binaryen()
+}
+
+fn ensure_rust_src() -> Result<(), Fail> {
+    let installed = run_quiet(Command::new("rustup").args(["component", "list", "--installed"]))?;
+    if !installed.lines().any(|line| line.starts_with("rust-src")) {
+        run(Command::new("rustup").args(["component", "add", "rust-src"]))?;
+    }
+    Ok(())
 }
 
 /// Where npm-installed build tools live; `command()` puts its `.bin` first on PATH.

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::Path;
 
 /// The largest contributors of the wasm.
 pub struct Contributors {
@@ -367,18 +366,18 @@ fn v0_crate(symbol: &str) -> Option<String> {
     None
 }
 
-/// The contributors of the release build in `root`'s `dist/` and rustc's named output.
-pub fn contributors(root: &Path) -> Result<Contributors, String> {
-    let dist = root.join("dist");
+/// The contributors of the host package (`cargo xtask dist`) and rustc's named output.
+pub fn contributors() -> Result<Contributors, String> {
+    let dist = crate::dist::package_dir();
     let shipped = std::fs::read_dir(&dist)
         .map_err(|err| format!("cannot read {}: {err}", dist.display()))?
         .flatten()
         .map(|entry| entry.path())
         .find(|path| path.extension().is_some_and(|e| e == "wasm"))
-        .ok_or("no wasm in dist/")?;
+        .ok_or("no wasm in dist/kyc-capture/")?;
     let bytes = std::fs::read(&shipped).map_err(|err| format!("{}: {err}", shipped.display()))?;
     let module = parse(&bytes).ok_or("the shipped wasm could not be read")?;
-    let named_path = super::target_dir().join("wasm32-unknown-unknown/release/kyc-capture.wasm");
+    let named_path = crate::dist::rustc_output();
     let named_bytes =
         std::fs::read(&named_path).map_err(|err| format!("{}: {err}", named_path.display()))?;
     let named = parse(&named_bytes).ok_or("rustc's wasm could not be read")?;

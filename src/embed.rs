@@ -1,0 +1,253 @@
+//! Embedding in a host page: [`mount`] (exported to JavaScript) puts the widget into an element
+//! and returns a [`MountHandle`] with `unmount()` and `setLocale()`. The `<kyc-capture>` custom
+//! element of `www/kyc-capture.js` calls it with its attributes, and `main.rs` (the demo) with
+//! its `data-*` attributes: there is one way to mount.
+//!
+//! Options (a plain object; every field is checked and a wrong one is named in the console):
+//!
+//! | field | type | meaning |
+//! | --- | --- | --- |
+//! | `endpoint` | string | the relay's base URL (`""`: the page's origin) |
+//! | `sessionToken` | string | the token the host's backend got from `POST /v1/sessions` |
+//! | `demo` | boolean | no token: ask the demo relay for a session (never in production) |
+//! | `locale` | string | `en`, `es` or `fr` (or a tag such as `es-MX`); default: the browser's |
+//! | `theme` | string | `auto` (default), `light` or `dark` |
+//! | `messages` | object | strings replacing built-in ones, by key |
+//! | `autoCapture` | boolean | a steady good camera frame is taken without the button |
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::events::{text, Events};
+use crate::i18n::{I18n, Locale, Texts};
+use crate::widget::{texts_for, CaptureWidget, Theme, WidgetOptions};
+
+/// The fields [`parse_options`] knows.
+const FIELDS: [&str; 7] = [
+    "endpoint",
+    "sessionToken",
+    "demo",
+    "locale",
+    "theme",
+    "messages",
+    "autoCapture",
+];
+
+/// A wrong option: the field and what it expects, for the console.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OptionError {
+    /// The option's name, as the host wrote it.
+    pub field: String,
+    /// What it expects.
+    pub expected: &'static str,
+}
+
+impl OptionError {
+    fn new(field: &str, expected: &'static str) -> OptionError {
+        OptionError {
+            field: field.to_owned(),
+            expected,
+        }
+    }
+
+    /// The sentence logged to the console.
+    pub fn describe(&self) -> String {
+        format!(
+            "kyc-capture: option `{}` is invalid: expected {}",
+            self.field, self.expected
+        )
+    }
+}
+
+/// The widget's options from a host's plain object; every wrong field is reported.
+pub fn parse_options(value: &JsValue) -> Result<WidgetOptions, Vec<OptionError>> {
+    let mut errors = vec![];
+    let mut options = WidgetOptions::default();
+    let Some(object) = value
+        .dyn_ref::<js_sys::Object>()
+        .filter(|_| !value.is_null())
+    else {
+        return Err(vec![OptionError::new(
+            "options",
+            "an object such as { endpoint, sessionToken }",
+        )]);
+    };
+    for key in js_sys::Object::keys(object).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !FIELDS.contains(&key.as_str()) {
+            errors.push(OptionError {
+                field: key,
+                expected: "no such option (known: endpoint, sessionToken, demo, locale, theme, \
+                           messages, autoCapture)",
+            });
+        }
+    }
+    let field = |name: &str| {
+        js_sys::Reflect::get(object, &JsValue::from_str(name))
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    };
+    match field("endpoint").map(|v| v.as_string()) {
+        None => {}
+        Some(Some(endpoint)) if endpoint.is_empty() || endpoint.starts_with("http") => {
+            options.endpoint = endpoint;
+        }
+        Some(_) => errors.push(OptionError::new(
+            "endpoint",
+            "the relay's URL, e.g. \"https://relay.example.com\" (\"\" for this page's origin)",
+        )),
+    }
+    let demo = match field("demo").map(|v| v.as_bool()) {
+        None => false,
+        Some(Some(demo)) => demo,
+        Some(None) => {
+            errors.push(OptionError::new("demo", "a boolean"));
+            false
+        }
+    };
+    match field("sessionToken").map(|v| v.as_string()) {
+        Some(Some(token)) if !token.trim().is_empty() => options.session_token = Some(token),
+        None if demo => {}
+        _ => errors.push(OptionError::new(
+            "sessionToken",
+            "the non-empty token your backend got from POST /v1/sessions",
+        )),
+    }
+    match field("locale").map(|v| v.as_string()) {
+        None => {}
+        Some(tag) => match tag.as_deref().and_then(Locale::from_tag) {
+            Some(locale) => options.locale = Some(locale),
+            None => errors.push(OptionError::new("locale", "\"en\", \"es\" or \"fr\"")),
+        },
+    }
+    match field("theme").map(|v| v.as_string()) {
+        None => {}
+        Some(code) => match code.as_deref().and_then(Theme::from_code) {
+            Some(theme) => options.theme = theme,
+            None => errors.push(OptionError::new("theme", "\"auto\", \"light\" or \"dark\"")),
+        },
+    }
+    if let Some(messages) = field("messages") {
+        match messages_of(&messages) {
+            Some(messages) => options.messages = messages,
+            None => errors.push(OptionError::new(
+                "messages",
+                "an object of strings by message key",
+            )),
+        }
+    }
+    match field("autoCapture").map(|v| v.as_bool()) {
+        None => {}
+        Some(Some(on)) => options.auto_capture = on,
+        Some(None) => errors.push(OptionError::new("autoCapture", "a boolean")),
+    }
+    if errors.is_empty() {
+        Ok(options)
+    } else {
+        Err(errors)
+    }
+}
+
+fn messages_of(value: &JsValue) -> Option<BTreeMap<String, String>> {
+    let object = value.dyn_ref::<js_sys::Object>()?;
+    js_sys::Object::entries(object)
+        .iter()
+        .map(|entry| {
+            let pair: js_sys::Array = entry.unchecked_into();
+            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+        })
+        .collect()
+}
+
+/// A mounted widget, for the host: `unmount()` and `setLocale()`.
+#[wasm_bindgen]
+pub struct MountHandle {
+    /// Dropping it unmounts the view and disposes its reactive owner: the camera, timers and
+    /// listeners of every step go with it (their `on_cleanup`s run).
+    mounted: Option<Box<dyn std::any::Any>>,
+    i18n: Option<I18n>,
+}
+
+#[wasm_bindgen]
+impl MountHandle {
+    /// Removes the widget: the camera is released, timers are cleared, listeners removed.
+    /// Calling it again does nothing.
+    pub fn unmount(&mut self) {
+        self.i18n = None;
+        self.mounted = None;
+    }
+
+    /// Switches the language (`en`, `es`, `fr`, or a tag such as `fr-CA`); the current step is
+    /// shown again in it and nothing captured is lost. Returns whether the tag was known.
+    #[wasm_bindgen(js_name = setLocale)]
+    pub fn set_locale(&self, tag: &str) -> bool {
+        match (Locale::from_tag(tag), self.i18n) {
+            (Some(locale), Some(i18n)) => {
+                i18n.set_locale(locale);
+                true
+            }
+            (None, _) => {
+                web_sys::console::error_1(
+                    &OptionError::new("locale", "\"en\", \"es\" or \"fr\"")
+                        .describe()
+                        .into(),
+                );
+                false
+            }
+            (Some(_), None) => false,
+        }
+    }
+}
+
+/// Mounts the widget into `element` with the host's `options` (see the module's table); events
+/// are dispatched on `element`. Wrong options are logged to the console, each naming its field,
+/// and the widget shows a readable error in place of the flow.
+#[wasm_bindgen]
+pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> MountHandle {
+    let parsed = parse_options(&options);
+    let target: web_sys::EventTarget = element.clone().unchecked_into();
+    let i18n_out = Rc::new(Cell::new(None));
+    let i18n_in = Rc::clone(&i18n_out);
+    let mounted = leptos::mount::mount_to(element, move || {
+        let events = Events::provide(Some(target));
+        match parsed {
+            Ok(options) => {
+                i18n_in.set(Some(I18n::provide(texts_for(&options))));
+                view! { <CaptureWidget options /> }.into_any()
+            }
+            Err(errors) => {
+                let i18n = I18n::provide(Texts::default());
+                i18n_in.set(Some(i18n));
+                let details: Vec<String> = errors.iter().map(OptionError::describe).collect();
+                for line in &details {
+                    web_sys::console::error_1(&line.into());
+                }
+                // Dispatched once the host's listeners can hear it (after mount returns).
+                request_animation_frame(move || {
+                    events.emit(
+                        "error",
+                        &[
+                            ("code", text("invalid_options")),
+                            ("message", text(&details.join("\n"))),
+                        ],
+                    );
+                });
+                view! {
+                    <div class="kyc-capture">
+                        <p class="kyc-error" role="alert">{i18n.t("host.misconfigured")}</p>
+                    </div>
+                }
+                .into_any()
+            }
+        }
+    });
+    MountHandle {
+        mounted: Some(Box::new(mounted)),
+        i18n: i18n_out.take(),
+    }
+}

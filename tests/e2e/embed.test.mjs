@@ -1,0 +1,261 @@
+// The host's view: the example page www/examples/plain.html, served as docs/embedding.md says
+// from another origin than the relay, under a strict Content-Security-Policy, with a session its
+// "backend" (this test) created with the host API key. The flow is completed and the events the
+// page received are checked in order; then mount()/unmount() run 50 times with a live camera and
+// leave no track running and no listener behind.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { join, extname, normalize } from 'node:path';
+import {
+  launch, openPage, artifact, makeDocumentJpeg, shoot, freePort, RelayProcess, writeDocumentY4m,
+  expectAccessible, PHONE,
+} from './browser.mjs';
+
+const HOST_KEY = 'e2e-host-api-key';
+const SITE = process.env.RELAY_STATIC_DIR;
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
+  '.wasm': 'application/wasm', '.json': 'application/json',
+};
+
+let relay;
+let host;
+let hostOrigin;
+
+// The host's web server: the built package and example pages, each page rendered with the
+// relay's URL and a token, and sent with the CSP of docs/embedding.md.
+function startHost(port, relayUrl) {
+  const csp = [
+    "default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "style-src 'self'",
+    "img-src 'self' blob:", `connect-src 'self' ${relayUrl}`, "object-src 'none'", "base-uri 'none'",
+  ].join('; ');
+  const server = createServer((request, response) => {
+    const url = new URL(request.url, `http://${request.headers.host}`);
+    if (url.pathname === '/favicon.ico') {
+      response.writeHead(204).end();
+      return;
+    }
+    const path = normalize(url.pathname).replace(/^(\.\.[/\\])+/, '');
+    const file = join(SITE, path);
+    if (!file.startsWith(SITE) || !existsSync(file)) {
+      response.writeHead(404).end('not found');
+      return;
+    }
+    let body = readFileSync(file);
+    const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    const headers = { 'content-type': type };
+    if (type.startsWith('text/html')) {
+      body = body.toString()
+        .replaceAll('{{RELAY_URL}}', relayUrl)
+        .replaceAll('{{SESSION_TOKEN}}', url.searchParams.get('token') ?? '');
+      headers['content-security-policy'] = csp;
+    }
+    response.writeHead(200, headers).end(body);
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}
+
+// What the host's backend does: a session for its customer, with its API key.
+async function hostSession(reference) {
+  const response = await fetch(`${relay.url}/v1/sessions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${HOST_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      customer_reference: reference, customer_type: 'individual', country: 'GBR', provider: 'd',
+    }),
+  });
+  assert.equal(response.status, 201, await response.clone().text());
+  return (await response.json()).token;
+}
+
+before(async () => {
+  const hostPort = await freePort();
+  hostOrigin = `http://127.0.0.1:${hostPort}`;
+  relay = new RelayProcess({
+    port: await freePort(),
+    database: join(process.env.E2E_STATE_DIR, 'embed-relay.sqlite'),
+    log: artifact('embed-relay.log'),
+  });
+  relay.args.push('--host-api-key', HOST_KEY, '--allowed-origin', hostOrigin);
+  await relay.start();
+  host = await startHost(hostPort, relay.url);
+});
+
+after(async () => {
+  await relay?.stop();
+  host?.close();
+});
+
+// The events the example page listed, as [name, detail].
+async function receivedEvents(page) {
+  return page.$$eval('#events li', (items) => items.map((item) => {
+    const name = item.dataset.event;
+    return [name, JSON.parse(item.textContent.slice(name.length + 1))];
+  }));
+}
+
+test('a host page on another origin, under a strict CSP, completes the flow and hears every event', async () => {
+  const browser = await launch();
+  try {
+    const page = await openPage(browser, PHONE);
+    await page.addInitScript(() => {
+      window.cspViolations = [];
+      document.addEventListener('securitypolicyviolation',
+        (event) => window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`));
+    });
+    const token = await hostSession(`embed-${Date.now()}`);
+    const photo = artifact('embed-passport.jpg');
+    writeFileSync(photo, await makeDocumentJpeg(page));
+    await page.goto(`${hostOrigin}/examples/plain.html?token=${encodeURIComponent(token)}`);
+
+    // The widget is in the element's shadow root; Playwright's locators go through it.
+    await page.getByRole('heading', { name: 'Before you start' }).waitFor({ timeout: 15_000 })
+      .catch((error) => { throw new Error(`${error.message}\n${page.problems.join('\n')}`); });
+    assert.ok(await page.$eval('kyc-capture', (element) => element.shadowRoot !== null));
+    // The host's brand colour reaches inside through the custom property.
+    const accent = await page.$eval('kyc-capture', (element) =>
+      getComputedStyle(element.shadowRoot.querySelector('.kyc-primary')).backgroundColor);
+    assert.equal(accent, 'rgb(10, 107, 79)');
+    await shoot(page, 'embed', '1-consent');
+
+    await page.getByLabel('I agree to my identity document being checked').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Passport' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    // A file that is not a photo: refused, and the host hears why.
+    const text = artifact('embed-not-a-photo.jpg');
+    writeFileSync(text, 'not a photo\n'.repeat(200));
+    await page.setInputFiles('#kyc-file-front', text);
+    await page.locator('kyc-capture').getByText('This file is not a photo or PDF we can read').waitFor();
+    await page.setInputFiles('#kyc-file-front', photo);
+    await page.getByRole('heading', { name: 'Check your photos' }).waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Submit for verification' }).click();
+    await page.getByRole('heading', { name: 'Pending: we are checking your document' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Verified' }).waitFor({ timeout: 40_000 });
+    await shoot(page, 'embed', '2-verified');
+
+    const events = await receivedEvents(page);
+    const names = events.map(([name]) => name);
+    const steps = events.filter(([name]) => name === 'kyc-step-changed').map(([, d]) => d.slot ? `${d.step}:${d.slot}` : d.step);
+    assert.deepEqual(events[0], ['kyc-ready', { provider: 'd', steps: 5 }]);
+    assert.deepEqual(steps, ['consent', 'document', 'country', 'capture:front', 'review', 'send', 'status']);
+    const rejected = events.find(([name]) => name === 'kyc-capture-rejected');
+    assert.equal(rejected[1].slot, 'front');
+    assert.deepEqual(rejected[1].reasons, ['unsupported_format']);
+    assert.match(rejected[1].message, /not a photo or PDF/);
+    const progress = events.filter(([name]) => name === 'kyc-upload-progress').map(([, d]) => d.percent);
+    assert.ok(progress.length >= 1 && progress.at(-1) === 100, `progress ${progress}`);
+    assert.ok(progress.every((p, i) => i === 0 || p >= progress[i - 1]), `progress ${progress}`);
+    const order = ['kyc-ready', 'kyc-capture-rejected', 'kyc-upload-progress', 'kyc-submitted'];
+    const firsts = order.map((name) => names.indexOf(name));
+    assert.deepEqual([...firsts].sort((a, b) => a - b), firsts, names.join(' '));
+    assert.deepEqual(events.find(([name]) => name === 'kyc-submitted')[1], { documentType: 'passport' });
+    const statuses = events.filter(([name]) => name === 'kyc-status-changed').map(([, d]) => d.status);
+    assert.deepEqual(statuses, ['pending', 'verified']);
+    assert.ok(names.indexOf('kyc-submitted') < names.indexOf('kyc-status-changed'));
+    assert.ok(!names.includes('kyc-error'), names.join(' '));
+
+    // Nothing the widget did was refused by the page's CSP. (Checked before axe-core runs: axe
+    // itself injects <style> elements, which this CSP rightly refuses.)
+    assert.deepEqual(await page.evaluate(() => window.cspViolations), []);
+    await expectAccessible(page, 'embedded, verified');
+
+    // The user closes it: the page hears kyc-exit and takes the element away.
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.getByText('You closed the identity check.').waitFor();
+    assert.deepEqual((await receivedEvents(page)).at(-1), ['kyc-exit', { step: 'status' }]);
+    assert.equal(await page.$('kyc-capture'), null);
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a wrong option is named in the console and the widget says it cannot start', async () => {
+  const browser = await launch();
+  try {
+    const page = await openPage(browser, PHONE);
+    // No token: the host forgot to render it.
+    await page.goto(`${hostOrigin}/examples/plain.html`);
+    await page.getByText('This identity check cannot start').waitFor({ timeout: 15_000 });
+    assert.ok(page.problems.some((p) => p.includes('option `sessionToken` is invalid')), page.problems.join('\n'));
+    const events = await receivedEvents(page);
+    assert.equal(events[0][0], 'kyc-error');
+    assert.equal(events[0][1].code, 'invalid_options');
+    await page.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('mount() and unmount() 50 times with the camera on leave no live track and no listeners', async () => {
+  const video = artifact('embed-camera.y4m');
+  writeDocumentY4m(video);
+  const browser = await launch([
+    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+    `--use-file-for-fake-video-capture=${video}`,
+  ]);
+  try {
+    const page = await openPage(browser, PHONE);
+    // Every track the page's getUserMedia hands out, to check each one's state at the end.
+    await page.addInitScript(() => {
+      window.cameraTracks = [];
+      const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = async (constraints) => {
+        const stream = await original(constraints);
+        window.cameraTracks.push(...stream.getTracks());
+        return stream;
+      };
+    });
+    const token = await hostSession(`embed-teardown-${Date.now()}`);
+    await page.goto(`${hostOrigin}/examples/plain.html?token=${encodeURIComponent(token)}`);
+    await page.getByRole('heading', { name: 'Before you start' }).waitFor({ timeout: 15_000 });
+    // The example's element goes; the test mounts into a plain <div> through the JS API.
+    await page.evaluate(async (relayUrl) => {
+      document.querySelector('kyc-capture').remove();
+      window.kyc = await import('/kyc-capture/kyc-capture.js');
+      window.relayUrl = relayUrl;
+    }, relay.url);
+    const cdp = await page.context().newCDPSession(page);
+    const listeners = async () => (await cdp.send('Memory.getDOMCounters')).jsEventListeners;
+
+    let afterFirstCycles;
+    for (let cycle = 1; cycle <= 50; cycle += 1) {
+      await page.evaluate((sessionToken) => {
+        const box = document.createElement('div');
+        box.id = 'box';
+        document.body.append(box);
+        window.handle = window.kyc.mount(box, { endpoint: window.relayUrl, sessionToken });
+      }, token);
+      await page.getByLabel('I agree to my identity document being checked').check({ timeout: 15_000 });
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: 'Passport' }).click();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      // The camera is live on the capture step.
+      await page.waitForFunction(() => window.cameraTracks.some((t) => t.readyState === 'live'));
+      await page.evaluate(() => {
+        window.handle.unmount();
+        document.getElementById('box').remove();
+      });
+      const live = await page.evaluate(() => window.cameraTracks.filter((t) => t.readyState === 'live').length);
+      assert.equal(live, 0, `cycle ${cycle}: a camera track is still live after unmount()`);
+      if (cycle === 5) {
+        await cdp.send('HeapProfiler.collectGarbage');
+        afterFirstCycles = await listeners();
+      }
+    }
+    await cdp.send('HeapProfiler.collectGarbage');
+    const afterAll = await listeners();
+    const tracks = await page.evaluate(() => window.cameraTracks.length);
+    assert.ok(tracks >= 50, `${tracks} camera tracks for 50 mounts`);
+    assert.ok(afterAll <= afterFirstCycles,
+      `listeners grew from ${afterFirstCycles} (after 5 cycles) to ${afterAll} (after 50)`);
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  } finally {
+    await browser.close();
+  }
+});

@@ -1,0 +1,137 @@
+// kyc-capture: the loader a host page imports. It defines the <kyc-capture> element and exports
+// mount(element, options). The WebAssembly module is fetched once, on first use, from beside
+// this file; so is the stylesheet. No inline script or style is ever created, so the widget runs
+// under a strict Content-Security-Policy (script-src 'self' 'wasm-unsafe-eval'; style-src 'self').
+// Types and the events' payloads: kyc-capture.d.ts. Guide: docs/embedding.md.
+import init, { mount as mountWasm } from './kyc-capture-core.js';
+
+const WASM_URL = new URL('./kyc-capture-core_bg.wasm', import.meta.url);
+const CSS_URL = new URL('./kyc-capture.css', import.meta.url).href;
+
+let ready;
+function load() {
+  ready ??= init({ module_or_path: WASM_URL });
+  return ready;
+}
+
+function stylesheet() {
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = CSS_URL;
+  return link;
+}
+
+// In the light DOM the page needs the stylesheet once.
+function ensurePageStylesheet() {
+  const present = [...document.querySelectorAll('link[rel=stylesheet]')]
+    .some((link) => link.href === CSS_URL);
+  if (!present) document.head.append(stylesheet());
+}
+
+/**
+ * Mounts the widget into `element`. Returns at once; the widget appears when its module has
+ * loaded. Events (`kyc-ready`, `kyc-step-changed`, ...) are dispatched on `element`.
+ */
+export function mount(element, options = {}) {
+  if (!(element instanceof HTMLElement)) {
+    throw new TypeError('kyc-capture: mount(element, options) needs an HTMLElement');
+  }
+  if (element.getRootNode() === document) ensurePageStylesheet();
+  let handle = null;
+  let unmounted = false;
+  let locale = null;
+  load().then(
+    () => {
+      if (unmounted) return;
+      handle = mountWasm(element, options);
+      if (locale !== null) handle.setLocale(locale);
+    },
+    (error) => {
+      console.error('kyc-capture: the widget module could not be loaded', error);
+      element.dispatchEvent(new CustomEvent('kyc-error', {
+        bubbles: true, composed: true,
+        detail: { code: 'load_failed', message: String(error) },
+      }));
+    },
+  );
+  return {
+    unmount() {
+      unmounted = true;
+      if (handle) {
+        handle.unmount();
+        handle.free();
+        handle = null;
+      }
+    },
+    setLocale(tag) {
+      if (handle) return handle.setLocale(tag);
+      locale = tag;
+      return true;
+    },
+  };
+}
+
+const ATTRIBUTES = ['endpoint', 'session-token', 'locale', 'theme', 'demo', 'auto-capture'];
+
+/** `<kyc-capture endpoint="…" session-token="…" locale="…" theme="…">`, in a shadow root. */
+export class KycCaptureElement extends HTMLElement {
+  static observedAttributes = ATTRIBUTES;
+  #handle = null;
+  #container = null;
+
+  connectedCallback() {
+    if (!this.shadowRoot) {
+      const root = this.attachShadow({ mode: 'open' });
+      this.#container = document.createElement('div');
+      root.append(stylesheet(), this.#container);
+    }
+    this.#mount();
+  }
+
+  disconnectedCallback() {
+    this.#unmount();
+  }
+
+  attributeChangedCallback(name, previous, value) {
+    if (!this.#handle || previous === value) return;
+    if (name === 'locale' && value) {
+      this.#handle.setLocale(value);
+    } else {
+      this.#unmount();
+      this.#mount();
+    }
+  }
+
+  /** Switches the language, keeping what was captured. */
+  setLocale(tag) {
+    this.setAttribute('locale', tag);
+  }
+
+  #options() {
+    const options = { endpoint: this.getAttribute('endpoint') ?? '' };
+    const token = this.getAttribute('session-token');
+    if (token !== null) options.sessionToken = token;
+    if (this.hasAttribute('demo')) options.demo = true;
+    for (const name of ['locale', 'theme']) {
+      const value = this.getAttribute(name);
+      if (value !== null) options[name] = value;
+    }
+    if (this.hasAttribute('auto-capture')) options.autoCapture = true;
+    if (this.messages) options.messages = this.messages;
+    return options;
+  }
+
+  #mount() {
+    this.#container.replaceChildren();
+    this.#handle = mount(this.#container, this.#options());
+  }
+
+  #unmount() {
+    this.#handle?.unmount();
+    this.#handle = null;
+  }
+}
+
+if (!customElements.get('kyc-capture')) {
+  customElements.define('kyc-capture', KycCaptureElement);
+}
