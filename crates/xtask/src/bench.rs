@@ -22,10 +22,10 @@ use crate::{command, run, run_quiet, tools, workspace_root, Fail};
 
 /// The gzip total issue 7 sets as the limit (KB = 1000 bytes); the widget does not meet it yet.
 pub const GZIP_LIMIT_BYTES: u64 = 150_000;
-/// The gzip total above which `cargo xtask test` fails today: the measured total of the guided
-/// flow (185.7 KB, 2026-11-21) plus a small margin, so the widget cannot grow unnoticed. It is
-/// lowered as the widget shrinks, down to [`GZIP_LIMIT_BYTES`].
-pub const GZIP_CEILING_BYTES: u64 = 190_000;
+/// The gzip total above which `cargo xtask test` fails today: the measured total of the host
+/// package with the embedding API (183.2 KB, 2026-11-22) plus a small margin, so the widget
+/// cannot grow unnoticed. It is lowered as the widget shrinks, down to [`GZIP_LIMIT_BYTES`].
+pub const GZIP_CEILING_BYTES: u64 = 186_000;
 /// The goal for the gzip total.
 pub const GZIP_GOAL_BYTES: u64 = 80_000;
 /// Loads of the page for the startup figure.
