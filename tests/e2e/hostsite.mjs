@@ -1,0 +1,81 @@
+// A host's side of an embedding, as docs/embedding.md describes it: its web server (serving the
+// built package and the example pages from another origin than the relay, each page rendered
+// with the relay's URL and a session's token, under a strict Content-Security-Policy) and its
+// backend (which creates the session with the host API key).
+import { createServer } from 'node:http';
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { join, extname, normalize } from 'node:path';
+import assert from 'node:assert/strict';
+
+export const HOST_KEY = 'e2e-host-api-key';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
+  '.wasm': 'application/wasm', '.json': 'application/json', '.txt': 'text/plain; charset=utf-8',
+};
+
+/** The CSP of docs/embedding.md for a page whose widget talks to `relayUrl`. */
+export function strictCsp(relayUrl) {
+  return [
+    "default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "style-src 'self'",
+    "img-src 'self' blob:", `connect-src 'self' ${relayUrl}`, "object-src 'none'", "base-uri 'none'",
+  ].join('; ');
+}
+
+/**
+ * The host's web server on 127.0.0.1:`port`, serving `site` (the built dist/: the package in
+ * kyc-capture/, the pages in examples/). An HTML page gets `{{RELAY_URL}}` and
+ * `{{SESSION_TOKEN}}` (the `token` query parameter) filled in and is sent with the strict CSP.
+ * Resolves to the http.Server.
+ */
+export function startHostSite({ port, relayUrl, site = process.env.RELAY_STATIC_DIR }) {
+  const csp = strictCsp(relayUrl);
+  const server = createServer((request, response) => {
+    const url = new URL(request.url, `http://${request.headers.host}`);
+    if (url.pathname === '/favicon.ico') {
+      response.writeHead(204).end();
+      return;
+    }
+    const path = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, '');
+    let file = join(site, path);
+    if (file.startsWith(site) && existsSync(file) && statSync(file).isDirectory()) {
+      file = join(file, 'index.html');
+    }
+    if (!file.startsWith(site) || !existsSync(file)) {
+      response.writeHead(404).end('not found');
+      return;
+    }
+    let body = readFileSync(file);
+    const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    const headers = { 'content-type': type };
+    if (type.startsWith('text/html')) {
+      body = body.toString()
+        .replaceAll('{{RELAY_URL}}', relayUrl)
+        .replaceAll('{{SESSION_TOKEN}}', url.searchParams.get('token') ?? '');
+      headers['content-security-policy'] = csp;
+    }
+    response.writeHead(200, headers).end(body);
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}
+
+/** What the host's backend does: a session for its customer `reference`, with its API key. */
+export async function hostSession(relayUrl, reference, { key = HOST_KEY, provider = 'd' } = {}) {
+  const response = await fetch(`${relayUrl}/v1/sessions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      customer_reference: reference, customer_type: 'individual', country: 'GBR', provider,
+    }),
+  });
+  assert.equal(response.status, 201, await response.clone().text());
+  return (await response.json()).token;
+}
+
+/** The events an example page listed (`#events li[data-event]`), as [name, detail]. */
+export async function receivedEvents(page) {
+  return page.$$eval('#events li', (items) => items.map((item) => {
+    const name = item.dataset.event;
+    return [name, JSON.parse(item.textContent.slice(name.length + 1))];
+  }));
+}
