@@ -2,24 +2,22 @@
 //! session token; provider credentials and presigned URLs stay on the server.
 //!
 //! Requests go through `XMLHttpRequest` (upload progress, abort) and JSON is read with the
-//! browser's own `JSON.parse` into the wire types through `serde-wasm-bindgen`: no JSON parser
-//! is shipped in the bundle.
+//! browser's own `JSON.parse` into the wire types ([`crate::wire_js`]): no JSON parser and no
+//! serde code is shipped in the bundle.
 
 use kyc_core::wire::{
     ErrorBody, SessionCreated, SessionView, StatusReport, SubmitRequest, UploadReceipt,
 };
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use kyc_core::{FileFormat, Slot};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::upload::Canceller;
+use crate::wire_js::{submit_body, FromJs};
 
 /// A failed call to the relay, typed so the UI can say something specific.
 #[derive(Clone, Debug, PartialEq)]
@@ -130,7 +128,13 @@ impl RelayClient {
     /// call (a second click, a second Try again) does not send a second request; it waits for
     /// the first and gets its answer.
     pub async fn submit(&self, submit: &SubmitRequest) -> Result<StatusReport, RelayError> {
-        let running = SUBMITS.with(|submits| submits.borrow().get(&self.token).cloned());
+        let running = SUBMITS.with(|submits| {
+            submits
+                .borrow()
+                .iter()
+                .find(|(token, _)| *token == self.token)
+                .map(|(_, running)| running.clone())
+        });
         if let Some(InFlight { done, outcome }) = running {
             let _ = JsFuture::from(done).await;
             let outcome = outcome.borrow().clone();
@@ -142,13 +146,13 @@ impl RelayClient {
         let done = js_sys::Promise::new(&mut |resolve_fn, _| resolve = Some(resolve_fn));
         let outcome = Rc::new(RefCell::new(None));
         SUBMITS.with(|submits| {
-            submits.borrow_mut().insert(
+            submits.borrow_mut().push((
                 self.token.clone(),
                 InFlight {
                     done,
                     outcome: outcome.clone(),
                 },
-            )
+            ))
         });
         // Whatever happens to this call (an answer, or the task dropped), the waiters go on.
         let _finish = Finish {
@@ -162,7 +166,7 @@ impl RelayClient {
 
     async fn submit_once(&self, submit: &SubmitRequest) -> Result<StatusReport, RelayError> {
         let auth = self.authorization();
-        let body = json(submit)?;
+        let body = submit_body(submit);
         call(
             "POST",
             &self.url("/v1/session/submit"),
@@ -187,8 +191,9 @@ struct InFlight {
 }
 
 thread_local! {
-    /// The submits in flight, by session token.
-    static SUBMITS: RefCell<HashMap<String, InFlight>> = RefCell::new(HashMap::new());
+    /// The submits in flight, by session token (a page has one or two: a list, not a map, whose
+    /// code would cost more than it saves).
+    static SUBMITS: RefCell<Vec<(String, InFlight)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Ends a submit in flight when dropped: forgets it and wakes its waiters.
@@ -199,24 +204,18 @@ struct Finish {
 
 impl Drop for Finish {
     fn drop(&mut self) {
-        SUBMITS.with(|submits| submits.borrow_mut().remove(&self.token));
+        SUBMITS.with(|submits| {
+            submits
+                .borrow_mut()
+                .retain(|(token, _)| *token != self.token)
+        });
         if let Some(resolve) = self.resolve.take() {
             let _ = resolve.call0(&JsValue::NULL);
         }
     }
 }
 
-fn json<T: Serialize>(value: &T) -> Result<JsValue, RelayError> {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let value = value
-        .serialize(&serializer)
-        .map_err(|err| RelayError::Unreadable(err.to_string()))?;
-    js_sys::JSON::stringify(&value)
-        .map(JsValue::from)
-        .map_err(|_| RelayError::Unreadable("request body".to_owned()))
-}
-
-async fn call<T: DeserializeOwned>(
+async fn call<T: FromJs>(
     method: &str,
     url: &str,
     authorization: Option<&str>,
@@ -225,7 +224,7 @@ async fn call<T: DeserializeOwned>(
     call_with(method, url, authorization, body, &[]).await
 }
 
-async fn call_with<T: DeserializeOwned>(
+async fn call_with<T: FromJs>(
     method: &str,
     url: &str,
     authorization: Option<&str>,
@@ -240,18 +239,18 @@ async fn call_with<T: DeserializeOwned>(
 }
 
 /// The answer `text` with HTTP `status`, read as `T` or as the relay's error shape.
-pub(crate) fn read<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, RelayError> {
+pub(crate) fn read<T: FromJs>(status: u16, text: &str) -> Result<T, RelayError> {
     let parsed = js_sys::JSON::parse(text).ok();
     if (200..300).contains(&status) {
         return parsed
             .ok_or_else(|| RelayError::Unreadable("not JSON".to_owned()))
             .and_then(|value| {
-                serde_wasm_bindgen::from_value(value)
-                    .map_err(|err| RelayError::Unreadable(err.to_string()))
+                T::from_js(&value).ok_or_else(|| {
+                    RelayError::Unreadable("the answer does not match the contract".to_owned())
+                })
             });
     }
-    let body: Option<ErrorBody> =
-        parsed.and_then(|value| serde_wasm_bindgen::from_value(value).ok());
+    let body = parsed.and_then(|value| ErrorBody::from_js(&value));
     Err(match body {
         Some(body) => RelayError::Refused {
             status,

@@ -16,7 +16,6 @@
 //! | `autoCapture` | boolean | a steady good camera frame is taken without the button |
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -24,7 +23,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::events::{text, Events};
-use crate::i18n::{I18n, Locale, Texts};
+use crate::i18n::{I18n, Locale, Overrides, Texts};
 use crate::widget::{texts_for, CaptureWidget, Theme, WidgetOptions};
 
 /// The fields [`parse_options`] knows.
@@ -153,15 +152,14 @@ pub fn parse_options(value: &JsValue) -> Result<WidgetOptions, Vec<OptionError>>
     }
 }
 
-fn messages_of(value: &JsValue) -> Option<BTreeMap<String, String>> {
+fn messages_of(value: &JsValue) -> Option<Overrides> {
     let object = value.dyn_ref::<js_sys::Object>()?;
-    js_sys::Object::entries(object)
-        .iter()
-        .map(|entry| {
-            let pair: js_sys::Array = entry.unchecked_into();
-            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
-        })
-        .collect()
+    let mut messages = Overrides::new();
+    for entry in js_sys::Object::entries(object).iter() {
+        let pair: js_sys::Array = entry.unchecked_into();
+        messages.push((pair.get(0).as_string()?, pair.get(1).as_string()?));
+    }
+    Some(messages)
 }
 
 /// A mounted widget, for the host: `unmount()` and `setLocale()`.

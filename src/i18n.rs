@@ -5,8 +5,6 @@
 //! `problem.<FileProblem code>`, `quality.<QualityIssue code>`, `live.<QualityIssue code>`,
 //! `relay.<relay error code>`, `rejection.<provider reason>`, `doc.<DocumentType code>`.
 
-use std::collections::BTreeMap;
-
 use leptos::prelude::*;
 
 /// A language of the built-in tables.
@@ -54,16 +52,20 @@ impl Locale {
     }
 }
 
+/// The host's strings replacing built-in ones: `(key, text)` pairs. A list, not a map: a host
+/// replaces a few strings, and a map's code would cost the widget more than the lookups save.
+pub type Overrides = Vec<(String, String)>;
+
 /// The strings of one widget: a locale and the host's overrides.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Texts {
     locale: Locale,
-    overrides: BTreeMap<String, String>,
+    overrides: Overrides,
 }
 
 impl Texts {
     /// The strings of `locale`, any key replaced by `overrides`.
-    pub fn new(locale: Locale, overrides: BTreeMap<String, String>) -> Texts {
+    pub fn new(locale: Locale, overrides: Overrides) -> Texts {
         Texts { locale, overrides }
     }
 
@@ -75,7 +77,7 @@ impl Texts {
     /// The string of `key`: the host's override, else the locale's, else English's, else the
     /// key itself (a missing key shows up in the UI and in the tests rather than as a blank).
     pub fn get(&self, key: &str) -> String {
-        if let Some(text) = self.overrides.get(key) {
+        if let Some((_, text)) = self.overrides.iter().find(|(k, _)| k == key) {
             return text.clone();
         }
         match lookup(key) {
@@ -89,7 +91,7 @@ impl Texts {
 
     /// Whether `key` has a string (built in or overridden).
     pub fn has(&self, key: &str) -> bool {
-        self.overrides.contains_key(key) || lookup(key).is_some()
+        self.overrides.iter().any(|(k, _)| k == key) || lookup(key).is_some()
     }
 
     /// The string of `key` with each `{name}` replaced by its value.
@@ -146,6 +148,8 @@ impl I18n {
     }
 
     /// See [`Texts::get`].
+    // Called from every view: one copy of its body, not one per call site (smaller wasm).
+    #[inline(never)]
     pub fn t(&self, key: &str) -> String {
         self.with(|texts| texts.get(key))
     }
@@ -520,7 +524,7 @@ mod tests {
 
     #[test]
     fn host_overrides_win_and_missing_locale_text_falls_back() {
-        let overrides = BTreeMap::from([("review.submit".to_owned(), "Send".to_owned())]);
+        let overrides = vec![("review.submit".to_owned(), "Send".to_owned())];
         let texts = Texts::new(Locale::Fr, overrides);
         assert_eq!(texts.get("review.submit"), "Send");
         assert_eq!(texts.get("back"), "Retour");

@@ -12,10 +12,12 @@ pub mod embed;
 pub mod events;
 pub mod i18n;
 pub mod messages;
+pub mod per_slot;
 pub mod photo;
 pub mod places;
 pub mod upload;
 mod widget;
+pub mod wire_js;
 
 pub use widget::{
     plan, CaptureFlow, CaptureFlowProps, CaptureWidget, CaptureWidgetProps, Step, Theme,

@@ -2,7 +2,6 @@
 //! type, issuing country (and state), each capture (camera first, file picker always), review
 //! with retake, sending with progress, status.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use kyc_core::wire::{SessionView, StatusReport, SubmitRequest};
@@ -20,6 +19,7 @@ use crate::camera::{self, Camera, CameraError, Steadiness};
 use crate::events::{text, Events};
 use crate::i18n::{I18n, Locale, Texts};
 use crate::messages;
+use crate::per_slot::PerSlot;
 use crate::photo::prepare_photo;
 use crate::places;
 use crate::upload::{self, Canceller, RetryPolicy, UploadError};
@@ -34,7 +34,7 @@ pub struct WidgetOptions {
     /// The language; `None` follows the browser, then English.
     pub locale: Option<Locale>,
     /// Strings replacing the built-in ones, by key (see [`crate::i18n`]).
-    pub messages: BTreeMap<String, String>,
+    pub messages: crate::i18n::Overrides,
     /// Whether a steady, good preview frame is captured without pressing the button.
     pub auto_capture: bool,
     /// Light, dark, or the user's system setting.
@@ -156,8 +156,8 @@ struct Flow {
     country: RwSignal<String>,
     us_state: RwSignal<Option<String>>,
     consented: RwSignal<bool>,
-    shots: RwSignal<BTreeMap<Slot, Shot>>,
-    files: StoredValue<BTreeMap<Slot, Held>, LocalStorage>,
+    shots: RwSignal<PerSlot<Shot>>,
+    files: StoredValue<PerSlot<Held>, LocalStorage>,
     gate: StoredValue<QualityGate>,
     status: RwSignal<Option<StatusReport>>,
     /// What the live region announces.
@@ -396,18 +396,16 @@ pub fn CaptureFlow(
         .with_selfie_required(session.selfie_required)
         .with_proof_of_address_required(session.proof_of_address_required)
         .with_liveness_required(session.liveness_required);
-    let shots = session
-        .uploaded
-        .iter()
-        .map(|slot| {
-            let shot = Shot {
-                preview: None,
-                warnings: vec![],
-                uploaded: true,
-            };
-            (*slot, shot)
-        })
-        .collect();
+    // What a reload finds at the relay.
+    let mut shots = PerSlot::default();
+    for slot in &session.uploaded {
+        let shot = Shot {
+            preview: None,
+            warnings: vec![],
+            uploaded: true,
+        };
+        shots.insert(*slot, shot);
+    }
     let submitted = session.status != VerificationStatus::NotSubmitted;
     let flow = Flow {
         client: StoredValue::new(client),
@@ -431,7 +429,7 @@ pub fn CaptureFlow(
         us_state: RwSignal::new(None),
         consented: RwSignal::new(false),
         shots: RwSignal::new(shots),
-        files: StoredValue::new_local(BTreeMap::new()),
+        files: StoredValue::new_local(PerSlot::default()),
         gate: StoredValue::new(QualityGate::default()),
         status: RwSignal::new(submitted.then(|| StatusReport {
             status: session.status.clone(),
@@ -493,7 +491,7 @@ pub fn CaptureFlow(
         // Object URLs live as long as the page unless revoked.
         let slots: Vec<Slot> = flow
             .shots
-            .try_with_untracked(|shots| shots.keys().copied().collect())
+            .try_with_untracked(|shots| shots.keys().collect())
             .unwrap_or_default();
         for slot in slots {
             flow.forget(slot);
@@ -653,7 +651,7 @@ pub fn DocumentStep(accepted: Vec<DocumentType>) -> impl IntoView {
                                     if flow.document.get_untracked().is_some_and(|d| d != doc) {
                                         let kept: Vec<Slot> = flow
                                             .shots
-                                            .with_untracked(|s| s.keys().copied().collect());
+                                            .with_untracked(|s| s.keys().collect());
                                         for slot in kept {
                                             flow.forget(slot);
                                             flow.gate.update_value(|gate| gate.reset(slot));
@@ -1229,22 +1227,18 @@ fn SendStep() -> impl IntoView {
         .get_untracked()
         .unwrap_or(DocumentType::Passport);
     let slots = flow.capture_slots();
-    let initial: BTreeMap<Slot, Sending> = slots
-        .iter()
-        .map(|slot| {
-            let uploaded = flow
-                .shots
-                .with_untracked(|s| s.get(slot).is_some_and(|s| s.uploaded));
-            (
-                *slot,
-                if uploaded {
-                    Sending::Sent
-                } else {
-                    Sending::Waiting
-                },
-            )
-        })
-        .collect();
+    let mut initial = PerSlot::default();
+    for slot in &slots {
+        let uploaded = flow
+            .shots
+            .with_untracked(|s| s.get(slot).is_some_and(|s| s.uploaded));
+        let state = if uploaded {
+            Sending::Sent
+        } else {
+            Sending::Waiting
+        };
+        initial.insert(*slot, state);
+    }
     let states = RwSignal::new(initial);
     let (error, set_error) = signal(None::<String>);
     let (submitting, set_submitting) = signal(false);
@@ -1366,7 +1360,7 @@ async fn send_all(
     i18n: I18n,
     slots: Vec<Slot>,
     document: DocumentType,
-    states: RwSignal<BTreeMap<Slot, Sending>>,
+    states: RwSignal<PerSlot<Sending>>,
     set_error: WriteSignal<Option<String>>,
     set_submitting: WriteSignal<bool>,
     canceller: Canceller,

@@ -15,6 +15,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod embed;
 #[path = "web/steps.rs"]
 mod steps;
+#[path = "web/wire.rs"]
+mod wire;
 
 fn container() -> web_sys::HtmlElement {
     let document = web_sys::window().unwrap().document().unwrap();

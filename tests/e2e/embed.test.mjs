@@ -5,70 +5,17 @@
 // leave no track running and no listener behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { join, extname, normalize } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   launch, openPage, artifact, makeDocumentJpeg, shoot, freePort, RelayProcess, writeDocumentY4m,
   expectAccessible, PHONE,
 } from './browser.mjs';
-
-const HOST_KEY = 'e2e-host-api-key';
-const SITE = process.env.RELAY_STATIC_DIR;
-const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
-  '.wasm': 'application/wasm', '.json': 'application/json',
-};
+import { HOST_KEY, startHostSite, hostSession, receivedEvents } from './hostsite.mjs';
 
 let relay;
 let host;
 let hostOrigin;
-
-// The host's web server: the built package and example pages, each page rendered with the
-// relay's URL and a token, and sent with the CSP of docs/embedding.md.
-function startHost(port, relayUrl) {
-  const csp = [
-    "default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "style-src 'self'",
-    "img-src 'self' blob:", `connect-src 'self' ${relayUrl}`, "object-src 'none'", "base-uri 'none'",
-  ].join('; ');
-  const server = createServer((request, response) => {
-    const url = new URL(request.url, `http://${request.headers.host}`);
-    if (url.pathname === '/favicon.ico') {
-      response.writeHead(204).end();
-      return;
-    }
-    const path = normalize(url.pathname).replace(/^(\.\.[/\\])+/, '');
-    const file = join(SITE, path);
-    if (!file.startsWith(SITE) || !existsSync(file)) {
-      response.writeHead(404).end('not found');
-      return;
-    }
-    let body = readFileSync(file);
-    const type = TYPES[extname(file)] ?? 'application/octet-stream';
-    const headers = { 'content-type': type };
-    if (type.startsWith('text/html')) {
-      body = body.toString()
-        .replaceAll('{{RELAY_URL}}', relayUrl)
-        .replaceAll('{{SESSION_TOKEN}}', url.searchParams.get('token') ?? '');
-      headers['content-security-policy'] = csp;
-    }
-    response.writeHead(200, headers).end(body);
-  });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
-}
-
-// What the host's backend does: a session for its customer, with its API key.
-async function hostSession(reference) {
-  const response = await fetch(`${relay.url}/v1/sessions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${HOST_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      customer_reference: reference, customer_type: 'individual', country: 'GBR', provider: 'd',
-    }),
-  });
-  assert.equal(response.status, 201, await response.clone().text());
-  return (await response.json()).token;
-}
 
 before(async () => {
   const hostPort = await freePort();
@@ -80,21 +27,13 @@ before(async () => {
   });
   relay.args.push('--host-api-key', HOST_KEY, '--allowed-origin', hostOrigin);
   await relay.start();
-  host = await startHost(hostPort, relay.url);
+  host = await startHostSite({ port: hostPort, relayUrl: relay.url });
 });
 
 after(async () => {
   await relay?.stop();
   host?.close();
 });
-
-// The events the example page listed, as [name, detail].
-async function receivedEvents(page) {
-  return page.$$eval('#events li', (items) => items.map((item) => {
-    const name = item.dataset.event;
-    return [name, JSON.parse(item.textContent.slice(name.length + 1))];
-  }));
-}
 
 test('a host page on another origin, under a strict CSP, completes the flow and hears every event', async () => {
   const browser = await launch();
@@ -105,7 +44,7 @@ test('a host page on another origin, under a strict CSP, completes the flow and 
       document.addEventListener('securitypolicyviolation',
         (event) => window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`));
     });
-    const token = await hostSession(`embed-${Date.now()}`);
+    const token = await hostSession(relay.url, `embed-${Date.now()}`);
     const photo = artifact('embed-passport.jpg');
     writeFileSync(photo, await makeDocumentJpeg(page));
     await page.goto(`${hostOrigin}/examples/plain.html?token=${encodeURIComponent(token)}`);
@@ -213,7 +152,7 @@ test('mount() and unmount() 50 times with the camera on leave no live track and 
         return stream;
       };
     });
-    const token = await hostSession(`embed-teardown-${Date.now()}`);
+    const token = await hostSession(relay.url, `embed-teardown-${Date.now()}`);
     await page.goto(`${hostOrigin}/examples/plain.html?token=${encodeURIComponent(token)}`);
     await page.getByRole('heading', { name: 'Before you start' }).waitFor({ timeout: 15_000 });
     // The example's element goes; the test mounts into a plain <div> through the JS API.

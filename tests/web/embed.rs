@@ -30,10 +30,7 @@ fn good_options_are_taken_as_given() {
     assert_eq!(options.session_token.as_deref(), Some("t0k"));
     assert_eq!(options.locale, Some(Locale::Es));
     assert_eq!(options.theme, Theme::Dark);
-    assert_eq!(
-        options.messages.get("exit").map(String::as_str),
-        Some("Salir")
-    );
+    assert_eq!(options.messages, [("exit".to_owned(), "Salir".to_owned())]);
     assert!(options.auto_capture);
 }
 

@@ -1,7 +1,6 @@
 //! The guided flow, step by step (a module of `web.rs`, which `cargo xtask test` runs), in headless Chromium (fake camera flags in the webdriver
 //! configuration). The relay is never reached here except where a test says so: every step
 //! before sending works offline.
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use kyc_capture::api::RelayClient;
@@ -412,7 +411,7 @@ async fn sending_to_an_unreachable_relay_is_retried_then_explained_and_can_be_ca
 async fn the_flow_speaks_the_chosen_language_and_the_host_overrides_strings() {
     let options = WidgetOptions {
         locale: Some(Locale::Es),
-        messages: BTreeMap::from([("continue".to_owned(), "Seguir".to_owned())]),
+        messages: vec![("continue".to_owned(), "Seguir".to_owned())],
         ..options()
     };
     let (host, _mounted) = mount(session(Provider::D, "GBR"), options);

@@ -19,6 +19,31 @@ pub enum FileFormat {
 }
 
 impl FileFormat {
+    /// Every format.
+    pub const ALL: [FileFormat; 5] = [
+        FileFormat::Jpeg,
+        FileFormat::Png,
+        FileFormat::Webp,
+        FileFormat::Heif,
+        FileFormat::Pdf,
+    ];
+
+    /// The stable machine code (also the JSON value), e.g. `jpeg`.
+    pub fn code(self) -> &'static str {
+        match self {
+            FileFormat::Jpeg => "jpeg",
+            FileFormat::Png => "png",
+            FileFormat::Webp => "webp",
+            FileFormat::Heif => "heif",
+            FileFormat::Pdf => "pdf",
+        }
+    }
+
+    /// The format a code names; `None` for anything else.
+    pub fn from_code(code: &str) -> Option<FileFormat> {
+        FileFormat::ALL.into_iter().find(|f| f.code() == code)
+    }
+
     /// The MIME type to declare for this format (the `Content-Type` sent to storage).
     pub fn mime(self) -> &'static str {
         match self {

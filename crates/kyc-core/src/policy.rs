@@ -20,6 +20,14 @@ pub enum Provider {
 }
 
 impl Provider {
+    /// Every provider.
+    pub const ALL: [Provider; 4] = [Provider::A, Provider::B, Provider::C, Provider::D];
+
+    /// The provider a code names; `None` for anything else.
+    pub fn from_code(code: &str) -> Option<Provider> {
+        Provider::ALL.into_iter().find(|p| p.code() == code)
+    }
+
     /// The stable machine code (also the JSON value): `a`, `b`, `c` or `d`.
     pub fn code(self) -> &'static str {
         match self {
@@ -39,6 +47,23 @@ pub enum CustomerType {
     Individual,
     /// A company (KYB).
     Business,
+}
+
+impl CustomerType {
+    /// The stable machine code (also the JSON value): `individual` or `business`.
+    pub fn code(self) -> &'static str {
+        match self {
+            CustomerType::Individual => "individual",
+            CustomerType::Business => "business",
+        }
+    }
+
+    /// The customer type a code names; `None` for anything else.
+    pub fn from_code(code: &str) -> Option<CustomerType> {
+        [CustomerType::Individual, CustomerType::Business]
+            .into_iter()
+            .find(|t| t.code() == code)
+    }
 }
 
 /// Kinds of document a user can capture.

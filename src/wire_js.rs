@@ -1,0 +1,162 @@
+//! The relay's JSON answers (parsed by the browser's own `JSON.parse`) read into `kyc-core`'s
+//! wire types, and the submission written, without serde: serde's derived code and
+//! serde-wasm-bindgen cost the widget more than all of this (measured in the package's gzip
+//! size, see BENCHMARKS.md). The shapes are those of `docs/openapi.yaml`, which the relay writes
+//! with serde; enum values are read by the same `code()` the relay's serde names them with
+//! (`crates/kyc-core/tests/wire_codes.rs`), and `tests/web/wire.rs` reads serde's own encoding
+//! of every type back.
+
+use kyc_core::wire::{
+    ErrorBody, ErrorDetail, SessionCreated, SessionView, StatusReport, SubmitRequest,
+    UploadReceipt, VerificationStatus,
+};
+use kyc_core::{CustomerType, DocumentType, FileFormat, Provider, Slot};
+use wasm_bindgen::JsValue;
+
+/// A wire type read from a parsed JSON value; `None` when the value breaks the contract.
+pub trait FromJs: Sized {
+    /// Reads `value`.
+    fn from_js(value: &JsValue) -> Option<Self>;
+}
+
+fn field(value: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn present(value: JsValue) -> Option<JsValue> {
+    (!value.is_undefined() && !value.is_null()).then_some(value)
+}
+
+fn string(value: &JsValue, name: &str) -> Option<String> {
+    field(value, name).as_string()
+}
+
+/// A boolean that serde defaults to `false` when absent.
+fn flag(value: &JsValue, name: &str) -> Option<bool> {
+    match present(field(value, name)) {
+        None => Some(false),
+        Some(flag) => flag.as_bool(),
+    }
+}
+
+/// A whole number of JSON (a double in the browser), as `u64`.
+fn whole(value: &JsValue) -> Option<u64> {
+    let number = value.as_f64()?;
+    (number >= 0.0 && number.fract() == 0.0 && number <= 9_007_199_254_740_992.0)
+        .then_some(number as u64)
+}
+
+fn coded<T>(value: &JsValue, name: &str, from_code: fn(&str) -> Option<T>) -> Option<T> {
+    from_code(&string(value, name)?)
+}
+
+fn list<T>(value: &JsValue, name: &str, item: impl Fn(&JsValue) -> Option<T>) -> Option<Vec<T>> {
+    let array = field(value, name);
+    if !js_sys::Array::is_array(&array) {
+        return None;
+    }
+    js_sys::Array::from(&array)
+        .iter()
+        .map(|v| item(&v))
+        .collect()
+}
+
+impl FromJs for SessionCreated {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        Some(SessionCreated {
+            session_id: string(value, "session_id")?,
+            token: string(value, "token")?,
+            expires_at: whole(&field(value, "expires_at"))?,
+        })
+    }
+}
+
+impl FromJs for SessionView {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        Some(SessionView {
+            provider: coded(value, "provider", Provider::from_code)?,
+            customer_type: coded(value, "customer_type", CustomerType::from_code)?,
+            accepted_documents: list(value, "accepted_documents", |v| {
+                DocumentType::from_code(&v.as_string()?)
+            })?,
+            selfie_required: field(value, "selfie_required").as_bool()?,
+            proof_of_address_required: flag(value, "proof_of_address_required")?,
+            liveness_required: flag(value, "liveness_required")?,
+            terms_of_service_url: match present(field(value, "terms_of_service_url")) {
+                None => None,
+                Some(url) => Some(url.as_string()?),
+            },
+            country: string(value, "country")?,
+            uploaded: list(value, "uploaded", |v| Slot::from_code(&v.as_string()?))?,
+            status: VerificationStatus::from_js(&field(value, "status"))?,
+        })
+    }
+}
+
+impl FromJs for VerificationStatus {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        match string(value, "state")?.as_str() {
+            "not_submitted" => Some(VerificationStatus::NotSubmitted),
+            "pending" => Some(VerificationStatus::Pending),
+            "verified" => Some(VerificationStatus::Verified),
+            "rejected" => Some(VerificationStatus::Rejected {
+                reason: string(value, "reason")?,
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl FromJs for StatusReport {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        Some(StatusReport {
+            status: VerificationStatus::from_js(&field(value, "status"))?,
+            pending_for_secs: match present(field(value, "pending_for_secs")) {
+                None => None,
+                Some(secs) => Some(whole(&secs)?),
+            },
+        })
+    }
+}
+
+impl FromJs for UploadReceipt {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        Some(UploadReceipt {
+            slot: coded(value, "slot", Slot::from_code)?,
+            format: coded(value, "format", FileFormat::from_code)?,
+            bytes: whole(&field(value, "bytes"))?,
+        })
+    }
+}
+
+impl FromJs for ErrorBody {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        let error = field(value, "error");
+        Some(ErrorBody {
+            error: ErrorDetail {
+                code: string(&error, "code")?,
+                message: string(&error, "message")?,
+                problems: match present(field(&error, "problems")) {
+                    None => vec![],
+                    Some(_) => list(&error, "problems", JsValue::as_string)?,
+                },
+            },
+        })
+    }
+}
+
+/// The JSON text of `POST /v1/session/submit`'s body.
+pub fn submit_body(request: &SubmitRequest) -> JsValue {
+    let body = js_sys::Object::new();
+    let set = |name: &str, value: &str| {
+        let _ = js_sys::Reflect::set(&body, &JsValue::from_str(name), &JsValue::from_str(value));
+    };
+    set("document_type", request.document_type.code());
+    set("issuing_country", &request.issuing_country);
+    if let Some(state) = &request.state {
+        set("state", state);
+    }
+    js_sys::JSON::stringify(&body)
+        .map(JsValue::from)
+        .unwrap_or(JsValue::UNDEFINED)
+}

@@ -1,0 +1,109 @@
+//! What the relay writes with serde (`serde_json`, as its axum `Json` does), the widget reads
+//! back with `wire_js` into the same value; and the submission it writes is what serde reads.
+
+use kyc_capture::wire_js::{submit_body, FromJs};
+use kyc_core::wire::{
+    ErrorBody, ErrorDetail, SessionCreated, SessionView, StatusReport, SubmitRequest,
+    UploadReceipt, VerificationStatus,
+};
+use kyc_core::{CustomerType, DocumentType, FileFormat, Provider, Slot};
+use wasm_bindgen_test::*;
+
+fn read_back<T: serde::Serialize + FromJs>(value: &T) -> Option<T> {
+    let text = serde_json::to_string(value).unwrap();
+    T::from_js(&js_sys::JSON::parse(&text).unwrap())
+}
+
+#[wasm_bindgen_test]
+fn every_answer_reads_back_as_the_relay_wrote_it() {
+    let statuses = [
+        VerificationStatus::NotSubmitted,
+        VerificationStatus::Pending,
+        VerificationStatus::Verified,
+        VerificationStatus::Rejected {
+            reason: "document_expired".to_owned(),
+        },
+    ];
+    for status in statuses {
+        let view = SessionView {
+            provider: Provider::B,
+            customer_type: CustomerType::Individual,
+            accepted_documents: DocumentType::ALL.to_vec(),
+            selfie_required: true,
+            proof_of_address_required: true,
+            liveness_required: false,
+            terms_of_service_url: Some("https://b.example/tos?tos_policies_value=v".to_owned()),
+            country: "USA".to_owned(),
+            uploaded: Slot::ALL.to_vec(),
+            status: status.clone(),
+        };
+        assert_eq!(read_back(&view), Some(view));
+        for pending_for_secs in [None, Some(7200)] {
+            let report = StatusReport {
+                status: status.clone(),
+                pending_for_secs,
+            };
+            assert_eq!(read_back(&report), Some(report));
+        }
+    }
+    let created = SessionCreated {
+        session_id: "s1".to_owned(),
+        token: "t.k.n".to_owned(),
+        expires_at: 1_795_000_000,
+    };
+    assert_eq!(read_back(&created), Some(created));
+    for format in FileFormat::ALL {
+        let receipt = UploadReceipt {
+            slot: Slot::ProofOfAddress,
+            format,
+            bytes: 3_000_000,
+        };
+        assert_eq!(read_back(&receipt), Some(receipt));
+    }
+    for problems in [vec![], vec!["blurry".to_owned(), "polyglot".to_owned()]] {
+        let error = ErrorBody {
+            error: ErrorDetail {
+                code: "invalid_file".to_owned(),
+                message: "the file failed the content checks".to_owned(),
+                problems,
+            },
+        };
+        assert_eq!(read_back(&error), Some(error));
+    }
+}
+
+#[wasm_bindgen_test]
+fn answers_that_break_the_contract_are_not_read() {
+    let parse = |text: &str| js_sys::JSON::parse(text).unwrap();
+    assert_eq!(
+        StatusReport::from_js(&parse(r#"{"status":{"state":"lost"}}"#)),
+        None
+    );
+    assert_eq!(
+        StatusReport::from_js(&parse(r#"{"status":{"state":"rejected"}}"#)),
+        None
+    );
+    assert_eq!(
+        UploadReceipt::from_js(&parse(r#"{"slot":"front","format":"gif","bytes":1}"#)),
+        None
+    );
+    assert_eq!(
+        SessionCreated::from_js(&parse(r#"{"session_id":"s","token":"t","expires_at":1.5}"#)),
+        None
+    );
+    assert_eq!(ErrorBody::from_js(&parse("null")), None);
+}
+
+#[wasm_bindgen_test]
+fn the_submission_is_what_the_relay_reads() {
+    for state in [None, Some("CA".to_owned())] {
+        let request = SubmitRequest {
+            document_type: DocumentType::DriversLicense,
+            issuing_country: "USA".to_owned(),
+            state,
+        };
+        let text = submit_body(&request).as_string().unwrap();
+        let read: SubmitRequest = serde_json::from_str(&text).unwrap();
+        assert_eq!(read, request);
+    }
+}
