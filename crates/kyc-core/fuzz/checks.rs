@@ -8,18 +8,19 @@
 
 use kyc_core::inspect::MAX_REPORTED_CLAIM;
 use kyc_core::{
-    inspect_file, inspect_pdf, sniff, DocumentType, FileFormat, FileLimits, FileProblem, LumaView,
-    QualityThresholds, Slot,
+    inspect_file, inspect_head, inspect_pdf, sniff, DocumentType, FileFormat, FileLimits,
+    FileProblem, LumaView, QualityThresholds, Slot,
 };
 
 /// A target's property: panics when it does not hold for the input.
 pub type Property = fn(&[u8]);
 
 /// Every target's name and its property, in the order `cargo xtask fuzz` runs them.
-pub const TARGETS: [(&str, Property); 7] = [
+pub const TARGETS: [(&str, Property); 8] = [
     ("sniff", sniff_property),
     ("image_dimensions", image_dimensions_property),
     ("inspect_file", inspect_file_property),
+    ("inspect_head", inspect_head_property),
     ("inspect_pdf", inspect_pdf_property),
     ("mime_and_codes", mime_and_codes_property),
     ("wire_json", wire_json_property),
@@ -100,6 +101,47 @@ pub fn inspect_file_property(data: &[u8]) {
                 }
             }
         }
+    }
+}
+
+/// The relay's streamed check agrees with the whole-file check: with the whole file as its head,
+/// `inspect_head` refuses what `inspect_file` refuses and, unless it asks for the whole file or
+/// its end, accepts it with the same format and dimensions; any shorter head never panics and
+/// never reports more bytes than declared.
+pub fn inspect_head_property(data: &[u8]) {
+    let Some((&selector, bytes)) = data.split_first() else {
+        return;
+    };
+    let slot = Slot::ALL[usize::from(selector) % Slot::ALL.len()];
+    let claim = CLAIMS[usize::from(selector >> 4) % CLAIMS.len()];
+    let limits = FileLimits {
+        min_bytes: 0,
+        min_document_long_edge: 1,
+        min_selfie_long_edge: 1,
+        ..FileLimits::default()
+    };
+    let total = bytes.len() as u64;
+    let whole = inspect_file(bytes, claim, slot, &limits);
+    match inspect_head(bytes, total, claim, slot, &limits) {
+        Ok(head) => {
+            assert_eq!(head.file.bytes, total);
+            if !head.needs_whole_file && !head.needs_tail {
+                let whole = whole.expect("the streamed check accepted what inspect_file refuses");
+                assert_eq!(head.file.format, whole.format);
+                assert_eq!(head.file.dimensions, whole.dimensions);
+            }
+        }
+        Err(problems) => {
+            assert!(!problems.is_empty());
+            assert!(
+                whole.is_err(),
+                "the streamed check refused what inspect_file accepts"
+            );
+        }
+    }
+    let cut = (usize::from(selector) * 97) % (bytes.len() + 1);
+    if let Ok(head) = inspect_head(&bytes[..cut], total, claim, slot, &limits) {
+        assert_eq!(head.file.bytes, total);
     }
 }
 
