@@ -60,21 +60,47 @@ const CLAIMS: [Option<&str>; 6] = [
     Some("image/\u{1F6C2}\u{202E}\u{0301}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}\u{1F6C2}"),
 ];
 
+/// A file check's case from fuzz input.
+struct FileCase<'a> {
+    selector: u8,
+    slot: Slot,
+    claim: Option<&'static str>,
+    limits: FileLimits,
+    bytes: &'a [u8],
+}
+
+/// The first byte picks the slot and the claimed type, the rest is the file; no size or
+/// resolution floor, so that small inputs reach the deeper checks.
+fn file_case(data: &[u8]) -> Option<FileCase<'_>> {
+    let (&selector, bytes) = data.split_first()?;
+    Some(FileCase {
+        selector,
+        slot: Slot::ALL[usize::from(selector) % Slot::ALL.len()],
+        claim: CLAIMS[usize::from(selector >> 4) % CLAIMS.len()],
+        limits: FileLimits {
+            min_bytes: 0,
+            min_document_long_edge: 1,
+            min_selfie_long_edge: 1,
+            ..FileLimits::default()
+        },
+        bytes,
+    })
+}
+
 /// The whole file check never panics and its report is consistent: the first byte picks the
 /// slot and a claimed type, the rest is the file. An accepted file is of the sniffed format,
 /// within the limits, with dimensions for images; a refusal names at least one problem, each
 /// once, and a reported claim is at most [`MAX_REPORTED_CLAIM`] bytes.
 pub fn inspect_file_property(data: &[u8]) {
-    let Some((&selector, bytes)) = data.split_first() else {
+    let Some(FileCase {
+        slot,
+        claim,
+        limits,
+        bytes,
+        ..
+    }) = file_case(data)
+    else {
         return;
-    };
-    let slot = Slot::ALL[usize::from(selector) % Slot::ALL.len()];
-    let claim = CLAIMS[usize::from(selector >> 4) % CLAIMS.len()];
-    let limits = FileLimits {
-        min_bytes: 0,
-        min_document_long_edge: 1,
-        min_selfie_long_edge: 1,
-        ..FileLimits::default()
     };
     match inspect_file(bytes, claim, slot, &limits) {
         Ok(report) => {
@@ -109,16 +135,15 @@ pub fn inspect_file_property(data: &[u8]) {
 /// its end, accepts it with the same format and dimensions; any shorter head never panics and
 /// never reports more bytes than declared.
 pub fn inspect_head_property(data: &[u8]) {
-    let Some((&selector, bytes)) = data.split_first() else {
+    let Some(FileCase {
+        selector,
+        slot,
+        claim,
+        limits,
+        bytes,
+    }) = file_case(data)
+    else {
         return;
-    };
-    let slot = Slot::ALL[usize::from(selector) % Slot::ALL.len()];
-    let claim = CLAIMS[usize::from(selector >> 4) % CLAIMS.len()];
-    let limits = FileLimits {
-        min_bytes: 0,
-        min_document_long_edge: 1,
-        min_selfie_long_edge: 1,
-        ..FileLimits::default()
     };
     let total = bytes.len() as u64;
     let whole = inspect_file(bytes, claim, slot, &limits);
