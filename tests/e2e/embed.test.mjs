@@ -6,44 +6,29 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
-  launch, openPage, artifact, makeDocumentJpeg, shoot, freePort, RelayProcess, writeDocumentY4m,
-  expectAccessible, PHONE,
+  launch, openPage, artifact, makeDocumentJpeg, shoot, writeDocumentY4m, expectAccessible, PHONE,
 } from './browser.mjs';
-import { HOST_KEY, startHostSite, hostSession, receivedEvents } from './hostsite.mjs';
+import { startEmbedding, recordCspViolations, hostSession, receivedEvents } from './hostsite.mjs';
 
+let embedding;
 let relay;
-let host;
 let hostOrigin;
 
 before(async () => {
-  const hostPort = await freePort();
-  hostOrigin = `http://127.0.0.1:${hostPort}`;
-  relay = new RelayProcess({
-    port: await freePort(),
-    database: join(process.env.E2E_STATE_DIR, 'embed-relay.sqlite'),
-    log: artifact('embed-relay.log'),
-  });
-  relay.args.push('--host-api-key', HOST_KEY, '--allowed-origin', hostOrigin);
-  await relay.start();
-  host = await startHostSite({ port: hostPort, relayUrl: relay.url });
+  embedding = await startEmbedding('embed');
+  ({ relay, hostOrigin } = embedding);
 });
 
 after(async () => {
-  await relay?.stop();
-  host?.close();
+  await embedding?.stop();
 });
 
 test('a host page on another origin, under a strict CSP, completes the flow and hears every event', async () => {
   const browser = await launch();
   try {
     const page = await openPage(browser, PHONE);
-    await page.addInitScript(() => {
-      window.cspViolations = [];
-      document.addEventListener('securitypolicyviolation',
-        (event) => window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`));
-    });
+    await recordCspViolations(page);
     const token = await hostSession(relay.url, `embed-${Date.now()}`);
     const photo = artifact('embed-passport.jpg');
     writeFileSync(photo, await makeDocumentJpeg(page));

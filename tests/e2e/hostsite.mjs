@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join, extname, normalize } from 'node:path';
 import assert from 'node:assert/strict';
+import { artifact, freePort, RelayProcess } from './browser.mjs';
 
 export const HOST_KEY = 'e2e-host-api-key';
 
@@ -78,4 +79,39 @@ export async function receivedEvents(page) {
     const name = item.dataset.event;
     return [name, JSON.parse(item.textContent.slice(name.length + 1))];
   }));
+}
+
+/**
+ * A host embedding the widget, as a test needs it: a relay of its own (the e2e sandbox behind
+ * it) that takes this host's API key and allows its origin, and the host's web server. `name`
+ * names the relay's database and log. `stop()` ends both.
+ */
+export async function startEmbedding(name) {
+  const hostPort = await freePort();
+  const hostOrigin = `http://127.0.0.1:${hostPort}`;
+  const relay = new RelayProcess({
+    port: await freePort(),
+    database: join(process.env.E2E_STATE_DIR, `${name}-relay.sqlite`),
+    log: artifact(`${name}-relay.log`),
+  });
+  relay.args.push('--host-api-key', HOST_KEY, '--allowed-origin', hostOrigin);
+  await relay.start();
+  const host = await startHostSite({ port: hostPort, relayUrl: relay.url });
+  return {
+    relay,
+    hostOrigin,
+    async stop() {
+      await relay.stop();
+      host.close();
+    },
+  };
+}
+
+/** Collects the page's CSP violations in `window.cspViolations`, from its first script on. */
+export function recordCspViolations(page) {
+  return page.addInitScript(() => {
+    window.cspViolations = [];
+    document.addEventListener('securitypolicyviolation',
+      (event) => window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`));
+  });
 }

@@ -12,43 +12,30 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  launch, openPage, artifact, makeDocumentJpeg, shoot, freePort, RelayProcess, expectAccessible, PHONE,
+  launch, openPage, artifact, makeDocumentJpeg, shoot, expectAccessible, PHONE,
 } from './browser.mjs';
-import { HOST_KEY, startHostSite, hostSession, receivedEvents } from './hostsite.mjs';
+import { startEmbedding, recordCspViolations, hostSession, receivedEvents } from './hostsite.mjs';
 
 const EXAMPLE = fileURLToPath(new URL('../../www/examples/react/', import.meta.url));
 
+let embedding;
 let relay;
-let host;
 let hostOrigin;
 
 before(async () => {
-  const hostPort = await freePort();
-  hostOrigin = `http://127.0.0.1:${hostPort}`;
-  relay = new RelayProcess({
-    port: await freePort(),
-    database: join(process.env.E2E_STATE_DIR, 'react-relay.sqlite'),
-    log: artifact('react-relay.log'),
-  });
-  relay.args.push('--host-api-key', HOST_KEY, '--allowed-origin', hostOrigin);
-  await relay.start();
-  host = await startHostSite({ port: hostPort, relayUrl: relay.url });
+  embedding = await startEmbedding('react');
+  ({ relay, hostOrigin } = embedding);
 });
 
 after(async () => {
-  await relay?.stop();
-  host?.close();
+  await embedding?.stop();
 });
 
 test('the React host page, on another origin under a strict CSP, completes the flow and hears every event', async () => {
   const browser = await launch();
   try {
     const page = await openPage(browser, PHONE);
-    await page.addInitScript(() => {
-      window.cspViolations = [];
-      document.addEventListener('securitypolicyviolation',
-        (event) => window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`));
-    });
+    await recordCspViolations(page);
     const requested = [];
     page.on('request', (request) => requested.push(request.url()));
     const token = await hostSession(relay.url, `react-${Date.now()}`);
@@ -134,11 +121,7 @@ test("in React's development build, StrictMode's double mount leaves one widget 
   const browser = await launch();
   try {
     const page = await openPage(browser, PHONE);
-    await page.addInitScript(() => {
-      window.cspViolations = [];
-      document.addEventListener('securitypolicyviolation',
-        (event) => window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`));
-    });
+    await recordCspViolations(page);
     await page.route(`${hostOrigin}/examples/react/app.js`,
       (route) => route.fulfill({ path: join(bundle, 'app.js'), contentType: 'text/javascript' }));
     const token = await hostSession(relay.url, `react-dev-${Date.now()}`);
