@@ -5,58 +5,15 @@
 
 #[path = "support/files.rs"]
 mod files;
+#[path = "../../kyc-relay/tests/support/hostile.rs"]
+mod hostile;
 
+use hostile::zip;
 use kyc_core::format::{ends_with_zip_archive, ZIP_END_WINDOW};
 use kyc_core::inspect::{inspect_tail, TAIL_BYTES};
 use kyc_core::{inspect_file, inspect_head, FileFormat, FileLimits, FileProblem, Slot};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
-
-/// A ZIP archive of one stored file, with an archive comment of `comment_len` bytes.
-fn zip(name: &str, content: &[u8], comment_len: u16) -> Vec<u8> {
-    let mut b = Vec::new();
-    let le16 = |b: &mut Vec<u8>, v: u16| b.extend_from_slice(&v.to_le_bytes());
-    let le32 = |b: &mut Vec<u8>, v: u32| b.extend_from_slice(&v.to_le_bytes());
-    b.extend_from_slice(b"PK\x03\x04");
-    le16(&mut b, 10);
-    for _ in 0..5 {
-        le16(&mut b, 0);
-    }
-    le32(&mut b, content.len() as u32);
-    le32(&mut b, content.len() as u32);
-    le16(&mut b, name.len() as u16);
-    le16(&mut b, 0);
-    b.extend_from_slice(name.as_bytes());
-    b.extend_from_slice(content);
-    let central = b.len();
-    b.extend_from_slice(b"PK\x01\x02");
-    le16(&mut b, 20);
-    le16(&mut b, 10);
-    for _ in 0..4 {
-        le16(&mut b, 0);
-    }
-    le32(&mut b, 0);
-    le32(&mut b, content.len() as u32);
-    le32(&mut b, content.len() as u32);
-    le16(&mut b, name.len() as u16);
-    for _ in 0..4 {
-        le16(&mut b, 0);
-    }
-    le32(&mut b, 0);
-    le32(&mut b, 0);
-    b.extend_from_slice(name.as_bytes());
-    let directory_len = b.len() - central;
-    b.extend_from_slice(b"PK\x05\x06");
-    le16(&mut b, 0);
-    le16(&mut b, 0);
-    le16(&mut b, 1);
-    le16(&mut b, 1);
-    le32(&mut b, directory_len as u32);
-    le32(&mut b, central as u32);
-    le16(&mut b, comment_len);
-    b.extend(std::iter::repeat_n(b'c', usize::from(comment_len)));
-    b
-}
 
 fn codes(result: Result<kyc_core::FileReport, Vec<FileProblem>>) -> Vec<&'static str> {
     match result {

@@ -181,8 +181,9 @@ pub fn pdf(trailer_extra: &str, len: usize) -> Vec<u8> {
     b
 }
 
-/// A ZIP archive with one stored entry (local header, central directory, end record).
-pub fn zip(name: &str, content: &[u8]) -> Vec<u8> {
+/// A ZIP archive with one stored entry (local header, central directory, end record) and an
+/// archive comment of `comment_len` bytes.
+pub fn zip(name: &str, content: &[u8], comment_len: u16) -> Vec<u8> {
     let mut b = Vec::new();
     let le16 = |b: &mut Vec<u8>, v: u16| b.extend_from_slice(&v.to_le_bytes());
     let le32 = |b: &mut Vec<u8>, v: u32| b.extend_from_slice(&v.to_le_bytes());
@@ -226,7 +227,8 @@ pub fn zip(name: &str, content: &[u8]) -> Vec<u8> {
     le16(&mut b, 1);
     le32(&mut b, central_len as u32);
     le32(&mut b, central as u32);
-    le16(&mut b, 0);
+    le16(&mut b, comment_len);
+    b.extend(std::iter::repeat_n(b'c', usize::from(comment_len)));
     b
 }
 
@@ -281,13 +283,13 @@ pub fn odd_unicode_claim() -> String {
 pub fn corpus() -> Vec<Hostile> {
     let polyglot = {
         let mut b = jpeg(1600, 1000, 6000);
-        b.extend(zip("payload.sh", b"#!/bin/sh\necho owned\n"));
+        b.extend(zip("payload.sh", b"#!/bin/sh\necho owned\n", 0));
         b
     };
     // Larger than the head the relay judges a photo by (256 KiB): only the end finds it.
     let large_polyglot = {
         let mut b = jpeg(1600, 1000, 1024 * 1024);
-        b.extend(zip("payload.exe", &[0x4D; 20_000]));
+        b.extend(zip("payload.exe", &[0x4D; 20_000], 0));
         b
     };
     let mut oversized = jpeg(1600, 1000, 64 * 1024);
