@@ -17,8 +17,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::policy::Slot;
 use crate::quality::{QualityIssue, QualityReport};
+use crate::vocabulary::Slot;
 
 /// The escalation rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

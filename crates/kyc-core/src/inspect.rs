@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::format::{ends_with_zip_archive, image_dimensions, sniff, FileFormat, ZIP_END_WINDOW};
 use crate::pdf::{inspect_pdf, PdfDefect, PdfProblem};
-use crate::policy::{truncate, Slot};
+use crate::text::truncate;
+use crate::vocabulary::Slot;
 
 /// The longest claimed type kept verbatim in a [`FileProblem::ClaimedTypeMismatch`]; longer
 /// claims are cut so a hostile header cannot make the report large.
@@ -34,6 +35,17 @@ impl Default for FileLimits {
             min_document_long_edge: 1000,
             min_selfie_long_edge: 480,
             max_pixels: 50_000_000,
+        }
+    }
+}
+
+impl FileLimits {
+    /// The smallest long edge an image in `slot` may have.
+    pub fn min_long_edge(&self, slot: Slot) -> u32 {
+        if slot.is_face() {
+            self.min_selfie_long_edge
+        } else {
+            self.min_document_long_edge
         }
     }
 }
@@ -438,7 +450,7 @@ fn dimension_problems(
             max_pixels: limits.max_pixels,
         });
     }
-    let min_long_edge = slot.min_long_edge(limits);
+    let min_long_edge = limits.min_long_edge(slot);
     let long_edge = width.max(height);
     if long_edge < min_long_edge {
         problems.push(FileProblem::ResolutionTooLow {

@@ -13,6 +13,8 @@ pub mod inspect;
 pub mod pdf;
 pub mod policy;
 pub mod quality;
+pub mod text;
+pub mod vocabulary;
 pub mod wire;
 
 pub use format::{sniff, FileFormat};
@@ -21,11 +23,11 @@ pub use gate::{Escalation, GateDecision, QualityGate};
 pub use inspect::{inspect_file, inspect_head, FileLimits, FileProblem, FileReport, HeadReport};
 pub use pdf::{inspect_pdf, PdfDefect, PdfInfo, PdfProblem};
 pub use policy::{
-    country_code, CustomerType, DetailedSubmission, DocumentType, Policy, Provider, Requirement,
-    Slot, Submission, SubmittedFile, Violation,
+    country_code, DetailedSubmission, Policy, Requirement, Submission, SubmittedFile, Violation,
 };
 pub use quality::{
     assess, cutoff, exposure, glare, laplacian_variance, sharpness, Measurement, QualityIssue,
     QualityReport, QualityThresholds, Sides,
 };
-pub use wire::VerificationStatus;
+pub use text::truncate;
+pub use vocabulary::{CustomerType, DocumentType, Provider, Slot, VerificationStatus};

@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::frame::{normalize, Frame, LumaImage};
+use crate::vocabulary::Slot;
 
 /// The thresholds of every check. The defaults suit document photos; [`selfie`] suits faces.
 ///
@@ -68,6 +69,24 @@ impl QualityThresholds {
             min_sharpness: 25.0,
             check_cutoff: false,
             ..QualityThresholds::default()
+        }
+    }
+
+    /// The thresholds of `slot`: [`selfie`](Self::selfie) for a face, the defaults for a
+    /// document. Widget and relay measure every slot with these.
+    ///
+    /// # Examples
+    /// ```
+    /// use kyc_core::{QualityThresholds, Slot};
+    /// assert!(!QualityThresholds::for_slot(Slot::Selfie).check_cutoff);
+    /// assert_eq!(QualityThresholds::for_slot(Slot::Back), QualityThresholds::default());
+    /// ```
+    #[must_use]
+    pub fn for_slot(slot: Slot) -> Self {
+        if slot.is_face() {
+            QualityThresholds::selfie()
+        } else {
+            QualityThresholds::default()
         }
     }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::format::FileFormat;
-use crate::policy::{CustomerType, DocumentType, Provider, Slot};
+use crate::vocabulary::{CustomerType, DocumentType, Provider, Slot, VerificationStatus};
 
 /// Body of `POST /v1/sessions`, sent by the host's backend (never by the browser).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,23 +79,6 @@ pub struct SubmitRequest {
     /// US state of a driver's license, where required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-}
-
-/// Where a verification stands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum VerificationStatus {
-    /// Nothing submitted yet.
-    NotSubmitted,
-    /// Submitted; the provider is reviewing (usually minutes, up to 2 hours).
-    Pending,
-    /// The provider verified the customer.
-    Verified,
-    /// The provider rejected the documents.
-    Rejected {
-        /// A stable reason code the widget maps to a friendly message.
-        reason: String,
-    },
 }
 
 /// Answer to `GET /v1/session/status`.
