@@ -3,7 +3,7 @@
 //! The token binds the browser to one session and nothing else; it carries no provider
 //! credential and no presigned URL. Checking needs the secret and the current time, passed in.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;

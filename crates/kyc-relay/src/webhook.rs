@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use kyc_core::Provider;
 use serde::Serialize;
 use serde_json::Value;
