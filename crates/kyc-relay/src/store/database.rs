@@ -1,0 +1,67 @@
+//! The SQLite database behind [`Store`]: opened (or created) and migrated, then shared by every
+//! query module through one connection.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+
+use super::migrations::MIGRATIONS;
+
+/// A handle to the database, cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path` and runs pending migrations.
+    pub fn open(path: &Path) -> rusqlite::Result<Store> {
+        Store::migrate(Connection::open(path)?)
+    }
+
+    /// An in-memory database, for tests.
+    pub fn in_memory() -> rusqlite::Result<Store> {
+        Store::migrate(Connection::open_in_memory()?)
+    }
+
+    fn migrate(conn: Connection) -> rusqlite::Result<Store> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let version: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(version) {
+            conn.execute_batch(migration)?;
+            conn.pragma_update(None, "user_version", index + 1)?;
+        }
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` on the connection (one statement or transaction at a time).
+    pub(super) fn with<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        let conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&conn)
+    }
+}
+
+/// The value a stored code names (`kyc_core`'s `from_code` of its type); a code nothing names
+/// is an error, not a default.
+pub(super) fn parse<T>(
+    code: &str,
+    from_code: impl FnOnce(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    from_code(code).ok_or_else(|| {
+        rusqlite::Error::InvalidColumnType(
+            0,
+            format!("unknown code {code:?}"),
+            rusqlite::types::Type::Text,
+        )
+    })
+}

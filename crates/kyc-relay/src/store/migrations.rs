@@ -1,0 +1,68 @@
+//! The schema, as the migrations that build it; `PRAGMA user_version` says how many have run.
+
+/// The migrations, in order; entry `i` brings the schema from version `i` to `i + 1`.
+pub(super) const MIGRATIONS: &[&str] = &[
+    "
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        customer_reference TEXT NOT NULL,
+        customer_type TEXT NOT NULL,
+        country TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        provider_customer_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        rejection_reason TEXT,
+        document_type TEXT,
+        submitted_at INTEGER,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE slots (
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        slot TEXT NOT NULL,
+        provider_file_id TEXT NOT NULL,
+        format TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        uploaded_at INTEGER NOT NULL,
+        PRIMARY KEY (session_id, slot)
+    );
+    CREATE TABLE settings (
+        name TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+",
+    "
+    CREATE TABLE webhook_events (
+        provider TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (provider, event_id)
+    );
+    CREATE INDEX sessions_by_provider_customer ON sessions (provider, provider_customer_id);
+",
+    "
+    CREATE TABLE upload_keys (
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        idempotency_key TEXT NOT NULL,
+        slot TEXT NOT NULL,
+        state TEXT NOT NULL,
+        provider_file_id TEXT,
+        format TEXT,
+        bytes INTEGER,
+        claimed_at INTEGER NOT NULL,
+        PRIMARY KEY (session_id, idempotency_key)
+    );
+",
+    "
+    CREATE INDEX sessions_by_reference ON sessions (provider, customer_reference, created_at);
+",
+    "
+    ALTER TABLE sessions ADD COLUMN terms_of_service_url TEXT;
+",
+];
