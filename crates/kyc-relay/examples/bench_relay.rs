@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kyc_core::{FileLimits, Provider};
-use kyc_relay::provider::{ProviderAdapter, Technest};
+use kyc_relay::provider::{ProviderAdapter, ProviderD};
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::{Sandbox, SandboxConfig};
@@ -79,19 +79,19 @@ fn main() {
     }
 }
 
-/// The relay under test: provider D at `--technest-url`, files up to 64 MiB, on 127.0.0.1:0.
+/// The relay under test: provider D at `--provider-d-url`, files up to 64 MiB, on 127.0.0.1:0.
 fn serve(args: &[String]) {
-    let mut technest_url = None;
+    let mut provider_d_url = None;
     let mut database = None;
     let mut words = args.iter();
     while let Some(flag) = words.next() {
         match flag.as_str() {
-            "--technest-url" => technest_url = words.next().cloned(),
+            "--provider-d-url" => provider_d_url = words.next().cloned(),
             "--database" => database = words.next().map(PathBuf::from),
             other => panic!("serve: unknown flag {other:?}"),
         }
     }
-    let technest_url = technest_url.expect("serve needs --technest-url");
+    let provider_d_url = provider_d_url.expect("serve needs --provider-d-url");
     let database = database.expect("serve needs --database");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -99,8 +99,8 @@ fn serve(args: &[String]) {
         .expect("a tokio runtime");
     runtime.block_on(async move {
         let store = Store::open(&database).expect("the database opens");
-        let technest: Arc<dyn ProviderAdapter> = Arc::new(Technest::new(
-            &technest_url,
+        let provider_d: Arc<dyn ProviderAdapter> = Arc::new(ProviderD::new(
+            &provider_d_url,
             SANDBOX_KEY,
             Duration::from_secs(60),
         ));
@@ -113,7 +113,7 @@ fn serve(args: &[String]) {
             requests_per_minute: 10_000,
             ..RelayConfig::default()
         };
-        let state = AppState::new(config, store, HashMap::from([(Provider::D, technest)]))
+        let state = AppState::new(config, store, HashMap::from([(Provider::D, provider_d)]))
             .expect("the relay's settings");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -138,12 +138,12 @@ impl Drop for Relay {
     }
 }
 
-fn start_relay(technest_url: &str, database: &std::path::Path) -> Result<Relay, String> {
+fn start_relay(provider_d_url: &str, database: &std::path::Path) -> Result<Relay, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     let mut child = Command::new(exe)
         .arg("serve")
-        .arg("--technest-url")
-        .arg(technest_url)
+        .arg("--provider-d-url")
+        .arg(provider_d_url)
         .arg("--database")
         .arg(database)
         .env("RUST_LOG", "error")

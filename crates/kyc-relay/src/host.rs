@@ -125,7 +125,7 @@ async fn open_session(
         } else if let Some(attempt) = retry_attempt(state, request.provider, reference).await? {
             create_retry_customer(provider.as_ref(), &mut spec, reference, attempt).await?
         } else {
-            provider.open_customer(&spec).await?
+            provider.create_customer(&spec).await?
         };
     let created_at = now();
     let session = SessionRecord {
@@ -218,7 +218,7 @@ async fn create_retry_customer(
     let mut attempt = attempt;
     loop {
         spec.reference = format!("{reference}-r{attempt}");
-        match provider.open_customer(spec).await {
+        match provider.create_customer(spec).await {
             Err(err)
                 if err.is_conflict()
                     && attempt < last

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kyc_core::Provider;
-use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, ProviderC, Technest};
+use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, ProviderC, ProviderD};
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 
@@ -180,19 +180,19 @@ async fn main() {
         );
         std::process::exit(1);
     });
-    let technest_client = Technest::new(
+    let provider_d_client = ProviderD::new(
         &args.technest_url,
         &args.technest_api_key,
         Duration::from_secs(30),
     );
-    // C's checks run at Technest, which takes the documents (see `provider::c`).
+    // C's checks run at Technest (D), which takes the documents (see `provider::c`).
     let provider_c: Arc<dyn ProviderAdapter> = Arc::new(ProviderC::new(
         &args.provider_c_url,
         &args.provider_c_api_key,
-        technest_client.clone(),
+        provider_d_client.clone(),
         Duration::from_secs(30),
     ));
-    let technest: Arc<dyn ProviderAdapter> = Arc::new(technest_client);
+    let provider_d: Arc<dyn ProviderAdapter> = Arc::new(provider_d_client);
     let provider_b: Arc<dyn ProviderAdapter> = Arc::new(ProviderB::new(
         &args.provider_b_url,
         &args.provider_b_api_key,
@@ -205,7 +205,7 @@ async fn main() {
         Duration::from_secs(30),
     ));
     let providers = HashMap::from([
-        (Provider::D, technest),
+        (Provider::D, provider_d),
         (Provider::B, provider_b),
         (Provider::A, provider_a),
         (Provider::C, provider_c),

@@ -397,7 +397,7 @@ async fn submit(
         })
         .collect();
     let attached = provider
-        .start_verification(
+        .attach(
             &session.provider_customer_id,
             request.document_type,
             &files,

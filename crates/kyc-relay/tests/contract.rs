@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use kyc_core::Provider;
-use kyc_relay::provider::{ProviderAdapter, Technest};
+use kyc_relay::provider::{ProviderAdapter, ProviderD};
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::SandboxConfig;
@@ -526,7 +526,7 @@ async fn an_unreachable_provider_is_a_502_in_the_document_shape() {
         .local_addr()
         .unwrap()
         .port();
-    let technest: Arc<dyn ProviderAdapter> = Arc::new(Technest::new(
+    let provider_d: Arc<dyn ProviderAdapter> = Arc::new(ProviderD::new(
         &format!("http://127.0.0.1:{port}/d"),
         "key",
         Duration::from_secs(2),
@@ -538,7 +538,7 @@ async fn an_unreachable_provider_is_a_502_in_the_document_shape() {
     let state = AppState::new(
         config,
         Store::in_memory().unwrap(),
-        HashMap::from([(Provider::D, technest)]),
+        HashMap::from([(Provider::D, provider_d)]),
     )
     .unwrap();
     let relay = Checked::new(app(state));

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Router;
 use kyc_core::Provider;
-use kyc_relay::provider::{ProviderAdapter, Technest};
+use kyc_relay::provider::{ProviderAdapter, ProviderD};
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::storage::object_key;
@@ -95,7 +95,7 @@ async fn an_expired_upload_url_is_replaced_and_the_file_stored_once() {
     let router = Router::new().fallback(forward).with_state(proxy.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
 
-    let technest: Arc<dyn ProviderAdapter> = Arc::new(Technest::new(
+    let provider_d: Arc<dyn ProviderAdapter> = Arc::new(ProviderD::new(
         &proxy_url,
         "sandbox-api-key",
         Duration::from_secs(10),
@@ -108,7 +108,7 @@ async fn an_expired_upload_url_is_replaced_and_the_file_stored_once() {
     let state = AppState::new(
         config,
         store.clone(),
-        HashMap::from([(Provider::D, technest)]),
+        HashMap::from([(Provider::D, provider_d)]),
     )
     .unwrap();
     let relay = app(state);

@@ -22,7 +22,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use kyc_core::Provider;
-use kyc_relay::provider::{ProviderA, ProviderAdapter, Technest};
+use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderD};
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::{Sandbox, SandboxConfig};
@@ -198,8 +198,8 @@ async fn setup(review_delay: Duration) -> (Harness, Flaky) {
         .fallback(flaky_handler)
         .with_state(flaky.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
-    let technest: Arc<dyn ProviderAdapter> =
-        Arc::new(Technest::new(&flaky_url, "sandbox-api-key", TIMEOUT));
+    let provider_d: Arc<dyn ProviderAdapter> =
+        Arc::new(ProviderD::new(&flaky_url, "sandbox-api-key", TIMEOUT));
     let provider_a = Arc::new(ProviderA::new(
         &format!("{base}/a"),
         "sandbox-client",
@@ -215,7 +215,7 @@ async fn setup(review_delay: Duration) -> (Harness, Flaky) {
     let state = AppState::new(
         config,
         store.clone(),
-        HashMap::from([(Provider::D, technest)]),
+        HashMap::from([(Provider::D, provider_d)]),
     )
     .unwrap();
     let harness = Harness {

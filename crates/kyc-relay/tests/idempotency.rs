@@ -14,7 +14,9 @@ use axum::Router;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use kyc_core::{DocumentType, FileFormat, Provider, Slot, VerificationStatus};
-use kyc_relay::provider::{AttachFile, CustomerSpec, ProviderAdapter, ProviderError, Technest};
+use kyc_relay::provider::{
+    AttachFile, CustomerSpec, NewCustomer, ProviderAdapter, ProviderD, ProviderError,
+};
 use kyc_relay::spool::Spool;
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
@@ -27,7 +29,7 @@ use support::{authorized, call, create_session, jpeg, upload, HOST_KEY};
 /// Provider D, counting the files it is asked to store; an upload waits for a permit of
 /// `hold`, and fails once when `fail_next` is set.
 struct Counting {
-    inner: Technest,
+    inner: ProviderD,
     uploads: AtomicU32,
     hold: Semaphore,
     fail_next: AtomicBool,
@@ -37,7 +39,7 @@ impl ProviderAdapter for Counting {
     fn create_customer<'a>(
         &'a self,
         spec: &'a CustomerSpec,
-    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+    ) -> BoxFuture<'a, Result<NewCustomer, ProviderError>> {
         self.inner.create_customer(spec)
     }
 
@@ -66,7 +68,7 @@ impl ProviderAdapter for Counting {
         files: &'a [AttachFile],
         country: &'a str,
         state: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+    ) -> BoxFuture<'a, Result<Option<String>, ProviderError>> {
         self.inner
             .attach(customer_id, document_type, files, country, state)
     }
@@ -84,7 +86,7 @@ async fn relay_with_counting() -> (Router, Store, Arc<Counting>, Sandbox) {
         .await
         .unwrap();
     let counting = Arc::new(Counting {
-        inner: Technest::new(
+        inner: ProviderD::new(
             &format!("{}/d", sandbox.base_url()),
             "sandbox-api-key",
             Duration::from_secs(10),

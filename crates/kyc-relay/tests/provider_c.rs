@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::Router;
 use kyc_core::Provider;
 use kyc_relay::provider::c::CustomerRef;
-use kyc_relay::provider::{ProviderAdapter, ProviderC, Technest};
+use kyc_relay::provider::{ProviderAdapter, ProviderC, ProviderD};
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::{Sandbox, SandboxConfig};
@@ -35,7 +35,7 @@ async fn harness(sandbox: SandboxConfig) -> Harness {
         .await
         .expect("the sandbox starts");
     let base = sandbox.base_url().to_owned();
-    let technest = Technest::new(
+    let provider_d = ProviderD::new(
         &format!("{base}/d"),
         "sandbox-api-key",
         Duration::from_secs(10),
@@ -43,7 +43,7 @@ async fn harness(sandbox: SandboxConfig) -> Harness {
     let provider_c: Arc<dyn ProviderAdapter> = Arc::new(ProviderC::new(
         &format!("{base}/c"),
         "sandbox-api-key",
-        technest,
+        provider_d,
         Duration::from_secs(10),
     ));
     let store = Store::in_memory().unwrap();

@@ -26,8 +26,10 @@ use reqwest::{Client, Method, RequestBuilder};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::http::{answer, send, ATTEMPTS};
-use super::{AttachFile, CustomerSpec, ProviderAdapter, ProviderError};
+use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter, WebhookUpdate};
+use super::customer::{self, CustomerRecord};
+use super::error::ProviderError;
+use super::http::{answer, client, presigned_put, send, UploadTarget, BACKOFF};
 use crate::spool::Spool;
 
 /// The scope of presigned upload URLs.
@@ -42,7 +44,6 @@ pub struct ProviderA {
     base_url: String,
     client_id: String,
     client_secret: String,
-    backoff: Duration,
     tokens: Arc<Mutex<HashMap<&'static str, CachedToken>>>,
     issued: Arc<AtomicU32>,
 }
@@ -58,14 +59,6 @@ struct CachedToken {
 struct TokenAnswer {
     access_token: String,
     expires_in: u64,
-}
-
-#[derive(Deserialize)]
-struct Customer {
-    id: String,
-    status: String,
-    #[serde(default)]
-    rejection_reason: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -129,16 +122,11 @@ impl ProviderA {
         client_secret: &str,
         timeout: Duration,
     ) -> ProviderA {
-        let http = Client::builder()
-            .timeout(timeout)
-            .build()
-            .expect("a TLS backend is compiled in");
         ProviderA {
-            http,
+            http: client(timeout),
             base_url: base_url.trim_end_matches('/').to_owned(),
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
-            backoff: Duration::from_millis(200),
             tokens: Arc::default(),
             issued: Arc::default(),
         }
@@ -164,7 +152,7 @@ impl ProviderA {
             }
         }
         let url = format!("{}/oauth/token", self.base_url);
-        let body = send(self.backoff, || {
+        let body = send(BACKOFF, || {
             self.http
                 .post(&url)
                 .basic_auth(&self.client_id, Some(&self.client_secret))
@@ -200,7 +188,7 @@ impl ProviderA {
         loop {
             let token = self.token(scope).await?;
             let result = if retry {
-                send(self.backoff, || build(&token)).await
+                send(BACKOFF, || build(&token)).await
             } else {
                 answer(build(&token).send().await).await
             };
@@ -229,40 +217,23 @@ impl ProviderA {
         file: &Spool,
     ) -> Result<String, ProviderError> {
         let category = category(slot).ok_or_else(|| no_place(slot))?;
-        let path = format!("/customer/{customer_id}/file/presigned-url");
-        let request = json!({"category": category, "content_type": format.mime()});
-        let mut url_attempts = 0;
-        let mut delay = self.backoff;
-        loop {
-            url_attempts += 1;
+        let path = &format!("/customer/{customer_id}/file/presigned-url");
+        let request = &json!({"category": category, "content_type": format.mime()});
+        presigned_put(&self.http, BACKOFF, file, customer_id, || async move {
             let body = self
                 .call(SCOPE_FILE_UPLOAD, true, |token| {
-                    self.api(Method::POST, &path, token).json(&request)
+                    self.api(Method::POST, path, token).json(request)
                 })
                 .await?;
             let target: UploadUrl = serde_json::from_slice(&body)
                 .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;
-            let mut put = self
-                .http
-                .put(&target.upload_url)
-                .header(reqwest::header::CONTENT_LENGTH, file.len())
-                .body(file.body());
-            for (name, value) in &target.headers {
-                put = put.header(name, value);
-            }
-            match answer(put.send().await).await {
-                Ok(_) => return Ok(target.file_id),
-                Err(ProviderError::Refused { status: 403, .. }) if url_attempts < ATTEMPTS => {
-                    tracing::warn!(customer_id, "upload URL refused (expired); asking again");
-                }
-                Err(err) if err.is_transient() && url_attempts < ATTEMPTS => {
-                    tracing::warn!(%err, customer_id, "upload PUT failed; retrying");
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
-                }
-                Err(err) => return Err(err),
-            }
-        }
+            Ok(UploadTarget {
+                file_id: target.file_id,
+                url: target.upload_url,
+                headers: target.headers,
+            })
+        })
+        .await
     }
 }
 
@@ -270,7 +241,7 @@ impl ProviderAdapter for ProviderA {
     fn create_customer<'a>(
         &'a self,
         spec: &'a CustomerSpec,
-    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+    ) -> BoxFuture<'a, Result<NewCustomer, ProviderError>> {
         async move {
             if spec.customer_type == CustomerType::Business {
                 return Err(ProviderError::Refused {
@@ -288,9 +259,12 @@ impl ProviderAdapter for ProviderA {
                     self.api(Method::POST, "/customer", token).json(&body)
                 })
                 .await?;
-            let customer: Customer = serde_json::from_slice(&answer)
+            let customer: CustomerRecord = serde_json::from_slice(&answer)
                 .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;
-            Ok(customer.id)
+            Ok(NewCustomer {
+                id: customer.id,
+                terms_of_service_url: None,
+            })
         }
         .boxed()
     }
@@ -312,7 +286,7 @@ impl ProviderAdapter for ProviderA {
         files: &'a [AttachFile],
         _country: &'a str,
         _state: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+    ) -> BoxFuture<'a, Result<Option<String>, ProviderError>> {
         async move {
             let body = attach_body(files)?;
             let path = format!("/customer/{customer_id}/files");
@@ -320,14 +294,14 @@ impl ProviderAdapter for ProviderA {
                 self.api(Method::POST, &path, token).json(&body)
             })
             .await?;
-            Ok(())
+            Ok(None)
         }
         .boxed()
     }
 
-    fn webhook_update(&self, event: &Value) -> Option<super::WebhookUpdate> {
+    fn webhook_update(&self, event: &Value) -> Option<WebhookUpdate> {
         // A: "Listen for the customer.verified or customer.rejected webhook".
-        super::customer_status_event(event, &["customer.verified", "customer.rejected"])
+        customer::status_event(event, &["customer.verified", "customer.rejected"])
     }
 
     fn status<'a>(
@@ -341,13 +315,10 @@ impl ProviderAdapter for ProviderA {
                     self.api(Method::GET, &path, token)
                 })
                 .await?;
-            let customer: Customer = serde_json::from_slice(&body)
+            let customer: CustomerRecord = serde_json::from_slice(&body)
                 .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;
             debug_assert_eq!(customer.id, customer_id);
-            Ok(super::customer_status(
-                &customer.status,
-                customer.rejection_reason.as_deref(),
-            ))
+            Ok(customer.status())
         }
         .boxed()
     }

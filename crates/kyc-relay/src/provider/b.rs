@@ -23,12 +23,13 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
-use reqwest::{Client, Method, RequestBuilder, Url};
+use reqwest::{Method, Url};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::http::{send, send_json, send_once_json};
-use super::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter, ProviderError};
+use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter};
+use super::error::ProviderError;
+use super::http::{send, send_json, send_once_json, BearerApi, BACKOFF};
 use crate::spool::Spool;
 
 /// The rejection reason of a customer B put in `ACTION_REQUIRED`: new documents can be attached
@@ -38,10 +39,7 @@ pub const ACTION_REQUIRED: &str = "action_required";
 /// A client of provider B's V2 customer API.
 #[derive(Clone, Debug)]
 pub struct ProviderB {
-    http: Client,
-    base_url: String,
-    api_key: String,
-    backoff: Duration,
+    api: BearerApi,
 }
 
 #[derive(Deserialize)]
@@ -161,22 +159,9 @@ impl ProviderB {
     /// A client of the API at `base_url` (the sandbox's is `http://127.0.0.1:9090/b`),
     /// authenticated with the Bearer `api_key`.
     pub fn new(base_url: &str, api_key: &str, timeout: Duration) -> ProviderB {
-        let http = Client::builder()
-            .timeout(timeout)
-            .build()
-            .expect("a TLS backend is compiled in");
         ProviderB {
-            http,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            api_key: api_key.to_owned(),
-            backoff: Duration::from_millis(200),
+            api: BearerApi::new(base_url, api_key, timeout),
         }
-    }
-
-    fn api(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.base_url))
-            .bearer_auth(&self.api_key)
     }
 }
 
@@ -186,13 +171,6 @@ impl ProviderAdapter for ProviderB {
     }
 
     fn create_customer<'a>(
-        &'a self,
-        spec: &'a CustomerSpec,
-    ) -> BoxFuture<'a, Result<String, ProviderError>> {
-        async move { Ok(self.open_customer(spec).await?.id) }.boxed()
-    }
-
-    fn open_customer<'a>(
         &'a self,
         spec: &'a CustomerSpec,
     ) -> BoxFuture<'a, Result<NewCustomer, ProviderError>> {
@@ -218,7 +196,8 @@ impl ProviderAdapter for ProviderB {
             // Not retried: a lost answer could mean the customer exists, and a second create
             // would meet `external_id_taken`.
             let customer: Customer = send_once_json(
-                self.api(Method::POST, "/v2/customers/individual")
+                self.api
+                    .request(Method::POST, "/v2/customers/individual")
                     .json(&body),
             )
             .await?;
@@ -262,8 +241,9 @@ impl ProviderAdapter for ProviderB {
         async move {
             let customer = CustomerRef::decode(customer_id)?;
             let path = format!("/v2/customers/{}/files", customer.id);
-            let uploaded: Uploaded = send_json(self.backoff, || {
-                self.api(Method::POST, &path)
+            let uploaded: Uploaded = send_json(BACKOFF, || {
+                self.api
+                    .request(Method::POST, &path)
                     .header(reqwest::header::CONTENT_TYPE, format.mime())
                     .header(reqwest::header::CONTENT_LENGTH, file.len())
                     .body(file.body())
@@ -281,7 +261,7 @@ impl ProviderAdapter for ProviderB {
         files: &'a [AttachFile],
         country: &'a str,
         state: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+    ) -> BoxFuture<'a, Result<Option<String>, ProviderError>> {
         async move {
             let customer = CustomerRef::decode(customer_id)?;
             let body = attach_body(
@@ -292,8 +272,8 @@ impl ProviderAdapter for ProviderB {
                 &customer.tos_policies_value,
             )?;
             let path = format!("/v2/customers/individual/{}/documents", customer.id);
-            send_once_json::<Value>(self.api(Method::POST, &path).json(&body)).await?;
-            Ok(())
+            send_once_json::<Value>(self.api.request(Method::POST, &path).json(&body)).await?;
+            Ok(None)
         }
         .boxed()
     }
@@ -305,7 +285,7 @@ impl ProviderAdapter for ProviderB {
         async move {
             let customer = CustomerRef::decode(customer_id)?;
             let path = format!("/v2/customers/{}", customer.id);
-            let body = send(self.backoff, || self.api(Method::GET, &path)).await?;
+            let body = send(BACKOFF, || self.api.request(Method::GET, &path)).await?;
             let fresh: Customer = serde_json::from_slice(&body)
                 .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;
             let reason = || {

@@ -11,7 +11,7 @@
 //! - **Where the files go.** To C's external verification provider, here Technest (provider D,
 //!   [`VENDOR`]): the only document-taking API C can name that the relay already speaks with a
 //!   server-side presigned PUT. A C session has a Technest customer; uploads are Technest's
-//!   presigned URL and PUT ([`Technest`]), submit is Technest's `files/attach` and `kyc`
+//!   presigned URL and PUT ([`ProviderD`]), submit is Technest's `files/attach` and `kyc`
 //!   acknowledgement. The relay stores no image bytes, as for every provider.
 //! - **Which customer.** C's `customer_id` is "customer UUID" at C, which the host's backend
 //!   knows: a C session's `customer_reference` is that UUID, optionally followed by `-<suffix>`
@@ -46,12 +46,15 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
-use reqwest::{Client, Method, RequestBuilder};
+use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
+use uuid::Uuid;
 
-use super::http::{send_json, send_once_json};
-use super::{AttachFile, CustomerSpec, ProviderAdapter, ProviderError, Technest};
+use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter};
+use super::d::ProviderD;
+use super::error::ProviderError;
+use super::http::{send_json, send_once_json, BearerApi, BACKOFF};
 use crate::spool::Spool;
 
 /// The external verification provider C's checks name, which takes the documents.
@@ -69,11 +72,8 @@ const LOOKUP_PAGES: usize = 10;
 /// that takes the documents.
 #[derive(Clone, Debug)]
 pub struct ProviderC {
-    http: Client,
-    base_url: String,
-    api_key: String,
-    backoff: Duration,
-    vendor: Technest,
+    api: BearerApi,
+    vendor: ProviderD,
 }
 
 /// A verification, as C returns it inside `data`.
@@ -135,7 +135,7 @@ impl CustomerRef {
         let parts: Vec<&str> = stored.split('#').collect();
         match parts.as_slice() {
             [customer, vendor, rest @ ..]
-                if is_uuid(customer)
+                if hyphenated_uuid(customer).is_some()
                     && !vendor.is_empty()
                     && rest.len() <= 1
                     && rest.iter().all(|v| !v.is_empty()) =>
@@ -153,21 +153,21 @@ impl CustomerRef {
     }
 }
 
-/// Whether `text` is a UUID in its 8-4-4-4-12 hexadecimal form.
-fn is_uuid(text: &str) -> bool {
-    text.len() == 36
-        && text.char_indices().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        })
+/// `text` as a UUID, when it is one in its 8-4-4-4-12 hexadecimal form (the only form of 36
+/// characters; the other forms [`Uuid::try_parse`] takes are not C's).
+fn hyphenated_uuid(text: &str) -> Option<Uuid> {
+    if text.len() != 36 {
+        return None;
+    }
+    Uuid::try_parse(text).ok()
 }
 
 /// C's customer UUID in a session's `customer_reference`: the reference is the UUID, or the
 /// UUID followed by `-<suffix>` (a retry's `-r2`). Lowercase.
 pub fn customer_uuid(reference: &str) -> Option<String> {
-    let uuid = reference.get(..36)?;
+    let uuid = hyphenated_uuid(reference.get(..36)?)?;
     let rest = &reference[36..];
-    (is_uuid(uuid) && (rest.is_empty() || rest.starts_with('-'))).then(|| uuid.to_ascii_lowercase())
+    (rest.is_empty() || rest.starts_with('-')).then(|| uuid.to_string())
 }
 
 /// The relay's status of a C verification.
@@ -199,24 +199,11 @@ pub fn verification_status(
 impl ProviderC {
     /// A client of C's API at `base_url` (the sandbox's is `http://127.0.0.1:9090/c`) with the
     /// Bearer `api_key`; the documents go to `vendor`, the Technest API C's checks call.
-    pub fn new(base_url: &str, api_key: &str, vendor: Technest, timeout: Duration) -> ProviderC {
-        let http = Client::builder()
-            .timeout(timeout)
-            .build()
-            .expect("a TLS backend is compiled in");
+    pub fn new(base_url: &str, api_key: &str, vendor: ProviderD, timeout: Duration) -> ProviderC {
         ProviderC {
-            http,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            api_key: api_key.to_owned(),
-            backoff: Duration::from_millis(200),
+            api: BearerApi::new(base_url, api_key, timeout),
             vendor,
         }
-    }
-
-    fn api(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.base_url))
-            .bearer_auth(&self.api_key)
     }
 
     /// One page of the customer's KYC verifications, newest first.
@@ -229,8 +216,9 @@ impl ProviderC {
         if let Some(cursor) = cursor {
             query.push(("cursor", cursor));
         }
-        send_json(self.backoff, || {
-            self.api(Method::GET, "/v1/customer-verifications")
+        send_json(BACKOFF, || {
+            self.api
+                .request(Method::GET, "/v1/customer-verifications")
                 .query(&query)
         })
         .await
@@ -260,7 +248,7 @@ impl ProviderC {
     /// The verification with this id.
     async fn get(&self, id: &str) -> Result<Verification, ProviderError> {
         let path = format!("/v1/customer-verifications/{id}");
-        let one: One = send_json(self.backoff, || self.api(Method::GET, &path)).await?;
+        let one: One = send_json(BACKOFF, || self.api.request(Method::GET, &path)).await?;
         Ok(one.data)
     }
 }
@@ -274,7 +262,7 @@ impl ProviderAdapter for ProviderC {
     fn create_customer<'a>(
         &'a self,
         spec: &'a CustomerSpec,
-    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+    ) -> BoxFuture<'a, Result<NewCustomer, ProviderError>> {
         async move {
             if spec.customer_type != CustomerType::Individual {
                 return Err(ProviderError::Refused {
@@ -296,13 +284,16 @@ impl ProviderAdapter for ProviderC {
                 })?;
             // Checks the key and the customer id at C before a Technest customer is made.
             self.page(&customer_id, None).await?;
-            let vendor_customer_id = self.vendor.create_customer(spec).await?;
-            Ok(CustomerRef {
-                customer_id,
-                vendor_customer_id,
-                verification_id: None,
-            }
-            .encode())
+            let vendor_customer_id = self.vendor.create_customer(spec).await?.id;
+            Ok(NewCustomer {
+                id: CustomerRef {
+                    customer_id,
+                    vendor_customer_id,
+                    verification_id: None,
+                }
+                .encode(),
+                terms_of_service_url: None,
+            })
         }
         .boxed()
     }
@@ -324,22 +315,6 @@ impl ProviderAdapter for ProviderC {
     }
 
     fn attach<'a>(
-        &'a self,
-        customer_id: &'a str,
-        document_type: DocumentType,
-        files: &'a [AttachFile],
-        country: &'a str,
-        state: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<(), ProviderError>> {
-        async move {
-            self.start_verification(customer_id, document_type, files, country, state)
-                .await?;
-            Ok(())
-        }
-        .boxed()
-    }
-
-    fn start_verification<'a>(
         &'a self,
         customer_id: &'a str,
         document_type: DocumentType,
@@ -377,7 +352,8 @@ impl ProviderAdapter for ProviderC {
             // Not retried: a lost answer would make a second verification; the relay reads the
             // status instead, which finds the verification through the list.
             let created: One = send_once_json(
-                self.api(Method::POST, "/v1/customer-verifications")
+                self.api
+                    .request(Method::POST, "/v1/customer-verifications")
                     .json(&body),
             )
             .await?;

@@ -1,16 +1,57 @@
-//! What the provider clients share: reading an answer, a provider's error body, and retrying
-//! transient failures.
+//! What the provider clients share: reading an answer, a provider's error body, retrying
+//! transient failures, and storing a file through a presigned URL.
 
+use std::collections::BTreeMap;
+use std::future::Future;
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::{RequestBuilder, StatusCode};
+use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde::Deserialize;
 
-use super::ProviderError;
+use super::error::ProviderError;
+use crate::spool::Spool;
 
 /// How many times a transient failure (5xx, timeout) is tried in all.
 pub(crate) const ATTEMPTS: u32 = 3;
+
+/// The wait before the first retry of a transient failure; each further retry waits twice as
+/// long.
+pub(crate) const BACKOFF: Duration = Duration::from_millis(200);
+
+/// An HTTP client whose requests give up after `timeout`.
+pub(crate) fn client(timeout: Duration) -> Client {
+    Client::builder()
+        .timeout(timeout)
+        .build()
+        .expect("a TLS backend is compiled in")
+}
+
+/// A provider API called with one Bearer key (B, C, D).
+#[derive(Clone, Debug)]
+pub(crate) struct BearerApi {
+    pub(crate) http: Client,
+    base_url: String,
+    api_key: String,
+}
+
+impl BearerApi {
+    /// The API at `base_url`, authenticated with `api_key`.
+    pub(crate) fn new(base_url: &str, api_key: &str, timeout: Duration) -> BearerApi {
+        BearerApi {
+            http: client(timeout),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            api_key: api_key.to_owned(),
+        }
+    }
+
+    /// A request to `path` under the base URL, with the key.
+    pub(crate) fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base_url))
+            .bearer_auth(&self.api_key)
+    }
+}
 
 /// The body of a successful answer, or the error it carries.
 pub(crate) async fn answer(
@@ -105,4 +146,59 @@ pub(crate) async fn send_once_json<T: serde::de::DeserializeOwned>(
     let body = answer(request.send().await).await?;
     serde_json::from_slice(&body)
         .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))
+}
+
+/// Where a presigned upload goes, as the provider gave it.
+pub(crate) struct UploadTarget {
+    /// The provider's id of the file, once stored.
+    pub(crate) file_id: String,
+    /// The presigned URL.
+    pub(crate) url: String,
+    /// Headers the PUT must carry verbatim (they are part of the signature).
+    pub(crate) headers: BTreeMap<String, String>,
+}
+
+/// Stores `file` through a presigned URL and returns the provider's file id: asks `target` for
+/// a URL, then PUTs the file there with the target's headers. A 403 from storage means the URL
+/// expired (A, D: request a fresh one), so a new one is asked for at once; a transient failure
+/// is tried again with doubling backoff from `backoff`. [`ATTEMPTS`] URLs at most.
+pub(crate) async fn presigned_put<F, Fut>(
+    http: &Client,
+    backoff: Duration,
+    file: &Spool,
+    customer_id: &str,
+    target: F,
+) -> Result<String, ProviderError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<UploadTarget, ProviderError>>,
+{
+    let mut url_attempts = 0;
+    let mut delay = backoff;
+    loop {
+        url_attempts += 1;
+        let target = target().await?;
+        let mut put = http
+            .put(&target.url)
+            .header(reqwest::header::CONTENT_LENGTH, file.len())
+            .body(file.body());
+        for (name, value) in &target.headers {
+            put = put.header(name, value);
+        }
+        match answer(put.send().await).await {
+            Ok(_) => return Ok(target.file_id),
+            Err(ProviderError::Refused { status: 403, .. }) if url_attempts < ATTEMPTS => {
+                tracing::warn!(
+                    customer_id,
+                    "upload URL refused (expired); requesting a fresh one"
+                );
+            }
+            Err(err) if err.is_transient() && url_attempts < ATTEMPTS => {
+                tracing::warn!(%err, customer_id, "upload PUT failed; retrying");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            Err(err) => return Err(err),
+        }
+    }
 }

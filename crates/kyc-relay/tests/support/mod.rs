@@ -14,7 +14,7 @@ use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use kyc_core::Provider;
-use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, Technest};
+use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, ProviderD};
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::{Sandbox, SandboxConfig};
@@ -72,7 +72,7 @@ pub async fn harness_with(sandbox: SandboxConfig, relay: RelayConfig) -> Harness
 /// The adapters of providers B and D against the sandbox at `base` (A's is made by
 /// [`harness_with`], which keeps a handle on it).
 pub fn adapters(base: &str) -> HashMap<Provider, Arc<dyn ProviderAdapter>> {
-    let technest: Arc<dyn ProviderAdapter> = Arc::new(Technest::new(
+    let provider_d: Arc<dyn ProviderAdapter> = Arc::new(ProviderD::new(
         &format!("{base}/d"),
         "sandbox-api-key",
         Duration::from_secs(10),
@@ -82,7 +82,7 @@ pub fn adapters(base: &str) -> HashMap<Provider, Arc<dyn ProviderAdapter>> {
         "sandbox-api-key",
         Duration::from_secs(10),
     ));
-    HashMap::from([(Provider::D, technest), (Provider::B, provider_b)])
+    HashMap::from([(Provider::D, provider_d), (Provider::B, provider_b)])
 }
 
 /// The status and JSON body (`Null` when empty) of `request`; panics if the answer is not

@@ -1,0 +1,129 @@
+//! What the relay asks of a provider ([`ProviderAdapter`]), and the values that cross it.
+
+use futures_util::future::BoxFuture;
+use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
+
+use super::error::ProviderError;
+use crate::spool::Spool;
+
+/// The customer a session verifies, as the provider is told about it.
+#[derive(Clone, Debug)]
+pub struct CustomerSpec {
+    /// The host's reference (D: `customer_reference`).
+    pub reference: String,
+    /// Individual or business.
+    pub customer_type: CustomerType,
+    /// ISO 3166-1 alpha-3.
+    pub country: String,
+    /// The person's details, for providers that need them to create a customer (B).
+    pub person: Option<Person>,
+}
+
+/// Who the customer is, as the host's backend knows them. Passed to the provider, never stored
+/// by the relay.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// E-mail address.
+    pub email: String,
+}
+
+/// A file in the provider's storage, ready to attach.
+#[derive(Clone, Debug)]
+pub struct AttachFile {
+    /// The slot it fills.
+    pub slot: Slot,
+    /// The provider's id for it.
+    pub file_id: String,
+}
+
+/// A customer created at the provider ([`ProviderAdapter::create_customer`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCustomer {
+    /// The provider's id for the customer, as the relay stores it.
+    pub id: String,
+    /// The provider's terms of service page for this customer, when it gives one (B's
+    /// `tos_policies_url`); the widget links to it.
+    pub terms_of_service_url: Option<String>,
+}
+
+/// A verification result delivered by a provider's webhook.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookUpdate {
+    /// The provider's customer id, as the relay stores it.
+    pub customer_id: String,
+    /// The new status (verified or rejected).
+    pub status: VerificationStatus,
+}
+
+/// What a provider can do for the relay.
+pub trait ProviderAdapter: Send + Sync {
+    /// Whether creating a customer needs [`CustomerSpec::person`] (B: first and last name and
+    /// e-mail). The relay refuses a session without them (400) before calling the provider.
+    fn requires_person(&self) -> bool {
+        false
+    }
+
+    /// Whether a rejected customer can never be submitted again, so a new attempt needs a new
+    /// customer record (D: "a rejected customer cannot be resubmitted"). The relay then creates
+    /// it with the host's reference suffixed `-r2`, `-r3`, ... (references are unique there).
+    fn new_customer_after_rejection(&self) -> bool {
+        false
+    }
+
+    /// Creates the customer: the provider's id for it, with what the provider tells about it
+    /// beyond its id (B: the terms of service URL).
+    fn create_customer<'a>(
+        &'a self,
+        spec: &'a CustomerSpec,
+    ) -> BoxFuture<'a, Result<NewCustomer, ProviderError>>;
+
+    /// Whether a new session of a customer whose latest session ended with `status` verifies
+    /// the same provider customer again instead of creating one (B: an attach is allowed again
+    /// in `ACTION_REQUIRED`). The default is never.
+    fn reuse_customer_after(&self, _status: &VerificationStatus) -> bool {
+        false
+    }
+
+    /// Stores one file server-side (presigned URL, then PUT) and returns its file id. The
+    /// bytes are streamed from `file` with its `Content-Length`; a retried request streams them
+    /// again from the start.
+    fn upload<'a>(
+        &'a self,
+        customer_id: &'a str,
+        slot: Slot,
+        format: FileFormat,
+        file: &'a Spool,
+    ) -> BoxFuture<'a, Result<String, ProviderError>>;
+
+    /// Attaches the uploaded files, which starts verification. `country` is the document's
+    /// issuing country (ISO alpha-3), as the user chose it; `state` the US state of a
+    /// driver's license, where given. Returns the provider customer id the relay keeps from
+    /// now on when the attach made a record the status is read from (C: the verification's
+    /// id); `None` keeps the stored id.
+    fn attach<'a>(
+        &'a self,
+        customer_id: &'a str,
+        document_type: DocumentType,
+        files: &'a [AttachFile],
+        country: &'a str,
+        state: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Option<String>, ProviderError>>;
+
+    /// The status change a verified webhook event of this provider reports, if it reports
+    /// one (`None` for event types that carry no verification result). Providers without
+    /// webhooks keep the default.
+    fn webhook_update(&self, _event: &serde_json::Value) -> Option<WebhookUpdate> {
+        None
+    }
+
+    /// The customer's verification status, fresh from the provider.
+    fn status<'a>(
+        &'a self,
+        customer_id: &'a str,
+    ) -> BoxFuture<'a, Result<VerificationStatus, ProviderError>>;
+}

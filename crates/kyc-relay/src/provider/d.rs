@@ -1,0 +1,168 @@
+//! Provider D (Technest): `POST /v1/customers/{id}/files` for a presigned URL, a server-side PUT
+//! with `required_headers` verbatim, `files/attach`, then the optional `kyc` acknowledgement.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use kyc_core::{DocumentType, FileFormat, Slot, VerificationStatus};
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter, WebhookUpdate};
+use super::customer::{self, CustomerRecord};
+use super::error::ProviderError;
+use super::http::{answer, presigned_put, send_json, BearerApi, UploadTarget, BACKOFF};
+use crate::spool::Spool;
+
+/// A client of provider D's (Technest's) customer API.
+#[derive(Clone, Debug)]
+pub struct ProviderD {
+    api: BearerApi,
+}
+
+#[derive(Deserialize)]
+struct UploadUrl {
+    file_id: String,
+    upload_url: String,
+    required_headers: BTreeMap<String, String>,
+}
+
+impl ProviderD {
+    /// A client of the API at `base_url` (e.g. `https://api.technest.example` or the sandbox's
+    /// `http://127.0.0.1:9090/d`), authenticated with `api_key`.
+    pub fn new(base_url: &str, api_key: &str, timeout: Duration) -> ProviderD {
+        ProviderD {
+            api: BearerApi::new(base_url, api_key, timeout),
+        }
+    }
+
+    /// Asks for a presigned URL and PUTs the bytes there (D: "Treat a 403 on the upload PUT as
+    /// URL expired — request a fresh one").
+    async fn upload_file(
+        &self,
+        customer_id: &str,
+        format: FileFormat,
+        file: &Spool,
+    ) -> Result<String, ProviderError> {
+        let path = &format!("/v1/customers/{customer_id}/files");
+        let request = &json!({"content_type": format.mime()});
+        presigned_put(&self.api.http, BACKOFF, file, customer_id, || async move {
+            let target: UploadUrl = send_json(BACKOFF, || {
+                self.api.request(Method::POST, path).json(request)
+            })
+            .await?;
+            Ok(UploadTarget {
+                file_id: target.file_id,
+                url: target.upload_url,
+                headers: target.required_headers,
+            })
+        })
+        .await
+    }
+}
+
+fn slot_field(slot: Slot) -> &'static str {
+    match slot {
+        Slot::Front => "id_file",
+        Slot::Back => "id_file_back",
+        Slot::Selfie => "selfie_file",
+        Slot::ProofOfAddress => "proof_of_address_file",
+        Slot::Liveness => "liveness_file",
+    }
+}
+
+impl ProviderAdapter for ProviderD {
+    fn new_customer_after_rejection(&self) -> bool {
+        // A rejected customer answers 409 `customer_rejected` to new files and attaches.
+        true
+    }
+
+    fn create_customer<'a>(
+        &'a self,
+        spec: &'a CustomerSpec,
+    ) -> BoxFuture<'a, Result<NewCustomer, ProviderError>> {
+        async move {
+            let body = json!({
+                "customer_reference": spec.reference,
+                "type": spec.customer_type.code(),
+                "country": spec.country,
+            });
+            let customer: CustomerRecord = send_json(BACKOFF, || {
+                self.api.request(Method::POST, "/v1/customers").json(&body)
+            })
+            .await?;
+            Ok(NewCustomer {
+                id: customer.id,
+                terms_of_service_url: None,
+            })
+        }
+        .boxed()
+    }
+
+    fn upload<'a>(
+        &'a self,
+        customer_id: &'a str,
+        _slot: Slot,
+        format: FileFormat,
+        file: &'a Spool,
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        self.upload_file(customer_id, format, file).boxed()
+    }
+
+    fn attach<'a>(
+        &'a self,
+        customer_id: &'a str,
+        document_type: DocumentType,
+        files: &'a [AttachFile],
+        _country: &'a str,
+        _state: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Option<String>, ProviderError>> {
+        async move {
+            let mut body = json!({"document_type": document_type.code()});
+            for file in files {
+                body[slot_field(file.slot)] = json!(file.file_id);
+            }
+            let attach = format!("/v1/customers/{customer_id}/files/attach");
+            // Attach is not retried blindly: a lost answer could mean it went through, and a
+            // second attach would meet 409. The caller reads the status instead.
+            answer(
+                self.api
+                    .request(Method::POST, &attach)
+                    .json(&body)
+                    .send()
+                    .await,
+            )
+            .await?;
+            // The acknowledgement is optional (D: "You can skip it"); a failure here does not
+            // undo the attach, so it is logged rather than surfaced.
+            let ack = format!("/v1/customers/{customer_id}/kyc");
+            if let Err(err) = answer(self.api.request(Method::POST, &ack).send().await).await {
+                tracing::warn!(%err, customer_id, "kyc acknowledgement failed");
+            }
+            Ok(None)
+        }
+        .boxed()
+    }
+
+    fn webhook_update(&self, event: &serde_json::Value) -> Option<WebhookUpdate> {
+        // D: "Result: webhook customer.status_changed (to verified or rejected)".
+        customer::status_event(event, &["customer.status_changed"])
+    }
+
+    fn status<'a>(
+        &'a self,
+        customer_id: &'a str,
+    ) -> BoxFuture<'a, Result<VerificationStatus, ProviderError>> {
+        async move {
+            let path = format!("/v1/customers/{customer_id}");
+            let customer: CustomerRecord =
+                send_json(BACKOFF, || self.api.request(Method::GET, &path)).await?;
+            debug_assert_eq!(customer.id, customer_id);
+            Ok(customer.status())
+        }
+        .boxed()
+    }
+}
