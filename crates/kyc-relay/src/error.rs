@@ -26,7 +26,12 @@ pub enum ApiError {
     /// The submission breaks the provider's rules (422), with each violation's code.
     InvalidSubmission(Vec<String>),
     /// The request conflicts with the session's state (409), e.g. already submitted.
-    Conflict { code: &'static str, message: String },
+    Conflict {
+        /// The error code, e.g. `already_submitted`.
+        code: &'static str,
+        /// What conflicts, for the developer.
+        message: String,
+    },
     /// The body is larger than the configured limit (413).
     TooLarge(u64),
     /// Too many requests for this session (429).

@@ -1,4 +1,4 @@
-//! `POST /webhooks/{provider}`: signed status-change events from the providers.
+//! Webhooks: signed status-change events from the providers (`POST /webhooks/{provider}`).
 //!
 //! A delivery carries `X-Sandbox-Timestamp: <unix secs>` and
 //! `X-Sandbox-Signature: v1=<hex hmac-sha256(secret, "<timestamp>.<body>")>`. It is accepted
@@ -8,33 +8,27 @@
 //! refused even after a restart). A replayed or retried event is answered 200 (so the provider
 //! stops retrying) but not applied again.
 
-use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::routing::post;
-use axum::{Json, Router};
 use hmac::{Hmac, KeyInit, Mac};
 use kyc_core::Provider;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::Sha256;
+use subtle::ConstantTimeEq;
 
-use crate::error::{ApiError, ApiPath};
+use crate::clock::now;
+use crate::error::ApiError;
+use crate::state::AppState;
 use crate::store::WebhookOutcome;
-use crate::{now, AppState};
 
 /// The header carrying the signing timestamp.
 pub const TIMESTAMP_HEADER: &str = "x-sandbox-timestamp";
 /// The header carrying the signature.
 pub const SIGNATURE_HEADER: &str = "x-sandbox-signature";
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/webhooks/{provider}", post(receive))
-}
-
 /// The answer to an accepted delivery.
 #[derive(Debug, Serialize)]
-struct Ack {
+pub(crate) struct Ack {
     /// The event's id.
     event_id: String,
     /// Whether the event was received before (a replay or a retry); it is then not applied.
@@ -55,24 +49,18 @@ pub fn signature(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
 /// Whether `given` is the signature of `body` at `timestamp` under `secret`.
 fn signature_verifies(secret: &[u8], timestamp: &str, body: &[u8], given: &str) -> bool {
     let expected = signature(secret, timestamp, body);
-    let given = given.trim().as_bytes();
-    expected.len() == given.len()
-        && expected
-            .as_bytes()
-            .iter()
-            .zip(given)
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    expected.as_bytes().ct_eq(given.trim().as_bytes()).into()
 }
 
-async fn receive(
-    State(state): State<AppState>,
-    ApiPath(provider): ApiPath<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Ack>, ApiError> {
-    let provider: Provider = serde_json::from_value(Value::String(provider))
-        .map_err(|_| ApiError::NotFound("no such provider"))?;
+/// Receives a delivery for the provider whose code is `provider`: verifies it, and applies its
+/// result unless its event id was received before.
+pub(crate) fn receive(
+    state: &AppState,
+    provider: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Ack, ApiError> {
+    let provider = Provider::from_code(provider).ok_or(ApiError::NotFound("no such provider"))?;
     let secret = state
         .config
         .webhook_secrets
@@ -87,7 +75,7 @@ async fn receive(
             "the webhook signature headers are missing",
         ));
     };
-    if !signature_verifies(secret.as_bytes(), timestamp, &body, given) {
+    if !signature_verifies(secret.as_bytes(), timestamp, body, given) {
         return Err(ApiError::Unauthorized(
             "the webhook signature does not verify",
         ));
@@ -101,7 +89,7 @@ async fn receive(
             "the webhook timestamp is outside the tolerance (stale or from the future)",
         ));
     }
-    let event: Value = serde_json::from_slice(&body)
+    let event: Value = serde_json::from_slice(body)
         .map_err(|err| ApiError::BadRequest(format!("the event is not JSON: {err}")))?;
     let event_id = event
         .get("id")
@@ -123,11 +111,11 @@ async fn receive(
         // Status streams (`GET /v1/session/events`) of this customer's session look again.
         state.notify(&update.customer_id);
     }
-    Ok(Json(Ack {
+    Ok(Ack {
         event_id,
         duplicate: outcome == WebhookOutcome::Duplicate,
         applied,
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -26,12 +26,14 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
+use crate::auth::{authorize, bearer};
+use crate::clock::now;
 use crate::error::ApiError;
-use crate::host::bearer;
-use crate::session::{authorize, refreshed_status, status_report};
-use crate::{now, token, AppState};
+use crate::state::AppState;
+use crate::status::{refreshed_status, status_report};
+use crate::token;
 
-pub(crate) fn router() -> Router<AppState> {
+pub(super) fn router() -> Router<AppState> {
     Router::new().route("/v1/session/events", get(events))
 }
 
@@ -58,7 +60,7 @@ async fn events(
     // The first tick is immediate; the first event already carries a fresh status.
     refresh.reset();
     let watch = Watch {
-        changes: state.changes.subscribe(),
+        changes: state.changes(),
         session_id: session.id.clone(),
         customer_id: session.provider_customer_id.clone(),
         keep_alive: state.config.events_keep_alive,

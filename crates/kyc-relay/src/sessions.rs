@@ -1,89 +1,33 @@
-//! Endpoints for the host's backend: creating a widget session for one customer.
+//! Sessions: opening one for a host's customer (validating the request, reusing a provider
+//! customer that may be verified again, a fresh `-rN` customer after a rejection), the rules a
+//! session's files follow, and what the widget is shown of it.
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use axum::{Json, Router};
-use kyc_core::wire::{CreateSession, SessionCreated};
-use kyc_core::{CustomerType, Provider, VerificationStatus};
-use serde::Deserialize;
+use kyc_core::wire::{CreateSession, SessionCreated, SessionView};
+use kyc_core::{CustomerType, Policy, Provider, VerificationStatus};
 
-use crate::error::{ApiError, ApiJson};
+use crate::clock::now;
+use crate::config::RelayConfig;
+use crate::error::ApiError;
 use crate::provider::{CustomerSpec, NewCustomer, Person, ProviderAdapter};
-use crate::session::refreshed_status;
+use crate::state::AppState;
+use crate::status::refreshed_status;
 use crate::store::SessionRecord;
-use crate::{now, token, AppState};
+use crate::token;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/sessions", post(create_session))
-        .route("/demo/session", post(demo_session))
-}
-
-/// `POST /v1/sessions`: the host's backend, holding the host API key, opens a session.
-async fn create_session(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    ApiJson(request): ApiJson<CreateSessionRequest>,
-) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
-    let key = bearer(&headers).ok_or(ApiError::Unauthorized("a host API key is required"))?;
-    if !constant_time_eq(key.as_bytes(), state.config.host_api_key.as_bytes()) {
-        return Err(ApiError::Unauthorized("the host API key is not valid"));
-    }
-    open_session(&state, request.session, request.person)
-        .await
-        .map(|created| (StatusCode::CREATED, Json(created)))
-}
-
-/// The body of `POST /v1/sessions`: [`CreateSession`], plus the person's details for providers
-/// that need them to create a customer (B).
-#[derive(Deserialize)]
-struct CreateSessionRequest {
-    #[serde(flatten)]
-    session: CreateSession,
-    #[serde(default)]
-    person: Option<Person>,
-}
-
-#[derive(Deserialize, Default)]
-struct DemoRequest {
-    #[serde(default)]
-    customer_reference: Option<String>,
-}
-
-/// `POST /demo/session`: a session for a made-up customer, only when the demo is enabled.
-async fn demo_session(
-    State(state): State<AppState>,
-    body: Bytes,
-) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
-    if !state.config.demo_sessions {
-        return Err(ApiError::NotFound(
-            "demo sessions are disabled on this relay",
-        ));
-    }
-    // The body is optional: empty means a made-up reference.
-    let request: DemoRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        DemoRequest::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|err| ApiError::BadRequest(format!("invalid JSON body: {err}")))?
-    };
-    let reference = request
-        .customer_reference
-        .unwrap_or_else(|| format!("demo-{}", uuid::Uuid::new_v4()));
-    let session = CreateSession {
-        customer_reference: reference,
+/// The session `POST /demo/session` opens: provider D, an individual in GBR, the given
+/// `reference` or a made-up one.
+pub(crate) fn demo(reference: Option<String>) -> CreateSession {
+    CreateSession {
+        customer_reference: reference.unwrap_or_else(|| format!("demo-{}", uuid::Uuid::new_v4())),
         customer_type: CustomerType::Individual,
         country: "GBR".to_owned(),
         provider: Provider::D,
-    };
-    open_session(&state, session, None)
-        .await
-        .map(|created| (StatusCode::CREATED, Json(created)))
+    }
 }
 
-async fn open_session(
+/// Opens a session for the host's customer: checks the request, creates (or reuses) the
+/// customer at the provider, stores the session and signs its token.
+pub(crate) async fn open(
     state: &AppState,
     request: CreateSession,
     person: Option<Person>,
@@ -235,18 +179,33 @@ async fn create_retry_customer(
     }
 }
 
-/// The credential of an `Authorization: Bearer …` header.
-pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
-    let (scheme, credential) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| credential.trim())
+/// The provider's rules for the session's customer, with the relay's configuration of the
+/// provider (e.g. B's client configuration requiring a selfie).
+pub(crate) fn policy(config: &RelayConfig, session: &SessionRecord) -> Policy {
+    Policy::new(session.provider, session.customer_type, &session.country)
+        .with_selfie_required(config.selfie_required.contains(&session.provider))
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// What the widget needs to guide the user, including what is uploaded.
+pub(crate) fn view(state: &AppState, session: SessionRecord) -> Result<SessionView, ApiError> {
+    let policy = policy(&state.config, &session);
+    let uploaded = state
+        .store
+        .slots(&session.id)?
+        .into_iter()
+        .map(|record| record.slot)
+        .collect();
+    Ok(SessionView {
+        provider: session.provider,
+        customer_type: session.customer_type,
+        accepted_documents: policy.accepted_documents(),
+        selfie_required: policy.selfie_required,
+        proof_of_address_required: policy.requires_proof_of_address(),
+        liveness_required: policy.liveness_required,
+        // B's `tos_policies_url`, kept from the customer's creation; `None` for the others.
+        terms_of_service_url: session.terms_of_service_url,
+        country: session.country,
+        uploaded,
+        status: session.status,
+    })
 }

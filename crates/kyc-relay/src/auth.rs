@@ -1,0 +1,59 @@
+//! Who may call: the host's backend with the host API key (`POST /v1/sessions`), the widget
+//! with its session token ([`Authorized`]). Both come as `Authorization: Bearer …`.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use subtle::ConstantTimeEq;
+
+use crate::clock::now;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::SessionRecord;
+use crate::token::{self, TokenError};
+
+/// The credential of an `Authorization: Bearer …` header.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, credential) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| credential.trim())
+}
+
+/// Checks that the request carries the host API key (compared in constant time).
+pub(crate) fn require_host_key(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let key = bearer(headers).ok_or(ApiError::Unauthorized("a host API key is required"))?;
+    if !bool::from(key.as_bytes().ct_eq(state.config.host_api_key.as_bytes())) {
+        return Err(ApiError::Unauthorized("the host API key is not valid"));
+    }
+    Ok(())
+}
+
+/// The session a valid token names; every widget endpoint takes one.
+pub(crate) struct Authorized(pub(crate) SessionRecord);
+
+impl FromRequestParts<AppState> for Authorized {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token =
+            bearer(&parts.headers).ok_or(ApiError::Unauthorized("a session token is required"))?;
+        authorize(state, token).map(Authorized)
+    }
+}
+
+/// The session `token` is valid for (counted against the session's request limit).
+pub(crate) fn authorize(state: &AppState, token: &str) -> Result<SessionRecord, ApiError> {
+    let session_id = token::verify(&state.token_secret, token, now()).map_err(|err| match err {
+        TokenError::Expired => ApiError::Unauthorized("the session token has expired"),
+        TokenError::Malformed | TokenError::BadSignature => {
+            ApiError::Unauthorized("the session token is not valid")
+        }
+    })?;
+    state.count_request(&session_id)?;
+    state
+        .store
+        .session(&session_id)?
+        .ok_or(ApiError::Unauthorized("the session no longer exists"))
+}

@@ -1,0 +1,41 @@
+//! The relay's HTTP face: one thin module per caller, each parsing a request, calling a service
+//! module and shaping its answer.
+//!
+//! - `host`: the host's backend (`POST /v1/sessions`) and the demo (`POST /demo/session`);
+//! - `widget`: the widget's session endpoints (`/v1/session`, slots, submit, status);
+//! - `events`: the widget's status stream (`GET /v1/session/events`);
+//! - `webhook`: the providers' status events (`POST /webhooks/{provider}`);
+//! - `cors`: which browser origins may call.
+
+mod cors;
+mod events;
+mod host;
+mod webhook;
+mod widget;
+
+use axum::Router;
+use tower_http::services::ServeDir;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The relay's routes, ready to serve or to mount in a host's own axum app.
+pub fn app(state: AppState) -> Router {
+    let config = state.config.clone();
+    let mut router = Router::new()
+        .merge(host::router())
+        .merge(widget::router())
+        .merge(events::router())
+        .merge(webhook::router())
+        .with_state(state);
+    if !config.allowed_origins.is_empty() {
+        router = router.layer(cors::layer(&config.allowed_origins));
+    }
+    if let Some(dir) = &config.static_dir {
+        router = router.fallback_service(ServeDir::new(dir));
+    } else {
+        router = router.fallback(|| async { ApiError::NotFound("no such endpoint") });
+    }
+    // Outermost, so it sees every preflight first, the static files' included.
+    cors::refuse_foreign_preflights(router, &config.allowed_origins)
+}

@@ -1,0 +1,66 @@
+//! Endpoints for the widget, authenticated by its session token ([`Authorized`]).
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use kyc_core::wire::{SessionView, StatusReport, SubmitRequest, UploadReceipt};
+use kyc_core::Slot;
+
+use crate::auth::Authorized;
+use crate::error::{ApiError, ApiJson, ApiPath};
+use crate::state::AppState;
+use crate::status::{refreshed_status, status_report};
+use crate::{sessions, submission, uploads};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/session", get(view))
+        .route("/v1/session/slots/{slot}", put(upload))
+        .route("/v1/session/submit", post(submit))
+        .route("/v1/session/status", get(status))
+}
+
+/// `GET /v1/session`: what the widget needs to guide the user, including what is uploaded.
+async fn view(
+    State(state): State<AppState>,
+    Authorized(session): Authorized,
+) -> Result<Json<SessionView>, ApiError> {
+    sessions::view(&state, session).map(Json)
+}
+
+/// `PUT /v1/session/slots/{slot}`: one file, checked again here, then stored at the provider;
+/// an `Idempotency-Key` makes a retry answer the first upload's receipt.
+async fn upload(
+    State(state): State<AppState>,
+    Authorized(session): Authorized,
+    ApiPath(slot): ApiPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<UploadReceipt>, ApiError> {
+    let slot = Slot::from_code(&slot).ok_or(ApiError::NotFound("no such slot"))?;
+    let key = uploads::idempotency_key(&headers)?;
+    let record = uploads::upload(&state, &session, slot, key, &headers, body).await?;
+    Ok(Json(uploads::receipt(&record)))
+}
+
+/// `POST /v1/session/submit`: checks completeness with the provider's rules, then attaches.
+async fn submit(
+    State(state): State<AppState>,
+    Authorized(session): Authorized,
+    ApiJson(request): ApiJson<SubmitRequest>,
+) -> Result<Json<StatusReport>, ApiError> {
+    submission::submit(&state, &session, request)
+        .await
+        .map(Json)
+}
+
+/// `GET /v1/session/status`: refreshed from the provider while pending.
+async fn status(
+    State(state): State<AppState>,
+    Authorized(session): Authorized,
+) -> Result<Json<StatusReport>, ApiError> {
+    let status = refreshed_status(&state, &session).await?;
+    Ok(Json(status_report(&session, status)))
+}

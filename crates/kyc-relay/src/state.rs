@@ -1,0 +1,92 @@
+//! What every request shares ([`AppState`]): the configuration, the store, the token secret,
+//! the provider adapters, the per-session request counts and the status change channel.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use kyc_core::Provider;
+use tokio::sync::broadcast;
+
+use crate::clock::now;
+use crate::config::RelayConfig;
+use crate::error::ApiError;
+use crate::provider::ProviderAdapter;
+use crate::store::Store;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) config: Arc<RelayConfig>,
+    pub(crate) store: Store,
+    pub(crate) token_secret: Arc<Vec<u8>>,
+    providers: Arc<HashMap<Provider, Arc<dyn ProviderAdapter>>>,
+    /// Requests per session in the current minute: `(minute, count)` by session id.
+    limiter: Arc<Mutex<HashMap<String, (u64, u32)>>>,
+    /// Status changes, by session id or provider customer id, for the status streams.
+    changes: broadcast::Sender<String>,
+}
+
+impl AppState {
+    /// State over `store`, with the token secret kept in the store (made on first start) and
+    /// one adapter per configured provider.
+    pub fn new(
+        config: RelayConfig,
+        store: Store,
+        providers: HashMap<Provider, Arc<dyn ProviderAdapter>>,
+    ) -> Result<AppState, rusqlite::Error> {
+        let token_secret = store.setting_or_insert("token_secret", || {
+            let mut secret = Vec::with_capacity(32);
+            secret.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+            secret.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+            secret
+        })?;
+        Ok(AppState {
+            config: Arc::new(config),
+            store,
+            token_secret: Arc::new(token_secret),
+            providers: Arc::new(providers),
+            limiter: Arc::default(),
+            changes: broadcast::channel(256).0,
+        })
+    }
+
+    /// The adapter of `provider`; a 400 when this relay does not serve it.
+    pub(crate) fn provider(
+        &self,
+        provider: Provider,
+    ) -> Result<&Arc<dyn ProviderAdapter>, ApiError> {
+        self.providers.get(&provider).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "provider {provider:?} is not configured on this relay"
+            ))
+        })
+    }
+
+    /// Tells the status streams that the status of `id` (a session id, or a provider's customer
+    /// id) may have changed.
+    pub(crate) fn notify(&self, id: &str) {
+        // No stream listening is not an error.
+        let _ = self.changes.send(id.to_owned());
+    }
+
+    /// A receiver of every later [`AppState::notify`].
+    pub(crate) fn changes(&self) -> broadcast::Receiver<String> {
+        self.changes.subscribe()
+    }
+
+    /// Counts a request of `session_id` in the current minute; `Err` past the limit.
+    pub(crate) fn count_request(&self, session_id: &str) -> Result<(), ApiError> {
+        let minute = now() / 60;
+        let mut windows = self
+            .limiter
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        windows.retain(|_, (window, _)| *window == minute);
+        let (_, count) = windows.entry(session_id.to_owned()).or_insert((minute, 0));
+        *count += 1;
+        if *count > self.config.requests_per_minute {
+            return Err(ApiError::RateLimited);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,46 @@
+//! A session's verification status as the widget is told it: refreshed from the provider while
+//! pending, stored and announced to the status streams when it changed.
+
+use kyc_core::wire::StatusReport;
+use kyc_core::VerificationStatus;
+
+use crate::clock::now;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::SessionRecord;
+
+/// The session's status, asked of the provider while pending; a change is stored and told to
+/// the status streams. A provider that cannot answer leaves the last known status (still true).
+pub(crate) async fn refreshed_status(
+    state: &AppState,
+    session: &SessionRecord,
+) -> Result<VerificationStatus, ApiError> {
+    let mut status = session.status.clone();
+    if status == VerificationStatus::Pending {
+        let provider = state.provider(session.provider)?;
+        match provider.status(&session.provider_customer_id).await {
+            Ok(fresh) if fresh != VerificationStatus::NotSubmitted => {
+                if fresh != status {
+                    state.store.set_status(&session.id, &fresh, now())?;
+                    state.notify(&session.id);
+                }
+                status = fresh;
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(%err, session = session.id, "status refresh failed"),
+        }
+    }
+    Ok(status)
+}
+
+/// What the widget is told about `status`.
+pub(crate) fn status_report(session: &SessionRecord, status: VerificationStatus) -> StatusReport {
+    let pending_for_secs = match status {
+        VerificationStatus::Pending => session.submitted_at.map(|at| now().saturating_sub(at)),
+        _ => None,
+    };
+    StatusReport {
+        status,
+        pending_for_secs,
+    }
+}

@@ -1,0 +1,112 @@
+//! Submission: the session's files, checked against the provider's rules, attached once; an
+//! attach whose answer was lost is recovered from the provider's status.
+
+use kyc_core::wire::{StatusReport, SubmitRequest};
+use kyc_core::{DetailedSubmission, SubmittedFile, VerificationStatus};
+
+use crate::clock::now;
+use crate::error::ApiError;
+use crate::provider::AttachFile;
+use crate::sessions::policy;
+use crate::state::AppState;
+use crate::store::SessionRecord;
+
+/// Submits the session's files: checks completeness with the provider's rules, claims the
+/// session in the database (a double click or a second tab attaches once), then attaches.
+pub(crate) async fn submit(
+    state: &AppState,
+    session: &SessionRecord,
+    request: SubmitRequest,
+) -> Result<StatusReport, ApiError> {
+    let issuing_country = kyc_core::country_code(&request.issuing_country).ok_or_else(|| {
+        ApiError::BadRequest(
+            "issuing_country must be an ISO 3166-1 alpha-3 code such as USA".to_owned(),
+        )
+    })?;
+    let slots = state.store.slots(&session.id)?;
+    // With the provider's file references, so B's unique-reference rule is checked too.
+    let submission = DetailedSubmission {
+        documents: vec![request.document_type],
+        files: slots
+            .iter()
+            .map(|record| SubmittedFile {
+                slot: record.slot,
+                file_ref: record.provider_file_id.clone(),
+            })
+            .collect(),
+        issuing_country: issuing_country.clone(),
+        state: request.state.clone(),
+    };
+    let violations = policy(&state.config, session).check_detailed_submission(&submission);
+    if !violations.is_empty() {
+        return Err(ApiError::InvalidSubmission(
+            violations.iter().map(|v| v.code().to_owned()).collect(),
+        ));
+    }
+    let provider = state.provider(session.provider)?;
+    // Claimed in the database first, so a double click or a second tab cannot attach twice.
+    if !state
+        .store
+        .mark_submitted(&session.id, request.document_type, now())?
+    {
+        return Err(ApiError::Conflict {
+            code: "already_submitted",
+            message: "the documents were submitted already".to_owned(),
+        });
+    }
+    state.notify(&session.id);
+    let files: Vec<AttachFile> = slots
+        .into_iter()
+        .map(|record| AttachFile {
+            slot: record.slot,
+            file_id: record.provider_file_id,
+        })
+        .collect();
+    let attached = provider
+        .attach(
+            &session.provider_customer_id,
+            request.document_type,
+            &files,
+            &issuing_country,
+            request.state.as_deref(),
+        )
+        .await;
+    // C: the verification the status is read from from now on.
+    if let Ok(Some(record)) = &attached {
+        state
+            .store
+            .set_provider_customer_id(&session.id, record, now())?;
+    }
+    if let Err(err) = attached {
+        // A timeout or a 5xx may have lost the answer of an attach that went through: if the
+        // provider now has the documents (under review or decided), the session stays
+        // submitted, with the provider's status.
+        if err.is_transient() {
+            if let Ok(status) = provider.status(&session.provider_customer_id).await {
+                // A status the provider takes new documents in (B's ACTION_REQUIRED) is not
+                // this attach's.
+                if status != VerificationStatus::NotSubmitted
+                    && !provider.reuse_customer_after(&status)
+                {
+                    tracing::warn!(%err, session = session.id, "attach answer lost; the provider has it");
+                    state.store.set_status(&session.id, &status, now())?;
+                    state.notify(&session.id);
+                    let pending_for_secs = (status == VerificationStatus::Pending).then_some(0);
+                    return Ok(StatusReport {
+                        status,
+                        pending_for_secs,
+                    });
+                }
+            }
+        }
+        state
+            .store
+            .unmark_submitted(&session.id, &err.to_string(), now())?;
+        state.notify(&session.id);
+        return Err(err.into());
+    }
+    Ok(StatusReport {
+        status: VerificationStatus::Pending,
+        pending_for_secs: Some(0),
+    })
+}

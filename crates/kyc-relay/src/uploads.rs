@@ -1,0 +1,271 @@
+//! Uploads: one file into one slot of a session. The body is read as a stream, checked with
+//! `kyc-core` as it arrives and spooled to disk, then stored at the provider; an
+//! `Idempotency-Key` makes a retried upload answer the first one's file.
+
+use axum::body::{Body, HttpBody};
+use axum::http::{header, HeaderMap};
+use kyc_core::inspect::{head_is_sufficient, inspect_tail, MAX_HEAD_BYTES, TAIL_BYTES};
+use kyc_core::wire::UploadReceipt;
+use kyc_core::{inspect_file, inspect_head, FileReport, Slot, VerificationStatus, Violation};
+
+use crate::clock::now;
+use crate::error::ApiError;
+use crate::sessions::policy;
+use crate::spool::{Spool, SpoolWriter};
+use crate::state::AppState;
+use crate::store::{KeyClaim, SessionRecord, SlotRecord};
+
+/// How long an upload's claim on its `Idempotency-Key` holds while it runs; a claim older than
+/// this (its relay died mid-upload) may be taken over by a retry.
+const KEY_CLAIM_SECS: u64 = 15 * 60;
+
+/// Stores one file of the session in `slot`: checked again here, then stored at the provider;
+/// the slot's record.
+///
+/// With an `Idempotency-Key`, a retried upload never creates a second provider file: the key
+/// is claimed in the database before anything is sent, a retry while the first runs is told
+/// so (409 `upload_in_progress`), and a retry after it succeeded gets the same receipt without
+/// sending the file again. A failed upload releases its key.
+pub(crate) async fn upload(
+    state: &AppState,
+    session: &SessionRecord,
+    slot: Slot,
+    key: Option<String>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<SlotRecord, ApiError> {
+    if let Some(key) = &key {
+        match state
+            .store
+            .claim_upload_key(&session.id, key, slot, now(), KEY_CLAIM_SECS)?
+        {
+            KeyClaim::Claimed => {}
+            KeyClaim::Done(record) => return Ok(record),
+            KeyClaim::InFlight => {
+                return Err(ApiError::Conflict {
+                    code: "upload_in_progress",
+                    message: "an upload with this Idempotency-Key is running; ask again shortly"
+                        .to_owned(),
+                })
+            }
+            KeyClaim::OtherSlot(other) => {
+                return Err(ApiError::Conflict {
+                    code: "idempotency_key_reused",
+                    message: format!(
+                        "this Idempotency-Key was used for the {} slot",
+                        other.code()
+                    ),
+                })
+            }
+        }
+    }
+    let stored = store_file(state, session, slot, headers, body).await;
+    match (key, stored) {
+        (Some(key), Ok(record)) => {
+            state
+                .store
+                .complete_upload_key(&session.id, &key, &record, now())?;
+            Ok(record)
+        }
+        (None, Ok(record)) => {
+            state.store.put_slot(&session.id, &record, now())?;
+            Ok(record)
+        }
+        (Some(key), Err(err)) => {
+            state.store.release_upload_key(&session.id, &key)?;
+            Err(err)
+        }
+        (None, Err(err)) => Err(err),
+    }
+}
+
+/// The widget's answer for a stored file.
+pub(crate) fn receipt(record: &SlotRecord) -> UploadReceipt {
+    UploadReceipt {
+        slot: record.slot,
+        format: record.format,
+        bytes: record.bytes,
+    }
+}
+
+/// The `Idempotency-Key` header, if sent: 1 to 255 visible ASCII characters (e.g. a UUID).
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.as_bytes();
+    if key.is_empty() || key.len() > 255 || !key.iter().all(|b| (0x21..=0x7E).contains(b)) {
+        return Err(ApiError::BadRequest(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters".to_owned(),
+        ));
+    }
+    Ok(Some(String::from_utf8_lossy(key).into_owned()))
+}
+
+/// Checks the upload against the session and the file against `kyc-core`, and stores it at
+/// the provider; the slot's record to keep.
+async fn store_file(
+    state: &AppState,
+    session: &SessionRecord,
+    slot: Slot,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<SlotRecord, ApiError> {
+    if session.status != VerificationStatus::NotSubmitted {
+        return Err(ApiError::Conflict {
+            code: "already_submitted",
+            message: "the documents were submitted; files can no longer change".to_owned(),
+        });
+    }
+    // A slot the provider has no place for with any document it accepts for this customer
+    // (e.g. a selfie at A, a liveness capture at B) is refused before reading the body.
+    let policy = policy(&state.config, session);
+    let usable = policy
+        .accepted_documents()
+        .into_iter()
+        .any(|document| policy.allowed_slots(document).contains(&slot));
+    if !usable {
+        let violation = Violation::UnexpectedSlot { slot };
+        return Err(ApiError::InvalidSubmission(vec![violation
+            .code()
+            .to_owned()]));
+    }
+    let limit = state.config.limits.max_bytes;
+    let declared = declared_length(headers, &body)?;
+    if declared > limit {
+        return Err(ApiError::TooLarge(limit));
+    }
+    let claimed = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let received = receive(state, body, declared, claimed, slot).await?;
+    let provider = state.provider(session.provider)?;
+    let file_id = provider
+        .upload(
+            &session.provider_customer_id,
+            slot,
+            received.report.format,
+            &received.spool,
+        )
+        .await?;
+    // The spool (an unlinked temporary file) is freed here, whatever happened above.
+    drop(received.spool);
+    let report = received.report;
+    Ok(SlotRecord {
+        slot,
+        provider_file_id: file_id,
+        format: report.format,
+        bytes: report.bytes,
+    })
+}
+
+/// The upload's length: its `Content-Length`, or the exact length the body knows of itself (a
+/// body built in-process). A body of unknown length is refused before anything is read: the
+/// size bound is checked against the declared length, and the provider is sent that length.
+fn declared_length(headers: &HeaderMap, body: &Body) -> Result<u64, ApiError> {
+    if let Some(value) = headers.get(header::CONTENT_LENGTH) {
+        return value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .ok_or_else(|| ApiError::BadRequest("Content-Length is not a number".to_owned()));
+    }
+    body.size_hint()
+        .exact()
+        .ok_or_else(|| ApiError::BadRequest("the upload needs a Content-Length header".to_owned()))
+}
+
+/// A received upload: checked, and spooled to disk for the provider.
+struct Received {
+    report: FileReport,
+    spool: Spool,
+}
+
+/// Reads the body as a stream: the head stays in memory until `kyc-core` can judge it
+/// ([`head_is_sufficient`]); a file it refuses is not read further. Every byte goes to a spool
+/// file, never to memory as a whole, except a PDF: its encryption and structure are in its
+/// trailer and cross-reference sections anywhere in the file, so a PDF (at most
+/// `limits.max_bytes`, 10 MiB by default; statements and scans are small) is kept whole and
+/// checked with [`inspect_file`]. A body longer or shorter than declared is refused (400).
+async fn receive(
+    state: &AppState,
+    body: Body,
+    declared: u64,
+    claimed: Option<&str>,
+    slot: Slot,
+) -> Result<Received, ApiError> {
+    let limits = &state.config.limits;
+    let mut stream = body.into_data_stream();
+    let mut head: Vec<u8> = Vec::new();
+    let mut writer = SpoolWriter::new(state.config.spool_dir.as_deref())
+        .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
+    let mut judged: Option<kyc_core::HeadReport> = None;
+    let mut keep_whole = false;
+    loop {
+        if judged.is_none() && (head_is_sufficient(&head, declared) || head.len() >= MAX_HEAD_BYTES)
+        {
+            let report =
+                inspect_head(&head, declared, claimed, slot, limits).map_err(|problems| {
+                    ApiError::InvalidFile(problems.iter().map(|p| p.code().to_owned()).collect())
+                })?;
+            keep_whole = report.needs_whole_file;
+            if !keep_whole {
+                head = Vec::new();
+            }
+            judged = Some(report);
+        }
+        let Some(chunk) = futures_util::StreamExt::next(&mut stream).await else {
+            break;
+        };
+        let chunk =
+            chunk.map_err(|err| ApiError::BadRequest(format!("the upload broke off: {err}")))?;
+        if writer.len() + chunk.len() as u64 > declared {
+            return Err(ApiError::BadRequest(
+                "the body is longer than its Content-Length".to_owned(),
+            ));
+        }
+        if judged.is_none() || keep_whole {
+            head.extend_from_slice(&chunk);
+        }
+        writer
+            .write(&chunk)
+            .await
+            .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
+    }
+    if writer.len() != declared {
+        return Err(ApiError::BadRequest(format!(
+            "the body has {} bytes, its Content-Length says {declared}",
+            writer.len()
+        )));
+    }
+    let judged = match judged {
+        Some(judged) => judged,
+        // The whole body is in the head (a file shorter than what the head check wants).
+        None => inspect_head(&head, declared, claimed, slot, limits).map_err(|problems| {
+            ApiError::InvalidFile(problems.iter().map(|p| p.code().to_owned()).collect())
+        })?,
+    };
+    let needs_tail = judged.needs_tail;
+    let report = if judged.needs_whole_file {
+        inspect_file(&head, claimed, slot, limits).map_err(|problems| {
+            ApiError::InvalidFile(problems.iter().map(|p| p.code().to_owned()).collect())
+        })?
+    } else {
+        judged.file
+    };
+    let spool = writer
+        .finish()
+        .await
+        .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
+    // An archive appended to the file (a JPEG/ZIP polyglot) is at its end, which the head
+    // check did not see: the last 64 KiB are read back from the spool.
+    if needs_tail {
+        let tail = spool
+            .tail(TAIL_BYTES as u64)
+            .await
+            .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
+        inspect_tail(&tail)
+            .map_err(|problem| ApiError::InvalidFile(vec![problem.code().into()]))?;
+    }
+    Ok(Received { report, spool })
+}
