@@ -13,8 +13,8 @@ use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, ProviderC, Prov
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 
-const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--technest-url URL]
-                 [--technest-api-key KEY] [--provider-b-url URL] [--provider-b-api-key KEY]
+const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--provider-d-url URL]
+                 [--provider-d-api-key KEY] [--provider-b-url URL] [--provider-b-api-key KEY]
                  [--provider-a-url URL] [--provider-a-client-id ID]
                  [--provider-a-client-secret SECRET]
                  [--provider-c-url URL] [--provider-c-api-key KEY]
@@ -24,8 +24,10 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--techn
 
   --listen ADDR            address to serve on (default 127.0.0.1:8080)
   --database PATH          SQLite file, created and migrated at start (default kyc-relay.sqlite)
-  --technest-url URL       provider D's API base (default http://127.0.0.1:9090/d, the sandbox)
-  --technest-api-key KEY   provider D's API key (default sandbox-api-key); env TECHNEST_API_KEY
+  --provider-d-url URL     provider D's (Technest's) API base (default http://127.0.0.1:9090/d,
+                           the sandbox); also --technest-url
+  --provider-d-api-key KEY provider D's API key (default sandbox-api-key); env PROVIDER_D_API_KEY
+                           (or TECHNEST_API_KEY); also --technest-api-key
   --provider-b-url URL     provider B's API base (default http://127.0.0.1:9090/b, the sandbox)
   --provider-b-api-key KEY provider B's Bearer key (default sandbox-api-key); env PROVIDER_B_API_KEY
   --provider-a-url URL     provider A's API base (default http://127.0.0.1:9090/a, the sandbox)
@@ -35,7 +37,7 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--techn
                            provider A's OAuth client secret (default sandbox-client-secret);
                            env PROVIDER_A_CLIENT_SECRET
   --provider-c-url URL     provider C's API base (default http://127.0.0.1:9090/c, the sandbox);
-                           C's checks run at Technest, which takes the documents (--technest-url)
+                           C's checks run at Technest, which takes the documents (--provider-d-url)
   --provider-c-api-key KEY provider C's Bearer key (default sandbox-api-key); env PROVIDER_C_API_KEY
   --webhook-secret PROVIDER=SECRET
                            HMAC secret of a provider's webhooks at POST /webhooks/PROVIDER
@@ -53,8 +55,8 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--techn
 struct Args {
     listen: SocketAddr,
     database: PathBuf,
-    technest_url: String,
-    technest_api_key: String,
+    provider_d_url: String,
+    provider_d_api_key: String,
     provider_b_url: String,
     provider_b_api_key: String,
     provider_a_url: String,
@@ -65,12 +67,15 @@ struct Args {
     config: RelayConfig,
 }
 
-fn parse_args() -> Result<Args, String> {
+/// The arguments in `words` (the command line without the program name), over the defaults and
+/// the environment's keys.
+fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut args = Args {
         listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
         database: PathBuf::from("kyc-relay.sqlite"),
-        technest_url: "http://127.0.0.1:9090/d".to_owned(),
-        technest_api_key: std::env::var("TECHNEST_API_KEY")
+        provider_d_url: "http://127.0.0.1:9090/d".to_owned(),
+        provider_d_api_key: std::env::var("PROVIDER_D_API_KEY")
+            .or_else(|_| std::env::var("TECHNEST_API_KEY"))
             .unwrap_or_else(|_| "sandbox-api-key".to_owned()),
         provider_b_url: "http://127.0.0.1:9090/b".to_owned(),
         provider_b_api_key: std::env::var("PROVIDER_B_API_KEY")
@@ -92,7 +97,7 @@ fn parse_args() -> Result<Args, String> {
     if let Ok(key) = std::env::var("KYC_RELAY_HOST_API_KEY") {
         args.config.host_api_key = key;
     }
-    let mut words = std::env::args().skip(1);
+    let mut words = words.into_iter();
     while let Some(flag) = words.next() {
         let mut value = |name: &str| words.next().ok_or_else(|| format!("{name} needs a value"));
         match flag.as_str() {
@@ -103,8 +108,11 @@ fn parse_args() -> Result<Args, String> {
                 })?;
             }
             "--database" => args.database = PathBuf::from(value("--database")?),
-            "--technest-url" => args.technest_url = value("--technest-url")?,
-            "--technest-api-key" => args.technest_api_key = value("--technest-api-key")?,
+            // The `--technest-` names are D's flags of old, still taken.
+            "--provider-d-url" | "--technest-url" => args.provider_d_url = value(&flag)?,
+            "--provider-d-api-key" | "--technest-api-key" => {
+                args.provider_d_api_key = value(&flag)?
+            }
             "--provider-b-url" => args.provider_b_url = value("--provider-b-url")?,
             "--provider-b-api-key" => args.provider_b_api_key = value("--provider-b-api-key")?,
             "--provider-a-url" => args.provider_a_url = value("--provider-a-url")?,
@@ -151,8 +159,8 @@ fn parse_args() -> Result<Args, String> {
 
 /// A provider named by its code (`a`, `b`, `c`, `d`).
 fn parse_provider(code: &str) -> Result<Provider, String> {
-    serde_json::from_value(serde_json::Value::String(code.to_owned()))
-        .map_err(|_| format!("unknown provider {code:?}; providers are a, b, c, d"))
+    Provider::from_code(code)
+        .ok_or_else(|| format!("unknown provider {code:?}; providers are a, b, c, d"))
 }
 
 #[tokio::main]
@@ -163,7 +171,7 @@ async fn main() {
                 .unwrap_or_else(|_| "info,kyc_relay=info".into()),
         )
         .init();
-    let args = match parse_args() {
+    let args = match parse_args(std::env::args().skip(1)) {
         Ok(args) => args,
         Err(message) => {
             if !message.is_empty() {
@@ -180,19 +188,19 @@ async fn main() {
         );
         std::process::exit(1);
     });
-    let provider_d_client = ProviderD::new(
-        &args.technest_url,
-        &args.technest_api_key,
+    let provider_d = ProviderD::new(
+        &args.provider_d_url,
+        &args.provider_d_api_key,
         Duration::from_secs(30),
     );
     // C's checks run at Technest (D), which takes the documents (see `provider::c`).
     let provider_c: Arc<dyn ProviderAdapter> = Arc::new(ProviderC::new(
         &args.provider_c_url,
         &args.provider_c_api_key,
-        provider_d_client.clone(),
+        provider_d.clone(),
         Duration::from_secs(30),
     ));
-    let provider_d: Arc<dyn ProviderAdapter> = Arc::new(provider_d_client);
+    let provider_d: Arc<dyn ProviderAdapter> = Arc::new(provider_d);
     let provider_b: Arc<dyn ProviderAdapter> = Arc::new(ProviderB::new(
         &args.provider_b_url,
         &args.provider_b_api_key,
@@ -230,4 +238,51 @@ async fn main() {
         })
         .await
         .expect("server runs until shutdown");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(words: &[&str]) -> Result<Args, String> {
+        parse_args(words.iter().map(|word| (*word).to_owned()))
+    }
+
+    #[test]
+    fn provider_d_takes_its_flags_and_their_old_names() {
+        let args = parse(&[
+            "--provider-d-url",
+            "http://d.example",
+            "--provider-d-api-key",
+            "k1",
+        ])
+        .unwrap();
+        assert_eq!(args.provider_d_url, "http://d.example");
+        assert_eq!(args.provider_d_api_key, "k1");
+        let args = parse(&[
+            "--technest-url",
+            "http://t.example",
+            "--technest-api-key",
+            "k2",
+        ])
+        .unwrap();
+        assert_eq!(args.provider_d_url, "http://t.example");
+        assert_eq!(args.provider_d_api_key, "k2");
+    }
+
+    #[test]
+    fn a_flag_without_its_value_or_an_unknown_one_is_refused() {
+        assert_eq!(
+            parse(&["--technest-url"]).err().as_deref(),
+            Some("--technest-url needs a value")
+        );
+        assert_eq!(
+            parse(&["--provider-e-url", "x"]).err().as_deref(),
+            Some("unknown flag \"--provider-e-url\"")
+        );
+        assert_eq!(
+            parse(&["--selfie-required", "e"]).err().as_deref(),
+            Some("unknown provider \"e\"; providers are a, b, c, d")
+        );
+    }
 }

@@ -27,7 +27,7 @@ impl RelayProcess {
             .args(["--listen", "127.0.0.1:0", "--host-api-key", HOST_KEY])
             .arg("--database")
             .arg(database)
-            .args(["--technest-url", &format!("{}/d", sandbox.base_url())])
+            .args(["--provider-d-url", &format!("{}/d", sandbox.base_url())])
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
