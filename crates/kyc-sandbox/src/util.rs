@@ -1,7 +1,8 @@
-//! Small helpers: random identifiers, the clock, hex.
+//! Small helpers: random identifiers, the clock, constant-time comparison.
 
 use rand::Rng;
 use std::time::{SystemTime, UNIX_EPOCH};
+use subtle::ConstantTimeEq;
 
 const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -16,28 +17,12 @@ pub fn random_id(prefix: &str) -> String {
 
 /// A random version-4 UUID in its hyphenated lowercase form.
 pub fn random_uuid() -> String {
-    let mut bytes: [u8; 16] = rand::thread_rng().gen();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let h = hex(&bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
-/// Whether `s` is a hyphenated UUID (any version).
+/// Whether `s` is a UUID (any version) in its hyphenated form, the only form B and C use.
 pub fn is_uuid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+    s.parse::<uuid::fmt::Hyphenated>().is_ok()
 }
 
 /// Seconds since the Unix epoch.
@@ -48,17 +33,6 @@ pub fn now_unix() -> u64 {
         .unwrap_or(0)
 }
 
-/// Lowercase hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 0x0f) as usize] as char);
-    }
-    out
-}
-
 /// Whether `country` looks like an ISO 3166-1 alpha-3 code (three ASCII uppercase letters).
 pub fn is_alpha3(country: &str) -> bool {
     country.len() == 3 && country.chars().all(|c| c.is_ascii_uppercase())
@@ -66,10 +40,7 @@ pub fn is_alpha3(country: &str) -> bool {
 
 /// Byte-wise comparison whose time does not depend on where the inputs differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.ct_eq(b).into()
 }
 
 #[cfg(test)]
@@ -89,13 +60,19 @@ mod tests {
         let u = random_uuid();
         assert!(is_uuid(&u), "{u}");
         assert_eq!(&u[14..15], "4");
+        assert!(is_uuid("8F14E45F-CEEA-467F-A0E6-1B2C3D4E5F60"));
         assert!(!is_uuid("not-a-uuid"));
         assert!(!is_uuid("cus_123"));
+        // Only the hyphenated form: not the simple, braced or URN ones.
+        assert!(!is_uuid("8f14e45fceea467fa0e61b2c3d4e5f60"));
+        assert!(!is_uuid("{8f14e45f-ceea-467f-a0e6-1b2c3d4e5f60}"));
+        assert!(!is_uuid("urn:uuid:8f14e45f-ceea-467f-a0e6-1b2c3d4e5f60"));
+        assert!(!is_uuid("8f14e45f-ceea-467f-a0e6-1b2c3d4e5f6g"));
+        assert!(!is_uuid("8f14e45fc-eea-467f-a0e6-1b2c3d4e5f60"));
     }
 
     #[test]
-    fn hex_and_alpha3() {
-        assert_eq!(hex(&[0x00, 0xab, 0xff]), "00abff");
+    fn alpha3_and_constant_time_eq() {
         assert!(is_alpha3("GBR"));
         assert!(!is_alpha3("gb"));
         assert!(!is_alpha3("gbr"));
