@@ -11,8 +11,10 @@ use std::time::Duration;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
+use subtle::ConstantTimeEq;
 
-use crate::util::{constant_time_eq, now_unix, random_id};
+use crate::clock::now_unix;
+use crate::ids::random_id;
 
 /// The header carrying the signing timestamp.
 pub const TIMESTAMP_HEADER: &str = "X-Sandbox-Timestamp";
@@ -37,7 +39,10 @@ pub fn verify(secret: &str, timestamp_header: &str, signature_header: &str, body
         return false;
     };
     let expected = signature(secret, timestamp, body);
-    constant_time_eq(expected.as_bytes(), signature_header.trim().as_bytes())
+    expected
+        .as_bytes()
+        .ct_eq(signature_header.trim().as_bytes())
+        .into()
 }
 
 /// Where and how events are delivered.

@@ -154,8 +154,8 @@ async fn create_individual_v2_returns_tos_policies_url_with_the_value() {
     let url = body["tos_policies_url"].as_str().unwrap();
     assert!(url.starts_with("http://sandbox.invalid/b/tos?"), "{url}");
     let value = tos_value(url);
-    assert!(kyc_sandbox::util::is_uuid(&value), "{value}");
-    assert!(kyc_sandbox::util::is_uuid(body["id"].as_str().unwrap()));
+    assert!(kyc_sandbox::ids::is_uuid(&value), "{value}");
+    assert!(kyc_sandbox::ids::is_uuid(body["id"].as_str().unwrap()));
     // Duplicate external id, bad e-mail, missing fields.
     let (status, body) = create_at(&app, "/b/v2/customers/individual", "ada-1").await;
     assert_eq!(status, StatusCode::CONFLICT);

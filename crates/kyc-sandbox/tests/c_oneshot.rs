@@ -87,8 +87,8 @@ async fn create_returns_the_documented_record_in_a_data_envelope() {
     assert_eq!(fields, documented);
     assert_eq!(v["status"], "pending");
     assert_eq!(v["customer_id"], CUSTOMER);
-    assert!(kyc_sandbox::util::is_uuid(v["id"].as_str().unwrap()));
-    assert!(kyc_sandbox::util::is_uuid(
+    assert!(kyc_sandbox::ids::is_uuid(v["id"].as_str().unwrap()));
+    assert!(kyc_sandbox::ids::is_uuid(
         v["organization_id"].as_str().unwrap()
     ));
     let created: jiff::Timestamp = v["created_at"].as_str().unwrap().parse().unwrap();

@@ -1,8 +1,6 @@
-//! Small helpers: random identifiers, the clock, constant-time comparison.
+//! Identifiers the providers hand out: prefixed random ids (`cus_…`, `file_…`) and UUIDs.
 
 use rand::Rng;
-use std::time::{SystemTime, UNIX_EPOCH};
-use subtle::ConstantTimeEq;
 
 const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -23,24 +21,6 @@ pub fn random_uuid() -> String {
 /// Whether `s` is a UUID (any version) in its hyphenated form, the only form B and C use.
 pub fn is_uuid(s: &str) -> bool {
     s.parse::<uuid::fmt::Hyphenated>().is_ok()
-}
-
-/// Seconds since the Unix epoch.
-pub fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// Whether `country` looks like an ISO 3166-1 alpha-3 code (three ASCII uppercase letters).
-pub fn is_alpha3(country: &str) -> bool {
-    country.len() == 3 && country.chars().all(|c| c.is_ascii_uppercase())
-}
-
-/// Byte-wise comparison whose time does not depend on where the inputs differ.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.ct_eq(b).into()
 }
 
 #[cfg(test)]
@@ -69,15 +49,5 @@ mod tests {
         assert!(!is_uuid("urn:uuid:8f14e45f-ceea-467f-a0e6-1b2c3d4e5f60"));
         assert!(!is_uuid("8f14e45f-ceea-467f-a0e6-1b2c3d4e5f6g"));
         assert!(!is_uuid("8f14e45fc-eea-467f-a0e6-1b2c3d4e5f60"));
-    }
-
-    #[test]
-    fn alpha3_and_constant_time_eq() {
-        assert!(is_alpha3("GBR"));
-        assert!(!is_alpha3("gb"));
-        assert!(!is_alpha3("gbr"));
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
     }
 }
