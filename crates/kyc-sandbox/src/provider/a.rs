@@ -251,12 +251,14 @@ async fn owner_presigned_url(
         ));
     }
     // Owners are people: their ID follows the individual rules (no national ID cards).
-    if let Some(code) = body.document_type.as_deref() {
-        check_document(CustomerType::Individual, code)?;
-    }
-    let content_type = accepted_content_type(&body.content_type, "content_type")?;
-    let answer = presign(&state, &mut store, &id, "owner_identity", &content_type);
-    Ok((StatusCode::CREATED, answer))
+    kyb_presign(
+        &state,
+        &mut store,
+        &id,
+        &body,
+        CustomerType::Individual,
+        "owner_identity",
+    )
 }
 
 async fn kyb_document_presigned_url(
@@ -269,11 +271,31 @@ async fn kyb_document_presigned_url(
     let mut store = state.a();
     business_customer(&store, &id)?;
     // "only a Certificate of Incorporation for business customers".
+    kyb_presign(
+        &state,
+        &mut store,
+        &id,
+        &body,
+        CustomerType::Business,
+        "kyb_document",
+    )
+}
+
+/// A KYB upload of the business customer `id`: the document type, when named, must be one
+/// `rules_of`'s rules accept; 201 with the presigned upload of a file of `category`.
+fn kyb_presign(
+    state: &SandboxState,
+    store: &mut Store,
+    id: &str,
+    body: &PresignRequest,
+    rules_of: CustomerType,
+    category: &str,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     if let Some(code) = body.document_type.as_deref() {
-        check_document(CustomerType::Business, code)?;
+        check_document(rules_of, code)?;
     }
     let content_type = accepted_content_type(&body.content_type, "content_type")?;
-    let answer = presign(&state, &mut store, &id, "kyb_document", &content_type);
+    let answer = presign(state, store, id, category, &content_type);
     Ok((StatusCode::CREATED, answer))
 }
 
