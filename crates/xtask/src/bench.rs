@@ -10,15 +10,13 @@ mod wasm;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::services::{
-    build_servers, build_widget, free_port, scratch_dir, start_stack, StackOptions,
-};
-use crate::test::CHROMIUM_FLAGS;
-use crate::{command, run, run_quiet, tools, workspace_root, Fail};
+use crate::browser::{self, CHROMEDRIVER, CHROMIUM};
+use crate::services::{build_servers, build_widget, free_port, start_stack, StackOptions};
+use crate::{command, run, run_quiet, scratch_dir, target_dir, tools, workspace_root, Fail};
 
 /// The gzip total issue 7 sets as the limit (KB = 1000 bytes): `cargo xtask test` fails above.
 pub const GZIP_LIMIT_BYTES: u64 = 150_000;
@@ -369,23 +367,10 @@ fn startup(results: &mut Results) -> Result<(), Fail> {
 }
 
 fn browser_figures(results: &mut Results) -> Result<(), Fail> {
-    let dir = scratch_dir("bench-webdriver")?;
-    let capabilities = format!(
-        r#"{{"goog:chromeOptions": {{"binary": "/usr/bin/chromium", "args": [{}]}}}}"#,
-        CHROMIUM_FLAGS
-            .iter()
-            .map(|flag| format!("\"{flag}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let json = dir.join("webdriver.json");
-    std::fs::write(&json, capabilities)
-        .map_err(|err| Fail(format!("cannot write {json:?}: {err}")))?;
-    let output = browser_bench_cargo()
-        .args(["--", "--include-ignored", "--nocapture"])
-        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &json)
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "300")
+    let mut cargo = browser_bench_cargo();
+    cargo.args(["--", "--include-ignored", "--nocapture"]);
+    browser::in_headless_chromium(&mut cargo, "bench-webdriver", 300)?;
+    let output = cargo
         .output()
         .map_err(|err| Fail(format!("cannot run the browser bench: {err}")))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -479,11 +464,11 @@ fn machine() -> Machine {
         ),
         (
             "Chromium".to_owned(),
-            first_line(command("/usr/bin/chromium").arg("--version")),
+            first_line(command(CHROMIUM).arg("--version")),
         ),
         (
             "chromedriver".to_owned(),
-            first_line(Command::new("/usr/bin/chromedriver").arg("--version")),
+            first_line(Command::new(CHROMEDRIVER).arg("--version")),
         ),
         (
             "Node".to_owned(),
@@ -941,11 +926,4 @@ fn short(message: &str) -> String {
         }
     }
     line.chars().take(300).collect()
-}
-
-/// The directory of the workspace's build output.
-pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"))
 }
