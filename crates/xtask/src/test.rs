@@ -30,7 +30,7 @@ pub fn run_all() -> Result<(), Fail> {
         ("widget tests in headless Chromium", widget_browser_tests),
         ("sharpness ranking against OpenCV", opencv_comparison),
         ("end-to-end browser tests", end_to_end),
-        ("payload size gate", crate::bench::payload_gate),
+        ("payload size gate", crate::bench::payload::gate),
         ("reliability report", crate::reliability::report),
     ];
     // `cargo xtask test end-to-end payload` runs only the steps whose names contain a word given.
