@@ -1,4 +1,6 @@
-//! The error shape every sandbox endpoint answers with: `{"error":{"code":"...","message":"..."}}`.
+//! The sandbox's errors: [`ApiError`], the shape every endpoint answers with
+//! (`{"error":{"code":"...","message":"..."}}`), and [`SandboxError`], why the sandbox could not
+//! start.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -105,3 +107,29 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
 pub async fn not_found_fallback() -> ApiError {
     ApiError::not_found("not_found", "no such endpoint in the sandbox")
 }
+
+/// Why the sandbox could not start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SandboxError {
+    /// `s3s-fs` is not installed; the message says how to install it.
+    StorageBinaryMissing(String),
+    /// `s3s-fs` did not start or answer.
+    StorageStart(String),
+    /// The API listener could not bind.
+    Bind(String),
+    /// Another I/O failure.
+    Io(String),
+}
+
+impl std::fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SandboxError::StorageBinaryMissing(m) => write!(f, "{m}"),
+            SandboxError::StorageStart(m) => write!(f, "storage server failed: {m}"),
+            SandboxError::Bind(m) => write!(f, "cannot listen: {m}"),
+            SandboxError::Io(m) => write!(f, "I/O error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for SandboxError {}

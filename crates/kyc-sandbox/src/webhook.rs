@@ -11,8 +11,10 @@ use std::time::Duration;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
+use subtle::ConstantTimeEq;
 
-use crate::util::{constant_time_eq, hex, now_unix, random_id};
+use crate::clock::now_unix;
+use crate::ids::random_id;
 
 /// The header carrying the signing timestamp.
 pub const TIMESTAMP_HEADER: &str = "X-Sandbox-Timestamp";
@@ -28,7 +30,7 @@ pub fn signature(secret: &str, timestamp: u64, body: &[u8]) -> String {
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    format!("v1={}", hex(&mac.finalize().into_bytes()))
+    format!("v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 /// Whether `signature_header` is the signature of `body` at `timestamp_header` under `secret`.
@@ -37,7 +39,10 @@ pub fn verify(secret: &str, timestamp_header: &str, signature_header: &str, body
         return false;
     };
     let expected = signature(secret, timestamp, body);
-    constant_time_eq(expected.as_bytes(), signature_header.trim().as_bytes())
+    expected
+        .as_bytes()
+        .ct_eq(signature_header.trim().as_bytes())
+        .into()
 }
 
 /// Where and how events are delivered.
@@ -137,7 +142,7 @@ mod tests {
         let mut mac = Hmac::<Sha256>::new_from_slice(b"Jefe").unwrap();
         mac.update(b"what do ya want for nothing?");
         assert_eq!(
-            hex(&mac.finalize().into_bytes()),
+            hex::encode(mac.finalize().into_bytes()),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
     }

@@ -1,57 +1,14 @@
 //! Providers A, B and C over real HTTP against a started `Sandbox` (A's and B's files go
 //! through s3s-fs).
 
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::http::HeaderMap;
-use axum::routing::post;
-use axum::Router;
-use kyc_sandbox::{webhook, Sandbox, SandboxConfig};
+use common::http::{json_of, receiver, start, wait_for_deliveries, Api};
+use common::{jpeg, KEY};
+use kyc_sandbox::{webhook, SandboxConfig};
 use serde_json::{json, Value};
-
-const KEY: &str = "sandbox-api-key";
-
-fn jpeg() -> Vec<u8> {
-    let mut bytes =
-        b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00".to_vec();
-    bytes.resize(4096, 0x42);
-    bytes
-}
-
-async fn start(config: SandboxConfig) -> Sandbox {
-    match Sandbox::start(config, "127.0.0.1:0".parse().unwrap()).await {
-        Ok(sandbox) => sandbox,
-        Err(error) => panic!("sandbox did not start: {error}"),
-    }
-}
-
-type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
-
-async fn receiver() -> (String, Received) {
-    let received: Received = Arc::default();
-    let sink = received.clone();
-    let app = Router::new().route(
-        "/hook",
-        post(move |headers: HeaderMap, body: Bytes| {
-            let sink = sink.clone();
-            async move {
-                sink.lock().unwrap().push((headers, body));
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, received)
-}
-
-async fn json_of(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 #[tokio::test]
 async fn provider_a_full_flow_with_presigned_storage_and_webhooks() {
@@ -62,11 +19,10 @@ async fn provider_a_full_flow_with_presigned_storage_and_webhooks() {
         ..SandboxConfig::default()
     })
     .await;
-    let base = format!("{}/a", sandbox.base_url());
     let client = reqwest::Client::new();
     let (status, token) = json_of(
         client
-            .post(format!("{base}/oauth/token"))
+            .post(format!("{}/a/oauth/token", sandbox.base_url()))
             .form(&[
                 ("grant_type", "client_credentials"),
                 ("client_id", "sandbox-client"),
@@ -79,71 +35,44 @@ async fn provider_a_full_flow_with_presigned_storage_and_webhooks() {
     )
     .await;
     assert_eq!(status, 200, "{token}");
-    let token = token["access_token"].as_str().unwrap().to_owned();
+    let a = Api::new(&sandbox, "a", token["access_token"].as_str().unwrap());
     let mut ids = Vec::new();
     for reference in ["ada-1", "bob-reject_document_blurry"] {
-        let (status, customer) = json_of(
-            client
-                .post(format!("{base}/api/external/customer"))
-                .bearer_auth(&token)
-                .json(&json!({"type": "individual", "reference": reference}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, customer) = a
+            .post(
+                "/api/external/customer",
+                json!({"type": "individual", "reference": reference}),
+            )
+            .await;
         assert_eq!(status, 201);
         let id = customer["id"].as_str().unwrap().to_owned();
-        let (status, file) = json_of(
-            client
-                .post(format!(
-                    "{base}/api/external/customer/{id}/file/presigned-url"
-                ))
-                .bearer_auth(&token)
-                .json(&json!({"category": "identity", "content_type": "image/jpeg"}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, file) = a
+            .post(
+                &format!("/api/external/customer/{id}/file/presigned-url"),
+                json!({"category": "identity", "content_type": "image/jpeg"}),
+            )
+            .await;
         assert_eq!(status, 201, "{file}");
         let url = file["upload_url"].as_str().unwrap();
         assert!(url.starts_with(&sandbox.storage_url()));
         // Attach before the PUT: the bytes have not arrived.
-        let attach = |body: Value| {
-            client
-                .post(format!("{base}/api/external/customer/{id}/files"))
-                .bearer_auth(&token)
-                .json(&body)
-                .send()
-        };
-        let (status, body) =
-            json_of(attach(json!({"id_file": file["file_id"]})).await.unwrap()).await;
+        let attach = format!("/api/external/customer/{id}/files");
+        let (status, body) = a.post(&attach, json!({"id_file": file["file_id"]})).await;
         assert_eq!(status, 422);
         assert_eq!(body["error"]["code"], "file_not_uploaded");
-        let mut put = client.put(url).body(jpeg());
-        for (name, value) in file["headers"].as_object().unwrap() {
-            put = put.header(name, value.as_str().unwrap());
-        }
-        assert_eq!(put.send().await.unwrap().status().as_u16(), 200);
-        let (status, body) = json_of(
-            attach(json!({"id_file": file["file_id"], "id_document_type": "passport"}))
-                .await
-                .unwrap(),
-        )
-        .await;
+        let put = a.put_presigned(url, &file["headers"], jpeg()).await;
+        assert_eq!(put.status().as_u16(), 200);
+        let (status, body) = a
+            .post(
+                &attach,
+                json!({"id_file": file["file_id"], "id_document_type": "passport"}),
+            )
+            .await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["status"], "pending");
         ids.push(id);
     }
-    let mut events = Vec::new();
-    for _ in 0..50 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        events = received.lock().unwrap().clone();
-        if events.len() >= 2 {
-            break;
-        }
-    }
+    let events = wait_for_deliveries(&received, 2).await;
     assert_eq!(events.len(), 2);
     let mut seen = Vec::new();
     for (headers, body) in &events {
@@ -176,20 +105,13 @@ async fn provider_b_upload_is_stored_in_s3s_fs_and_attach_reviews() {
         ..SandboxConfig::default()
     })
     .await;
-    let base = format!("{}/b", sandbox.base_url());
-    let client = reqwest::Client::new();
-    let (status, customer) = json_of(
-        client
-            .post(format!("{base}/v2/customers/individual"))
-            .bearer_auth(KEY)
-            .json(
-                &json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"}),
-            )
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let b = Api::new(&sandbox, "b", KEY);
+    let (status, customer) = b
+        .post(
+            "/v2/customers/individual",
+            json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"}),
+        )
+        .await;
     assert_eq!(status, 201);
     let id = customer["id"].as_str().unwrap().to_owned();
     let tos_url = url::Url::parse(customer["tos_policies_url"].as_str().unwrap()).unwrap();
@@ -201,21 +123,13 @@ async fn provider_b_upload_is_stored_in_s3s_fs_and_attach_reviews() {
         .1
         .into_owned();
     // The ToS page is reachable without a key (end users open it).
-    assert_eq!(
-        client
-            .get(tos_url.as_str())
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        200
-    );
+    let page = b.client.get(tos_url.as_str()).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
     let mut uris = Vec::new();
     for _ in 0..2 {
         let (status, file) = json_of(
-            client
-                .post(format!("{base}/v2/customers/{id}/files"))
+            b.client
+                .post(format!("{}/v2/customers/{id}/files", b.base))
                 .bearer_auth(KEY)
                 .header("content-type", "image/jpeg")
                 .body(jpeg())
@@ -228,35 +142,29 @@ async fn provider_b_upload_is_stored_in_s3s_fs_and_attach_reviews() {
         uris.push(file["uri"].as_str().unwrap().to_owned());
     }
     // The URI serves the stored bytes back (from s3s-fs).
-    let stored = client.get(&uris[0]).bearer_auth(KEY).send().await.unwrap();
+    let stored = b
+        .client
+        .get(&uris[0])
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(stored.status().as_u16(), 200);
     assert_eq!(stored.bytes().await.unwrap().to_vec(), jpeg());
-    let (status, body) = json_of(
-        client
-            .post(format!("{base}/v2/customers/individual/{id}/documents"))
-            .bearer_auth(KEY)
-            .json(&json!({
+    let (status, body) = b
+        .post(
+            &format!("/v2/customers/individual/{id}/documents"),
+            json!({
                 "identifying_documents": [{"type": "PASSPORT", "country": "GBR", "files": [{"uri": uris[0]}]}],
                 "address_documents": [{"type": "UTILITY_BILL", "files": [{"uri": uris[1]}]}],
                 "tos_policies_value": tos,
-            }))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+            }),
+        )
+        .await;
     assert_eq!(status, 202, "{body}");
     for _ in 0..30 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let (_, view) = json_of(
-            client
-                .get(format!("{base}/v2/customers/{id}"))
-                .bearer_auth(KEY)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (_, view) = b.get(&format!("/v2/customers/{id}")).await;
         if view["customer_status"] == "ACTIVE" {
             return;
         }
@@ -271,33 +179,20 @@ async fn provider_c_lifecycle_over_http() {
         ..SandboxConfig::default()
     })
     .await;
-    let base = format!("{}/c/v1/customer-verifications", sandbox.base_url());
-    let client = reqwest::Client::new();
-    let (status, created) = json_of(
-        client
-            .post(&base)
-            .bearer_auth(KEY)
-            .json(&json!({"check_type": "document", "customer_id": "8f14e45f-ceea-467f-a0e6-1b2c3d4e5f60",
-                          "provider": "sandbox-idv", "verification_type": "kyc"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let c = Api::new(&sandbox, "c", KEY);
+    let (status, created) = c
+        .post(
+            "/v1/customer-verifications",
+            json!({"check_type": "document", "customer_id": "8f14e45f-ceea-467f-a0e6-1b2c3d4e5f60",
+                   "provider": "sandbox-idv", "verification_type": "kyc"}),
+        )
+        .await;
     assert_eq!(status, 201);
     let id = created["data"]["id"].as_str().unwrap().to_owned();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let (status, list) = json_of(
-        client
-            .get(format!(
-                "{base}?status=verified&customer_id=8f14e45f-ceea-467f-a0e6-1b2c3d4e5f60"
-            ))
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, list) = c
+        .get("/v1/customer-verifications?status=verified&customer_id=8f14e45f-ceea-467f-a0e6-1b2c3d4e5f60")
+        .await;
     assert_eq!(status, 200);
     assert_eq!(list["data"][0]["id"], id.as_str());
 }

@@ -105,31 +105,25 @@ async fn status_of(app: &Router, id: &str) -> String {
     body["customer_status"].as_str().unwrap().to_owned()
 }
 
-fn app_with(review_ms: u64) -> (Router, kyc_sandbox::SandboxState) {
-    memory_app(config(review_ms))
-}
-
 #[tokio::test]
 async fn every_endpoint_requires_the_bearer_key_except_the_tos_page() {
-    let (app, _) = app_with(100);
+    let (app, _) = memory_app(config(100));
     let c = customer(&app, "auth").await;
     let id = &c.id;
-    for (method, path) in [
-        ("POST", "/b/v2/customers/individual".to_owned()),
-        ("POST", "/b/v1/customers/individual".to_owned()),
-        ("POST", "/b/v2/customers/business".to_owned()),
-        ("GET", format!("/b/v2/customers/{id}")),
-        ("GET", format!("/b/v2/customers/individual/{id}")),
-        ("POST", format!("/b/v2/customers/{id}/files")),
-        ("GET", "/b/v2/files/doc_x".to_owned()),
-        ("POST", format!("/b/v2/customers/individual/{id}/documents")),
-    ] {
-        for key in [None, Some("wrong")] {
-            let (status, body) = call(&app, method, &path, key, Some(json!({}))).await;
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
-            assert_eq!(code(&body), "unauthorized");
-        }
-    }
+    assert_every_endpoint_needs_a_key(
+        &app,
+        &[
+            ("POST", "/b/v2/customers/individual".to_owned()),
+            ("POST", "/b/v1/customers/individual".to_owned()),
+            ("POST", "/b/v2/customers/business".to_owned()),
+            ("GET", format!("/b/v2/customers/{id}")),
+            ("GET", format!("/b/v2/customers/individual/{id}")),
+            ("POST", format!("/b/v2/customers/{id}/files")),
+            ("GET", "/b/v2/files/doc_x".to_owned()),
+            ("POST", format!("/b/v2/customers/individual/{id}/documents")),
+        ],
+    )
+    .await;
     let (status, _) = call(
         &app,
         "GET",
@@ -145,7 +139,7 @@ async fn every_endpoint_requires_the_bearer_key_except_the_tos_page() {
 
 #[tokio::test]
 async fn create_individual_v2_returns_tos_policies_url_with_the_value() {
-    let (app, _) = app_with(100);
+    let (app, _) = memory_app(config(100));
     let (status, body) = create_at(&app, "/b/v2/customers/individual", "ada-1").await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(body["customer_type"], "INDIVIDUAL");
@@ -154,8 +148,8 @@ async fn create_individual_v2_returns_tos_policies_url_with_the_value() {
     let url = body["tos_policies_url"].as_str().unwrap();
     assert!(url.starts_with("http://sandbox.invalid/b/tos?"), "{url}");
     let value = tos_value(url);
-    assert!(kyc_sandbox::util::is_uuid(&value), "{value}");
-    assert!(kyc_sandbox::util::is_uuid(body["id"].as_str().unwrap()));
+    assert!(kyc_sandbox::ids::is_uuid(&value), "{value}");
+    assert!(kyc_sandbox::ids::is_uuid(body["id"].as_str().unwrap()));
     // Duplicate external id, bad e-mail, missing fields.
     let (status, body) = create_at(&app, "/b/v2/customers/individual", "ada-1").await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -187,7 +181,7 @@ async fn create_individual_v2_returns_tos_policies_url_with_the_value() {
 
 #[tokio::test]
 async fn upload_document_returns_a_uri_and_checks_the_bytes() {
-    let (app, _) = app_with(100);
+    let (app, _) = memory_app(config(100));
     let c = customer(&app, "ada-1").await;
     let (status, body) = upload_raw(&app, &c.id, "image/jpeg", jpeg()).await;
     assert_eq!(status, StatusCode::CREATED);
@@ -255,7 +249,7 @@ async fn upload_document_returns_a_uri_and_checks_the_bytes() {
 #[tokio::test]
 async fn a_valid_attach_is_accepted_and_processed_asynchronously() {
     // "Documents are processed asynchronously."
-    let (app, _) = app_with(150);
+    let (app, _) = memory_app(config(150));
     let c = customer(&app, "ada-1").await;
     let body = passport_body(&app, &c).await;
     let (status, answer) = attach(&app, &c.id, body).await;
@@ -270,7 +264,7 @@ async fn a_valid_attach_is_accepted_and_processed_asynchronously() {
 async fn rule_403_unless_individual_v2_incomplete_or_action_required() {
     // "The customer must satisfy customer_type = INDIVIDUAL, api_version = v2, and a
     // customer_status of INCOMPLETE or ACTION_REQUIRED. Any other state returns 403."
-    let (app, _) = app_with(100);
+    let (app, _) = memory_app(config(100));
     for path in ["/b/v1/customers/individual", "/b/v2/customers/business"] {
         let (status, created) = create_at(&app, path, &format!("x{}", path.len())).await;
         assert_eq!(status, StatusCode::CREATED);
@@ -305,7 +299,7 @@ async fn rule_403_unless_individual_v2_incomplete_or_action_required() {
 
 #[tokio::test]
 async fn rule_action_required_allows_a_new_attach() {
-    let (app, _) = app_with(100);
+    let (app, _) = memory_app(config(100));
     let c = customer(&app, "ada-retry_document_expired").await;
     let body = passport_body(&app, &c).await;
     assert_eq!(attach(&app, &c.id, body).await.0, StatusCode::ACCEPTED);
@@ -328,7 +322,7 @@ async fn rule_action_required_allows_a_new_attach() {
 
 #[tokio::test]
 async fn reject_marker_ends_rejected_and_attach_is_then_403() {
-    let (app, _) = app_with(100);
+    let (app, _) = memory_app(config(100));
     let c = customer(&app, "ada-reject_document_blurry").await;
     let body = passport_body(&app, &c).await;
     assert_eq!(
@@ -372,7 +366,7 @@ async fn rule_one_attach_in_flight_concurrent_gets_409() {
 
 #[tokio::test]
 async fn rule_in_flight_flag_is_released_after_a_failed_attach() {
-    let (app, _) = app_with(100);
+    let (app, _) = memory_app(config(100));
     let c = customer(&app, "ada-1").await;
     let (status, _) = attach(&app, &c.id, json!({"tos_policies_value": "wrong"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -383,7 +377,7 @@ async fn rule_in_flight_flag_is_released_after_a_failed_attach() {
 #[tokio::test]
 async fn rule_tos_policies_value_parsed_from_the_tos_url() {
     // "The tos_policies_value should be parsed from the tos_policies_url query parameter."
-    let (app, _) = app_with(100);
+    let (app, _) = memory_app(config(100));
     let c = customer(&app, "ada-1").await;
     let mut body = passport_body(&app, &c).await;
     for wrong in [json!(null), json!("e9414388-fbdf-4407-b5c2-bc39eae3645b")] {
@@ -413,7 +407,7 @@ fn with_docs(c: &Customer, identifying: Value, bill: &str) -> Value {
 async fn rule_sides_table() {
     // PASSPORT 1 file (side optional); NATIONAL_ID, DRIVERS_LICENSE, RESIDENCE_PERMIT 2 files,
     // "One FRONT and one BACK"; SELFIE 1 file, side optional.
-    let (app, _) = app_with(5000);
+    let (app, _) = memory_app(config(5000));
     let c = customer(&app, "ada-1").await;
     let (f, b, bill) = (
         upload(&app, &c.id).await,
@@ -512,7 +506,7 @@ async fn rule_sides_table() {
 #[tokio::test]
 async fn rule_at_most_one_non_selfie_document() {
     // "At most one non-SELFIE document may be included in identifying_documents."
-    let (app, _) = app_with(5000);
+    let (app, _) = memory_app(config(5000));
     let c = customer(&app, "ada-1").await;
     let (p, f, b, bill) = (
         upload(&app, &c.id).await,
@@ -573,7 +567,7 @@ async fn rule_state_required_for_usa_drivers_license_forbidden_for_others() {
     // "state is required when type is DRIVERS_LICENSE and country is USA. It is optional for a
     // DRIVERS_LICENSE issued elsewhere, and forbidden for PASSPORT, NATIONAL_ID, and
     // RESIDENCE_PERMIT."
-    let (app, _) = app_with(5000);
+    let (app, _) = memory_app(config(5000));
     let c = customer(&app, "ada-1").await;
     let (f, b, bill) = (
         upload(&app, &c.id).await,
@@ -657,7 +651,7 @@ async fn rule_state_required_for_usa_drivers_license_forbidden_for_others() {
 #[tokio::test]
 async fn rule_exactly_one_address_document() {
     // "Exactly one address_documents entry is required."
-    let (app, _) = app_with(5000);
+    let (app, _) = memory_app(config(5000));
     let c = customer(&app, "ada-1").await;
     let (p, bill, bill2) = (
         upload(&app, &c.id).await,
@@ -699,7 +693,7 @@ async fn rule_exactly_one_address_document() {
 #[tokio::test]
 async fn rule_file_uris_unique_except_selfie() {
     // "File URIs must be unique across the entire request (SELFIE files excluded)."
-    let (app, _) = app_with(5000);
+    let (app, _) = memory_app(config(5000));
     let c = customer(&app, "ada-1").await;
     let (f, b) = (upload(&app, &c.id).await, upload(&app, &c.id).await);
     expect_422(
@@ -745,7 +739,7 @@ async fn rule_file_uris_unique_except_selfie() {
 #[tokio::test]
 async fn rule_file_uris_must_belong_to_this_customer() {
     // "... and must belong to this customer."
-    let (app, _) = app_with(5000);
+    let (app, _) = memory_app(config(5000));
     let ada = customer(&app, "ada-1").await;
     let bob = customer(&app, "bob-1").await;
     let (mine, bill) = (upload(&app, &ada.id).await, upload(&app, &ada.id).await);

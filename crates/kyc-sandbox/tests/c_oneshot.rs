@@ -45,18 +45,16 @@ async fn get(app: &Router, id: &str) -> Value {
 #[tokio::test]
 async fn every_endpoint_requires_a_key() {
     let (app, _) = memory_app(config(100));
-    for (method, path) in [
-        ("GET", BASE.to_owned()),
-        ("POST", BASE.to_owned()),
-        ("GET", format!("{BASE}/x")),
-        ("PATCH", format!("{BASE}/x/status")),
-    ] {
-        for key in [None, Some("wrong")] {
-            let (status, body) = call(&app, method, &path, key, Some(json!({}))).await;
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
-            assert_eq!(code(&body), "unauthorized");
-        }
-    }
+    assert_every_endpoint_needs_a_key(
+        &app,
+        &[
+            ("GET", BASE.to_owned()),
+            ("POST", BASE.to_owned()),
+            ("GET", format!("{BASE}/x")),
+            ("PATCH", format!("{BASE}/x/status")),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -87,8 +85,8 @@ async fn create_returns_the_documented_record_in_a_data_envelope() {
     assert_eq!(fields, documented);
     assert_eq!(v["status"], "pending");
     assert_eq!(v["customer_id"], CUSTOMER);
-    assert!(kyc_sandbox::util::is_uuid(v["id"].as_str().unwrap()));
-    assert!(kyc_sandbox::util::is_uuid(
+    assert!(kyc_sandbox::ids::is_uuid(v["id"].as_str().unwrap()));
+    assert!(kyc_sandbox::ids::is_uuid(
         v["organization_id"].as_str().unwrap()
     ));
     let created: jiff::Timestamp = v["created_at"].as_str().unwrap().parse().unwrap();
@@ -377,45 +375,6 @@ async fn admin_override_transitions_the_status() {
     assert_eq!(code(&body), "verification_not_found");
 }
 
-/// A D customer with reference `reference` whose passport is attached (review started).
-async fn d_customer_submitted(
-    app: &Router,
-    state: &kyc_sandbox::SandboxState,
-    reference: &str,
-) -> String {
-    let (status, body) = call(
-        app,
-        "POST",
-        "/d/v1/customers",
-        Some(KEY),
-        Some(json!({"customer_reference": reference, "type": "individual", "country": "GBR"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let id = body["id"].as_str().unwrap().to_owned();
-    let (status, body) = call(
-        app,
-        "POST",
-        &format!("/d/v1/customers/{id}/files"),
-        Some(KEY),
-        Some(json!({"content_type": "image/jpeg"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let url = body["upload_url"].as_str().unwrap();
-    assert_eq!(memory_put(state, url, "image/jpeg", &jpeg()), 200);
-    let (status, body) = call(
-        app,
-        "POST",
-        &format!("/d/v1/customers/{id}/files/attach"),
-        Some(KEY),
-        Some(json!({"document_type": "passport", "id_file": body["file_id"]})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    id
-}
-
 async fn create_technest(app: &Router, customer: &str) -> (StatusCode, Value) {
     call(
         app,
@@ -439,7 +398,7 @@ async fn a_technest_verification_records_d_review() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(code(&body), "provider_record_not_found");
 
-    let d_id = d_customer_submitted(&app, &state, CUSTOMER).await;
+    let d_id = common::d::submitted(&app, &state, CUSTOMER).await;
     let (status, body) = create_technest(&app, CUSTOMER).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let v = body["data"].clone();
@@ -457,7 +416,7 @@ async fn a_technest_verification_records_d_review() {
 #[tokio::test]
 async fn a_d_rejection_fails_the_verification_with_its_reason() {
     let (app, state) = memory_app(config(100));
-    d_customer_submitted(&app, &state, &format!("{OTHER}-reject_face_mismatch")).await;
+    common::d::submitted(&app, &state, &format!("{OTHER}-reject_face_mismatch")).await;
     let (_, body) = create_technest(&app, OTHER).await;
     let id = body["data"]["id"].as_str().unwrap().to_owned();
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -465,7 +424,7 @@ async fn a_d_rejection_fails_the_verification_with_its_reason() {
     assert_eq!(v["status"], "failed", "{v}");
     assert_eq!(v["reason"], "face_mismatch");
 
-    let retry = d_customer_submitted(&app, &state, &format!("{OTHER}-r2")).await;
+    let retry = common::d::submitted(&app, &state, &format!("{OTHER}-r2")).await;
     let (_, body) = create_technest(&app, OTHER).await;
     assert_eq!(body["data"]["provider_reference"], retry.as_str());
 }
@@ -478,7 +437,7 @@ async fn a_technest_verification_expires_while_d_reviews() {
         c_verification_ttl: Duration::from_millis(100),
         ..config(60_000)
     });
-    d_customer_submitted(&app, &state, CUSTOMER).await;
+    common::d::submitted(&app, &state, CUSTOMER).await;
     let (_, body) = create_technest(&app, CUSTOMER).await;
     let id = body["data"]["id"].as_str().unwrap().to_owned();
     tokio::time::sleep(Duration::from_millis(200)).await;

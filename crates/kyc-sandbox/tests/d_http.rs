@@ -1,79 +1,30 @@
 //! Provider D over real HTTP: a started `Sandbox` (with `s3s-fs` checking the SigV4 presigned
 //! URLs) driven with reqwest, as the relay does.
 
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::http::HeaderMap;
-use axum::routing::post;
-use axum::Router;
-use kyc_sandbox::{webhook, Sandbox, SandboxConfig};
+use common::http::{receiver, receiver_refusing_first, start, wait_for_deliveries, Api};
+use common::{config, jpeg, KEY};
+use kyc_sandbox::{webhook, SandboxConfig};
 use serde_json::{json, Value};
 
-const KEY: &str = "sandbox-api-key";
-
-fn jpeg() -> Vec<u8> {
-    let mut bytes =
-        b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00".to_vec();
-    bytes.resize(4096, 0x42);
-    bytes
-}
-
-async fn start(config: SandboxConfig) -> Sandbox {
-    match Sandbox::start(config, "127.0.0.1:0".parse().unwrap()).await {
-        Ok(sandbox) => sandbox,
-        Err(error) => panic!("sandbox did not start: {error}"),
-    }
-}
-
-fn config(review_ms: u64) -> SandboxConfig {
-    SandboxConfig {
-        review_delay: Duration::from_millis(review_ms),
-        ..SandboxConfig::default()
-    }
-}
-
+/// Provider D's calls over HTTP.
 struct D {
-    client: reqwest::Client,
-    base: String,
+    api: Api,
 }
 
 impl D {
-    fn new(sandbox: &Sandbox) -> D {
+    fn new(sandbox: &kyc_sandbox::Sandbox) -> D {
         D {
-            client: reqwest::Client::new(),
-            base: format!("{}/d", sandbox.base_url()),
+            api: Api::new(sandbox, "d", KEY),
         }
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(KEY)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
     }
 
     async fn customer(&self, reference: &str) -> String {
         let (status, body) = self
+            .api
             .post(
                 "/v1/customers",
                 json!({"customer_reference": reference, "type": "individual", "country": "GBR"}),
@@ -85,6 +36,7 @@ impl D {
 
     async fn upload_url(&self, customer: &str, content_type: &str) -> Value {
         let (status, body) = self
+            .api
             .post(
                 &format!("/v1/customers/{customer}/files"),
                 json!({"content_type": content_type}),
@@ -96,25 +48,28 @@ impl D {
 
     /// PUTs `bytes` to the upload URL with the required headers verbatim and no Authorization.
     async fn put(&self, file: &Value, bytes: Vec<u8>) -> reqwest::Response {
-        let mut request = self.client.put(file["upload_url"].as_str().unwrap());
-        for (name, value) in file["required_headers"].as_object().unwrap() {
-            request = request.header(name, value.as_str().unwrap());
-        }
-        request.body(bytes).send().await.unwrap()
+        self.api
+            .put_presigned(
+                file["upload_url"].as_str().unwrap(),
+                &file["required_headers"],
+                bytes,
+            )
+            .await
     }
 
     async fn attach_passport(&self, customer: &str, id_file: &str) -> (u16, Value) {
-        self.post(
-            &format!("/v1/customers/{customer}/files/attach"),
-            json!({"document_type": "passport", "id_file": id_file, "id_file_back": null,
-                   "proof_of_address_file": null, "selfie_file": null}),
-        )
-        .await
+        self.api
+            .post(
+                &format!("/v1/customers/{customer}/files/attach"),
+                json!({"document_type": "passport", "id_file": id_file, "id_file_back": null,
+                       "proof_of_address_file": null, "selfie_file": null}),
+            )
+            .await
     }
 
     async fn wait_for_status(&self, customer: &str, wanted: &str) -> Value {
         for _ in 0..50 {
-            let (_, body) = self.get(&format!("/v1/customers/{customer}")).await;
+            let (_, body) = self.api.get(&format!("/v1/customers/{customer}")).await;
             if body["status"] == wanted {
                 return body;
             }
@@ -142,9 +97,10 @@ async fn full_flow_create_upload_attach_pending_then_verified() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "pending");
-    let (_, now) = d.get(&format!("/v1/customers/{customer}")).await;
+    let (_, now) = d.api.get(&format!("/v1/customers/{customer}")).await;
     assert_eq!(now["status"], "pending");
     let (status, ack) = d
+        .api
         .post(&format!("/v1/customers/{customer}/kyc"), json!({}))
         .await;
     assert_eq!(status, 200);
@@ -174,6 +130,7 @@ async fn storage_refuses_a_mismatched_content_type_with_403() {
     let customer = d.customer("alice-1").await;
     let file = d.upload_url(&customer, "image/jpeg").await;
     let response = d
+        .api
         .client
         .put(file["upload_url"].as_str().unwrap())
         .header("Content-Type", "image/png")
@@ -194,6 +151,7 @@ async fn storage_refuses_a_mismatched_content_type_with_403() {
     let flipped = if &url[at..at + 1] == "0" { "1" } else { "0" };
     let tampered = format!("{}{flipped}{}", &url[..at], &url[at + 1..]);
     let response = d
+        .api
         .client
         .put(tampered)
         .header("Content-Type", "image/jpeg")
@@ -230,6 +188,7 @@ async fn storage_is_not_cors_enabled() {
     let file = d.upload_url(&customer, "image/jpeg").await;
     let url = file["upload_url"].as_str().unwrap();
     let preflight = d
+        .api
         .client
         .request(reqwest::Method::OPTIONS, url)
         .header("Origin", "http://localhost:8080")
@@ -257,6 +216,7 @@ async fn storage_is_not_cors_enabled() {
         .get("access-control-allow-methods")
         .is_none());
     let mut put = d
+        .api
         .client
         .put(url)
         .header("Origin", "http://localhost:8080")
@@ -298,28 +258,6 @@ async fn wrong_key_is_401_over_http() {
     assert_eq!(response.status().as_u16(), 401);
 }
 
-type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
-
-/// A webhook receiver on 127.0.0.1:0; its URL and what it received.
-async fn receiver() -> (String, Received) {
-    let received: Received = Arc::default();
-    let sink = received.clone();
-    let app = Router::new().route(
-        "/hook",
-        post(move |headers: HeaderMap, body: Bytes| {
-            let sink = sink.clone();
-            async move {
-                sink.lock().unwrap().push((headers, body));
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, received)
-}
-
 #[tokio::test]
 async fn status_change_webhooks_are_delivered_signed() {
     let (url, received) = receiver().await;
@@ -343,14 +281,7 @@ async fn status_change_webhooks_are_delivered_signed() {
         );
     }
     // No reads: the background ticker must notice the changes by itself.
-    let mut events = Vec::new();
-    for _ in 0..50 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        events = received.lock().unwrap().clone();
-        if events.len() >= 2 {
-            break;
-        }
-    }
+    let events = wait_for_deliveries(&received, 2).await;
     assert_eq!(events.len(), 2, "expected two deliveries");
     let mut seen = Vec::new();
     for (headers, body) in &events {
@@ -382,7 +313,7 @@ async fn status_change_webhooks_are_delivered_signed() {
     expected.sort();
     assert_eq!(seen, expected);
     // Exactly once per change: later reads and ticks send nothing more.
-    d.get(&format!("/v1/customers/{alice}")).await;
+    d.api.get(&format!("/v1/customers/{alice}")).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(received.lock().unwrap().len(), 2);
 }
@@ -410,27 +341,8 @@ async fn dropping_the_sandbox_stops_the_storage_server() {
 
 #[tokio::test]
 async fn a_refused_webhook_is_retried_with_the_same_event() {
-    let attempts: Received = Arc::default();
-    let sink = attempts.clone();
-    let app = Router::new().route(
-        "/hook",
-        post(move |headers: HeaderMap, body: Bytes| {
-            let sink = sink.clone();
-            async move {
-                let mut seen = sink.lock().unwrap();
-                seen.push((headers, body));
-                // Refuse the first delivery.
-                if seen.len() == 1 {
-                    axum::http::StatusCode::INTERNAL_SERVER_ERROR
-                } else {
-                    axum::http::StatusCode::OK
-                }
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    // The first delivery is refused.
+    let (url, attempts) = receiver_refusing_first(1).await;
     let sandbox = start(SandboxConfig {
         webhook_url: Some(url),
         ..config(200)
@@ -442,12 +354,7 @@ async fn a_refused_webhook_is_retried_with_the_same_event() {
     assert_eq!(d.put(&file, jpeg()).await.status().as_u16(), 200);
     d.attach_passport(&customer, file["file_id"].as_str().unwrap())
         .await;
-    for _ in 0..40 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if attempts.lock().unwrap().len() >= 2 {
-            break;
-        }
-    }
+    wait_for_deliveries(&attempts, 2).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let attempts = attempts.lock().unwrap().clone();
     assert_eq!(

@@ -6,6 +6,7 @@
 //! fresh machine needs nothing but Rust.
 
 mod bench;
+mod browser;
 mod dist;
 mod fuzz;
 mod reliability;
@@ -63,6 +64,21 @@ pub fn workspace_root() -> PathBuf {
         .nth(2)
         .expect("crates/xtask is two levels deep")
         .to_path_buf()
+}
+
+/// The directory of the workspace's build output.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// A fresh directory for one run's state: `target/xtask/<name>`, emptied first.
+pub fn scratch_dir(name: &str) -> Result<PathBuf, Fail> {
+    let dir = workspace_root().join("target/xtask").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|err| Fail(format!("cannot create {dir:?}: {err}")))?;
+    Ok(dir)
 }
 
 /// Where `cargo install` puts binaries.

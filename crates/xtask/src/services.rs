@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{command, run, tools, workspace_root, Fail};
+use crate::{command, run, target_dir, tools, workspace_root, Fail};
 
 /// A child process killed when dropped.
 pub struct Service {
@@ -71,10 +71,7 @@ pub fn build_widget() -> Result<(), Fail> {
 
 /// The path of a workspace binary built by [`build_servers`] (e.g. `kyc-relay`).
 pub fn binary(name: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    target.join("debug").join(name)
+    target_dir().join("debug").join(name)
 }
 
 /// A port nothing listens on right now.
@@ -214,14 +211,6 @@ fn wait_forever() -> ! {
     loop {
         std::thread::park();
     }
-}
-
-/// A directory for one test run's state.
-pub fn scratch_dir(name: &str) -> Result<PathBuf, Fail> {
-    let dir = workspace_root().join("target/xtask").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|err| Fail(format!("cannot create {dir:?}: {err}")))?;
-    Ok(dir)
 }
 
 /// Whether `path` exists, for readable preconditions.

@@ -4,10 +4,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::services::{
-    binary, build_servers, build_widget, free_port, require, scratch_dir, start_stack_with,
-    StackOptions,
+    binary, build_servers, build_widget, free_port, require, start_stack_with, StackOptions,
 };
-use crate::{command, run, tools, workspace_root, Fail};
+use crate::{browser, command, run, scratch_dir, tools, workspace_root, Fail};
 
 const WASM: &str = "wasm32-unknown-unknown";
 
@@ -31,7 +30,7 @@ pub fn run_all() -> Result<(), Fail> {
         ("widget tests in headless Chromium", widget_browser_tests),
         ("sharpness ranking against OpenCV", opencv_comparison),
         ("end-to-end browser tests", end_to_end),
-        ("payload size gate", crate::bench::payload_gate),
+        ("payload size gate", crate::bench::payload::gate),
         ("reliability report", crate::reliability::report),
     ];
     // `cargo xtask test end-to-end payload` runs only the steps whose names contain a word given.
@@ -108,45 +107,19 @@ fn core_wasm_tests() -> Result<(), Fail> {
     run(command("cargo").args(["test", "--target", WASM, "-p", "kyc-core"]))
 }
 
-/// Chromium flags for a closed network, as root, headless.
-pub const CHROMIUM_FLAGS: &[&str] = &[
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-];
-
 fn widget_browser_tests() -> Result<(), Fail> {
-    let dir = scratch_dir("webdriver")?;
-    let capabilities = format!(
-        r#"{{"goog:chromeOptions": {{"binary": "/usr/bin/chromium", "args": [{}]}}}}"#,
-        CHROMIUM_FLAGS
-            .iter()
-            .map(|flag| format!("\"{flag}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let json = dir.join("webdriver.json");
-    std::fs::write(&json, capabilities)
-        .map_err(|err| Fail(format!("cannot write {json:?}: {err}")))?;
-    run(command("cargo")
-        .args([
-            "test",
-            "--target",
-            WASM,
-            "-p",
-            "kyc-capture",
-            "--test",
-            "web",
-        ])
-        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &json)
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "60"))
+    let mut cargo = command("cargo");
+    cargo.args([
+        "test",
+        "--target",
+        WASM,
+        "-p",
+        "kyc-capture",
+        "--test",
+        "web",
+    ]);
+    browser::in_headless_chromium(&mut cargo, "webdriver", 60)?;
+    run(&mut cargo)
 }
 
 /// The sharpness metric must rank images as OpenCV's variance of the Laplacian does.

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::browser::{CHROMEDRIVER, CHROMIUM};
 use crate::{cargo_bin_dir, run, run_quiet, workspace_root, Fail};
 
 /// trunk builds the widget; 0.22 needs a newer rustc than this toolchain.
@@ -151,10 +152,10 @@ fn ensure_s3s_fs() -> Result<(), Fail> {
 
 fn ensure_debian_packages() -> Result<(), Fail> {
     let mut missing = Vec::new();
-    if !Path::new("/usr/bin/chromium").exists() {
+    if !Path::new(CHROMIUM).exists() {
         missing.push("chromium");
     }
-    if !Path::new("/usr/bin/chromedriver").exists() {
+    if !Path::new(CHROMEDRIVER).exists() {
         missing.push("chromium-driver");
     }
     if !has_program("python3") {

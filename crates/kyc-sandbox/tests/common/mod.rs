@@ -1,5 +1,9 @@
-//! Helpers shared by the sandbox's integration tests.
+//! Helpers shared by the sandbox's integration tests: fixtures and the router driven in process
+//! (here), provider D's flow ([`d`]), and a started sandbox driven over HTTP ([`http`]).
 #![allow(dead_code)]
+
+pub mod d;
+pub mod http;
 
 use std::time::Duration;
 
@@ -7,7 +11,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use kyc_sandbox::{app, SandboxConfig, SandboxState};
-use serde_json::Value;
+use serde_json::{json, Value};
 use tower::ServiceExt;
 
 pub const KEY: &str = "sandbox-api-key";
@@ -79,6 +83,18 @@ pub async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Value) {
 /// The `error.code` of an error body.
 pub fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<no error code>")
+}
+
+/// Asserts that each endpoint answers 401 `unauthorized` both without a key and with a wrong
+/// one.
+pub async fn assert_every_endpoint_needs_a_key(app: &Router, endpoints: &[(&str, String)]) {
+    for (method, path) in endpoints {
+        for key in [None, Some("wrong")] {
+            let (status, body) = call(app, method, path, key, Some(json!({}))).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} {key:?}");
+            assert_eq!(code(&body), "unauthorized");
+        }
+    }
 }
 
 /// Uploads through a URL the in-memory storage presigned; the storage's status.

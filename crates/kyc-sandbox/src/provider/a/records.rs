@@ -1,0 +1,125 @@
+//! Provider A's records: access tokens, customers, beneficial owners, files, and how a review
+//! ends.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use kyc_core::{CustomerType, DocumentType};
+use serde_json::{json, Value};
+
+use crate::review::Outcome;
+
+/// A customer's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// No `id_file` attached yet.
+    Unverified,
+    /// Under review.
+    Pending,
+    /// Verified.
+    Verified,
+    /// Rejected (new uploads may be attached again).
+    Rejected,
+}
+
+impl Status {
+    /// The JSON value.
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Unverified => "unverified",
+            Status::Pending => "pending",
+            Status::Verified => "verified",
+            Status::Rejected => "rejected",
+        }
+    }
+}
+
+pub(super) struct Token {
+    pub(super) scopes: Vec<String>,
+    pub(super) expires: Instant,
+}
+
+pub(super) struct Customer {
+    pub(super) id: String,
+    pub(super) customer_type: CustomerType,
+    pub(super) reference: String,
+    pub(super) status: Status,
+    pub(super) rejection_reason: Option<String>,
+    pub(super) id_document_type: Option<DocumentType>,
+    pub(super) files: BTreeMap<&'static str, String>,
+    pub(super) review: Option<(Instant, Outcome)>,
+}
+
+impl Customer {
+    pub(super) fn view(&self) -> Value {
+        json!({
+            "id": self.id,
+            "type": match self.customer_type {
+                CustomerType::Individual => "individual",
+                CustomerType::Business => "business",
+            },
+            "reference": self.reference,
+            "status": self.status.code(),
+            "rejection_reason": self.rejection_reason,
+            "id_document_type": self.id_document_type.map(|d| d.code()),
+            "files": self.files,
+        })
+    }
+}
+
+pub(super) struct FileRecord {
+    pub(super) customer_id: String,
+    pub(super) category: String,
+    pub(super) content_type: String,
+    pub(super) key: String,
+}
+
+/// Provider A's records.
+#[derive(Default)]
+pub struct Store {
+    pub(super) tokens: HashMap<String, Token>,
+    pub(super) customers: HashMap<String, Customer>,
+    pub(super) owners: HashMap<String, String>,
+    pub(super) files: HashMap<String, FileRecord>,
+}
+
+impl Store {
+    /// Ends every review that has lasted `delay`; the event (`customer.verified` or
+    /// `customer.rejected`) and its data for each.
+    pub(super) fn finish_reviews(&mut self, delay: Duration) -> Vec<(&'static str, Value)> {
+        let mut events = Vec::new();
+        for customer in self.customers.values_mut() {
+            if customer.status != Status::Pending {
+                continue;
+            }
+            let Some((started, outcome)) = &customer.review else {
+                continue;
+            };
+            if started.elapsed() < delay {
+                continue;
+            }
+            let event = match outcome {
+                Outcome::Approve => {
+                    customer.status = Status::Verified;
+                    customer.rejection_reason = None;
+                    "customer.verified"
+                }
+                Outcome::Reject(reason) => {
+                    customer.status = Status::Rejected;
+                    customer.rejection_reason = Some(reason.clone());
+                    "customer.rejected"
+                }
+            };
+            customer.review = None;
+            events.push((
+                event,
+                json!({
+                    "customer_id": customer.id,
+                    "status": customer.status.code(),
+                    "rejection_reason": customer.rejection_reason,
+                }),
+            ));
+        }
+        events
+    }
+}

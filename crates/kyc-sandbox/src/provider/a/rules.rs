@@ -1,0 +1,201 @@
+//! What A's documents (`a-request-file-upload-url.txt`, `a-upload-verification-files.txt`)
+//! require: the four file categories of the legacy KYC, the accepted identity documents ("ID
+//! cards (National Identity Cards) are not accepted"; the accepted set comes from
+//! `kyc_core::Policy` for provider A), the KYB endpoints for business customers, and what an
+//! attach must name.
+
+use kyc_core::{CustomerType, DocumentType, Policy, Provider};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::records::{Status, Store};
+use crate::error::ApiError;
+use crate::provider::common::{find_customer, present, AttachedFile};
+
+/// The file categories of the 4-slot KYC.
+pub const CATEGORIES: [&str; 4] = [
+    "identity",
+    "identity_back",
+    "proof_of_address",
+    "liveness_check",
+];
+
+/// 422 `use_kyb_endpoints`: "For type=business customers, do not use this endpoint".
+pub(super) fn use_kyb_endpoints() -> ApiError {
+    ApiError::unprocessable(
+        "use_kyb_endpoints",
+        "business customers do not use the legacy 4-slot endpoints: upload owner ID files with \
+         POST /api/external/customer/{customer}/owner/{owner}/file/presigned-url and KYB \
+         documents with POST /api/external/customer/{customer}/document/presigned-url",
+    )
+}
+
+/// 422 `invalid_category` unless `category` is one of [`CATEGORIES`].
+pub(super) fn check_category(category: &str) -> Result<(), ApiError> {
+    if CATEGORIES.contains(&category) {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(
+            "invalid_category",
+            format!(
+                "category {category:?} is not one of {}",
+                CATEGORIES.join(", ")
+            ),
+        ))
+    }
+}
+
+/// 422 `unsupported_content_type` for a PDF liveness check: it is a photo.
+pub(super) fn check_category_content(category: &str, content_type: &str) -> Result<(), ApiError> {
+    if category == "liveness_check" && content_type == "application/pdf" {
+        return Err(ApiError::unprocessable(
+            "unsupported_content_type",
+            "a liveness check is a photo, not a PDF",
+        ));
+    }
+    Ok(())
+}
+
+/// The document type `code` names, if provider A accepts it for `customer_type`.
+pub(super) fn check_document(
+    customer_type: CustomerType,
+    code: &str,
+) -> Result<DocumentType, ApiError> {
+    let document_type = serde_json::from_value::<DocumentType>(Value::String(code.to_owned()))
+        .map_err(|_| {
+            ApiError::unprocessable(
+                "invalid_document_type",
+                format!("document type {code:?} is unknown"),
+            )
+        })?;
+    let policy = Policy::new(Provider::A, customer_type, "");
+    if let Err(kyc_core::Violation::DocumentNotAccepted { accepted, .. }) =
+        policy.check_document(document_type)
+    {
+        let names: Vec<&str> = accepted.iter().map(|d| d.code()).collect();
+        return Err(ApiError::unprocessable(
+            "document_not_accepted",
+            format!(
+                "{} is not accepted: ID cards (National Identity Cards) are NOT accepted; \
+                 accepted: {}",
+                document_type.code(),
+                names.join(", ")
+            ),
+        ));
+    }
+    Ok(document_type)
+}
+
+/// The body of `POST /api/external/customer/{id}/files`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AttachFiles {
+    #[serde(default)]
+    id_file: Option<String>,
+    #[serde(default)]
+    id_file_back: Option<String>,
+    #[serde(default)]
+    proof_of_address_file: Option<String>,
+    #[serde(default)]
+    liveness_check_file: Option<String>,
+    /// Sandbox extension: the identity document's type, so the documented refusals can be
+    /// checked at once (`passport`, `drivers_license`, `residence_permit`).
+    #[serde(default)]
+    id_document_type: Option<String>,
+}
+
+/// Checks an attach of the customer `id` against A's rules: the files named, each in the slot
+/// of its category, and the identity document's type (named now or by an earlier attach).
+pub(super) fn validate_attach(
+    store: &Store,
+    id: &str,
+    body: &AttachFiles,
+) -> Result<(Vec<AttachedFile>, Option<DocumentType>), ApiError> {
+    let requested = [
+        ("id_file", "identity", present(&body.id_file)),
+        ("id_file_back", "identity_back", present(&body.id_file_back)),
+        (
+            "proof_of_address_file",
+            "proof_of_address",
+            present(&body.proof_of_address_file),
+        ),
+        (
+            "liveness_check_file",
+            "liveness_check",
+            present(&body.liveness_check_file),
+        ),
+    ];
+    let customer = find_customer(&store.customers, id)?;
+    if customer.customer_type == CustomerType::Business {
+        return Err(use_kyb_endpoints());
+    }
+    match customer.status {
+        Status::Pending => {
+            return Err(ApiError::conflict(
+                "verification_in_progress",
+                "the documents are under review (usually minutes, up to 2 hours); wait for \
+                 customer.verified or customer.rejected",
+            ))
+        }
+        Status::Verified => {
+            return Err(ApiError::conflict(
+                "already_verified",
+                "the customer is already verified",
+            ))
+        }
+        Status::Unverified | Status::Rejected => {}
+    }
+    if requested.iter().all(|(_, _, file)| file.is_none()) {
+        return Err(ApiError::unprocessable(
+            "no_files",
+            "name at least one of id_file, id_file_back, proof_of_address_file, \
+             liveness_check_file",
+        ));
+    }
+    let document_type = match present(&body.id_document_type) {
+        Some(code) => Some(check_document(CustomerType::Individual, code)?),
+        None => customer.id_document_type,
+    };
+    let mut files = Vec::new();
+    for (slot, category, file_id) in requested {
+        let Some(file_id) = file_id else { continue };
+        let record = store
+            .files
+            .get(file_id)
+            .filter(|r| r.customer_id == id)
+            .ok_or_else(|| {
+                ApiError::not_found(
+                    "file_not_found",
+                    format!("{slot}: no file {file_id} for this customer"),
+                )
+            })?;
+        if record.category != category {
+            return Err(ApiError::unprocessable(
+                "file_category_mismatch",
+                format!(
+                    "{slot} takes a file of category {category}; {file_id} is {}",
+                    record.category
+                ),
+            ));
+        }
+        files.push(AttachedFile {
+            slot,
+            file_id: file_id.to_owned(),
+            key: record.key.clone(),
+            content_type: record.content_type.clone(),
+        });
+    }
+    // "Use this when the identity document is two-sided (e.g. driver's license)."
+    let has_back =
+        present(&body.id_file_back).is_some() || customer.files.contains_key("id_file_back");
+    if present(&body.id_file).is_some()
+        && document_type.is_some_and(DocumentType::is_two_sided)
+        && !has_back
+    {
+        return Err(ApiError::unprocessable(
+            "id_file_back_required",
+            "a two-sided identity document needs id_file_back before or with id_file",
+        ));
+    }
+    Ok((files, document_type))
+}

@@ -1,0 +1,173 @@
+//! What more than one provider does the same way: the accepted file types, optional fields,
+//! customer lookups, presigned uploads and the check that uploaded bytes arrived.
+
+use std::collections::HashMap;
+
+use kyc_core::FileFormat;
+
+use crate::error::ApiError;
+use crate::ids::random_id;
+use crate::review::{outcome_for, Outcome};
+use crate::state::SandboxState;
+use crate::storage::{object_key, PresignedPut};
+
+/// The content types A, B and D take files of (D's document lists them; A and B accept the same).
+pub const CONTENT_TYPES: [&str; 6] = [
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/heic",
+    "image/heif",
+    "application/pdf",
+];
+
+/// Why a review ends rejected when a file's bytes are not what its declared type says.
+pub const UNREADABLE_REASON: &str = "document_unreadable";
+
+/// The trimmed value of an optional field, `None` when absent or blank.
+pub fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Whether `country` looks like an ISO 3166-1 alpha-3 code (three ASCII uppercase letters).
+pub fn is_alpha3(country: &str) -> bool {
+    country.len() == 3 && country.chars().all(|c| c.is_ascii_uppercase())
+}
+
+/// 404 `customer_not_found`.
+pub fn customer_not_found(id: &str) -> ApiError {
+    ApiError::not_found("customer_not_found", format!("no customer {id}"))
+}
+
+/// The customer `id` among a provider's customers, or 404 `customer_not_found`.
+pub fn find_customer<'a, C>(
+    customers: &'a HashMap<String, C>,
+    id: &str,
+) -> Result<&'a C, ApiError> {
+    customers.get(id).ok_or_else(|| customer_not_found(id))
+}
+
+/// [`find_customer`], to change.
+pub fn find_customer_mut<'a, C>(
+    customers: &'a mut HashMap<String, C>,
+    id: &str,
+) -> Result<&'a mut C, ApiError> {
+    customers.get_mut(id).ok_or_else(|| customer_not_found(id))
+}
+
+/// `value` lowercased and trimmed if it is one of [`CONTENT_TYPES`], else 422
+/// `unsupported_content_type` naming the field (`name`) and the accepted types.
+pub fn accepted_content_type(value: &str, name: &str) -> Result<String, ApiError> {
+    let normalised = value.trim().to_ascii_lowercase();
+    if CONTENT_TYPES.contains(&normalised.as_str()) {
+        Ok(normalised)
+    } else {
+        Err(ApiError::unprocessable(
+            "unsupported_content_type",
+            format!(
+                "{name} {value:?} is not accepted; use one of {}",
+                CONTENT_TYPES.join(", ")
+            ),
+        ))
+    }
+}
+
+/// A new file of `customer_id` at `provider` and its presigned upload, valid for
+/// `upload_url_ttl`: the file id, its object key and the upload.
+pub fn presign_file(
+    state: &SandboxState,
+    provider: &str,
+    customer_id: &str,
+    content_type: &str,
+) -> (String, String, PresignedPut) {
+    let file_id = random_id("file");
+    let key = object_key(provider, customer_id, &file_id);
+    let put = state
+        .storage()
+        .presign_put(&key, content_type, state.config().upload_url_ttl);
+    (file_id, key, put)
+}
+
+/// A file an attach names, as the provider recorded it.
+#[derive(Debug, Clone)]
+pub struct AttachedFile {
+    /// The attach field it was named in, e.g. `id_file`.
+    pub slot: &'static str,
+    /// The provider's file id.
+    pub file_id: String,
+    /// Where storage holds it.
+    pub key: String,
+    /// The content type it was declared (and its upload URL signed) with.
+    pub content_type: String,
+}
+
+/// Checks that the bytes of every file arrived in storage: 422 `file_not_uploaded` (`<slot>
+/// <file id>: <hint>`) for the first that did not. Whether all of them are what their declared
+/// type says (sniffed with `kyc_core::sniff`).
+pub async fn check_arrived(
+    state: &SandboxState,
+    files: &[AttachedFile],
+    hint: &str,
+) -> Result<bool, ApiError> {
+    let mut readable = true;
+    for file in files {
+        let head = state
+            .storage()
+            .head(&file.key)
+            .await
+            .map_err(ApiError::storage)?
+            .ok_or_else(|| {
+                ApiError::unprocessable(
+                    "file_not_uploaded",
+                    format!("{} {}: {hint}", file.slot, file.file_id),
+                )
+            })?;
+        if kyc_core::sniff(&head.prefix) != FileFormat::from_mime(&file.content_type) {
+            readable = false;
+        }
+    }
+    Ok(readable)
+}
+
+/// How the review of files that arrived ends: rejected with [`UNREADABLE_REASON`] when their
+/// bytes are not their declared type (as a real review would), else as the customer's
+/// reference says (see [`crate::review`]).
+pub fn review_outcome(readable: bool, reference: &str) -> Outcome {
+    if readable {
+        outcome_for(reference)
+    } else {
+        Outcome::Reject(UNREADABLE_REASON.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn present_trims_and_drops_blanks() {
+        assert_eq!(present(&Some(" x ".to_owned())), Some("x"));
+        assert_eq!(present(&Some("  ".to_owned())), None);
+        assert_eq!(present(&None), None);
+    }
+
+    #[test]
+    fn alpha3_is_three_uppercase_letters() {
+        assert!(is_alpha3("GBR"));
+        assert!(!is_alpha3("gb"));
+        assert!(!is_alpha3("gbr"));
+    }
+
+    #[test]
+    fn content_types_are_normalised_or_refused_by_name() {
+        assert_eq!(
+            accepted_content_type(" Image/JPEG ", "content_type").unwrap(),
+            "image/jpeg"
+        );
+        let refused = accepted_content_type("image/gif", "Content-Type").unwrap_err();
+        assert_eq!(refused.code, "unsupported_content_type");
+        assert!(refused
+            .message
+            .starts_with("Content-Type \"image/gif\" is not accepted"));
+    }
+}

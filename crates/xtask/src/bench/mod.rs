@@ -1,0 +1,209 @@
+//! `cargo xtask bench`: every figure of BENCHMARKS.md measured in one run, and the payload size
+//! gate of `cargo xtask test`.
+//!
+//! Each measuring program prints lines `BENCH <name> <unit> <sample>,<sample>,...` and
+//! `BENCHFACT <name> <value>`; [`stats`] computes the statistics (median, quartiles, p95,
+//! min–max) once for every figure, [`report`] writes them with the [`machine`] they ran on.
+//! [`payload`] measures what a host page loads (and gates it in `cargo xtask test`), [`wasm`]
+//! what the wasm is made of.
+
+mod machine;
+pub mod payload;
+mod report;
+mod stats;
+mod wasm;
+
+use std::process::Command;
+use std::time::Instant;
+
+use self::machine::{load_average, machine};
+use self::payload::GZIP_LIMIT_BYTES;
+use self::report::{Report, Section};
+use self::stats::Results;
+use crate::services::{build_servers, build_widget, free_port, start_stack, StackOptions};
+use crate::{
+    browser, command, run, run_quiet, scratch_dir, target_dir, tools, workspace_root, Fail,
+};
+
+/// Loads of the page for the startup figure.
+const STARTUP_LOADS: usize = 20;
+
+/// `cargo xtask bench`: builds, measures every figure, writes BENCHMARKS.md.
+pub fn run_all() -> Result<(), Fail> {
+    let started = Instant::now();
+    tools::ensure_all()?;
+    let machine = machine();
+    let load_before = load_average();
+    let mut results = Results::default();
+    let mut sections = Vec::new();
+
+    // Everything is built before anything is timed, so no compiler competes with a figure.
+    let mut step = |name: &'static str, f: &mut dyn FnMut(&mut Results) -> Result<(), Fail>| {
+        eprintln!("\n=== xtask bench: {name}");
+        let begun = Instant::now();
+        let outcome = f(&mut results);
+        if let Err(Fail(message)) = &outcome {
+            eprintln!("xtask bench: {name} FAILED: {message}");
+        }
+        sections.push(Section {
+            name,
+            seconds: begun.elapsed().as_secs_f64(),
+            error: outcome.err().map(|Fail(m)| m),
+        });
+    };
+    let mut assets = Vec::new();
+    step("build", &mut |_| {
+        // Each build is tried even after another failed, so the other figures still come.
+        let failed: Vec<String> = [
+            build_widget(),
+            build_servers(),
+            run(command("cargo").args(RELAY_BENCH)),
+            run(browser_bench_cargo().arg("--no-run")),
+        ]
+        .into_iter()
+        .filter_map(|result| result.err().map(|Fail(message)| message))
+        .collect();
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(Fail(failed.join("; ")))
+        }
+    });
+    step("payload", &mut |_| {
+        assets = payload::assets(&crate::dist::package_dir())?;
+        Ok(())
+    });
+    let contributors = wasm::contributors();
+    step("startup", &mut startup);
+    step("photo and live frames", &mut browser_figures);
+    step("relay", &mut relay_figures);
+    let load_after = load_average();
+
+    let report = report::render(&Report {
+        machine: &machine,
+        load_before: &load_before,
+        load_after: &load_after,
+        assets: &assets,
+        contributors: &contributors,
+        results: &results,
+        sections: &sections,
+        seconds: started.elapsed().as_secs_f64(),
+    });
+    let path = workspace_root().join("BENCHMARKS.md");
+    std::fs::write(&path, report).map_err(|err| Fail(format!("cannot write {path:?}: {err}")))?;
+    eprintln!(
+        "\nxtask bench: wrote {} in {:.0} s",
+        path.display(),
+        started.elapsed().as_secs_f64()
+    );
+    let failed: Vec<&str> = sections
+        .iter()
+        .filter(|s| s.error.is_some())
+        .map(|s| s.name)
+        .collect();
+    let gzip: u64 = assets.iter().map(|a| a.gzip).sum();
+    if !failed.is_empty() {
+        return Err(Fail(format!("bench step(s) failed: {}", failed.join(", "))));
+    }
+    // `cargo xtask test` enforces the limit; the bench reports where we stand.
+    if gzip > GZIP_LIMIT_BYTES {
+        eprintln!(
+            "xtask bench: note: the widget's gzip total is {gzip} B, above the \
+             {GZIP_LIMIT_BYTES} B limit (`cargo xtask test` fails)"
+        );
+    }
+    Ok(())
+}
+
+/// Builds the relay's bench program in release mode.
+const RELAY_BENCH: &[&str] = &[
+    "build",
+    "--release",
+    "-p",
+    "kyc-relay",
+    "--example",
+    "bench_relay",
+];
+
+/// The browser figures: `tests/bench_photo.rs`, release mode, wasm32, headless Chromium.
+///
+/// With `panic = "unwind"`, as every test build is, so the release profile's `abort` (for the
+/// bin an integration test builds) and the tests' `unwind` do not build the library twice.
+/// Built in its own target directory, so trunk's release build does not rebuild it.
+const BROWSER_BENCH: &[&str] = &[
+    "test",
+    "--release",
+    "--config",
+    "profile.release.panic=\"unwind\"",
+    "--target",
+    "wasm32-unknown-unknown",
+    "-p",
+    "kyc-capture",
+    "--test",
+    "bench_photo",
+];
+
+/// `cargo` for the browser bench, in its own target directory.
+fn browser_bench_cargo() -> Command {
+    let mut cargo = command("cargo");
+    cargo.args(BROWSER_BENCH);
+    cargo.env("CARGO_TARGET_DIR", target_dir().join("bench-wasm"));
+    cargo
+}
+
+/// The startup figures: `tests/bench/startup.mjs` against a started demo stack.
+fn startup(results: &mut Results) -> Result<(), Fail> {
+    let state = scratch_dir("bench-startup")?;
+    let stack = start_stack(&StackOptions {
+        relay_port: free_port(),
+        sandbox_port: free_port(),
+        review_delay_secs: 60,
+        database: state.join("relay.sqlite"),
+        static_dir: workspace_root().join("dist"),
+        show_logs: false,
+    })?;
+    let output = run_quiet(
+        command("node")
+            .arg("tests/bench/startup.mjs")
+            .env("RELAY_URL", &stack.relay_url)
+            .env("LOADS", STARTUP_LOADS.to_string()),
+    )?;
+    results.absorb(&output);
+    Ok(())
+}
+
+/// The photo and live-frame figures: the browser bench in headless Chromium.
+fn browser_figures(results: &mut Results) -> Result<(), Fail> {
+    let mut cargo = browser_bench_cargo();
+    cargo.args(["--", "--include-ignored", "--nocapture"]);
+    browser::in_headless_chromium(&mut cargo, "bench-webdriver", 300)?;
+    let output = cargo
+        .output()
+        .map_err(|err| Fail(format!("cannot run the browser bench: {err}")))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    results.absorb(&stdout);
+    results.absorb(&stderr);
+    if !output.status.success() {
+        return Err(Fail(format!(
+            "the browser bench failed with {}:\n{stdout}\n{stderr}",
+            output.status
+        )));
+    }
+    Ok(())
+}
+
+/// The relay's figures: its bench program.
+fn relay_figures(results: &mut Results) -> Result<(), Fail> {
+    let output = run_quiet(command("cargo").args([
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "kyc-relay",
+        "--example",
+        "bench_relay",
+    ]))?;
+    results.absorb(&output);
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! The payload: what a host page loads from the release build, its sizes raw and compressed, and
+//! the size gate of `cargo xtask test`.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use crate::services::build_widget;
+use crate::Fail;
+
+/// The gzip total issue 7 sets as the limit (KB = 1000 bytes): `cargo xtask test` fails above.
+pub const GZIP_LIMIT_BYTES: u64 = 150_000;
+/// The goal for the gzip total.
+pub const GZIP_GOAL_BYTES: u64 = 80_000;
+
+/// What a host page loads from the release build: its size raw and compressed.
+pub struct Asset {
+    /// The file name.
+    pub name: String,
+    /// Bytes as built.
+    pub raw: u64,
+    /// Bytes gzipped (level 9).
+    pub gzip: u64,
+    /// Bytes brotli-compressed (quality 11).
+    pub brotli: u64,
+}
+
+/// The release build's assets (wasm, JS, CSS) in `dist/`, compressed as a server would: gzip
+/// level 9 and brotli quality 11.
+pub fn assets(dist: &Path) -> Result<Vec<Asset>, Fail> {
+    let entries =
+        std::fs::read_dir(dist).map_err(|err| Fail(format!("cannot read {dist:?}: {err}")))?;
+    let mut assets = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let loaded = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("wasm" | "js" | "css")
+        );
+        if !loaded {
+            continue;
+        }
+        let bytes =
+            std::fs::read(&path).map_err(|err| Fail(format!("cannot read {path:?}: {err}")))?;
+        assets.push(Asset {
+            name: entry.file_name().to_string_lossy().into_owned(),
+            raw: bytes.len() as u64,
+            gzip: gzip_len(&bytes)?,
+            brotli: brotli_len(&bytes)?,
+        });
+    }
+    if assets.is_empty() {
+        return Err(Fail(format!("no wasm, JS or CSS in {}", dist.display())));
+    }
+    assets.sort_by_key(|a| std::cmp::Reverse(a.raw));
+    Ok(assets)
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<u64, Fail> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(9));
+    encoder
+        .write_all(bytes)
+        .and_then(|()| encoder.finish())
+        .map(|out| out.len() as u64)
+        .map_err(|err| Fail(format!("gzip: {err}")))
+}
+
+fn brotli_len(bytes: &[u8]) -> Result<u64, Fail> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)
+        .map_err(|err| Fail(format!("brotli: {err}")))?;
+    Ok(out.len() as u64)
+}
+
+/// `cargo xtask test`'s step: the host package's gzip total must stay within the limit.
+pub fn gate() -> Result<(), Fail> {
+    build_widget()?;
+    let assets = assets(&crate::dist::package_dir())?;
+    let gzip: u64 = assets.iter().map(|a| a.gzip).sum();
+    for asset in &assets {
+        eprintln!(
+            "  {:<48} {:>9} B raw {:>9} B gzip",
+            asset.name, asset.raw, asset.gzip
+        );
+    }
+    eprintln!(
+        "  gzip total {gzip} B (fails above the {GZIP_LIMIT_BYTES} B limit; goal {GZIP_GOAL_BYTES} B)"
+    );
+    if gzip > GZIP_LIMIT_BYTES {
+        return Err(Fail(format!(
+            "the widget's gzip total is {gzip} B, above the {GZIP_LIMIT_BYTES} B limit \
+             (BENCHMARKS.md lists the largest contributors)"
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,506 @@
+//! BENCHMARKS.md: every figure of one run, section by section, with the machine it ran on and
+//! how each step went.
+
+use std::fmt::Write as _;
+
+use super::machine::Machine;
+use super::payload::{Asset, GZIP_GOAL_BYTES, GZIP_LIMIT_BYTES};
+use super::stats::{Results, TABLE_HEAD};
+use super::wasm;
+
+/// How one step of the bench went.
+pub struct Section {
+    /// The step's name.
+    pub name: &'static str,
+    /// How long it took.
+    pub seconds: f64,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+}
+
+/// What BENCHMARKS.md is written from: everything one run measured.
+pub struct Report<'a> {
+    /// The machine the figures come from.
+    pub machine: &'a Machine,
+    /// The load average before the first figure and after the last.
+    pub load_before: &'a str,
+    pub load_after: &'a str,
+    /// What a host page loads.
+    pub assets: &'a [Asset],
+    /// What the wasm is made of, or why that is unknown.
+    pub contributors: &'a Result<wasm::Contributors, String>,
+    /// The samples and facts the measuring programs printed.
+    pub results: &'a Results,
+    /// How each step went.
+    pub sections: &'a [Section],
+    /// How long the whole run took.
+    pub seconds: f64,
+}
+
+fn kb(bytes: u64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1000.0)
+}
+
+/// A table row of a series, or a row saying it is missing.
+fn series_row(results: &Results, name: &str, label: &str) -> String {
+    match results.stats(name) {
+        Some(stats) => stats.row(label),
+        None => format!("| {label} | **missing**: not measured in this run (see below) | | | | |"),
+    }
+}
+
+fn ratio_line(results: &Results, over: &str, under: &str, what: &str) -> String {
+    match (results.stats(over), results.stats(under)) {
+        (Some(a), Some(b)) if b.median > 0.0 => format!(
+            "**Ratio {what}: {:.2}×** (median over median, same run).",
+            a.median / b.median
+        ),
+        _ => format!("Ratio {what}: **missing** (one of its figures was not measured)."),
+    }
+}
+
+/// BENCHMARKS.md of one run.
+pub fn render(report: &Report) -> String {
+    let mut md = String::new();
+    write_machine(&mut md, report);
+    write_payload(&mut md, report);
+    write_startup(&mut md, report.results);
+    write_still_photo(&mut md, report.results);
+    write_live_frames(&mut md, report.results);
+    write_relay(&mut md, report.results);
+    write_run_log(&mut md, report.sections);
+    md
+}
+
+/// The title, and the machine the figures come from.
+fn write_machine(md: &mut String, report: &Report) {
+    let r = report.results;
+    let _ = writeln!(md, "# Benchmarks\n");
+    let _ = writeln!(
+        md,
+        "Written by `cargo xtask bench` on {} (the whole run took {:.0} s). Every figure below \
+         was measured in that one run; nothing is copied from elsewhere. Re-run the command to \
+         replace this file.\n",
+        report.machine.date, report.seconds
+    );
+    let _ = writeln!(md, "## Machine\n\n| | |\n| --- | --- |");
+    for (name, value) in &report.machine.lines {
+        let _ = writeln!(md, "| {name} | {value} |");
+    }
+    let _ = writeln!(
+        md,
+        "| load average (1, 5, 15 min) | {} before, {} after |",
+        report.load_before, report.load_after
+    );
+    if let Some(agent) = r.fact("browser.user_agent") {
+        let _ = writeln!(md, "| browser of the wasm figures | {agent} |");
+    }
+    let _ = writeln!(
+        md,
+        "\nThe machine is shared (other builds may run beside the bench): compare figures of \
+         one run with each other, and read the load average before trusting an absolute \
+         number.\n"
+    );
+}
+
+/// 1. What a host page loads, and what the wasm is made of.
+fn write_payload(md: &mut String, report: &Report) {
+    let gzip: u64 = report.assets.iter().map(|a| a.gzip).sum();
+    let brotli: u64 = report.assets.iter().map(|a| a.brotli).sum();
+    let raw: u64 = report.assets.iter().map(|a| a.raw).sum();
+    let _ = writeln!(md, "## 1. Payload\n");
+    let _ = writeln!(
+        md,
+        "Everything a host page loads: the package of `cargo xtask dist` in \
+         `dist/kyc-capture/` (opt-level \"z\", LTO, one codegen unit, the standard library \
+         rebuilt with panics as bare traps, binaryen's `wasm-opt -Oz`): the loader, wasm-bindgen's \
+         glue, the wasm and the CSS, compressed here with gzip level 9 and brotli quality 11 (the \
+         TypeScript types are never fetched). Sizes are exact byte counts of one build, so there \
+         is no spread. KB = 1000 bytes.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| file | raw | gzip | brotli |\n| --- | --- | --- | --- |"
+    );
+    for asset in report.assets {
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} | {} |",
+            asset.name,
+            kb(asset.raw),
+            kb(asset.gzip),
+            kb(asset.brotli)
+        );
+    }
+    let verdict = if report.assets.is_empty() {
+        "**missing**: the build failed".to_owned()
+    } else if gzip > GZIP_LIMIT_BYTES {
+        format!(
+            "**over the {} limit** (`cargo xtask test` fails)",
+            kb(GZIP_LIMIT_BYTES)
+        )
+    } else if gzip > GZIP_GOAL_BYTES {
+        format!(
+            "within the {} limit, above the {} goal",
+            kb(GZIP_LIMIT_BYTES),
+            kb(GZIP_GOAL_BYTES)
+        )
+    } else {
+        format!("within the {} goal", kb(GZIP_GOAL_BYTES))
+    };
+    let _ = writeln!(
+        md,
+        "| **total** | **{}** | **{}** | **{}** |\n\ngzip total: {verdict}. `cargo xtask test` \
+         fails above issue 7's limit of {} gzip (step \"payload size gate\"); the goal is {}. \
+         For scale, the leading SDK ships about 500 KB compressed.\n",
+        kb(raw),
+        kb(gzip),
+        kb(brotli),
+        kb(GZIP_LIMIT_BYTES),
+        kb(GZIP_GOAL_BYTES)
+    );
+    wasm::render(md, report.contributors);
+}
+
+/// 2. From the widget script's start to its first step.
+fn write_startup(md: &mut String, r: &Results) {
+    let _ = writeln!(md, "## 2. Startup\n");
+    let _ = writeln!(
+        md,
+        "The relay serving `dist/` (with the sandbox behind it, as in `cargo xtask demo`) on \
+         127.0.0.1, loaded {} times in headless Chromium (playwright-core, \
+         `tests/bench/startup.mjs`) after one uncounted load, each in a fresh browser context \
+         (empty cache, as a first visit). The end point is the first step's heading \
+         (`#kyc-capture h2`) entering the DOM, seen by a MutationObserver installed before any \
+         page script; \"frame\" is the next animation frame after it. Script start is the \
+         start of the widget script's fetch (its resource-timing `startTime`). The time \
+         includes downloading and instantiating the wasm and the widget's two requests to \
+         the relay (demo session, session view).\n",
+        r.fact("startup.loads").unwrap_or("(missing)")
+    );
+    let _ = writeln!(md, "{TABLE_HEAD}");
+    for (name, label) in [
+        (
+            "startup.script_to_step",
+            "**script start → first step in the DOM**",
+        ),
+        (
+            "startup.script_to_step_frame",
+            "script start → next frame after the first step",
+        ),
+        (
+            "startup.navigation_to_step",
+            "navigation start → first step in the DOM",
+        ),
+        ("startup.script_fetch", "of which: fetching the JS"),
+        (
+            "startup.wasm_instantiate",
+            "of which: fetching + instantiating the wasm",
+        ),
+    ] {
+        let _ = writeln!(md, "{}", series_row(r, name, label));
+    }
+    let _ = writeln!(md);
+}
+
+/// 3. A camera photo through the widget's pre-upload path.
+fn write_still_photo(md: &mut String, r: &Results) {
+    let _ = writeln!(md, "## 3. Still photo\n");
+    let _ = writeln!(
+        md,
+        "A 12 MP camera-like JPEG generated in the page ({}, {} bytes; a document on a \
+         background with sensor-like noise, and an EXIF orientation 6 segment so the decode \
+         must rotate it) through the widget's whole pre-upload path, \
+         `kyc_capture::photo::prepare_photo(blob, Slot::Front, &FileLimits::default())`: \
+         read the bytes and run `kyc-core`'s file checks, decode with `createImageBitmap` \
+         honouring EXIF orientation, downscale on a canvas (to {}), read the \
+         pixels back and run `kyc-core`'s quality metrics, re-encode as JPEG ({} bytes). \
+         Beside it, in the same page and run, alternating order: the browser's bare \
+         `createImageBitmap(blob)` of the same file (decoded size {}). Release build of \
+         `tests/bench_photo.rs` (panic=unwind, as every test build) in headless Chromium \
+         through chromedriver; one uncounted \
+         warm-up of each.\n",
+        r.fact("photo.input_pixels").unwrap_or("(missing)"),
+        r.fact("photo.input_bytes").unwrap_or("(missing)"),
+        r.fact("photo.output_pixels").unwrap_or("(missing)"),
+        r.fact("photo.output_bytes").unwrap_or("(missing)"),
+        r.fact("photo.bare_decode_pixels").unwrap_or("(missing)"),
+    );
+    let _ = writeln!(md, "{TABLE_HEAD}");
+    let _ = writeln!(
+        md,
+        "{}",
+        series_row(r, "photo.prepare", "widget's pre-upload path")
+    );
+    let _ = writeln!(
+        md,
+        "{}",
+        series_row(r, "photo.bare_decode", "bare `createImageBitmap` decode")
+    );
+    let _ = writeln!(
+        md,
+        "\n{}\n",
+        ratio_line(
+            r,
+            "photo.prepare",
+            "photo.bare_decode",
+            "widget path / bare decode"
+        )
+    );
+}
+
+/// 4. The quality metrics of one live frame.
+fn write_live_frames(md: &mut String, r: &Results) {
+    let _ = writeln!(md, "## 4. Live frames\n");
+    let _ = writeln!(
+        md,
+        "`kyc_core::assess` (sharpness, exposure, glare, cut-off on the shared 640 px \
+         normalized downscale, document thresholds) on one 1280x720 RGBA frame, in wasm \
+         (release) in headless Chromium; and the same with what a camera frame needs first: \
+         drawing the frame on a 1280x720 canvas, `getImageData`, and the copy into wasm \
+         memory. Scores of the frame: {}.\n",
+        r.fact("live.report").unwrap_or("(missing)")
+    );
+    let _ = writeln!(md, "{TABLE_HEAD}");
+    let _ = writeln!(md, "{}", series_row(r, "live.assess", "metrics only"));
+    let _ = writeln!(
+        md,
+        "{}",
+        series_row(r, "live.readback_assess", "canvas read-back + metrics")
+    );
+    for (name, what) in [
+        ("live.assess", "metrics only"),
+        ("live.readback_assess", "read-back + metrics"),
+    ] {
+        match r.stats(name) {
+            Some(s) => {
+                let _ = writeln!(
+                    md,
+                    "\nFrame rate left for {what} on one core: **{:.0} frames/s** at the \
+                     median, {:.0} frames/s at p95.",
+                    1000.0 / s.median,
+                    1000.0 / s.p95
+                );
+            }
+            None => {
+                let _ = writeln!(md, "\nFrame rate for {what}: **missing**.");
+            }
+        }
+    }
+    let _ = writeln!(md);
+}
+
+/// 5. Uploads through the relay, alone and concurrent.
+fn write_relay(md: &mut String, r: &Results) {
+    let _ = writeln!(md, "## 5. Relay\n");
+    let _ = writeln!(
+        md,
+        "`crates/kyc-relay/examples/bench_relay.rs` in release mode: the provider sandbox with \
+         its real S3-compatible storage (s3s-fs, writing to a temporary directory) in the \
+         bench process, the relay (provider D, SQLite file, file limit raised to 64 MiB \
+         through `RelayConfig`) as a child process, all over HTTP on 127.0.0.1. A {} byte \
+         JPEG-shaped file (valid header, random body) goes through the relay (`PUT \
+         /v1/session/slots/front`: the relay checks the head with `kyc-core`, spools the body to \
+         an unlinked temporary file, asks D for a presigned URL and streams it to the storage) and, in the same rounds with \
+         alternating order, straight to a presigned URL of the same storage.\n",
+        r.fact("upload.large_bytes").unwrap_or("(missing)")
+    );
+    let _ = writeln!(md, "{TABLE_HEAD}");
+    let _ = writeln!(
+        md,
+        "{}",
+        series_row(r, "relay.upload50.relay", "50 MiB through the relay")
+    );
+    let _ = writeln!(
+        md,
+        "{}",
+        series_row(r, "relay.upload50.direct", "50 MiB direct PUT to storage")
+    );
+    let peak_name = if r.series.contains_key("relay.upload50.peak_rss") {
+        "relay.upload50.peak_rss"
+    } else {
+        "relay.upload50.peak_rss_since_start"
+    };
+    let _ = writeln!(
+        md,
+        "{}",
+        series_row(r, peak_name, "relay peak RSS per upload (VmHWM)")
+    );
+    let _ = writeln!(
+        md,
+        "{}",
+        series_row(
+            r,
+            "relay.upload50.sampled_rss",
+            "relay peak RSS per upload (5 ms VmRSS samples)"
+        )
+    );
+    let idle_mib = r
+        .fact("relay.idle_rss_kib")
+        .and_then(|v| v.parse::<f64>().ok())
+        .map(|kib| kib / 1024.0);
+    let file_mib = r
+        .fact("upload.large_bytes")
+        .and_then(|v| v.parse::<f64>().ok())
+        .map(|bytes| bytes / (1024.0 * 1024.0));
+    let memory = match (idle_mib, r.stats(peak_name), file_mib) {
+        (Some(idle), Some(peak), Some(file)) => {
+            let above = peak.max - idle;
+            format!(
+                "Relay RSS when idle, before the uploads: {idle:.1} MiB; the largest peak is \
+                 {above:.1} MiB above it, {:.2}× the file's size: the relay {} the whole file \
+                 in memory while it handles the upload.",
+                above / file,
+                if above >= file {
+                    "holds at least"
+                } else {
+                    "does not hold"
+                }
+            )
+        }
+        _ => "Relay RSS when idle: **missing**.".to_owned(),
+    };
+    let _ = writeln!(
+        md,
+        "\n{} {memory}\n",
+        ratio_line(
+            r,
+            "relay.upload50.relay",
+            "relay.upload50.direct",
+            "relay / direct"
+        ),
+    );
+    let _ = writeln!(
+        md,
+        "Concurrency: {} sessions at once, each created with the host key (`POST \
+         /v1/sessions`, which creates the customer at D) and then uploading three {} byte \
+         files one after the other (front, back, selfie), all through the same relay. \
+         Errors: **{}** of {} requests; wall time {} ms; relay peak RSS {} MiB (VmHWM; 5 ms \
+         samples: {} MiB).\n",
+        r.fact("concurrent.sessions").unwrap_or("(missing)"),
+        r.fact("concurrent.file_bytes").unwrap_or("(missing)"),
+        r.fact("relay.concurrent.errors").unwrap_or("(missing)"),
+        r.fact("relay.concurrent.requests").unwrap_or("(missing)"),
+        r.fact("relay.concurrent.wall_ms").unwrap_or("(missing)"),
+        r.fact("relay.concurrent.peak_rss_mib")
+            .unwrap_or("(missing)"),
+        r.fact("relay.concurrent.sampled_rss_mib")
+            .unwrap_or("(missing)"),
+    );
+    let _ = writeln!(md, "{TABLE_HEAD}");
+    let _ = writeln!(
+        md,
+        "{}",
+        series_row(
+            r,
+            "relay.concurrent.upload_latency",
+            "upload request latency"
+        )
+    );
+    let _ = writeln!(
+        md,
+        "{}",
+        series_row(
+            r,
+            "relay.concurrent.session_latency",
+            "session creation latency"
+        )
+    );
+    let examples: Vec<&String> = r
+        .facts
+        .iter()
+        .filter(|(k, _)| k.starts_with("relay.concurrent.error_example"))
+        .map(|(_, v)| v)
+        .collect();
+    for example in examples {
+        let _ = writeln!(md, "\nAn error: `{example}`");
+    }
+    let _ = writeln!(md);
+}
+
+/// How each step of this run went, and how to reproduce it.
+fn write_run_log(md: &mut String, sections: &[Section]) {
+    let _ = writeln!(
+        md,
+        "## This run\n\n| step | time | outcome |\n| --- | --- | --- |"
+    );
+    for section in sections {
+        let outcome = match &section.error {
+            None => "ok".to_owned(),
+            Some(message) => format!("FAILED: {}", short(message).replace('|', "\\|")),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {:.0} s | {outcome} |",
+            section.name, section.seconds
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\n## Reproduce\n\n```sh\ncargo xtask bench\n```\n\nIt installs what is missing (as \
+         `cargo xtask test` does), builds everything first (the widget with trunk, the servers, \
+         the relay bench and the browser bench in release mode), then measures; traffic stays \
+         on 127.0.0.1. The parts alone:\n\n```sh\ncargo xtask dist   # then gzip/brotli the \
+         .wasm, .js, .css of dist/kyc-capture/\nRELAY_URL=http://127.0.0.1:8080 LOADS=20 node \
+         tests/bench/startup.mjs   # with `cargo xtask demo` running\nCHROMEDRIVER=/usr/bin/chromedriver \
+         WASM_BINDGEN_TEST_WEBDRIVER_JSON=target/xtask/bench-webdriver/webdriver.json \\\n  CARGO_TARGET_DIR=target/bench-wasm cargo test --release \
+         --config 'profile.release.panic=\"unwind\"' --target wasm32-unknown-unknown -p kyc-capture \
+         --test bench_photo -- --include-ignored --nocapture\ncargo run --release -p kyc-relay --example bench_relay \
+         -- --rounds 5 --sessions 200\n```"
+    );
+}
+
+/// A failure's first line without the `cd … && PATH="…"` prefix of a command's Debug form,
+/// and at most 300 characters.
+fn short(message: &str) -> String {
+    let mut line = message.lines().next().unwrap_or_default();
+    if let Some(at) = line.find("PATH=\"") {
+        let rest = &line[at + 6..];
+        if let Some(end) = rest.find("\" ") {
+            line = &rest[end + 2..];
+        }
+    }
+    line.chars().take(300).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unmeasured_figures_and_failed_steps_are_reported_as_such() {
+        let machine = Machine {
+            date: "2026-01-01 00:00:00 UTC".to_owned(),
+            lines: Vec::new(),
+        };
+        let sections = [Section {
+            name: "relay",
+            seconds: 2.0,
+            error: Some("cd \"/w\" && PATH=\"/bin\" \"cargo\" \"run\" failed | exit 1".to_owned()),
+        }];
+        let md = render(&Report {
+            machine: &machine,
+            load_before: "0.00 0.00 0.00",
+            load_after: "0.00 0.00 0.00",
+            assets: &[],
+            contributors: &Err("not built".to_owned()),
+            results: &Results::default(),
+            sections: &sections,
+            seconds: 2.0,
+        });
+        assert!(
+            md.contains("gzip total: **missing**: the build failed."),
+            "{md}"
+        );
+        assert!(md.contains("**missing**: not built"), "{md}");
+        assert!(md.contains(
+            "| **script start → first step in the DOM** | **missing**: not measured in this run"
+        ));
+        assert!(md.contains("Ratio relay / direct: **missing**"), "{md}");
+        // The command's environment prefix is cut and the table's separator escaped.
+        assert!(
+            md.contains("| relay | 2 s | FAILED: \"cargo\" \"run\" failed \\| exit 1 |"),
+            "{md}"
+        );
+    }
+}
