@@ -7,10 +7,9 @@
 //! of every type back.
 
 use kyc_core::wire::{
-    ErrorBody, ErrorDetail, SessionCreated, SessionView, StatusReport, SubmitRequest,
-    UploadReceipt, VerificationStatus,
+    ErrorBody, ErrorDetail, SessionCreated, SessionView, StatusReport, SubmitRequest, UploadReceipt,
 };
-use kyc_core::{CustomerType, DocumentType, FileFormat, Provider, Slot};
+use kyc_core::{CustomerType, DocumentType, FileFormat, Provider, Slot, VerificationStatus};
 use wasm_bindgen::JsValue;
 
 /// A wire type read from a parsed JSON value; `None` when the value breaks the contract.

@@ -3,10 +3,9 @@
 
 use kyc_capture::wire_js::{submit_body, FromJs};
 use kyc_core::wire::{
-    ErrorBody, ErrorDetail, SessionCreated, SessionView, StatusReport, SubmitRequest,
-    UploadReceipt, VerificationStatus,
+    ErrorBody, ErrorDetail, SessionCreated, SessionView, StatusReport, SubmitRequest, UploadReceipt,
 };
-use kyc_core::{CustomerType, DocumentType, FileFormat, Provider, Slot};
+use kyc_core::{CustomerType, DocumentType, FileFormat, Provider, Slot, VerificationStatus};
 use wasm_bindgen_test::*;
 
 fn read_back<T: serde::Serialize + FromJs>(value: &T) -> Option<T> {
