@@ -15,6 +15,7 @@ pub mod messages;
 pub mod per_slot;
 pub mod photo;
 pub mod places;
+pub mod transport;
 pub mod upload;
 mod widget;
 pub mod wire_js;

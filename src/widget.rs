@@ -14,7 +14,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::api::{RelayClient, RelayError};
+use crate::api::RelayClient;
 use crate::camera::{self, Camera, CameraError, Steadiness};
 use crate::events::{text, Events};
 use crate::i18n::{I18n, Locale, Texts};
@@ -22,7 +22,8 @@ use crate::messages;
 use crate::per_slot::PerSlot;
 use crate::photo::prepare_photo;
 use crate::places;
-use crate::upload::{self, Canceller, RetryPolicy, UploadError};
+use crate::transport::{Canceller, RelayError};
+use crate::upload::{self, RetryPolicy, UploadError};
 
 /// How the host configures the widget.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -313,10 +314,7 @@ pub fn CaptureWidget(options: WidgetOptions) -> impl IntoView {
                 let message = describe(&i18n, &err);
                 events.emit(
                     "error",
-                    &[
-                        ("code", text(error_code(&err))),
-                        ("message", text(&message)),
-                    ],
+                    &[("code", text(err.code())), ("message", text(&message))],
                 );
                 Phase::Unavailable(message)
             }
@@ -365,15 +363,6 @@ async fn connect(options: &WidgetOptions) -> Result<(RelayClient, SessionView), 
     };
     let session = client.session().await?;
     Ok((client, session))
-}
-
-/// The stable code of `err` in the `kyc-error` event.
-fn error_code(err: &RelayError) -> &str {
-    match err {
-        RelayError::Network(_) => "network",
-        RelayError::Refused { code, .. } => code,
-        RelayError::Unreadable(_) => "unreadable_answer",
-    }
 }
 
 fn describe(i18n: &I18n, err: &RelayError) -> String {
@@ -1436,7 +1425,7 @@ async fn send_all(
             }
             Err(UploadError::Relay(error)) => {
                 let message = describe(&i18n, &error);
-                flow.fail(error_code(&error), &message);
+                flow.fail(error.code(), &message);
                 set(slot, Sending::Failed);
                 set_error.try_set(Some(message));
                 return;
@@ -1462,7 +1451,7 @@ async fn send_all(
         }
         Err(error) => {
             let message = describe(&i18n, &error);
-            flow.fail(error_code(&error), &message);
+            flow.fail(error.code(), &message);
             set_submitting.try_set(false);
             set_error.try_set(Some(message));
         }
