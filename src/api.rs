@@ -60,6 +60,13 @@ impl RelayClient {
         format!("Bearer {}", self.token)
     }
 
+    /// The URL of `GET /v1/session/events` with the token as its `token` parameter: the
+    /// browser's `EventSource` cannot set `Authorization`.
+    pub fn events_url(&self) -> String {
+        let token = String::from(js_sys::encode_uri_component(&self.token));
+        self.url(&format!("/v1/session/events?token={token}"))
+    }
+
     /// A `GET` of `path` with the session's token.
     async fn get<T: FromJs>(&self, path: &str) -> Result<T, RelayError> {
         call(Request {

@@ -21,6 +21,7 @@ pub mod options;
 pub mod per_slot;
 pub mod photo;
 pub mod places;
+pub mod status_feed;
 pub mod transport;
 pub mod upload;
 mod widget;

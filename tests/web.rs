@@ -20,6 +20,8 @@ mod embed;
 // The core's own builders of minimal valid files.
 #[path = "../crates/kyc-core/tests/support/files.rs"]
 mod files;
+#[path = "web/status.rs"]
+mod status;
 #[path = "web/steps.rs"]
 mod steps;
 #[path = "web/wire.rs"]

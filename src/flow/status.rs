@@ -1,20 +1,15 @@
-//! The status step: pending (asked for again every [`POLL_EVERY`] until the provider
-//! decides), verified, or rejected with the provider's reason and the way to try again.
-
-use std::time::Duration;
+//! The status step: pending (followed by [`use_status`] until the provider decides), verified,
+//! or rejected with the provider's reason and the way to try again.
 
 use kyc_core::wire::StatusReport;
 use kyc_core::VerificationStatus;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::StepHeading;
 use crate::api::RelayClient;
 use crate::i18n::I18n;
 use crate::messages;
-
-/// How often a pending status is asked for again.
-const POLL_EVERY: Duration = Duration::from_secs(3);
+use crate::status_feed::use_status;
 
 /// Following the verification in `report`, kept fresh from the relay through `client`.
 #[component]
@@ -23,32 +18,7 @@ pub(super) fn StatusStep(
     report: RwSignal<Option<StatusReport>>,
 ) -> impl IntoView {
     let i18n = I18n::expect();
-    let poll = move || {
-        let client = client.clone();
-        spawn_local(async move {
-            if let Ok(fresh) = client.status().await {
-                report.try_set(Some(fresh));
-            }
-        });
-    };
-    poll();
-    let interval = set_interval_with_handle(
-        move || {
-            let pending = report
-                .get_untracked()
-                .is_none_or(|r| r.status == VerificationStatus::Pending);
-            if pending {
-                poll();
-            }
-        },
-        POLL_EVERY,
-    )
-    .ok();
-    on_cleanup(move || {
-        if let Some(interval) = interval {
-            interval.clear();
-        }
-    });
+    use_status(client, report);
     let status = move || {
         report
             .get()
