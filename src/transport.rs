@@ -123,24 +123,32 @@ pub struct Request<'a> {
 
 /// Sends `request` and reads its answer as `T` (see [`read`]); no progress, no cancel.
 pub async fn call<T: FromJs>(request: Request<'_>) -> Result<T, RelayError> {
-    match send(request, None, |_| {}).await {
-        Ok((status, text)) => read(status, &text),
-        Err(SendError::Network(why)) => Err(RelayError::Network(why)),
-        Err(SendError::Cancelled) => Err(RelayError::Network("aborted".to_owned())),
-    }
+    let (status, text) = answer(request).await?;
+    read(status, &text)
+}
+
+/// The status and text of `request`'s answer. Not generic, so the code of [`send`] is in the
+/// module once rather than once per type read.
+async fn answer(request: Request<'_>) -> Result<(u16, String), RelayError> {
+    send(request, None, None)
+        .await
+        .map_err(|error| match error {
+            SendError::Network(why) => RelayError::Network(why),
+            SendError::Cancelled => RelayError::Network("aborted".to_owned()),
+        })
 }
 
 /// The answer `text` with HTTP `status`, read as `T` or as the relay's error shape.
 pub fn read<T: FromJs>(status: u16, text: &str) -> Result<T, RelayError> {
+    T::from_js(&parse(status, text)?)
+        .ok_or_else(|| RelayError::Unreadable("the answer does not match the contract".to_owned()))
+}
+
+/// A successful answer's JSON, or the relay's error (not generic: its code is here once).
+fn parse(status: u16, text: &str) -> Result<JsValue, RelayError> {
     let parsed = js_sys::JSON::parse(text).ok();
     if (200..300).contains(&status) {
-        return parsed
-            .ok_or_else(|| RelayError::Unreadable("not JSON".to_owned()))
-            .and_then(|value| {
-                T::from_js(&value).ok_or_else(|| {
-                    RelayError::Unreadable("the answer does not match the contract".to_owned())
-                })
-            });
+        return parsed.ok_or_else(|| RelayError::Unreadable("not JSON".to_owned()));
     }
     let body = parsed.and_then(|value| ErrorBody::from_js(&value));
     Err(match body {
@@ -162,7 +170,7 @@ pub fn read<T: FromJs>(status: u16, text: &str) -> Result<T, RelayError> {
 pub async fn send(
     request: Request<'_>,
     canceller: Option<&Canceller>,
-    on_progress: impl Fn(u32) + 'static,
+    on_progress: Option<Rc<dyn Fn(u32)>>,
 ) -> Result<(u16, String), SendError> {
     let network =
         |e: JsValue| SendError::Network(e.as_string().unwrap_or_else(|| "error".to_owned()));
@@ -179,13 +187,18 @@ pub async fn send(
     for (name, value) in request.headers {
         xhr.set_request_header(name, value).map_err(network)?;
     }
-    let progress =
-        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
-            if event.length_computable() && event.total() > 0.0 {
-                on_progress((event.loaded() / event.total() * 100.0).floor() as u32);
-            }
+    let progress = on_progress
+        .filter(|_| request.body.is_some())
+        .map(|on_progress| {
+            Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(
+                move |event: web_sys::ProgressEvent| {
+                    if event.length_computable() && event.total() > 0.0 {
+                        on_progress((event.loaded() / event.total() * 100.0).floor() as u32);
+                    }
+                },
+            )
         });
-    if request.body.is_some() {
+    if let Some(progress) = &progress {
         xhr.upload()
             .map_err(network)?
             .set_onprogress(Some(progress.as_ref().unchecked_ref()));

@@ -131,14 +131,13 @@ pub async fn upload(
     on_progress: impl Fn(u32) + 'static,
     on_retry: impl Fn(u32),
 ) -> Result<UploadReceipt, UploadError> {
-    let on_progress = Rc::new(on_progress);
+    let on_progress: Rc<dyn Fn(u32)> = Rc::new(on_progress);
     let mut attempt = 1;
     loop {
         if canceller.is_cancelled() {
             return Err(UploadError::Cancelled);
         }
-        let progress = on_progress.clone();
-        match send_once(client, file, canceller, move |p| progress(p)).await {
+        match send_once(client, file, canceller, on_progress.clone()).await {
             Ok(receipt) => return Ok(receipt),
             Err(UploadError::Relay(error)) if is_transient(&error) && attempt < retry.attempts => {
                 on_retry(attempt);
@@ -154,7 +153,7 @@ async fn send_once(
     client: &RelayClient,
     Outgoing { slot, format, body }: Outgoing<'_>,
     canceller: &Canceller,
-    on_progress: impl Fn(u32) + 'static,
+    on_progress: Rc<dyn Fn(u32)>,
 ) -> Result<UploadReceipt, UploadError> {
     let request = Request {
         method: "PUT",
@@ -163,7 +162,7 @@ async fn send_once(
         body: Some((format.mime(), body.as_ref())),
         headers: &[("Idempotency-Key", &idempotency_key(slot, body))],
     };
-    let sent = send(request, Some(canceller), on_progress).await;
+    let sent = send(request, Some(canceller), Some(on_progress)).await;
     match sent {
         Ok((status, text)) => read(status, &text).map_err(UploadError::Relay),
         Err(SendError::Cancelled) => Err(UploadError::Cancelled),
