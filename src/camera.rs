@@ -205,9 +205,6 @@ pub struct UseCamera {
     pub state: ReadSignal<CameraState>,
     /// What the latest analysed preview frame says; `None` before the first.
     pub hint: ReadSignal<Option<Hint>>,
-    /// How many times the preview has been steady and good
-    /// ([`GOOD_FRAMES_FOR_AUTO_CAPTURE`] good frames in a row): each is a moment to auto-capture.
-    pub steady: ReadSignal<u32>,
     video: NodeRef<Video>,
     slot: Slot,
 }
@@ -216,22 +213,31 @@ impl UseCamera {
     /// The frame the preview shows now, at the size `slot`'s photos are sent at; `None` before
     /// the first frame.
     pub fn take(&self) -> Option<Picture> {
-        let video = self.video.get_untracked()?;
-        if !has_frame(&video) {
-            return None;
-        }
-        Picture::from_video(&video, target_long_edge(self.slot)).ok()
+        frame(self.video, self.slot)
     }
 }
 
+fn frame(video: NodeRef<Video>, slot: Slot) -> Option<Picture> {
+    let video = video.get_untracked()?;
+    if !has_frame(&video) {
+        return None;
+    }
+    Picture::from_video(&video, target_long_edge(slot)).ok()
+}
+
 /// Opens the camera suited to `slot` into `video` (muted, inline), analyses its preview every
-/// half second unless `paused`, and releases it when the calling component goes away.
-pub fn use_camera(slot: Slot, video: NodeRef<Video>, paused: Signal<bool>) -> UseCamera {
+/// half second unless `paused`, and releases it when the calling component goes away. With
+/// `on_steady`, a frame is taken and handed to it whenever the preview has been good for
+/// [`GOOD_FRAMES_FOR_AUTO_CAPTURE`] frames in a row (auto-capture).
+pub fn use_camera(
+    slot: Slot,
+    video: NodeRef<Video>,
+    paused: Signal<bool>,
+    on_steady: Option<impl Fn(Picture) + 'static>,
+) -> UseCamera {
     let camera = StoredValue::new_local(None::<Camera>);
     let (state, set_state) = signal(CameraState::Starting);
     let (hint, set_hint) = signal(None::<Hint>);
-    let (steady, set_steady) = signal(0u32);
-    let steadiness = StoredValue::new(Steadiness::default());
     spawn_local(async move {
         match Camera::open(slot).await {
             Ok(opened) => {
@@ -260,6 +266,7 @@ pub fn use_camera(slot: Slot, video: NodeRef<Video>, paused: Signal<bool>) -> Us
             }
         });
     });
+    let steadiness = std::cell::Cell::new(Steadiness::default());
     let interval = set_interval_with_handle(
         move || {
             if state.get_untracked() != CameraState::Live || paused.get_untracked() {
@@ -273,12 +280,16 @@ pub fn use_camera(slot: Slot, video: NodeRef<Video>, paused: Signal<bool>) -> Us
             if hint.get_untracked() != now {
                 set_hint.set(now);
             }
-            if steadiness
-                .try_update_value(|s| s.record(&issues))
-                .unwrap_or(false)
-            {
-                steadiness.update_value(Steadiness::reset);
-                set_steady.update(|count| *count += 1);
+            let mut steady = steadiness.get();
+            let fire = steady.record(&issues);
+            if fire {
+                steady.reset();
+            }
+            steadiness.set(steady);
+            if let (true, Some(on_steady)) = (fire, &on_steady) {
+                if let Some(frame) = frame(video, slot) {
+                    on_steady(frame);
+                }
             }
         },
         ANALYSE_EVERY,
@@ -299,7 +310,6 @@ pub fn use_camera(slot: Slot, video: NodeRef<Video>, paused: Signal<bool>) -> Us
     UseCamera {
         state,
         hint,
-        steady,
         video,
         slot,
     }

@@ -31,8 +31,6 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
     let video = NodeRef::<leptos::html::Video>::new();
     let (busy, set_busy) = signal(false);
     let (problems, set_problems) = signal(Vec::<String>::new());
-    let camera = use_camera(slot, video, busy.into());
-
     let handle = move |capture: Capture| {
         if busy.get_untracked() {
             return;
@@ -66,6 +64,12 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
             }
         });
     };
+    let camera = use_camera(
+        slot,
+        video,
+        busy.into(),
+        auto_capture.then_some(move |frame| handle(Capture::Frame(frame))),
+    );
     let take = move || {
         if busy.get_untracked() {
             return;
@@ -74,9 +78,6 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
             handle(Capture::Frame(frame));
         }
     };
-    if auto_capture {
-        Effect::watch(move || camera.steady.get(), move |_, _, _| take(), false);
-    }
     let on_file = move |event: leptos::ev::Event| {
         let Some(input) = event
             .target()
