@@ -243,10 +243,6 @@ pub fn CaptureFlow(
     });
     // Object URLs live as long as the page unless revoked.
     on_cleanup(move || flow.captures.forget_all());
-    let submitted = Callback::new(move |report: StatusReport| {
-        status.set(Some(report));
-        flow.go(Step::Status);
-    });
     let counter = move || {
         let step = flow.step.get();
         let steps = flow.plan();
@@ -293,7 +289,7 @@ pub fn CaptureFlow(
                             issuing_country: country.get_untracked(),
                             state: us_state.get_untracked(),
                         };
-                        view! { <SendStep client=client.get_value() retry request submitted /> }
+                        view! { <SendStep client=client.get_value() retry request status /> }
                             .into_any()
                     }
                     Step::Status => {

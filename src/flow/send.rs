@@ -3,6 +3,8 @@
 //! explained with a retake; a failure is explained with Try again, which sends only what the
 //! relay does not have yet.
 
+use std::rc::Rc;
+
 use kyc_core::wire::{StatusReport, SubmitRequest};
 use kyc_core::Slot;
 use leptos::prelude::*;
@@ -30,13 +32,13 @@ enum Sending {
 }
 
 /// Sending the captures to the relay through `client` (failed uploads retried by `retry`), then
-/// submitting `request`; the relay's answer goes to `submitted`.
+/// submitting `request`; the relay's answer is the `status` the flow goes on to.
 #[component]
 pub(super) fn SendStep(
     client: RelayClient,
     retry: RetryPolicy,
     request: SubmitRequest,
-    submitted: Callback<StatusReport>,
+    status: RwSignal<Option<StatusReport>>,
 ) -> impl IntoView {
     let flow = expect_context::<Flow>();
     let i18n = I18n::expect();
@@ -51,7 +53,7 @@ pub(super) fn SendStep(
         };
         initial.insert(*slot, state);
     }
-    let sender = StoredValue::new(Sender {
+    let sender = Rc::new(Sender {
         flow,
         i18n,
         events: Events::expect(),
@@ -62,14 +64,10 @@ pub(super) fn SendStep(
         states: RwSignal::new(initial),
         error: RwSignal::new(None),
         submitting: RwSignal::new(false),
-        submitted,
+        status,
     });
-    let Sender {
-        states,
-        error,
-        submitting,
-        ..
-    } = sender.get_value();
+    let (states, error, submitting) = (sender.states, sender.error, sender.submitting);
+    let sender = StoredValue::new_local(sender);
     let canceller = StoredValue::new_local(Canceller::default());
     let run = move || {
         error.set(None);
@@ -170,8 +168,7 @@ pub(super) fn SendStep(
     }
 }
 
-/// A run of sending: what it needs, and the signals it reports to.
-#[derive(Clone)]
+/// What sending needs, and the signals it reports to.
 struct Sender {
     flow: Flow,
     i18n: I18n,
@@ -184,7 +181,8 @@ struct Sender {
     /// What failed, with Try again.
     error: RwSignal<Option<String>>,
     submitting: RwSignal<bool>,
-    submitted: Callback<StatusReport>,
+    /// The verification, once submitted.
+    status: RwSignal<Option<StatusReport>>,
 }
 
 impl Sender {
@@ -203,7 +201,7 @@ impl Sender {
 
     /// Sends every file not yet at the relay (an uploaded slot is never sent again), then
     /// submits.
-    async fn run(self, canceller: Canceller) {
+    async fn run(self: Rc<Self>, canceller: Canceller) {
         for &slot in &self.slots {
             if self.flow.captures.is_uploaded(slot) {
                 self.set(slot, Sending::Sent);
@@ -216,10 +214,10 @@ impl Sender {
             };
             self.set(slot, Sending::Progress(0));
             let progress = {
-                let (sender, events) = (self.clone(), self.events);
+                let sender = Rc::clone(&self);
                 move |percent| {
                     sender.set(slot, Sending::Progress(percent));
-                    events.upload_progress(slot, percent);
+                    sender.events.upload_progress(slot, percent);
                 }
             };
             let result = upload::upload(
@@ -274,7 +272,8 @@ impl Sender {
         match self.client.submit(&self.request).await {
             Ok(report) => {
                 self.events.submitted(self.request.document_type);
-                self.submitted.run(report);
+                self.status.try_set(Some(report));
+                self.flow.go(Step::Status);
             }
             Err(error) => {
                 self.fail(&error);
