@@ -25,75 +25,106 @@ pub enum Feed {
     Stream,
     /// By asking every [`POLL_EVERY`].
     Polling,
-    /// Not any more: the status is final.
+    /// Not any more: the status is final (or was when the following began).
     Finished,
 }
 
 /// The following of a status, from [`use_status`].
 #[derive(Clone, Copy)]
 pub struct UseStatus {
+    following: StoredValue<Following, LocalStorage>,
+}
+
+impl UseStatus {
     /// How the status is followed now.
-    pub feed: ReadSignal<Feed>,
+    pub fn feed(&self) -> Feed {
+        self.following
+            .try_with_value(|following| following.feed)
+            .unwrap_or(Feed::Finished)
+    }
+}
+
+/// What a following holds: how it follows, the stream, the polling timer.
+struct Following {
+    feed: Feed,
+    stream: Option<Stream>,
+    interval: Option<IntervalHandle>,
+}
+
+impl Following {
+    /// Stops following: the stream is closed and the timer cleared. (The stream's listeners
+    /// stay alive until it is dropped: one of them may be running this.)
+    fn finish(&mut self) {
+        self.feed = Feed::Finished;
+        if let Some(stream) = &self.stream {
+            stream.close();
+        }
+        if let Some(interval) = self.interval.take() {
+            interval.clear();
+        }
+    }
 }
 
 /// Keeps `report` fresh while its status is not final, for as long as the calling component
 /// lives: by the relay's event stream, else by polling (see the module).
 pub fn use_status(client: RelayClient, report: RwSignal<Option<StatusReport>>) -> UseStatus {
+    let following = StoredValue::new_local(Following {
+        feed: Feed::Finished,
+        stream: None,
+        interval: None,
+    });
     let pending = move || {
         report
             .try_with_untracked(|r| r.as_ref().is_none_or(|r| !r.status.is_final()))
             .unwrap_or(false)
     };
-    let (feed, set_feed) = signal(if pending() {
-        Feed::Stream
-    } else {
-        Feed::Finished
-    });
     let events_url = client.events_url();
     let client = StoredValue::new(client);
-    let stream = StoredValue::new_local(None::<Stream>);
-    let interval = StoredValue::new_local(None::<IntervalHandle>);
-    let start_polling = move || {
-        set_feed.try_set(Feed::Polling);
-        let poll = move || {
-            let Some(client) = client.try_get_value() else {
-                return;
-            };
-            spawn_local(async move {
-                if let Ok(fresh) = client.status().await {
-                    report.try_set(Some(fresh));
-                }
-            });
+    let poll = move || {
+        let Some(client) = client.try_get_value() else {
+            return;
         };
+        spawn_local(async move {
+            if let Ok(fresh) = client.status().await {
+                report.try_set(Some(fresh));
+            }
+        });
+    };
+    let start_polling = move || {
         poll();
-        let handle = set_interval_with_handle(
+        let interval = set_interval_with_handle(
             move || {
                 if pending() {
                     poll();
                 } else {
-                    set_feed.try_set(Feed::Finished);
-                    if let Some(Some(handle)) = interval.try_get_value() {
-                        handle.clear();
-                    }
+                    following.try_update_value(Following::finish);
                 }
             },
             POLL_EVERY,
         )
         .ok();
-        interval.try_set_value(handle);
+        following.try_update_value(|following| {
+            following.feed = Feed::Polling;
+            following.interval = interval;
+        });
     };
     if pending() {
         let on_status = move |fresh: StatusReport| {
-            let done = fresh.status.is_final();
+            let decided = fresh.status.is_final();
             report.try_set(Some(fresh));
-            if done {
-                stream.with_value(|s| s.as_ref().map(Stream::close));
-                set_feed.try_set(Feed::Finished);
+            if decided {
+                following.try_update_value(Following::finish);
             }
         };
         let on_failure = move |why: &str| {
-            stream.with_value(|s| s.as_ref().map(Stream::close));
-            if feed.get_untracked() == Feed::Stream && pending() {
+            let streaming = following
+                .try_update_value(|following| {
+                    let streaming = following.feed == Feed::Stream;
+                    following.finish();
+                    streaming
+                })
+                .unwrap_or(false);
+            if streaming && pending() {
                 web_sys::console::warn_1(
                     &format!(
                         "kyc-capture: the relay's status stream failed ({why}); asking for the \
@@ -106,24 +137,26 @@ pub fn use_status(client: RelayClient, report: RwSignal<Option<StatusReport>>) -
             }
         };
         match Stream::open(&events_url, on_status, on_failure) {
-            Ok(opened) => stream.set_value(Some(opened)),
+            Ok(stream) => following.update_value(|following| {
+                following.feed = Feed::Stream;
+                following.stream = Some(stream);
+            }),
             Err(_) => start_polling(),
         }
     }
     on_cleanup(move || {
-        stream.try_update_value(|s| s.take());
-        if let Some(Some(handle)) = interval.try_get_value() {
-            handle.clear();
-        }
+        following.try_update_value(|following| {
+            following.finish();
+            following.stream = None;
+        });
     });
-    UseStatus { feed }
+    UseStatus { following }
 }
 
-/// An open `EventSource` on the relay's status stream and its listeners; closed when dropped.
+/// An open `EventSource` on the relay's status stream and its listener; closed when dropped.
 struct Stream {
     source: web_sys::EventSource,
-    _on_status: Closure<dyn FnMut(web_sys::MessageEvent)>,
-    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+    _listener: Closure<dyn FnMut(JsValue)>,
 }
 
 impl Stream {
@@ -133,37 +166,36 @@ impl Stream {
     fn open(
         url: &str,
         on_status: impl Fn(StatusReport) + 'static,
-        on_failure: impl Fn(&str) + Clone + 'static,
+        on_failure: impl Fn(&str) + 'static,
     ) -> Result<Stream, JsValue> {
         let source = web_sys::EventSource::new(url)?;
-        let unreadable = on_failure.clone();
-        let on_status = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-            move |event: web_sys::MessageEvent| {
-                let report = event
-                    .data()
-                    .as_string()
-                    .and_then(|data| js_sys::JSON::parse(&data).ok())
-                    .and_then(|value| StatusReport::from_js(&value));
-                match report {
-                    Some(report) => on_status(report),
-                    None => unreadable("an event does not match the contract"),
-                }
-            },
-        );
-        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
-            on_failure("it failed or closed");
+        // One listener for both events: `status` (a `MessageEvent`) and `error`.
+        let listener = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            let field = |name: &str| {
+                js_sys::Reflect::get(&event, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+            };
+            if field("type").as_string().as_deref() != Some("status") {
+                return on_failure("it failed or closed");
+            }
+            let report = field("data")
+                .as_string()
+                .and_then(|data| js_sys::JSON::parse(&data).ok())
+                .and_then(|value| StatusReport::from_js(&value));
+            match report {
+                Some(report) => on_status(report),
+                None => on_failure("an event does not match the contract"),
+            }
         });
-        source.add_event_listener_with_callback("status", on_status.as_ref().unchecked_ref())?;
-        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        for event in ["status", "error"] {
+            source.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref())?;
+        }
         Ok(Stream {
             source,
-            _on_status: on_status,
-            _on_error: on_error,
+            _listener: listener,
         })
     }
 
-    /// Stops listening (the listeners stay alive until the stream is dropped: one of them may
-    /// be running now).
+    /// Stops listening.
     fn close(&self) {
         self.source.close();
     }

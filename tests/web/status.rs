@@ -42,19 +42,19 @@ fn follow(
 /// Waits (up to 5 s) until `feed` follows by `expected`.
 async fn until(feed: &UseStatus, expected: Feed) {
     for _ in 0..100 {
-        if feed.feed.get_untracked() == expected {
+        if feed.feed() == expected {
             return;
         }
         super::gloo_timers_sleep(50).await;
     }
-    panic!("{:?}, never {expected:?}", feed.feed.get_untracked());
+    panic!("{:?}, never {expected:?}", feed.feed());
 }
 
 #[wasm_bindgen_test]
 async fn a_decided_status_is_not_followed() {
     let verified = report(VerificationStatus::Verified);
     let (mounted, signal, feed) = follow("http://127.0.0.1:9", verified.clone());
-    assert_eq!(feed.feed.get_untracked(), Feed::Finished);
+    assert_eq!(feed.feed(), Feed::Finished);
     assert_eq!(signal.get_untracked(), verified);
     drop(mounted);
 }
@@ -66,7 +66,7 @@ async fn a_status_event_of_the_stream_updates_the_status_and_a_decision_ends_it(
     let stream = "data:text/event-stream,event: status%0A\
         data: {\"status\":{\"state\":\"rejected\",\"reason\":\"document_expired\"}}%0A%0A";
     let (mounted, signal, feed) = follow(stream, report(VerificationStatus::Pending));
-    assert_eq!(feed.feed.get_untracked(), Feed::Stream);
+    assert_eq!(feed.feed(), Feed::Stream);
     until(&feed, Feed::Finished).await;
     assert_eq!(
         signal.get_untracked(),
@@ -95,6 +95,6 @@ async fn without_event_source_the_status_is_polled() {
     js_sys::Reflect::delete_property(&global, &name).unwrap();
     let (mounted, _, feed) = follow("http://127.0.0.1:9", report(VerificationStatus::Pending));
     js_sys::Reflect::set(&global, &name, &event_source).unwrap();
-    assert_eq!(feed.feed.get_untracked(), Feed::Polling);
+    assert_eq!(feed.feed(), Feed::Polling);
     drop(mounted);
 }
