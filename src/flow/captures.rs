@@ -86,12 +86,17 @@ impl Captures {
     pub fn decide(&self, slot: Slot, report: &QualityReport) -> GateDecision {
         self.gate
             .try_update_value(|gate| gate.decide(slot, report))
-            // The flow is gone: whatever is decided is not kept anyway.
+            // The flow is gone: whatever is decided is not kept ([`Captures::keep`]).
             .unwrap_or(GateDecision::Accept)
     }
 
-    /// Keeps `accepted` for `slot`, replacing (and freeing) an earlier capture.
+    /// Keeps `accepted` for `slot`, replacing (and freeing) an earlier capture. A flow that
+    /// is gone (unmounted while the capture was checked) keeps nothing: its preview's URL
+    /// would never be revoked.
     pub fn keep(&self, slot: Slot, accepted: Accepted) {
+        if self.shots.is_disposed() {
+            return;
+        }
         let preview = (accepted.format != FileFormat::Pdf)
             .then(|| blob(&accepted.bytes, accepted.format).ok())
             .flatten()
