@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use super::{Flow, StepHeading};
+use super::{BackButton, Flow, StepHeading};
 use crate::camera::{use_camera, CameraState};
 use crate::events::Events;
 use crate::i18n::I18n;
@@ -176,9 +176,7 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
                     })
             }}
             <div class="kyc-actions">
-                <button type="button" class="kyc-secondary" on:click=move |_| flow.back()>
-                    {i18n.t("back")}
-                </button>
+                <BackButton />
             </div>
         </section>
     }

@@ -4,7 +4,7 @@
 use kyc_core::Requirement;
 use leptos::prelude::*;
 
-use super::{Flow, StepHeading};
+use super::{BackButton, Flow, StepHeading};
 use crate::i18n::I18n;
 use crate::places;
 
@@ -100,9 +100,7 @@ pub(super) fn CountryStep(
                 {move || missing.get().then(|| i18n.t("state.needed"))}
             </p>
             <div class="kyc-actions">
-                <button type="button" class="kyc-secondary" on:click=move |_| flow.back()>
-                    {i18n.t("back")}
-                </button>
+                <BackButton />
                 <button type="button" class="kyc-primary" on:click=proceed>
                     {i18n.t("continue")}
                 </button>

@@ -4,7 +4,7 @@
 use kyc_core::DocumentType;
 use leptos::prelude::*;
 
-use super::{Flow, StepHeading};
+use super::{BackButton, Flow, StepHeading};
 use crate::i18n::I18n;
 use crate::messages;
 
@@ -42,9 +42,7 @@ pub(super) fn DocumentStep(accepted: Vec<DocumentType>) -> impl IntoView {
                     .collect_view()}
             </div>
             <div class="kyc-actions">
-                <button type="button" class="kyc-secondary" on:click=move |_| flow.back()>
-                    {i18n.t("back")}
-                </button>
+                <BackButton />
             </div>
         </section>
     }

@@ -324,3 +324,15 @@ fn StepHeading(text: String) -> impl IntoView {
         </h2>
     }
 }
+
+/// Back to the previous step of the plan.
+#[component]
+fn BackButton() -> impl IntoView {
+    let flow = expect_context::<Flow>();
+    let i18n = I18n::expect();
+    view! {
+        <button type="button" class="kyc-secondary" on:click=move |_| flow.back()>
+            {i18n.t("back")}
+        </button>
+    }
+}

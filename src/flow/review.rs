@@ -5,7 +5,7 @@ use kyc_core::QualityIssue;
 use leptos::prelude::*;
 
 use super::captures::Shot;
-use super::{Flow, Step, StepHeading};
+use super::{BackButton, Flow, Step, StepHeading};
 use crate::i18n::I18n;
 use crate::messages;
 
@@ -61,9 +61,7 @@ pub(super) fn ReviewStep() -> impl IntoView {
                     .collect_view()}
             </ul>
             <div class="kyc-actions">
-                <button type="button" class="kyc-secondary" on:click=move |_| flow.back()>
-                    {i18n.t("back")}
-                </button>
+                <BackButton />
                 <button
                     type="button"
                     class="kyc-primary"
