@@ -57,16 +57,8 @@ impl Picture {
             window.create_image_bitmap_with_blob_and_image_bitmap_options(image, &options)?;
         let bitmap: web_sys::ImageBitmap = JsFuture::from(promise).await?.unchecked_into();
         let source = (bitmap.width(), bitmap.height());
-        let picture = Picture::blank(source, long_edge).and_then(|picture| {
-            let (width, height) = picture.size();
-            picture.context.draw_image_with_image_bitmap_and_dw_and_dh(
-                &bitmap,
-                0.0,
-                0.0,
-                f64::from(width),
-                f64::from(height),
-            )?;
-            Ok(picture)
+        let picture = Picture::drawn(source, long_edge, &|context, width, height| {
+            context.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, width, height)
         });
         bitmap.close();
         picture
@@ -77,23 +69,19 @@ impl Picture {
         video: &web_sys::HtmlVideoElement,
         long_edge: u32,
     ) -> Result<Picture, JsValue> {
-        let picture = Picture::blank((video.video_width(), video.video_height()), long_edge)?;
-        let (width, height) = picture.size();
-        picture
-            .context
-            .draw_image_with_html_video_element_and_dw_and_dh(
-                video,
-                0.0,
-                0.0,
-                f64::from(width),
-                f64::from(height),
-            )?;
-        Ok(picture)
+        let source = (video.video_width(), video.video_height());
+        Picture::drawn(source, long_edge, &|context, width, height| {
+            context.draw_image_with_html_video_element_and_dw_and_dh(video, 0.0, 0.0, width, height)
+        })
     }
 
-    /// An empty canvas for an image of `source` size brought down to `long_edge`, with
-    /// high-quality smoothing for the downscale.
-    fn blank(source: (u32, u32), long_edge: u32) -> Result<Picture, JsValue> {
+    /// A canvas for an image of `source` size brought down to `long_edge` (high-quality
+    /// smoothing for the downscale), in which `draw` draws it at the given width and height.
+    fn drawn(
+        source: (u32, u32),
+        long_edge: u32,
+        draw: &dyn Fn(&web_sys::CanvasRenderingContext2d, f64, f64) -> Result<(), JsValue>,
+    ) -> Result<Picture, JsValue> {
         let (width, height) = fit(source.0, source.1, long_edge);
         let document = web_sys::window()
             .and_then(|w| w.document())
@@ -110,11 +98,13 @@ impl Picture {
             .unchecked_into();
         context.set_image_smoothing_enabled(true);
         js_sys::Reflect::set(&context, &"imageSmoothingQuality".into(), &"high".into())?;
-        Ok(Picture {
+        let picture = Picture {
             canvas,
             context,
             source,
-        })
+        };
+        draw(&picture.context, f64::from(width), f64::from(height))?;
+        Ok(picture)
     }
 
     /// Its width and height in pixels.
