@@ -1,14 +1,21 @@
 //! The live camera: `getUserMedia` with the rear camera for documents (1920x1080 ideal) and the
-//! front camera for faces, a still taken from the preview, and throttled analysis of preview
-//! frames with `kyc-core`'s quality checks. Dropping a [`Camera`] stops its tracks, so the
-//! camera light goes off when the step is left or the widget unmounts.
+//! front camera for faces, throttled analysis of preview frames with `kyc-core`'s quality checks,
+//! and the frame taken from the preview. [`use_camera`] is all of it for a component, in the
+//! style of leptos-use's hooks: the camera opens with the component and is released with it.
+//! Dropping a [`Camera`] stops its tracks, so the camera light goes off when the step is left or
+//! the widget unmounts.
 
-use kyc_core::{assess, QualityIssue, QualityReport, RgbaView, Slot};
+use std::time::Duration;
+
+use kyc_core::{QualityIssue, QualityReport, QualityThresholds, Slot};
+use leptos::html::Video;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::photo::{canvas, thresholds, to_blob};
+use crate::photo::{target_long_edge, Picture};
 
 /// Why the camera is not available; the user is offered the file picker in every case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,15 +29,6 @@ pub enum CameraError {
 }
 
 impl CameraError {
-    /// The key of the sentence that explains it.
-    pub fn message_key(self) -> &'static str {
-        match self {
-            CameraError::Denied => "camera.denied",
-            CameraError::Missing => "camera.missing",
-            CameraError::Failed => "camera.failed",
-        }
-    }
-
     fn from_js(error: &JsValue) -> CameraError {
         let name = error
             .dyn_ref::<web_sys::DomException>()
@@ -83,14 +81,14 @@ impl Camera {
 }
 
 /// Stops every track of `stream`.
-pub fn stop_tracks(stream: &web_sys::MediaStream) {
+fn stop_tracks(stream: &web_sys::MediaStream) {
     for track in stream.get_tracks() {
         track.unchecked_into::<web_sys::MediaStreamTrack>().stop();
     }
 }
 
 /// Releases what `video` shows: its stream's tracks stop and it shows nothing.
-pub fn release(video: &web_sys::HtmlVideoElement) {
+fn release(video: &web_sys::HtmlVideoElement) {
     if let Some(stream) = video.src_object() {
         stop_tracks(&stream);
     }
@@ -127,52 +125,16 @@ pub fn has_frame(video: &web_sys::HtmlVideoElement) -> bool {
     video.ready_state() >= 2 && video.video_width() > 0 && video.video_height() > 0
 }
 
-/// The current preview frame at full resolution, as a JPEG blob (then checked and prepared
-/// like any chosen photo).
-pub async fn still(video: &web_sys::HtmlVideoElement) -> Result<web_sys::Blob, JsValue> {
-    let (width, height) = (video.video_width(), video.video_height());
-    let (canvas, context) = canvas(width, height)?;
-    context.draw_image_with_html_video_element_and_dw_and_dh(
-        video,
-        0.0,
-        0.0,
-        f64::from(width),
-        f64::from(height),
-    )?;
-    let blob = to_blob(&canvas, "image/jpeg", 0.95).await;
-    canvas.set_width(0);
-    canvas.set_height(0);
-    blob
-}
-
 /// `kyc-core`'s checks of the current preview frame, drawn at the metrics' own size (the
 /// checks normalize to that long edge anyway, so nothing is lost and little is copied).
-pub fn analyse(video: &web_sys::HtmlVideoElement, slot: Slot) -> Option<QualityReport> {
+fn analyse(video: &web_sys::HtmlVideoElement, slot: Slot) -> Option<QualityReport> {
     if !has_frame(video) {
         return None;
     }
-    let limits = thresholds(slot);
-    let (width, height) = crate::photo::fit(
-        video.video_width(),
-        video.video_height(),
-        limits.normalize_long_edge,
-    );
-    let (_canvas, context) = canvas(width, height).ok()?;
-    context
-        .draw_image_with_html_video_element_and_dw_and_dh(
-            video,
-            0.0,
-            0.0,
-            f64::from(width),
-            f64::from(height),
-        )
-        .ok()?;
-    let pixels = context
-        .get_image_data(0.0, 0.0, f64::from(width), f64::from(height))
-        .ok()?
-        .data();
-    let view = RgbaView::new(width, height, &pixels).ok()?;
-    Some(assess(&view, &limits))
+    let thresholds = QualityThresholds::for_slot(slot);
+    Picture::from_video(video, thresholds.normalize_long_edge)
+        .and_then(|frame| frame.assess(&thresholds))
+        .ok()
 }
 
 /// Counts consecutive good preview frames; auto-capture fires when enough follow each other,
@@ -206,9 +168,179 @@ impl Steadiness {
     }
 }
 
+/// Where the camera stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CameraState {
+    /// Asking for the camera.
+    Starting,
+    /// The preview shows it.
+    Live,
+    /// Not available; the file picker is the way in.
+    Unavailable(CameraError),
+}
+
+/// What the latest analysed preview frame tells the user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hint {
+    /// Nothing to fix: take the photo.
+    Good,
+    /// The first thing to fix.
+    Fix(QualityIssue),
+}
+
+impl Hint {
+    /// The hint for a frame with `issues` (in `kyc-core`'s check order).
+    pub fn of(issues: &[QualityIssue]) -> Hint {
+        issues.first().map_or(Hint::Good, |issue| Hint::Fix(*issue))
+    }
+}
+
+/// How often preview frames are analysed.
+const ANALYSE_EVERY: Duration = Duration::from_millis(500);
+
+/// The camera of a capture step, from [`use_camera`].
+#[derive(Clone, Copy)]
+pub struct UseCamera {
+    /// Whether the camera is starting, live or unavailable.
+    pub state: ReadSignal<CameraState>,
+    /// What the latest analysed preview frame says; `None` before the first.
+    pub hint: ReadSignal<Option<Hint>>,
+    video: NodeRef<Video>,
+    slot: Slot,
+}
+
+impl UseCamera {
+    /// The frame the preview shows now, at the size `slot`'s photos are sent at; `None` before
+    /// the first frame.
+    pub fn take(&self) -> Option<Picture> {
+        frame(self.video, self.slot)
+    }
+}
+
+fn frame(video: NodeRef<Video>, slot: Slot) -> Option<Picture> {
+    let video = video.get_untracked()?;
+    if !has_frame(&video) {
+        return None;
+    }
+    Picture::from_video(&video, target_long_edge(slot)).ok()
+}
+
+/// Opens the camera suited to `slot` into `video` (muted, inline), analyses its preview every
+/// half second unless `paused`, and releases it when the calling component goes away. With
+/// `on_steady`, a frame is taken and handed to it whenever the preview has been good for
+/// [`GOOD_FRAMES_FOR_AUTO_CAPTURE`] frames in a row (auto-capture).
+pub fn use_camera(
+    slot: Slot,
+    video: NodeRef<Video>,
+    paused: Signal<bool>,
+    on_steady: Option<impl Fn(Picture) + 'static>,
+) -> UseCamera {
+    let camera = StoredValue::new_local(None::<Camera>);
+    let (state, set_state) = signal(CameraState::Starting);
+    let (hint, set_hint) = signal(None::<Hint>);
+    spawn_local(async move {
+        match Camera::open(slot).await {
+            Ok(opened) => {
+                let stream = opened.stream().clone();
+                // The component may be gone already: then the camera is dropped, hence stopped.
+                if camera.try_set_value(Some(opened)).is_some() {
+                    return;
+                }
+                if let Some(element) = video.get_untracked() {
+                    attach(&element, &stream);
+                }
+                set_state.try_set(CameraState::Live);
+            }
+            Err(error) => {
+                set_state.try_set(CameraState::Unavailable(error));
+            }
+        }
+    });
+    video.on_load(move |element| {
+        element.set_muted(true);
+        element.set_autoplay(true);
+        let _ = element.set_attribute("playsinline", "");
+        camera.with_value(|camera| {
+            if let Some(camera) = camera {
+                attach(&element, camera.stream());
+            }
+        });
+    });
+    let steadiness = std::cell::Cell::new(Steadiness::default());
+    let interval = set_interval_with_handle(
+        move || {
+            if state.get_untracked() != CameraState::Live || paused.get_untracked() {
+                return;
+            }
+            let Some(report) = video.get_untracked().and_then(|v| analyse(&v, slot)) else {
+                return;
+            };
+            let issues = report.issues();
+            let now = Some(Hint::of(&issues));
+            if hint.get_untracked() != now {
+                set_hint.set(now);
+            }
+            let mut steady = steadiness.get();
+            let fire = steady.record(&issues);
+            if fire {
+                steady.reset();
+            }
+            steadiness.set(steady);
+            if let (true, Some(on_steady)) = (fire, &on_steady) {
+                if let Some(frame) = frame(video, slot) {
+                    on_steady(frame);
+                }
+            }
+        },
+        ANALYSE_EVERY,
+    )
+    .ok();
+    on_cleanup(move || {
+        if let Some(interval) = interval {
+            interval.clear();
+        }
+        if let Some(Some(camera)) = camera.try_update_value(Option::take) {
+            camera.stop();
+        }
+        // The preview's own stream too (the element may hold the stream by another handle).
+        if let Some(Some(element)) = video.try_get_untracked() {
+            release(&element);
+        }
+    });
+    UseCamera {
+        state,
+        hint,
+        video,
+        slot,
+    }
+}
+
+fn attach(video: &web_sys::HtmlVideoElement, stream: &web_sys::MediaStream) {
+    video.set_src_object(Some(stream));
+    if let Ok(playing) = video.play() {
+        // A rejected play() (e.g. the element went away) is not an error worth reporting.
+        spawn_local(async move {
+            let _ = JsFuture::from(playing).await;
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kyc_core::Sides;
+
+    #[test]
+    fn the_hint_names_the_first_issue_and_a_good_frame_says_so() {
+        assert_eq!(Hint::of(&[]), Hint::Good);
+        let cut = QualityIssue::CutOff {
+            sides: Sides::default(),
+        };
+        assert_eq!(
+            Hint::of(&[QualityIssue::TooDark, cut]),
+            Hint::Fix(QualityIssue::TooDark)
+        );
+    }
 
     #[test]
     fn auto_capture_needs_consecutive_good_frames() {

@@ -22,9 +22,10 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::events::{text, Events};
+use crate::events::Events;
 use crate::i18n::{I18n, Locale, Overrides, Texts};
-use crate::widget::{texts_for, CaptureWidget, Theme, WidgetOptions};
+use crate::options::{Theme, WidgetOptions};
+use crate::widget::CaptureWidget;
 
 /// The fields [`parse_options`] knows.
 const FIELDS: [&str; 7] = [
@@ -215,7 +216,7 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> MountHandle {
         let events = Events::provide(Some(target));
         match parsed {
             Ok(options) => {
-                i18n_in.set(Some(I18n::provide(texts_for(&options))));
+                i18n_in.set(Some(I18n::provide(options.texts())));
                 view! { <CaptureWidget options /> }.into_any()
             }
             Err(errors) => {
@@ -227,13 +228,7 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> MountHandle {
                 }
                 // Dispatched once the host's listeners can hear it (after mount returns).
                 request_animation_frame(move || {
-                    events.emit(
-                        "error",
-                        &[
-                            ("code", text("invalid_options")),
-                            ("message", text(&details.join("\n"))),
-                        ],
-                    );
+                    events.error("invalid_options", &details.join("\n"));
                 });
                 view! {
                     <div class="kyc-capture">

@@ -15,6 +15,7 @@
 //!
 //! The same table is in `www/kyc-capture.d.ts` and the host guide (`docs/embedding.md`).
 
+use kyc_core::{DocumentType, Provider, Slot, VerificationStatus};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -35,8 +36,86 @@ impl Events {
         use_context::<Events>().unwrap_or_else(|| Events::provide(None))
     }
 
+    /// `kyc-ready`: the flow for `provider` is shown, with `steps` numbered steps.
+    pub fn ready(&self, provider: Provider, steps: usize) {
+        self.emit(
+            "ready",
+            &[
+                ("provider", text(provider.code())),
+                ("steps", JsValue::from(steps as u32)),
+            ],
+        );
+    }
+
+    /// `kyc-step-changed`: the user is at the step named `step` (of `slot`, for a capture).
+    pub fn step_changed(&self, step: &str, slot: Option<Slot>) {
+        let mut fields = vec![("step", text(step))];
+        if let Some(slot) = slot {
+            fields.push(("slot", text(slot.code())));
+        }
+        self.emit("step-changed", &fields);
+    }
+
+    /// `kyc-capture-rejected`: a capture of `slot` was refused for `reasons` (stable codes);
+    /// `message` is what the user read.
+    pub fn capture_rejected<'a>(
+        &self,
+        slot: Slot,
+        reasons: impl IntoIterator<Item = &'a str>,
+        message: &str,
+    ) {
+        let reasons: js_sys::Array = reasons.into_iter().map(text).collect();
+        self.emit(
+            "capture-rejected",
+            &[
+                ("slot", text(slot.code())),
+                ("reasons", reasons.into()),
+                ("message", text(message)),
+            ],
+        );
+    }
+
+    /// `kyc-upload-progress`: `percent` of `slot`'s file is sent.
+    pub fn upload_progress(&self, slot: Slot, percent: u32) {
+        self.emit(
+            "upload-progress",
+            &[
+                ("slot", text(slot.code())),
+                ("percent", JsValue::from(percent)),
+            ],
+        );
+    }
+
+    /// `kyc-submitted`: the documents of `document` went to the provider.
+    pub fn submitted(&self, document: DocumentType) {
+        self.emit("submitted", &[("documentType", text(document.code()))]);
+    }
+
+    /// `kyc-status-changed`, for a submitted `status` (nothing for `not_submitted`).
+    pub fn status_changed(&self, status: &VerificationStatus) {
+        if *status == VerificationStatus::NotSubmitted {
+            return;
+        }
+        let mut fields = vec![("status", text(status.code()))];
+        if let Some(reason) = status.reason() {
+            fields.push(("reason", text(reason)));
+        }
+        self.emit("status-changed", &fields);
+    }
+
+    /// `kyc-error`: something failed that the user is told about in `message`; `code` is
+    /// stable.
+    pub fn error(&self, code: &str, message: &str) {
+        self.emit("error", &[("code", text(code)), ("message", text(message))]);
+    }
+
+    /// `kyc-exit`: the user closed the flow at the step named `step`.
+    pub fn exit(&self, step: &str) {
+        self.emit("exit", &[("step", text(step))]);
+    }
+
     /// Dispatches `kyc-<name>` with a `detail` object of `fields`.
-    pub fn emit(&self, name: &str, fields: &[(&str, JsValue)]) {
+    fn emit(&self, name: &str, fields: &[(&str, JsValue)]) {
         let Some(target) = self.0.try_get_value().flatten() else {
             return;
         };
@@ -57,6 +136,6 @@ impl Events {
 }
 
 /// A string field of an event's detail.
-pub fn text(value: &str) -> JsValue {
+fn text(value: &str) -> JsValue {
     JsValue::from_str(value)
 }

@@ -1,25 +1,32 @@
 //! kyc-capture: the identity-document capture widget.
 //!
-//! The library holds the components; `main.rs` only mounts them. The flow ([`CaptureFlow`]) is
-//! driven by the provider's policy from `kyc-core`; every capture is checked and prepared in the
-//! browser ([`photo::prepare_photo`]) before it is sent, and sent only to the host's relay, never
-//! to a provider directly. Strings live in [`i18n`]'s locale tables.
+//! The library holds the components; `main.rs` only mounts them, as a host page does
+//! ([`embed::mount`]). [`CaptureWidget`] connects to the host's relay and runs the
+//! [`CaptureFlow`], which the provider's policy from `kyc-core` drives. Every capture goes
+//! through one [`intake`](intake::intake) in the browser before it is sent, and is sent only to
+//! the relay, never to a provider directly. Strings live in [`i18n`]'s locale tables; the
+//! sentences for codes are picked in [`messages`].
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod api;
 pub mod camera;
-pub mod capture;
 pub mod embed;
 pub mod events;
+mod flow;
 pub mod i18n;
+pub mod intake;
 pub mod messages;
+pub mod options;
 pub mod per_slot;
 pub mod photo;
 pub mod places;
+pub mod status_feed;
+pub mod transport;
 pub mod upload;
 mod widget;
 pub mod wire_js;
 
-pub use widget::{
-    plan, CaptureFlow, CaptureFlowProps, CaptureWidget, CaptureWidgetProps, Step, Theme,
-    WidgetOptions,
-};
+pub use flow::{plan, CaptureFlow, CaptureFlowProps, Step};
+pub use options::{Theme, WidgetOptions};
+pub use widget::{CaptureWidget, CaptureWidgetProps};

@@ -1,15 +1,44 @@
 //! What the user reads: one specific, actionable sentence per problem code, never the code.
 //! The sentences live in the locale tables of [`crate::i18n`]; these are the rules that pick
-//! and assemble them.
+//! and assemble them, and the only place that maps a code to its sentence.
 
 use kyc_core::{DocumentType, QualityIssue, Slot};
 
+use crate::camera::{CameraError, Hint};
 use crate::i18n::Texts;
+use crate::intake::CaptureProblem;
+use crate::transport::RelayError;
 
-/// The sentence for a file problem code from [`kyc_core::FileProblem::code`] (or the widget's
-/// own `cannot_decode`, `cannot_encode`, `camera_resolution`).
+/// The sentence for a file problem code from [`kyc_core::FileProblem::code`] (the relay's
+/// `invalid_file` problems are these codes).
 pub fn file_problem(texts: &Texts, code: &str) -> String {
     texts.coded("problem", code, "other")
+}
+
+/// The sentences for the relay's `invalid_file` problem codes, each once, in order.
+pub fn file_problems(texts: &Texts, codes: &[String]) -> Vec<String> {
+    distinct(codes.iter().map(|code| file_problem(texts, code)))
+}
+
+/// The sentence for a problem of a capture.
+pub fn capture_problem(texts: &Texts, problem: &CaptureProblem) -> String {
+    match problem {
+        CaptureProblem::File(problem) => file_problem(texts, problem.code()),
+        CaptureProblem::CameraResolution { .. } => texts.get("problem.camera_resolution"),
+        CaptureProblem::CannotDecode | CaptureProblem::CannotEncode => {
+            file_problem(texts, problem.code())
+        }
+        CaptureProblem::Quality(issue) => quality_issue(texts, *issue),
+    }
+}
+
+/// The sentences for the problems of a capture, each once, in order.
+pub fn capture_problems(texts: &Texts, problems: &[CaptureProblem]) -> Vec<String> {
+    distinct(
+        problems
+            .iter()
+            .map(|problem| capture_problem(texts, problem)),
+    )
 }
 
 /// The sentence for a quality issue of a capture.
@@ -17,14 +46,30 @@ pub fn quality_issue(texts: &Texts, issue: QualityIssue) -> String {
     texts.get(&format!("quality.{}", issue.code()))
 }
 
-/// The short live hint for a quality issue of a preview frame.
-pub fn live_hint(texts: &Texts, issue: QualityIssue) -> String {
-    texts.get(&format!("live.{}", issue.code()))
+/// The short live hint of a preview frame.
+pub fn live_hint(texts: &Texts, hint: Hint) -> String {
+    match hint {
+        Hint::Good => texts.get("live.ok"),
+        Hint::Fix(issue) => texts.get(&format!("live.{}", issue.code())),
+    }
 }
 
-/// The sentence for a relay error code that is not about a file.
-pub fn relay_problem(texts: &Texts, code: &str) -> String {
-    texts.coded("relay", code, "other")
+/// Why the camera is not available, and that the file picker is there instead.
+pub fn camera_error(texts: &Texts, error: CameraError) -> String {
+    texts.get(match error {
+        CameraError::Denied => "camera.denied",
+        CameraError::Missing => "camera.missing",
+        CameraError::Failed => "camera.failed",
+    })
+}
+
+/// The sentence for a failed call to the relay.
+pub fn relay_error(texts: &Texts, error: &RelayError) -> String {
+    match error {
+        RelayError::Network(_) => texts.get("relay.network"),
+        RelayError::Refused { code, .. } => texts.coded("relay", code, "other"),
+        RelayError::Unreadable(_) => texts.get("relay.other"),
+    }
 }
 
 /// The friendly sentence for a rejection reason code from the provider.
@@ -79,6 +124,17 @@ pub fn not_accepted_note(texts: &Texts, accepted: &[DocumentType]) -> Option<Str
 /// ASCII letter, and full Unicode case tables would cost the bundle kilobytes.
 fn lower(name: &str) -> String {
     name.to_ascii_lowercase()
+}
+
+/// `sentences` without repeats, in order (two codes may share a sentence).
+fn distinct(sentences: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for sentence in sentences {
+        if !out.contains(&sentence) {
+            out.push(sentence);
+        }
+    }
+    out
 }
 
 fn join_or(items: &[String], or: &str) -> String {
@@ -172,5 +228,61 @@ mod tests {
         }
         let texts = Texts::default();
         assert_ne!(file_problem(&texts, "empty"), file_problem(&texts, "nope"));
+    }
+
+    #[test]
+    fn each_capture_problem_reads_as_its_own_sentence_once() {
+        let texts = Texts::default();
+        let low = FileProblem::ResolutionTooLow {
+            long_edge: 640,
+            min_long_edge: 1000,
+        };
+        let camera = CaptureProblem::CameraResolution {
+            long_edge: 640,
+            min_long_edge: 1000,
+        };
+        // One code for the host, but the user of a camera is told something else to do.
+        assert_eq!(camera.code(), low.code());
+        assert_ne!(
+            capture_problem(&texts, &camera),
+            capture_problem(&texts, &CaptureProblem::File(low))
+        );
+        let other = file_problem(&texts, "other");
+        let problems = [
+            CaptureProblem::CannotDecode,
+            CaptureProblem::CannotEncode,
+            CaptureProblem::Quality(QualityIssue::Glare),
+            CaptureProblem::Quality(QualityIssue::Glare),
+        ];
+        let sentences = capture_problems(&texts, &problems);
+        assert_eq!(sentences.len(), 3, "{sentences:?}");
+        assert!(!sentences.contains(&other), "{sentences:?}");
+        assert_eq!(sentences[2], quality_issue(&texts, QualityIssue::Glare));
+    }
+
+    #[test]
+    fn a_relay_error_reads_as_its_code_says() {
+        let texts = Texts::default();
+        let refused = |code: &str| RelayError::Refused {
+            status: 429,
+            code: code.to_owned(),
+            problems: vec![],
+        };
+        assert_eq!(
+            relay_error(&texts, &refused("rate_limited")),
+            texts.get("relay.rate_limited")
+        );
+        assert_eq!(
+            relay_error(&texts, &refused("no_such_code")),
+            texts.get("relay.other")
+        );
+        assert_eq!(
+            relay_error(&texts, &RelayError::Network("offline".into())),
+            texts.get("relay.network")
+        );
+        assert_eq!(
+            file_problems(&texts, &["polyglot".into(), "polyglot".into()]),
+            [file_problem(&texts, "polyglot")]
+        );
     }
 }

@@ -6,33 +6,23 @@ use kyc_core::Slot;
 /// `BTreeMap`: five known keys need no tree, and the map's code for the widget's three value
 /// types cost about 17 KB of wasm.
 #[derive(Clone, Debug, PartialEq)]
-pub struct PerSlot<T>([Option<T>; 5]);
+pub struct PerSlot<T>([Option<T>; Slot::ALL.len()]);
 
 impl<T> Default for PerSlot<T> {
     fn default() -> Self {
-        PerSlot([None, None, None, None, None])
-    }
-}
-
-fn index(slot: Slot) -> usize {
-    match slot {
-        Slot::Front => 0,
-        Slot::Back => 1,
-        Slot::Selfie => 2,
-        Slot::ProofOfAddress => 3,
-        Slot::Liveness => 4,
+        PerSlot(std::array::from_fn(|_| None))
     }
 }
 
 impl<T> PerSlot<T> {
     /// The value of `slot`.
     pub fn get(&self, slot: &Slot) -> Option<&T> {
-        self.0[index(*slot)].as_ref()
+        self.0[slot.index()].as_ref()
     }
 
     /// The value of `slot`, to change.
     pub fn get_mut(&mut self, slot: &Slot) -> Option<&mut T> {
-        self.0[index(*slot)].as_mut()
+        self.0[slot.index()].as_mut()
     }
 
     /// Whether `slot` has a value.
@@ -42,12 +32,12 @@ impl<T> PerSlot<T> {
 
     /// Sets the value of `slot`, returning the one it replaces.
     pub fn insert(&mut self, slot: Slot, value: T) -> Option<T> {
-        self.0[index(slot)].replace(value)
+        self.0[slot.index()].replace(value)
     }
 
     /// Takes the value of `slot` out.
     pub fn remove(&mut self, slot: &Slot) -> Option<T> {
-        self.0[index(*slot)].take()
+        self.0[slot.index()].take()
     }
 
     /// The slots that have a value, in [`Slot::ALL`] order.

@@ -6,7 +6,6 @@
 //! the relay stored the file) is answered again by the relay without a second file at the
 //! provider.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -15,7 +14,8 @@ use kyc_core::{FileFormat, Slot};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::api::{read, send, RelayClient, RelayError, SendError};
+use crate::api::RelayClient;
+use crate::transport::{read, send, Canceller, RelayError, Request, SendError};
 
 /// Why an upload did not complete.
 #[derive(Clone, Debug, PartialEq)]
@@ -110,46 +110,6 @@ fn random_hex() -> String {
     bytes.to_vec().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Cancels the upload in flight, if any; shared between the sender and the Cancel button.
-#[derive(Clone, Debug, Default)]
-pub struct Canceller {
-    inner: Rc<RefCell<CancelState>>,
-}
-
-#[derive(Debug, Default)]
-struct CancelState {
-    cancelled: bool,
-    request: Option<web_sys::XmlHttpRequest>,
-}
-
-impl Canceller {
-    /// Stops the current request and any retry after it.
-    pub fn cancel(&self) {
-        let mut state = self.inner.borrow_mut();
-        state.cancelled = true;
-        if let Some(request) = state.request.take() {
-            let _ = request.abort();
-        }
-    }
-
-    /// Whether [`cancel`](Self::cancel) was called.
-    pub fn is_cancelled(&self) -> bool {
-        self.inner.borrow().cancelled
-    }
-
-    /// Holds `request` to abort it on cancel; `false` when already cancelled.
-    pub(crate) fn track(&self, request: &web_sys::XmlHttpRequest) -> bool {
-        let mut state = self.inner.borrow_mut();
-        state.request = Some(request.clone());
-        !state.cancelled
-    }
-
-    /// The request is over.
-    pub(crate) fn untrack(&self) {
-        self.inner.borrow_mut().request = None;
-    }
-}
-
 /// One file to send.
 #[derive(Clone, Copy, Debug)]
 pub struct Outgoing<'a> {
@@ -171,14 +131,13 @@ pub async fn upload(
     on_progress: impl Fn(u32) + 'static,
     on_retry: impl Fn(u32),
 ) -> Result<UploadReceipt, UploadError> {
-    let on_progress = Rc::new(on_progress);
+    let on_progress: Rc<dyn Fn(u32)> = Rc::new(on_progress);
     let mut attempt = 1;
     loop {
         if canceller.is_cancelled() {
             return Err(UploadError::Cancelled);
         }
-        let progress = on_progress.clone();
-        match send_once(client, file, canceller, move |p| progress(p)).await {
+        match send_once(client, file, canceller, on_progress.clone()).await {
             Ok(receipt) => return Ok(receipt),
             Err(UploadError::Relay(error)) if is_transient(&error) && attempt < retry.attempts => {
                 on_retry(attempt);
@@ -194,20 +153,16 @@ async fn send_once(
     client: &RelayClient,
     Outgoing { slot, format, body }: Outgoing<'_>,
     canceller: &Canceller,
-    on_progress: impl Fn(u32) + 'static,
+    on_progress: Rc<dyn Fn(u32)>,
 ) -> Result<UploadReceipt, UploadError> {
-    let authorization = client.authorization();
-    let key = idempotency_key(slot, body);
-    let sent = send(
-        "PUT",
-        &client.slot_url(slot),
-        Some(&authorization),
-        Some((format.mime(), body.as_ref())),
-        &[("Idempotency-Key", &key)],
-        Some(canceller),
-        on_progress,
-    )
-    .await;
+    let request = Request {
+        method: "PUT",
+        url: &client.slot_url(slot),
+        authorization: Some(&client.authorization()),
+        body: Some((format.mime(), body.as_ref())),
+        headers: &[("Idempotency-Key", &idempotency_key(slot, body))],
+    };
+    let sent = send(request, Some(canceller), Some(on_progress)).await;
     match sent {
         Ok((status, text)) => read(status, &text).map_err(UploadError::Relay),
         Err(SendError::Cancelled) => Err(UploadError::Cancelled),

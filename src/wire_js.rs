@@ -94,15 +94,10 @@ impl FromJs for SessionView {
 
 impl FromJs for VerificationStatus {
     fn from_js(value: &JsValue) -> Option<Self> {
-        match string(value, "state")?.as_str() {
-            "not_submitted" => Some(VerificationStatus::NotSubmitted),
-            "pending" => Some(VerificationStatus::Pending),
-            "verified" => Some(VerificationStatus::Verified),
-            "rejected" => Some(VerificationStatus::Rejected {
-                reason: string(value, "reason")?,
-            }),
-            _ => None,
-        }
+        let reason = string(value, "reason");
+        let status = VerificationStatus::from_code(&string(value, "state")?, reason.as_deref())?;
+        // A rejection names its reason.
+        (status.reason().is_none() || reason.is_some()).then_some(status)
     }
 }
 

@@ -1,9 +1,9 @@
 //! Browser figures of `cargo xtask bench`, run in release mode in headless Chromium:
 //!
 //! - the still-photo path: a generated 12 MP camera-like JPEG (EXIF orientation 6) through
-//!   `kyc_capture::photo::prepare_photo` (header checks, decode with orientation, downscale,
-//!   quality metrics, JPEG re-encode), beside the browser's bare `createImageBitmap` decode of
-//!   the same file in the same page;
+//!   `kyc_capture::intake::intake` (one read, header checks, decode with orientation,
+//!   downscale, quality metrics and gate, JPEG encode), beside the browser's bare
+//!   `createImageBitmap` decode of the same file in the same page;
 //! - live frames: `kyc_core::assess` on a 1280x720 RGBA frame in wasm, alone and with the
 //!   canvas read-back a camera frame needs first.
 //!
@@ -11,8 +11,8 @@
 //! xtask bench` runs them with `--include-ignored` and parses the `BENCH` lines they print.
 #![cfg(target_arch = "wasm32")]
 
-use kyc_capture::photo::prepare_photo;
-use kyc_core::{assess, FileLimits, QualityThresholds, RgbaView, Slot};
+use kyc_capture::intake::{intake, Accepted, Capture, CaptureProblem};
+use kyc_core::{assess, inspect_file, FileLimits, QualityGate, QualityThresholds, RgbaView, Slot};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -149,6 +149,17 @@ async fn settle() {
     let _ = JsFuture::from(promise).await;
 }
 
+/// The widget's whole path for a chosen photo of the front, through a fresh quality gate.
+async fn take_in(
+    blob: &web_sys::Blob,
+    limits: &FileLimits,
+) -> Result<Accepted, Vec<CaptureProblem>> {
+    intake(Capture::File(blob.clone()), Slot::Front, limits, |report| {
+        QualityGate::default().decide(Slot::Front, report)
+    })
+    .await
+}
+
 #[wasm_bindgen_test]
 #[ignore = "benchmark: run by cargo xtask bench in release mode"]
 async fn bench_still_photo() {
@@ -159,13 +170,13 @@ async fn bench_still_photo() {
     fact("photo.input_pixels", "4000x3000");
     let limits = FileLimits::default();
     // One warm-up of each, so neither pays for first-use compilation.
-    let warm = prepare_photo(&blob, Slot::Front, &limits).await;
-    let prepared = warm.expect("the generated photo is accepted");
-    fact("photo.output_bytes", prepared.jpeg.length());
-    fact(
-        "photo.output_pixels",
-        format!("{}x{}", prepared.width, prepared.height),
-    );
+    let warm = take_in(&blob, &limits).await;
+    let accepted = warm.expect("the generated photo is accepted");
+    fact("photo.output_bytes", accepted.bytes.length());
+    let output = inspect_file(&accepted.bytes.to_vec(), None, Slot::Front, &limits)
+        .expect("the output passes the relay's checks");
+    let (width, height) = output.dimensions.expect("a photo's dimensions");
+    fact("photo.output_pixels", format!("{width}x{height}"));
     bare_decode_ms(&blob).await;
     let (mut bare, mut full) = (Vec::new(), Vec::new());
     for run in 0..RUNS {
@@ -174,9 +185,9 @@ async fn bench_still_photo() {
             settle().await;
             if widget_first {
                 let started = now();
-                let prepared = prepare_photo(&blob, Slot::Front, &limits).await;
+                let accepted = take_in(&blob, &limits).await;
                 full.push(now() - started);
-                assert!(prepared.is_ok());
+                assert!(accepted.is_ok());
             } else {
                 let answer: js_sys::Array = bare_decode_ms(&blob).await.unchecked_into();
                 bare.push(answer.get(0).as_f64().expect("milliseconds"));

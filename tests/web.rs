@@ -1,18 +1,27 @@
 //! Widget tests in headless Chromium (`cargo xtask test` runs them through chromedriver).
 #![cfg(target_arch = "wasm32")]
 
-use kyc_capture::capture::check_file;
-use kyc_capture::photo::prepare_photo;
+use kyc_capture::intake::{intake, Accepted, Capture, CaptureProblem};
 use kyc_capture::{CaptureWidget, WidgetOptions};
-use kyc_core::{FileLimits, Slot};
+use kyc_core::{
+    inspect_file, FileFormat, FileLimits, FileProblem, GateDecision, QualityGate, QualityIssue,
+    QualityReport, Slot,
+};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "web/camera.rs"]
+mod camera;
 #[path = "web/embed.rs"]
 mod embed;
+// The core's own builders of minimal valid files.
+#[path = "../crates/kyc-core/tests/support/files.rs"]
+mod files;
+#[path = "web/status.rs"]
+mod status;
 #[path = "web/steps.rs"]
 mod steps;
 #[path = "web/wire.rs"]
@@ -39,16 +48,36 @@ async fn tick() {
     }
 }
 
+/// [`intake`] of `file` for `slot` within `limits`, through a fresh quality gate; also the
+/// measurements the gate was asked about, if it was.
+async fn take_in(
+    file: &web_sys::File,
+    slot: Slot,
+    limits: &FileLimits,
+) -> (Result<Accepted, Vec<CaptureProblem>>, Option<QualityReport>) {
+    let mut measured = None;
+    let outcome = intake(Capture::File(file.clone().into()), slot, limits, |report| {
+        measured = Some(*report);
+        QualityGate::default().decide(slot, report)
+    })
+    .await;
+    (outcome, measured)
+}
+
 #[wasm_bindgen_test]
 async fn a_text_file_renamed_jpg_is_refused_before_upload() {
     let text = b"Dear bank, this is not a passport photo.\n".repeat(64);
-    let refused = check_file(
+    let (refused, measured) = take_in(
         &file(&text, "passport.jpg", "image/jpeg"),
         Slot::Front,
         &FileLimits::default(),
     )
     .await;
-    assert_eq!(refused.unwrap_err(), vec!["unsupported_format".to_owned()]);
+    assert_eq!(
+        refused.unwrap_err(),
+        [CaptureProblem::File(FileProblem::UnsupportedFormat)]
+    );
+    assert_eq!(measured, None);
 }
 
 #[wasm_bindgen_test]
@@ -59,8 +88,43 @@ async fn an_oversized_file_is_refused_from_its_size_alone() {
     };
     let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
     jpeg.resize(4096, 0);
-    let refused = check_file(&file(&jpeg, "big.jpg", "image/jpeg"), Slot::Front, &limits).await;
-    assert_eq!(refused.unwrap_err(), vec!["too_large".to_owned()]);
+    let (refused, _) = take_in(&file(&jpeg, "big.jpg", "image/jpeg"), Slot::Front, &limits).await;
+    assert_eq!(
+        refused.unwrap_err(),
+        [CaptureProblem::File(FileProblem::TooLarge {
+            bytes: 4096,
+            max_bytes: 2048
+        })]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_pdf_is_kept_as_chosen_where_the_slot_takes_one() {
+    let pdf = files::pdf("", 4096);
+    let chosen = file(&pdf, "statement.pdf", "application/pdf");
+    let (accepted, measured) = take_in(&chosen, Slot::ProofOfAddress, &FileLimits::default()).await;
+    let accepted = accepted.unwrap();
+    assert_eq!(accepted.format, FileFormat::Pdf);
+    assert_eq!(accepted.bytes.to_vec(), pdf);
+    assert_eq!(measured, None, "a PDF is not measured as a photo");
+    let (refused, _) = take_in(&chosen, Slot::Selfie, &FileLimits::default()).await;
+    assert_eq!(
+        refused.unwrap_err(),
+        [CaptureProblem::File(FileProblem::PdfNotAllowed)]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_photo_the_browser_cannot_decode_is_explained_as_such() {
+    // A valid HEIC header: the checks pass, but Chromium has no HEIC decoder.
+    let heic = files::heic(3000, 2000, 8192);
+    let (refused, _) = take_in(
+        &file(&heic, "IMG_0001.HEIC", "image/heic"),
+        Slot::Front,
+        &FileLimits::default(),
+    )
+    .await;
+    assert_eq!(refused.unwrap_err(), [CaptureProblem::CannotDecode]);
 }
 
 #[wasm_bindgen_test]
@@ -158,60 +222,86 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// The width and height of `accepted`'s JPEG, read by the checks the relay runs on it.
+fn dimensions(accepted: &Accepted) -> Option<(u32, u32)> {
+    let jpeg = accepted.bytes.to_vec();
+    inspect_file(
+        &jpeg,
+        Some("image/jpeg"),
+        Slot::Front,
+        &FileLimits::default(),
+    )
+    .unwrap()
+    .dimensions
+}
+
 #[wasm_bindgen_test]
 async fn a_photo_is_oriented_downscaled_measured_and_stripped_of_exif() {
     let original = with_exif(&canvas_jpeg(2400, 1600, true).await);
     assert!(contains(&original, b"GPSLatitude"));
     let blob = file(&original, "passport.jpg", "image/jpeg");
-    let prepared = prepare_photo(&blob, Slot::Front, &FileLimits::default())
-        .await
-        .unwrap();
+    let (accepted, measured) = take_in(&blob, Slot::Front, &FileLimits::default()).await;
+    let accepted = accepted.unwrap();
+    assert_eq!(accepted.format, FileFormat::Jpeg);
     // Orientation 6 turns the landscape photo upright (portrait); the long edge is 2000.
-    assert_eq!((prepared.width, prepared.height), (1333, 2000));
-    let jpeg = prepared.jpeg.to_vec();
+    assert_eq!(dimensions(&accepted), Some((1333, 2000)));
+    let jpeg = accepted.bytes.to_vec();
     assert_eq!(&jpeg[..2], &[0xFF, 0xD8]);
     assert!(!contains(&jpeg, b"Exif"), "EXIF survived the re-encode");
     assert!(
         !contains(&jpeg, b"GPSLatitude"),
         "GPS survived the re-encode"
     );
-    assert!(
-        prepared.quality.sharpness.passed(),
-        "{:?}",
-        prepared.quality
-    );
-    assert!(prepared.quality.exposure.passed(), "{:?}", prepared.quality);
+    let quality = measured.expect("the photo was measured");
+    assert!(quality.sharpness.passed(), "{quality:?}");
+    assert!(quality.exposure.passed(), "{quality:?}");
+    assert_eq!(accepted.warnings, [], "{quality:?}");
 }
 
 #[wasm_bindgen_test]
 async fn a_small_photo_is_not_enlarged_and_a_soft_one_is_found_blurry() {
-    let soft = canvas_jpeg(1200, 900, false).await;
-    let prepared = prepare_photo(
-        &file(&soft, "front.jpg", "image/jpeg"),
+    let soft = file(
+        &canvas_jpeg(1200, 900, false).await,
+        "front.jpg",
+        "image/jpeg",
+    );
+    // The gate refuses it: the user reads why.
+    let (refused, _) = take_in(&soft, Slot::Front, &FileLimits::default()).await;
+    let problems = refused.unwrap_err();
+    assert!(
+        problems.contains(&CaptureProblem::Quality(QualityIssue::Blurry)),
+        "{problems:?}"
+    );
+    // Let through, it keeps its size.
+    let kept = intake(
+        Capture::File(soft.into()),
         Slot::Front,
         &FileLimits::default(),
+        |report| GateDecision::ProceedWithWarning {
+            issues: report.issues(),
+        },
     )
     .await
     .unwrap();
-    assert_eq!((prepared.width, prepared.height), (1200, 900));
-    assert!(
-        prepared
-            .quality
-            .issues()
-            .contains(&kyc_core::QualityIssue::Blurry),
-        "{:?}",
-        prepared.quality
-    );
+    assert_eq!(dimensions(&kept), Some((1200, 900)));
+    assert!(kept.warnings.contains(&QualityIssue::Blurry));
 }
 
 #[wasm_bindgen_test]
-async fn prepare_photo_refuses_what_inspect_file_refuses() {
+async fn a_photo_is_refused_for_what_inspect_file_refuses() {
     let small = canvas_jpeg(800, 600, true).await;
-    let refused = prepare_photo(
+    let (refused, measured) = take_in(
         &file(&small, "front.jpg", "image/jpeg"),
         Slot::Front,
         &FileLimits::default(),
     )
     .await;
-    assert_eq!(refused.unwrap_err(), vec!["resolution_too_low".to_owned()]);
+    assert_eq!(
+        refused.unwrap_err(),
+        [CaptureProblem::File(FileProblem::ResolutionTooLow {
+            long_edge: 800,
+            min_long_edge: 1000
+        })]
+    );
+    assert_eq!(measured, None, "a refused file is not decoded");
 }

@@ -211,10 +211,11 @@ fn write_still_photo(md: &mut String, r: &Results) {
         "A 12 MP camera-like JPEG generated in the page ({}, {} bytes; a document on a \
          background with sensor-like noise, and an EXIF orientation 6 segment so the decode \
          must rotate it) through the widget's whole pre-upload path, \
-         `kyc_capture::photo::prepare_photo(blob, Slot::Front, &FileLimits::default())`: \
-         read the bytes and run `kyc-core`'s file checks, decode with `createImageBitmap` \
-         honouring EXIF orientation, downscale on a canvas (to {}), read the \
-         pixels back and run `kyc-core`'s quality metrics, re-encode as JPEG ({} bytes). \
+         `kyc_capture::intake::intake(Capture::File(blob), Slot::Front, \
+         &FileLimits::default(), ..)`: read the bytes once and run `kyc-core`'s file checks, \
+         decode with `createImageBitmap` honouring EXIF orientation, downscale on a canvas \
+         (to {}), read the pixels back and run `kyc-core`'s quality metrics and gate, encode \
+         as JPEG ({} bytes). \
          Beside it, in the same page and run, alternating order: the browser's bare \
          `createImageBitmap(blob)` of the same file (decoded size {}). Release build of \
          `tests/bench_photo.rs` (panic=unwind, as every test build) in headless Chromium \

@@ -1,0 +1,183 @@
+//! The capture step of one slot: the live camera ([`use_camera`]) with its hint and shutter,
+//! and the file picker always; whatever the user gives goes through [`intake`], and is kept or
+//! explained.
+
+use kyc_core::{FileLimits, Slot};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+use super::{BackButton, Flow, StepHeading};
+use crate::camera::{use_camera, CameraState};
+use crate::events::Events;
+use crate::i18n::I18n;
+use crate::intake::{intake, Capture};
+use crate::messages;
+
+/// Capturing `which` slot; with `auto_capture`, a steady, good preview is taken by itself.
+#[component]
+pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
+    let slot = which;
+    let flow = expect_context::<Flow>();
+    let i18n = I18n::expect();
+    let events = Events::expect();
+    let document = flow.chosen_document();
+    let title = i18n.with(|texts| messages::slot_title(texts, slot, document));
+    let hint_key = match slot {
+        Slot::Selfie | Slot::Liveness => "hint.selfie",
+        Slot::ProofOfAddress => "hint.proof_of_address",
+        _ => "hint.document",
+    };
+    let video = NodeRef::<leptos::html::Video>::new();
+    let (busy, set_busy) = signal(false);
+    let (problems, set_problems) = signal(Vec::<String>::new());
+    let handle = move |capture: Capture| {
+        if busy.get_untracked() {
+            return;
+        }
+        set_busy.set(true);
+        set_problems.set(vec![]);
+        flow.announce(i18n.t("checking"));
+        spawn_local(async move {
+            let outcome = intake(capture, slot, &FileLimits::default(), |report| {
+                flow.captures.decide(slot, report)
+            })
+            .await;
+            set_busy.try_set(false);
+            match outcome {
+                Ok(accepted) => {
+                    flow.captures.keep(slot, accepted);
+                    flow.announce(i18n.t("accepted"));
+                    flow.after_capture();
+                }
+                Err(found) => {
+                    // Shown in a role="alert" region, which announces it.
+                    flow.announce(String::new());
+                    let shown = i18n.with(|texts| messages::capture_problems(texts, &found));
+                    events.capture_rejected(
+                        slot,
+                        found.iter().map(|problem| problem.code()),
+                        &shown.join(" "),
+                    );
+                    set_problems.try_set(shown);
+                }
+            }
+        });
+    };
+    let camera = use_camera(
+        slot,
+        video,
+        busy.into(),
+        auto_capture.then_some(move |frame| handle(Capture::Frame(frame))),
+    );
+    let take = move || {
+        if busy.get_untracked() {
+            return;
+        }
+        if let Some(frame) = camera.take() {
+            handle(Capture::Frame(frame));
+        }
+    };
+    let on_file = move |event: leptos::ev::Event| {
+        let Some(input) = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        // Cleared so choosing the same file again still fires `change`.
+        input.set_value("");
+        handle(Capture::File(file.into()));
+    };
+    let input_id = format!("kyc-file-{}", slot.code());
+    let accept = if slot.accepts_pdf() {
+        "image/jpeg,image/png,image/webp,image/heic,image/heif,application/pdf"
+    } else {
+        "image/jpeg,image/png,image/webp,image/heic,image/heif"
+    };
+    // Without a live camera, a phone's picker opens its own camera app directly.
+    let capture_attr = move || {
+        (matches!(camera.state.get(), CameraState::Unavailable(_)) && slot != Slot::ProofOfAddress)
+            .then_some(if slot.is_face() {
+                "user"
+            } else {
+                "environment"
+            })
+    };
+    let file_label = if slot.accepts_pdf() {
+        i18n.t("file.choose_pdf")
+    } else {
+        i18n.t("file.choose")
+    };
+    let live = move || camera.state.get() == CameraState::Live;
+    view! {
+        <section class="kyc-step kyc-capture-step" data-slot=slot.code()>
+            <StepHeading text=title />
+            <p class="kyc-note">{i18n.t(hint_key)}</p>
+            <div class="kyc-camera" class:kyc-live=live>
+                <video
+                    node_ref=video
+                    class="kyc-video"
+                    class:kyc-mirrored=slot.is_face()
+                    aria-label=i18n.t("camera.preview")
+                    hidden=move || !live()
+                ></video>
+                {move || match camera.state.get() {
+                    CameraState::Starting => {
+                        view! { <p class="kyc-note">{i18n.t("camera.starting")}</p> }.into_any()
+                    }
+                    CameraState::Live => {
+                        let hint = move || {
+                            camera.hint.get().map(|hint| i18n.with(|t| messages::live_hint(t, hint)))
+                        };
+                        view! {
+                            <p class="kyc-hint" aria-live="polite">{hint}</p>
+                            <button
+                                type="button"
+                                class="kyc-primary kyc-shutter"
+                                disabled=move || busy.get()
+                                on:click=move |_| take()
+                            >
+                                {i18n.t("camera.take")}
+                            </button>
+                        }
+                            .into_any()
+                    }
+                    CameraState::Unavailable(error) => {
+                        let why = i18n.with(|t| messages::camera_error(t, error));
+                        view! { <p class="kyc-note">{why}</p> }.into_any()
+                    }
+                }}
+            </div>
+            <div class="kyc-file">
+                <input
+                    id=input_id.clone()
+                    class="kyc-visually-hidden"
+                    type="file"
+                    accept=accept
+                    capture=capture_attr
+                    on:change=on_file
+                />
+                <label for=input_id class="kyc-secondary kyc-file-label">{file_label}</label>
+            </div>
+            {move || busy.get().then(|| view! { <p class="kyc-note kyc-busy">{i18n.t("checking")}</p> })}
+            {move || {
+                let problems = problems.get();
+                (!problems.is_empty())
+                    .then(|| {
+                        view! {
+                            <div class="kyc-error kyc-problems" role="alert">
+                                {problems.into_iter().map(|s| view! { <p>{s}</p> }).collect_view()}
+                            </div>
+                        }
+                    })
+            }}
+            <div class="kyc-actions">
+                <BackButton />
+            </div>
+        </section>
+    }
+}

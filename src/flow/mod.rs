@@ -1,0 +1,338 @@
+//! The guided capture flow, driven by the provider's policy from `kyc-core`: consent, document
+//! type, issuing country (and state), each capture (camera first, file picker always), review
+//! with retake, sending with progress, status.
+//!
+//! [`CaptureFlow`] owns the user's answers and hands each step what it alone needs as props;
+//! what many steps share (the way between steps, the document chosen, the captures kept, the
+//! live region) is the [`Flow`], provided as context.
+
+mod capture;
+mod captures;
+mod consent;
+mod country;
+mod document;
+mod review;
+mod send;
+mod status;
+
+use kyc_core::wire::{SessionView, StatusReport, SubmitRequest};
+use kyc_core::{DocumentType, Policy, Slot, VerificationStatus};
+use leptos::prelude::*;
+
+use crate::api::RelayClient;
+use crate::events::Events;
+use crate::i18n::I18n;
+use crate::options::WidgetOptions;
+
+use capture::CaptureStep;
+use captures::Captures;
+use consent::ConsentStep;
+use country::CountryStep;
+use document::DocumentStep;
+use review::ReviewStep;
+use send::SendStep;
+use status::StatusStep;
+
+/// A step of the flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Agreeing to the check.
+    Consent,
+    /// Choosing the document type.
+    Document,
+    /// The issuing country (and US state of a driver's license).
+    Country,
+    /// Capturing one slot.
+    Capture(Slot),
+    /// Checking every capture, with retake.
+    Review,
+    /// Sending the files and submitting.
+    Send,
+    /// Following the verification.
+    Status,
+}
+
+impl Step {
+    /// The step's name in the `kyc-step-changed` event, with the slot of a capture.
+    pub fn code(self) -> (&'static str, Option<Slot>) {
+        match self {
+            Step::Consent => ("consent", None),
+            Step::Document => ("document", None),
+            Step::Country => ("country", None),
+            Step::Capture(slot) => ("capture", Some(slot)),
+            Step::Review => ("review", None),
+            Step::Send => ("send", None),
+            Step::Status => ("status", None),
+        }
+    }
+}
+
+/// The numbered steps for `document` under `policy`, in order (sending and status follow).
+pub fn plan(policy: &Policy, document: Option<DocumentType>) -> Vec<Step> {
+    let mut steps = vec![Step::Consent, Step::Document, Step::Country];
+    if let Some(document) = document {
+        steps.extend(
+            policy
+                .required_slots(document)
+                .into_iter()
+                .map(Step::Capture),
+        );
+    }
+    steps.push(Step::Review);
+    steps
+}
+
+/// What every step shares, provided as context. Copy: handles to reactive storage.
+#[derive(Clone, Copy)]
+struct Flow {
+    policy: StoredValue<Policy>,
+    step: RwSignal<Step>,
+    /// Whether the user has moved between steps (only then does focus move to a heading).
+    navigated: StoredValue<bool>,
+    document: RwSignal<Option<DocumentType>>,
+    captures: Captures,
+    /// What the live region announces.
+    notice: RwSignal<String>,
+}
+
+impl Flow {
+    /// The steps; before a document is chosen, counted with the first one offered.
+    fn plan(&self) -> Vec<Step> {
+        let document = self.document.get_untracked();
+        self.policy.with_value(|policy| {
+            plan(
+                policy,
+                document.or_else(|| policy.accepted_documents().first().copied()),
+            )
+        })
+    }
+
+    /// The slots the plan captures, in order.
+    fn capture_slots(&self) -> Vec<Slot> {
+        self.plan()
+            .into_iter()
+            .filter_map(|step| match step {
+                Step::Capture(slot) => Some(slot),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The document chosen (the steps after the choice only run with one).
+    fn chosen_document(&self) -> DocumentType {
+        self.document
+            .get_untracked()
+            .unwrap_or(DocumentType::Passport)
+    }
+
+    /// Chooses `document`; the captures of another one are dropped.
+    fn choose(&self, document: DocumentType) {
+        if self.document.get_untracked().is_some_and(|d| d != document) {
+            self.captures.start_over();
+        }
+        self.document.set(Some(document));
+    }
+
+    fn go(&self, step: Step) {
+        self.navigated.set_value(true);
+        self.step.set(step);
+    }
+
+    fn back(&self) {
+        let steps = self.plan();
+        let current = self.step.get_untracked();
+        if let Some(index) = steps.iter().position(|s| *s == current) {
+            if index > 0 {
+                self.go(steps[index - 1]);
+            }
+        }
+    }
+
+    fn next(&self) {
+        let steps = self.plan();
+        let current = self.step.get_untracked();
+        if let Some(index) = steps.iter().position(|s| *s == current) {
+            if let Some(step) = steps.get(index + 1) {
+                self.go(*step);
+            }
+        }
+    }
+
+    /// On to the next slot still to capture, else the review.
+    fn after_capture(&self) {
+        let next = self
+            .plan()
+            .into_iter()
+            .find(|step| matches!(step, Step::Capture(slot) if !self.captures.has(*slot)))
+            .unwrap_or(Step::Review);
+        self.go(next);
+    }
+
+    fn announce(&self, text: String) {
+        self.notice.set(text);
+    }
+}
+
+/// The flow for one session (what [`crate::CaptureWidget`] shows once connected).
+#[component]
+pub fn CaptureFlow(
+    /// The relay, with the session's token.
+    client: RelayClient,
+    /// The session as the relay describes it.
+    session: SessionView,
+    /// The host's options.
+    options: WidgetOptions,
+) -> impl IntoView {
+    let i18n = use_context::<I18n>().unwrap_or_else(|| I18n::provide(options.texts()));
+    let events = Events::expect();
+    let policy = Policy::new(session.provider, session.customer_type, &session.country)
+        .with_selfie_required(session.selfie_required)
+        .with_proof_of_address_required(session.proof_of_address_required)
+        .with_liveness_required(session.liveness_required);
+    let submitted = session.status != VerificationStatus::NotSubmitted;
+    let flow = Flow {
+        policy: StoredValue::new(policy),
+        step: RwSignal::new(if submitted {
+            Step::Status
+        } else {
+            Step::Consent
+        }),
+        navigated: StoredValue::new(false),
+        document: RwSignal::new(None),
+        // What a reload finds at the relay.
+        captures: Captures::new(&session.uploaded),
+        notice: RwSignal::new(String::new()),
+    };
+    provide_context(flow);
+    // The user's answers and the verification, each handed to the steps that need it.
+    let consented = RwSignal::new(false);
+    let country = RwSignal::new(session.country.clone());
+    let us_state = RwSignal::new(None::<String>);
+    let status = RwSignal::new(submitted.then(|| StatusReport {
+        status: session.status.clone(),
+        pending_for_secs: None,
+    }));
+    // Only a web link is shown: the relay is trusted, but a `javascript:` URL never runs.
+    let terms = session
+        .terms_of_service_url
+        .clone()
+        .filter(|url| url.starts_with("https://") || url.starts_with("http://"));
+    let accepted = session.accepted_documents.clone();
+    let client = StoredValue::new(client);
+    let steps_count = flow.plan().len();
+    let provider = session.provider;
+    Effect::new(move |previous: Option<Step>| {
+        let step = flow.step.get();
+        if previous.is_none() {
+            events.ready(provider, steps_count);
+        }
+        if previous != Some(step) {
+            let (code, slot) = step.code();
+            events.step_changed(code, slot);
+        }
+        step
+    });
+    Effect::new(move |previous: Option<Option<VerificationStatus>>| {
+        let current = status.with(|report| report.as_ref().map(|r| r.status.clone()));
+        if previous.as_ref() != Some(&current) {
+            if let Some(current) = &current {
+                events.status_changed(current);
+            }
+        }
+        current
+    });
+    // Object URLs live as long as the page unless revoked.
+    on_cleanup(move || flow.captures.forget_all());
+    let counter = move || {
+        let step = flow.step.get();
+        let steps = flow.plan();
+        let index = steps.iter().position(|s| *s == step)?;
+        Some(i18n.fill(
+            "step_of",
+            &[
+                ("n", &(index + 1).to_string()),
+                ("total", &steps.len().to_string()),
+            ],
+        ))
+    };
+    let exit = move |_| events.exit(flow.step.get_untracked().code().0);
+    let (selfie, auto_capture, retry) =
+        (session.selfie_required, options.auto_capture, options.retry);
+    view! {
+        <div class="kyc-flow">
+            <div class="kyc-top">
+                {move || {
+                    i18n.track();
+                    counter().map(|text| view! { <p class="kyc-counter">{text}</p> })
+                }}
+                <button type="button" class="kyc-exit" on:click=exit>
+                    {move || {
+                        i18n.track();
+                        i18n.t("exit")
+                    }}
+                </button>
+            </div>
+            // A change of language re-renders the current step; what was captured stays.
+            {move || {
+                i18n.track();
+                match flow.step.get() {
+                    Step::Consent => {
+                        view! { <ConsentStep consented selfie terms=terms.clone() /> }.into_any()
+                    }
+                    Step::Document => view! { <DocumentStep accepted=accepted.clone() /> }.into_any(),
+                    Step::Country => view! { <CountryStep country us_state /> }.into_any(),
+                    Step::Capture(which) => view! { <CaptureStep which auto_capture /> }.into_any(),
+                    Step::Review => view! { <ReviewStep /> }.into_any(),
+                    Step::Send => {
+                        let request = SubmitRequest {
+                            document_type: flow.chosen_document(),
+                            issuing_country: country.get_untracked(),
+                            state: us_state.get_untracked(),
+                        };
+                        view! { <SendStep client=client.get_value() retry request status /> }
+                            .into_any()
+                    }
+                    Step::Status => {
+                        view! { <StatusStep client=client.get_value() report=status /> }.into_any()
+                    }
+                }
+            }}
+            <div class="kyc-visually-hidden" role="status" aria-live="polite">
+                {move || flow.notice.get()}
+            </div>
+        </div>
+    }
+}
+
+/// A step's heading; it takes the focus when the user arrives at the step, so keyboard and
+/// screen-reader users start reading at the new step.
+#[component]
+fn StepHeading(text: String) -> impl IntoView {
+    let flow = use_context::<Flow>();
+    let heading = NodeRef::<leptos::html::H2>::new();
+    heading.on_load(move |element| {
+        if flow.is_some_and(|flow| flow.navigated.get_value()) {
+            let _ = element.focus();
+        }
+    });
+    if let Some(flow) = flow {
+        flow.announce(text.clone());
+    }
+    view! {
+        <h2 class="kyc-heading" tabindex="-1" node_ref=heading>
+            {text}
+        </h2>
+    }
+}
+
+/// Back to the previous step of the plan.
+#[component]
+fn BackButton() -> impl IntoView {
+    let flow = expect_context::<Flow>();
+    let i18n = I18n::expect();
+    view! {
+        <button type="button" class="kyc-secondary" on:click=move |_| flow.back()>
+            {i18n.t("back")}
+        </button>
+    }
+}

@@ -1,0 +1,95 @@
+//! The review step: every capture with its preview and warnings, a retake for each, and the
+//! submit that starts sending once every slot has one.
+
+use kyc_core::QualityIssue;
+use leptos::prelude::*;
+
+use super::captures::Shot;
+use super::{BackButton, Flow, Step, StepHeading};
+use crate::i18n::I18n;
+use crate::messages;
+
+/// Checking every capture of the plan.
+#[component]
+pub(super) fn ReviewStep() -> impl IntoView {
+    let flow = expect_context::<Flow>();
+    let i18n = I18n::expect();
+    let document = flow.chosen_document();
+    let slots = flow.capture_slots();
+    let required = slots.clone();
+    let complete = move || flow.captures.has_all(&required);
+    view! {
+        <section class="kyc-step">
+            <StepHeading text=i18n.t("review.heading") />
+            <p class="kyc-note">{i18n.t("review.intro")}</p>
+            <ul class="kyc-review">
+                {slots
+                    .into_iter()
+                    .map(|slot| {
+                        let title = i18n.with(|t| messages::slot_title(t, slot, document));
+                        let alt = i18n.fill("review.photo_of", &[("slot", &title)]);
+                        let retake = i18n.fill("review.retake", &[("slot", &title)]);
+                        view! {
+                            <li class="kyc-review-item" data-slot=slot.code()>
+                                <h3>{title.clone()}</h3>
+                                {move || match flow.captures.shot(slot) {
+                                    Some(Shot { preview: Some(url), warnings, .. }) => {
+                                        view! {
+                                            <img class="kyc-thumb" src=url alt=alt.clone() />
+                                            <Warnings warnings />
+                                        }
+                                            .into_any()
+                                    }
+                                    Some(Shot { uploaded: true, .. }) => {
+                                        view! { <p class="kyc-ok">{i18n.t("review.sent_before")}</p> }
+                                            .into_any()
+                                    }
+                                    Some(_) => view! { <p>{i18n.t("review.pdf")}</p> }.into_any(),
+                                    None => ().into_any(),
+                                }}
+                                <button
+                                    type="button"
+                                    class="kyc-secondary"
+                                    aria-label=retake.clone()
+                                    on:click=move |_| flow.go(Step::Capture(slot))
+                                >
+                                    {retake.clone()}
+                                </button>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <div class="kyc-actions">
+                <BackButton />
+                <button
+                    type="button"
+                    class="kyc-primary"
+                    disabled=move || !complete()
+                    on:click=move |_| flow.go(Step::Send)
+                >
+                    {i18n.t("review.submit")}
+                </button>
+            </div>
+        </section>
+    }
+}
+
+/// The quality issues a kept photo was let through with.
+#[component]
+fn Warnings(warnings: Vec<QualityIssue>) -> impl IntoView {
+    let i18n = I18n::expect();
+    (!warnings.is_empty()).then(|| {
+        view! {
+            <div class="kyc-warning">
+                <p>{i18n.t("quality.kept")}</p>
+                <ul>
+                    {warnings
+                        .into_iter()
+                        .map(|issue| view! { <li>{i18n.with(|t| messages::quality_issue(t, issue))}</li> })
+                        .collect_view()}
+                </ul>
+            </div>
+        }
+    })
+}

@@ -1,0 +1,171 @@
+//! One way in for every capture: [`intake`] checks a chosen file or a camera frame for a slot
+//! and makes it what is sent, or says exactly what is wrong ([`CaptureProblem`]).
+//!
+//! - A file is refused from its size alone when too large, else read once; `kyc-core`'s
+//!   [`inspect_file`] finds its format by its bytes (never its name) and checks size,
+//!   resolution and, for a PDF, encryption and structure. A PDF is kept as it is.
+//! - A photo is decoded from those bytes (EXIF orientation honoured) and brought down to the
+//!   slot's size ([`Picture::decode`]).
+//! - A camera frame is already pixels ([`Picture::from_video`]): only the camera's resolution is
+//!   checked.
+//! - The pixels are measured by `kyc-core`'s quality checks and the capture passes the quality
+//!   gate; only then is the photo encoded, once, as JPEG without metadata.
+
+use kyc_core::{
+    inspect_file, FileFormat, FileLimits, FileProblem, GateDecision, QualityIssue, QualityReport,
+    QualityThresholds, Slot,
+};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::photo::{target_long_edge, Picture};
+
+/// What the user gave for a slot.
+pub enum Capture {
+    /// A file chosen with the picker (or taken by the phone's own camera app).
+    File(web_sys::Blob),
+    /// A frame of the live camera ([`crate::camera::UseCamera::take`]).
+    Frame(Picture),
+}
+
+/// Why a capture cannot be kept. Each has a stable [`code`](CaptureProblem::code) and its own
+/// sentence ([`crate::messages::capture_problem`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum CaptureProblem {
+    /// The file failed `kyc-core`'s checks.
+    File(FileProblem),
+    /// The live camera's resolution is below the slot's minimum (the user cannot move closer
+    /// to fix it, but can choose a photo instead).
+    CameraResolution {
+        /// The camera's long edge.
+        long_edge: u32,
+        /// The slot's minimum.
+        min_long_edge: u32,
+    },
+    /// The browser could not decode an image whose header is valid (e.g. HEIC in a browser
+    /// without a HEIC decoder).
+    CannotDecode,
+    /// The browser failed to encode the photo.
+    CannotEncode,
+    /// The quality gate asks for another capture.
+    Quality(QualityIssue),
+}
+
+impl CaptureProblem {
+    /// The stable code the host hears in `kyc-capture-rejected`: a [`FileProblem`] or
+    /// [`QualityIssue`] code, `resolution_too_low` for the camera, `cannot_decode`,
+    /// `cannot_encode`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CaptureProblem::File(problem) => problem.code(),
+            CaptureProblem::CameraResolution { .. } => "resolution_too_low",
+            CaptureProblem::CannotDecode => "cannot_decode",
+            CaptureProblem::CannotEncode => "cannot_encode",
+            CaptureProblem::Quality(issue) => issue.code(),
+        }
+    }
+}
+
+/// A capture that may be sent.
+#[derive(Clone, Debug)]
+pub struct Accepted {
+    /// Its format: a PDF as chosen, or the JPEG made of a photo.
+    pub format: FileFormat,
+    /// The bytes to send.
+    pub bytes: js_sys::Uint8Array,
+    /// Quality issues the gate let through with a warning.
+    pub warnings: Vec<QualityIssue>,
+}
+
+/// Checks `capture` for `slot` within `limits` and makes what is sent; `decide` is the quality
+/// gate's decision on the photo's measurements (it is not asked about a PDF).
+pub async fn intake(
+    capture: Capture,
+    slot: Slot,
+    limits: &FileLimits,
+    decide: impl FnOnce(&QualityReport) -> GateDecision,
+) -> Result<Accepted, Vec<CaptureProblem>> {
+    let picture = match capture {
+        Capture::File(file) => {
+            let (bytes, format) = read(&file, slot, limits).await?;
+            if format == FileFormat::Pdf {
+                return Ok(Accepted {
+                    format,
+                    bytes,
+                    warnings: vec![],
+                });
+            }
+            let decoded = match blob(&bytes, format) {
+                Ok(image) => Picture::decode(&image, target_long_edge(slot)).await,
+                Err(err) => Err(err),
+            };
+            decoded.map_err(|_| vec![CaptureProblem::CannotDecode])?
+        }
+        Capture::Frame(picture) => {
+            let long_edge = picture.source_long_edge();
+            let min_long_edge = limits.min_long_edge(slot);
+            if long_edge < min_long_edge {
+                return Err(vec![CaptureProblem::CameraResolution {
+                    long_edge,
+                    min_long_edge,
+                }]);
+            }
+            picture
+        }
+    };
+    let report = picture
+        .assess(&QualityThresholds::for_slot(slot))
+        .map_err(|_| vec![CaptureProblem::CannotDecode])?;
+    let warnings = match decide(&report) {
+        GateDecision::Accept => vec![],
+        GateDecision::ProceedWithWarning { issues } => issues,
+        GateDecision::Retry { issues, .. } => {
+            return Err(issues.into_iter().map(CaptureProblem::Quality).collect())
+        }
+    };
+    let bytes = picture
+        .encode()
+        .await
+        .map_err(|_| vec![CaptureProblem::CannotEncode])?;
+    Ok(Accepted {
+        format: FileFormat::Jpeg,
+        bytes,
+        warnings,
+    })
+}
+
+/// Reads `file` once and checks it; a file over the size limit is refused unread.
+async fn read(
+    file: &web_sys::Blob,
+    slot: Slot,
+    limits: &FileLimits,
+) -> Result<(js_sys::Uint8Array, FileFormat), Vec<CaptureProblem>> {
+    let refused = |problems: Vec<FileProblem>| -> Vec<CaptureProblem> {
+        problems.into_iter().map(CaptureProblem::File).collect()
+    };
+    let size = file.size() as u64;
+    if size > limits.max_bytes {
+        return Err(refused(vec![FileProblem::TooLarge {
+            bytes: size,
+            max_bytes: limits.max_bytes,
+        }]));
+    }
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| refused(vec![FileProblem::UnreadableImage]))?;
+    let bytes = js_sys::Uint8Array::new(&buffer);
+    let claimed = file.type_();
+    let claimed = (!claimed.is_empty()).then_some(claimed.as_str());
+    let report = inspect_file(&bytes.to_vec(), claimed, slot, limits).map_err(refused)?;
+    Ok((bytes, report.format))
+}
+
+/// `bytes` in memory as a blob of `format` (for the browser's decoder, or a preview's URL):
+/// the file is not read again.
+pub fn blob(
+    bytes: &js_sys::Uint8Array,
+    format: FileFormat,
+) -> Result<web_sys::Blob, wasm_bindgen::JsValue> {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(format.mime());
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&js_sys::Array::of1(bytes), &options)
+}

@@ -1,0 +1,208 @@
+//! Following the verification while it is pending: [`use_status`] listens to the relay's event
+//! stream (`GET /v1/session/events`, server-sent events through the browser's `EventSource`,
+//! under the host page's `connect-src` like every other call to the relay), and falls back to
+//! asking `GET /v1/session/status` every [`POLL_EVERY`] where there is no `EventSource`, or
+//! when the stream fails while the status is still pending (the failure is logged to the
+//! console once: the user sees the status arrive either way).
+
+use std::time::Duration;
+
+use kyc_core::wire::StatusReport;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::prelude::*;
+
+use crate::api::RelayClient;
+use crate::wire_js::FromJs;
+
+/// How often a pending status is asked for when there is no stream.
+pub const POLL_EVERY: Duration = Duration::from_secs(3);
+
+/// How the status is followed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feed {
+    /// Through the relay's event stream.
+    Stream,
+    /// By asking every [`POLL_EVERY`].
+    Polling,
+    /// Not any more: the status is final (or was when the following began).
+    Finished,
+}
+
+/// The following of a status, from [`use_status`].
+#[derive(Clone, Copy)]
+pub struct UseStatus {
+    following: StoredValue<Following, LocalStorage>,
+}
+
+impl UseStatus {
+    /// How the status is followed now.
+    pub fn feed(&self) -> Feed {
+        self.following
+            .try_with_value(|following| following.feed)
+            .unwrap_or(Feed::Finished)
+    }
+}
+
+/// What a following holds: how it follows, the stream, the polling timer.
+struct Following {
+    feed: Feed,
+    stream: Option<Stream>,
+    interval: Option<IntervalHandle>,
+}
+
+impl Following {
+    /// Stops following: the stream is closed and the timer cleared. (The stream's listeners
+    /// stay alive until it is dropped: one of them may be running this.)
+    fn finish(&mut self) {
+        self.feed = Feed::Finished;
+        if let Some(stream) = &self.stream {
+            stream.close();
+        }
+        if let Some(interval) = self.interval.take() {
+            interval.clear();
+        }
+    }
+}
+
+/// Keeps `report` fresh while its status is not final, for as long as the calling component
+/// lives: by the relay's event stream, else by polling (see the module).
+pub fn use_status(client: RelayClient, report: RwSignal<Option<StatusReport>>) -> UseStatus {
+    let following = StoredValue::new_local(Following {
+        feed: Feed::Finished,
+        stream: None,
+        interval: None,
+    });
+    let pending = move || {
+        report
+            .try_with_untracked(|r| r.as_ref().is_none_or(|r| !r.status.is_final()))
+            .unwrap_or(false)
+    };
+    let events_url = client.events_url();
+    let client = StoredValue::new(client);
+    let poll = move || {
+        let Some(client) = client.try_get_value() else {
+            return;
+        };
+        spawn_local(async move {
+            if let Ok(fresh) = client.status().await {
+                report.try_set(Some(fresh));
+            }
+        });
+    };
+    let start_polling = move || {
+        poll();
+        let interval = set_interval_with_handle(
+            move || {
+                if pending() {
+                    poll();
+                } else {
+                    following.try_update_value(Following::finish);
+                }
+            },
+            POLL_EVERY,
+        )
+        .ok();
+        following.try_update_value(|following| {
+            following.feed = Feed::Polling;
+            following.interval = interval;
+        });
+    };
+    if pending() {
+        let on_status = move |fresh: StatusReport| {
+            let decided = fresh.status.is_final();
+            report.try_set(Some(fresh));
+            if decided {
+                following.try_update_value(Following::finish);
+            }
+        };
+        let on_failure = move |why: &str| {
+            let streaming = following
+                .try_update_value(|following| {
+                    let streaming = following.feed == Feed::Stream;
+                    following.finish();
+                    streaming
+                })
+                .unwrap_or(false);
+            if streaming && pending() {
+                web_sys::console::warn_1(
+                    &format!(
+                        "kyc-capture: the relay's status stream failed ({why}); asking for the \
+                         status every {} s instead",
+                        POLL_EVERY.as_secs()
+                    )
+                    .into(),
+                );
+                start_polling();
+            }
+        };
+        match Stream::open(&events_url, on_status, on_failure) {
+            Ok(stream) => following.update_value(|following| {
+                following.feed = Feed::Stream;
+                following.stream = Some(stream);
+            }),
+            Err(_) => start_polling(),
+        }
+    }
+    on_cleanup(move || {
+        following.try_update_value(|following| {
+            following.finish();
+            following.stream = None;
+        });
+    });
+    UseStatus { following }
+}
+
+/// An open `EventSource` on the relay's status stream and its listener; closed when dropped.
+struct Stream {
+    source: web_sys::EventSource,
+    _listener: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Stream {
+    /// Opens `url`: each `status` event's report goes to `on_status`; a failure of the stream
+    /// (it errs or closes, or an event breaks the contract) goes to `on_failure`. An error when
+    /// the browser has no `EventSource`.
+    fn open(
+        url: &str,
+        on_status: impl Fn(StatusReport) + 'static,
+        on_failure: impl Fn(&str) + 'static,
+    ) -> Result<Stream, JsValue> {
+        let source = web_sys::EventSource::new(url)?;
+        // One listener for both events: `status` (a `MessageEvent`) and `error`.
+        let listener = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            let field = |name: &str| {
+                js_sys::Reflect::get(&event, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+            };
+            if field("type").as_string().as_deref() != Some("status") {
+                return on_failure("it failed or closed");
+            }
+            let report = field("data")
+                .as_string()
+                .and_then(|data| js_sys::JSON::parse(&data).ok())
+                .and_then(|value| StatusReport::from_js(&value));
+            match report {
+                Some(report) => on_status(report),
+                None => on_failure("an event does not match the contract"),
+            }
+        });
+        for event in ["status", "error"] {
+            source.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref())?;
+        }
+        Ok(Stream {
+            source,
+            _listener: listener,
+        })
+    }
+
+    /// Stops listening.
+    fn close(&self) {
+        self.source.close();
+    }
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        self.source.close();
+    }
+}

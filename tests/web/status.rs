@@ -1,0 +1,100 @@
+//! Following the status: the relay's event stream while pending, polling where the stream
+//! fails or the browser has none, nothing once the provider has decided.
+
+use kyc_capture::api::RelayClient;
+use kyc_capture::status_feed::{use_status, Feed, UseStatus};
+use kyc_core::wire::StatusReport;
+use kyc_core::VerificationStatus;
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+fn report(status: VerificationStatus) -> Option<StatusReport> {
+    Some(StatusReport {
+        status,
+        pending_for_secs: None,
+    })
+}
+
+/// Follows `report` from the relay at `endpoint` in a component of its own (mounted on a
+/// detached element), which follows it until dropped.
+fn follow(
+    endpoint: &str,
+    report: Option<StatusReport>,
+) -> (impl Drop, RwSignal<Option<StatusReport>>, UseStatus) {
+    let client = RelayClient::new(endpoint, "v1.x.1.00");
+    let followed = std::rc::Rc::new(std::cell::Cell::new(None));
+    let out = followed.clone();
+    let element = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .create_element("div")
+        .unwrap();
+    let mounted = leptos::mount::mount_to(element.unchecked_into(), move || {
+        let signal = RwSignal::new(report.clone());
+        out.set(Some((signal, use_status(client.clone(), signal))));
+    });
+    let (signal, feed) = followed.take().expect("the component ran");
+    (mounted, signal, feed)
+}
+
+/// Waits (up to 5 s) until `feed` follows by `expected`.
+async fn until(feed: &UseStatus, expected: Feed) {
+    for _ in 0..100 {
+        if feed.feed() == expected {
+            return;
+        }
+        super::gloo_timers_sleep(50).await;
+    }
+    panic!("{:?}, never {expected:?}", feed.feed());
+}
+
+#[wasm_bindgen_test]
+async fn a_decided_status_is_not_followed() {
+    let verified = report(VerificationStatus::Verified);
+    let (mounted, signal, feed) = follow("http://127.0.0.1:9", verified.clone());
+    assert_eq!(feed.feed(), Feed::Finished);
+    assert_eq!(signal.get_untracked(), verified);
+    drop(mounted);
+}
+
+#[wasm_bindgen_test]
+async fn a_status_event_of_the_stream_updates_the_status_and_a_decision_ends_it() {
+    // A stream of one event, as the relay writes it (a data: URL, newlines percent-encoded);
+    // the events path the client appends is an unfinished last line, which the reader drops.
+    let stream = "data:text/event-stream,event: status%0A\
+        data: {\"status\":{\"state\":\"rejected\",\"reason\":\"document_expired\"}}%0A%0A";
+    let (mounted, signal, feed) = follow(stream, report(VerificationStatus::Pending));
+    assert_eq!(feed.feed(), Feed::Stream);
+    until(&feed, Feed::Finished).await;
+    assert_eq!(
+        signal.get_untracked(),
+        report(VerificationStatus::Rejected {
+            reason: "document_expired".to_owned()
+        })
+    );
+    drop(mounted);
+}
+
+#[wasm_bindgen_test]
+async fn a_failing_stream_falls_back_to_polling() {
+    // Port 9 (discard) has no HTTP server: the stream fails as it would behind a proxy that
+    // refuses it.
+    let (mounted, signal, feed) = follow("http://127.0.0.1:9", report(VerificationStatus::Pending));
+    until(&feed, Feed::Polling).await;
+    assert_eq!(signal.get_untracked(), report(VerificationStatus::Pending));
+    drop(mounted);
+}
+
+#[wasm_bindgen_test]
+async fn without_event_source_the_status_is_polled() {
+    let global = js_sys::global();
+    let name = JsValue::from_str("EventSource");
+    let event_source = js_sys::Reflect::get(&global, &name).unwrap();
+    js_sys::Reflect::delete_property(&global, &name).unwrap();
+    let (mounted, _, feed) = follow("http://127.0.0.1:9", report(VerificationStatus::Pending));
+    js_sys::Reflect::set(&global, &name, &event_source).unwrap();
+    assert_eq!(feed.feed(), Feed::Polling);
+    drop(mounted);
+}
