@@ -233,7 +233,7 @@ export class RelayProcess {
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
     this.args = [
-      '--listen', `127.0.0.1:${port}`, '--technest-url', `${SANDBOX_URL}/d`, '--database', database,
+      '--listen', `127.0.0.1:${port}`, '--provider-d-url', `${SANDBOX_URL}/d`, '--database', database,
       '--static-dir', process.env.RELAY_STATIC_DIR, '--demo-sessions',
     ];
     this.log = log;

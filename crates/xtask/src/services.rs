@@ -157,7 +157,7 @@ pub fn start_stack_with(
     let sandbox_url = format!("http://127.0.0.1:{}", options.sandbox_port);
     let mut relay = command(binary("kyc-relay").to_str().expect("UTF-8 path"));
     relay.args(["--listen", &format!("127.0.0.1:{}", options.relay_port)]);
-    relay.args(["--technest-url", &format!("{sandbox_url}/d")]);
+    relay.args(["--provider-d-url", &format!("{sandbox_url}/d")]);
     // C's verifications call Technest, the sandbox's D, which takes the documents.
     relay.args(["--provider-c-url", &format!("{sandbox_url}/c")]);
     relay.arg("--database").arg(&options.database);
