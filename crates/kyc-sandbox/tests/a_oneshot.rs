@@ -466,6 +466,40 @@ async fn two_sided_documents_need_the_back() {
 }
 
 #[tokio::test]
+async fn a_single_sided_document_takes_no_back() {
+    // identity_back: "Use this when the identity document is two-sided (e.g. driver's
+    // license)": a passport's or a certificate's back has no place.
+    let (app, state) = memory_app(config(5000));
+    let t = token(&app).await;
+    let id = customer(&app, &t, "individual", "ada-1").await;
+    let front = uploaded(&app, &state, &t, &id, "identity").await;
+    let back = uploaded(&app, &state, &t, &id, "identity_back").await;
+    let (status, body) = attach(
+        &app,
+        &t,
+        &id,
+        json!({"id_file": front, "id_file_back": back, "id_document_type": "passport"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code(&body), "id_file_back_not_used");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("passport is single-sided"));
+    assert_eq!(status_of(&app, &t, &id).await["status"], "unverified");
+    let (status, body) = attach(
+        &app,
+        &t,
+        &id,
+        json!({"id_file": front, "id_document_type": "passport"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "pending");
+}
+
+#[tokio::test]
 async fn attach_checks_ownership_category_and_arrival() {
     let (app, state) = memory_app(config(100));
     let t = token(&app).await;

@@ -322,7 +322,7 @@ async fn attach_files(
     for file in &files {
         customer.files.insert(file.slot, file.file_id.clone());
     }
-    customer.id_document_type = document_type;
+    customer.id_document_type = document_type.map(|d| d.code);
     let started = files.iter().any(|file| file.slot == "id_file");
     if started {
         customer.status = Status::Pending;

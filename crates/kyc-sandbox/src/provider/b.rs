@@ -11,7 +11,7 @@
 //! - "At most one non-SELFIE document may be included in identifying_documents."
 //! - "state is required when type is DRIVERS_LICENSE and country is USA. It is optional for a
 //!   DRIVERS_LICENSE issued elsewhere, and forbidden for PASSPORT, NATIONAL_ID, and
-//!   RESIDENCE_PERMIT." (the table lives in `kyc_core::Policy::state_requirement`)
+//!   RESIDENCE_PERMIT." (the table is [`rules::state_rule`])
 //! - "Exactly one address_documents entry is required."
 //! - "File URIs must be unique across the entire request (SELFIE files excluded) and must belong
 //!   to this customer."
@@ -32,7 +32,7 @@ use axum::middleware::from_fn_with_state;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use kyc_core::{FileFormat, FileLimits};
+use kyc_core::FileFormat;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -46,6 +46,10 @@ use crate::provider::common::{
 };
 use crate::state::SandboxState;
 use crate::storage::object_key;
+
+/// The largest upload B's sandbox stores (413 above it). B's document names no limit: this is
+/// the sandbox's own, 10 MiB.
+pub const MAX_UPLOAD_BYTES: u64 = 10 * 1024 * 1024;
 
 /// Ends every review whose delay has passed (B sends no webhooks: its document names none).
 pub fn refresh(state: &SandboxState) {
@@ -207,7 +211,7 @@ async fn upload_document(
         .trim()
         .to_ascii_lowercase();
     let content_type = accepted_content_type(&content_type, "Content-Type")?;
-    let max = FileLimits::default().max_bytes;
+    let max = MAX_UPLOAD_BYTES;
     let bytes = axum::body::to_bytes(body, max as usize)
         .await
         .map_err(|_| {

@@ -21,6 +21,29 @@ pub const CONTENT_TYPES: [&str; 6] = [
     "application/pdf",
 ];
 
+/// An identity document a provider's attach takes: its code on that provider's wire and whether
+/// it has a back side to attach. Each provider keeps its own table of these, written from its
+/// document, so the sandbox checks the relay and `kyc_core` against the documents rather than
+/// against themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentityDocument {
+    /// The wire code, e.g. `passport` (A, D) or `PASSPORT` (B).
+    pub code: &'static str,
+    /// Whether the document has a back side, attached in its own place.
+    pub two_sided: bool,
+}
+
+/// The entry of `table` whose code is `code`.
+pub fn find_document(table: &[IdentityDocument], code: &str) -> Option<IdentityDocument> {
+    table.iter().copied().find(|document| document.code == code)
+}
+
+/// The codes of `table`, comma-separated (for error messages).
+pub fn document_codes(table: &[IdentityDocument]) -> String {
+    let codes: Vec<&str> = table.iter().map(|document| document.code).collect();
+    codes.join(", ")
+}
+
 /// Why a review ends rejected when a file's bytes are not what its declared type says.
 pub const UNREADABLE_REASON: &str = "document_unreadable";
 

@@ -6,7 +6,7 @@
 //! starts the verification; the PUT goes straight to storage with `required_headers` verbatim (a
 //! mismatched Content-Type or an expired URL is refused by storage with 403); the status
 //! refreshes on read; a rejected record cannot be re-submitted (create a new customer);
-//! business/KYB goes through a separate onboarding. National ID cards are refused.
+//! business/KYB goes through a separate onboarding.
 
 pub mod records;
 pub mod rules;
@@ -183,7 +183,7 @@ async fn attach_files(
         }
         (
             customer.reference.clone(),
-            validate_attach(&store, &id, &customer.country, &body)?,
+            validate_attach(&store, &id, &body)?,
         )
     };
     // "Don't submit until all required files are attached": every referenced file's bytes
@@ -201,7 +201,7 @@ async fn attach_files(
     if let Some(conflict) = status_conflict(customer.status) {
         return Err(conflict);
     }
-    customer.document_type = Some(document_type);
+    customer.document_type = Some(document_type.code);
     customer.attached = files
         .iter()
         .map(|file| (file.slot, file.file_id.clone()))

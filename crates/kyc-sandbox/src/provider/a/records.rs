@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use kyc_core::{CustomerType, DocumentType};
+use kyc_core::CustomerType;
 use serde_json::{json, Value};
 
 use crate::review::Outcome;
@@ -45,7 +45,8 @@ pub(super) struct Customer {
     pub(super) reference: String,
     pub(super) status: Status,
     pub(super) rejection_reason: Option<String>,
-    pub(super) id_document_type: Option<DocumentType>,
+    /// The code of the identity document named by an attach (see [`super::rules`]).
+    pub(super) id_document_type: Option<&'static str>,
     pub(super) files: BTreeMap<&'static str, String>,
     pub(super) review: Option<(Instant, Outcome)>,
 }
@@ -61,7 +62,7 @@ impl Customer {
             "reference": self.reference,
             "status": self.status.code(),
             "rejection_reason": self.rejection_reason,
-            "id_document_type": self.id_document_type.map(|d| d.code()),
+            "id_document_type": self.id_document_type,
             "files": self.files,
         })
     }

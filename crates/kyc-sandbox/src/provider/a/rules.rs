@@ -1,16 +1,53 @@
 //! What A's documents (`a-request-file-upload-url.txt`, `a-upload-verification-files.txt`)
-//! require: the four file categories of the legacy KYC, the accepted identity documents ("ID
-//! cards (National Identity Cards) are not accepted"; the accepted set comes from
-//! `kyc_core::Policy` for provider A), the KYB endpoints for business customers, and what an
-//! attach must name.
+//! require: the four file categories of the legacy KYC, the accepted identity documents (A's own
+//! tables below, each entry quoting the document), the KYB endpoints for business customers, and
+//! what an attach must name.
 
-use kyc_core::{CustomerType, DocumentType, Policy, Provider};
+use kyc_core::CustomerType;
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::records::{Status, Store};
 use crate::error::ApiError;
-use crate::provider::common::{find_customer, present, AttachedFile};
+use crate::provider::common::{
+    document_codes, find_customer, find_document, present, AttachedFile, IdentityDocument,
+};
+
+/// The identity documents of individual customers: "Only a Driver's License, Passport, or
+/// Resident Permit is accepted." (each entry quotes its sides rule).
+pub const INDIVIDUAL_DOCUMENTS: [IdentityDocument; 3] = [
+    // "Only a Driver's License, Passport, or Resident Permit is accepted." A passport is
+    // single-sided: identity_back is "Not required for single-sided documents (e.g. passport,
+    // certificate of incorporation)".
+    IdentityDocument {
+        code: "passport",
+        two_sided: false,
+    },
+    // identity_back: "Use this when the identity document is two-sided (e.g. driver's
+    // license)."
+    IdentityDocument {
+        code: "drivers_license",
+        two_sided: true,
+    },
+    // "Resident Permit". Assumption: two-sided, as residence permit cards are (A names only the
+    // driver's license as an example; B's table gives RESIDENCE_PERMIT "One FRONT and one
+    // BACK").
+    IdentityDocument {
+        code: "residence_permit",
+        two_sided: true,
+    },
+];
+
+/// The documents of business customers: "only a Certificate of Incorporation for business
+/// customers"; single-sided ("Not required for single-sided documents (e.g. passport,
+/// certificate of incorporation)").
+pub const BUSINESS_DOCUMENTS: [IdentityDocument; 1] = [IdentityDocument {
+    code: "certificate_of_incorporation",
+    two_sided: false,
+}];
+
+/// Documents A names and refuses: "ID cards (National Identity Cards) are NOT accepted." Any
+/// other code is unknown ("No other document types are accepted").
+pub const REFUSED_DOCUMENTS: [&str; 1] = ["national_id"];
 
 /// The file categories of the 4-slot KYC.
 pub const CATEGORIES: [&str; 4] = [
@@ -56,34 +93,37 @@ pub(super) fn check_category_content(category: &str, content_type: &str) -> Resu
     Ok(())
 }
 
-/// The document type `code` names, if provider A accepts it for `customer_type`.
+/// The document `code` names, if provider A accepts it for `customer_type`: 422
+/// `document_not_accepted` (naming what is) for a document A names but refuses for this
+/// customer, `invalid_document_type` for a code A does not know.
 pub(super) fn check_document(
     customer_type: CustomerType,
     code: &str,
-) -> Result<DocumentType, ApiError> {
-    let document_type = serde_json::from_value::<DocumentType>(Value::String(code.to_owned()))
-        .map_err(|_| {
-            ApiError::unprocessable(
-                "invalid_document_type",
-                format!("document type {code:?} is unknown"),
-            )
-        })?;
-    let policy = Policy::new(Provider::A, customer_type, "");
-    if let Err(kyc_core::Violation::DocumentNotAccepted { accepted, .. }) =
-        policy.check_document(document_type)
-    {
-        let names: Vec<&str> = accepted.iter().map(|d| d.code()).collect();
+) -> Result<IdentityDocument, ApiError> {
+    let accepted: &[IdentityDocument] = match customer_type {
+        CustomerType::Individual => &INDIVIDUAL_DOCUMENTS,
+        CustomerType::Business => &BUSINESS_DOCUMENTS,
+    };
+    if let Some(document) = find_document(accepted, code) {
+        return Ok(document);
+    }
+    let known = REFUSED_DOCUMENTS.contains(&code)
+        || find_document(&INDIVIDUAL_DOCUMENTS, code).is_some()
+        || find_document(&BUSINESS_DOCUMENTS, code).is_some();
+    if !known {
         return Err(ApiError::unprocessable(
-            "document_not_accepted",
-            format!(
-                "{} is not accepted: ID cards (National Identity Cards) are NOT accepted; \
-                 accepted: {}",
-                document_type.code(),
-                names.join(", ")
-            ),
+            "invalid_document_type",
+            format!("document type {code:?} is unknown"),
         ));
     }
-    Ok(document_type)
+    Err(ApiError::unprocessable(
+        "document_not_accepted",
+        format!(
+            "{code} is not accepted: ID cards (National Identity Cards) are NOT accepted; \
+             accepted: {}",
+            document_codes(accepted)
+        ),
+    ))
 }
 
 /// The body of `POST /api/external/customer/{id}/files`.
@@ -110,7 +150,7 @@ pub(super) fn validate_attach(
     store: &Store,
     id: &str,
     body: &AttachFiles,
-) -> Result<(Vec<AttachedFile>, Option<DocumentType>), ApiError> {
+) -> Result<(Vec<AttachedFile>, Option<IdentityDocument>), ApiError> {
     let requested = [
         ("id_file", "identity", present(&body.id_file)),
         ("id_file_back", "identity_back", present(&body.id_file_back)),
@@ -154,7 +194,9 @@ pub(super) fn validate_attach(
     }
     let document_type = match present(&body.id_document_type) {
         Some(code) => Some(check_document(CustomerType::Individual, code)?),
-        None => customer.id_document_type,
+        None => customer
+            .id_document_type
+            .and_then(|code| find_document(&INDIVIDUAL_DOCUMENTS, code)),
     };
     let mut files = Vec::new();
     for (slot, category, file_id) in requested {
@@ -185,13 +227,23 @@ pub(super) fn validate_attach(
             content_type: record.content_type.clone(),
         });
     }
+    // identity_back: "Use this when the identity document is two-sided (e.g. driver's
+    // license)": the back of a single-sided document has no place here.
+    if let Some(document) = document_type.filter(|d| !d.two_sided) {
+        if present(&body.id_file_back).is_some() {
+            return Err(ApiError::unprocessable(
+                "id_file_back_not_used",
+                format!(
+                    "a {} is single-sided: id_file_back is for two-sided identity documents",
+                    document.code
+                ),
+            ));
+        }
+    }
     // "Use this when the identity document is two-sided (e.g. driver's license)."
     let has_back =
         present(&body.id_file_back).is_some() || customer.files.contains_key("id_file_back");
-    if present(&body.id_file).is_some()
-        && document_type.is_some_and(DocumentType::is_two_sided)
-        && !has_back
-    {
+    if present(&body.id_file).is_some() && document_type.is_some_and(|d| d.two_sided) && !has_back {
         return Err(ApiError::unprocessable(
             "id_file_back_required",
             "a two-sided identity document needs id_file_back before or with id_file",

@@ -1,17 +1,63 @@
-//! What B's document (`b-attach-documents-v2.txt`) requires of an attach, each rule quoted in the
-//! module doc of [`super`]: who may attach, the sides table, the state rule (its table lives in
-//! `kyc_core::Policy::state_requirement`), one address document, and file URIs that are unique
-//! and the customer's own.
+//! What B's document (`b-attach-documents-v2.txt`) requires of an attach, each rule quoted next
+//! to B's own tables below and in the module doc of [`super`]: who may attach, the sides table,
+//! the state rule, one address document, and file URIs that are unique and the customer's own.
 
 use std::collections::HashSet;
 
-use kyc_core::policy::Requirement;
-use kyc_core::{CustomerType, DocumentType, Policy, Provider};
 use serde::{Deserialize, Serialize};
 
 use super::records::{Customer, Status, Store};
 use crate::error::ApiError;
-use crate::provider::common::{is_alpha3, present};
+use crate::provider::common::{find_document, is_alpha3, present, IdentityDocument};
+
+/// B's "Identity Document Side Requirements" table, without its SELFIE row (see [`SELFIE`]):
+/// "PASSPORT | 1 | Side optional", "NATIONAL_ID | 2 | One FRONT and one BACK",
+/// "DRIVERS_LICENSE | 2 | One FRONT and one BACK", "RESIDENCE_PERMIT | 2 | One FRONT and one
+/// BACK". These are also the primary documents: "Include at most one non-SELFIE primary document
+/// (PASSPORT, NATIONAL_ID, DRIVERS_LICENSE, or RESIDENCE_PERMIT)".
+pub const DOCUMENTS: [IdentityDocument; 4] = [
+    IdentityDocument {
+        code: "PASSPORT",
+        two_sided: false,
+    },
+    IdentityDocument {
+        code: "NATIONAL_ID",
+        two_sided: true,
+    },
+    IdentityDocument {
+        code: "DRIVERS_LICENSE",
+        two_sided: true,
+    },
+    IdentityDocument {
+        code: "RESIDENCE_PERMIT",
+        two_sided: true,
+    },
+];
+
+/// The selfie entry: "SELFIE | 1 | Side optional"; "an optional SELFIE entry".
+pub const SELFIE: &str = "SELFIE";
+
+/// Whether a `state` must, may or must not accompany an identifying document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateRule {
+    /// "state is required".
+    Required,
+    /// "It is optional".
+    Optional,
+    /// "and forbidden".
+    Forbidden,
+}
+
+/// B's state rule for a document of type `code` issued in `country`: "state is required when
+/// type is DRIVERS_LICENSE and country is USA. It is optional for a DRIVERS_LICENSE issued
+/// elsewhere, and forbidden for PASSPORT, NATIONAL_ID, and RESIDENCE_PERMIT."
+pub fn state_rule(code: &str, country: &str) -> StateRule {
+    match (code, country) {
+        ("DRIVERS_LICENSE", "USA") => StateRule::Required,
+        ("DRIVERS_LICENSE", _) => StateRule::Optional,
+        _ => StateRule::Forbidden,
+    }
+}
 
 /// The body of "Attach Documents to Individual Customer V2".
 #[derive(Deserialize)]
@@ -72,16 +118,6 @@ pub(super) fn check_eligible(customer: &Customer) -> Result<(), ApiError> {
     ))
 }
 
-fn document_type(code: &str) -> Option<DocumentType> {
-    match code {
-        "PASSPORT" => Some(DocumentType::Passport),
-        "NATIONAL_ID" => Some(DocumentType::NationalId),
-        "DRIVERS_LICENSE" => Some(DocumentType::DriversLicense),
-        "RESIDENCE_PERMIT" => Some(DocumentType::ResidencePermit),
-        _ => None,
-    }
-}
-
 /// Checks B's rules; whether a primary (non-SELFIE) identifying document is present.
 pub(super) fn validate(
     store: &Store,
@@ -99,9 +135,9 @@ pub(super) fn validate(
     let mut primaries = 0;
     let mut selfies = 0;
     for document in &body.identifying_documents {
-        if document.document_type == "SELFIE" {
+        if document.document_type == SELFIE {
             selfies += 1;
-        } else if document_type(&document.document_type).is_some() {
+        } else if find_document(&DOCUMENTS, &document.document_type).is_some() {
             primaries += 1;
         } else {
             return Err(ApiError::unprocessable(
@@ -157,7 +193,7 @@ pub(super) fn validate(
     let counted = body
         .identifying_documents
         .iter()
-        .filter(|d| d.document_type != "SELFIE")
+        .filter(|d| d.document_type != SELFIE)
         .flat_map(|d| d.files.iter())
         .chain(body.address_documents.iter().flat_map(|d| d.files.iter()));
     for file in counted {
@@ -208,7 +244,7 @@ fn check_sides(document: &IdentifyingDocument) -> Result<(), ApiError> {
             }
         }
     }
-    let Some(doc_type) = document_type(kind) else {
+    let Some(doc_type) = find_document(&DOCUMENTS, kind) else {
         // SELFIE: "1 file, side optional" / "at least one file".
         if document.files.is_empty() {
             return Err(ApiError::unprocessable(
@@ -218,7 +254,7 @@ fn check_sides(document: &IdentifyingDocument) -> Result<(), ApiError> {
         }
         return Ok(());
     };
-    if doc_type.is_two_sided() {
+    if doc_type.two_sided {
         let sides: Vec<Option<&str>> = document.files.iter().map(|f| f.side.as_deref()).collect();
         if sides.len() != 2 {
             return Err(ApiError::unprocessable(
@@ -254,13 +290,12 @@ fn check_sides(document: &IdentifyingDocument) -> Result<(), ApiError> {
         ));
     }
     let has_state = present(&document.state).is_some();
-    let policy = Policy::new(Provider::B, CustomerType::Individual, country);
-    match policy.state_requirement(doc_type, country) {
-        Requirement::Required if !has_state => Err(ApiError::unprocessable(
+    match state_rule(doc_type.code, country) {
+        StateRule::Required if !has_state => Err(ApiError::unprocessable(
             "state_required",
             "state is required when type is DRIVERS_LICENSE and country is USA",
         )),
-        Requirement::Forbidden if has_state => Err(ApiError::unprocessable(
+        StateRule::Forbidden if has_state => Err(ApiError::unprocessable(
             "state_forbidden",
             format!("state is forbidden for {kind}"),
         )),

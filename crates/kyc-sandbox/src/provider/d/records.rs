@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use kyc_core::DocumentType;
 use serde_json::{json, Value};
 
 use crate::review::Outcome;
@@ -42,7 +41,8 @@ pub(super) struct Customer {
     pub(super) rejection_reason: Option<String>,
     pub(super) kyc_submitted_at: Option<u64>,
     pub(super) created_at: u64,
-    pub(super) document_type: Option<DocumentType>,
+    /// The code of the attached identity document (see [`super::rules::DOCUMENTS`]).
+    pub(super) document_type: Option<&'static str>,
     pub(super) attached: BTreeMap<&'static str, String>,
     pub(super) review: Option<Review>,
 }
@@ -77,7 +77,7 @@ impl Customer {
             "rejection_reason": self.rejection_reason,
             "kyc_submitted_at": self.kyc_submitted_at,
             "created_at": self.created_at,
-            "document_type": self.document_type.map(|d| d.code()),
+            "document_type": self.document_type,
             "attached": self.attached,
         })
     }

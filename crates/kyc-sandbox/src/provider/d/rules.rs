@@ -1,18 +1,50 @@
-//! What D's document (`d-technest-verify-end-customer.txt`) requires of an attach: an accepted
-//! identity document (the accepted set comes from `kyc_core::Policy` for provider D), `id_file`
+//! What D's document (`d-technest-verify-end-customer.txt`) requires of an attach, and what the
+//! sandbox assumes where it is silent: D's own table of identity documents below, `id_file`
 //! always, `id_file_back` for a two-sided document, the customer's own files, each in one slot,
 //! and a photo as the selfie. A rejected record is final.
 
-use kyc_core::{CustomerType, DocumentType, Policy, Provider};
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::records::{Status, Store};
 use crate::error::ApiError;
-use crate::provider::common::{present, AttachedFile};
+use crate::provider::common::{
+    document_codes, find_document, present, AttachedFile, IdentityDocument,
+};
 
-/// The body of `POST /v1/customers/{id}/files/attach`. Unknown fields are refused: a slot name
-/// of another provider is a bug, not a no-op.
+/// The identity documents D's attach takes. D's document names none ("After creating a
+/// customer, you upload their identity documents", "verification then runs automatically with
+/// our regulated KYC partner"), so the assumption is the identity documents of a person: the
+/// passport, and the driver's license, residence permit and national ID card, which are cards
+/// with a back side. Nothing in D's document refuses national ID cards.
+pub const DOCUMENTS: [IdentityDocument; 4] = [
+    IdentityDocument {
+        code: "passport",
+        two_sided: false,
+    },
+    IdentityDocument {
+        code: "drivers_license",
+        two_sided: true,
+    },
+    IdentityDocument {
+        code: "residence_permit",
+        two_sided: true,
+    },
+    IdentityDocument {
+        code: "national_id",
+        two_sided: true,
+    },
+];
+
+/// Documents of businesses, refused here: "Business / KYB customers verify through a separate
+/// Technest-managed onboarding (beneficial owners + business documents)".
+pub const BUSINESS_DOCUMENTS: [&str; 1] = ["certificate_of_incorporation"];
+
+/// The body of `POST /v1/customers/{id}/files/attach`: "Map your uploaded file_ids to typed
+/// document slots". "id_file is mandatory; other slots depend on the customer's country": D
+/// gives no table of those, so the sandbox takes its other slots (`id_file_back`,
+/// `proof_of_address_file`, `selfie_file`) from every country and requires none of them but the
+/// back of a two-sided document (assumptions). Unknown fields are refused: a slot name of another
+/// provider is a bug, not a no-op.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Attach {
@@ -52,55 +84,69 @@ pub(super) fn status_conflict(status: Status) -> Option<ApiError> {
     }
 }
 
-fn parse_document_type(code: &str) -> Result<DocumentType, ApiError> {
-    serde_json::from_value::<DocumentType>(Value::String(code.to_owned())).map_err(|_| {
-        ApiError::unprocessable(
-            "invalid_document_type",
-            format!(
-                "document_type {code:?} is unknown; use passport, drivers_license or \
-                 residence_permit"
-            ),
-        )
-    })
-}
-
-/// Checks the attach body of the customer `customer_id` (of `country`) against D's rules: the
-/// document type, and the files to look for in storage, by slot.
-pub(super) fn validate_attach(
-    store: &Store,
-    customer_id: &str,
-    country: &str,
-    body: &Attach,
-) -> Result<(DocumentType, Vec<AttachedFile>), ApiError> {
-    let document_type = parse_document_type(&body.document_type)?;
-    let policy = Policy::new(Provider::D, CustomerType::Individual, country);
-    if let Err(kyc_core::Violation::DocumentNotAccepted { accepted, .. }) =
-        policy.check_document(document_type)
-    {
-        let names: Vec<&str> = accepted.iter().map(|d| d.code()).collect();
+/// The document `code` names, if D's attach takes it: 422 `document_not_accepted` for a
+/// business document, `invalid_document_type` for an unknown code (both naming what is taken).
+fn check_document(code: &str) -> Result<IdentityDocument, ApiError> {
+    if let Some(document) = find_document(&DOCUMENTS, code) {
+        return Ok(document);
+    }
+    if BUSINESS_DOCUMENTS.contains(&code) {
         return Err(ApiError::unprocessable(
             "document_not_accepted",
             format!(
-                "{} is not accepted; accepted identity documents: {}",
-                document_type.code(),
-                names.join(", ")
+                "{code} is a business document: business / KYB customers verify through a \
+                 separate Technest-managed onboarding; accepted identity documents: {}",
+                document_codes(&DOCUMENTS)
             ),
         ));
     }
+    Err(ApiError::unprocessable(
+        "invalid_document_type",
+        format!(
+            "document_type {code:?} is unknown; use {}",
+            document_codes(&DOCUMENTS)
+        ),
+    ))
+}
+
+/// Checks the attach body of the customer `customer_id` against D's rules: the document, and
+/// the files to look for in storage, by slot.
+pub(super) fn validate_attach(
+    store: &Store,
+    customer_id: &str,
+    body: &Attach,
+) -> Result<(IdentityDocument, Vec<AttachedFile>), ApiError> {
+    let document_type = check_document(&body.document_type)?;
+    // "id_file is mandatory".
     if present(&body.id_file).is_none() {
         return Err(ApiError::unprocessable(
             "id_file_required",
             "id_file is mandatory: verification starts when it is attached",
         ));
     }
-    if document_type.is_two_sided() && present(&body.id_file_back).is_none() {
-        return Err(ApiError::unprocessable(
-            "id_file_back_required",
-            format!(
-                "a {} has two sides: attach its back as id_file_back",
-                document_type.code()
-            ),
-        ));
+    // Assumption (D names no slot but id_file): a two-sided document's back goes in
+    // id_file_back, and a single-sided one has no back to attach, as at A ("Use this when the
+    // identity document is two-sided").
+    match (document_type.two_sided, present(&body.id_file_back)) {
+        (true, None) => {
+            return Err(ApiError::unprocessable(
+                "id_file_back_required",
+                format!(
+                    "a {} has two sides: attach its back as id_file_back",
+                    document_type.code
+                ),
+            ))
+        }
+        (false, Some(_)) => {
+            return Err(ApiError::unprocessable(
+                "id_file_back_not_used",
+                format!(
+                    "a {} is single-sided: id_file_back is for two-sided identity documents",
+                    document_type.code
+                ),
+            ))
+        }
+        _ => {}
     }
     let requested = [
         ("id_file", &body.id_file),
