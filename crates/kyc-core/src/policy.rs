@@ -1,5 +1,10 @@
 //! What each provider accepts: document types, slots and sides, and whether a submission is
-//! complete. Rules are quoted from the provider documents in `shared/provider-docs`.
+//! complete. Each rule names its source next to it: a quote from the provider documents in
+//! `shared/provider-docs` (`a-*.txt`, `b-attach-documents-v2.txt`,
+//! `c-customer-verifications.txt`, `d-technest-verify-end-customer.txt`), or "assumption:" with
+//! the reason where the documents are silent. The sandbox (`crates/kyc-sandbox`) writes the same
+//! rules from the documents in its own tables, and its `policy_crosscheck` test walks every
+//! combination through both.
 
 use serde::{Deserialize, Serialize};
 
@@ -277,24 +282,32 @@ impl Policy {
         match (self.provider, self.customer_type) {
             // A: "Only a Driver's License, Passport, or Resident Permit is accepted [...] and
             // only a Certificate of Incorporation for business customers. ID cards (National
-            // Identity Cards) are NOT accepted."
+            // Identity Cards) are NOT accepted." and "No other document types are accepted."
             (Provider::A, CustomerType::Individual) => {
                 vec![Passport, DriversLicense, ResidencePermit]
             }
             (Provider::A, CustomerType::Business) => vec![CertificateOfIncorporation],
-            // B: PASSPORT, NATIONAL_ID, DRIVERS_LICENSE, RESIDENCE_PERMIT; "The customer must
-            // satisfy customer_type = INDIVIDUAL".
+            // B: "Include at most one non-SELFIE primary document (PASSPORT, NATIONAL_ID,
+            // DRIVERS_LICENSE, or RESIDENCE_PERMIT)"; "The customer must satisfy customer_type =
+            // INDIVIDUAL".
             (Provider::B, CustomerType::Individual) => {
                 vec![Passport, DriversLicense, ResidencePermit, NationalId]
             }
             (Provider::B, CustomerType::Business) => vec![],
-            // C records the checks of an external verification provider, Technest (D), which
-            // takes the documents: D's rules are C's. D: individuals use this flow (no national
-            // ID, as for A); "Business / KYB customers verify through a separate
-            // Technest-managed onboarding".
+            // D: "After creating a customer, you upload their identity documents" names no
+            // document types. Decision (it used to refuse national ID cards on the strength of
+            // an internal digest, not of D's document): every identity document of a person,
+            // national ID cards included. Nothing in D's document refuses one; refusing it here
+            // would turn away users whose only document it is, while a document D's KYC
+            // partner cannot use ends in a rejection with a retry path ("append -r2").
+            // C: assumption: C "tracks identity checks [...] performed through external
+            // verification providers"; its document takes no documents itself, so its
+            // documents go through D (Technest) and D's rules are C's.
             (Provider::C | Provider::D, CustomerType::Individual) => {
-                vec![Passport, DriversLicense, ResidencePermit]
+                vec![Passport, DriversLicense, ResidencePermit, NationalId]
             }
+            // D: "Business / KYB customers verify through a separate Technest-managed
+            // onboarding (beneficial owners + business documents)"; C, through D, the same.
             (Provider::C | Provider::D, CustomerType::Business) => vec![],
         }
     }
@@ -314,18 +327,26 @@ impl Policy {
 
     /// The slots a submission of `document_type` must fill, in capture order.
     pub fn required_slots(&self, document_type: DocumentType) -> Vec<Slot> {
+        // The front: A "The id_file must be uploaded for verification"; D "id_file is
+        // mandatory". B: assumption: its document only says "at most one" primary document,
+        // but without one there is nothing to verify (the attach starts no review).
         let mut slots = vec![Slot::Front];
-        // A: identity_back "Use this when the identity document is two-sided"; B: NATIONAL_ID,
-        // DRIVERS_LICENSE, RESIDENCE_PERMIT "One FRONT and one BACK".
+        // The back, for the documents [`DocumentType::is_two_sided`] names: B "NATIONAL_ID,
+        // DRIVERS_LICENSE, and RESIDENCE_PERMIT require both FRONT and BACK files"; A
+        // identity_back "Use this when the identity document is two-sided (e.g. driver's
+        // license)"; D: assumption: the same sides as B's table (D names no slot but id_file).
         if document_type.is_two_sided() {
             slots.push(Slot::Back);
         }
+        // B: "A SELFIE entry may be required depending on your client configuration"; for the
+        // others the host's profile may ask for one.
         if self.selfie_required {
             slots.push(Slot::Selfie);
         }
         if self.requires_proof_of_address() {
             slots.push(Slot::ProofOfAddress);
         }
+        // Assumption: no document requires a liveness capture; the host's profile may.
         if self.liveness_required {
             slots.push(Slot::Liveness);
         }
@@ -336,10 +357,12 @@ impl Policy {
     /// required ones and the optional ones. A file in any other slot is a
     /// [`Violation::UnexpectedSlot`].
     ///
-    /// A (individual): its four categories `identity`, `identity_back`, `proof_of_address`,
-    /// `liveness_check`; A (business) uploads KYB documents only. B: the primary document, a
-    /// `SELFIE` entry and the address document. C and D leave the other slots to configuration
-    /// ("other slots depend on the customer's country"), so they take them all.
+    /// A (individual): "legacy 4-slot KYC files (identity, identity_back, proof_of_address,
+    /// liveness_check)", so no selfie; A (business): "For type=business customers, do not use
+    /// this endpoint", so only the KYB document. B: the primary document "plus an optional
+    /// SELFIE entry" and "Proof of address". D: "id_file is mandatory; other slots depend on the
+    /// customer's country"; assumption: with no table of those, every slot is taken from every
+    /// country (and C's documents go through D).
     pub fn allowed_slots(&self, document_type: DocumentType) -> Vec<Slot> {
         let required = self.required_slots(document_type);
         let optional: &[Slot] = match (self.provider, self.customer_type) {
@@ -355,14 +378,16 @@ impl Policy {
     }
 
     /// Whether every submission needs a proof of address: always for B ("Exactly one
-    /// address_documents entry is required"), where the profile says so for the others.
+    /// address_documents entry is required"), where the profile says so for the others (A's
+    /// "proof_of_address_file" is one of the files that "can be uploaded before or alongside
+    /// id_file"; D: assumption: an optional slot, its document gives no table).
     pub fn requires_proof_of_address(&self) -> bool {
         self.provider == Provider::B || self.proof_of_address_required
     }
 
     /// Whether a `state` must, may or must not accompany `document_type` issued by
     /// `issuing_country` (ISO 3166-1 alpha-3): B requires it for a US driver's license, whatever
-    /// the customer's own country.
+    /// the customer's own country. A, C and D take no state at all.
     pub fn state_requirement(
         &self,
         document_type: DocumentType,
@@ -379,8 +404,12 @@ impl Policy {
             }
             (Provider::B, DocumentType::DriversLicense) => Requirement::Optional,
             (Provider::B, _) => Requirement::Forbidden,
-            (_, DocumentType::DriversLicense) => Requirement::Optional,
-            _ => Requirement::Forbidden,
+            // A's attach has "id_file", "id_file_back", "proof_of_address_file",
+            // "liveness_check_file" and no state; D's names "id_file" and slots by country, no
+            // state; C's documents go through D. Decision (a US driver's license used to get an
+            // optional state here): forbidden, so the widget never asks for a value that would
+            // never be sent.
+            (Provider::A | Provider::C | Provider::D, _) => Requirement::Forbidden,
         }
     }
 
@@ -443,8 +472,9 @@ impl Policy {
                 violations.push(violation);
             }
         }
-        // B: "At most one non-SELFIE document may be included in identifying_documents." A and D
-        // have a single `id_file` slot, so the same holds for them.
+        // B: "At most one non-SELFIE document may be included in identifying_documents." A:
+        // "file_id for the identity document" (one id_file); D: "id_file is mandatory" (one
+        // id_file), so the same holds for them.
         if documents.len() > 1 {
             violations.push(Violation::TooManyDocuments {
                 count: documents.len(),
@@ -467,14 +497,17 @@ impl Policy {
                 violations.push(Violation::UnexpectedSlot { slot });
             }
         }
-        // B: one FRONT and one BACK, one address document; A and D: one file_id per slot.
-        // B: a SELFIE entry carries "at least one file", so only the selfie may repeat.
+        // B: "One FRONT and one BACK", "Exactly one address_documents entry"; A and D: one
+        // file_id per attach field. B: a SELFIE entry carries "at least one file", so only the
+        // selfie may repeat.
         for slot in Slot::ALL {
             let count = count(slot);
             if count > 1 && slot != Slot::Selfie {
                 violations.push(Violation::DuplicateSlot { slot, count });
             }
         }
+        // Assumption: a reference must name a file (every document's attach takes file ids or
+        // URIs returned by an upload).
         for (slot, file_ref) in files {
             if file_ref.is_some_and(|r| r.trim().is_empty()) {
                 violations.push(Violation::EmptyFileRef { slot: *slot });

@@ -91,7 +91,10 @@ impl DocumentType {
         DocumentType::CertificateOfIncorporation,
     ];
 
-    /// Whether the document has a back side that must be captured.
+    /// Whether the document has a back side that must be captured. B's table: "NATIONAL_ID | 2
+    /// | One FRONT and one BACK", "DRIVERS_LICENSE | 2 | ...", "RESIDENCE_PERMIT | 2 | ...",
+    /// "PASSPORT | 1 | Side optional"; A: identity_back is "Not required for single-sided
+    /// documents (e.g. passport, certificate of incorporation)".
     pub fn is_two_sided(self) -> bool {
         matches!(
             self,

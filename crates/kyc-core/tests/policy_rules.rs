@@ -105,29 +105,64 @@ fn a_business_accepts_only_certificate_of_incorporation() {
     }
 }
 
-/// D: the digest's "B accepts NATIONAL_ID; A and D do not" (D's document names no list) and
-/// "Business / KYB customers verify through a separate Technest-managed onboarding".
+/// D: "After creating a customer, you upload their identity documents" names no document
+/// types, and nothing in D's document refuses national ID cards: every identity document of a
+/// person is accepted (C's documents go through D). "Business / KYB customers verify through a
+/// separate Technest-managed onboarding".
 #[test]
-fn d_refuses_national_id_and_business_customers() {
-    let d = policy(Provider::D, Individual, "NGA");
-    assert_eq!(
-        d.accepted_documents(),
-        vec![Passport, DriversLicense, ResidencePermit]
-    );
-    assert_eq!(
-        d.check_document(NationalId).unwrap_err().code(),
-        "document_not_accepted"
-    );
-    let business = policy(Provider::D, Business, "NGA");
-    assert!(business.accepted_documents().is_empty());
-    let refused = business
-        .check_document(CertificateOfIncorporation)
-        .unwrap_err();
-    assert!(
-        refused.describe().contains("accepts no document"),
-        "{}",
-        refused.describe()
-    );
+fn c_and_d_accept_every_identity_document_of_a_person_and_no_business() {
+    for provider in [Provider::C, Provider::D] {
+        let p = policy(provider, Individual, "NGA");
+        assert_eq!(
+            p.accepted_documents(),
+            vec![Passport, DriversLicense, ResidencePermit, NationalId],
+            "{provider:?}"
+        );
+        assert_eq!(p.required_slots(NationalId), vec![Slot::Front, Slot::Back]);
+        let sent = submission(NationalId, &[Slot::Front, Slot::Back], None);
+        assert!(p.check_submission(&sent).is_empty(), "{provider:?}");
+        assert_eq!(
+            p.check_document(CertificateOfIncorporation)
+                .unwrap_err()
+                .code(),
+            "document_not_accepted"
+        );
+        let business = policy(provider, Business, "NGA");
+        assert!(business.accepted_documents().is_empty());
+        let refused = business
+            .check_document(CertificateOfIncorporation)
+            .unwrap_err();
+        assert!(
+            refused.describe().contains("accepts no document"),
+            "{}",
+            refused.describe()
+        );
+    }
+}
+
+/// A's attach fields are "id_file", "id_file_back", "proof_of_address_file",
+/// "liveness_check_file"; D's "id_file" and slots by country: neither takes a state, so none is
+/// asked for (C through D the same), not even for a US driver's license.
+#[test]
+fn a_c_and_d_take_no_state() {
+    for provider in [Provider::A, Provider::C, Provider::D] {
+        let p = policy(provider, Individual, "USA");
+        for document in [Passport, DriversLicense, ResidencePermit, NationalId] {
+            for country in ["USA", "GBR"] {
+                assert_eq!(
+                    p.state_requirement(document, country),
+                    Requirement::Forbidden,
+                    "{provider:?} {document:?} {country}"
+                );
+            }
+        }
+        let sent = submission(DriversLicense, &[Slot::Front, Slot::Back], Some("CA"));
+        assert_eq!(
+            codes(&p.check_submission(&sent)),
+            ["state_forbidden"],
+            "{provider:?}"
+        );
+    }
 }
 
 /// B: "Include at most one non-SELFIE primary document (PASSPORT, NATIONAL_ID,
