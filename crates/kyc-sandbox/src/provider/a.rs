@@ -134,7 +134,10 @@ async fn get_customer(
     Ok(Json(find_customer(&store.customers, &id)?.view()))
 }
 
+/// The body of a presigned-URL request. Unknown fields are refused, as at attach: a field A
+/// does not have (a state, say) is a bug, not a no-op.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PresignRequest {
     #[serde(default)]
     category: Option<String>,
