@@ -48,6 +48,8 @@ pub const BUSINESS_DOCUMENTS: [&str; 1] = ["certificate_of_incorporation"];
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Attach {
+    /// The identity document's code (see [`DOCUMENTS`]). Assumption: D's document names no such
+    /// field; the sandbox asks for it to apply the sides of the document.
     document_type: String,
     #[serde(default)]
     id_file: Option<String>,
