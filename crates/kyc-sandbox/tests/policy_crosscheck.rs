@@ -431,6 +431,9 @@ impl Sandbox {
 #[tokio::test]
 async fn the_core_and_the_sandbox_agree_on_every_combination() {
     let cases = cases();
+    // (A, B, B with its selfie configuration, C, D) × 2 customer types × 5 documents × 4 sets
+    // of sides × 4 countries and states × selfie or not × proof of address or not.
+    assert_eq!(cases.len(), 5 * 2 * 5 * 4 * 4 * 2 * 2);
     let mut sandboxes = [Sandbox::new(false).await, Sandbox::new(true).await];
     let mut disagreements = Vec::new();
     // Per provider: how many combinations the sandbox accepted, and how many it refused.
