@@ -221,8 +221,7 @@ async fn consent_is_required_and_each_step_takes_the_focus() {
 
 #[wasm_bindgen_test]
 async fn document_step_offers_only_accepted_types_and_names_the_refused_one() {
-    // A: "ID cards (National Identity Cards) are NOT accepted."
-    let (host, _mounted) = mount(session(Provider::A, "GBR"), options());
+    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
     tick().await;
     agree(&host).await;
     let text = host.text_content().unwrap();

@@ -294,17 +294,16 @@ impl Policy {
                 vec![Passport, DriversLicense, ResidencePermit, NationalId]
             }
             (Provider::B, CustomerType::Business) => vec![],
-            // D: "After creating a customer, you upload their identity documents" names no
-            // document types. Decision (it used to refuse national ID cards on the strength of
-            // an internal digest, not of D's document): every identity document of a person,
-            // national ID cards included. Nothing in D's document refuses one; refusing it here
-            // would turn away users whose only document it is, while a document D's KYC
-            // partner cannot use ends in a rejection with a retry path ("append -r2").
+            // D: its document ("After creating a customer, you upload their identity
+            // documents") names no document types; the provider documents' digest
+            // (`shared/provider-docs/README.md`) does: "B accepts NATIONAL_ID; A and D do not.
+            // The accepted set is per provider." The digest is the only source that names D's
+            // set, and no document contradicts it, so it holds.
             // C: assumption: C "tracks identity checks [...] performed through external
             // verification providers"; its document takes no documents itself, so its
             // documents go through D (Technest) and D's rules are C's.
             (Provider::C | Provider::D, CustomerType::Individual) => {
-                vec![Passport, DriversLicense, ResidencePermit, NationalId]
+                vec![Passport, DriversLicense, ResidencePermit]
             }
             // D: "Business / KYB customers verify through a separate Technest-managed
             // onboarding (beneficial owners + business documents)"; C, through D, the same.

@@ -105,22 +105,22 @@ fn a_business_accepts_only_certificate_of_incorporation() {
     }
 }
 
-/// D: "After creating a customer, you upload their identity documents" names no document
-/// types, and nothing in D's document refuses national ID cards: every identity document of a
-/// person is accepted (C's documents go through D). "Business / KYB customers verify through a
+/// D: its document names no list; the provider documents' digest does: "B accepts NATIONAL_ID;
+/// A and D do not" (C's documents go through D). "Business / KYB customers verify through a
 /// separate Technest-managed onboarding".
 #[test]
-fn c_and_d_accept_every_identity_document_of_a_person_and_no_business() {
+fn c_and_d_refuse_national_id_and_business_customers() {
     for provider in [Provider::C, Provider::D] {
         let p = policy(provider, Individual, "NGA");
         assert_eq!(
             p.accepted_documents(),
-            vec![Passport, DriversLicense, ResidencePermit, NationalId],
+            vec![Passport, DriversLicense, ResidencePermit],
             "{provider:?}"
         );
-        assert_eq!(p.required_slots(NationalId), vec![Slot::Front, Slot::Back]);
-        let sent = submission(NationalId, &[Slot::Front, Slot::Back], None);
-        assert!(p.check_submission(&sent).is_empty(), "{provider:?}");
+        assert_eq!(
+            p.check_document(NationalId).unwrap_err().code(),
+            "document_not_accepted"
+        );
         assert_eq!(
             p.check_document(CertificateOfIncorporation)
                 .unwrap_err()

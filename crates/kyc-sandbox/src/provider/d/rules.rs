@@ -13,10 +13,10 @@ use crate::provider::common::{
 
 /// The identity documents D's attach takes. D's document names none ("After creating a
 /// customer, you upload their identity documents", "verification then runs automatically with
-/// our regulated KYC partner"), so the assumption is the identity documents of a person: the
-/// passport, and the driver's license, residence permit and national ID card, which are cards
-/// with a back side. Nothing in D's document refuses national ID cards.
-pub const DOCUMENTS: [IdentityDocument; 4] = [
+/// our regulated KYC partner"); the provider documents' digest does: "B accepts NATIONAL_ID; A
+/// and D do not." So: the passport, and the driver's license and residence permit, which are
+/// cards with a back side (assumption: the sides of B's table).
+pub const DOCUMENTS: [IdentityDocument; 3] = [
     IdentityDocument {
         code: "passport",
         two_sided: false,
@@ -29,15 +29,15 @@ pub const DOCUMENTS: [IdentityDocument; 4] = [
         code: "residence_permit",
         two_sided: true,
     },
-    IdentityDocument {
-        code: "national_id",
-        two_sided: true,
-    },
 ];
 
 /// Documents of businesses, refused here: "Business / KYB customers verify through a separate
 /// Technest-managed onboarding (beneficial owners + business documents)".
 pub const BUSINESS_DOCUMENTS: [&str; 1] = ["certificate_of_incorporation"];
+
+/// Documents of persons that D does not take: the provider digest's "B accepts NATIONAL_ID; A
+/// and D do not".
+pub const REFUSED_DOCUMENTS: [&str; 1] = ["national_id"];
 
 /// The body of `POST /v1/customers/{id}/files/attach`: "Map your uploaded file_ids to typed
 /// document slots". "id_file is mandatory; other slots depend on the customer's country": D
@@ -87,10 +87,20 @@ pub(super) fn status_conflict(status: Status) -> Option<ApiError> {
 }
 
 /// The document `code` names, if D's attach takes it: 422 `document_not_accepted` for a
-/// business document, `invalid_document_type` for an unknown code (both naming what is taken).
+/// refused or business document, `invalid_document_type` for an unknown code (each naming what
+/// is taken).
 fn check_document(code: &str) -> Result<IdentityDocument, ApiError> {
     if let Some(document) = find_document(&DOCUMENTS, code) {
         return Ok(document);
+    }
+    if REFUSED_DOCUMENTS.contains(&code) {
+        return Err(ApiError::unprocessable(
+            "document_not_accepted",
+            format!(
+                "{code} is not accepted; accepted identity documents: {}",
+                document_codes(&DOCUMENTS)
+            ),
+        ));
     }
     if BUSINESS_DOCUMENTS.contains(&code) {
         return Err(ApiError::unprocessable(
