@@ -40,6 +40,14 @@ pub struct RelayConfig {
     /// Where uploads are spooled on their way to the provider (unlinked temporary files,
     /// freed when the upload ends); `None` is the system's temporary directory.
     pub spool_dir: Option<PathBuf>,
+    /// How often the reconciler looks for sessions marked submitted that the provider does
+    /// not have (`reconcile`).
+    pub reconcile_every: Duration,
+    /// How long after its submit a pending session may be taken for a lost attach by the
+    /// periodic pass: far longer than any attach runs.
+    pub reconcile_after: Duration,
+    /// How long a shutdown (SIGTERM, Ctrl-C) waits for requests and detached work in flight.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for RelayConfig {
@@ -58,6 +66,9 @@ impl Default for RelayConfig {
             spool_dir: None,
             events_keep_alive: Duration::from_secs(15),
             events_refresh: Duration::from_secs(5),
+            reconcile_every: Duration::from_secs(5 * 60),
+            reconcile_after: Duration::from_secs(15 * 60),
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }

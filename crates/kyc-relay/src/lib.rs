@@ -20,6 +20,7 @@ mod clock;
 mod config;
 mod error;
 pub mod provider;
+mod reconcile;
 mod routes;
 mod sessions;
 pub mod spool;
@@ -33,5 +34,6 @@ pub mod webhook;
 
 pub use config::RelayConfig;
 pub use error::ApiError;
+pub use reconcile::{reconcile, spawn_reconciler};
 pub use routes::app;
 pub use state::AppState;

@@ -21,6 +21,7 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--provi
                  [--webhook-secret PROVIDER=SECRET]... [--selfie-required PROVIDER]...
                  [--host-api-key KEY] [--allowed-origin ORIGIN]...
                  [--static-dir DIR] [--demo-sessions] [--max-bytes N] [--spool-dir DIR]
+                 [--shutdown-grace SECS] [--reconcile-every SECS]
 
   --listen ADDR            address to serve on (default 127.0.0.1:8080)
   --database PATH          SQLite file, created and migrated at start (default kyc-relay.sqlite)
@@ -50,7 +51,11 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--provi
   --demo-sessions          enable POST /demo/session (sessions without a host key; demo only)
   --max-bytes N            largest accepted upload in bytes (default 10485760, 10 MiB)
   --spool-dir DIR          where uploads are spooled on their way to the provider (unlinked
-                           temporary files; default the system's temporary directory)";
+                           temporary files; default the system's temporary directory)
+  --shutdown-grace SECS    how long SIGTERM or Ctrl-C waits for uploads and submits in flight
+                           (default 30)
+  --reconcile-every SECS   how often sessions marked submitted that the provider does not have
+                           are reopened (default 300; also once at start)";
 
 struct Args {
     listen: SocketAddr,
@@ -150,11 +155,39 @@ fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
                     .map_err(|_| format!("--max-bytes: {text:?} is not a number of bytes"))?;
             }
             "--spool-dir" => args.config.spool_dir = Some(PathBuf::from(value("--spool-dir")?)),
+            "--shutdown-grace" => args.config.shutdown_grace = seconds(&flag, value(&flag)?)?,
+            "--reconcile-every" => args.config.reconcile_every = seconds(&flag, value(&flag)?)?,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown flag {other:?}")),
         }
     }
     Ok(args)
+}
+
+/// A duration given in whole seconds.
+fn seconds(flag: &str, text: String) -> Result<Duration, String> {
+    text.parse()
+        .map(Duration::from_secs)
+        .map_err(|_| format!("{flag}: {text:?} is not a number of seconds"))
+}
+
+/// Waits for SIGTERM (what a service manager or an orchestrator sends) or Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+                return;
+            }
+            Err(err) => tracing::warn!(%err, "cannot listen for SIGTERM; Ctrl-C only"),
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// A provider named by its code (`a`, `b`, `c`, `d`).
@@ -232,12 +265,27 @@ async fn main() {
         "kyc-relay listening on http://{}",
         listener.local_addr().expect("bound")
     );
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .expect("server runs until shutdown");
+    kyc_relay::spawn_reconciler(state.clone());
+    let stopping = state.clone();
+    let served = axum::serve(listener, app(state.clone())).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing the requests and work in flight");
+        stopping.begin_shutdown();
+    });
+    // Requests in flight end, then detached work (an attach, an upload whose client left);
+    // past the grace period whatever is left is dropped (the reconciler reopens a submit).
+    let finished = async {
+        served.await.expect("server runs until shutdown");
+        state.drain().await;
+    };
+    let grace = state.config().shutdown_grace;
+    tokio::select! {
+        () = finished => tracing::info!("shut down"),
+        () = async {
+            state.stopping().await;
+            tokio::time::sleep(grace).await;
+        } => tracing::warn!("shutdown grace period over; work still in flight is dropped"),
+    }
 }
 
 #[cfg(test)]

@@ -119,6 +119,7 @@ impl Watch {
             }
             tokio::select! {
                 () = tokio::time::sleep_until(self.until) => return None,
+                () = self.state.stopping() => return None,
                 open = changed(&mut self.changes, &self.session_id, &self.customer_id) => {
                     if !open {
                         return None;
