@@ -162,14 +162,11 @@ impl ProviderA {
         let answer: TokenAnswer = serde_json::from_slice(&body)
             .map_err(|err| ProviderError::Unavailable(format!("unreadable token: {err}")))?;
         self.issued.fetch_add(1, Ordering::Relaxed);
-        let lifetime = Duration::from_secs(answer.expires_in);
-        // Renewed a little early, so a token never expires between the check and the call.
-        let margin = (lifetime / 10).min(Duration::from_secs(30));
         self.cache().insert(
             scope,
             CachedToken {
                 value: answer.access_token.clone(),
-                use_until: Instant::now() + lifetime - margin,
+                use_until: use_until(Instant::now(), answer.expires_in),
             },
         );
         Ok(answer.access_token)
@@ -324,9 +321,34 @@ impl ProviderAdapter for ProviderA {
     }
 }
 
+/// The longest a token is kept, whatever its `expires_in` says: a lifetime past this is a
+/// provider's mistake, and asking for a new token a day later costs nothing.
+const LONGEST_TOKEN: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Until when a token issued `now` with the provider's `expires_in` (seconds) is used: renewed
+/// a little early, so it never expires between the check and the call. The provider's number
+/// is bounded first: `Instant + u64::MAX s` overflows and would panic the request.
+fn use_until(now: Instant, expires_in: u64) -> Instant {
+    let lifetime = Duration::from_secs(expires_in).min(LONGEST_TOKEN);
+    let margin = (lifetime / 10).min(Duration::from_secs(30));
+    now.checked_add(lifetime - margin).unwrap_or(now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_lifetime_from_the_provider_cannot_overflow_the_clock() {
+        let now = Instant::now();
+        assert_eq!(use_until(now, 3600), now + Duration::from_secs(3570));
+        assert_eq!(use_until(now, 0), now);
+        // An answer of `"expires_in": 18446744073709551615` is kept a day at most.
+        assert_eq!(
+            use_until(now, u64::MAX),
+            now + LONGEST_TOKEN - Duration::from_secs(30)
+        );
+    }
 
     fn file(slot: Slot, id: &str) -> AttachFile {
         AttachFile {
