@@ -195,3 +195,27 @@ fn describe(answer: &Result<(u16, Value), String>) -> String {
         Err(err) => format!("no answer ({err})"),
     }
 }
+
+/// The relay's release build unwinds, so the layer above can catch a panic: `panic = "abort"`
+/// in the release profile (which every package of the workspace shares) would end the process
+/// at the first panic instead, with every session's requests in it.
+#[test]
+fn the_release_profile_unwinds() {
+    let manifest =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml"))
+            .expect("the workspace manifest");
+    let release: Vec<&str> = manifest
+        .lines()
+        .skip_while(|line| line.trim() != "[profile.release]")
+        .skip(1)
+        .take_while(|line| !line.trim_start().starts_with('['))
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .collect();
+    assert!(!release.is_empty(), "the workspace has a release profile");
+    assert!(
+        !release
+            .iter()
+            .any(|line| line.replace(' ', "").starts_with("panic=\"abort\"")),
+        "[profile.release] aborts on panic: {release:?}"
+    );
+}
