@@ -214,7 +214,9 @@ async fn a_client_gone_mid_upload_leaves_no_key_in_flight_and_stores_once() {
     let lost_body = lost(&h, &token, &files).await;
     let outcome = format!(
         "client gone halfway through the body; the retry with its key: {status} {} after {tries} request(s)",
-        receipt["error"]["code"].as_str().unwrap_or("")
+        receipt["error"]["code"]
+            .as_str()
+            .unwrap_or(receipt["format"].as_str().unwrap_or(""))
     );
     trial(
         "client_gone_mid_upload_body",

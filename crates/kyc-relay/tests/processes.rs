@@ -462,7 +462,11 @@ async fn kill_9_mid_submit_then_restart_lets_the_user_finish_with_one_attach() {
         };
         tokio::time::sleep(Duration::from_millis(500)).await;
         relay.kill();
-        let first = pending.await.unwrap().map(|(status, _)| status);
+        let first = pending
+            .await
+            .unwrap()
+            .map(|(status, _)| status.to_string())
+            .unwrap_or_else(|_| "none, the connection closed".to_owned());
         // Restarted on the same database: the start-up reconciliation settles the submit.
         let relay = RelayProcess::start(&sandbox, &database, &["--provider-d-url", &gate.url]);
         let state_after_restart = settled_state(&http, &relay.base, &token).await;
@@ -472,7 +476,7 @@ async fn kill_9_mid_submit_then_restart_lets_the_user_finish_with_one_attach() {
         let attaches = gate.reached(&reqwest::Method::POST, "/files/attach") - attaches_before;
         let lost = lost_at_provider(&sandbox, &database, &token, "front", &front).await;
         let outcome = format!(
-            "killed 500 ms into the submit (answer {first:?}); after the restart {state_after_restart}; resubmit {resubmitted:?}; then {state}; {attaches} attach(es) reached the provider"
+            "killed 500 ms into the submit (answer: {first}); after the restart {state_after_restart}; resubmit {resubmitted:?}; then {state}; {attaches} attach(es) reached the provider"
         );
         trial(case, 1, outcome.clone(), lost, resubmitted == Some(500));
         let expected_after_restart = if reached_before_kill {

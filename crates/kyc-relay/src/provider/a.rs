@@ -29,7 +29,7 @@ use serde_json::{json, Map, Value};
 use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter, WebhookUpdate};
 use super::customer::{self, CustomerRecord};
 use super::error::ProviderError;
-use super::http::{answer, client, presigned_put, send, UploadTarget, BACKOFF};
+use super::http::{answer, client, presigned_put, send, UploadTarget, BACKOFF, OPERATION_TIMEOUTS};
 use crate::spool::Spool;
 
 /// The scope of presigned upload URLs.
@@ -46,6 +46,8 @@ pub struct ProviderA {
     client_secret: String,
     tokens: Arc<Mutex<HashMap<&'static str, CachedToken>>>,
     issued: Arc<AtomicU32>,
+    /// The timeout of one call.
+    timeout: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -129,6 +131,7 @@ impl ProviderA {
             client_secret: client_secret.to_owned(),
             tokens: Arc::default(),
             issued: Arc::default(),
+            timeout,
         }
     }
 
@@ -216,20 +219,30 @@ impl ProviderA {
         let category = category(slot).ok_or_else(|| no_place(slot))?;
         let path = &format!("/customer/{customer_id}/file/presigned-url");
         let request = &json!({"category": category, "content_type": format.mime()});
-        presigned_put(&self.http, BACKOFF, file, customer_id, || async move {
-            let body = self
-                .call(SCOPE_FILE_UPLOAD, true, |token| {
-                    self.api(Method::POST, path, token).json(request)
+        let deadline = self.timeout * OPERATION_TIMEOUTS;
+        presigned_put(
+            &self.http,
+            BACKOFF,
+            deadline,
+            file,
+            customer_id,
+            || async move {
+                // Not retried here: presigned_put's one budget retries the URL and the PUT.
+                let body = self
+                    .call(SCOPE_FILE_UPLOAD, false, |token| {
+                        self.api(Method::POST, path, token).json(request)
+                    })
+                    .await?;
+                let target: UploadUrl = serde_json::from_slice(&body).map_err(|err| {
+                    ProviderError::Unavailable(format!("unreadable answer: {err}"))
+                })?;
+                Ok(UploadTarget {
+                    file_id: target.file_id,
+                    url: target.upload_url,
+                    headers: target.headers,
                 })
-                .await?;
-            let target: UploadUrl = serde_json::from_slice(&body)
-                .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;
-            Ok(UploadTarget {
-                file_id: target.file_id,
-                url: target.upload_url,
-                headers: target.headers,
-            })
-        })
+            },
+        )
         .await
     }
 }

@@ -24,6 +24,12 @@ pub enum Hold {
     Never,
     /// Forwards the call at once, then never answers: the provider acted, the answer is lost.
     ForwardThenNever,
+    /// Forwards the call, then answers this status instead of the provider's answer: the
+    /// provider acted, and said it failed.
+    ForwardThenFail(u16),
+    /// Forwards a request for an upload URL and answers it with a URL of the gate's, where
+    /// storage answers 503 to every PUT.
+    ForwardWithStorageDown,
 }
 
 struct Rule {
@@ -42,6 +48,8 @@ pub struct Gate {
     rules: Arc<Mutex<Vec<Rule>>>,
     /// Every call forwarded to the provider: method and path.
     forwarded: Arc<Mutex<Vec<(Method, String)>>>,
+    /// Every call made to the gate: method and path.
+    seen: Arc<Mutex<Vec<(Method, String)>>>,
 }
 
 impl Gate {
@@ -54,6 +62,7 @@ impl Gate {
             http: reqwest::Client::new(),
             rules: Arc::default(),
             forwarded: Arc::default(),
+            seen: Arc::default(),
         };
         let router = Router::new().fallback(handle).with_state(gate.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
@@ -78,6 +87,23 @@ impl Gate {
             .iter()
             .filter(|(m, path)| m == method && path.ends_with(suffix))
             .count()
+    }
+
+    /// How many calls of `method` to a path ending with `suffix` were made to the gate.
+    pub fn seen(&self, method: &Method, suffix: &str) -> usize {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(m, path)| m == method && path.ends_with(suffix))
+            .count()
+    }
+
+    /// Forgets every hold not used up, and every call made so far.
+    pub fn reset(&self) {
+        self.rules.lock().unwrap().clear();
+        self.seen.lock().unwrap().clear();
+        self.forwarded.lock().unwrap().clear();
     }
 
     async fn forward(
@@ -122,6 +148,13 @@ async fn handle(State(gate): State<Gate>, request: Request) -> Response {
     let body = axum::body::to_bytes(request.into_body(), 64 << 20)
         .await
         .unwrap_or_default();
+    gate.seen
+        .lock()
+        .unwrap()
+        .push((method.clone(), path.clone()));
+    if path.starts_with("/storage-down") {
+        return failure(503);
+    }
     let hold = {
         let mut rules = gate.rules.lock().unwrap();
         rules
@@ -147,5 +180,30 @@ async fn handle(State(gate): State<Gate>, request: Request) -> Response {
             gate.forward(method, &path, &headers, body).await;
             std::future::pending().await
         }
+        Some(Hold::ForwardThenFail(status)) => {
+            gate.forward(method, &path, &headers, body).await;
+            failure(status)
+        }
+        Some(Hold::ForwardWithStorageDown) => {
+            let answer = gate.forward(method, &path, &headers, body).await;
+            let (parts, body) = answer.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20)
+                .await
+                .unwrap_or_default();
+            let mut json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            if json.get("upload_url").is_some() {
+                json["upload_url"] = format!("{}/storage-down/put", gate.url).into();
+            }
+            (parts.status, axum::Json(json)).into_response()
+        }
     }
+}
+
+/// An error answer of `status` in the providers' shape.
+fn failure(status: u16) -> Response {
+    (
+        StatusCode::from_u16(status).unwrap(),
+        axum::Json(serde_json::json!({"error": {"code": "injected_failure", "message": "injected by the test"}})),
+    )
+        .into_response()
 }
