@@ -21,7 +21,8 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--provi
                  [--webhook-secret PROVIDER=SECRET]... [--selfie-required PROVIDER]...
                  [--host-api-key KEY] [--allowed-origin ORIGIN]...
                  [--static-dir DIR] [--demo-sessions] [--max-bytes N] [--spool-dir DIR]
-                 [--shutdown-grace SECS] [--reconcile-every SECS]
+                 [--shutdown-grace SECS] [--reconcile-every SECS] [--header-timeout SECS]
+                 [--body-idle-timeout SECS] [--max-uploads N] [--max-uploads-per-session N]
 
   --listen ADDR            address to serve on (default 127.0.0.1:8080)
   --database PATH          SQLite file, created and migrated at start (default kyc-relay.sqlite)
@@ -55,7 +56,12 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--provi
   --shutdown-grace SECS    how long SIGTERM or Ctrl-C waits for uploads and submits in flight
                            (default 30)
   --reconcile-every SECS   how often sessions marked submitted that the provider does not have
-                           are reopened (default 300; also once at start)";
+                           are reopened (default 300; also once at start)
+  --header-timeout SECS    a connection whose request headers take longer is closed (default 10)
+  --body-idle-timeout SECS an upload whose body sends nothing this long is refused (default 30)
+  --max-uploads N          uploads the relay takes at once; more get 503 (default 64)
+  --max-uploads-per-session N
+                           uploads one session may run at once; more get 429 (default 2)";
 
 struct Args {
     listen: SocketAddr,
@@ -157,6 +163,12 @@ fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--spool-dir" => args.config.spool_dir = Some(PathBuf::from(value("--spool-dir")?)),
             "--shutdown-grace" => args.config.shutdown_grace = seconds(&flag, value(&flag)?)?,
             "--reconcile-every" => args.config.reconcile_every = seconds(&flag, value(&flag)?)?,
+            "--header-timeout" => args.config.header_timeout = seconds(&flag, value(&flag)?)?,
+            "--body-idle-timeout" => args.config.body_idle_timeout = seconds(&flag, value(&flag)?)?,
+            "--max-uploads" => args.config.max_uploads = count(&flag, value(&flag)?)?,
+            "--max-uploads-per-session" => {
+                args.config.max_uploads_per_session = count(&flag, value(&flag)?)?
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown flag {other:?}")),
         }
@@ -169,6 +181,14 @@ fn seconds(flag: &str, text: String) -> Result<Duration, String> {
     text.parse()
         .map(Duration::from_secs)
         .map_err(|_| format!("{flag}: {text:?} is not a number of seconds"))
+}
+
+/// A count of at least 1.
+fn count(flag: &str, text: String) -> Result<usize, String> {
+    text.parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{flag}: {text:?} is not a number of at least 1"))
 }
 
 /// Waits for SIGTERM (what a service manager or an orchestrator sends) or Ctrl-C.
@@ -267,7 +287,8 @@ async fn main() {
     );
     kyc_relay::spawn_reconciler(state.clone());
     let stopping = state.clone();
-    let served = axum::serve(listener, app(state.clone())).with_graceful_shutdown(async move {
+    let header_timeout = state.config().header_timeout;
+    let served = kyc_relay::serve(listener, app(state.clone()), header_timeout, async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing the requests and work in flight");
         stopping.begin_shutdown();
@@ -275,7 +296,7 @@ async fn main() {
     // Requests in flight end, then detached work (an attach, an upload whose client left);
     // past the grace period whatever is left is dropped (the reconciler reopens a submit).
     let finished = async {
-        served.await.expect("server runs until shutdown");
+        served.await;
         state.drain().await;
     };
     let grace = state.config().shutdown_grace;

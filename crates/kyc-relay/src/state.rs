@@ -12,6 +12,7 @@ use tokio_util::task::TaskTracker;
 use crate::clock::now;
 use crate::config::RelayConfig;
 use crate::error::ApiError;
+use crate::limits::Limits;
 use crate::provider::ProviderAdapter;
 use crate::store::Store;
 
@@ -32,6 +33,8 @@ pub struct AppState {
     /// Cancelled when the relay begins to shut down: status streams end, so the server's
     /// graceful shutdown does not wait for them.
     stopping: CancellationToken,
+    /// Uploads in flight and status streams, capped.
+    pub(crate) limits: Arc<Limits>,
 }
 
 impl AppState {
@@ -48,6 +51,10 @@ impl AppState {
             secret.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
             secret
         })?;
+        let limits = Arc::new(Limits::new(
+            config.max_uploads,
+            config.max_uploads_per_session,
+        ));
         Ok(AppState {
             config: Arc::new(config),
             store,
@@ -57,6 +64,7 @@ impl AppState {
             changes: broadcast::channel(256).0,
             tasks: TaskTracker::new(),
             stopping: CancellationToken::new(),
+            limits,
         })
     }
 

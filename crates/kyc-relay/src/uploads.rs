@@ -34,6 +34,8 @@ pub(crate) async fn upload(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<SlotRecord, ApiError> {
+    // Held until the upload's work ends, in the task below if the client goes away.
+    let permit = state.limits.upload(&session.id)?;
     if let Some(key) = &key {
         match state
             .store
@@ -66,7 +68,11 @@ pub(crate) async fn upload(
     let headers = headers.clone();
     state
         .clone()
-        .detached(async move { finish(&state, &session, slot, key, &headers, body).await })
+        .detached(async move {
+            let stored = finish(&state, &session, slot, key, &headers, body).await;
+            drop(permit);
+            stored
+        })
         .await
 }
 
@@ -237,7 +243,18 @@ async fn receive(
             }
             judged = Some(report);
         }
-        let Some(chunk) = futures_util::StreamExt::next(&mut stream).await else {
+        let next = futures_util::StreamExt::next(&mut stream);
+        let Ok(next) = tokio::time::timeout(state.config.body_idle_timeout, next).await else {
+            return Err(ApiError::Limited {
+                status: axum::http::StatusCode::REQUEST_TIMEOUT,
+                code: "body_timeout",
+                message: format!(
+                    "the body sent nothing for {} s; send the file again",
+                    state.config.body_idle_timeout.as_secs_f32()
+                ),
+            });
+        };
+        let Some(chunk) = next else {
             break;
         };
         let chunk =
