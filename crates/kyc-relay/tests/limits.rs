@@ -1,7 +1,8 @@
 //! Server-side limits, against the relay served over TCP by `kyc_relay::serve` with the real
 //! sandbox behind it: a client that drips its headers or its body is cut off, 1,000 idle
 //! connections are closed while a real upload still succeeds, uploads in flight are capped
-//! per session and in all, and a session has one status stream. Recorded for RELIABILITY.md
+//! per session and in all, a session has one status stream, and a caller without the host
+//! key or a webhook signature is refused before its body is read. Recorded for RELIABILITY.md
 //! (`target/reliability/relay-limits.jsonl`).
 
 #[path = "support/gate.rs"]
@@ -37,6 +38,7 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(1);
 const BODY_IDLE: Duration = Duration::from_secs(1);
 const MAX_UPLOADS: usize = 3;
 const PER_SESSION: usize = 2;
+const WEBHOOK_SECRET: &str = "limits-webhook-secret";
 
 /// The sandbox, a gate in front of its provider D, and the relay served on 127.0.0.1 with
 /// the limits above: the relay's base URL.
@@ -59,6 +61,7 @@ async fn setup() -> (Harness, Gate, String) {
         body_idle_timeout: BODY_IDLE,
         max_uploads: MAX_UPLOADS,
         max_uploads_per_session: PER_SESSION,
+        webhook_secrets: HashMap::from([(Provider::D, WEBHOOK_SECRET.to_owned())]),
         ..RelayConfig::default()
     };
     let state = AppState::new(
@@ -402,4 +405,74 @@ async fn a_session_has_one_status_stream() {
         String::from_utf8_lossy(&newer_first).contains("event: status"),
         "{outcome}"
     );
+}
+
+/// The status line of the answer to `head` (a request's headers, declaring a 1 MB body that
+/// never comes), if one arrives within 1 s.
+async fn answer_without_body(address: &str, head: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 512];
+    let read = tokio::time::timeout(Duration::from_secs(1), stream.read(&mut answer)).await;
+    match read {
+        Ok(Ok(n)) if n > 0 => String::from_utf8_lossy(&answer[..n])
+            .lines()
+            .next()
+            .map(str::to_owned),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn the_host_key_and_a_webhook_signature_are_checked_before_the_body() {
+    let (_h, _gate, base) = setup().await;
+    let address = base.trim_start_matches("http://").to_owned();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let cases = [
+        (
+            "create_session_without_host_key_1mb_body_never_sent",
+            "POST /v1/sessions HTTP/1.1\r\nHost: relay\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n".to_owned(),
+        ),
+        (
+            "create_session_wrong_host_key_1mb_body_never_sent",
+            "POST /v1/sessions HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer nope\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n".to_owned(),
+        ),
+        (
+            "webhook_unsigned_1mb_body_never_sent",
+            "POST /webhooks/d HTTP/1.1\r\nHost: relay\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n".to_owned(),
+        ),
+        (
+            "webhook_stale_timestamp_1mb_body_never_sent",
+            format!("POST /webhooks/d HTTP/1.1\r\nHost: relay\r\nX-Sandbox-Timestamp: {}\r\nX-Sandbox-Signature: v1=00\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n", now - 3600),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (case, head) in cases {
+        let started = Instant::now();
+        let status = answer_without_body(&address, &head).await;
+        let outcome = match &status {
+            Some(line) => format!(
+                "{line} after {} ms, before the body",
+                started.elapsed().as_millis()
+            ),
+            None => "no answer within 1 s (waiting for the body)".to_owned(),
+        };
+        trial(
+            case,
+            1,
+            outcome.clone(),
+            0,
+            status.as_deref().is_some_and(|l| l.contains(" 500")),
+        );
+        if !status
+            .as_deref()
+            .is_some_and(|line| line.starts_with("HTTP/1.1 401"))
+        {
+            failures.push(format!("{case}: {outcome}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
