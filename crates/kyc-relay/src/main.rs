@@ -340,6 +340,39 @@ mod tests {
     }
 
     #[test]
+    fn the_limit_and_shutdown_flags_are_read_and_checked() {
+        let args = parse(&[
+            "--shutdown-grace",
+            "5",
+            "--reconcile-every",
+            "60",
+            "--header-timeout",
+            "3",
+            "--body-idle-timeout",
+            "7",
+            "--max-uploads",
+            "8",
+            "--max-uploads-per-session",
+            "1",
+        ])
+        .unwrap();
+        assert_eq!(args.config.shutdown_grace, Duration::from_secs(5));
+        assert_eq!(args.config.reconcile_every, Duration::from_secs(60));
+        assert_eq!(args.config.header_timeout, Duration::from_secs(3));
+        assert_eq!(args.config.body_idle_timeout, Duration::from_secs(7));
+        assert_eq!(args.config.max_uploads, 8);
+        assert_eq!(args.config.max_uploads_per_session, 1);
+        assert_eq!(
+            parse(&["--max-uploads", "0"]).err().as_deref(),
+            Some("--max-uploads: \"0\" is not a number of at least 1")
+        );
+        assert_eq!(
+            parse(&["--header-timeout", "soon"]).err().as_deref(),
+            Some("--header-timeout: \"soon\" is not a number of seconds")
+        );
+    }
+
+    #[test]
     fn a_flag_without_its_value_or_an_unknown_one_is_refused() {
         assert_eq!(
             parse(&["--technest-url"]).err().as_deref(),
