@@ -1,6 +1,7 @@
 //! The reconciler: sessions marked submitted whose attach never reached the provider (the
 //! relay was killed between the claim and the attach) are reopened, so the end user can
-//! submit again instead of waiting forever on a review that is not happening.
+//! submit again instead of waiting forever on a review that is not happening; upload keys a
+//! killed relay left in flight are released at start-up, so a retry runs again at once.
 //!
 //! It runs once at start-up over every pending session (nothing of this process is attaching
 //! yet), then every [`RelayConfig::reconcile_every`](crate::RelayConfig) over sessions
@@ -42,9 +43,15 @@ pub async fn reconcile(state: &AppState, submitted_before: u64) -> Result<usize,
     Ok(reopened)
 }
 
-/// Runs [`reconcile`] once over every pending session, then periodically; the task ends with
-/// the runtime.
+/// Releases the upload keys left in flight by a relay that is gone, runs [`reconcile`] once
+/// over every pending session, then periodically; the task ends with the runtime. Call it at
+/// start-up, before serving requests.
 pub fn spawn_reconciler(state: AppState) -> tokio::task::JoinHandle<()> {
+    match state.store.release_in_flight_upload_keys() {
+        Ok(0) => {}
+        Ok(released) => tracing::warn!(released, "reconcile: upload keys left in flight released"),
+        Err(err) => tracing::error!(%err, "reconcile: upload keys not released"),
+    }
     tokio::spawn(async move {
         let mut cutoff = now();
         loop {

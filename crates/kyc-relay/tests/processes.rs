@@ -42,7 +42,11 @@ impl RelayProcess {
             .expect("the relay binary starts");
         let stdout = child.stdout.take().unwrap();
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let mut stdout = BufReader::new(stdout);
+        stdout.read_line(&mut line).unwrap();
+        // The relay's log lines after it (on stdout) are drained, so a log line is never a
+        // broken pipe.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         let base = line
             .trim()
             .strip_prefix("kyc-relay listening on ")
@@ -495,4 +499,59 @@ async fn kill_9_mid_submit_then_restart_lets_the_user_finish_with_one_attach() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_upload_then_restart_lets_the_retry_with_its_key_run() {
+    let (sandbox, gate) = sandbox_behind_gate().await;
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("relay.sqlite");
+    let http = reqwest::Client::new();
+    let relay = RelayProcess::start(&sandbox, &database, &["--provider-d-url", &gate.url]);
+    let token = create_session(&http, &relay.base, "kill-9-upload").await;
+    // The provider never hands out the upload URL; the relay is killed meanwhile.
+    gate.hold(reqwest::Method::POST, "/files", gate::Hold::Never, 1);
+    let front = jpeg(1600, 1200);
+    let put_with_key = |base: String| {
+        let (http, token, front) = (http.clone(), token.clone(), front.clone());
+        async move {
+            let response = http
+                .put(format!("{base}/v1/session/slots/front"))
+                .bearer_auth(&token)
+                .header("content-type", "image/jpeg")
+                .header("idempotency-key", "k-killed")
+                .body(front)
+                .send()
+                .await?;
+            let status = response.status().as_u16();
+            let body: Value = response.json().await?;
+            Ok::<_, reqwest::Error>((status, body))
+        }
+    };
+    let pending = tokio::spawn(put_with_key(relay.base.clone()));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    relay.kill();
+    let first = pending.await.unwrap().is_ok();
+    let relay = RelayProcess::start(&sandbox, &database, &["--provider-d-url", &gate.url]);
+    let retried = put_with_key(relay.base.clone()).await;
+    let (status, code) = match &retried {
+        Ok((status, body)) => (
+            *status,
+            body["error"]["code"]
+                .as_str()
+                .or(body["format"].as_str())
+                .unwrap_or("")
+                .to_owned(),
+        ),
+        Err(err) => (0, err.to_string()),
+    };
+    let lost = lost_at_provider(&sandbox, &database, &token, "front", &front).await;
+    let stored = gate.reached(&reqwest::Method::POST, "/files");
+    let outcome = format!(
+        "killed while the provider held the upload URL (answered: {first}); after the restart the retry with its key {status} {code}; {stored} upload(s) reached the provider"
+    );
+    trial("kill_9_mid_upload", 2, outcome.clone(), lost, status == 500);
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(stored, 1, "{outcome}");
+    assert_eq!(lost, 0, "{outcome}");
 }

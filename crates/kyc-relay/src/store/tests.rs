@@ -289,3 +289,22 @@ fn a_final_status_set_by_a_webhook_is_not_undone() {
         VerificationStatus::NotSubmitted
     );
 }
+
+#[test]
+fn upload_keys_left_in_flight_are_released_and_done_ones_kept() {
+    let store = Store::in_memory().unwrap();
+    store.insert_session(&session("ses_1")).unwrap();
+    let claim = |key, now| {
+        store
+            .claim_upload_key("ses_1", key, Slot::Front, now, 900)
+            .unwrap()
+    };
+    assert_eq!(claim("k_done", 1), KeyClaim::Claimed);
+    assert!(store
+        .complete_upload_key("ses_1", "k_done", &front("file_1"), 2)
+        .unwrap());
+    assert_eq!(claim("k_killed", 3), KeyClaim::Claimed);
+    assert_eq!(store.release_in_flight_upload_keys().unwrap(), 1);
+    assert_eq!(claim("k_killed", 4), KeyClaim::Claimed);
+    assert_eq!(claim("k_done", 5), KeyClaim::Done(front("file_1")));
+}

@@ -145,6 +145,13 @@ impl Store {
         })
     }
 
+    /// Gives up every claim still in flight: at start-up, before any request, each was held
+    /// by an upload of a relay that is gone (killed, or past its shutdown grace), and a retry
+    /// with its key must run again rather than wait for the claim to go stale. How many.
+    pub fn release_in_flight_upload_keys(&self) -> rusqlite::Result<usize> {
+        self.with(|conn| conn.execute("DELETE FROM upload_keys WHERE state = 'in_flight'", []))
+    }
+
     /// The slots of a session that hold a file, in slot order.
     pub fn slots(&self, session_id: &str) -> rusqlite::Result<Vec<SlotRecord>> {
         self.with(|conn| {
