@@ -43,6 +43,7 @@ pub(crate) async fn submit(
             violations.iter().map(|v| v.code().to_owned()).collect(),
         ));
     }
+    // A provider this relay does not serve is refused before the claim.
     state.provider(session.provider)?;
     // Claimed in the database first, so a double click or a second tab cannot attach twice.
     if !state
