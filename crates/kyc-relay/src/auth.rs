@@ -30,6 +30,18 @@ pub(crate) fn require_host_key(state: &AppState, headers: &HeaderMap) -> Result<
     Ok(())
 }
 
+/// The host API key, checked from the headers (an extractor, so it runs before the body is
+/// read: a caller without the key costs no body buffering).
+pub(crate) struct HostKey;
+
+impl FromRequestParts<AppState> for HostKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        require_host_key(state, &parts.headers).map(|()| HostKey)
+    }
+}
+
 /// The session a valid token names; every widget endpoint takes one.
 pub(crate) struct Authorized(pub(crate) SessionRecord);
 

@@ -40,6 +40,24 @@ pub struct RelayConfig {
     /// Where uploads are spooled on their way to the provider (unlinked temporary files,
     /// freed when the upload ends); `None` is the system's temporary directory.
     pub spool_dir: Option<PathBuf>,
+    /// How often the reconciler looks for sessions marked submitted that the provider does
+    /// not have (`reconcile`).
+    pub reconcile_every: Duration,
+    /// How long after its submit a pending session may be taken for a lost attach by the
+    /// periodic pass: far longer than any attach runs.
+    pub reconcile_after: Duration,
+    /// How long a shutdown (SIGTERM, Ctrl-C) waits for requests and detached work in flight.
+    pub shutdown_grace: Duration,
+    /// How long a request's headers may take to arrive (a connection that sends nothing or
+    /// drips its headers is closed), when served by [`crate::serve`].
+    pub header_timeout: Duration,
+    /// How long an upload's body may send nothing before it is refused (408 `body_timeout`).
+    pub body_idle_timeout: Duration,
+    /// Uploads the relay takes at once; one more is refused (503 `relay_busy`).
+    pub max_uploads: usize,
+    /// Uploads one session may have running at once; one more is refused (429
+    /// `too_many_uploads`).
+    pub max_uploads_per_session: usize,
 }
 
 impl Default for RelayConfig {
@@ -58,6 +76,13 @@ impl Default for RelayConfig {
             spool_dir: None,
             events_keep_alive: Duration::from_secs(15),
             events_refresh: Duration::from_secs(5),
+            reconcile_every: Duration::from_secs(5 * 60),
+            reconcile_after: Duration::from_secs(15 * 60),
+            shutdown_grace: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+            body_idle_timeout: Duration::from_secs(30),
+            max_uploads: 64,
+            max_uploads_per_session: 2,
         }
     }
 }

@@ -40,6 +40,17 @@ pub enum ApiError {
     Provider(ProviderError),
     /// A failure of the relay itself (500); details are logged, not sent.
     Internal(String),
+    /// A server-side limit, with its status and code: a body that stopped arriving (408
+    /// `body_timeout`), too many uploads at once for one session (429 `too_many_uploads`) or
+    /// for the relay (503 `relay_busy`).
+    Limited {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The error code.
+        code: &'static str,
+        /// What to do, for the developer.
+        message: String,
+    },
 }
 
 impl ApiError {
@@ -111,6 +122,11 @@ impl ApiError {
                 err.to_string(),
                 err.code().into_iter().collect(),
             ),
+            ApiError::Limited {
+                status,
+                code,
+                message,
+            } => (*status, code, message.clone(), vec![]),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",

@@ -21,6 +21,8 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--provi
                  [--webhook-secret PROVIDER=SECRET]... [--selfie-required PROVIDER]...
                  [--host-api-key KEY] [--allowed-origin ORIGIN]...
                  [--static-dir DIR] [--demo-sessions] [--max-bytes N] [--spool-dir DIR]
+                 [--shutdown-grace SECS] [--reconcile-every SECS] [--header-timeout SECS]
+                 [--body-idle-timeout SECS] [--max-uploads N] [--max-uploads-per-session N]
 
   --listen ADDR            address to serve on (default 127.0.0.1:8080)
   --database PATH          SQLite file, created and migrated at start (default kyc-relay.sqlite)
@@ -50,7 +52,16 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--provi
   --demo-sessions          enable POST /demo/session (sessions without a host key; demo only)
   --max-bytes N            largest accepted upload in bytes (default 10485760, 10 MiB)
   --spool-dir DIR          where uploads are spooled on their way to the provider (unlinked
-                           temporary files; default the system's temporary directory)";
+                           temporary files; default the system's temporary directory)
+  --shutdown-grace SECS    how long SIGTERM or Ctrl-C waits for uploads and submits in flight
+                           (default 30)
+  --reconcile-every SECS   how often sessions marked submitted that the provider does not have
+                           are reopened (default 300; also once at start)
+  --header-timeout SECS    a connection whose request headers take longer is closed (default 10)
+  --body-idle-timeout SECS an upload whose body sends nothing this long is refused (default 30)
+  --max-uploads N          uploads the relay takes at once; more get 503 (default 64)
+  --max-uploads-per-session N
+                           uploads one session may run at once; more get 429 (default 2)";
 
 struct Args {
     listen: SocketAddr,
@@ -150,11 +161,53 @@ fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
                     .map_err(|_| format!("--max-bytes: {text:?} is not a number of bytes"))?;
             }
             "--spool-dir" => args.config.spool_dir = Some(PathBuf::from(value("--spool-dir")?)),
+            "--shutdown-grace" => args.config.shutdown_grace = seconds(&flag, value(&flag)?)?,
+            "--reconcile-every" => args.config.reconcile_every = seconds(&flag, value(&flag)?)?,
+            "--header-timeout" => args.config.header_timeout = seconds(&flag, value(&flag)?)?,
+            "--body-idle-timeout" => args.config.body_idle_timeout = seconds(&flag, value(&flag)?)?,
+            "--max-uploads" => args.config.max_uploads = count(&flag, value(&flag)?)?,
+            "--max-uploads-per-session" => {
+                args.config.max_uploads_per_session = count(&flag, value(&flag)?)?
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown flag {other:?}")),
         }
     }
     Ok(args)
+}
+
+/// A duration given in whole seconds.
+fn seconds(flag: &str, text: String) -> Result<Duration, String> {
+    text.parse()
+        .map(Duration::from_secs)
+        .map_err(|_| format!("{flag}: {text:?} is not a number of seconds"))
+}
+
+/// A count of at least 1.
+fn count(flag: &str, text: String) -> Result<usize, String> {
+    text.parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{flag}: {text:?} is not a number of at least 1"))
+}
+
+/// Waits for SIGTERM (what a service manager or an orchestrator sends) or Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+                return;
+            }
+            Err(err) => tracing::warn!(%err, "cannot listen for SIGTERM; Ctrl-C only"),
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// A provider named by its code (`a`, `b`, `c`, `d`).
@@ -232,12 +285,28 @@ async fn main() {
         "kyc-relay listening on http://{}",
         listener.local_addr().expect("bound")
     );
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .expect("server runs until shutdown");
+    kyc_relay::spawn_reconciler(state.clone());
+    let stopping = state.clone();
+    let header_timeout = state.config().header_timeout;
+    let served = kyc_relay::serve(listener, app(state.clone()), header_timeout, async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing the requests and work in flight");
+        stopping.begin_shutdown();
+    });
+    // Requests in flight end, then detached work (an attach, an upload whose client left);
+    // past the grace period whatever is left is dropped (the reconciler reopens a submit).
+    let finished = async {
+        served.await;
+        state.drain().await;
+    };
+    let grace = state.config().shutdown_grace;
+    tokio::select! {
+        () = finished => tracing::info!("shut down"),
+        () = async {
+            state.stopping().await;
+            tokio::time::sleep(grace).await;
+        } => tracing::warn!("shutdown grace period over; work still in flight is dropped"),
+    }
 }
 
 #[cfg(test)]
@@ -268,6 +337,39 @@ mod tests {
         .unwrap();
         assert_eq!(args.provider_d_url, "http://t.example");
         assert_eq!(args.provider_d_api_key, "k2");
+    }
+
+    #[test]
+    fn the_limit_and_shutdown_flags_are_read_and_checked() {
+        let args = parse(&[
+            "--shutdown-grace",
+            "5",
+            "--reconcile-every",
+            "60",
+            "--header-timeout",
+            "3",
+            "--body-idle-timeout",
+            "7",
+            "--max-uploads",
+            "8",
+            "--max-uploads-per-session",
+            "1",
+        ])
+        .unwrap();
+        assert_eq!(args.config.shutdown_grace, Duration::from_secs(5));
+        assert_eq!(args.config.reconcile_every, Duration::from_secs(60));
+        assert_eq!(args.config.header_timeout, Duration::from_secs(3));
+        assert_eq!(args.config.body_idle_timeout, Duration::from_secs(7));
+        assert_eq!(args.config.max_uploads, 8);
+        assert_eq!(args.config.max_uploads_per_session, 1);
+        assert_eq!(
+            parse(&["--max-uploads", "0"]).err().as_deref(),
+            Some("--max-uploads: \"0\" is not a number of at least 1")
+        );
+        assert_eq!(
+            parse(&["--header-timeout", "soon"]).err().as_deref(),
+            Some("--header-timeout: \"soon\" is not a number of seconds")
+        );
     }
 
     #[test]

@@ -6,17 +6,20 @@
 //! may have to be sent again (a 403 means the URL expired and a fresh one is requested; a 5xx
 //! is retried), so every attempt reads the file again from its start ([`Spool::body`]).
 //!
+//! Every read names its offset (`pread`): the handles of one file share one file position, so
+//! a retry that starts while an earlier body is still being read would otherwise move the
+//! position under it and interleave the two bodies' bytes.
+//!
 //! The file is created unlinked (`tempfile::tempfile_in`): it has no name on disk, nothing else
 //! can open it, and the kernel frees it when the last handle closes, that is when the upload's
 //! [`Spool`] is dropped, even if the relay crashes. Image bytes are never written to SQLite.
 
-use std::io::{self, Seek, SeekFrom};
+use std::io;
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
 
-use futures_util::TryStreamExt;
 use tokio::io::AsyncWriteExt;
-use tokio_util::io::ReaderStream;
 
 /// How much of the spool file one read takes while streaming it out.
 const READ_CHUNK: usize = 64 * 1024;
@@ -40,28 +43,28 @@ impl Spool {
     }
 
     /// The file from its first byte, as a streaming request body; each call reads it anew, so
-    /// a retried request sends the same bytes.
+    /// a retried request sends the same bytes, even while an earlier body is still read.
     pub fn body(&self) -> reqwest::Body {
         let file = self.file.clone();
         let len = self.len;
-        let opened = futures_util::stream::once(async move {
-            let mut handle = file.try_clone()?;
-            handle.seek(SeekFrom::Start(0))?;
-            let reader = tokio::io::AsyncReadExt::take(tokio::fs::File::from_std(handle), len);
-            Ok::<_, io::Error>(ReaderStream::with_capacity(reader, READ_CHUNK))
+        let chunks = futures_util::stream::try_unfold(0u64, move |offset| {
+            let file = file.clone();
+            async move {
+                if offset >= len {
+                    return Ok::<_, io::Error>(None);
+                }
+                let wanted = (len - offset).min(READ_CHUNK as u64);
+                let chunk = read_at(file, offset, wanted).await?;
+                Ok(Some((bytes::Bytes::from(chunk), offset + wanted)))
+            }
         });
-        reqwest::Body::wrap_stream(opened.try_flatten())
+        reqwest::Body::wrap_stream(chunks)
     }
 
     /// The whole file in memory (for a PDF, whose trailer check needs every byte; the caller
     /// has bounded the length).
     pub async fn read_all(&self) -> io::Result<Vec<u8>> {
-        let mut handle = self.file.try_clone()?;
-        handle.seek(SeekFrom::Start(0))?;
-        let mut bytes = Vec::with_capacity(usize::try_from(self.len).unwrap_or(0));
-        let mut reader = tokio::io::AsyncReadExt::take(tokio::fs::File::from_std(handle), self.len);
-        tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut bytes).await?;
-        Ok(bytes)
+        read_at(self.file.clone(), 0, self.len).await
     }
 
     /// The file's last `n` bytes (all of them if it is shorter): what a check of the file's
@@ -69,13 +72,7 @@ impl Spool {
     /// read without the rest, so memory stays bounded by `n`.
     pub async fn tail(&self, n: u64) -> io::Result<Vec<u8>> {
         let start = self.len.saturating_sub(n);
-        let mut handle = self.file.try_clone()?;
-        handle.seek(SeekFrom::Start(start))?;
-        let wanted = self.len - start;
-        let mut bytes = Vec::with_capacity(usize::try_from(wanted).unwrap_or(0));
-        let mut reader = tokio::io::AsyncReadExt::take(tokio::fs::File::from_std(handle), wanted);
-        tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut bytes).await?;
-        Ok(bytes)
+        read_at(self.file.clone(), start, self.len - start).await
     }
 
     /// A spool holding `bytes` (in `dir`, or the system's temporary directory).
@@ -84,6 +81,18 @@ impl Spool {
         writer.write(bytes).await?;
         writer.finish().await
     }
+}
+
+/// `len` bytes of `file` from `offset`, read at that offset (the shared file position is
+/// neither used nor moved), off the async threads.
+async fn read_at(file: Arc<std::fs::File>, offset: u64, len: u64) -> io::Result<Vec<u8>> {
+    tokio::task::spawn_blocking(move || {
+        let mut bytes = vec![0; usize::try_from(len).map_err(io::Error::other)?];
+        file.read_exact_at(&mut bytes, offset)?;
+        Ok(bytes)
+    })
+    .await
+    .map_err(io::Error::other)?
 }
 
 /// A spool being written, chunk by chunk.
@@ -169,6 +178,45 @@ mod tests {
         assert_eq!(spool.tail(0).await.unwrap(), Vec::<u8>::new());
         // Unlinked: nothing of the upload has a name in the spool directory.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_retry_read_while_an_earlier_body_is_read_does_not_interleave() {
+        let expected: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let spool = Spool::from_bytes(None, &expected).await.unwrap();
+        // The first attempt's body has sent one chunk when the retry's starts and ends.
+        let mut first = spool.body();
+        let mut sent = first
+            .frame()
+            .await
+            .unwrap()
+            .unwrap()
+            .into_data()
+            .unwrap()
+            .to_vec();
+        assert!(sent.len() < expected.len());
+        let mut retry = spool.body();
+        let mut resent = retry
+            .frame()
+            .await
+            .unwrap()
+            .unwrap()
+            .into_data()
+            .unwrap()
+            .to_vec();
+        sent.extend_from_slice(&first.frame().await.unwrap().unwrap().into_data().unwrap());
+        resent.extend_from_slice(&collect(retry).await);
+        sent.extend_from_slice(&collect(first).await);
+        assert_eq!(sent.len(), expected.len());
+        assert!(sent == expected, "the first body's bytes are interleaved");
+        assert!(
+            resent == expected,
+            "the retried body's bytes are interleaved"
+        );
+        assert_eq!(
+            spool.tail(10).await.unwrap(),
+            expected[expected.len() - 10..]
+        );
     }
 
     #[tokio::test]

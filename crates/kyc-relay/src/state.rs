@@ -6,10 +6,13 @@ use std::sync::{Arc, Mutex};
 
 use kyc_core::Provider;
 use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::clock::now;
 use crate::config::RelayConfig;
 use crate::error::ApiError;
+use crate::limits::Limits;
 use crate::provider::ProviderAdapter;
 use crate::store::Store;
 
@@ -24,6 +27,14 @@ pub struct AppState {
     limiter: Arc<Mutex<HashMap<String, (u64, u32)>>>,
     /// Status changes, by session id or provider customer id, for the status streams.
     changes: broadcast::Sender<String>,
+    /// Work that runs to its end whether or not its request is still there (an attach, an
+    /// upload after its claim); a shutdown waits for it ([`AppState::drain`]).
+    tasks: TaskTracker,
+    /// Cancelled when the relay begins to shut down: status streams end, so the server's
+    /// graceful shutdown does not wait for them.
+    stopping: CancellationToken,
+    /// Uploads in flight and status streams, capped.
+    pub(crate) limits: Arc<Limits>,
 }
 
 impl AppState {
@@ -40,6 +51,10 @@ impl AppState {
             secret.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
             secret
         })?;
+        let limits = Arc::new(Limits::new(
+            config.max_uploads,
+            config.max_uploads_per_session,
+        ));
         Ok(AppState {
             config: Arc::new(config),
             store,
@@ -47,7 +62,47 @@ impl AppState {
             providers: Arc::new(providers),
             limiter: Arc::default(),
             changes: broadcast::channel(256).0,
+            tasks: TaskTracker::new(),
+            stopping: CancellationToken::new(),
+            limits,
         })
+    }
+
+    /// Runs `work` to its end in its own task, even if the request that started it goes away
+    /// (a client that disconnects drops the handler, not this): once a session is claimed for
+    /// a submit or an upload key is claimed, stopping halfway would leave the claim standing.
+    /// The caller awaits the answer; a panic in `work` is a 500.
+    pub(crate) async fn detached<T: Send + 'static>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        self.tasks
+            .spawn(work)
+            .await
+            .map_err(|err| ApiError::Internal(format!("detached work: {err}")))?
+    }
+
+    /// Begins the shutdown: status streams end (the widget falls back to polling and
+    /// reconnects to the next relay).
+    pub fn begin_shutdown(&self) {
+        self.stopping.cancel();
+    }
+
+    /// Waits until [`AppState::begin_shutdown`] is called.
+    pub async fn stopping(&self) {
+        self.stopping.cancelled().await;
+    }
+
+    /// Waits until every detached task has ended; called once the server stopped taking
+    /// requests, so a shutdown finishes what was claimed.
+    pub async fn drain(&self) {
+        self.tasks.close();
+        self.tasks.wait().await;
+    }
+
+    /// The relay's configuration.
+    pub fn config(&self) -> &RelayConfig {
+        &self.config
     }
 
     /// The adapter of `provider`; a 400 when this relay does not serve it.

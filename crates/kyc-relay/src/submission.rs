@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::provider::AttachFile;
 use crate::sessions::policy;
 use crate::state::AppState;
-use crate::store::SessionRecord;
+use crate::store::{SessionRecord, SlotRecord};
 
 /// Submits the session's files: checks completeness with the provider's rules, claims the
 /// session in the database (a double click or a second tab attaches once), then attaches.
@@ -43,7 +43,8 @@ pub(crate) async fn submit(
             violations.iter().map(|v| v.code().to_owned()).collect(),
         ));
     }
-    let provider = state.provider(session.provider)?;
+    // A provider this relay does not serve is refused before the claim.
+    state.provider(session.provider)?;
     // Claimed in the database first, so a double click or a second tab cannot attach twice.
     if !state
         .store
@@ -55,6 +56,27 @@ pub(crate) async fn submit(
         });
     }
     state.notify(&session.id);
+    // From the claim on, the attach runs to its end even if the client goes away: a session
+    // left marked submitted without an attach would be stuck pending.
+    let owned = (state.clone(), session.clone());
+    state
+        .detached(async move {
+            let (state, session) = owned;
+            attach(&state, &session, request, &issuing_country, slots).await
+        })
+        .await
+}
+
+/// Attaches the claimed session's files; a refused attach puts the session back to not
+/// submitted, one whose answer was lost is looked up at the provider.
+async fn attach(
+    state: &AppState,
+    session: &SessionRecord,
+    request: SubmitRequest,
+    issuing_country: &str,
+    slots: Vec<SlotRecord>,
+) -> Result<StatusReport, ApiError> {
+    let provider = state.provider(session.provider)?;
     let files: Vec<AttachFile> = slots
         .into_iter()
         .map(|record| AttachFile {
@@ -67,7 +89,7 @@ pub(crate) async fn submit(
             &session.provider_customer_id,
             request.document_type,
             &files,
-            &issuing_country,
+            issuing_country,
             request.state.as_deref(),
         )
         .await;

@@ -34,6 +34,8 @@ pub(crate) async fn upload(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<SlotRecord, ApiError> {
+    // Held until the upload's work ends, in the task below if the client goes away.
+    let permit = state.limits.upload(&session.id)?;
     if let Some(key) = &key {
         match state
             .store
@@ -59,24 +61,51 @@ pub(crate) async fn upload(
             }
         }
     }
+    // From the claim on, the upload runs to its end even if the client goes away: a body
+    // that breaks off releases the key, a file the provider has is recorded.
+    let state = state.clone();
+    let session = session.clone();
+    let headers = headers.clone();
+    state
+        .clone()
+        .detached(async move {
+            let stored = finish(&state, &session, slot, key, &headers, body).await;
+            drop(permit);
+            stored
+        })
+        .await
+}
+
+/// Stores the file and records it in its slot (completing `key`), or releases `key`.
+async fn finish(
+    state: &AppState,
+    session: &SessionRecord,
+    slot: Slot,
+    key: Option<String>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<SlotRecord, ApiError> {
     let stored = store_file(state, session, slot, headers, body).await;
-    match (key, stored) {
-        (Some(key), Ok(record)) => {
-            state
-                .store
-                .complete_upload_key(&session.id, &key, &record, now())?;
-            Ok(record)
-        }
-        (None, Ok(record)) => {
-            state.store.put_slot(&session.id, &record, now())?;
-            Ok(record)
-        }
+    let kept = match (&key, stored) {
+        (Some(key), Ok(record)) => state
+            .store
+            .complete_upload_key(&session.id, key, &record, now())?
+            .then_some(record),
+        (None, Ok(record)) => state
+            .store
+            .put_slot(&session.id, &record, now())?
+            .then_some(record),
         (Some(key), Err(err)) => {
-            state.store.release_upload_key(&session.id, &key)?;
-            Err(err)
+            state.store.release_upload_key(&session.id, key)?;
+            return Err(err);
         }
-        (None, Err(err)) => Err(err),
-    }
+        (None, Err(err)) => return Err(err),
+    };
+    // The session was submitted while this upload ran: the slot keeps what was submitted.
+    kept.ok_or_else(|| ApiError::Conflict {
+        code: "already_submitted",
+        message: "the documents were submitted; files can no longer change".to_owned(),
+    })
 }
 
 /// The widget's answer for a stored file.
@@ -214,7 +243,18 @@ async fn receive(
             }
             judged = Some(report);
         }
-        let Some(chunk) = futures_util::StreamExt::next(&mut stream).await else {
+        let next = futures_util::StreamExt::next(&mut stream);
+        let Ok(next) = tokio::time::timeout(state.config.body_idle_timeout, next).await else {
+            return Err(ApiError::Limited {
+                status: axum::http::StatusCode::REQUEST_TIMEOUT,
+                code: "body_timeout",
+                message: format!(
+                    "the body sent nothing for {} s; send the file again",
+                    state.config.body_idle_timeout.as_secs_f32()
+                ),
+            });
+        };
+        let Some(chunk) = next else {
             break;
         };
         let chunk =

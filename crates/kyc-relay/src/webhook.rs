@@ -52,14 +52,23 @@ fn signature_verifies(secret: &[u8], timestamp: &str, body: &[u8], given: &str) 
     expected.as_bytes().ct_eq(given.trim().as_bytes()).into()
 }
 
-/// Receives a delivery for the provider whose code is `provider`: verifies it, and applies its
-/// result unless its event id was received before.
-pub(crate) fn receive(
-    state: &AppState,
+/// What a delivery's headers say, checked before its body is read.
+pub(crate) struct Delivery<'a> {
+    provider: Provider,
+    secret: &'a str,
+    timestamp: &'a str,
+    signature: &'a str,
+}
+
+/// Checks what can be checked of a delivery for the provider whose code is `provider` before
+/// its body is read (so an unsigned or stale delivery costs no body buffering): the provider
+/// has a webhook secret here, both signature headers are present, the timestamp is within the
+/// tolerance.
+pub(crate) fn check_headers<'a>(
+    state: &'a AppState,
     provider: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Ack, ApiError> {
+    headers: &'a HeaderMap,
+) -> Result<Delivery<'a>, ApiError> {
     let provider = Provider::from_code(provider).ok_or(ApiError::NotFound("no such provider"))?;
     let secret = state
         .config
@@ -69,17 +78,12 @@ pub(crate) fn receive(
             "webhooks of this provider are not configured on this relay",
         ))?;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let (Some(timestamp), Some(given)) = (header(TIMESTAMP_HEADER), header(SIGNATURE_HEADER))
+    let (Some(timestamp), Some(signature)) = (header(TIMESTAMP_HEADER), header(SIGNATURE_HEADER))
     else {
         return Err(ApiError::Unauthorized(
             "the webhook signature headers are missing",
         ));
     };
-    if !signature_verifies(secret.as_bytes(), timestamp, body, given) {
-        return Err(ApiError::Unauthorized(
-            "the webhook signature does not verify",
-        ));
-    }
     let sent_at: u64 = timestamp
         .trim()
         .parse()
@@ -87,6 +91,32 @@ pub(crate) fn receive(
     if now().abs_diff(sent_at) > state.config.webhook_tolerance.as_secs() {
         return Err(ApiError::Unauthorized(
             "the webhook timestamp is outside the tolerance (stale or from the future)",
+        ));
+    }
+    Ok(Delivery {
+        provider,
+        secret,
+        timestamp,
+        signature,
+    })
+}
+
+/// Receives a delivery whose headers passed [`check_headers`]: verifies its signature over
+/// `body`, and applies its result unless its event id was received before.
+pub(crate) fn receive(
+    state: &AppState,
+    delivery: Delivery<'_>,
+    body: &[u8],
+) -> Result<Ack, ApiError> {
+    let Delivery {
+        provider,
+        secret,
+        timestamp,
+        signature,
+    } = delivery;
+    if !signature_verifies(secret.as_bytes(), timestamp, body, signature) {
+        return Err(ApiError::Unauthorized(
+            "the webhook signature does not verify",
         ));
     }
     let event: Value = serde_json::from_slice(body)

@@ -1,7 +1,13 @@
 //! The relay as a real process (the `kyc-relay` binary cargo built) against an in-process
 //! sandbox: its memory while a large upload streams through it, and a restart on the same
-//! SQLite database in the middle of a session.
+//! SQLite database in the middle of a session; SIGTERM in the middle of an upload (drained)
+//! and `kill -9` in the middle of a submit (reconciled at the restart), recorded for
+//! RELIABILITY.md (`target/reliability/relay-processes.jsonl`).
 
+#[path = "support/gate.rs"]
+mod gate;
+#[path = "support/hostile.rs"]
+mod hostile;
 mod support;
 
 use std::io::{BufRead, BufReader};
@@ -36,7 +42,11 @@ impl RelayProcess {
             .expect("the relay binary starts");
         let stdout = child.stdout.take().unwrap();
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let mut stdout = BufReader::new(stdout);
+        stdout.read_line(&mut line).unwrap();
+        // The relay's log lines after it (on stdout) are drained, so a log line is never a
+        // broken pipe.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         let base = line
             .trim()
             .strip_prefix("kyc-relay listening on ")
@@ -249,4 +259,299 @@ async fn a_restarted_relay_continues_the_session_on_the_same_database() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(final_status, json!({"state": "verified"}));
+}
+
+const RECORD: &str = "relay-processes";
+
+fn trial(case: &str, tries: u64, outcome: String, lost: u64, crashed: bool) {
+    hostile::record(
+        RECORD,
+        &hostile::Trial {
+            area: "faults",
+            case: case.to_owned(),
+            tries,
+            outcome,
+            lost,
+            crashed,
+        },
+    );
+}
+
+/// A sandbox reviewing in [`REVIEW_DELAY`], and a gate in front of its provider D.
+async fn sandbox_behind_gate() -> (Sandbox, gate::Gate) {
+    let sandbox = Sandbox::start(
+        SandboxConfig {
+            review_delay: REVIEW_DELAY,
+            ..SandboxConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let gate = gate::Gate::start(&format!("{}/d", sandbox.base_url())).await;
+    (sandbox, gate)
+}
+
+/// Whether `bytes` are the file of `slot` of the token's session, as recorded in `database`
+/// and byte for byte in the sandbox's storage: 0 if so, 1 (lost) if not.
+async fn lost_at_provider(
+    sandbox: &Sandbox,
+    database: &Path,
+    token: &str,
+    slot: &str,
+    bytes: &[u8],
+) -> u64 {
+    let store = kyc_relay::store::Store::open(database).unwrap();
+    let id = token.split('.').nth(1).unwrap();
+    let session = store.session(id).unwrap().expect("the session exists");
+    let Some(record) = store
+        .slots(id)
+        .unwrap()
+        .into_iter()
+        .find(|record| record.slot.code() == slot)
+    else {
+        return 1;
+    };
+    let key = kyc_sandbox::storage::object_key(
+        "d",
+        &session.provider_customer_id,
+        &record.provider_file_id,
+    );
+    let stored = sandbox.state().storage().get(&key).await.unwrap();
+    u64::from(stored.is_none_or(|(_, stored)| stored != bytes))
+}
+
+async fn submit(http: &reqwest::Client, base: &str, token: &str) -> reqwest::Result<(u16, Value)> {
+    let response = http
+        .post(format!("{base}/v1/session/submit"))
+        .bearer_auth(token)
+        .json(&json!({"issuing_country": "USA", "document_type": "passport"}))
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    Ok((status, response.json().await?))
+}
+
+/// The session's state once it is no longer `pending` (or still pending after 10 s).
+async fn settled_state(http: &reqwest::Client, base: &str, token: &str) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let report: Value = http
+            .get(format!("{base}/v1/session/status"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let state = report["status"]["state"].as_str().unwrap_or("?").to_owned();
+        if state != "pending" || tokio::time::Instant::now() > deadline {
+            return state;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+impl RelayProcess {
+    /// Sends SIGTERM, then waits (at most `within`) for the process to exit; whether it
+    /// exited successfully.
+    fn terminate(&mut self, within: Duration) -> Option<bool> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -TERM runs");
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status.success());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_mid_upload_finishes_the_upload_then_stops() {
+    let (sandbox, gate) = sandbox_behind_gate().await;
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("relay.sqlite");
+    let http = reqwest::Client::new();
+    let mut relay = RelayProcess::start(&sandbox, &database, &["--provider-d-url", &gate.url]);
+    let token = create_session(&http, &relay.base, "sigterm-upload").await;
+    // The provider takes 1 s to hand out the upload URL; SIGTERM comes after 300 ms.
+    gate.hold(
+        reqwest::Method::POST,
+        "/files",
+        gate::Hold::Delay(Duration::from_secs(1)),
+        1,
+    );
+    let front = jpeg(1600, 1200);
+    let upload = {
+        let (http, base, token, front) = (
+            http.clone(),
+            relay.base.clone(),
+            token.clone(),
+            front.clone(),
+        );
+        tokio::spawn(async move {
+            http.put(format!("{base}/v1/session/slots/front"))
+                .bearer_auth(&token)
+                .header("content-type", "image/jpeg")
+                .body(front)
+                .send()
+                .await
+                .map(|response| response.status().as_u16())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let exited = tokio::task::block_in_place(|| relay.terminate(Duration::from_secs(10)));
+    let answered = upload.await.unwrap();
+    let lost = lost_at_provider(&sandbox, &database, &token, "front", &front).await;
+    // The end user finishes on the next relay.
+    let relay = RelayProcess::start(&sandbox, &database, &["--provider-d-url", &gate.url]);
+    let submitted = submit(&http, &relay.base, &token)
+        .await
+        .map(|(status, _)| status);
+    let state = settled_state(&http, &relay.base, &token).await;
+    let outcome = format!(
+        "SIGTERM 300 ms into a 1 s upload: the upload answered {answered:?}, the relay exited {exited:?} (Some(true): cleanly); restarted, submit {submitted:?}, then {state}"
+    );
+    trial(
+        "sigterm_mid_upload",
+        1,
+        outcome.clone(),
+        lost,
+        answered.as_ref().ok() == Some(&500),
+    );
+    assert_eq!(answered.ok(), Some(200), "{outcome}");
+    assert_eq!(exited, Some(true), "{outcome}");
+    assert_eq!(lost, 0, "{outcome}");
+    assert_eq!(submitted.ok(), Some(200), "{outcome}");
+    assert_eq!(state, "verified", "{outcome}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_submit_then_restart_lets_the_user_finish_with_one_attach() {
+    let (sandbox, gate) = sandbox_behind_gate().await;
+    let http = reqwest::Client::new();
+    let mut failures = Vec::new();
+    // (case, what the attach meets, whether it reached the provider before the kill)
+    for (case, hold, reached_before_kill) in [
+        (
+            "kill_9_mid_submit_attach_not_sent",
+            gate::Hold::Never,
+            false,
+        ),
+        (
+            "kill_9_mid_submit_attach_sent_answer_lost",
+            gate::Hold::ForwardThenNever,
+            true,
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("relay.sqlite");
+        let relay = RelayProcess::start(&sandbox, &database, &["--provider-d-url", &gate.url]);
+        let token = create_session(&http, &relay.base, case).await;
+        let front = jpeg(1600, 1200);
+        let (status, receipt) = put_slot(&http, &relay.base, &token, "front", front.clone()).await;
+        assert_eq!(status, 200, "{receipt}");
+        let attaches_before = gate.reached(&reqwest::Method::POST, "/files/attach");
+        gate.hold(reqwest::Method::POST, "/files/attach", hold, 1);
+        let pending = {
+            let (http, base, token) = (http.clone(), relay.base.clone(), token.clone());
+            tokio::spawn(async move { submit(&http, &base, &token).await })
+        };
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        relay.kill();
+        let first = pending
+            .await
+            .unwrap()
+            .map(|(status, _)| status.to_string())
+            .unwrap_or_else(|_| "none, the connection closed".to_owned());
+        // Restarted on the same database: the start-up reconciliation settles the submit.
+        let relay = RelayProcess::start(&sandbox, &database, &["--provider-d-url", &gate.url]);
+        let state_after_restart = settled_state(&http, &relay.base, &token).await;
+        let resubmit = submit(&http, &relay.base, &token).await;
+        let resubmitted = resubmit.as_ref().map(|(status, _)| *status).ok();
+        let state = settled_state(&http, &relay.base, &token).await;
+        let attaches = gate.reached(&reqwest::Method::POST, "/files/attach") - attaches_before;
+        let lost = lost_at_provider(&sandbox, &database, &token, "front", &front).await;
+        let outcome = format!(
+            "killed 500 ms into the submit (answer: {first}); after the restart {state_after_restart}; resubmit {resubmitted:?}; then {state}; {attaches} attach(es) reached the provider"
+        );
+        trial(case, 1, outcome.clone(), lost, resubmitted == Some(500));
+        let expected_after_restart = if reached_before_kill {
+            "verified"
+        } else {
+            "not_submitted"
+        };
+        let expected_resubmit = if reached_before_kill { 409 } else { 200 };
+        if state_after_restart != expected_after_restart
+            || resubmitted != Some(expected_resubmit)
+            || state != "verified"
+            || attaches != 1
+            || lost > 0
+        {
+            failures.push(outcome);
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_upload_then_restart_lets_the_retry_with_its_key_run() {
+    let (sandbox, gate) = sandbox_behind_gate().await;
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("relay.sqlite");
+    let http = reqwest::Client::new();
+    let relay = RelayProcess::start(&sandbox, &database, &["--provider-d-url", &gate.url]);
+    let token = create_session(&http, &relay.base, "kill-9-upload").await;
+    // The provider never hands out the upload URL; the relay is killed meanwhile.
+    gate.hold(reqwest::Method::POST, "/files", gate::Hold::Never, 1);
+    let front = jpeg(1600, 1200);
+    let put_with_key = |base: String| {
+        let (http, token, front) = (http.clone(), token.clone(), front.clone());
+        async move {
+            let response = http
+                .put(format!("{base}/v1/session/slots/front"))
+                .bearer_auth(&token)
+                .header("content-type", "image/jpeg")
+                .header("idempotency-key", "k-killed")
+                .body(front)
+                .send()
+                .await?;
+            let status = response.status().as_u16();
+            let body: Value = response.json().await?;
+            Ok::<_, reqwest::Error>((status, body))
+        }
+    };
+    let pending = tokio::spawn(put_with_key(relay.base.clone()));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    relay.kill();
+    let first = pending.await.unwrap().is_ok();
+    let relay = RelayProcess::start(&sandbox, &database, &["--provider-d-url", &gate.url]);
+    let retried = put_with_key(relay.base.clone()).await;
+    let (status, code) = match &retried {
+        Ok((status, body)) => (
+            *status,
+            body["error"]["code"]
+                .as_str()
+                .or(body["format"].as_str())
+                .unwrap_or("")
+                .to_owned(),
+        ),
+        Err(err) => (0, err.to_string()),
+    };
+    let lost = lost_at_provider(&sandbox, &database, &token, "front", &front).await;
+    let stored = gate.reached(&reqwest::Method::POST, "/files");
+    let outcome = format!(
+        "killed while the provider held the upload URL (answered: {first}); after the restart the retry with its key {status} {code}; {stored} upload(s) reached the provider"
+    );
+    trial("kill_9_mid_upload", 2, outcome.clone(), lost, status == 500);
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(stored, 1, "{outcome}");
+    assert_eq!(lost, 0, "{outcome}");
 }

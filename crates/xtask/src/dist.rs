@@ -27,7 +27,7 @@ pub fn package_dir() -> PathBuf {
 /// rustc's module before wasm-bindgen and wasm-opt, with its function names (for the bench's
 /// list of contributors).
 pub fn rustc_output() -> PathBuf {
-    build_dir().join("wasm32-unknown-unknown/release/kyc_capture.wasm")
+    build_dir().join("wasm32-unknown-unknown/wasm-release/kyc_capture.wasm")
 }
 
 fn build_dir() -> PathBuf {
@@ -56,7 +56,8 @@ pub fn build() -> Result<PathBuf, Fail> {
         .args([
             "rustc",
             "--quiet",
-            "--release",
+            "--profile",
+            "wasm-release",
             "--lib",
             "--crate-type",
             "cdylib",

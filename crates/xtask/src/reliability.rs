@@ -48,9 +48,12 @@ const AREAS: [(&str, &str); 6] = [
     ),
     (
         "faults",
-        "The provider failing behind the relay: 5xx and timeouts (retried, then a clear \
-         error), a 409 on attach, double submits (one attach only) \
-         (`crates/kyc-relay/tests/faults.rs`).",
+        "The provider failing behind the relay: 5xx and timeouts (retried within one budget, \
+         then a clear error), a 409 on attach, double submits (one attach only) \
+         (`crates/kyc-relay/tests/faults.rs`, `budget.rs`); clients that leave mid-submit or \
+         mid-upload (`detached.rs`); SIGTERM mid-upload and `kill -9` mid-submit \
+         (`processes.rs`); slow-drip and idle clients, upload caps, one status stream per \
+         session (`limits.rs`); a panic in one request (`panics.rs`).",
     ),
     (
         "browser",

@@ -29,7 +29,7 @@ use serde_json::{json, Map, Value};
 use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter, WebhookUpdate};
 use super::customer::{self, CustomerRecord};
 use super::error::ProviderError;
-use super::http::{answer, client, presigned_put, send, UploadTarget, BACKOFF};
+use super::http::{answer, client, presigned_put, send, UploadTarget, BACKOFF, OPERATION_TIMEOUTS};
 use crate::spool::Spool;
 
 /// The scope of presigned upload URLs.
@@ -46,6 +46,8 @@ pub struct ProviderA {
     client_secret: String,
     tokens: Arc<Mutex<HashMap<&'static str, CachedToken>>>,
     issued: Arc<AtomicU32>,
+    /// The timeout of one call.
+    timeout: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -129,6 +131,7 @@ impl ProviderA {
             client_secret: client_secret.to_owned(),
             tokens: Arc::default(),
             issued: Arc::default(),
+            timeout,
         }
     }
 
@@ -162,14 +165,11 @@ impl ProviderA {
         let answer: TokenAnswer = serde_json::from_slice(&body)
             .map_err(|err| ProviderError::Unavailable(format!("unreadable token: {err}")))?;
         self.issued.fetch_add(1, Ordering::Relaxed);
-        let lifetime = Duration::from_secs(answer.expires_in);
-        // Renewed a little early, so a token never expires between the check and the call.
-        let margin = (lifetime / 10).min(Duration::from_secs(30));
         self.cache().insert(
             scope,
             CachedToken {
                 value: answer.access_token.clone(),
-                use_until: Instant::now() + lifetime - margin,
+                use_until: use_until(Instant::now(), answer.expires_in),
             },
         );
         Ok(answer.access_token)
@@ -219,20 +219,30 @@ impl ProviderA {
         let category = category(slot).ok_or_else(|| no_place(slot))?;
         let path = &format!("/customer/{customer_id}/file/presigned-url");
         let request = &json!({"category": category, "content_type": format.mime()});
-        presigned_put(&self.http, BACKOFF, file, customer_id, || async move {
-            let body = self
-                .call(SCOPE_FILE_UPLOAD, true, |token| {
-                    self.api(Method::POST, path, token).json(request)
+        let deadline = self.timeout * OPERATION_TIMEOUTS;
+        presigned_put(
+            &self.http,
+            BACKOFF,
+            deadline,
+            file,
+            customer_id,
+            || async move {
+                // Not retried here: presigned_put's one budget retries the URL and the PUT.
+                let body = self
+                    .call(SCOPE_FILE_UPLOAD, false, |token| {
+                        self.api(Method::POST, path, token).json(request)
+                    })
+                    .await?;
+                let target: UploadUrl = serde_json::from_slice(&body).map_err(|err| {
+                    ProviderError::Unavailable(format!("unreadable answer: {err}"))
+                })?;
+                Ok(UploadTarget {
+                    file_id: target.file_id,
+                    url: target.upload_url,
+                    headers: target.headers,
                 })
-                .await?;
-            let target: UploadUrl = serde_json::from_slice(&body)
-                .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;
-            Ok(UploadTarget {
-                file_id: target.file_id,
-                url: target.upload_url,
-                headers: target.headers,
-            })
-        })
+            },
+        )
         .await
     }
 }
@@ -324,9 +334,34 @@ impl ProviderAdapter for ProviderA {
     }
 }
 
+/// The longest a token is kept, whatever its `expires_in` says: a lifetime past this is a
+/// provider's mistake, and asking for a new token a day later costs nothing.
+const LONGEST_TOKEN: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Until when a token issued `now` with the provider's `expires_in` (seconds) is used: renewed
+/// a little early, so it never expires between the check and the call. The provider's number
+/// is bounded first: `Instant + u64::MAX s` overflows and would panic the request.
+fn use_until(now: Instant, expires_in: u64) -> Instant {
+    let lifetime = Duration::from_secs(expires_in).min(LONGEST_TOKEN);
+    let margin = (lifetime / 10).min(Duration::from_secs(30));
+    now.checked_add(lifetime - margin).unwrap_or(now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_lifetime_from_the_provider_cannot_overflow_the_clock() {
+        let now = Instant::now();
+        assert_eq!(use_until(now, 3600), now + Duration::from_secs(3570));
+        assert_eq!(use_until(now, 0), now);
+        // An answer of `"expires_in": 18446744073709551615` is kept a day at most.
+        assert_eq!(
+            use_until(now, u64::MAX),
+            now + LONGEST_TOKEN - Duration::from_secs(30)
+        );
+    }
 
     fn file(slot: Slot, id: &str) -> AttachFile {
         AttachFile {

@@ -29,7 +29,7 @@ use serde_json::{json, Value};
 
 use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter};
 use super::error::ProviderError;
-use super::http::{send, send_json, send_once_json, BearerApi, BACKOFF};
+use super::http::{send, send_once_json, BearerApi, BACKOFF};
 use crate::spool::Spool;
 
 /// The rejection reason of a customer B put in `ACTION_REQUIRED`: new documents can be attached
@@ -241,13 +241,16 @@ impl ProviderAdapter for ProviderB {
         async move {
             let customer = CustomerRef::decode(customer_id)?;
             let path = format!("/v2/customers/{}/files", customer.id);
-            let uploaded: Uploaded = send_json(BACKOFF, || {
+            // Sent once: B stores a file per POST, so a 5xx or a timeout after B stored it
+            // and a blind retry would store it twice. The widget's retry (its
+            // Idempotency-Key answered by the relay) is the retry.
+            let uploaded: Uploaded = send_once_json(
                 self.api
                     .request(Method::POST, &path)
                     .header(reqwest::header::CONTENT_TYPE, format.mime())
                     .header(reqwest::header::CONTENT_LENGTH, file.len())
-                    .body(file.body())
-            })
+                    .body(file.body()),
+            )
             .await?;
             Ok(uploaded.uri)
         }

@@ -14,7 +14,10 @@ use serde_json::json;
 use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter, WebhookUpdate};
 use super::customer::{self, CustomerRecord};
 use super::error::ProviderError;
-use super::http::{answer, presigned_put, send_json, BearerApi, UploadTarget, BACKOFF};
+use super::http::{
+    answer, presigned_put, send_json, send_once_json, BearerApi, UploadTarget, BACKOFF,
+    OPERATION_TIMEOUTS,
+};
 use crate::spool::Spool;
 
 /// A client of provider D's (Technest's) customer API.
@@ -49,17 +52,24 @@ impl ProviderD {
     ) -> Result<String, ProviderError> {
         let path = &format!("/v1/customers/{customer_id}/files");
         let request = &json!({"content_type": format.mime()});
-        presigned_put(&self.api.http, BACKOFF, file, customer_id, || async move {
-            let target: UploadUrl = send_json(BACKOFF, || {
-                self.api.request(Method::POST, path).json(request)
-            })
-            .await?;
-            Ok(UploadTarget {
-                file_id: target.file_id,
-                url: target.upload_url,
-                headers: target.required_headers,
-            })
-        })
+        let deadline = self.api.timeout * OPERATION_TIMEOUTS;
+        presigned_put(
+            &self.api.http,
+            BACKOFF,
+            deadline,
+            file,
+            customer_id,
+            || async move {
+                // Not retried here: presigned_put's one budget retries the URL and the PUT.
+                let target: UploadUrl =
+                    send_once_json(self.api.request(Method::POST, path).json(request)).await?;
+                Ok(UploadTarget {
+                    file_id: target.file_id,
+                    url: target.upload_url,
+                    headers: target.required_headers,
+                })
+            },
+        )
         .await
     }
 }

@@ -27,10 +27,16 @@ pub(crate) fn client(timeout: Duration) -> Client {
         .expect("a TLS backend is compiled in")
 }
 
+/// How long one operation (e.g. storing a file: URL requests and PUTs, retries included) may
+/// take in all, in timeouts of one call: one budget, not one per nested retry loop.
+pub(crate) const OPERATION_TIMEOUTS: u32 = ATTEMPTS;
+
 /// A provider API called with one Bearer key (B, C, D).
 #[derive(Clone, Debug)]
 pub(crate) struct BearerApi {
     pub(crate) http: Client,
+    /// The timeout of one call.
+    pub(crate) timeout: Duration,
     base_url: String,
     api_key: String,
 }
@@ -40,6 +46,7 @@ impl BearerApi {
     pub(crate) fn new(base_url: &str, api_key: &str, timeout: Duration) -> BearerApi {
         BearerApi {
             http: client(timeout),
+            timeout,
             base_url: base_url.trim_end_matches('/').to_owned(),
             api_key: api_key.to_owned(),
         }
@@ -161,10 +168,15 @@ pub(crate) struct UploadTarget {
 /// Stores `file` through a presigned URL and returns the provider's file id: asks `target` for
 /// a URL, then PUTs the file there with the target's headers. A 403 from storage means the URL
 /// expired (A, D: request a fresh one), so a new one is asked for at once; a transient failure
-/// is tried again with doubling backoff from `backoff`. [`ATTEMPTS`] URLs at most.
+/// of either call is tried again with doubling backoff from `backoff`.
+///
+/// One budget for the whole operation: [`ATTEMPTS`] tries in all (a try is a URL request and
+/// its PUT; `target` must not retry on its own), and `deadline` for everything. Nested loops
+/// multiplied before: 3 URL requests for each of 3 PUTs, each call up to its timeout.
 pub(crate) async fn presigned_put<F, Fut>(
     http: &Client,
     backoff: Duration,
+    deadline: Duration,
     file: &Spool,
     customer_id: &str,
     target: F,
@@ -173,32 +185,47 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<UploadTarget, ProviderError>>,
 {
-    let mut url_attempts = 0;
-    let mut delay = backoff;
-    loop {
-        url_attempts += 1;
-        let target = target().await?;
-        let mut put = http
-            .put(&target.url)
-            .header(reqwest::header::CONTENT_LENGTH, file.len())
-            .body(file.body());
-        for (name, value) in &target.headers {
-            put = put.header(name, value);
-        }
-        match answer(put.send().await).await {
-            Ok(_) => return Ok(target.file_id),
-            Err(ProviderError::Refused { status: 403, .. }) if url_attempts < ATTEMPTS => {
-                tracing::warn!(
-                    customer_id,
-                    "upload URL refused (expired); requesting a fresh one"
-                );
+    let tries = async {
+        let mut attempt = 0;
+        let mut delay = backoff;
+        loop {
+            attempt += 1;
+            let result = match target().await {
+                Ok(target) => {
+                    let mut put = http
+                        .put(&target.url)
+                        .header(reqwest::header::CONTENT_LENGTH, file.len())
+                        .body(file.body());
+                    for (name, value) in &target.headers {
+                        put = put.header(name, value);
+                    }
+                    answer(put.send().await).await.map(|_| target.file_id)
+                }
+                Err(err) => Err(err),
+            };
+            match result {
+                Ok(file_id) => return Ok(file_id),
+                Err(ProviderError::Refused { status: 403, .. }) if attempt < ATTEMPTS => {
+                    tracing::warn!(
+                        customer_id,
+                        "upload URL refused (expired); requesting a fresh one"
+                    );
+                }
+                Err(err) if err.is_transient() && attempt < ATTEMPTS => {
+                    tracing::warn!(%err, customer_id, attempt, "upload failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+                Err(err) => return Err(err),
             }
-            Err(err) if err.is_transient() && url_attempts < ATTEMPTS => {
-                tracing::warn!(%err, customer_id, "upload PUT failed; retrying");
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-            }
-            Err(err) => return Err(err),
         }
-    }
+    };
+    tokio::time::timeout(deadline, tries)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ProviderError::Unavailable(format!(
+                "the upload did not finish within {} s",
+                deadline.as_secs_f32()
+            )))
+        })
 }

@@ -29,6 +29,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 use crate::auth::{authorize, bearer};
 use crate::clock::now;
 use crate::error::ApiError;
+use crate::limits::StreamPlace;
 use crate::state::AppState;
 use crate::status::{refreshed_status, status_report};
 use crate::token;
@@ -59,7 +60,9 @@ async fn events(
     refresh.set_missed_tick_behavior(MissedTickBehavior::Delay);
     // The first tick is immediate; the first event already carries a fresh status.
     refresh.reset();
+    let place = state.limits.stream(&session.id);
     let watch = Watch {
+        place,
         changes: state.changes(),
         session_id: session.id.clone(),
         customer_id: session.provider_customer_id.clone(),
@@ -77,6 +80,8 @@ async fn events(
 
 /// One stream's state.
 struct Watch {
+    /// The session's one stream place; a newer stream of the session ends this one.
+    place: StreamPlace,
     state: AppState,
     changes: Receiver<String>,
     session_id: String,
@@ -90,7 +95,7 @@ struct Watch {
 
 impl Watch {
     /// The next event: the status when it differs from the last one sent; `None` ends the
-    /// stream (token expired, session gone, relay shutting down).
+    /// stream (token expired, session gone, relay shutting down, a newer stream opened).
     async fn next(mut self) -> Option<(Result<Event, Infallible>, Watch)> {
         loop {
             let session = match self.state.store.session(&self.session_id) {
@@ -119,6 +124,8 @@ impl Watch {
             }
             tokio::select! {
                 () = tokio::time::sleep_until(self.until) => return None,
+                () = self.state.stopping() => return None,
+                () = self.place.ended.cancelled() => return None,
                 open = changed(&mut self.changes, &self.session_id, &self.customer_id) => {
                     if !open {
                         return None;

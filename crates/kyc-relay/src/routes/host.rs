@@ -3,13 +3,13 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use kyc_core::wire::{CreateSession, SessionCreated};
 use serde::Deserialize;
 
-use crate::auth::require_host_key;
+use crate::auth::HostKey;
 use crate::error::{ApiError, ApiJson};
 use crate::provider::Person;
 use crate::sessions;
@@ -34,10 +34,9 @@ struct CreateSessionRequest {
 /// `POST /v1/sessions`: the host's backend, holding the host API key, opens a session.
 async fn create_session(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: HostKey,
     ApiJson(request): ApiJson<CreateSessionRequest>,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
-    require_host_key(&state, &headers)?;
     sessions::open(&state, request.session, request.person)
         .await
         .map(|created| (StatusCode::CREATED, Json(created)))

@@ -10,6 +10,7 @@
 mod cors;
 mod events;
 mod host;
+mod panics;
 mod webhook;
 mod widget;
 
@@ -36,6 +37,7 @@ pub fn app(state: AppState) -> Router {
     } else {
         router = router.fallback(|| async { ApiError::NotFound("no such endpoint") });
     }
+    let router = router.layer(panics::layer());
     // Outermost, so it sees every preflight first, the static files' included.
     cors::refuse_foreign_preflights(router, &config.allowed_origins)
 }

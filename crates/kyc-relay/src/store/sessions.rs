@@ -112,15 +112,43 @@ impl Store {
         })
     }
 
-    /// Puts a session back to not submitted after the provider refused the attach, so the
-    /// user can fix the files and submit again.
-    pub fn unmark_submitted(&self, session_id: &str, why: &str, now: u64) -> rusqlite::Result<()> {
+    /// Puts a pending session back to not submitted after the provider refused the attach,
+    /// so the user can fix the files and submit again. `false`, changing nothing, when the
+    /// session is no longer pending (a webhook set its final status meanwhile).
+    pub fn unmark_submitted(
+        &self,
+        session_id: &str,
+        why: &str,
+        now: u64,
+    ) -> rusqlite::Result<bool> {
         self.with(|conn| {
-            conn.execute(
-                "UPDATE sessions SET status = 'not_submitted', submitted_at = NULL WHERE id = ?1",
+            let changed = conn.execute(
+                "UPDATE sessions SET status = 'not_submitted', submitted_at = NULL
+                 WHERE id = ?1 AND status = 'pending'",
                 params![session_id],
             )?;
-            audit::record(conn, session_id, now, "submit_failed", why)
+            if changed == 1 {
+                audit::record(conn, session_id, now, "submit_failed", why)?;
+            }
+            Ok(changed == 1)
+        })
+    }
+
+    /// The sessions marked submitted (pending) at or before `submitted_before`, oldest first:
+    /// what the reconciler checks at the provider.
+    pub fn pending_submitted_before(
+        &self,
+        submitted_before: u64,
+    ) -> rusqlite::Result<Vec<SessionRecord>> {
+        self.with(|conn| {
+            let mut statement = conn.prepare(&format!(
+                "{SESSION_COLUMNS} WHERE status = 'pending' AND submitted_at <= ?1
+                 ORDER BY submitted_at"
+            ))?;
+            let sessions = statement
+                .query_map(params![submitted_before], session_from_row)?
+                .collect();
+            sessions
         })
     }
 
@@ -141,7 +169,9 @@ impl Store {
         })
     }
 
-    /// Records a new verification status (audited when it changed).
+    /// Records a new verification status (audited when it changed). A final status
+    /// (verified, rejected) is never overwritten: a refresh that read the provider before its
+    /// webhook arrived must not undo it.
     pub fn set_status(
         &self,
         session_id: &str,
@@ -151,7 +181,8 @@ impl Store {
         self.with(|conn| {
             let changed = conn.execute(
                 "UPDATE sessions SET status = ?2, rejection_reason = ?3
-                 WHERE id = ?1 AND (status != ?2 OR rejection_reason IS NOT ?3)",
+                 WHERE id = ?1 AND (status != ?2 OR rejection_reason IS NOT ?3)
+                 AND status NOT IN ('verified', 'rejected')",
                 params![session_id, status.code(), status.reason()],
             )?;
             if changed == 1 {

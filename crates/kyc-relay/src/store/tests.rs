@@ -210,3 +210,101 @@ fn an_upload_key_is_claimed_once_and_answers_its_file_after() {
         KeyClaim::Claimed
     );
 }
+
+fn front(file_id: &str) -> SlotRecord {
+    SlotRecord {
+        slot: Slot::Front,
+        provider_file_id: file_id.to_owned(),
+        format: FileFormat::Jpeg,
+        bytes: 2048,
+    }
+}
+
+#[test]
+fn an_upload_ending_after_the_submit_does_not_rewrite_the_slot() {
+    let store = Store::in_memory().unwrap();
+    store.insert_session(&session("ses_1")).unwrap();
+    assert!(store.put_slot("ses_1", &front("file_1"), 1).unwrap());
+    // Two slow uploads were running (one with a key) when the session was submitted.
+    assert_eq!(
+        store
+            .claim_upload_key("ses_1", "k1", Slot::Front, 2, 300)
+            .unwrap(),
+        KeyClaim::Claimed
+    );
+    assert!(store
+        .mark_submitted("ses_1", DocumentType::Passport, 3)
+        .unwrap());
+    assert!(!store.put_slot("ses_1", &front("file_late"), 4).unwrap());
+    assert!(!store
+        .complete_upload_key("ses_1", "k1", &front("file_late_key"), 5)
+        .unwrap());
+    assert_eq!(store.slots("ses_1").unwrap(), vec![front("file_1")]);
+    // The key's file is in no slot: a retry with it is not told it was stored.
+    assert_eq!(
+        store
+            .claim_upload_key("ses_1", "k1", Slot::Front, 6, 300)
+            .unwrap(),
+        KeyClaim::Claimed
+    );
+}
+
+#[test]
+fn a_final_status_set_by_a_webhook_is_not_undone() {
+    let store = Store::in_memory().unwrap();
+    store.insert_session(&session("ses_1")).unwrap();
+    assert!(store
+        .mark_submitted("ses_1", DocumentType::Passport, 1)
+        .unwrap());
+    // The webhook's result arrives while the attach's failure is being handled.
+    let verified = VerificationStatus::Verified;
+    let outcome = store.apply_webhook_event(Provider::D, "evt_1", Some(("cus_1", &verified)), 2);
+    assert_eq!(outcome.unwrap(), WebhookOutcome::Applied);
+    assert!(!store.unmark_submitted("ses_1", "timed out", 3).unwrap());
+    assert_eq!(store.session("ses_1").unwrap().unwrap().status, verified);
+    // A refresh that read the provider before the webhook does not overwrite it either.
+    store
+        .set_status("ses_1", &VerificationStatus::Pending, 4)
+        .unwrap();
+    let rejected = VerificationStatus::Rejected {
+        reason: "late".to_owned(),
+    };
+    store.set_status("ses_1", &rejected, 5).unwrap();
+    assert_eq!(store.session("ses_1").unwrap().unwrap().status, verified);
+    let events: Vec<_> = store
+        .audit_log("ses_1")
+        .unwrap()
+        .into_iter()
+        .map(|e| e.1)
+        .collect();
+    assert_eq!(events, ["session_created", "submitted", "status_changed"]);
+    // A pending session is still put back when its attach failed.
+    store.insert_session(&session("ses_2")).unwrap();
+    assert!(store
+        .mark_submitted("ses_2", DocumentType::Passport, 6)
+        .unwrap());
+    assert!(store.unmark_submitted("ses_2", "refused", 7).unwrap());
+    assert_eq!(
+        store.session("ses_2").unwrap().unwrap().status,
+        VerificationStatus::NotSubmitted
+    );
+}
+
+#[test]
+fn upload_keys_left_in_flight_are_released_and_done_ones_kept() {
+    let store = Store::in_memory().unwrap();
+    store.insert_session(&session("ses_1")).unwrap();
+    let claim = |key, now| {
+        store
+            .claim_upload_key("ses_1", key, Slot::Front, now, 900)
+            .unwrap()
+    };
+    assert_eq!(claim("k_done", 1), KeyClaim::Claimed);
+    assert!(store
+        .complete_upload_key("ses_1", "k_done", &front("file_1"), 2)
+        .unwrap());
+    assert_eq!(claim("k_killed", 3), KeyClaim::Claimed);
+    assert_eq!(store.release_in_flight_upload_keys().unwrap(), 1);
+    assert_eq!(claim("k_killed", 4), KeyClaim::Claimed);
+    assert_eq!(claim("k_done", 5), KeyClaim::Done(front("file_1")));
+}

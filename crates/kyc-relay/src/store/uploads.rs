@@ -10,13 +10,23 @@ use super::records::{KeyClaim, SlotRecord};
 
 impl Store {
     /// Records that `slot` now holds the provider file `record` (replacing an earlier one).
+    /// `false`, changing nothing, once the session is submitted: a slow upload that ends after
+    /// the submit must not rewrite a slot the provider was given.
     pub fn put_slot(
         &self,
         session_id: &str,
         record: &SlotRecord,
         now: u64,
-    ) -> rusqlite::Result<()> {
-        self.with(|conn| insert_slot(conn, session_id, record, now))
+    ) -> rusqlite::Result<bool> {
+        self.with(|conn| {
+            let tx = conn.unchecked_transaction()?;
+            if !open_for_files(&tx, session_id)? {
+                return Ok(false);
+            }
+            insert_slot(&tx, session_id, record, now)?;
+            tx.commit()?;
+            Ok(true)
+        })
     }
 
     /// Claims `key` for an upload into `slot` of the session. A claim still in flight after
@@ -85,16 +95,27 @@ impl Store {
     }
 
     /// Records that the upload holding `key` stored `record`, and puts it in its slot, in one
-    /// transaction: a later request with the key is answered from here.
+    /// transaction: a later request with the key is answered from here. `false` once the
+    /// session is submitted: the slot is left as submitted and the key released (its file is
+    /// in no slot, so a retry must not be told it is).
     pub fn complete_upload_key(
         &self,
         session_id: &str,
         key: &str,
         record: &SlotRecord,
         now: u64,
-    ) -> rusqlite::Result<()> {
+    ) -> rusqlite::Result<bool> {
         self.with(|conn| {
             let tx = conn.unchecked_transaction()?;
+            if !open_for_files(&tx, session_id)? {
+                tx.execute(
+                    "DELETE FROM upload_keys
+                     WHERE session_id = ?1 AND idempotency_key = ?2 AND state = 'in_flight'",
+                    params![session_id, key],
+                )?;
+                tx.commit()?;
+                return Ok(false);
+            }
             tx.execute(
                 "UPDATE upload_keys SET state = 'done', provider_file_id = ?3, format = ?4, bytes = ?5
                  WHERE session_id = ?1 AND idempotency_key = ?2",
@@ -107,7 +128,8 @@ impl Store {
                 ],
             )?;
             insert_slot(&tx, session_id, record, now)?;
-            tx.commit()
+            tx.commit()?;
+            Ok(true)
         })
     }
 
@@ -121,6 +143,13 @@ impl Store {
             )?;
             Ok(())
         })
+    }
+
+    /// Gives up every claim still in flight: at start-up, before any request, each was held
+    /// by an upload of a relay that is gone (killed, or past its shutdown grace), and a retry
+    /// with its key must run again rather than wait for the claim to go stale. How many.
+    pub fn release_in_flight_upload_keys(&self) -> rusqlite::Result<usize> {
+        self.with(|conn| conn.execute("DELETE FROM upload_keys WHERE state = 'in_flight'", []))
     }
 
     /// The slots of a session that hold a file, in slot order.
@@ -144,6 +173,19 @@ impl Store {
             Ok(slots)
         })
     }
+}
+
+/// Whether the session still takes files (not submitted), read inside the caller's
+/// transaction so the answer holds for its write.
+fn open_for_files(conn: &Connection, session_id: &str) -> rusqlite::Result<bool> {
+    let status: Option<String> = conn
+        .query_row(
+            "SELECT status FROM sessions WHERE id = ?1",
+            params![session_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(status.as_deref() == Some("not_submitted"))
 }
 
 /// Fills `record.slot` of the session (replacing an earlier file), audited.
