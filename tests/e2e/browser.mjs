@@ -232,8 +232,9 @@ export class RelayProcess {
     this.bin = bin;
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
+    // Sandbox mode: the sandbox's built-in keys and demo sessions (on loopback only).
     this.args = [
-      '--listen', `127.0.0.1:${port}`, '--provider-d-url', `${SANDBOX_URL}/d`, '--database', database,
+      '--sandbox', '--listen', `127.0.0.1:${port}`, '--provider-d-url', `${SANDBOX_URL}/d`, '--database', database,
       '--static-dir', process.env.RELAY_STATIC_DIR, '--demo-sessions',
     ];
     this.log = log;

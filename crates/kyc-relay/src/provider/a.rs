@@ -29,7 +29,8 @@ use serde_json::{json, Map, Value};
 use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter, WebhookUpdate};
 use super::customer::{self, CustomerRecord};
 use super::error::ProviderError;
-use super::http::{answer, client, presigned_put, send, UploadTarget, BACKOFF};
+use super::http::{answer, client, presigned_put, segment, send, UploadTarget, BACKOFF};
+use super::storage::StorageHosts;
 use crate::spool::Spool;
 
 /// The scope of presigned upload URLs.
@@ -46,6 +47,7 @@ pub struct ProviderA {
     client_secret: String,
     tokens: Arc<Mutex<HashMap<&'static str, CachedToken>>>,
     issued: Arc<AtomicU32>,
+    storage: StorageHosts,
 }
 
 #[derive(Clone, Debug)]
@@ -129,7 +131,15 @@ impl ProviderA {
             client_secret: client_secret.to_owned(),
             tokens: Arc::default(),
             issued: Arc::default(),
+            storage: StorageHosts::for_api(base_url),
         }
+    }
+
+    /// This client, also uploading to `hosts` (`host` or `host:port`) over plain http; other
+    /// upload URLs must be https.
+    pub fn with_storage_hosts(mut self, hosts: &[String]) -> ProviderA {
+        self.storage = self.storage.with(hosts);
+        self
     }
 
     /// How many access tokens this client has obtained (each scope's token is reused until
@@ -217,22 +227,30 @@ impl ProviderA {
         file: &Spool,
     ) -> Result<String, ProviderError> {
         let category = category(slot).ok_or_else(|| no_place(slot))?;
-        let path = &format!("/customer/{customer_id}/file/presigned-url");
+        let path = &format!("/customer/{}/file/presigned-url", segment(customer_id));
         let request = &json!({"category": category, "content_type": format.mime()});
-        presigned_put(&self.http, BACKOFF, file, customer_id, || async move {
-            let body = self
-                .call(SCOPE_FILE_UPLOAD, true, |token| {
-                    self.api(Method::POST, path, token).json(request)
+        presigned_put(
+            &self.http,
+            &self.storage,
+            BACKOFF,
+            file,
+            customer_id,
+            || async move {
+                let body = self
+                    .call(SCOPE_FILE_UPLOAD, true, |token| {
+                        self.api(Method::POST, path, token).json(request)
+                    })
+                    .await?;
+                let target: UploadUrl = serde_json::from_slice(&body).map_err(|err| {
+                    ProviderError::Unavailable(format!("unreadable answer: {err}"))
+                })?;
+                Ok(UploadTarget {
+                    file_id: target.file_id,
+                    url: target.upload_url,
+                    headers: target.headers,
                 })
-                .await?;
-            let target: UploadUrl = serde_json::from_slice(&body)
-                .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;
-            Ok(UploadTarget {
-                file_id: target.file_id,
-                url: target.upload_url,
-                headers: target.headers,
-            })
-        })
+            },
+        )
         .await
     }
 }
@@ -289,7 +307,7 @@ impl ProviderAdapter for ProviderA {
     ) -> BoxFuture<'a, Result<Option<String>, ProviderError>> {
         async move {
             let body = attach_body(files)?;
-            let path = format!("/customer/{customer_id}/files");
+            let path = format!("/customer/{}/files", segment(customer_id));
             self.call(SCOPE_CUSTOMER_WRITE, false, |token| {
                 self.api(Method::POST, &path, token).json(&body)
             })
@@ -309,7 +327,7 @@ impl ProviderAdapter for ProviderA {
         customer_id: &'a str,
     ) -> BoxFuture<'a, Result<VerificationStatus, ProviderError>> {
         async move {
-            let path = format!("/customer/{customer_id}");
+            let path = format!("/customer/{}", segment(customer_id));
             let body = self
                 .call(SCOPE_CUSTOMER_WRITE, true, |token| {
                     self.api(Method::GET, &path, token)
