@@ -235,7 +235,7 @@ export class RelayProcess {
     // Sandbox mode: the sandbox's built-in keys and demo sessions (on loopback only).
     this.args = [
       '--sandbox', '--listen', `127.0.0.1:${port}`, '--provider-d-url', `${SANDBOX_URL}/d`, '--database', database,
-      '--static-dir', process.env.RELAY_STATIC_DIR, '--demo-sessions',
+      '--static-dir', process.env.RELAY_STATIC_DIR, '--demo-sessions', '--demo-sessions-per-minute', '600',
     ];
     this.log = log;
     this.child = null;

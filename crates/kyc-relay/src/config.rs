@@ -58,7 +58,7 @@ impl Default for RelayConfig {
             host_api_key: String::new(),
             sandbox: false,
             token_keys: None,
-            demo_sessions_per_minute: 10,
+            demo_sessions_per_minute: 30,
             token_ttl: Duration::from_secs(2 * 60 * 60),
             allowed_origins: Vec::new(),
             limits: FileLimits::default(),

@@ -138,19 +138,21 @@ impl IntoResponse for ApiError {
             tracing::error!(%detail, "internal error");
         }
         if let ApiError::Provider(err) = &self {
-            tracing::warn!(%err, "provider error");
+            tracing::warn!(error = ?err.to_string(), "provider error");
         }
         let (status, code, message, problems) = self.parts();
-        // Every refusal is logged: credentials, origin, size and rate refusals as warnings.
+        // Every refusal is logged: credentials, origin, size and rate refusals as warnings. The
+        // message may quote the caller (a JSON error names the field and value): logged
+        // escaped (`?`), so a newline in a request cannot forge a log line.
         match status {
             StatusCode::UNAUTHORIZED
             | StatusCode::FORBIDDEN
             | StatusCode::PAYLOAD_TOO_LARGE
             | StatusCode::TOO_MANY_REQUESTS => {
-                tracing::warn!(status = status.as_u16(), code, %message, "request refused")
+                tracing::warn!(status = status.as_u16(), code, ?message, "request refused")
             }
             status if status != StatusCode::INTERNAL_SERVER_ERROR => {
-                tracing::info!(status = status.as_u16(), code, %message, "request refused")
+                tracing::info!(status = status.as_u16(), code, ?message, "request refused")
             }
             _ => {}
         }

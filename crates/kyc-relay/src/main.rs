@@ -24,7 +24,8 @@ const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--database PA
                  [--webhook-secret PROVIDER=SECRET]... [--selfie-required PROVIDER]...
                  [--host-api-key KEY] [--token-key-file PATH] [--storage-host HOST]...
                  [--allowed-origin ORIGIN]...
-                 [--static-dir DIR] [--demo-sessions] [--max-bytes N] [--spool-dir DIR]
+                 [--static-dir DIR] [--demo-sessions] [--demo-sessions-per-minute N]
+                 [--max-bytes N] [--spool-dir DIR]
 
   --sandbox                sandbox mode (also env KYC_RELAY_SANDBOX=1): the local sandbox's
                            built-in credentials and URLs are the defaults, and demo sessions may
@@ -69,6 +70,8 @@ const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--database PA
   --static-dir DIR         serve the built widget from DIR at /
   --demo-sessions          enable POST /demo/session (sessions without a host key, for made-up
                            customers); sandbox mode on a loopback --listen address only
+  --demo-sessions-per-minute N
+                           demo sessions opened per minute, all callers together (default 30)
   --max-bytes N            largest accepted upload in bytes (default 10485760, 10 MiB)
   --spool-dir DIR          where uploads are spooled on their way to the provider (unlinked
                            temporary files; default the system's temporary directory)";
@@ -215,6 +218,12 @@ fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--allowed-origin" => config.allowed_origins.push(value("--allowed-origin")?),
             "--static-dir" => config.static_dir = Some(PathBuf::from(value("--static-dir")?)),
             "--demo-sessions" => config.demo_sessions = true,
+            "--demo-sessions-per-minute" => {
+                let text = value("--demo-sessions-per-minute")?;
+                config.demo_sessions_per_minute = text
+                    .parse()
+                    .map_err(|_| format!("--demo-sessions-per-minute: {text:?} is not a number"))?;
+            }
             "--max-bytes" => {
                 let text = value("--max-bytes")?;
                 config.limits.max_bytes = text

@@ -4,7 +4,8 @@
 //! matches); D's storage unreachable; D answering 503 with an error that quotes a presigned URL
 //! and the customer's id. No answer may hold a signature, `X-Amz-`, a provider host or a
 //! provider customer id (B's terms link excepted, which the widget shows); no log line and no
-//! audit row may hold a signature or `X-Amz-`. Every flow is recorded for RELIABILITY.md
+//! audit row may hold a signature or `X-Amz-`. And text a caller sends (a JSON value, a demo
+//! body) never forges a log line. Every flow is recorded for RELIABILITY.md
 //! (`target/reliability/relay-leaks.jsonl`).
 
 #[path = "support/hostile.rs"]
@@ -501,4 +502,74 @@ async fn no_answer_log_line_or_audit_row_holds_a_signature_a_host_or_a_customer_
     assert!(logged, "the provider errors are logged:\n{log}");
     assert_eq!(lost, 0, "files recorded but not in storage");
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[tokio::test]
+async fn caller_text_reaches_the_log_escaped_and_a_demo_caller_picks_nothing() {
+    let (logs, _guard) = Logs::capture_filtered("kyc_relay=debug");
+    let sandbox = Sandbox::start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let config = RelayConfig {
+        host_api_key: HOST_KEY.to_owned(),
+        sandbox: true,
+        demo_sessions: true,
+        ..RelayConfig::default()
+    };
+    let relay = app(AppState::new(
+        config,
+        Store::in_memory().unwrap(),
+        adapters(&sandbox.base_url()),
+    )
+    .unwrap());
+    let forged = "INFO kyc_relay::store::audit: audit session_id=ses_x event=\"status_changed\"";
+    let mut answers = Answers::default();
+    // A value the JSON error quotes, and a demo body naming the customer.
+    let body = json!({"customer_reference": "r", "customer_type": format!("x\n{forged}"), "country": "GBR", "provider": "d"});
+    let (host_status, _) = answers.ask(&relay, create_session_request(&body)).await;
+    let demo = HttpRequest::post("/demo/session")
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({"customer_reference": format!("mine\n{forged}")}).to_string(),
+        ))
+        .unwrap();
+    let (demo_status, demo_body) = answers.ask(&relay, demo).await;
+    let (created, session) = answers
+        .ask(
+            &relay,
+            HttpRequest::post("/demo/session")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let log = logs.take();
+    let forged_lines: Vec<&str> = log
+        .lines()
+        .filter(|line| line.starts_with("INFO kyc_relay"))
+        .collect();
+    let outcome = format!(
+        "host {host_status}, demo with a reference {demo_status} {}, demo {created}; {} forged log line(s)",
+        demo_body["error"]["code"],
+        forged_lines.len()
+    );
+    record(
+        RECORD,
+        &Trial {
+            area: "security",
+            case: "caller_text_with_a_newline_in_the_log".to_owned(),
+            tries: 1,
+            outcome: outcome.clone(),
+            lost: 0,
+            crashed: false,
+        },
+    );
+    assert!(forged_lines.is_empty(), "{outcome}:\n{log}");
+    assert!(
+        log.contains("request refused"),
+        "the refusals are logged:\n{log}"
+    );
+    assert_eq!(host_status, StatusCode::BAD_REQUEST, "{outcome}");
+    assert_eq!(demo_status, StatusCode::BAD_REQUEST, "{outcome}");
+    assert_eq!(created, StatusCode::CREATED, "{outcome}");
+    assert!(session["token"].is_string(), "{session}");
 }

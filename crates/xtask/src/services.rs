@@ -165,6 +165,8 @@ pub fn start_stack_with(
     relay.arg("--database").arg(&options.database);
     relay.arg("--static-dir").arg(&options.static_dir);
     relay.arg("--demo-sessions");
+    // The browser tests open a demo session each, faster than a person would.
+    relay.args(["--demo-sessions-per-minute", "600"]);
     let relay = spawn("kyc-relay", relay, options.relay_port, options.show_logs)?;
     Ok(Stack {
         relay_url: format!("http://127.0.0.1:{}", options.relay_port),
