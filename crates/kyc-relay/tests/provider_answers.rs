@@ -1,6 +1,6 @@
 //! Issue 20, "Provider answers are not trusted blindly": a provider (the sandbox behind a
 //! proxy that rewrites its answers) names an upload URL that is plain http or `javascript:`, a
-//! customer id with `/`, `..` and `?` in it, a terms URL that is `javascript:`, or answers
+//! required header such as `Host` or `Authorization`, a customer id with `/`, `..` and `?` in it, a terms URL that is `javascript:`, or answers
 //! 2 MiB. The relay refuses each as a clear `provider_error` (`provider_answer_refused`),
 //! sends nothing to an untrusted URL, and puts an id into a URL path percent-encoded. Every
 //! trial is recorded for RELIABILITY.md (`target/reliability/relay-provider-answers.jsonl`).
@@ -38,6 +38,8 @@ enum Rewrite {
     None,
     /// Every `upload_url` becomes this.
     UploadUrl(&'static str),
+    /// Every upload's `required_headers` also names this header.
+    RequiredHeader(&'static str),
     /// A created customer's `id` becomes this.
     CustomerId(&'static str),
     /// A created customer's `tos_policies_url` becomes this.
@@ -81,6 +83,9 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
         match rewrite {
             Rewrite::UploadUrl(url) if json.get("upload_url").is_some() => {
                 json["upload_url"] = json!(url)
+            }
+            Rewrite::RequiredHeader(name) if json.get("upload_url").is_some() => {
+                json["required_headers"][name] = json!("attacker.example")
             }
             Rewrite::CustomerId(id) if json.get("id").is_some() => json["id"] = json!(id),
             Rewrite::TermsUrl(url) if json.get("tos_policies_url").is_some() => {
@@ -204,6 +209,23 @@ async fn untrusted_provider_answers_are_refused_with_a_clear_error() {
         let ok = refused_as_unsafe(&answer) && !answer.body.to_string().contains("attacker");
         failures.extend(trial(case, &answer, ok, recorded));
     }
+
+    // Required headers that would steer, smuggle or credential the PUT.
+    for (case, name) in [
+        ("required_header_host", "Host"),
+        ("required_header_transfer_encoding", "Transfer-Encoding"),
+        ("required_header_authorization", "Authorization"),
+    ] {
+        *d_proxy.rewrite.lock().unwrap() = Rewrite::RequiredHeader(name);
+        let answer = send(
+            &relay,
+            upload(&token, "front", "image/jpeg", jpeg(1600, 1000)),
+        )
+        .await;
+        let recorded = store.slots(&guarded::session_id(&token)).unwrap().len() as u64;
+        failures.extend(trial(case, &answer, refused_as_unsafe(&answer), recorded));
+    }
+    *d_proxy.rewrite.lock().unwrap() = Rewrite::None;
 
     // A customer id that would reach another path or add a query: percent-encoded.
     *d_proxy.rewrite.lock().unwrap() = Rewrite::CustomerId("cus_1/../../admin?all=1#x");

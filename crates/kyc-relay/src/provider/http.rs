@@ -221,6 +221,9 @@ where
         url_attempts += 1;
         let target = target().await?;
         storage.check(&target.url)?;
+        for name in target.headers.keys() {
+            super::storage::check_header(name)?;
+        }
         let mut put = http
             .put(&target.url)
             .header(reqwest::header::CONTENT_LENGTH, file.len())

@@ -65,6 +65,38 @@ impl StorageHosts {
     }
 }
 
+/// Headers the relay sets itself or that change how the request travels: a provider's
+/// `required_headers` may not name them (it could redirect, smuggle or credential the PUT).
+const RESERVED_HEADERS: &[&str] = &[
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "te",
+    "trailer",
+    "expect",
+    "authorization",
+    "cookie",
+];
+
+/// `Ok` when an upload may carry the header `name` a provider asked for.
+pub(crate) fn check_header(name: &str) -> Result<(), ProviderError> {
+    let lower = name.to_ascii_lowercase();
+    let token = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if token && !RESERVED_HEADERS.contains(&lower.as_str()) && !lower.starts_with("proxy-") {
+        return Ok(());
+    }
+    Err(ProviderError::Untrusted(format!(
+        "the upload's required header {:?} is not one a storage PUT takes",
+        kyc_core::truncate(name, 64)
+    )))
+}
+
 /// Whether `url` may be shown to the end user as a link (B's terms of service): https, or plain
 /// http on loopback from a provider whose API is too (the local sandbox). Never `javascript:`
 /// or another scheme a browser would run or open outside the web.
@@ -117,6 +149,29 @@ mod tests {
         let sandbox = StorageHosts::for_api("http://127.0.0.1:9090/d");
         assert!(sandbox.check("http://127.0.0.1:45678/kyc/k").is_ok());
         assert!(sandbox.check("http://169.254.169.254/latest").is_err());
+    }
+
+    #[test]
+    fn a_required_header_may_not_steer_the_request() {
+        for allowed in [
+            "Content-Type",
+            "x-amz-server-side-encryption",
+            "Content-MD5",
+        ] {
+            assert!(check_header(allowed).is_ok(), "{allowed}");
+        }
+        for refused in [
+            "Host",
+            "content-length",
+            "Transfer-Encoding",
+            "Authorization",
+            "Proxy-Authorization",
+            "Cookie",
+            "X-Evil\r\nHost",
+            "",
+        ] {
+            assert!(check_header(refused).is_err(), "{refused:?}");
+        }
     }
 
     #[test]
