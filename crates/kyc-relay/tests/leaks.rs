@@ -1,4 +1,4 @@
-//! Issue 20, "Nothing secret leaves": the relay's provider flows, successful and failing, with
+//! Nothing secret leaves: the relay's provider flows, successful and failing, with
 //! every answer body and every relay log line captured. The flows: D, B and A end to end
 //! against the sandbox; D's upload URL refused by storage (403: its signature no longer
 //! matches); D's storage unreachable; D answering 503 with an error that quotes a presigned URL

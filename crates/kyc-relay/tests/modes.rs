@@ -1,4 +1,4 @@
-//! Issue 20, "Secrets and modes": the `kyc-relay` binary refuses to start with a missing,
+//! Secrets and modes: the `kyc-relay` binary refuses to start with a missing,
 //! short or built-in credential outside sandbox mode (and says how to ask for sandbox mode);
 //! webhook routes exist only for providers with a secret; demo sessions only in sandbox mode on
 //! loopback, with made-up references; token keys from the environment with key ids (a rotated

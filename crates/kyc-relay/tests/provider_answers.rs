@@ -1,9 +1,10 @@
-//! Issue 20, "Provider answers are not trusted blindly": a provider (the sandbox behind a
-//! proxy that rewrites its answers) names an upload URL that is plain http or `javascript:`, a
-//! required header such as `Host` or `Authorization`, a customer id with `/`, `..` and `?` in it, a terms URL that is `javascript:`, or answers
-//! 2 MiB. The relay refuses each as a clear `provider_error` (`provider_answer_refused`),
-//! sends nothing to an untrusted URL, and puts an id into a URL path percent-encoded. Every
-//! trial is recorded for RELIABILITY.md (`target/reliability/relay-provider-answers.jsonl`).
+//! Provider answers are not trusted blindly: a provider (the sandbox behind a proxy that
+//! rewrites its answers) names an upload URL that is plain http or `javascript:`, a required
+//! header such as `Host` or `Authorization`, a customer id with `/`, `..` and `?` in it, a terms
+//! URL that is `javascript:`, or answers 2 MiB. The relay refuses each as a clear
+//! `provider_error` (`provider_answer_refused`), sends nothing to an untrusted URL, and puts an
+//! id into a URL path percent-encoded. Every trial is recorded for RELIABILITY.md
+//! (`target/reliability/relay-provider-answers.jsonl`).
 
 #[path = "support/guarded.rs"]
 mod guarded;
