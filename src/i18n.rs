@@ -479,6 +479,7 @@ static TABLE: &[(&str, [&str; 3])] = &[
         "Impossible de joindre le service de vérification. Vérifiez votre connexion et réessayez.",
     ]),
     ("relay.unauthorized", ["Your session has expired. Reload the page to start again.", "Tu sesión ha caducado. Recarga la página para empezar de nuevo.", "Votre session a expiré. Rechargez la page pour recommencer."]),
+    ("relay.token_revoked", ["This verification is finished. You can close this page.", "Esta verificación ha terminado. Puedes cerrar esta página.", "Cette vérification est terminée. Vous pouvez fermer cette page."]),
     ("relay.rate_limited", ["Too many attempts in a short time. Wait a minute and try again.", "Demasiados intentos en poco tiempo. Espera un minuto e inténtalo de nuevo.", "Trop de tentatives en peu de temps. Attendez une minute et réessayez."]),
     ("relay.already_submitted", ["Your documents were already submitted.", "Tus documentos ya se enviaron.", "Vos documents ont déjà été envoyés."]),
     ("relay.provider_error", [

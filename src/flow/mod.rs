@@ -212,11 +212,12 @@ pub fn CaptureFlow(
         status: session.status.clone(),
         pending_for_secs: None,
     }));
-    // Only a web link is shown: the relay is trusted, but a `javascript:` URL never runs.
+    // Only an https link is shown: the relay checks it too, but a `javascript:` (or any other)
+    // URL from a provider never reaches an `href` in the host page.
     let terms = session
         .terms_of_service_url
         .clone()
-        .filter(|url| url.starts_with("https://") || url.starts_with("http://"));
+        .filter(|url| kyc_core::text::is_https_link(url));
     let accepted = session.accepted_documents.clone();
     let client = StoredValue::new(client);
     let steps_count = flow.plan().len();

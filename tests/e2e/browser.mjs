@@ -232,9 +232,10 @@ export class RelayProcess {
     this.bin = bin;
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
+    // Sandbox mode: the sandbox's built-in keys and demo sessions (on loopback only).
     this.args = [
-      '--listen', `127.0.0.1:${port}`, '--provider-d-url', `${SANDBOX_URL}/d`, '--database', database,
-      '--static-dir', process.env.RELAY_STATIC_DIR, '--demo-sessions',
+      '--sandbox', '--listen', `127.0.0.1:${port}`, '--provider-d-url', `${SANDBOX_URL}/d`, '--database', database,
+      '--static-dir', process.env.RELAY_STATIC_DIR, '--demo-sessions', '--demo-sessions-per-minute', '600',
     ];
     this.log = log;
     this.child = null;

@@ -106,6 +106,8 @@ fn serve(args: &[String]) {
         ));
         let config = RelayConfig {
             host_api_key: HOST_KEY.to_owned(),
+            // The sandbox's built-in key and a short host key: sandbox mode.
+            sandbox: true,
             limits: FileLimits {
                 max_bytes: 64 * 1024 * 1024,
                 ..FileLimits::default()

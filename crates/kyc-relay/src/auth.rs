@@ -10,7 +10,7 @@ use crate::clock::now;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::SessionRecord;
-use crate::token::{self, TokenError};
+use crate::token::TokenError;
 
 /// The credential of an `Authorization: Bearer …` header.
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -42,27 +42,50 @@ impl FromRequestParts<AppState> for HostKey {
     }
 }
 
-/// The session a valid token names; every widget endpoint takes one.
+/// The session a valid token names, still open: every widget endpoint but the status read
+/// takes one. Once the session's status is final its tokens are revoked (401 `token_revoked`).
 pub(crate) struct Authorized(pub(crate) SessionRecord);
 
 impl FromRequestParts<AppState> for Authorized {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let StatusReader(session) = StatusReader::from_request_parts(parts, state).await?;
+        if session.status.is_final() {
+            return Err(ApiError::Revoked);
+        }
+        Ok(Authorized(session))
+    }
+}
+
+/// The session a valid token names, whatever its status: the status read, so a widget
+/// reloaded after the outcome can still show it.
+pub(crate) struct StatusReader(pub(crate) SessionRecord);
+
+impl FromRequestParts<AppState> for StatusReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token =
             bearer(&parts.headers).ok_or(ApiError::Unauthorized("a session token is required"))?;
-        authorize(state, token).map(Authorized)
+        authorize(state, token).map(StatusReader)
     }
 }
 
 /// The session `token` is valid for (counted against the session's request limit).
 pub(crate) fn authorize(state: &AppState, token: &str) -> Result<SessionRecord, ApiError> {
-    let session_id = token::verify(&state.token_secret, token, now()).map_err(|err| match err {
-        TokenError::Expired => ApiError::Unauthorized("the session token has expired"),
-        TokenError::Malformed | TokenError::BadSignature => {
-            ApiError::Unauthorized("the session token is not valid")
-        }
-    })?;
+    let session_id = state
+        .token_keys
+        .verify(token, now())
+        .map_err(|err| match err {
+            TokenError::Expired => ApiError::Unauthorized("the session token has expired"),
+            TokenError::UnknownKey => {
+                ApiError::Unauthorized("the session token's key is not known to this relay")
+            }
+            TokenError::Malformed | TokenError::BadSignature => {
+                ApiError::Unauthorized("the session token is not valid")
+            }
+        })?;
     state.count_request(&session_id)?;
     state
         .store

@@ -6,11 +6,21 @@ use std::time::Duration;
 
 use kyc_core::{FileLimits, Provider};
 
-/// How the relay behaves. [`RelayConfig::default`] is the demo's embedded configuration.
+/// How the relay behaves. [`RelayConfig::default`] has no credential: set `host_api_key` (or
+/// `sandbox` for the local sandbox's built-in ones).
 #[derive(Clone, Debug)]
 pub struct RelayConfig {
-    /// The key the host's backend sends (`Authorization: Bearer …`) to create sessions.
+    /// The key the host's backend sends (`Authorization: Bearer …`) to create sessions; at
+    /// least 32 bytes and not a built-in value unless `sandbox` (see `secrets`).
     pub host_api_key: String,
+    /// Sandbox mode: the only mode that accepts built-in or short credentials and demo
+    /// sessions. For the demo and the tests against the local sandbox, never for production.
+    pub sandbox: bool,
+    /// The session token keys (key id and key, the signing one first); `None` makes one and
+    /// keeps it in the database (key id `local`).
+    pub token_keys: Option<crate::token::TokenKeys>,
+    /// Demo sessions (`POST /demo/session`) the relay opens per minute, all callers together.
+    pub demo_sessions_per_minute: u32,
     /// How long a widget's session token lives.
     pub token_ttl: Duration,
     /// Origins allowed to call the widget endpoints from a browser; empty means same origin only.
@@ -63,7 +73,10 @@ pub struct RelayConfig {
 impl Default for RelayConfig {
     fn default() -> Self {
         RelayConfig {
-            host_api_key: "demo-host-api-key".to_owned(),
+            host_api_key: String::new(),
+            sandbox: false,
+            token_keys: None,
+            demo_sessions_per_minute: 30,
             token_ttl: Duration::from_secs(2 * 60 * 60),
             allowed_origins: Vec::new(),
             limits: FileLimits::default(),

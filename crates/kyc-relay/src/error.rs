@@ -36,6 +36,9 @@ pub enum ApiError {
     TooLarge(u64),
     /// Too many requests for this session (429).
     RateLimited,
+    /// The session's status is final, so its token no longer opens it (401 `token_revoked`);
+    /// the status read still answers.
+    Revoked,
     /// The provider refused or failed (502, or 409 where the provider said so).
     Provider(ProviderError),
     /// A failure of the relay itself (500); details are logged, not sent.
@@ -104,22 +107,30 @@ impl ApiError {
             ApiError::RateLimited => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
-                "too many requests for this session; wait a moment".to_owned(),
+                "too many requests for this session (or demo sessions); wait a moment".to_owned(),
+                vec![],
+            ),
+            ApiError::Revoked => (
+                StatusCode::UNAUTHORIZED,
+                "token_revoked",
+                "the session is finished; its token only reads the status now".to_owned(),
                 vec![],
             ),
             // A provider's 409 (e.g. B's "a second concurrent attach returns 409") is the
             // caller's to retry later, so it stays a 409 with its own code; anything else the
             // provider refused or failed is a bad gateway. `problems` carries the provider's code.
+            // The widget gets a code and a sentence, never the provider's text (URLs, hosts,
+            // ids); the redacted details are logged.
             ApiError::Provider(err) if err.is_conflict() => (
                 StatusCode::CONFLICT,
                 "provider_conflict",
-                err.to_string(),
+                err.sentence().to_owned(),
                 err.code().into_iter().collect(),
             ),
             ApiError::Provider(err) => (
                 StatusCode::BAD_GATEWAY,
                 "provider_error",
-                err.to_string(),
+                err.sentence().to_owned(),
                 err.code().into_iter().collect(),
             ),
             ApiError::Limited {
@@ -142,17 +153,22 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(detail) = &self {
             tracing::error!(%detail, "internal error");
         }
+        if let ApiError::Provider(err) = &self {
+            tracing::warn!(error = ?err.to_string(), "provider error");
+        }
         let (status, code, message, problems) = self.parts();
-        // Every refusal is logged: credentials, origin, size and rate refusals as warnings.
+        // Every refusal is logged: credentials, origin, size and rate refusals as warnings. The
+        // message may quote the caller (a JSON error names the field and value): logged
+        // escaped (`?`), so a newline in a request cannot forge a log line.
         match status {
             StatusCode::UNAUTHORIZED
             | StatusCode::FORBIDDEN
             | StatusCode::PAYLOAD_TOO_LARGE
             | StatusCode::TOO_MANY_REQUESTS => {
-                tracing::warn!(status = status.as_u16(), code, %message, "request refused")
+                tracing::warn!(status = status.as_u16(), code, ?message, "request refused")
             }
             status if status != StatusCode::INTERNAL_SERVER_ERROR => {
-                tracing::info!(status = status.as_u16(), code, %message, "request refused")
+                tracing::info!(status = status.as_u16(), code, ?message, "request refused")
             }
             _ => {}
         }

@@ -1,6 +1,7 @@
 //! `kyc-relay`: runs the reference host backend.
 //!
-//! Every flag has an embedded default, so `kyc-relay` alone starts a relay for the local sandbox.
+//! `kyc-relay --sandbox` alone starts a relay for the local sandbox, with its built-in
+//! credentials; without `--sandbox` every credential must be given (see `kyc_relay::secrets`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -11,45 +12,68 @@ use std::time::Duration;
 use kyc_core::Provider;
 use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, ProviderC, ProviderD};
 use kyc_relay::store::Store;
-use kyc_relay::{app, AppState, RelayConfig};
+use kyc_relay::token::TokenKeys;
+use kyc_relay::{app, secrets, AppState, RelayConfig};
 
-const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--provider-d-url URL]
-                 [--provider-d-api-key KEY] [--provider-b-url URL] [--provider-b-api-key KEY]
+const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--database PATH]
+                 [--provider-d-url URL] [--provider-d-api-key KEY]
+                 [--provider-b-url URL] [--provider-b-api-key KEY]
                  [--provider-a-url URL] [--provider-a-client-id ID]
                  [--provider-a-client-secret SECRET]
                  [--provider-c-url URL] [--provider-c-api-key KEY]
                  [--webhook-secret PROVIDER=SECRET]... [--selfie-required PROVIDER]...
-                 [--host-api-key KEY] [--allowed-origin ORIGIN]...
-                 [--static-dir DIR] [--demo-sessions] [--max-bytes N] [--spool-dir DIR]
+                 [--host-api-key KEY] [--token-key-file PATH] [--storage-host HOST]...
+                 [--allowed-origin ORIGIN]...
+                 [--static-dir DIR] [--demo-sessions] [--demo-sessions-per-minute N]
+                 [--max-bytes N] [--spool-dir DIR]
                  [--shutdown-grace SECS] [--reconcile-every SECS] [--header-timeout SECS]
                  [--body-idle-timeout SECS] [--max-uploads N] [--max-uploads-per-session N]
 
+  --sandbox                sandbox mode (also env KYC_RELAY_SANDBOX=1): the local sandbox's
+                           built-in credentials and URLs are the defaults, and demo sessions may
+                           be enabled. Never in production: without it every key must be your own
+                           (at least 32 bytes) and a provider is served only when configured.
   --listen ADDR            address to serve on (default 127.0.0.1:8080)
-  --database PATH          SQLite file, created and migrated at start (default kyc-relay.sqlite)
-  --provider-d-url URL     provider D's (Technest's) API base (default http://127.0.0.1:9090/d,
-                           the sandbox); also --technest-url
-  --provider-d-api-key KEY provider D's API key (default sandbox-api-key); env PROVIDER_D_API_KEY
-                           (or TECHNEST_API_KEY); also --technest-api-key
-  --provider-b-url URL     provider B's API base (default http://127.0.0.1:9090/b, the sandbox)
-  --provider-b-api-key KEY provider B's Bearer key (default sandbox-api-key); env PROVIDER_B_API_KEY
-  --provider-a-url URL     provider A's API base (default http://127.0.0.1:9090/a, the sandbox)
+  --database PATH          SQLite file, created (mode 0600) and migrated at start
+                           (default kyc-relay.sqlite)
+  --provider-d-url URL     provider D's (Technest's) API base (sandbox: http://127.0.0.1:9090/d);
+                           also --technest-url
+  --provider-d-api-key KEY provider D's API key; env PROVIDER_D_API_KEY (or TECHNEST_API_KEY);
+                           also --technest-api-key
+  --provider-b-url URL     provider B's API base (sandbox: http://127.0.0.1:9090/b)
+  --provider-b-api-key KEY provider B's Bearer key; env PROVIDER_B_API_KEY
+  --provider-a-url URL     provider A's API base (sandbox: http://127.0.0.1:9090/a)
   --provider-a-client-id ID
-                           provider A's OAuth client id (default sandbox-client)
+                           provider A's OAuth client id; env PROVIDER_A_CLIENT_ID
   --provider-a-client-secret SECRET
-                           provider A's OAuth client secret (default sandbox-client-secret);
-                           env PROVIDER_A_CLIENT_SECRET
-  --provider-c-url URL     provider C's API base (default http://127.0.0.1:9090/c, the sandbox);
-                           C's checks run at Technest, which takes the documents (--provider-d-url)
-  --provider-c-api-key KEY provider C's Bearer key (default sandbox-api-key); env PROVIDER_C_API_KEY
+                           provider A's OAuth client secret; env PROVIDER_A_CLIENT_SECRET
+  --provider-c-url URL     provider C's API base (sandbox: http://127.0.0.1:9090/c); C's checks
+                           run at Technest, which takes the documents (needs provider D)
+  --provider-c-api-key KEY provider C's Bearer key; env PROVIDER_C_API_KEY
+                           A provider is served when its URL or key is given (sandbox: all four).
   --webhook-secret PROVIDER=SECRET
-                           HMAC secret of a provider's webhooks at POST /webhooks/PROVIDER
-                           (repeatable; default a= and d=sandbox-webhook-secret, the sandbox's)
+                           HMAC secret of a provider's webhooks; POST /webhooks/PROVIDER exists
+                           only for providers with one (repeatable; sandbox: a= and d= the
+                           sandbox's built-in secret)
   --selfie-required PROVIDER
                            the provider's client configuration requires a selfie (repeatable)
-  --host-api-key KEY       key your backend sends to POST /v1/sessions; env KYC_RELAY_HOST_API_KEY
+  --host-api-key KEY       key your backend sends to POST /v1/sessions, at least 32 bytes;
+                           env KYC_RELAY_HOST_API_KEY
+  --token-key-file PATH    session token keys, KID=HEX per line (at least 32 bytes each), the
+                           signing key first, older ones after it until their tokens expire;
+                           or env KYC_RELAY_TOKEN_KEYS (KID=HEX,KID=HEX). Default: a key made once
+                           and kept in the database
+  --storage-host HOST[:PORT]
+                           a storage host the relay may PUT uploads to over plain http
+                           (repeatable; env KYC_RELAY_STORAGE_HOSTS=HOST,HOST); other upload URLs
+                           a provider names must be https (the local sandbox's loopback storage
+                           is allowed while the provider's API is on loopback too)
   --allowed-origin ORIGIN  a browser origin allowed to call the widget endpoints (repeatable)
   --static-dir DIR         serve the built widget from DIR at /
-  --demo-sessions          enable POST /demo/session (sessions without a host key; demo only)
+  --demo-sessions          enable POST /demo/session (sessions without a host key, for made-up
+                           customers); sandbox mode on a loopback --listen address only
+  --demo-sessions-per-minute N
+                           demo sessions opened per minute, all callers together (default 30)
   --max-bytes N            largest accepted upload in bytes (default 10485760, 10 MiB)
   --spool-dir DIR          where uploads are spooled on their way to the provider (unlinked
                            temporary files; default the system's temporary directory)
@@ -63,78 +87,129 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--provi
   --max-uploads-per-session N
                            uploads one session may run at once; more get 429 (default 2)";
 
+/// A provider's API base and Bearer key, as given (`None`: not given).
+#[derive(Default)]
+struct BearerSettings {
+    url: Option<String>,
+    api_key: Option<String>,
+}
+
+impl BearerSettings {
+    /// Whether anything was given for it (outside sandbox mode, the providers served).
+    fn given(&self) -> bool {
+        self.url.is_some() || self.api_key.is_some()
+    }
+
+    /// The URL and key, refused when missing, short or built in (outside sandbox mode).
+    fn checked(&self, provider: &str) -> Result<(String, String), String> {
+        let url = self.url.clone().ok_or_else(|| {
+            format!(
+                "--provider-{provider}-url is missing; {}",
+                secrets::SANDBOX_HINT
+            )
+        })?;
+        let key = self.api_key.clone().unwrap_or_default();
+        let upper = provider.to_uppercase();
+        secrets::check_key(
+            &format!("provider {provider}'s key (--provider-{provider}-api-key, PROVIDER_{upper}_API_KEY)"),
+            &key,
+        )?;
+        Ok((url, key))
+    }
+}
+
 struct Args {
     listen: SocketAddr,
     database: PathBuf,
-    provider_d_url: String,
-    provider_d_api_key: String,
-    provider_b_url: String,
-    provider_b_api_key: String,
-    provider_a_url: String,
-    provider_a_client_id: String,
-    provider_a_client_secret: String,
-    provider_c_url: String,
-    provider_c_api_key: String,
+    providers: Providers,
+    /// Storage hosts allowed over plain http (`--storage-host`).
+    storage_hosts: Vec<String>,
     config: RelayConfig,
 }
 
-/// The arguments in `words` (the command line without the program name), over the defaults and
-/// the environment's keys.
+/// The providers served: API base and key (A: base, client id and client secret).
+#[derive(Default)]
+struct Providers {
+    d: Option<(String, String)>,
+    b: Option<(String, String)>,
+    c: Option<(String, String)>,
+    a: Option<(String, String, String)>,
+}
+
+/// The value of environment variable `name`, if set and not empty.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+/// The arguments in `words` (the command line without the program name), over the environment.
+/// Outside sandbox mode every credential is checked ([`secrets`]); in it, what is not given is
+/// the local sandbox's.
 fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
-    let mut args = Args {
-        listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-        database: PathBuf::from("kyc-relay.sqlite"),
-        provider_d_url: "http://127.0.0.1:9090/d".to_owned(),
-        provider_d_api_key: std::env::var("PROVIDER_D_API_KEY")
-            .or_else(|_| std::env::var("TECHNEST_API_KEY"))
-            .unwrap_or_else(|_| "sandbox-api-key".to_owned()),
-        provider_b_url: "http://127.0.0.1:9090/b".to_owned(),
-        provider_b_api_key: std::env::var("PROVIDER_B_API_KEY")
-            .unwrap_or_else(|_| "sandbox-api-key".to_owned()),
-        provider_a_url: "http://127.0.0.1:9090/a".to_owned(),
-        provider_a_client_id: "sandbox-client".to_owned(),
-        provider_a_client_secret: std::env::var("PROVIDER_A_CLIENT_SECRET")
-            .unwrap_or_else(|_| "sandbox-client-secret".to_owned()),
-        provider_c_url: "http://127.0.0.1:9090/c".to_owned(),
-        provider_c_api_key: std::env::var("PROVIDER_C_API_KEY")
-            .unwrap_or_else(|_| "sandbox-api-key".to_owned()),
-        config: RelayConfig::default(),
+    let mut sandbox = match env("KYC_RELAY_SANDBOX").as_deref() {
+        None | Some("0" | "false") => false,
+        Some("1" | "true") => true,
+        Some(other) => {
+            return Err(format!(
+                "KYC_RELAY_SANDBOX={other:?}: 1 for sandbox mode, 0 or unset for production"
+            ))
+        }
     };
-    for provider in [Provider::A, Provider::D] {
-        args.config
-            .webhook_secrets
-            .insert(provider, "sandbox-webhook-secret".to_owned());
-    }
-    if let Ok(key) = std::env::var("KYC_RELAY_HOST_API_KEY") {
-        args.config.host_api_key = key;
+    let mut listen = SocketAddr::from(([127, 0, 0, 1], 8080));
+    let mut database = PathBuf::from("kyc-relay.sqlite");
+    let mut d = BearerSettings {
+        url: None,
+        api_key: env("PROVIDER_D_API_KEY").or_else(|| env("TECHNEST_API_KEY")),
+    };
+    let mut b = BearerSettings {
+        url: None,
+        api_key: env("PROVIDER_B_API_KEY"),
+    };
+    let mut c = BearerSettings {
+        url: None,
+        api_key: env("PROVIDER_C_API_KEY"),
+    };
+    let mut a_url = None;
+    let mut a_client_id = env("PROVIDER_A_CLIENT_ID");
+    let mut a_client_secret = env("PROVIDER_A_CLIENT_SECRET");
+    let mut token_key_file: Option<PathBuf> = None;
+    let mut storage_hosts: Vec<String> = env("KYC_RELAY_STORAGE_HOSTS")
+        .map(|hosts| {
+            hosts
+                .split(',')
+                .map(str::trim)
+                .filter(|host| !host.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut config = RelayConfig::default();
+    if let Some(key) = env("KYC_RELAY_HOST_API_KEY") {
+        config.host_api_key = key;
     }
     let mut words = words.into_iter();
     while let Some(flag) = words.next() {
         let mut value = |name: &str| words.next().ok_or_else(|| format!("{name} needs a value"));
         match flag.as_str() {
+            "--sandbox" => sandbox = true,
             "--listen" => {
                 let text = value("--listen")?;
-                args.listen = text.parse().map_err(|_| {
+                listen = text.parse().map_err(|_| {
                     format!("--listen: {text:?} is not an address like 127.0.0.1:8080")
                 })?;
             }
-            "--database" => args.database = PathBuf::from(value("--database")?),
+            "--database" => database = PathBuf::from(value("--database")?),
             // The `--technest-` names are D's flags of old, still taken.
-            "--provider-d-url" | "--technest-url" => args.provider_d_url = value(&flag)?,
-            "--provider-d-api-key" | "--technest-api-key" => {
-                args.provider_d_api_key = value(&flag)?
-            }
-            "--provider-b-url" => args.provider_b_url = value("--provider-b-url")?,
-            "--provider-b-api-key" => args.provider_b_api_key = value("--provider-b-api-key")?,
-            "--provider-a-url" => args.provider_a_url = value("--provider-a-url")?,
-            "--provider-a-client-id" => {
-                args.provider_a_client_id = value("--provider-a-client-id")?
-            }
+            "--provider-d-url" | "--technest-url" => d.url = Some(value(&flag)?),
+            "--provider-d-api-key" | "--technest-api-key" => d.api_key = Some(value(&flag)?),
+            "--provider-b-url" => b.url = Some(value("--provider-b-url")?),
+            "--provider-b-api-key" => b.api_key = Some(value("--provider-b-api-key")?),
+            "--provider-a-url" => a_url = Some(value("--provider-a-url")?),
+            "--provider-a-client-id" => a_client_id = Some(value("--provider-a-client-id")?),
             "--provider-a-client-secret" => {
-                args.provider_a_client_secret = value("--provider-a-client-secret")?
+                a_client_secret = Some(value("--provider-a-client-secret")?)
             }
-            "--provider-c-url" => args.provider_c_url = value("--provider-c-url")?,
-            "--provider-c-api-key" => args.provider_c_api_key = value("--provider-c-api-key")?,
+            "--provider-c-url" => c.url = Some(value("--provider-c-url")?),
+            "--provider-c-api-key" => c.api_key = Some(value("--provider-c-api-key")?),
             "--webhook-secret" => {
                 let text = value("--webhook-secret")?;
                 let (provider, secret) = text
@@ -142,38 +217,163 @@ fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
                     .filter(|(_, secret)| !secret.is_empty())
                     .ok_or_else(|| format!("--webhook-secret: {text:?} is not PROVIDER=SECRET"))?;
                 let provider = parse_provider(provider)?;
-                args.config
-                    .webhook_secrets
-                    .insert(provider, secret.to_owned());
+                config.webhook_secrets.insert(provider, secret.to_owned());
             }
             "--selfie-required" => {
                 let name = value("--selfie-required")?;
-                args.config.selfie_required.push(parse_provider(&name)?);
+                config.selfie_required.push(parse_provider(&name)?);
             }
-            "--host-api-key" => args.config.host_api_key = value("--host-api-key")?,
-            "--allowed-origin" => args.config.allowed_origins.push(value("--allowed-origin")?),
-            "--static-dir" => args.config.static_dir = Some(PathBuf::from(value("--static-dir")?)),
-            "--demo-sessions" => args.config.demo_sessions = true,
+            "--host-api-key" => config.host_api_key = value("--host-api-key")?,
+            "--storage-host" => storage_hosts.push(value("--storage-host")?),
+            "--token-key-file" => token_key_file = Some(PathBuf::from(value("--token-key-file")?)),
+            "--allowed-origin" => config.allowed_origins.push(value("--allowed-origin")?),
+            "--static-dir" => config.static_dir = Some(PathBuf::from(value("--static-dir")?)),
+            "--demo-sessions" => config.demo_sessions = true,
+            "--demo-sessions-per-minute" => {
+                let text = value("--demo-sessions-per-minute")?;
+                config.demo_sessions_per_minute = text
+                    .parse()
+                    .map_err(|_| format!("--demo-sessions-per-minute: {text:?} is not a number"))?;
+            }
             "--max-bytes" => {
                 let text = value("--max-bytes")?;
-                args.config.limits.max_bytes = text
+                config.limits.max_bytes = text
                     .parse()
                     .map_err(|_| format!("--max-bytes: {text:?} is not a number of bytes"))?;
             }
-            "--spool-dir" => args.config.spool_dir = Some(PathBuf::from(value("--spool-dir")?)),
-            "--shutdown-grace" => args.config.shutdown_grace = seconds(&flag, value(&flag)?)?,
-            "--reconcile-every" => args.config.reconcile_every = seconds(&flag, value(&flag)?)?,
-            "--header-timeout" => args.config.header_timeout = seconds(&flag, value(&flag)?)?,
-            "--body-idle-timeout" => args.config.body_idle_timeout = seconds(&flag, value(&flag)?)?,
-            "--max-uploads" => args.config.max_uploads = count(&flag, value(&flag)?)?,
+            "--spool-dir" => config.spool_dir = Some(PathBuf::from(value("--spool-dir")?)),
+            "--shutdown-grace" => config.shutdown_grace = seconds(&flag, value(&flag)?)?,
+            "--reconcile-every" => config.reconcile_every = seconds(&flag, value(&flag)?)?,
+            "--header-timeout" => config.header_timeout = seconds(&flag, value(&flag)?)?,
+            "--body-idle-timeout" => config.body_idle_timeout = seconds(&flag, value(&flag)?)?,
+            "--max-uploads" => config.max_uploads = count(&flag, value(&flag)?)?,
             "--max-uploads-per-session" => {
-                args.config.max_uploads_per_session = count(&flag, value(&flag)?)?
+                config.max_uploads_per_session = count(&flag, value(&flag)?)?
             }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown flag {other:?}")),
         }
     }
-    Ok(args)
+    config.sandbox = sandbox;
+    config.token_keys = match (env("KYC_RELAY_TOKEN_KEYS"), token_key_file) {
+        (Some(_), Some(_)) => {
+            return Err(
+                "give the token keys in KYC_RELAY_TOKEN_KEYS or --token-key-file, not both"
+                    .to_owned(),
+            )
+        }
+        (Some(text), None) => {
+            Some(TokenKeys::parse(&text).map_err(|err| format!("KYC_RELAY_TOKEN_KEYS: {err}"))?)
+        }
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|err| format!("--token-key-file {}: {err}", path.display()))?;
+            Some(
+                TokenKeys::parse(&text)
+                    .map_err(|err| format!("--token-key-file {}: {err}", path.display()))?,
+            )
+        }
+        (None, None) => None,
+    };
+    config.check_secrets()?;
+    let providers = if sandbox {
+        sandbox_defaults(&mut config, d, b, c, (a_url, a_client_id, a_client_secret))
+    } else {
+        let a = (a_url.is_some() || a_client_id.is_some() || a_client_secret.is_some())
+            .then(|| {
+                let url = a_url.ok_or_else(|| {
+                    format!("--provider-a-url is missing; {}", secrets::SANDBOX_HINT)
+                })?;
+                let id = a_client_id
+                    .filter(|id| !secrets::BUILT_IN.contains(&id.as_str()))
+                    .ok_or_else(|| {
+                        format!(
+                            "--provider-a-client-id (PROVIDER_A_CLIENT_ID) is missing or built in; {}",
+                            secrets::SANDBOX_HINT
+                        )
+                    })?;
+                let secret = a_client_secret.unwrap_or_default();
+                secrets::check_key(
+                    "provider a's client secret (--provider-a-client-secret, PROVIDER_A_CLIENT_SECRET)",
+                    &secret,
+                )?;
+                Ok::<_, String>((url, id, secret))
+            })
+            .transpose()?;
+        let providers = Providers {
+            d: d.given().then(|| d.checked("d")).transpose()?,
+            b: b.given().then(|| b.checked("b")).transpose()?,
+            c: c.given().then(|| c.checked("c")).transpose()?,
+            a,
+        };
+        if providers.c.is_some() && providers.d.is_none() {
+            return Err("provider c needs provider d (C's checks run at Technest, which takes the documents): give --provider-d-url and --provider-d-api-key"
+                .to_owned());
+        }
+        if [
+            providers.a.is_some(),
+            providers.b.is_some(),
+            providers.d.is_some(),
+        ] == [false; 3]
+        {
+            return Err(format!(
+                "no provider is configured: give a provider's URL and key (e.g. --provider-d-url and --provider-d-api-key); {}",
+                secrets::SANDBOX_HINT
+            ));
+        }
+        providers
+    };
+    if config.demo_sessions && !listen.ip().is_loopback() {
+        return Err(format!(
+            "--demo-sessions needs a loopback --listen address (127.0.0.1 or [::1]), not {listen}"
+        ));
+    }
+    Ok(Args {
+        listen,
+        database,
+        providers,
+        storage_hosts,
+        config,
+    })
+}
+
+/// Sandbox mode: every provider, with what was not given taken from the local sandbox (its
+/// URLs, keys and webhook secret for A and D), and the demo's host key if none was given.
+fn sandbox_defaults(
+    config: &mut RelayConfig,
+    d: BearerSettings,
+    b: BearerSettings,
+    c: BearerSettings,
+    (a_url, a_client_id, a_client_secret): (Option<String>, Option<String>, Option<String>),
+) -> Providers {
+    const SANDBOX: &str = "http://127.0.0.1:9090";
+    let bearer = |settings: BearerSettings, code: &str| {
+        Some((
+            settings.url.unwrap_or_else(|| format!("{SANDBOX}/{code}")),
+            settings
+                .api_key
+                .unwrap_or_else(|| "sandbox-api-key".to_owned()),
+        ))
+    };
+    for provider in [Provider::A, Provider::D] {
+        config
+            .webhook_secrets
+            .entry(provider)
+            .or_insert_with(|| "sandbox-webhook-secret".to_owned());
+    }
+    if config.host_api_key.is_empty() {
+        config.host_api_key = "demo-host-api-key".to_owned();
+    }
+    Providers {
+        d: bearer(d, "d"),
+        b: bearer(b, "b"),
+        c: bearer(c, "c"),
+        a: Some((
+            a_url.unwrap_or_else(|| format!("{SANDBOX}/a")),
+            a_client_id.unwrap_or_else(|| "sandbox-client".to_owned()),
+            a_client_secret.unwrap_or_else(|| "sandbox-client-secret".to_owned()),
+        )),
+    }
 }
 
 /// A duration given in whole seconds.
@@ -241,38 +441,34 @@ async fn main() {
         );
         std::process::exit(1);
     });
-    let provider_d = ProviderD::new(
-        &args.provider_d_url,
-        &args.provider_d_api_key,
-        Duration::from_secs(30),
-    );
+    let timeout = Duration::from_secs(30);
+    let mut providers: HashMap<Provider, Arc<dyn ProviderAdapter>> = HashMap::new();
+    let mut technest = None;
+    if let Some((url, key)) = &args.providers.d {
+        let provider_d = ProviderD::new(url, key, timeout).with_storage_hosts(&args.storage_hosts);
+        technest = Some(provider_d.clone());
+        providers.insert(Provider::D, Arc::new(provider_d));
+    }
     // C's checks run at Technest (D), which takes the documents (see `provider::c`).
-    let provider_c: Arc<dyn ProviderAdapter> = Arc::new(ProviderC::new(
-        &args.provider_c_url,
-        &args.provider_c_api_key,
-        provider_d.clone(),
-        Duration::from_secs(30),
-    ));
-    let provider_d: Arc<dyn ProviderAdapter> = Arc::new(provider_d);
-    let provider_b: Arc<dyn ProviderAdapter> = Arc::new(ProviderB::new(
-        &args.provider_b_url,
-        &args.provider_b_api_key,
-        Duration::from_secs(30),
-    ));
-    let provider_a: Arc<dyn ProviderAdapter> = Arc::new(ProviderA::new(
-        &args.provider_a_url,
-        &args.provider_a_client_id,
-        &args.provider_a_client_secret,
-        Duration::from_secs(30),
-    ));
-    let providers = HashMap::from([
-        (Provider::D, provider_d),
-        (Provider::B, provider_b),
-        (Provider::A, provider_a),
-        (Provider::C, provider_c),
-    ]);
+    if let (Some((url, key)), Some(technest)) = (&args.providers.c, technest) {
+        providers.insert(
+            Provider::C,
+            Arc::new(ProviderC::new(url, key, technest, timeout)),
+        );
+    }
+    if let Some((url, key)) = &args.providers.b {
+        providers.insert(Provider::B, Arc::new(ProviderB::new(url, key, timeout)));
+    }
+    if let Some((url, id, secret)) = &args.providers.a {
+        providers.insert(
+            Provider::A,
+            Arc::new(
+                ProviderA::new(url, id, secret, timeout).with_storage_hosts(&args.storage_hosts),
+            ),
+        );
+    }
     let state = AppState::new(args.config, store, providers).unwrap_or_else(|err| {
-        eprintln!("kyc-relay: cannot read settings: {err}");
+        eprintln!("kyc-relay: {err}");
         std::process::exit(1);
     });
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -317,31 +513,40 @@ mod tests {
         parse_args(words.iter().map(|word| (*word).to_owned()))
     }
 
+    const STRONG: &str = "0123456789abcdef0123456789abcdef";
+
     #[test]
     fn provider_d_takes_its_flags_and_their_old_names() {
         let args = parse(&[
+            "--sandbox",
             "--provider-d-url",
             "http://d.example",
             "--provider-d-api-key",
             "k1",
         ])
         .unwrap();
-        assert_eq!(args.provider_d_url, "http://d.example");
-        assert_eq!(args.provider_d_api_key, "k1");
+        assert_eq!(
+            args.providers.d,
+            Some(("http://d.example".to_owned(), "k1".to_owned()))
+        );
         let args = parse(&[
+            "--sandbox",
             "--technest-url",
             "http://t.example",
             "--technest-api-key",
             "k2",
         ])
         .unwrap();
-        assert_eq!(args.provider_d_url, "http://t.example");
-        assert_eq!(args.provider_d_api_key, "k2");
+        assert_eq!(
+            args.providers.d,
+            Some(("http://t.example".to_owned(), "k2".to_owned()))
+        );
     }
 
     #[test]
     fn the_limit_and_shutdown_flags_are_read_and_checked() {
         let args = parse(&[
+            "--sandbox",
             "--shutdown-grace",
             "5",
             "--reconcile-every",
@@ -386,5 +591,102 @@ mod tests {
             parse(&["--selfie-required", "e"]).err().as_deref(),
             Some("unknown provider \"e\"; providers are a, b, c, d")
         );
+    }
+
+    #[test]
+    fn sandbox_mode_alone_serves_every_provider_with_the_built_in_credentials() {
+        let args = parse(&["--sandbox"]).unwrap();
+        assert_eq!(args.config.host_api_key, "demo-host-api-key");
+        assert!(args.providers.a.is_some() && args.providers.b.is_some());
+        assert!(args.providers.c.is_some() && args.providers.d.is_some());
+        let mut webhooks: Vec<_> = args.config.webhook_secrets.keys().copied().collect();
+        webhooks.sort_by_key(|provider| provider.code());
+        assert_eq!(webhooks, [Provider::A, Provider::D]);
+    }
+
+    #[test]
+    fn outside_sandbox_mode_a_missing_short_or_built_in_key_stops_the_start() {
+        let d = [
+            "--provider-d-url",
+            "https://d.example",
+            "--provider-d-api-key",
+        ];
+        let host = ["--host-api-key", STRONG];
+        for (words, named) in [
+            (vec![], "--host-api-key"),
+            (vec!["--host-api-key", "short"], "--host-api-key"),
+            (
+                vec!["--host-api-key", "demo-host-api-key"],
+                "--host-api-key",
+            ),
+            (host.to_vec(), "no provider is configured"),
+            (
+                [&host[..], &d[..], &["sandbox-api-key"]].concat(),
+                "provider d's key",
+            ),
+            (
+                [&host[..], &d[..], &["too-short"]].concat(),
+                "provider d's key",
+            ),
+            (
+                [&host[..], &["--provider-d-api-key", STRONG]].concat(),
+                "--provider-d-url is missing",
+            ),
+            (
+                [&host[..], &d[..], &[STRONG, "--provider-c-api-key", STRONG]].concat(),
+                "--provider-c-url is missing",
+            ),
+            (
+                [
+                    &host[..],
+                    &[
+                        "--provider-c-url",
+                        "https://c",
+                        "--provider-c-api-key",
+                        STRONG,
+                    ],
+                ]
+                .concat(),
+                "provider c needs provider d",
+            ),
+            (
+                [
+                    &host[..],
+                    &d[..],
+                    &[STRONG, "--webhook-secret", "d=sandbox-webhook-secret"],
+                ]
+                .concat(),
+                "webhook secret of provider d",
+            ),
+            (
+                [&host[..], &d[..], &[STRONG, "--demo-sessions"]].concat(),
+                "--demo-sessions needs sandbox mode",
+            ),
+        ] {
+            let err = parse(&words)
+                .err()
+                .unwrap_or_else(|| panic!("{words:?} started"));
+            assert!(err.contains(named), "{words:?}: {err}");
+            assert!(
+                err.contains("--sandbox") || named.starts_with("provider c needs"),
+                "{words:?}: {err}"
+            );
+        }
+        let args = parse(&[&host[..], &d[..], &[STRONG]].concat()).unwrap();
+        assert!(args.providers.a.is_none() && args.providers.b.is_none());
+        assert!(
+            args.config.webhook_secrets.is_empty(),
+            "no built-in webhook secret"
+        );
+        assert!(!args.config.sandbox);
+    }
+
+    #[test]
+    fn demo_sessions_need_a_loopback_listen_address() {
+        let err = parse(&["--sandbox", "--demo-sessions", "--listen", "0.0.0.0:8080"])
+            .err()
+            .unwrap();
+        assert!(err.contains("loopback"), "{err}");
+        assert!(parse(&["--sandbox", "--demo-sessions", "--listen", "[::1]:8080"]).is_ok());
     }
 }

@@ -12,13 +12,12 @@ use crate::provider::{CustomerSpec, NewCustomer, Person, ProviderAdapter};
 use crate::state::AppState;
 use crate::status::refreshed_status;
 use crate::store::SessionRecord;
-use crate::token;
 
-/// The session `POST /demo/session` opens: provider D, an individual in GBR, the given
-/// `reference` or a made-up one.
-pub(crate) fn demo(reference: Option<String>) -> CreateSession {
+/// The session `POST /demo/session` opens: provider D, an individual in GBR, a random
+/// reference (the anonymous caller never picks one).
+pub(crate) fn demo() -> CreateSession {
     CreateSession {
-        customer_reference: reference.unwrap_or_else(|| format!("demo-{}", uuid::Uuid::new_v4())),
+        customer_reference: format!("demo-{}", uuid::Uuid::new_v4()),
         customer_type: CustomerType::Individual,
         country: "GBR".to_owned(),
         provider: Provider::D,
@@ -88,7 +87,7 @@ pub(crate) async fn open(
     state.store.insert_session(&session)?;
     let expires_at = created_at + state.config.token_ttl.as_secs();
     Ok(SessionCreated {
-        token: token::sign(&state.token_secret, &session.id, expires_at),
+        token: state.token_keys.sign(&session.id, expires_at),
         session_id: session.id,
         expires_at,
     })

@@ -15,13 +15,40 @@ use crate::error::ApiError;
 use crate::limits::Limits;
 use crate::provider::ProviderAdapter;
 use crate::store::Store;
+use crate::token::{TokenKeys, LOCAL_KID};
+
+/// Why a relay cannot start.
+#[derive(Debug)]
+pub enum StartError {
+    /// A credential is missing, short or built in outside sandbox mode (see `secrets`).
+    Insecure(String),
+    /// The database's settings could not be read or written.
+    Database(rusqlite::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Insecure(why) => f.write_str(why),
+            StartError::Database(err) => write!(f, "cannot read settings: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl From<rusqlite::Error> for StartError {
+    fn from(err: rusqlite::Error) -> Self {
+        StartError::Database(err)
+    }
+}
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub(crate) config: Arc<RelayConfig>,
     pub(crate) store: Store,
-    pub(crate) token_secret: Arc<Vec<u8>>,
+    pub(crate) token_keys: Arc<TokenKeys>,
     providers: Arc<HashMap<Provider, Arc<dyn ProviderAdapter>>>,
     /// Requests per session in the current minute: `(minute, count)` by session id.
     limiter: Arc<Mutex<HashMap<String, (u64, u32)>>>,
@@ -38,19 +65,28 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over `store`, with the token secret kept in the store (made on first start) and
-    /// one adapter per configured provider.
+    /// State over `store`, with the configured token keys (or one kept in the store, made on
+    /// first start) and one adapter per configured provider. Refuses a missing, short or
+    /// built-in credential outside sandbox mode.
     pub fn new(
         config: RelayConfig,
         store: Store,
         providers: HashMap<Provider, Arc<dyn ProviderAdapter>>,
-    ) -> Result<AppState, rusqlite::Error> {
-        let token_secret = store.setting_or_insert("token_secret", || {
-            let mut secret = Vec::with_capacity(32);
-            secret.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
-            secret.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
-            secret
-        })?;
+    ) -> Result<AppState, StartError> {
+        config.check_secrets().map_err(StartError::Insecure)?;
+        let token_keys = match &config.token_keys {
+            Some(keys) => keys.clone(),
+            None => {
+                let secret = store.setting_or_insert("token_secret", || {
+                    let mut secret = Vec::with_capacity(32);
+                    secret.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+                    secret.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+                    secret
+                })?;
+                TokenKeys::new(vec![(LOCAL_KID.to_owned(), secret)])
+                    .map_err(StartError::Insecure)?
+            }
+        };
         let limits = Arc::new(Limits::new(
             config.max_uploads,
             config.max_uploads_per_session,
@@ -58,7 +94,7 @@ impl AppState {
         Ok(AppState {
             config: Arc::new(config),
             store,
-            token_secret: Arc::new(token_secret),
+            token_keys: Arc::new(token_keys),
             providers: Arc::new(providers),
             limiter: Arc::default(),
             changes: broadcast::channel(256).0,
@@ -131,15 +167,26 @@ impl AppState {
 
     /// Counts a request of `session_id` in the current minute; `Err` past the limit.
     pub(crate) fn count_request(&self, session_id: &str) -> Result<(), ApiError> {
+        self.count(session_id, self.config.requests_per_minute)
+    }
+
+    /// Counts a demo session in the current minute (all callers together); `Err` past
+    /// `demo_sessions_per_minute`.
+    pub(crate) fn count_demo_session(&self) -> Result<(), ApiError> {
+        // Not a session id (those start `ses_`), so it has a window of its own.
+        self.count("/demo/session", self.config.demo_sessions_per_minute)
+    }
+
+    fn count(&self, key: &str, limit: u32) -> Result<(), ApiError> {
         let minute = now() / 60;
         let mut windows = self
             .limiter
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         windows.retain(|_, (window, _)| *window == minute);
-        let (_, count) = windows.entry(session_id.to_owned()).or_insert((minute, 0));
+        let (_, count) = windows.entry(key.to_owned()).or_insert((minute, 0));
         *count += 1;
-        if *count > self.config.requests_per_minute {
+        if *count > limit {
             return Err(ApiError::RateLimited);
         }
         Ok(())

@@ -476,7 +476,9 @@ async fn a_full_flow_and_its_errors_match_the_document() {
 #[tokio::test]
 async fn demo_sessions_and_the_rate_limit_match_the_document() {
     let config = RelayConfig {
+        sandbox: true,
         demo_sessions: true,
+        demo_sessions_per_minute: 2,
         requests_per_minute: 3,
         ..RelayConfig::default()
     };
@@ -490,11 +492,27 @@ async fn demo_sessions_and_the_rate_limit_match_the_document() {
         .call(
             Request::post("/demo/session")
                 .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from("{\"customer_reference\": "))
+                .body(Body::from("{\"customer_reference\": \"mine\"}"))
                 .unwrap(),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "the caller cannot pick the customer"
+    );
+    let mut demo = Vec::new();
+    for _ in 0..2 {
+        let (status, _) = relay
+            .call(Request::post("/demo/session").body(Body::empty()).unwrap())
+            .await;
+        demo.push(status.as_u16());
+    }
+    assert_eq!(
+        demo,
+        [201, 429],
+        "two demo sessions a minute, from all callers"
+    );
     let token = created["token"].as_str().unwrap();
     let mut statuses = Vec::new();
     for _ in 0..4 {
@@ -512,6 +530,7 @@ async fn demo_sessions_and_the_rate_limit_match_the_document() {
     relay.assert_seen(&[
         ("POST", "/demo/session", 201),
         ("POST", "/demo/session", 400),
+        ("POST", "/demo/session", 429),
         ("GET", "/v1/session", 429),
         ("GET", "/v1/session/status", 429),
     ]);

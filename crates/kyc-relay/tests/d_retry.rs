@@ -17,7 +17,7 @@ use support::{authorized, call, create_session, harness, jpeg, settled_status, u
 const REVIEW: Duration = Duration::from_millis(300);
 
 fn session_id(token: &str) -> String {
-    token.split('.').nth(1).unwrap().to_owned()
+    token.split('.').nth(2).unwrap().to_owned()
 }
 
 /// The sandbox's record of D customer `id`.

@@ -193,6 +193,8 @@ async fn a_webhook_reaches_the_stream_at_once() {
         webhook_secrets: [(Provider::D, "sandbox-webhook-secret".to_owned())]
             .into_iter()
             .collect(),
+        // The sandbox's built-in webhook secret: sandbox mode only.
+        sandbox: true,
         ..RelayConfig::default()
     };
     let (h, base) = serve(sandbox, relay, true).await;

@@ -123,7 +123,7 @@ async fn an_expired_upload_url_is_replaced_and_the_file_stored_once() {
     // Two URLs were asked for: the first expired, the second took the file.
     let issued = proxy.issued.lock().unwrap().clone();
     assert_eq!(issued.len(), 2, "{issued:?}");
-    let session_id = token.split('.').nth(1).unwrap();
+    let session_id = token.split('.').nth(2).unwrap();
     let slots = store.slots(session_id).unwrap();
     assert_eq!(slots.len(), 1);
     assert_eq!(

@@ -122,7 +122,7 @@ fn keyed(
 
 fn session_id(token: &str) -> String {
     // The token is `v1.<session id>.<expiry>.<signature>`; the id is what the store keys on.
-    token.split('.').nth(1).unwrap().to_owned()
+    token.split('.').nth(2).unwrap().to_owned()
 }
 
 #[tokio::test]

@@ -30,7 +30,13 @@ impl RelayProcess {
     /// Starts the binary on a free port with `database`, pointed at `sandbox`, plus `extra` flags.
     fn start(sandbox: &Sandbox, database: &Path, extra: &[&str]) -> RelayProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kyc-relay"))
-            .args(["--listen", "127.0.0.1:0", "--host-api-key", HOST_KEY])
+            .args([
+                "--sandbox",
+                "--listen",
+                "127.0.0.1:0",
+                "--host-api-key",
+                HOST_KEY,
+            ])
             .arg("--database")
             .arg(database)
             .args(["--provider-d-url", &format!("{}/d", sandbox.base_url())])

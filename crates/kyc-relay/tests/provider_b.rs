@@ -188,13 +188,14 @@ async fn action_required_is_a_rejection_the_next_session_resubmits_to_the_same_c
     );
     let record = b_record(&h, &first).await;
     assert_eq!(record["customer_status"], "ACTION_REQUIRED");
-    // That session is closed: its files can no longer change.
+    // That session is closed, its token revoked: its files can no longer change.
     let (status, body) = call(
         &h.relay,
         upload(&first.token, "front", "image/jpeg", jpeg(1600, 1000)),
     )
     .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"]["code"], "token_revoked");
 
     // The widget's "Start again": the host opens a new session for the same customer. B's
     // `external_id` is taken, so a second B customer could not be made; the relay reuses the

@@ -194,7 +194,7 @@ async fn a_rejection_carries_the_reason_code() {
 async fn tokens_that_are_missing_tampered_or_expired_get_401() {
     let h = harness(Duration::from_secs(5)).await;
     let token = create_session(&h.relay, "hal-1").await;
-    let session_id = token.split('.').nth(1).unwrap().to_owned();
+    let session_id = token.split('.').nth(2).unwrap().to_owned();
     let tampered = token.replace(&session_id, "ses_someone_else");
     let expired = token::sign(b"any secret", &session_id, 1);
     for bad in ["", "garbage", tampered.as_str(), expired.as_str()] {

@@ -8,11 +8,11 @@
 mod guarded;
 #[path = "support/hostile.rs"]
 mod hostile;
+#[path = "support/logs.rs"]
+mod logs;
 mod support;
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
@@ -26,51 +26,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use guarded::{lost, send, session_id, Answer};
 use hostile::{record, Trial};
+use logs::Logs;
 use support::{authorized, create_session, harness_with, upload, Harness};
 
 const RECORD: &str = "relay-security";
 const WEBHOOK_SECRET: &str = "security-test-webhook-secret";
 const ALLOWED_ORIGIN: &str = "https://bank.example";
-
-/// The relay's log lines, captured for the current thread (the tests run the relay on their
-/// own thread's runtime).
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
-    }
-}
-
-impl Logs {
-    fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
-        let logs = Logs::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(logs.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .finish();
-        let guard = tracing::subscriber::set_default(subscriber);
-        (logs, guard)
-    }
-
-    /// The lines logged since the last call.
-    fn take(&self) -> String {
-        String::from_utf8_lossy(&std::mem::take(&mut *self.0.lock().unwrap())).into_owned()
-    }
-}
 
 fn now() -> u64 {
     SystemTime::now()
@@ -168,7 +129,7 @@ async fn forged_expired_and_other_customer_tokens_are_refused_and_logged() {
         (
             "token_expiry_extended",
             alice.replacen(
-                &format!(".{}.", alice.split('.').nth(2).unwrap()),
+                &format!(".{}.", alice.split('.').nth(3).unwrap()),
                 &format!(".{far}."),
                 1,
             ),

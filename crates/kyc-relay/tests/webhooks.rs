@@ -32,6 +32,8 @@ fn relay_config() -> RelayConfig {
         ]
         .into_iter()
         .collect(),
+        // The sandbox signs with its built-in secret: sandbox mode only.
+        sandbox: true,
         ..RelayConfig::default()
     }
 }

@@ -44,7 +44,11 @@ const AREAS: [(&str, &str); 6] = [
         "security",
         "Forged, expired and other-customer session tokens, webhook forgery and replay, CORS \
          from an origin not allowed, path traversal in slot names, oversized headers \
-         (`crates/kyc-relay/tests/security.rs`).",
+         (`crates/kyc-relay/tests/security.rs`); a start without sandbox mode refused for a \
+         missing, short or built-in key, webhook routes and demo sessions by mode, token key \
+         rotation and revocation (`modes.rs`); no signature, provider host or customer id in \
+         answers, logs or the audit table (`leaks.rs`); hostile provider answers \
+         (`provider_answers.rs`).",
     ),
     (
         "faults",

@@ -144,7 +144,7 @@ pub fn start_stack_with(
         "--review-delay-secs",
         &options.review_delay_secs.to_string(),
         // Provider D's `customer.status_changed` events go to the relay, signed with the
-        // sandbox's default secret, which is also the relay's default for D.
+        // sandbox's default secret, which is also the relay's default for D in sandbox mode.
         "--webhook-url",
         &format!("http://127.0.0.1:{}/webhooks/d", options.relay_port),
     ]);
@@ -156,6 +156,8 @@ pub fn start_stack_with(
     )?;
     let sandbox_url = format!("http://127.0.0.1:{}", options.sandbox_port);
     let mut relay = command(binary("kyc-relay").to_str().expect("UTF-8 path"));
+    // Sandbox mode: the sandbox's built-in credentials and demo sessions, on loopback only.
+    relay.arg("--sandbox");
     relay.args(["--listen", &format!("127.0.0.1:{}", options.relay_port)]);
     relay.args(["--provider-d-url", &format!("{sandbox_url}/d")]);
     // C's verifications call Technest, the sandbox's D, which takes the documents.
@@ -163,6 +165,8 @@ pub fn start_stack_with(
     relay.arg("--database").arg(&options.database);
     relay.arg("--static-dir").arg(&options.static_dir);
     relay.arg("--demo-sessions");
+    // The browser tests open a demo session each, faster than a person would.
+    relay.args(["--demo-sessions-per-minute", "600"]);
     let relay = spawn("kyc-relay", relay, options.relay_port, options.show_logs)?;
     Ok(Stack {
         relay_url: format!("http://127.0.0.1:{}", options.relay_port),

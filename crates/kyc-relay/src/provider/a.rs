@@ -29,7 +29,10 @@ use serde_json::{json, Map, Value};
 use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter, WebhookUpdate};
 use super::customer::{self, CustomerRecord};
 use super::error::ProviderError;
-use super::http::{answer, client, presigned_put, send, UploadTarget, BACKOFF, OPERATION_TIMEOUTS};
+use super::http::{
+    answer, client, presigned_put, segment, send, UploadTarget, BACKOFF, OPERATION_TIMEOUTS,
+};
+use super::storage::StorageHosts;
 use crate::spool::Spool;
 
 /// The scope of presigned upload URLs.
@@ -48,6 +51,7 @@ pub struct ProviderA {
     issued: Arc<AtomicU32>,
     /// The timeout of one call.
     timeout: Duration,
+    storage: StorageHosts,
 }
 
 #[derive(Clone, Debug)]
@@ -132,7 +136,15 @@ impl ProviderA {
             tokens: Arc::default(),
             issued: Arc::default(),
             timeout,
+            storage: StorageHosts::for_api(base_url),
         }
+    }
+
+    /// This client, also uploading to `hosts` (`host` or `host:port`) over plain http; other
+    /// upload URLs must be https.
+    pub fn with_storage_hosts(mut self, hosts: &[String]) -> ProviderA {
+        self.storage = self.storage.with(hosts);
+        self
     }
 
     /// How many access tokens this client has obtained (each scope's token is reused until
@@ -217,11 +229,12 @@ impl ProviderA {
         file: &Spool,
     ) -> Result<String, ProviderError> {
         let category = category(slot).ok_or_else(|| no_place(slot))?;
-        let path = &format!("/customer/{customer_id}/file/presigned-url");
+        let path = &format!("/customer/{}/file/presigned-url", segment(customer_id));
         let request = &json!({"category": category, "content_type": format.mime()});
         let deadline = self.timeout * OPERATION_TIMEOUTS;
         presigned_put(
             &self.http,
+            &self.storage,
             BACKOFF,
             deadline,
             file,
@@ -299,7 +312,7 @@ impl ProviderAdapter for ProviderA {
     ) -> BoxFuture<'a, Result<Option<String>, ProviderError>> {
         async move {
             let body = attach_body(files)?;
-            let path = format!("/customer/{customer_id}/files");
+            let path = format!("/customer/{}/files", segment(customer_id));
             self.call(SCOPE_CUSTOMER_WRITE, false, |token| {
                 self.api(Method::POST, &path, token).json(&body)
             })
@@ -319,7 +332,7 @@ impl ProviderAdapter for ProviderA {
         customer_id: &'a str,
     ) -> BoxFuture<'a, Result<VerificationStatus, ProviderError>> {
         async move {
-            let path = format!("/customer/{customer_id}");
+            let path = format!("/customer/{}", segment(customer_id));
             let body = self
                 .call(SCOPE_CUSTOMER_WRITE, true, |token| {
                     self.api(Method::GET, &path, token)

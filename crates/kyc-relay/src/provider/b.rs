@@ -29,7 +29,8 @@ use serde_json::{json, Value};
 
 use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter};
 use super::error::ProviderError;
-use super::http::{send, send_once_json, BearerApi, BACKOFF};
+use super::http::{segment, send, send_once_json, BearerApi, BACKOFF};
+use super::storage;
 use crate::spool::Spool;
 
 /// The rejection reason of a customer B put in `ACTION_REQUIRED`: new documents can be attached
@@ -40,6 +41,8 @@ pub const ACTION_REQUIRED: &str = "action_required";
 #[derive(Clone, Debug)]
 pub struct ProviderB {
     api: BearerApi,
+    /// The API base, which decides whether a plain-http terms page is the local sandbox's.
+    base_url: String,
 }
 
 #[derive(Deserialize)]
@@ -161,6 +164,7 @@ impl ProviderB {
     pub fn new(base_url: &str, api_key: &str, timeout: Duration) -> ProviderB {
         ProviderB {
             api: BearerApi::new(base_url, api_key, timeout),
+            base_url: base_url.to_owned(),
         }
     }
 }
@@ -206,10 +210,16 @@ impl ProviderAdapter for ProviderB {
                     "the created customer has no tos_policies_url".to_owned(),
                 )
             })?;
+            // The widget puts it in an `<a href>`: a `javascript:` URL would run in the host page.
+            if !storage::is_safe_link(&url, &self.base_url) {
+                return Err(ProviderError::Untrusted(
+                    "the customer's tos_policies_url is not an https URL".to_owned(),
+                ));
+            }
             let tos = tos_policies_value(&url).ok_or_else(|| {
-                ProviderError::Unavailable(format!(
-                    "the tos_policies_url {url:?} has no tos_policies_value"
-                ))
+                ProviderError::Unavailable(
+                    "the customer's tos_policies_url has no tos_policies_value".to_owned(),
+                )
             })?;
             Ok(NewCustomer {
                 id: CustomerRef {
@@ -240,7 +250,7 @@ impl ProviderAdapter for ProviderB {
     ) -> BoxFuture<'a, Result<String, ProviderError>> {
         async move {
             let customer = CustomerRef::decode(customer_id)?;
-            let path = format!("/v2/customers/{}/files", customer.id);
+            let path = format!("/v2/customers/{}/files", segment(&customer.id));
             // Sent once: B stores a file per POST, so a 5xx or a timeout after B stored it
             // and a blind retry would store it twice. The widget's retry (its
             // Idempotency-Key answered by the relay) is the retry.
@@ -274,7 +284,10 @@ impl ProviderAdapter for ProviderB {
                 state,
                 &customer.tos_policies_value,
             )?;
-            let path = format!("/v2/customers/individual/{}/documents", customer.id);
+            let path = format!(
+                "/v2/customers/individual/{}/documents",
+                segment(&customer.id)
+            );
             send_once_json::<Value>(self.api.request(Method::POST, &path).json(&body)).await?;
             Ok(None)
         }
@@ -287,7 +300,7 @@ impl ProviderAdapter for ProviderB {
     ) -> BoxFuture<'a, Result<VerificationStatus, ProviderError>> {
         async move {
             let customer = CustomerRef::decode(customer_id)?;
-            let path = format!("/v2/customers/{}", customer.id);
+            let path = format!("/v2/customers/{}", segment(&customer.id));
             let body = send(BACKOFF, || self.api.request(Method::GET, &path)).await?;
             let fresh: Customer = serde_json::from_slice(&body)
                 .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;

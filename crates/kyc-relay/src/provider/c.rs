@@ -54,7 +54,7 @@ use uuid::Uuid;
 use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter};
 use super::d::ProviderD;
 use super::error::ProviderError;
-use super::http::{send_json, send_once_json, BearerApi, BACKOFF};
+use super::http::{segment, send_json, send_once_json, BearerApi, BACKOFF};
 use crate::spool::Spool;
 
 /// The external verification provider C's checks name, which takes the documents.
@@ -247,7 +247,7 @@ impl ProviderC {
 
     /// The verification with this id.
     async fn get(&self, id: &str) -> Result<Verification, ProviderError> {
-        let path = format!("/v1/customer-verifications/{id}");
+        let path = format!("/v1/customer-verifications/{}", segment(id));
         let one: One = send_json(BACKOFF, || self.api.request(Method::GET, &path)).await?;
         Ok(one.data)
     }

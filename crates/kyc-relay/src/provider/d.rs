@@ -15,15 +15,17 @@ use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter, Web
 use super::customer::{self, CustomerRecord};
 use super::error::ProviderError;
 use super::http::{
-    answer, presigned_put, send_json, send_once_json, BearerApi, UploadTarget, BACKOFF,
+    answer, presigned_put, segment, send_json, send_once_json, BearerApi, UploadTarget, BACKOFF,
     OPERATION_TIMEOUTS,
 };
+use super::storage::StorageHosts;
 use crate::spool::Spool;
 
 /// A client of provider D's (Technest's) customer API.
 #[derive(Clone, Debug)]
 pub struct ProviderD {
     api: BearerApi,
+    storage: StorageHosts,
 }
 
 #[derive(Deserialize)]
@@ -39,7 +41,15 @@ impl ProviderD {
     pub fn new(base_url: &str, api_key: &str, timeout: Duration) -> ProviderD {
         ProviderD {
             api: BearerApi::new(base_url, api_key, timeout),
+            storage: StorageHosts::for_api(base_url),
         }
+    }
+
+    /// This client, also uploading to `hosts` (`host` or `host:port`) over plain http; other
+    /// upload URLs must be https.
+    pub fn with_storage_hosts(mut self, hosts: &[String]) -> ProviderD {
+        self.storage = self.storage.with(hosts);
+        self
     }
 
     /// Asks for a presigned URL and PUTs the bytes there (D: "Treat a 403 on the upload PUT as
@@ -50,11 +60,12 @@ impl ProviderD {
         format: FileFormat,
         file: &Spool,
     ) -> Result<String, ProviderError> {
-        let path = &format!("/v1/customers/{customer_id}/files");
+        let path = &format!("/v1/customers/{}/files", segment(customer_id));
         let request = &json!({"content_type": format.mime()});
         let deadline = self.api.timeout * OPERATION_TIMEOUTS;
         presigned_put(
             &self.api.http,
+            &self.storage,
             BACKOFF,
             deadline,
             file,
@@ -135,7 +146,7 @@ impl ProviderAdapter for ProviderD {
             for file in files {
                 body[slot_field(file.slot)] = json!(file.file_id);
             }
-            let attach = format!("/v1/customers/{customer_id}/files/attach");
+            let attach = format!("/v1/customers/{}/files/attach", segment(customer_id));
             // Attach is not retried blindly: a lost answer could mean it went through, and a
             // second attach would meet 409. The caller reads the status instead.
             answer(
@@ -148,7 +159,7 @@ impl ProviderAdapter for ProviderD {
             .await?;
             // The acknowledgement is optional (D: "You can skip it"); a failure here does not
             // undo the attach, so it is logged rather than surfaced.
-            let ack = format!("/v1/customers/{customer_id}/kyc");
+            let ack = format!("/v1/customers/{}/kyc", segment(customer_id));
             if let Err(err) = answer(self.api.request(Method::POST, &ack).send().await).await {
                 tracing::warn!(%err, customer_id, "kyc acknowledgement failed");
             }
@@ -167,7 +178,7 @@ impl ProviderAdapter for ProviderD {
         customer_id: &'a str,
     ) -> BoxFuture<'a, Result<VerificationStatus, ProviderError>> {
         async move {
-            let path = format!("/v1/customers/{customer_id}");
+            let path = format!("/v1/customers/{}", segment(customer_id));
             let customer: CustomerRecord =
                 send_json(BACKOFF, || self.api.request(Method::GET, &path)).await?;
             debug_assert_eq!(customer.id, customer_id);

@@ -10,6 +10,8 @@ use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde::Deserialize;
 
 use super::error::ProviderError;
+use super::redact;
+use super::storage::StorageHosts;
 use crate::spool::Spool;
 
 /// How many times a transient failure (5xx, timeout) is tried in all.
@@ -60,20 +62,57 @@ impl BearerApi {
     }
 }
 
-/// The body of a successful answer, or the error it carries.
+/// The largest provider answer read (1 MiB; the providers' answers are a few hundred bytes):
+/// a larger one is refused rather than buffered.
+pub(crate) const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// The body of a successful answer, or the error it carries; read up to [`MAX_ANSWER_BYTES`].
 pub(crate) async fn answer(
     result: reqwest::Result<reqwest::Response>,
 ) -> Result<Bytes, ProviderError> {
-    let response = result.map_err(|err| ProviderError::Unavailable(err.to_string()))?;
+    let mut response = result.map_err(ProviderError::transport)?;
     let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|err| ProviderError::Unavailable(err.to_string()))?;
+    let too_large = || {
+        ProviderError::Untrusted(format!(
+            "the provider's answer is larger than {MAX_ANSWER_BYTES} bytes"
+        ))
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(ProviderError::transport)? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
     if status.is_success() {
-        return Ok(body);
+        return Ok(Bytes::from(body));
     }
     Err(refusal(status, &body))
+}
+
+/// `id` (a provider's id, as the provider gave it) as one URL path segment: every byte but
+/// letters, digits and `-._~` percent-encoded, so an id cannot reach another path or a query.
+pub(crate) fn segment(id: &str) -> String {
+    let mut encoded = String::with_capacity(id.len());
+    for byte in id.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    // `.` and `..` alone are path steps, not names.
+    match encoded.as_str() {
+        "." => "%2E".to_owned(),
+        ".." => "%2E%2E".to_owned(),
+        _ => encoded,
+    }
 }
 
 /// A refusal from its status and body: `{"error": {"code", "message"}}` (B, C, D and A's API),
@@ -107,10 +146,11 @@ pub(crate) fn refusal(status: StatusCode, body: &[u8]) -> ProviderError {
             String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
         ),
     };
+    // The message is logged and audited: no query string or signature from it.
     ProviderError::Refused {
         status: status.as_u16(),
         code,
-        message,
+        message: redact::text(&message),
     }
 }
 
@@ -168,13 +208,15 @@ pub(crate) struct UploadTarget {
 /// Stores `file` through a presigned URL and returns the provider's file id: asks `target` for
 /// a URL, then PUTs the file there with the target's headers. A 403 from storage means the URL
 /// expired (A, D: request a fresh one), so a new one is asked for at once; a transient failure
-/// of either call is tried again with doubling backoff from `backoff`.
+/// of either call is tried again with doubling backoff from `backoff`. A URL that `storage`
+/// does not trust is refused before anything is sent.
 ///
 /// One budget for the whole operation: [`ATTEMPTS`] tries in all (a try is a URL request and
 /// its PUT; `target` must not retry on its own), and `deadline` for everything. Nested loops
 /// multiplied before: 3 URL requests for each of 3 PUTs, each call up to its timeout.
 pub(crate) async fn presigned_put<F, Fut>(
     http: &Client,
+    storage: &StorageHosts,
     backoff: Duration,
     deadline: Duration,
     file: &Spool,
@@ -192,6 +234,10 @@ where
             attempt += 1;
             let result = match target().await {
                 Ok(target) => {
+                    storage.check(&target.url)?;
+                    for name in target.headers.keys() {
+                        super::storage::check_header(name)?;
+                    }
                     let mut put = http
                         .put(&target.url)
                         .header(reqwest::header::CONTENT_LENGTH, file.len())

@@ -11,10 +11,12 @@ mod customer;
 pub mod d;
 mod error;
 mod http;
+mod redact;
+mod storage;
 
 pub use a::ProviderA;
 pub use adapter::{AttachFile, CustomerSpec, NewCustomer, Person, ProviderAdapter, WebhookUpdate};
 pub use b::ProviderB;
 pub use c::ProviderC;
 pub use d::ProviderD;
-pub use error::ProviderError;
+pub use error::{ProviderError, UNTRUSTED_ANSWER};

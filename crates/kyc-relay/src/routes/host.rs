@@ -42,13 +42,9 @@ async fn create_session(
         .map(|created| (StatusCode::CREATED, Json(created)))
 }
 
-#[derive(Deserialize, Default)]
-struct DemoRequest {
-    #[serde(default)]
-    customer_reference: Option<String>,
-}
-
-/// `POST /demo/session`: a session for a made-up customer, only when the demo is enabled.
+/// `POST /demo/session`: a session for a made-up customer (a random reference the caller cannot
+/// choose), only when the demo is enabled (sandbox mode, loopback address), at most
+/// `demo_sessions_per_minute` a minute from all callers together.
 async fn demo_session(
     State(state): State<AppState>,
     body: Bytes,
@@ -58,14 +54,13 @@ async fn demo_session(
             "demo sessions are disabled on this relay",
         ));
     }
-    // The body is optional: empty means a made-up reference.
-    let request: DemoRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        DemoRequest::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|err| ApiError::BadRequest(format!("invalid JSON body: {err}")))?
-    };
-    sessions::open(&state, sessions::demo(request.customer_reference), None)
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadRequest(
+            "POST /demo/session takes no body: the relay makes up the customer".to_owned(),
+        ));
+    }
+    state.count_demo_session()?;
+    sessions::open(&state, sessions::demo(), None)
         .await
         .map(|created| (StatusCode::CREATED, Json(created)))
 }

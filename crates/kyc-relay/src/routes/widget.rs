@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use kyc_core::wire::{SessionView, StatusReport, SubmitRequest, UploadReceipt};
 use kyc_core::Slot;
 
-use crate::auth::Authorized;
+use crate::auth::{Authorized, StatusReader};
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::state::AppState;
 use crate::status::{refreshed_status, status_report};
@@ -59,7 +59,7 @@ async fn submit(
 /// `GET /v1/session/status`: refreshed from the provider while pending.
 async fn status(
     State(state): State<AppState>,
-    Authorized(session): Authorized,
+    StatusReader(session): StatusReader,
 ) -> Result<Json<StatusReport>, ApiError> {
     let status = refreshed_status(&state, &session).await?;
     Ok(Json(status_report(&session, status)))

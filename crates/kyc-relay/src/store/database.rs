@@ -15,8 +15,16 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (or creates) the database at `path` and runs pending migrations.
+    /// Opens (or creates) the database at `path` and runs pending migrations. The file is
+    /// readable by its owner only (0600; an existing one is narrowed): it holds the token key
+    /// when none is configured. SQLite gives its `-wal` and `-shm` files the same mode.
     pub fn open(path: &Path) -> rusqlite::Result<Store> {
+        owner_only(path).map_err(|err| {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(format!("cannot make {} owner-only: {err}", path.display())),
+            )
+        })?;
         Store::migrate(Connection::open(path)?)
     }
 
@@ -49,6 +57,23 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&conn)
     }
+}
+
+/// Creates `path` with mode 0600 if missing, and narrows it to 0600 if not.
+#[cfg(unix)]
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn owner_only(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// The value a stored code names (`kyc_core`'s `from_code` of its type); a code nothing names

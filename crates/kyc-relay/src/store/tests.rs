@@ -308,3 +308,28 @@ fn upload_keys_left_in_flight_are_released_and_done_ones_kept() {
     assert_eq!(claim("k_killed", 4), KeyClaim::Claimed);
     assert_eq!(claim("k_done", 5), KeyClaim::Done(front("file_1")));
 }
+
+#[cfg(unix)]
+#[test]
+fn the_database_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let created = dir.path().join("new.sqlite");
+    let store = Store::open(&created).unwrap();
+    store
+        .setting_or_insert("token_secret", || vec![7; 32])
+        .unwrap();
+    assert_eq!(mode(&created), 0o600);
+    let wal = dir.path().join("new.sqlite-wal");
+    if wal.exists() {
+        assert_eq!(mode(&wal), 0o600);
+    }
+    // A database made before (world-readable) is narrowed when opened.
+    let existing = dir.path().join("old.sqlite");
+    std::fs::write(&existing, b"").unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644)).unwrap();
+    Store::open(&existing).unwrap();
+    assert_eq!(mode(&existing), 0o600);
+}

@@ -114,25 +114,37 @@ pub async fn send(relay: &Router, request: Request<Body>) -> Answer {
     }
 }
 
-/// The session id a token names (`v1.<id>.<expiry>.<signature>`).
+/// The session id a token names (`v2.<key id>.<id>.<expiry>.<signature>`, or the older
+/// `v1.<id>.<expiry>.<signature>`).
 pub fn session_id(token: &str) -> String {
-    token.split('.').nth(1).unwrap().to_owned()
+    let field = if token.starts_with("v1.") { 1 } else { 2 };
+    token.split('.').nth(field).unwrap().to_owned()
 }
 
 /// How many of the `expected` files (slot code → bytes) are lost: not listed by
-/// `GET /v1/session`, or not byte-identical in the provider's storage.
+/// `GET /v1/session` (by the store once the session is finished and its token revoked), or not
+/// byte-identical in the provider's storage.
 pub async fn lost(h: &Harness, token: &str, expected: &BTreeMap<String, Vec<u8>>) -> u64 {
-    let answer = send(&h.relay, authorized("GET", "/v1/session", token, None)).await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    let listed: Vec<String> = answer.body["uploaded"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|slot| slot.as_str().unwrap().to_owned())
-        .collect();
     let id = session_id(token);
     let session = h.store.session(&id).unwrap().expect("the session exists");
     let records = h.store.slots(&id).unwrap();
+    let answer = send(&h.relay, authorized("GET", "/v1/session", token, None)).await;
+    let listed: Vec<String> = if answer.body["error"]["code"] == "token_revoked" {
+        assert!(
+            session.status.is_final(),
+            "revoked while open: {}",
+            answer.body
+        );
+        records.iter().map(|r| r.slot.code().to_owned()).collect()
+    } else {
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.body["uploaded"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|slot| slot.as_str().unwrap().to_owned())
+            .collect()
+    };
     let mut lost = 0;
     for (slot, bytes) in expected {
         let Some(record) = records.iter().find(|r| r.slot.code() == slot) else {
