@@ -180,9 +180,13 @@ test('the relay restarts mid-session: the session, its token and the uploaded fr
     assert.equal(puts.filter((p) => p.slot === 'front').length, 1, 'the front was sent once');
     // The restarted relay follows the review to its end.
     await page.getByRole('heading', { name: 'Verified' }).waitFor({ timeout: 30_000 });
-    const after = await sessionView(token, relay.url);
-    assert.deepEqual([...after.uploaded].sort(), ['back', 'front']);
+    // The session is over: its token reads the final status, and nothing else (revoked).
+    const auth = { headers: { authorization: `Bearer ${token}` } };
+    const after = await (await fetch(`${relay.url}/v1/session/status`, auth)).json();
     assert.deepEqual(after.status, { state: 'verified' });
+    const revoked = await fetch(`${relay.url}/v1/session`, auth);
+    assert.equal(revoked.status, 401);
+    assert.equal((await revoked.json()).error.code, 'token_revoked');
     const stored = storedSince(storedBefore);
     assertStoredOnce(stored, ['front', 'back'], 'relay restart');
     assert.ok(restarted);

@@ -111,7 +111,10 @@ impl BearerSettings {
         let key = self.api_key.clone().unwrap_or_default();
         let upper = provider.to_uppercase();
         secrets::check_key(
-            &format!("provider {provider}'s key (--provider-{provider}-api-key, PROVIDER_{upper}_API_KEY)"),
+            &format!(
+                "provider {provider}'s key (--provider-{provider}-api-key, \
+                 PROVIDER_{upper}_API_KEY)"
+            ),
             &key,
         )?;
         Ok((url, key))
@@ -276,52 +279,11 @@ fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
         (None, None) => None,
     };
     config.check_secrets()?;
+    let a = (a_url, a_client_id, a_client_secret);
     let providers = if sandbox {
-        sandbox_defaults(&mut config, d, b, c, (a_url, a_client_id, a_client_secret))
+        sandbox_defaults(&mut config, d, b, c, a)
     } else {
-        let a = (a_url.is_some() || a_client_id.is_some() || a_client_secret.is_some())
-            .then(|| {
-                let url = a_url.ok_or_else(|| {
-                    format!("--provider-a-url is missing; {}", secrets::SANDBOX_HINT)
-                })?;
-                let id = a_client_id
-                    .filter(|id| !secrets::BUILT_IN.contains(&id.as_str()))
-                    .ok_or_else(|| {
-                        format!(
-                            "--provider-a-client-id (PROVIDER_A_CLIENT_ID) is missing or built in; {}",
-                            secrets::SANDBOX_HINT
-                        )
-                    })?;
-                let secret = a_client_secret.unwrap_or_default();
-                secrets::check_key(
-                    "provider a's client secret (--provider-a-client-secret, PROVIDER_A_CLIENT_SECRET)",
-                    &secret,
-                )?;
-                Ok::<_, String>((url, id, secret))
-            })
-            .transpose()?;
-        let providers = Providers {
-            d: d.given().then(|| d.checked("d")).transpose()?,
-            b: b.given().then(|| b.checked("b")).transpose()?,
-            c: c.given().then(|| c.checked("c")).transpose()?,
-            a,
-        };
-        if providers.c.is_some() && providers.d.is_none() {
-            return Err("provider c needs provider d (C's checks run at Technest, which takes the documents): give --provider-d-url and --provider-d-api-key"
-                .to_owned());
-        }
-        if [
-            providers.a.is_some(),
-            providers.b.is_some(),
-            providers.d.is_some(),
-        ] == [false; 3]
-        {
-            return Err(format!(
-                "no provider is configured: give a provider's URL and key (e.g. --provider-d-url and --provider-d-api-key); {}",
-                secrets::SANDBOX_HINT
-            ));
-        }
-        providers
+        configured_providers(d, b, c, a)?
     };
     if config.demo_sessions && !listen.ip().is_loopback() {
         return Err(format!(
@@ -335,6 +297,57 @@ fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
         storage_hosts,
         config,
     })
+}
+
+/// Outside sandbox mode: the providers whose URL or key is given, each with both and its key
+/// checked ([`secrets::check_key`]); C only with D, and at least one provider.
+fn configured_providers(
+    d: BearerSettings,
+    b: BearerSettings,
+    c: BearerSettings,
+    (a_url, a_client_id, a_client_secret): (Option<String>, Option<String>, Option<String>),
+) -> Result<Providers, String> {
+    let hint = secrets::SANDBOX_HINT;
+    let a = (a_url.is_some() || a_client_id.is_some() || a_client_secret.is_some())
+        .then(|| {
+            let url = a_url.ok_or_else(|| format!("--provider-a-url is missing; {hint}"))?;
+            let id = a_client_id
+                .filter(|id| !secrets::BUILT_IN.contains(&id.as_str()))
+                .ok_or_else(|| {
+                    format!(
+                        "--provider-a-client-id (PROVIDER_A_CLIENT_ID) is missing or built in; \
+                         {hint}"
+                    )
+                })?;
+            let secret = a_client_secret.unwrap_or_default();
+            secrets::check_key(
+                "provider a's client secret (--provider-a-client-secret, \
+                 PROVIDER_A_CLIENT_SECRET)",
+                &secret,
+            )?;
+            Ok::<_, String>((url, id, secret))
+        })
+        .transpose()?;
+    let providers = Providers {
+        d: d.given().then(|| d.checked("d")).transpose()?,
+        b: b.given().then(|| b.checked("b")).transpose()?,
+        c: c.given().then(|| c.checked("c")).transpose()?,
+        a,
+    };
+    if providers.c.is_some() && providers.d.is_none() {
+        return Err(
+            "provider c needs provider d (C's checks run at Technest, which takes the \
+                    documents): give --provider-d-url and --provider-d-api-key"
+                .to_owned(),
+        );
+    }
+    if providers.a.is_none() && providers.b.is_none() && providers.d.is_none() {
+        return Err(format!(
+            "no provider is configured: give a provider's URL and key (e.g. --provider-d-url \
+             and --provider-d-api-key); {hint}"
+        ));
+    }
+    Ok(providers)
 }
 
 /// Sandbox mode: every provider, with what was not given taken from the local sandbox (its

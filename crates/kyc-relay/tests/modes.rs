@@ -1,10 +1,10 @@
-//! Secrets and modes: the `kyc-relay` binary refuses to start with a missing,
-//! short or built-in credential outside sandbox mode (and says how to ask for sandbox mode);
-//! webhook routes exist only for providers with a secret; demo sessions only in sandbox mode on
-//! loopback, with made-up references; token keys from the environment with key ids (a rotated
-//! key signs while the old one still verifies); the database file is the owner's only; a
-//! finished session's token is revoked. Every trial is recorded for RELIABILITY.md
-//! (`target/reliability/relay-modes.jsonl`).
+//! Secrets and modes: the `kyc-relay` binary refuses to start with a missing, short or
+//! built-in credential outside sandbox mode (and says how to ask for sandbox mode); webhook
+//! routes exist only for providers with a secret; demo sessions only in sandbox mode on
+//! loopback, with made-up references and a rate limit; token keys from the environment with key
+//! ids (a rotated key signs while the old one still verifies); the database file is the
+//! owner's only; a finished session's token is revoked. Every trial is recorded for
+//! RELIABILITY.md (`target/reliability/relay-modes.jsonl`).
 
 #[path = "support/guarded.rs"]
 mod guarded;
@@ -504,6 +504,76 @@ async fn a_finished_sessions_token_is_revoked_but_still_reads_the_status() {
         ),
         lost().await,
         ok,
+    ));
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[tokio::test]
+async fn demo_sessions_make_up_the_customer_and_are_rate_limited() {
+    let sandbox = Sandbox::start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d_url = format!("{}/d", sandbox.base_url());
+    let relay = Running::start(
+        &[
+            "--sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            dir.path().join("relay.sqlite").to_str().unwrap(),
+            "--provider-d-url",
+            &d_url,
+            "--demo-sessions",
+            "--demo-sessions-per-minute",
+            "2",
+        ],
+        &[],
+    );
+    let http = reqwest::Client::new();
+    let demo = |body: Option<Value>| {
+        let request = http.post(format!("{}/demo/session", relay.base));
+        async move {
+            let response = match body {
+                Some(body) => request.json(&body).send().await,
+                None => request.send().await,
+            }
+            .unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap();
+            (
+                status,
+                body["error"]["code"].as_str().unwrap_or("").to_owned(),
+            )
+        }
+    };
+    let mut failures = Vec::new();
+    let (status, code) = demo(Some(json!({"customer_reference": "chosen-by-the-caller"}))).await;
+    failures.extend(trial(
+        "demo_session_caller_picks_the_customer",
+        format!("{status} {code}"),
+        0,
+        status == 400,
+    ));
+    // Three more in one minute (the window is the clock's minute: near its end, the calls wait
+    // for the next); the call above counted nothing, it was refused first.
+    let second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 60;
+    if second >= 55 {
+        tokio::time::sleep(Duration::from_secs(61 - second)).await;
+    }
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(demo(None).await.0);
+    }
+    failures.extend(trial(
+        "demo_sessions_past_the_rate_limit",
+        format!("{statuses:?} (2 a minute)"),
+        0,
+        statuses == [201, 201, 429],
     ));
     assert!(failures.is_empty(), "{failures:#?}");
 }
