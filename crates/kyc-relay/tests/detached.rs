@@ -181,7 +181,8 @@ async fn a_client_gone_mid_submit_leaves_nothing_stuck() {
         again.crashed(),
     );
     assert_eq!(settled, json!({"state": "verified"}), "{outcome}");
-    assert_eq!(again.status, StatusCode::CONFLICT, "{outcome}");
+    // Nothing is attached twice: once verified, the session's token is revoked for a submit.
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED, "{outcome}");
     assert_eq!(attaches, 1, "{outcome}");
     assert_eq!(lost, 0, "{outcome}");
 }
