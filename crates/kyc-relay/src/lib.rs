@@ -19,6 +19,7 @@ mod auth;
 mod clock;
 mod config;
 mod error;
+mod pdf;
 pub mod provider;
 mod routes;
 mod sessions;
