@@ -16,9 +16,12 @@
 #![deny(missing_docs)]
 
 mod auth;
+pub mod background;
 mod clock;
 mod config;
 mod error;
+mod host;
+pub mod notifications;
 mod pdf;
 pub mod provider;
 mod routes;

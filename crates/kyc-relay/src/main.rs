@@ -21,6 +21,7 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--provi
                  [--webhook-secret PROVIDER=SECRET]... [--selfie-required PROVIDER]...
                  [--host-api-key KEY] [--allowed-origin ORIGIN]...
                  [--static-dir DIR] [--demo-sessions] [--max-bytes N] [--spool-dir DIR]
+                 [--host-notify-url URL --host-notify-secret SECRET] [--retention-days N|off]
 
   --listen ADDR            address to serve on (default 127.0.0.1:8080)
   --database PATH          SQLite file, created and migrated at start (default kyc-relay.sqlite)
@@ -50,7 +51,13 @@ const USAGE: &str = "usage: kyc-relay [--listen ADDR] [--database PATH] [--provi
   --demo-sessions          enable POST /demo/session (sessions without a host key; demo only)
   --max-bytes N            largest accepted upload in bytes (default 10485760, 10 MiB)
   --spool-dir DIR          where uploads are spooled on their way to the provider (unlinked
-                           temporary files; default the system's temporary directory)";
+                           temporary files; default the system's temporary directory)
+  --host-notify-url URL    POST every session status change to URL, signed (X-Kyc-Signature)
+  --host-notify-secret SECRET
+                           HMAC secret of those notifications, at least 32 bytes; env
+                           KYC_RELAY_HOST_NOTIFY_SECRET
+  --retention-days N|off   delete finished sessions (and their slots, audit rows, keys) N days
+                           after creation, and webhook event ids as old (default 90)";
 
 struct Args {
     listen: SocketAddr,
@@ -93,6 +100,9 @@ fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
         args.config
             .webhook_secrets
             .insert(provider, "sandbox-webhook-secret".to_owned());
+    }
+    if let Ok(secret) = std::env::var("KYC_RELAY_HOST_NOTIFY_SECRET") {
+        args.config.host_notify_secret = Some(secret);
     }
     if let Ok(key) = std::env::var("KYC_RELAY_HOST_API_KEY") {
         args.config.host_api_key = key;
@@ -150,9 +160,37 @@ fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
                     .map_err(|_| format!("--max-bytes: {text:?} is not a number of bytes"))?;
             }
             "--spool-dir" => args.config.spool_dir = Some(PathBuf::from(value("--spool-dir")?)),
+            "--host-notify-url" => {
+                let url = value("--host-notify-url")?;
+                if !url.starts_with("https://") && !url.starts_with("http://") {
+                    return Err(format!("--host-notify-url: {url:?} is not an http(s) URL"));
+                }
+                args.config.host_notify_url = Some(url);
+            }
+            "--host-notify-secret" => {
+                args.config.host_notify_secret = Some(value("--host-notify-secret")?)
+            }
+            "--retention-days" => {
+                let text = value("--retention-days")?;
+                args.config.retention_days = match text.as_str() {
+                    "off" => None,
+                    days => Some(days.parse().ok().filter(|d| *d > 0).ok_or_else(|| {
+                        format!("--retention-days: {text:?} is not a number of days or off")
+                    })?),
+                };
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown flag {other:?}")),
         }
+    }
+    if args.config.host_notify_url.is_some()
+        && args
+            .config
+            .host_notify_secret
+            .as_ref()
+            .is_none_or(|secret| secret.len() < 32)
+    {
+        return Err("--host-notify-url needs a --host-notify-secret of at least 32 bytes".into());
     }
     Ok(args)
 }
@@ -222,6 +260,8 @@ async fn main() {
         eprintln!("kyc-relay: cannot read settings: {err}");
         std::process::exit(1);
     });
+    // The retention purge (now, then hourly) and the host notifications.
+    let _background = kyc_relay::background::start(&state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .unwrap_or_else(|err| {
@@ -268,6 +308,39 @@ mod tests {
         .unwrap();
         assert_eq!(args.provider_d_url, "http://t.example");
         assert_eq!(args.provider_d_api_key, "k2");
+    }
+
+    #[test]
+    fn host_notifications_need_a_long_secret_and_retention_takes_days_or_off() {
+        let url = "https://host.example/kyc";
+        assert!(parse(&["--host-notify-url", url]).is_err());
+        assert!(parse(&["--host-notify-url", url, "--host-notify-secret", "short"]).is_err());
+        let secret = "s".repeat(32);
+        let args = parse(&["--host-notify-url", url, "--host-notify-secret", &secret]).unwrap();
+        assert_eq!(args.config.host_notify_url.as_deref(), Some(url));
+        assert!(parse(&[
+            "--host-notify-url",
+            "ftp://x",
+            "--host-notify-secret",
+            &secret
+        ])
+        .is_err());
+        assert_eq!(parse(&[]).unwrap().config.retention_days, Some(90));
+        assert_eq!(
+            parse(&["--retention-days", "30"])
+                .unwrap()
+                .config
+                .retention_days,
+            Some(30)
+        );
+        assert_eq!(
+            parse(&["--retention-days", "off"])
+                .unwrap()
+                .config
+                .retention_days,
+            None
+        );
+        assert!(parse(&["--retention-days", "0"]).is_err());
     }
 
     #[test]
