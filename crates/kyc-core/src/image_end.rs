@@ -150,7 +150,11 @@ impl ImageEnd {
                     self.have += n;
                     bytes = &bytes[n..];
                     if self.have == need {
-                        self.state = self.parsed(kind);
+                        self.state = match self.parsed(kind) {
+                            // Nothing to skip (an empty segment or box): the file may end here.
+                            State::Skip { left: 0, then } => self.next(then),
+                            state => state,
+                        };
                     }
                 }
                 State::ToEof | State::Broken => bytes = &[],
@@ -375,6 +379,17 @@ mod tests {
                 bytes: b.len() as u64
             })
         );
+        // An empty segment, and a HEIF ending with an empty box, end where they should.
+        assert_eq!(
+            check(
+                &[0xFF, 0xD8, 0xFF, 0xE0, 0, 2, 0xFF, 0xD9],
+                FileFormat::Jpeg
+            ),
+            Ok(())
+        );
+        let mut empty_box = heif();
+        empty_box.extend_from_slice(b"\0\0\0\x08free");
+        assert_eq!(check(&empty_box, FileFormat::Heif), Ok(()));
         // A segment length below 2 is broken.
         assert_eq!(
             check(
