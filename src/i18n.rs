@@ -398,6 +398,21 @@ static TABLE: &[(&str, [&str; 3])] = &[
         "Este archivo lleva otro archivo oculto dentro, así que no se puede enviar. Haz una foto nueva o vuelve a exportar esta como JPEG.",
         "Ce fichier contient un autre fichier caché, il ne peut donc pas être envoyé. Prenez une nouvelle photo, ou exportez celle-ci à nouveau en JPEG.",
     ]),
+    ("problem.pdf_active_content", [
+        "This PDF contains scripts, automatic actions or attached files, so it cannot be sent. Print it to a new PDF, or take a photo of the document.",
+        "Este PDF contiene scripts, acciones automáticas o archivos adjuntos, así que no se puede enviar. Imprímelo en un PDF nuevo o haz una foto del documento.",
+        "Ce PDF contient des scripts, des actions automatiques ou des fichiers joints, il ne peut donc pas être envoyé. Imprimez-le dans un nouveau PDF, ou prenez le document en photo.",
+    ]),
+    ("problem.trailing_data", [
+        "This file has extra data after the picture, so it cannot be sent. Take a new photo, or export this one again as JPEG.",
+        "Este archivo tiene datos de más tras la imagen, así que no se puede enviar. Haz una foto nueva o vuelve a exportar esta como JPEG.",
+        "Ce fichier contient des données en trop après l'image, il ne peut donc pas être envoyé. Prenez une nouvelle photo, ou exportez celle-ci à nouveau en JPEG.",
+    ]),
+    ("problem.no_end_marker", [
+        "This photo's file is incomplete or damaged. Take a new photo, or export this one again as JPEG.",
+        "El archivo de esta foto está incompleto o dañado. Haz una foto nueva o vuelve a exportar esta como JPEG.",
+        "Le fichier de cette photo est incomplet ou abîmé. Prenez une nouvelle photo, ou exportez celle-ci à nouveau en JPEG.",
+    ]),
     ("problem.cannot_decode", [
         "This browser cannot open this photo (HEIC photos often cannot be opened). Use the camera here, or export the photo as JPEG.",
         "Este navegador no puede abrir esta foto (las fotos HEIC a menudo no se abren). Usa la cámara aquí o exporta la foto como JPEG.",

@@ -201,6 +201,12 @@ mod tests {
             FileProblem::PdfUnreadable {
                 defect: PdfDefect::NoHeader,
             },
+            FileProblem::Polyglot,
+            FileProblem::PdfActiveContent {
+                name: "OpenAction".into(),
+            },
+            FileProblem::TrailingData { bytes: 1 },
+            FileProblem::NoEndMarker,
         ];
         let mut codes: Vec<String> = problems
             .iter()
@@ -228,6 +234,11 @@ mod tests {
         }
         let texts = Texts::default();
         assert_ne!(file_problem(&texts, "empty"), file_problem(&texts, "nope"));
+        // The relay's refusals of what only it checks read as their own sentences too.
+        let other = file_problem(&texts, "other");
+        for code in ["pdf_active_content", "trailing_data", "no_end_marker"] {
+            assert_ne!(file_problem(&texts, code), other, "{code}");
+        }
     }
 
     #[test]

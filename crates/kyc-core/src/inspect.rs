@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::format::{ends_with_zip_archive, image_dimensions, sniff, FileFormat, ZIP_END_WINDOW};
-use crate::pdf::{inspect_pdf, PdfDefect, PdfProblem};
+use crate::pdf::{active_content, inspect_pdf, PdfDefect, PdfProblem};
 use crate::text::truncate;
 use crate::vocabulary::Slot;
 
@@ -121,6 +121,22 @@ pub enum FileProblem {
     /// ZIP reader opens what the provider stores as an archive. Found from the file's last
     /// bytes ([`inspect_tail`]).
     Polyglot,
+    /// The PDF holds active content: a script, an action run on opening or on an event, a
+    /// program to launch, or an embedded file (one of [`crate::pdf::ACTIVE_NAMES`]). Reviewers
+    /// open these files; nothing in them may act.
+    PdfActiveContent {
+        /// The name found, e.g. `OpenAction`.
+        name: String,
+    },
+    /// Bytes follow the image's end (JPEG's EOI, PNG's `IEND`, the RIFF or box structure):
+    /// not part of the picture, but there for any program that opens the file. Found by
+    /// [`crate::image_end`], which the relay runs on what it receives.
+    TrailingData {
+        /// How many bytes follow the end.
+        bytes: u64,
+    },
+    /// The image's structure does not reach its end: it is cut short or malformed.
+    NoEndMarker,
 }
 
 impl FileProblem {
@@ -139,6 +155,9 @@ impl FileProblem {
             FileProblem::PdfEncrypted => "pdf_encrypted",
             FileProblem::PdfUnreadable { .. } => "pdf_unreadable",
             FileProblem::Polyglot => "polyglot",
+            FileProblem::PdfActiveContent { .. } => "pdf_active_content",
+            FileProblem::TrailingData { .. } => "trailing_data",
+            FileProblem::NoEndMarker => "no_end_marker",
         }
     }
 
@@ -193,6 +212,13 @@ impl FileProblem {
             FileProblem::Polyglot => {
                 "the file ends with a ZIP archive: it is another file as well".to_owned()
             }
+            FileProblem::PdfActiveContent { name } => {
+                format!("the PDF has active content (/{name})")
+            }
+            FileProblem::TrailingData { bytes } => {
+                format!("{bytes} bytes follow the image's end")
+            }
+            FileProblem::NoEndMarker => "the image's structure does not reach its end".to_owned(),
         }
     }
 }
@@ -407,6 +433,11 @@ fn check(
                 Err(PdfProblem::Unreadable(defect)) => {
                     problems.push(FileProblem::PdfUnreadable { defect })
                 }
+            }
+            if let Some(name) = active_content(bytes) {
+                problems.push(FileProblem::PdfActiveContent {
+                    name: name.to_owned(),
+                });
             }
         }
     }

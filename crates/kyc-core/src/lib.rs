@@ -9,6 +9,7 @@
 pub mod format;
 pub mod frame;
 pub mod gate;
+pub mod image_end;
 pub mod inspect;
 pub mod pdf;
 pub mod policy;

@@ -45,6 +45,9 @@ pub enum PdfDefect {
     /// More cross-reference sections than [`MAX_SECTIONS`], or one dictionary longer than
     /// [`MAX_DICTIONARY_BYTES`].
     TooComplex,
+    /// A full parse of the document's objects fails (found by a server that parses it, as the
+    /// relay does to look inside compressed object streams).
+    Unparsable,
 }
 
 impl PdfDefect {
@@ -56,6 +59,7 @@ impl PdfDefect {
             PdfDefect::NoStartXref => "no_startxref",
             PdfDefect::BadStartXref => "bad_startxref",
             PdfDefect::TooComplex => "too_complex",
+            PdfDefect::Unparsable => "unparsable",
         }
     }
 }
@@ -178,6 +182,48 @@ pub fn inspect_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfProblem> {
         minor,
         sections,
     })
+}
+
+/// The PDF names of active content: scripts (`JavaScript`, `JS`), actions run on opening or on
+/// an event (`OpenAction`, `AA`), programs to launch (`Launch`) and attached files
+/// (`EmbeddedFile`, `EmbeddedFiles`). A document to be reviewed needs none of them.
+pub const ACTIVE_NAMES: [&str; 7] = [
+    "JavaScript",
+    "JS",
+    "OpenAction",
+    "AA",
+    "Launch",
+    "EmbeddedFile",
+    "EmbeddedFiles",
+];
+
+/// The first of [`ACTIVE_NAMES`] written in `bytes` as a PDF name (`#hh` escapes decoded).
+///
+/// A scan of the bytes, small enough for the browser: it does not see names inside compressed
+/// object streams, which a server parses the document for.
+///
+/// # Examples
+/// ```
+/// use kyc_core::pdf::active_content;
+/// assert_eq!(active_content(b"<< /Type /Catalog /OpenAction 3 0 R >>"), Some("OpenAction"));
+/// assert_eq!(active_content(b"<< /S /J#61vaScript >>"), Some("JavaScript"));
+/// assert_eq!(active_content(b"<< /AAPL 1 /Launcher 2 >>"), None);
+/// ```
+pub fn active_content(bytes: &[u8]) -> Option<&'static str> {
+    let mut at = 0;
+    while let Some(slash) = bytes[at..].iter().position(|b| *b == b'/') {
+        let start = at + slash + 1;
+        let mut end = start;
+        while end < bytes.len() && !is_delimiter_or_space(bytes[end]) {
+            end += 1;
+        }
+        let name = &bytes[start..end];
+        if let Some(found) = ACTIVE_NAMES.iter().find(|n| name_is(name, n.as_bytes())) {
+            return Some(found);
+        }
+        at = end;
+    }
+    None
 }
 
 enum DictionaryScan {

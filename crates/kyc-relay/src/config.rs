@@ -68,6 +68,21 @@ pub struct RelayConfig {
     /// Uploads one session may have running at once; one more is refused (429
     /// `too_many_uploads`).
     pub max_uploads_per_session: usize,
+    /// Where the host is told of every status change (`POST`, signed with
+    /// [`host_notify_secret`](Self::host_notify_secret)); `None` tells no one.
+    pub host_notify_url: Option<String>,
+    /// The HMAC secret signing the host notifications.
+    pub host_notify_secret: Option<String>,
+    /// The wait before the first retry of a failed host notification; it doubles with each
+    /// retry, up to an hour.
+    pub host_notify_backoff: Duration,
+    /// How many times a host notification is tried before it is given up.
+    pub host_notify_attempts: u32,
+    /// How many days a finished session (not pending) and what belongs to it are kept;
+    /// `None` keeps everything.
+    pub retention_days: Option<u32>,
+    /// How often the retention purge runs (it also runs at start-up).
+    pub purge_interval: Duration,
 }
 
 impl Default for RelayConfig {
@@ -96,6 +111,12 @@ impl Default for RelayConfig {
             body_idle_timeout: Duration::from_secs(30),
             max_uploads: 64,
             max_uploads_per_session: 2,
+            host_notify_url: None,
+            host_notify_secret: None,
+            host_notify_backoff: Duration::from_secs(5),
+            host_notify_attempts: 12,
+            retention_days: Some(90),
+            purge_interval: Duration::from_secs(60 * 60),
         }
     }
 }

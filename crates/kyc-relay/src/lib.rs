@@ -5,26 +5,32 @@
 //! asks the provider for a presigned URL, PUTs the bytes server-side (the providers' signed URLs
 //! are not CORS-enabled), attaches the files and reports the verification status.
 //!
-//! Mount it in your own axum app with [`app`], or run the `kyc-relay` binary.
+//! Mount it in your own axum app with [`app`] (and start its [`background`] work once), or run
+//! the `kyc-relay` binary.
 //!
 //! The routes (`routes`) are thin: each parses a request and calls a service module:
 //! `sessions` (opening one, what the widget is shown), `uploads`, `submission`, `status`,
-//! `webhook`, with `auth` checking who calls. Below them are the provider adapters
+//! `webhook`, `host` (the host's reads and erasures), with `auth` checking who calls; `pdf`
+//! parses PDFs whole; [`notifications`] tell the host. Below them are the provider adapters
 //! ([`provider`]), the database ([`store`]), session tokens ([`token`]) and upload spools
 //! ([`spool`]).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod auth;
+pub mod background;
 mod clock;
 mod config;
 mod error;
+mod host;
 mod limits;
+pub mod notifications;
+mod pdf;
 pub mod provider;
 mod reconcile;
 mod routes;
-mod server;
 pub mod secrets;
+mod server;
 mod sessions;
 pub mod spool;
 mod state;

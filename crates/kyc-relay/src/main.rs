@@ -28,6 +28,7 @@ const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--database PA
                  [--max-bytes N] [--spool-dir DIR]
                  [--shutdown-grace SECS] [--reconcile-every SECS] [--header-timeout SECS]
                  [--body-idle-timeout SECS] [--max-uploads N] [--max-uploads-per-session N]
+                 [--host-notify-url URL --host-notify-secret SECRET] [--retention-days N|off]
 
   --sandbox                sandbox mode (also env KYC_RELAY_SANDBOX=1): the local sandbox's
                            built-in credentials and URLs are the defaults, and demo sessions may
@@ -85,7 +86,13 @@ const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--database PA
   --body-idle-timeout SECS an upload whose body sends nothing this long is refused (default 30)
   --max-uploads N          uploads the relay takes at once; more get 503 (default 64)
   --max-uploads-per-session N
-                           uploads one session may run at once; more get 429 (default 2)";
+                           uploads one session may run at once; more get 429 (default 2)
+  --host-notify-url URL    POST every session status change to URL, signed (X-Kyc-Signature)
+  --host-notify-secret SECRET
+                           HMAC secret of those notifications, at least 32 bytes; env
+                           KYC_RELAY_HOST_NOTIFY_SECRET
+  --retention-days N|off   delete finished sessions (and their slots, audit rows, keys) N days
+                           after creation, and webhook event ids as old (default 90)";
 
 /// A provider's API base and Bearer key, as given (`None`: not given).
 #[derive(Default)]
@@ -186,6 +193,9 @@ fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
         })
         .unwrap_or_default();
     let mut config = RelayConfig::default();
+    if let Some(secret) = env("KYC_RELAY_HOST_NOTIFY_SECRET") {
+        config.host_notify_secret = Some(secret);
+    }
     if let Some(key) = env("KYC_RELAY_HOST_API_KEY") {
         config.host_api_key = key;
     }
@@ -253,6 +263,25 @@ fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--max-uploads-per-session" => {
                 config.max_uploads_per_session = count(&flag, value(&flag)?)?
             }
+            "--host-notify-url" => {
+                let url = value("--host-notify-url")?;
+                if !url.starts_with("https://") && !url.starts_with("http://") {
+                    return Err(format!("--host-notify-url: {url:?} is not an http(s) URL"));
+                }
+                config.host_notify_url = Some(url);
+            }
+            "--host-notify-secret" => {
+                config.host_notify_secret = Some(value("--host-notify-secret")?)
+            }
+            "--retention-days" => {
+                let text = value("--retention-days")?;
+                config.retention_days = match text.as_str() {
+                    "off" => None,
+                    days => Some(days.parse().ok().filter(|d| *d > 0).ok_or_else(|| {
+                        format!("--retention-days: {text:?} is not a number of days or off")
+                    })?),
+                };
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown flag {other:?}")),
         }
@@ -285,6 +314,14 @@ fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
     } else {
         configured_providers(d, b, c, a)?
     };
+    if config.host_notify_url.is_some()
+        && config
+            .host_notify_secret
+            .as_ref()
+            .is_none_or(|secret| secret.len() < 32)
+    {
+        return Err("--host-notify-url needs a --host-notify-secret of at least 32 bytes".into());
+    }
     if config.demo_sessions && !listen.ip().is_loopback() {
         return Err(format!(
             "--demo-sessions needs a loopback --listen address (127.0.0.1 or [::1]), not {listen}"
@@ -484,6 +521,8 @@ async fn main() {
         eprintln!("kyc-relay: {err}");
         std::process::exit(1);
     });
+    // The retention purge (now, then hourly) and the host notifications.
+    let _background = kyc_relay::background::start(&state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .unwrap_or_else(|err| {
@@ -588,6 +627,41 @@ mod tests {
             parse(&["--header-timeout", "soon"]).err().as_deref(),
             Some("--header-timeout: \"soon\" is not a number of seconds")
         );
+    }
+
+    #[test]
+    fn host_notifications_need_a_long_secret_and_retention_takes_days_or_off() {
+        let in_sandbox = |words: &[&str]| parse(&[&["--sandbox"], words].concat());
+        let url = "https://host.example/kyc";
+        assert!(in_sandbox(&["--host-notify-url", url]).is_err());
+        assert!(in_sandbox(&["--host-notify-url", url, "--host-notify-secret", "short"]).is_err());
+        let secret = "s".repeat(32);
+        let args =
+            in_sandbox(&["--host-notify-url", url, "--host-notify-secret", &secret]).unwrap();
+        assert_eq!(args.config.host_notify_url.as_deref(), Some(url));
+        assert!(in_sandbox(&[
+            "--host-notify-url",
+            "ftp://x",
+            "--host-notify-secret",
+            &secret
+        ])
+        .is_err());
+        assert_eq!(in_sandbox(&[]).unwrap().config.retention_days, Some(90));
+        assert_eq!(
+            in_sandbox(&["--retention-days", "30"])
+                .unwrap()
+                .config
+                .retention_days,
+            Some(30)
+        );
+        assert_eq!(
+            in_sandbox(&["--retention-days", "off"])
+                .unwrap()
+                .config
+                .retention_days,
+            None
+        );
+        assert!(in_sandbox(&["--retention-days", "0"]).is_err());
     }
 
     #[test]

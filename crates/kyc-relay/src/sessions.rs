@@ -111,7 +111,7 @@ async fn reused_customer(
         return Ok(None);
     }
     tracing::info!(
-        reference,
+        reference = state.store.reference_digest(reference)?,
         previous = latest.id,
         "new session verifies the same provider customer again"
     );
@@ -167,10 +167,7 @@ async fn create_retry_customer(
                     && attempt < last
                     && err.code().as_deref() == Some("customer_reference_taken") =>
             {
-                tracing::warn!(
-                    reference = spec.reference,
-                    "retry reference taken; next one"
-                );
+                tracing::warn!(attempt, "retry reference taken; next one");
                 attempt += 1;
             }
             result => return Ok(result?),

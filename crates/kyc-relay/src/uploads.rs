@@ -4,9 +4,12 @@
 
 use axum::body::{Body, HttpBody};
 use axum::http::{header, HeaderMap};
+use kyc_core::image_end::ImageEnd;
 use kyc_core::inspect::{head_is_sufficient, inspect_tail, MAX_HEAD_BYTES, TAIL_BYTES};
 use kyc_core::wire::UploadReceipt;
-use kyc_core::{inspect_file, inspect_head, FileReport, Slot, VerificationStatus, Violation};
+use kyc_core::{
+    inspect_file, inspect_head, FileFormat, FileReport, Slot, VerificationStatus, Violation,
+};
 
 use crate::clock::now;
 use crate::error::ApiError;
@@ -214,8 +217,10 @@ struct Received {
 /// ([`head_is_sufficient`]); a file it refuses is not read further. Every byte goes to a spool
 /// file, never to memory as a whole, except a PDF: its encryption and structure are in its
 /// trailer and cross-reference sections anywhere in the file, so a PDF (at most
-/// `limits.max_bytes`, 10 MiB by default; statements and scans are small) is kept whole and
-/// checked with [`inspect_file`]. A body longer or shorter than declared is refused (400).
+/// `limits.max_bytes`, 10 MiB by default; statements and scans are small) is kept whole,
+/// checked with [`inspect_file`] and parsed for active content ([`crate::pdf`]). An image's
+/// structure is walked over every byte as it streams by ([`ImageEnd`]): it must reach its end
+/// with nothing after it. A body longer or shorter than declared is refused (400).
 async fn receive(
     state: &AppState,
     body: Body,
@@ -230,14 +235,17 @@ async fn receive(
         .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
     let mut judged: Option<kyc_core::HeadReport> = None;
     let mut keep_whole = false;
+    let mut image_end: Option<ImageEnd> = None;
     loop {
         if judged.is_none() && (head_is_sufficient(&head, declared) || head.len() >= MAX_HEAD_BYTES)
         {
-            let report =
-                inspect_head(&head, declared, claimed, slot, limits).map_err(|problems| {
-                    ApiError::InvalidFile(problems.iter().map(|p| p.code().to_owned()).collect())
-                })?;
-            keep_whole = report.needs_whole_file;
+            let report = inspect_head(&head, declared, claimed, slot, limits).map_err(refused)?;
+            // A PDF is parsed whole for active content, even when the head check had it all.
+            keep_whole = report.needs_whole_file || report.file.format == FileFormat::Pdf;
+            image_end = ImageEnd::new(report.file.format);
+            if let Some(end) = &mut image_end {
+                end.feed(&head);
+            }
             if !keep_whole {
                 head = Vec::new();
             }
@@ -267,6 +275,9 @@ async fn receive(
         if judged.is_none() || keep_whole {
             head.extend_from_slice(&chunk);
         }
+        if let Some(end) = &mut image_end {
+            end.feed(&chunk);
+        }
         writer
             .write(&chunk)
             .await
@@ -281,31 +292,50 @@ async fn receive(
     let judged = match judged {
         Some(judged) => judged,
         // The whole body is in the head (a file shorter than what the head check wants).
-        None => inspect_head(&head, declared, claimed, slot, limits).map_err(|problems| {
-            ApiError::InvalidFile(problems.iter().map(|p| p.code().to_owned()).collect())
-        })?,
+        None => {
+            let judged = inspect_head(&head, declared, claimed, slot, limits).map_err(refused)?;
+            image_end = ImageEnd::new(judged.file.format);
+            if let Some(end) = &mut image_end {
+                end.feed(&head);
+            }
+            judged
+        }
     };
     let needs_tail = judged.needs_tail;
     let report = if judged.needs_whole_file {
-        inspect_file(&head, claimed, slot, limits).map_err(|problems| {
-            ApiError::InvalidFile(problems.iter().map(|p| p.code().to_owned()).collect())
-        })?
+        inspect_file(&head, claimed, slot, limits).map_err(refused)?
     } else {
         judged.file
     };
+    if report.format == FileFormat::Pdf {
+        // Active content inside compressed object streams, which the byte scan cannot see.
+        let whole = std::mem::take(&mut head);
+        tokio::task::spawn_blocking(move || crate::pdf::inspect_objects(&whole))
+            .await
+            .map_err(|err| ApiError::Internal(format!("PDF check: {err}")))?
+            .map_err(|problem| refused(vec![problem]))?;
+    }
     let spool = writer
         .finish()
         .await
         .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
     // An archive appended to the file (a JPEG/ZIP polyglot) is at its end, which the head
-    // check did not see: the last 64 KiB are read back from the spool.
+    // check did not see: the last 64 KiB are read back from the spool. It is the more specific
+    // name for bytes after an image's end, so it is told first.
     if needs_tail {
         let tail = spool
             .tail(TAIL_BYTES as u64)
             .await
             .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
-        inspect_tail(&tail)
-            .map_err(|problem| ApiError::InvalidFile(vec![problem.code().into()]))?;
+        inspect_tail(&tail).map_err(|problem| refused(vec![problem]))?;
+    }
+    if let Some(end) = &image_end {
+        end.finish().map_err(|problem| refused(vec![problem]))?;
     }
     Ok(Received { report, spool })
+}
+
+/// The answer for a file `kyc-core` refuses: 422 `invalid_file` with the problems' codes.
+fn refused(problems: Vec<kyc_core::FileProblem>) -> ApiError {
+    ApiError::InvalidFile(problems.iter().map(|p| p.code().to_owned()).collect())
 }

@@ -159,6 +159,152 @@ async fn every_hostile_file_gets_its_specific_error_and_nothing_is_lost() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+/// A PDF 1.5 whose catalog (with `extra` in it) and page tree are only inside a compressed
+/// object stream (`/Type /ObjStm /Filter /FlateDecode`), found through a cross-reference stream:
+/// their names are not in the file's bytes.
+fn pdf_in_object_stream(extra: &str) -> Vec<u8> {
+    use std::io::Write;
+    let objects = [
+        format!("<< /Type /Catalog /Pages 2 0 R {extra}>>"),
+        "<< /Type /Pages /Kids [] /Count 0 >>".to_owned(),
+    ];
+    let second = objects[0].len() + 1;
+    let header = format!("1 0 2 {second} ");
+    let plain = format!("{header}{}\n{}", objects[0], objects[1]);
+    let mut deflate = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    deflate.write_all(plain.as_bytes()).unwrap();
+    let packed = deflate.finish().unwrap();
+
+    let mut b = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n%".to_vec();
+    b.extend(std::iter::repeat_n(b'x', 1200));
+    b.push(b'\n');
+    let obj3 = b.len();
+    b.extend_from_slice(
+        format!(
+            "3 0 obj\n<< /Type /ObjStm /N 2 /First {} /Filter /FlateDecode /Length {} >>\nstream\n",
+            header.len(),
+            packed.len()
+        )
+        .as_bytes(),
+    );
+    b.extend_from_slice(&packed);
+    b.extend_from_slice(b"\nendstream\nendobj\n");
+    let obj4 = b.len();
+    // Entries of /W [1 4 2]: free; objects 1 and 2 in stream 3; objects 3 and 4 at offsets.
+    let mut rows = vec![0u8, 0, 0, 0, 0, 0xFF, 0xFF];
+    for (kind, field, index) in [
+        (2u8, 3u32, 0u16),
+        (2, 3, 1),
+        (1, obj3 as u32, 0),
+        (1, obj4 as u32, 0),
+    ] {
+        rows.push(kind);
+        rows.extend_from_slice(&field.to_be_bytes());
+        rows.extend_from_slice(&index.to_be_bytes());
+    }
+    b.extend_from_slice(
+        format!(
+            "4 0 obj\n<< /Type /XRef /Size 5 /W [1 4 2] /Root 1 0 R /Length {} >>\nstream\n",
+            rows.len()
+        )
+        .as_bytes(),
+    );
+    b.extend_from_slice(&rows);
+    b.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{obj4}\n%%EOF\n").as_bytes());
+    b
+}
+
+#[tokio::test]
+async fn content_past_the_header_is_refused_and_nothing_is_lost() {
+    // Files whose header is fine and whose harm is further in: bytes after an image's end
+    // (walked over the whole streamed body), active content of a PDF hidden in a compressed
+    // object stream (the relay parses every object; the core's byte scan, the browser's check,
+    // misses it: asserted below). A clean object-stream PDF and the widget's kind of JPEG pass.
+    let _serial = SERIAL.lock().await;
+    let h = relay(1000).await;
+    let token = create_session(&h.relay, "hostile-content").await;
+    let mut expected: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let back = hostile::jpeg(1600, 1000, 20_000);
+    let answer = send(&h.relay, upload(&token, "back", "image/jpeg", back.clone())).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    expected.insert("back".to_owned(), back);
+
+    let hidden = pdf_in_object_stream(
+        "/OpenAction << /S /JavaScript /JS (app.launchURL\\(\"https://x.test\"\\)) >> ",
+    );
+    let limits = kyc_core::FileLimits::default();
+    assert!(
+        kyc_core::inspect_file(&hidden, None, kyc_core::Slot::Front, &limits).is_ok(),
+        "the byte scan cannot see inside the object stream"
+    );
+    let mut cases = hostile::past_the_end();
+    cases.push(hostile::Hostile {
+        name: "pdf_open_action_in_object_stream",
+        bytes: hidden,
+        claimed: Some("application/pdf".into()),
+        slot: "front",
+        expect: Expect::Problems(&["pdf_active_content"]),
+    });
+    cases.push(hostile::Hostile {
+        name: "pdf_object_stream_without_active_content",
+        bytes: pdf_in_object_stream(""),
+        claimed: Some("application/pdf".into()),
+        slot: "front",
+        expect: Expect::Accepted("pdf"),
+    });
+    cases.push(hostile::Hostile {
+        name: "jpeg_ending_at_its_eoi",
+        bytes: hostile::jpeg(1600, 1000, 2 * 1024 * 1024),
+        claimed: Some("image/jpeg".into()),
+        slot: "front",
+        expect: Expect::Accepted("jpeg"),
+    });
+    let mut failures = Vec::new();
+    for case in cases {
+        let request = upload_with_length(
+            &token,
+            case.slot,
+            case.claimed.as_deref(),
+            case.bytes.clone(),
+        );
+        let answer = send(&h.relay, request).await;
+        let right = match &case.expect {
+            Expect::Problems(codes) => {
+                answer.status == StatusCode::UNPROCESSABLE_ENTITY
+                    && answer.body["error"]["code"] == "invalid_file"
+                    && answer.body["error"]["problems"] == json!(codes)
+            }
+            Expect::Accepted(format) => {
+                answer.status == StatusCode::OK && answer.body["format"] == *format
+            }
+            Expect::TooLarge => false,
+        };
+        if right && matches!(case.expect, Expect::Accepted(_)) {
+            expected.insert(case.slot.to_owned(), case.bytes.clone());
+        }
+        let lost = lost(&h, &token, &expected).await;
+        let outcome = answer.outcome();
+        record(
+            RECORD,
+            &Trial {
+                area: "relay",
+                case: case.name.to_owned(),
+                tries: 1,
+                outcome: outcome.clone(),
+                lost,
+                crashed: answer.crashed(),
+            },
+        );
+        if !right || lost > 0 || answer.crashed() {
+            failures.push(format!(
+                "{}: {outcome}, lost {lost}; expected {:?}",
+                case.name, case.expect
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
 #[tokio::test]
 async fn hostile_slot_names_are_not_found_and_touch_nothing() {
     let _serial = SERIAL.lock().await;

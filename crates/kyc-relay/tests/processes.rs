@@ -149,17 +149,28 @@ async fn a_50_mb_upload_streams_through_the_relay_in_a_few_mb() {
     let before_hwm = proc_status_kb(relay.pid(), "VmHWM");
     let before_rss = proc_status_kb(relay.pid(), "VmRSS");
 
-    // 50 MB: a JPEG header declaring 4000x3000, then filler, sent in 1 MiB chunks.
+    // 50 MB: a JPEG header declaring 4000x3000, then filler, then its end marker (EOI: the
+    // relay walks every byte to it), sent in 1 MiB chunks.
     const TOTAL: usize = 50 * 1000 * 1000;
     const CHUNK: usize = 1024 * 1024;
     let mut first = jpeg(4000, 3000);
+    first.truncate(first.len() - 2);
     first.resize(CHUNK, 0x55);
     let first = bytes::Bytes::from(first);
     let filler = bytes::Bytes::from(vec![0x55u8; CHUNK]);
-    let chunks = (0..TOTAL.div_ceil(CHUNK)).map(move |index| {
+    let last_len = TOTAL - (TOTAL.div_ceil(CHUNK) - 1) * CHUNK;
+    let mut last = vec![0x55u8; last_len - 2];
+    last.extend_from_slice(&[0xFF, 0xD9]);
+    let last = bytes::Bytes::from(last);
+    let count = TOTAL.div_ceil(CHUNK);
+    let chunks = (0..count).map(move |index| {
         let start = index * CHUNK;
         let len = CHUNK.min(TOTAL - start);
-        let chunk = if index == 0 { &first } else { &filler };
+        let chunk = match index {
+            0 => &first,
+            n if n == count - 1 => &last,
+            _ => &filler,
+        };
         Ok::<_, std::io::Error>(chunk.slice(..len))
     });
     let response = http

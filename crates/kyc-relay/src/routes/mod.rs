@@ -2,6 +2,8 @@
 //! module and shaping its answer.
 //!
 //! - `host`: the host's backend (`POST /v1/sessions`) and the demo (`POST /demo/session`);
+//! - `host_data`: the host's reads and erasures (`GET /v1/sessions/{id}`,
+//!   `DELETE /v1/customers/{customer_reference}`);
 //! - `widget`: the widget's session endpoints (`/v1/session`, slots, submit, status);
 //! - `events`: the widget's status stream (`GET /v1/session/events`);
 //! - `webhook`: the providers' status events (`POST /webhooks/{provider}`);
@@ -10,6 +12,7 @@
 mod cors;
 mod events;
 mod host;
+mod host_data;
 mod panics;
 mod webhook;
 mod widget;
@@ -25,6 +28,7 @@ pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
     let mut router = Router::new()
         .merge(host::router())
+        .merge(host_data::router())
         .merge(widget::router())
         .merge(events::router())
         .merge(webhook::router())

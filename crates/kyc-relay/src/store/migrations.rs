@@ -65,4 +65,26 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE sessions ADD COLUMN terms_of_service_url TEXT;
 ",
+    "
+    CREATE TABLE host_notifications (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT,
+        at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        delivered_at INTEGER
+    );
+    CREATE INDEX host_notifications_due ON host_notifications (delivered_at, next_at);
+    -- Every status change, however it is made, is queued for the host in its own transaction.
+    CREATE TRIGGER host_notification_on_status AFTER UPDATE OF status, rejection_reason ON sessions
+    WHEN OLD.status IS NOT NEW.status OR OLD.rejection_reason IS NOT NEW.rejection_reason
+    BEGIN
+        INSERT INTO host_notifications (session_id, status, reason, at, next_at)
+        VALUES (NEW.id, NEW.status, NEW.rejection_reason, unixepoch(), 0);
+    END;
+    CREATE INDEX audit_by_session ON audit (session_id);
+    CREATE INDEX sessions_by_customer ON sessions (customer_reference);
+",
 ];

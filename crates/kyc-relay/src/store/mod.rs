@@ -6,12 +6,16 @@
 //!
 //! The records (`records`) are plain values; the SQLite handle ([`Store`], `database`) has
 //! its queries in one module per thing kept: `sessions`, `uploads`, `webhooks`, `settings`,
-//! `audit`.
+//! `audit`, `outbox` (host notifications), `retention` (purge, erasure), `references`.
 
 mod audit;
 mod database;
 mod migrations;
+mod outbox;
+mod reads;
 mod records;
+mod references;
+mod retention;
 mod sessions;
 mod settings;
 mod uploads;
@@ -21,4 +25,4 @@ mod webhooks;
 mod tests;
 
 pub use database::Store;
-pub use records::{KeyClaim, SessionRecord, SlotRecord, WebhookOutcome};
+pub use records::{Deleted, HostNotification, KeyClaim, SessionRecord, SlotRecord, WebhookOutcome};

@@ -1,6 +1,8 @@
 //! What the store keeps and answers, as plain values: no SQL here, so another database behind
 //! the same methods would keep the same records.
 
+use serde::Serialize;
+
 use kyc_core::{CustomerType, DocumentType, FileFormat, Provider, Slot, VerificationStatus};
 
 /// A session as stored.
@@ -65,4 +67,40 @@ pub enum KeyClaim {
     InFlight,
     /// The key was used for another slot of the session.
     OtherSlot(Slot),
+}
+
+/// A status change queued for the host ([`Store::due_notifications`](super::Store::due_notifications)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostNotification {
+    /// The outbox row's id (the notification's id is `ntf_<id>`).
+    pub id: i64,
+    /// The session whose status changed.
+    pub session_id: String,
+    /// The new status's code.
+    pub status: String,
+    /// The rejection's reason, for a rejection.
+    pub reason: Option<String>,
+    /// When the status changed (Unix seconds).
+    pub at: u64,
+    /// How many times it was tried.
+    pub attempts: u32,
+}
+
+/// What a purge or an erasure deleted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Deleted {
+    /// The deleted sessions' ids.
+    pub session_ids: Vec<String>,
+    /// How many sessions.
+    pub sessions: usize,
+    /// How many uploaded slots (the relay's records; the files are at the provider).
+    pub slots: usize,
+    /// How many idempotency keys.
+    pub idempotency_keys: usize,
+    /// How many audit rows.
+    pub audit_rows: usize,
+    /// How many host notifications.
+    pub notifications: usize,
+    /// How many webhook event ids (the purge only).
+    pub webhook_events: usize,
 }

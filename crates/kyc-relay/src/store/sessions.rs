@@ -11,6 +11,8 @@ use super::records::SessionRecord;
 impl Store {
     /// Stores a new session and audits it.
     pub fn insert_session(&self, session: &SessionRecord) -> rusqlite::Result<()> {
+        // The audit log names the customer by digest only.
+        let reference = self.reference_digest(&session.customer_reference)?;
         self.with(|conn| {
             conn.execute(
                 "INSERT INTO sessions (id, customer_reference, customer_type, country, provider,
@@ -37,7 +39,7 @@ impl Store {
                 &session.id,
                 session.created_at,
                 "session_created",
-                &session.customer_reference,
+                &reference,
             )
         })
     }

