@@ -80,15 +80,19 @@ impl Running {
             .stderr(Stdio::null())
             .spawn()
             .expect("the relay binary starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("kyc-relay listening on ")
-            .unwrap_or_else(|| panic!("the relay did not start: {line:?}"))
-            .to_owned();
+        // Log lines (the start-up purge, the reconciler) may come before the address.
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut seen = String::new();
+        let base = loop {
+            let mut line = String::new();
+            if out.read_line(&mut line).unwrap() == 0 {
+                panic!("the relay did not start: {seen:?}");
+            }
+            if let Some(base) = line.trim().strip_prefix("kyc-relay listening on ") {
+                break base.to_owned();
+            }
+            seen.push_str(&line);
+        };
         Running { child, base }
     }
 }
