@@ -1,6 +1,6 @@
 //! The host notifications' outbox: one row per status change of a session, queued by a trigger
-//! in the same transaction as the change (migration 6), so a change is never lost to a crash or
-//! a restart; delivered, retried or given up by `crate::notifications`.
+//! (made with the table, in `migrations`) in the same transaction as the change, so a change is
+//! never lost to a crash or a restart; delivered, retried or given up by `crate::notifications`.
 
 use rusqlite::params;
 
