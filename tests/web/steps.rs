@@ -139,9 +139,6 @@ async fn card_jpeg(width: u32, height: u32, sharp: bool) -> web_sys::File {
     let ctx: web_sys::CanvasRenderingContext2d =
         canvas.get_context("2d").unwrap().unwrap().unchecked_into();
     let (w, h) = (f64::from(width), f64::from(height));
-    if !sharp {
-        ctx.set_filter("blur(14px)");
-    }
     ctx.set_fill_style_str("#6b7075");
     ctx.fill_rect(0.0, 0.0, w, h);
     ctx.set_fill_style_str("#d9dde2");
@@ -155,6 +152,9 @@ async fn card_jpeg(width: u32, height: u32, sharp: bool) -> web_sys::File {
             h * (0.2 + 0.055 * f64::from(line)),
         )
         .unwrap();
+    }
+    if !sharp {
+        super::soften(&canvas);
     }
     let url = canvas.to_data_url_with_type("image/jpeg").unwrap();
     let binary = web_sys::window()
