@@ -289,3 +289,46 @@ fn end_to_end() -> Result<(), Fail> {
         .env("KYC_RELIABILITY_DIR", crate::reliability::dir())
         .env("ARTIFACTS_DIR", workspace_root().join("target/e2e")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selection(args: &[&str]) -> Result<Selection, Fail> {
+        Selection::parse(args.iter().map(|arg| arg.to_string()))
+    }
+
+    #[test]
+    fn an_engine_keeps_only_its_own_steps() {
+        let firefox = selection(&["--engine", "firefox"]).unwrap();
+        assert!(firefox.takes("widget tests in headless Firefox", Some(Engine::Firefox)));
+        assert!(!firefox.takes("widget tests in headless Chromium", Some(Engine::Chromium)));
+        assert!(!firefox.takes("rustfmt", None));
+        assert_eq!(firefox.engines(), [Engine::Firefox]);
+        let webkit = selection(&["widget", "--engine=WebKit"]).unwrap();
+        assert!(webkit.takes("widget tests in WebKit", Some(Engine::WebKit)));
+        assert!(!webkit.takes("end-to-end in WebKit", Some(Engine::WebKit)));
+    }
+
+    #[test]
+    fn words_alone_keep_every_engine() {
+        let widget = selection(&["widget"]).unwrap();
+        assert!(widget.takes("widget tests in headless Firefox", Some(Engine::Firefox)));
+        assert!(widget.takes("widget tests in WebKit", Some(Engine::WebKit)));
+        assert!(!widget.takes("rustfmt", None));
+        assert_eq!(widget.engines(), Engine::ALL);
+        assert!(selection(&[]).unwrap().takes("rustfmt", None));
+    }
+
+    #[test]
+    fn an_unknown_engine_is_named() {
+        let Err(Fail(message)) = selection(&["--engine", "opera"]) else {
+            panic!("opera was taken");
+        };
+        assert_eq!(
+            message,
+            "--engine takes one of chromium, firefox, webkit, not \"opera\""
+        );
+        assert!(selection(&["--engine"]).is_err());
+    }
+}
