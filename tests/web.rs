@@ -1,4 +1,5 @@
-//! Widget tests in headless Chromium (`cargo xtask test` runs them through chromedriver).
+//! Widget tests in a browser: `cargo xtask test` runs them in headless Chromium, headless
+//! Firefox and WebKit (MiniBrowser), each with its fake camera.
 #![cfg(target_arch = "wasm32")]
 
 use kyc_capture::intake::{intake, Accepted, Capture, CaptureProblem};

@@ -1,6 +1,6 @@
-//! The guided flow, step by step (a module of `web.rs`, which `cargo xtask test` runs), in headless Chromium (fake camera flags in the webdriver
-//! configuration). The relay is never reached here except where a test says so: every step
-//! before sending works offline.
+//! The guided flow, step by step (a module of `web.rs`, which `cargo xtask test` runs in each
+//! browser engine, with its fake camera). The relay is never reached here except where a test
+//! says so: every step before sending works offline.
 use std::time::Duration;
 
 use kyc_capture::api::RelayClient;
