@@ -30,9 +30,11 @@ pub enum CameraError {
 
 impl CameraError {
     fn from_js(error: &JsValue) -> CameraError {
-        let name = error
-            .dyn_ref::<web_sys::DomException>()
-            .map(|e| e.name())
+        // By the `name` property: a missing `getUserMedia` throws a `TypeError`, which is no
+        // `DOMException`.
+        let name = js_sys::Reflect::get(error, &JsValue::from_str("name"))
+            .ok()
+            .and_then(|name| name.as_string())
             .unwrap_or_default();
         match name.as_str() {
             "NotAllowedError" | "SecurityError" => CameraError::Denied,
@@ -51,9 +53,11 @@ pub struct Camera {
 impl Camera {
     /// Opens the camera suited to `slot`: the front camera for faces, the rear one otherwise.
     pub async fn open(slot: Slot) -> Result<Camera, CameraError> {
+        // Absent on insecure pages and in webviews without media capture.
         let devices = web_sys::window()
             .map(|w| w.navigator())
             .and_then(|n| n.media_devices().ok())
+            .filter(|devices| !devices.is_undefined() && !devices.is_null())
             .ok_or(CameraError::Missing)?;
         let constraints = web_sys::MediaStreamConstraints::new();
         constraints.set_audio(&JsValue::FALSE);

@@ -68,10 +68,7 @@ impl OptionError {
 pub fn parse_options(value: &JsValue) -> Result<WidgetOptions, Vec<OptionError>> {
     let mut errors = vec![];
     let mut options = WidgetOptions::default();
-    let Some(object) = value
-        .dyn_ref::<js_sys::Object>()
-        .filter(|_| !value.is_null())
-    else {
+    let Some(object) = plain_object(value) else {
         return Err(vec![OptionError::new(
             "options",
             "an object such as { endpoint, sessionToken }",
@@ -153,8 +150,15 @@ pub fn parse_options(value: &JsValue) -> Result<WidgetOptions, Vec<OptionError>>
     }
 }
 
+/// `value` as an object, if it is one. By `typeof`, not `instanceof Object`: an object made in
+/// another window (a host's iframe, a framework's sandbox) is not an instance of this window's
+/// `Object`, yet it is a plain object all the same.
+fn plain_object(value: &JsValue) -> Option<&js_sys::Object> {
+    (value.is_object() && !value.is_null()).then(|| value.unchecked_ref())
+}
+
 fn messages_of(value: &JsValue) -> Option<Overrides> {
-    let object = value.dyn_ref::<js_sys::Object>()?;
+    let object = plain_object(value)?;
     let mut messages = Overrides::new();
     for entry in js_sys::Object::entries(object).iter() {
         let pair: js_sys::Array = entry.unchecked_into();

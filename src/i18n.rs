@@ -496,6 +496,9 @@ static TABLE: &[(&str, [&str; 3])] = &[
     ("relay.unauthorized", ["Your session has expired. Reload the page to start again.", "Tu sesión ha caducado. Recarga la página para empezar de nuevo.", "Votre session a expiré. Rechargez la page pour recommencer."]),
     ("relay.token_revoked", ["This verification is finished. You can close this page.", "Esta verificación ha terminado. Puedes cerrar esta página.", "Cette vérification est terminée. Vous pouvez fermer cette page."]),
     ("relay.rate_limited", ["Too many attempts in a short time. Wait a minute and try again.", "Demasiados intentos en poco tiempo. Espera un minuto e inténtalo de nuevo.", "Trop de tentatives en peu de temps. Attendez une minute et réessayez."]),
+    ("relay.too_many_uploads", ["Another photo is still being sent. Wait for it to finish, then try again.", "Todavía se está enviando otra foto. Espera a que termine e inténtalo de nuevo.", "Une autre photo est encore en cours d'envoi. Attendez la fin, puis réessayez."]),
+    ("relay.relay_busy", ["The service is busy right now. Your photo is kept: try again in a moment.", "El servicio está ocupado ahora. Tu foto se conserva: inténtalo de nuevo en un momento.", "Le service est occupé pour le moment. Votre photo est conservée : réessayez dans un instant."]),
+    ("relay.body_timeout", ["Sending stalled on a slow connection. Your photo is kept: try again.", "El envío se detuvo por una conexión lenta. Tu foto se conserva: inténtalo de nuevo.", "L'envoi s'est arrêté à cause d'une connexion lente. Votre photo est conservée : réessayez."]),
     ("relay.already_submitted", ["Your documents were already submitted.", "Tus documentos ya se enviaron.", "Vos documents ont déjà été envoyés."]),
     ("relay.provider_error", [
         "Our verification partner is not answering right now. Try again in a moment.",

@@ -279,10 +279,16 @@ mod tests {
             code: code.to_owned(),
             problems: vec![],
         };
-        assert_eq!(
-            relay_error(&texts, &refused("rate_limited")),
-            texts.get("relay.rate_limited")
-        );
+        for code in [
+            "rate_limited",
+            "too_many_uploads",
+            "relay_busy",
+            "body_timeout",
+        ] {
+            let sentence = relay_error(&texts, &refused(code));
+            assert_eq!(sentence, texts.get(&format!("relay.{code}")));
+            assert_ne!(sentence, texts.get("relay.other"), "{code}");
+        }
         assert_eq!(
             relay_error(&texts, &refused("no_such_code")),
             texts.get("relay.other")

@@ -2,8 +2,9 @@
 //! stream (`GET /v1/session/events`, server-sent events through the browser's `EventSource`,
 //! under the host page's `connect-src` like every other call to the relay), and falls back to
 //! asking `GET /v1/session/status` every [`POLL_EVERY`] where there is no `EventSource`, or
-//! when the stream fails while the status is still pending (the failure is logged to the
-//! console once: the user sees the status arrive either way).
+//! when the stream fails or does not open within [`OPEN_WITHIN`] while the status is still
+//! pending (the failure is logged to the console once: the user sees the status arrive either
+//! way).
 
 use std::time::Duration;
 
@@ -17,6 +18,11 @@ use crate::wire_js::FromJs;
 
 /// How often a pending status is asked for when there is no stream.
 pub const POLL_EVERY: Duration = Duration::from_secs(3);
+
+/// How long the stream may take to open before it counts as failed. A browser does not always
+/// say that a stream cannot connect (WebKit stays "connecting" without an `error` event when
+/// the load is blocked), nor does a proxy that holds the response back.
+pub const OPEN_WITHIN: Duration = Duration::from_secs(3);
 
 /// How the status is followed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,10 +143,22 @@ pub fn use_status(client: RelayClient, report: RwSignal<Option<StatusReport>>) -
             }
         };
         match Stream::open(&events_url, on_status, on_failure) {
-            Ok(stream) => following.update_value(|following| {
-                following.feed = Feed::Stream;
-                following.stream = Some(stream);
-            }),
+            Ok(stream) => {
+                let opened = std::rc::Rc::clone(&stream.opened);
+                following.update_value(|following| {
+                    following.feed = Feed::Stream;
+                    following.stream = Some(stream);
+                });
+                // After an unmount, `on_failure` finds nothing to follow and does nothing.
+                set_timeout(
+                    move || {
+                        if !opened.get() {
+                            on_failure("it did not open");
+                        }
+                    },
+                    OPEN_WITHIN,
+                );
+            }
             Err(_) => start_polling(),
         }
     }
@@ -156,6 +174,8 @@ pub fn use_status(client: RelayClient, report: RwSignal<Option<StatusReport>>) -
 /// An open `EventSource` on the relay's status stream and its listener; closed when dropped.
 struct Stream {
     source: web_sys::EventSource,
+    /// Whether the stream has opened (the relay answered it).
+    opened: std::rc::Rc<std::cell::Cell<bool>>,
     _listener: Closure<dyn FnMut(JsValue)>,
 }
 
@@ -169,13 +189,17 @@ impl Stream {
         on_failure: impl Fn(&str) + 'static,
     ) -> Result<Stream, JsValue> {
         let source = web_sys::EventSource::new(url)?;
-        // One listener for both events: `status` (a `MessageEvent`) and `error`.
+        let opened = std::rc::Rc::new(std::cell::Cell::new(false));
+        let has_opened = std::rc::Rc::clone(&opened);
+        // One listener for the events `open`, `status` (a `MessageEvent`) and `error`.
         let listener = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
             let field = |name: &str| {
                 js_sys::Reflect::get(&event, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
             };
-            if field("type").as_string().as_deref() != Some("status") {
-                return on_failure("it failed or closed");
+            match field("type").as_string().as_deref() {
+                Some("open") => return has_opened.set(true),
+                Some("status") => has_opened.set(true),
+                _ => return on_failure("it failed or closed"),
             }
             let report = field("data")
                 .as_string()
@@ -186,11 +210,12 @@ impl Stream {
                 None => on_failure("an event does not match the contract"),
             }
         });
-        for event in ["status", "error"] {
+        for event in ["open", "status", "error"] {
             source.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref())?;
         }
         Ok(Stream {
             source,
+            opened,
             _listener: listener,
         })
     }

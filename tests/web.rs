@@ -1,4 +1,5 @@
-//! Widget tests in headless Chromium (`cargo xtask test` runs them through chromedriver).
+//! Widget tests in a browser: `cargo xtask test` runs them in headless Chromium, headless
+//! Firefox and WebKit (MiniBrowser), each with its fake camera.
 #![cfg(target_arch = "wasm32")]
 
 use kyc_capture::intake::{intake, Accepted, Capture, CaptureProblem};
@@ -176,9 +177,6 @@ async fn canvas_jpeg(width: u32, height: u32, sharp: bool) -> Vec<u8> {
     let ctx: web_sys::CanvasRenderingContext2d =
         canvas.get_context("2d").unwrap().unwrap().unchecked_into();
     let (w, h) = (f64::from(width), f64::from(height));
-    if !sharp {
-        ctx.set_filter("blur(12px)");
-    }
     ctx.set_fill_style_str("#6b7075");
     ctx.fill_rect(0.0, 0.0, w, h);
     ctx.set_fill_style_str("#d9dde2");
@@ -193,10 +191,35 @@ async fn canvas_jpeg(width: u32, height: u32, sharp: bool) -> Vec<u8> {
         )
         .unwrap();
     }
+    if !sharp {
+        soften(&canvas);
+    }
     let url = canvas.to_data_url_with_type("image/jpeg").unwrap();
     let base64 = url.split(',').nth(1).unwrap().to_owned();
     let binary = web_sys::window().unwrap().atob(&base64).unwrap();
     binary.chars().map(|c| c as u8).collect()
+}
+
+/// Blurs what `canvas` shows: down to 100 pixels wide and back up, smoothed. (The canvas
+/// `filter` would be simpler, but WebKit has none.)
+fn soften(canvas: &web_sys::HtmlCanvasElement) {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let small: web_sys::HtmlCanvasElement =
+        document.create_element("canvas").unwrap().unchecked_into();
+    let (w, h) = (f64::from(canvas.width()), f64::from(canvas.height()));
+    small.set_width(100);
+    small.set_height(canvas.height() * 100 / canvas.width());
+    let context = |canvas: &web_sys::HtmlCanvasElement| -> web_sys::CanvasRenderingContext2d {
+        canvas.get_context("2d").unwrap().unwrap().unchecked_into()
+    };
+    let (sw, sh) = (f64::from(small.width()), f64::from(small.height()));
+    context(&small)
+        .draw_image_with_html_canvas_element_and_dw_and_dh(canvas, 0.0, 0.0, sw, sh)
+        .unwrap();
+    let big = context(canvas);
+    big.set_image_smoothing_enabled(true);
+    big.draw_image_with_html_canvas_element_and_dw_and_dh(&small, 0.0, 0.0, w, h)
+        .unwrap();
 }
 
 /// `jpeg` with an EXIF segment inserted after its SOI: orientation 6 (rotate 90° clockwise)

@@ -4,11 +4,25 @@
 use kyc_capture::embed::{mount, parse_options};
 use kyc_capture::i18n::Locale;
 use kyc_capture::Theme;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 fn object(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap()
+}
+
+/// `json` parsed by another window's `JSON`: an object of another realm, as a host page
+/// hands over from an iframe or a framework's sandbox.
+fn object_of_another_realm(json: &str) -> JsValue {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let frame = document.create_element("iframe").unwrap();
+    document.body().unwrap().append_child(&frame).unwrap();
+    let get = |target: &JsValue, name: &str| js_sys::Reflect::get(target, &name.into()).unwrap();
+    let json_of_frame = get(&get(&frame, "contentWindow"), "JSON");
+    let parse: js_sys::Function = get(&json_of_frame, "parse").unchecked_into();
+    let value = parse.call1(&json_of_frame, &json.into()).unwrap();
+    frame.remove();
+    value
 }
 
 fn fields_in_error(json: &str) -> Vec<String> {
@@ -32,6 +46,33 @@ fn good_options_are_taken_as_given() {
     assert_eq!(options.theme, Theme::Dark);
     assert_eq!(options.messages, [("exit".to_owned(), "Salir".to_owned())]);
     assert!(options.auto_capture);
+}
+
+#[wasm_bindgen_test]
+fn options_made_in_another_window_are_taken() {
+    let foreign = object_of_another_realm(
+        r#"{"sessionToken":"t0k","locale":"fr","messages":{"exit":"Quitter"}}"#,
+    );
+    assert!(
+        !foreign.is_instance_of::<js_sys::Object>(),
+        "the object is of another realm"
+    );
+    let options = parse_options(&foreign).unwrap();
+    assert_eq!(options.session_token.as_deref(), Some("t0k"));
+    assert_eq!(options.locale, Some(Locale::Fr));
+    assert_eq!(
+        options.messages,
+        [("exit".to_owned(), "Quitter".to_owned())]
+    );
+    // Anything but an object is still refused.
+    assert_eq!(
+        parse_options(&JsValue::from_str("sessionToken=t0k"))
+            .unwrap_err()
+            .into_iter()
+            .map(|error| error.field)
+            .collect::<Vec<_>>(),
+        ["options"]
+    );
 }
 
 #[wasm_bindgen_test]

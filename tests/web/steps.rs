@@ -1,6 +1,6 @@
-//! The guided flow, step by step (a module of `web.rs`, which `cargo xtask test` runs), in headless Chromium (fake camera flags in the webdriver
-//! configuration). The relay is never reached here except where a test says so: every step
-//! before sending works offline.
+//! The guided flow, step by step (a module of `web.rs`, which `cargo xtask test` runs in each
+//! browser engine, with its fake camera). The relay is never reached here except where a test
+//! says so: every step before sending works offline.
 use std::time::Duration;
 
 use kyc_capture::api::RelayClient;
@@ -10,7 +10,7 @@ use kyc_capture::{CaptureFlow, WidgetOptions};
 use kyc_core::wire::SessionView;
 use kyc_core::{CustomerType, Provider, VerificationStatus};
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 fn document() -> web_sys::Document {
@@ -76,14 +76,22 @@ async fn tick() {
     }
 }
 
-/// Waits (up to `seconds`) until `host` shows `text`.
-async fn wait_for(host: &web_sys::HtmlElement, text: &str, seconds: u32) {
+/// Whether `host` shows `text` within `seconds`.
+async fn shows(host: &web_sys::HtmlElement, text: &str, seconds: u32) -> bool {
     for _ in 0..seconds * 20 {
         tick().await;
         if host.text_content().unwrap_or_default().contains(text) {
-            return;
+            return true;
         }
         sleep(50).await;
+    }
+    false
+}
+
+/// Waits (up to `seconds`) until `host` shows `text`.
+async fn wait_for(host: &web_sys::HtmlElement, text: &str, seconds: u32) {
+    if shows(host, text, seconds).await {
+        return;
     }
     panic!(
         "never showed {text:?}; shows: {}",
@@ -139,9 +147,6 @@ async fn card_jpeg(width: u32, height: u32, sharp: bool) -> web_sys::File {
     let ctx: web_sys::CanvasRenderingContext2d =
         canvas.get_context("2d").unwrap().unwrap().unchecked_into();
     let (w, h) = (f64::from(width), f64::from(height));
-    if !sharp {
-        ctx.set_filter("blur(14px)");
-    }
     ctx.set_fill_style_str("#6b7075");
     ctx.fill_rect(0.0, 0.0, w, h);
     ctx.set_fill_style_str("#d9dde2");
@@ -155,6 +160,9 @@ async fn card_jpeg(width: u32, height: u32, sharp: bool) -> web_sys::File {
             h * (0.2 + 0.055 * f64::from(line)),
         )
         .unwrap();
+    }
+    if !sharp {
+        super::soften(&canvas);
     }
     let url = canvas.to_data_url_with_type("image/jpeg").unwrap();
     let binary = web_sys::window()
@@ -366,6 +374,50 @@ async fn leaving_the_capture_step_turns_the_camera_off() {
     assert!(button(&host, "Take photo").is_connected());
     click(&host, "Back").await;
     assert_eq!(track.ready_state(), web_sys::MediaStreamTrackState::Ended);
+}
+
+/// While it lives, the page's `navigator` has no `mediaDevices`, as on an insecure page or in
+/// a webview without media capture. (Dropped before any assertion: a panic aborts, so the
+/// next tests would find no camera either.)
+struct NoCameraApi(web_sys::Navigator);
+
+impl NoCameraApi {
+    fn new() -> NoCameraApi {
+        let navigator = web_sys::window().unwrap().navigator();
+        let descriptor = js_sys::Object::new();
+        js_sys::Reflect::set(&descriptor, &"value".into(), &JsValue::UNDEFINED).unwrap();
+        js_sys::Reflect::set(&descriptor, &"configurable".into(), &true.into()).unwrap();
+        js_sys::Object::define_property(&navigator, &"mediaDevices".into(), &descriptor);
+        NoCameraApi(navigator)
+    }
+}
+
+impl Drop for NoCameraApi {
+    fn drop(&mut self) {
+        // The prototype's getter shows through again.
+        js_sys::Reflect::delete_property(&self.0, &"mediaDevices".into()).unwrap();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn without_a_camera_api_the_photo_is_chosen_as_a_file() {
+    let no_camera = NoCameraApi::new();
+    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
+    tick().await;
+    agree(&host).await;
+    click(&host, "Passport").await;
+    click(&host, "Continue").await;
+    let explained = shows(
+        &host,
+        "No camera was found on this device. Choose a photo instead.",
+        10,
+    )
+    .await;
+    drop(no_camera);
+    assert!(explained, "{}", host.text_content().unwrap_or_default());
+    assert!(host.query_selector("button.kyc-shutter").unwrap().is_none());
+    choose(&host, &card_jpeg(1800, 1200, true).await).await;
+    wait_for(&host, "Check your photos", 10).await;
 }
 
 #[wasm_bindgen_test]

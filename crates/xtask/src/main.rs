@@ -2,8 +2,8 @@
 //! `cargo xtask bench`.
 //!
 //! Both install what they need when it is missing (wasm32 target, wasm-bindgen-cli matching
-//! Cargo.lock, trunk, s3s-fs, Chromium and its driver, the browser tests' npm packages), so a
-//! fresh machine needs nothing but Rust.
+//! Cargo.lock, trunk, s3s-fs, Chromium, Firefox ESR, WebKitGTK and their drivers, the browser
+//! tests' npm packages), so a fresh machine needs nothing but Rust.
 
 mod bench;
 mod browser;
@@ -13,6 +13,7 @@ mod reliability;
 mod services;
 mod test;
 mod tools;
+mod webkit;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -25,9 +26,11 @@ commands:
   demo    build the widget and start it with the relay and the provider sandbox on 127.0.0.1
   fuzz    [--seconds N] [TARGET...]: fuzz every kyc-core parser with libFuzzer, N s each
           (default 30); a crashing input becomes a regression test case
-  test    every check: fmt, clippy (native and wasm32), native tests, wasm tests in headless
-          Chromium and Node, the OpenCV comparison, and the end-to-end browser tests;
-          `test WORD...` runs only the steps whose names contain a WORD (e.g. end-to-end)
+  test    every check: fmt, clippy (native and wasm32), native tests, wasm tests in Node and
+          in the three browser engines (headless Chromium, headless Firefox, WebKit), the
+          OpenCV comparison, and the end-to-end browser tests;
+          `test WORD...` runs only the steps whose names contain a WORD (e.g. end-to-end);
+          `test --engine chromium|firefox|webkit` only the steps specific to that engine
   bench   measure payload size, startup, photo and live-frame speed, and the relay's uploads;
           writes BENCHMARKS.md";
 

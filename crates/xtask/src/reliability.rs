@@ -65,7 +65,7 @@ const AREAS: [(&str, &str); 6] = [
          sandbox as real processes; the network dropping mid-upload, the relay restarting \
          mid-session, a double click on submit, a page reload mid-flow. Lost counts files the \
          user captured that did not reach the provider, or reached it twice \
-         (`tests/e2e/faults.test.mjs`, in the \"end-to-end browser tests\" step).",
+         (`tests/e2e/faults.test.mjs`, in the \"end-to-end browser tests in Chromium\" step).",
     ),
     (
         "fuzz",
@@ -198,8 +198,8 @@ fn header() -> String {
          - machine: {system}, {cpus} CPUs\n\
          - toolchain: {rustc}\n\
          - command: `cargo xtask test` (the trials run in its \"native tests\" step, \
-         `cargo test --workspace`, and the browser rows in its \"end-to-end browser tests\" \
-         step)\n"
+         `cargo test --workspace`, and the browser rows in its \"end-to-end browser tests in \
+         Chromium\" step)\n"
     )
 }
 

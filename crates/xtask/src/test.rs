@@ -3,10 +3,12 @@
 use std::process::Command;
 use std::time::Instant;
 
+use crate::browser::{self, Engine};
 use crate::services::{
     binary, build_servers, build_widget, free_port, require, start_stack_with, StackOptions,
 };
-use crate::{browser, command, run, scratch_dir, tools, workspace_root, Fail};
+use crate::webkit::WebKitDriver;
+use crate::{command, run, scratch_dir, tools, workspace_root, Fail};
 
 const WASM: &str = "wasm32-unknown-unknown";
 
@@ -18,26 +20,93 @@ struct Step {
     seconds: f64,
 }
 
+/// Which steps a run takes, from its arguments: `--engine NAME` keeps only the steps specific
+/// to that engine, and any other word keeps only the steps whose names contain it.
+struct Selection {
+    engine: Option<Engine>,
+    words: Vec<String>,
+}
+
+impl Selection {
+    fn parse(args: impl Iterator<Item = String>) -> Result<Selection, Fail> {
+        let mut selection = Selection {
+            engine: None,
+            words: Vec::new(),
+        };
+        let mut args = args;
+        while let Some(arg) = args.next() {
+            let name = match arg.strip_prefix("--engine") {
+                Some("") => args.next().unwrap_or_default(),
+                Some(rest) if rest.starts_with('=') => rest[1..].to_owned(),
+                _ => {
+                    selection.words.push(arg);
+                    continue;
+                }
+            };
+            selection.engine = Some(Engine::from_name(&name).ok_or_else(|| {
+                Fail(format!(
+                    "--engine takes one of {}, not {name:?}",
+                    Engine::ALL.map(Engine::name).join(", ")
+                ))
+            })?);
+        }
+        Ok(selection)
+    }
+
+    fn takes(&self, name: &str, engine: Option<Engine>) -> bool {
+        let engine_ok = self.engine.is_none() || self.engine == engine;
+        let words_ok =
+            self.words.is_empty() || self.words.iter().any(|word| name.contains(word.as_str()));
+        engine_ok && words_ok
+    }
+
+    /// The engines whose steps may run, for the installs.
+    fn engines(&self) -> Vec<Engine> {
+        match self.engine {
+            Some(engine) => vec![engine],
+            None => Engine::ALL.to_vec(),
+        }
+    }
+}
+
 /// Runs every step, even after a failure, then reports them all; fails if any failed.
 pub fn run_all() -> Result<(), Fail> {
-    tools::ensure_all()?;
-    let steps: [(&'static str, StepFn); 10] = [
-        ("rustfmt", fmt),
-        ("clippy (native)", clippy_native),
-        ("clippy (wasm32)", clippy_wasm),
-        ("native tests", native_tests),
-        ("kyc-core tests on wasm32 (Node)", core_wasm_tests),
-        ("widget tests in headless Chromium", widget_browser_tests),
-        ("sharpness ranking against OpenCV", opencv_comparison),
-        ("end-to-end browser tests", end_to_end),
-        ("payload size gate", crate::bench::payload::gate),
-        ("reliability report", crate::reliability::report),
+    let selection = Selection::parse(std::env::args().skip(2))?;
+    tools::ensure_all(&selection.engines())?;
+    // The engine a step is specific to, if any; the engine's name is in the step's name.
+    let steps: [(&'static str, Option<Engine>, StepFn); 12] = [
+        ("rustfmt", None, fmt),
+        ("clippy (native)", None, clippy_native),
+        ("clippy (wasm32)", None, clippy_wasm),
+        ("native tests", None, native_tests),
+        ("kyc-core tests on wasm32 (Node)", None, core_wasm_tests),
+        (
+            "widget tests in headless Chromium",
+            Some(Engine::Chromium),
+            widget_tests_in_chromium,
+        ),
+        (
+            "widget tests in headless Firefox",
+            Some(Engine::Firefox),
+            widget_tests_in_firefox,
+        ),
+        (
+            "widget tests in WebKit (MiniBrowser, Xvfb)",
+            Some(Engine::WebKit),
+            widget_tests_in_webkit,
+        ),
+        ("sharpness ranking against OpenCV", None, opencv_comparison),
+        (
+            "end-to-end browser tests in Chromium",
+            Some(Engine::Chromium),
+            end_to_end,
+        ),
+        ("payload size gate", None, crate::bench::payload::gate),
+        ("reliability report", None, crate::reliability::report),
     ];
-    // `cargo xtask test end-to-end payload` runs only the steps whose names contain a word given.
-    let only: Vec<String> = std::env::args().skip(2).collect();
     let mut done = Vec::new();
-    for (name, step) in steps {
-        if !only.is_empty() && !only.iter().any(|word| name.contains(word.as_str())) {
+    for (name, engine, step) in steps {
+        if !selection.takes(name, engine) {
             continue;
         }
         eprintln!("\n=== xtask: {name}");
@@ -55,7 +124,7 @@ pub fn run_all() -> Result<(), Fail> {
     eprintln!("\n=== xtask: summary");
     for step in &done {
         let verdict = if step.result.is_ok() { "ok  " } else { "FAIL" };
-        eprintln!("  {verdict} {:<40} {:>6.1} s", step.name, step.seconds);
+        eprintln!("  {verdict} {:<44} {:>6.1} s", step.name, step.seconds);
     }
     let failed = done.iter().filter(|step| step.result.is_err()).count();
     println!("xtask: {} passed, {failed} failed", done.len() - failed);
@@ -107,7 +176,8 @@ fn core_wasm_tests() -> Result<(), Fail> {
     run(command("cargo").args(["test", "--target", WASM, "-p", "kyc-core"]))
 }
 
-fn widget_browser_tests() -> Result<(), Fail> {
+/// `cargo test` of the widget's wasm tests (`tests/web.rs`), to be pointed at a browser.
+fn widget_tests() -> Command {
     let mut cargo = command("cargo");
     cargo.args([
         "test",
@@ -118,7 +188,25 @@ fn widget_browser_tests() -> Result<(), Fail> {
         "--test",
         "web",
     ]);
+    cargo
+}
+
+fn widget_tests_in_chromium() -> Result<(), Fail> {
+    let mut cargo = widget_tests();
     browser::in_headless_chromium(&mut cargo, "webdriver", 60)?;
+    run(&mut cargo)
+}
+
+fn widget_tests_in_firefox() -> Result<(), Fail> {
+    let mut cargo = widget_tests();
+    browser::in_headless_firefox(&mut cargo, "webdriver-firefox", 60)?;
+    run(&mut cargo)
+}
+
+fn widget_tests_in_webkit() -> Result<(), Fail> {
+    let mut cargo = widget_tests();
+    let driver = WebKitDriver::start()?;
+    driver.drive(&mut cargo, 60);
     run(&mut cargo)
 }
 
@@ -200,4 +288,47 @@ fn end_to_end() -> Result<(), Fail> {
         .env("E2E_STATE_DIR", &state)
         .env("KYC_RELIABILITY_DIR", crate::reliability::dir())
         .env("ARTIFACTS_DIR", workspace_root().join("target/e2e")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selection(args: &[&str]) -> Result<Selection, Fail> {
+        Selection::parse(args.iter().map(|arg| arg.to_string()))
+    }
+
+    #[test]
+    fn an_engine_keeps_only_its_own_steps() {
+        let firefox = selection(&["--engine", "firefox"]).unwrap();
+        assert!(firefox.takes("widget tests in headless Firefox", Some(Engine::Firefox)));
+        assert!(!firefox.takes("widget tests in headless Chromium", Some(Engine::Chromium)));
+        assert!(!firefox.takes("rustfmt", None));
+        assert_eq!(firefox.engines(), [Engine::Firefox]);
+        let webkit = selection(&["widget", "--engine=WebKit"]).unwrap();
+        assert!(webkit.takes("widget tests in WebKit", Some(Engine::WebKit)));
+        assert!(!webkit.takes("end-to-end in WebKit", Some(Engine::WebKit)));
+    }
+
+    #[test]
+    fn words_alone_keep_every_engine() {
+        let widget = selection(&["widget"]).unwrap();
+        assert!(widget.takes("widget tests in headless Firefox", Some(Engine::Firefox)));
+        assert!(widget.takes("widget tests in WebKit", Some(Engine::WebKit)));
+        assert!(!widget.takes("rustfmt", None));
+        assert_eq!(widget.engines(), Engine::ALL);
+        assert!(selection(&[]).unwrap().takes("rustfmt", None));
+    }
+
+    #[test]
+    fn an_unknown_engine_is_named() {
+        let Err(Fail(message)) = selection(&["--engine", "opera"]) else {
+            panic!("opera was taken");
+        };
+        assert_eq!(
+            message,
+            "--engine takes one of chromium, firefox, webkit, not \"opera\""
+        );
+        assert!(selection(&["--engine"]).is_err());
+    }
 }

@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::browser::{CHROMEDRIVER, CHROMIUM};
+use crate::browser::{Engine, CHROMEDRIVER, CHROMIUM, FIREFOX};
+use crate::webkit::{MINIBROWSER, WEBKIT_DRIVER, XVFB_RUN};
 use crate::{cargo_bin_dir, run, run_quiet, workspace_root, Fail};
 
 /// trunk builds the widget; 0.22 needs a newer rustc than this toolchain.
@@ -13,15 +14,43 @@ const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132.0.0";
 /// A real S3-compatible store that checks SigV4 presigned URLs, used by the sandbox.
 const S3S_FS_VERSION: &str = "0.14.1";
+/// Firefox's WebDriver; 0.37 drives Firefox ESR 140 and later.
+const GECKODRIVER_VERSION: &str = "0.37.1";
 
-/// Everything the widget build and the browser tests need.
-pub fn ensure_all() -> Result<(), Fail> {
+/// Everything the widget build and the browser tests in `engines` need.
+pub fn ensure_all(engines: &[Engine]) -> Result<(), Fail> {
     ensure_dist()?;
     ensure_trunk()?;
     ensure_s3s_fs()?;
-    ensure_debian_packages()?;
+    ensure_debian_packages(engines)?;
+    if engines.contains(&Engine::Firefox) {
+        ensure_geckodriver()?;
+    }
     ensure_npm_packages()?;
     Ok(())
+}
+
+fn ensure_geckodriver() -> Result<(), Fail> {
+    if installed_version("geckodriver").as_deref() == Some(GECKODRIVER_VERSION) {
+        return Ok(());
+    }
+    eprintln!("xtask: installing geckodriver {GECKODRIVER_VERSION}; this takes a few minutes");
+    let install = |locked: bool| {
+        let mut cargo = Command::new("cargo");
+        cargo.args([
+            "install",
+            "geckodriver",
+            "--version",
+            GECKODRIVER_VERSION,
+            "--force",
+        ]);
+        if locked {
+            cargo.arg("--locked");
+        }
+        run(&mut cargo)
+    };
+    // Its lock file may name versions the registry mirror does not carry yet.
+    install(true).or_else(|_| install(false))
 }
 
 /// What the demo needs (no browser driver, no npm).
@@ -150,13 +179,28 @@ fn ensure_s3s_fs() -> Result<(), Fail> {
     Ok(())
 }
 
-fn ensure_debian_packages() -> Result<(), Fail> {
+fn ensure_debian_packages(engines: &[Engine]) -> Result<(), Fail> {
     let mut missing = Vec::new();
-    if !Path::new(CHROMIUM).exists() {
-        missing.push("chromium");
+    // Chromium also runs the bench and the end-to-end tests.
+    let wanted: &[(&str, &str)] = &[(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")];
+    let firefox: &[(&str, &str)] = &[(FIREFOX, "firefox-esr")];
+    let webkit: &[(&str, &str)] = &[
+        (WEBKIT_DRIVER, "webkit2gtk-driver"),
+        (MINIBROWSER, "libwebkit2gtk-4.1-0"),
+        (XVFB_RUN, "xvfb"),
+        ("/usr/bin/xauth", "xauth"),
+    ];
+    let mut files = wanted.to_vec();
+    if engines.contains(&Engine::Firefox) {
+        files.extend_from_slice(firefox);
     }
-    if !Path::new(CHROMEDRIVER).exists() {
-        missing.push("chromium-driver");
+    if engines.contains(&Engine::WebKit) {
+        files.extend_from_slice(webkit);
+    }
+    for (file, package) in files {
+        if !Path::new(file).exists() {
+            missing.push(package);
+        }
     }
     if !has_program("python3") {
         missing.push("python3");

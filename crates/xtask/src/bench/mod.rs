@@ -31,7 +31,7 @@ const STARTUP_LOADS: usize = 20;
 /// `cargo xtask bench`: builds, measures every figure, writes BENCHMARKS.md.
 pub fn run_all() -> Result<(), Fail> {
     let started = Instant::now();
-    tools::ensure_all()?;
+    tools::ensure_all(&[crate::browser::Engine::Chromium])?;
     let machine = machine();
     let load_before = load_average();
     let mut results = Results::default();

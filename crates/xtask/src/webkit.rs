@@ -1,0 +1,198 @@
+//! WebKit for the wasm tests: WebKitGTK's MiniBrowser driven by `WebKitWebDriver`, on a
+//! virtual display (MiniBrowser has no headless mode).
+//!
+//! wasm-bindgen's test runner sends a Safari driver no capabilities, and MiniBrowser needs
+//! some: its binary, `--automation`, and the switches of its mock camera. So the runner talks
+//! to a small proxy that replaces the body of the new-session request with those capabilities
+//! and passes everything else through unchanged, one request per connection.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::services::free_port;
+use crate::{browser, Fail};
+
+/// Debian's WebKitGTK driver (package webkit2gtk-driver).
+pub const WEBKIT_DRIVER: &str = "/usr/bin/WebKitWebDriver";
+/// WebKitGTK's MiniBrowser (package libwebkit2gtk-4.1-0).
+pub const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+/// Runs a command on a fresh virtual X display (package xvfb).
+pub const XVFB_RUN: &str = "/usr/bin/xvfb-run";
+
+/// The capabilities of every new session: MiniBrowser under automation, with a camera that
+/// is granted without asking and shows a mock picture.
+fn new_session_body() -> String {
+    format!(
+        r#"{{"capabilities": {{"alwaysMatch": {{"webkitgtk:browserOptions": {{"binary": "{MINIBROWSER}", "args": ["--automation", "--enable-media-stream=true", "--enable-mock-capture-devices=true"]}}}}}}}}"#
+    )
+}
+
+/// `WebKitWebDriver` on a virtual display and the proxy in front of it; both stop when this
+/// is dropped.
+pub struct WebKitDriver {
+    /// `xvfb-run` leads its own process group: the display, the driver and the browsers.
+    group: Child,
+    proxy: SocketAddr,
+    stopping: Arc<AtomicBool>,
+}
+
+impl WebKitDriver {
+    /// Starts the driver and the proxy; waits until both listen.
+    pub fn start() -> Result<WebKitDriver, Fail> {
+        let driver_port = free_port();
+        let mut group = Command::new(XVFB_RUN)
+            .args(["-a", "-s", "-screen 0 1280x1024x24", WEBKIT_DRIVER])
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .map_err(|err| Fail(format!("cannot start {XVFB_RUN} {WEBKIT_DRIVER}: {err}")))?;
+        let driver = SocketAddr::from(([127, 0, 0, 1], driver_port));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect_timeout(&driver, Duration::from_millis(200)).is_err() {
+            if let Ok(Some(status)) = group.try_wait() {
+                return Err(Fail(format!("WebKitWebDriver exited with {status}")));
+            }
+            if Instant::now() > deadline {
+                stop_group(&mut group);
+                return Err(Fail(format!("WebKitWebDriver did not listen on {driver}")));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .map_err(|err| Fail(format!("cannot listen on loopback: {err}")))?;
+        let proxy = listener
+            .local_addr()
+            .map_err(|err| Fail(format!("no address: {err}")))?;
+        let stopping = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&stopping);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                std::thread::spawn(move || {
+                    if let Err(err) = pass(client, driver) {
+                        eprintln!("xtask: WebKit driver proxy: {err}");
+                    }
+                });
+            }
+        });
+        Ok(WebKitDriver {
+            group,
+            proxy,
+            stopping,
+        })
+    }
+
+    /// Points `cargo test --target wasm32-unknown-unknown` at the driver, each test given at
+    /// most `timeout_secs`.
+    pub fn drive(&self, cargo: &mut Command, timeout_secs: u32) {
+        browser::clear_drivers(cargo);
+        cargo
+            .env("SAFARIDRIVER_REMOTE", format!("http://{}", self.proxy))
+            .env_remove("WASM_BINDGEN_TEST_WEBDRIVER_JSON")
+            .env("WASM_BINDGEN_TEST_TIMEOUT", timeout_secs.to_string());
+    }
+}
+
+impl Drop for WebKitDriver {
+    fn drop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        // Wakes the accept loop so that it sees the flag.
+        let _ = TcpStream::connect(self.proxy);
+        stop_group(&mut self.group);
+    }
+}
+
+/// SIGTERM to the whole group (xvfb-run, Xvfb, the driver, MiniBrowser), SIGKILL if it hangs.
+fn stop_group(group: &mut Child) {
+    let pgid = format!("-{}", group.id());
+    let _ = Command::new("kill").args(["-TERM", "--", &pgid]).status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = group.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = Command::new("kill").args(["-KILL", "--", &pgid]).status();
+    let _ = group.wait();
+}
+
+/// Passes one request from `client` to the driver and its response back, the new-session
+/// request with [`new_session_body`] as its body.
+fn pass(client: TcpStream, driver: SocketAddr) -> std::io::Result<()> {
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line)? == 0 {
+        return Ok(());
+    }
+    let mut headers = Vec::new();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        let line = line.trim_end().to_owned();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').unwrap_or((&line, ""));
+        if name.eq_ignore_ascii_case("content-length") {
+            length = value.trim().parse().unwrap_or(0);
+        } else if !name.eq_ignore_ascii_case("connection") {
+            headers.push(line);
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    let mut words = request_line.split_whitespace();
+    if (words.next(), words.next()) == (Some("POST"), Some("/session")) {
+        body = new_session_body().into_bytes();
+    }
+    let mut upstream = TcpStream::connect(driver)?;
+    let mut head = request_line.trim_end().to_owned() + "\r\n";
+    for header in headers {
+        head += &header;
+        head += "\r\n";
+    }
+    head += &format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    upstream.write_all(head.as_bytes())?;
+    upstream.write_all(&body)?;
+    let mut response = Vec::new();
+    upstream.read_to_end(&mut response)?;
+    // The connection closes after each response, so the client must not keep it.
+    let mut client = client;
+    client.write_all(&close_after(&response))?;
+    client.shutdown(Shutdown::Both)
+}
+
+/// `response` with `Connection: close` in place of any connection header of its own.
+fn close_after(response: &[u8]) -> Vec<u8> {
+    let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return response.to_vec();
+    };
+    let head = String::from_utf8_lossy(&response[..end]);
+    let mut out = String::new();
+    for line in head.split("\r\n") {
+        let name = line.split(':').next().unwrap_or_default();
+        if !name.eq_ignore_ascii_case("connection") {
+            out += line;
+            out += "\r\n";
+        }
+    }
+    out += "Connection: close\r\n";
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(&response[end + 2..]);
+    bytes
+}
