@@ -6,6 +6,8 @@
 
 #[path = "support/hostile.rs"]
 mod hostile;
+#[path = "support/logs.rs"]
+mod logs;
 mod support;
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -22,6 +24,7 @@ use kyc_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
 use hostile::{record, Trial};
+use logs::Logs;
 use support::{authorized, call, create_session_request, jpeg, upload, HOST_KEY};
 
 const RECORD: &str = "relay-host-data";
@@ -418,37 +421,10 @@ async fn finished_sessions_past_the_retention_are_purged_at_start_up() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-/// A `MakeWriter` into a shared buffer: what the relay logs.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn one_customer_is_erased_and_never_named_in_logs() {
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
     // This test's thread only (the runtime is current-thread): other tests log elsewhere.
-    let _logging = tracing::subscriber::set_default(subscriber);
+    let (logs, _logging) = Logs::capture();
 
     let sandbox = sandbox(Duration::from_secs(60)).await;
     let store = Store::in_memory().unwrap();
@@ -513,7 +489,7 @@ async fn one_customer_is_erased_and_never_named_in_logs() {
         .iter()
         .all(|(_, _, detail)| !detail.contains("another-customer")));
     let digest = store.reference_digest(reference).unwrap();
-    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let text = logs.take();
     assert!(
         text.contains(&digest),
         "the erasure is logged by digest:\n{text}"
