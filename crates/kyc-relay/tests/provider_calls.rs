@@ -70,10 +70,10 @@ impl Proxy {
     }
 
     /// The paths of the calls of `method` that end with `suffix`, in order.
-    fn calls(&self, method: &Method, suffix: &str) -> Vec<String> {
+    fn calls(&self, method: Method, suffix: &str) -> Vec<String> {
         self.seen()
             .into_iter()
-            .filter(|s| &s.method == method && s.path.ends_with(suffix))
+            .filter(|s| s.method == method && s.path.ends_with(suffix))
             .map(|s| s.path)
             .collect()
     }
@@ -228,7 +228,7 @@ async fn d_s_kyc_acknowledgement_follows_the_attach() {
         ack > attach,
         "the acknowledgement follows the attach: {posts:?}"
     );
-    assert_eq!(s.proxy.calls(&Method::POST, "/kyc").len(), 1, "{posts:?}");
+    assert_eq!(s.proxy.calls(Method::POST, "/kyc").len(), 1, "{posts:?}");
 }
 
 /// The signed URL is the credential: A's and D's PUTs reach storage with no `Authorization`
@@ -265,9 +265,9 @@ async fn no_put_to_a_signed_url_carries_an_authorization_header() {
 async fn a_s_expired_upload_url_is_replaced() {
     let s = setup(Duration::from_secs(1), Duration::from_millis(2500)).await;
     verified_passport(&s.relay, "a", "a-expired-1").await;
-    let presigned = s.proxy.calls(&Method::POST, "/presigned-url");
+    let presigned = s.proxy.calls(Method::POST, "/presigned-url");
     assert_eq!(presigned.len(), 2, "{:?}", s.proxy.seen());
     // Two PUTs: the expired URL (refused by storage), then the fresh one.
-    let puts = s.proxy.calls(&Method::PUT, "");
+    let puts = s.proxy.calls(Method::PUT, "");
     assert_eq!(puts, vec!["/storage/0".to_owned(), "/storage/1".to_owned()]);
 }
