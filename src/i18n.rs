@@ -505,6 +505,10 @@ static TABLE: &[(&str, [&str; 3])] = &[
         "Nuestro socio de verificación no responde ahora. Inténtalo de nuevo en un momento.",
         "Notre partenaire de vérification ne répond pas pour le moment. Réessayez dans un instant.",
     ]),
+    ("relay.provider_busy", ["Your documents are still being received. Wait a minute, then send them again.", "Tus documentos aún se están recibiendo. Espera un minuto y vuelve a enviarlos.", "Vos documents sont encore en cours de réception. Attendez une minute, puis renvoyez-les."]),
+    ("relay.provider_conflict", ["A verification is already under way for you. Wait for its result: there is nothing to send again.", "Ya hay una verificación en curso para ti. Espera su resultado: no hay nada que volver a enviar.", "Une vérification est déjà en cours pour vous. Attendez son résultat : il n'y a rien à renvoyer."]),
+    ("relay.customer_not_eligible", ["Your account cannot take documents right now. Contact the team that sent you here.", "Tu cuenta no puede recibir documentos ahora. Contacta con el equipo que te envió aquí.", "Votre compte ne peut pas recevoir de documents pour le moment. Contactez l'équipe qui vous a envoyé ici."]),
+    ("relay.business_not_supported", ["Businesses are verified through a separate process. Contact the team that sent you here.", "Las empresas se verifican con un proceso aparte. Contacta con el equipo que te envió aquí.", "Les entreprises sont vérifiées par une procédure distincte. Contactez l'équipe qui vous a envoyé ici."]),
     ("relay.too_large", [
         "This file is larger than 10 MB. Take a new photo or choose a smaller file.",
         "Este archivo supera los 10 MB. Haz una foto nueva o elige un archivo más pequeño.",

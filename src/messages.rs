@@ -284,6 +284,10 @@ mod tests {
             "too_many_uploads",
             "relay_busy",
             "body_timeout",
+            "provider_busy",
+            "provider_conflict",
+            "customer_not_eligible",
+            "business_not_supported",
         ] {
             let sentence = relay_error(&texts, &refused(code));
             assert_eq!(sentence, texts.get(&format!("relay.{code}")));

@@ -56,6 +56,9 @@ pub struct RelayConfig {
     /// How long after its submit a pending session may be taken for a lost attach by the
     /// periodic pass: far longer than any attach runs.
     pub reconcile_after: Duration,
+    /// How long after a final status the relay still reads it from a provider whose final
+    /// status can change (C: an admin "status override"), so a late override is seen.
+    pub final_status_window: Duration,
     /// How long a shutdown (SIGTERM, Ctrl-C) waits for requests and detached work in flight.
     pub shutdown_grace: Duration,
     /// How long a request's headers may take to arrive (a connection that sends nothing or
@@ -106,6 +109,7 @@ impl Default for RelayConfig {
             events_refresh: Duration::from_secs(5),
             reconcile_every: Duration::from_secs(5 * 60),
             reconcile_after: Duration::from_secs(15 * 60),
+            final_status_window: Duration::from_secs(24 * 60 * 60),
             shutdown_grace: Duration::from_secs(30),
             header_timeout: Duration::from_secs(10),
             body_idle_timeout: Duration::from_secs(30),

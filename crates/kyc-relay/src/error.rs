@@ -39,7 +39,8 @@ pub enum ApiError {
     /// The session's status is final, so its token no longer opens it (401 `token_revoked`);
     /// the status read still answers.
     Revoked,
-    /// The provider refused or failed (502, or 409 where the provider said so).
+    /// The provider refused or failed (502, or the status and code of a provider answer the
+    /// relay knows: see [`ProviderError::answer`]).
     Provider(ProviderError),
     /// A failure of the relay itself (500); details are logged, not sent.
     Internal(String),
@@ -116,23 +117,20 @@ impl ApiError {
                 "the session is finished; its token only reads the status now".to_owned(),
                 vec![],
             ),
-            // A provider's 409 (e.g. B's "a second concurrent attach returns 409") is the
-            // caller's to retry later, so it stays a 409 with its own code; anything else the
-            // provider refused or failed is a bad gateway. `problems` carries the provider's code.
-            // The widget gets a code and a sentence, never the provider's text (URLs, hosts,
-            // ids); the redacted details are logged.
-            ApiError::Provider(err) if err.is_conflict() => (
-                StatusCode::CONFLICT,
-                "provider_conflict",
-                err.sentence().to_owned(),
-                err.code().into_iter().collect(),
-            ),
-            ApiError::Provider(err) => (
-                StatusCode::BAD_GATEWAY,
-                "provider_error",
-                err.sentence().to_owned(),
-                err.code().into_iter().collect(),
-            ),
+            // A provider answer the relay knows (a business refused, a customer in the wrong
+            // state, B's "a second concurrent attach returns 409") gets its own status and
+            // code; anything else the provider refused or failed is a bad gateway. `problems`
+            // carries the provider's code. The widget gets a code and a sentence, never the
+            // provider's text (URLs, hosts, ids); the redacted details are logged.
+            ApiError::Provider(err) => {
+                let answer = err.answer();
+                (
+                    StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY),
+                    answer.code,
+                    answer.sentence.to_owned(),
+                    err.code().into_iter().collect(),
+                )
+            }
             ApiError::Limited {
                 status,
                 code,

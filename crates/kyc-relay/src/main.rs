@@ -26,7 +26,8 @@ const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--database PA
                  [--allowed-origin ORIGIN]...
                  [--static-dir DIR] [--demo-sessions] [--demo-sessions-per-minute N]
                  [--max-bytes N] [--spool-dir DIR]
-                 [--shutdown-grace SECS] [--reconcile-every SECS] [--header-timeout SECS]
+                 [--shutdown-grace SECS] [--reconcile-every SECS] [--final-status-window SECS]
+                 [--header-timeout SECS]
                  [--body-idle-timeout SECS] [--max-uploads N] [--max-uploads-per-session N]
                  [--host-notify-url URL --host-notify-secret SECRET] [--retention-days N|off]
 
@@ -82,6 +83,10 @@ const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--database PA
                            (default 30)
   --reconcile-every SECS   how often sessions marked submitted that the provider does not have
                            are reopened (default 300; also once at start)
+  --final-status-window SECS
+                           how long after a verified or rejected status the relay still reads
+                           it from provider C, whose admins can override a final status
+                           (default 86400, 24 h; 0: never)
   --header-timeout SECS    a connection whose request headers take longer is closed (default 10)
   --body-idle-timeout SECS an upload whose body sends nothing this long is refused (default 30)
   --max-uploads N          uploads the relay takes at once; more get 503 (default 64)
@@ -257,6 +262,7 @@ fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--spool-dir" => config.spool_dir = Some(PathBuf::from(value("--spool-dir")?)),
             "--shutdown-grace" => config.shutdown_grace = seconds(&flag, value(&flag)?)?,
             "--reconcile-every" => config.reconcile_every = seconds(&flag, value(&flag)?)?,
+            "--final-status-window" => config.final_status_window = seconds(&flag, value(&flag)?)?,
             "--header-timeout" => config.header_timeout = seconds(&flag, value(&flag)?)?,
             "--body-idle-timeout" => config.body_idle_timeout = seconds(&flag, value(&flag)?)?,
             "--max-uploads" => config.max_uploads = count(&flag, value(&flag)?)?,
@@ -603,6 +609,8 @@ mod tests {
             "5",
             "--reconcile-every",
             "60",
+            "--final-status-window",
+            "3600",
             "--header-timeout",
             "3",
             "--body-idle-timeout",
@@ -615,6 +623,7 @@ mod tests {
         .unwrap();
         assert_eq!(args.config.shutdown_grace, Duration::from_secs(5));
         assert_eq!(args.config.reconcile_every, Duration::from_secs(60));
+        assert_eq!(args.config.final_status_window, Duration::from_secs(3600));
         assert_eq!(args.config.header_timeout, Duration::from_secs(3));
         assert_eq!(args.config.body_idle_timeout, Duration::from_secs(7));
         assert_eq!(args.config.max_uploads, 8);

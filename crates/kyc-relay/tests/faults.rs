@@ -411,7 +411,7 @@ async fn a_failed_attach_is_not_retried_blindly_and_a_new_submit_attaches_once()
             "attach_provider_409_concurrent",
             Fault::Status(409),
             StatusCode::CONFLICT,
-            "provider_conflict",
+            "provider_busy",
         ),
         (
             "attach_provider_503",

@@ -426,7 +426,7 @@ async fn a_concurrent_attach_at_b_is_a_409_and_submitting_again_works() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(body["error"]["code"], "provider_conflict");
+    assert_eq!(body["error"]["code"], "provider_busy");
     assert_eq!(body["error"]["problems"], json!(["attach_in_progress"]));
     let (_, report) = call(
         &h.relay,

@@ -31,6 +31,10 @@ struct Harness {
 }
 
 async fn harness(sandbox: SandboxConfig) -> Harness {
+    harness_with(sandbox, RelayConfig::default()).await
+}
+
+async fn harness_with(sandbox: SandboxConfig, relay: RelayConfig) -> Harness {
     let sandbox = Sandbox::start(sandbox, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("the sandbox starts");
@@ -49,7 +53,7 @@ async fn harness(sandbox: SandboxConfig) -> Harness {
     let store = Store::in_memory().unwrap();
     let config = RelayConfig {
         host_api_key: HOST_KEY.to_owned(),
-        ..RelayConfig::default()
+        ..relay
     };
     let providers = HashMap::from([(Provider::C, provider_c)]);
     let state = AppState::new(config, store.clone(), providers).unwrap();
@@ -257,6 +261,59 @@ async fn an_admin_failure_reports_its_reason() {
     );
 }
 
+/// C's admin override after the status is final (verified, then failed by an admin): the
+/// relay keeps reading C for `final_status_window` after the final status, so the override is
+/// seen; past the window (0 here) the final status stands.
+#[tokio::test]
+async fn an_admin_override_after_a_final_status_is_seen_within_the_window() {
+    let cases = [
+        (
+            Duration::from_secs(24 * 60 * 60),
+            json!({"state": "rejected", "reason": "document_expired"}),
+        ),
+        (Duration::ZERO, json!({"state": "verified"})),
+    ];
+    for (window, expected) in cases {
+        let relay = RelayConfig {
+            final_status_window: window,
+            ..RelayConfig::default()
+        };
+        let h = harness_with(review(Duration::from_millis(300)), relay).await;
+        let session = c_session(&h, &uuid()).await;
+        upload_and_submit(&h, &session).await;
+        let status = settled_status(&h.relay, &session.token, Duration::from_secs(10)).await;
+        assert_eq!(status, json!({"state": "verified"}));
+        let id = stored(&h, &session).verification_id.unwrap();
+        let response = reqwest::Client::new()
+            .patch(format!(
+                "{}/c/v1/customer-verifications/{id}/status",
+                h.sandbox.base_url()
+            ))
+            .bearer_auth(ADMIN_KEY)
+            .json(&json!({"status": "failed", "reason": "document_expired"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let (status, report) = call(
+            &h.relay,
+            authorized("GET", "/v1/session/status", &session.token, None),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(report["status"], expected, "window {window:?}");
+        // The stored status is the one reported, and an override is in the audit log.
+        let record = h.store.session(&session.id).unwrap().unwrap();
+        let overridden = h
+            .store
+            .audit_log(&session.id)
+            .unwrap()
+            .iter()
+            .any(|(_, event, _)| event == "status_overridden");
+        assert_eq!(overridden, !window.is_zero(), "{:?}", record.status);
+    }
+}
+
 /// "pending → verified / failed / expired": a check still pending at `expires_at` is reported
 /// as rejected with `verification_expired`, which the widget can explain.
 #[tokio::test]
@@ -327,18 +384,23 @@ async fn a_reference_that_is_not_a_uuid_and_a_business_are_refused() {
         (
             json!({"customer_reference": "alice", "customer_type": "individual",
                 "country": "GBR", "provider": "c"}),
+            StatusCode::BAD_GATEWAY,
+            "provider_error",
             "invalid_customer_reference",
         ),
+        // A business is refused with its own code: no retry helps.
         (
             json!({"customer_reference": uuid(), "customer_type": "business",
                 "country": "GBR", "provider": "c"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "business_not_supported",
             "business_not_supported",
         ),
     ];
-    for (body, code) in cases {
+    for (body, expected, code, problem) in cases {
         let (status, answer) = call(&h.relay, create_session_request(&body)).await;
-        assert_eq!(status, StatusCode::BAD_GATEWAY, "{answer}");
-        assert_eq!(answer["error"]["code"], "provider_error");
-        assert_eq!(answer["error"]["problems"], json!([code]));
+        assert_eq!(status, expected, "{answer}");
+        assert_eq!(answer["error"]["code"], code);
+        assert_eq!(answer["error"]["problems"], json!([problem]));
     }
 }

@@ -75,6 +75,13 @@ pub trait ProviderAdapter: Send + Sync {
         false
     }
 
+    /// Whether a final status (verified, rejected) can still change at the provider (C: an
+    /// admin "status override"); the relay then keeps reading it for
+    /// [`crate::RelayConfig::final_status_window`].
+    fn final_status_can_change(&self) -> bool {
+        false
+    }
+
     /// Creates the customer: the provider's id for it, with what the provider tells about it
     /// beyond its id (B: the terms of service URL).
     fn create_customer<'a>(

@@ -254,6 +254,11 @@ impl ProviderC {
 }
 
 impl ProviderAdapter for ProviderC {
+    fn final_status_can_change(&self) -> bool {
+        // C: `PATCH /v1/customer-verifications/{id}/status`, an admin's override of any status.
+        true
+    }
+
     fn new_customer_after_rejection(&self) -> bool {
         // The documents are Technest's, whose rejected records cannot be resubmitted.
         true

@@ -21,6 +21,17 @@ pub enum ProviderError {
     Untrusted(String),
 }
 
+/// How the relay answers a provider's failure ([`ProviderError::answer`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProviderAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The relay's error code.
+    pub code: &'static str,
+    /// The fixed sentence: it names no URL, host or provider id.
+    pub sentence: &'static str,
+}
+
 /// The problem code of an [`ProviderError::Untrusted`] answer, as the widget gets it.
 pub const UNTRUSTED_ANSWER: &str = "provider_answer_refused";
 
@@ -65,6 +76,47 @@ impl ProviderError {
                 "provider unavailable: try again in a moment"
             }
             ProviderError::Untrusted(_) => "provider answer refused as unsafe",
+        }
+    }
+
+    /// How the relay answers this failure: its HTTP status, the relay's code and the sentence.
+    /// A provider answer the relay knows gets its own code, so the widget can tell the user
+    /// what happens next; anything else the provider refused or failed is a 502
+    /// `provider_error`.
+    pub fn answer(&self) -> ProviderAnswer {
+        let (status, code, sentence) = match (self, self.code().as_deref()) {
+            // A: "For type=business customers, do not use this endpoint"; B, C and D verify
+            // individuals only in this flow. The host sent a business: no retry helps.
+            (
+                ProviderError::Refused { .. },
+                Some("business_not_supported" | "use_kyb_endpoints"),
+            ) => (
+                422,
+                "business_not_supported",
+                "the provider verifies business customers through a separate onboarding, not                  this flow",
+            ),
+            // B: attach "needs customer_status of INCOMPLETE or ACTION_REQUIRED": the customer
+            // is in the wrong state at B; only the host can sort it out.
+            (ProviderError::Refused { status: 403, .. }, Some("customer_not_eligible")) => (
+                409,
+                "customer_not_eligible",
+                "the provider does not take documents for this customer in its current state",
+            ),
+            // B: "a second concurrent attach returns 409": the first one is still running.
+            (ProviderError::Refused { status: 409, .. }, Some("attach_in_progress")) => (
+                409,
+                "provider_busy",
+                "the provider is still taking an earlier submission: try again in a moment",
+            ),
+            (ProviderError::Refused { status: 409, .. }, _) => {
+                (409, "provider_conflict", self.sentence())
+            }
+            _ => (502, "provider_error", self.sentence()),
+        };
+        ProviderAnswer {
+            status,
+            code,
+            sentence,
         }
     }
 

@@ -19,4 +19,4 @@ pub use adapter::{AttachFile, CustomerSpec, NewCustomer, Person, ProviderAdapter
 pub use b::ProviderB;
 pub use c::ProviderC;
 pub use d::ProviderD;
-pub use error::{ProviderError, UNTRUSTED_ANSWER};
+pub use error::{ProviderAnswer, ProviderError, UNTRUSTED_ANSWER};

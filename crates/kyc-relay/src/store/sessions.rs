@@ -193,6 +193,44 @@ impl Store {
             Ok(())
         })
     }
+
+    /// When the session's status first became final (verified or rejected), from its audit
+    /// log; `None` while it is not.
+    pub fn final_since(&self, session_id: &str) -> rusqlite::Result<Option<u64>> {
+        self.with(|conn| {
+            conn.query_row(
+                "SELECT MIN(at) FROM audit WHERE session_id = ?1 AND event = 'status_changed'
+                 AND detail IN ('verified', 'rejected')",
+                params![session_id],
+                |row| row.get(0),
+            )
+        })
+    }
+
+    /// Replaces a final status with another final one, as the provider overrode it (C's
+    /// admin "status override"); audited as `status_overridden`. Leaves any other status.
+    pub fn override_final_status(
+        &self,
+        session_id: &str,
+        status: &VerificationStatus,
+        now: u64,
+    ) -> rusqlite::Result<()> {
+        if !status.is_final() {
+            return Ok(());
+        }
+        self.with(|conn| {
+            let changed = conn.execute(
+                "UPDATE sessions SET status = ?2, rejection_reason = ?3
+                 WHERE id = ?1 AND (status != ?2 OR rejection_reason IS NOT ?3)
+                 AND status IN ('verified', 'rejected')",
+                params![session_id, status.code(), status.reason()],
+            )?;
+            if changed == 1 {
+                audit::record(conn, session_id, now, "status_overridden", status.code())?;
+            }
+            Ok(())
+        })
+    }
 }
 
 const SESSION_COLUMNS: &str = "SELECT id, customer_reference, customer_type, country, provider,

@@ -1,0 +1,155 @@
+//! A provider's refusal the relay knows comes back with its own code and status, not as a 502
+//! "partner not answering": a business customer at each provider, a business document at A's
+//! individual endpoint, B's customer in a state that takes no documents (403), and B's attach
+//! already in flight (409, in `provider_b.rs`). The relay against the real sandbox.
+
+mod support;
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use kyc_relay::provider::b::CustomerRef;
+use serde_json::{json, Value};
+
+use support::{authorized, call, create_session_request, harness, jpeg, upload, Harness};
+
+async fn session(h: &Harness, body: &Value) -> (String, String) {
+    let (status, answer) = call(&h.relay, create_session_request(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    (
+        answer["token"].as_str().unwrap().to_owned(),
+        answer["session_id"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn put(h: &Harness, token: &str, slot: &str) {
+    let (status, body) = call(
+        &h.relay,
+        upload(token, slot, "image/jpeg", jpeg(1600, 1000)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{slot}: {body}");
+}
+
+async fn submit(h: &Harness, token: &str, body: Value) -> (StatusCode, Value) {
+    call(
+        &h.relay,
+        authorized("POST", "/v1/session/submit", token, Some(body)),
+    )
+    .await
+}
+
+/// A business customer is refused by every provider in this flow (A: "For type=business
+/// customers, do not use this endpoint"; D's business/KYB is "a separate Technest-managed
+/// onboarding"): a 422 `business_not_supported` with the provider's code, not a 502.
+#[tokio::test]
+async fn a_business_session_is_refused_with_its_own_code_at_a_b_and_d() {
+    let h = harness(Duration::from_millis(500)).await;
+    let person = json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"});
+    let cases = [
+        ("a", "use_kyb_endpoints"),
+        ("b", "business_not_supported"),
+        // D's sandbox answers this one: the relay asks D.
+        ("d", "business_not_supported"),
+    ];
+    for (provider, problem) in cases {
+        let body = json!({"customer_reference": format!("acme-{provider}"),
+            "customer_type": "business", "country": "GBR", "provider": provider,
+            "person": person});
+        let (status, answer) = call(&h.relay, create_session_request(&body)).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{provider}: {answer}"
+        );
+        assert_eq!(
+            answer["error"]["code"], "business_not_supported",
+            "{provider}"
+        );
+        assert_eq!(answer["error"]["problems"], json!([problem]), "{provider}");
+    }
+}
+
+/// A business document (certificate of incorporation) in an individual's session at A is
+/// refused by the rules before A is called: a 422 with the rule's code, not a 502.
+#[tokio::test]
+async fn a_business_document_at_a_s_individual_endpoint_is_refused_with_its_own_code() {
+    let h = harness(Duration::from_millis(500)).await;
+    let (token, _) = session(
+        &h,
+        &json!({"customer_reference": "a-ada-coi", "customer_type": "individual",
+            "country": "GBR", "provider": "a"}),
+    )
+    .await;
+    put(&h, &token, "front").await;
+    let (status, body) = submit(
+        &h,
+        &token,
+        json!({"issuing_country": "GBR", "document_type": "certificate_of_incorporation"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_submission");
+    assert_eq!(
+        body["error"]["problems"],
+        json!(["document_not_accepted"]),
+        "{body}"
+    );
+}
+
+/// B attaches only for a customer that is INCOMPLETE or ACTION_REQUIRED; otherwise it answers
+/// 403 `customer_not_eligible`. The relay tells it as a 409 `customer_not_eligible` (the
+/// customer's state at B), not as a partner that is not answering.
+#[tokio::test]
+async fn b_s_customer_in_the_wrong_state_is_a_409_customer_not_eligible() {
+    let h = harness(Duration::from_secs(30)).await;
+    let person = json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"});
+    let (token, id) = session(
+        &h,
+        &json!({"customer_reference": "b-ada-wrong-state", "customer_type": "individual",
+            "country": "FRA", "provider": "b", "person": person}),
+    )
+    .await;
+    put(&h, &token, "front").await;
+    put(&h, &token, "proof_of_address").await;
+
+    // Another attach puts the customer under review at B first.
+    let stored = h.store.session(&id).unwrap().unwrap();
+    let customer = CustomerRef::decode(&stored.provider_customer_id).unwrap();
+    let file = |slot| {
+        h.store
+            .slots(&id)
+            .unwrap()
+            .into_iter()
+            .find(|s| s.slot == slot)
+            .unwrap()
+            .provider_file_id
+    };
+    let other = reqwest::Client::new()
+        .post(format!(
+            "{}/b/v2/customers/individual/{}/documents",
+            h.sandbox.base_url(),
+            customer.id
+        ))
+        .bearer_auth("sandbox-api-key")
+        .json(&json!({
+            "identifying_documents": [{"type": "PASSPORT", "country": "FRA",
+                "files": [{"uri": file(kyc_core::Slot::Front)}]}],
+            "address_documents": [{"files": [{"uri": file(kyc_core::Slot::ProofOfAddress)}]}],
+            "tos_policies_value": customer.tos_policies_value,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status().as_u16(), 202);
+
+    let (status, body) = submit(
+        &h,
+        &token,
+        json!({"issuing_country": "FRA", "document_type": "passport"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "customer_not_eligible");
+    assert_eq!(body["error"]["problems"], json!(["customer_not_eligible"]));
+}
