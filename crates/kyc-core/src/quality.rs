@@ -410,7 +410,8 @@ fn glare_of(image: &LumaImage, thresholds: &QualityThresholds) -> Measurement {
 /// [`QualityIssue::CutOff`] naming the sides above [`QualityThresholds::max_cutoff_ratio`].
 ///
 /// Reliable on plain backgrounds (a table, a sheet); a strongly textured background reads as
-/// document, so [`crate::gate::Escalation`] treats this check as a warning by default.
+/// document, so [`crate::gate::Escalation`] treats this check as a warning by default; a
+/// [`crate::gate::Strictness::Strict`] gate blocks on it anyway (see there why).
 pub fn cutoff(frame: &impl Frame, thresholds: &QualityThresholds) -> Measurement {
     cutoff_of(
         &normalize(frame, thresholds.normalize_long_edge),
