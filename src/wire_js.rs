@@ -9,7 +9,9 @@
 use kyc_core::wire::{
     ErrorBody, ErrorDetail, SessionCreated, SessionView, StatusReport, SubmitRequest, UploadReceipt,
 };
-use kyc_core::{CustomerType, DocumentType, FileFormat, Provider, Slot, VerificationStatus};
+use kyc_core::{
+    CustomerType, DocumentType, FileFormat, Provider, Slot, Strictness, VerificationStatus,
+};
 use wasm_bindgen::JsValue;
 
 /// A wire type read from a parsed JSON value; `None` when the value breaks the contract.
@@ -72,8 +74,9 @@ impl FromJs for SessionCreated {
 
 impl FromJs for SessionView {
     fn from_js(value: &JsValue) -> Option<Self> {
+        let provider = coded(value, "provider", Provider::from_code)?;
         Some(SessionView {
-            provider: coded(value, "provider", Provider::from_code)?,
+            provider,
             customer_type: coded(value, "customer_type", CustomerType::from_code)?,
             accepted_documents: list(value, "accepted_documents", |v| {
                 DocumentType::from_code(&v.as_string()?)
@@ -84,6 +87,11 @@ impl FromJs for SessionView {
             terms_of_service_url: match present(field(value, "terms_of_service_url")) {
                 None => None,
                 Some(url) => Some(url.as_string()?),
+            },
+            // A relay from before the field: the provider's default.
+            quality: match present(field(value, "quality")) {
+                None => Strictness::of(provider),
+                Some(code) => Strictness::from_code(&code.as_string()?)?,
             },
             country: string(value, "country")?,
             uploaded: list(value, "uploaded", |v| Slot::from_code(&v.as_string()?))?,

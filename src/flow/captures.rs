@@ -2,7 +2,9 @@
 //! warnings, whether the relay has it) is a signal; the bytes to send stay in memory only,
 //! beside it, until the relay has them; the quality gate counts each slot's failed attempts.
 
-use kyc_core::{FileFormat, GateDecision, QualityGate, QualityIssue, QualityReport, Slot};
+use kyc_core::{
+    FileFormat, GateDecision, QualityGate, QualityIssue, QualityReport, Slot, Strictness,
+};
 use leptos::prelude::*;
 
 use crate::intake::{blob, Accepted};
@@ -37,8 +39,9 @@ pub struct Captures {
 }
 
 impl Captures {
-    /// The captures of a session whose relay already has `uploaded` (after a reload).
-    pub fn new(uploaded: &[Slot]) -> Captures {
+    /// The captures of a session whose relay already has `uploaded` (after a reload), held to
+    /// the session's `quality` bar.
+    pub fn new(uploaded: &[Slot], quality: Strictness) -> Captures {
         let mut shots = PerSlot::default();
         for slot in uploaded {
             let shot = Shot {
@@ -51,7 +54,7 @@ impl Captures {
         Captures {
             shots: RwSignal::new(shots),
             files: StoredValue::new_local(PerSlot::default()),
-            gate: StoredValue::new(QualityGate::default()),
+            gate: StoredValue::new(QualityGate::new(quality.escalation())),
         }
     }
 

@@ -200,7 +200,7 @@ pub fn CaptureFlow(
         navigated: StoredValue::new(false),
         document: RwSignal::new(None),
         // What a reload finds at the relay.
-        captures: Captures::new(&session.uploaded),
+        captures: Captures::new(&session.uploaded, session.quality),
         notice: RwSignal::new(String::new()),
     };
     provide_context(flow);

@@ -33,6 +33,7 @@ fn session(provider: Provider, country: &str) -> SessionView {
         proof_of_address_required: policy.requires_proof_of_address(),
         liveness_required: false,
         terms_of_service_url: None,
+        quality: kyc_core::Strictness::of(provider),
         country: country.to_owned(),
         uploaded: vec![],
         status: VerificationStatus::NotSubmitted,
@@ -138,6 +139,11 @@ fn active_is(element: &web_sys::HtmlElement) -> bool {
 
 /// A JPEG of a sharp document-like card (or a blurred one).
 async fn card_jpeg(width: u32, height: u32, sharp: bool) -> web_sys::File {
+    card(width, height, sharp, 1.0)
+}
+
+/// [`card_jpeg`] in dim light: every pixel's luma scaled by `light`.
+fn card(width: u32, height: u32, sharp: bool, light: f64) -> web_sys::File {
     let canvas: web_sys::HtmlCanvasElement = document()
         .create_element("canvas")
         .unwrap()
@@ -164,6 +170,10 @@ async fn card_jpeg(width: u32, height: u32, sharp: bool) -> web_sys::File {
     if !sharp {
         super::soften(&canvas);
     }
+    if light < 1.0 {
+        ctx.set_fill_style_str(&format!("rgba(0,0,0,{})", 1.0 - light));
+        ctx.fill_rect(0.0, 0.0, w, h);
+    }
     let url = canvas.to_data_url_with_type("image/jpeg").unwrap();
     let binary = web_sys::window()
         .unwrap()
@@ -180,8 +190,8 @@ fn file(bytes: &[u8], name: &str, mime: &str) -> web_sys::File {
     web_sys::File::new_with_u8_array_sequence_and_options(&parts, name, &options).unwrap()
 }
 
-/// Chooses `file` in the step's file input, as the user would, once the step is idle.
-async fn choose(host: &web_sys::HtmlElement, file: &web_sys::File) {
+/// Waits (up to 10 s) until the step has finished checking a capture.
+async fn idle(host: &web_sys::HtmlElement) {
     for _ in 0..200 {
         tick().await;
         if host.query_selector(".kyc-busy").unwrap().is_none() {
@@ -189,6 +199,11 @@ async fn choose(host: &web_sys::HtmlElement, file: &web_sys::File) {
         }
         sleep(50).await;
     }
+}
+
+/// Chooses `file` in the step's file input, as the user would, once the step is idle.
+async fn choose(host: &web_sys::HtmlElement, file: &web_sys::File) {
+    idle(host).await;
     let input: web_sys::HtmlInputElement = host
         .query_selector("input[type=file]")
         .unwrap()
@@ -551,4 +566,54 @@ async fn choosing_another_document_drops_the_captures_of_the_first() {
         heading(&host).text_content().unwrap(),
         "Back of your residence permit"
     );
+}
+
+/// Provider A's passport photo step, as a new user reaches it.
+async fn provider_a_passport_step() -> (web_sys::HtmlElement, impl Drop) {
+    let (host, mounted) = mount(session(Provider::A, "GBR"), options());
+    tick().await;
+    agree(&host).await;
+    click(&host, "Passport").await;
+    click(&host, "Continue").await;
+    wait_for(&host, "Photo page of your passport", 10).await;
+    (host, mounted)
+}
+
+#[wasm_bindgen_test]
+async fn one_problem_is_told_as_its_cause_in_one_sentence() {
+    let (host, _mounted) = provider_a_passport_step().await;
+    // A 100-byte PNG declaring 60000 x 60000 pixels: too many pixels, not also "too small".
+    let mut bomb = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    bomb.extend_from_slice(&60_000u32.to_be_bytes());
+    bomb.extend_from_slice(&60_000u32.to_be_bytes());
+    bomb.resize(100, 0);
+    choose(&host, &file(&bomb, "passport.png", "image/png")).await;
+    wait_for(&host, "This image is too large to process.", 10).await;
+    let text = host.text_content().unwrap();
+    assert!(!text.contains("too small"), "{text}");
+    // A sharp photo in dim light: too dark, not also blurry.
+    choose(&host, &card(1800, 1200, true, 0.06)).await;
+    wait_for(&host, "The photo is too dark.", 10).await;
+    let text = host.text_content().unwrap();
+    assert!(!text.contains("blurry"), "{text}");
+    assert!(!text.contains("too large"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn provider_a_never_keeps_a_blurry_photo() {
+    let (host, _mounted) = provider_a_passport_step().await;
+    // D keeps the third blurry attempt with a warning; A rejects blurry images, no exceptions.
+    let blurry = card_jpeg(1800, 1200, false).await;
+    for _ in 0..4 {
+        choose(&host, &blurry).await;
+        idle(&host).await;
+        wait_for(&host, "The photo is blurry.", 10).await;
+    }
+    assert!(!shows(&host, "Check your photos", 1).await);
+    assert_eq!(
+        heading(&host).text_content().unwrap(),
+        "Photo page of your passport"
+    );
+    choose(&host, &card_jpeg(1800, 1200, true).await).await;
+    wait_for(&host, "Check your photos", 10).await;
 }

@@ -5,7 +5,9 @@ use kyc_capture::wire_js::{submit_body, FromJs};
 use kyc_core::wire::{
     ErrorBody, ErrorDetail, SessionCreated, SessionView, StatusReport, SubmitRequest, UploadReceipt,
 };
-use kyc_core::{CustomerType, DocumentType, FileFormat, Provider, Slot, VerificationStatus};
+use kyc_core::{
+    CustomerType, DocumentType, FileFormat, Provider, Slot, Strictness, VerificationStatus,
+};
 use wasm_bindgen_test::*;
 
 fn read_back<T: serde::Serialize + FromJs>(value: &T) -> Option<T> {
@@ -32,6 +34,7 @@ fn every_answer_reads_back_as_the_relay_wrote_it() {
             proof_of_address_required: true,
             liveness_required: false,
             terms_of_service_url: Some("https://b.example/tos?tos_policies_value=v".to_owned()),
+            quality: Strictness::Strict,
             country: "USA".to_owned(),
             uploaded: Slot::ALL.to_vec(),
             status: status.clone(),

@@ -14,11 +14,15 @@
 //!
 //! File problems ([`crate::FileProblem`]) and provider rules ([`crate::Violation`]) never
 //! escalate: the provider would refuse those files whatever the user does.
+//!
+//! How strict a session's gate is depends on its provider ([`Strictness::of`]) and the host may
+//! choose otherwise when it creates the session: a [`Strictness::Strict`] gate never lets a
+//! flagged capture through.
 
 use serde::{Deserialize, Serialize};
 
 use crate::quality::{QualityIssue, QualityReport};
-use crate::vocabulary::Slot;
+use crate::vocabulary::{Provider, Slot};
 
 /// The escalation rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,9 +44,74 @@ impl Default for Escalation {
 }
 
 impl Escalation {
+    /// The [`Strictness::Strict`] rules: every issue blocks, on every attempt (the failure
+    /// count saturates at `u8::MAX`, which is never exceeded).
+    pub const STRICT: Escalation = Escalation {
+        blocking_attempts: u8::MAX,
+        cutoff_blocks: true,
+    };
+
     /// Whether `issue` can block a capture.
     pub fn blocks(&self, issue: QualityIssue) -> bool {
         !matches!(issue, QualityIssue::CutOff { .. }) || self.cutoff_blocks
+    }
+}
+
+/// How strictly the quality gate holds a session's captures: the provider's default
+/// ([`Strictness::of`]), or the host's choice in `POST /v1/sessions`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strictness {
+    /// Refused twice, then let through with a warning; a cut-off only warns
+    /// ([`Escalation::default`]).
+    Lenient,
+    /// Never let through: blur, exposure, glare and cut-off block on every attempt
+    /// ([`Escalation::STRICT`]).
+    ///
+    /// The cut-off check can mistake a strongly textured background for the document
+    /// ([`crate::quality::cutoff`]); strict mode blocks on it anyway. A provider that refuses
+    /// every cropped image would reject the capture after a review of up to hours, while a user
+    /// told to keep the four corners inside the frame can always get past a false alarm by
+    /// putting the document on a plain surface. A host whose users cannot chooses
+    /// [`Strictness::Lenient`].
+    Strict,
+}
+
+impl Strictness {
+    /// Both, for tables and tests.
+    pub const ALL: [Strictness; 2] = [Strictness::Lenient, Strictness::Strict];
+
+    /// The provider's default.
+    ///
+    /// - A: strict. Its upload documents: "Blurry, cropped, obscured, or unclear images will
+    ///   not be reviewed and will be rejected. [...] There are no exceptions or compromises."
+    /// - B, C, D: lenient; assumption: their documents say nothing of image quality.
+    pub fn of(provider: Provider) -> Strictness {
+        match provider {
+            Provider::A => Strictness::Strict,
+            Provider::B | Provider::C | Provider::D => Strictness::Lenient,
+        }
+    }
+
+    /// The stable code (also the JSON value).
+    pub fn code(self) -> &'static str {
+        match self {
+            Strictness::Lenient => "lenient",
+            Strictness::Strict => "strict",
+        }
+    }
+
+    /// The strictness of `code`.
+    pub fn from_code(code: &str) -> Option<Strictness> {
+        Strictness::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The gate's escalation rules.
+    pub fn escalation(self) -> Escalation {
+        match self {
+            Strictness::Lenient => Escalation::default(),
+            Strictness::Strict => Escalation::STRICT,
+        }
     }
 }
 

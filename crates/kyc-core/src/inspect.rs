@@ -441,6 +441,15 @@ fn check(
             }
         }
     }
+    // One cause, not its symptoms: a small file declaring a huge image is a decompression
+    // bomb, and its smallness is part of what makes it one; "too small" beside "too many
+    // pixels" would tell the user two contradicting things.
+    if problems
+        .iter()
+        .any(|p| matches!(p, FileProblem::TooManyPixels { .. }))
+    {
+        problems.retain(|p| !matches!(p, FileProblem::TooSmall { .. }));
+    }
     if problems.is_empty() {
         Ok(FileReport {
             format,

@@ -20,7 +20,7 @@ pub mod wire;
 
 pub use format::{sniff, FileFormat};
 pub use frame::{normalize, Frame, LumaImage, LumaView, RgbaView, ViewError};
-pub use gate::{Escalation, GateDecision, QualityGate};
+pub use gate::{Escalation, GateDecision, QualityGate, Strictness};
 pub use inspect::{inspect_file, inspect_head, FileLimits, FileProblem, FileReport, HeadReport};
 pub use pdf::{inspect_pdf, PdfDefect, PdfInfo, PdfProblem};
 pub use policy::{

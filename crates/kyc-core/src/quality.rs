@@ -206,9 +206,14 @@ pub struct QualityReport {
 
 impl QualityReport {
     /// The reasons the frame fails, in check order; empty when it passes.
+    ///
+    /// One cause, not its symptoms: a frame too dark or too bright has its contrast squashed,
+    /// so it also measures as blurry; only the exposure is reported then (once the light is
+    /// right, the next capture shows whether it is sharp).
     pub fn issues(&self) -> Vec<QualityIssue> {
+        let sharpness = self.exposure.passed().then_some(self.sharpness);
         [
-            Some(self.sharpness),
+            sharpness,
             Some(self.exposure),
             Some(self.glare),
             self.cutoff,
@@ -233,7 +238,7 @@ impl QualityReport {
 /// use kyc_core::quality::{assess, QualityIssue, QualityThresholds};
 /// let grey = vec![30u8; 320 * 240];
 /// let report = assess(&LumaView::new(320, 240, &grey).unwrap(), &QualityThresholds::default());
-/// assert_eq!(report.issues(), vec![QualityIssue::Blurry, QualityIssue::TooDark]);
+/// assert_eq!(report.issues(), vec![QualityIssue::TooDark]);
 /// ```
 pub fn assess(frame: &impl Frame, thresholds: &QualityThresholds) -> QualityReport {
     let image = normalize(frame, thresholds.normalize_long_edge);
@@ -405,7 +410,8 @@ fn glare_of(image: &LumaImage, thresholds: &QualityThresholds) -> Measurement {
 /// [`QualityIssue::CutOff`] naming the sides above [`QualityThresholds::max_cutoff_ratio`].
 ///
 /// Reliable on plain backgrounds (a table, a sheet); a strongly textured background reads as
-/// document, so [`crate::gate::Escalation`] treats this check as a warning by default.
+/// document, so [`crate::gate::Escalation`] treats this check as a warning by default; a
+/// [`crate::gate::Strictness::Strict`] gate blocks on it anyway (see there why).
 pub fn cutoff(frame: &impl Frame, thresholds: &QualityThresholds) -> Measurement {
     cutoff_of(
         &normalize(frame, thresholds.normalize_long_edge),

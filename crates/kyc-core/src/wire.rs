@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::format::FileFormat;
+use crate::gate::Strictness;
 use crate::vocabulary::{CustomerType, DocumentType, Provider, Slot, VerificationStatus};
 
 /// Body of `POST /v1/sessions`, sent by the host's backend (never by the browser).
@@ -16,6 +17,10 @@ pub struct CreateSession {
     pub country: String,
     /// Which provider verifies this customer.
     pub provider: Provider,
+    /// How strictly the widget's quality gate holds the captures; absent: the provider's
+    /// default ([`Strictness::of`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<Strictness>,
 }
 
 /// Answer to `POST /v1/sessions`: the token the widget gets, and nothing else.
@@ -50,6 +55,9 @@ pub struct SessionView {
     /// that acceptance (B's `tos_policies_url`); shown as a link on the consent step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_of_service_url: Option<String>,
+    /// How strictly the widget's quality gate holds the captures (the host's choice, else the
+    /// provider's default).
+    pub quality: Strictness,
     /// The customer's country.
     pub country: String,
     /// The slots already uploaded (a reload does not lose them).

@@ -195,6 +195,34 @@ fn pixel_count_limit_stops_decompression_bombs() {
 }
 
 #[test]
+fn a_tiny_pixel_bomb_is_told_its_cause_only() {
+    // 300 bytes declaring 60000 x 60000 pixels: under the minimum size too, but the user is
+    // told only that the image is too large, not "too small" and "too large" at once.
+    let limits = FileLimits::default();
+    for bomb in [
+        files::png(60_000, 60_000, 300),
+        files::jpeg(60_000, 60_000, 300),
+    ] {
+        assert_eq!(
+            codes(inspect_file(&bomb, None, Slot::Front, &limits)),
+            ["too_many_pixels"]
+        );
+        let head = inspect_head(&bomb, bomb.len() as u64, None, Slot::Front, &limits);
+        assert_eq!(codes(head.map(|h| h.file)), ["too_many_pixels"]);
+    }
+    // A small file of a plausible size is still refused as too small.
+    assert_eq!(
+        codes(inspect_file(
+            &files::png(1600, 1200, 300),
+            None,
+            Slot::Front,
+            &limits
+        )),
+        ["too_small"]
+    );
+}
+
+#[test]
 fn unreadable_image_header_is_refused() {
     let limits = FileLimits {
         min_bytes: 0,

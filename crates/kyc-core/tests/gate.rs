@@ -1,7 +1,7 @@
 //! The escalation state machine: block twice, then warn.
 
 use kyc_core::quality::{Measurement, QualityIssue, QualityReport};
-use kyc_core::{Escalation, GateDecision, QualityGate, Sides, Slot};
+use kyc_core::{Escalation, GateDecision, Provider, QualityGate, Sides, Slot, Strictness};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -157,4 +157,39 @@ fn counter_saturates() {
         gate.decide(Slot::Front, &blurry),
         GateDecision::ProceedWithWarning { .. }
     ));
+}
+
+#[test]
+fn provider_a_never_passes_a_blurry_or_cut_off_document() {
+    // A: "Blurry, cropped, obscured, or unclear images will not be reviewed and will be
+    // rejected. [...] There are no exceptions or compromises."
+    assert_eq!(Strictness::of(Provider::A), Strictness::Strict);
+    let mut gate = QualityGate::new(Strictness::of(Provider::A).escalation());
+    for issues in [
+        vec![QualityIssue::Blurry],
+        vec![CUT],
+        vec![QualityIssue::TooDark],
+        vec![QualityIssue::Glare],
+    ] {
+        for _ in 0..300 {
+            assert!(
+                matches!(
+                    gate.decide(Slot::Front, &report(&issues)),
+                    GateDecision::Retry { .. }
+                ),
+                "{issues:?}"
+            );
+        }
+    }
+    assert_eq!(gate.decide(Slot::Front, &report(&[])), GateDecision::Accept);
+    // The others keep the default: refused twice, then a warning; a cut-off only warns.
+    for provider in [Provider::B, Provider::C, Provider::D] {
+        assert_eq!(Strictness::of(provider), Strictness::Lenient);
+    }
+    assert_eq!(Strictness::Lenient.escalation(), Escalation::default());
+    for strictness in Strictness::ALL {
+        assert_eq!(Strictness::from_code(strictness.code()), Some(strictness));
+        let json = serde_json::to_string(&strictness).unwrap();
+        assert_eq!(json, format!("\"{}\"", strictness.code()));
+    }
 }

@@ -158,6 +158,19 @@ fn exposure_too_dark_and_too_bright() {
 }
 
 #[test]
+fn a_dark_photo_is_told_dark_not_also_blurry() {
+    let t = QualityThresholds::default();
+    let sharp = sharp_document(W, H);
+    let report = assess(&scale_brightness(&sharp, 0.05).view(), &t);
+    // The squashed contrast does measure as blurry; the cause alone is reported.
+    assert_eq!(report.sharpness.issue, Some(QualityIssue::Blurry));
+    assert_eq!(report.issues(), [QualityIssue::TooDark]);
+    // A blurry photo in good light is still blurry.
+    let blurred = gaussian_blur(&sharp, 3.0);
+    assert_eq!(assess(&blurred.view(), &t).issues(), [QualityIssue::Blurry]);
+}
+
+#[test]
 fn glare_spot_is_found_and_specks_are_ignored() {
     let t = QualityThresholds::default();
     let sharp = sharp_document(W, H);

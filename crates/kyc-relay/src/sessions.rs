@@ -3,7 +3,7 @@
 //! session's files follow, and what the widget is shown of it.
 
 use kyc_core::wire::{CreateSession, SessionCreated, SessionView};
-use kyc_core::{CustomerType, Policy, Provider, VerificationStatus};
+use kyc_core::{CustomerType, Policy, Provider, Strictness, VerificationStatus};
 
 use crate::clock::now;
 use crate::config::RelayConfig;
@@ -21,6 +21,7 @@ pub(crate) fn demo() -> CreateSession {
         customer_type: CustomerType::Individual,
         country: "GBR".to_owned(),
         provider: Provider::D,
+        quality: None,
     }
 }
 
@@ -83,6 +84,9 @@ pub(crate) async fn open(
         submitted_at: None,
         created_at,
         terms_of_service_url: customer.terms_of_service_url,
+        quality: request
+            .quality
+            .unwrap_or_else(|| Strictness::of(request.provider)),
     };
     state.store.insert_session(&session)?;
     let expires_at = created_at + state.config.token_ttl.as_secs();
@@ -200,6 +204,7 @@ pub(crate) fn view(state: &AppState, session: SessionRecord) -> Result<SessionVi
         liveness_required: policy.liveness_required,
         // B's `tos_policies_url`, kept from the customer's creation; `None` for the others.
         terms_of_service_url: session.terms_of_service_url,
+        quality: session.quality,
         country: session.country,
         uploaded,
         status: session.status,

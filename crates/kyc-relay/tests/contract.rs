@@ -474,6 +474,48 @@ async fn a_full_flow_and_its_errors_match_the_document() {
 }
 
 #[tokio::test]
+async fn the_quality_gate_is_the_providers_unless_the_host_chooses() {
+    let h = harness_with(sandbox(Duration::from_secs(5)), RelayConfig::default()).await;
+    let relay = Checked::new(h.relay.clone());
+    let quality_of = |request: Value| {
+        let relay = relay.clone();
+        async move {
+            let (status, created) = relay.call(create_session_request(&request)).await;
+            assert_eq!(status, StatusCode::CREATED, "{created}");
+            let token = created["token"].as_str().unwrap();
+            let (status, view) = relay
+                .call(authorized("GET", "/v1/session", token, None))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{view}");
+            view["quality"].clone()
+        }
+    };
+    // A never passes a blurry or cut-off document; D lets one through with a warning.
+    assert_eq!(quality_of(individual("q-a", "a")).await, "strict");
+    assert_eq!(quality_of(individual("q-d", "d")).await, "lenient");
+    // The host chooses otherwise, either way.
+    let mut strict_d = individual("q-d-strict", "d");
+    strict_d["quality"] = json!("strict");
+    assert_eq!(quality_of(strict_d).await, "strict");
+    let mut lenient_a = individual("q-a-lenient", "a");
+    lenient_a["quality"] = json!("lenient");
+    assert_eq!(quality_of(lenient_a).await, "lenient");
+    // A value the document does not declare is refused in the one error shape.
+    let mut wrong = individual("q-wrong", "d");
+    wrong["quality"] = json!("very");
+    let (status, body) = relay.call(create_session_request(&wrong)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected `lenient` or `strict`"),
+        "{body}"
+    );
+    drop(h.sandbox);
+}
+
+#[tokio::test]
 async fn demo_sessions_and_the_rate_limit_match_the_document() {
     let config = RelayConfig {
         sandbox: true,

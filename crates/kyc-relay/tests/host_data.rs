@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
-use kyc_core::{CustomerType, FileFormat, Provider, Slot, VerificationStatus};
+use kyc_core::{CustomerType, FileFormat, Provider, Slot, Strictness, VerificationStatus};
 use kyc_relay::store::{SessionRecord, SlotRecord, Store};
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::{Sandbox, SandboxConfig};
@@ -330,6 +330,7 @@ fn stored_session(
         submitted_at: None,
         created_at,
         terms_of_service_url: None,
+        quality: Strictness::Lenient,
     }
 }
 

@@ -87,4 +87,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX audit_by_session ON audit (session_id);
     CREATE INDEX sessions_by_customer ON sessions (customer_reference);
 ",
+    // The quality gate's strictness; NULL (a session from before) reads as the provider's.
+    "
+    ALTER TABLE sessions ADD COLUMN quality TEXT;
+",
 ];

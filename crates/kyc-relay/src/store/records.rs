@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
-use kyc_core::{CustomerType, DocumentType, FileFormat, Provider, Slot, VerificationStatus};
+use kyc_core::{
+    CustomerType, DocumentType, FileFormat, Provider, Slot, Strictness, VerificationStatus,
+};
 
 /// A session as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +32,8 @@ pub struct SessionRecord {
     pub created_at: u64,
     /// The provider's terms of service page for the customer (B's `tos_policies_url`).
     pub terms_of_service_url: Option<String>,
+    /// How strictly the widget's quality gate holds the captures.
+    pub quality: Strictness,
 }
 
 /// A slot whose file reached the provider's storage.

@@ -1,7 +1,7 @@
 //! Sessions: created, read, submitted, and their status and provider customer id changed;
 //! every change is audited.
 
-use kyc_core::{CustomerType, DocumentType, Provider, VerificationStatus};
+use kyc_core::{CustomerType, DocumentType, Provider, Strictness, VerificationStatus};
 use rusqlite::{params, OptionalExtension};
 
 use super::audit;
@@ -17,8 +17,8 @@ impl Store {
             conn.execute(
                 "INSERT INTO sessions (id, customer_reference, customer_type, country, provider,
                  provider_customer_id, status, rejection_reason, document_type, submitted_at, created_at,
-                 terms_of_service_url)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 terms_of_service_url, quality)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     session.id,
                     session.customer_reference,
@@ -32,6 +32,7 @@ impl Store {
                     session.submitted_at,
                     session.created_at,
                     session.terms_of_service_url,
+                    session.quality.code(),
                 ],
             )?;
             audit::record(
@@ -235,18 +236,20 @@ impl Store {
 
 const SESSION_COLUMNS: &str = "SELECT id, customer_reference, customer_type, country, provider,
     provider_customer_id, status, rejection_reason, document_type, submitted_at, created_at,
-    terms_of_service_url FROM sessions";
+    terms_of_service_url, quality FROM sessions";
 
 fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
     let status: String = row.get(6)?;
     let reason: Option<String> = row.get(7)?;
     let document_type: Option<String> = row.get(8)?;
+    let provider = parse(&row.get::<_, String>(4)?, Provider::from_code)?;
+    let quality: Option<String> = row.get(12)?;
     Ok(SessionRecord {
         id: row.get(0)?,
         customer_reference: row.get(1)?,
         customer_type: parse(&row.get::<_, String>(2)?, CustomerType::from_code)?,
         country: row.get(3)?,
-        provider: parse(&row.get::<_, String>(4)?, Provider::from_code)?,
+        provider,
         provider_customer_id: row.get(5)?,
         status: parse(&status, |code| {
             VerificationStatus::from_code(code, reason.as_deref())
@@ -257,5 +260,9 @@ fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> 
         submitted_at: row.get(9)?,
         created_at: row.get(10)?,
         terms_of_service_url: row.get(11)?,
+        quality: match quality {
+            Some(code) => parse(&code, Strictness::from_code)?,
+            None => Strictness::of(provider),
+        },
     })
 }

@@ -1,7 +1,9 @@
 //! The store against a real SQLite file: what survives a reopen, the database's refusals, and
 //! a database of the first schema migrated.
 
-use kyc_core::{CustomerType, DocumentType, FileFormat, Provider, Slot, VerificationStatus};
+use kyc_core::{
+    CustomerType, DocumentType, FileFormat, Provider, Slot, Strictness, VerificationStatus,
+};
 use rusqlite::Connection;
 
 use super::migrations::MIGRATIONS;
@@ -20,6 +22,7 @@ fn session(id: &str) -> SessionRecord {
         submitted_at: None,
         created_at: 100,
         terms_of_service_url: None,
+        quality: Strictness::Lenient,
     }
 }
 
