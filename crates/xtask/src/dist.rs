@@ -99,9 +99,14 @@ pub fn build() -> Result<PathBuf, Fail> {
         &bindgen.join("kyc-capture-core.js"),
         &out.join("kyc-capture-core.js"),
     )?;
-    for name in ["kyc-capture.js", "kyc-capture.css", "kyc-capture.d.ts"] {
+    for name in ["kyc-capture.js", "kyc-capture.d.ts"] {
         copy(&root.join("www").join(name), &out.join(name))?;
     }
+    // The stylesheet reaches every end user: its comments and layout stay in the source only.
+    let css = root.join("www").join("kyc-capture.css");
+    let text = std::fs::read_to_string(&css).map_err(|err| Fail(format!("read {css:?}: {err}")))?;
+    std::fs::write(out.join("kyc-capture.css"), minify_css(&text))
+        .map_err(|err| Fail(format!("write kyc-capture.css: {err}")))?;
     let version = env!("CARGO_PKG_VERSION");
     let manifest = format!(
         r#"{{
@@ -191,4 +196,62 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), Fail> {
         }
     }
     Ok(())
+}
+
+/// `css` without its comments and without the white space the syntax does not need: runs of
+/// white space become one space, and none is kept next to `{`, `}`, `;`, `,` or `>`. Spaces
+/// elsewhere (descendant selectors, `calc()` operators, quoted font names) stay.
+fn minify_css(css: &str) -> String {
+    let mut text = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("/*") {
+        text.push_str(&rest[..start]);
+        rest = rest[start + 2..]
+            .find("*/")
+            .map_or("", |end| &rest[start + 2 + end + 2..]);
+    }
+    text.push_str(rest);
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        let tight = |c: char| matches!(c, '{' | '}' | ';' | ',' | '>');
+        if space && !out.is_empty() && !tight(c) && !out.ends_with(tight) {
+            out.push(' ');
+        }
+        space = false;
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::minify_css;
+
+    #[test]
+    fn css_loses_comments_and_spare_space_but_not_meaningful_space() {
+        let css = "/* theme */\n:root .kyc-capture:not([data-theme=light]) {\n  --kyc-font: system-ui, \"Segoe UI\";\n  width: calc(100% - 2rem);\n}\n@media (prefers-color-scheme: dark) {\n  a > b , c { color : red ; }\n}\n";
+        assert_eq!(
+            minify_css(css),
+            ":root .kyc-capture:not([data-theme=light]){--kyc-font: system-ui,\"Segoe UI\";width: calc(100% - 2rem);}@media (prefers-color-scheme: dark){a>b,c{color : red;}}"
+        );
+    }
+
+    #[test]
+    fn the_widget_stylesheet_shrinks_and_keeps_every_rule() {
+        let css = include_str!("../../../www/kyc-capture.css");
+        let small = minify_css(css);
+        assert!(
+            small.len() * 10 < css.len() * 9,
+            "{} of {}",
+            small.len(),
+            css.len()
+        );
+        assert_eq!(small.matches('{').count(), css.matches('{').count());
+        assert!(!small.contains("/*"));
+    }
 }
