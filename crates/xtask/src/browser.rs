@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::{scratch_dir, tools, Fail};
+use crate::{scratch_dir, Fail};
 
 /// Debian's Chromium.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -105,7 +105,7 @@ pub fn in_headless_firefox(
     scratch: &str,
     timeout_secs: u32,
 ) -> Result<(), Fail> {
-    let geckodriver = tools::find_program("geckodriver")
+    let geckodriver = crate::find_program("geckodriver")
         .ok_or_else(|| Fail("geckodriver is not installed".to_owned()))?;
     let capabilities = format!(
         r#"{{"moz:firefoxOptions": {{"binary": "{FIREFOX}", "prefs": {{{}}}}}}}"#,

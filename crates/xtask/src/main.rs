@@ -92,6 +92,23 @@ pub fn cargo_bin_dir() -> PathBuf {
     }
 }
 
+/// The path of `program` on PATH or in cargo's bin directory.
+pub fn find_program(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(std::iter::once(cargo_bin_dir()))
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("loopback is available")
+}
+
 /// A `Command` for `program` with cargo's bin directory on PATH, run from the workspace root.
 pub fn command(program: &str) -> Command {
     let mut command = Command::new(program);

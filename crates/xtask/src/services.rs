@@ -1,6 +1,6 @@
 //! Starting the sandbox and the relay as real processes on loopback.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -72,14 +72,6 @@ pub fn build_widget() -> Result<(), Fail> {
 /// The path of a workspace binary built by [`build_servers`] (e.g. `kyc-relay`).
 pub fn binary(name: &str) -> PathBuf {
     target_dir().join("debug").join(name)
-}
-
-/// A port nothing listens on right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("loopback is available")
 }
 
 fn wait_listening(name: &str, port: u16, child: &mut Child) -> Result<(), Fail> {

@@ -5,10 +5,10 @@ use std::time::Instant;
 
 use crate::browser::{self, Engine};
 use crate::services::{
-    binary, build_servers, build_widget, free_port, require, start_stack_with, StackOptions,
+    binary, build_servers, build_widget, require, start_stack_with, StackOptions,
 };
 use crate::webkit::WebKitDriver;
-use crate::{command, run, scratch_dir, tools, workspace_root, Fail};
+use crate::{command, free_port, run, scratch_dir, tools, workspace_root, Fail};
 
 const WASM: &str = "wasm32-unknown-unknown";
 

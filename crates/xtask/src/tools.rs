@@ -5,7 +5,7 @@ use std::process::Command;
 
 use crate::browser::{Engine, CHROMEDRIVER, CHROMIUM, FIREFOX};
 use crate::webkit::{MINIBROWSER, WEBKIT_DRIVER, XVFB_RUN};
-use crate::{cargo_bin_dir, run, run_quiet, workspace_root, Fail};
+use crate::{find_program, run, run_quiet, workspace_root, Fail};
 
 /// trunk builds the widget; 0.22 needs a newer rustc than this toolchain.
 const TRUNK_VERSION: &str = "0.21.14";
@@ -252,13 +252,4 @@ fn installed_version(program: &str) -> Option<String> {
 /// Whether `program` is on PATH or in cargo's bin directory.
 pub fn has_program(program: &str) -> bool {
     find_program(program).is_some()
-}
-
-/// The path of `program` on PATH or in cargo's bin directory.
-pub fn find_program(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(std::iter::once(cargo_bin_dir()))
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file())
 }

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::services::free_port;
+use crate::free_port;
 use crate::{browser, Fail};
 
 /// Debian's WebKitGTK driver (package webkit2gtk-driver).

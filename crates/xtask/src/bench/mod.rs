@@ -20,7 +20,8 @@ use self::machine::{load_average, machine};
 use self::payload::GZIP_LIMIT_BYTES;
 use self::report::{Report, Section};
 use self::stats::Results;
-use crate::services::{build_servers, build_widget, free_port, start_stack, StackOptions};
+use crate::free_port;
+use crate::services::{build_servers, build_widget, start_stack, StackOptions};
 use crate::{
     browser, command, run, run_quiet, scratch_dir, target_dir, tools, workspace_root, Fail,
 };
