@@ -5,6 +5,9 @@
 //! the reason where the documents are silent. The sandbox (`crates/kyc-sandbox`) writes the same
 //! rules from the documents in its own tables, and its `policy_crosscheck` test walks every
 //! combination through both.
+//!
+//! The module runs past 500 lines because every rule carries its quote or its assumption; the
+//! rules are one table per question (documents, slots, sides, state), so they stay together.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,21 +1,16 @@
-//! `kyc-relay`: runs the reference host backend.
-//!
-//! `kyc-relay --sandbox` alone starts a relay for the local sandbox, with its built-in
-//! credentials; without `--sandbox` every credential must be given (see `kyc_relay::secrets`).
+//! The relay's command line: its flags and environment variables, read over the defaults,
+//! and every credential checked outside sandbox mode (see `kyc_relay::secrets`).
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use kyc_core::Provider;
-use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, ProviderC, ProviderD};
-use kyc_relay::store::Store;
 use kyc_relay::token::TokenKeys;
-use kyc_relay::{app, secrets, AppState, RelayConfig};
+use kyc_relay::{secrets, RelayConfig};
 
-const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--database PATH]
+/// The help text.
+pub const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--database PATH]
                  [--provider-d-url URL] [--provider-d-api-key KEY]
                  [--provider-b-url URL] [--provider-b-api-key KEY]
                  [--provider-a-url URL] [--provider-a-client-id ID]
@@ -133,22 +128,31 @@ impl BearerSettings {
     }
 }
 
-struct Args {
-    listen: SocketAddr,
-    database: PathBuf,
-    providers: Providers,
+/// What the command line says.
+pub struct Args {
+    /// Where to listen (`--listen`).
+    pub listen: SocketAddr,
+    /// The SQLite file (`--database`).
+    pub database: PathBuf,
+    /// The providers served.
+    pub providers: Providers,
     /// Storage hosts allowed over plain http (`--storage-host`).
-    storage_hosts: Vec<String>,
-    config: RelayConfig,
+    pub storage_hosts: Vec<String>,
+    /// Everything else the relay is told.
+    pub config: RelayConfig,
 }
 
 /// The providers served: API base and key (A: base, client id and client secret).
 #[derive(Default)]
-struct Providers {
-    d: Option<(String, String)>,
-    b: Option<(String, String)>,
-    c: Option<(String, String)>,
-    a: Option<(String, String, String)>,
+pub struct Providers {
+    /// D's API base and key.
+    pub d: Option<(String, String)>,
+    /// B's API base and key.
+    pub b: Option<(String, String)>,
+    /// C's API base and key (C needs D).
+    pub c: Option<(String, String)>,
+    /// A's API base, OAuth client id and client secret.
+    pub a: Option<(String, String, String)>,
 }
 
 /// The value of environment variable `name`, if set and not empty.
@@ -159,7 +163,7 @@ fn env(name: &str) -> Option<String> {
 /// The arguments in `words` (the command line without the program name), over the environment.
 /// Outside sandbox mode every credential is checked ([`secrets`]); in it, what is not given is
 /// the local sandbox's.
-fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
+pub fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut sandbox = match env("KYC_RELAY_SANDBOX").as_deref() {
         None | Some("0" | "false") => false,
         Some("1" | "true") => true,
@@ -447,342 +451,11 @@ fn count(flag: &str, text: String) -> Result<usize, String> {
         .ok_or_else(|| format!("{flag}: {text:?} is not a number of at least 1"))
 }
 
-/// Waits for SIGTERM (what a service manager or an orchestrator sends) or Ctrl-C.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-                return;
-            }
-            Err(err) => tracing::warn!(%err, "cannot listen for SIGTERM; Ctrl-C only"),
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
 /// A provider named by its code (`a`, `b`, `c`, `d`).
 fn parse_provider(code: &str) -> Result<Provider, String> {
     Provider::from_code(code)
         .ok_or_else(|| format!("unknown provider {code:?}; providers are a, b, c, d"))
 }
 
-#[tokio::main]
-async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,kyc_relay=info".into()),
-        )
-        .init();
-    let args = match parse_args(std::env::args().skip(1)) {
-        Ok(args) => args,
-        Err(message) => {
-            if !message.is_empty() {
-                eprintln!("kyc-relay: {message}\n");
-            }
-            eprintln!("{USAGE}");
-            std::process::exit(2);
-        }
-    };
-    let store = Store::open(&args.database).unwrap_or_else(|err| {
-        eprintln!(
-            "kyc-relay: cannot open database {}: {err}",
-            args.database.display()
-        );
-        std::process::exit(1);
-    });
-    let timeout = Duration::from_secs(30);
-    let mut providers: HashMap<Provider, Arc<dyn ProviderAdapter>> = HashMap::new();
-    let mut technest = None;
-    if let Some((url, key)) = &args.providers.d {
-        let provider_d = ProviderD::new(url, key, timeout).with_storage_hosts(&args.storage_hosts);
-        technest = Some(provider_d.clone());
-        providers.insert(Provider::D, Arc::new(provider_d));
-    }
-    // C's checks run at Technest (D), which takes the documents (see `provider::c`).
-    if let (Some((url, key)), Some(technest)) = (&args.providers.c, technest) {
-        providers.insert(
-            Provider::C,
-            Arc::new(ProviderC::new(url, key, technest, timeout)),
-        );
-    }
-    if let Some((url, key)) = &args.providers.b {
-        providers.insert(Provider::B, Arc::new(ProviderB::new(url, key, timeout)));
-    }
-    if let Some((url, id, secret)) = &args.providers.a {
-        providers.insert(
-            Provider::A,
-            Arc::new(
-                ProviderA::new(url, id, secret, timeout).with_storage_hosts(&args.storage_hosts),
-            ),
-        );
-    }
-    let state = AppState::new(args.config, store, providers).unwrap_or_else(|err| {
-        eprintln!("kyc-relay: {err}");
-        std::process::exit(1);
-    });
-    // The retention purge (now, then hourly) and the host notifications.
-    let _background = kyc_relay::background::start(&state);
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .unwrap_or_else(|err| {
-            eprintln!("kyc-relay: cannot listen on {}: {err}", args.listen);
-            std::process::exit(1);
-        });
-    println!(
-        "kyc-relay listening on http://{}",
-        listener.local_addr().expect("bound")
-    );
-    kyc_relay::spawn_reconciler(state.clone());
-    let stopping = state.clone();
-    let header_timeout = state.config().header_timeout;
-    let served = kyc_relay::serve(listener, app(state.clone()), header_timeout, async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down: finishing the requests and work in flight");
-        stopping.begin_shutdown();
-    });
-    // Requests in flight end, then detached work (an attach, an upload whose client left);
-    // past the grace period whatever is left is dropped (the reconciler reopens a submit).
-    let finished = async {
-        served.await;
-        state.drain().await;
-    };
-    let grace = state.config().shutdown_grace;
-    tokio::select! {
-        () = finished => tracing::info!("shut down"),
-        () = async {
-            state.stopping().await;
-            tokio::time::sleep(grace).await;
-        } => tracing::warn!("shutdown grace period over; work still in flight is dropped"),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(words: &[&str]) -> Result<Args, String> {
-        parse_args(words.iter().map(|word| (*word).to_owned()))
-    }
-
-    const STRONG: &str = "0123456789abcdef0123456789abcdef";
-
-    #[test]
-    fn provider_d_takes_its_flags_and_their_old_names() {
-        let args = parse(&[
-            "--sandbox",
-            "--provider-d-url",
-            "http://d.example",
-            "--provider-d-api-key",
-            "k1",
-        ])
-        .unwrap();
-        assert_eq!(
-            args.providers.d,
-            Some(("http://d.example".to_owned(), "k1".to_owned()))
-        );
-        let args = parse(&[
-            "--sandbox",
-            "--technest-url",
-            "http://t.example",
-            "--technest-api-key",
-            "k2",
-        ])
-        .unwrap();
-        assert_eq!(
-            args.providers.d,
-            Some(("http://t.example".to_owned(), "k2".to_owned()))
-        );
-    }
-
-    #[test]
-    fn the_limit_and_shutdown_flags_are_read_and_checked() {
-        let args = parse(&[
-            "--sandbox",
-            "--shutdown-grace",
-            "5",
-            "--reconcile-every",
-            "60",
-            "--final-status-window",
-            "3600",
-            "--header-timeout",
-            "3",
-            "--body-idle-timeout",
-            "7",
-            "--max-uploads",
-            "8",
-            "--max-uploads-per-session",
-            "1",
-        ])
-        .unwrap();
-        assert_eq!(args.config.shutdown_grace, Duration::from_secs(5));
-        assert_eq!(args.config.reconcile_every, Duration::from_secs(60));
-        assert_eq!(args.config.final_status_window, Duration::from_secs(3600));
-        assert_eq!(args.config.header_timeout, Duration::from_secs(3));
-        assert_eq!(args.config.body_idle_timeout, Duration::from_secs(7));
-        assert_eq!(args.config.max_uploads, 8);
-        assert_eq!(args.config.max_uploads_per_session, 1);
-        assert_eq!(
-            parse(&["--max-uploads", "0"]).err().as_deref(),
-            Some("--max-uploads: \"0\" is not a number of at least 1")
-        );
-        assert_eq!(
-            parse(&["--header-timeout", "soon"]).err().as_deref(),
-            Some("--header-timeout: \"soon\" is not a number of seconds")
-        );
-    }
-
-    #[test]
-    fn host_notifications_need_a_long_secret_and_retention_takes_days_or_off() {
-        let in_sandbox = |words: &[&str]| parse(&[&["--sandbox"], words].concat());
-        let url = "https://host.example/kyc";
-        assert!(in_sandbox(&["--host-notify-url", url]).is_err());
-        assert!(in_sandbox(&["--host-notify-url", url, "--host-notify-secret", "short"]).is_err());
-        let secret = "s".repeat(32);
-        let args =
-            in_sandbox(&["--host-notify-url", url, "--host-notify-secret", &secret]).unwrap();
-        assert_eq!(args.config.host_notify_url.as_deref(), Some(url));
-        assert!(in_sandbox(&[
-            "--host-notify-url",
-            "ftp://x",
-            "--host-notify-secret",
-            &secret
-        ])
-        .is_err());
-        assert_eq!(in_sandbox(&[]).unwrap().config.retention_days, Some(90));
-        assert_eq!(
-            in_sandbox(&["--retention-days", "30"])
-                .unwrap()
-                .config
-                .retention_days,
-            Some(30)
-        );
-        assert_eq!(
-            in_sandbox(&["--retention-days", "off"])
-                .unwrap()
-                .config
-                .retention_days,
-            None
-        );
-        assert!(in_sandbox(&["--retention-days", "0"]).is_err());
-    }
-
-    #[test]
-    fn a_flag_without_its_value_or_an_unknown_one_is_refused() {
-        assert_eq!(
-            parse(&["--technest-url"]).err().as_deref(),
-            Some("--technest-url needs a value")
-        );
-        assert_eq!(
-            parse(&["--provider-e-url", "x"]).err().as_deref(),
-            Some("unknown flag \"--provider-e-url\"")
-        );
-        assert_eq!(
-            parse(&["--selfie-required", "e"]).err().as_deref(),
-            Some("unknown provider \"e\"; providers are a, b, c, d")
-        );
-    }
-
-    #[test]
-    fn sandbox_mode_alone_serves_every_provider_with_the_built_in_credentials() {
-        let args = parse(&["--sandbox"]).unwrap();
-        assert_eq!(args.config.host_api_key, "demo-host-api-key");
-        assert!(args.providers.a.is_some() && args.providers.b.is_some());
-        assert!(args.providers.c.is_some() && args.providers.d.is_some());
-        let mut webhooks: Vec<_> = args.config.webhook_secrets.keys().copied().collect();
-        webhooks.sort_by_key(|provider| provider.code());
-        assert_eq!(webhooks, [Provider::A, Provider::D]);
-    }
-
-    #[test]
-    fn outside_sandbox_mode_a_missing_short_or_built_in_key_stops_the_start() {
-        let d = [
-            "--provider-d-url",
-            "https://d.example",
-            "--provider-d-api-key",
-        ];
-        let host = ["--host-api-key", STRONG];
-        for (words, named) in [
-            (vec![], "--host-api-key"),
-            (vec!["--host-api-key", "short"], "--host-api-key"),
-            (
-                vec!["--host-api-key", "demo-host-api-key"],
-                "--host-api-key",
-            ),
-            (host.to_vec(), "no provider is configured"),
-            (
-                [&host[..], &d[..], &["sandbox-api-key"]].concat(),
-                "provider d's key",
-            ),
-            (
-                [&host[..], &d[..], &["too-short"]].concat(),
-                "provider d's key",
-            ),
-            (
-                [&host[..], &["--provider-d-api-key", STRONG]].concat(),
-                "--provider-d-url is missing",
-            ),
-            (
-                [&host[..], &d[..], &[STRONG, "--provider-c-api-key", STRONG]].concat(),
-                "--provider-c-url is missing",
-            ),
-            (
-                [
-                    &host[..],
-                    &[
-                        "--provider-c-url",
-                        "https://c",
-                        "--provider-c-api-key",
-                        STRONG,
-                    ],
-                ]
-                .concat(),
-                "provider c needs provider d",
-            ),
-            (
-                [
-                    &host[..],
-                    &d[..],
-                    &[STRONG, "--webhook-secret", "d=sandbox-webhook-secret"],
-                ]
-                .concat(),
-                "webhook secret of provider d",
-            ),
-            (
-                [&host[..], &d[..], &[STRONG, "--demo-sessions"]].concat(),
-                "--demo-sessions needs sandbox mode",
-            ),
-        ] {
-            let err = parse(&words)
-                .err()
-                .unwrap_or_else(|| panic!("{words:?} started"));
-            assert!(err.contains(named), "{words:?}: {err}");
-            assert!(
-                err.contains("--sandbox") || named.starts_with("provider c needs"),
-                "{words:?}: {err}"
-            );
-        }
-        let args = parse(&[&host[..], &d[..], &[STRONG]].concat()).unwrap();
-        assert!(args.providers.a.is_none() && args.providers.b.is_none());
-        assert!(
-            args.config.webhook_secrets.is_empty(),
-            "no built-in webhook secret"
-        );
-        assert!(!args.config.sandbox);
-    }
-
-    #[test]
-    fn demo_sessions_need_a_loopback_listen_address() {
-        let err = parse(&["--sandbox", "--demo-sessions", "--listen", "0.0.0.0:8080"])
-            .err()
-            .unwrap();
-        assert!(err.contains("loopback"), "{err}");
-        assert!(parse(&["--sandbox", "--demo-sessions", "--listen", "[::1]:8080"]).is_ok());
-    }
-}
+mod tests;
