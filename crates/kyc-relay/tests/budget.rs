@@ -27,7 +27,7 @@ use serde_json::json;
 
 use gate::{Gate, Hold};
 use guarded::{lost, send, session_id};
-use hostile::{record, Trial};
+use hostile::record_fault;
 use support::{create_session, create_session_request, upload, Harness, HOST_KEY};
 
 const RECORD: &str = "relay-budget";
@@ -67,20 +67,6 @@ async fn setup() -> (Harness, Gate, Gate) {
         provider_a,
     };
     (harness, gate_d, gate_b)
-}
-
-fn trial(case: &str, tries: u64, outcome: String, lost: u64, crashed: bool) {
-    record(
-        RECORD,
-        &Trial {
-            area: "faults",
-            case: case.to_owned(),
-            tries,
-            outcome,
-            lost,
-            crashed,
-        },
-    );
 }
 
 #[tokio::test]
@@ -129,7 +115,8 @@ async fn storing_a_file_is_one_budget_of_tries_within_one_deadline() {
             answer.outcome(),
             elapsed.as_millis()
         );
-        trial(
+        record_fault(
+            RECORD,
             case,
             (urls + puts) as u64,
             outcome.clone(),
@@ -161,7 +148,8 @@ async fn storing_a_file_is_one_budget_of_tries_within_one_deadline() {
         elapsed.as_millis(),
         (TIMEOUT * 3).as_millis()
     );
-    trial(
+    record_fault(
+        RECORD,
         "upload_url_always_hangs",
         urls as u64,
         outcome.clone(),
@@ -229,7 +217,8 @@ async fn b_stores_a_file_per_post_so_a_5xx_is_not_retried_blindly() {
         first.outcome(),
         retry.outcome()
     );
-    trial(
+    record_fault(
+        RECORD,
         "b_upload_500_after_storing",
         stored as u64,
         outcome.clone(),

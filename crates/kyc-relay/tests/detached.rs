@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 
 use gate::{Gate, Hold};
 use guarded::{lost, send};
-use hostile::{record, Trial};
+use hostile::record_fault;
 use support::{authorized, create_session, upload, Harness, HOST_KEY};
 
 const RECORD: &str = "relay-detached";
@@ -80,20 +80,6 @@ async fn setup() -> (Harness, Gate, String) {
         provider_a,
     };
     (harness, gate, url)
-}
-
-fn trial(case: &str, tries: u64, outcome: String, lost: u64, crashed: bool) {
-    record(
-        RECORD,
-        &Trial {
-            area: "faults",
-            case: case.to_owned(),
-            tries,
-            outcome,
-            lost,
-            crashed,
-        },
-    );
 }
 
 /// A client that gives up (and drops its connection) after `after`.
@@ -173,7 +159,8 @@ async fn a_client_gone_mid_submit_leaves_nothing_stuck() {
         settled["state"].as_str().unwrap_or("?"),
         again.outcome()
     );
-    trial(
+    record_fault(
+        RECORD,
         "client_gone_mid_submit",
         1,
         outcome.clone(),
@@ -219,7 +206,8 @@ async fn a_client_gone_mid_upload_leaves_no_key_in_flight_and_stores_once() {
             .as_str()
             .unwrap_or(receipt["format"].as_str().unwrap_or(""))
     );
-    trial(
+    record_fault(
+        RECORD,
         "client_gone_mid_upload_body",
         tries,
         outcome.clone(),
@@ -269,7 +257,8 @@ async fn a_client_gone_mid_upload_leaves_no_key_in_flight_and_stores_once() {
         receipt["error"]["code"].as_str().unwrap_or(receipt["format"].as_str().unwrap_or("")),
         submitted.outcome()
     );
-    trial(
+    record_fault(
+        RECORD,
         "client_gone_mid_upload_at_provider",
         tries,
         outcome.clone(),

@@ -29,7 +29,7 @@ use kyc_sandbox::{Sandbox, SandboxConfig};
 use serde_json::json;
 
 use guarded::{lost, send, session_id, Answer};
-use hostile::{record, Trial};
+use hostile::record_fault;
 use support::{authorized, create_session, upload, Harness, HOST_KEY};
 
 const RECORD: &str = "relay-faults";
@@ -227,20 +227,6 @@ async fn setup(review_delay: Duration) -> (Harness, Flaky) {
     (harness, flaky)
 }
 
-fn trial(case: &str, tries: u64, outcome: String, lost: u64, crashed: bool) {
-    record(
-        RECORD,
-        &Trial {
-            area: "faults",
-            case: case.to_owned(),
-            tries,
-            outcome,
-            lost,
-            crashed,
-        },
-    );
-}
-
 fn submit_request(token: &str) -> axum::http::Request<Body> {
     authorized(
         "POST",
@@ -353,7 +339,14 @@ async fn transient_provider_failures_on_upload_are_retried_then_end_in_a_clear_e
                 )
             }
         );
-        trial(case, made as u64, outcome.clone(), lost, answer.crashed());
+        record_fault(
+            RECORD,
+            case,
+            made as u64,
+            outcome.clone(),
+            lost,
+            answer.crashed(),
+        );
         if answer.status != status
             || made != calls
             || !clear
@@ -375,7 +368,8 @@ async fn a_session_is_created_through_a_provider_hiccup() {
     let body = json!({"customer_reference": "faults-create", "customer_type": "individual", "country": "GBR", "provider": "d"});
     let answer = send(&h.relay, support::create_session_request(&body)).await;
     let (made, reached) = flaky.count(&Method::POST, "/v1/customers");
-    trial(
+    record_fault(
+        RECORD,
         "create_session_provider_503_once",
         made as u64,
         format!(
@@ -447,7 +441,8 @@ async fn a_failed_attach_is_not_retried_blindly_and_a_new_submit_attaches_once()
             second.outcome(),
             status_answer.body["status"]["state"].as_str().unwrap_or("?")
         );
-        trial(
+        record_fault(
+            RECORD,
             case,
             made as u64,
             outcome.clone(),
@@ -504,7 +499,8 @@ async fn a_double_click_on_submit_attaches_once() {
         let outcome = format!(
             "{ok}× 200, {conflicts}× 409 already_submitted; {made} attach call(s) made, {reached} reached the provider"
         );
-        trial(
+        record_fault(
+            RECORD,
             case,
             clicks as u64,
             outcome.clone(),
@@ -546,7 +542,8 @@ async fn the_status_survives_a_provider_outage_while_pending() {
         during.body["status"]["state"].as_str().unwrap_or("?"),
         after.body["status"]["state"].as_str().unwrap_or("?")
     );
-    trial(
+    record_fault(
+        RECORD,
         "status_refresh_provider_503_while_pending",
         made as u64,
         outcome.clone(),
@@ -584,7 +581,8 @@ async fn an_attach_whose_answer_is_lost_is_found_at_the_provider() {
         second.outcome(),
         status.body["status"]["state"].as_str().unwrap_or("?")
     );
-    trial(
+    record_fault(
+        RECORD,
         "attach_answer_lost",
         made as u64,
         outcome.clone(),

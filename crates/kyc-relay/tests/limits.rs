@@ -29,7 +29,7 @@ use tokio::net::TcpStream;
 
 use gate::{Gate, Hold};
 use guarded::lost;
-use hostile::{record, Trial};
+use hostile::record_fault;
 use support::{create_session, Harness, HOST_KEY};
 
 const RECORD: &str = "relay-limits";
@@ -93,20 +93,6 @@ async fn setup() -> (Harness, Gate, String) {
         provider_a,
     };
     (harness, gate, url)
-}
-
-fn trial(case: &str, tries: u64, outcome: String, lost: u64, crashed: bool) {
-    record(
-        RECORD,
-        &Trial {
-            area: "faults",
-            case: case.to_owned(),
-            tries,
-            outcome,
-            lost,
-            crashed,
-        },
-    );
 }
 
 /// `PUT /v1/session/slots/{slot}` of `bytes` over HTTP: the status and the JSON body.
@@ -212,7 +198,8 @@ async fn a_slow_drip_client_is_cut_off_and_the_user_still_uploads() {
         body_after.as_millis(),
         code(&receipt)
     );
-    trial(
+    record_fault(
+        RECORD,
         "slow_drip_client",
         2,
         outcome.clone(),
@@ -262,7 +249,8 @@ async fn a_thousand_idle_connections_are_closed_and_an_upload_goes_through() {
         code(&receipt),
         HEADER_TIMEOUT.as_secs()
     );
-    trial(
+    record_fault(
+        RECORD,
         "1000_idle_connections",
         1000,
         outcome.clone(),
@@ -329,7 +317,8 @@ async fn uploads_in_flight_are_capped_per_session_and_in_all() {
         retried.0,
         code(&retried.1)
     );
-    trial(
+    record_fault(
+        RECORD,
         "uploads_over_the_caps",
         6,
         outcome.clone(),
@@ -392,7 +381,8 @@ async fn a_session_has_one_status_stream() {
         if older_ended { "ends" } else { "stays open" },
         if newer_open { "stays open" } else { "ended" }
     );
-    trial(
+    record_fault(
+        RECORD,
         "second_status_stream_of_a_session",
         2,
         outcome.clone(),
@@ -460,7 +450,8 @@ async fn the_host_key_and_a_webhook_signature_are_checked_before_the_body() {
             ),
             None => "no answer within 1 s (waiting for the body)".to_owned(),
         };
-        trial(
+        record_fault(
+            RECORD,
             case,
             1,
             outcome.clone(),

@@ -280,20 +280,6 @@ async fn a_restarted_relay_continues_the_session_on_the_same_database() {
 
 const RECORD: &str = "relay-processes";
 
-fn trial(case: &str, tries: u64, outcome: String, lost: u64, crashed: bool) {
-    hostile::record(
-        RECORD,
-        &hostile::Trial {
-            area: "faults",
-            case: case.to_owned(),
-            tries,
-            outcome,
-            lost,
-            crashed,
-        },
-    );
-}
-
 /// A sandbox reviewing in [`REVIEW_DELAY`], and a gate in front of its provider D.
 async fn sandbox_behind_gate() -> (Sandbox, gate::Gate) {
     let sandbox = Sandbox::start(
@@ -436,7 +422,8 @@ async fn sigterm_mid_upload_finishes_the_upload_then_stops() {
     let outcome = format!(
         "SIGTERM 300 ms into a 1 s upload: the upload answered {answered:?}, the relay exited {exited:?} (Some(true): cleanly); restarted, submit {submitted:?}, then {state}"
     );
-    trial(
+    hostile::record_fault(
+        RECORD,
         "sigterm_mid_upload",
         1,
         outcome.clone(),
@@ -499,7 +486,14 @@ async fn kill_9_mid_submit_then_restart_lets_the_user_finish_with_one_attach() {
         let outcome = format!(
             "killed 500 ms into the submit (answer: {first}); after the restart {state_after_restart}; resubmit {resubmitted:?}; then {state}; {attaches} attach(es) reached the provider"
         );
-        trial(case, 1, outcome.clone(), lost, resubmitted == Some(500));
+        hostile::record_fault(
+            RECORD,
+            case,
+            1,
+            outcome.clone(),
+            lost,
+            resubmitted == Some(500),
+        );
         let expected_after_restart = if reached_before_kill {
             "verified"
         } else {
@@ -568,7 +562,14 @@ async fn kill_9_mid_upload_then_restart_lets_the_retry_with_its_key_run() {
     let outcome = format!(
         "killed while the provider held the upload URL (answered: {first}); after the restart the retry with its key {status} {code}; {stored} upload(s) reached the provider"
     );
-    trial("kill_9_mid_upload", 2, outcome.clone(), lost, status == 500);
+    hostile::record_fault(
+        RECORD,
+        "kill_9_mid_upload",
+        2,
+        outcome.clone(),
+        lost,
+        status == 500,
+    );
     assert_eq!(status, 200, "{outcome}");
     assert_eq!(stored, 1, "{outcome}");
     assert_eq!(lost, 0, "{outcome}");

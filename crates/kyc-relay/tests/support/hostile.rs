@@ -41,6 +41,22 @@ pub fn reliability_dir() -> PathBuf {
 }
 
 /// Appends `trial` to `<dir>/<file>.jsonl`, truncating that file on the first record of this
+/// Records one fault case (area `faults`) in `file`: `tries` tries, how they ended, what was
+/// lost and whether anything crashed.
+pub fn record_fault(file: &str, case: &str, tries: u64, outcome: String, lost: u64, crashed: bool) {
+    record(
+        file,
+        &Trial {
+            area: "faults",
+            case: case.to_owned(),
+            tries,
+            outcome,
+            lost,
+            crashed,
+        },
+    );
+}
+
 /// process (one test binary writes one file).
 pub fn record(file: &str, trial: &Trial) {
     static STARTED: OnceLock<PathBuf> = OnceLock::new();
