@@ -9,7 +9,8 @@
 //! the `kyc-relay` binary.
 //!
 //! The routes (`routes`) are thin: each parses a request and calls a service module:
-//! `sessions` (opening one, what the widget is shown), `uploads`, `submission`, `status`,
+//! `sessions` (opening one, what the widget is shown), `retry` (a new attempt after a
+//! rejection), `uploads`, `submission`, `status`,
 //! `webhook`, `host` (the host's reads and erasures), with `auth` checking who calls; `pdf`
 //! parses PDFs whole; [`notifications`] tell the host. Below them are the provider adapters
 //! ([`provider`]), the database ([`store`]), session tokens ([`token`]) and upload spools
@@ -28,6 +29,7 @@ pub mod notifications;
 mod pdf;
 pub mod provider;
 mod reconcile;
+mod retry;
 mod routes;
 pub mod secrets;
 mod server;

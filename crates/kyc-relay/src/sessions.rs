@@ -57,36 +57,50 @@ pub(crate) async fn open(
             request.provider
         )));
     }
-    let mut spec = CustomerSpec {
+    let spec = CustomerSpec {
         reference: reference.to_owned(),
         customer_type: request.customer_type,
-        country: country.clone(),
+        country,
         person,
     };
-    let customer =
-        if let Some(customer) = reused_customer(state, request.provider, reference).await? {
-            customer
-        } else if let Some(attempt) = retry_attempt(state, request.provider, reference).await? {
-            create_retry_customer(provider.as_ref(), &mut spec, reference, attempt).await?
-        } else {
-            provider.create_customer(&spec).await?
-        };
+    let quality = request
+        .quality
+        .unwrap_or_else(|| Strictness::of(request.provider));
+    start(state, request.provider, spec, quality).await
+}
+
+/// Opens the session of `spec`, its checks passed: the provider customer is the one
+/// [`next_customer`] decides (created, reused or a fresh `-rN` one), then the session is stored
+/// and its token signed. A retry ([`crate::retry`]) comes here with its rejected session's values.
+pub(crate) async fn start(
+    state: &AppState,
+    provider_code: Provider,
+    mut spec: CustomerSpec,
+    quality: Strictness,
+) -> Result<SessionCreated, ApiError> {
+    let provider = state.provider(provider_code)?;
+    let reference = spec.reference.clone();
+    let customer = match next_customer(state, provider_code, &reference).await? {
+        NextCustomer::Reuse(customer) => customer,
+        NextCustomer::Retry(attempt) => {
+            create_retry_customer(provider.as_ref(), &mut spec, &reference, attempt).await?
+        }
+        NextCustomer::Create => provider.create_customer(&spec).await?,
+    };
     let created_at = now();
     let session = SessionRecord {
         id: format!("ses_{}", uuid::Uuid::new_v4().simple()),
-        customer_reference: reference.to_owned(),
-        customer_type: request.customer_type,
-        country,
-        provider: request.provider,
+        customer_reference: reference,
+        customer_type: spec.customer_type,
+        country: spec.country,
+        provider: provider_code,
         provider_customer_id: customer.id,
         status: VerificationStatus::NotSubmitted,
         document_type: None,
         submitted_at: None,
         created_at,
         terms_of_service_url: customer.terms_of_service_url,
-        quality: request
-            .quality
-            .unwrap_or_else(|| Strictness::of(request.provider)),
+        quality,
     };
     state.store.insert_session(&session)?;
     let expires_at = created_at + state.config.token_ttl.as_secs();
@@ -97,60 +111,65 @@ pub(crate) async fn open(
     })
 }
 
-/// The customer of the host's customer `reference`'s latest session, when the provider verifies
-/// it again after how that session ended (B: `ACTION_REQUIRED`, reported as rejected with
-/// reason `action_required`, takes a new attach on the same customer); `None` otherwise. A
-/// latest session still pending is asked of the provider first.
-async fn reused_customer(
+/// Where a new session of a host's customer gets its provider customer ([`next_customer`]).
+enum NextCustomer {
+    /// A new customer at the provider (the first session, or after a verification).
+    Create,
+    /// The customer of the latest session, verified again (A after a rejection: "Newly
+    /// uploaded files override previous records"; B in `ACTION_REQUIRED`).
+    Reuse(NewCustomer),
+    /// A fresh customer for retry attempt 2, 3, ... (D, and C through D: "create a new customer
+    /// with a new customer_reference (e.g. append -r2)").
+    Retry(u64),
+}
+
+/// Where a new session of the host's customer `reference` gets its provider customer, from how
+/// the customer's latest session ended (a latest session still pending is asked of the provider
+/// first, so a rejection not yet heard of counts). After a rejection the provider documents no
+/// new attempt for (B's `REJECTED`: B attaches only while a customer is `INCOMPLETE` or
+/// `ACTION_REQUIRED`, and its `external_id` stays taken), a 409 `customer_rejected`.
+async fn next_customer(
     state: &AppState,
     provider: Provider,
     reference: &str,
-) -> Result<Option<NewCustomer>, ApiError> {
+) -> Result<NextCustomer, ApiError> {
     let adapter = state.provider(provider)?;
     let Some(latest) = state.store.latest_session_for(provider, reference)? else {
-        return Ok(None);
+        return Ok(NextCustomer::Create);
     };
     let status = refreshed_status(state, &latest).await?;
-    if !adapter.reuse_customer_after(&status) {
-        return Ok(None);
+    if adapter.reuse_customer_after(&status) {
+        tracing::info!(
+            reference = state.store.reference_digest(reference)?,
+            previous = latest.id,
+            "new session verifies the same provider customer again"
+        );
+        return Ok(NextCustomer::Reuse(NewCustomer {
+            id: latest.provider_customer_id,
+            terms_of_service_url: latest.terms_of_service_url,
+        }));
     }
-    tracing::info!(
-        reference = state.store.reference_digest(reference)?,
-        previous = latest.id,
-        "new session verifies the same provider customer again"
-    );
-    Ok(Some(NewCustomer {
-        id: latest.provider_customer_id,
-        terms_of_service_url: latest.terms_of_service_url,
-    }))
+    if !matches!(status, VerificationStatus::Rejected { .. }) {
+        return Ok(NextCustomer::Create);
+    }
+    if adapter.new_customer_after_rejection() {
+        let customers = state.store.provider_customer_count(provider, reference)?;
+        return Ok(NextCustomer::Retry(customers + 1));
+    }
+    Err(ApiError::Conflict {
+        code: CUSTOMER_REJECTED,
+        message: "the provider rejected this customer for good and documents no new attempt \
+                  after that: it takes no more documents for them"
+            .to_owned(),
+    })
 }
+
+/// The code of a new session or a retry refused because the provider's rejection is final.
+pub(crate) const CUSTOMER_REJECTED: &str = "customer_rejected";
 
 /// How many further `-rN` references a retry tries when the provider says a reference is taken
 /// (a customer created by a relay that died before recording it).
 const RETRY_REFERENCE_TRIES: u64 = 5;
-
-/// The attempt number (2, 3, ...) of a new session for the host's customer `reference`, when
-/// the provider needs a fresh customer record after a rejection (D) and the customer's latest
-/// session ended rejected; `None` otherwise. A latest session still pending is asked of the
-/// provider first, so a rejection not yet heard of counts.
-async fn retry_attempt(
-    state: &AppState,
-    provider: Provider,
-    reference: &str,
-) -> Result<Option<u64>, ApiError> {
-    if !state.provider(provider)?.new_customer_after_rejection() {
-        return Ok(None);
-    }
-    let Some(latest) = state.store.latest_session_for(provider, reference)? else {
-        return Ok(None);
-    };
-    let status = refreshed_status(state, &latest).await?;
-    if !matches!(status, VerificationStatus::Rejected { .. }) {
-        return Ok(None);
-    }
-    let customers = state.store.provider_customer_count(provider, reference)?;
-    Ok(Some(customers + 1))
-}
 
 /// Creates the customer of retry `attempt` with the reference `<reference>-r<attempt>` (D:
 /// "create a new customer with a new customer_reference (e.g. append -r2)"); a reference the

@@ -239,7 +239,7 @@ async fn action_required_is_a_rejection_the_next_session_resubmits_to_the_same_c
 }
 
 /// A B rejection (`REJECTED`) is final: the next session does not reuse the customer (B would
-/// answer 403), and the reference B already holds is a 409.
+/// answer 403) nor make another (B holds the `external_id`): a 409 `customer_rejected`.
 #[tokio::test]
 async fn a_rejected_customer_is_not_reused() {
     let h = harness(Duration::from_millis(500)).await;
@@ -263,7 +263,7 @@ async fn a_rejected_customer_is_not_reused() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(body["error"]["problems"], json!(["external_id_taken"]));
+    assert_eq!(body["error"]["code"], "customer_rejected");
 }
 
 #[tokio::test]

@@ -235,6 +235,44 @@ async fn a_failed_verification_is_rejected_with_its_reason_and_the_retry_is_a_ne
     );
 }
 
+/// The widget's "Start again" after C's `failed` (`POST /v1/session/retry`): a new session of
+/// the same C customer, whose documents go to a fresh Technest customer (`-r2`), and whose
+/// submission creates a new C verification.
+#[tokio::test]
+async fn the_widget_s_retry_after_a_failure_is_a_new_verification_of_the_same_customer() {
+    let h = harness(review(Duration::from_millis(800))).await;
+    let reference = format!("{}-reject_face_mismatch", uuid());
+    let session = c_session(&h, &reference).await;
+    upload_and_submit(&h, &session).await;
+    let status = settled_status(&h.relay, &session.token, Duration::from_secs(10)).await;
+    assert_eq!(status["state"], "rejected");
+    let (status, created) = call(
+        &h.relay,
+        authorized("POST", "/v1/session/retry", &session.token, None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let retry = Session {
+        token: created["token"].as_str().unwrap().to_owned(),
+        id: created["session_id"].as_str().unwrap().to_owned(),
+    };
+    upload_and_submit(&h, &retry).await;
+    let (first, second) = (stored(&h, &session), stored(&h, &retry));
+    assert_eq!(second.customer_id, first.customer_id);
+    assert_ne!(second.vendor_customer_id, first.vendor_customer_id);
+    assert_ne!(second.verification_id, first.verification_id);
+    let vendor = sandbox_get(
+        &h,
+        &format!("/d/v1/customers/{}", second.vendor_customer_id),
+        "sandbox-api-key",
+    )
+    .await;
+    assert_eq!(
+        vendor["customer_reference"],
+        format!("{reference}-r2").as_str()
+    );
+}
+
 /// C's admin override ("e.g., approve, reject, expire") failing a verification with a reason:
 /// the relay reports that reason.
 #[tokio::test]

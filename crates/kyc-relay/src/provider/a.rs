@@ -10,6 +10,10 @@
 //!   for a fresh one.
 //! - Attach: `POST /api/external/customer/{id}/files` with `id_file` (which "triggers the
 //!   verification process"), `id_file_back`, `proof_of_address_file`, `liveness_check_file`.
+//! - After a rejection the customer's next session (the widget's retry) attaches new files to
+//!   the same A customer: "Newly uploaded files override previous records", and A keeps its
+//!   history (repeated falsified attempts "will result in the customer being permanently
+//!   blacklisted"), which a new customer per attempt would hide.
 //! - Business customers "do not use this endpoint"; their KYB uploads are not served by the
 //!   relay's widget flow, so creating one is refused.
 
@@ -261,6 +265,11 @@ impl ProviderA {
 }
 
 impl ProviderAdapter for ProviderA {
+    fn reuse_customer_after(&self, status: &VerificationStatus) -> bool {
+        // "Newly uploaded files override previous records": a rejected customer takes new files.
+        matches!(status, VerificationStatus::Rejected { .. })
+    }
+
     fn create_customer<'a>(
         &'a self,
         spec: &'a CustomerSpec,

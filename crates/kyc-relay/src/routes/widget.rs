@@ -3,16 +3,17 @@
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use kyc_core::wire::{SessionView, StatusReport, SubmitRequest, UploadReceipt};
+use kyc_core::wire::{SessionCreated, SessionView, StatusReport, SubmitRequest, UploadReceipt};
 use kyc_core::Slot;
 
 use crate::auth::{Authorized, StatusReader};
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::state::AppState;
 use crate::status::{refreshed_status, status_report};
-use crate::{sessions, submission, uploads};
+use crate::{retry, sessions, submission, uploads};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -20,6 +21,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/session/slots/{slot}", put(upload))
         .route("/v1/session/submit", post(submit))
         .route("/v1/session/status", get(status))
+        .route("/v1/session/retry", post(retry_session))
 }
 
 /// `GET /v1/session`: what the widget needs to guide the user, including what is uploaded.
@@ -63,4 +65,15 @@ async fn status(
 ) -> Result<Json<StatusReport>, ApiError> {
     let status = refreshed_status(&state, &session).await?;
     Ok(Json(status_report(&session, status)))
+}
+
+/// `POST /v1/session/retry`: after a rejection, a new session for the same customer (the
+/// rejected session's token, which only reads the status otherwise, asks for it once).
+async fn retry_session(
+    State(state): State<AppState>,
+    StatusReader(session): StatusReader,
+) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
+    retry::retry(&state, session)
+        .await
+        .map(|created| (StatusCode::CREATED, Json(created)))
 }
