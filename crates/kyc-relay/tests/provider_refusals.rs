@@ -1,7 +1,8 @@
 //! A provider's refusal the relay knows comes back with its own code and status, not as a 502
 //! "partner not answering": a business customer at each provider, a business document at A's
 //! individual endpoint, B's customer in a state that takes no documents (403), and B's attach
-//! already in flight (409, in `provider_b.rs`). The relay against the real sandbox.
+//! already in flight (409, in `provider_b.rs`), D's rejected record and A's verified customer
+//! (409s with their own codes). The relay against the real sandbox.
 
 mod support;
 
@@ -152,4 +153,136 @@ async fn b_s_customer_in_the_wrong_state_is_a_409_customer_not_eligible() {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "customer_not_eligible");
     assert_eq!(body["error"]["problems"], json!(["customer_not_eligible"]));
+    // What happens next: not a retry, the host's business with B.
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("sending again does not help"), "{message}");
+}
+
+/// The only uploaded file of the session `id`: its provider customer and file id.
+fn customer_and_file(h: &Harness, id: &str) -> (String, String) {
+    let stored = h.store.session(id).unwrap().unwrap();
+    let slot = h.store.slots(id).unwrap().remove(0);
+    (stored.provider_customer_id, slot.provider_file_id)
+}
+
+/// Polls the sandbox's customer at `path` (with `bearer`) until its `status` is `want`.
+async fn wait_for_status(h: &Harness, path: &str, bearer: &str, want: &str) {
+    for _ in 0..100 {
+        let record: Value = reqwest::Client::new()
+            .get(format!("{}{path}", h.sandbox.base_url()))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if record["status"] == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{path} never became {want}");
+}
+
+/// D: "The upstream rail doesn't allow re-submitting on a rejected record". Another client
+/// submitted this customer's file and D rejected it; the relay's submit meets D's 409
+/// `customer_rejected` and says so with its own code (a new attempt is the way), not as a
+/// provider that is busy.
+#[tokio::test]
+async fn d_s_rejected_record_is_a_409_customer_rejected() {
+    let h = harness(Duration::from_millis(200)).await;
+    let (token, id) = session(
+        &h,
+        &json!({"customer_reference": "d-refusal-reject_document_blurry",
+            "customer_type": "individual", "country": "GBR", "provider": "d"}),
+    )
+    .await;
+    put(&h, &token, "front").await;
+    let (customer, file) = customer_and_file(&h, &id);
+    let other = reqwest::Client::new()
+        .post(format!(
+            "{}/d/v1/customers/{customer}/files/attach",
+            h.sandbox.base_url()
+        ))
+        .bearer_auth("sandbox-api-key")
+        .json(&json!({"document_type": "passport", "id_file": file}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        other.status().is_success(),
+        "{}",
+        other.text().await.unwrap()
+    );
+    let path = format!("/d/v1/customers/{customer}");
+    wait_for_status(&h, &path, "sandbox-api-key", "rejected").await;
+
+    let (status, body) = submit(
+        &h,
+        &token,
+        json!({"issuing_country": "GBR", "document_type": "passport"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "customer_rejected");
+    assert_eq!(body["error"]["problems"], json!(["customer_rejected"]));
+}
+
+/// A: a customer verified through another submission answers a new attach with 409
+/// `already_verified`; the relay says so with its own code (nothing to send), not as a busy
+/// provider.
+#[tokio::test]
+async fn a_s_verified_customer_is_a_409_already_verified() {
+    let h = harness(Duration::from_millis(200)).await;
+    let (token, id) = session(
+        &h,
+        &json!({"customer_reference": "a-refusal-verified", "customer_type": "individual",
+            "country": "GBR", "provider": "a"}),
+    )
+    .await;
+    put(&h, &token, "front").await;
+    let (customer, file) = customer_and_file(&h, &id);
+    let http = reqwest::Client::new();
+    let grant: Value = http
+        .post(format!("{}/a/oauth/token", h.sandbox.base_url()))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "sandbox-client"),
+            ("client_secret", "sandbox-client-secret"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = grant["access_token"].as_str().unwrap().to_owned();
+    let other = http
+        .post(format!(
+            "{}/a/api/external/customer/{customer}/files",
+            h.sandbox.base_url()
+        ))
+        .bearer_auth(&bearer)
+        .json(&json!({"id_file": file, "id_document_type": "passport"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        other.status().is_success(),
+        "{}",
+        other.text().await.unwrap()
+    );
+    let path = format!("/a/api/external/customer/{customer}");
+    wait_for_status(&h, &path, &bearer, "verified").await;
+
+    let (status, body) = submit(
+        &h,
+        &token,
+        json!({"issuing_country": "GBR", "document_type": "passport"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "already_verified");
+    assert_eq!(body["error"]["problems"], json!(["already_verified"]));
 }

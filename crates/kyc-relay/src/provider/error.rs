@@ -67,7 +67,8 @@ impl ProviderError {
     pub fn sentence(&self) -> &'static str {
         match self {
             ProviderError::Refused { status: 409, .. } => {
-                "provider busy with this customer: try again in a moment"
+                "the provider has this customer in a state that conflicts with the request (see \
+                 problems): sending again as it is does not help"
             }
             ProviderError::Refused { status, .. } if *status < 500 => {
                 "provider refused the request"
@@ -100,13 +101,28 @@ impl ProviderError {
             (ProviderError::Refused { status: 403, .. }, Some("customer_not_eligible")) => (
                 409,
                 "customer_not_eligible",
-                "the provider does not take documents for this customer in its current state",
+                "the provider does not take documents for this customer in its current state: \
+                 sending again does not help, the host has to sort it out with the provider",
             ),
             // B: "a second concurrent attach returns 409": the first one is still running.
             (ProviderError::Refused { status: 409, .. }, Some("attach_in_progress")) => (
                 409,
                 "provider_busy",
                 "the provider is still taking an earlier submission: try again in a moment",
+            ),
+            // D: "The upstream rail doesn't allow re-submitting on a rejected record": this
+            // customer takes no documents; a new attempt is a new customer (the retry).
+            (ProviderError::Refused { status: 409, .. }, Some("customer_rejected")) => (
+                409,
+                "customer_rejected",
+                "the provider rejected this customer and takes no more documents for them: a \
+                 new attempt starts with Start again",
+            ),
+            // A and D: the customer was verified (through another submission): nothing to send.
+            (ProviderError::Refused { status: 409, .. }, Some("already_verified")) => (
+                409,
+                "already_verified",
+                "the provider has verified this customer already: there is nothing to send",
             ),
             (ProviderError::Refused { status: 409, .. }, _) => {
                 (409, "provider_conflict", self.sentence())
