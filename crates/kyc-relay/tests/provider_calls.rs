@@ -5,8 +5,8 @@
 //! keeps).
 //!
 //! - D's `/kyc` acknowledgement is called after D's attach.
-//! - No PUT to a signed URL carries an `Authorization` header (A, D; B has no presigned PUTs:
-//!   its bytes go to B's API with B's key).
+//! - No PUT to a signed URL carries an `Authorization` header (A, C through Technest, D; B has
+//!   no presigned PUTs: its bytes go to B's API with B's key).
 //! - A's expired URL (A: "A 403 from storage: the URL expired"): the relay asks again.
 
 mod support;
@@ -21,7 +21,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::Router;
 use kyc_core::Provider;
-use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderD};
+use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, ProviderC, ProviderD};
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::{Sandbox, SandboxConfig};
@@ -164,6 +164,18 @@ async fn setup(url_ttl: Duration, hold_first_url: Duration) -> Setup {
         "sandbox-api-key",
         timeout,
     ));
+    // C's documents go to Technest (D) through the same proxy; B takes bytes at its own API.
+    let provider_c: Arc<dyn ProviderAdapter> = Arc::new(ProviderC::new(
+        &format!("{}/c", proxy.url),
+        "sandbox-api-key",
+        ProviderD::new(&format!("{}/d", proxy.url), "sandbox-api-key", timeout),
+        timeout,
+    ));
+    let provider_b: Arc<dyn ProviderAdapter> = Arc::new(ProviderB::new(
+        &format!("{}/b", proxy.url),
+        "sandbox-api-key",
+        timeout,
+    ));
     let config = RelayConfig {
         host_api_key: HOST_KEY.to_owned(),
         ..RelayConfig::default()
@@ -171,7 +183,12 @@ async fn setup(url_ttl: Duration, hold_first_url: Duration) -> Setup {
     let state = AppState::new(
         config,
         Store::in_memory().unwrap(),
-        HashMap::from([(Provider::A, provider_a), (Provider::D, provider_d)]),
+        HashMap::from([
+            (Provider::A, provider_a),
+            (Provider::B, provider_b),
+            (Provider::C, provider_c),
+            (Provider::D, provider_d),
+        ]),
     )
     .unwrap();
     Setup {
@@ -183,17 +200,22 @@ async fn setup(url_ttl: Duration, hold_first_url: Duration) -> Setup {
 
 /// A session at `provider` with a passport's front uploaded, submitted and verified.
 async fn verified_passport(relay: &Router, provider: &str, reference: &str) {
+    verified(relay, provider, reference, &["front"]).await;
+}
+
+/// A session at `provider` with a passport's `slots` uploaded, submitted and verified.
+async fn verified(relay: &Router, provider: &str, reference: &str, slots: &[&str]) {
     let body = json!({"customer_reference": reference, "customer_type": "individual",
-        "country": "GBR", "provider": provider});
+        "country": "GBR", "provider": provider,
+        "person": {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"}});
     let (status, answer) = call(relay, create_session_request(&body)).await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     let token = answer["token"].as_str().unwrap().to_owned();
-    let (status, receipt) = call(
-        relay,
-        upload(&token, "front", "image/jpeg", jpeg(1600, 1000)),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{receipt}");
+    for slot in slots {
+        let (status, receipt) =
+            call(relay, upload(&token, slot, "image/jpeg", jpeg(1600, 1000))).await;
+        assert_eq!(status, StatusCode::OK, "{receipt}");
+    }
     let (status, body) = call(
         relay,
         authorized(
@@ -231,20 +253,23 @@ async fn d_s_kyc_acknowledgement_follows_the_attach() {
     assert_eq!(s.proxy.calls(Method::POST, "/kyc").len(), 1, "{posts:?}");
 }
 
-/// The signed URL is the credential: A's and D's PUTs reach storage with no `Authorization`
-/// header (the provider's key or token must not leak to storage).
+/// The signed URL is the credential: A's, C's (Technest's) and D's PUTs reach storage with
+/// no `Authorization` header (the provider's key or token must not leak to storage). B has no
+/// signed URLs: its bytes go to B's API, with B's key, and nothing is PUT.
 #[tokio::test]
 async fn no_put_to_a_signed_url_carries_an_authorization_header() {
     let s = setup(Duration::from_secs(600), Duration::ZERO).await;
     verified_passport(&s.relay, "a", "a-put-1").await;
     verified_passport(&s.relay, "d", "d-put-1").await;
+    verified_passport(&s.relay, "c", &uuid::Uuid::new_v4().to_string()).await;
+    verified(&s.relay, "b", "b-put-1", &["front", "proof_of_address"]).await;
     let puts: Vec<Seen> = s
         .proxy
         .seen()
         .into_iter()
         .filter(|c| c.method == Method::PUT)
         .collect();
-    assert_eq!(puts.len(), 2, "one PUT per provider: {puts:?}");
+    assert_eq!(puts.len(), 3, "one PUT per provider but B: {puts:?}");
     assert!(
         puts.iter().all(|c| c.path.starts_with("/storage/")),
         "{puts:?}"
@@ -256,6 +281,17 @@ async fn no_put_to_a_signed_url_carries_an_authorization_header() {
         .seen()
         .iter()
         .any(|c| c.method == Method::POST && c.path.ends_with("/files") && c.authorization));
+    // B's two files went to its API with its key.
+    let b_files: Vec<Seen> = s
+        .proxy
+        .seen()
+        .into_iter()
+        .filter(|c| c.path.starts_with("/b/") && c.path.ends_with("/files"))
+        .collect();
+    assert_eq!(b_files.len(), 2, "{b_files:?}");
+    assert!(b_files
+        .iter()
+        .all(|c| c.method == Method::POST && c.authorization));
 }
 
 /// A: "A 403 from storage: the URL expired, ask for a fresh one". The URL is signed for 1 s
