@@ -139,6 +139,23 @@ impl RelayClient {
     pub async fn status(&self) -> Result<StatusReport, RelayError> {
         self.get("/v1/session/status").await
     }
+
+    /// `POST /v1/session/retry`, after a rejection: the client of the new attempt the relay
+    /// opened, and its session id.
+    pub async fn retry(&self) -> Result<(RelayClient, String), RelayError> {
+        let created: SessionCreated = call(Request {
+            method: "POST",
+            url: &self.url("/v1/session/retry"),
+            authorization: Some(&self.authorization()),
+            body: None,
+            headers: &[],
+        })
+        .await?;
+        Ok((
+            RelayClient::new(&self.endpoint, &created.token),
+            created.session_id,
+        ))
+    }
 }
 
 /// A submit in flight: settled when it is over, with its answer.

@@ -12,6 +12,7 @@
 //! | `kyc-status-changed` | `{ status, reason? }`: `pending`, `verified` or `rejected` (with the provider's reason code) |
 //! | `kyc-error` | `{ code, message }`: the relay could not be reached or refused; `code` is stable |
 //! | `kyc-exit` | `{ step }`: the user left the flow with its close button |
+//! | `kyc-retry` | `{ sessionId }` or `{ code }`: after a rejection the user pressed Start again; the relay opened the new session `sessionId`, or opened none (`code`, e.g. `customer_rejected`) |
 //!
 //! The same table is in `www/kyc-capture.d.ts` and the host guide (`docs/embedding.md`).
 
@@ -112,6 +113,17 @@ impl Events {
     /// `kyc-exit`: the user closed the flow at the step named `step`.
     pub fn exit(&self, step: &str) {
         self.emit("exit", &[("step", text(step))]);
+    }
+
+    /// `kyc-retry`: the new attempt's session id, or the relay's code when it opened none.
+    pub fn retry(&self, outcome: Result<&str, &str>) {
+        self.emit(
+            "retry",
+            &[match outcome {
+                Ok(session_id) => ("sessionId", text(session_id)),
+                Err(code) => ("code", text(code)),
+            }],
+        );
     }
 
     /// Dispatches `kyc-<name>` with a `detail` object of `fields`.

@@ -287,6 +287,8 @@ mod tests {
             "provider_busy",
             "provider_conflict",
             "customer_not_eligible",
+            "customer_rejected",
+            "already_verified",
             "business_not_supported",
         ] {
             let sentence = relay_error(&texts, &refused(code));

@@ -40,6 +40,7 @@ export interface KycCaptureEventMap {
   'kyc-status-changed': { status: 'pending' | 'verified' | 'rejected'; reason?: string };
   'kyc-error': { code: string; message: string };
   'kyc-exit': { step: KycStep };
+  'kyc-retry': { sessionId: string; code?: undefined } | { code: string; sessionId?: undefined };
 }
 
 export class KycCaptureElement extends HTMLElement {

@@ -11,6 +11,7 @@ mod captures;
 mod consent;
 mod country;
 mod document;
+mod retry;
 mod review;
 mod send;
 mod status;
@@ -220,6 +221,8 @@ pub fn CaptureFlow(
         .filter(|url| kyc_core::text::is_https_link(url));
     let accepted = session.accepted_documents.clone();
     let client = StoredValue::new(client);
+    // A retry after a rejection replaces it (`retry::StartAgain`).
+    provide_context(client);
     let steps_count = flow.plan().len();
     let provider = session.provider;
     Effect::new(move |previous: Option<Step>| {

@@ -1,10 +1,11 @@
 //! The status step: pending (followed by [`use_status`] until the provider decides), verified,
-//! or rejected with the provider's reason and the way to try again.
+//! or rejected with the provider's reason and the way to try again ([`StartAgain`]).
 
 use kyc_core::wire::StatusReport;
 use kyc_core::VerificationStatus;
 use leptos::prelude::*;
 
+use super::retry::StartAgain;
 use super::StepHeading;
 use crate::api::RelayClient;
 use crate::i18n::I18n;
@@ -48,17 +49,7 @@ pub(super) fn StatusStep(
                         <StepHeading text=i18n.t("status.rejected") />
                         <p>{i18n.with(|t| messages::rejection(t, &reason))}</p>
                         <p>{i18n.t("status.retry")}</p>
-                        <button
-                            type="button"
-                            class="kyc-primary"
-                            on:click=move |_| {
-                                if let Some(window) = web_sys::window() {
-                                    let _ = window.location().reload();
-                                }
-                            }
-                        >
-                            {i18n.t("status.start_again")}
-                        </button>
+                        <StartAgain report />
                     }
                         .into_any()
                 }

@@ -4,7 +4,7 @@ import '../kyc-capture/kyc-capture.js';
 
 const EVENTS = [
   'kyc-ready', 'kyc-step-changed', 'kyc-capture-rejected', 'kyc-upload-progress',
-  'kyc-submitted', 'kyc-status-changed', 'kyc-error', 'kyc-exit',
+  'kyc-submitted', 'kyc-status-changed', 'kyc-error', 'kyc-exit', 'kyc-retry',
 ];
 
 const widget = document.getElementById('kyc');
