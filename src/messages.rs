@@ -289,6 +289,7 @@ mod tests {
             "customer_not_eligible",
             "customer_rejected",
             "already_verified",
+            "already_retried",
             "business_not_supported",
         ] {
             let sentence = relay_error(&texts, &refused(code));

@@ -16,16 +16,21 @@ use crate::i18n::I18n;
 use crate::messages;
 use crate::transport::RelayError;
 
-/// The button, and the sentence of a new attempt the relay did not open.
+/// The sentence of what to do (the relay's answer when it opened no new attempt), and the
+/// button.
 #[component]
 pub(super) fn StartAgain(report: RwSignal<Option<StatusReport>>) -> impl IntoView {
     let (flow, i18n, events) = (expect_context::<Flow>(), I18n::expect(), Events::expect());
     // The flow's client, provided by `CaptureFlow`: the new attempt's replaces it.
     let client = expect_context::<StoredValue<RelayClient>>();
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let note = RwSignal::new(i18n.t("status.retry"));
+    // One request at a time: a second click would be refused as `already_retried`.
+    let busy = StoredValue::new(false);
     let start = move |_| {
-        busy.set(true);
+        if busy.get_value() {
+            return;
+        }
+        busy.set_value(true);
         spawn_local(async move {
             match client.get_value().retry().await {
                 Ok((next, session_id)) => {
@@ -47,15 +52,15 @@ pub(super) fn StartAgain(report: RwSignal<Option<StatusReport>>) -> impl IntoVie
                     } else {
                         events.retry(Err(err.code()));
                     }
-                    error.try_set(Some(message));
-                    busy.try_set(false);
+                    note.try_set(message);
+                    busy.try_set_value(false);
                 }
             }
         });
     };
     view! {
-        {move || error.get().map(|text| view! { <p class="kyc-error" role="alert">{text}</p> })}
-        <button type="button" class="kyc-primary" disabled=busy on:click=start>
+        <p role="status">{move || note.get()}</p>
+        <button type="button" class="kyc-primary" on:click=start>
             {i18n.t("status.start_again")}
         </button>
     }

@@ -48,7 +48,6 @@ pub(super) fn StatusStep(
                     view! {
                         <StepHeading text=i18n.t("status.rejected") />
                         <p>{i18n.with(|t| messages::rejection(t, &reason))}</p>
-                        <p>{i18n.t("status.retry")}</p>
                         <StartAgain report />
                     }
                         .into_any()

@@ -28,6 +28,17 @@ async function hostRead(id) {
   return response.json();
 }
 
+// The host page with `token`, through consent, passport and country to the front's photo.
+async function openToPhoto(page, token) {
+  await page.goto(`${embedding.hostOrigin}/examples/plain.html?token=${encodeURIComponent(token)}`);
+  await page.getByRole('heading', { name: 'Before you start' }).waitFor({ timeout: 15_000 })
+    .catch((error) => { throw new Error(`${error.message}\n${page.problems.join('\n')}`); });
+  await page.getByLabel('I agree to my identity document being checked').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Passport' }).click();
+  await page.getByRole('button', { name: 'Continue' }).click();
+}
+
 async function sendPassport(page, photo) {
   await page.setInputFiles('#kyc-file-front', photo);
   await page.getByRole('heading', { name: 'Check your photos' }).waitFor({ timeout: 20_000 });
@@ -43,13 +54,7 @@ test('after a rejection, Start again opens the new attempt and goes back to the 
     const token = await hostSession(embedding.relay.url, reference);
     const photo = artifact('retry-passport.jpg');
     writeFileSync(photo, await makeDocumentJpeg(page));
-    await page.goto(`${embedding.hostOrigin}/examples/plain.html?token=${encodeURIComponent(token)}`);
-    await page.getByRole('heading', { name: 'Before you start' }).waitFor({ timeout: 15_000 })
-      .catch((error) => { throw new Error(`${error.message}\n${page.problems.join('\n')}`); });
-    await page.getByLabel('I agree to my identity document being checked').check();
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('button', { name: 'Passport' }).click();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await openToPhoto(page, token);
     await sendPassport(page, photo);
     const before = (await receivedEvents(page)).length;
 
@@ -77,6 +82,28 @@ test('after a rejection, Start again opens the new attempt and goes back to the 
     assert.equal(done.slots.length, 1);
     assert.deepEqual(done.status, { state: 'rejected', reason: 'document_blurry' });
     assert.deepEqual(page.problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('when the relay opens no new attempt, the user is told and the host hears the code', async () => {
+  const browser = await launch();
+  try {
+    const page = await openPage(browser, PHONE);
+    const reference = `retry-${Date.now()}-taken-reject_document_blurry`;
+    const photo = artifact('retry-taken-passport.jpg');
+    writeFileSync(photo, await makeDocumentJpeg(page));
+    await openToPhoto(page, await hostSession(embedding.relay.url, reference));
+    await sendPassport(page, photo);
+    // The host's backend opened the next session itself first: this one is not tried again.
+    await hostSession(embedding.relay.url, reference);
+    await page.getByRole('button', { name: 'Start again' }).click();
+    await page.getByText('A new attempt was already opened for you.').waitFor({ timeout: 15_000 });
+    const events = await receivedEvents(page);
+    assert.deepEqual(events.at(-1), ['kyc-retry', { code: 'already_retried' }]);
+    assert.equal(await page.getByRole('heading', { name: 'We could not verify you' }).count(), 1);
+    await shoot(page, 'retry', '2-no-new-attempt');
   } finally {
     await browser.close();
   }
