@@ -40,13 +40,14 @@ pub(crate) async fn retry(
         .store
         .latest_session_for(session.provider, &session.customer_reference)?;
     if latest.is_some_and(|latest| latest.id != session.id) {
-        return Err(ApiError::Conflict {
-            code: ALREADY_RETRIED,
-            message: "this customer has a newer session: the new attempt is opened there"
-                .to_owned(),
-        });
+        return Err(already_retried());
+    }
+    // The check above reads; this claim decides between two requests that both passed it.
+    if !state.store.claim_retry(&session.id, crate::clock::now())? {
+        return Err(already_retried());
     }
     tracing::info!(previous = session.id, "retry after a rejection");
+    let previous = session.id.clone();
     let spec = CustomerSpec {
         reference: session.customer_reference,
         customer_type: session.customer_type,
@@ -55,5 +56,16 @@ pub(crate) async fn retry(
         // (B reuses its customer or refuses).
         person: None,
     };
-    sessions::start(state, session.provider, spec, session.quality).await
+    let started = sessions::start(state, session.provider, spec, session.quality).await;
+    if started.is_err() {
+        state.store.release_retry(&previous)?;
+    }
+    started
+}
+
+fn already_retried() -> ApiError {
+    ApiError::Conflict {
+        code: ALREADY_RETRIED,
+        message: "this customer has a newer session: the new attempt is opened there".to_owned(),
+    }
 }

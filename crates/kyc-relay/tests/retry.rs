@@ -163,6 +163,35 @@ async fn d_s_retry_is_a_new_r2_customer_of_the_same_country_and_is_verified() {
 }
 
 #[tokio::test]
+async fn two_retries_at_once_open_one_new_attempt() {
+    let h = harness(REVIEW).await;
+    let first = rejected_attempt(&h, "d", "retry-d-twice").await;
+    let (one, two) = tokio::join!(retry(&h, &first), retry(&h, &first));
+    let mut statuses = [one.0, two.0];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::CREATED, StatusCode::CONFLICT],
+        "{} {}",
+        one.1,
+        two.1
+    );
+    let refused = if one.0 == StatusCode::CONFLICT {
+        &one.1
+    } else {
+        &two.1
+    };
+    assert_eq!(refused["error"]["code"], "already_retried");
+    // One new D customer, not two.
+    assert_eq!(
+        h.store
+            .provider_customer_count(kyc_core::Provider::D, "retry-d-twice")
+            .unwrap(),
+        2
+    );
+}
+
+#[tokio::test]
 async fn a_s_retry_sends_new_files_to_the_same_customer_and_is_verified() {
     let h = harness(REVIEW).await;
     let first = rejected_attempt(&h, "a", "retry-a-1").await;

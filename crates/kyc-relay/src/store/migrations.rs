@@ -91,4 +91,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE sessions ADD COLUMN quality TEXT;
 ",
+    // When a rejected session's new attempt was claimed: one per session, whichever instance.
+    "
+    ALTER TABLE sessions ADD COLUMN retried_at INTEGER;
+",
 ];

@@ -115,6 +115,32 @@ impl Store {
         })
     }
 
+    /// Claims the one new attempt of a rejected session: `false`, changing nothing, when it
+    /// was claimed already (two "Start again" at once open one new session).
+    pub fn claim_retry(&self, session_id: &str, now: u64) -> rusqlite::Result<bool> {
+        self.with(|conn| {
+            let changed = conn.execute(
+                "UPDATE sessions SET retried_at = ?2 WHERE id = ?1 AND retried_at IS NULL",
+                params![session_id, now],
+            )?;
+            if changed == 1 {
+                audit::record(conn, session_id, now, "retry_claimed", "")?;
+            }
+            Ok(changed == 1)
+        })
+    }
+
+    /// Gives the claim back when the new attempt could not be opened, so the user can try again.
+    pub fn release_retry(&self, session_id: &str) -> rusqlite::Result<()> {
+        self.with(|conn| {
+            conn.execute(
+                "UPDATE sessions SET retried_at = NULL WHERE id = ?1",
+                params![session_id],
+            )
+            .map(drop)
+        })
+    }
+
     /// Puts a pending session back to not submitted after the provider refused the attach,
     /// so the user can fix the files and submit again. `false`, changing nothing, when the
     /// session is no longer pending (a webhook set its final status meanwhile).
