@@ -363,15 +363,17 @@ impl Policy {
     /// liveness_check)", so no selfie; A (business): "For type=business customers, do not use
     /// this endpoint", so only the KYB document. B: the primary document "plus an optional
     /// SELFIE entry" and "Proof of address". D: "id_file is mandatory; other slots depend on the
-    /// customer's country"; assumption: with no table of those, every slot is taken from every
-    /// country (and C's documents go through D).
+    /// customer's country"; assumption: with no table of those, the selfie and proof of address
+    /// slots are taken from every country (and C's documents go through D). D's document names
+    /// no liveness check anywhere, so D (and C) never offer one: a liveness file would be sent
+    /// in a slot D's attach does not have, and the session could never be submitted.
     pub fn allowed_slots(&self, document_type: DocumentType) -> Vec<Slot> {
         let required = self.required_slots(document_type);
         let optional: &[Slot] = match (self.provider, self.customer_type) {
             (Provider::A, CustomerType::Individual) => &[Slot::ProofOfAddress, Slot::Liveness],
             (Provider::A, CustomerType::Business) => &[],
             (Provider::B, _) => &[Slot::Selfie, Slot::ProofOfAddress],
-            (Provider::C | Provider::D, _) => &[Slot::Selfie, Slot::ProofOfAddress, Slot::Liveness],
+            (Provider::C | Provider::D, _) => &[Slot::Selfie, Slot::ProofOfAddress],
         };
         Slot::ALL
             .into_iter()
