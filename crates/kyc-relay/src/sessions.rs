@@ -22,6 +22,7 @@ pub(crate) fn demo() -> CreateSession {
         country: "GBR".to_owned(),
         provider: Provider::D,
         quality: None,
+        slots: Default::default(),
     }
 }
 
@@ -42,6 +43,10 @@ pub(crate) async fn open(
         ));
     }
     let provider = state.provider(request.provider)?;
+    let choices: Vec<_> = request.slots.clone().into_iter().collect();
+    Policy::new(request.provider, request.customer_type, &country)
+        .with_host_slots(&choices)
+        .map_err(|refused| ApiError::BadRequest(format!("slots: {}", refused.describe())))?;
     if let Some(person) = &person {
         let blank = [&person.first_name, &person.last_name, &person.email]
             .iter()
@@ -87,6 +92,7 @@ pub(crate) async fn open(
         quality: request
             .quality
             .unwrap_or_else(|| Strictness::of(request.provider)),
+        slots: request.slots,
     };
     state.store.insert_session(&session)?;
     let expires_at = created_at + state.config.token_ttl.as_secs();
@@ -182,8 +188,11 @@ async fn create_retry_customer(
 /// The provider's rules for the session's customer, with the relay's configuration of the
 /// provider (e.g. B's client configuration requiring a selfie).
 pub(crate) fn policy(config: &RelayConfig, session: &SessionRecord) -> Policy {
-    Policy::new(session.provider, session.customer_type, &session.country)
-        .with_selfie_required(config.selfie_required.contains(&session.provider))
+    let policy = Policy::new(session.provider, session.customer_type, &session.country)
+        .with_selfie_required(config.selfie_required.contains(&session.provider));
+    // The host's slots were checked when the session was opened.
+    let choices: Vec<_> = session.slots.clone().into_iter().collect();
+    policy.clone().with_host_slots(&choices).unwrap_or(policy)
 }
 
 /// What the widget needs to guide the user, including what is uploaded.
@@ -202,6 +211,7 @@ pub(crate) fn view(state: &AppState, session: SessionRecord) -> Result<SessionVi
         selfie_required: policy.selfie_required,
         proof_of_address_required: policy.requires_proof_of_address(),
         liveness_required: policy.liveness_required,
+        optional_slots: policy.offered_slots(),
         // B's `tos_policies_url`, kept from the customer's creation; `None` for the others.
         terms_of_service_url: session.terms_of_service_url,
         quality: session.quality,

@@ -91,4 +91,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE sessions ADD COLUMN quality TEXT;
 ",
+    // The host's required and optional slots, as JSON; NULL (a session from before): none.
+    "
+    ALTER TABLE sessions ADD COLUMN slots TEXT;
+",
 ];
