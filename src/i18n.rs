@@ -268,6 +268,12 @@ static TABLE: &[(&str, [&str; 3])] = &[
     ("slot.selfie", ["A selfie", "Un selfie", "Un selfie"]),
     ("slot.proof_of_address", ["Proof of address", "Justificante de domicilio", "Justificatif de domicile"]),
     ("slot.liveness", ["Liveness check", "Prueba de vida", "Contrôle de présence"]),
+    ("capture.optional", [
+        "Optional: you can skip this step.",
+        "Opcional: puedes omitir este paso.",
+        "Facultatif : vous pouvez passer cette étape.",
+    ]),
+    ("capture.skip", ["Skip", "Omitir", "Passer"]),
     ("hint.document", [
         "Lay the document on a dark, flat surface, with all four corners in the frame and no reflections.",
         "Coloca el documento sobre una superficie oscura y plana, con las cuatro esquinas dentro del encuadre y sin reflejos.",
@@ -437,6 +443,7 @@ static TABLE: &[(&str, [&str; 3])] = &[
     ]),
     ("review.retake", ["Retake: {slot}", "Repetir: {slot}", "Reprendre : {slot}"]),
     ("review.photo_of", ["Your photo: {slot}", "Tu foto: {slot}", "Votre photo : {slot}"]),
+    ("review.add", ["Add: {slot}", "Añadir: {slot}", "Ajouter : {slot}"]),
     ("review.pdf", ["PDF document", "Documento PDF", "Document PDF"]),
     ("review.sent_before", ["Already sent", "Ya enviado", "Déjà envoyé"]),
     ("review.submit", ["Submit for verification", "Enviar para verificación", "Envoyer pour vérification"]),

@@ -67,7 +67,8 @@ impl Step {
     }
 }
 
-/// The numbered steps for `document` under `policy`, in order (sending and status follow).
+/// The numbered steps for `document` under `policy`, in order (sending and status follow):
+/// the required captures, then the optional ones, which the user may skip.
 pub fn plan(policy: &Policy, document: Option<DocumentType>) -> Vec<Step> {
     let mut steps = vec![Step::Consent, Step::Document, Step::Country];
     if let Some(document) = document {
@@ -75,6 +76,7 @@ pub fn plan(policy: &Policy, document: Option<DocumentType>) -> Vec<Step> {
             policy
                 .required_slots(document)
                 .into_iter()
+                .chain(policy.optional_slots(document))
                 .map(Step::Capture),
         );
     }
@@ -91,6 +93,8 @@ struct Flow {
     navigated: StoredValue<bool>,
     document: RwSignal<Option<DocumentType>>,
     captures: Captures,
+    /// The optional slots the user skipped (not offered again on the way to the review).
+    skipped: StoredValue<Vec<Slot>>,
     /// What the live region announces.
     notice: RwSignal<String>,
 }
@@ -116,6 +120,19 @@ impl Flow {
                 _ => None,
             })
             .collect()
+    }
+
+    /// Whether `slot` may be skipped (offered, not required).
+    fn is_optional(&self, slot: Slot) -> bool {
+        let document = self.chosen_document();
+        self.policy
+            .with_value(|policy| policy.optional_slots(document).contains(&slot))
+    }
+
+    /// Skips the optional `slot`: on to the next slot still to capture, else the review.
+    fn skip(&self, slot: Slot) {
+        self.skipped.update_value(|skipped| skipped.push(slot));
+        self.after_capture();
     }
 
     /// The document chosen (the steps after the choice only run with one).
@@ -163,7 +180,10 @@ impl Flow {
         let next = self
             .plan()
             .into_iter()
-            .find(|step| matches!(step, Step::Capture(slot) if !self.captures.has(*slot)))
+            .find(|step| {
+                matches!(step, Step::Capture(slot) if !self.captures.has(*slot)
+                    && !self.skipped.with_value(|skipped| skipped.contains(slot)))
+            })
             .unwrap_or(Step::Review);
         self.go(next);
     }
@@ -188,7 +208,8 @@ pub fn CaptureFlow(
     let policy = Policy::new(session.provider, session.customer_type, &session.country)
         .with_selfie_required(session.selfie_required)
         .with_proof_of_address_required(session.proof_of_address_required)
-        .with_liveness_required(session.liveness_required);
+        .with_liveness_required(session.liveness_required)
+        .with_optional_slots(session.optional_slots.clone());
     let submitted = session.status != VerificationStatus::NotSubmitted;
     let flow = Flow {
         policy: StoredValue::new(policy),
@@ -201,6 +222,7 @@ pub fn CaptureFlow(
         document: RwSignal::new(None),
         // What a reload finds at the relay.
         captures: Captures::new(&session.uploaded, session.quality),
+        skipped: StoredValue::new(Vec::new()),
         notice: RwSignal::new(String::new()),
     };
     provide_context(flow);

@@ -16,7 +16,11 @@ pub(super) fn ReviewStep() -> impl IntoView {
     let i18n = I18n::expect();
     let document = flow.chosen_document();
     let slots = flow.capture_slots();
-    let required = slots.clone();
+    let required: Vec<_> = slots
+        .iter()
+        .copied()
+        .filter(|slot| !flow.is_optional(*slot))
+        .collect();
     let complete = move || flow.captures.has_all(&required);
     view! {
         <section class="kyc-step">
@@ -29,6 +33,8 @@ pub(super) fn ReviewStep() -> impl IntoView {
                         let title = i18n.with(|t| messages::slot_title(t, slot, document));
                         let alt = i18n.fill("review.photo_of", &[("slot", &title)]);
                         let retake = i18n.fill("review.retake", &[("slot", &title)]);
+                        let add = i18n.fill("review.add", &[("slot", &title)]);
+                        let optional = flow.is_optional(slot);
                         view! {
                             <li class="kyc-review-item" data-slot=slot.code()>
                                 <h3>{title.clone()}</h3>
@@ -45,16 +51,31 @@ pub(super) fn ReviewStep() -> impl IntoView {
                                             .into_any()
                                     }
                                     Some(_) => view! { <p>{i18n.t("review.pdf")}</p> }.into_any(),
+                                    None if optional => {
+                                        view! { <p class="kyc-note">{i18n.t("capture.optional")}</p> }
+                                            .into_any()
+                                    }
                                     None => ().into_any(),
                                 }}
-                                <button
-                                    type="button"
-                                    class="kyc-secondary"
-                                    aria-label=retake.clone()
-                                    on:click=move |_| flow.go(Step::Capture(slot))
-                                >
-                                    {retake.clone()}
-                                </button>
+                                {
+                                    let (retake, add) = (retake.clone(), add.clone());
+                                    let label = move || {
+                                        if flow.captures.shot(slot).is_some() {
+                                            retake.clone()
+                                        } else {
+                                            add.clone()
+                                        }
+                                    };
+                                    view! {
+                                        <button
+                                            type="button"
+                                            class="kyc-secondary"
+                                            on:click=move |_| flow.go(Step::Capture(slot))
+                                        >
+                                            {label}
+                                        </button>
+                                    }
+                                }
                             </li>
                         }
                     })

@@ -33,6 +33,7 @@ fn every_answer_reads_back_as_the_relay_wrote_it() {
             selfie_required: true,
             proof_of_address_required: true,
             liveness_required: false,
+            optional_slots: vec![Slot::Liveness],
             terms_of_service_url: Some("https://b.example/tos?tos_policies_value=v".to_owned()),
             quality: Strictness::Strict,
             country: "USA".to_owned(),
