@@ -288,6 +288,7 @@ mod tests {
             "provider_conflict",
             "customer_not_eligible",
             "business_not_supported",
+            "terms_not_accepted",
         ] {
             let sentence = relay_error(&texts, &refused(code));
             assert_eq!(sentence, texts.get(&format!("relay.{code}")));

@@ -164,6 +164,9 @@ pub fn submit_body(request: &SubmitRequest) -> JsValue {
     if let Some(state) = &request.state {
         set("state", state);
     }
+    if request.terms_accepted {
+        let _ = js_sys::Reflect::set(&body, &JsValue::from_str("terms_accepted"), &JsValue::TRUE);
+    }
     js_sys::JSON::stringify(&body)
         .map(JsValue::from)
         .unwrap_or(JsValue::UNDEFINED)

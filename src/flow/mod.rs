@@ -240,6 +240,8 @@ pub fn CaptureFlow(
         .terms_of_service_url
         .clone()
         .filter(|url| kyc_core::text::is_https_link(url));
+    // The user ticked the box naming these terms to get past the consent step.
+    let terms_accepted = terms.is_some();
     let accepted = session.accepted_documents.clone();
     let client = StoredValue::new(client);
     let steps_count = flow.plan().len();
@@ -311,6 +313,7 @@ pub fn CaptureFlow(
                             document_type: flow.chosen_document(),
                             issuing_country: country.get_untracked(),
                             state: us_state.get_untracked(),
+                            terms_accepted: terms_accepted && consented.get_untracked(),
                         };
                         view! { <SendStep client=client.get_value() retry request status /> }
                             .into_any()

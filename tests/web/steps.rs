@@ -642,3 +642,25 @@ async fn an_optional_slot_is_labelled_and_can_be_skipped() {
     click(&host, "Add: Proof of address").await;
     assert_eq!(heading(&host).text_content().unwrap(), "Proof of address");
 }
+
+#[wasm_bindgen_test]
+async fn the_consent_box_names_the_provider_s_terms_where_it_has_them() {
+    let label = |host: &web_sys::HtmlElement| {
+        host.query_selector("label[for=kyc-consent]")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap()
+    };
+    let mut view = session(Provider::B, "GBR");
+    view.terms_of_service_url = Some("https://b.example/tos?tos_policies_value=v1".to_owned());
+    let (host, _mounted) = mount(view, options());
+    tick().await;
+    assert!(label(&host).contains("accept our verification partner's terms of service"));
+    // Without ticking it, the flow does not go on.
+    click(&host, "Continue").await;
+    assert_eq!(heading(&host).text_content().unwrap(), "Before you start");
+    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
+    tick().await;
+    assert!(!label(&host).contains("terms of service"));
+}

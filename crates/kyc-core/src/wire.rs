@@ -98,6 +98,10 @@ pub struct SubmitRequest {
     /// US state of a driver's license, where required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// Whether the user accepted the provider's terms of service the session names
+    /// (`terms_of_service_url`, B's); required then, ignored for a provider without terms.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub terms_accepted: bool,
 }
 
 /// Answer to `GET /v1/session/status`.

@@ -37,6 +37,7 @@ mod state;
 mod status;
 pub mod store;
 mod submission;
+mod terms;
 pub mod token;
 mod uploads;
 pub mod webhook;
