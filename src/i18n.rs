@@ -213,9 +213,9 @@ static TABLE: &[(&str, [&str; 3])] = &[
         "Vous prendrez aussi un selfie, comparé à la photo de votre document.",
     ]),
     ("consent.tos", [
-        "Our verification partner's terms of service apply to this check: read them, then accept them below. Your acceptance is recorded with your verification.",
-        "Los términos del servicio de nuestro socio de verificación se aplican a esta comprobación: léelos y acéptalos abajo. Tu aceptación queda registrada con tu verificación.",
-        "Les conditions d'utilisation de notre partenaire de vérification s'appliquent à ce contrôle : lisez-les, puis acceptez-les ci-dessous. Votre acceptation est enregistrée avec votre vérification.",
+        "Our verification partner's terms of service apply to this check: read them, then accept them below.",
+        "Los términos del servicio de nuestro socio de verificación se aplican a esta comprobación: léelos y acéptalos abajo.",
+        "Les conditions d'utilisation de notre partenaire de vérification s'appliquent à ce contrôle : lisez-les, puis acceptez-les ci-dessous.",
     ]),
     ("consent.tos_link", [
         "Read the terms of service (opens in a new tab)",

@@ -32,9 +32,9 @@ pub(super) fn ReviewStep() -> impl IntoView {
                     .map(|slot| {
                         let title = i18n.with(|t| messages::slot_title(t, slot, document));
                         let alt = i18n.fill("review.photo_of", &[("slot", &title)]);
-                        let retake = i18n.fill("review.retake", &[("slot", &title)]);
-                        let add = i18n.fill("review.add", &[("slot", &title)]);
-                        let optional = flow.is_optional(slot);
+                        // A skipped optional slot is added rather than retaken.
+                        let key = if flow.captures.has(slot) { "review.retake" } else { "review.add" };
+                        let retake = i18n.fill(key, &[("slot", &title)]);
                         view! {
                             <li class="kyc-review-item" data-slot=slot.code()>
                                 <h3>{title.clone()}</h3>
@@ -51,31 +51,16 @@ pub(super) fn ReviewStep() -> impl IntoView {
                                             .into_any()
                                     }
                                     Some(_) => view! { <p>{i18n.t("review.pdf")}</p> }.into_any(),
-                                    None if optional => {
-                                        view! { <p class="kyc-note">{i18n.t("capture.optional")}</p> }
-                                            .into_any()
-                                    }
                                     None => ().into_any(),
                                 }}
-                                {
-                                    let (retake, add) = (retake.clone(), add.clone());
-                                    let label = move || {
-                                        if flow.captures.shot(slot).is_some() {
-                                            retake.clone()
-                                        } else {
-                                            add.clone()
-                                        }
-                                    };
-                                    view! {
-                                        <button
-                                            type="button"
-                                            class="kyc-secondary"
-                                            on:click=move |_| flow.go(Step::Capture(slot))
-                                        >
-                                            {label}
-                                        </button>
-                                    }
-                                }
+                                <button
+                                    type="button"
+                                    class="kyc-secondary"
+                                    aria-label=retake.clone()
+                                    on:click=move |_| flow.go(Step::Capture(slot))
+                                >
+                                    {retake.clone()}
+                                </button>
                             </li>
                         }
                     })
