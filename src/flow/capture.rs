@@ -123,7 +123,7 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
                     view! {
                         <p class="kyc-optional">
                             {i18n.t("capture.optional")} " "
-                            <button type="button" class="kyc-secondary" on:click=move |_| flow.skip(slot)>
+                            <button type="button" class="kyc-secondary" on:click=move |_| flow.after_capture()>
                                 {i18n.t("capture.skip")}
                             </button>
                         </p>

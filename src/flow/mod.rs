@@ -93,8 +93,6 @@ struct Flow {
     navigated: StoredValue<bool>,
     document: RwSignal<Option<DocumentType>>,
     captures: Captures,
-    /// The optional slots the user skipped (not offered again on the way to the review).
-    skipped: StoredValue<Vec<Slot>>,
     /// What the live region announces.
     notice: RwSignal<String>,
 }
@@ -127,12 +125,6 @@ impl Flow {
         let document = self.chosen_document();
         self.policy
             .with_value(|policy| policy.optional_slots(document).contains(&slot))
-    }
-
-    /// Skips the optional `slot`: on to the next slot still to capture, else the review.
-    fn skip(&self, slot: Slot) {
-        self.skipped.update_value(|skipped| skipped.push(slot));
-        self.after_capture();
     }
 
     /// The document chosen (the steps after the choice only run with one).
@@ -175,15 +167,17 @@ impl Flow {
         }
     }
 
-    /// On to the next slot still to capture, else the review.
+    /// On to the next slot still to capture after the current step, else the review: an
+    /// optional slot skipped (this is also Skip) is not offered again on the way there, and the
+    /// review holds the submission until every required slot has a capture.
     fn after_capture(&self) {
-        let next = self
-            .plan()
-            .into_iter()
-            .find(|step| {
-                matches!(step, Step::Capture(slot) if !self.captures.has(*slot)
-                    && !self.skipped.with_value(|skipped| skipped.contains(slot)))
-            })
+        let steps = self.plan();
+        let current = self.step.get_untracked();
+        let here = steps.iter().position(|s| *s == current).unwrap_or(0);
+        let next = steps[here + 1..]
+            .iter()
+            .copied()
+            .find(|step| matches!(step, Step::Capture(slot) if !self.captures.has(*slot)))
             .unwrap_or(Step::Review);
         self.go(next);
     }
@@ -222,7 +216,6 @@ pub fn CaptureFlow(
         document: RwSignal::new(None),
         // What a reload finds at the relay.
         captures: Captures::new(&session.uploaded, session.quality),
-        skipped: StoredValue::new(Vec::new()),
         notice: RwSignal::new(String::new()),
     };
     provide_context(flow);

@@ -641,6 +641,9 @@ async fn an_optional_slot_is_labelled_and_can_be_skipped() {
         .disabled());
     click(&host, "Add: Proof of address").await;
     assert_eq!(heading(&host).text_content().unwrap(), "Proof of address");
+    choose(&host, &card_jpeg(1800, 1200, true).await).await;
+    wait_for(&host, "Check your photos", 10).await;
+    assert!(button(&host, "Retake: Proof of address").is_connected());
 }
 
 #[wasm_bindgen_test]
