@@ -41,9 +41,9 @@ pub struct Policy {
     pub customer_type: CustomerType,
     /// The customer's country, ISO 3166-1 alpha-3 (e.g. `USA`).
     pub country: String,
-    /// Whether the provider's client configuration requires a selfie.
+    /// Whether a selfie is required (B's client configuration, or the host's choice).
     pub selfie_required: bool,
-    /// Whether the profile requires a liveness capture (A's optional `liveness_check_file`).
+    /// Whether the host requires a liveness capture (A's optional `liveness_check_file`).
     #[serde(default)]
     pub liveness_required: bool,
     /// Whether the profile requires a proof of address where the provider leaves it optional
