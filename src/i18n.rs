@@ -213,9 +213,9 @@ static TABLE: &[(&str, [&str; 3])] = &[
         "Vous prendrez aussi un selfie, comparé à la photo de votre document.",
     ]),
     ("consent.tos", [
-        "Our verification partner's terms of service apply to this check; they are recorded with your verification.",
-        "Los términos del servicio de nuestro socio de verificación se aplican a esta comprobación; quedan registrados con tu verificación.",
-        "Les conditions d'utilisation de notre partenaire de vérification s'appliquent à ce contrôle ; elles sont enregistrées avec votre vérification.",
+        "Our verification partner's terms of service apply to this check: read them, then accept them below.",
+        "Los términos del servicio de nuestro socio de verificación se aplican a esta comprobación: léelos y acéptalos abajo.",
+        "Les conditions d'utilisation de notre partenaire de vérification s'appliquent à ce contrôle : lisez-les, puis acceptez-les ci-dessous.",
     ]),
     ("consent.tos_link", [
         "Read the terms of service (opens in a new tab)",
@@ -226,6 +226,11 @@ static TABLE: &[(&str, [&str; 3])] = &[
         "I agree to my identity document being checked to verify my identity",
         "Acepto que se compruebe mi documento de identidad para verificar mi identidad",
         "J'accepte que ma pièce d'identité soit contrôlée pour vérifier mon identité",
+    ]),
+    ("consent.agree_tos", [
+        "I agree to my identity document being checked to verify my identity, and I accept our verification partner's terms of service",
+        "Acepto que se compruebe mi documento de identidad para verificar mi identidad y acepto los términos del servicio de nuestro socio de verificación",
+        "J'accepte que ma pièce d'identité soit contrôlée pour vérifier mon identité, et j'accepte les conditions d'utilisation de notre partenaire de vérification",
     ]),
     ("consent.needed", [
         "Tick the box to agree before you continue.",
@@ -268,6 +273,12 @@ static TABLE: &[(&str, [&str; 3])] = &[
     ("slot.selfie", ["A selfie", "Un selfie", "Un selfie"]),
     ("slot.proof_of_address", ["Proof of address", "Justificante de domicilio", "Justificatif de domicile"]),
     ("slot.liveness", ["Liveness check", "Prueba de vida", "Contrôle de présence"]),
+    ("capture.optional", [
+        "Optional: you can skip this step.",
+        "Opcional: puedes omitir este paso.",
+        "Facultatif : vous pouvez passer cette étape.",
+    ]),
+    ("capture.skip", ["Skip", "Omitir", "Passer"]),
     ("hint.document", [
         "Lay the document on a dark, flat surface, with all four corners in the frame and no reflections.",
         "Coloca el documento sobre una superficie oscura y plana, con las cuatro esquinas dentro del encuadre y sin reflejos.",
@@ -437,6 +448,7 @@ static TABLE: &[(&str, [&str; 3])] = &[
     ]),
     ("review.retake", ["Retake: {slot}", "Repetir: {slot}", "Reprendre : {slot}"]),
     ("review.photo_of", ["Your photo: {slot}", "Tu foto: {slot}", "Votre photo : {slot}"]),
+    ("review.add", ["Add: {slot}", "Añadir: {slot}", "Ajouter : {slot}"]),
     ("review.pdf", ["PDF document", "Documento PDF", "Document PDF"]),
     ("review.sent_before", ["Already sent", "Ya enviado", "Déjà envoyé"]),
     ("review.submit", ["Submit for verification", "Enviar para verificación", "Envoyer pour vérification"]),
@@ -499,6 +511,11 @@ static TABLE: &[(&str, [&str; 3])] = &[
     ("relay.too_many_uploads", ["Another photo is still being sent. Wait for it to finish, then try again.", "Todavía se está enviando otra foto. Espera a que termine e inténtalo de nuevo.", "Une autre photo est encore en cours d'envoi. Attendez la fin, puis réessayez."]),
     ("relay.relay_busy", ["The service is busy right now. Your photo is kept: try again in a moment.", "El servicio está ocupado ahora. Tu foto se conserva: inténtalo de nuevo en un momento.", "Le service est occupé pour le moment. Votre photo est conservée : réessayez dans un instant."]),
     ("relay.body_timeout", ["Sending stalled on a slow connection. Your photo is kept: try again.", "El envío se detuvo por una conexión lenta. Tu foto se conserva: inténtalo de nuevo.", "L'envoi s'est arrêté à cause d'une connexion lente. Votre photo est conservée : réessayez."]),
+    ("relay.terms_not_accepted", [
+        "Accept our verification partner's terms of service on the first step, then submit again.",
+        "Acepta los términos del servicio de nuestro socio de verificación en el primer paso y vuelve a enviar.",
+        "Acceptez les conditions d'utilisation de notre partenaire de vérification à la première étape, puis renvoyez.",
+    ]),
     ("relay.already_submitted", ["Your documents were already submitted.", "Tus documentos ya se enviaron.", "Vos documents ont déjà été envoyés."]),
     ("relay.provider_error", [
         "Our verification partner is not answering right now. Try again in a moment.",

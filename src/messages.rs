@@ -291,6 +291,7 @@ mod tests {
             "already_verified",
             "already_retried",
             "business_not_supported",
+            "terms_not_accepted",
         ] {
             let sentence = relay_error(&texts, &refused(code));
             assert_eq!(sentence, texts.get(&format!("relay.{code}")));

@@ -84,6 +84,12 @@ impl FromJs for SessionView {
             selfie_required: field(value, "selfie_required").as_bool()?,
             proof_of_address_required: flag(value, "proof_of_address_required")?,
             liveness_required: flag(value, "liveness_required")?,
+            optional_slots: match present(field(value, "optional_slots")) {
+                None => vec![],
+                Some(_) => list(value, "optional_slots", |v| {
+                    Slot::from_code(&v.as_string()?)
+                })?,
+            },
             terms_of_service_url: match present(field(value, "terms_of_service_url")) {
                 None => None,
                 Some(url) => Some(url.as_string()?),
@@ -157,6 +163,9 @@ pub fn submit_body(request: &SubmitRequest) -> JsValue {
     set("issuing_country", &request.issuing_country);
     if let Some(state) = &request.state {
         set("state", state);
+    }
+    if request.terms_accepted {
+        let _ = js_sys::Reflect::set(&body, &JsValue::from_str("terms_accepted"), &JsValue::TRUE);
     }
     js_sys::JSON::stringify(&body)
         .map(JsValue::from)

@@ -116,6 +116,19 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
     view! {
         <section class="kyc-step kyc-capture-step" data-slot=slot.code()>
             <StepHeading text=title />
+            // An optional slot says so, with its Skip, before anything else.
+            {flow
+                .is_optional(slot)
+                .then(|| {
+                    view! {
+                        <p class="kyc-optional">
+                            {i18n.t("capture.optional")} " "
+                            <button type="button" class="kyc-secondary" on:click=move |_| flow.after_capture()>
+                                {i18n.t("capture.skip")}
+                            </button>
+                        </p>
+                    }
+                })}
             <p class="kyc-note">{i18n.t(hint_key)}</p>
             <div class="kyc-camera" class:kyc-live=live>
                 <video

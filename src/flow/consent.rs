@@ -18,6 +18,12 @@ pub(super) fn ConsentStep(
     let flow = expect_context::<Flow>();
     let i18n = I18n::expect();
     let (missing, set_missing) = signal(false);
+    // With the provider's terms, the box the user ticks names them.
+    let agree = if terms.is_some() {
+        "consent.agree_tos"
+    } else {
+        "consent.agree"
+    };
     let proceed = move |_| {
         if consented.get_untracked() {
             flow.next();
@@ -52,7 +58,7 @@ pub(super) fn ConsentStep(
                         set_missing.set(false);
                     }
                 />
-                <label for="kyc-consent">{i18n.t("consent.agree")}</label>
+                <label for="kyc-consent">{i18n.t(agree)}</label>
             </div>
             <p id="kyc-consent-error" class="kyc-error" role="alert">
                 {move || missing.get().then(|| i18n.t("consent.needed"))}

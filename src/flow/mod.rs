@@ -68,7 +68,8 @@ impl Step {
     }
 }
 
-/// The numbered steps for `document` under `policy`, in order (sending and status follow).
+/// The numbered steps for `document` under `policy`, in order (sending and status follow):
+/// the required captures, then the optional ones, which the user may skip.
 pub fn plan(policy: &Policy, document: Option<DocumentType>) -> Vec<Step> {
     let mut steps = vec![Step::Consent, Step::Document, Step::Country];
     if let Some(document) = document {
@@ -76,6 +77,7 @@ pub fn plan(policy: &Policy, document: Option<DocumentType>) -> Vec<Step> {
             policy
                 .required_slots(document)
                 .into_iter()
+                .chain(policy.optional_slots(document))
                 .map(Step::Capture),
         );
     }
@@ -119,6 +121,13 @@ impl Flow {
             .collect()
     }
 
+    /// Whether `slot` may be skipped (offered, not required).
+    fn is_optional(&self, slot: Slot) -> bool {
+        let document = self.chosen_document();
+        self.policy
+            .with_value(|policy| policy.optional_slots(document).contains(&slot))
+    }
+
     /// The document chosen (the steps after the choice only run with one).
     fn chosen_document(&self) -> DocumentType {
         self.document
@@ -159,11 +168,16 @@ impl Flow {
         }
     }
 
-    /// On to the next slot still to capture, else the review.
+    /// On to the next slot still to capture after the current step, else the review: an
+    /// optional slot skipped (this is also Skip) is not offered again on the way there, and the
+    /// review holds the submission until every required slot has a capture.
     fn after_capture(&self) {
-        let next = self
-            .plan()
-            .into_iter()
+        let steps = self.plan();
+        let current = self.step.get_untracked();
+        let here = steps.iter().position(|s| *s == current).unwrap_or(0);
+        let next = steps[here + 1..]
+            .iter()
+            .copied()
             .find(|step| matches!(step, Step::Capture(slot) if !self.captures.has(*slot)))
             .unwrap_or(Step::Review);
         self.go(next);
@@ -189,7 +203,8 @@ pub fn CaptureFlow(
     let policy = Policy::new(session.provider, session.customer_type, &session.country)
         .with_selfie_required(session.selfie_required)
         .with_proof_of_address_required(session.proof_of_address_required)
-        .with_liveness_required(session.liveness_required);
+        .with_liveness_required(session.liveness_required)
+        .with_optional_slots(session.optional_slots.clone());
     let submitted = session.status != VerificationStatus::NotSubmitted;
     let flow = Flow {
         policy: StoredValue::new(policy),
@@ -219,6 +234,8 @@ pub fn CaptureFlow(
         .terms_of_service_url
         .clone()
         .filter(|url| kyc_core::text::is_https_link(url));
+    // The user ticked the box naming these terms to get past the consent step.
+    let terms_accepted = terms.is_some();
     let accepted = session.accepted_documents.clone();
     let client = StoredValue::new(client);
     // A retry after a rejection replaces it (`retry::StartAgain`).
@@ -292,6 +309,7 @@ pub fn CaptureFlow(
                             document_type: flow.chosen_document(),
                             issuing_country: country.get_untracked(),
                             state: us_state.get_untracked(),
+                            terms_accepted: terms_accepted && consented.get_untracked(),
                         };
                         view! { <SendStep client=client.get_value() retry request status /> }
                             .into_any()

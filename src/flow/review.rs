@@ -16,7 +16,11 @@ pub(super) fn ReviewStep() -> impl IntoView {
     let i18n = I18n::expect();
     let document = flow.chosen_document();
     let slots = flow.capture_slots();
-    let required = slots.clone();
+    let required: Vec<_> = slots
+        .iter()
+        .copied()
+        .filter(|slot| !flow.is_optional(*slot))
+        .collect();
     let complete = move || flow.captures.has_all(&required);
     view! {
         <section class="kyc-step">
@@ -28,7 +32,9 @@ pub(super) fn ReviewStep() -> impl IntoView {
                     .map(|slot| {
                         let title = i18n.with(|t| messages::slot_title(t, slot, document));
                         let alt = i18n.fill("review.photo_of", &[("slot", &title)]);
-                        let retake = i18n.fill("review.retake", &[("slot", &title)]);
+                        // A skipped optional slot is added rather than retaken.
+                        let key = if flow.captures.has(slot) { "review.retake" } else { "review.add" };
+                        let retake = i18n.fill(key, &[("slot", &title)]);
                         view! {
                             <li class="kyc-review-item" data-slot=slot.code()>
                                 <h3>{title.clone()}</h3>

@@ -43,7 +43,12 @@ pub(super) fn SendStep(
     let flow = expect_context::<Flow>();
     let i18n = I18n::expect();
     let document = request.document_type;
-    let slots = flow.capture_slots();
+    // The captures kept: an optional slot the user skipped is not sent.
+    let slots: Vec<Slot> = flow
+        .capture_slots()
+        .into_iter()
+        .filter(|slot| flow.captures.has(*slot))
+        .collect();
     let mut initial = PerSlot::default();
     for slot in &slots {
         let state = if flow.captures.is_uploaded(*slot) {

@@ -32,6 +32,7 @@ fn session(provider: Provider, country: &str) -> SessionView {
         selfie_required: false,
         proof_of_address_required: policy.requires_proof_of_address(),
         liveness_required: false,
+        optional_slots: vec![],
         terms_of_service_url: None,
         quality: kyc_core::Strictness::of(provider),
         country: country.to_owned(),
@@ -616,4 +617,53 @@ async fn provider_a_never_keeps_a_blurry_photo() {
     );
     choose(&host, &card_jpeg(1800, 1200, true).await).await;
     wait_for(&host, "Check your photos", 10).await;
+}
+
+#[wasm_bindgen_test]
+async fn an_optional_slot_is_labelled_and_can_be_skipped() {
+    let mut view = session(Provider::A, "GBR");
+    view.optional_slots = vec![kyc_core::Slot::ProofOfAddress];
+    let (host, _mounted) = mount(view, options());
+    tick().await;
+    agree(&host).await;
+    click(&host, "Passport").await;
+    // Consent, type, country, front, proof of address (optional), review.
+    assert!(host.text_content().unwrap().contains("Step 3 of 6"));
+    click(&host, "Continue").await;
+    choose(&host, &card_jpeg(1800, 1200, true).await).await;
+    wait_for(&host, "Optional: you can skip this step.", 10).await;
+    assert_eq!(heading(&host).text_content().unwrap(), "Proof of address");
+    click(&host, "Skip").await;
+    wait_for(&host, "Check your photos", 10).await;
+    // The submission goes without it; it can still be added.
+    assert!(!button(&host, "Submit for verification")
+        .unchecked_ref::<web_sys::HtmlButtonElement>()
+        .disabled());
+    click(&host, "Add: Proof of address").await;
+    assert_eq!(heading(&host).text_content().unwrap(), "Proof of address");
+    choose(&host, &card_jpeg(1800, 1200, true).await).await;
+    wait_for(&host, "Check your photos", 10).await;
+    assert!(button(&host, "Retake: Proof of address").is_connected());
+}
+
+#[wasm_bindgen_test]
+async fn the_consent_box_names_the_provider_s_terms_where_it_has_them() {
+    let label = |host: &web_sys::HtmlElement| {
+        host.query_selector("label[for=kyc-consent]")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap()
+    };
+    let mut view = session(Provider::B, "GBR");
+    view.terms_of_service_url = Some("https://b.example/tos?tos_policies_value=v1".to_owned());
+    let (host, _mounted) = mount(view, options());
+    tick().await;
+    assert!(label(&host).contains("accept our verification partner's terms of service"));
+    // Without ticking it, the flow does not go on.
+    click(&host, "Continue").await;
+    assert_eq!(heading(&host).text_content().unwrap(), "Before you start");
+    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
+    tick().await;
+    assert!(!label(&host).contains("terms of service"));
 }

@@ -33,6 +33,7 @@ fn every_answer_reads_back_as_the_relay_wrote_it() {
             selfie_required: true,
             proof_of_address_required: true,
             liveness_required: false,
+            optional_slots: vec![Slot::Liveness],
             terms_of_service_url: Some("https://b.example/tos?tos_policies_value=v".to_owned()),
             quality: Strictness::Strict,
             country: "USA".to_owned(),
@@ -98,11 +99,12 @@ fn answers_that_break_the_contract_are_not_read() {
 
 #[wasm_bindgen_test]
 fn the_submission_is_what_the_relay_reads() {
-    for state in [None, Some("CA".to_owned())] {
+    for (state, terms_accepted) in [(None, false), (Some("CA".to_owned()), true)] {
         let request = SubmitRequest {
             document_type: DocumentType::DriversLicense,
             issuing_country: "USA".to_owned(),
             state,
+            terms_accepted,
         };
         let text = submit_body(&request).as_string().unwrap();
         let read: SubmitRequest = serde_json::from_str(&text).unwrap();

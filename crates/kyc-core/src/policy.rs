@@ -41,15 +41,19 @@ pub struct Policy {
     pub customer_type: CustomerType,
     /// The customer's country, ISO 3166-1 alpha-3 (e.g. `USA`).
     pub country: String,
-    /// Whether the provider's client configuration requires a selfie.
+    /// Whether a selfie is required (B's client configuration, or the host's choice).
     pub selfie_required: bool,
-    /// Whether the profile requires a liveness capture (A's optional `liveness_check_file`).
+    /// Whether the host requires a liveness capture (A's optional `liveness_check_file`).
     #[serde(default)]
     pub liveness_required: bool,
     /// Whether the profile requires a proof of address where the provider leaves it optional
     /// (A, C, D). B always requires exactly one.
     #[serde(default)]
     pub proof_of_address_required: bool,
+    /// The slots offered to the user without being required (the host's choice per session,
+    /// see [`Policy::with_host_slots`]); a submission without them is complete.
+    #[serde(default)]
+    pub optional_slots: Vec<Slot>,
 }
 
 /// What the user has captured and chosen, checked before submitting.
@@ -258,6 +262,7 @@ impl Policy {
             selfie_required: false,
             liveness_required: false,
             proof_of_address_required: false,
+            optional_slots: Vec::new(),
         }
     }
 
@@ -363,20 +368,28 @@ impl Policy {
     /// liveness_check)", so no selfie; A (business): "For type=business customers, do not use
     /// this endpoint", so only the KYB document. B: the primary document "plus an optional
     /// SELFIE entry" and "Proof of address". D: "id_file is mandatory; other slots depend on the
-    /// customer's country"; assumption: with no table of those, every slot is taken from every
-    /// country (and C's documents go through D).
+    /// customer's country"; assumption: with no table of those, the selfie and proof of address
+    /// slots are taken from every country (and C's documents go through D). D's document names
+    /// no liveness check anywhere, so D (and C) never offer one: a liveness file would be sent
+    /// in a slot D's attach does not have, and the session could never be submitted.
     pub fn allowed_slots(&self, document_type: DocumentType) -> Vec<Slot> {
         let required = self.required_slots(document_type);
-        let optional: &[Slot] = match (self.provider, self.customer_type) {
+        let taken = self.extra_slots();
+        Slot::ALL
+            .into_iter()
+            .filter(|slot| required.contains(slot) || taken.contains(slot))
+            .collect()
+    }
+
+    /// The slots the provider takes besides the identity document's sides (see
+    /// [`Policy::allowed_slots`] for each provider's source).
+    pub(crate) fn extra_slots(&self) -> &'static [Slot] {
+        match (self.provider, self.customer_type) {
             (Provider::A, CustomerType::Individual) => &[Slot::ProofOfAddress, Slot::Liveness],
             (Provider::A, CustomerType::Business) => &[],
             (Provider::B, _) => &[Slot::Selfie, Slot::ProofOfAddress],
-            (Provider::C | Provider::D, _) => &[Slot::Selfie, Slot::ProofOfAddress, Slot::Liveness],
-        };
-        Slot::ALL
-            .into_iter()
-            .filter(|slot| required.contains(slot) || optional.contains(slot))
-            .collect()
+            (Provider::C | Provider::D, _) => &[Slot::Selfie, Slot::ProofOfAddress],
+        }
     }
 
     /// Whether every submission needs a proof of address: always for B ("Exactly one
@@ -384,7 +397,12 @@ impl Policy {
     /// "proof_of_address_file" is one of the files that "can be uploaded before or alongside
     /// id_file"; D: assumption: an optional slot, its document gives no table).
     pub fn requires_proof_of_address(&self) -> bool {
-        self.provider == Provider::B || self.proof_of_address_required
+        self.provider_requires_proof_of_address() || self.proof_of_address_required
+    }
+
+    /// B: "Exactly one address_documents entry is required", whatever the host chooses.
+    pub(crate) fn provider_requires_proof_of_address(&self) -> bool {
+        self.provider == Provider::B
     }
 
     /// Whether a `state` must, may or must not accompany `document_type` issued by

@@ -1,9 +1,12 @@
 //! The JSON shapes exchanged between the widget and the relay (see `docs/openapi.yaml`).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::format::FileFormat;
 use crate::gate::Strictness;
+use crate::policy::Requirement;
 use crate::vocabulary::{CustomerType, DocumentType, Provider, Slot, VerificationStatus};
 
 /// Body of `POST /v1/sessions`, sent by the host's backend (never by the browser).
@@ -21,6 +24,11 @@ pub struct CreateSession {
     /// default ([`Strictness::of`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<Strictness>,
+    /// The slots beyond the identity document the host requires or offers (e.g.
+    /// `{"proof_of_address": "optional"}`); one the provider does not take is refused (see
+    /// [`crate::Policy::with_host_slots`]). Absent: only what the provider requires.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub slots: BTreeMap<Slot, Requirement>,
 }
 
 /// Answer to `POST /v1/sessions`: the token the widget gets, and nothing else.
@@ -51,6 +59,9 @@ pub struct SessionView {
     /// Whether a liveness capture is required.
     #[serde(default)]
     pub liveness_required: bool,
+    /// The slots offered but not required: the user may skip them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub optional_slots: Vec<Slot>,
     /// The provider's terms of service the user accepts by continuing, where the provider records
     /// that acceptance (B's `tos_policies_url`); shown as a link on the consent step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,6 +98,10 @@ pub struct SubmitRequest {
     /// US state of a driver's license, where required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// Whether the user accepted the provider's terms of service the session names
+    /// (`terms_of_service_url`, B's); required then, ignored for a provider without terms.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub terms_accepted: bool,
 }
 
 /// Answer to `GET /v1/session/status`.

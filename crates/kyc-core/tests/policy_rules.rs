@@ -687,3 +687,21 @@ fn reported_file_refs_are_bounded() {
         other => panic!("{other:?}"),
     }
 }
+
+/// D: "id_file is mandatory; other slots depend on the customer's country": its document names
+/// no liveness check, so neither D nor C (whose documents go through D) has a place for one.
+#[test]
+fn d_and_c_have_no_liveness_slot() {
+    for provider in [Provider::C, Provider::D] {
+        let p = policy(provider, Individual, "GBR");
+        assert!(!p.allowed_slots(Passport).contains(&Slot::Liveness));
+        let sent = submission(Passport, &[Slot::Front, Slot::Liveness], None);
+        assert_eq!(
+            p.check_submission(&sent),
+            vec![Violation::UnexpectedSlot {
+                slot: Slot::Liveness
+            }],
+            "{provider:?}"
+        );
+    }
+}

@@ -25,6 +25,9 @@ pub enum ApiError {
     InvalidFile(Vec<String>),
     /// The submission breaks the provider's rules (422), with each violation's code.
     InvalidSubmission(Vec<String>),
+    /// The session names the provider's terms of service and the submission does not say the
+    /// user accepted them (422 `terms_not_accepted`).
+    TermsNotAccepted,
     /// The request conflicts with the session's state (409), e.g. already submitted.
     Conflict {
         /// The error code, e.g. `already_submitted`.
@@ -95,6 +98,15 @@ impl ApiError {
                     violations.join(", ")
                 ),
                 violations.clone(),
+            ),
+            ApiError::TermsNotAccepted => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "terms_not_accepted",
+                "the user must accept the provider's terms of service (the session's \
+                 terms_of_service_url) before the documents are submitted: send \
+                 \"terms_accepted\": true once they have"
+                    .to_owned(),
+                vec![],
             ),
             ApiError::Conflict { code, message } => {
                 (StatusCode::CONFLICT, code, message.clone(), vec![])

@@ -39,6 +39,7 @@ mod state;
 mod status;
 pub mod store;
 mod submission;
+mod terms;
 pub mod token;
 mod uploads;
 pub mod webhook;

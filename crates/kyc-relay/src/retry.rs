@@ -1,6 +1,6 @@
 //! A new attempt after a rejection, asked by the widget with the rejected session's token
 //! (`POST /v1/session/retry`): a new session for the same host customer, the same country,
-//! customer type and quality, whose provider customer is the one the provider documents for a
+//! customer type, quality and slots, whose provider customer is the one the provider documents for a
 //! new attempt ([`sessions::start`]): A and B (`ACTION_REQUIRED`) verify the same customer
 //! again, D (and C through D) a fresh `<reference>-rN` customer. Where the provider documents
 //! no new attempt (B's `REJECTED`) the answer is a 409 `customer_rejected`.
@@ -56,7 +56,14 @@ pub(crate) async fn retry(
         // (B reuses its customer or refuses).
         person: None,
     };
-    let started = sessions::start(state, session.provider, spec, session.quality).await;
+    let started = sessions::start(
+        state,
+        session.provider,
+        spec,
+        session.quality,
+        session.slots,
+    )
+    .await;
     if started.is_err() {
         state.store.release_retry(&previous)?;
     }

@@ -2,8 +2,10 @@
 //! customer that may be verified again, a fresh `-rN` customer after a rejection), the rules a
 //! session's files follow, and what the widget is shown of it.
 
+use std::collections::BTreeMap;
+
 use kyc_core::wire::{CreateSession, SessionCreated, SessionView};
-use kyc_core::{CustomerType, Policy, Provider, Strictness, VerificationStatus};
+use kyc_core::{CustomerType, Policy, Provider, Requirement, Slot, Strictness, VerificationStatus};
 
 use crate::clock::now;
 use crate::config::RelayConfig;
@@ -22,6 +24,7 @@ pub(crate) fn demo() -> CreateSession {
         country: "GBR".to_owned(),
         provider: Provider::D,
         quality: None,
+        slots: Default::default(),
     }
 }
 
@@ -42,6 +45,10 @@ pub(crate) async fn open(
         ));
     }
     let provider = state.provider(request.provider)?;
+    let choices: Vec<_> = request.slots.clone().into_iter().collect();
+    Policy::new(request.provider, request.customer_type, &country)
+        .with_host_slots(&choices)
+        .map_err(|refused| ApiError::BadRequest(format!("slots: {}", refused.describe())))?;
     if let Some(person) = &person {
         let blank = [&person.first_name, &person.last_name, &person.email]
             .iter()
@@ -66,7 +73,7 @@ pub(crate) async fn open(
     let quality = request
         .quality
         .unwrap_or_else(|| Strictness::of(request.provider));
-    start(state, request.provider, spec, quality).await
+    start(state, request.provider, spec, quality, request.slots).await
 }
 
 /// Opens the session of `spec`, its checks passed: the provider customer is the one
@@ -77,6 +84,7 @@ pub(crate) async fn start(
     provider_code: Provider,
     mut spec: CustomerSpec,
     quality: Strictness,
+    slots: BTreeMap<Slot, Requirement>,
 ) -> Result<SessionCreated, ApiError> {
     let provider = state.provider(provider_code)?;
     let reference = spec.reference.clone();
@@ -101,6 +109,7 @@ pub(crate) async fn start(
         created_at,
         terms_of_service_url: customer.terms_of_service_url,
         quality,
+        slots,
     };
     state.store.insert_session(&session)?;
     let expires_at = created_at + state.config.token_ttl.as_secs();
@@ -201,8 +210,11 @@ async fn create_retry_customer(
 /// The provider's rules for the session's customer, with the relay's configuration of the
 /// provider (e.g. B's client configuration requiring a selfie).
 pub(crate) fn policy(config: &RelayConfig, session: &SessionRecord) -> Policy {
-    Policy::new(session.provider, session.customer_type, &session.country)
-        .with_selfie_required(config.selfie_required.contains(&session.provider))
+    let policy = Policy::new(session.provider, session.customer_type, &session.country)
+        .with_selfie_required(config.selfie_required.contains(&session.provider));
+    // The host's slots were checked when the session was opened.
+    let choices: Vec<_> = session.slots.clone().into_iter().collect();
+    policy.clone().with_host_slots(&choices).unwrap_or(policy)
 }
 
 /// What the widget needs to guide the user, including what is uploaded.
@@ -221,6 +233,7 @@ pub(crate) fn view(state: &AppState, session: SessionRecord) -> Result<SessionVi
         selfie_required: policy.selfie_required,
         proof_of_address_required: policy.requires_proof_of_address(),
         liveness_required: policy.liveness_required,
+        optional_slots: policy.offered_slots(),
         // B's `tos_policies_url`, kept from the customer's creation; `None` for the others.
         terms_of_service_url: session.terms_of_service_url,
         quality: session.quality,

@@ -45,6 +45,7 @@ pub(crate) async fn submit(
     }
     // A provider this relay does not serve is refused before the claim.
     state.provider(session.provider)?;
+    crate::terms::record_acceptance(state, session, request.terms_accepted)?;
     // Claimed in the database first, so a double click or a second tab cannot attach twice.
     if !state
         .store

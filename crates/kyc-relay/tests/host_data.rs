@@ -331,6 +331,7 @@ fn stored_session(
         created_at,
         terms_of_service_url: None,
         quality: Strictness::Lenient,
+        slots: Default::default(),
     }
 }
 

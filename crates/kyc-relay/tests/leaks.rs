@@ -361,7 +361,10 @@ async fn no_answer_log_line_or_audit_row_holds_a_signature_a_host_or_a_customer_
                 "POST",
                 "/v1/session/submit",
                 &token,
-                Some(json!({"issuing_country": "FRA", "document_type": "national_id"})),
+                Some(
+                    json!({"issuing_country": "FRA", "document_type": "national_id",
+                            "terms_accepted": true}),
+                ),
             ),
         )
         .await;

@@ -56,7 +56,9 @@ async fn put(h: &Harness, session: &Session, slots: &[&str]) {
     }
 }
 
-async fn submit(h: &Harness, session: &Session, body: Value) -> (StatusCode, Value) {
+/// Submits `body`, with the user's acceptance of B's terms (see `tests/terms.rs`).
+async fn submit(h: &Harness, session: &Session, mut body: Value) -> (StatusCode, Value) {
+    body["terms_accepted"] = json!(true);
     call(
         &h.relay,
         authorized("POST", "/v1/session/submit", &session.token, Some(body)),

@@ -222,7 +222,11 @@ async fn verified(relay: &Router, provider: &str, reference: &str, slots: &[&str
             "POST",
             "/v1/session/submit",
             &token,
-            Some(json!({"issuing_country": "GBR", "document_type": "passport"})),
+            // B's terms are accepted by the user in the widget; the others have none.
+            Some(
+                json!({"issuing_country": "GBR", "document_type": "passport",
+                "terms_accepted": true}),
+            ),
         ),
     )
     .await;

@@ -32,7 +32,9 @@ async fn put(h: &Harness, token: &str, slot: &str) {
     assert_eq!(status, StatusCode::OK, "{slot}: {body}");
 }
 
-async fn submit(h: &Harness, token: &str, body: Value) -> (StatusCode, Value) {
+/// Submits `body`, with the user's acceptance of the provider's terms where it has them (B).
+async fn submit(h: &Harness, token: &str, mut body: Value) -> (StatusCode, Value) {
+    body["terms_accepted"] = json!(true);
     call(
         &h.relay,
         authorized("POST", "/v1/session/submit", token, Some(body)),

@@ -59,7 +59,10 @@ async fn submit(h: &Harness, token: &str) {
             "POST",
             "/v1/session/submit",
             token,
-            Some(json!({"issuing_country": "FRA", "document_type": "passport"})),
+            Some(
+                json!({"issuing_country": "FRA", "document_type": "passport",
+                "terms_accepted": true}),
+            ),
         ),
     )
     .await;

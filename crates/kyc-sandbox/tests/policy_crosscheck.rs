@@ -1,9 +1,12 @@
 //! The core's completeness check against the providers' stand-in: every combination of provider
 //! × customer type × document type × sides given × issuing country and state × selfie × proof of
-//! address (and B's selfie configuration) goes through `kyc_core::Policy::check_submission` and
-//! through the sandbox's real API (`app(state)` over in-memory storage, driven with `oneshot`).
-//! The sandbox writes its rules from the provider documents in its own tables, so a wrong rule
-//! in the core shows up here as a disagreement; the test lists every one and fails.
+//! address × liveness (and B's selfie configuration) goes through
+//! `kyc_core::Policy::check_submission` and through the sandbox's real API (`app(state)` over
+//! in-memory storage, driven with `oneshot`). The core judges each twice: as the provider
+//! requires, and with every slot the host may choose offered as optional (present or absent,
+//! the verdict must not change). The sandbox writes its rules from the provider documents in
+//! its own tables, so a wrong rule in the core shows up here as a disagreement; the test lists
+//! every one and fails.
 //!
 //! How a combination reaches each provider, as a client would send it:
 //! - A (individual): one presigned upload per file in its category, then
@@ -13,10 +16,12 @@
 //! - A (business): the front is a KYB document upload naming its `document_type`; every other
 //!   file asks for a 4-slot upload URL, which business customers may not use.
 //! - B: one upload per file, then the attach with the primary document (type, country, state,
-//!   FRONT/BACK files), a SELFIE entry, the address document and `tos_policies_value`. Complete
-//!   means the review started (`UNDER_REVIEW`).
+//!   FRONT/BACK files), a SELFIE entry, the address document and `tos_policies_value`. B has no
+//!   liveness place: it is sent as a `LIVENESS` entry of `identifying_documents`, which B
+//!   refuses. Complete means the review started (`UNDER_REVIEW`).
 //! - D: a customer of the country, one upload per file, then `files/attach`. D has no state
-//!   field (sent as `state`, refused as unknown). Complete means `pending`.
+//!   field (sent as `state`, refused as unknown) and names no liveness slot (sent as
+//!   `liveness_file`, refused as unknown). Complete means `pending`.
 //! - C: its documents are taken by D (C's verification of provider `technest` records D's
 //!   review): D's flow, then a C verification, which must be created.
 
@@ -26,7 +31,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use common::*;
-use kyc_core::{CustomerType, DocumentType, Policy, Provider, Slot, Submission};
+use kyc_core::{CustomerType, DocumentType, Policy, Provider, Requirement, Slot, Submission};
 use kyc_sandbox::{SandboxConfig, SandboxState};
 use serde_json::{json, Map, Value};
 
@@ -41,6 +46,7 @@ struct Case {
     state: Option<&'static str>,
     selfie: bool,
     proof_of_address: bool,
+    liveness: bool,
     /// B's client configuration: a SELFIE entry is required.
     selfie_required: bool,
 }
@@ -54,13 +60,27 @@ impl Case {
         if self.proof_of_address {
             filled.push(Slot::ProofOfAddress);
         }
+        if self.liveness {
+            filled.push(Slot::Liveness);
+        }
         filled
     }
 
-    /// The core's verdict: the codes of the violations (empty: complete).
-    fn core(&self) -> Vec<&'static str> {
-        let policy = Policy::new(self.provider, self.customer, self.country)
+    /// The core's verdict: the codes of the violations (empty: complete). With `offered`, the
+    /// policy offers every slot the host may choose as optional.
+    fn core(&self, offered: bool) -> Vec<&'static str> {
+        let mut policy = Policy::new(self.provider, self.customer, self.country)
             .with_selfie_required(self.selfie_required);
+        if offered {
+            let choices: Vec<(Slot, Requirement)> = policy
+                .host_slots()
+                .into_iter()
+                .map(|slot| (slot, Requirement::Optional))
+                .collect();
+            policy = policy
+                .with_host_slots(&choices)
+                .expect("host slots are choosable");
+        }
         let submission = Submission {
             document_type: self.document,
             filled: self.filled(),
@@ -103,17 +123,20 @@ fn cases() -> Vec<Case> {
                         for (country, state) in PLACES {
                             for selfie in [false, true] {
                                 for proof_of_address in [false, true] {
-                                    cases.push(Case {
-                                        provider,
-                                        customer,
-                                        document,
-                                        sides,
-                                        country,
-                                        state,
-                                        selfie,
-                                        proof_of_address,
-                                        selfie_required,
-                                    });
+                                    for liveness in [false, true] {
+                                        cases.push(Case {
+                                            provider,
+                                            customer,
+                                            document,
+                                            sides,
+                                            country,
+                                            state,
+                                            selfie,
+                                            proof_of_address,
+                                            liveness,
+                                            selfie_required,
+                                        });
+                                    }
                                 }
                             }
                         }
@@ -333,6 +356,9 @@ impl Sandbox {
         if let Some(selfie) = uri.get(&Slot::Selfie) {
             identifying.push(json!({"type": "SELFIE", "files": [{"uri": selfie}]}));
         }
+        if let Some(liveness) = uri.get(&Slot::Liveness) {
+            identifying.push(json!({"type": "LIVENESS", "files": [{"uri": liveness}]}));
+        }
         let address: Vec<Value> = uri
             .get(&Slot::ProofOfAddress)
             .map(|poa| json!({"files": [{"uri": poa}]}))
@@ -432,27 +458,36 @@ impl Sandbox {
 async fn the_core_and_the_sandbox_agree_on_every_combination() {
     let cases = cases();
     // (A, B, B with its selfie configuration, C, D) × 2 customer types × 5 documents × 4 sets
-    // of sides × 4 countries and states × selfie or not × proof of address or not.
-    assert_eq!(cases.len(), 5 * 2 * 5 * 4 * 4 * 2 * 2);
+    // of sides × 4 countries and states × selfie or not × proof of address or not × liveness or
+    // not.
+    assert_eq!(cases.len(), 5 * 2 * 5 * 4 * 4 * 2 * 2 * 2);
     let mut sandboxes = [Sandbox::new(false).await, Sandbox::new(true).await];
     let mut disagreements = Vec::new();
     // Per provider: how many combinations the sandbox accepted, and how many it refused.
     let mut verdicts = std::collections::HashMap::<Provider, (usize, usize)>::new();
+    // Combinations with a liveness file the sandbox accepted (A's only), so the new dimension
+    // is walked for real.
+    let mut liveness_accepted = 0;
     for case in &cases {
-        let core = case.core();
+        let core = case.core(false);
+        let offered = case.core(true);
         let sandbox = sandboxes[usize::from(case.selfie_required)]
             .verdict(case)
             .await;
         let counts = verdicts.entry(case.provider).or_default();
         if sandbox.is_ok() {
             counts.0 += 1;
+            liveness_accepted += usize::from(case.liveness);
         } else {
             counts.1 += 1;
         }
-        if core.is_empty() != sandbox.is_ok() {
+        for (core, offered) in [(&core, false), (&offered, true)] {
+            if core.is_empty() == sandbox.is_ok() {
+                continue;
+            }
             disagreements.push(format!(
-                "{:?} {:?} {} sides {:?} {} state {:?} selfie {} proof_of_address {} \
-                 (selfie required: {}): core {}, sandbox {}",
+                "{:?} {:?} {} sides {:?} {} state {:?} selfie {} proof_of_address {} liveness {} \
+                 (selfie required: {}, host slots offered: {offered}): core {}, sandbox {}",
                 case.provider,
                 case.customer,
                 case.document.code(),
@@ -461,6 +496,7 @@ async fn the_core_and_the_sandbox_agree_on_every_combination() {
                 case.state,
                 case.selfie,
                 case.proof_of_address,
+                case.liveness,
                 case.selfie_required,
                 if core.is_empty() {
                     "complete".to_owned()
@@ -482,6 +518,10 @@ async fn the_core_and_the_sandbox_agree_on_every_combination() {
             "{provider:?}: {accepted} accepted, {refused} refused"
         );
     }
+    assert!(
+        liveness_accepted > 0,
+        "no combination with a liveness file was accepted"
+    );
     assert!(
         disagreements.is_empty(),
         "{} of {} combinations disagree:\n{}",

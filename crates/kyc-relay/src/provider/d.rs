@@ -85,13 +85,15 @@ impl ProviderD {
     }
 }
 
-fn slot_field(slot: Slot) -> &'static str {
+/// The attach field of a slot; `None` for a liveness capture: D's document names no such slot
+/// (`kyc_core::Policy` never offers one at D, so the relay never holds one to attach).
+fn slot_field(slot: Slot) -> Option<&'static str> {
     match slot {
-        Slot::Front => "id_file",
-        Slot::Back => "id_file_back",
-        Slot::Selfie => "selfie_file",
-        Slot::ProofOfAddress => "proof_of_address_file",
-        Slot::Liveness => "liveness_file",
+        Slot::Front => Some("id_file"),
+        Slot::Back => Some("id_file_back"),
+        Slot::Selfie => Some("selfie_file"),
+        Slot::ProofOfAddress => Some("proof_of_address_file"),
+        Slot::Liveness => None,
     }
 }
 
@@ -144,7 +146,12 @@ impl ProviderAdapter for ProviderD {
         async move {
             let mut body = json!({"document_type": document_type.code()});
             for file in files {
-                body[slot_field(file.slot)] = json!(file.file_id);
+                let field = slot_field(file.slot).ok_or_else(|| ProviderError::Refused {
+                    status: 422,
+                    code: Some("unexpected_slot".to_owned()),
+                    message: format!("provider D has no slot for a {} file", file.slot.code()),
+                })?;
+                body[field] = json!(file.file_id);
             }
             let attach = format!("/v1/customers/{}/files/attach", segment(customer_id));
             // Attach is not retried blindly: a lost answer could mean it went through, and a

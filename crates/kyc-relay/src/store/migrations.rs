@@ -95,4 +95,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE sessions ADD COLUMN retried_at INTEGER;
 ",
+    // The host's required and optional slots, as JSON; NULL (a session from before): none.
+    "
+    ALTER TABLE sessions ADD COLUMN slots TEXT;
+",
+    // When the user accepted the provider's terms of service (B's), with the submission.
+    "
+    ALTER TABLE sessions ADD COLUMN terms_accepted_at INTEGER;
+",
 ];

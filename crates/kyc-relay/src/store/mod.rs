@@ -18,6 +18,7 @@ mod references;
 mod retention;
 mod sessions;
 mod settings;
+mod terms;
 mod uploads;
 mod webhooks;
 

@@ -3,8 +3,11 @@
 
 use serde::Serialize;
 
+use std::collections::BTreeMap;
+
 use kyc_core::{
-    CustomerType, DocumentType, FileFormat, Provider, Slot, Strictness, VerificationStatus,
+    CustomerType, DocumentType, FileFormat, Provider, Requirement, Slot, Strictness,
+    VerificationStatus,
 };
 
 /// A session as stored.
@@ -34,6 +37,8 @@ pub struct SessionRecord {
     pub terms_of_service_url: Option<String>,
     /// How strictly the widget's quality gate holds the captures.
     pub quality: Strictness,
+    /// The slots beyond the identity document the host required or offered.
+    pub slots: BTreeMap<Slot, Requirement>,
 }
 
 /// A slot whose file reached the provider's storage.

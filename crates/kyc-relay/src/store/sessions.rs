@@ -1,7 +1,11 @@
 //! Sessions: created, read, submitted, and their status and provider customer id changed;
 //! every change is audited.
 
-use kyc_core::{CustomerType, DocumentType, Provider, Strictness, VerificationStatus};
+use std::collections::BTreeMap;
+
+use kyc_core::{
+    CustomerType, DocumentType, Provider, Requirement, Slot, Strictness, VerificationStatus,
+};
 use rusqlite::{params, OptionalExtension};
 
 use super::audit;
@@ -17,8 +21,8 @@ impl Store {
             conn.execute(
                 "INSERT INTO sessions (id, customer_reference, customer_type, country, provider,
                  provider_customer_id, status, rejection_reason, document_type, submitted_at, created_at,
-                 terms_of_service_url, quality)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                 terms_of_service_url, quality, slots)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     session.id,
                     session.customer_reference,
@@ -33,6 +37,7 @@ impl Store {
                     session.created_at,
                     session.terms_of_service_url,
                     session.quality.code(),
+                    slots_column(&session.slots),
                 ],
             )?;
             audit::record(
@@ -262,7 +267,12 @@ impl Store {
 
 const SESSION_COLUMNS: &str = "SELECT id, customer_reference, customer_type, country, provider,
     provider_customer_id, status, rejection_reason, document_type, submitted_at, created_at,
-    terms_of_service_url, quality FROM sessions";
+    terms_of_service_url, quality, slots FROM sessions";
+
+/// The `slots` column of `slots`: JSON, NULL when there are none.
+fn slots_column(slots: &BTreeMap<Slot, Requirement>) -> Option<String> {
+    (!slots.is_empty()).then(|| serde_json::to_string(slots).unwrap_or_default())
+}
 
 fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
     let status: String = row.get(6)?;
@@ -270,6 +280,7 @@ fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> 
     let document_type: Option<String> = row.get(8)?;
     let provider = parse(&row.get::<_, String>(4)?, Provider::from_code)?;
     let quality: Option<String> = row.get(12)?;
+    let slots: Option<String> = row.get(13)?;
     Ok(SessionRecord {
         id: row.get(0)?,
         customer_reference: row.get(1)?,
@@ -289,6 +300,10 @@ fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> 
         quality: match quality {
             Some(code) => parse(&code, Strictness::from_code)?,
             None => Strictness::of(provider),
+        },
+        slots: match slots {
+            Some(json) => parse(&json, |json| serde_json::from_str(json).ok())?,
+            None => BTreeMap::new(),
         },
     })
 }

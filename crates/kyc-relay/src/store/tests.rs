@@ -2,7 +2,8 @@
 //! a database of the first schema migrated.
 
 use kyc_core::{
-    CustomerType, DocumentType, FileFormat, Provider, Slot, Strictness, VerificationStatus,
+    CustomerType, DocumentType, FileFormat, Provider, Requirement, Slot, Strictness,
+    VerificationStatus,
 };
 use rusqlite::Connection;
 
@@ -23,6 +24,7 @@ fn session(id: &str) -> SessionRecord {
         created_at: 100,
         terms_of_service_url: None,
         quality: Strictness::Lenient,
+        slots: [(Slot::ProofOfAddress, Requirement::Optional)].into(),
     }
 }
 
@@ -49,6 +51,7 @@ fn sessions_slots_and_statuses_survive_reopening_the_file() {
     assert_eq!(reopened.status, VerificationStatus::Pending);
     assert_eq!(reopened.document_type, Some(DocumentType::Passport));
     assert_eq!(reopened.submitted_at, Some(102));
+    assert_eq!(reopened.slots, session("ses_1").slots);
     assert_eq!(store.slots("ses_1").unwrap()[0].provider_file_id, "file_1");
     let events: Vec<_> = store
         .audit_log("ses_1")
