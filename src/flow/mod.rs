@@ -211,6 +211,7 @@ pub fn CaptureFlow(
     let status = RwSignal::new(submitted.then(|| StatusReport {
         status: session.status.clone(),
         pending_for_secs: None,
+        review: None,
     }));
     // Only an https link is shown: the relay checks it too, but a `javascript:` (or any other)
     // URL from a provider never reaches an `href` in the host page.

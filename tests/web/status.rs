@@ -13,6 +13,7 @@ fn report(status: VerificationStatus) -> Option<StatusReport> {
     Some(StatusReport {
         status,
         pending_for_secs: None,
+        review: None,
     })
 }
 
