@@ -78,6 +78,16 @@ pub struct UploadReceipt {
     pub bytes: u64,
 }
 
+/// Answer to `POST /v1/session/status-token`: a token that only reads the session's status,
+/// renewed while the review is pending.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusToken {
+    /// The status token.
+    pub token: String,
+    /// When it stops working, in seconds since the Unix epoch.
+    pub expires_at: u64,
+}
+
 /// Body of `POST /v1/session/submit`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubmitRequest {

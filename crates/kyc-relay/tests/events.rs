@@ -163,6 +163,9 @@ async fn the_stream_follows_the_status_from_not_submitted_to_verified_with_keep_
     let pending = events.status(Duration::from_secs(5)).await;
     assert_eq!(pending["status"], json!({"state": "pending"}));
     assert!(pending["pending_for_secs"].is_u64());
+    // The same review advice as the status read: D, within its usual time.
+    assert_eq!(pending["review"]["advice"], "up_to_about_two_hours");
+    assert_eq!(pending["review"]["next_at_secs"], 7_200);
     // Nobody polls `GET /v1/session/status` and provider D's sandbox sends no webhooks here:
     // the stream's own refresh finds the result.
     let verified = events.status(Duration::from_secs(10)).await;

@@ -5,14 +5,14 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use kyc_core::wire::{SessionView, StatusReport, SubmitRequest, UploadReceipt};
+use kyc_core::wire::{SessionView, StatusReport, StatusToken, SubmitRequest, UploadReceipt};
 use kyc_core::Slot;
 
 use crate::auth::{Authorized, StatusReader};
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::state::AppState;
 use crate::status::{refreshed_status, status_report};
-use crate::{sessions, submission, uploads};
+use crate::{sessions, status_token, submission, uploads};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -20,6 +20,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/session/slots/{slot}", put(upload))
         .route("/v1/session/submit", post(submit))
         .route("/v1/session/status", get(status))
+        .route("/v1/session/status-token", post(status_token))
 }
 
 /// `GET /v1/session`: what the widget needs to guide the user, including what is uploaded.
@@ -63,4 +64,13 @@ async fn status(
 ) -> Result<Json<StatusReport>, ApiError> {
     let status = refreshed_status(&state, &session).await?;
     Ok(Json(status_report(&session, status)))
+}
+
+/// `POST /v1/session/status-token`: a status token (read-only, renewable while pending) for a
+/// session or status token.
+async fn status_token(
+    State(state): State<AppState>,
+    StatusReader(session): StatusReader,
+) -> Result<Json<StatusToken>, ApiError> {
+    status_token::renew(&state, &session).map(Json)
 }
