@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use kyc_core::wire::{SessionCreated, SessionView, StatusReport, SubmitRequest};
+use kyc_core::wire::{SessionCreated, SessionView, StatusReport, StatusToken, SubmitRequest};
 use kyc_core::Slot;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
@@ -138,6 +138,20 @@ impl RelayClient {
     /// `GET /v1/session/status`.
     pub async fn status(&self) -> Result<StatusReport, RelayError> {
         self.get("/v1/session/status").await
+    }
+
+    /// `POST /v1/session/status-token`: a client of the same relay with a new status token
+    /// (reads the status only; renewed while the review is pending).
+    pub async fn renewed(&self) -> Result<RelayClient, RelayError> {
+        let renewed: StatusToken = call(Request {
+            method: "POST",
+            url: &self.url("/v1/session/status-token"),
+            authorization: Some(&self.authorization()),
+            body: None,
+            headers: &[],
+        })
+        .await?;
+        Ok(RelayClient::new(&self.endpoint, &renewed.token))
     }
 }
 

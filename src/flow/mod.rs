@@ -295,7 +295,7 @@ pub fn CaptureFlow(
                             .into_any()
                     }
                     Step::Status => {
-                        view! { <StatusStep client=client.get_value() report=status /> }.into_any()
+                        view! { <StatusStep client=client.get_value() report=status provider=provider /> }.into_any()
                     }
                 }
             }}

@@ -38,6 +38,17 @@ pub enum ReviewAdvice {
 }
 
 impl ReviewAdvice {
+    /// Every advice.
+    pub const ALL: [ReviewAdvice; 7] = [
+        ReviewAdvice::UpToTwoHours,
+        ReviewAdvice::OperationsAtFiveHours,
+        ReviewAdvice::ContactOperations,
+        ReviewAdvice::UpToAboutTwoHours,
+        ReviewAdvice::SupportAfterADay,
+        ReviewAdvice::ContactSupport,
+        ReviewAdvice::NoEstimate,
+    ];
+
     /// The stable machine code (also the JSON value), e.g. `up_to_two_hours`.
     pub fn code(self) -> &'static str {
         match self {
