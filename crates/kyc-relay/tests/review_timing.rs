@@ -358,3 +358,44 @@ async fn the_clock_cannot_be_moved_outside_sandbox_mode() {
         (StatusCode::BAD_REQUEST, &json!("bad_request"))
     );
 }
+
+#[tokio::test]
+async fn the_stream_tells_a_pending_page_when_the_advice_changes() {
+    let _clock = CLOCK.lock().await;
+    let (h, base) = support::events::serve(
+        SandboxConfig {
+            review_delay: Duration::from_secs(600),
+            ..SandboxConfig::default()
+        },
+        RelayConfig {
+            sandbox: true,
+            events_refresh: Duration::from_millis(100),
+            ..RelayConfig::default()
+        },
+        false,
+    )
+    .await;
+    let (_, token) = submitted(&h, "a", "ida").await;
+    let token = renewed(&h, &token).await;
+    let response = reqwest::get(format!("{base}/v1/session/events?token={token}"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut events = support::events::EventStream::new(response);
+    let first = events.status(Duration::from_secs(5)).await;
+    assert_eq!(first["review"]["advice"], "up_to_two_hours", "{first}");
+    // Nothing changes but the time: the stream says so on its own.
+    advance(&h, 30 * 60).await;
+    let later = events.status(Duration::from_secs(5)).await;
+    assert_eq!(later["review"]["advice"], "up_to_two_hours", "{later}");
+    assert!(
+        later["pending_for_secs"].as_u64().unwrap() >= 1_800,
+        "{later}"
+    );
+    advance(&h, 95 * 60).await;
+    let past = events.status(Duration::from_secs(5)).await;
+    assert_eq!(
+        past["review"]["advice"], "operations_at_five_hours",
+        "{past}"
+    );
+}
