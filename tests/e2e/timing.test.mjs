@@ -9,9 +9,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   RELAY_URL, SANDBOX_URL, RelayProcess, launch, openPage, openWidget, artifact, freePort,
-  makeDocumentJpeg, shoot, expectAccessible, PHONE,
+  makeDocumentJpeg, shoot, expectAccessible, resetRecord, recordTrial, PHONE,
 } from './browser.mjs';
 import { startHostSite, hostSession, HOST_KEY } from './hostsite.mjs';
+
+const RECORD = 'e2e-timing';
 
 let browser;
 let relay;
@@ -19,6 +21,7 @@ let host;
 let hostOrigin;
 
 before(async () => {
+  resetRecord(RECORD);
   browser = await launch();
   const hostPort = await freePort();
   hostOrigin = `http://127.0.0.1:${hostPort}`;
@@ -54,11 +57,13 @@ const renewal = (page) => page.waitForResponse(
 
 // Moves the relay's clock by `minutes` in steps of 45 min (a status token lives 1 h), each
 // followed by the page renewing its status token, as a page left open does over hours.
+let renewals = 0;
 async function leaveOpen(page, minutes) {
   for (let left = minutes; left > 0; left -= 45) {
     const renewed = renewal(page);
     await advance(Math.min(left, 45) * 60);
     assert.equal((await renewed).status(), 200);
+    renewals += 1;
   }
 }
 
@@ -104,6 +109,14 @@ test("provider A's advice at each threshold, on a page left open past its sessio
   assert.equal(await widget.getByText('If it is still pending after 5 hours').count(), 0);
   await expectAccessible(page, 'pending, A, after 5 h');
   await shoot(page, 'timing', '3-a-after-5h');
+  // The page still reads the status (pending) on its last status token.
+  const reads = await widget.getByRole('heading', { name: 'Pending: we are checking your document' }).count();
+  recordTrial(RECORD, {
+    area: 'browser', case: 'session_token_expired_while_pending', tries: renewals,
+    outcome: `relay clock moved 5 h 15 min in 45 min steps; ${renewals} status token renewals; `
+      + 'advice shown at 0, 2 h 15 and 5 h 15; still pending and updating',
+    lost: reads === 1 ? 0 : 1, crashed: false,
+  });
   assert.deepEqual(page.problems.filter((p) => !p.includes('Failed to load resource')), []);
   await page.close();
 });
@@ -113,8 +126,9 @@ test('when the status cannot be read the pending page says so, and recovers', as
   // No stream: the page asks for the status; the relay then stops answering, then answers again.
   await page.route('**/v1/session/events*', (route) => route.abort('connectionrefused'));
   let down = false;
+  let refused = 0;
   await page.route('**/v1/session/status', (route) => (down
-    ? route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"internal","message":"down"}}' })
+    ? (refused += 1, route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"internal","message":"down"}}' }))
     : route.continue()));
   await openWidget(page);
   const photo = artifact('timing-demo-passport.jpg');
@@ -136,5 +150,12 @@ test('when the status cannot be read the pending page says so, and recovers', as
   // Backoff: the next try comes within 3 s x 2^n; the demo's review ends after a few seconds.
   await page.getByRole('heading', { name: 'Verified' }).waitFor({ timeout: 60_000 });
   assert.equal(await alert.count(), 0);
+  const verified = await page.getByRole('heading', { name: 'Verified' }).count();
+  recordTrial(RECORD, {
+    area: 'browser', case: 'status_unreadable_while_pending', tries: refused,
+    outcome: `${refused} status reads answered 503 (no stream): the page said so and kept trying `
+      + 'with backoff; verified once the relay answered',
+    lost: verified === 1 ? 0 : 1, crashed: false,
+  });
   await page.close();
 });
