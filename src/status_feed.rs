@@ -173,8 +173,12 @@ pub fn use_status(client: RelayClient, report: RwSignal<Option<StatusReport>>) -
         let on_failure = move |why: &str| {
             let streaming = following
                 .try_update_value(|following| {
+                    // Only a failing stream is stopped: a late "did not open" after the
+                    // stream already failed must not stop the polling that replaced it.
                     let streaming = following.feed == Feed::Stream;
-                    following.finish();
+                    if streaming {
+                        following.finish();
+                    }
                     streaming
                 })
                 .unwrap_or(false);

@@ -69,8 +69,10 @@ async function leaveOpen(page, minutes) {
 
 test("provider A's advice at each threshold, on a page left open past its session token", async () => {
   const page = await openPage(browser, PHONE);
-  // review_hours_30: the sandbox keeps the review pending for 30 hours of its own clock.
-  const token = await hostSession(relay.url, `timing-${Date.now()}-review_hours_30`, { provider: 'a' });
+  // review_hours_30: the sandbox keeps the review pending for 30 hours of its own clock. The
+  // drawn card fills the photo, which A's strict gate calls cut off: this host chooses lenient.
+  const token = await hostSession(relay.url, `timing-${Date.now()}-review_hours_30`,
+    { provider: 'a', quality: 'lenient' });
   const photo = artifact('timing-passport.jpg');
   writeFileSync(photo, await makeDocumentJpeg(page));
   await page.goto(`${hostOrigin}/examples/plain.html?token=${encodeURIComponent(token)}`);
@@ -117,7 +119,8 @@ test("provider A's advice at each threshold, on a page left open past its sessio
       + 'advice shown at 0, 2 h 15 and 5 h 15; still pending and updating',
     lost: reads === 1 ? 0 : 1, crashed: false,
   });
-  assert.deepEqual(page.problems.filter((p) => !p.includes('Failed to load resource')), []);
+  // axe's own <style> is refused by the host page's CSP and logged; nothing else may be.
+  assert.deepEqual(page.problems.filter((p) => !/inline style/.test(p)), []);
   await page.close();
 });
 
