@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use kyc_core::wire::{SessionCreated, SessionView, StatusReport, StatusToken, SubmitRequest};
+use kyc_core::wire::{SessionCreated, SessionView, StatusReport, SubmitRequest};
 use kyc_core::Slot;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
@@ -143,7 +143,8 @@ impl RelayClient {
     /// `POST /v1/session/status-token`: a client of the same relay with a new status token
     /// (reads the status only; renewed while the review is pending).
     pub async fn renewed(&self) -> Result<RelayClient, RelayError> {
-        let renewed: StatusToken = call(Request {
+        // The answer has the shape of a new session's (one parse, one request path).
+        let renewed: SessionCreated = call(Request {
             method: "POST",
             url: &self.url("/v1/session/status-token"),
             authorization: Some(&self.authorization()),

@@ -7,8 +7,7 @@
 //! of every type back.
 
 use kyc_core::wire::{
-    ErrorBody, ErrorDetail, SessionCreated, SessionView, StatusReport, StatusToken, SubmitRequest,
-    UploadReceipt,
+    ErrorBody, ErrorDetail, SessionCreated, SessionView, StatusReport, SubmitRequest, UploadReceipt,
 };
 use kyc_core::{
     CustomerType, DocumentType, FileFormat, Provider, Slot, Strictness, VerificationStatus,
@@ -67,15 +66,6 @@ impl FromJs for SessionCreated {
     fn from_js(value: &JsValue) -> Option<Self> {
         Some(SessionCreated {
             session_id: string(value, "session_id")?,
-            token: string(value, "token")?,
-            expires_at: whole(&field(value, "expires_at"))?,
-        })
-    }
-}
-
-impl FromJs for StatusToken {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        Some(StatusToken {
             token: string(value, "token")?,
             expires_at: whole(&field(value, "expires_at"))?,
         })

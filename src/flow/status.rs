@@ -11,9 +11,6 @@ use crate::i18n::I18n;
 use crate::messages;
 use crate::status_feed::use_status;
 
-/// How often the shown review time counts on between the relay's reports.
-const TICK_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
-
 /// `secs` as the page shows it: `2 h 15 min`, `5 min` (the same units in every locale).
 fn duration(secs: u64) -> String {
     let (hours, minutes) = (secs / 3600, secs % 3600 / 60);
@@ -25,7 +22,7 @@ fn duration(secs: u64) -> String {
 }
 
 /// Following the verification in `report`, kept fresh from the relay through `client`; while
-/// pending, how long the review has taken (counted on between the relay's reports) and the
+/// pending, how long the review has taken (as of the relay's last report) and the
 /// advice of `provider`'s document for that time (the core's one rule).
 #[component]
 pub(super) fn StatusStep(
@@ -35,20 +32,8 @@ pub(super) fn StatusStep(
 ) -> impl IntoView {
     let i18n = I18n::expect();
     let feed = use_status(client, report);
-    // The review's length in the last report and when (the page's clock, in ms) it came.
-    let since = Memo::new(move |_| {
-        let secs = report.with(|r| r.as_ref().and_then(|r| r.pending_for_secs));
-        (secs, js_sys::Date::now())
-    });
-    let tick = RwSignal::new(0u32);
-    if let Ok(ticker) = set_interval_with_handle(move || tick.update(|t| *t += 1), TICK_EVERY) {
-        on_cleanup(move || ticker.clear());
-    }
-    let elapsed = move || {
-        tick.track();
-        let (secs, at) = since.get();
-        secs.map(|secs| secs + ((js_sys::Date::now() - at).max(0.0) / 1000.0) as u64)
-    };
+    // The relay reports a pending review at least every minute (and the polling every 3 s).
+    let elapsed = move || report.with(|r| r.as_ref().and_then(|r| r.pending_for_secs));
     let status = move || {
         report
             .get()
@@ -75,9 +60,16 @@ pub(super) fn StatusStep(
                                 })
                         }}
                         <p>{i18n.t("status.pending_body")}</p>
-                        <Show when=move || feed.unreadable()>
-                            <p role="alert" class="kyc-error">{i18n.t("status.unreadable")}</p>
-                        </Show>
+                        {move || {
+                            feed.unreadable()
+                                .then(|| {
+                                    view! {
+                                        <p role="alert" class="kyc-error">
+                                            {i18n.t("status.unreadable")}
+                                        </p>
+                                    }
+                                })
+                        }}
                     }
                         .into_any()
                 }

@@ -24,7 +24,8 @@ pub struct CreateSession {
     pub quality: Option<Strictness>,
 }
 
-/// Answer to `POST /v1/sessions`: the token the widget gets, and nothing else.
+/// Answer to `POST /v1/sessions`: the token the widget gets, and nothing else; also the answer
+/// to `POST /v1/session/status-token`, whose token only reads the status.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionCreated {
     /// The session's id.
@@ -76,16 +77,6 @@ pub struct UploadReceipt {
     pub format: FileFormat,
     /// The number of bytes stored.
     pub bytes: u64,
-}
-
-/// Answer to `POST /v1/session/status-token`: a token that only reads the session's status,
-/// renewed while the review is pending.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatusToken {
-    /// The status token.
-    pub token: String,
-    /// When it stops working, in seconds since the Unix epoch.
-    pub expires_at: u64,
 }
 
 /// Body of `POST /v1/session/submit`.

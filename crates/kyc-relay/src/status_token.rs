@@ -10,7 +10,7 @@
 //! one cannot be renewed. Like a session token it keeps reading the status after the outcome
 //! until it expires, so the page shows the result.
 
-use kyc_core::wire::StatusToken;
+use kyc_core::wire::SessionCreated;
 use kyc_core::VerificationStatus;
 
 use crate::clock::now;
@@ -19,7 +19,7 @@ use crate::state::AppState;
 use crate::store::SessionRecord;
 
 /// A new status token for `session`, which the caller's token was valid for.
-pub(crate) fn renew(state: &AppState, session: &SessionRecord) -> Result<StatusToken, ApiError> {
+pub(crate) fn renew(state: &AppState, session: &SessionRecord) -> Result<SessionCreated, ApiError> {
     let Some(submitted_at) = session.submitted_at else {
         return Err(ApiError::Conflict {
             code: "not_submitted",
@@ -45,7 +45,8 @@ pub(crate) fn renew(state: &AppState, session: &SessionRecord) -> Result<StatusT
     let expires_at = now
         .saturating_add(state.config.status_token_ttl.as_secs())
         .min(last);
-    Ok(StatusToken {
+    Ok(SessionCreated {
+        session_id: session.id.clone(),
         token: state.token_keys.sign_status(&session.id, expires_at),
         expires_at,
     })

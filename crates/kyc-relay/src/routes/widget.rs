@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use kyc_core::wire::{SessionView, StatusReport, StatusToken, SubmitRequest, UploadReceipt};
+use kyc_core::wire::{SessionCreated, SessionView, StatusReport, SubmitRequest, UploadReceipt};
 use kyc_core::Slot;
 
 use crate::auth::{Authorized, StatusReader};
@@ -71,6 +71,6 @@ async fn status(
 async fn status_token(
     State(state): State<AppState>,
     StatusReader(session): StatusReader,
-) -> Result<Json<StatusToken>, ApiError> {
+) -> Result<Json<SessionCreated>, ApiError> {
     status_token::renew(&state, &session).map(Json)
 }
