@@ -119,6 +119,17 @@ async fn a_failing_stream_falls_back_to_polling() {
 }
 
 #[wasm_bindgen_test]
+async fn a_stream_that_failed_early_keeps_its_polling_after_the_open_deadline() {
+    // The stream fails at once (Chromium's `error` event); its "did not open" deadline comes
+    // later and must not stop the polling that replaced it (the pending page froze).
+    let (mounted, _, feed) = follow("http://127.0.0.1:9", report(VerificationStatus::Pending));
+    until(&feed, Feed::Polling).await;
+    super::gloo_timers_sleep(kyc_capture::status_feed::OPEN_WITHIN.as_millis() as i32 + 500).await;
+    assert_eq!(feed.feed(), Feed::Polling);
+    drop(mounted);
+}
+
+#[wasm_bindgen_test]
 async fn without_event_source_the_status_is_polled() {
     let global = js_sys::global();
     let name = JsValue::from_str("EventSource");
