@@ -156,6 +156,21 @@ impl RelayClient {
             created.session_id,
         ))
     }
+
+    /// `POST /v1/session/status-token`: a client of the same relay with a new status token
+    /// (reads the status only; renewed while the review is pending).
+    pub async fn renewed(&self) -> Result<RelayClient, RelayError> {
+        // The answer has the shape of a new session's (one parse, one request path).
+        let renewed: SessionCreated = call(Request {
+            method: "POST",
+            url: &self.url("/v1/session/status-token"),
+            authorization: Some(&self.authorization()),
+            body: None,
+            headers: &[],
+        })
+        .await?;
+        Ok(RelayClient::new(&self.endpoint, &renewed.token))
+    }
 }
 
 /// A submit in flight: settled when it is over, with its answer.

@@ -471,9 +471,51 @@ static TABLE: &[(&str, [&str; 3])] = &[
     // Status.
     ("status.pending", ["Pending: we are checking your document", "Pendiente: estamos comprobando tu documento", "En attente : nous vérifions votre document"]),
     ("status.pending_body", [
-        "This usually takes a few minutes, sometimes up to 2 hours. You can close this page; your documents are safely submitted.",
-        "Suele tardar unos minutos, a veces hasta 2 horas. Puedes cerrar esta página; tus documentos se han enviado de forma segura.",
-        "Cela prend généralement quelques minutes, parfois jusqu'à 2 heures. Vous pouvez fermer cette page ; vos documents sont bien envoyés.",
+        "You can close this page; your documents are safely submitted.",
+        "Puedes cerrar esta página; tus documentos se han enviado de forma segura.",
+        "Vous pouvez fermer cette page ; vos documents sont bien envoyés.",
+    ]),
+    ("status.elapsed", ["Under review for {time}", "En revisión desde hace {time}", "En cours de vérification depuis {time}"]),
+    // What each provider's document says about the review's time (kyc_core::review_timing).
+    ("status.advice.up_to_two_hours", [
+        "This usually takes a few minutes, and can take up to 2 hours.",
+        "Suele tardar unos minutos y puede tardar hasta 2 horas.",
+        "Cela prend généralement quelques minutes, et peut prendre jusqu'à 2 heures.",
+    ]),
+    ("status.advice.operations_at_five_hours", [
+        "This is taking longer than usual. If it is still pending after 5 hours, contact us and we will ask the verification team to speed it up.",
+        "Está tardando más de lo habitual. Si sigue pendiente después de 5 horas, contáctanos y pediremos al equipo de verificación que lo agilice.",
+        "Cela prend plus de temps que d'habitude. Si c'est toujours en attente après 5 heures, contactez-nous et nous demanderons à l'équipe de vérification d'accélérer.",
+    ]),
+    ("status.advice.contact_operations", [
+        "This has been pending for 5 hours or more. Please contact us: we will ask the verification team to speed it up.",
+        "Lleva pendiente 5 horas o más. Contáctanos: pediremos al equipo de verificación que lo agilice.",
+        "C'est en attente depuis 5 heures ou plus. Contactez-nous : nous demanderons à l'équipe de vérification d'accélérer.",
+    ]),
+    ("status.advice.up_to_about_two_hours", [
+        "This usually takes a few minutes, occasionally up to about 2 hours.",
+        "Suele tardar unos minutos, a veces hasta unas 2 horas.",
+        "Cela prend généralement quelques minutes, parfois jusqu'à environ 2 heures.",
+    ]),
+    ("status.advice.support_after_a_day", [
+        "This is taking longer than usual. If it is still pending after 24 hours, contact us.",
+        "Está tardando más de lo habitual. Si sigue pendiente después de 24 horas, contáctanos.",
+        "Cela prend plus de temps que d'habitude. Si c'est toujours en attente après 24 heures, contactez-nous.",
+    ]),
+    ("status.advice.contact_support", [
+        "This has been pending for more than 24 hours. Please contact us so we can follow it up.",
+        "Lleva pendiente más de 24 horas. Contáctanos para que podamos darle seguimiento.",
+        "C'est en attente depuis plus de 24 heures. Contactez-nous pour que nous puissions faire le suivi.",
+    ]),
+    ("status.advice.no_estimate", [
+        "The result appears here as soon as it is ready.",
+        "El resultado aparecerá aquí en cuanto esté listo.",
+        "Le résultat s'affichera ici dès qu'il sera prêt.",
+    ]),
+    ("status.unreadable", [
+        "We cannot read the status of your review right now. We keep trying.",
+        "No podemos consultar el estado de tu revisión en este momento. Seguimos intentándolo.",
+        "Nous ne pouvons pas lire l'état de votre vérification pour le moment. Nous réessayons.",
     ]),
     ("status.verified", ["Verified", "Verificado", "Vérifié"]),
     ("status.verified_body", ["Thank you. Your identity is verified.", "Gracias. Tu identidad está verificada.", "Merci. Votre identité est vérifiée."]),
@@ -549,6 +591,14 @@ mod tests {
             for (locale, text) in Locale::ALL.iter().zip(row) {
                 assert!(!text.trim().is_empty(), "{key} has no {locale:?} text");
             }
+        }
+    }
+
+    #[test]
+    fn every_review_advice_has_its_sentence() {
+        for advice in kyc_core::ReviewAdvice::ALL {
+            let key = format!("status.advice.{}", advice.code());
+            assert!(lookup(&key).is_some(), "{key} has no row");
         }
     }
 

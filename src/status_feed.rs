@@ -5,6 +5,12 @@
 //! when the stream fails or does not open within [`OPEN_WITHIN`] while the status is still
 //! pending (the failure is logged to the console once: the user sees the status arrive either
 //! way).
+//!
+//! A review can outlast the session token (2 h), so while pending the session token is swapped
+//! for a read-only status token, renewed whenever the relay's reports show [`RENEW_AFTER_SECS`]
+//! more of review (the stream reports at least every minute). When the status cannot be read
+//! the page is told ([`UseStatus::unreadable`]) and the polling waits longer after each failure
+//! (up to [`POLL_EVERY`] × 32).
 
 use std::time::Duration;
 
@@ -24,6 +30,10 @@ pub const POLL_EVERY: Duration = Duration::from_secs(3);
 /// the load is blocked), nor does a proxy that holds the response back.
 pub const OPEN_WITHIN: Duration = Duration::from_secs(3);
 
+/// How much longer the review must have run (by the relay's reports) before the status token
+/// is renewed: well within the status token's life (1 h).
+pub const RENEW_AFTER_SECS: u64 = 15 * 60;
+
 /// How the status is followed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Feed {
@@ -39,6 +49,7 @@ pub enum Feed {
 #[derive(Clone, Copy)]
 pub struct UseStatus {
     following: StoredValue<Following, LocalStorage>,
+    unreadable: RwSignal<bool>,
 }
 
 impl UseStatus {
@@ -47,6 +58,11 @@ impl UseStatus {
         self.following
             .try_with_value(|following| following.feed)
             .unwrap_or(Feed::Finished)
+    }
+
+    /// Whether the last attempt to read the status failed (the page says so; it keeps trying).
+    pub fn unreadable(&self) -> bool {
+        self.unreadable.get()
     }
 }
 
@@ -72,8 +88,13 @@ impl Following {
 }
 
 /// Keeps `report` fresh while its status is not final, for as long as the calling component
-/// lives: by the relay's event stream, else by polling (see the module).
-pub fn use_status(client: RelayClient, report: RwSignal<Option<StatusReport>>) -> UseStatus {
+/// lives: by the relay's event stream, else by polling (see the module). A renewed status token
+/// replaces `client`'s, so the caller's later requests (the retry after a rejection, hours
+/// after the session token expired) go with a token that is still valid.
+pub fn use_status(
+    client: StoredValue<RelayClient>,
+    report: RwSignal<Option<StatusReport>>,
+) -> UseStatus {
     let following = StoredValue::new_local(Following {
         feed: Feed::Finished,
         stream: None,
@@ -84,15 +105,44 @@ pub fn use_status(client: RelayClient, report: RwSignal<Option<StatusReport>>) -
             .try_with_untracked(|r| r.as_ref().is_none_or(|r| !r.status.is_final()))
             .unwrap_or(false)
     };
-    let events_url = client.events_url();
-    let client = StoredValue::new(client);
+    let events_url = client.with_value(RelayClient::events_url);
+    let unreadable = RwSignal::new(false);
+    // The review's length at the last renewal of the status token (`None`: not renewed yet),
+    // and the polling's failures in a row and ticks still to skip (the backoff).
+    let renewed_at = StoredValue::new(None::<u64>);
+    let backoff = StoredValue::new((0u32, 0u32));
+    let take = move |fresh: StatusReport| {
+        let due = match (fresh.pending_for_secs, renewed_at.get_value()) {
+            (Some(secs), None) => Some(secs),
+            (Some(secs), Some(at)) if secs >= at + RENEW_AFTER_SECS => Some(secs),
+            _ => None,
+        };
+        report.try_set(Some(fresh));
+        unreadable.try_set(false);
+        if let (Some(secs), Some(current)) = (due, client.try_get_value()) {
+            renewed_at.set_value(Some(secs));
+            spawn_local(async move {
+                if let Ok(renewed) = current.renewed().await {
+                    client.try_set_value(renewed);
+                }
+            });
+        }
+    };
     let poll = move || {
-        let Some(client) = client.try_get_value() else {
+        let Some(current) = client.try_get_value() else {
             return;
         };
         spawn_local(async move {
-            if let Ok(fresh) = client.status().await {
-                report.try_set(Some(fresh));
+            match current.status().await {
+                Ok(fresh) => {
+                    backoff.set_value((0, 0));
+                    take(fresh);
+                }
+                Err(_) => {
+                    let failures = backoff.get_value().0.saturating_add(1);
+                    backoff.set_value((failures, (1 << failures.min(5)) - 1));
+                    unreadable.try_set(true);
+                }
             }
         });
     };
@@ -100,10 +150,12 @@ pub fn use_status(client: RelayClient, report: RwSignal<Option<StatusReport>>) -
         poll();
         let interval = set_interval_with_handle(
             move || {
-                if pending() {
-                    poll();
-                } else {
+                if !pending() {
                     following.try_update_value(Following::finish);
+                } else if backoff.get_value().1 > 0 {
+                    backoff.update_value(|(_, skip)| *skip -= 1);
+                } else {
+                    poll();
                 }
             },
             POLL_EVERY,
@@ -117,7 +169,7 @@ pub fn use_status(client: RelayClient, report: RwSignal<Option<StatusReport>>) -
     if pending() {
         let on_status = move |fresh: StatusReport| {
             let decided = fresh.status.is_final();
-            report.try_set(Some(fresh));
+            take(fresh);
             if decided {
                 following.try_update_value(Following::finish);
             }
@@ -125,8 +177,12 @@ pub fn use_status(client: RelayClient, report: RwSignal<Option<StatusReport>>) -
         let on_failure = move |why: &str| {
             let streaming = following
                 .try_update_value(|following| {
+                    // Only a failing stream is stopped: a late "did not open" after the
+                    // stream already failed must not stop the polling that replaced it.
                     let streaming = following.feed == Feed::Stream;
-                    following.finish();
+                    if streaming {
+                        following.finish();
+                    }
                     streaming
                 })
                 .unwrap_or(false);
@@ -168,7 +224,10 @@ pub fn use_status(client: RelayClient, report: RwSignal<Option<StatusReport>>) -
             following.stream = None;
         });
     });
-    UseStatus { following }
+    UseStatus {
+        following,
+        unreadable,
+    }
 }
 
 /// An open `EventSource` on the relay's status stream and its listener; closed when dropped.

@@ -123,6 +123,8 @@ impl FromJs for StatusReport {
                 None => None,
                 Some(secs) => Some(whole(&secs)?),
             },
+            // The widget works the advice out from the same core rule (it ticks between polls).
+            review: None,
         })
     }
 }

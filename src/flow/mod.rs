@@ -227,6 +227,7 @@ pub fn CaptureFlow(
     let status = RwSignal::new(submitted.then(|| StatusReport {
         status: session.status.clone(),
         pending_for_secs: None,
+        review: None,
     }));
     // Only an https link is shown: the relay checks it too, but a `javascript:` (or any other)
     // URL from a provider never reaches an `href` in the host page.
@@ -315,7 +316,7 @@ pub fn CaptureFlow(
                             .into_any()
                     }
                     Step::Status => {
-                        view! { <StatusStep client=client.get_value() report=status /> }.into_any()
+                        view! { <StatusStep client report=status provider=provider /> }.into_any()
                     }
                 }
             }}

@@ -60,13 +60,16 @@ export function startHostSite({ port, relayUrl, site = process.env.RELAY_STATIC_
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 
-/** What the host's backend does: a session for its customer `reference`, with its API key. */
-export async function hostSession(relayUrl, reference, { key = HOST_KEY, provider = 'd' } = {}) {
+/**
+ * What the host's backend does: a session for its customer `reference`, with its API key (and
+ * the quality gate's strictness, when given).
+ */
+export async function hostSession(relayUrl, reference, { key = HOST_KEY, provider = 'd', quality } = {}) {
   const response = await fetch(`${relayUrl}/v1/sessions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({
-      customer_reference: reference, customer_type: 'individual', country: 'GBR', provider,
+      customer_reference: reference, customer_type: 'individual', country: 'GBR', provider, quality,
     }),
   });
   assert.equal(response.status, 201, await response.clone().text());

@@ -13,6 +13,7 @@ fn report(status: VerificationStatus) -> Option<StatusReport> {
     Some(StatusReport {
         status,
         pending_for_secs: None,
+        review: None,
     })
 }
 
@@ -33,7 +34,10 @@ fn follow(
         .unwrap();
     let mounted = leptos::mount::mount_to(element.unchecked_into(), move || {
         let signal = RwSignal::new(report.clone());
-        out.set(Some((signal, use_status(client.clone(), signal))));
+        out.set(Some((
+            signal,
+            use_status(StoredValue::new(client.clone()), signal),
+        )));
     });
     let (signal, feed) = followed.take().expect("the component ran");
     (mounted, signal, feed)
@@ -114,6 +118,17 @@ async fn a_failing_stream_falls_back_to_polling() {
     let (mounted, signal, feed) = follow("http://127.0.0.1:9", report(VerificationStatus::Pending));
     until(&feed, Feed::Polling).await;
     assert_eq!(signal.get_untracked(), report(VerificationStatus::Pending));
+    drop(mounted);
+}
+
+#[wasm_bindgen_test]
+async fn a_stream_that_failed_early_keeps_its_polling_after_the_open_deadline() {
+    // The stream fails at once (Chromium's `error` event); its "did not open" deadline comes
+    // later and must not stop the polling that replaced it (the pending page froze).
+    let (mounted, _, feed) = follow("http://127.0.0.1:9", report(VerificationStatus::Pending));
+    until(&feed, Feed::Polling).await;
+    super::gloo_timers_sleep(kyc_capture::status_feed::OPEN_WITHIN.as_millis() as i32 + 500).await;
+    assert_eq!(feed.feed(), Feed::Polling);
     drop(mounted);
 }
 

@@ -45,6 +45,7 @@ fn every_answer_reads_back_as_the_relay_wrote_it() {
             let report = StatusReport {
                 status: status.clone(),
                 pending_for_secs,
+                review: None,
             };
             assert_eq!(read_back(&report), Some(report));
         }

@@ -14,6 +14,7 @@ pub mod inspect;
 pub mod pdf;
 pub mod policy;
 pub mod quality;
+pub mod review_timing;
 pub mod slots;
 pub mod text;
 pub mod vocabulary;
@@ -31,6 +32,7 @@ pub use quality::{
     assess, cutoff, exposure, glare, laplacian_variance, sharpness, Measurement, QualityIssue,
     QualityReport, QualityThresholds, Sides,
 };
+pub use review_timing::{review_timing, ReviewAdvice, ReviewTiming};
 pub use slots::SlotChoiceError;
 pub use text::truncate;
 pub use vocabulary::{CustomerType, DocumentType, Provider, Slot, VerificationStatus};

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::format::FileFormat;
 use crate::gate::Strictness;
 use crate::policy::Requirement;
+use crate::review_timing::ReviewTiming;
 use crate::vocabulary::{CustomerType, DocumentType, Provider, Slot, VerificationStatus};
 
 /// Body of `POST /v1/sessions`, sent by the host's backend (never by the browser).
@@ -31,7 +32,8 @@ pub struct CreateSession {
     pub slots: BTreeMap<Slot, Requirement>,
 }
 
-/// Answer to `POST /v1/sessions`: the token the widget gets, and nothing else.
+/// Answer to `POST /v1/sessions`: the token the widget gets, and nothing else; also the answer
+/// to `POST /v1/session/status-token`, whose token only reads the status.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionCreated {
     /// The session's id.
@@ -112,6 +114,27 @@ pub struct StatusReport {
     /// Seconds since the documents were submitted, if they were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_for_secs: Option<u64>,
+    /// While pending: what the user is told about the review's time, and when that changes
+    /// ([`crate::review_timing`] of the provider and `pending_for_secs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewTiming>,
+}
+
+impl StatusReport {
+    /// The report of `status` for a session of `provider`: while pending, the seconds since the
+    /// submission (when known) and the review advice they give.
+    pub fn new(
+        provider: Provider,
+        status: VerificationStatus,
+        pending_for_secs: Option<u64>,
+    ) -> StatusReport {
+        let pending_for_secs = pending_for_secs.filter(|_| status == VerificationStatus::Pending);
+        StatusReport {
+            status,
+            pending_for_secs,
+            review: pending_for_secs.map(|secs| crate::review_timing(provider, secs)),
+        }
+    }
 }
 
 /// The one error shape of every relay endpoint.

@@ -1,5 +1,6 @@
 //! Who may call: the host's backend with the host API key (`POST /v1/sessions`), the widget
-//! with its session token ([`Authorized`]). Both come as `Authorization: Bearer …`.
+//! with its session token ([`Authorized`]), or only its status with a status token
+//! ([`StatusReader`], see `status_token`). Both come as `Authorization: Bearer …`.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -10,7 +11,7 @@ use crate::clock::now;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::SessionRecord;
-use crate::token::TokenError;
+use crate::token::{Scope, TokenError};
 
 /// The credential of an `Authorization: Bearer …` header.
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -50,7 +51,14 @@ impl FromRequestParts<AppState> for Authorized {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let StatusReader(session) = StatusReader::from_request_parts(parts, state).await?;
+        let token =
+            bearer(&parts.headers).ok_or(ApiError::Unauthorized("a session token is required"))?;
+        let (session, scope) = authorize_scoped(state, token)?;
+        if scope == Scope::StatusOnly {
+            return Err(ApiError::Forbidden(
+                "a status token only reads the status; this needs the session token",
+            ));
+        }
         if session.status.is_final() {
             return Err(ApiError::Revoked);
         }
@@ -58,8 +66,8 @@ impl FromRequestParts<AppState> for Authorized {
     }
 }
 
-/// The session a valid token names, whatever its status: the status read, so a widget
-/// reloaded after the outcome can still show it.
+/// The session a valid session or status token names, whatever its status: the status read
+/// (and the status token's renewal), so a widget reloaded after the outcome can still show it.
 pub(crate) struct StatusReader(pub(crate) SessionRecord);
 
 impl FromRequestParts<AppState> for StatusReader {
@@ -72,23 +80,31 @@ impl FromRequestParts<AppState> for StatusReader {
     }
 }
 
-/// The session `token` is valid for (counted against the session's request limit).
+/// The session `token` (a session or a status token) is valid for, to read its status (counted
+/// against the session's request limit).
 pub(crate) fn authorize(state: &AppState, token: &str) -> Result<SessionRecord, ApiError> {
-    let session_id = state
-        .token_keys
-        .verify(token, now())
-        .map_err(|err| match err {
-            TokenError::Expired => ApiError::Unauthorized("the session token has expired"),
-            TokenError::UnknownKey => {
-                ApiError::Unauthorized("the session token's key is not known to this relay")
-            }
-            TokenError::Malformed | TokenError::BadSignature => {
-                ApiError::Unauthorized("the session token is not valid")
-            }
-        })?;
+    authorize_scoped(state, token).map(|(session, _)| session)
+}
+
+/// The session `token` is valid for and what the token allows.
+fn authorize_scoped(state: &AppState, token: &str) -> Result<(SessionRecord, Scope), ApiError> {
+    let (session_id, scope) =
+        state
+            .token_keys
+            .verify_scoped(token, now())
+            .map_err(|err| match err {
+                TokenError::Expired => ApiError::Unauthorized("the session token has expired"),
+                TokenError::UnknownKey => {
+                    ApiError::Unauthorized("the session token's key is not known to this relay")
+                }
+                TokenError::Malformed | TokenError::BadSignature => {
+                    ApiError::Unauthorized("the session token is not valid")
+                }
+            })?;
     state.count_request(&session_id)?;
-    state
+    let session = state
         .store
         .session(&session_id)?
-        .ok_or(ApiError::Unauthorized("the session no longer exists"))
+        .ok_or(ApiError::Unauthorized("the session no longer exists"))?;
+    Ok((session, scope))
 }

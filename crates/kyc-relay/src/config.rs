@@ -23,6 +23,10 @@ pub struct RelayConfig {
     pub demo_sessions_per_minute: u32,
     /// How long a widget's session token lives.
     pub token_ttl: Duration,
+    /// How long a status token lives (`POST /v1/session/status-token`, see `status_token`).
+    pub status_token_ttl: Duration,
+    /// How long after the submission status tokens are still renewed.
+    pub status_token_max_age: Duration,
     /// Origins allowed to call the widget endpoints from a browser; empty means same origin only.
     pub allowed_origins: Vec<String>,
     /// File bounds, checked again here whatever the browser said.
@@ -96,6 +100,8 @@ impl Default for RelayConfig {
             token_keys: None,
             demo_sessions_per_minute: 30,
             token_ttl: Duration::from_secs(2 * 60 * 60),
+            status_token_ttl: Duration::from_secs(60 * 60),
+            status_token_max_age: Duration::from_secs(7 * 24 * 60 * 60),
             allowed_origins: Vec::new(),
             limits: FileLimits::default(),
             demo_sessions: false,

@@ -1,12 +1,14 @@
 //! What the host's backend reads and erases of what the relay keeps: one session as the host
 //! sees it ([`session`]), and every session of one customer erased ([`erase_customer`]).
 
-use kyc_core::{CustomerType, DocumentType, FileFormat, Provider, Slot, VerificationStatus};
+use kyc_core::{
+    CustomerType, DocumentType, FileFormat, Provider, ReviewTiming, Slot, VerificationStatus,
+};
 use serde::Serialize;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::status::refreshed_status;
+use crate::status::{refreshed_status, status_report};
 use crate::store::Deleted;
 
 /// A session as the host reads it (`GET /v1/sessions/{id}`): no provider ids, URLs or secrets.
@@ -23,6 +25,13 @@ pub(crate) struct HostSession {
     slots: Vec<HostSlot>,
     created_at: u64,
     submitted_at: Option<u64>,
+    /// While pending: seconds since the submission.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pending_for_secs: Option<u64>,
+    /// While pending: the review advice the widget shows, and when it changes (the core's
+    /// [`kyc_core::review_timing`], as in the widget's status).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review: Option<ReviewTiming>,
     /// When anything last happened to the session (its audit log's last entry).
     updated_at: u64,
 }
@@ -54,6 +63,7 @@ pub(crate) async fn session(state: &AppState, id: &str) -> Result<HostSession, A
             uploaded_at,
         })
         .collect();
+    let report = status_report(&record, status.clone());
     let updated_at = state.store.last_event_at(id)?.unwrap_or(record.created_at);
     Ok(HostSession {
         session_id: record.id,
@@ -66,6 +76,8 @@ pub(crate) async fn session(state: &AppState, id: &str) -> Result<HostSession, A
         slots,
         created_at: record.created_at,
         submitted_at: record.submitted_at,
+        pending_for_secs: report.pending_for_secs,
+        review: report.review,
         updated_at,
     })
 }

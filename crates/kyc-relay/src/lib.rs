@@ -37,6 +37,7 @@ mod sessions;
 pub mod spool;
 mod state;
 mod status;
+mod status_token;
 pub mod store;
 mod submission;
 mod terms;

@@ -48,14 +48,8 @@ pub(crate) async fn refreshed_status(
     Ok(status)
 }
 
-/// What the widget is told about `status`.
+/// What the widget is told about `status` (and the host, with the same review advice).
 pub(crate) fn status_report(session: &SessionRecord, status: VerificationStatus) -> StatusReport {
-    let pending_for_secs = match status {
-        VerificationStatus::Pending => session.submitted_at.map(|at| now().saturating_sub(at)),
-        _ => None,
-    };
-    StatusReport {
-        status,
-        pending_for_secs,
-    }
+    let pending_for_secs = session.submitted_at.map(|at| now().saturating_sub(at));
+    StatusReport::new(session.provider, status, pending_for_secs)
 }

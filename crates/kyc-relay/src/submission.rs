@@ -114,11 +114,7 @@ async fn attach(
                     tracing::warn!(%err, session = session.id, "attach answer lost; the provider has it");
                     state.store.set_status(&session.id, &status, now())?;
                     state.notify(&session.id);
-                    let pending_for_secs = (status == VerificationStatus::Pending).then_some(0);
-                    return Ok(StatusReport {
-                        status,
-                        pending_for_secs,
-                    });
+                    return Ok(StatusReport::new(session.provider, status, Some(0)));
                 }
             }
         }
@@ -128,8 +124,9 @@ async fn attach(
         state.notify(&session.id);
         return Err(err.into());
     }
-    Ok(StatusReport {
-        status: VerificationStatus::Pending,
-        pending_for_secs: Some(0),
-    })
+    Ok(StatusReport::new(
+        session.provider,
+        VerificationStatus::Pending,
+        Some(0),
+    ))
 }

@@ -108,21 +108,49 @@ impl TokenKeys {
     /// Signs a token for `session_id` valid until `expires_at` (Unix seconds) with the
     /// signing key.
     pub fn sign(&self, session_id: &str, expires_at: u64) -> String {
-        let (kid, key) = &self.keys[0];
-        let payload = format!("v2.{kid}.{session_id}.{expires_at}");
-        let signature = hex::encode(mac(key, &payload).finalize().into_bytes());
-        format!("{payload}.{signature}")
+        self.sign_form(SESSION_FORM, session_id, expires_at)
     }
 
     /// Checks a token at time `now` with the key its id names and returns its session id.
+    /// A status token ([`TokenKeys::sign_status`]) is not a session token: refused here.
     pub fn verify(&self, token: &str, now: u64) -> Result<String, TokenError> {
         if token.starts_with("v1.") {
             let key = self.key(LOCAL_KID).ok_or(TokenError::UnknownKey)?;
             return verify(key, token, now);
         }
+        self.verify_form(SESSION_FORM, token, now)
+    }
+
+    /// Signs a status token for `session_id` valid until `expires_at`:
+    /// `s2.<key id>.<session id>.<expiry>.<signature>`. It reads the session's status and
+    /// nothing else; the form is in the signed payload, so a session token cannot be
+    /// relabelled as one or the other way round.
+    pub fn sign_status(&self, session_id: &str, expires_at: u64) -> String {
+        self.sign_form(STATUS_FORM, session_id, expires_at)
+    }
+
+    /// Checks a session or a status token at time `now`: its session id and what it allows.
+    pub fn verify_scoped(&self, token: &str, now: u64) -> Result<(String, Scope), TokenError> {
+        if token.starts_with("s2.") {
+            return Ok((
+                self.verify_form(STATUS_FORM, token, now)?,
+                Scope::StatusOnly,
+            ));
+        }
+        Ok((self.verify(token, now)?, Scope::Session))
+    }
+
+    fn sign_form(&self, form: &str, session_id: &str, expires_at: u64) -> String {
+        let (kid, key) = &self.keys[0];
+        let payload = format!("{form}.{kid}.{session_id}.{expires_at}");
+        let signature = hex::encode(mac(key, &payload).finalize().into_bytes());
+        format!("{payload}.{signature}")
+    }
+
+    fn verify_form(&self, form: &str, token: &str, now: u64) -> Result<String, TokenError> {
         let (payload, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
         let mut parts = payload.split('.');
-        let (Some("v2"), Some(kid), Some(session_id), Some(expiry), None) = (
+        let (Some(got), Some(kid), Some(session_id), Some(expiry), None) = (
             parts.next(),
             parts.next(),
             parts.next(),
@@ -131,6 +159,9 @@ impl TokenKeys {
         ) else {
             return Err(TokenError::Malformed);
         };
+        if got != form {
+            return Err(TokenError::Malformed);
+        }
         let expires_at: u64 = expiry.parse().map_err(|_| TokenError::Malformed)?;
         let signature = hex::decode(signature).map_err(|_| TokenError::Malformed)?;
         let key = self.key(kid).ok_or(TokenError::UnknownKey)?;
@@ -142,6 +173,20 @@ impl TokenKeys {
         }
         Ok(session_id.to_owned())
     }
+}
+
+/// The payload's first field of a session token signed with a key id.
+const SESSION_FORM: &str = "v2";
+/// The payload's first field of a status token.
+const STATUS_FORM: &str = "s2";
+
+/// What a valid token lets its holder do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything the widget does in its session (upload, submit, read).
+    Session,
+    /// Read the session's status and renew the status token, nothing else.
+    StatusOnly,
 }
 
 /// Signs a `v1` token (no key id) for `session_id` valid until `expires_at` (Unix seconds).
@@ -242,6 +287,32 @@ mod tests {
         assert!(
             !format!("{:?}", keys(&["k1"])).contains("0000"),
             "no key in Debug"
+        );
+    }
+
+    #[test]
+    fn a_status_token_is_its_own_form_and_never_a_session_token() {
+        let keys = keys(&["k1"]);
+        let status = keys.sign_status("ses_1", 1_000);
+        assert!(status.starts_with("s2.k1.ses_1.1000."), "{status}");
+        assert_eq!(
+            keys.verify_scoped(&status, 999),
+            Ok(("ses_1".to_owned(), Scope::StatusOnly))
+        );
+        assert_eq!(keys.verify(&status, 999), Err(TokenError::Malformed));
+        assert_eq!(keys.verify_scoped(&status, 1_000), Err(TokenError::Expired));
+        let session = keys.sign("ses_1", 1_000);
+        assert_eq!(
+            keys.verify_scoped(&session, 999),
+            Ok(("ses_1".to_owned(), Scope::Session))
+        );
+        // Relabelled either way, the signature no longer matches.
+        let promoted = status.replacen("s2.", "v2.", 1);
+        assert_eq!(keys.verify(&promoted, 10), Err(TokenError::BadSignature));
+        let demoted = session.replacen("v2.", "s2.", 1);
+        assert_eq!(
+            keys.verify_scoped(&demoted, 10),
+            Err(TokenError::BadSignature)
         );
     }
 

@@ -108,6 +108,13 @@ fn the_checker_accepts_what_the_schemas_declare() {
             "GET",
             "/v1/session/status",
             200,
+            json!({"status": {"state": "pending"}, "pending_for_secs": 7_200,
+                "review": {"advice": "operations_at_five_hours", "next_at_secs": 18_000}}),
+        ),
+        (
+            "GET",
+            "/v1/session/status",
+            200,
             json!({"status": {"state": "rejected", "reason": "document_blurry"}}),
         ),
         (
@@ -202,6 +209,14 @@ fn the_checker_rejects_what_the_schemas_do_not_declare() {
             200,
             json!({"status": {"state": "verified"}, "extra": 1}),
             "extra is not declared",
+        ),
+        // A review advice the document does not list.
+        (
+            "GET",
+            "/v1/session/status",
+            200,
+            json!({"status": {"state": "pending"}, "review": {"advice": "soon"}}),
+            "not one of",
         ),
         // Null where the schema is not nullable.
         (

@@ -6,111 +6,13 @@ mod support;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use futures_util::StreamExt;
 use kyc_core::Provider;
 use kyc_relay::RelayConfig;
 use kyc_sandbox::SandboxConfig;
 use serde_json::{json, Value};
 
-use support::{authorized, call, create_session, harness_with, jpeg, upload, Harness};
-
-/// A relay served on a real port (its listener bound before the sandbox starts, so the
-/// sandbox's webhooks can be pointed at it), with `sandbox` and `relay` configurations.
-async fn serve(
-    mut sandbox: SandboxConfig,
-    relay: RelayConfig,
-    webhooks: bool,
-) -> (Harness, String) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    if webhooks {
-        sandbox.webhook_url = Some(format!("http://{address}/webhooks/d"));
-        sandbox.webhook_secret = "sandbox-webhook-secret".to_owned();
-    }
-    let h = harness_with(sandbox, relay).await;
-    listener.set_nonblocking(true).unwrap();
-    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-    let router = h.relay.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    (h, format!("http://{address}"))
-}
-
-/// The blocks of a `text/event-stream`, one at a time.
-struct EventStream {
-    chunks: futures_util::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
-    buffer: String,
-}
-
-/// One block of the stream: an event (`event:` and `data:` lines) or a comment.
-#[derive(Debug)]
-enum Block {
-    Event { name: String, data: Value },
-    Comment(String),
-}
-
-impl EventStream {
-    fn new(response: reqwest::Response) -> EventStream {
-        EventStream {
-            chunks: response.bytes_stream().boxed(),
-            buffer: String::new(),
-        }
-    }
-
-    /// The next block, within `within`.
-    async fn next(&mut self, within: Duration) -> Block {
-        tokio::time::timeout(within, async {
-            loop {
-                if let Some(end) = self.buffer.find("\n\n") {
-                    let block: String = self.buffer.drain(..end + 2).collect();
-                    return parse(block.trim_end());
-                }
-                let chunk = self
-                    .chunks
-                    .next()
-                    .await
-                    .expect("the stream stays open")
-                    .unwrap();
-                self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("no event within {within:?}; buffered {:?}", self.buffer))
-    }
-
-    /// The next `status` event's data, skipping keep-alive comments.
-    async fn status(&mut self, within: Duration) -> Value {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            match self.next(left).await {
-                Block::Event { name, data } => {
-                    assert_eq!(name, "status");
-                    return data;
-                }
-                Block::Comment(_) => {}
-            }
-        }
-    }
-}
-
-fn parse(block: &str) -> Block {
-    let mut name = String::new();
-    let mut data = String::new();
-    for line in block.lines() {
-        if let Some(comment) = line.strip_prefix(':') {
-            return Block::Comment(comment.trim().to_owned());
-        }
-        if let Some(value) = line.strip_prefix("event:") {
-            name = value.trim().to_owned();
-        } else if let Some(value) = line.strip_prefix("data:") {
-            data.push_str(value.trim());
-        }
-    }
-    Block::Event {
-        name,
-        data: serde_json::from_str(&data).unwrap_or_else(|err| panic!("{err}: {block:?}")),
-    }
-}
+use support::events::{serve, Block, EventStream};
+use support::{authorized, call, create_session, jpeg, upload, Harness};
 
 async fn submit(h: &Harness, token: &str) {
     let (status, body) = call(
@@ -163,6 +65,9 @@ async fn the_stream_follows_the_status_from_not_submitted_to_verified_with_keep_
     let pending = events.status(Duration::from_secs(5)).await;
     assert_eq!(pending["status"], json!({"state": "pending"}));
     assert!(pending["pending_for_secs"].is_u64());
+    // The same review advice as the status read: D, within its usual time.
+    assert_eq!(pending["review"]["advice"], "up_to_about_two_hours");
+    assert_eq!(pending["review"]["next_at_secs"], 7_200);
     // Nobody polls `GET /v1/session/status` and provider D's sandbox sends no webhooks here:
     // the stream's own refresh finds the result.
     let verified = events.status(Duration::from_secs(10)).await;

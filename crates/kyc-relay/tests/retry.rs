@@ -194,6 +194,28 @@ async fn two_retries_at_once_open_one_new_attempt() {
     );
 }
 
+/// The widget follows a long review with a status token (its session token lives 2 h); the
+/// Start again after the rejection goes with that token.
+#[tokio::test]
+async fn the_status_token_of_a_rejected_session_opens_its_new_attempt() {
+    let h = harness(Duration::from_millis(800)).await;
+    let token = open(&h, "d", "retry-d-status-token").await;
+    put(&h, &token, &["front"]).await;
+    spoil_files(&h, "d", &token).await;
+    submit(&h, &token).await;
+    let (status, renewed) = call(
+        &h.relay,
+        authorized("POST", "/v1/session/status-token", &token, None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{renewed}");
+    let status_token = renewed["token"].as_str().unwrap().to_owned();
+    let outcome = settled_status(&h.relay, &status_token, Duration::from_secs(10)).await;
+    assert_eq!(outcome["state"], "rejected", "{outcome}");
+    let (status, created) = retry(&h, &status_token).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+}
+
 #[tokio::test]
 async fn a_s_retry_sends_new_files_to_the_same_customer_and_is_verified() {
     let h = harness(REVIEW).await;

@@ -1,5 +1,5 @@
-//! The sandbox's HTTP API: each provider under its prefix, `GET /health`, and JSON 404s for
-//! anything else.
+//! The sandbox's HTTP API: each provider under its prefix, `GET /health`, `POST /sandbox/clock`
+//! (see [`crate::clock`]), and JSON 404s for anything else.
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -13,6 +13,7 @@ use crate::state::SandboxState;
 pub fn app(state: SandboxState) -> Router {
     Router::new()
         .route("/health", get(health))
+        .merge(crate::clock::router())
         .nest("/a", a::router(state.clone()))
         .nest("/b", b::router(state.clone()))
         .nest("/c", c::router(state.clone()))

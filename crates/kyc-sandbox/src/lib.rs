@@ -3,8 +3,9 @@
 //!
 //! Uploads go through real SigV4 presigned URLs checked by a real S3-compatible server
 //! (`s3s-fs`, started as a child process by [`Sandbox::start`]). Reviews finish after
-//! [`SandboxConfig::review_delay`]; a customer reference containing `reject_<reason>` ends
-//! rejected with `<reason>` (see [`review`]). Status changes are POSTed to
+//! [`SandboxConfig::review_delay`] (`review_hours_<N>` in the customer reference: N hours on the
+//! sandbox's [`clock`], which `POST /sandbox/clock` moves forward); a customer reference
+//! containing `reject_<reason>` ends rejected with `<reason>` (see [`review`]). Status changes are POSTed to
 //! [`SandboxConfig::webhook_url`], signed (see [`webhook`]).
 //!
 //! ```no_run

@@ -14,7 +14,8 @@ const USAGE: &str = "usage: kyc-sandbox [--listen ADDR] [--review-delay-secs N] 
 [--storage-root DIR] [--b-selfie-required]
 
 Runs the offline sandbox of providers A, B, C and D (under /a, /b, /c, /d) on ADDR
-(default 127.0.0.1:9090), with an s3s-fs storage server on an ephemeral port.";
+(default 127.0.0.1:9090), with an s3s-fs storage server on an ephemeral port.
+POST /sandbox/clock {\"advance_secs\": N} moves its clock forward (reviews, timestamps).";
 
 struct Args {
     listen: SocketAddr,

@@ -5,6 +5,17 @@
 //! is not a lowercase letter, a digit or `_`, so `bob-reject_document_blurry-r2` still names
 //! `document_blurry`. Anything else ends verified.
 
+use std::time::Duration;
+
+/// How long a review of a customer with this reference lasts: a `review_hours_<N>` marker
+/// (e.g. `ann-review_hours_6`) makes it `N` hours on the sandbox's clock (moved forward by
+/// `POST /sandbox/clock`, so a test sees a long review without waiting); else `default`.
+pub fn review_delay(reference: &str, default: Duration) -> Duration {
+    marker_reason(reference, "review_hours_")
+        .and_then(|hours| hours.split('_').next()?.parse::<u64>().ok())
+        .map_or(default, |hours| Duration::from_secs(hours * 60 * 60))
+}
+
 /// How a review ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -55,6 +66,13 @@ mod tests {
             Outcome::Reject("unspecified".into())
         );
         assert_eq!(outcome_for("alice-1"), Outcome::Approve);
+        let default = Duration::from_secs(3);
+        assert_eq!(
+            review_delay("ann-review_hours_6-x", default),
+            Duration::from_secs(21_600)
+        );
+        assert_eq!(review_delay("ann-review_hours_", default), default);
+        assert_eq!(review_delay("ann", default), default);
         assert_eq!(outcome_for("alice-rejected"), Outcome::Approve);
     }
 }

@@ -1,8 +1,9 @@
 //! `GET /v1/session/events`: the session's status as server-sent events.
 //!
 //! The stream sends a `status` event (the `StatusReport` JSON of `GET /v1/session/status`) at
-//! once, then again whenever the status changes: a provider's webhook, a refresh by any reader
-//! of the status, a submission. While the session is pending the stream also asks the provider
+//! once, then again whenever the status changes (a provider's webhook, a refresh by any reader
+//! of the status, a submission) or its review advice does, and while pending at least every
+//! minute. While the session is pending the stream also asks the provider
 //! itself every [`RelayConfig::events_refresh`](crate::RelayConfig) (B sends no webhooks; for A
 //! and D it backs up a lost one). A keep-alive comment goes out every
 //! [`RelayConfig::events_keep_alive`](crate::RelayConfig) so proxies keep the connection open.
@@ -20,7 +21,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use axum::Router;
 use futures_util::Stream;
-use kyc_core::VerificationStatus;
+use kyc_core::{ReviewAdvice, VerificationStatus};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
@@ -78,6 +79,10 @@ async fn events(
     Ok(Sse::new(futures_util::stream::unfold(watch, Watch::next)).keep_alive(keep_alive))
 }
 
+/// How often (the relay's clock) a pending session's stream sends its status again, with how
+/// long the review has taken, when nothing else changed.
+const PENDING_EVERY_SECS: u64 = 60;
+
 /// One stream's state.
 struct Watch {
     /// The session's one stream place; a newer stream of the session ends this one.
@@ -87,8 +92,8 @@ struct Watch {
     session_id: String,
     customer_id: String,
     keep_alive: Duration,
-    /// The status last sent.
-    last: Option<VerificationStatus>,
+    /// The status last sent, its review advice, and when it was sent (the relay's clock).
+    last: Option<(VerificationStatus, Option<ReviewAdvice>, u64)>,
     refresh: Interval,
     until: Instant,
 }
@@ -113,9 +118,21 @@ impl Watch {
             } else {
                 session.status.clone()
             };
-            if self.last.as_ref() != Some(&status) {
-                self.last = Some(status.clone());
-                let report = status_report(&session, status);
+            let report = status_report(&session, status.clone());
+            let advice = report.review.map(|review| review.advice);
+            // A pending page is also told when the review's advice changes, and at least every
+            // [`PENDING_EVERY_SECS`] how long the review has taken (its token's renewal counts
+            // on that).
+            let send = match &self.last {
+                None => true,
+                Some((sent, sent_advice, at)) => {
+                    *sent != status
+                        || *sent_advice != advice
+                        || (advice.is_some() && now().saturating_sub(*at) >= PENDING_EVERY_SECS)
+                }
+            };
+            if send {
+                self.last = Some((status, advice, now()));
                 let event = Event::default()
                     .event("status")
                     .json_data(&report)

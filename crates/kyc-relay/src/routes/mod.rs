@@ -7,6 +7,7 @@
 //! - `widget`: the widget's session endpoints (`/v1/session`, slots, submit, status);
 //! - `events`: the widget's status stream (`GET /v1/session/events`);
 //! - `webhook`: the providers' status events (`POST /webhooks/{provider}`);
+//! - `sandbox_clock`: moving the clock forward, in sandbox mode only;
 //! - `cors`: which browser origins may call.
 
 mod cors;
@@ -14,6 +15,7 @@ mod events;
 mod host;
 mod host_data;
 mod panics;
+mod sandbox_clock;
 mod webhook;
 mod widget;
 
@@ -31,8 +33,12 @@ pub fn app(state: AppState) -> Router {
         .merge(host_data::router())
         .merge(widget::router())
         .merge(events::router())
-        .merge(webhook::router())
-        .with_state(state);
+        .merge(webhook::router());
+    // Never outside sandbox mode: production has no way to move its clock.
+    if config.sandbox {
+        router = router.merge(sandbox_clock::router());
+    }
+    let mut router = router.with_state(state);
     if !config.allowed_origins.is_empty() {
         router = router.layer(cors::layer(&config.allowed_origins));
     }

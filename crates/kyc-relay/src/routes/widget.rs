@@ -13,7 +13,7 @@ use crate::auth::{Authorized, StatusReader};
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::state::AppState;
 use crate::status::{refreshed_status, status_report};
-use crate::{retry, sessions, submission, uploads};
+use crate::{retry, sessions, status_token, submission, uploads};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -22,6 +22,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/session/submit", post(submit))
         .route("/v1/session/status", get(status))
         .route("/v1/session/retry", post(retry_session))
+        .route("/v1/session/status-token", post(status_token))
 }
 
 /// `GET /v1/session`: what the widget needs to guide the user, including what is uploaded.
@@ -76,4 +77,13 @@ async fn retry_session(
     retry::retry(&state, session)
         .await
         .map(|created| (StatusCode::CREATED, Json(created)))
+}
+
+/// `POST /v1/session/status-token`: a status token (read-only, renewable while pending) for a
+/// session or status token.
+async fn status_token(
+    State(state): State<AppState>,
+    StatusReader(session): StatusReader,
+) -> Result<Json<SessionCreated>, ApiError> {
+    status_token::renew(&state, &session).map(Json)
 }

@@ -3,6 +3,7 @@
 //! would. Each test binary uses a part of it.
 #![allow(dead_code)]
 
+pub mod events;
 pub mod openapi;
 
 use std::collections::HashMap;

@@ -19,7 +19,6 @@ pub mod records;
 pub mod rules;
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -331,7 +330,7 @@ async fn attach_files(
         customer.status = Status::Pending;
         customer.rejection_reason = None;
         customer.review = Some((
-            Instant::now(),
+            crate::clock::instant(),
             review_outcome(readable, &customer.reference),
         ));
     }

@@ -12,7 +12,6 @@ pub mod records;
 pub mod rules;
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -208,7 +207,7 @@ async fn attach_files(
         .collect();
     customer.status = Status::Pending;
     customer.review = Some(Review {
-        started: Instant::now(),
+        started: crate::clock::instant(),
         outcome: review_outcome(readable, &reference),
     });
     Ok(Json(

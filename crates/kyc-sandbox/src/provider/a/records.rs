@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use kyc_core::CustomerType;
 use serde_json::{json, Value};
 
-use crate::review::Outcome;
+use crate::review::{review_delay, Outcome};
 
 /// A customer's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +96,7 @@ impl Store {
             let Some((started, outcome)) = &customer.review else {
                 continue;
             };
-            if started.elapsed() < delay {
+            if crate::clock::since(*started) < review_delay(&customer.reference, delay) {
                 continue;
             }
             let event = match outcome {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::review::Outcome;
+use crate::review::{review_delay, Outcome};
 
 /// A customer's verification status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,7 +115,7 @@ impl Store {
             let Some(review) = &customer.review else {
                 continue;
             };
-            if review.started.elapsed() < delay {
+            if crate::clock::since(review.started) < review_delay(&customer.reference, delay) {
                 continue;
             }
             match &review.outcome {
