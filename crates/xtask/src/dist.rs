@@ -8,6 +8,7 @@
 //! | `kyc-capture-core_bg.wasm` | the widget, release build, `wasm-opt -Oz` |
 //! | `kyc-capture.css` | its styles (loaded by the loader into the shadow root) |
 //! | `kyc-capture.d.ts` | TypeScript types of the loader and the events |
+//! | `locales/<code>.json` | every language but English, fetched when chosen (from `www/locales/`) |
 //! | `package.json` | for npm |
 //!
 //! The release module is built with the standard library rebuilt for size and panics compiled to
@@ -102,6 +103,12 @@ pub fn build() -> Result<PathBuf, Fail> {
     for name in ["kyc-capture.js", "kyc-capture.d.ts"] {
         copy(&root.join("www").join(name), &out.join(name))?;
     }
+    // Every language but English, fetched from beside the module when chosen.
+    let locales = out.join("locales");
+    std::fs::create_dir_all(&locales).map_err(|err| Fail(format!("create {locales:?}: {err}")))?;
+    for file in locale_files()? {
+        copy(&file, &locales.join(file.file_name().unwrap_or_default()))?;
+    }
     // The stylesheet reaches every end user: its comments and layout stay in the source only.
     let css = root.join("www").join("kyc-capture.css");
     let text = std::fs::read_to_string(&css).map_err(|err| Fail(format!("read {css:?}: {err}")))?;
@@ -118,7 +125,7 @@ pub fn build() -> Result<PathBuf, Fail> {
   "module": "kyc-capture.js",
   "exports": {{ ".": {{ "types": "./kyc-capture.d.ts", "default": "./kyc-capture.js" }} }},
   "types": "kyc-capture.d.ts",
-  "files": ["kyc-capture.js", "kyc-capture-core.js", "kyc-capture-core_bg.wasm", "kyc-capture.css", "kyc-capture.d.ts"]
+  "files": ["kyc-capture.js", "kyc-capture-core.js", "kyc-capture-core_bg.wasm", "kyc-capture.css", "kyc-capture.d.ts", "locales"]
 }}
 "#
     );
@@ -254,4 +261,17 @@ mod tests {
         assert_eq!(small.matches('{').count(), css.matches('{').count());
         assert!(!small.contains("/*"));
     }
+}
+
+/// The locale files of `www/locales/` (one JSON object per language but English).
+pub fn locale_files() -> Result<Vec<PathBuf>, Fail> {
+    let dir = workspace_root().join("www").join("locales");
+    let entries = std::fs::read_dir(&dir).map_err(|err| Fail(format!("read {dir:?}: {err}")))?;
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
 }
