@@ -164,6 +164,8 @@ impl I18n {
     /// English if they cannot be), keeping the host's overrides.
     pub async fn set_locale(&self, locale: Locale) {
         let table = load(locale).await;
+        // Without its strings the page is English, and says so to screen readers (`lang`).
+        let locale = if table.is_empty() { Locale::En } else { locale };
         let signal = self.0;
         signal.try_update(|texts| {
             texts.locale = locale;
