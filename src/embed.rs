@@ -23,7 +23,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::events::Events;
-use crate::i18n::{I18n, Locale, Overrides, Texts};
+use crate::i18n::{pairs_of, I18n, Locale, Texts};
 use crate::options::{Theme, WidgetOptions};
 use crate::widget::CaptureWidget;
 
@@ -130,7 +130,7 @@ pub fn parse_options(value: &JsValue) -> Result<WidgetOptions, Vec<OptionError>>
         },
     }
     if let Some(messages) = field("messages") {
-        match messages_of(&messages) {
+        match plain_object(&messages).and_then(pairs_of) {
             Some(messages) => options.messages = messages,
             None => errors.push(OptionError::new(
                 "messages",
@@ -157,16 +157,6 @@ fn plain_object(value: &JsValue) -> Option<&js_sys::Object> {
     (value.is_object() && !value.is_null()).then(|| value.unchecked_ref())
 }
 
-fn messages_of(value: &JsValue) -> Option<Overrides> {
-    let object = plain_object(value)?;
-    let mut messages = Overrides::new();
-    for entry in js_sys::Object::entries(object).iter() {
-        let pair: js_sys::Array = entry.unchecked_into();
-        messages.push((pair.get(0).as_string()?, pair.get(1).as_string()?));
-    }
-    Some(messages)
-}
-
 /// A mounted widget, for the host: `unmount()` and `setLocale()`.
 #[wasm_bindgen]
 pub struct MountHandle {
@@ -191,7 +181,7 @@ impl MountHandle {
     pub fn set_locale(&self, tag: &str) -> bool {
         match (Locale::from_tag(tag), self.i18n) {
             (Some(locale), Some(i18n)) => {
-                i18n.set_locale(locale);
+                leptos::task::spawn_local(async move { i18n.set_locale(locale).await });
                 true
             }
             (None, _) => {

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use crate::api::RelayClient;
 use crate::events::Events;
 use crate::flow::CaptureFlow;
-use crate::i18n::I18n;
+use crate::i18n::{I18n, Texts};
 use crate::messages;
 use crate::options::WidgetOptions;
 use crate::transport::RelayError;
@@ -16,7 +16,7 @@ use crate::transport::RelayError;
 #[derive(Clone, Debug, PartialEq)]
 enum Phase {
     Connecting,
-    Unavailable(String),
+    Unavailable(RelayError),
     Ready(RelayClient, SessionView),
 }
 
@@ -29,6 +29,14 @@ pub fn CaptureWidget(
     let i18n = use_context::<I18n>().unwrap_or_else(|| I18n::provide(options.texts()));
     let events = Events::expect();
     let (phase, set_phase) = signal(Phase::Connecting);
+    // The chosen language's strings load while the relay answers; the flow waits for both.
+    let (strings_ready, set_strings_ready) = signal(i18n.with(Texts::is_loaded));
+    if !strings_ready.get_untracked() {
+        spawn_local(async move {
+            i18n.ensure_loaded().await;
+            set_strings_ready.try_set(true);
+        });
+    }
     let connect_options = options.clone();
     spawn_local(async move {
         let phase = match connect(&connect_options).await {
@@ -36,7 +44,7 @@ pub fn CaptureWidget(
             Err(err) => {
                 let message = i18n.with(|texts| messages::relay_error(texts, &err));
                 events.error(err.code(), &message);
-                Phase::Unavailable(message)
+                Phase::Unavailable(err)
             }
         };
         set_phase.try_set(phase);
@@ -49,14 +57,18 @@ pub fn CaptureWidget(
     view! {
         <div class="kyc-capture" lang=lang data-theme=theme>
             {move || match phase.get() {
-                Phase::Connecting => {
-                    view! { <p class="kyc-note" role="status">{i18n.t("connecting")}</p> }.into_any()
+                Phase::Ready(client, session) if strings_ready.get() => {
+                    view! { <CaptureFlow client session options=options.clone() /> }.into_any()
                 }
-                Phase::Unavailable(message) => {
+                Phase::Unavailable(err) => {
+                    let message = move || {
+                        i18n.track();
+                        i18n.with(|texts| messages::relay_error(texts, &err))
+                    };
                     view! { <p class="kyc-error" role="alert">{message}</p> }.into_any()
                 }
-                Phase::Ready(client, session) => {
-                    view! { <CaptureFlow client session options=options.clone() /> }.into_any()
+                _ => {
+                    view! { <p class="kyc-note" role="status">{i18n.t("connecting")}</p> }.into_any()
                 }
             }}
         </div>

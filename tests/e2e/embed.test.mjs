@@ -24,6 +24,29 @@ after(async () => {
   await embedding?.stop();
 });
 
+test('setLocale switches language from the package\'s locale file, under the strict CSP, keeping what was chosen', async () => {
+  const browser = await launch();
+  try {
+    const page = await openPage(browser, PHONE);
+    await recordCspViolations(page);
+    const token = await hostSession(relay.url, `embed-locale-${Date.now()}`);
+    await page.goto(`${hostOrigin}/examples/plain.html?token=${encodeURIComponent(token)}`);
+    await page.getByRole('heading', { name: 'Before you start' }).waitFor({ timeout: 15_000 })
+      .catch((error) => { throw new Error(`${error.message}\n${page.problems.join('\n')}`); });
+    await page.getByLabel('I agree to my identity document being checked').check();
+    await page.$eval('kyc-capture', (element) => element.setLocale('fr-CA'));
+    await page.getByRole('heading', { name: 'Avant de commencer' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('kyc-capture').locator('.kyc-capture').getAttribute('lang'), 'fr');
+    assert.ok(await page.getByLabel("J'accepte que ma pièce d'identité soit contrôlée").isChecked());
+    await page.$eval('kyc-capture', (element) => element.setLocale('en'));
+    await page.getByRole('heading', { name: 'Before you start' }).waitFor({ timeout: 10_000 });
+    assert.deepEqual(await page.evaluate(() => window.cspViolations), []);
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
 test('a host page on another origin, under a strict CSP, completes the flow and hears every event', async () => {
   const browser = await launch();
   try {

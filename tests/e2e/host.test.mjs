@@ -33,3 +33,24 @@ test('the host picks Spanish and renames one string', async () => {
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test('a language file that cannot be fetched leaves the flow in English, marked as English', async () => {
+  const page = await openPage(browser, PHONE);
+  await page.route(RELAY_URL + '/', async (route) => {
+    const response = await route.fetch();
+    const html = (await response.text()).replace('data-endpoint=""', 'data-endpoint="" data-locale="fr"');
+    await route.fulfill({ response, body: html });
+  });
+  await page.route('**/locales/fr.json', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  const warnings = [];
+  page.on('console', (message) => { if (message.type() === 'warning') warnings.push(message.text()); });
+  await page.goto(RELAY_URL + '/');
+  await page.getByRole('heading', { name: 'Before you start' }).waitFor({ timeout: 15_000 })
+    .catch((error) => { throw new Error(`${error.message}\n${page.problems.join('\n')}`); });
+  assert.equal(await page.locator('.kyc-capture').getAttribute('lang'), 'en');
+  assert.ok(warnings.some((text) => /fr strings could not be loaded .*HTTP 404/.test(text)), warnings.join('\n'));
+  await page.getByLabel('I agree to my identity document').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expectFocusOnHeading(page, 'Which document will you use?');
+  await page.close();
+});

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use kyc_capture::api::RelayClient;
-use kyc_capture::i18n::Locale;
+use kyc_capture::i18n::{pairs_of, I18n, Locale};
 use kyc_capture::upload::RetryPolicy;
 use kyc_capture::{CaptureFlow, WidgetOptions};
 use kyc_core::wire::SessionView;
@@ -482,7 +482,17 @@ async fn the_flow_speaks_the_chosen_language_and_the_host_overrides_strings() {
         messages: vec![("continue".to_owned(), "Seguir".to_owned())],
         ..options()
     };
-    let (host, _mounted) = mount(session(Provider::D, "GBR"), options);
+    // The Spanish file as the widget fetches it beside its module (the test runner serves
+    // no package).
+    let file = js_sys::JSON::parse(include_str!("../../www/locales/es.json")).unwrap();
+    let table = pairs_of(file.unchecked_ref()).unwrap();
+    let host = container();
+    let session = session(Provider::D, "GBR");
+    let client = RelayClient::new("http://127.0.0.1:9", "v1.x.1.00");
+    let _mounted = leptos::mount::mount_to(host.clone(), move || {
+        I18n::provide(options.texts().with_table(Locale::Es, table));
+        view! { <CaptureFlow client session options /> }
+    });
     tick().await;
     assert_eq!(heading(&host).text_content().unwrap(), "Antes de empezar");
     assert!(button(&host, "Seguir").is_connected());

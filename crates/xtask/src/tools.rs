@@ -12,6 +12,8 @@ const TRUNK_VERSION: &str = "0.21.14";
 /// binaryen's wasm-opt; Debian's (108) corrupts the function table of today's wasm-bindgen
 /// output, so the npm build of a current release is used (it runs on Node).
 const BINARYEN_VERSION: &str = "132.0.0";
+/// esbuild minifies the package's JavaScript (wasm-bindgen's glue and the loader).
+const ESBUILD_VERSION: &str = "0.24.2";
 /// A real S3-compatible store that checks SigV4 presigned URLs, used by the sandbox.
 const S3S_FS_VERSION: &str = "0.14.1";
 /// Firefox's WebDriver; 0.37 drives Firefox ESR 140 and later.
@@ -66,7 +68,8 @@ pub fn ensure_dist() -> Result<(), Fail> {
     ensure_wasm_target()?;
     ensure_rust_src()?;
     ensure_wasm_bindgen()?;
-    ensure_binaryen()
+    ensure_binaryen()?;
+    ensure_esbuild()
 }
 
 fn ensure_rust_src() -> Result<(), Fail> {
@@ -94,6 +97,21 @@ fn ensure_binaryen() -> Result<(), Fail> {
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
             .arg(&dir)
             .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
+    }
+    Ok(())
+}
+
+fn ensure_esbuild() -> Result<(), Fail> {
+    let dir = node_tools_dir();
+    let esbuild = dir.join("node_modules/.bin/esbuild");
+    let have = run_quiet(Command::new(&esbuild).arg("--version")).unwrap_or_default();
+    if have.trim() != ESBUILD_VERSION {
+        std::fs::create_dir_all(&dir)
+            .map_err(|err| Fail(format!("cannot create {dir:?}: {err}")))?;
+        run(Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir)
+            .arg(format!("esbuild@{ESBUILD_VERSION}")))?;
     }
     Ok(())
 }
