@@ -243,6 +243,32 @@ fn minify_css(css: &str) -> String {
     out
 }
 
+/// `from`, minified as an ES module (its `import.meta.url` kept), into `to`.
+fn minify_js(from: &Path, to: &Path) -> Result<(), Fail> {
+    run(command("esbuild")
+        .arg(from)
+        .args([
+            "--minify",
+            "--format=esm",
+            "--target=es2022",
+            "--log-level=warning",
+        ])
+        .arg(format!("--outfile={}", to.display())))
+}
+
+/// The locale files of `www/locales/` (one JSON object per language but English).
+pub fn locale_files() -> Result<Vec<PathBuf>, Fail> {
+    let dir = workspace_root().join("www").join("locales");
+    let entries = std::fs::read_dir(&dir).map_err(|err| Fail(format!("read {dir:?}: {err}")))?;
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::minify_css;
@@ -269,30 +295,4 @@ mod tests {
         assert_eq!(small.matches('{').count(), css.matches('{').count());
         assert!(!small.contains("/*"));
     }
-}
-
-/// `from`, minified as an ES module (its `import.meta.url` kept), into `to`.
-fn minify_js(from: &Path, to: &Path) -> Result<(), Fail> {
-    run(command("esbuild")
-        .arg(from)
-        .args([
-            "--minify",
-            "--format=esm",
-            "--target=es2022",
-            "--log-level=warning",
-        ])
-        .arg(format!("--outfile={}", to.display())))
-}
-
-/// The locale files of `www/locales/` (one JSON object per language but English).
-pub fn locale_files() -> Result<Vec<PathBuf>, Fail> {
-    let dir = workspace_root().join("www").join("locales");
-    let entries = std::fs::read_dir(&dir).map_err(|err| Fail(format!("read {dir:?}: {err}")))?;
-    let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    Ok(files)
 }
