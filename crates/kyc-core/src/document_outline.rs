@@ -39,8 +39,10 @@ const MAX_LINES: usize = 26;
 /// At most this many of them within 15 degrees of one another: text lines must not crowd out
 /// the document's other sides.
 const MAX_PARALLEL: usize = 12;
-/// Angle bins over half a turn (one degree each).
-const ANGLE_BINS: usize = 180;
+/// Angle bins over a whole turn (one degree each): the gradient's sign is kept, so a side (one
+/// polarity) gathers its votes in one cell while wood grain or a weave (alternating polarity)
+/// splits them.
+const ANGLE_BINS: usize = 360;
 /// Angle bins each edge pixel votes in on either side of its gradient direction: wide enough
 /// for the direction error of a 3x3 gradient on a stair-stepped edge.
 const VOTE_SPREAD: isize = 6;
@@ -49,7 +51,9 @@ const NORMAL_COS: f32 = 0.906;
 /// The least confidence at which an outline is reported.
 pub const MIN_CONFIDENCE: f32 = 0.6;
 /// Every side must be backed along at least this share of its length.
-const MIN_SIDE_SUPPORT: f32 = 0.35;
+const MIN_SIDE_SUPPORT: f32 = 0.2;
+/// The stretch past each corner examined by [`overshoot`], as a share of the side.
+const EXTENSION_SHARE: f32 = 0.15;
 
 /// A point in frame pixels (x to the right, y down; pixel centres at `i + 0.5`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -337,7 +341,7 @@ impl Gradient {
             gx,
             gy,
             // Low-contrast desks need a low floor; busy textures raise it with their mean.
-            threshold: (1.5 * mean).max(16.0),
+            threshold: (0.75 * mean).max(12.0),
         }
     }
 
@@ -362,7 +366,7 @@ fn hough_lines(grad: &Gradient) -> Vec<Line> {
     let mut acc = vec![0u16; ANGLE_BINS * rho_bins];
     let (cos, sin): (Vec<f32>, Vec<f32>) = (0..ANGLE_BINS)
         .map(|b| {
-            let a = b as f32 * std::f32::consts::PI / ANGLE_BINS as f32;
+            let a = b as f32 * std::f32::consts::TAU / ANGLE_BINS as f32;
             (a.cos(), a.sin())
         })
         .unzip();
@@ -393,9 +397,9 @@ fn hough_lines(grad: &Gradient) -> Vec<Line> {
             }
             let mut angle = gy.atan2(gx);
             if angle < 0.0 {
-                angle += std::f32::consts::PI;
+                angle += std::f32::consts::TAU;
             }
-            let centre = (angle * ANGLE_BINS as f32 / std::f32::consts::PI).round() as isize;
+            let centre = (angle * ANGLE_BINS as f32 / std::f32::consts::TAU).round() as isize;
             let (fx, fy) = (x as f32 + 0.5, y as f32 + 0.5);
             for b in centre - VOTE_SPREAD..=centre + VOTE_SPREAD {
                 let bin = b.rem_euclid(ANGLE_BINS as isize) as usize;
@@ -423,12 +427,15 @@ fn hough_lines(grad: &Gradient) -> Vec<Line> {
         let rho = r as isize - diag as isize;
         let close = lines.iter().any(|&(b2, r2)| {
             let db = bin.abs_diff(b2);
-            // Across the wrap at 180 degrees the same line has the opposite offset.
-            (db <= 4 && (rho - r2).abs() <= 8) || (ANGLE_BINS - db <= 4 && (rho + r2).abs() <= 8)
+            db.min(ANGLE_BINS - db) <= 4 && (rho - r2).abs() <= 8
         });
+        // Parallel whatever the polarity: a half turn apart counts too.
         let parallel = lines
             .iter()
-            .filter(|&&(b2, _)| bin.abs_diff(b2).min(ANGLE_BINS - bin.abs_diff(b2)) <= 15)
+            .filter(|&&(b2, _)| {
+                let db = bin.abs_diff(b2) % (ANGLE_BINS / 2);
+                db.min(ANGLE_BINS / 2 - db) <= 15
+            })
             .count();
         if !close && parallel < MAX_PARALLEL {
             lines.push((bin, rho));
@@ -501,8 +508,7 @@ fn side_support(grad: &Gradient, a: Point, b: Point) -> f32 {
             if let Some((gx, gy)) = grad.at(px + o * nx, py + o * ny) {
                 let across = gx * nx + gy * ny;
                 let mag = gx.hypot(gy);
-                // Half the edge threshold: a faint side still counts if its polarity holds.
-                if across.abs() >= 0.5 * grad.threshold
+                if across.abs() >= grad.threshold
                     && across.abs() >= NORMAL_COS * mag
                     && across.abs() > best.abs()
                 {
@@ -517,6 +523,87 @@ fn side_support(grad: &Gradient, a: Point, b: Point) -> f32 {
         }
     }
     pos.max(neg) as f32 / samples as f32
+}
+
+/// Moves a side outward onto a parallel line when both neighbouring sides carry on, backed, up
+/// to it: the sides of a card with a coloured band along one edge run on past the band's inner
+/// edge to the card's own, faint as it may be against the desk.
+fn extend(
+    grad: &Gradient,
+    lines: &[Line],
+    mut quad: [Point; 4],
+    mut sides: [Line; 4],
+    w: f32,
+    h: f32,
+) -> [Point; 4] {
+    for _ in 0..2 {
+        let mut changed = false;
+        for s in 0..4 {
+            let (prev, next) = (sides[(s + 3) % 4], sides[(s + 1) % 4]);
+            let (a, b) = (quad[s], quad[(s + 1) % 4]);
+            let mut best: Option<([Point; 4], Line, f32)> = None;
+            for &m in lines {
+                let along = m.nx * sides[s].nx + m.ny * sides[s].ny;
+                if along.abs() < 0.995 {
+                    continue;
+                }
+                let (Some(na), Some(nb)) = (prev.intersect(m), m.intersect(next)) else {
+                    continue;
+                };
+                // Outward only: the new corners continue the neighbouring sides past the old.
+                let (pa, pb) = (quad[(s + 3) % 4], quad[(s + 2) % 4]);
+                let grow_a = na.distance(pa) - a.distance(pa);
+                let grow_b = nb.distance(pb) - b.distance(pb);
+                if grow_a < 2.0 || grow_b < 2.0 || grow_a > 0.4 * a.distance(pa) {
+                    continue;
+                }
+                let mut candidate = quad;
+                candidate[s] = na;
+                candidate[(s + 1) % 4] = nb;
+                if !plausible(&candidate, w, h) {
+                    continue;
+                }
+                let carried = side_support(grad, a, na).min(side_support(grad, b, nb));
+                let own = side_support(grad, na, nb);
+                if carried >= 0.4 && own >= 0.5 {
+                    let reach = grow_a + grow_b;
+                    if best.is_none_or(|(_, _, r)| reach > r) {
+                        best = Some((candidate, m, reach));
+                    }
+                }
+            }
+            if let Some((candidate, m, _)) = best {
+                quad = candidate;
+                sides[s] = m;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    quad
+}
+
+/// How much edge carries on past the corners along the sides' lines, in supported pixels.
+///
+/// A document's sides end at its corners; an inner edge taken for a side (a card's coloured
+/// header, its photo) leaves the real sides running on past the corners it makes.
+fn overshoot(grad: &Gradient, c: &[Point; 4]) -> f32 {
+    let mut total = 0.0;
+    for side in 0..4 {
+        let (a, b) = (c[side], c[(side + 1) % 4]);
+        let reach = EXTENSION_SHARE;
+        for (from, to) in [(a, b), (b, a)] {
+            // The stretch beyond `to`, continuing the side away from `from`.
+            let end = Point::new(
+                to.x + reach * (to.x - from.x),
+                to.y + reach * (to.y - from.y),
+            );
+            total += side_support(grad, to, end) * to.distance(end);
+        }
+    }
+    total
 }
 
 /// Moves each side of `c` onto the gradient peak across it (sub-pixel), returning the refined
@@ -700,7 +787,7 @@ pub fn find_outline(frame: &impl Frame) -> Option<Outline> {
     let grad = Gradient::of(&image);
     let lines = hough_lines(&grad);
     let n = lines.len();
-    let mut best: Option<([Point; 4], f32, f32)> = None;
+    let mut best: Option<([Point; 4], f32, f32, [Line; 4])> = None;
     for i in 0..n {
         for j in i + 1..n {
             for k in j + 1..n {
@@ -736,15 +823,17 @@ pub fn find_outline(frame: &impl Frame) -> Option<Outline> {
                         if weakest < MIN_SIDE_SUPPORT || confidence < MIN_CONFIDENCE {
                             continue;
                         }
-                        if best.is_none_or(|(_, score, _)| supported > score) {
-                            best = Some((quad, supported, confidence));
+                        let score = supported - overshoot(&grad, &quad);
+                        if best.is_none_or(|(_, best_score, _, _)| score > best_score) {
+                            best = Some((quad, score, confidence, [c, b, d, a]));
                         }
                     }
                 }
             }
         }
     }
-    let (quad, _, confidence) = best?;
+    let (quad, _, confidence, sides) = best?;
+    let quad = extend(&grad, &lines, quad, sides, w, h);
     let refined = refine(&image, &quad);
     let scale_x = frame.width() as f32 / w;
     let scale_y = frame.height() as f32 / h;

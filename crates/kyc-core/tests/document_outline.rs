@@ -18,7 +18,7 @@ const EMPTY: u64 = 72;
 /// A detection whose worst corner is further than this share of the diagonal is wrong.
 const CORRECT_WITHIN: f32 = 0.05;
 /// The least share of documents found within [`CORRECT_WITHIN`] (measured, less a margin).
-const FLOOR_DETECTED: f32 = 0.65;
+const FLOOR_DETECTED: f32 = 0.73;
 /// The most documents found at a wrong place.
 const FLOOR_WRONG: usize = 30;
 
