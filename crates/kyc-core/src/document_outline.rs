@@ -414,9 +414,17 @@ fn hough_lines(grad: &Gradient) -> Vec<Line> {
     let mut peaks: Vec<(u16, usize, usize)> = Vec::new();
     for bin in 0..ANGLE_BINS {
         let row = &acc[bin * rho_bins..][..rho_bins];
+        // The neighbouring angles' rows (cyclic): a peak is a maximum of its 3x3 cells.
+        let before = &acc[((bin + ANGLE_BINS - 1) % ANGLE_BINS) * rho_bins..][..rho_bins];
+        let after = &acc[((bin + 1) % ANGLE_BINS) * rho_bins..][..rho_bins];
         for r in 1..rho_bins - 1 {
             let v = row[r];
-            if v >= min_votes && v >= row[r - 1] && v > row[r + 1] {
+            if v >= min_votes
+                && v >= row[r - 1]
+                && v > row[r + 1]
+                && before[r - 1..=r + 1].iter().all(|&u| v >= u)
+                && after[r - 1..=r + 1].iter().all(|&u| v > u)
+            {
                 peaks.push((v, bin, r));
             }
         }
@@ -787,44 +795,60 @@ pub fn find_outline(frame: &impl Frame) -> Option<Outline> {
     let grad = Gradient::of(&image);
     let lines = hough_lines(&grad);
     let n = lines.len();
-    let mut best: Option<([Point; 4], f32, f32, [Line; 4])> = None;
+    // Every pair's crossing once, not once per quadrilateral.
+    let mut crossing = vec![None; n * n];
+    for i in 0..n {
+        for j in i + 1..n {
+            let p = lines[i].intersect(lines[j]);
+            crossing[i * n + j] = p;
+            crossing[j * n + i] = p;
+        }
+    }
+    let mut best: Option<([Point; 4], f32, f32, [usize; 4])> = None;
     for i in 0..n {
         for j in i + 1..n {
             for k in j + 1..n {
                 for l in k + 1..n {
                     // The three ways to split four lines into two pairs of opposite sides.
                     for (a, b, c, d) in [(i, j, k, l), (i, k, j, l), (i, l, j, k)] {
-                        let (a, b, c, d) = (lines[a], lines[b], lines[c], lines[d]);
                         let corners = [
-                            a.intersect(c),
-                            c.intersect(b),
-                            b.intersect(d),
-                            d.intersect(a),
+                            crossing[a * n + c],
+                            crossing[c * n + b],
+                            crossing[b * n + d],
+                            crossing[d * n + a],
                         ];
                         let [Some(p0), Some(p1), Some(p2), Some(p3)] = corners else {
                             continue;
                         };
                         let quad = [p0, p1, p2, p3];
-                        if !plausible(&quad, w, h) {
+                        let lengths = [0, 1, 2, 3].map(|s| quad[s].distance(quad[(s + 1) % 4]));
+                        let perimeter: f32 = lengths.iter().sum();
+                        // The score is at most the perimeter: skip what cannot win.
+                        let to_beat = best.map_or(f32::MIN, |(_, score, _, _)| score);
+                        if perimeter <= to_beat || !plausible(&quad, w, h) {
                             continue;
                         }
                         let mut supported = 0.0;
-                        let mut perimeter = 0.0;
-                        let mut weakest = 1f32;
+                        let mut remaining = perimeter;
+                        let mut hopeless = false;
                         for s in 0..4 {
-                            let (p, q) = (quad[s], quad[(s + 1) % 4]);
-                            let support = side_support(&grad, p, q);
-                            let len = p.distance(q);
-                            supported += support * len;
-                            perimeter += len;
-                            weakest = weakest.min(support);
+                            let support = side_support(&grad, quad[s], quad[(s + 1) % 4]);
+                            supported += support * lengths[s];
+                            remaining -= lengths[s];
+                            if support < MIN_SIDE_SUPPORT
+                                || supported + remaining <= to_beat
+                                || supported + remaining < MIN_CONFIDENCE * perimeter
+                            {
+                                hopeless = true;
+                                break;
+                            }
                         }
-                        let confidence = supported / perimeter;
-                        if weakest < MIN_SIDE_SUPPORT || confidence < MIN_CONFIDENCE {
+                        if hopeless {
                             continue;
                         }
+                        let confidence = supported / perimeter;
                         let score = supported - overshoot(&grad, &quad);
-                        if best.is_none_or(|(_, best_score, _, _)| score > best_score) {
+                        if score > to_beat {
                             best = Some((quad, score, confidence, [c, b, d, a]));
                         }
                     }
@@ -833,6 +857,7 @@ pub fn find_outline(frame: &impl Frame) -> Option<Outline> {
         }
     }
     let (quad, _, confidence, sides) = best?;
+    let sides = sides.map(|i| lines[i]);
     let quad = extend(&grad, &lines, quad, sides, w, h);
     let refined = refine(&image, &quad);
     let scale_x = frame.width() as f32 / w;
