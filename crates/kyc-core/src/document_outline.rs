@@ -49,7 +49,7 @@ const VOTE_SPREAD: isize = 6;
 /// A side's gradient must lie within this angle of the side's normal (cosine of 25 degrees).
 const NORMAL_COS: f32 = 0.906;
 /// The least confidence at which an outline is reported.
-pub const MIN_CONFIDENCE: f32 = 0.6;
+pub const MIN_CONFIDENCE: f32 = 0.7;
 /// Every side must be backed along at least this share of its length.
 const MIN_SIDE_SUPPORT: f32 = 0.2;
 /// The stretch past each corner examined by [`overshoot`], as a share of the side.
@@ -562,7 +562,7 @@ fn extend(
                 let (pa, pb) = (quad[(s + 3) % 4], quad[(s + 2) % 4]);
                 let grow_a = na.distance(pa) - a.distance(pa);
                 let grow_b = nb.distance(pb) - b.distance(pb);
-                if grow_a < 2.0 || grow_b < 2.0 || grow_a > 0.4 * a.distance(pa) {
+                if grow_a < 2.0 || grow_b < 2.0 || grow_a > 0.25 * a.distance(pa) {
                     continue;
                 }
                 let mut candidate = quad;

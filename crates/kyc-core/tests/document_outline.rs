@@ -80,13 +80,20 @@ impl Tally {
 
     fn row(&mut self, name: &str) -> String {
         self.errors.sort_by(f32::total_cmp);
+        let found: Vec<f32> = self
+            .errors
+            .iter()
+            .copied()
+            .filter(|e| *e <= CORRECT_WITHIN)
+            .collect();
         format!(
-            "{name:<16} {:>6} {:>9.1}% {:>7} {:>9.2}% {:>9.2}%",
+            "{name:<16} {:>6} {:>9.1}% {:>7} {:>9.2}% {:>9.2}% {:>11.2}%",
             self.frames,
             100.0 * self.correct as f32 / self.frames as f32,
             self.wrong,
             100.0 * percentile(&self.errors, 0.5),
             100.0 * percentile(&self.errors, 0.95),
+            100.0 * percentile(&found, 0.95),
         )
     }
 }
@@ -129,8 +136,8 @@ fn accuracy_on_the_generated_set() {
         "\ndocument outline, generated set ({DOCUMENTS} documents, {EMPTY} empty frames, {W}x{H})"
     );
     println!(
-        "{:<16} {:>6} {:>10} {:>7} {:>10} {:>10}",
-        "subset", "frames", "detected", "wrong", "err p50", "err p95"
+        "{:<16} {:>6} {:>10} {:>7} {:>10} {:>10} {:>12}",
+        "subset", "frames", "detected", "wrong", "err p50", "err p95", "p95 if right"
     );
     println!("{}", all.row("all"));
     for (tally, b) in by_background.iter_mut().zip(Background::ALL) {
@@ -151,12 +158,24 @@ fn accuracy_on_the_generated_set() {
     );
     let detection = all.correct as f32 / all.frames as f32;
     let p50 = percentile(&all.errors, 0.5);
-    // Floors actually reached on this set; the goal (corner error p95 <= 2 % of the diagonal,
-    // false detections <= 2 %) is not reached yet for the p95: the wrong detections (an inner
-    // edge such as a card's coloured header taken for its side) make the tail.
+    // Floors actually reached on this set (measured: 75.0 % found, 29 wrong, p50 0.06 %,
+    // p95 of right detections 0.39 %, 0/72 false). The goal (corner error p95 <= 2 % of the
+    // diagonal over all detections) is not reached: the wrong detections (an inner edge such as
+    // a card's coloured header or photo taken for a side, a grain line beyond it) make the tail.
     assert!(detection >= FLOOR_DETECTED, "detection rate {detection}");
     assert!(all.wrong <= FLOOR_WRONG, "wrong detections {}", all.wrong);
     assert!(p50 <= 0.005, "corner error p50 {p50}");
+    let right: Vec<f32> = all
+        .errors
+        .iter()
+        .copied()
+        .filter(|e| *e <= CORRECT_WITHIN)
+        .collect();
+    let p95_right = percentile(&right, 0.95);
+    assert!(
+        p95_right <= 0.01,
+        "corner error p95 of right detections {p95_right}"
+    );
     assert!(false_rate <= 0.02, "false detections {false_rate}");
 }
 
