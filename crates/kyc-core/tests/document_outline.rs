@@ -9,174 +9,188 @@ use kyc_core::document_outline::{
     find_outline, flatten_rgba, guide, DocumentShape, Guidance, GuidanceLimits, Outline, Point,
 };
 use kyc_core::RgbaView;
-use scenes::{card_content, render_card, scene, Background, Scene, H, W};
+use scenes::{card_content, render_card, H, W};
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
-/// Documents in the evaluation set (a third of each shape, a quarter on each background).
-const DOCUMENTS: u64 = 144;
-/// Frames without a document.
-const EMPTY: u64 = 72;
-/// A detection whose worst corner is further than this share of the diagonal is wrong.
-const CORRECT_WITHIN: f32 = 0.05;
-/// The least share of documents found within [`CORRECT_WITHIN`] (measured, less a margin).
-const FLOOR_DETECTED: f32 = 0.73;
-/// The most documents found at a wrong place.
-const FLOOR_WRONG: usize = 30;
+/// The evaluation set. Native only: 216 generated frames take minutes in an unoptimized wasm
+/// build; the guidance and crop tests below run on both.
+#[cfg(not(target_arch = "wasm32"))]
+mod accuracy {
+    use kyc_core::document_outline::{find_outline, Outline, Point};
+    use kyc_core::RgbaView;
 
-/// The worst corner's distance, as a share of the diagonal, under the best matching of the
-/// detected corners to the true ones (either direction, any starting corner).
-fn corner_error(found: &[Point; 4], truth: &[Point; 4]) -> f32 {
-    let diagonal = (truth[0].distance(truth[2]) + truth[1].distance(truth[3])) / 2.0;
-    let mut best = f32::MAX;
-    for reverse in [false, true] {
-        for shift in 0..4 {
-            let worst = (0..4)
-                .map(|i| {
-                    let j = if reverse {
-                        (shift + 4 - i) % 4
-                    } else {
-                        (shift + i) % 4
-                    };
-                    found[j].distance(truth[i])
-                })
-                .fold(0.0f32, f32::max);
-            best = best.min(worst);
-        }
-    }
-    best / diagonal
-}
+    use crate::scenes::{scene, Background, Scene, H, W};
 
-fn percentile(sorted: &[f32], p: f32) -> f32 {
-    if sorted.is_empty() {
-        return f32::NAN;
-    }
-    let i = ((sorted.len() - 1) as f32 * p).round() as usize;
-    sorted[i]
-}
+    /// Documents in the evaluation set (a third of each shape, a quarter on each background).
+    const DOCUMENTS: u64 = 144;
+    /// Frames without a document.
+    const EMPTY: u64 = 72;
+    /// A detection whose worst corner is further than this share of the diagonal is wrong.
+    const CORRECT_WITHIN: f32 = 0.05;
+    /// The least share of documents found within [`CORRECT_WITHIN`] (measured, less a margin).
+    const FLOOR_DETECTED: f32 = 0.73;
+    /// The most documents found at a wrong place.
+    const FLOOR_WRONG: usize = 30;
 
-fn detect(scene: &Scene) -> Option<Outline> {
-    find_outline(&RgbaView::new(W as u32, H as u32, &scene.rgba).unwrap())
-}
-
-#[derive(Default)]
-struct Tally {
-    frames: usize,
-    correct: usize,
-    wrong: usize,
-    errors: Vec<f32>,
-}
-
-impl Tally {
-    fn add(&mut self, error: Option<f32>) {
-        self.frames += 1;
-        if let Some(e) = error {
-            self.errors.push(e);
-            if e <= CORRECT_WITHIN {
-                self.correct += 1;
-            } else {
-                self.wrong += 1;
+    /// The worst corner's distance, as a share of the diagonal, under the best matching of the
+    /// detected corners to the true ones (either direction, any starting corner).
+    fn corner_error(found: &[Point; 4], truth: &[Point; 4]) -> f32 {
+        let diagonal = (truth[0].distance(truth[2]) + truth[1].distance(truth[3])) / 2.0;
+        let mut best = f32::MAX;
+        for reverse in [false, true] {
+            for shift in 0..4 {
+                let worst = (0..4)
+                    .map(|i| {
+                        let j = if reverse {
+                            (shift + 4 - i) % 4
+                        } else {
+                            (shift + i) % 4
+                        };
+                        found[j].distance(truth[i])
+                    })
+                    .fold(0.0f32, f32::max);
+                best = best.min(worst);
             }
         }
+        best / diagonal
     }
 
-    fn row(&mut self, name: &str) -> String {
-        self.errors.sort_by(f32::total_cmp);
-        let found: Vec<f32> = self
+    fn percentile(sorted: &[f32], p: f32) -> f32 {
+        if sorted.is_empty() {
+            return f32::NAN;
+        }
+        let i = ((sorted.len() - 1) as f32 * p).round() as usize;
+        sorted[i]
+    }
+
+    fn detect(scene: &Scene) -> Option<Outline> {
+        find_outline(&RgbaView::new(W as u32, H as u32, &scene.rgba).unwrap())
+    }
+
+    #[derive(Default)]
+    struct Tally {
+        frames: usize,
+        correct: usize,
+        wrong: usize,
+        errors: Vec<f32>,
+    }
+
+    impl Tally {
+        fn add(&mut self, error: Option<f32>) {
+            self.frames += 1;
+            if let Some(e) = error {
+                self.errors.push(e);
+                if e <= CORRECT_WITHIN {
+                    self.correct += 1;
+                } else {
+                    self.wrong += 1;
+                }
+            }
+        }
+
+        fn row(&mut self, name: &str) -> String {
+            self.errors.sort_by(f32::total_cmp);
+            let found: Vec<f32> = self
+                .errors
+                .iter()
+                .copied()
+                .filter(|e| *e <= CORRECT_WITHIN)
+                .collect();
+            format!(
+                "{name:<16} {:>6} {:>9.1}% {:>7} {:>9.2}% {:>9.2}% {:>11.2}%",
+                self.frames,
+                100.0 * self.correct as f32 / self.frames as f32,
+                self.wrong,
+                100.0 * percentile(&self.errors, 0.5),
+                100.0 * percentile(&self.errors, 0.95),
+                100.0 * percentile(&found, 0.95),
+            )
+        }
+    }
+
+    #[test]
+    fn accuracy_on_the_generated_set() {
+        let mut all = Tally::default();
+        let mut by_background: Vec<Tally> =
+            Background::ALL.iter().map(|_| Tally::default()).collect();
+        let mut by_shape: Vec<Tally> = (0..3).map(|_| Tally::default()).collect();
+        let mut troubled: Vec<Tally> = (0..5).map(|_| Tally::default()).collect();
+        for index in 0..DOCUMENTS {
+            let scene = scene(index, false);
+            let truth = scene.corners.unwrap();
+            let error = detect(&scene).map(|o| corner_error(&o.corners, &truth));
+            all.add(error);
+            let b = Background::ALL
+                .iter()
+                .position(|b| *b == scene.background)
+                .unwrap();
+            by_background[b].add(error);
+            by_shape[index as usize % 3].add(error);
+            let t = scene.trouble;
+            for (k, on) in [t.finger, t.glare, t.blur > 0, t.noise > 1.0, t.low_light]
+                .into_iter()
+                .enumerate()
+            {
+                if on {
+                    troubled[k].add(error);
+                }
+            }
+        }
+        let mut false_detections = 0;
+        for index in 0..EMPTY {
+            if detect(&scene(index, true)).is_some() {
+                false_detections += 1;
+            }
+        }
+        let false_rate = false_detections as f32 / EMPTY as f32;
+        println!(
+            "\ndocument outline, generated set ({DOCUMENTS} documents, {EMPTY} empty frames, {W}x{H})"
+        );
+        println!(
+            "{:<16} {:>6} {:>10} {:>7} {:>10} {:>10} {:>12}",
+            "subset", "frames", "detected", "wrong", "err p50", "err p95", "p95 if right"
+        );
+        println!("{}", all.row("all"));
+        for (tally, b) in by_background.iter_mut().zip(Background::ALL) {
+            println!("{}", tally.row(b.name()));
+        }
+        for (tally, name) in by_shape.iter_mut().zip(["ID-1", "TD3", "A4"]) {
+            println!("{}", tally.row(name));
+        }
+        for (tally, name) in
+            troubled
+                .iter_mut()
+                .zip(["finger", "glare", "blur", "noise", "low light"])
+        {
+            println!("{}", tally.row(name));
+        }
+        println!(
+            "false detections on empty frames: {false_detections}/{EMPTY} ({:.1}%)",
+            100.0 * false_rate
+        );
+        let detection = all.correct as f32 / all.frames as f32;
+        let p50 = percentile(&all.errors, 0.5);
+        // Floors actually reached on this set (measured: 75.0 % found, 29 wrong, p50 0.06 %,
+        // p95 of right detections 0.39 %, 0/72 false). The goal (corner error p95 <= 2 % of the
+        // diagonal over all detections) is not reached: the wrong detections (an inner edge such as
+        // a card's coloured header or photo taken for a side, a grain line beyond it) make the tail.
+        assert!(detection >= FLOOR_DETECTED, "detection rate {detection}");
+        assert!(all.wrong <= FLOOR_WRONG, "wrong detections {}", all.wrong);
+        assert!(p50 <= 0.005, "corner error p50 {p50}");
+        let right: Vec<f32> = all
             .errors
             .iter()
             .copied()
             .filter(|e| *e <= CORRECT_WITHIN)
             .collect();
-        format!(
-            "{name:<16} {:>6} {:>9.1}% {:>7} {:>9.2}% {:>9.2}% {:>11.2}%",
-            self.frames,
-            100.0 * self.correct as f32 / self.frames as f32,
-            self.wrong,
-            100.0 * percentile(&self.errors, 0.5),
-            100.0 * percentile(&self.errors, 0.95),
-            100.0 * percentile(&found, 0.95),
-        )
+        let p95_right = percentile(&right, 0.95);
+        assert!(
+            p95_right <= 0.01,
+            "corner error p95 of right detections {p95_right}"
+        );
+        assert!(false_rate <= 0.02, "false detections {false_rate}");
     }
-}
-
-#[test]
-fn accuracy_on_the_generated_set() {
-    let mut all = Tally::default();
-    let mut by_background: Vec<Tally> = Background::ALL.iter().map(|_| Tally::default()).collect();
-    let mut by_shape: Vec<Tally> = (0..3).map(|_| Tally::default()).collect();
-    let mut troubled: Vec<Tally> = (0..5).map(|_| Tally::default()).collect();
-    for index in 0..DOCUMENTS {
-        let scene = scene(index, false);
-        let truth = scene.corners.unwrap();
-        let error = detect(&scene).map(|o| corner_error(&o.corners, &truth));
-        all.add(error);
-        let b = Background::ALL
-            .iter()
-            .position(|b| *b == scene.background)
-            .unwrap();
-        by_background[b].add(error);
-        by_shape[index as usize % 3].add(error);
-        let t = scene.trouble;
-        for (k, on) in [t.finger, t.glare, t.blur > 0, t.noise > 1.0, t.low_light]
-            .into_iter()
-            .enumerate()
-        {
-            if on {
-                troubled[k].add(error);
-            }
-        }
-    }
-    let mut false_detections = 0;
-    for index in 0..EMPTY {
-        if detect(&scene(index, true)).is_some() {
-            false_detections += 1;
-        }
-    }
-    let false_rate = false_detections as f32 / EMPTY as f32;
-    println!(
-        "\ndocument outline, generated set ({DOCUMENTS} documents, {EMPTY} empty frames, {W}x{H})"
-    );
-    println!(
-        "{:<16} {:>6} {:>10} {:>7} {:>10} {:>10} {:>12}",
-        "subset", "frames", "detected", "wrong", "err p50", "err p95", "p95 if right"
-    );
-    println!("{}", all.row("all"));
-    for (tally, b) in by_background.iter_mut().zip(Background::ALL) {
-        println!("{}", tally.row(b.name()));
-    }
-    for (tally, name) in by_shape.iter_mut().zip(["ID-1", "TD3", "A4"]) {
-        println!("{}", tally.row(name));
-    }
-    for (tally, name) in troubled
-        .iter_mut()
-        .zip(["finger", "glare", "blur", "noise", "low light"])
-    {
-        println!("{}", tally.row(name));
-    }
-    println!(
-        "false detections on empty frames: {false_detections}/{EMPTY} ({:.1}%)",
-        100.0 * false_rate
-    );
-    let detection = all.correct as f32 / all.frames as f32;
-    let p50 = percentile(&all.errors, 0.5);
-    // Floors actually reached on this set (measured: 75.0 % found, 29 wrong, p50 0.06 %,
-    // p95 of right detections 0.39 %, 0/72 false). The goal (corner error p95 <= 2 % of the
-    // diagonal over all detections) is not reached: the wrong detections (an inner edge such as
-    // a card's coloured header or photo taken for a side, a grain line beyond it) make the tail.
-    assert!(detection >= FLOOR_DETECTED, "detection rate {detection}");
-    assert!(all.wrong <= FLOOR_WRONG, "wrong detections {}", all.wrong);
-    assert!(p50 <= 0.005, "corner error p50 {p50}");
-    let right: Vec<f32> = all
-        .errors
-        .iter()
-        .copied()
-        .filter(|e| *e <= CORRECT_WITHIN)
-        .collect();
-    let p95_right = percentile(&right, 0.95);
-    assert!(
-        p95_right <= 0.01,
-        "corner error p95 of right detections {p95_right}"
-    );
-    assert!(false_rate <= 0.02, "false detections {false_rate}");
 }
 
 #[test]
