@@ -35,10 +35,13 @@ use crate::frame::{normalize, Frame, LumaImage, RgbaView};
 pub const DETECT_LONG_EDGE: u32 = 400;
 
 /// Lines kept from the Hough accumulator for combination into quadrilaterals.
-const MAX_LINES: usize = 26;
+const MAX_LINES: usize = 32;
 /// At most this many of them within 15 degrees of one another: text lines must not crowd out
 /// the document's other sides.
-const MAX_PARALLEL: usize = 12;
+const MAX_PARALLEL: usize = 14;
+/// The most quadrilaterals whose sides are measured in one frame: bounds the time on cluttered
+/// frames. Lines come strongest first, so the likeliest candidates are measured first.
+const SEARCH_BUDGET: u32 = 800;
 /// Angle bins over a whole turn (one degree each): the gradient's sign is kept, so a side (one
 /// polarity) gathers its votes in one cell while wood grain or a weave (alternating polarity)
 /// splits them.
@@ -805,7 +808,8 @@ pub fn find_outline(frame: &impl Frame) -> Option<Outline> {
         }
     }
     let mut best: Option<([Point; 4], f32, f32, [usize; 4])> = None;
-    for i in 0..n {
+    let mut budget = SEARCH_BUDGET;
+    'search: for i in 0..n {
         for j in i + 1..n {
             for k in j + 1..n {
                 for l in k + 1..n {
@@ -831,6 +835,10 @@ pub fn find_outline(frame: &impl Frame) -> Option<Outline> {
                         let mut supported = 0.0;
                         let mut remaining = perimeter;
                         let mut hopeless = false;
+                        if budget == 0 {
+                            break 'search;
+                        }
+                        budget -= 1;
                         for s in 0..4 {
                             let support = side_support(&grad, quad[s], quad[(s + 1) % 4]);
                             supported += support * lengths[s];
