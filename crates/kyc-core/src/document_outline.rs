@@ -11,15 +11,25 @@
 //! 1. the frame is downscaled by area averaging to [`DETECT_LONG_EDGE`] pixels (which also
 //!    averages away sensor noise and fine textures), and its Sobel gradient is computed;
 //! 2. thin edge pixels (non-maximum suppression along the gradient, as in Canny) vote in a Hough
-//!    accumulator, each only for the few angles near its own gradient direction, so voting costs
-//!    a handful of additions per edge pixel and clutter does not smear over every angle;
-//! 3. the strongest distinct lines are combined four at a time into convex quadrilaterals of
-//!    plausible shape, and each candidate is scored by how much of its perimeter is backed by a
-//!    gradient across the side, of one polarity per side (a finger over part of a side costs only
-//!    that part; the grain of a wooden desk changes polarity from one fibre to the next);
-//! 4. each side of the best candidate is refined to sub-pixel accuracy by fitting a line to the
-//!    gradient peak found across it at many points, and the corners are the refined lines'
-//!    intersections, so a corner hidden by a finger or blurred away is still placed.
+//!    accumulator over a whole turn of angles, each only for the angles within a few degrees of
+//!    its own signed gradient direction: a side (one polarity) gathers its votes in one cell,
+//!    wood grain or a weave (alternating polarity) splits them, and voting costs a handful of
+//!    additions per edge pixel;
+//! 3. the strongest distinct lines (a bounded number of them near-parallel, so a page of text
+//!    lines cannot crowd out the other sides) are combined four at a time into convex
+//!    quadrilaterals of plausible shape, and each candidate is scored by how much of its
+//!    perimeter is backed by a gradient across the side, of one polarity per side (a finger over
+//!    part of a side costs only that part), less the edge that carries on past its corners (a
+//!    document's sides end at its corners; an inner edge such as a card's coloured header or its
+//!    photo leaves the real sides running on). Candidates that cannot beat the best are skipped,
+//!    and a fixed budget bounds the work on cluttered frames;
+//! 4. a side is moved outward onto a parallel line when both neighbouring sides carry on up to
+//!    it, then each side is refined to sub-pixel accuracy by fitting a line to the gradient peak
+//!    found across it at many points; the corners are the refined lines' intersections, so a
+//!    corner hidden by a finger or blurred away is still placed.
+//!
+//! Measured on a generated set (`tests/document_outline.rs`) and against OpenCV's classic
+//! pipeline (`scripts/opencv_outline_compare.py`).
 //!
 //! Contour following (Canny + `findContours` + `approxPolyDP`) needs a closed contour, which a
 //! finger, a glare spot or a low-contrast desk breaks; line support does not.
