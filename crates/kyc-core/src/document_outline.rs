@@ -179,7 +179,8 @@ pub enum Guidance {
     NotFound,
     /// The document runs off the frame and fills most of it: move the phone back.
     TooClose,
-    /// Part of the document is outside the frame (or touches its edge): centre it.
+    /// Part of the document is outside the frame (or touches its edge): centre it. Given when
+    /// a corner lies outside; a document with a whole side outside is not found at all.
     PartlyOutside,
     /// The document fills too little of the frame: move closer.
     TooFar,

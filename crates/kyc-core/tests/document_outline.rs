@@ -290,3 +290,57 @@ fn the_flattened_crop_matches_the_cards_content() {
     let off = flatten_rgba(&view, &shifted, DocumentShape::Id1, cw as u32).unwrap();
     assert!(mean_abs_error(&off.pixels, &content) > 3.0 * with_truth);
 }
+
+/// Guidance from the outline actually found in rendered frames. A corner past the frame's edge
+/// is found by extending the sides still in view; a card with a whole side outside the frame is
+/// not found at all (three sides are no outline), so it reads as not found.
+#[test]
+fn guidance_from_detected_cards() {
+    let (cw, ch) = (428usize, 270usize);
+    let content = card_content(cw, ch);
+    let limits = GuidanceLimits::default();
+    let quad = |c: [(f32, f32); 4]| c.map(|(x, y)| Point::new(x, y));
+    let cases = [
+        (
+            quad([(110.0, 90.0), (530.0, 95.0), (535.0, 360.0), (105.0, 355.0)]),
+            Guidance::Ready,
+        ),
+        (
+            quad([
+                (215.0, 170.0),
+                (425.0, 172.0),
+                (427.0, 305.0),
+                (213.0, 303.0),
+            ]),
+            Guidance::TooFar,
+        ),
+        (
+            quad([(150.0, 80.0), (665.0, 60.0), (600.0, 400.0), (120.0, 390.0)]),
+            Guidance::PartlyOutside,
+        ),
+        (
+            quad([(190.0, 90.0), (450.0, 90.0), (600.0, 400.0), (40.0, 400.0)]),
+            Guidance::Tilted,
+        ),
+    ];
+    for (corners, expected) in cases {
+        let frame = render_card(&content, cw, ch, &corners);
+        let outline = find_outline(&RgbaView::new(W as u32, H as u32, &frame).unwrap());
+        assert_eq!(
+            guide(outline.as_ref(), W as u32, H as u32, &limits),
+            expected,
+            "{corners:?}: {outline:?}"
+        );
+    }
+    let desk = render_card(
+        &content,
+        cw,
+        ch,
+        &quad([(-9.0, -9.0), (-8.0, -9.0), (-8.0, -8.0), (-9.0, -8.0)]),
+    );
+    let nothing = find_outline(&RgbaView::new(W as u32, H as u32, &desk).unwrap());
+    assert_eq!(
+        guide(nothing.as_ref(), W as u32, H as u32, &limits),
+        Guidance::NotFound
+    );
+}
