@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod document_outline;
 pub mod format;
 pub mod frame;
 pub mod gate;

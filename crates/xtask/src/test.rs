@@ -1,5 +1,6 @@
 //! `cargo xtask test`: every check the project has, each step reported, all steps run.
 
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -74,7 +75,7 @@ pub fn run_all() -> Result<(), Fail> {
     let selection = Selection::parse(std::env::args().skip(2))?;
     tools::ensure_all(&selection.engines())?;
     // The engine a step is specific to, if any; the engine's name is in the step's name.
-    let steps: [(&'static str, Option<Engine>, StepFn); 12] = [
+    let steps: [(&'static str, Option<Engine>, StepFn); 13] = [
         ("rustfmt", None, fmt),
         ("clippy (native)", None, clippy_native),
         ("clippy (wasm32)", None, clippy_wasm),
@@ -96,6 +97,11 @@ pub fn run_all() -> Result<(), Fail> {
             widget_tests_in_webkit,
         ),
         ("sharpness ranking against OpenCV", None, opencv_comparison),
+        (
+            "document outline against OpenCV",
+            None,
+            opencv_outline_comparison,
+        ),
         (
             "end-to-end browser tests in Chromium",
             Some(Engine::Chromium),
@@ -212,6 +218,49 @@ fn widget_tests_in_webkit() -> Result<(), Fail> {
 
 /// The sharpness metric must rank images as OpenCV's variance of the Laplacian does.
 fn opencv_comparison() -> Result<(), Fail> {
+    let python = opencv_python()?;
+    let fixtures = scratch_dir("sharpness")?;
+    run(command("cargo")
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "kyc-core",
+            "--example",
+            "write_sharpness_fixtures",
+            "--",
+        ])
+        .arg(&fixtures))?;
+    run(Command::new(&python)
+        .arg(workspace_root().join("scripts/opencv_compare.py"))
+        .arg(&fixtures))
+}
+
+/// The generated outline scenes, kyc-core's outline and OpenCV's classic Canny + findContours +
+/// approxPolyDP pipeline on each, the two rows side by side (reported, not gated: the test
+/// `accuracy_on_the_generated_set` holds kyc-core's floors).
+fn opencv_outline_comparison() -> Result<(), Fail> {
+    let python = opencv_python()?;
+    let scenes = scratch_dir("outline-scenes")?;
+    run(command("cargo")
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "kyc-core",
+            "--example",
+            "write_outline_scenes",
+            "--",
+        ])
+        .arg(&scenes))?;
+    run(Command::new(&python)
+        .arg(workspace_root().join("scripts/opencv_outline_compare.py"))
+        .arg(&scenes))
+}
+
+/// The test virtualenv's Python with OpenCV and NumPy, made on first use.
+fn opencv_python() -> Result<PathBuf, Fail> {
     let venv = workspace_root().join("target/xtask-venv");
     let python = venv.join("bin/python");
     if !python.exists() {
@@ -232,21 +281,7 @@ fn opencv_comparison() -> Result<(), Fail> {
             "numpy",
         ]))?;
     }
-    let fixtures = scratch_dir("sharpness")?;
-    run(command("cargo")
-        .args([
-            "run",
-            "--quiet",
-            "-p",
-            "kyc-core",
-            "--example",
-            "write_sharpness_fixtures",
-            "--",
-        ])
-        .arg(&fixtures))?;
-    run(Command::new(&python)
-        .arg(workspace_root().join("scripts/opencv_compare.py"))
-        .arg(&fixtures))
+    Ok(python)
 }
 
 /// The real widget (trunk build) against the real relay and sandbox, driven in Chromium.
