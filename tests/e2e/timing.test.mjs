@@ -162,3 +162,45 @@ test('when the status cannot be read the pending page says so, and recovers', as
   });
   await page.close();
 });
+
+test("provider D's advice at each threshold: about 2 hours, then support past 24 hours", async () => {
+  const page = await openPage(browser, PHONE);
+  // review_hours_30 keeps D's review pending for 30 hours of the sandbox's own clock.
+  const token = await hostSession(relay.url, `timing-d-${Date.now()}-review_hours_30`, { provider: 'd' });
+  const photo = artifact('timing-d-passport.jpg');
+  writeFileSync(photo, await makeDocumentJpeg(page));
+  await page.goto(`${hostOrigin}/examples/plain.html?token=${encodeURIComponent(token)}`);
+  await page.getByRole('heading', { name: 'Before you start' }).waitFor({ timeout: 15_000 })
+    .catch((error) => { throw new Error(`${error.message}\n${page.problems.join('\n')}`); });
+  await page.getByLabel('I agree to my identity document being checked').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Passport' }).click();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.setInputFiles('#kyc-file-front', photo);
+  await page.getByRole('heading', { name: 'Check your photos' }).waitFor({ timeout: 20_000 });
+  const first = renewal(page);
+  await page.getByRole('button', { name: 'Submit for verification' }).click();
+  await page.getByRole('heading', { name: 'Pending: we are checking your document' }).waitFor({ timeout: 30_000 });
+  assert.equal((await first).status(), 200);
+  const widget = page.locator('kyc-capture');
+  await widget.getByText('This usually takes a few minutes, occasionally up to about 2 hours.').waitFor();
+  await shoot(page, 'timing', '5-d-before-2h');
+
+  // 2 h 15 min: past D's "occasionally ~2 hours"; support only past 24 hours.
+  await leaveOpen(page, 135);
+  await widget.getByText(/Under review for 2 h 1[5-6] min/).waitFor({ timeout: 15_000 });
+  await widget.getByText('This is taking longer than usual. If it is still pending after 24 hours, contact us.').waitFor();
+  assert.equal(await widget.getByText('occasionally up to about 2 hours').count(), 0);
+  await shoot(page, 'timing', '6-d-after-2h');
+
+  // 24 h 15 min: D's document says to contact support past 24 hours.
+  await leaveOpen(page, 24 * 60 + 15 - 135);
+  // (30 steps: the seconds the test itself took add a few minutes)
+  await widget.getByText(/Under review for 24 h (1[5-9]|2[0-9]) min/).waitFor({ timeout: 15_000 });
+  await widget.getByText('This has been pending for more than 24 hours. Please contact us so we can follow it up.').waitFor();
+  assert.equal(await widget.getByText('If it is still pending after 24 hours').count(), 0);
+  await expectAccessible(page, 'pending, D, after 24 h');
+  await shoot(page, 'timing', '7-d-after-24h');
+  assert.deepEqual(page.problems.filter((p) => !/inline style/.test(p)), []);
+  await page.close();
+});
