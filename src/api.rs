@@ -143,14 +143,7 @@ impl RelayClient {
     /// `POST /v1/session/retry`, after a rejection: the client of the new attempt the relay
     /// opened, and its session id.
     pub async fn retry(&self) -> Result<(RelayClient, String), RelayError> {
-        let created: SessionCreated = call(Request {
-            method: "POST",
-            url: &self.url("/v1/session/retry"),
-            authorization: Some(&self.authorization()),
-            body: None,
-            headers: &[],
-        })
-        .await?;
+        let created = self.new_token("/v1/session/retry").await?;
         Ok((
             RelayClient::new(&self.endpoint, &created.token),
             created.session_id,
@@ -160,16 +153,21 @@ impl RelayClient {
     /// `POST /v1/session/status-token`: a client of the same relay with a new status token
     /// (reads the status only; renewed while the review is pending).
     pub async fn renewed(&self) -> Result<RelayClient, RelayError> {
-        // The answer has the shape of a new session's (one parse, one request path).
-        let renewed: SessionCreated = call(Request {
+        let renewed = self.new_token("/v1/session/status-token").await?;
+        Ok(RelayClient::new(&self.endpoint, &renewed.token))
+    }
+
+    /// `POST path` without a body, answered in the shape of a new session's (the retry's new
+    /// session, a renewed status token): one request path, one parse.
+    async fn new_token(&self, path: &str) -> Result<SessionCreated, RelayError> {
+        call(Request {
             method: "POST",
-            url: &self.url("/v1/session/status-token"),
+            url: &self.url(path),
             authorization: Some(&self.authorization()),
             body: None,
             headers: &[],
         })
-        .await?;
-        Ok(RelayClient::new(&self.endpoint, &renewed.token))
+        .await
     }
 }
 

@@ -86,32 +86,37 @@ pub fn node_tools_dir() -> PathBuf {
 }
 
 fn ensure_binaryen() -> Result<(), Fail> {
-    let dir = node_tools_dir();
-    let wasm_opt = dir.join("node_modules/.bin/wasm-opt");
     let wanted = BINARYEN_VERSION.split('.').next().unwrap_or_default();
-    let have = run_quiet(Command::new(&wasm_opt).arg("--version")).unwrap_or_default();
-    if !have.contains(&format!("version {wanted} ")) {
-        std::fs::create_dir_all(&dir)
-            .map_err(|err| Fail(format!("cannot create {dir:?}: {err}")))?;
-        run(Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&dir)
-            .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
-    }
-    Ok(())
+    ensure_node_tool(
+        "wasm-opt",
+        &format!("binaryen@{BINARYEN_VERSION}"),
+        |have| have.contains(&format!("version {wanted} ")),
+    )
 }
 
 fn ensure_esbuild() -> Result<(), Fail> {
+    ensure_node_tool("esbuild", &format!("esbuild@{ESBUILD_VERSION}"), |have| {
+        have.trim() == ESBUILD_VERSION
+    })
+}
+
+/// npm's `package` (`name@version`) under [`node_tools_dir`], unless its `program --version`
+/// already answers what `wanted` accepts.
+fn ensure_node_tool(
+    program: &str,
+    package: &str,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<(), Fail> {
     let dir = node_tools_dir();
-    let esbuild = dir.join("node_modules/.bin/esbuild");
-    let have = run_quiet(Command::new(&esbuild).arg("--version")).unwrap_or_default();
-    if have.trim() != ESBUILD_VERSION {
+    let path = dir.join("node_modules/.bin").join(program);
+    let have = run_quiet(Command::new(&path).arg("--version")).unwrap_or_default();
+    if !wanted(&have) {
         std::fs::create_dir_all(&dir)
             .map_err(|err| Fail(format!("cannot create {dir:?}: {err}")))?;
         run(Command::new("npm")
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
             .arg(&dir)
-            .arg(format!("esbuild@{ESBUILD_VERSION}")))?;
+            .arg(package))?;
     }
     Ok(())
 }
