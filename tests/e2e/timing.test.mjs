@@ -67,13 +67,10 @@ async function leaveOpen(page, minutes) {
   }
 }
 
-test("provider A's advice at each threshold, on a page left open past its session token", async () => {
-  const page = await openPage(browser, PHONE);
-  // review_hours_30: the sandbox keeps the review pending for 30 hours of its own clock. The
-  // drawn card fills the photo, which A's strict gate calls cut off: this host chooses lenient.
-  const token = await hostSession(relay.url, `timing-${Date.now()}-review_hours_30`,
-    { provider: 'a', quality: 'lenient' });
-  const photo = artifact('timing-passport.jpg');
+// The host page of `token` in `page`: a passport photo by file, submitted; the page is then
+// pending, its session token swapped for a status token.
+async function submitPassport(page, token, name) {
+  const photo = artifact(name);
   writeFileSync(photo, await makeDocumentJpeg(page));
   await page.goto(`${hostOrigin}/examples/plain.html?token=${encodeURIComponent(token)}`);
   await page.getByRole('heading', { name: 'Before you start' }).waitFor({ timeout: 15_000 })
@@ -88,6 +85,15 @@ test("provider A's advice at each threshold, on a page left open past its sessio
   await page.getByRole('button', { name: 'Submit for verification' }).click();
   await page.getByRole('heading', { name: 'Pending: we are checking your document' }).waitFor({ timeout: 30_000 });
   assert.equal((await first).status(), 200, 'the session token is swapped for a status token');
+}
+
+test("provider A's advice at each threshold, on a page left open past its session token", async () => {
+  const page = await openPage(browser, PHONE);
+  // review_hours_30: the sandbox keeps the review pending for 30 hours of its own clock. The
+  // drawn card fills the photo, which A's strict gate calls cut off: this host chooses lenient.
+  const token = await hostSession(relay.url, `timing-${Date.now()}-review_hours_30`,
+    { provider: 'a', quality: 'lenient' });
+  await submitPassport(page, token, 'timing-passport.jpg');
   const widget = page.locator('kyc-capture');
   await widget.getByText('Under review for 0 min').waitFor();
   await widget.getByText('This usually takes a few minutes, and can take up to 2 hours.').waitFor();
@@ -167,21 +173,7 @@ test("provider D's advice at each threshold: about 2 hours, then support past 24
   const page = await openPage(browser, PHONE);
   // review_hours_30 keeps D's review pending for 30 hours of the sandbox's own clock.
   const token = await hostSession(relay.url, `timing-d-${Date.now()}-review_hours_30`, { provider: 'd' });
-  const photo = artifact('timing-d-passport.jpg');
-  writeFileSync(photo, await makeDocumentJpeg(page));
-  await page.goto(`${hostOrigin}/examples/plain.html?token=${encodeURIComponent(token)}`);
-  await page.getByRole('heading', { name: 'Before you start' }).waitFor({ timeout: 15_000 })
-    .catch((error) => { throw new Error(`${error.message}\n${page.problems.join('\n')}`); });
-  await page.getByLabel('I agree to my identity document being checked').check();
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'Passport' }).click();
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.setInputFiles('#kyc-file-front', photo);
-  await page.getByRole('heading', { name: 'Check your photos' }).waitFor({ timeout: 20_000 });
-  const first = renewal(page);
-  await page.getByRole('button', { name: 'Submit for verification' }).click();
-  await page.getByRole('heading', { name: 'Pending: we are checking your document' }).waitFor({ timeout: 30_000 });
-  assert.equal((await first).status(), 200);
+  await submitPassport(page, token, 'timing-d-passport.jpg');
   const widget = page.locator('kyc-capture');
   await widget.getByText('This usually takes a few minutes, occasionally up to about 2 hours.').waitFor();
   await shoot(page, 'timing', '5-d-before-2h');
