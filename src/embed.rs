@@ -10,7 +10,7 @@
 //! | `endpoint` | string | the relay's base URL (`""`: the page's origin) |
 //! | `sessionToken` | string | the token the host's backend got from `POST /v1/sessions` |
 //! | `demo` | boolean | no token: ask the demo relay for a session (never in production) |
-//! | `locale` | string | `en`, `es` or `fr` (or a tag such as `es-MX`); default: the browser's |
+//! | `locale` | string | `en`, `es`, `fr`, `de`, `it` or `nl` (or a tag such as `es-MX`); default: the browser's |
 //! | `theme` | string | `auto` (default), `light` or `dark` |
 //! | `messages` | object | strings replacing built-in ones, by key |
 //! | `autoCapture` | boolean | a steady good camera frame is taken without the button |
@@ -26,6 +26,10 @@ use crate::events::Events;
 use crate::i18n::{pairs_of, I18n, Locale, Texts};
 use crate::options::{Theme, WidgetOptions};
 use crate::widget::CaptureWidget;
+
+/// What the `locale` option takes (every shipped locale), as an option error says it.
+const LOCALES: &str =
+    "\"en\", \"es\", \"fr\", \"de\", \"it\" or \"nl\" (or a tag such as \"es-MX\")";
 
 /// The fields [`parse_options`] knows.
 const FIELDS: [&str; 7] = [
@@ -119,7 +123,7 @@ pub fn parse_options(value: &JsValue) -> Result<WidgetOptions, Vec<OptionError>>
         None => {}
         Some(tag) => match tag.as_deref().and_then(Locale::from_tag) {
             Some(locale) => options.locale = Some(locale),
-            None => errors.push(OptionError::new("locale", "\"en\", \"es\" or \"fr\"")),
+            None => errors.push(OptionError::new("locale", LOCALES)),
         },
     }
     match field("theme").map(|v| v.as_string()) {
@@ -185,11 +189,7 @@ impl MountHandle {
                 true
             }
             (None, _) => {
-                web_sys::console::error_1(
-                    &OptionError::new("locale", "\"en\", \"es\" or \"fr\"")
-                        .describe()
-                        .into(),
-                );
+                web_sys::console::error_1(&OptionError::new("locale", LOCALES).describe().into());
                 false
             }
             (Some(_), None) => false,

@@ -26,11 +26,24 @@ pub enum Locale {
     Es,
     /// French.
     Fr,
+    /// German.
+    De,
+    /// Italian.
+    It,
+    /// Dutch.
+    Nl,
 }
 
 impl Locale {
     /// Every shipped locale.
-    pub const ALL: [Locale; 3] = [Locale::En, Locale::Es, Locale::Fr];
+    pub const ALL: [Locale; 6] = [
+        Locale::En,
+        Locale::Es,
+        Locale::Fr,
+        Locale::De,
+        Locale::It,
+        Locale::Nl,
+    ];
 
     /// The locale of a BCP 47 tag (`es-MX` is Spanish); `None` for a language not shipped.
     pub fn from_tag(tag: &str) -> Option<Locale> {
@@ -46,7 +59,16 @@ impl Locale {
             Locale::En => "en",
             Locale::Es => "es",
             Locale::Fr => "fr",
+            Locale::De => "de",
+            Locale::It => "it",
+            Locale::Nl => "nl",
         }
+    }
+
+    /// Whether a noun keeps its capital inside a sentence (German: "Ihr Reisepass"), so a
+    /// document's name is not lower-cased there.
+    pub fn capitalizes_nouns(self) -> bool {
+        self == Locale::De
     }
 }
 
@@ -482,6 +504,9 @@ pub(crate) fn shipped(locale: Locale) -> Overrides {
         Locale::En => "{}",
         Locale::Es => include_str!("../www/locales/es.json"),
         Locale::Fr => include_str!("../www/locales/fr.json"),
+        Locale::De => include_str!("../www/locales/de.json"),
+        Locale::It => include_str!("../www/locales/it.json"),
+        Locale::Nl => include_str!("../www/locales/nl.json"),
     };
     let map: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(json).expect("a locale file is a JSON object");
@@ -574,6 +599,8 @@ mod tests {
         assert_eq!(Locale::from_tag("es-MX"), Some(Locale::Es));
         assert_eq!(Locale::from_tag("fr_CA"), Some(Locale::Fr));
         assert_eq!(Locale::from_tag("EN"), Some(Locale::En));
-        assert_eq!(Locale::from_tag("de-DE"), None);
+        assert_eq!(Locale::from_tag("de-AT"), Some(Locale::De));
+        assert_eq!(Locale::from_tag("nl-BE"), Some(Locale::Nl));
+        assert_eq!(Locale::from_tag("sv-SE"), None);
     }
 }

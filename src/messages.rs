@@ -84,7 +84,7 @@ pub fn document_name(texts: &Texts, document_type: DocumentType) -> String {
 
 /// What to capture in a slot, as a heading.
 pub fn slot_title(texts: &Texts, slot: Slot, document_type: DocumentType) -> String {
-    let doc = lower(&document_name(texts, document_type));
+    let doc = in_sentence(texts, &document_name(texts, document_type));
     let key = match slot {
         Slot::Front if document_type.is_two_sided() => "slot.front_two_sided",
         Slot::Front => "slot.front",
@@ -109,7 +109,7 @@ pub fn not_accepted_note(texts: &Texts, accepted: &[DocumentType]) -> Option<Str
     }
     let accepted: Vec<String> = accepted
         .iter()
-        .map(|doc| lower(&document_name(texts, *doc)))
+        .map(|doc| in_sentence(texts, &document_name(texts, *doc)))
         .collect();
     Some(texts.fill(
         "document.refused",
@@ -120,10 +120,15 @@ pub fn not_accepted_note(texts: &Texts, accepted: &[DocumentType]) -> Option<Str
     ))
 }
 
-/// A name as it reads inside a sentence. ASCII only: the names of the tables start with an
-/// ASCII letter, and full Unicode case tables would cost the bundle kilobytes.
-fn lower(name: &str) -> String {
-    name.to_ascii_lowercase()
+/// A name as it reads inside a sentence: lower-cased, but where the language capitalizes nouns
+/// (German). ASCII only: the names of the tables start with an ASCII letter, and full Unicode
+/// case tables would cost the bundle kilobytes.
+fn in_sentence(texts: &Texts, name: &str) -> String {
+    if texts.locale().capitalizes_nouns() {
+        name.to_owned()
+    } else {
+        name.to_ascii_lowercase()
+    }
 }
 
 /// `sentences` without repeats, in order (two codes may share a sentence).
@@ -166,6 +171,20 @@ mod tests {
         assert_eq!(
             not_accepted_note(&spanish, &accepted).as_deref(),
             Some("No se puede usar Documento nacional de identidad aquí. Usa pasaporte, permiso de conducir o permiso de residencia.")
+        );
+    }
+
+    #[test]
+    fn a_document_name_keeps_its_capital_only_where_the_language_wants_it() {
+        let german = Texts::default().with_table(Locale::De, shipped(Locale::De));
+        assert_eq!(
+            slot_title(&german, Slot::Front, DocumentType::Passport),
+            "Bildseite Ihres Dokuments (Reisepass)"
+        );
+        let dutch = Texts::default().with_table(Locale::Nl, shipped(Locale::Nl));
+        assert_eq!(
+            slot_title(&dutch, Slot::Front, DocumentType::Passport),
+            "Fotopagina van je paspoort"
         );
     }
 
