@@ -32,17 +32,20 @@ pub enum Locale {
     It,
     /// Dutch.
     Nl,
+    /// Polish.
+    Pl,
 }
 
 impl Locale {
     /// Every shipped locale.
-    pub const ALL: [Locale; 6] = [
+    pub const ALL: [Locale; 7] = [
         Locale::En,
         Locale::Es,
         Locale::Fr,
         Locale::De,
         Locale::It,
         Locale::Nl,
+        Locale::Pl,
     ];
 
     /// The locale of a BCP 47 tag (`es-MX` is Spanish); `None` for a language not shipped.
@@ -62,6 +65,7 @@ impl Locale {
             Locale::De => "de",
             Locale::It => "it",
             Locale::Nl => "nl",
+            Locale::Pl => "pl",
         }
     }
 
@@ -507,6 +511,7 @@ pub(crate) fn shipped(locale: Locale) -> Overrides {
         Locale::De => include_str!("../www/locales/de.json"),
         Locale::It => include_str!("../www/locales/it.json"),
         Locale::Nl => include_str!("../www/locales/nl.json"),
+        Locale::Pl => include_str!("../www/locales/pl.json"),
     };
     let map: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(json).expect("a locale file is a JSON object");
