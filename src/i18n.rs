@@ -34,11 +34,15 @@ pub enum Locale {
     Nl,
     /// Polish.
     Pl,
+    /// Portuguese as written in Brazil (`pt` without a region too).
+    PtBr,
+    /// Portuguese as written in Portugal.
+    PtPt,
 }
 
 impl Locale {
     /// Every shipped locale.
-    pub const ALL: [Locale; 7] = [
+    pub const ALL: [Locale; 9] = [
         Locale::En,
         Locale::Es,
         Locale::Fr,
@@ -46,11 +50,19 @@ impl Locale {
         Locale::It,
         Locale::Nl,
         Locale::Pl,
+        Locale::PtBr,
+        Locale::PtPt,
     ];
 
     /// The locale of a BCP 47 tag (`es-MX` is Spanish); `None` for a language not shipped.
     pub fn from_tag(tag: &str) -> Option<Locale> {
-        let language = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+        let mut parts = tag.split(['-', '_']);
+        let language = parts.next()?.to_ascii_lowercase();
+        // Portuguese is written two ways; Brazil's is the default of a bare `pt`.
+        if language == "pt" {
+            let portugal = parts.next().is_some_and(|r| r.eq_ignore_ascii_case("pt"));
+            return Some(if portugal { Locale::PtPt } else { Locale::PtBr });
+        }
         Locale::ALL
             .into_iter()
             .find(|locale| locale.code() == language)
@@ -66,6 +78,8 @@ impl Locale {
             Locale::It => "it",
             Locale::Nl => "nl",
             Locale::Pl => "pl",
+            Locale::PtBr => "pt-BR",
+            Locale::PtPt => "pt-PT",
         }
     }
 
@@ -512,6 +526,8 @@ pub(crate) fn shipped(locale: Locale) -> Overrides {
         Locale::It => include_str!("../www/locales/it.json"),
         Locale::Nl => include_str!("../www/locales/nl.json"),
         Locale::Pl => include_str!("../www/locales/pl.json"),
+        Locale::PtBr => include_str!("../www/locales/pt-BR.json"),
+        Locale::PtPt => include_str!("../www/locales/pt-PT.json"),
     };
     let map: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(json).expect("a locale file is a JSON object");
@@ -606,6 +622,9 @@ mod tests {
         assert_eq!(Locale::from_tag("EN"), Some(Locale::En));
         assert_eq!(Locale::from_tag("de-AT"), Some(Locale::De));
         assert_eq!(Locale::from_tag("nl-BE"), Some(Locale::Nl));
+        assert_eq!(Locale::from_tag("pt"), Some(Locale::PtBr));
+        assert_eq!(Locale::from_tag("pt-BR"), Some(Locale::PtBr));
+        assert_eq!(Locale::from_tag("pt_PT"), Some(Locale::PtPt));
         assert_eq!(Locale::from_tag("sv-SE"), None);
     }
 }
