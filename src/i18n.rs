@@ -38,11 +38,21 @@ pub enum Locale {
     PtBr,
     /// Portuguese as written in Portugal.
     PtPt,
+    /// Russian.
+    Ru,
+    /// Ukrainian.
+    Uk,
+    /// Turkish.
+    Tr,
+    /// Romanian.
+    Ro,
+    /// Indonesian.
+    Id,
 }
 
 impl Locale {
     /// Every shipped locale.
-    pub const ALL: [Locale; 9] = [
+    pub const ALL: [Locale; 14] = [
         Locale::En,
         Locale::Es,
         Locale::Fr,
@@ -52,6 +62,11 @@ impl Locale {
         Locale::Pl,
         Locale::PtBr,
         Locale::PtPt,
+        Locale::Ru,
+        Locale::Uk,
+        Locale::Tr,
+        Locale::Ro,
+        Locale::Id,
     ];
 
     /// The locale of a BCP 47 tag (`es-MX` is Spanish); `None` for a language not shipped.
@@ -80,6 +95,11 @@ impl Locale {
             Locale::Pl => "pl",
             Locale::PtBr => "pt-BR",
             Locale::PtPt => "pt-PT",
+            Locale::Ru => "ru",
+            Locale::Uk => "uk",
+            Locale::Tr => "tr",
+            Locale::Ro => "ro",
+            Locale::Id => "id",
         }
     }
 
@@ -528,6 +548,11 @@ pub(crate) fn shipped(locale: Locale) -> Overrides {
         Locale::Pl => include_str!("../www/locales/pl.json"),
         Locale::PtBr => include_str!("../www/locales/pt-BR.json"),
         Locale::PtPt => include_str!("../www/locales/pt-PT.json"),
+        Locale::Ru => include_str!("../www/locales/ru.json"),
+        Locale::Uk => include_str!("../www/locales/uk.json"),
+        Locale::Tr => include_str!("../www/locales/tr.json"),
+        Locale::Ro => include_str!("../www/locales/ro.json"),
+        Locale::Id => include_str!("../www/locales/id.json"),
     };
     let map: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(json).expect("a locale file is a JSON object");
