@@ -48,11 +48,15 @@ pub enum Locale {
     Ro,
     /// Indonesian.
     Id,
+    /// Japanese.
+    Ja,
+    /// Korean.
+    Ko,
 }
 
 impl Locale {
     /// Every shipped locale.
-    pub const ALL: [Locale; 14] = [
+    pub const ALL: [Locale; 16] = [
         Locale::En,
         Locale::Es,
         Locale::Fr,
@@ -67,6 +71,8 @@ impl Locale {
         Locale::Tr,
         Locale::Ro,
         Locale::Id,
+        Locale::Ja,
+        Locale::Ko,
     ];
 
     /// The locale of a BCP 47 tag (`es-MX` is Spanish); `None` for a language not shipped.
@@ -100,6 +106,8 @@ impl Locale {
             Locale::Tr => "tr",
             Locale::Ro => "ro",
             Locale::Id => "id",
+            Locale::Ja => "ja",
+            Locale::Ko => "ko",
         }
     }
 
@@ -363,6 +371,8 @@ static TABLE: &[(&str, &str)] = &[
     ("document.none",
         "No identity document can be verified for this account here. Contact the company that sent you."),
     ("or", " or "),
+    // Between the items of a list (before the last one comes `or`).
+    ("list_separator", ", "),
     ("doc.passport", "Passport"),
     ("doc.drivers_license", "Driver's license"),
     ("doc.residence_permit", "Residence permit"),
@@ -553,6 +563,8 @@ pub(crate) fn shipped(locale: Locale) -> Overrides {
         Locale::Tr => include_str!("../www/locales/tr.json"),
         Locale::Ro => include_str!("../www/locales/ro.json"),
         Locale::Id => include_str!("../www/locales/id.json"),
+        Locale::Ja => include_str!("../www/locales/ja.json"),
+        Locale::Ko => include_str!("../www/locales/ko.json"),
     };
     let map: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(json).expect("a locale file is a JSON object");

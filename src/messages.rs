@@ -111,11 +111,15 @@ pub fn not_accepted_note(texts: &Texts, accepted: &[DocumentType]) -> Option<Str
         .iter()
         .map(|doc| in_sentence(texts, &document_name(texts, *doc)))
         .collect();
+    let separator = texts.get("list_separator");
     Some(texts.fill(
         "document.refused",
         &[
-            ("refused", &refused.join(", ")),
-            ("accepted", &join_or(&accepted, &texts.get("or"))),
+            ("refused", &refused.join(&separator)),
+            (
+                "accepted",
+                &join_or(&accepted, &separator, &texts.get("or")),
+            ),
         ],
     ))
 }
@@ -142,11 +146,11 @@ fn distinct(sentences: impl Iterator<Item = String>) -> Vec<String> {
     out
 }
 
-fn join_or(items: &[String], or: &str) -> String {
+fn join_or(items: &[String], separator: &str, or: &str) -> String {
     match items {
         [] => String::new(),
         [one] => one.clone(),
-        [init @ .., last] => format!("{}{or}{last}", init.join(", ")),
+        [init @ .., last] => format!("{}{or}{last}", init.join(separator)),
     }
 }
 
