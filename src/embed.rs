@@ -10,7 +10,7 @@
 //! | `endpoint` | string | the relay's base URL (`""`: the page's origin) |
 //! | `sessionToken` | string | the token the host's backend got from `POST /v1/sessions` |
 //! | `demo` | boolean | no token: ask the demo relay for a session (never in production) |
-//! | `locale` | string | `en`, `es`, `fr`, `de`, `it`, `nl`, `pl`, `pt-BR`, `pt-PT`, `ru`, `uk`, `tr`, `ro`, `id`, `ja` or `ko` (or a tag such as `es-MX`); default: the browser's |
+//! | `locale` | string | `en`, `es`, `fr`, `de`, `it`, `nl`, `pl`, `pt-BR`, `pt-PT`, `ru`, `uk`, `tr`, `ro`, `id`, `ja`, `ko`, `zh-Hans`, `hi`, `ar` or `he` (or a tag such as `es-MX`); default: the browser's |
 //! | `theme` | string | `auto` (default), `light` or `dark` |
 //! | `messages` | object | strings replacing built-in ones, by key |
 //! | `autoCapture` | boolean | a steady good camera frame is taken without the button |
@@ -28,7 +28,7 @@ use crate::options::{Theme, WidgetOptions};
 use crate::widget::CaptureWidget;
 
 /// What the `locale` option takes (every shipped locale), as an option error says it.
-const LOCALES: &str = "\"en\", \"es\", \"fr\", \"de\", \"it\", \"nl\", \"pl\", \"pt-BR\", \"pt-PT\", \"ru\", \"uk\", \"tr\", \"ro\", \"id\", \"ja\" or \"ko\" (or a tag such as \"es-MX\")";
+const LOCALES: &str = "\"en\", \"es\", \"fr\", \"de\", \"it\", \"nl\", \"pl\", \"pt-BR\", \"pt-PT\", \"ru\", \"uk\", \"tr\", \"ro\", \"id\", \"ja\", \"ko\", \"zh-Hans\", \"hi\", \"ar\" or \"he\" (or a tag such as \"es-MX\")";
 
 /// The fields [`parse_options`] knows.
 const FIELDS: [&str; 7] = [

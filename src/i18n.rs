@@ -52,11 +52,19 @@ pub enum Locale {
     Ja,
     /// Korean.
     Ko,
+    /// Chinese in simplified characters (`zh`, `zh-CN`, `zh-SG`, `zh-Hans`).
+    ZhHans,
+    /// Hindi.
+    Hi,
+    /// Arabic.
+    Ar,
+    /// Hebrew.
+    He,
 }
 
 impl Locale {
     /// Every shipped locale.
-    pub const ALL: [Locale; 16] = [
+    pub const ALL: [Locale; 20] = [
         Locale::En,
         Locale::Es,
         Locale::Fr,
@@ -73,6 +81,10 @@ impl Locale {
         Locale::Id,
         Locale::Ja,
         Locale::Ko,
+        Locale::ZhHans,
+        Locale::Hi,
+        Locale::Ar,
+        Locale::He,
     ];
 
     /// The locale of a BCP 47 tag (`es-MX` is Spanish); `None` for a language not shipped.
@@ -83,6 +95,13 @@ impl Locale {
         if language == "pt" {
             let portugal = parts.next().is_some_and(|r| r.eq_ignore_ascii_case("pt"));
             return Some(if portugal { Locale::PtPt } else { Locale::PtBr });
+        }
+        // Chinese: only the simplified script is shipped; a traditional-script tag has none.
+        if language == "zh" {
+            let traditional = parts.any(|part| {
+                ["hant", "tw", "hk", "mo"].contains(&part.to_ascii_lowercase().as_str())
+            });
+            return (!traditional).then_some(Locale::ZhHans);
         }
         Locale::ALL
             .into_iter()
@@ -108,7 +127,17 @@ impl Locale {
             Locale::Id => "id",
             Locale::Ja => "ja",
             Locale::Ko => "ko",
+            Locale::ZhHans => "zh-Hans",
+            Locale::Hi => "hi",
+            Locale::Ar => "ar",
+            Locale::He => "he",
         }
+    }
+
+    /// Whether the language is written right to left (the widget lays out mirrored; the
+    /// camera preview and numbers stay as they are).
+    pub fn is_rtl(self) -> bool {
+        matches!(self, Locale::Ar | Locale::He)
     }
 
     /// Whether a noun keeps its capital inside a sentence (German: "Ihr Reisepass"), so a
@@ -565,6 +594,10 @@ pub(crate) fn shipped(locale: Locale) -> Overrides {
         Locale::Id => include_str!("../www/locales/id.json"),
         Locale::Ja => include_str!("../www/locales/ja.json"),
         Locale::Ko => include_str!("../www/locales/ko.json"),
+        Locale::ZhHans => include_str!("../www/locales/zh-Hans.json"),
+        Locale::Hi => include_str!("../www/locales/hi.json"),
+        Locale::Ar => include_str!("../www/locales/ar.json"),
+        Locale::He => include_str!("../www/locales/he.json"),
     };
     let map: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(json).expect("a locale file is a JSON object");
@@ -662,6 +695,10 @@ mod tests {
         assert_eq!(Locale::from_tag("pt"), Some(Locale::PtBr));
         assert_eq!(Locale::from_tag("pt-BR"), Some(Locale::PtBr));
         assert_eq!(Locale::from_tag("pt_PT"), Some(Locale::PtPt));
+        assert_eq!(Locale::from_tag("zh-CN"), Some(Locale::ZhHans));
+        assert_eq!(Locale::from_tag("zh-Hans-SG"), Some(Locale::ZhHans));
+        assert_eq!(Locale::from_tag("zh-TW"), None);
+        assert_eq!(Locale::from_tag("zh-Hant-HK"), None);
         assert_eq!(Locale::from_tag("sv-SE"), None);
     }
 }

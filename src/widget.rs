@@ -54,8 +54,16 @@ pub fn CaptureWidget(
         i18n.track();
         i18n.locale().code()
     };
+    let dir = move || {
+        i18n.track();
+        if i18n.locale().is_rtl() {
+            "rtl"
+        } else {
+            "ltr"
+        }
+    };
     view! {
-        <div class="kyc-capture" lang=lang data-theme=theme>
+        <div class="kyc-capture" lang=lang dir=dir data-theme=theme>
             {move || match phase.get() {
                 Phase::Ready(client, session) if strings_ready.get() => {
                     view! { <CaptureFlow client session options=options.clone() /> }.into_any()

@@ -7,7 +7,7 @@ export interface KycCaptureOptions {
   sessionToken?: string;
   /** Ask the demo relay for a session (the offline demo only). */
   demo?: boolean;
-  /** "en", "es", "fr", "de", "it", "nl", "pl", "pt-BR", "pt-PT", "ru", "uk", "tr", "ro", "id", "ja" or "ko" (or a tag such as "es-MX"); default: the browser's language. */
+  /** "en", "es", "fr", "de", "it", "nl", "pl", "pt-BR", "pt-PT", "ru", "uk", "tr", "ro", "id", "ja", "ko", "zh-Hans", "hi", "ar" or "he" (or a tag such as "es-MX"); default: the browser's language. */
   locale?: string;
   /** Default "auto" (follows prefers-color-scheme). */
   theme?: 'auto' | 'light' | 'dark';

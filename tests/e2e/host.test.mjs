@@ -54,3 +54,27 @@ test('a language file that cannot be fetched leaves the flow in English, marked 
   await expectFocusOnHeading(page, 'Which document will you use?');
   await page.close();
 });
+
+test('Arabic lays the flow out right to left, from its locale file, and stays accessible', async () => {
+  const page = await openPage(browser, PHONE);
+  await page.route(RELAY_URL + '/', async (route) => {
+    const response = await route.fetch();
+    const html = (await response.text()).replace('data-endpoint=""', 'data-endpoint="" data-locale="ar"');
+    await route.fulfill({ response, body: html });
+  });
+  await page.goto(RELAY_URL + '/');
+  await page.getByRole('heading', { name: 'قبل أن تبدأ' }).waitFor({ timeout: 15_000 })
+    .catch((error) => { throw new Error(`${error.message}\n${page.problems.join('\n')}`); });
+  const root = page.locator('.kyc-capture');
+  assert.equal(await root.getAttribute('lang'), 'ar');
+  assert.equal(await root.getAttribute('dir'), 'rtl');
+  assert.equal(await root.evaluate((element) => getComputedStyle(element).direction), 'rtl');
+  await expectAccessible(page, 'consent in Arabic');
+  await shoot(page, 'host', 'ar-consent');
+  await page.getByLabel('أوافق على فحص وثيقة هويتي للتحقق من هويتي').check();
+  await page.getByRole('button', { name: 'متابعة' }).click();
+  await expectFocusOnHeading(page, 'ما الوثيقة التي ستستخدمها؟');
+  await expectAccessible(page, 'document type in Arabic');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
