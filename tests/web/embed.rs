@@ -84,7 +84,7 @@ fn every_wrong_option_is_named() {
     );
     assert_eq!(
         fields_in_error(
-            r#"{"sessionToken":"t","locale":"de","theme":"pink","messages":{"a":1},"autoCapture":"yes"}"#
+            r#"{"sessionToken":"t","locale":"sv","theme":"pink","messages":{"a":1},"autoCapture":"yes"}"#
         ),
         ["locale", "theme", "messages", "autoCapture"]
     );
