@@ -94,7 +94,14 @@ pub fn build() -> Result<PathBuf, Fail> {
         // Repeated until it no longer shrinks (0.4 KB gzip less than one pass), then once more
         // on flattened, re-looped control flow (0.45 KB less), without the producers and
         // target-features sections no browser reads (0.18 KB): measured on the same module.
-        .args(["-Oz", "--converge", "--flatten", "--rereloop", "-Oz", "--converge"])
+        .args([
+            "-Oz",
+            "--converge",
+            "--flatten",
+            "--rereloop",
+            "-Oz",
+            "--converge",
+        ])
         .args(["--strip-producers", "--strip-target-features"])
         .args(WASM_OPT_FEATURES)
         .arg(bindgen.join("kyc-capture-core_bg.wasm"))
