@@ -53,7 +53,7 @@ impl FromRequestParts<AppState> for Authorized {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token =
             bearer(&parts.headers).ok_or(ApiError::Unauthorized("a session token is required"))?;
-        let (session, scope) = authorize_scoped(state, token)?;
+        let (session, scope) = authorize_scoped(state, token).await?;
         if scope == Scope::StatusOnly {
             return Err(ApiError::Forbidden(
                 "a status token only reads the status; this needs the session token",
@@ -76,18 +76,23 @@ impl FromRequestParts<AppState> for StatusReader {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token =
             bearer(&parts.headers).ok_or(ApiError::Unauthorized("a session token is required"))?;
-        authorize(state, token).map(StatusReader)
+        authorize(state, token).await.map(StatusReader)
     }
 }
 
 /// The session `token` (a session or a status token) is valid for, to read its status (counted
 /// against the session's request limit).
-pub(crate) fn authorize(state: &AppState, token: &str) -> Result<SessionRecord, ApiError> {
-    authorize_scoped(state, token).map(|(session, _)| session)
+pub(crate) async fn authorize(state: &AppState, token: &str) -> Result<SessionRecord, ApiError> {
+    authorize_scoped(state, token)
+        .await
+        .map(|(session, _)| session)
 }
 
 /// The session `token` is valid for and what the token allows.
-fn authorize_scoped(state: &AppState, token: &str) -> Result<(SessionRecord, Scope), ApiError> {
+async fn authorize_scoped(
+    state: &AppState,
+    token: &str,
+) -> Result<(SessionRecord, Scope), ApiError> {
     let (session_id, scope) =
         state
             .token_keys
@@ -101,10 +106,11 @@ fn authorize_scoped(state: &AppState, token: &str) -> Result<(SessionRecord, Sco
                     ApiError::Unauthorized("the session token is not valid")
                 }
             })?;
-    state.count_request(&session_id)?;
+    state.count_request(&session_id).await?;
     let session = state
         .store
-        .session(&session_id)?
+        .session(&session_id)
+        .await?
         .ok_or(ApiError::Unauthorized("the session no longer exists"))?;
     Ok((session, scope))
 }

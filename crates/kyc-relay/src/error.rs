@@ -229,8 +229,8 @@ impl From<ProviderError> for ApiError {
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(err: rusqlite::Error) -> Self {
+impl From<crate::store::StoreError> for ApiError {
+    fn from(err: crate::store::StoreError) -> Self {
         ApiError::Internal(format!("database: {err}"))
     }
 }

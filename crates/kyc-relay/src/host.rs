@@ -49,12 +49,14 @@ struct HostSlot {
 pub(crate) async fn session(state: &AppState, id: &str) -> Result<HostSession, ApiError> {
     let record = state
         .store
-        .session(id)?
+        .session(id)
+        .await?
         .ok_or(ApiError::NotFound("no such session"))?;
     let status = refreshed_status(state, &record).await?;
     let slots = state
         .store
-        .slot_uploads(id)?
+        .slot_uploads(id)
+        .await?
         .into_iter()
         .map(|(slot, format, bytes, uploaded_at)| HostSlot {
             slot,
@@ -64,7 +66,11 @@ pub(crate) async fn session(state: &AppState, id: &str) -> Result<HostSession, A
         })
         .collect();
     let report = status_report(&record, status.clone());
-    let updated_at = state.store.last_event_at(id)?.unwrap_or(record.created_at);
+    let updated_at = state
+        .store
+        .last_event_at(id)
+        .await?
+        .unwrap_or(record.created_at);
     Ok(HostSession {
         session_id: record.id,
         customer_reference: record.customer_reference,
@@ -85,14 +91,14 @@ pub(crate) async fn session(state: &AppState, id: &str) -> Result<HostSession, A
 /// Erases every session of the host's customer `reference` with what belongs to it (slots,
 /// idempotency keys, audit rows, notifications); what was deleted. The provider keeps its own
 /// records of the customer: erasing those is asked of the provider.
-pub(crate) fn erase_customer(state: &AppState, reference: &str) -> Result<Deleted, ApiError> {
+pub(crate) async fn erase_customer(state: &AppState, reference: &str) -> Result<Deleted, ApiError> {
     if reference.is_empty() || reference.len() > 128 {
         return Err(ApiError::BadRequest(
             "customer_reference must be 1 to 128 characters".to_owned(),
         ));
     }
-    let digest = state.store.reference_digest(reference)?;
-    let deleted = state.store.erase_customer(reference)?;
+    let digest = state.store.reference_digest(reference);
+    let deleted = state.store.erase_customer(reference).await?;
     tracing::info!(
         reference = digest,
         sessions = deleted.sessions,

@@ -51,7 +51,7 @@ pub(crate) async fn deliver_due(state: &AppState, client: &reqwest::Client) -> b
     let config = &state.config;
     let (Some(url), Some(secret)) = (&config.host_notify_url, &config.host_notify_secret) else {
         // Nobody to tell: nothing is kept for later.
-        if let Err(err) = state.store.drop_notifications() {
+        if let Err(err) = state.store.drop_notifications().await {
             tracing::error!(%err, "host notifications: cannot clear the outbox");
         }
         return false;
@@ -59,6 +59,7 @@ pub(crate) async fn deliver_due(state: &AppState, client: &reqwest::Client) -> b
     let due = match state
         .store
         .due_notifications(now(), config.host_notify_attempts, ROUND)
+        .await
     {
         Ok(due) => due,
         Err(err) => {
@@ -70,7 +71,12 @@ pub(crate) async fn deliver_due(state: &AppState, client: &reqwest::Client) -> b
     for notification in due {
         let result = send(client, url, secret.as_bytes(), &notification).await;
         let recorded = match result {
-            Ok(()) => state.store.notification_delivered(notification.id, now()),
+            Ok(()) => {
+                state
+                    .store
+                    .notification_delivered(notification.id, now())
+                    .await
+            }
             Err(why) => {
                 let tries = notification.attempts + 1;
                 let wait = config
@@ -96,6 +102,7 @@ pub(crate) async fn deliver_due(state: &AppState, client: &reqwest::Client) -> b
                 state
                     .store
                     .notification_failed(notification.id, now() + wait)
+                    .await
             }
         };
         if let Err(err) = recorded {

@@ -19,7 +19,11 @@ use crate::state::AppState;
 /// cannot answer leaves its sessions as they are (the next pass asks again).
 pub async fn reconcile(state: &AppState, submitted_before: u64) -> Result<usize, ApiError> {
     let mut reopened = 0;
-    for session in state.store.pending_submitted_before(submitted_before)? {
+    for session in state
+        .store
+        .pending_submitted_before(submitted_before)
+        .await?
+    {
         let provider = state.provider(session.provider)?;
         let status = match provider.status(&session.provider_customer_id).await {
             Ok(status) => status,
@@ -34,7 +38,11 @@ pub async fn reconcile(state: &AppState, submitted_before: u64) -> Result<usize,
             continue;
         }
         let why = "the provider has no documents for this submission (reconciled)";
-        if state.store.unmark_submitted(&session.id, why, now())? {
+        if state
+            .store
+            .unmark_submitted(&session.id, why, now())
+            .await?
+        {
             tracing::warn!(session = session.id, "reconcile: submission reopened");
             state.notify(&session.id);
             reopened += 1;
@@ -46,22 +54,33 @@ pub async fn reconcile(state: &AppState, submitted_before: u64) -> Result<usize,
 /// Releases the upload keys left in flight by a relay that is gone, runs [`reconcile`] once
 /// over every pending session, then periodically; the task ends with the runtime. Call it at
 /// start-up, before serving requests.
-pub fn spawn_reconciler(state: AppState) -> tokio::task::JoinHandle<()> {
-    match state.store.release_in_flight_upload_keys() {
+///
+/// On a database other instances share, one of them may be attaching right now: the first
+/// pass then looks only as far back as the periodic ones, and only the instance holding the
+/// background lease reconciles.
+pub async fn spawn_reconciler(state: AppState) -> tokio::task::JoinHandle<()> {
+    match state.store.release_in_flight_upload_keys().await {
         Ok(0) => {}
         Ok(released) => tracing::warn!(released, "reconcile: upload keys left in flight released"),
         Err(err) => tracing::error!(%err, "reconcile: upload keys not released"),
     }
     tokio::spawn(async move {
-        let mut cutoff = now();
+        let past = state.config.reconcile_after.as_secs();
+        let mut cutoff = if state.store.is_shared() {
+            now().saturating_sub(past)
+        } else {
+            now()
+        };
         loop {
-            match reconcile(&state, cutoff).await {
-                Ok(0) => {}
-                Ok(reopened) => tracing::info!(reopened, "reconcile: sessions reopened"),
-                Err(err) => tracing::error!(?err, "reconcile failed"),
+            if state.leads().await {
+                match reconcile(&state, cutoff).await {
+                    Ok(0) => {}
+                    Ok(reopened) => tracing::info!(reopened, "reconcile: sessions reopened"),
+                    Err(err) => tracing::error!(?err, "reconcile failed"),
+                }
             }
             tokio::time::sleep(state.config.reconcile_every).await;
-            cutoff = now().saturating_sub(state.config.reconcile_after.as_secs());
+            cutoff = now().saturating_sub(past);
         }
     })
 }

@@ -38,12 +38,17 @@ pub(crate) async fn retry(
     // One new attempt per rejected session: its token cannot open sessions without end.
     let latest = state
         .store
-        .latest_session_for(session.provider, &session.customer_reference)?;
+        .latest_session_for(session.provider, &session.customer_reference)
+        .await?;
     if latest.is_some_and(|latest| latest.id != session.id) {
         return Err(already_retried());
     }
     // The check above reads; this claim decides between two requests that both passed it.
-    if !state.store.claim_retry(&session.id, crate::clock::now())? {
+    if !state
+        .store
+        .claim_retry(&session.id, crate::clock::now())
+        .await?
+    {
         return Err(already_retried());
     }
     tracing::info!(previous = session.id, "retry after a rejection");
@@ -65,7 +70,7 @@ pub(crate) async fn retry(
     )
     .await;
     if started.is_err() {
-        state.store.release_retry(&previous)?;
+        state.store.release_retry(&previous).await?;
     }
     started
 }

@@ -111,7 +111,7 @@ pub(crate) async fn start(
         quality,
         slots,
     };
-    state.store.insert_session(&session)?;
+    state.store.insert_session(&session).await?;
     let expires_at = created_at + state.config.token_ttl.as_secs();
     Ok(SessionCreated {
         token: state.token_keys.sign(&session.id, expires_at),
@@ -143,13 +143,13 @@ async fn next_customer(
     reference: &str,
 ) -> Result<NextCustomer, ApiError> {
     let adapter = state.provider(provider)?;
-    let Some(latest) = state.store.latest_session_for(provider, reference)? else {
+    let Some(latest) = state.store.latest_session_for(provider, reference).await? else {
         return Ok(NextCustomer::Create);
     };
     let status = refreshed_status(state, &latest).await?;
     if adapter.reuse_customer_after(&status) {
         tracing::info!(
-            reference = state.store.reference_digest(reference)?,
+            reference = state.store.reference_digest(reference),
             previous = latest.id,
             "new session verifies the same provider customer again"
         );
@@ -162,7 +162,10 @@ async fn next_customer(
         return Ok(NextCustomer::Create);
     }
     if adapter.new_customer_after_rejection() {
-        let customers = state.store.provider_customer_count(provider, reference)?;
+        let customers = state
+            .store
+            .provider_customer_count(provider, reference)
+            .await?;
         return Ok(NextCustomer::Retry(customers + 1));
     }
     Err(ApiError::Conflict {
@@ -218,11 +221,15 @@ pub(crate) fn policy(config: &RelayConfig, session: &SessionRecord) -> Policy {
 }
 
 /// What the widget needs to guide the user, including what is uploaded.
-pub(crate) fn view(state: &AppState, session: SessionRecord) -> Result<SessionView, ApiError> {
+pub(crate) async fn view(
+    state: &AppState,
+    session: SessionRecord,
+) -> Result<SessionView, ApiError> {
     let policy = policy(&state.config, &session);
     let uploaded = state
         .store
-        .slots(&session.id)?
+        .slots(&session.id)
+        .await?
         .into_iter()
         .map(|record| record.slot)
         .collect();

@@ -2,7 +2,7 @@
 //! the provider adapters, the per-session request counts and the status change channel.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use kyc_core::Provider;
 use tokio::sync::broadcast;
@@ -22,26 +22,30 @@ use crate::token::{TokenKeys, LOCAL_KID};
 pub enum StartError {
     /// A credential is missing, short or built in outside sandbox mode (see `secrets`).
     Insecure(String),
-    /// The database's settings could not be read or written.
-    Database(rusqlite::Error),
+    /// The database could not be opened, migrated or read.
+    Database(crate::store::StoreError),
 }
 
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StartError::Insecure(why) => f.write_str(why),
-            StartError::Database(err) => write!(f, "cannot read settings: {err}"),
+            StartError::Database(err) => write!(f, "database: {err}"),
         }
     }
 }
 
 impl std::error::Error for StartError {}
 
-impl From<rusqlite::Error> for StartError {
-    fn from(err: rusqlite::Error) -> Self {
+impl From<crate::store::StoreError> for StartError {
+    fn from(err: crate::store::StoreError) -> Self {
         StartError::Database(err)
     }
 }
+
+/// How long the `background` lease lasts unless renewed: another instance takes the
+/// background work over this long after its holder stopped.
+pub(crate) const LEASE_SECS: u64 = 20;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -50,8 +54,6 @@ pub struct AppState {
     pub(crate) store: Store,
     pub(crate) token_keys: Arc<TokenKeys>,
     providers: Arc<HashMap<Provider, Arc<dyn ProviderAdapter>>>,
-    /// Requests per session in the current minute: `(minute, count)` by session id.
-    limiter: Arc<Mutex<HashMap<String, (u64, u32)>>>,
     /// Status changes, by session id or provider customer id, for the status streams.
     changes: broadcast::Sender<String>,
     /// Work that runs to its end whether or not its request is still there (an attach, an
@@ -77,12 +79,7 @@ impl AppState {
         let token_keys = match &config.token_keys {
             Some(keys) => keys.clone(),
             None => {
-                let secret = store.setting_or_insert("token_secret", || {
-                    let mut secret = Vec::with_capacity(32);
-                    secret.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
-                    secret.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
-                    secret
-                })?;
+                let secret = store.token_secret().to_vec();
                 TokenKeys::new(vec![(LOCAL_KID.to_owned(), secret)])
                     .map_err(StartError::Insecure)?
             }
@@ -96,7 +93,6 @@ impl AppState {
             store,
             token_keys: Arc::new(token_keys),
             providers: Arc::new(providers),
-            limiter: Arc::default(),
             changes: broadcast::channel(256).0,
             tasks: TaskTracker::new(),
             stopping: CancellationToken::new(),
@@ -154,10 +150,59 @@ impl AppState {
     }
 
     /// Tells the status streams that the status of `id` (a session id, or a provider's customer
-    /// id) may have changed.
+    /// id) may have changed: this instance's at once, every other instance's through the
+    /// database (PostgreSQL's `NOTIFY`).
     pub(crate) fn notify(&self, id: &str) {
         // No stream listening is not an error.
         let _ = self.changes.send(id.to_owned());
+        if self.store.is_shared() {
+            let store = self.store.clone();
+            let id = id.to_owned();
+            self.tasks.spawn(async move {
+                if let Some(postgres) = store.postgres() {
+                    if let Err(err) = postgres.announce(store.instance(), &id).await {
+                        tracing::warn!(%err, "status change not announced to other instances");
+                    }
+                }
+            });
+        }
+    }
+
+    /// Hands the status changes other instances announce to this instance's streams, until
+    /// the runtime ends (PostgreSQL only). While the listening connection is down, every
+    /// stream is told to re-read (an empty id names every session).
+    pub(crate) async fn listen(&self) {
+        let Some(postgres) = self.store.postgres() else {
+            return;
+        };
+        let own = self.store.instance().to_owned();
+        postgres
+            .listen(|change| match change {
+                Some((from, _)) if from == own => {}
+                Some((_, id)) => {
+                    let _ = self.changes.send(id.to_owned());
+                }
+                None => {
+                    let _ = self.changes.send(String::new());
+                }
+            })
+            .await;
+    }
+
+    /// Whether this instance runs the background work now (the purge, the host notifications,
+    /// the reconciler): always on SQLite, whose relay is alone; on PostgreSQL while it holds
+    /// the `background` lease, taken or renewed here.
+    pub(crate) async fn leads(&self) -> bool {
+        if !self.store.is_shared() {
+            return true;
+        }
+        match self.store.hold_lease("background", LEASE_SECS).await {
+            Ok(held) => held,
+            Err(err) => {
+                tracing::warn!(%err, "background lease unknown; not leading");
+                false
+            }
+        }
     }
 
     /// A receiver of every later [`AppState::notify`].
@@ -165,28 +210,24 @@ impl AppState {
         self.changes.subscribe()
     }
 
-    /// Counts a request of `session_id` in the current minute; `Err` past the limit.
-    pub(crate) fn count_request(&self, session_id: &str) -> Result<(), ApiError> {
+    /// Counts a request of `session_id` in the current minute, across every instance; `Err`
+    /// past the limit.
+    pub(crate) async fn count_request(&self, session_id: &str) -> Result<(), ApiError> {
         self.count(session_id, self.config.requests_per_minute)
+            .await
     }
 
     /// Counts a demo session in the current minute (all callers together); `Err` past
     /// `demo_sessions_per_minute`.
-    pub(crate) fn count_demo_session(&self) -> Result<(), ApiError> {
+    pub(crate) async fn count_demo_session(&self) -> Result<(), ApiError> {
         // Not a session id (those start `ses_`), so it has a window of its own.
         self.count("/demo/session", self.config.demo_sessions_per_minute)
+            .await
     }
 
-    fn count(&self, key: &str, limit: u32) -> Result<(), ApiError> {
-        let minute = now() / 60;
-        let mut windows = self
-            .limiter
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        windows.retain(|_, (window, _)| *window == minute);
-        let (_, count) = windows.entry(key.to_owned()).or_insert((minute, 0));
-        *count += 1;
-        if *count > limit {
+    async fn count(&self, key: &str, limit: u32) -> Result<(), ApiError> {
+        let count = self.store.count_request(key, now() / 60).await?;
+        if count > u64::from(limit) {
             return Err(ApiError::RateLimited);
         }
         Ok(())

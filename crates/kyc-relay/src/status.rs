@@ -21,9 +21,13 @@ pub(crate) async fn refreshed_status(
     let provider = state.provider(session.provider)?;
     let overridable = status.is_final()
         && provider.final_status_can_change()
-        && state.store.final_since(&session.id)?.is_some_and(|at| {
-            now().saturating_sub(at) < state.config.final_status_window.as_secs()
-        });
+        && state
+            .store
+            .final_since(&session.id)
+            .await?
+            .is_some_and(|at| {
+                now().saturating_sub(at) < state.config.final_status_window.as_secs()
+            });
     if status == VerificationStatus::Pending || overridable {
         match provider.status(&session.provider_customer_id).await {
             // A final status is only replaced by another final one.
@@ -33,9 +37,10 @@ pub(crate) async fn refreshed_status(
                     if overridable {
                         state
                             .store
-                            .override_final_status(&session.id, &fresh, now())?;
+                            .override_final_status(&session.id, &fresh, now())
+                            .await?;
                     } else {
-                        state.store.set_status(&session.id, &fresh, now())?;
+                        state.store.set_status(&session.id, &fresh, now()).await?;
                     }
                     state.notify(&session.id);
                 }

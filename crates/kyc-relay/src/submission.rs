@@ -23,7 +23,7 @@ pub(crate) async fn submit(
             "issuing_country must be an ISO 3166-1 alpha-3 code such as USA".to_owned(),
         )
     })?;
-    let slots = state.store.slots(&session.id)?;
+    let slots = state.store.slots(&session.id).await?;
     // With the provider's file references, so B's unique-reference rule is checked too.
     let submission = DetailedSubmission {
         documents: vec![request.document_type],
@@ -45,11 +45,12 @@ pub(crate) async fn submit(
     }
     // A provider this relay does not serve is refused before the claim.
     state.provider(session.provider)?;
-    crate::terms::record_acceptance(state, session, request.terms_accepted)?;
+    crate::terms::record_acceptance(state, session, request.terms_accepted).await?;
     // Claimed in the database first, so a double click or a second tab cannot attach twice.
     if !state
         .store
-        .mark_submitted(&session.id, request.document_type, now())?
+        .mark_submitted(&session.id, request.document_type, now())
+        .await?
     {
         return Err(ApiError::Conflict {
             code: "already_submitted",
@@ -98,7 +99,8 @@ async fn attach(
     if let Ok(Some(record)) = &attached {
         state
             .store
-            .set_provider_customer_id(&session.id, record, now())?;
+            .set_provider_customer_id(&session.id, record, now())
+            .await?;
     }
     if let Err(err) = attached {
         // A timeout or a 5xx may have lost the answer of an attach that went through: if the
@@ -112,7 +114,7 @@ async fn attach(
                     && !provider.reuse_customer_after(&status)
                 {
                     tracing::warn!(%err, session = session.id, "attach answer lost; the provider has it");
-                    state.store.set_status(&session.id, &status, now())?;
+                    state.store.set_status(&session.id, &status, now()).await?;
                     state.notify(&session.id);
                     return Ok(StatusReport::new(session.provider, status, Some(0)));
                 }
@@ -120,7 +122,8 @@ async fn attach(
         }
         state
             .store
-            .unmark_submitted(&session.id, &err.to_string(), now())?;
+            .unmark_submitted(&session.id, &err.to_string(), now())
+            .await?;
         state.notify(&session.id);
         return Err(err.into());
     }

@@ -12,7 +12,7 @@ use crate::store::SessionRecord;
 /// Refuses the submission of a session whose provider has terms unless the user `accepted`
 /// them (422 `terms_not_accepted`); records the acceptance and its time otherwise. A provider
 /// without terms needs nothing.
-pub(crate) fn record_acceptance(
+pub(crate) async fn record_acceptance(
     state: &AppState,
     session: &SessionRecord,
     accepted: bool,
@@ -23,6 +23,6 @@ pub(crate) fn record_acceptance(
     if !accepted {
         return Err(ApiError::TermsNotAccepted);
     }
-    state.store.accept_terms(&session.id, now())?;
+    state.store.accept_terms(&session.id, now()).await?;
     Ok(())
 }

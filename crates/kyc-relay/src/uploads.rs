@@ -42,7 +42,8 @@ pub(crate) async fn upload(
     if let Some(key) = &key {
         match state
             .store
-            .claim_upload_key(&session.id, key, slot, now(), KEY_CLAIM_SECS)?
+            .claim_upload_key(&session.id, key, slot, now(), KEY_CLAIM_SECS)
+            .await?
         {
             KeyClaim::Claimed => {}
             KeyClaim::Done(record) => return Ok(record),
@@ -92,14 +93,16 @@ async fn finish(
     let kept = match (&key, stored) {
         (Some(key), Ok(record)) => state
             .store
-            .complete_upload_key(&session.id, key, &record, now())?
+            .complete_upload_key(&session.id, key, &record, now())
+            .await?
             .then_some(record),
         (None, Ok(record)) => state
             .store
-            .put_slot(&session.id, &record, now())?
+            .put_slot(&session.id, &record, now())
+            .await?
             .then_some(record),
         (Some(key), Err(err)) => {
-            state.store.release_upload_key(&session.id, key)?;
+            state.store.release_upload_key(&session.id, key).await?;
             return Err(err);
         }
         (None, Err(err)) => return Err(err),

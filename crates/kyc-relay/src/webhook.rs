@@ -103,7 +103,7 @@ pub(crate) fn check_headers<'a>(
 
 /// Receives a delivery whose headers passed [`check_headers`]: verifies its signature over
 /// `body`, and applies its result unless its event id was received before.
-pub(crate) fn receive(
+pub(crate) async fn receive(
     state: &AppState,
     delivery: Delivery<'_>,
     body: &[u8],
@@ -129,12 +129,15 @@ pub(crate) fn receive(
         .to_owned();
     let adapter = state.provider(provider)?;
     let update = adapter.webhook_update(&event);
-    let outcome = state.store.apply_webhook_event(
-        provider,
-        &event_id,
-        update.as_ref().map(|u| (u.customer_id.as_str(), &u.status)),
-        now(),
-    )?;
+    let outcome = state
+        .store
+        .apply_webhook_event(
+            provider,
+            &event_id,
+            update.as_ref().map(|u| (u.customer_id.as_str(), &u.status)),
+            now(),
+        )
+        .await?;
     tracing::info!(?provider, event_id, ?outcome, "webhook event");
     let applied = outcome == WebhookOutcome::Applied;
     if let (true, Some(update)) = (applied, &update) {

@@ -196,14 +196,14 @@ async fn b_stores_a_file_per_post_so_a_5xx_is_not_retried_blindly() {
     let stored = gate.reached(&Method::POST, "/files");
     // The slot's file, byte for byte in B's storage.
     let id = session_id(&token);
-    let session = h.store.session(&id).unwrap().unwrap();
+    let session = h.store.session(&id).await.unwrap().unwrap();
     let customer = session
         .provider_customer_id
         .split('#')
         .next()
         .unwrap()
         .to_owned();
-    let lost = match h.store.slots(&id).unwrap().first() {
+    let lost = match h.store.slots(&id).await.unwrap().first() {
         Some(record) => {
             let file_id = record.provider_file_id.rsplit('/').next().unwrap();
             let key = object_key("b", &customer, file_id);

@@ -63,8 +63,8 @@ async fn after_a_rejection_a_new_session_gets_a_new_d_customer_and_can_be_verifi
     // is not a photo, as a camera glitch might leave it; D's review rejects it as unreadable.
     let first = create_session(&h.relay, "erin").await;
     upload_front(&h, &first).await;
-    let record = h.store.session(&session_id(&first)).unwrap().unwrap();
-    let slot = &h.store.slots(&record.id).unwrap()[0];
+    let record = h.store.session(&session_id(&first)).await.unwrap().unwrap();
+    let slot = &h.store.slots(&record.id).await.unwrap()[0];
     let key = object_key("d", &record.provider_customer_id, &slot.provider_file_id);
     h.sandbox
         .state()
@@ -86,7 +86,12 @@ async fn after_a_rejection_a_new_session_gets_a_new_d_customer_and_can_be_verifi
 
     // The retry: a new session for the same host customer is a new D customer, `erin-r2`.
     let second = create_session(&h.relay, "erin").await;
-    let retry = h.store.session(&session_id(&second)).unwrap().unwrap();
+    let retry = h
+        .store
+        .session(&session_id(&second))
+        .await
+        .unwrap()
+        .unwrap();
     assert_ne!(retry.provider_customer_id, record.provider_customer_id);
     assert_eq!(
         retry.customer_reference, "erin",
@@ -122,7 +127,7 @@ async fn each_rejected_attempt_moves_to_the_next_reference() {
     let mut customers = Vec::new();
     for attempt in 1..=3 {
         let token = create_session(&h.relay, reference).await;
-        let session = h.store.session(&session_id(&token)).unwrap().unwrap();
+        let session = h.store.session(&session_id(&token)).await.unwrap().unwrap();
         let at_d = d_customer(&h, &session.provider_customer_id).await;
         let expected = match attempt {
             1 => reference.to_owned(),
@@ -144,6 +149,7 @@ async fn each_rejected_attempt_moves_to_the_next_reference() {
     assert_eq!(
         h.store
             .provider_customer_count(Provider::D, reference)
+            .await
             .unwrap(),
         3
     );
@@ -159,18 +165,23 @@ async fn a_rejection_not_yet_heard_of_is_asked_of_d_before_the_new_session() {
     assert_eq!(status, StatusCode::OK);
     // Nobody reads the status (no webhook here either): the relay still says pending.
     tokio::time::sleep(REVIEW * 3).await;
-    let stored = h.store.session(&session_id(&first)).unwrap().unwrap();
+    let stored = h.store.session(&session_id(&first)).await.unwrap().unwrap();
     assert_eq!(stored.status, VerificationStatus::Pending);
     // Opening the next session asks D, learns of the rejection and makes `-r2`.
     let second = create_session(&h.relay, reference).await;
-    let retry = h.store.session(&session_id(&second)).unwrap().unwrap();
+    let retry = h
+        .store
+        .session(&session_id(&second))
+        .await
+        .unwrap()
+        .unwrap();
     let at_d = d_customer(&h, &retry.provider_customer_id).await;
     assert_eq!(
         at_d["customer_reference"],
         format!("{reference}-r2").as_str()
     );
     assert!(matches!(
-        h.store.session(&stored.id).unwrap().unwrap().status,
+        h.store.session(&stored.id).await.unwrap().unwrap().status,
         VerificationStatus::Rejected { .. }
     ));
 }

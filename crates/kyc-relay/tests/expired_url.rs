@@ -124,7 +124,7 @@ async fn an_expired_upload_url_is_replaced_and_the_file_stored_once() {
     let issued = proxy.issued.lock().unwrap().clone();
     assert_eq!(issued.len(), 2, "{issued:?}");
     let session_id = token.split('.').nth(2).unwrap();
-    let slots = store.slots(session_id).unwrap();
+    let slots = store.slots(session_id).await.unwrap();
     assert_eq!(slots.len(), 1);
     assert_eq!(
         slots[0].provider_file_id,
@@ -135,6 +135,7 @@ async fn an_expired_upload_url_is_replaced_and_the_file_stored_once() {
     // under the fresh one.
     let customer = store
         .session(session_id)
+        .await
         .unwrap()
         .unwrap()
         .provider_customer_id;

@@ -237,8 +237,8 @@ fn submit_request(token: &str) -> axum::http::Request<Body> {
 }
 
 /// The session's status as the relay stores it (`not_submitted`, `pending`, ...).
-fn stored_state(h: &Harness, token: &str) -> String {
-    let session = h.store.session(&session_id(token)).unwrap().unwrap();
+async fn stored_state(h: &Harness, token: &str) -> String {
+    let session = h.store.session(&session_id(token)).await.unwrap().unwrap();
     serde_json::to_value(session.status).unwrap()["state"]
         .as_str()
         .unwrap()
@@ -424,7 +424,7 @@ async fn a_failed_attach_is_not_retried_blindly_and_a_new_submit_attaches_once()
         flaky.reset_counts();
         flaky.fail(Method::POST, "/files/attach", fault, 1);
         let first = send(&h.relay, submit_request(&token)).await;
-        let state_after_failure = stored_state(&h, &token);
+        let state_after_failure = stored_state(&h, &token).await;
         let second = send(&h.relay, submit_request(&token)).await;
         let (made, reached) = flaky.count(&Method::POST, "/files/attach");
         // The review (300 ms) ends; the relay reads the result.

@@ -103,7 +103,12 @@ async fn the_host_reads_a_session_with_its_key_and_nothing_of_the_provider() {
     assert_eq!(session["slots"][0]["format"], "jpeg");
     assert!(session["created_at"].as_u64().unwrap() <= session["updated_at"].as_u64().unwrap());
     // No provider id, URL or secret.
-    let customer = store.session(&id).unwrap().unwrap().provider_customer_id;
+    let customer = store
+        .session(&id)
+        .await
+        .unwrap()
+        .unwrap()
+        .provider_customer_id;
     assert!(!session.to_string().contains(&customer), "{session}");
     assert!(!session.to_string().contains("http"), "{session}");
 
@@ -359,6 +364,7 @@ async fn finished_sessions_past_the_retention_are_purged_at_start_up() {
                 status.clone(),
                 *created_at,
             ))
+            .await
             .unwrap();
         let slot = SlotRecord {
             slot: Slot::Front,
@@ -368,16 +374,20 @@ async fn finished_sessions_past_the_retention_are_purged_at_start_up() {
         };
         store
             .claim_upload_key(id, "key-1", Slot::Front, *created_at, 900)
+            .await
             .unwrap();
         store
             .complete_upload_key(id, "key-1", &slot, *created_at)
+            .await
             .unwrap();
     }
     store
         .apply_webhook_event(Provider::D, "evt_old", None, old)
+        .await
         .unwrap();
     store
         .apply_webhook_event(Provider::D, "evt_recent", None, now())
+        .await
         .unwrap();
 
     let config = RelayConfig {
@@ -387,34 +397,38 @@ async fn finished_sessions_past_the_retention_are_purged_at_start_up() {
     let (relay, state) = relay_over(&sandbox, store.clone(), config);
     let _background = kyc_relay::background::start(&state);
     let deadline = Instant::now() + Duration::from_secs(5);
-    while store.session("ses_old_verified").unwrap().is_some() && Instant::now() < deadline {
+    while store.session("ses_old_verified").await.unwrap().is_some() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     for (id, _, _) in &sessions {
-        let kept = store.session(id).unwrap().is_some();
+        let kept = store.session(id).await.unwrap().is_some();
         let expected = matches!(*id, "ses_old_pending" | "ses_recent_verified");
         assert_eq!(kept, expected, "{id}");
         assert_eq!(
-            !store.audit_log(id).unwrap().is_empty(),
+            !store.audit_log(id).await.unwrap().is_empty(),
             expected,
             "{id}'s audit rows"
         );
         // The idempotency key went with its session: a new claim of it is fresh.
         if !expected {
-            assert!(store.slots(id).unwrap().is_empty());
+            assert!(store.slots(id).await.unwrap().is_empty());
         }
     }
     // The recent webhook id is still known (a replay is a duplicate); the old one is gone.
-    let again = |event: &str| {
+    let again = async |event: &str| {
         store
             .apply_webhook_event(Provider::D, event, None, now())
+            .await
             .unwrap()
     };
     assert_eq!(
-        again("evt_recent"),
+        again("evt_recent").await,
         kyc_relay::store::WebhookOutcome::Duplicate
     );
-    assert_eq!(again("evt_old"), kyc_relay::store::WebhookOutcome::Ignored);
+    assert_eq!(
+        again("evt_old").await,
+        kyc_relay::store::WebhookOutcome::Ignored
+    );
     let (status, _) = call(
         &relay,
         host_request("GET", "/v1/sessions/ses_old_verified", Some(HOST_KEY)),
@@ -442,6 +456,7 @@ async fn one_customer_is_erased_and_never_named_in_logs() {
     };
     store
         .insert_session(&stored_session(&second, reference, rejected, now() - 3600))
+        .await
         .unwrap();
     let (_, kept) = opened(&relay, "another-customer").await;
 
@@ -466,9 +481,9 @@ async fn one_customer_is_erased_and_never_named_in_logs() {
     expected.sort();
     assert_eq!(ids, expected);
     for id in [&first, &second] {
-        assert!(store.session(id).unwrap().is_none());
-        assert!(store.audit_log(id).unwrap().is_empty());
-        assert!(store.slots(id).unwrap().is_empty());
+        assert!(store.session(id).await.unwrap().is_none());
+        assert!(store.audit_log(id).await.unwrap().is_empty());
+        assert!(store.slots(id).await.unwrap().is_empty());
         let (status, _) = call(
             &relay,
             host_request("GET", &format!("/v1/sessions/{id}"), Some(HOST_KEY)),
@@ -477,7 +492,7 @@ async fn one_customer_is_erased_and_never_named_in_logs() {
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
     // The other customer is untouched; its token still works.
-    assert!(store.session(&kept).unwrap().is_some());
+    assert!(store.session(&kept).await.unwrap().is_some());
     // The erased token names a session that is gone.
     let (status, _) = call(&relay, authorized("GET", "/v1/session", &token, None)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -486,11 +501,11 @@ async fn one_customer_is_erased_and_never_named_in_logs() {
     assert_eq!(again["sessions"], 0);
 
     // The reference is in no log line and no audit row; its digest is.
-    let kept_audit = store.audit_log(&kept).unwrap();
+    let kept_audit = store.audit_log(&kept).await.unwrap();
     assert!(kept_audit
         .iter()
         .all(|(_, _, detail)| !detail.contains("another-customer")));
-    let digest = store.reference_digest(reference).unwrap();
+    let digest = store.reference_digest(reference);
     let text = logs.take();
     assert!(
         text.contains(&digest),

@@ -159,7 +159,7 @@ async fn a_retried_upload_with_the_same_key_stores_one_provider_file() {
     counting.hold.add_permits(100);
     let (status, receipt) = first.await.unwrap();
     assert_eq!(status, StatusCode::OK, "{receipt}");
-    let slots = store.slots(&session_id(&token)).unwrap();
+    let slots = store.slots(&session_id(&token)).await.unwrap();
     assert_eq!(slots.len(), 1);
     let file_id = slots[0].provider_file_id.clone();
 
@@ -180,7 +180,7 @@ async fn a_retried_upload_with_the_same_key_stores_one_provider_file() {
     assert_eq!(again, receipt);
     assert_eq!(counting.uploads.load(Ordering::SeqCst), 1);
     assert_eq!(
-        store.slots(&session_id(&token)).unwrap()[0].provider_file_id,
+        store.slots(&session_id(&token)).await.unwrap()[0].provider_file_id,
         file_id
     );
 
@@ -193,7 +193,7 @@ async fn a_retried_upload_with_the_same_key_stores_one_provider_file() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(counting.uploads.load(Ordering::SeqCst), 2);
     assert_ne!(
-        store.slots(&session_id(&token)).unwrap()[0].provider_file_id,
+        store.slots(&session_id(&token)).await.unwrap()[0].provider_file_id,
         file_id
     );
 }
@@ -210,7 +210,7 @@ async fn a_failed_upload_releases_its_key_for_the_retry() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
-    assert!(store.slots(&session_id(&token)).unwrap().is_empty());
+    assert!(store.slots(&session_id(&token)).await.unwrap().is_empty());
     let (status, receipt) = call(
         &relay,
         keyed(&token, "front", "image/jpeg", jpeg(1600, 1000), "key-2"),

@@ -398,7 +398,7 @@ async fn no_answer_log_line_or_audit_row_holds_a_signature_a_host_or_a_customer_
         ],
     };
     for id in &sessions {
-        let session = store.session(id).unwrap().unwrap();
+        let session = store.session(id).await.unwrap().unwrap();
         secrets.in_answers.extend(
             session
                 .provider_customer_id
@@ -423,7 +423,7 @@ async fn no_answer_log_line_or_audit_row_holds_a_signature_a_host_or_a_customer_
         }
     }
     for id in &sessions {
-        for (_, event, detail) in store.audit_log(id).unwrap() {
+        for (_, event, detail) in store.audit_log(id).await.unwrap() {
             if let Some(found) = leak(&detail, &secrets.everywhere) {
                 failures.push(format!("audit {event} of {id} holds {found:?}: {detail}"));
             }
@@ -457,7 +457,7 @@ async fn no_answer_log_line_or_audit_row_holds_a_signature_a_host_or_a_customer_
     // Lost: a file the relay recorded as uploaded that is not byte-identical in storage.
     let mut lost = 0;
     for id in &sessions {
-        let session = store.session(id).unwrap().unwrap();
+        let session = store.session(id).await.unwrap().unwrap();
         let code = session.provider.code();
         let customer = session
             .provider_customer_id
@@ -465,7 +465,7 @@ async fn no_answer_log_line_or_audit_row_holds_a_signature_a_host_or_a_customer_
             .next()
             .unwrap()
             .to_owned();
-        for slot in store.slots(id).unwrap() {
+        for slot in store.slots(id).await.unwrap() {
             if code == "b" {
                 continue; // B takes files in its API (multipart), not through storage.
             }

@@ -457,8 +457,8 @@ async fn a_finished_sessions_token_is_revoked_but_still_reads_the_status() {
 
     // Lost: an uploaded file no longer recorded, or not byte-identical at the provider.
     let lost = || async {
-        let session = h.store.session(&id).unwrap().unwrap();
-        let records = h.store.slots(&id).unwrap();
+        let session = h.store.session(&id).await.unwrap().unwrap();
+        let records = h.store.slots(&id).await.unwrap();
         let mut lost = 0;
         for (slot, bytes) in &files {
             let Some(record) = records.iter().find(|r| r.slot.code() == *slot) else {

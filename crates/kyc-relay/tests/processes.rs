@@ -306,9 +306,14 @@ async fn lost_at_provider(
 ) -> u64 {
     let store = kyc_relay::store::Store::open(database).unwrap();
     let id = token.split('.').nth(2).unwrap();
-    let session = store.session(id).unwrap().expect("the session exists");
+    let session = store
+        .session(id)
+        .await
+        .unwrap()
+        .expect("the session exists");
     let Some(record) = store
         .slots(id)
+        .await
         .unwrap()
         .into_iter()
         .find(|record| record.slot.code() == slot)

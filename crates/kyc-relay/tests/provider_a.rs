@@ -64,7 +64,7 @@ async fn submit(h: &Harness, session: &Session, document_type: &str) -> (StatusC
 
 /// A's own record of the customer, read from the sandbox with a token of its own.
 async fn a_record(h: &Harness, session: &Session) -> Value {
-    let stored = h.store.session(&session.id).unwrap().unwrap();
+    let stored = h.store.session(&session.id).await.unwrap().unwrap();
     let base = format!("{}/a", h.sandbox.base_url());
     let http = reqwest::Client::new();
     let token: Value = http

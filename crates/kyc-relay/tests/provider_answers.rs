@@ -206,7 +206,11 @@ async fn untrusted_provider_answers_are_refused_with_a_clear_error() {
         .await;
         // A slot recorded would be a file the user believes is with the provider, sent to
         // an untrusted place: counted as lost.
-        let recorded = store.slots(&guarded::session_id(&token)).unwrap().len() as u64;
+        let recorded = store
+            .slots(&guarded::session_id(&token))
+            .await
+            .unwrap()
+            .len() as u64;
         let ok = refused_as_unsafe(&answer) && !answer.body.to_string().contains("attacker");
         failures.extend(trial(case, &answer, ok, recorded));
     }
@@ -223,7 +227,11 @@ async fn untrusted_provider_answers_are_refused_with_a_clear_error() {
             upload(&token, "front", "image/jpeg", jpeg(1600, 1000)),
         )
         .await;
-        let recorded = store.slots(&guarded::session_id(&token)).unwrap().len() as u64;
+        let recorded = store
+            .slots(&guarded::session_id(&token))
+            .await
+            .unwrap()
+            .len() as u64;
         failures.extend(trial(case, &answer, refused_as_unsafe(&answer), recorded));
     }
     *d_proxy.rewrite.lock().unwrap() = Rewrite::None;

@@ -68,7 +68,7 @@ async fn submit(h: &Harness, session: &Session, mut body: Value) -> (StatusCode,
 
 /// B's own record of the customer, read from the sandbox directly.
 async fn b_record(h: &Harness, session: &Session) -> Value {
-    let stored = h.store.session(&session.id).unwrap().unwrap();
+    let stored = h.store.session(&session.id).await.unwrap().unwrap();
     let customer = CustomerRef::decode(&stored.provider_customer_id).unwrap();
     reqwest::Client::new()
         .get(format!(
@@ -138,7 +138,7 @@ async fn a_national_id_with_proof_of_address_goes_to_verified() {
 async fn the_stored_customer_keeps_the_tos_value_of_the_tos_url() {
     let h = harness(Duration::from_secs(10)).await;
     let session = b_session(&h, "b-ada-2", "FRA").await;
-    let stored = h.store.session(&session.id).unwrap().unwrap();
+    let stored = h.store.session(&session.id).await.unwrap().unwrap();
     let customer = CustomerRef::decode(&stored.provider_customer_id).unwrap();
     let record = b_record(&h, &session).await;
     assert_eq!(record["id"], customer.id.as_str());
@@ -203,8 +203,8 @@ async fn action_required_is_a_rejection_the_next_session_resubmits_to_the_same_c
     // `external_id` is taken, so a second B customer could not be made; the relay reuses the
     // first one, with its terms URL.
     let second = b_session(&h, "b-ada-retry_document_glare", "FRA").await;
-    let stored_first = h.store.session(&first.id).unwrap().unwrap();
-    let stored_second = h.store.session(&second.id).unwrap().unwrap();
+    let stored_first = h.store.session(&first.id).await.unwrap().unwrap();
+    let stored_second = h.store.session(&second.id).await.unwrap().unwrap();
     assert_eq!(
         stored_second.provider_customer_id,
         stored_first.provider_customer_id
@@ -395,11 +395,12 @@ async fn a_concurrent_attach_at_b_is_a_409_and_submitting_again_works() {
 
     // Another attach for the same customer, in flight at B (it names no primary document, so
     // it starts no review).
-    let stored = h.store.session(&session.id).unwrap().unwrap();
+    let stored = h.store.session(&session.id).await.unwrap().unwrap();
     let customer = CustomerRef::decode(&stored.provider_customer_id).unwrap();
     let poa = h
         .store
         .slots(&session.id)
+        .await
         .unwrap()
         .into_iter()
         .find(|s| s.slot == kyc_core::Slot::ProofOfAddress)

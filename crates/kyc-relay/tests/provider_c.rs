@@ -110,8 +110,8 @@ async fn upload_and_submit(h: &Harness, session: &Session) -> Value {
     report
 }
 
-fn stored(h: &Harness, session: &Session) -> CustomerRef {
-    let record = h.store.session(&session.id).unwrap().unwrap();
+async fn stored(h: &Harness, session: &Session) -> CustomerRef {
+    let record = h.store.session(&session.id).await.unwrap().unwrap();
     CustomerRef::decode(&record.provider_customer_id).unwrap()
 }
 
@@ -149,7 +149,7 @@ async fn session_uploads_submit_pending_then_verified() {
     assert_eq!(report["status"], json!({"state": "pending"}));
 
     // The documents are at Technest, attached to the customer named by C's customer id.
-    let reference = stored(&h, &session);
+    let reference = stored(&h, &session).await;
     assert_eq!(reference.customer_id, customer);
     let vendor = sandbox_get(
         &h,
@@ -183,11 +183,12 @@ async fn session_uploads_submit_pending_then_verified() {
 
     let status = settled_status(&h.relay, &session.token, Duration::from_secs(10)).await;
     assert_eq!(status, json!({"state": "verified"}));
-    let record = h.store.session(&session.id).unwrap().unwrap();
+    let record = h.store.session(&session.id).await.unwrap().unwrap();
     assert_eq!(record.status, kyc_core::VerificationStatus::Verified);
     let events: Vec<String> = h
         .store
         .audit_log(&session.id)
+        .await
         .unwrap()
         .into_iter()
         .map(|e| e.1)
@@ -208,7 +209,7 @@ async fn a_failed_verification_is_rejected_with_its_reason_and_the_retry_is_a_ne
         status,
         json!({"state": "rejected", "reason": "face_mismatch"})
     );
-    let id = stored(&h, &session).verification_id.unwrap();
+    let id = stored(&h, &session).await.verification_id.unwrap();
     let verification = sandbox_get(
         &h,
         &format!("/c/v1/customer-verifications/{id}"),
@@ -219,8 +220,8 @@ async fn a_failed_verification_is_rejected_with_its_reason_and_the_retry_is_a_ne
     assert_eq!(verification["data"]["reason"], "face_mismatch");
 
     let retry = c_session(&h, &reference).await;
-    let first = stored(&h, &session);
-    let second = stored(&h, &retry);
+    let first = stored(&h, &session).await;
+    let second = stored(&h, &retry).await;
     assert_eq!(second.customer_id, first.customer_id);
     assert_ne!(second.vendor_customer_id, first.vendor_customer_id);
     let vendor = sandbox_get(
@@ -257,7 +258,7 @@ async fn the_widget_s_retry_after_a_failure_is_a_new_verification_of_the_same_cu
         id: created["session_id"].as_str().unwrap().to_owned(),
     };
     upload_and_submit(&h, &retry).await;
-    let (first, second) = (stored(&h, &session), stored(&h, &retry));
+    let (first, second) = (stored(&h, &session).await, stored(&h, &retry).await);
     assert_eq!(second.customer_id, first.customer_id);
     assert_ne!(second.vendor_customer_id, first.vendor_customer_id);
     assert_ne!(second.verification_id, first.verification_id);
@@ -280,7 +281,7 @@ async fn an_admin_failure_reports_its_reason() {
     let h = harness(review(Duration::from_secs(60))).await;
     let session = c_session(&h, &uuid()).await;
     upload_and_submit(&h, &session).await;
-    let id = stored(&h, &session).verification_id.unwrap();
+    let id = stored(&h, &session).await.verification_id.unwrap();
     let response = reqwest::Client::new()
         .patch(format!(
             "{}/c/v1/customer-verifications/{id}/status",
@@ -321,7 +322,7 @@ async fn an_admin_override_after_a_final_status_is_seen_within_the_window() {
         upload_and_submit(&h, &session).await;
         let status = settled_status(&h.relay, &session.token, Duration::from_secs(10)).await;
         assert_eq!(status, json!({"state": "verified"}));
-        let id = stored(&h, &session).verification_id.unwrap();
+        let id = stored(&h, &session).await.verification_id.unwrap();
         let response = reqwest::Client::new()
             .patch(format!(
                 "{}/c/v1/customer-verifications/{id}/status",
@@ -341,10 +342,11 @@ async fn an_admin_override_after_a_final_status_is_seen_within_the_window() {
         assert_eq!(status, StatusCode::OK, "{report}");
         assert_eq!(report["status"], expected, "window {window:?}");
         // The stored status is the one reported, and an override is in the audit log.
-        let record = h.store.session(&session.id).unwrap().unwrap();
+        let record = h.store.session(&session.id).await.unwrap().unwrap();
         let overridden = h
             .store
             .audit_log(&session.id)
+            .await
             .unwrap()
             .iter()
             .any(|(_, event, _)| event == "status_overridden");
@@ -380,10 +382,11 @@ async fn without_its_id_the_verification_is_found_through_the_list_and_cursor() 
     let customer = uuid();
     let session = c_session(&h, &customer).await;
     upload_and_submit(&h, &session).await;
-    let mut reference = stored(&h, &session);
+    let mut reference = stored(&h, &session).await;
     reference.verification_id = None;
     h.store
         .set_provider_customer_id(&session.id, &reference.encode(), 0)
+        .await
         .unwrap();
     // 100 newer verifications of the same customer by another provider: the relay's is on the
     // second page of 100.

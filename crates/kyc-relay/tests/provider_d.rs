@@ -202,7 +202,7 @@ async fn tokens_that_are_missing_tampered_or_expired_get_401() {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad:?}");
         assert_eq!(body["error"]["code"], "unauthorized");
     }
-    let audit = h.store.audit_log(&session_id).unwrap();
+    let audit = h.store.audit_log(&session_id).await.unwrap();
     assert_eq!(audit[0].1, "session_created");
 }
 

@@ -117,11 +117,12 @@ async fn b_s_customer_in_the_wrong_state_is_a_409_customer_not_eligible() {
     put(&h, &token, "proof_of_address").await;
 
     // Another attach puts the customer under review at B first.
-    let stored = h.store.session(&id).unwrap().unwrap();
+    let stored = h.store.session(&id).await.unwrap().unwrap();
     let customer = CustomerRef::decode(&stored.provider_customer_id).unwrap();
-    let file = |slot| {
+    let file = async |slot| {
         h.store
             .slots(&id)
+            .await
             .unwrap()
             .into_iter()
             .find(|s| s.slot == slot)
@@ -137,8 +138,8 @@ async fn b_s_customer_in_the_wrong_state_is_a_409_customer_not_eligible() {
         .bearer_auth("sandbox-api-key")
         .json(&json!({
             "identifying_documents": [{"type": "PASSPORT", "country": "FRA",
-                "files": [{"uri": file(kyc_core::Slot::Front)}]}],
-            "address_documents": [{"files": [{"uri": file(kyc_core::Slot::ProofOfAddress)}]}],
+                "files": [{"uri": file(kyc_core::Slot::Front).await}]}],
+            "address_documents": [{"files": [{"uri": file(kyc_core::Slot::ProofOfAddress).await}]}],
             "tos_policies_value": customer.tos_policies_value,
         }))
         .send()
@@ -161,9 +162,9 @@ async fn b_s_customer_in_the_wrong_state_is_a_409_customer_not_eligible() {
 }
 
 /// The only uploaded file of the session `id`: its provider customer and file id.
-fn customer_and_file(h: &Harness, id: &str) -> (String, String) {
-    let stored = h.store.session(id).unwrap().unwrap();
-    let slot = h.store.slots(id).unwrap().remove(0);
+async fn customer_and_file(h: &Harness, id: &str) -> (String, String) {
+    let stored = h.store.session(id).await.unwrap().unwrap();
+    let slot = h.store.slots(id).await.unwrap().remove(0);
     (stored.provider_customer_id, slot.provider_file_id)
 }
 
@@ -201,7 +202,7 @@ async fn d_s_rejected_record_is_a_409_customer_rejected() {
     )
     .await;
     put(&h, &token, "front").await;
-    let (customer, file) = customer_and_file(&h, &id);
+    let (customer, file) = customer_and_file(&h, &id).await;
     let other = reqwest::Client::new()
         .post(format!(
             "{}/d/v1/customers/{customer}/files/attach",
@@ -244,7 +245,7 @@ async fn a_s_verified_customer_is_a_409_already_verified() {
     )
     .await;
     put(&h, &token, "front").await;
-    let (customer, file) = customer_and_file(&h, &id);
+    let (customer, file) = customer_and_file(&h, &id).await;
     let http = reqwest::Client::new();
     let grant: Value = http
         .post(format!("{}/a/oauth/token", h.sandbox.base_url()))

@@ -81,8 +81,8 @@ async fn retry(h: &Harness, token: &str) -> (StatusCode, Value) {
 /// photo (as a camera glitch might leave them): the provider's review rejects the attempt as
 /// unreadable, and the next attempt with good photos can be verified.
 async fn spoil_files(h: &Harness, provider: &str, token: &str) {
-    let record = h.store.session(&session_id(token)).unwrap().unwrap();
-    for slot in h.store.slots(&record.id).unwrap() {
+    let record = h.store.session(&session_id(token)).await.unwrap().unwrap();
+    for slot in h.store.slots(&record.id).await.unwrap() {
         let key = object_key(
             provider,
             &record.provider_customer_id,
@@ -119,8 +119,8 @@ async fn d_s_retry_is_a_new_r2_customer_of_the_same_country_and_is_verified() {
     let (status, created) = retry(&h, &first).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let second = created["token"].as_str().unwrap();
-    let old = h.store.session(&session_id(&first)).unwrap().unwrap();
-    let new = h.store.session(&session_id(second)).unwrap().unwrap();
+    let old = h.store.session(&session_id(&first)).await.unwrap().unwrap();
+    let new = h.store.session(&session_id(second)).await.unwrap().unwrap();
     assert_eq!(created["session_id"], new.id.as_str());
     assert_ne!(new.provider_customer_id, old.provider_customer_id);
     assert_eq!(
@@ -189,6 +189,7 @@ async fn two_retries_at_once_open_one_new_attempt() {
     assert_eq!(
         h.store
             .provider_customer_count(kyc_core::Provider::D, "retry-d-twice")
+            .await
             .unwrap(),
         2
     );
@@ -223,8 +224,8 @@ async fn a_s_retry_sends_new_files_to_the_same_customer_and_is_verified() {
     let (status, created) = retry(&h, &first).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let second = created["token"].as_str().unwrap();
-    let old = h.store.session(&session_id(&first)).unwrap().unwrap();
-    let new = h.store.session(&session_id(second)).unwrap().unwrap();
+    let old = h.store.session(&session_id(&first)).await.unwrap().unwrap();
+    let new = h.store.session(&session_id(second)).await.unwrap().unwrap();
     assert_ne!(new.id, old.id);
     assert_eq!(new.provider_customer_id, old.provider_customer_id);
     put(&h, second, &["front"]).await;
@@ -263,8 +264,8 @@ async fn b_s_action_required_is_tried_again_on_the_same_customer() {
     let (status, created) = retry(&h, &first).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let second = created["token"].as_str().unwrap();
-    let old = h.store.session(&session_id(&first)).unwrap().unwrap();
-    let new = h.store.session(&session_id(second)).unwrap().unwrap();
+    let old = h.store.session(&session_id(&first)).await.unwrap().unwrap();
+    let new = h.store.session(&session_id(second)).await.unwrap().unwrap();
     assert_eq!(new.provider_customer_id, old.provider_customer_id);
     assert_eq!(new.terms_of_service_url, old.terms_of_service_url);
     put(&h, second, &["front", "proof_of_address"]).await;
@@ -297,6 +298,7 @@ async fn b_s_final_rejection_is_customer_rejected_for_the_retry_and_a_new_sessio
     let latest = h
         .store
         .latest_session_for(kyc_core::Provider::B, reference)
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(latest.id, session_id(&first));

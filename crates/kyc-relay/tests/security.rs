@@ -104,10 +104,7 @@ async fn forged_expired_and_other_customer_tokens_are_refused_and_logged() {
     assert_eq!(answer.status, StatusCode::OK);
     let alice_files = BTreeMap::from([("front".to_owned(), front)]);
     // The relay's own secret, to sign tokens that differ from real ones in one thing only.
-    let secret = h
-        .store
-        .setting_or_insert("token_secret", || unreachable!("the relay made its secret"))
-        .unwrap();
+    let secret = h.store.token_secret().to_vec();
     let far = now() + 3600;
     let (payload, _) = alice.rsplit_once('.').unwrap();
     let (_, bob_signature) = bob.rsplit_once('.').unwrap();
@@ -305,6 +302,7 @@ async fn forged_stale_and_replayed_webhooks_change_nothing() {
     let customer = h
         .store
         .session(&session_id(&token))
+        .await
         .unwrap()
         .unwrap()
         .provider_customer_id;
@@ -313,8 +311,8 @@ async fn forged_stale_and_replayed_webhooks_change_nothing() {
                "data": {"customer_id": customer, "status": status, "rejection_reason": "forged"}})
         .to_string()
     };
-    let status = |h: &Harness| {
-        let session = h.store.session(&session_id(&token)).unwrap().unwrap();
+    let status = async |h: &Harness| {
+        let session = h.store.session(&session_id(&token)).await.unwrap().unwrap();
         serde_json::to_value(session.status).unwrap()
     };
     let ts = now().to_string();
@@ -378,8 +376,8 @@ async fn forged_stale_and_replayed_webhooks_change_nothing() {
             "unauthorized",
             lost,
         ));
-        if status(&h) != json!({"state": "pending"}) {
-            failures.push(format!("{case} changed the status to {}", status(&h)));
+        if status(&h).await != json!({"state": "pending"}) {
+            failures.push(format!("{case} changed the status to {}", status(&h).await));
         }
     }
     // A genuine event applies once; its replay is acknowledged (so the provider stops) and not
@@ -404,7 +402,7 @@ async fn forged_stale_and_replayed_webhooks_change_nothing() {
         && replay.body["duplicate"] == true
         && replay.body["applied"] == false
         && late.body["applied"] == false
-        && status(&h) == json!({"state": "verified"});
+        && status(&h).await == json!({"state": "verified"});
     let logged = log.matches("webhook event").count() >= 3;
     record(
         RECORD,
@@ -418,7 +416,7 @@ async fn forged_stale_and_replayed_webhooks_change_nothing() {
                 replay.body["duplicate"],
                 replay.body["applied"],
                 late.body["applied"],
-                status(&h)["state"],
+                status(&h).await["state"],
                 if logged { "; logged" } else { "; NOT logged" }
             ),
             lost,

@@ -42,7 +42,7 @@ async fn put(h: &Harness, token: &str, slots: &[&str]) {
 
 /// B's own status of the session's customer, read from the sandbox directly.
 async fn b_status(h: &Harness, session_id: &str) -> Value {
-    let stored = h.store.session(session_id).unwrap().unwrap();
+    let stored = h.store.session(session_id).await.unwrap().unwrap();
     let customer = CustomerRef::decode(&stored.provider_customer_id).unwrap();
     let record: Value = reqwest::Client::new()
         .get(format!(
@@ -81,7 +81,7 @@ async fn b_s_terms_are_accepted_before_anything_is_attached_and_recorded_with_th
         .as_str()
         .unwrap()
         .contains("terms of service"));
-    assert_eq!(h.store.terms_accepted_at(&id).unwrap(), None);
+    assert_eq!(h.store.terms_accepted_at(&id).await.unwrap(), None);
     assert_eq!(b_status(&h, &id).await, "INCOMPLETE");
     let (_, report) = call(
         &h.relay,
@@ -100,11 +100,17 @@ async fn b_s_terms_are_accepted_before_anything_is_attached_and_recorded_with_th
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{report}");
-    let at = h.store.terms_accepted_at(&id).unwrap().expect("recorded");
+    let at = h
+        .store
+        .terms_accepted_at(&id)
+        .await
+        .unwrap()
+        .expect("recorded");
     assert!(at >= before && at <= unix_now(), "{at}");
     let events: Vec<String> = h
         .store
         .audit_log(&id)
+        .await
         .unwrap()
         .into_iter()
         .map(|(_, event, _)| event)
@@ -130,14 +136,15 @@ async fn a_provider_without_terms_needs_no_acceptance() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{report}");
-    let id = session_id(&h, "terms-d-1");
-    assert_eq!(h.store.terms_accepted_at(&id).unwrap(), None);
+    let id = session_id(&h, "terms-d-1").await;
+    assert_eq!(h.store.terms_accepted_at(&id).await.unwrap(), None);
 }
 
 /// The id of the newest session of D's customer `reference`.
-fn session_id(h: &Harness, reference: &str) -> String {
+async fn session_id(h: &Harness, reference: &str) -> String {
     h.store
         .latest_session_for(kyc_core::Provider::D, reference)
+        .await
         .unwrap()
         .unwrap()
         .id

@@ -88,26 +88,26 @@ async fn submit(h: &Harness, token: &str) {
     assert_eq!(status, StatusCode::OK, "{report}");
 }
 
-fn session_status(h: &Harness, id: &str) -> VerificationStatus {
-    h.store.session(id).unwrap().unwrap().status
+async fn session_status(h: &Harness, id: &str) -> VerificationStatus {
+    h.store.session(id).await.unwrap().unwrap().status
 }
 
 /// Waits (without asking the relay's status endpoint, which would poll the provider) until the
 /// stored status is no longer pending.
 async fn settled_in_store(h: &Harness, id: &str) -> VerificationStatus {
     for _ in 0..50 {
-        let status = session_status(h, id);
+        let status = session_status(h, id).await;
         if status != VerificationStatus::Pending {
             return status;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    session_status(h, id)
+    session_status(h, id).await
 }
 
 /// A D `customer.status_changed` event for the session's customer.
-fn d_event(h: &Harness, session_id: &str, event_id: &str, status: &str) -> Vec<u8> {
-    let customer = h.store.session(session_id).unwrap().unwrap();
+async fn d_event(h: &Harness, session_id: &str, event_id: &str, status: &str) -> Vec<u8> {
+    let customer = h.store.session(session_id).await.unwrap().unwrap();
     let reason = (status == "rejected").then_some("document_expired");
     json!({
         "type": "customer.status_changed",
@@ -152,6 +152,7 @@ async fn a_signed_delivery_from_the_sandbox_marks_a_d_session_verified() {
     let events: Vec<String> = h
         .store
         .audit_log(&id)
+        .await
         .unwrap()
         .into_iter()
         .map(|e| e.1)
@@ -186,7 +187,7 @@ async fn forged_deliveries_are_refused_and_change_nothing() {
     )
     .await;
     let (_, id) = submitted(&h, "d", "hook-cat-1").await;
-    let body = d_event(&h, &id, "evt_forged_1", "verified");
+    let body = d_event(&h, &id, "evt_forged_1", "verified").await;
     let t = now();
     let forged = [
         delivery("d", &body, None, None),
@@ -207,7 +208,7 @@ async fn forged_deliveries_are_refused_and_change_nothing() {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
         assert_eq!(answer["error"]["code"], "unauthorized");
     }
-    assert_eq!(session_status(&h, &id), VerificationStatus::Pending);
+    assert_eq!(session_status(&h, &id).await, VerificationStatus::Pending);
     // The same event, properly signed, is applied: the forgeries did not use up its id.
     let (status, ack) = call(&h.relay, signed("d", &body, t)).await;
     assert_eq!(status, StatusCode::OK, "{ack}");
@@ -215,7 +216,7 @@ async fn forged_deliveries_are_refused_and_change_nothing() {
         ack,
         json!({"event_id": "evt_forged_1", "duplicate": false, "applied": true})
     );
-    assert_eq!(session_status(&h, &id), VerificationStatus::Verified);
+    assert_eq!(session_status(&h, &id).await, VerificationStatus::Verified);
 }
 
 #[tokio::test]
@@ -229,7 +230,7 @@ async fn stale_and_future_deliveries_are_refused() {
     )
     .await;
     let (_, id) = submitted(&h, "d", "hook-dan-1").await;
-    let body = d_event(&h, &id, "evt_time_1", "rejected");
+    let body = d_event(&h, &id, "evt_time_1", "rejected").await;
     for timestamp in [now() - 301, now() + 301, 0] {
         let (status, answer) = call(&h.relay, signed("d", &body, timestamp)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{timestamp}: {answer}");
@@ -241,13 +242,13 @@ async fn stale_and_future_deliveries_are_refused() {
             "{answer}"
         );
     }
-    assert_eq!(session_status(&h, &id), VerificationStatus::Pending);
+    assert_eq!(session_status(&h, &id).await, VerificationStatus::Pending);
     // Within the 5 minutes, either way.
     let (status, ack) = call(&h.relay, signed("d", &body, now() - 240)).await;
     assert_eq!(status, StatusCode::OK, "{ack}");
     assert_eq!(ack["applied"], true);
     assert_eq!(
-        session_status(&h, &id),
+        session_status(&h, &id).await,
         VerificationStatus::Rejected {
             reason: "document_expired".to_owned()
         }
@@ -265,7 +266,7 @@ async fn a_replayed_delivery_is_acknowledged_but_not_applied() {
     )
     .await;
     let (token, id) = opened(&h, "d", "hook-eve-1").await;
-    let first = d_event(&h, &id, "evt_replay_1", "verified");
+    let first = d_event(&h, &id, "evt_replay_1", "verified").await;
     // Delivered while the session is not submitted: received, not applied.
     let (status, ack) = call(&h.relay, signed("d", &first, now())).await;
     assert_eq!(status, StatusCode::OK, "{ack}");
@@ -281,12 +282,12 @@ async fn a_replayed_delivery_is_acknowledged_but_not_applied() {
         ack,
         json!({"event_id": "evt_replay_1", "duplicate": true, "applied": false})
     );
-    assert_eq!(session_status(&h, &id), VerificationStatus::Pending);
+    assert_eq!(session_status(&h, &id).await, VerificationStatus::Pending);
     // A new event with the same content is.
-    let second = d_event(&h, &id, "evt_replay_2", "verified");
+    let second = d_event(&h, &id, "evt_replay_2", "verified").await;
     let (_, ack) = call(&h.relay, signed("d", &second, now())).await;
     assert_eq!(ack["applied"], true, "{ack}");
-    assert_eq!(session_status(&h, &id), VerificationStatus::Verified);
+    assert_eq!(session_status(&h, &id).await, VerificationStatus::Verified);
 }
 
 #[tokio::test]

@@ -54,7 +54,7 @@ async fn events(
         .map(str::to_owned)
         .or(query.token)
         .ok_or(ApiError::Unauthorized("a session token is required"))?;
-    let session = authorize(&state, &token)?;
+    let session = authorize(&state, &token).await?;
     let expires_at = token::expires_at(&token).unwrap_or_else(now);
     let lifetime = Duration::from_secs(expires_at.saturating_sub(now()));
     let mut refresh = tokio::time::interval(state.config.events_refresh);
@@ -103,7 +103,7 @@ impl Watch {
     /// stream (token expired, session gone, relay shutting down, a newer stream opened).
     async fn next(mut self) -> Option<(Result<Event, Infallible>, Watch)> {
         loop {
-            let session = match self.state.store.session(&self.session_id) {
+            let session = match self.state.store.session(&self.session_id).await {
                 Ok(Some(session)) => session,
                 Ok(None) => return None,
                 Err(err) => {
@@ -161,12 +161,13 @@ impl Watch {
 }
 
 /// Waits for a change of the session (by its id or its provider customer id); `false` when the
-/// relay is shutting down. Having missed some changes counts as a change: the store has the
-/// truth, and it is read again.
+/// relay is shutting down. Having missed some changes counts as a change (a lagging receiver,
+/// or an empty id: other instances' announcements were lost): the store has the truth, and it
+/// is read again.
 async fn changed(changes: &mut Receiver<String>, session_id: &str, customer_id: &str) -> bool {
     loop {
         match changes.recv().await {
-            Ok(id) if id == session_id || id == customer_id => return true,
+            Ok(id) if id.is_empty() || id == session_id || id == customer_id => return true,
             Ok(_) => {}
             Err(RecvError::Lagged(_)) => return true,
             Err(RecvError::Closed) => return false,

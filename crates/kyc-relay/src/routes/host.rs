@@ -59,7 +59,7 @@ async fn demo_session(
             "POST /demo/session takes no body: the relay makes up the customer".to_owned(),
         ));
     }
-    state.count_demo_session()?;
+    state.count_demo_session().await?;
     sessions::open(&state, sessions::demo(), None)
         .await
         .map(|created| (StatusCode::CREATED, Json(created)))

@@ -36,5 +36,5 @@ async fn erase(
     ApiPath(reference): ApiPath<String>,
 ) -> Result<Json<Deleted>, ApiError> {
     require_host_key(&state, &headers)?;
-    host::erase_customer(&state, &reference).map(Json)
+    host::erase_customer(&state, &reference).await.map(Json)
 }

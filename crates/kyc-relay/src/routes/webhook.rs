@@ -28,5 +28,5 @@ async fn receive(
     let body = axum::body::to_bytes(body, MAX_EVENT_BYTES)
         .await
         .map_err(|_| ApiError::TooLarge(MAX_EVENT_BYTES as u64))?;
-    webhook::receive(&state, delivery, &body).map(Json)
+    webhook::receive(&state, delivery, &body).await.map(Json)
 }

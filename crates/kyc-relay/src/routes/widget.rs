@@ -30,7 +30,7 @@ async fn view(
     State(state): State<AppState>,
     Authorized(session): Authorized,
 ) -> Result<Json<SessionView>, ApiError> {
-    sessions::view(&state, session).map(Json)
+    sessions::view(&state, session).await.map(Json)
 }
 
 /// `PUT /v1/session/slots/{slot}`: one file, checked again here, then stored at the provider;

@@ -1,29 +1,34 @@
 //! The relay's database: sessions, uploaded slots, idempotency keys, webhook event ids,
-//! settings and an audit log.
+//! settings, an audit log, and what several relay instances must agree on (upload claims'
+//! holders, the background work's lease, request counts).
 //!
-//! Only ids and statuses are kept, never image bytes. Migrations run at open, tracked by
-//! `PRAGMA user_version`, so a restarted relay picks up every session where it was.
+//! Only ids and statuses are kept, never image bytes. Migrations run at open (`migrations`),
+//! so a restarted relay picks up every session where it was.
 //!
-//! The records (`records`) are plain values; the SQLite handle ([`Store`], `database`) has
-//! its queries in one module per thing kept: `sessions`, `uploads`, `webhooks`, `settings`,
-//! `audit`, `outbox` (host notifications), `retention` (purge, erasure), `references`.
+//! Two databases stand behind the same [`Store`] (`database`): SQLite, a file for one relay
+//! (`sqlite`), and PostgreSQL, shared by many (`postgres`). The records (`records`) are plain
+//! values; the queries, written once for both, live in one module per thing kept: `sessions`,
+//! `uploads`, `webhooks`, `audit`, `outbox` (host notifications), `retention` (purge,
+//! erasure), `instances` (heartbeats, leases, request counts), `reads`, `terms`.
 
 mod audit;
 mod database;
+mod instances;
 mod migrations;
 mod outbox;
+mod postgres;
 mod reads;
 mod records;
-mod references;
 mod retention;
 mod sessions;
-mod settings;
+mod sqlite;
 mod terms;
 mod uploads;
+pub(crate) mod values;
 mod webhooks;
 
 #[cfg(test)]
 mod tests;
 
-pub use database::Store;
+pub use database::{redacted, Store, StoreError, StoreResult};
 pub use records::{Deleted, HostNotification, KeyClaim, SessionRecord, SlotRecord, WebhookOutcome};

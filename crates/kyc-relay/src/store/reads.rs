@@ -2,43 +2,43 @@
 //! anything last happened to it.
 
 use kyc_core::{FileFormat, Slot};
-use rusqlite::params;
 
-use super::database::{parse, Store};
+use super::database::{Store, StoreResult};
+use super::values::{args, parse};
 
 impl Store {
     /// The session's uploaded slots as `(slot, format, bytes, uploaded_at)`, in upload order.
-    pub fn slot_uploads(
+    pub async fn slot_uploads(
         &self,
         session_id: &str,
-    ) -> rusqlite::Result<Vec<(Slot, FileFormat, u64, u64)>> {
-        self.with(|conn| {
-            let mut statement = conn.prepare(
-                "SELECT slot, format, bytes, uploaded_at FROM slots WHERE session_id = ?1
-                 ORDER BY uploaded_at, rowid",
-            )?;
-            let rows = statement
-                .query_map(params![session_id], |row| {
-                    Ok((
-                        parse(&row.get::<_, String>(0)?, Slot::from_code)?,
-                        parse(&row.get::<_, String>(1)?, FileFormat::from_code)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                    ))
-                })?
-                .collect();
-            rows
+    ) -> StoreResult<Vec<(Slot, FileFormat, u64, u64)>> {
+        let mut conn = self.conn().await?;
+        conn.query(
+            "SELECT slot, format, bytes, uploaded_at FROM slots WHERE session_id = ?1
+             ORDER BY uploaded_at, rowid",
+            args![session_id],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                parse(&row.text(0)?, Slot::from_code)?,
+                parse(&row.text(1)?, FileFormat::from_code)?,
+                row.int(2)?,
+                row.int(3)?,
+            ))
         })
+        .collect()
     }
 
     /// When the session's audit log last recorded something (Unix seconds).
-    pub fn last_event_at(&self, session_id: &str) -> rusqlite::Result<Option<u64>> {
-        self.with(|conn| {
-            conn.query_row(
-                "SELECT MAX(at) FROM audit WHERE session_id = ?1",
-                params![session_id],
-                |row| row.get(0),
-            )
-        })
+    pub async fn last_event_at(&self, session_id: &str) -> StoreResult<Option<u64>> {
+        let mut conn = self.conn().await?;
+        conn.query_one(
+            "SELECT MAX(at) FROM audit WHERE session_id = ?1",
+            args![session_id],
+        )
+        .await?
+        .opt_int(0)
     }
 }

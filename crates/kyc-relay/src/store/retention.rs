@@ -2,82 +2,98 @@
 //! one customer's data (a data-protection request). Each deletes a session with everything
 //! that belongs to it: its slots, idempotency keys, audit rows and host notifications.
 
-use rusqlite::{params, Connection};
-
-use super::database::Store;
+use super::database::{Store, StoreResult, Tx};
 use super::records::Deleted;
+use super::values::{args, Value};
 
 impl Store {
     /// Deletes every session that is not pending and was created before `before` (Unix
     /// seconds), with what belongs to it, and webhook event ids received before `before`.
-    pub fn purge(&self, before: u64) -> rusqlite::Result<Deleted> {
-        self.with(|conn| {
-            let tx = conn.unchecked_transaction()?;
-            let ids = session_ids(
-                &tx,
-                "SELECT id FROM sessions WHERE status != 'pending' AND created_at < ?1",
-                before,
-            )?;
-            let mut deleted = delete_sessions(&tx, &ids)?;
-            deleted.webhook_events = tx.execute(
+    pub async fn purge(&self, before: u64) -> StoreResult<Deleted> {
+        let mut tx = self.begin().await?;
+        let ids = session_ids(
+            &mut tx,
+            "SELECT id FROM sessions WHERE status != 'pending' AND created_at < ?1",
+            Value::from(before),
+        )
+        .await?;
+        let mut deleted = delete_sessions(&mut tx, &ids).await?;
+        deleted.webhook_events = count(
+            tx.execute(
                 "DELETE FROM webhook_events WHERE received_at < ?1",
-                params![before],
-            )?;
-            // Notifications of sessions still kept, delivered or given up long ago.
-            deleted.notifications += tx.execute(
+                args![before],
+            )
+            .await?,
+        );
+        // Notifications of sessions still kept, delivered or given up long ago.
+        deleted.notifications += count(
+            tx.execute(
                 "DELETE FROM host_notifications WHERE at < ?1",
-                params![before],
-            )?;
-            tx.commit()?;
-            Ok(deleted)
-        })
+                args![before],
+            )
+            .await?,
+        );
+        tx.commit().await?;
+        Ok(deleted)
     }
 
     /// Deletes every session of the host's customer `reference`, with what belongs to it.
-    pub fn erase_customer(&self, reference: &str) -> rusqlite::Result<Deleted> {
-        self.with(|conn| {
-            let tx = conn.unchecked_transaction()?;
-            let ids = session_ids(
-                &tx,
-                "SELECT id FROM sessions WHERE customer_reference = ?1",
-                reference,
-            )?;
-            let deleted = delete_sessions(&tx, &ids)?;
-            tx.commit()?;
-            Ok(deleted)
-        })
+    pub async fn erase_customer(&self, reference: &str) -> StoreResult<Deleted> {
+        let mut tx = self.begin().await?;
+        let ids = session_ids(
+            &mut tx,
+            "SELECT id FROM sessions WHERE customer_reference = ?1",
+            Value::from(reference),
+        )
+        .await?;
+        let deleted = delete_sessions(&mut tx, &ids).await?;
+        tx.commit().await?;
+        Ok(deleted)
     }
 }
 
-fn session_ids(
-    conn: &Connection,
-    query: &str,
-    value: impl rusqlite::ToSql,
-) -> rusqlite::Result<Vec<String>> {
-    let mut statement = conn.prepare(query)?;
-    let ids = statement
-        .query_map(params![value], |row| row.get(0))?
-        .collect();
-    ids
+async fn session_ids(tx: &mut Tx, query: &str, value: Value) -> StoreResult<Vec<String>> {
+    tx.query(query, vec![value])
+        .await?
+        .iter()
+        .map(|row| row.text(0))
+        .collect()
+}
+
+fn count(rows: u64) -> usize {
+    usize::try_from(rows).unwrap_or(usize::MAX)
 }
 
 /// Deletes the sessions `ids` and what belongs to them (children first: the foreign keys).
-fn delete_sessions(conn: &Connection, ids: &[String]) -> rusqlite::Result<Deleted> {
+async fn delete_sessions(tx: &mut Tx, ids: &[String]) -> StoreResult<Deleted> {
     let mut deleted = Deleted {
         session_ids: ids.to_vec(),
         ..Deleted::default()
     };
     for id in ids {
-        deleted.slots += conn.execute("DELETE FROM slots WHERE session_id = ?1", params![id])?;
-        deleted.idempotency_keys +=
-            conn.execute("DELETE FROM upload_keys WHERE session_id = ?1", params![id])?;
-        deleted.audit_rows +=
-            conn.execute("DELETE FROM audit WHERE session_id = ?1", params![id])?;
-        deleted.notifications += conn.execute(
-            "DELETE FROM host_notifications WHERE session_id = ?1",
-            params![id],
-        )?;
-        deleted.sessions += conn.execute("DELETE FROM sessions WHERE id = ?1", params![id])?;
+        deleted.slots += count(
+            tx.execute("DELETE FROM slots WHERE session_id = ?1", args![id])
+                .await?,
+        );
+        deleted.idempotency_keys += count(
+            tx.execute("DELETE FROM upload_keys WHERE session_id = ?1", args![id])
+                .await?,
+        );
+        deleted.audit_rows += count(
+            tx.execute("DELETE FROM audit WHERE session_id = ?1", args![id])
+                .await?,
+        );
+        deleted.notifications += count(
+            tx.execute(
+                "DELETE FROM host_notifications WHERE session_id = ?1",
+                args![id],
+            )
+            .await?,
+        );
+        deleted.sessions += count(
+            tx.execute("DELETE FROM sessions WHERE id = ?1", args![id])
+                .await?,
+        );
     }
     Ok(deleted)
 }

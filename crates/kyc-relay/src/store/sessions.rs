@@ -6,262 +6,263 @@ use std::collections::BTreeMap;
 use kyc_core::{
     CustomerType, DocumentType, Provider, Requirement, Slot, Strictness, VerificationStatus,
 };
-use rusqlite::{params, OptionalExtension};
 
 use super::audit;
-use super::database::{parse, Store};
+use super::database::{Store, StoreResult};
 use super::records::SessionRecord;
+use super::values::{args, parse, Row};
 
 impl Store {
     /// Stores a new session and audits it.
-    pub fn insert_session(&self, session: &SessionRecord) -> rusqlite::Result<()> {
+    pub async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()> {
         // The audit log names the customer by digest only.
-        let reference = self.reference_digest(&session.customer_reference)?;
-        self.with(|conn| {
-            conn.execute(
-                "INSERT INTO sessions (id, customer_reference, customer_type, country, provider,
-                 provider_customer_id, status, rejection_reason, document_type, submitted_at, created_at,
-                 terms_of_service_url, quality, slots)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                params![
-                    session.id,
-                    session.customer_reference,
-                    session.customer_type.code(),
-                    session.country,
-                    session.provider.code(),
-                    session.provider_customer_id,
-                    session.status.code(),
-                    session.status.reason(),
-                    session.document_type.map(DocumentType::code),
-                    session.submitted_at,
-                    session.created_at,
-                    session.terms_of_service_url,
-                    session.quality.code(),
-                    slots_column(&session.slots),
-                ],
-            )?;
-            audit::record(
-                conn,
+        let reference = self.reference_digest(&session.customer_reference);
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "INSERT INTO sessions (id, customer_reference, customer_type, country, provider,
+             provider_customer_id, status, rejection_reason, document_type, submitted_at, created_at,
+             terms_of_service_url, quality, slots)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            args![
                 &session.id,
+                &session.customer_reference,
+                session.customer_type.code(),
+                &session.country,
+                session.provider.code(),
+                &session.provider_customer_id,
+                session.status.code(),
+                session.status.reason(),
+                session.document_type.map(DocumentType::code),
+                session.submitted_at,
                 session.created_at,
-                "session_created",
-                &reference,
-            )
-        })
+                &session.terms_of_service_url,
+                session.quality.code(),
+                slots_column(&session.slots),
+            ],
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            &session.id,
+            session.created_at,
+            "session_created",
+            &reference,
+        )
+        .await?;
+        tx.commit().await
     }
 
     /// The session with this id.
-    pub fn session(&self, id: &str) -> rusqlite::Result<Option<SessionRecord>> {
-        self.with(|conn| {
-            conn.query_row(
-                &format!("{SESSION_COLUMNS} WHERE id = ?1"),
-                params![id],
-                session_from_row,
-            )
-            .optional()
-        })
+    pub async fn session(&self, id: &str) -> StoreResult<Option<SessionRecord>> {
+        let mut conn = self.conn().await?;
+        conn.query_opt(&format!("{SESSION_COLUMNS} WHERE id = ?1"), args![id])
+            .await?
+            .map(|row| session_from_row(&row))
+            .transpose()
     }
 
     /// The newest session of the host's customer `reference` at `provider`.
-    pub fn latest_session_for(
+    pub async fn latest_session_for(
         &self,
         provider: Provider,
         reference: &str,
-    ) -> rusqlite::Result<Option<SessionRecord>> {
-        self.with(|conn| {
-            conn.query_row(
-                &format!(
-                    "{SESSION_COLUMNS} WHERE provider = ?1 AND customer_reference = ?2
-                     ORDER BY created_at DESC, rowid DESC LIMIT 1"
-                ),
-                params![provider.code(), reference],
-                session_from_row,
-            )
-            .optional()
-        })
+    ) -> StoreResult<Option<SessionRecord>> {
+        let mut conn = self.conn().await?;
+        conn.query_opt(
+            &format!(
+                "{SESSION_COLUMNS} WHERE provider = ?1 AND customer_reference = ?2
+                 ORDER BY created_at DESC, rowid DESC LIMIT 1"
+            ),
+            args![provider.code(), reference],
+        )
+        .await?
+        .map(|row| session_from_row(&row))
+        .transpose()
     }
 
     /// How many provider customers the host's customer `reference` has had at `provider`
     /// (one per verification attempt where the provider needs a fresh record each time).
-    pub fn provider_customer_count(
+    pub async fn provider_customer_count(
         &self,
         provider: Provider,
         reference: &str,
-    ) -> rusqlite::Result<u64> {
-        self.with(|conn| {
-            conn.query_row(
-                "SELECT COUNT(DISTINCT provider_customer_id) FROM sessions
-                 WHERE provider = ?1 AND customer_reference = ?2",
-                params![provider.code(), reference],
-                |row| row.get(0),
-            )
-        })
+    ) -> StoreResult<u64> {
+        let mut conn = self.conn().await?;
+        conn.query_one(
+            "SELECT COUNT(DISTINCT provider_customer_id) FROM sessions
+             WHERE provider = ?1 AND customer_reference = ?2",
+            args![provider.code(), reference],
+        )
+        .await?
+        .int(0)
     }
 
     /// Marks the session submitted with `document_type`, pending review. Returns `false`
     /// without changing anything when it was submitted already, so two concurrent submits
     /// cannot both attach.
-    pub fn mark_submitted(
+    pub async fn mark_submitted(
         &self,
         session_id: &str,
         document_type: DocumentType,
         now: u64,
-    ) -> rusqlite::Result<bool> {
-        self.with(|conn| {
-            let changed = conn.execute(
-                "UPDATE sessions SET status = 'pending', document_type = ?2, submitted_at = ?3
-                 WHERE id = ?1 AND status = 'not_submitted'",
-                params![session_id, document_type.code(), now],
-            )?;
-            if changed == 1 {
-                audit::record(conn, session_id, now, "submitted", document_type.code())?;
-            }
-            Ok(changed == 1)
-        })
+    ) -> StoreResult<bool> {
+        self.audited_change(
+            "UPDATE sessions SET status = 'pending', document_type = ?2, submitted_at = ?3
+             WHERE id = ?1 AND status = 'not_submitted'",
+            args![session_id, document_type.code(), now],
+            (session_id, now, "submitted", document_type.code()),
+        )
+        .await
     }
 
     /// Claims the one new attempt of a rejected session: `false`, changing nothing, when it
     /// was claimed already (two "Start again" at once open one new session).
-    pub fn claim_retry(&self, session_id: &str, now: u64) -> rusqlite::Result<bool> {
-        self.with(|conn| {
-            let changed = conn.execute(
-                "UPDATE sessions SET retried_at = ?2 WHERE id = ?1 AND retried_at IS NULL",
-                params![session_id, now],
-            )?;
-            if changed == 1 {
-                audit::record(conn, session_id, now, "retry_claimed", "")?;
-            }
-            Ok(changed == 1)
-        })
+    pub async fn claim_retry(&self, session_id: &str, now: u64) -> StoreResult<bool> {
+        self.audited_change(
+            "UPDATE sessions SET retried_at = ?2 WHERE id = ?1 AND retried_at IS NULL",
+            args![session_id, now],
+            (session_id, now, "retry_claimed", ""),
+        )
+        .await
     }
 
     /// Gives the claim back when the new attempt could not be opened, so the user can try again.
-    pub fn release_retry(&self, session_id: &str) -> rusqlite::Result<()> {
-        self.with(|conn| {
-            conn.execute(
-                "UPDATE sessions SET retried_at = NULL WHERE id = ?1",
-                params![session_id],
-            )
-            .map(drop)
-        })
+    pub async fn release_retry(&self, session_id: &str) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        conn.execute(
+            "UPDATE sessions SET retried_at = NULL WHERE id = ?1",
+            args![session_id],
+        )
+        .await
+        .map(drop)
     }
 
     /// Puts a pending session back to not submitted after the provider refused the attach,
     /// so the user can fix the files and submit again. `false`, changing nothing, when the
     /// session is no longer pending (a webhook set its final status meanwhile).
-    pub fn unmark_submitted(
+    pub async fn unmark_submitted(
         &self,
         session_id: &str,
         why: &str,
         now: u64,
-    ) -> rusqlite::Result<bool> {
-        self.with(|conn| {
-            let changed = conn.execute(
-                "UPDATE sessions SET status = 'not_submitted', submitted_at = NULL
-                 WHERE id = ?1 AND status = 'pending'",
-                params![session_id],
-            )?;
-            if changed == 1 {
-                audit::record(conn, session_id, now, "submit_failed", why)?;
-            }
-            Ok(changed == 1)
-        })
+    ) -> StoreResult<bool> {
+        self.audited_change(
+            "UPDATE sessions SET status = 'not_submitted', submitted_at = NULL
+             WHERE id = ?1 AND status = 'pending'",
+            args![session_id],
+            (session_id, now, "submit_failed", why),
+        )
+        .await
     }
 
     /// The sessions marked submitted (pending) at or before `submitted_before`, oldest first:
     /// what the reconciler checks at the provider.
-    pub fn pending_submitted_before(
+    pub async fn pending_submitted_before(
         &self,
         submitted_before: u64,
-    ) -> rusqlite::Result<Vec<SessionRecord>> {
-        self.with(|conn| {
-            let mut statement = conn.prepare(&format!(
+    ) -> StoreResult<Vec<SessionRecord>> {
+        let mut conn = self.conn().await?;
+        conn.query(
+            &format!(
                 "{SESSION_COLUMNS} WHERE status = 'pending' AND submitted_at <= ?1
                  ORDER BY submitted_at"
-            ))?;
-            let sessions = statement
-                .query_map(params![submitted_before], session_from_row)?
-                .collect();
-            sessions
-        })
+            ),
+            args![submitted_before],
+        )
+        .await?
+        .iter()
+        .map(session_from_row)
+        .collect()
     }
 
     /// Replaces the session's provider customer id with `id`, a fuller form of it (C: with the
     /// verification's id once it exists), audited.
-    pub fn set_provider_customer_id(
+    pub async fn set_provider_customer_id(
         &self,
         session_id: &str,
         id: &str,
         now: u64,
-    ) -> rusqlite::Result<()> {
-        self.with(|conn| {
-            conn.execute(
-                "UPDATE sessions SET provider_customer_id = ?2 WHERE id = ?1",
-                params![session_id, id],
-            )?;
-            audit::record(conn, session_id, now, "provider_record", id)
-        })
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "UPDATE sessions SET provider_customer_id = ?2 WHERE id = ?1",
+            args![session_id, id],
+        )
+        .await?;
+        audit::record(&mut tx, session_id, now, "provider_record", id).await?;
+        tx.commit().await
     }
 
     /// Records a new verification status (audited when it changed). A final status
     /// (verified, rejected) is never overwritten: a refresh that read the provider before its
     /// webhook arrived must not undo it.
-    pub fn set_status(
+    pub async fn set_status(
         &self,
         session_id: &str,
         status: &VerificationStatus,
         now: u64,
-    ) -> rusqlite::Result<()> {
-        self.with(|conn| {
-            let changed = conn.execute(
-                "UPDATE sessions SET status = ?2, rejection_reason = ?3
-                 WHERE id = ?1 AND (status != ?2 OR rejection_reason IS NOT ?3)
-                 AND status NOT IN ('verified', 'rejected')",
-                params![session_id, status.code(), status.reason()],
-            )?;
-            if changed == 1 {
-                audit::record(conn, session_id, now, "status_changed", status.code())?;
-            }
-            Ok(())
-        })
+    ) -> StoreResult<()> {
+        self.audited_change(
+            "UPDATE sessions SET status = ?2, rejection_reason = ?3
+             WHERE id = ?1 AND (status != ?2 OR rejection_reason IS DISTINCT FROM ?3)
+             AND status NOT IN ('verified', 'rejected')",
+            args![session_id, status.code(), status.reason()],
+            (session_id, now, "status_changed", status.code()),
+        )
+        .await
+        .map(drop)
     }
 
     /// When the session's status first became final (verified or rejected), from its audit
     /// log; `None` while it is not.
-    pub fn final_since(&self, session_id: &str) -> rusqlite::Result<Option<u64>> {
-        self.with(|conn| {
-            conn.query_row(
-                "SELECT MIN(at) FROM audit WHERE session_id = ?1 AND event = 'status_changed'
-                 AND detail IN ('verified', 'rejected')",
-                params![session_id],
-                |row| row.get(0),
-            )
-        })
+    pub async fn final_since(&self, session_id: &str) -> StoreResult<Option<u64>> {
+        let mut conn = self.conn().await?;
+        conn.query_one(
+            "SELECT MIN(at) FROM audit WHERE session_id = ?1 AND event = 'status_changed'
+             AND detail IN ('verified', 'rejected')",
+            args![session_id],
+        )
+        .await?
+        .opt_int(0)
     }
 
     /// Replaces a final status with another final one, as the provider overrode it (C's
     /// admin "status override"); audited as `status_overridden`. Leaves any other status.
-    pub fn override_final_status(
+    pub async fn override_final_status(
         &self,
         session_id: &str,
         status: &VerificationStatus,
         now: u64,
-    ) -> rusqlite::Result<()> {
+    ) -> StoreResult<()> {
         if !status.is_final() {
             return Ok(());
         }
-        self.with(|conn| {
-            let changed = conn.execute(
-                "UPDATE sessions SET status = ?2, rejection_reason = ?3
-                 WHERE id = ?1 AND (status != ?2 OR rejection_reason IS NOT ?3)
-                 AND status IN ('verified', 'rejected')",
-                params![session_id, status.code(), status.reason()],
-            )?;
-            if changed == 1 {
-                audit::record(conn, session_id, now, "status_overridden", status.code())?;
-            }
-            Ok(())
-        })
+        self.audited_change(
+            "UPDATE sessions SET status = ?2, rejection_reason = ?3
+             WHERE id = ?1 AND (status != ?2 OR rejection_reason IS DISTINCT FROM ?3)
+             AND status IN ('verified', 'rejected')",
+            args![session_id, status.code(), status.reason()],
+            (session_id, now, "status_overridden", status.code()),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Runs the one-row `update` and, when it changed the row, audits `(session, at, event,
+    /// detail)` in the same transaction; whether it changed it.
+    pub(super) async fn audited_change(
+        &self,
+        update: &str,
+        arguments: Vec<super::values::Value>,
+        (session_id, at, event, detail): (&str, u64, &str, &str),
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let changed = tx.execute(update, arguments).await? == 1;
+        if changed {
+            audit::record(&mut tx, session_id, at, event, detail).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 }
 
@@ -274,34 +275,31 @@ fn slots_column(slots: &BTreeMap<Slot, Requirement>) -> Option<String> {
     (!slots.is_empty()).then(|| serde_json::to_string(slots).unwrap_or_default())
 }
 
-fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
-    let status: String = row.get(6)?;
-    let reason: Option<String> = row.get(7)?;
-    let document_type: Option<String> = row.get(8)?;
-    let provider = parse(&row.get::<_, String>(4)?, Provider::from_code)?;
-    let quality: Option<String> = row.get(12)?;
-    let slots: Option<String> = row.get(13)?;
+fn session_from_row(row: &Row) -> StoreResult<SessionRecord> {
+    let reason = row.opt_text(7)?;
+    let provider = parse(&row.text(4)?, Provider::from_code)?;
     Ok(SessionRecord {
-        id: row.get(0)?,
-        customer_reference: row.get(1)?,
-        customer_type: parse(&row.get::<_, String>(2)?, CustomerType::from_code)?,
-        country: row.get(3)?,
+        id: row.text(0)?,
+        customer_reference: row.text(1)?,
+        customer_type: parse(&row.text(2)?, CustomerType::from_code)?,
+        country: row.text(3)?,
         provider,
-        provider_customer_id: row.get(5)?,
-        status: parse(&status, |code| {
+        provider_customer_id: row.text(5)?,
+        status: parse(&row.text(6)?, |code| {
             VerificationStatus::from_code(code, reason.as_deref())
         })?,
-        document_type: document_type
+        document_type: row
+            .opt_text(8)?
             .map(|code| parse(&code, DocumentType::from_code))
             .transpose()?,
-        submitted_at: row.get(9)?,
-        created_at: row.get(10)?,
-        terms_of_service_url: row.get(11)?,
-        quality: match quality {
+        submitted_at: row.opt_int(9)?,
+        created_at: row.int(10)?,
+        terms_of_service_url: row.opt_text(11)?,
+        quality: match row.opt_text(12)? {
             Some(code) => parse(&code, Strictness::from_code)?,
             None => Strictness::of(provider),
         },
-        slots: match slots {
+        slots: match row.opt_text(13)? {
             Some(json) => parse(&json, |json| serde_json::from_str(json).ok())?,
             None => BTreeMap::new(),
         },

@@ -1,5 +1,7 @@
-//! The store against a real SQLite file: what survives a reopen, the database's refusals, and
-//! a database of the first schema migrated.
+//! The store against real databases: each rule below runs on SQLite and, where the tests are
+//! given a PostgreSQL server (`KYC_TEST_POSTGRES_URL`, an admin URL; `cargo xtask test` starts
+//! one), on a fresh PostgreSQL database too. What survives a reopen, the databases' refusals,
+//! and a database of the first schema migrated are SQLite's own.
 
 use kyc_core::{
     CustomerType, DocumentType, FileFormat, Provider, Requirement, Slot, Strictness,
@@ -7,7 +9,7 @@ use kyc_core::{
 };
 use rusqlite::Connection;
 
-use super::migrations::MIGRATIONS;
+use super::migrations;
 use super::{KeyClaim, SessionRecord, SlotRecord, Store, WebhookOutcome};
 
 fn session(id: &str) -> SessionRecord {
@@ -28,33 +30,65 @@ fn session(id: &str) -> SessionRecord {
     }
 }
 
-#[test]
-fn sessions_slots_and_statuses_survive_reopening_the_file() {
+/// A store of each database these tests have: SQLite in memory, and PostgreSQL when given.
+async fn stores() -> Vec<Store> {
+    let mut stores = vec![Store::in_memory().unwrap()];
+    if let Ok(admin) = std::env::var("KYC_TEST_POSTGRES_URL") {
+        let url = Store::scratch_postgres(&admin).await.unwrap();
+        stores.push(Store::connect(&url, 4).await.unwrap());
+    }
+    stores
+}
+
+/// A test of a rule every database keeps: `$body` runs with `$store` bound to each of
+/// [`stores`], and a failure names the database.
+macro_rules! on_every_store {
+    ($name:ident, |$store:ident| $body:block) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            for $store in stores().await {
+                let kind = $store.kind();
+                let run = async move { $body };
+                tokio::spawn(run)
+                    .await
+                    .unwrap_or_else(|err| panic!("on {kind}: {err}"));
+            }
+        }
+    };
+}
+
+#[tokio::test]
+async fn sessions_slots_and_statuses_survive_reopening_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("relay.sqlite");
     {
         let store = Store::open(&path).unwrap();
-        store.insert_session(&session("ses_1")).unwrap();
+        store.insert_session(&session("ses_1")).await.unwrap();
         let slot = SlotRecord {
             slot: Slot::Front,
             provider_file_id: "file_1".to_owned(),
             format: FileFormat::Jpeg,
             bytes: 1234,
         };
-        store.put_slot("ses_1", &slot, 101).unwrap();
+        store.put_slot("ses_1", &slot, 101).await.unwrap();
         assert!(store
             .mark_submitted("ses_1", DocumentType::Passport, 102)
+            .await
             .unwrap());
     }
     let store = Store::open(&path).unwrap();
-    let reopened = store.session("ses_1").unwrap().unwrap();
+    let reopened = store.session("ses_1").await.unwrap().unwrap();
     assert_eq!(reopened.status, VerificationStatus::Pending);
     assert_eq!(reopened.document_type, Some(DocumentType::Passport));
     assert_eq!(reopened.submitted_at, Some(102));
     assert_eq!(reopened.slots, session("ses_1").slots);
-    assert_eq!(store.slots("ses_1").unwrap()[0].provider_file_id, "file_1");
+    assert_eq!(
+        store.slots("ses_1").await.unwrap()[0].provider_file_id,
+        "file_1"
+    );
     let events: Vec<_> = store
         .audit_log("ses_1")
+        .await
         .unwrap()
         .into_iter()
         .map(|e| e.1)
@@ -62,8 +96,8 @@ fn sessions_slots_and_statuses_survive_reopening_the_file() {
     assert_eq!(events, ["session_created", "slot_uploaded", "submitted"]);
 }
 
-#[test]
-fn the_terms_url_and_a_fuller_provider_id_are_kept() {
+#[tokio::test]
+async fn the_terms_url_and_a_fuller_provider_id_are_kept() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("relay.sqlite");
     {
@@ -71,14 +105,16 @@ fn the_terms_url_and_a_fuller_provider_id_are_kept() {
         let mut record = session("ses_b");
         record.provider = Provider::B;
         record.terms_of_service_url = Some("http://b.example/tos?v=1".to_owned());
-        store.insert_session(&record).unwrap();
+        store.insert_session(&record).await.unwrap();
         store
             .set_provider_customer_id("ses_b", "cus_1#ver_1", 3)
+            .await
             .unwrap();
     }
     let reopened = Store::open(&path)
         .unwrap()
         .session("ses_b")
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -86,60 +122,81 @@ fn the_terms_url_and_a_fuller_provider_id_are_kept() {
         Some("http://b.example/tos?v=1")
     );
     assert_eq!(reopened.provider_customer_id, "cus_1#ver_1");
-    assert_eq!(Store::open(&path).unwrap().session("nope").unwrap(), None);
+    assert_eq!(
+        Store::open(&path).unwrap().session("nope").await.unwrap(),
+        None
+    );
 }
 
-#[test]
-fn a_second_submit_is_refused_by_the_database() {
-    let store = Store::in_memory().unwrap();
-    store.insert_session(&session("ses_1")).unwrap();
+on_every_store!(a_second_submit_is_refused_by_the_database, |store| {
+    store.insert_session(&session("ses_1")).await.unwrap();
     assert!(store
         .mark_submitted("ses_1", DocumentType::Passport, 1)
+        .await
         .unwrap());
     assert!(!store
         .mark_submitted("ses_1", DocumentType::Passport, 2)
+        .await
         .unwrap());
-}
+});
 
-#[test]
-fn a_webhook_result_is_applied_once_and_only_to_a_pending_session() {
-    let store = Store::in_memory().unwrap();
-    store.insert_session(&session("ses_1")).unwrap();
-    let verified = VerificationStatus::Verified;
-    let result = Some(("cus_1", &verified));
-    // Not submitted yet: recorded, not applied.
-    let outcome = store.apply_webhook_event(Provider::D, "evt_1", result, 1);
-    assert_eq!(outcome.unwrap(), WebhookOutcome::Ignored);
-    assert!(store
-        .mark_submitted("ses_1", DocumentType::Passport, 2)
-        .unwrap());
-    let outcome = store.apply_webhook_event(Provider::D, "evt_1", result, 3);
-    assert_eq!(outcome.unwrap(), WebhookOutcome::Duplicate);
-    // Another provider's customer of the same id is not this session.
-    let outcome = store.apply_webhook_event(Provider::A, "evt_1", result, 4);
-    assert_eq!(outcome.unwrap(), WebhookOutcome::Ignored);
-    assert_eq!(
-        store.session("ses_1").unwrap().unwrap().status,
-        VerificationStatus::Pending
-    );
-    let outcome = store.apply_webhook_event(Provider::D, "evt_2", result, 5);
-    assert_eq!(outcome.unwrap(), WebhookOutcome::Applied);
-    assert_eq!(store.session("ses_1").unwrap().unwrap().status, verified);
-    let rejected = VerificationStatus::Rejected {
-        reason: "late".to_owned(),
-    };
-    let outcome = store.apply_webhook_event(Provider::D, "evt_3", Some(("cus_1", &rejected)), 6);
-    assert_eq!(outcome.unwrap(), WebhookOutcome::Ignored);
-    assert_eq!(store.session("ses_1").unwrap().unwrap().status, verified);
-}
+on_every_store!(
+    a_webhook_result_is_applied_once_and_only_to_a_pending_session,
+    |store| {
+        store.insert_session(&session("ses_1")).await.unwrap();
+        let verified = VerificationStatus::Verified;
+        let result = Some(("cus_1", &verified));
+        // Not submitted yet: recorded, not applied.
+        let outcome = store
+            .apply_webhook_event(Provider::D, "evt_1", result, 1)
+            .await;
+        assert_eq!(outcome.unwrap(), WebhookOutcome::Ignored);
+        assert!(store
+            .mark_submitted("ses_1", DocumentType::Passport, 2)
+            .await
+            .unwrap());
+        let outcome = store
+            .apply_webhook_event(Provider::D, "evt_1", result, 3)
+            .await;
+        assert_eq!(outcome.unwrap(), WebhookOutcome::Duplicate);
+        // Another provider's customer of the same id is not this session.
+        let outcome = store
+            .apply_webhook_event(Provider::A, "evt_1", result, 4)
+            .await;
+        assert_eq!(outcome.unwrap(), WebhookOutcome::Ignored);
+        assert_eq!(
+            store.session("ses_1").await.unwrap().unwrap().status,
+            VerificationStatus::Pending
+        );
+        let outcome = store
+            .apply_webhook_event(Provider::D, "evt_2", result, 5)
+            .await;
+        assert_eq!(outcome.unwrap(), WebhookOutcome::Applied);
+        assert_eq!(
+            store.session("ses_1").await.unwrap().unwrap().status,
+            verified
+        );
+        let rejected = VerificationStatus::Rejected {
+            reason: "late".to_owned(),
+        };
+        let outcome = store
+            .apply_webhook_event(Provider::D, "evt_3", Some(("cus_1", &rejected)), 6)
+            .await;
+        assert_eq!(outcome.unwrap(), WebhookOutcome::Ignored);
+        assert_eq!(
+            store.session("ses_1").await.unwrap().unwrap().status,
+            verified
+        );
+    }
+);
 
-#[test]
-fn a_database_of_the_first_schema_is_migrated() {
+#[tokio::test]
+async fn a_database_of_the_first_schema_is_migrated() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.sqlite");
     {
         let conn = Connection::open(&path).unwrap();
-        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(migrations::sqlite_steps(1)[0]).unwrap();
         conn.pragma_update(None, "user_version", 1).unwrap();
         conn.execute(
             "INSERT INTO sessions (id, customer_reference, customer_type, country, provider,
@@ -150,72 +207,83 @@ fn a_database_of_the_first_schema_is_migrated() {
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    let outcome = store.apply_webhook_event(
-        Provider::D,
-        "evt_1",
-        Some(("cus_9", &VerificationStatus::Verified)),
-        2,
-    );
+    let outcome = store
+        .apply_webhook_event(
+            Provider::D,
+            "evt_1",
+            Some(("cus_9", &VerificationStatus::Verified)),
+            2,
+        )
+        .await;
     assert_eq!(outcome.unwrap(), WebhookOutcome::Applied);
     assert_eq!(
-        store.session("ses_old").unwrap().unwrap().status,
+        store.session("ses_old").await.unwrap().unwrap().status,
         VerificationStatus::Verified
     );
 }
 
-#[test]
-fn a_rejection_keeps_its_reason() {
-    let store = Store::in_memory().unwrap();
-    store.insert_session(&session("ses_1")).unwrap();
+on_every_store!(a_rejection_keeps_its_reason, |store| {
+    store.insert_session(&session("ses_1")).await.unwrap();
     let rejected = VerificationStatus::Rejected {
         reason: "document_blurry".to_owned(),
     };
-    store.set_status("ses_1", &rejected, 5).unwrap();
-    assert_eq!(store.session("ses_1").unwrap().unwrap().status, rejected);
-}
+    store.set_status("ses_1", &rejected, 5).await.unwrap();
+    assert_eq!(
+        store.session("ses_1").await.unwrap().unwrap().status,
+        rejected
+    );
+});
 
-#[test]
-fn an_upload_key_is_claimed_once_and_answers_its_file_after() {
-    let store = Store::in_memory().unwrap();
-    store.insert_session(&session("ses_1")).unwrap();
-    let claim = |slot, now| {
+on_every_store!(
+    an_upload_key_is_claimed_once_and_answers_its_file_after,
+    |store| {
+        store.insert_session(&session("ses_1")).await.unwrap();
+        let claim = async |slot, now| {
+            store
+                .claim_upload_key("ses_1", "k1", slot, now, 300)
+                .await
+                .unwrap()
+        };
+        assert_eq!(claim(Slot::Front, 10).await, KeyClaim::Claimed);
+        assert_eq!(claim(Slot::Front, 11).await, KeyClaim::InFlight);
+        assert_eq!(
+            claim(Slot::Back, 11).await,
+            KeyClaim::OtherSlot(Slot::Front)
+        );
+        // An abandoned claim (its relay died) is taken over once stale.
+        assert_eq!(claim(Slot::Front, 310).await, KeyClaim::Claimed);
+        let record = SlotRecord {
+            slot: Slot::Front,
+            provider_file_id: "file_1".to_owned(),
+            format: FileFormat::Jpeg,
+            bytes: 2048,
+        };
         store
-            .claim_upload_key("ses_1", "k1", slot, now, 300)
-            .unwrap()
-    };
-    assert_eq!(claim(Slot::Front, 10), KeyClaim::Claimed);
-    assert_eq!(claim(Slot::Front, 11), KeyClaim::InFlight);
-    assert_eq!(claim(Slot::Back, 11), KeyClaim::OtherSlot(Slot::Front));
-    // An abandoned claim (its relay died) is taken over once stale.
-    assert_eq!(claim(Slot::Front, 310), KeyClaim::Claimed);
-    let record = SlotRecord {
-        slot: Slot::Front,
-        provider_file_id: "file_1".to_owned(),
-        format: FileFormat::Jpeg,
-        bytes: 2048,
-    };
-    store
-        .complete_upload_key("ses_1", "k1", &record, 12)
-        .unwrap();
-    assert_eq!(store.slots("ses_1").unwrap(), vec![record.clone()]);
-    assert_eq!(claim(Slot::Front, 13), KeyClaim::Done(record.clone()));
-    // A completed key is never released; a failed one is, and runs again.
-    store.release_upload_key("ses_1", "k1").unwrap();
-    assert_eq!(claim(Slot::Front, 14), KeyClaim::Done(record));
-    assert_eq!(
-        store
-            .claim_upload_key("ses_1", "k2", Slot::Back, 15, 300)
-            .unwrap(),
-        KeyClaim::Claimed
-    );
-    store.release_upload_key("ses_1", "k2").unwrap();
-    assert_eq!(
-        store
-            .claim_upload_key("ses_1", "k2", Slot::Back, 16, 300)
-            .unwrap(),
-        KeyClaim::Claimed
-    );
-}
+            .complete_upload_key("ses_1", "k1", &record, 12)
+            .await
+            .unwrap();
+        assert_eq!(store.slots("ses_1").await.unwrap(), vec![record.clone()]);
+        assert_eq!(claim(Slot::Front, 13).await, KeyClaim::Done(record.clone()));
+        // A completed key is never released; a failed one is, and runs again.
+        store.release_upload_key("ses_1", "k1").await.unwrap();
+        assert_eq!(claim(Slot::Front, 14).await, KeyClaim::Done(record));
+        assert_eq!(
+            store
+                .claim_upload_key("ses_1", "k2", Slot::Back, 15, 300)
+                .await
+                .unwrap(),
+            KeyClaim::Claimed
+        );
+        store.release_upload_key("ses_1", "k2").await.unwrap();
+        assert_eq!(
+            store
+                .claim_upload_key("ses_1", "k2", Slot::Back, 16, 300)
+                .await
+                .unwrap(),
+            KeyClaim::Claimed
+        );
+    }
+);
 
 fn front(file_id: &str) -> SlotRecord {
     SlotRecord {
@@ -226,107 +294,136 @@ fn front(file_id: &str) -> SlotRecord {
     }
 }
 
-#[test]
-fn an_upload_ending_after_the_submit_does_not_rewrite_the_slot() {
-    let store = Store::in_memory().unwrap();
-    store.insert_session(&session("ses_1")).unwrap();
-    assert!(store.put_slot("ses_1", &front("file_1"), 1).unwrap());
-    // Two slow uploads were running (one with a key) when the session was submitted.
-    assert_eq!(
-        store
-            .claim_upload_key("ses_1", "k1", Slot::Front, 2, 300)
-            .unwrap(),
-        KeyClaim::Claimed
-    );
-    assert!(store
-        .mark_submitted("ses_1", DocumentType::Passport, 3)
-        .unwrap());
-    assert!(!store.put_slot("ses_1", &front("file_late"), 4).unwrap());
-    assert!(!store
-        .complete_upload_key("ses_1", "k1", &front("file_late_key"), 5)
-        .unwrap());
-    assert_eq!(store.slots("ses_1").unwrap(), vec![front("file_1")]);
-    // The key's file is in no slot: a retry with it is not told it was stored.
-    assert_eq!(
-        store
-            .claim_upload_key("ses_1", "k1", Slot::Front, 6, 300)
-            .unwrap(),
-        KeyClaim::Claimed
-    );
-}
+on_every_store!(
+    an_upload_ending_after_the_submit_does_not_rewrite_the_slot,
+    |store| {
+        store.insert_session(&session("ses_1")).await.unwrap();
+        assert!(store.put_slot("ses_1", &front("file_1"), 1).await.unwrap());
+        // Two slow uploads were running (one with a key) when the session was submitted.
+        assert_eq!(
+            store
+                .claim_upload_key("ses_1", "k1", Slot::Front, 2, 300)
+                .await
+                .unwrap(),
+            KeyClaim::Claimed
+        );
+        assert!(store
+            .mark_submitted("ses_1", DocumentType::Passport, 3)
+            .await
+            .unwrap());
+        assert!(!store
+            .put_slot("ses_1", &front("file_late"), 4)
+            .await
+            .unwrap());
+        assert!(!store
+            .complete_upload_key("ses_1", "k1", &front("file_late_key"), 5)
+            .await
+            .unwrap());
+        assert_eq!(store.slots("ses_1").await.unwrap(), vec![front("file_1")]);
+        // The key's file is in no slot: a retry with it is not told it was stored.
+        assert_eq!(
+            store
+                .claim_upload_key("ses_1", "k1", Slot::Front, 6, 300)
+                .await
+                .unwrap(),
+            KeyClaim::Claimed
+        );
+    }
+);
 
-#[test]
-fn a_final_status_set_by_a_webhook_is_not_undone() {
-    let store = Store::in_memory().unwrap();
-    store.insert_session(&session("ses_1")).unwrap();
+on_every_store!(a_final_status_set_by_a_webhook_is_not_undone, |store| {
+    store.insert_session(&session("ses_1")).await.unwrap();
     assert!(store
         .mark_submitted("ses_1", DocumentType::Passport, 1)
+        .await
         .unwrap());
     // The webhook's result arrives while the attach's failure is being handled.
     let verified = VerificationStatus::Verified;
-    let outcome = store.apply_webhook_event(Provider::D, "evt_1", Some(("cus_1", &verified)), 2);
+    let outcome = store
+        .apply_webhook_event(Provider::D, "evt_1", Some(("cus_1", &verified)), 2)
+        .await;
     assert_eq!(outcome.unwrap(), WebhookOutcome::Applied);
-    assert!(!store.unmark_submitted("ses_1", "timed out", 3).unwrap());
-    assert_eq!(store.session("ses_1").unwrap().unwrap().status, verified);
+    assert!(!store
+        .unmark_submitted("ses_1", "timed out", 3)
+        .await
+        .unwrap());
+    assert_eq!(
+        store.session("ses_1").await.unwrap().unwrap().status,
+        verified
+    );
     // A refresh that read the provider before the webhook does not overwrite it either.
     store
         .set_status("ses_1", &VerificationStatus::Pending, 4)
+        .await
         .unwrap();
     let rejected = VerificationStatus::Rejected {
         reason: "late".to_owned(),
     };
-    store.set_status("ses_1", &rejected, 5).unwrap();
-    assert_eq!(store.session("ses_1").unwrap().unwrap().status, verified);
+    store.set_status("ses_1", &rejected, 5).await.unwrap();
+    assert_eq!(
+        store.session("ses_1").await.unwrap().unwrap().status,
+        verified
+    );
     let events: Vec<_> = store
         .audit_log("ses_1")
+        .await
         .unwrap()
         .into_iter()
         .map(|e| e.1)
         .collect();
     assert_eq!(events, ["session_created", "submitted", "status_changed"]);
     // A pending session is still put back when its attach failed.
-    store.insert_session(&session("ses_2")).unwrap();
+    store.insert_session(&session("ses_2")).await.unwrap();
     assert!(store
         .mark_submitted("ses_2", DocumentType::Passport, 6)
+        .await
         .unwrap());
-    assert!(store.unmark_submitted("ses_2", "refused", 7).unwrap());
+    assert!(store.unmark_submitted("ses_2", "refused", 7).await.unwrap());
     assert_eq!(
-        store.session("ses_2").unwrap().unwrap().status,
+        store.session("ses_2").await.unwrap().unwrap().status,
         VerificationStatus::NotSubmitted
     );
-}
+});
 
-#[test]
-fn upload_keys_left_in_flight_are_released_and_done_ones_kept() {
-    let store = Store::in_memory().unwrap();
-    store.insert_session(&session("ses_1")).unwrap();
-    let claim = |key, now| {
-        store
-            .claim_upload_key("ses_1", key, Slot::Front, now, 900)
-            .unwrap()
-    };
-    assert_eq!(claim("k_done", 1), KeyClaim::Claimed);
-    assert!(store
-        .complete_upload_key("ses_1", "k_done", &front("file_1"), 2)
-        .unwrap());
-    assert_eq!(claim("k_killed", 3), KeyClaim::Claimed);
-    assert_eq!(store.release_in_flight_upload_keys().unwrap(), 1);
-    assert_eq!(claim("k_killed", 4), KeyClaim::Claimed);
-    assert_eq!(claim("k_done", 5), KeyClaim::Done(front("file_1")));
-}
+on_every_store!(
+    upload_keys_left_in_flight_are_released_and_done_ones_kept,
+    |store| {
+        store.insert_session(&session("ses_1")).await.unwrap();
+        let claim = async |key, now| {
+            store
+                .claim_upload_key("ses_1", key, Slot::Front, now, 900)
+                .await
+                .unwrap()
+        };
+        assert_eq!(claim("k_done", 1).await, KeyClaim::Claimed);
+        assert!(store
+            .complete_upload_key("ses_1", "k_done", &front("file_1"), 2)
+            .await
+            .unwrap());
+        assert_eq!(claim("k_killed", 3).await, KeyClaim::Claimed);
+        if store.is_shared() {
+            // PostgreSQL: the claim's holder (this instance) is alive, so it is not released;
+            // a gone holder's is (`an_upload_claim_of_a_gone_instance_is_taken_over...`).
+            assert_eq!(store.release_in_flight_upload_keys().await.unwrap(), 0);
+            assert_eq!(claim("k_killed", 4).await, KeyClaim::InFlight);
+        } else {
+            // SQLite: the database is this process's alone; at start-up every claim is a dead one's.
+            assert_eq!(store.release_in_flight_upload_keys().await.unwrap(), 1);
+            assert_eq!(claim("k_killed", 4).await, KeyClaim::Claimed);
+        }
+        assert_eq!(claim("k_done", 5).await, KeyClaim::Done(front("file_1")));
+    }
+);
 
 #[cfg(unix)]
-#[test]
-fn the_database_file_is_readable_by_its_owner_only() {
+#[tokio::test]
+async fn the_database_file_is_readable_by_its_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let mode =
         |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     let created = dir.path().join("new.sqlite");
-    let store = Store::open(&created).unwrap();
-    store
-        .setting_or_insert("token_secret", || vec![7; 32])
-        .unwrap();
+    let _store = Store::open(&created).unwrap();
     assert_eq!(mode(&created), 0o600);
     let wal = dir.path().join("new.sqlite-wal");
     if wal.exists() {
@@ -338,4 +435,142 @@ fn the_database_file_is_readable_by_its_owner_only() {
     std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644)).unwrap();
     Store::open(&existing).unwrap();
     assert_eq!(mode(&existing), 0o600);
+}
+
+#[tokio::test]
+async fn a_database_migrated_before_the_runner_keeps_its_data_and_gets_the_rest() {
+    // A relay of before kept its schema version in `PRAGMA user_version`.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pragma.sqlite");
+    let old = migrations::latest() - 1;
+    {
+        let conn = Connection::open(&path).unwrap();
+        for step in migrations::sqlite_steps(old) {
+            conn.execute_batch(step).unwrap();
+        }
+        conn.pragma_update(None, "user_version", old).unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    store.insert_session(&session("ses_1")).await.unwrap();
+    assert_eq!(store.count_request("k", 1).await.unwrap(), 1);
+    drop(store);
+    let conn = Connection::open(&path).unwrap();
+    let recorded: i64 = conn
+        .query_row(
+            "SELECT MAX(version) FROM refinery_schema_history",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(recorded, migrations::latest() as i64);
+    // The last step ran for real: its tables exist.
+    let leases: i64 = conn
+        .query_row("SELECT COUNT(*) FROM leases", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(leases, 0);
+}
+
+/// Two instances' stores over one fresh PostgreSQL database; `None` without a server.
+async fn two_instances() -> Option<(Store, Store)> {
+    let admin = std::env::var("KYC_TEST_POSTGRES_URL").ok()?;
+    let url = Store::scratch_postgres(&admin).await.unwrap();
+    let (one, two) = tokio::join!(Store::connect(&url, 4), Store::connect(&url, 4));
+    Some((one.unwrap(), two.unwrap()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_share_keys_counts_and_one_lease() {
+    let Some((one, two)) = two_instances().await else {
+        return;
+    };
+    assert_ne!(one.instance(), two.instance());
+    // Both started together: one token key, one digest key.
+    assert_eq!(one.token_secret(), two.token_secret());
+    assert_eq!(one.reference_digest("alice"), two.reference_digest("alice"));
+    // The rate limit counts every instance's requests.
+    assert_eq!(one.count_request("ses_1", 7).await.unwrap(), 1);
+    assert_eq!(two.count_request("ses_1", 7).await.unwrap(), 2);
+    assert_eq!(one.count_request("ses_1", 8).await.unwrap(), 1);
+    assert_eq!(two.forget_request_counts(8).await.unwrap(), 1);
+    // One lease holder at a time, renewable by it; free once given up.
+    assert!(one.hold_lease("background", 20).await.unwrap());
+    assert!(!two.hold_lease("background", 20).await.unwrap());
+    assert!(one.hold_lease("background", 20).await.unwrap());
+    one.release_lease("background").await.unwrap();
+    assert!(two.hold_lease("background", 20).await.unwrap());
+    assert!(!one.hold_lease("background", 20).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_claim_of_a_gone_instance_is_taken_over_and_a_live_one_is_not() {
+    let Some((one, two)) = two_instances().await else {
+        return;
+    };
+    one.insert_session(&session("ses_1")).await.unwrap();
+    let claim = async |store: &Store, now| {
+        store
+            .claim_upload_key("ses_1", "k1", Slot::Front, now, 900)
+            .await
+            .unwrap()
+    };
+    assert_eq!(claim(&one, 10).await, KeyClaim::Claimed);
+    // Instance one is alive: its upload is running, whoever asks.
+    assert_eq!(claim(&two, 11).await, KeyClaim::InFlight);
+    assert_eq!(two.release_in_flight_upload_keys().await.unwrap(), 0);
+    // Instance one dies (no heartbeat for a minute): the retry on two runs again.
+    let mut conn = two.conn().await.unwrap();
+    conn.execute(
+        "UPDATE instances SET seen_at = seen_at - 60 WHERE id = ?1",
+        vec![one.instance().into()],
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    assert_eq!(claim(&two, 12).await, KeyClaim::Claimed);
+    // Now two holds it, alive: one (back, say) waits.
+    assert_eq!(claim(&one, 13).await, KeyClaim::InFlight);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_submit_sent_to_two_instances_at_once_is_claimed_once() {
+    let Some((one, two)) = two_instances().await else {
+        return;
+    };
+    for round in 0..20 {
+        let id = format!("ses_{round}");
+        one.insert_session(&session(&id)).await.unwrap();
+        let (a, b) = tokio::join!(
+            one.mark_submitted(&id, DocumentType::Passport, 1),
+            two.mark_submitted(&id, DocumentType::Passport, 1),
+        );
+        assert!(a.unwrap() ^ b.unwrap(), "round {round}: exactly one claim");
+        // And the same webhook event delivered to both: applied once.
+        let verified = VerificationStatus::Verified;
+        let mut record = session(&id);
+        record.provider_customer_id = format!("cus_{round}");
+        let event = format!("evt_{round}");
+        one.set_provider_customer_id(&id, &record.provider_customer_id, 2)
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(
+            one.apply_webhook_event(
+                Provider::D,
+                &event,
+                Some((&record.provider_customer_id, &verified)),
+                3
+            ),
+            two.apply_webhook_event(
+                Provider::D,
+                &event,
+                Some((&record.provider_customer_id, &verified)),
+                3
+            ),
+        );
+        let outcomes = [a.unwrap(), b.unwrap()];
+        assert!(outcomes.contains(&WebhookOutcome::Applied), "round {round}");
+        assert!(
+            outcomes.contains(&WebhookOutcome::Duplicate),
+            "round {round}"
+        );
+    }
 }

@@ -1,96 +1,96 @@
 //! Uploaded slots and the `Idempotency-Key`s of uploads: a key is claimed before the file goes
-//! to the provider and completed in the transaction that fills the slot.
+//! to the provider and completed in the transaction that fills the slot. A claim names the
+//! relay instance holding it, so another instance may take it over once that one is gone.
 
 use kyc_core::{FileFormat, Slot};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::audit;
-use super::database::{parse, Store};
+use super::database::{Store, StoreResult, Tx};
+use super::instances::ALIVE_SECS;
 use super::records::{KeyClaim, SlotRecord};
+use super::values::{args, parse};
 
 impl Store {
     /// Records that `slot` now holds the provider file `record` (replacing an earlier one).
     /// `false`, changing nothing, once the session is submitted: a slow upload that ends after
     /// the submit must not rewrite a slot the provider was given.
-    pub fn put_slot(
+    pub async fn put_slot(
         &self,
         session_id: &str,
         record: &SlotRecord,
         now: u64,
-    ) -> rusqlite::Result<bool> {
-        self.with(|conn| {
-            let tx = conn.unchecked_transaction()?;
-            if !open_for_files(&tx, session_id)? {
-                return Ok(false);
-            }
-            insert_slot(&tx, session_id, record, now)?;
-            tx.commit()?;
-            Ok(true)
-        })
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        if !open_for_files(&mut tx, session_id).await? {
+            return Ok(false);
+        }
+        insert_slot(&mut tx, session_id, record, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
-    /// Claims `key` for an upload into `slot` of the session. A claim still in flight after
-    /// `stale_after` seconds (its relay died mid-upload) may be claimed again.
-    pub fn claim_upload_key(
+    /// Claims `key` for an upload into `slot` of the session, for this instance. A claim still
+    /// in flight may be claimed again once its holder is gone (no sign of life for
+    /// `ALIVE_SECS`: killed mid-upload) or after `stale_after` seconds whatever its holder.
+    pub async fn claim_upload_key(
         &self,
         session_id: &str,
         key: &str,
         slot: Slot,
         now: u64,
         stale_after: u64,
-    ) -> rusqlite::Result<KeyClaim> {
-        self.with(|conn| {
-            let tx = conn.unchecked_transaction()?;
-            type Row = (String, String, Option<String>, Option<String>, Option<u64>, u64);
-            let existing: Option<Row> = tx
-                .query_row(
-                    "SELECT slot, state, provider_file_id, format, bytes, claimed_at
-                     FROM upload_keys WHERE session_id = ?1 AND idempotency_key = ?2",
-                    params![session_id, key],
-                    |row| {
-                        Ok((
-                            row.get(0)?,
-                            row.get(1)?,
-                            row.get(2)?,
-                            row.get(3)?,
-                            row.get(4)?,
-                            row.get(5)?,
-                        ))
-                    },
-                )
-                .optional()?;
-            let claim = match existing {
-                None => {
-                    tx.execute(
-                        "INSERT INTO upload_keys (session_id, idempotency_key, slot, state, claimed_at)
-                         VALUES (?1, ?2, ?3, 'in_flight', ?4)",
-                        params![session_id, key, slot.code(), now],
-                    )?;
-                    KeyClaim::Claimed
-                }
-                Some((stored_slot, _, _, _, _, _)) if stored_slot != slot.code() => {
-                    KeyClaim::OtherSlot(parse(&stored_slot, Slot::from_code)?)
-                }
-                Some((_, state, Some(file_id), Some(format), Some(bytes), _)) if state == "done" => {
-                    KeyClaim::Done(SlotRecord {
-                        slot,
-                        provider_file_id: file_id,
-                        format: parse(&format, FileFormat::from_code)?,
-                        bytes,
-                    })
-                }
-                Some((_, _, _, _, _, claimed_at)) if claimed_at + stale_after <= now => {
-                    tx.execute(
-                        "UPDATE upload_keys SET claimed_at = ?3
-                         WHERE session_id = ?1 AND idempotency_key = ?2",
-                        params![session_id, key, now],
-                    )?;
-                    KeyClaim::Claimed
-                }
-                Some(_) => KeyClaim::InFlight,
-            };
-            tx.commit()?;
-            Ok(claim)
+    ) -> StoreResult<KeyClaim> {
+        self.heartbeat().await?;
+        let mut tx = self.begin().await?;
+        // The insert decides between two instances claiming at once: one row, one winner.
+        let inserted = tx
+            .execute(
+                "INSERT INTO upload_keys (session_id, idempotency_key, slot, state, claimed_at, holder)
+                 VALUES (?1, ?2, ?3, 'in_flight', ?4, ?5)
+                 ON CONFLICT (session_id, idempotency_key) DO NOTHING",
+                args![session_id, key, slot.code(), now, self.instance()],
+            )
+            .await?;
+        if inserted == 1 {
+            tx.commit().await?;
+            return Ok(KeyClaim::Claimed);
+        }
+        let row = tx
+            .query_one(
+                "SELECT slot, state, provider_file_id, format, bytes
+                 FROM upload_keys WHERE session_id = ?1 AND idempotency_key = ?2",
+                args![session_id, key],
+            )
+            .await?;
+        let stored_slot = row.text(0)?;
+        if stored_slot != slot.code() {
+            return Ok(KeyClaim::OtherSlot(parse(&stored_slot, Slot::from_code)?));
+        }
+        if row.text(1)? == "done" {
+            return Ok(KeyClaim::Done(SlotRecord {
+                slot,
+                provider_file_id: row.text(2)?,
+                format: parse(&row.text(3)?, FileFormat::from_code)?,
+                bytes: row.int(4)?,
+            }));
+        }
+        // Taken over only if still in flight and abandoned, decided by the update itself.
+        let taken = tx
+            .execute(
+                &format!(
+                    "UPDATE upload_keys SET claimed_at = ?3, holder = ?4
+                     WHERE session_id = ?1 AND idempotency_key = ?2 AND state = 'in_flight'
+                     AND (claimed_at + ?5 <= ?3 OR holder IS NULL OR holder NOT IN
+                         (SELECT id FROM instances WHERE seen_at >= unixepoch() - {ALIVE_SECS}))"
+                ),
+                args![session_id, key, now, self.instance(), stale_after],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(if taken == 1 {
+            KeyClaim::Claimed
+        } else {
+            KeyClaim::InFlight
         })
     }
 
@@ -98,116 +98,135 @@ impl Store {
     /// transaction: a later request with the key is answered from here. `false` once the
     /// session is submitted: the slot is left as submitted and the key released (its file is
     /// in no slot, so a retry must not be told it is).
-    pub fn complete_upload_key(
+    pub async fn complete_upload_key(
         &self,
         session_id: &str,
         key: &str,
         record: &SlotRecord,
         now: u64,
-    ) -> rusqlite::Result<bool> {
-        self.with(|conn| {
-            let tx = conn.unchecked_transaction()?;
-            if !open_for_files(&tx, session_id)? {
-                tx.execute(
-                    "DELETE FROM upload_keys
-                     WHERE session_id = ?1 AND idempotency_key = ?2 AND state = 'in_flight'",
-                    params![session_id, key],
-                )?;
-                tx.commit()?;
-                return Ok(false);
-            }
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        if !open_for_files(&mut tx, session_id).await? {
             tx.execute(
-                "UPDATE upload_keys SET state = 'done', provider_file_id = ?3, format = ?4, bytes = ?5
-                 WHERE session_id = ?1 AND idempotency_key = ?2",
-                params![
-                    session_id,
-                    key,
-                    record.provider_file_id,
-                    record.format.code(),
-                    record.bytes
-                ],
-            )?;
-            insert_slot(&tx, session_id, record, now)?;
-            tx.commit()?;
-            Ok(true)
-        })
+                "DELETE FROM upload_keys
+                 WHERE session_id = ?1 AND idempotency_key = ?2 AND state = 'in_flight'",
+                args![session_id, key],
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(false);
+        }
+        tx.execute(
+            "UPDATE upload_keys SET state = 'done', provider_file_id = ?3, format = ?4, bytes = ?5
+             WHERE session_id = ?1 AND idempotency_key = ?2",
+            args![
+                session_id,
+                key,
+                &record.provider_file_id,
+                record.format.code(),
+                record.bytes
+            ],
+        )
+        .await?;
+        insert_slot(&mut tx, session_id, record, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Gives up the claim on `key` after its upload failed, so a retry with it runs again.
-    pub fn release_upload_key(&self, session_id: &str, key: &str) -> rusqlite::Result<()> {
-        self.with(|conn| {
-            conn.execute(
-                "DELETE FROM upload_keys
-                 WHERE session_id = ?1 AND idempotency_key = ?2 AND state = 'in_flight'",
-                params![session_id, key],
-            )?;
-            Ok(())
-        })
+    pub async fn release_upload_key(&self, session_id: &str, key: &str) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        conn.execute(
+            "DELETE FROM upload_keys
+             WHERE session_id = ?1 AND idempotency_key = ?2 AND state = 'in_flight'",
+            args![session_id, key],
+        )
+        .await?;
+        Ok(())
     }
 
-    /// Gives up every claim still in flight: at start-up, before any request, each was held
-    /// by an upload of a relay that is gone (killed, or past its shutdown grace), and a retry
-    /// with its key must run again rather than wait for the claim to go stale. How many.
-    pub fn release_in_flight_upload_keys(&self) -> rusqlite::Result<usize> {
-        self.with(|conn| conn.execute("DELETE FROM upload_keys WHERE state = 'in_flight'", []))
+    /// Gives up the claims in flight that no running relay holds, at start-up, before any
+    /// request: each was held by an upload of a relay that is gone (killed, or past its
+    /// shutdown grace), and a retry with its key must run again rather than wait for the claim
+    /// to go stale. On SQLite that is every claim (the database is this process's alone); on
+    /// PostgreSQL those whose instance shows no sign of life. How many.
+    pub async fn release_in_flight_upload_keys(&self) -> StoreResult<u64> {
+        let mut conn = self.conn().await?;
+        if self.is_shared() {
+            conn.execute(
+                &format!(
+                    "DELETE FROM upload_keys WHERE state = 'in_flight' AND (holder IS NULL OR
+                     holder NOT IN (SELECT id FROM instances WHERE seen_at >= unixepoch() - {ALIVE_SECS}))"
+                ),
+                args![],
+            )
+            .await
+        } else {
+            conn.execute("DELETE FROM upload_keys WHERE state = 'in_flight'", args![])
+                .await
+        }
     }
 
     /// The slots of a session that hold a file, in slot order.
-    pub fn slots(&self, session_id: &str) -> rusqlite::Result<Vec<SlotRecord>> {
-        self.with(|conn| {
-            let mut statement = conn.prepare(
+    pub async fn slots(&self, session_id: &str) -> StoreResult<Vec<SlotRecord>> {
+        let mut conn = self.conn().await?;
+        let mut slots = conn
+            .query(
                 "SELECT slot, provider_file_id, format, bytes FROM slots WHERE session_id = ?1",
-            )?;
-            let mut slots = statement
-                .query_map(params![session_id], |row| {
-                    let slot: String = row.get(0)?;
-                    Ok(SlotRecord {
-                        slot: parse(&slot, Slot::from_code)?,
-                        provider_file_id: row.get(1)?,
-                        format: parse(&row.get::<_, String>(2)?, FileFormat::from_code)?,
-                        bytes: row.get(3)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            slots.sort_by_key(|record| record.slot);
-            Ok(slots)
-        })
+                args![session_id],
+            )
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(SlotRecord {
+                    slot: parse(&row.text(0)?, Slot::from_code)?,
+                    provider_file_id: row.text(1)?,
+                    format: parse(&row.text(2)?, FileFormat::from_code)?,
+                    bytes: row.int(3)?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        slots.sort_by_key(|record| record.slot);
+        Ok(slots)
     }
 }
 
 /// Whether the session still takes files (not submitted), read inside the caller's
-/// transaction so the answer holds for its write.
-fn open_for_files(conn: &Connection, session_id: &str) -> rusqlite::Result<bool> {
-    let status: Option<String> = conn
-        .query_row(
-            "SELECT status FROM sessions WHERE id = ?1",
-            params![session_id],
-            |row| row.get(0),
+/// transaction (the row locked on PostgreSQL) so the answer holds for its write.
+async fn open_for_files(tx: &mut Tx, session_id: &str) -> StoreResult<bool> {
+    let lock = tx.for_update();
+    let status = tx
+        .query_opt(
+            &format!("SELECT status FROM sessions WHERE id = ?1{lock}"),
+            args![session_id],
         )
-        .optional()?;
+        .await?
+        .map(|row| row.text(0))
+        .transpose()?;
     Ok(status.as_deref() == Some("not_submitted"))
 }
 
 /// Fills `record.slot` of the session (replacing an earlier file), audited.
-fn insert_slot(
-    conn: &Connection,
+async fn insert_slot(
+    tx: &mut Tx,
     session_id: &str,
     record: &SlotRecord,
     now: u64,
-) -> rusqlite::Result<()> {
-    conn.execute(
+) -> StoreResult<()> {
+    tx.execute(
         "INSERT INTO slots (session_id, slot, provider_file_id, format, bytes, uploaded_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (session_id, slot) DO UPDATE SET provider_file_id = excluded.provider_file_id,
          format = excluded.format, bytes = excluded.bytes, uploaded_at = excluded.uploaded_at",
-        params![
+        args![
             session_id,
             record.slot.code(),
-            record.provider_file_id,
+            &record.provider_file_id,
             record.format.code(),
             record.bytes,
             now
         ],
-    )?;
-    audit::record(conn, session_id, now, "slot_uploaded", record.slot.code())
+    )
+    .await?;
+    audit::record(tx, session_id, now, "slot_uploaded", record.slot.code()).await
 }

@@ -126,8 +126,13 @@ pub fn session_id(token: &str) -> String {
 /// byte-identical in the provider's storage.
 pub async fn lost(h: &Harness, token: &str, expected: &BTreeMap<String, Vec<u8>>) -> u64 {
     let id = session_id(token);
-    let session = h.store.session(&id).unwrap().expect("the session exists");
-    let records = h.store.slots(&id).unwrap();
+    let session = h
+        .store
+        .session(&id)
+        .await
+        .unwrap()
+        .expect("the session exists");
+    let records = h.store.slots(&id).await.unwrap();
     let answer = send(&h.relay, authorized("GET", "/v1/session", token, None)).await;
     let listed: Vec<String> = if answer.body["error"]["code"] == "token_revoked" {
         assert!(

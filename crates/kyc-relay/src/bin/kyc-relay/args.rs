@@ -10,7 +10,8 @@ use kyc_relay::token::TokenKeys;
 use kyc_relay::{secrets, RelayConfig};
 
 /// The help text.
-pub const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--database PATH]
+pub const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--database PATH|URL]
+                 [--database-pool N]
                  [--provider-d-url URL] [--provider-d-api-key KEY]
                  [--provider-b-url URL] [--provider-b-api-key KEY]
                  [--provider-a-url URL] [--provider-a-client-id ID]
@@ -31,8 +32,12 @@ pub const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--databas
                            be enabled. Never in production: without it every key must be your own
                            (at least 32 bytes) and a provider is served only when configured.
   --listen ADDR            address to serve on (default 127.0.0.1:8080)
-  --database PATH          SQLite file, created (mode 0600) and migrated at start
-                           (default kyc-relay.sqlite)
+  --database PATH|URL      SQLite file, created (mode 0600) and migrated at start (default
+                           kyc-relay.sqlite; one relay only), or a PostgreSQL URL
+                           postgres://USER:PASSWORD@HOST:PORT/DB, migrated at start, shared by
+                           any number of relay instances; env KYC_RELAY_DATABASE (keeps the
+                           password off the command line)
+  --database-pool N        PostgreSQL connections this instance keeps (default 16)
   --provider-d-url URL     provider D's (Technest's) API base (sandbox: http://127.0.0.1:9090/d);
                            also --technest-url
   --provider-d-api-key KEY provider D's API key; env PROVIDER_D_API_KEY (or TECHNEST_API_KEY);
@@ -132,8 +137,10 @@ impl BearerSettings {
 pub struct Args {
     /// Where to listen (`--listen`).
     pub listen: SocketAddr,
-    /// The SQLite file (`--database`).
-    pub database: PathBuf,
+    /// The SQLite file or PostgreSQL URL (`--database`, env `KYC_RELAY_DATABASE`).
+    pub database: String,
+    /// PostgreSQL connections kept (`--database-pool`).
+    pub database_pool: usize,
     /// The providers served.
     pub providers: Providers,
     /// Storage hosts allowed over plain http (`--storage-host`).
@@ -174,7 +181,8 @@ pub fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, Strin
         }
     };
     let mut listen = SocketAddr::from(([127, 0, 0, 1], 8080));
-    let mut database = PathBuf::from("kyc-relay.sqlite");
+    let mut database = env("KYC_RELAY_DATABASE").unwrap_or_else(|| "kyc-relay.sqlite".to_owned());
+    let mut database_pool = 16;
     let mut d = BearerSettings {
         url: None,
         api_key: env("PROVIDER_D_API_KEY").or_else(|| env("TECHNEST_API_KEY")),
@@ -219,7 +227,8 @@ pub fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, Strin
                     format!("--listen: {text:?} is not an address like 127.0.0.1:8080")
                 })?;
             }
-            "--database" => database = PathBuf::from(value("--database")?),
+            "--database" => database = value("--database")?,
+            "--database-pool" => database_pool = count(&flag, value(&flag)?)?,
             // The `--technest-` names are D's flags of old, still taken.
             "--provider-d-url" | "--technest-url" => d.url = Some(value(&flag)?),
             "--provider-d-api-key" | "--technest-api-key" => d.api_key = Some(value(&flag)?),
@@ -337,9 +346,13 @@ pub fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, Strin
             "--demo-sessions needs a loopback --listen address (127.0.0.1 or [::1]), not {listen}"
         ));
     }
+    if database_pool == 0 {
+        return Err("--database-pool: at least 1 connection".to_owned());
+    }
     Ok(Args {
         listen,
         database,
+        database_pool,
         providers,
         storage_hosts,
         config,

@@ -53,13 +53,20 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let store = Store::open(&args.database).unwrap_or_else(|err| {
-        eprintln!(
-            "kyc-relay: cannot open database {}: {err}",
-            args.database.display()
-        );
-        std::process::exit(1);
-    });
+    let store = Store::open_any(&args.database, args.database_pool)
+        .await
+        .unwrap_or_else(|err| {
+            eprintln!(
+                "kyc-relay: cannot open the database {}: {err}",
+                kyc_relay::store::redacted(&args.database)
+            );
+            std::process::exit(1);
+        });
+    tracing::info!(
+        database = store.kind(),
+        instance = store.instance(),
+        "database open"
+    );
     let timeout = Duration::from_secs(30);
     let mut providers: HashMap<Provider, Arc<dyn ProviderAdapter>> = HashMap::new();
     let mut technest = None;
@@ -102,7 +109,7 @@ async fn main() {
         "kyc-relay listening on http://{}",
         listener.local_addr().expect("bound")
     );
-    kyc_relay::spawn_reconciler(state.clone());
+    kyc_relay::spawn_reconciler(state.clone()).await;
     let stopping = state.clone();
     let header_timeout = state.config().header_timeout;
     let served = kyc_relay::serve(listener, app(state.clone()), header_timeout, async move {
