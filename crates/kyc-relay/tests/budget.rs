@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 use axum::http::{Method, StatusCode};
 use kyc_core::Provider;
 use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, ProviderD};
-use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::storage::object_key;
 use kyc_sandbox::{Sandbox, SandboxConfig};
@@ -46,7 +45,7 @@ async fn setup() -> (Harness, Gate, Gate) {
         Arc::new(ProviderD::new(&gate_d.url, "sandbox-api-key", TIMEOUT));
     let provider_b: Arc<dyn ProviderAdapter> =
         Arc::new(ProviderB::new(&gate_b.url, "sandbox-api-key", TIMEOUT));
-    let store = Store::in_memory().unwrap();
+    let store = support::test_store().await;
     let config = RelayConfig {
         host_api_key: HOST_KEY.to_owned(),
         requests_per_minute: 10_000,

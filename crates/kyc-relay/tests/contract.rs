@@ -14,7 +14,6 @@ use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use kyc_core::Provider;
 use kyc_relay::provider::{ProviderAdapter, ProviderD};
-use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::SandboxConfig;
 use serde_json::{json, Value};
@@ -613,7 +612,7 @@ async fn an_unreachable_provider_is_a_502_in_the_document_shape() {
     };
     let state = AppState::new(
         config,
-        Store::in_memory().unwrap(),
+        support::test_store().await,
         HashMap::from([(Provider::D, provider_d)]),
     )
     .unwrap();

@@ -19,7 +19,6 @@ use std::time::Duration;
 use axum::http::{Method, StatusCode};
 use kyc_core::Provider;
 use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderD};
-use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
@@ -50,7 +49,7 @@ async fn setup() -> (Harness, Gate, String) {
         "sandbox-api-key",
         Duration::from_secs(10),
     ));
-    let store = Store::in_memory().unwrap();
+    let store = support::test_store().await;
     let config = RelayConfig {
         host_api_key: HOST_KEY.to_owned(),
         requests_per_minute: 10_000,

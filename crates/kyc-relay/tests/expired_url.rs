@@ -17,7 +17,6 @@ use axum::response::Response;
 use axum::Router;
 use kyc_core::Provider;
 use kyc_relay::provider::{ProviderAdapter, ProviderD};
-use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::storage::object_key;
 use kyc_sandbox::{Sandbox, SandboxConfig};
@@ -100,7 +99,7 @@ async fn an_expired_upload_url_is_replaced_and_the_file_stored_once() {
         "sandbox-api-key",
         Duration::from_secs(10),
     ));
-    let store = Store::in_memory().unwrap();
+    let store = support::test_store().await;
     let config = RelayConfig {
         host_api_key: HOST_KEY.to_owned(),
         ..RelayConfig::default()

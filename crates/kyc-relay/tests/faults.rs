@@ -23,7 +23,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use kyc_core::Provider;
 use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderD};
-use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::{Sandbox, SandboxConfig};
 use serde_json::json;
@@ -206,7 +205,7 @@ async fn setup(review_delay: Duration) -> (Harness, Flaky) {
         "sandbox-client-secret",
         TIMEOUT,
     ));
-    let store = Store::in_memory().unwrap();
+    let store = support::test_store().await;
     let config = RelayConfig {
         host_api_key: HOST_KEY.to_owned(),
         requests_per_minute: 10_000,

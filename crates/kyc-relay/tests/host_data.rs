@@ -89,7 +89,7 @@ fn host_request(method: &str, uri: &str, key: Option<&str>) -> Request<Body> {
 #[tokio::test]
 async fn the_host_reads_a_session_with_its_key_and_nothing_of_the_provider() {
     let sandbox = sandbox(Duration::from_millis(300)).await;
-    let store = Store::in_memory().unwrap();
+    let store = support::test_store().await;
     let (relay, _state) = relay_over(&sandbox, store.clone(), RelayConfig::default());
     let (token, id) = opened(&relay, "host-reads-4711").await;
     let uri = format!("/v1/sessions/{id}");
@@ -226,7 +226,7 @@ async fn every_status_change_reaches_the_host_signed_through_its_failures() {
     // The host's endpoint is down for the first two tries.
     receiver.fail_next.store(2, Ordering::SeqCst);
     let url = receiver.listen(None).await;
-    let (relay, state) = relay_over(&sandbox, Store::in_memory().unwrap(), notifying(&url));
+    let (relay, state) = relay_over(&sandbox, support::test_store().await, notifying(&url));
     let _background = kyc_relay::background::start(&state);
 
     let (token, id) = opened(&relay, "notified-customer").await;
@@ -343,7 +343,7 @@ fn stored_session(
 #[tokio::test]
 async fn finished_sessions_past_the_retention_are_purged_at_start_up() {
     let sandbox = sandbox(Duration::from_secs(60)).await;
-    let store = Store::in_memory().unwrap();
+    let store = support::test_store().await;
     let day = 24 * 60 * 60;
     let old = now() - 40 * day;
     let sessions = [
@@ -443,7 +443,7 @@ async fn one_customer_is_erased_and_never_named_in_logs() {
     let (logs, _logging) = Logs::capture();
 
     let sandbox = sandbox(Duration::from_secs(60)).await;
-    let store = Store::in_memory().unwrap();
+    let store = support::test_store().await;
     let (relay, _state) = relay_over(&sandbox, store.clone(), RelayConfig::default());
     let reference = "Jane Doe/4711 ümlaut";
     let encoded = "Jane%20Doe%2F4711%20%C3%BCmlaut";

@@ -95,7 +95,7 @@ async fn relay_with_counting() -> (Router, Store, Arc<Counting>, Sandbox) {
         hold: Semaphore::new(0),
         fail_next: AtomicBool::new(false),
     });
-    let store = Store::in_memory().unwrap();
+    let store = support::test_store().await;
     let providers: HashMap<Provider, Arc<dyn ProviderAdapter>> =
         HashMap::from([(Provider::D, counting.clone() as Arc<dyn ProviderAdapter>)]);
     let config = RelayConfig {

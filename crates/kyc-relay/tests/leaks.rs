@@ -25,7 +25,6 @@ use axum::Router;
 use http_body_util::BodyExt;
 use kyc_core::Provider;
 use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderD};
-use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::storage::object_key;
 use kyc_sandbox::{Sandbox, SandboxConfig};
@@ -237,7 +236,7 @@ async fn no_answer_log_line_or_audit_row_holds_a_signature_a_host_or_a_customer_
             Duration::from_secs(5),
         )),
     );
-    let store = Store::in_memory().unwrap();
+    let store = support::test_store().await;
     let config = RelayConfig {
         host_api_key: HOST_KEY.to_owned(),
         ..RelayConfig::default()
@@ -521,7 +520,7 @@ async fn caller_text_reaches_the_log_escaped_and_a_demo_caller_picks_nothing() {
     };
     let relay = app(AppState::new(
         config,
-        Store::in_memory().unwrap(),
+        support::test_store().await,
         adapters(&sandbox.base_url()),
     )
     .unwrap());

@@ -18,7 +18,6 @@ use kyc_relay::provider::{
     AttachFile, CustomerSpec, NewCustomer, ProviderAdapter, ProviderD, ProviderError,
 };
 use kyc_relay::spool::Spool;
-use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
@@ -94,7 +93,7 @@ async fn a_panic_in_one_request_is_its_500_and_the_relay_goes_on() {
     };
     let state = AppState::new(
         config,
-        Store::in_memory().unwrap(),
+        support::test_store().await,
         HashMap::from([(Provider::D, provider_d)]),
     )
     .unwrap();

@@ -10,7 +10,6 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use kyc_core::Provider;
 use kyc_relay::provider::{ProviderA, ProviderAdapter};
-use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::SandboxConfig;
 use serde_json::{json, Value};
@@ -209,7 +208,7 @@ async fn wrong_client_credentials_are_a_502_naming_invalid_client() {
     };
     let state = AppState::new(
         config,
-        Store::in_memory().unwrap(),
+        support::test_store().await,
         HashMap::from([(Provider::A, wrong)]),
     )
     .unwrap();

@@ -22,7 +22,6 @@ use axum::response::Response;
 use axum::Router;
 use kyc_core::Provider;
 use kyc_relay::provider::{ProviderAdapter, ProviderB, ProviderD};
-use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
@@ -174,7 +173,7 @@ async fn untrusted_provider_answers_are_refused_with_a_clear_error() {
             )),
         ),
     ]);
-    let store = Store::in_memory().unwrap();
+    let store = support::test_store().await;
     let config = RelayConfig {
         host_api_key: HOST_KEY.to_owned(),
         ..RelayConfig::default()

@@ -50,7 +50,7 @@ async fn harness_with(sandbox: SandboxConfig, relay: RelayConfig) -> Harness {
         provider_d,
         Duration::from_secs(10),
     ));
-    let store = Store::in_memory().unwrap();
+    let store = support::test_store().await;
     let config = RelayConfig {
         host_api_key: HOST_KEY.to_owned(),
         ..relay

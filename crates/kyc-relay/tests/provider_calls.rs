@@ -22,7 +22,6 @@ use axum::response::Response;
 use axum::Router;
 use kyc_core::Provider;
 use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, ProviderC, ProviderD};
-use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
@@ -182,7 +181,7 @@ async fn setup(url_ttl: Duration, hold_first_url: Duration) -> Setup {
     };
     let state = AppState::new(
         config,
-        Store::in_memory().unwrap(),
+        support::test_store().await,
         HashMap::from([
             (Provider::A, provider_a),
             (Provider::B, provider_b),

@@ -33,6 +33,22 @@ pub struct Harness {
     pub provider_a: Arc<ProviderA>,
 }
 
+/// The store a test's relay keeps its sessions in: SQLite in memory, or with
+/// `KYC_TEST_STORE=postgres` a fresh database on the PostgreSQL server `KYC_TEST_POSTGRES_URL`
+/// names (`cargo xtask test` runs the relay's tests both ways).
+pub async fn test_store() -> Store {
+    match std::env::var("KYC_TEST_STORE").as_deref() {
+        Ok("postgres") => {
+            let admin = std::env::var("KYC_TEST_POSTGRES_URL")
+                .expect("KYC_TEST_STORE=postgres needs KYC_TEST_POSTGRES_URL (an admin URL)");
+            let url = Store::scratch_postgres(&admin).await.unwrap();
+            Store::connect(&url, 8).await.unwrap()
+        }
+        Ok("sqlite") | Err(_) => Store::in_memory().unwrap(),
+        Ok(other) => panic!("KYC_TEST_STORE={other:?}: sqlite or postgres"),
+    }
+}
+
 /// A sandbox whose reviews end after `review_delay`, and a relay for it.
 pub async fn harness(review_delay: Duration) -> Harness {
     let sandbox = SandboxConfig {
@@ -49,7 +65,7 @@ pub async fn harness_with(sandbox: SandboxConfig, relay: RelayConfig) -> Harness
         .await
         .expect("the sandbox starts");
     let base = sandbox.base_url().to_owned();
-    let store = Store::in_memory().unwrap();
+    let store = test_store().await;
     let config = RelayConfig {
         host_api_key: HOST_KEY.to_owned(),
         ..relay
