@@ -2,13 +2,14 @@
 //! `cargo xtask bench`.
 //!
 //! Both install what they need when it is missing (wasm32 target, wasm-bindgen-cli matching
-//! Cargo.lock, trunk, s3s-fs, Chromium, Firefox ESR, WebKitGTK and their drivers, the browser
-//! tests' npm packages), so a fresh machine needs nothing but Rust.
+//! Cargo.lock, trunk, s3s-fs, Chromium, Firefox ESR, WebKitGTK and their drivers, PostgreSQL,
+//! the browser tests' npm packages), so a fresh machine needs nothing but Rust.
 
 mod bench;
 mod browser;
 mod dist;
 mod fuzz;
+mod postgres;
 mod reliability;
 mod services;
 mod test;
@@ -23,7 +24,9 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   dist    build the widget's package for host pages (loader, wasm, CSS, types) into
           dist/kyc-capture/
-  demo    build the widget and start it with the relay and the provider sandbox on 127.0.0.1
+  demo    [--postgres]: build the widget and start it with the relay and the provider sandbox
+          on 127.0.0.1; --postgres: the relay's database in a throwaway PostgreSQL cluster
+          under target/postgres/ (removed at exit) rather than a SQLite file
   fuzz    [--seconds N] [TARGET...]: fuzz every kyc-core parser with libFuzzer, N s each
           (default 30); a crashing input becomes a regression test case
   test    every check: fmt, clippy (native and wasm32), native tests, wasm tests in Node and
@@ -41,7 +44,7 @@ pub struct Fail(pub String);
 fn main() -> ExitCode {
     let command = std::env::args().nth(1).unwrap_or_default();
     let result = match command.as_str() {
-        "demo" => services::demo(),
+        "demo" => services::demo(&std::env::args().skip(2).collect::<Vec<_>>()),
         "dist" => dist::build().map(|_| ()),
         "test" => test::run_all(),
         "fuzz" => fuzz::run_all(&std::env::args().skip(2).collect::<Vec<_>>()),
