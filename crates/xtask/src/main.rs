@@ -18,6 +18,7 @@ mod webkit;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 const USAGE: &str = "usage: cargo xtask <command>
 
@@ -34,6 +35,10 @@ commands:
           OpenCV comparison, and the end-to-end browser tests;
           `test WORD...` runs only the steps whose names contain a WORD (e.g. end-to-end);
           `test --engine chromium|firefox|webkit` only the steps specific to that engine
+  postgres
+          start a throwaway PostgreSQL cluster on loopback and print its URL (for running the
+          relay's tests on it by hand: KYC_TEST_POSTGRES_URL=URL cargo test -p kyc-relay);
+          Ctrl-C stops and deletes it
   bench   measure payload size, startup, photo and live-frame speed, and the relay's uploads;
           writes BENCHMARKS.md";
 
@@ -49,6 +54,7 @@ fn main() -> ExitCode {
         "test" => test::run_all(),
         "fuzz" => fuzz::run_all(&std::env::args().skip(2).collect::<Vec<_>>()),
         "bench" => bench::run_all(),
+        "postgres" => postgres::serve(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -154,5 +160,32 @@ pub fn run_quiet(command: &mut Command) -> Result<String, Fail> {
             output.status,
             String::from_utf8_lossy(&output.stderr)
         )))
+    }
+}
+
+/// Set by SIGINT or SIGTERM once [`stop_on_interrupt`] has run.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_signal: libc::c_int) {
+    // Only an atomic store: nothing else is safe in a signal handler.
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Makes SIGINT and SIGTERM set [`INTERRUPTED`] rather than end the process, so the values
+/// that stop the children are dropped. Children start with the default handling again (exec
+/// resets caught signals), so a Ctrl-C in the terminal still reaches them too.
+pub fn stop_on_interrupt() {
+    let handler = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, handler);
+        libc::signal(libc::SIGTERM, handler);
+    }
+}
+
+/// Waits until SIGINT or SIGTERM arrives ([`stop_on_interrupt`] must have run).
+pub fn wait_for_interrupt() {
+    while !INTERRUPTED.load(Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }

@@ -9,7 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::{free_port, run_quiet, tools, workspace_root, Fail};
+use crate::{
+    free_port, run_quiet, stop_on_interrupt, tools, wait_for_interrupt, workspace_root, Fail,
+};
 
 /// Where Debian's `postgresql-15` puts the server's programs (not on PATH).
 pub const BIN_DIR: &str = "/usr/lib/postgresql/15/bin";
@@ -43,6 +45,27 @@ pub fn ensure_installed() -> Result<(), Fail> {
             program("initdb").display()
         )))
     }
+}
+
+/// `cargo xtask postgres`: a cluster for running the relay's tests by hand, until Ctrl-C.
+pub fn serve() -> Result<(), Fail> {
+    stop_on_interrupt();
+    let started = Instant::now();
+    let cluster = Cluster::start()?;
+    println!(
+        "PostgreSQL is running in {} (started in {:.2} s); Ctrl-C stops and deletes it.",
+        cluster.dir().display(),
+        started.elapsed().as_secs_f64()
+    );
+    println!("{TEST_URL_VAR}={}", cluster.admin_url());
+    wait_for_interrupt();
+    let stopping = Instant::now();
+    drop(cluster);
+    eprintln!(
+        "xtask: PostgreSQL stopped and deleted in {:.2} s",
+        stopping.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Whether this process runs as root: PostgreSQL's programs refuse root, so they then run as
@@ -281,6 +304,18 @@ impl Cluster {
     }
 }
 
+/// Whether process `pid` runs (exists and is not a zombie waiting for its parent).
+fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // The state follows the command's name, which is in parentheses.
+            let (_, rest) = stat.rsplit_once(')')?;
+            rest.split_whitespace().next().map(|state| state != "Z")
+        })
+        .unwrap_or(false)
+}
+
 /// `program` as the `postgres` user when `as_postgres_user`, else as this process's user.
 fn owner_command(as_postgres_user: bool, program: &Path) -> Command {
     let mut command = if as_postgres_user {
@@ -331,7 +366,7 @@ fn remove_abandoned(parent: &Path, as_postgres_user: bool) {
         let Some(creator) = creator else {
             continue;
         };
-        if Path::new(&format!("/proc/{creator}")).exists() {
+        if is_running(creator) {
             continue;
         }
         if dir.join("postmaster.pid").exists() {

@@ -4,11 +4,12 @@ use std::ffi::OsStr;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::postgres::{self, Cluster};
-use crate::{command, run, target_dir, tools, workspace_root, Fail};
+use crate::{
+    command, run, stop_on_interrupt, target_dir, tools, wait_for_interrupt, workspace_root, Fail,
+};
 
 /// A child process killed when dropped.
 pub struct Service {
@@ -257,31 +258,9 @@ pub fn demo(args: &[String]) -> Result<(), Fail> {
     }
     println!("  Press Ctrl-C to stop.");
     println!();
-    while !INTERRUPTED.load(Ordering::SeqCst) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_interrupt();
     eprintln!("xtask: stopping the demo");
     Ok(())
-}
-
-/// Set by SIGINT or SIGTERM once [`stop_on_interrupt`] has run.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_interrupt(_signal: libc::c_int) {
-    // Only an atomic store: nothing else is safe in a signal handler.
-    INTERRUPTED.store(true, Ordering::SeqCst);
-}
-
-/// Makes SIGINT and SIGTERM set [`INTERRUPTED`] rather than end the process, so the values
-/// that stop the children are dropped. Children start with the default handling again (exec
-/// resets caught signals), so a Ctrl-C in the terminal still reaches them too.
-fn stop_on_interrupt() {
-    let handler = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, handler);
-        libc::signal(libc::SIGTERM, handler);
-    }
 }
 
 /// Whether `path` exists, for readable preconditions.
