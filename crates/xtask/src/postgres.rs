@@ -71,7 +71,8 @@ pub fn serve() -> Result<(), Fail> {
 /// Whether this process runs as root: PostgreSQL's programs refuse root, so they then run as
 /// the `postgres` user that Debian's package creates.
 fn is_root() -> bool {
-    run_quiet(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0")
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
 }
 
 /// A started cluster: its server is this process's child (so a Ctrl-C in the terminal stops it
@@ -111,8 +112,11 @@ impl Cluster {
         loop {
             match cluster.start_server() {
                 Ok(()) => return Ok(cluster),
-                Err(err) if attempt < PORT_ATTEMPTS && cluster.log_tail().contains("in use") => {
-                    eprintln!("xtask: PostgreSQL's port was taken ({})", err.0);
+                Err(_) if attempt < PORT_ATTEMPTS && cluster.log_tail().contains("in use") => {
+                    eprintln!(
+                        "xtask: port {} was taken before PostgreSQL bound it; trying another",
+                        cluster.port
+                    );
                     attempt += 1;
                 }
                 Err(err) => return Err(err),
@@ -217,6 +221,8 @@ impl Cluster {
 
     /// Starts the server on a free port and waits until it accepts connections.
     fn start_server(&mut self) -> Result<(), Fail> {
+        // A server of an earlier attempt, if any, has exited: reap it.
+        self.stop_server();
         self.port = free_port();
         let log = File::create(self.log_path())
             .map_err(|err| Fail(format!("cannot create {:?}: {err}", self.log_path())))?;
