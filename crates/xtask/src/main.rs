@@ -2,13 +2,14 @@
 //! `cargo xtask bench`.
 //!
 //! Both install what they need when it is missing (wasm32 target, wasm-bindgen-cli matching
-//! Cargo.lock, trunk, s3s-fs, Chromium, Firefox ESR, WebKitGTK and their drivers, the browser
-//! tests' npm packages), so a fresh machine needs nothing but Rust.
+//! Cargo.lock, trunk, s3s-fs, Chromium, Firefox ESR, WebKitGTK and their drivers, PostgreSQL,
+//! the browser tests' npm packages), so a fresh machine needs nothing but Rust.
 
 mod bench;
 mod browser;
 mod dist;
 mod fuzz;
+mod postgres;
 mod reliability;
 mod services;
 mod test;
@@ -17,13 +18,16 @@ mod webkit;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   dist    build the widget's package for host pages (loader, wasm, CSS, types) into
           dist/kyc-capture/
-  demo    build the widget and start it with the relay and the provider sandbox on 127.0.0.1
+  demo    [--postgres]: build the widget and start it with the relay and the provider sandbox
+          on 127.0.0.1; --postgres: the relay's database in a throwaway PostgreSQL cluster
+          under target/postgres/ (removed at exit) rather than a SQLite file
   fuzz    [--seconds N] [TARGET...]: fuzz every kyc-core parser with libFuzzer, N s each
           (default 30); a crashing input becomes a regression test case
   test    every check: fmt, clippy (native and wasm32), native tests, wasm tests in Node and
@@ -31,6 +35,10 @@ commands:
           OpenCV comparison, and the end-to-end browser tests;
           `test WORD...` runs only the steps whose names contain a WORD (e.g. end-to-end);
           `test --engine chromium|firefox|webkit` only the steps specific to that engine
+  postgres
+          start a throwaway PostgreSQL cluster on loopback and print its URL (for running the
+          relay's tests on it by hand: KYC_TEST_POSTGRES_URL=URL cargo test -p kyc-relay);
+          Ctrl-C stops and deletes it
   bench   measure payload size, startup, photo and live-frame speed, and the relay's uploads;
           writes BENCHMARKS.md";
 
@@ -41,11 +49,12 @@ pub struct Fail(pub String);
 fn main() -> ExitCode {
     let command = std::env::args().nth(1).unwrap_or_default();
     let result = match command.as_str() {
-        "demo" => services::demo(),
+        "demo" => services::demo(&std::env::args().skip(2).collect::<Vec<_>>()),
         "dist" => dist::build().map(|_| ()),
         "test" => test::run_all(),
         "fuzz" => fuzz::run_all(&std::env::args().skip(2).collect::<Vec<_>>()),
         "bench" => bench::run_all(),
+        "postgres" => postgres::serve(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -151,5 +160,32 @@ pub fn run_quiet(command: &mut Command) -> Result<String, Fail> {
             output.status,
             String::from_utf8_lossy(&output.stderr)
         )))
+    }
+}
+
+/// Set by SIGINT or SIGTERM once [`stop_on_interrupt`] has run.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_signal: libc::c_int) {
+    // Only an atomic store: nothing else is safe in a signal handler.
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Makes SIGINT and SIGTERM set [`INTERRUPTED`] rather than end the process, so the values
+/// that stop the children are dropped. Children start with the default handling again (exec
+/// resets caught signals), so a Ctrl-C in the terminal still reaches them too.
+pub fn stop_on_interrupt() {
+    let handler = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, handler);
+        libc::signal(libc::SIGTERM, handler);
+    }
+}
+
+/// Waits until SIGINT or SIGTERM arrives ([`stop_on_interrupt`] must have run).
+pub fn wait_for_interrupt() {
+    while !INTERRUPTED.load(Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }

@@ -1,11 +1,15 @@
 //! Starting the sandbox and the relay as real processes on loopback.
 
+use std::ffi::OsStr;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{command, run, target_dir, tools, workspace_root, Fail};
+use crate::postgres::{self, Cluster};
+use crate::{
+    command, run, stop_on_interrupt, target_dir, tools, wait_for_interrupt, workspace_root, Fail,
+};
 
 /// A child process killed when dropped.
 pub struct Service {
@@ -45,12 +49,30 @@ pub struct Stack {
     _relay: Service,
 }
 
+/// The relay's store: its `--database`.
+pub enum RelayDatabase {
+    /// A SQLite file, created at start (one relay instance only).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database's URL, e.g. one made by [`crate::postgres::Cluster::create_database`].
+    Postgres(String),
+}
+
+impl RelayDatabase {
+    /// The value of the relay's `--database`.
+    fn arg(&self) -> &OsStr {
+        match self {
+            RelayDatabase::Sqlite(path) => path.as_os_str(),
+            RelayDatabase::Postgres(url) => OsStr::new(url),
+        }
+    }
+}
+
 /// Options of a started stack.
 pub struct StackOptions {
     pub relay_port: u16,
     pub sandbox_port: u16,
     pub review_delay_secs: u64,
-    pub database: PathBuf,
+    pub database: RelayDatabase,
     pub static_dir: PathBuf,
     /// Whether the children's logs go to the terminal (demo) or are dropped (tests).
     pub show_logs: bool,
@@ -154,7 +176,7 @@ pub fn start_stack_with(
     relay.args(["--provider-d-url", &format!("{sandbox_url}/d")]);
     // C's verifications call Technest, the sandbox's D, which takes the documents.
     relay.args(["--provider-c-url", &format!("{sandbox_url}/c")]);
-    relay.arg("--database").arg(&options.database);
+    relay.arg("--database").arg(options.database.arg());
     relay.arg("--static-dir").arg(&options.static_dir);
     relay.arg("--demo-sessions");
     // The browser tests open a demo session each, faster than a person would.
@@ -168,9 +190,27 @@ pub fn start_stack_with(
     })
 }
 
-/// `cargo xtask demo`: builds everything, starts the stack on fixed ports, waits for Ctrl-C.
-pub fn demo() -> Result<(), Fail> {
+/// `cargo xtask demo [--postgres]`: builds everything, starts the stack on fixed ports (with
+/// `--postgres`, the relay's database in a throwaway PostgreSQL cluster), waits for Ctrl-C, then
+/// stops it all.
+pub fn demo(args: &[String]) -> Result<(), Fail> {
+    let on_postgres = match args {
+        [] => false,
+        [flag] if flag == "--postgres" => true,
+        _ => {
+            return Err(Fail(format!(
+                "demo takes only --postgres, not {}",
+                args.join(" ")
+            )))
+        }
+    };
+    // Ctrl-C (or SIGTERM) ends the wait below, so everything started is stopped in order and
+    // the PostgreSQL cluster's directory is deleted.
+    stop_on_interrupt();
     tools::ensure_demo()?;
+    if on_postgres {
+        postgres::ensure_installed()?;
+    }
     build_widget()?;
     build_servers()?;
     let state_dir = workspace_root().join("target/demo");
@@ -183,11 +223,21 @@ pub fn demo() -> Result<(), Fail> {
             )));
         }
     }
+    // Declared before the stack, so dropped after it: the relay stops before its database.
+    let cluster = if on_postgres {
+        Some(Cluster::start()?)
+    } else {
+        None
+    };
+    let database = match &cluster {
+        Some(cluster) => RelayDatabase::Postgres(cluster.create_database("kyc_relay")?),
+        None => RelayDatabase::Sqlite(state_dir.join("relay.sqlite")),
+    };
     let stack = start_stack(&StackOptions {
         relay_port: 8080,
         sandbox_port: 9090,
         review_delay_secs: 10,
-        database: state_dir.join("relay.sqlite"),
+        database,
         static_dir: workspace_root().join("dist"),
         show_logs: true,
     })?;
@@ -198,15 +248,19 @@ pub fn demo() -> Result<(), Fail> {
         "  (relay {}, provider sandbox {}; review completes ~10 s after submit)",
         stack.relay_url, stack.sandbox_url
     );
+    if let Some(cluster) = &cluster {
+        println!(
+            "  The relay's database: {} (a PostgreSQL cluster in {}, deleted when the demo \
+             stops)",
+            cluster.url("kyc_relay"),
+            cluster.dir().display()
+        );
+    }
     println!("  Press Ctrl-C to stop.");
     println!();
-    wait_forever();
-}
-
-fn wait_forever() -> ! {
-    loop {
-        std::thread::park();
-    }
+    wait_for_interrupt();
+    eprintln!("xtask: stopping the demo");
+    Ok(())
 }
 
 /// Whether `path` exists, for readable preconditions.

@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use crate::browser::{self, Engine};
 use crate::services::{
-    binary, build_servers, build_widget, require, start_stack_with, StackOptions,
+    binary, build_servers, build_widget, require, start_stack_with, RelayDatabase, StackOptions,
 };
 use crate::webkit::WebKitDriver;
-use crate::{command, free_port, run, scratch_dir, tools, workspace_root, Fail};
+use crate::{command, free_port, postgres, run, scratch_dir, tools, workspace_root, Fail};
 
 const WASM: &str = "wasm32-unknown-unknown";
 
@@ -174,8 +174,20 @@ fn clippy_wasm() -> Result<(), Fail> {
     ]))
 }
 
+/// Every crate's tests; the relay's run on SQLite and on a throwaway PostgreSQL cluster,
+/// whose admin URL they get in `KYC_TEST_POSTGRES_URL` to create their own databases.
 fn native_tests() -> Result<(), Fail> {
-    run(command("cargo").args(["test", "--workspace"]))
+    let started = Instant::now();
+    let cluster = postgres::Cluster::start()?;
+    eprintln!(
+        "xtask: PostgreSQL at {} ({}, started in {:.1} s, removed after the tests)",
+        cluster.admin_url(),
+        cluster.dir().display(),
+        started.elapsed().as_secs_f64()
+    );
+    run(command("cargo")
+        .args(["test", "--workspace"])
+        .env(postgres::TEST_URL_VAR, cluster.admin_url()))
 }
 
 fn core_wasm_tests() -> Result<(), Fail> {
@@ -306,7 +318,7 @@ fn end_to_end() -> Result<(), Fail> {
             relay_port: free_port(),
             sandbox_port: free_port(),
             review_delay_secs: 3,
-            database: state.join("relay.sqlite"),
+            database: RelayDatabase::Sqlite(state.join("relay.sqlite")),
             static_dir: dist.clone(),
             show_logs: false,
         },

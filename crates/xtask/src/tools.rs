@@ -214,6 +214,12 @@ fn ensure_debian_packages(engines: &[Engine]) -> Result<(), Fail> {
         ("/usr/bin/xauth", "xauth"),
     ];
     let mut files = wanted.to_vec();
+    // The relay's tests run on PostgreSQL too (`KYC_TEST_POSTGRES_URL`).
+    let initdb = crate::postgres::program("initdb");
+    files.push((
+        initdb.to_str().expect("UTF-8 path"),
+        crate::postgres::PACKAGE,
+    ));
     if engines.contains(&Engine::Firefox) {
         files.extend_from_slice(firefox);
     }
@@ -231,7 +237,8 @@ fn ensure_debian_packages(engines: &[Engine]) -> Result<(), Fail> {
     install_apt(&missing)
 }
 
-fn install_apt(packages: &[&str]) -> Result<(), Fail> {
+/// Installs Debian `packages` with apt-get (as root), or says how to when not root.
+pub fn install_apt(packages: &[&str]) -> Result<(), Fail> {
     if packages.is_empty() {
         return Ok(());
     }

@@ -21,7 +21,7 @@ use self::payload::GZIP_LIMIT_BYTES;
 use self::report::{Report, Section};
 use self::stats::Results;
 use crate::free_port;
-use crate::services::{build_servers, build_widget, start_stack, StackOptions};
+use crate::services::{build_servers, build_widget, start_stack, RelayDatabase, StackOptions};
 use crate::{
     browser, command, run, run_quiet, scratch_dir, target_dir, tools, workspace_root, Fail,
 };
@@ -159,7 +159,7 @@ fn startup(results: &mut Results) -> Result<(), Fail> {
         relay_port: free_port(),
         sandbox_port: free_port(),
         review_delay_secs: 60,
-        database: state.join("relay.sqlite"),
+        database: RelayDatabase::Sqlite(state.join("relay.sqlite")),
         static_dir: workspace_root().join("dist"),
         show_logs: false,
     })?;
