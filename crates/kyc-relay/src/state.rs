@@ -120,6 +120,11 @@ impl AppState {
         self.stopping.cancel();
     }
 
+    /// Whether [`AppState::begin_shutdown`] was called.
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stopping.is_cancelled()
+    }
+
     /// Waits until [`AppState::begin_shutdown`] is called.
     pub async fn stopping(&self) {
         self.stopping.cancelled().await;

@@ -187,7 +187,14 @@ fn native_tests() -> Result<(), Fail> {
     );
     run(command("cargo")
         .args(["test", "--workspace"])
-        .env(postgres::TEST_URL_VAR, cluster.admin_url()))
+        .env(postgres::TEST_URL_VAR, cluster.admin_url()))?;
+    // The relay's integration tests again, each relay's store a fresh PostgreSQL database:
+    // both stores pass the same tests.
+    eprintln!("xtask: the relay's tests again on PostgreSQL");
+    run(command("cargo")
+        .args(["test", "-p", "kyc-relay", "--test", "*"])
+        .env(postgres::TEST_URL_VAR, cluster.admin_url())
+        .env("KYC_TEST_STORE", "postgres"))
 }
 
 fn core_wasm_tests() -> Result<(), Fail> {

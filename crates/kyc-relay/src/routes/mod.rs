@@ -8,10 +8,12 @@
 //! - `events`: the widget's status stream (`GET /v1/session/events`);
 //! - `webhook`: the providers' status events (`POST /webhooks/{provider}`);
 //! - `sandbox_clock`: moving the clock forward, in sandbox mode only;
+//! - `health`: liveness and readiness for load balancers (`/healthz`, `/readyz`);
 //! - `cors`: which browser origins may call.
 
 mod cors;
 mod events;
+mod health;
 mod host;
 mod host_data;
 mod panics;
@@ -33,7 +35,8 @@ pub fn app(state: AppState) -> Router {
         .merge(host_data::router())
         .merge(widget::router())
         .merge(events::router())
-        .merge(webhook::router());
+        .merge(webhook::router())
+        .merge(health::router());
     // Never outside sandbox mode: production has no way to move its clock.
     if config.sandbox {
         router = router.merge(sandbox_clock::router());

@@ -10,6 +10,12 @@ use super::values::args;
 pub(crate) const ALIVE_SECS: u64 = 15;
 
 impl Store {
+    /// Whether the database answers (a trivial query), for the readiness check.
+    pub async fn ping(&self) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        conn.query_one("SELECT 1", args![]).await.map(drop)
+    }
+
     /// Records that this instance is alive (every few seconds, and with each upload claim).
     pub async fn heartbeat(&self) -> StoreResult<()> {
         let mut conn = self.conn().await?;
