@@ -137,6 +137,16 @@ impl AppState {
         self.tasks.wait().await;
     }
 
+    /// Gives the `background` lease up at the end of a graceful shutdown, so another instance
+    /// takes the background work over at once rather than when the lease runs out.
+    pub async fn step_down(&self) {
+        if self.store.is_shared() {
+            if let Err(err) = self.store.release_lease("background").await {
+                tracing::warn!(%err, "background lease not given up; it runs out by itself");
+            }
+        }
+    }
+
     /// The relay's configuration.
     pub fn config(&self) -> &RelayConfig {
         &self.config

@@ -88,7 +88,7 @@ struct Inner {
 
 enum Backend {
     Sqlite(Sqlite),
-    Postgres(Postgres),
+    Postgres(Box<Postgres>),
 }
 
 impl Store {
@@ -117,7 +117,7 @@ impl Store {
         let reference_key =
             PgConn::setting(&mut conn, "reference_digest_key", random_key()).await?;
         Ok(Store::with(
-            Backend::Postgres(postgres),
+            Backend::Postgres(Box::new(postgres)),
             token_secret,
             reference_key,
         ))
@@ -245,7 +245,7 @@ impl Store {
     pub(crate) async fn conn(&self) -> StoreResult<Tx> {
         let conn = match &self.inner.backend {
             Backend::Sqlite(sqlite) => Conn::Sqlite(sqlite.conn().await),
-            Backend::Postgres(postgres) => Conn::Postgres(postgres.conn().await?),
+            Backend::Postgres(postgres) => Conn::Postgres(Box::new(postgres.conn().await?)),
         };
         Ok(Tx {
             conn: Some(conn),
@@ -277,7 +277,7 @@ impl Store {
 
 enum Conn {
     Sqlite(SqliteConn),
-    Postgres(PgConn),
+    Postgres(Box<PgConn>),
 }
 
 /// A connection of the store, in a transaction or not; a transaction dropped before
@@ -355,7 +355,7 @@ impl Drop for Tx {
         // connection must not go back to its pool inside it.
         match self.conn.take() {
             Some(Conn::Sqlite(conn)) => conn.roll_back(),
-            Some(Conn::Postgres(conn)) => conn.roll_back(),
+            Some(Conn::Postgres(conn)) => (*conn).roll_back(),
             None => {}
         }
     }

@@ -324,7 +324,7 @@ pub(super) fn run_sqlite(conn: &mut rusqlite::Connection) -> StoreResult<()> {
         let version = i32::try_from(version)
             .map_err(|_| StoreError::Migration(format!("user_version {version}")))?;
         runner(Dialect::Sqlite)?
-            .set_target(Target::FakeVersion(version.into()))
+            .set_target(Target::FakeVersion(version))
             .run(conn)
             .map_err(migration_error)?;
     }

@@ -145,7 +145,7 @@ fn from_sql(value: ValueRef<'_>) -> rusqlite::Result<Value> {
         ValueRef::Integer(value) => Value::Int(value),
         ValueRef::Text(text) => Value::Text(
             std::str::from_utf8(text)
-                .map_err(|err| rusqlite::Error::Utf8Error(err))?
+                .map_err(rusqlite::Error::Utf8Error)?
                 .to_owned(),
         ),
         ValueRef::Blob(bytes) => Value::Bytes(bytes.to_vec()),

@@ -125,7 +125,10 @@ async fn main() {
     };
     let grace = state.config().shutdown_grace;
     tokio::select! {
-        () = finished => tracing::info!("shut down"),
+        () = finished => {
+            state.step_down().await;
+            tracing::info!("shut down");
+        }
         () = async {
             state.stopping().await;
             tokio::time::sleep(grace).await;
