@@ -44,6 +44,24 @@ pub struct SessionCreated {
     pub expires_at: u64,
 }
 
+/// Answer to `POST /v1/session/handoff`: a one-time code that lets another device (the user's
+/// phone) continue this session, and when it stops working.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffIssued {
+    /// The code (32 characters of base32), for the phone page's URL fragment.
+    pub code: String,
+    /// When the code stops working, in seconds since the Unix epoch.
+    pub expires_at: u64,
+}
+
+/// Body of `POST /v1/handoff/exchange`: the code the phone page read from its URL.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffExchange {
+    /// The code of [`HandoffIssued`].
+    pub code: String,
+}
+
 /// Answer to `GET /v1/session`: what the widget needs to guide the user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionView {

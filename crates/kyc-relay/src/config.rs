@@ -27,6 +27,10 @@ pub struct RelayConfig {
     pub status_token_ttl: Duration,
     /// How long after the submission status tokens are still renewed.
     pub status_token_max_age: Duration,
+    /// How long a handoff code (continue on another device) works unless exchanged.
+    pub handoff_ttl: Duration,
+    /// Handoff codes one session may be given per hour (a desktop refreshes an expired one).
+    pub handoffs_per_hour: u32,
     /// Origins allowed to call the widget endpoints from a browser; empty means same origin only.
     pub allowed_origins: Vec<String>,
     /// File bounds, checked again here whatever the browser said.
@@ -102,6 +106,8 @@ impl Default for RelayConfig {
             token_ttl: Duration::from_secs(2 * 60 * 60),
             status_token_ttl: Duration::from_secs(60 * 60),
             status_token_max_age: Duration::from_secs(7 * 24 * 60 * 60),
+            handoff_ttl: Duration::from_secs(10 * 60),
+            handoffs_per_hour: 12,
             allowed_origins: Vec::new(),
             limits: FileLimits::default(),
             demo_sessions: false,

@@ -35,6 +35,13 @@ pub enum ApiError {
         /// What conflicts, for the developer.
         message: String,
     },
+    /// What the request names existed and is over (410), e.g. a used or expired handoff code.
+    Gone {
+        /// The error code, e.g. `handoff_used`.
+        code: &'static str,
+        /// What is over and what to do, for the user.
+        message: String,
+    },
     /// The body is larger than the configured limit (413).
     TooLarge(u64),
     /// Too many requests for this session (429).
@@ -111,6 +118,7 @@ impl ApiError {
             ApiError::Conflict { code, message } => {
                 (StatusCode::CONFLICT, code, message.clone(), vec![])
             }
+            ApiError::Gone { code, message } => (StatusCode::GONE, code, message.clone(), vec![]),
             ApiError::TooLarge(limit) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",

@@ -23,6 +23,7 @@ pub mod background;
 mod clock;
 mod config;
 mod error;
+mod handoff;
 mod host;
 mod limits;
 pub mod notifications;

@@ -6,6 +6,8 @@
 //!   `DELETE /v1/customers/{customer_reference}`);
 //! - `widget`: the widget's session endpoints (`/v1/session`, slots, submit, status);
 //! - `events`: the widget's status stream (`GET /v1/session/events`);
+//! - `handoff`: continuing a session on another device (`/v1/session/handoff`,
+//!   `POST /v1/handoff/exchange`);
 //! - `webhook`: the providers' status events (`POST /webhooks/{provider}`);
 //! - `sandbox_clock`: moving the clock forward, in sandbox mode only;
 //! - `health`: liveness and readiness for load balancers (`/healthz`, `/readyz`);
@@ -13,6 +15,7 @@
 
 mod cors;
 mod events;
+mod handoff;
 mod health;
 mod host;
 mod host_data;
@@ -36,6 +39,7 @@ pub fn app(state: AppState) -> Router {
         .merge(widget::router())
         .merge(events::router())
         .merge(webhook::router())
+        .merge(handoff::router())
         .merge(health::router());
     // Never outside sandbox mode: production has no way to move its clock.
     if config.sandbox {

@@ -284,6 +284,30 @@ const STEPS: &[Step] = &[
     );
 ",
     },
+    // Codes to continue a session on another device: a digest of each, never the code.
+    Step {
+        name: "V12__handoffs",
+        sqlite: "
+    CREATE TABLE handoffs (
+        digest TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        cancelled_at INTEGER
+    );
+    CREATE INDEX handoffs_by_session ON handoffs (session_id, created_at);\n",
+        postgres: "
+    CREATE TABLE handoffs (
+        digest TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT,
+        cancelled_at BIGINT
+    );
+    CREATE INDEX handoffs_by_session ON handoffs (session_id, created_at);\n",
+    },
 ];
 
 /// Which database a migration runs on.

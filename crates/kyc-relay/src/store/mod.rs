@@ -8,11 +8,12 @@
 //! Two databases stand behind the same [`Store`] (`database`): SQLite, a file for one relay
 //! (`sqlite`), and PostgreSQL, shared by many (`postgres`). The records (`records`) are plain
 //! values; the queries, written once for both, live in one module per thing kept: `sessions`,
-//! `uploads`, `webhooks`, `audit`, `outbox` (host notifications), `retention` (purge,
-//! erasure), `instances` (heartbeats, leases, request counts), `reads`, `terms`.
+//! `uploads`, `webhooks`, `audit`, `outbox` (host notifications), `handoffs` (codes to
+//! continue on another device), `retention` (purge, erasure), `instances` (heartbeats, leases, request counts), `reads`, `terms`.
 
 mod audit;
 mod database;
+mod handoffs;
 mod instances;
 mod migrations;
 mod outbox;
@@ -31,4 +32,6 @@ mod webhooks;
 mod tests;
 
 pub use database::{redacted, Store, StoreError, StoreResult};
-pub use records::{Deleted, HostNotification, KeyClaim, SessionRecord, SlotRecord, WebhookOutcome};
+pub use records::{
+    Deleted, HandoffClaim, HostNotification, KeyClaim, SessionRecord, SlotRecord, WebhookOutcome,
+};

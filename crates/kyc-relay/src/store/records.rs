@@ -113,3 +113,18 @@ pub struct Deleted {
     /// How many webhook event ids (the purge only).
     pub webhook_events: usize,
 }
+
+/// What became of a handoff code presented by another device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HandoffClaim {
+    /// The code was live: it is used now, and this is its session.
+    Exchanged(String),
+    /// No code of this relay has this value.
+    Unknown,
+    /// The code was exchanged already (it works once).
+    Used,
+    /// The desktop cancelled it, or asked for a newer one.
+    Cancelled,
+    /// Its time ran out.
+    Expired,
+}

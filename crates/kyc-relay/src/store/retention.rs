@@ -75,6 +75,8 @@ async fn delete_sessions(tx: &mut Tx, ids: &[String]) -> StoreResult<Deleted> {
             tx.execute("DELETE FROM slots WHERE session_id = ?1", args![id])
                 .await?,
         );
+        tx.execute("DELETE FROM handoffs WHERE session_id = ?1", args![id])
+            .await?;
         deleted.idempotency_keys += count(
             tx.execute("DELETE FROM upload_keys WHERE session_id = ?1", args![id])
                 .await?,

@@ -23,6 +23,7 @@ pub const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--databas
                  [--static-dir DIR] [--demo-sessions] [--demo-sessions-per-minute N]
                  [--max-bytes N] [--spool-dir DIR]
                  [--shutdown-grace SECS] [--reconcile-every SECS] [--final-status-window SECS]
+                 [--handoff-ttl SECS] [--handoffs-per-hour N]
                  [--header-timeout SECS]
                  [--body-idle-timeout SECS] [--max-uploads N] [--max-uploads-per-session N]
                  [--host-notify-url URL --host-notify-secret SECRET] [--retention-days N|off]
@@ -87,6 +88,9 @@ pub const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--databas
                            how long after a verified or rejected status the relay still reads
                            it from provider C, whose admins can override a final status
                            (default 86400, 24 h; 0: never)
+  --handoff-ttl SECS       how long a code to continue a session on another device (the
+                           user's phone) works unless used (default 600, 10 min)
+  --handoffs-per-hour N    such codes one session may be given per hour (default 12)
   --header-timeout SECS    a connection whose request headers take longer is closed (default 10)
   --body-idle-timeout SECS an upload whose body sends nothing this long is refused (default 30)
   --max-uploads N          uploads the relay takes at once; more get 503 (default 64)
@@ -276,6 +280,16 @@ pub fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, Strin
             "--shutdown-grace" => config.shutdown_grace = seconds(&flag, value(&flag)?)?,
             "--reconcile-every" => config.reconcile_every = seconds(&flag, value(&flag)?)?,
             "--final-status-window" => config.final_status_window = seconds(&flag, value(&flag)?)?,
+            "--handoff-ttl" => {
+                config.handoff_ttl = seconds(&flag, value(&flag)?)?;
+                if config.handoff_ttl.is_zero() {
+                    return Err(format!("{flag}: at least 1 second"));
+                }
+            }
+            "--handoffs-per-hour" => {
+                config.handoffs_per_hour = u32::try_from(count(&flag, value(&flag)?)?)
+                    .map_err(|_| format!("{flag}: too large"))?;
+            }
             "--header-timeout" => config.header_timeout = seconds(&flag, value(&flag)?)?,
             "--body-idle-timeout" => config.body_idle_timeout = seconds(&flag, value(&flag)?)?,
             "--max-uploads" => config.max_uploads = count(&flag, value(&flag)?)?,
