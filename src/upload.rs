@@ -36,9 +36,12 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
+    /// Six tries over about 25 s (0.8, 1.6, 3.2, 6.4, 12.8 s apart): long enough for a relay
+    /// instance killed in the middle of the upload to be taken for gone (10 s without a
+    /// heartbeat) and the retry, on another instance, to run again.
     fn default() -> Self {
         RetryPolicy {
-            attempts: 4,
+            attempts: 6,
             first_delay: Duration::from_millis(800),
         }
     }

@@ -32,7 +32,7 @@ impl Drop for Background {
 }
 
 /// How often this instance says it is alive, and forgets old request counts.
-const HEARTBEAT: Duration = Duration::from_secs(5);
+const HEARTBEAT: Duration = Duration::from_secs(3);
 
 /// Starts the purge, the host notifications, the heartbeat and (PostgreSQL) the listener of
 /// `state`'s relay, on the current tokio runtime; once per process.

@@ -7,7 +7,8 @@ use super::database::{Store, StoreResult};
 use super::values::args;
 
 /// An instance not heard from for this long is gone: its upload claims may be taken over.
-pub(crate) const ALIVE_SECS: u64 = 15;
+/// Three heartbeats ([`crate::background`] writes one every 3 s) may be missed first.
+pub(crate) const ALIVE_SECS: u64 = 10;
 
 impl Store {
     /// Whether the database answers (a trivial query), for the readiness check.
