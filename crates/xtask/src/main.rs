@@ -39,8 +39,10 @@ commands:
           start a throwaway PostgreSQL cluster on loopback and print its URL (for running the
           relay's tests on it by hand: KYC_TEST_POSTGRES_URL=URL cargo test -p kyc-relay);
           Ctrl-C stops and deletes it
-  bench   measure payload size, startup, photo and live-frame speed, and the relay's uploads;
-          writes BENCHMARKS.md";
+  bench   measure payload size, startup, photo and live-frame speed, and the relay's uploads
+          through one and several instances; writes BENCHMARKS.md;
+          `bench scaling [--sessions N]` measures only the relay's scaling (1 and 3 instances
+          on PostgreSQL, 1 on SQLite) and prints its section";
 
 /// A failed step, with what to tell the developer.
 #[derive(Debug)]
@@ -53,7 +55,7 @@ fn main() -> ExitCode {
         "dist" => dist::build().map(|_| ()),
         "test" => test::run_all(),
         "fuzz" => fuzz::run_all(&std::env::args().skip(2).collect::<Vec<_>>()),
-        "bench" => bench::run_all(),
+        "bench" => bench::from_args(&std::env::args().skip(2).collect::<Vec<_>>()),
         "postgres" => postgres::serve(),
         _ => {
             eprintln!("{USAGE}");

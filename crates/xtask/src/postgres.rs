@@ -135,6 +135,11 @@ impl Cluster {
         format!("postgres://{SUPERUSER}@127.0.0.1:{}/{name}", self.port)
     }
 
+    /// The server's process id (the postmaster; its backends are its children).
+    pub fn server_pid(&self) -> Option<u32> {
+        self.server.as_ref().map(Child::id)
+    }
+
     /// The cluster's directory (its data directory).
     pub fn dir(&self) -> &Path {
         &self.dir

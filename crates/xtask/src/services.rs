@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::postgres::{self, Cluster};
 use crate::{
-    command, run, stop_on_interrupt, target_dir, tools, wait_for_interrupt, workspace_root, Fail,
+    command, free_port, run, stop_on_interrupt, target_dir, tools, wait_for_interrupt,
+    workspace_root, Fail,
 };
 
 /// A child process killed when dropped.
@@ -38,15 +39,46 @@ impl Drop for Service {
     }
 }
 
-/// The sandbox and the relay serving the built widget.
+impl Service {
+    /// The process's id, for reading its CPU time and memory in `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+/// The sandbox and the relay (or several instances of it) serving the built widget.
 pub struct Stack {
     /// The relay's URL, which also serves the widget.
     pub relay_url: String,
+    /// Every relay instance's URL, the first being [`Stack::relay_url`].
+    pub relay_urls: Vec<String>,
     /// The sandbox's URL.
     pub sandbox_url: String,
-    // Dropped in reverse order: relay first, then the sandbox (and its storage).
-    _sandbox: Service,
-    _relay: Service,
+    // Fields are dropped in declaration order: the relays first, then the sandbox (and its
+    // storage), so no relay is left calling a stopped provider.
+    relays: Vec<Service>,
+    sandbox: Service,
+}
+
+impl Stack {
+    /// The relay instances' process ids, in the order of [`Stack::relay_urls`].
+    pub fn relay_pids(&self) -> Vec<u32> {
+        self.relays.iter().map(Service::pid).collect()
+    }
+
+    /// The sandbox's process id (its storage server, `s3s-fs`, is its child).
+    pub fn sandbox_pid(&self) -> u32 {
+        self.sandbox.pid()
+    }
+}
+
+/// Which build of the servers a stack runs: the tests and the demo use the debug build
+/// ([`build_servers`]), the bench's scaling figures the release build
+/// ([`build_servers_release`]).
+#[derive(Clone, Copy)]
+pub enum Profile {
+    Debug,
+    Release,
 }
 
 /// The relay's store: its `--database`.
@@ -91,9 +123,32 @@ pub fn build_widget() -> Result<(), Fail> {
     crate::dist::copy_examples()
 }
 
+/// Builds the relay and the sandbox binaries in release mode.
+pub fn build_servers_release() -> Result<(), Fail> {
+    run(command("cargo").args([
+        "build",
+        "--quiet",
+        "--release",
+        "-p",
+        "kyc-relay",
+        "-p",
+        "kyc-sandbox",
+        "--bins",
+    ]))
+}
+
 /// The path of a workspace binary built by [`build_servers`] (e.g. `kyc-relay`).
 pub fn binary(name: &str) -> PathBuf {
-    target_dir().join("debug").join(name)
+    binary_of(Profile::Debug, name)
+}
+
+/// The path of a workspace binary of the given build.
+pub fn binary_of(profile: Profile, name: &str) -> PathBuf {
+    let dir = match profile {
+        Profile::Debug => "debug",
+        Profile::Release => "release",
+    };
+    target_dir().join(dir).join(name)
 }
 
 fn wait_listening(name: &str, port: u16, child: &mut Child) -> Result<(), Fail> {
@@ -148,7 +203,32 @@ pub fn start_stack_with(
     options: &StackOptions,
     storage_root: Option<&Path>,
 ) -> Result<Stack, Fail> {
-    let mut sandbox = command(binary("kyc-sandbox").to_str().expect("UTF-8 path"));
+    start_stack_of(options, storage_root, Profile::Debug, 1)
+}
+
+/// [`start_stack_with`] from the `profile` build, with `instances` relay instances on the
+/// same database (a PostgreSQL one when more than one) and sandbox: the first on
+/// `options.relay_port`, the others on free ports. The sandbox's webhooks go to the first.
+pub fn start_stack_of(
+    options: &StackOptions,
+    storage_root: Option<&Path>,
+    profile: Profile,
+    instances: usize,
+) -> Result<Stack, Fail> {
+    if instances == 0 {
+        return Err(Fail("a stack needs at least one relay instance".to_owned()));
+    }
+    if instances > 1 && matches!(options.database, RelayDatabase::Sqlite(_)) {
+        return Err(Fail(format!(
+            "a SQLite database serves one relay instance, not {instances}: give a PostgreSQL \
+             one"
+        )));
+    }
+    let mut sandbox = command(
+        binary_of(profile, "kyc-sandbox")
+            .to_str()
+            .expect("UTF-8 path"),
+    );
     if let Some(root) = storage_root {
         sandbox.arg("--storage-root").arg(root);
     }
@@ -169,24 +249,39 @@ pub fn start_stack_with(
         options.show_logs,
     )?;
     let sandbox_url = format!("http://127.0.0.1:{}", options.sandbox_port);
-    let mut relay = command(binary("kyc-relay").to_str().expect("UTF-8 path"));
-    // Sandbox mode: the sandbox's built-in credentials and demo sessions, on loopback only.
-    relay.arg("--sandbox");
-    relay.args(["--listen", &format!("127.0.0.1:{}", options.relay_port)]);
-    relay.args(["--provider-d-url", &format!("{sandbox_url}/d")]);
-    // C's verifications call Technest, the sandbox's D, which takes the documents.
-    relay.args(["--provider-c-url", &format!("{sandbox_url}/c")]);
-    relay.arg("--database").arg(options.database.arg());
-    relay.arg("--static-dir").arg(&options.static_dir);
-    relay.arg("--demo-sessions");
-    // The browser tests open a demo session each, faster than a person would.
-    relay.args(["--demo-sessions-per-minute", "600"]);
-    let relay = spawn("kyc-relay", relay, options.relay_port, options.show_logs)?;
+    let mut relays = Vec::new();
+    let mut relay_urls = Vec::new();
+    for instance in 0..instances {
+        let port = if instance == 0 {
+            options.relay_port
+        } else {
+            free_port()
+        };
+        let mut relay = command(
+            binary_of(profile, "kyc-relay")
+                .to_str()
+                .expect("UTF-8 path"),
+        );
+        // Sandbox mode: the sandbox's built-in credentials and demo sessions, on loopback only.
+        relay.arg("--sandbox");
+        relay.args(["--listen", &format!("127.0.0.1:{port}")]);
+        relay.args(["--provider-d-url", &format!("{sandbox_url}/d")]);
+        // C's verifications call Technest, the sandbox's D, which takes the documents.
+        relay.args(["--provider-c-url", &format!("{sandbox_url}/c")]);
+        relay.arg("--database").arg(options.database.arg());
+        relay.arg("--static-dir").arg(&options.static_dir);
+        relay.arg("--demo-sessions");
+        // The browser tests open a demo session each, faster than a person would.
+        relay.args(["--demo-sessions-per-minute", "600"]);
+        relays.push(spawn("kyc-relay", relay, port, options.show_logs)?);
+        relay_urls.push(format!("http://127.0.0.1:{port}"));
+    }
     Ok(Stack {
-        relay_url: format!("http://127.0.0.1:{}", options.relay_port),
+        relay_url: relay_urls[0].clone(),
+        relay_urls,
         sandbox_url,
-        _sandbox: sandbox,
-        _relay: relay,
+        relays,
+        sandbox,
     })
 }
 

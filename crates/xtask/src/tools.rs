@@ -184,7 +184,8 @@ fn ensure_trunk() -> Result<(), Fail> {
     Ok(())
 }
 
-fn ensure_s3s_fs() -> Result<(), Fail> {
+/// s3s-fs, the sandbox's S3-compatible storage, installed with cargo when missing.
+pub fn ensure_s3s_fs() -> Result<(), Fail> {
     if !has_program("s3s-fs") {
         eprintln!(
             "xtask: installing s3s-fs {S3S_FS_VERSION} (the sandbox's S3-compatible storage)"

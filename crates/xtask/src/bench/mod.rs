@@ -5,11 +5,15 @@
 //! `BENCHFACT <name> <value>`; [`stats`] computes the statistics (median, quartiles, p95,
 //! min–max) once for every figure, [`report`] writes them with the [`machine`] they ran on.
 //! [`payload`] measures what a host page loads (and gates it in `cargo xtask test`), [`wasm`]
-//! what the wasm is made of.
+//! what the wasm is made of, [`scaling`] the relay through one and several instances.
+//!
+//! `cargo xtask bench scaling [--sessions N]` measures only the scaling figures and prints
+//! their section (BENCHMARKS.md is left alone), to iterate on them without the browsers.
 
 mod machine;
 pub mod payload;
 mod report;
+mod scaling;
 mod stats;
 mod wasm;
 
@@ -28,6 +32,43 @@ use crate::{
 
 /// Loads of the page for the startup figure.
 const STARTUP_LOADS: usize = 20;
+
+/// How to call `cargo xtask bench`.
+const USAGE: &str = "usage: cargo xtask bench [scaling [--sessions N]]";
+
+/// `cargo xtask bench [scaling [--sessions N]]`.
+pub fn from_args(args: &[String]) -> Result<(), Fail> {
+    match args {
+        [] => run_all(),
+        [what, rest @ ..] if what == "scaling" => {
+            let sessions = match rest {
+                [] => scaling::SESSIONS,
+                [flag, value] if flag == "--sessions" => {
+                    value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        Fail(format!(
+                            "--sessions: {value:?} is not a number of at least 1"
+                        ))
+                    })?
+                }
+                _ => return Err(Fail(format!("{USAGE}, not bench {}", args.join(" ")))),
+            };
+            scaling_only(sessions)
+        }
+        _ => Err(Fail(format!("{USAGE}, not bench {}", args.join(" ")))),
+    }
+}
+
+/// `cargo xtask bench scaling`: the scaling figures alone, their section on standard output.
+fn scaling_only(sessions: usize) -> Result<(), Fail> {
+    tools::ensure_s3s_fs()?;
+    scaling::build()?;
+    let mut results = Results::default();
+    let outcome = scaling::measure(&mut results, sessions);
+    let mut md = String::new();
+    scaling::render(&mut md, &results);
+    println!("{md}");
+    outcome
+}
 
 /// `cargo xtask bench`: builds, measures every figure, writes BENCHMARKS.md.
 pub fn run_all() -> Result<(), Fail> {
@@ -60,6 +101,7 @@ pub fn run_all() -> Result<(), Fail> {
             build_servers(),
             run(command("cargo").args(RELAY_BENCH)),
             run(browser_bench_cargo().arg("--no-run")),
+            scaling::build(),
         ]
         .into_iter()
         .filter_map(|result| result.err().map(|Fail(message)| message))
@@ -78,6 +120,9 @@ pub fn run_all() -> Result<(), Fail> {
     step("startup", &mut startup);
     step("photo and live frames", &mut browser_figures);
     step("relay", &mut relay_figures);
+    step("scaling", &mut |results| {
+        scaling::measure(results, scaling::SESSIONS)
+    });
     let load_after = load_average();
 
     let report = report::render(&Report {

@@ -68,6 +68,7 @@ pub fn render(report: &Report) -> String {
     write_still_photo(&mut md, report.results);
     write_live_frames(&mut md, report.results);
     write_relay(&mut md, report.results);
+    super::scaling::render(&mut md, report.results);
     write_run_log(&mut md, report.sections);
     md
 }
@@ -447,7 +448,8 @@ fn write_run_log(md: &mut String, sections: &[Section]) {
          WASM_BINDGEN_TEST_WEBDRIVER_JSON=target/xtask/bench-webdriver/webdriver.json \\\n  CARGO_TARGET_DIR=target/bench-wasm cargo test --release \
          --config 'profile.release.panic=\"unwind\"' --target wasm32-unknown-unknown -p kyc-capture \
          --test bench_photo -- --include-ignored --nocapture\ncargo run --release -p kyc-relay --example bench_relay \
-         -- --rounds 5 --sessions 200\n```"
+         -- --rounds 5 --sessions 200\ncargo xtask bench scaling   # section 6 alone, printed; \
+         --sessions N for a shorter run\n```"
     );
 }
 

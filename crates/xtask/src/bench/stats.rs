@@ -61,6 +61,8 @@ pub struct Stats {
     p75: f64,
     /// The 95th percentile.
     pub p95: f64,
+    /// The 99th percentile.
+    pub p99: f64,
     min: f64,
     /// The largest sample.
     pub max: f64,
@@ -80,6 +82,7 @@ impl Stats {
             p25: quantile(&sorted, 0.25),
             p75: quantile(&sorted, 0.75),
             p95: quantile(&sorted, 0.95),
+            p99: quantile(&sorted, 0.99),
             min: sorted[0],
             max: sorted[sorted.len() - 1],
         })
