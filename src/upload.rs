@@ -36,12 +36,9 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// Six tries over about 25 s (0.8, 1.6, 3.2, 6.4, 12.8 s apart): long enough for a relay
-    /// instance killed in the middle of the upload to be taken for gone (10 s without a
-    /// heartbeat) and the retry, on another instance, to run again.
     fn default() -> Self {
         RetryPolicy {
-            attempts: 6,
+            attempts: 4,
             first_delay: Duration::from_millis(800),
         }
     }
@@ -65,6 +62,16 @@ pub fn is_transient(error: &RelayError) -> bool {
             *status >= 500 || *status == 429 || (*status == 409 && code == "upload_in_progress")
         }
         RelayError::Unreadable(_) => false,
+    }
+}
+
+/// Further tries for a 409 `upload_in_progress`: the relay instance that took the first try
+/// may have died with it, and another takes its claim over once it is gone (about 10 s);
+/// three more doublings of the wait cover that.
+fn in_progress(error: &RelayError) -> u32 {
+    match error {
+        RelayError::Refused { code, .. } if code == "upload_in_progress" => 3,
+        _ => 0,
     }
 }
 
@@ -142,7 +149,9 @@ pub async fn upload(
         }
         match send_once(client, file, canceller, on_progress.clone()).await {
             Ok(receipt) => return Ok(receipt),
-            Err(UploadError::Relay(error)) if is_transient(&error) && attempt < retry.attempts => {
+            Err(UploadError::Relay(error))
+                if is_transient(&error) && attempt < retry.attempts + in_progress(&error) =>
+            {
                 on_retry(attempt);
                 sleep(retry.delay(attempt)).await;
                 attempt += 1;
@@ -217,5 +226,21 @@ mod tests {
             problems: vec![],
         }));
         assert!(!is_transient(&refused(401)));
+    }
+
+    #[test]
+    fn an_upload_in_progress_elsewhere_gets_three_more_tries() {
+        let in_flight = RelayError::Refused {
+            status: 409,
+            code: "upload_in_progress".into(),
+            problems: vec![],
+        };
+        assert_eq!(in_progress(&in_flight), 3);
+        assert_eq!(in_progress(&RelayError::Network("offline".into())), 0);
+        // With the default policy the last try comes 0.8 + 1.6 + ... + 25.6 = 50.4 s after the
+        // first: well past the 10 s after which a dead instance's claim is taken over.
+        let policy = RetryPolicy::default();
+        let waited: Duration = (1..policy.attempts + 3).map(|a| policy.delay(a)).sum();
+        assert_eq!(waited, Duration::from_millis(50_400));
     }
 }
