@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use kyc_relay::RelayConfig;
 use kyc_sandbox::SandboxConfig;
 use serde_json::{json, Value};
-use support::{authorized, call, create_session, harness_with, jpeg, upload, Harness};
+use support::{authorized, call, create_session, harness_with, jpeg, session_id, upload, Harness};
 
 async fn relay(config: RelayConfig) -> Harness {
     let sandbox = SandboxConfig {
@@ -64,7 +64,7 @@ async fn the_phone_continues_the_session_once_with_a_token_of_its_own() {
     // The relay keeps no code that works, only its digest.
     let audit = h
         .store
-        .audit_log(&session_of(&h, "alice").await)
+        .audit_log(&session_id(&h, "alice").await)
         .await
         .unwrap();
     assert!(audit.iter().all(|(_, _, detail)| !detail.contains(code)));
@@ -74,7 +74,7 @@ async fn the_phone_continues_the_session_once_with_a_token_of_its_own() {
     assert_eq!(status, StatusCode::OK, "{phone}");
     let phone = phone["token"].as_str().unwrap().to_owned();
     // A session token of the session (the code itself opens nothing but the exchange).
-    assert!(phone.contains(&session_of(&h, "alice").await), "{phone}");
+    assert!(phone.contains(&session_id(&h, "alice").await), "{phone}");
     let (status, _) = call(&h.relay, authorized("GET", "/v1/session", code, None)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // The phone sees where the desktop stopped and finishes.
@@ -102,16 +102,6 @@ async fn the_phone_continues_the_session_once_with_a_token_of_its_own() {
     let (status, body) = issue(&h, &desktop).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "already_submitted");
-}
-
-/// The id of the session of the host's customer `reference`.
-async fn session_of(h: &Harness, reference: &str) -> String {
-    h.store
-        .latest_session_for(kyc_core::Provider::D, reference)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
 }
 
 #[tokio::test]
@@ -184,11 +174,11 @@ async fn a_code_opens_its_own_session_only_and_nonsense_is_named() {
     assert_eq!(status, StatusCode::OK, "{phone}");
     assert_eq!(
         phone["session_id"].as_str().unwrap(),
-        session_of(&h, "erin").await
+        session_id(&h, "erin").await
     );
     assert_ne!(
         phone["session_id"].as_str().unwrap(),
-        session_of(&h, "frank").await
+        session_id(&h, "frank").await
     );
     // A well-formed code nobody issued, and a malformed one.
     let (status, body) = exchange(&h, &"A".repeat(32)).await;

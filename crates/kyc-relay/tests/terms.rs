@@ -136,19 +136,11 @@ async fn a_provider_without_terms_needs_no_acceptance() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{report}");
-    let id = session_id(&h, "terms-d-1").await;
+    let id = support::session_id(&h, "terms-d-1").await;
     assert_eq!(h.store.terms_accepted_at(&id).await.unwrap(), None);
 }
 
 /// The id of the newest session of D's customer `reference`.
-async fn session_id(h: &Harness, reference: &str) -> String {
-    h.store
-        .latest_session_for(kyc_core::Provider::D, reference)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
 
 fn unix_now() -> u64 {
     std::time::SystemTime::now()

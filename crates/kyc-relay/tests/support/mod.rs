@@ -167,6 +167,16 @@ pub async fn create_session(relay: &Router, reference: &str) -> String {
     body["token"].as_str().unwrap().to_owned()
 }
 
+/// The id of the newest provider D session of the host's customer `reference`.
+pub async fn session_id(h: &Harness, reference: &str) -> String {
+    h.store
+        .latest_session_for(Provider::D, reference)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
 /// A JPEG header declaring `width` x `height`, padded to a realistic size.
 pub fn jpeg(width: u16, height: u16) -> Vec<u8> {
     let mut bytes = vec![
