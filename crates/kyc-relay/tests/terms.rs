@@ -140,8 +140,6 @@ async fn a_provider_without_terms_needs_no_acceptance() {
     assert_eq!(h.store.terms_accepted_at(&id).await.unwrap(), None);
 }
 
-/// The id of the newest session of D's customer `reference`.
-
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
