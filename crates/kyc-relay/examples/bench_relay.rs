@@ -14,7 +14,11 @@
 //! - the relay's peak RSS during the 50 MiB uploads (the kernel's high-water mark `VmHWM`, reset
 //!   through `/proc/PID/clear_refs` before each upload, and a 5 ms `VmRSS` sampler beside it);
 //! - concurrent sessions (200 by default), each created with the host key and then uploading
-//!   three files (front, back, selfie) one after the other: errors and request latencies.
+//!   three files (front, back, selfie) one after the other: errors and request latencies. Each
+//!   upload is retried as the widget retries it (`kyc_capture::upload::RetryPolicy`'s default:
+//!   4 tries, 0.8 s doubling, on a network error, a 5xx or a 429): past its `--max-uploads`
+//!   the relay sheds load with 503 `relay_busy`, and what counts is what the user would see.
+//!   The retries are counted beside the errors.
 //!
 //! Figures are printed as lines `BENCH <name> <unit> <sample>,<sample>,...` and
 //! `BENCHFACT <name> <value>`, parsed by `cargo xtask bench`; nothing is summarised here.
@@ -247,6 +251,11 @@ async fn relay_session(
         .ok_or_else(|| format!("no token in {created}"))
 }
 
+/// Whether the widget would try `err` again: a network error, a 5xx or a 429.
+fn transient(err: &str) -> bool {
+    !err.starts_with('4') || err.starts_with("429")
+}
+
 async fn relay_upload(
     http: &reqwest::Client,
     relay: &str,
@@ -419,25 +428,42 @@ async fn drive(options: Options) -> Result<(), String> {
             let began = Instant::now();
             let token = match relay_session(&http, &relay_url, &format!("many-{session}")).await {
                 Ok(token) => token,
-                Err(err) => return (None, uploads, vec![format!("session: {err}")]),
+                Err(err) => return (None, uploads, vec![format!("session: {err}")], 0),
             };
             let created = ms(began);
+            let mut retries = 0;
             for (slot, bytes) in ["front", "back", "selfie"].into_iter().zip(files) {
                 let began = Instant::now();
-                match relay_upload(&http, &relay_url, &token, slot, bytes).await {
-                    Ok(()) => uploads.push(ms(began)),
-                    Err(err) => errors.push(format!("{slot}: {err}")),
+                let mut delay = Duration::from_millis(800);
+                for attempt in 1..=4 {
+                    match relay_upload(&http, &relay_url, &token, slot, bytes.clone()).await {
+                        Ok(()) => {
+                            uploads.push(ms(began));
+                            break;
+                        }
+                        Err(err) if attempt < 4 && transient(&err) => {
+                            retries += 1;
+                            tokio::time::sleep(delay).await;
+                            delay *= 2;
+                        }
+                        Err(err) => {
+                            errors.push(format!("{slot}: {err}"));
+                            break;
+                        }
+                    }
                 }
             }
-            (Some(created), uploads, errors)
+            (Some(created), uploads, errors, retries)
         });
     }
-    let (mut creates, mut uploads, mut errors) = (vec![], vec![], vec![]);
+    let (mut creates, mut uploads, mut errors, mut retries) = (vec![], vec![], vec![], 0);
     while let Some(joined) = tasks.join_next().await {
-        let (created, done, failed) = joined.map_err(|e| format!("a session task: {e}"))?;
+        let (created, done, failed, retried) =
+            joined.map_err(|e| format!("a session task: {e}"))?;
         creates.extend(created);
         uploads.extend(done);
         errors.extend(failed);
+        retries += retried;
     }
     let wall = ms(started);
     let sampled_peak = sampler.finish() as f64 / 1024.0;
@@ -450,6 +476,7 @@ async fn drive(options: Options) -> Result<(), String> {
         options.sessions * 4
     );
     println!("BENCHFACT relay.concurrent.errors {}", errors.len());
+    println!("BENCHFACT relay.concurrent.retries {retries}");
     println!(
         "BENCHFACT relay.concurrent.peak_rss_mib {:.1}{}",
         hwm,

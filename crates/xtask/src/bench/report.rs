@@ -376,13 +376,17 @@ fn write_relay(md: &mut String, r: &Results) {
         md,
         "Concurrency: {} sessions at once, each created with the host key (`POST \
          /v1/sessions`, which creates the customer at D) and then uploading three {} byte \
-         files one after the other (front, back, selfie), all through the same relay. \
-         Errors: **{}** of {} requests; wall time {} ms; relay peak RSS {} MiB (VmHWM; 5 ms \
-         samples: {} MiB).\n",
+         files one after the other (front, back, selfie), all through the same relay, each \
+         upload retried as the widget retries it (4 tries, 0.8 s doubling, on a network \
+         error, a 5xx or a 429: past `--max-uploads`, 64, the relay sheds load with 503 \
+         `relay_busy`). Errors after the retries: **{}** of {} requests; retries: {}; wall \
+         time {} ms (latencies include the retries' waits); relay peak RSS {} MiB (VmHWM; \
+         5 ms samples: {} MiB).\n",
         r.fact("concurrent.sessions").unwrap_or("(missing)"),
         r.fact("concurrent.file_bytes").unwrap_or("(missing)"),
         r.fact("relay.concurrent.errors").unwrap_or("(missing)"),
         r.fact("relay.concurrent.requests").unwrap_or("(missing)"),
+        r.fact("relay.concurrent.retries").unwrap_or("(missing)"),
         r.fact("relay.concurrent.wall_ms").unwrap_or("(missing)"),
         r.fact("relay.concurrent.peak_rss_mib")
             .unwrap_or("(missing)"),
