@@ -214,13 +214,9 @@ fn ensure_debian_packages(engines: &[Engine]) -> Result<(), Fail> {
         (XVFB_RUN, "xvfb"),
         ("/usr/bin/xauth", "xauth"),
     ];
+    // PostgreSQL, for the relay's tests and `demo --postgres`, is installed by
+    // `postgres::ensure_installed` when a cluster starts.
     let mut files = wanted.to_vec();
-    // The relay's tests run on PostgreSQL too (`KYC_TEST_POSTGRES_URL`).
-    let initdb = crate::postgres::program("initdb");
-    files.push((
-        initdb.to_str().expect("UTF-8 path"),
-        crate::postgres::PACKAGE,
-    ));
     if engines.contains(&Engine::Firefox) {
         files.extend_from_slice(firefox);
     }

@@ -1,6 +1,7 @@
 //! The audit log: what happened to each session, when (ids and codes only, never image bytes).
 
-use super::database::{Store, StoreResult, Tx};
+use super::database::{Store, Tx};
+use super::error::StoreResult;
 use super::values::args;
 
 impl Store {

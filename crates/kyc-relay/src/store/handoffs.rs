@@ -3,7 +3,8 @@
 //! it expires, is cancelled or a newer one replaces it, and only while the session is open.
 
 use super::audit;
-use super::database::{Store, StoreResult};
+use super::database::Store;
+use super::error::StoreResult;
 use super::records::HandoffClaim;
 use super::values::args;
 

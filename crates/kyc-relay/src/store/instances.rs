@@ -3,7 +3,8 @@
 //! each key made this minute (the rate limit holds across instances). Times here are the
 //! database's own clock (`unixepoch()`), the one clock every instance shares.
 
-use super::database::{Store, StoreResult};
+use super::database::Store;
+use super::error::StoreResult;
 use super::values::args;
 
 /// An instance not heard from for this long is gone: its upload claims may be taken over.

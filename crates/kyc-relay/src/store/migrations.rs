@@ -8,7 +8,7 @@
 
 use refinery::{Migration, Runner, Target};
 
-use super::database::{StoreError, StoreResult};
+use super::error::{StoreError, StoreResult};
 
 /// One migration: its refinery name (`V<version>__<what>`) and its SQL in each dialect.
 struct Step {

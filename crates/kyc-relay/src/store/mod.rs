@@ -13,6 +13,7 @@
 
 mod audit;
 mod database;
+mod error;
 mod handoffs;
 mod instances;
 mod migrations;
@@ -31,7 +32,8 @@ mod webhooks;
 #[cfg(test)]
 mod tests;
 
-pub use database::{redacted, Store, StoreError, StoreResult};
+pub use database::Store;
+pub use error::{redacted, StoreError, StoreResult};
 pub use records::{
     Deleted, HandoffClaim, HostNotification, KeyClaim, SessionRecord, SlotRecord, WebhookOutcome,
 };

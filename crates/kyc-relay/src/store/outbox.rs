@@ -2,7 +2,8 @@
 //! (made with the table, in `migrations`) in the same transaction as the change, so a change is
 //! never lost to a crash or a restart; delivered, retried or given up by `crate::notifications`.
 
-use super::database::{Store, StoreResult};
+use super::database::Store;
+use super::error::StoreResult;
 use super::records::HostNotification;
 use super::values::args;
 

@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use tokio_postgres::types::{IsNull, ToSql, Type};
 use tokio_postgres::{AsyncMessage, NoTls};
 
-use super::database::{redacted, StoreError, StoreResult};
+use super::error::{redacted, StoreError, StoreResult};
 use super::migrations;
 use super::values::{Row, Value};
 

@@ -3,7 +3,8 @@
 
 use kyc_core::{FileFormat, Slot};
 
-use super::database::{Store, StoreResult};
+use super::database::Store;
+use super::error::StoreResult;
 use super::values::{args, parse};
 
 impl Store {

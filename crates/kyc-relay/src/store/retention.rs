@@ -2,7 +2,8 @@
 //! one customer's data (a data-protection request). Each deletes a session with everything
 //! that belongs to it: its slots, idempotency keys, audit rows and host notifications.
 
-use super::database::{Store, StoreResult, Tx};
+use super::database::{Store, Tx};
+use super::error::StoreResult;
 use super::records::Deleted;
 use super::values::{args, Value};
 

@@ -8,7 +8,8 @@ use kyc_core::{
 };
 
 use super::audit;
-use super::database::{Store, StoreResult};
+use super::database::Store;
+use super::error::StoreResult;
 use super::records::SessionRecord;
 use super::values::{args, parse, Row};
 

@@ -8,7 +8,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::database::{StoreError, StoreResult};
+use super::error::{StoreError, StoreResult};
 use super::migrations;
 use super::values::{Row, Value};
 

@@ -1,6 +1,7 @@
 //! The provider's terms of service a session's user accepted, and when.
 
-use super::database::{Store, StoreResult};
+use super::database::Store;
+use super::error::StoreResult;
 use super::values::args;
 
 impl Store {

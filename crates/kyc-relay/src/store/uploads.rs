@@ -5,7 +5,8 @@
 use kyc_core::{FileFormat, Slot};
 
 use super::audit;
-use super::database::{Store, StoreResult, Tx};
+use super::database::{Store, Tx};
+use super::error::StoreResult;
 use super::instances::ALIVE_SECS;
 use super::records::{KeyClaim, SlotRecord};
 use super::values::{args, parse};

@@ -1,7 +1,7 @@
 //! What goes into a statement and comes out of a row, the same for both databases: SQLite's
 //! four storage classes we use (no floating point is kept).
 
-use super::database::StoreError;
+use super::error::StoreError;
 
 /// A statement's argument or a row's column.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,7 +4,8 @@
 use kyc_core::{Provider, VerificationStatus};
 
 use super::audit;
-use super::database::{Store, StoreResult};
+use super::database::Store;
+use super::error::StoreResult;
 use super::records::WebhookOutcome;
 use super::values::args;
 
