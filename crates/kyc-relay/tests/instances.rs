@@ -18,8 +18,7 @@
 mod gate;
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt;
@@ -31,6 +30,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use support::events::EventStream;
+use support::relay_process::RelayProcess;
 use support::{jpeg, HOST_KEY};
 
 /// The sandbox's review time: short, so a submitted session is decided quickly.
@@ -54,63 +54,9 @@ fn postgres_or_skip(name: &str) -> Option<String> {
     url
 }
 
-/// One relay process, killed (SIGKILL) when dropped.
-struct Relay {
-    child: Child,
-    base: String,
-}
-
-impl Relay {
-    /// Spawns the binary on a free port with `database`, its provider D at `provider_d`.
-    fn spawn(database: &str, provider_d: &str) -> Child {
-        Command::new(env!("CARGO_BIN_EXE_kyc-relay"))
-            .args([
-                "--sandbox",
-                "--listen",
-                "127.0.0.1:0",
-                "--host-api-key",
-                HOST_KEY,
-                "--database",
-                database,
-                // Three instances per test and the tests in parallel: a few connections each.
-                "--database-pool",
-                "4",
-                "--provider-d-url",
-                provider_d,
-            ])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the relay binary starts")
-    }
-
-    /// Waits for the spawned relay's first line, which names its address.
-    fn ready(mut child: Child) -> Relay {
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        // The log lines after it are drained, so a log line is never a broken pipe.
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        let base = line
-            .trim()
-            .strip_prefix("kyc-relay listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        Relay { child, base }
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// `n` relays on one scratch database, one sandbox behind a gate, and an HTTP client.
 struct Instances {
-    relays: Vec<Relay>,
+    relays: Vec<RelayProcess>,
     /// The shared database's URL.
     database: String,
     sandbox: Sandbox,
@@ -136,10 +82,16 @@ impl Instances {
         let database = Store::scratch_postgres(admin)
             .await
             .expect("a scratch database");
-        let children: Vec<Child> = (0..n).map(|_| Relay::spawn(&database, &gate.url)).collect();
+        let children: Vec<Child> = (0..n)
+            // Three instances per test and the tests in parallel: a few connections each.
+            .map(|_| RelayProcess::spawn(&database, &gate.url, &["--database-pool", "4"]))
+            .collect();
         // Reading the first lines blocks; the sandbox and the gate run on the other workers.
         let relays = tokio::task::spawn_blocking(move || {
-            children.into_iter().map(Relay::ready).collect::<Vec<_>>()
+            children
+                .into_iter()
+                .map(RelayProcess::ready)
+                .collect::<Vec<_>>()
         })
         .await
         .unwrap();
@@ -159,9 +111,9 @@ impl Instances {
 
     /// Kills instance `i` with SIGKILL (no graceful shutdown, no goodbye to the database).
     fn kill_9(&mut self, i: usize) {
-        let relay = &mut self.relays[i];
-        relay.child.kill().unwrap();
-        relay.child.wait().unwrap();
+        let relay = &mut self.relays[i].child;
+        relay.kill().unwrap();
+        relay.wait().unwrap();
     }
 
     /// Waits (at most 5 s) until an upload holds a claim on `key` in the shared database.

@@ -10,74 +10,15 @@ mod gate;
 mod hostile;
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use kyc_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
+use support::relay_process::RelayProcess;
 use support::{jpeg, HOST_KEY};
-
-/// A running relay process, killed when dropped.
-struct RelayProcess {
-    child: Child,
-    base: String,
-}
-
-impl RelayProcess {
-    /// Starts the binary on a free port with `database`, pointed at `sandbox`, plus `extra` flags.
-    fn start(sandbox: &Sandbox, database: &Path, extra: &[&str]) -> RelayProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kyc-relay"))
-            .args([
-                "--sandbox",
-                "--listen",
-                "127.0.0.1:0",
-                "--host-api-key",
-                HOST_KEY,
-            ])
-            .arg("--database")
-            .arg(database)
-            .args(["--provider-d-url", &format!("{}/d", sandbox.base_url())])
-            .args(extra)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the relay binary starts");
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        let mut stdout = BufReader::new(stdout);
-        stdout.read_line(&mut line).unwrap();
-        // The relay's log lines after it (on stdout) are drained, so a log line is never a
-        // broken pipe.
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        let base = line
-            .trim()
-            .strip_prefix("kyc-relay listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        RelayProcess { child, base }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Kills the process (SIGKILL: no graceful shutdown) and waits for it.
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for RelayProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A field of `/proc/<pid>/status` in kB (`VmHWM`: the peak resident set; `VmRSS`: now).
 fn proc_status_kb(pid: u32, field: &str) -> u64 {
@@ -131,8 +72,8 @@ async fn a_50_mb_upload_streams_through_the_relay_in_a_few_mb() {
     let spool = dir.path().join("spool");
     std::fs::create_dir(&spool).unwrap();
     let relay = RelayProcess::start(
-        &sandbox,
-        &dir.path().join("relay.sqlite"),
+        dir.path().join("relay.sqlite"),
+        &d_url(&sandbox),
         &[
             "--max-bytes",
             &(64 * 1024 * 1024).to_string(),
@@ -233,13 +174,13 @@ async fn a_restarted_relay_continues_the_session_on_the_same_database() {
     let database = dir.path().join("relay.sqlite");
     let http = reqwest::Client::new();
 
-    let relay = RelayProcess::start(&sandbox, &database, &[]);
+    let relay = RelayProcess::start(&database, &d_url(&sandbox), &[]);
     let token = create_session(&http, &relay.base, "restart-carol").await;
     let (status, receipt) = put_slot(&http, &relay.base, &token, "front", jpeg(1600, 1200)).await;
     assert_eq!(status, 200, "{receipt}");
     relay.kill();
 
-    let relay = RelayProcess::start(&sandbox, &database, &[]);
+    let relay = RelayProcess::start(&database, &d_url(&sandbox), &[]);
     // The same token is still valid (its secret is in the database), the upload is remembered.
     let view: Value = http
         .get(format!("{}/v1/session", relay.base))
@@ -387,7 +328,7 @@ async fn sigterm_mid_upload_finishes_the_upload_then_stops() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("relay.sqlite");
     let http = reqwest::Client::new();
-    let mut relay = RelayProcess::start(&sandbox, &database, &["--provider-d-url", &gate.url]);
+    let mut relay = RelayProcess::start(&database, &gate.url, &[]);
     let token = create_session(&http, &relay.base, "sigterm-upload").await;
     // The provider takes 1 s to hand out the upload URL; SIGTERM comes after 300 ms.
     gate.hold(
@@ -419,7 +360,7 @@ async fn sigterm_mid_upload_finishes_the_upload_then_stops() {
     let answered = upload.await.unwrap();
     let lost = lost_at_provider(&sandbox, &database, &token, "front", &front).await;
     // The end user finishes on the next relay.
-    let relay = RelayProcess::start(&sandbox, &database, &["--provider-d-url", &gate.url]);
+    let relay = RelayProcess::start(&database, &gate.url, &[]);
     let submitted = submit(&http, &relay.base, &token)
         .await
         .map(|(status, _)| status);
@@ -462,7 +403,7 @@ async fn kill_9_mid_submit_then_restart_lets_the_user_finish_with_one_attach() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let database = dir.path().join("relay.sqlite");
-        let relay = RelayProcess::start(&sandbox, &database, &["--provider-d-url", &gate.url]);
+        let relay = RelayProcess::start(&database, &gate.url, &[]);
         let token = create_session(&http, &relay.base, case).await;
         let front = jpeg(1600, 1200);
         let (status, receipt) = put_slot(&http, &relay.base, &token, "front", front.clone()).await;
@@ -481,7 +422,7 @@ async fn kill_9_mid_submit_then_restart_lets_the_user_finish_with_one_attach() {
             .map(|(status, _)| status.to_string())
             .unwrap_or_else(|_| "none, the connection closed".to_owned());
         // Restarted on the same database: the start-up reconciliation settles the submit.
-        let relay = RelayProcess::start(&sandbox, &database, &["--provider-d-url", &gate.url]);
+        let relay = RelayProcess::start(&database, &gate.url, &[]);
         let state_after_restart = settled_state(&http, &relay.base, &token).await;
         let resubmit = submit(&http, &relay.base, &token).await;
         let resubmitted = resubmit.as_ref().map(|(status, _)| *status).ok();
@@ -524,7 +465,7 @@ async fn kill_9_mid_upload_then_restart_lets_the_retry_with_its_key_run() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("relay.sqlite");
     let http = reqwest::Client::new();
-    let relay = RelayProcess::start(&sandbox, &database, &["--provider-d-url", &gate.url]);
+    let relay = RelayProcess::start(&database, &gate.url, &[]);
     let token = create_session(&http, &relay.base, "kill-9-upload").await;
     // The provider never hands out the upload URL; the relay is killed meanwhile.
     gate.hold(reqwest::Method::POST, "/files", gate::Hold::Never, 1);
@@ -549,7 +490,7 @@ async fn kill_9_mid_upload_then_restart_lets_the_retry_with_its_key_run() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     relay.kill();
     let first = pending.await.unwrap().is_ok();
-    let relay = RelayProcess::start(&sandbox, &database, &["--provider-d-url", &gate.url]);
+    let relay = RelayProcess::start(&database, &gate.url, &[]);
     let retried = put_with_key(relay.base.clone()).await;
     let (status, code) = match &retried {
         Ok((status, body)) => (
@@ -578,4 +519,9 @@ async fn kill_9_mid_upload_then_restart_lets_the_retry_with_its_key_run() {
     assert_eq!(status, 200, "{outcome}");
     assert_eq!(stored, 1, "{outcome}");
     assert_eq!(lost, 0, "{outcome}");
+}
+
+/// Provider D's API base in `sandbox`.
+fn d_url(sandbox: &Sandbox) -> String {
+    format!("{}/d", sandbox.base_url())
 }

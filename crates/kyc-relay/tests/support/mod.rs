@@ -5,6 +5,7 @@
 
 pub mod events;
 pub mod openapi;
+pub mod relay_process;
 
 use std::collections::HashMap;
 use std::sync::Arc;
