@@ -18,7 +18,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{command, run, tools, workspace_root, Fail};
+use crate::{command, glue_names, run, tools, workspace_root, Fail};
 
 /// The package's directory.
 pub fn package_dir() -> PathBuf {
@@ -85,6 +85,21 @@ pub fn build() -> Result<PathBuf, Fail> {
         ])
         .arg(&bindgen)
         .arg(rustc_output()))?;
+    // Short names between the module and its glue (see `glue_names`), into new files so a
+    // rebuild starts again from wasm-bindgen's own output.
+    let read = |name: &str| {
+        let path = bindgen.join(name);
+        std::fs::read(&path).map_err(|err| Fail(format!("read {path:?}: {err}")))
+    };
+    let glue = String::from_utf8(read("kyc-capture-core.js")?)
+        .map_err(|_| Fail("wasm-bindgen's glue is not UTF-8".to_owned()))?;
+    let (wasm, glue) = glue_names::shorten(&read("kyc-capture-core_bg.wasm")?, &glue)?;
+    let short_wasm = bindgen.join("short_bg.wasm");
+    let short_glue = bindgen.join("short.js");
+    std::fs::write(&short_wasm, wasm)
+        .map_err(|err| Fail(format!("write {short_wasm:?}: {err}")))?;
+    std::fs::write(&short_glue, glue)
+        .map_err(|err| Fail(format!("write {short_glue:?}: {err}")))?;
     let out = package_dir();
     if out.exists() {
         std::fs::remove_dir_all(&out).map_err(|err| Fail(format!("clean {out:?}: {err}")))?;
@@ -104,15 +119,12 @@ pub fn build() -> Result<PathBuf, Fail> {
         ])
         .args(["--strip-producers", "--strip-target-features"])
         .args(WASM_OPT_FEATURES)
-        .arg(bindgen.join("kyc-capture-core_bg.wasm"))
+        .arg(&short_wasm)
         .arg("-o")
         .arg(out.join("kyc-capture-core_bg.wasm")))?;
     // Both scripts reach every end user: minified (2.9 KB gzip less, measured), the readable
     // loader stays in `www/`, the types in `kyc-capture.d.ts`.
-    minify_js(
-        &bindgen.join("kyc-capture-core.js"),
-        &out.join("kyc-capture-core.js"),
-    )?;
+    minify_js(&short_glue, &out.join("kyc-capture-core.js"))?;
     minify_js(
         &root.join("www/kyc-capture.js"),
         &out.join("kyc-capture.js"),

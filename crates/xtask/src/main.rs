@@ -9,11 +9,13 @@ mod bench;
 mod browser;
 mod dist;
 mod fuzz;
+mod glue_names;
 mod postgres;
 mod reliability;
 mod services;
 mod test;
 mod tools;
+mod wasm_module;
 mod webkit;
 
 use std::path::{Path, PathBuf};

@@ -2,14 +2,13 @@
 //! and by crate from the name section of rustc's output (before wasm-bindgen and wasm-opt,
 //! which drop the names), read by [`module`] and named by [`symbols`].
 
-mod module;
 mod symbols;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use self::module::parse;
 use self::symbols::{crate_of, demangle, DESCRIPTORS};
+use crate::wasm_module::parse;
 
 /// The largest contributors of the wasm.
 pub struct Contributors {

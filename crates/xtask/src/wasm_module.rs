@@ -1,5 +1,6 @@
 //! A small reader of the wasm binary format: a module's sections, its function bodies, and
-//! their names from the name section. Nothing is installed for it.
+//! their names from the name section (for the bench), and the pieces [`crate::glue_names`]
+//! rewrites. Nothing is installed for it.
 
 use std::collections::HashMap;
 
@@ -11,7 +12,7 @@ pub struct Module {
     pub functions: Vec<(String, usize)>,
 }
 
-fn leb(bytes: &[u8], at: &mut usize) -> Option<u64> {
+pub fn leb(bytes: &[u8], at: &mut usize) -> Option<u64> {
     let mut value = 0u64;
     let mut shift = 0;
     loop {
@@ -28,7 +29,7 @@ fn leb(bytes: &[u8], at: &mut usize) -> Option<u64> {
     }
 }
 
-fn name<'a>(bytes: &'a [u8], at: &mut usize) -> Option<&'a str> {
+pub fn name<'a>(bytes: &'a [u8], at: &mut usize) -> Option<&'a str> {
     let len = leb(bytes, at)? as usize;
     let text = bytes.get(*at..*at + len)?;
     *at += len;
@@ -45,6 +46,30 @@ fn limits(bytes: &[u8], at: &mut usize) -> Option<()> {
     Some(())
 }
 
+/// Steps over the description of an import of `kind` (after its two names) at `at`; whether it
+/// is a function.
+pub fn skip_import(section: &[u8], at: &mut usize) -> Option<bool> {
+    let kind = *section.get(*at)?;
+    *at += 1;
+    match kind {
+        0 => {
+            leb(section, at)?;
+        }
+        1 => {
+            *at += 1;
+            limits(section, at)?;
+        }
+        2 => limits(section, at)?,
+        3 => *at += 2,
+        4 => {
+            *at += 1;
+            leb(section, at)?;
+        }
+        _ => return None,
+    }
+    Some(kind == 0)
+}
+
 /// The number of imported functions (they come first in the function index space).
 fn imported_functions(section: &[u8]) -> Option<usize> {
     let mut at = 0;
@@ -53,24 +78,8 @@ fn imported_functions(section: &[u8]) -> Option<usize> {
     for _ in 0..count {
         name(section, &mut at)?;
         name(section, &mut at)?;
-        let kind = *section.get(at)?;
-        at += 1;
-        match kind {
-            0 => {
-                leb(section, &mut at)?;
-                functions += 1;
-            }
-            1 => {
-                at += 1;
-                limits(section, &mut at)?;
-            }
-            2 => limits(section, &mut at)?,
-            3 => at += 2,
-            4 => {
-                at += 1;
-                leb(section, &mut at)?;
-            }
-            _ => return None,
+        if skip_import(section, &mut at)? {
+            functions += 1;
         }
     }
     Some(functions)
