@@ -331,9 +331,20 @@ fn end_to_end() -> Result<(), Fail> {
         },
         Some(&storage),
     )?;
+    // `KYC_E2E_ONLY="embed handoff"` runs only those files of `tests/e2e/` (while working on
+    // them); unset, every file runs.
+    let only = std::env::var("KYC_E2E_ONLY").unwrap_or_default();
+    let files: Vec<String> = only
+        .split_whitespace()
+        .map(|name| format!("tests/e2e/{}.test.mjs", name.trim_end_matches(".test.mjs")))
+        .collect();
     run(command("node")
         .args(["--test", "--test-concurrency=1"])
-        .arg("tests/e2e/")
+        .args(if files.is_empty() {
+            vec!["tests/e2e/".to_owned()]
+        } else {
+            files
+        })
         .env("RELAY_URL", &stack.relay_url)
         .env("SANDBOX_URL", &stack.sandbox_url)
         .env("SANDBOX_STORAGE_DIR", &storage)
