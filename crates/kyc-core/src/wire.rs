@@ -44,6 +44,34 @@ pub struct SessionCreated {
     pub expires_at: u64,
 }
 
+/// What the user answered before continuing on another device, so that device starts at the
+/// captures: the document and its issuing country (and US state), and whether the user
+/// accepted the provider's terms the session names. Kept with the session by
+/// `POST /v1/session/handoff` and shown in [`SessionView::choices`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choices {
+    /// The document type chosen.
+    pub document_type: DocumentType,
+    /// The country that issued it, ISO 3166-1 alpha-3.
+    pub issuing_country: String,
+    /// The US state of a driver's license, where the provider takes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// Whether the user accepted the terms of service the session names.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub terms_accepted: bool,
+}
+
+/// Body of `POST /v1/session/handoff` (optional: an empty body asks for a code alone).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffRequest {
+    /// What the user answered so far on this device; absent: the other device asks again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choices: Option<Choices>,
+}
+
 /// Answer to `POST /v1/session/handoff`: a one-time code that lets another device (the user's
 /// phone) continue this session, and when it stops working.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +80,8 @@ pub struct HandoffIssued {
     pub code: String,
     /// When the code stops working, in seconds since the Unix epoch.
     pub expires_at: u64,
+    /// How many seconds from now the code works (what a device whose clock is wrong goes by).
+    pub expires_in: u64,
 }
 
 /// Body of `POST /v1/handoff/exchange`: the code the phone page read from its URL.
@@ -95,6 +125,9 @@ pub struct SessionView {
     pub uploaded: Vec<Slot>,
     /// The verification status so far.
     pub status: VerificationStatus,
+    /// What the user answered on the device that handed the session over, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choices: Option<Choices>,
 }
 
 /// Answer to `PUT /v1/session/slots/{slot}`.

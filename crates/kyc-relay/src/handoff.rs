@@ -9,24 +9,36 @@
 //! Guessing one is out of reach (2^160 values against a handful of live codes), so the
 //! exchange needs no further limit; each outcome is audited.
 
-use kyc_core::wire::{HandoffIssued, SessionCreated};
-use kyc_core::VerificationStatus;
+use kyc_core::wire::{Choices, HandoffIssued, HandoffRequest, SessionCreated};
+use kyc_core::{Requirement, VerificationStatus};
 use sha2::{Digest, Sha256};
 
 use crate::clock::now;
 use crate::error::ApiError;
+use crate::sessions::policy;
 use crate::state::AppState;
 use crate::store::{HandoffClaim, SessionRecord};
 
-/// A new code for `session` (whose session token the caller holds), ending its earlier one.
+/// A new code for `session` (whose session token the caller holds), ending its earlier one;
+/// the user's `choices` so far, checked against the session's policy, go with the session.
 pub(crate) async fn issue(
     state: &AppState,
     session: &SessionRecord,
+    request: HandoffRequest,
 ) -> Result<HandoffIssued, ApiError> {
     open(session)?;
+    let choices = match request.choices {
+        Some(choices) => Some(checked(state, session, choices)?),
+        None => None,
+    };
+    let choices = choices
+        .map(|choices| serde_json::to_string(&choices))
+        .transpose()
+        .map_err(|err| ApiError::Internal(format!("choices: {err}")))?;
     let code = new_code();
     let now = now();
-    let expires_at = now + state.config.handoff_ttl.as_secs();
+    let expires_in = state.config.handoff_ttl.as_secs();
+    let expires_at = now + expires_in;
     let issued = state
         .store
         .issue_handoff(
@@ -35,12 +47,67 @@ pub(crate) async fn issue(
             now,
             expires_at,
             state.config.handoffs_per_hour,
+            choices.as_deref(),
         )
         .await?;
     if !issued {
         return Err(ApiError::RateLimited);
     }
-    Ok(HandoffIssued { code, expires_at })
+    Ok(HandoffIssued {
+        code,
+        expires_at,
+        expires_in,
+    })
+}
+
+/// `choices` if the session's policy allows them (the document offered, a real issuing
+/// country, a state only where the provider takes one), the country in its canonical form.
+fn checked(
+    state: &AppState,
+    session: &SessionRecord,
+    choices: Choices,
+) -> Result<Choices, ApiError> {
+    let policy = policy(&state.config, session);
+    if !policy.accepted_documents().contains(&choices.document_type) {
+        return Err(ApiError::BadRequest(format!(
+            "choices.document_type {} is not offered for this session (offered: {})",
+            choices.document_type.code(),
+            policy
+                .accepted_documents()
+                .iter()
+                .map(|document| document.code())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let issuing_country = kyc_core::country_code(&choices.issuing_country).ok_or_else(|| {
+        ApiError::BadRequest(
+            "choices.issuing_country must be an ISO 3166-1 alpha-3 code such as USA".to_owned(),
+        )
+    })?;
+    let state_taken =
+        policy.state_requirement(choices.document_type, &issuing_country) != Requirement::Forbidden;
+    if choices.state.is_some() && !state_taken {
+        return Err(ApiError::BadRequest(
+            "choices.state is only taken for a document the provider files by US state".to_owned(),
+        ));
+    }
+    Ok(Choices {
+        issuing_country,
+        ..choices
+    })
+}
+
+/// What the user answered on the device that handed `session` over, for its view.
+pub(crate) async fn choices(
+    state: &AppState,
+    session: &SessionRecord,
+) -> Result<Option<Choices>, ApiError> {
+    let Some(json) = state.store.choices(&session.id).await? else {
+        return Ok(None);
+    };
+    // Written by `issue` only; a row that no longer reads (an older shape) is no choice.
+    Ok(serde_json::from_str(&json).ok())
 }
 
 /// Ends the session's live code (the user chose to stay on this device).

@@ -226,6 +226,7 @@ pub(crate) async fn view(
     session: SessionRecord,
 ) -> Result<SessionView, ApiError> {
     let policy = policy(&state.config, &session);
+    let choices = crate::handoff::choices(state, &session).await?;
     let uploaded = state
         .store
         .slots(&session.id)
@@ -247,5 +248,6 @@ pub(crate) async fn view(
         country: session.country,
         uploaded,
         status: session.status,
+        choices,
     })
 }

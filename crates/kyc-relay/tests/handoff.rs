@@ -190,3 +190,65 @@ async fn a_code_opens_its_own_session_only_and_nonsense_is_named() {
     let (status, _) = issue(&h, "nonsense").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn what_the_desktop_chose_reaches_the_phone_and_wrong_choices_are_named() {
+    let h = relay(RelayConfig::default()).await;
+    let desktop = create_session(&h.relay, "carol").await;
+    let (_, view) = call(&h.relay, authorized("GET", "/v1/session", &desktop, None)).await;
+    assert!(view.get("choices").is_none(), "{view}");
+    let with = |choices: Value| {
+        authorized(
+            "POST",
+            "/v1/session/handoff",
+            &desktop,
+            Some(json!({ "choices": choices })),
+        )
+    };
+    // Each wrong answer is refused with what was wrong, and no code is made.
+    for (choices, says) in [
+        (
+            json!({"document_type": "certificate_of_incorporation", "issuing_country": "GBR"}),
+            "not offered",
+        ),
+        (
+            json!({"document_type": "passport", "issuing_country": "Britain"}),
+            "alpha-3",
+        ),
+        (
+            json!({"document_type": "passport", "issuing_country": "GBR", "state": "CA"}),
+            "state",
+        ),
+        (
+            json!({"document_type": "passport", "issuing_country": "GBR", "colour": "red"}),
+            "colour",
+        ),
+    ] {
+        let (status, body) = call(&h.relay, with(choices.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{choices}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{choices}: {message}");
+    }
+    // Right ones go with the code; the country is kept in its canonical form.
+    let (status, issued) = call(
+        &h.relay,
+        with(
+            json!({"document_type": "passport", "issuing_country": "gbr", "terms_accepted": true}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let ttl = issued["expires_in"].as_u64().unwrap();
+    assert_eq!(ttl, RelayConfig::default().handoff_ttl.as_secs());
+    let (_, phone) = exchange(&h, issued["code"].as_str().unwrap()).await;
+    let phone = phone["token"].as_str().unwrap();
+    let (_, view) = call(&h.relay, authorized("GET", "/v1/session", phone, None)).await;
+    assert_eq!(
+        view["choices"],
+        json!({"document_type": "passport", "issuing_country": "GBR", "terms_accepted": true})
+    );
+    // A later code without choices keeps the ones given (a reload of the desktop asks again).
+    code_of(&h, &desktop).await;
+    let (_, view) = call(&h.relay, authorized("GET", "/v1/session", &desktop, None)).await;
+    assert_eq!(view["choices"]["document_type"], "passport", "{view}");
+}

@@ -12,6 +12,7 @@ impl Store {
     /// Records a new code (by its `digest`) for the session, valid until `expires_at`, and
     /// cancels the session's earlier live ones (one code at a time). `false`, recording
     /// nothing, when the session was given `per_hour` codes in the hour before `now`.
+    /// `choices` (JSON), if any, replace the session's: what the other device starts from.
     pub async fn issue_handoff(
         &self,
         session_id: &str,
@@ -19,6 +20,7 @@ impl Store {
         now: u64,
         expires_at: u64,
         per_hour: u32,
+        choices: Option<&str>,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let lock = tx.for_update();
@@ -50,6 +52,13 @@ impl Store {
             args![digest, session_id, now, expires_at],
         )
         .await?;
+        if let Some(choices) = choices {
+            tx.execute(
+                "UPDATE sessions SET choices = ?2 WHERE id = ?1",
+                args![session_id, choices],
+            )
+            .await?;
+        }
         audit::record(&mut tx, session_id, now, "handoff_issued", "").await?;
         tx.commit().await?;
         Ok(true)
@@ -105,5 +114,20 @@ impl Store {
         }
         tx.commit().await?;
         Ok(cancelled)
+    }
+
+    /// What the user answered on the device that handed the session over (JSON), if it did.
+    pub async fn choices(&self, session_id: &str) -> StoreResult<Option<String>> {
+        let mut conn = self.conn().await?;
+        let row = conn
+            .query_opt(
+                "SELECT choices FROM sessions WHERE id = ?1",
+                args![session_id],
+            )
+            .await?;
+        match row {
+            Some(row) => row.opt_text(0),
+            None => Ok(None),
+        }
     }
 }

@@ -308,6 +308,13 @@ const STEPS: &[Step] = &[
     );
     CREATE INDEX handoffs_by_session ON handoffs (session_id, created_at);\n",
     },
+    // What the user answered on the device that handed the session over (JSON of
+    // `kyc_core::wire::Choices`), so the other device starts at the captures.
+    Step {
+        name: "V13__session_choices",
+        sqlite: "ALTER TABLE sessions ADD COLUMN choices TEXT;\n",
+        postgres: "ALTER TABLE sessions ADD COLUMN choices TEXT;\n",
+    },
 ];
 
 /// Which database a migration runs on.
