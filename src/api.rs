@@ -8,13 +8,15 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use kyc_core::wire::{SessionCreated, SessionView, StatusReport, SubmitRequest};
+use kyc_core::wire::{
+    Choices, HandoffIssued, SessionCreated, SessionView, StatusReport, SubmitRequest,
+};
 use kyc_core::Slot;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::transport::{call, RelayError, Request};
-use crate::wire_js::{submit_body, FromJs};
+use crate::transport::{call, call_without_answer, RelayError, Request};
+use crate::wire_js::{exchange_body, handoff_body, submit_body, FromJs};
 
 /// A relay endpoint and the session token it issued.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,6 +46,64 @@ impl RelayClient {
         })
         .await?;
         Ok(RelayClient::new(endpoint, &created.token))
+    }
+
+    /// The client of the session whose handoff `code` opened this page (the phone):
+    /// `POST /v1/handoff/exchange`. A code that is not one (or no longer exists) is
+    /// `handoff_unknown`, so the user reads that the link is wrong, not that a page is missing.
+    pub async fn exchange(endpoint: &str, code: &str) -> Result<RelayClient, RelayError> {
+        let url = format!("{}/v1/handoff/exchange", endpoint.trim_end_matches('/'));
+        let created: Result<SessionCreated, RelayError> = call(Request {
+            method: "POST",
+            url: &url,
+            authorization: None,
+            body: Some(("application/json", &exchange_body(code))),
+            headers: &[],
+        })
+        .await;
+        match created {
+            Ok(created) => Ok(RelayClient::new(endpoint, &created.token)),
+            Err(RelayError::Refused { status, code, .. })
+                if code == "not_found" || code == "bad_request" =>
+            {
+                Err(RelayError::Refused {
+                    status,
+                    code: "handoff_unknown".to_owned(),
+                    problems: vec![],
+                })
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `POST /v1/session/handoff`: a one-time code for the phone, which starts from the user's
+    /// `choices` so far.
+    pub async fn handoff(&self, choices: Option<&Choices>) -> Result<HandoffIssued, RelayError> {
+        call(Request {
+            method: "POST",
+            url: &self.url("/v1/session/handoff"),
+            authorization: Some(&self.authorization()),
+            body: Some(("application/json", &handoff_body(choices))),
+            headers: &[],
+        })
+        .await
+    }
+
+    /// `DELETE /v1/session/handoff`: the code stops working (the user stays on this device).
+    pub async fn cancel_handoff(&self) -> Result<(), RelayError> {
+        call_without_answer(Request {
+            method: "DELETE",
+            url: &self.url("/v1/session/handoff"),
+            authorization: Some(&self.authorization()),
+            body: None,
+            headers: &[],
+        })
+        .await
+    }
+
+    /// This client's session token (the phone keeps it for a reload).
+    pub fn token(&self) -> &str {
+        &self.token
     }
 
     fn url(&self, path: &str) -> String {

@@ -14,6 +14,11 @@
 //! | `theme` | string | `auto` (default), `light` or `dark` |
 //! | `messages` | object | strings replacing built-in ones, by key |
 //! | `autoCapture` | boolean | a steady good camera frame is taken without the button |
+//! | `handoff` | string | continue on the phone: `offered` (default: a desktop offers it), `forced` (a desktop always hands off) or `off` |
+//! | `handoffUrl` | string | the phone page's URL, an http(s) page that mounts the widget (default: this page); the code goes in its fragment |
+//!
+//! A page opened with `#handoff=CODE` in its URL (the phone) continues the session of that code:
+//! no `sessionToken` is needed, and one given is not used.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -24,14 +29,14 @@ use wasm_bindgen::JsCast;
 
 use crate::events::Events;
 use crate::i18n::{pairs_of, I18n, Locale, Texts};
-use crate::options::{Theme, WidgetOptions};
+use crate::options::{Handoff, Theme, WidgetOptions};
 use crate::widget::CaptureWidget;
 
 /// What the `locale` option takes (every shipped locale), as an option error says it.
 const LOCALES: &str = "\"en\", \"es\", \"fr\", \"de\", \"it\", \"nl\", \"pl\", \"pt-BR\", \"pt-PT\", \"ru\", \"uk\", \"tr\", \"ro\", \"id\", \"ja\", \"ko\", \"zh-Hans\", \"hi\", \"ar\" or \"he\" (or a tag such as \"es-MX\")";
 
 /// The fields [`parse_options`] knows.
-const FIELDS: [&str; 7] = [
+const FIELDS: [&str; 9] = [
     "endpoint",
     "sessionToken",
     "demo",
@@ -39,6 +44,8 @@ const FIELDS: [&str; 7] = [
     "theme",
     "messages",
     "autoCapture",
+    "handoff",
+    "handoffUrl",
 ];
 
 /// A wrong option: the field and what it expects, for the console.
@@ -83,7 +90,7 @@ pub fn parse_options(value: &JsValue) -> Result<WidgetOptions, Vec<OptionError>>
             errors.push(OptionError {
                 field: key,
                 expected: "no such option (known: endpoint, sessionToken, demo, locale, theme, \
-                           messages, autoCapture)",
+                           messages, autoCapture, handoff, handoffUrl)",
             });
         }
     }
@@ -112,7 +119,7 @@ pub fn parse_options(value: &JsValue) -> Result<WidgetOptions, Vec<OptionError>>
     };
     match field("sessionToken").map(|v| v.as_string()) {
         Some(Some(token)) if !token.trim().is_empty() => options.session_token = Some(token),
-        None if demo => {}
+        None if demo || crate::handoff::code_in_page().is_some() => {}
         _ => errors.push(OptionError::new(
             "sessionToken",
             "the non-empty token your backend got from POST /v1/sessions",
@@ -145,6 +152,26 @@ pub fn parse_options(value: &JsValue) -> Result<WidgetOptions, Vec<OptionError>>
         None => {}
         Some(Some(on)) => options.auto_capture = on,
         Some(None) => errors.push(OptionError::new("autoCapture", "a boolean")),
+    }
+    match field("handoff").map(|v| v.as_string()) {
+        None => {}
+        Some(code) => match code.as_deref().and_then(Handoff::from_code) {
+            Some(mode) => options.handoff = mode,
+            None => errors.push(OptionError::new(
+                "handoff",
+                "\"offered\", \"forced\" or \"off\"",
+            )),
+        },
+    }
+    match field("handoffUrl").map(|v| v.as_string()) {
+        None => {}
+        Some(Some(url)) if url.starts_with("https://") || url.starts_with("http://") => {
+            options.handoff_url = Some(url);
+        }
+        Some(_) => errors.push(OptionError::new(
+            "handoffUrl",
+            "the http(s) URL of the page that mounts the widget on the phone",
+        )),
     }
     if errors.is_empty() {
         Ok(options)

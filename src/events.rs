@@ -5,13 +5,15 @@
 //! | event | `detail` |
 //! | --- | --- |
 //! | `kyc-ready` | `{ provider, steps }`: the flow is shown; `steps` counts the numbered steps |
-//! | `kyc-step-changed` | `{ step, slot? }`: `step` is `consent`, `document`, `country`, `capture` (with `slot`), `review`, `send` or `status` |
+//! | `kyc-step-changed` | `{ step, slot? }`: `step` is `consent`, `document`, `country`, `capture` (with `slot`), `handoff`, `review`, `send` or `status` |
 //! | `kyc-capture-rejected` | `{ slot, reasons, message }`: the codes of what was wrong and the sentence the user read |
 //! | `kyc-upload-progress` | `{ slot, percent }` |
 //! | `kyc-submitted` | `{ documentType }` |
 //! | `kyc-status-changed` | `{ status, reason? }`: `pending`, `verified` or `rejected` (with the provider's reason code) |
 //! | `kyc-error` | `{ code, message }`: the relay could not be reached or refused; `code` is stable |
 //! | `kyc-exit` | `{ step }`: the user left the flow with its close button |
+//! | `kyc-handoff-started` | `{ expiresAt }`: a code for the phone is shown (again after each renewal); Unix seconds |
+//! | `kyc-handoff-completed` | `{ status }`: the phone sent the documents; `status` as in `kyc-status-changed` |
 //! | `kyc-retry` | `{ sessionId }` or `{ code }`: after a rejection the user pressed Start again; the relay opened the new session `sessionId`, or opened none (`code`, e.g. `customer_rejected`) |
 //!
 //! The same table is in `www/kyc-capture.d.ts` and the host guide (`docs/embedding.md`).
@@ -124,6 +126,19 @@ impl Events {
                 Err(code) => ("code", text(code)),
             }],
         );
+    }
+
+    /// `kyc-handoff-started`: a code for the phone, working until `expires_at`, is shown.
+    pub fn handoff_started(&self, expires_at: u64) {
+        self.emit(
+            "handoff-started",
+            &[("expiresAt", JsValue::from(expires_at as f64))],
+        );
+    }
+
+    /// `kyc-handoff-completed`: the phone sent the documents; the verification is at `status`.
+    pub fn handoff_completed(&self, status: &VerificationStatus) {
+        self.emit("handoff-completed", &[("status", text(status.code()))]);
     }
 
     /// Dispatches `kyc-<name>` with a `detail` object of `fields`.

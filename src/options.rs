@@ -21,6 +21,35 @@ pub struct WidgetOptions {
     pub theme: Theme,
     /// How failed uploads are retried.
     pub retry: RetryPolicy,
+    /// Whether a desktop offers to continue on the phone.
+    pub handoff: Handoff,
+    /// The phone page's URL (the code goes in its fragment); `None`: this page's own.
+    pub handoff_url: Option<String>,
+}
+
+/// Continuing on the phone (`handoff` option): never, offered on a desktop (the default), or
+/// forced there (a desktop always hands the captures to the phone).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Handoff {
+    /// Never offered.
+    Off,
+    /// Offered on a desktop's capture steps.
+    #[default]
+    Offered,
+    /// A desktop's capture steps are the handoff.
+    Forced,
+}
+
+impl Handoff {
+    /// The mode named `code` (`off`, `offered`, `forced`).
+    pub fn from_code(code: &str) -> Option<Handoff> {
+        match code {
+            "off" => Some(Handoff::Off),
+            "offered" => Some(Handoff::Offered),
+            "forced" => Some(Handoff::Forced),
+            _ => None,
+        }
+    }
 }
 
 impl WidgetOptions {

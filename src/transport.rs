@@ -127,6 +127,15 @@ pub async fn call<T: FromJs>(request: Request<'_>) -> Result<T, RelayError> {
     read(status, &text)
 }
 
+/// Sends `request`, whose success has no body to read (`204 No Content`).
+pub async fn call_without_answer(request: Request<'_>) -> Result<(), RelayError> {
+    let (status, text) = answer(request).await?;
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    parse(status, &text).map(drop)
+}
+
 /// The status and text of `request`'s answer. Not generic, so the code of [`send`] is in the
 /// module once rather than once per type read.
 async fn answer(request: Request<'_>) -> Result<(u16, String), RelayError> {

@@ -7,7 +7,8 @@
 //! of every type back.
 
 use kyc_core::wire::{
-    ErrorBody, ErrorDetail, SessionCreated, SessionView, StatusReport, SubmitRequest, UploadReceipt,
+    Choices, ErrorBody, ErrorDetail, HandoffIssued, SessionCreated, SessionView, StatusReport,
+    SubmitRequest, UploadReceipt,
 };
 use kyc_core::{
     CustomerType, DocumentType, FileFormat, Provider, Slot, Strictness, VerificationStatus,
@@ -102,6 +103,31 @@ impl FromJs for SessionView {
             country: string(value, "country")?,
             uploaded: list(value, "uploaded", |v| Slot::from_code(&v.as_string()?))?,
             status: VerificationStatus::from_js(&field(value, "status"))?,
+            choices: match present(field(value, "choices")) {
+                None => None,
+                Some(choices) => Some(Choices::from_js(&choices)?),
+            },
+        })
+    }
+}
+
+impl FromJs for Choices {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        Some(Choices {
+            document_type: coded(value, "document_type", DocumentType::from_code)?,
+            issuing_country: string(value, "issuing_country")?,
+            state: string(value, "state"),
+            terms_accepted: flag(value, "terms_accepted")?,
+        })
+    }
+}
+
+impl FromJs for HandoffIssued {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        Some(HandoffIssued {
+            code: string(value, "code")?,
+            expires_at: whole(&field(value, "expires_at"))?,
+            expires_in: whole(&field(value, "expires_in"))?,
         })
     }
 }
@@ -157,19 +183,60 @@ impl FromJs for ErrorBody {
 
 /// The JSON text of `POST /v1/session/submit`'s body.
 pub fn submit_body(request: &SubmitRequest) -> JsValue {
+    json(&answers(
+        request.document_type,
+        &request.issuing_country,
+        request.state.as_deref(),
+        request.terms_accepted,
+    ))
+}
+
+/// The JSON text of `POST /v1/session/handoff`'s body: the user's `choices` so far, if any.
+pub fn handoff_body(choices: Option<&Choices>) -> JsValue {
     let body = js_sys::Object::new();
-    let set = |name: &str, value: &str| {
-        let _ = js_sys::Reflect::set(&body, &JsValue::from_str(name), &JsValue::from_str(value));
+    if let Some(choices) = choices {
+        let answers = answers(
+            choices.document_type,
+            &choices.issuing_country,
+            choices.state.as_deref(),
+            choices.terms_accepted,
+        );
+        let _ = js_sys::Reflect::set(&body, &JsValue::from_str("choices"), &answers);
+    }
+    json(&body)
+}
+
+/// The JSON text of `POST /v1/handoff/exchange`'s body.
+pub fn exchange_body(code: &str) -> JsValue {
+    let body = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&body, &JsValue::from_str("code"), &JsValue::from_str(code));
+    json(&body)
+}
+
+/// The user's answers as the relay names them (a submission's, or the choices handed over).
+fn answers(
+    document: DocumentType,
+    issuing_country: &str,
+    state: Option<&str>,
+    terms_accepted: bool,
+) -> js_sys::Object {
+    let body = js_sys::Object::new();
+    let set = |name: &str, value: &JsValue| {
+        let _ = js_sys::Reflect::set(&body, &JsValue::from_str(name), value);
     };
-    set("document_type", request.document_type.code());
-    set("issuing_country", &request.issuing_country);
-    if let Some(state) = &request.state {
-        set("state", state);
+    set("document_type", &JsValue::from_str(document.code()));
+    set("issuing_country", &JsValue::from_str(issuing_country));
+    if let Some(state) = state {
+        set("state", &JsValue::from_str(state));
     }
-    if request.terms_accepted {
-        let _ = js_sys::Reflect::set(&body, &JsValue::from_str("terms_accepted"), &JsValue::TRUE);
+    if terms_accepted {
+        set("terms_accepted", &JsValue::TRUE);
     }
-    js_sys::JSON::stringify(&body)
+    body
+}
+
+fn json(value: &JsValue) -> JsValue {
+    js_sys::JSON::stringify(value)
         .map(JsValue::from)
         .unwrap_or(JsValue::UNDEFINED)
 }

@@ -15,6 +15,10 @@ export interface KycCaptureOptions {
   messages?: Record<string, string>;
   /** Take a steady, good camera frame without the button. */
   autoCapture?: boolean;
+  /** Continue on the phone by QR code: offered on a desktop (default), forced there, or off. */
+  handoff?: 'offered' | 'forced' | 'off';
+  /** The phone page (a page of yours that mounts the widget); default: this page. */
+  handoffUrl?: string;
 }
 
 export interface KycCaptureHandle {
@@ -27,7 +31,7 @@ export interface KycCaptureHandle {
 /** Mounts the widget into `element`; returns at once, the widget appears once loaded. */
 export function mount(element: HTMLElement, options: KycCaptureOptions): KycCaptureHandle;
 
-export type KycStep = 'consent' | 'document' | 'country' | 'capture' | 'review' | 'send' | 'status';
+export type KycStep = 'consent' | 'document' | 'country' | 'capture' | 'handoff' | 'review' | 'send' | 'status';
 export type KycSlot = 'front' | 'back' | 'selfie' | 'proof_of_address' | 'liveness';
 
 /** The `detail` of each event; all bubble and are composed (they leave the shadow root). */
@@ -41,6 +45,8 @@ export interface KycCaptureEventMap {
   'kyc-error': { code: string; message: string };
   'kyc-exit': { step: KycStep };
   'kyc-retry': { sessionId: string; code?: undefined } | { code: string; sessionId?: undefined };
+  'kyc-handoff-started': { expiresAt: number };
+  'kyc-handoff-completed': { status: 'pending' | 'verified' | 'rejected' };
 }
 
 export class KycCaptureElement extends HTMLElement {

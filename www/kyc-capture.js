@@ -71,7 +71,7 @@ export function mount(element, options = {}) {
   };
 }
 
-const ATTRIBUTES = ['endpoint', 'session-token', 'locale', 'theme', 'demo', 'auto-capture'];
+const ATTRIBUTES = ['endpoint', 'session-token', 'locale', 'theme', 'demo', 'auto-capture', 'handoff', 'handoff-url'];
 
 /** `<kyc-capture endpoint="…" session-token="…" locale="…" theme="…">`, in a shadow root. */
 export class KycCaptureElement extends HTMLElement {
@@ -112,9 +112,9 @@ export class KycCaptureElement extends HTMLElement {
     const token = this.getAttribute('session-token');
     if (token !== null) options.sessionToken = token;
     if (this.hasAttribute('demo')) options.demo = true;
-    for (const name of ['locale', 'theme']) {
+    for (const [name, key] of [['locale', 'locale'], ['theme', 'theme'], ['handoff', 'handoff'], ['handoff-url', 'handoffUrl']]) {
       const value = this.getAttribute(name);
-      if (value !== null) options[name] = value;
+      if (value !== null) options[key] = value;
     }
     if (this.hasAttribute('auto-capture')) options.autoCapture = true;
     if (this.messages) options.messages = this.messages;

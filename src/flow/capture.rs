@@ -7,12 +7,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use super::{BackButton, Flow, StepHeading};
+use super::{BackButton, Flow, Step, StepHeading};
 use crate::camera::{use_camera, CameraState};
 use crate::events::Events;
 use crate::i18n::I18n;
 use crate::intake::{intake, Capture};
 use crate::messages;
+use crate::options::Handoff;
 
 /// Capturing `which` slot; with `auto_capture`, a steady, good preview is taken by itself.
 #[component]
@@ -176,6 +177,15 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
                 />
                 <label for=input_id class="kyc-secondary kyc-file-label">{file_label}</label>
             </div>
+            // A desktop's webcam is often too poor for a card: the phone is offered beside it.
+            {(flow.handoff == Handoff::Offered)
+                .then(|| {
+                    view! {
+                        <button type="button" class="kyc-secondary kyc-handoff-offer" on:click=move |_| flow.go(Step::Handoff)>
+                            {i18n.t("handoff.offer")}
+                        </button>
+                    }
+                })}
             {move || busy.get().then(|| view! { <p class="kyc-note kyc-busy">{i18n.t("checking")}</p> })}
             {move || {
                 let problems = problems.get();

@@ -21,6 +21,17 @@ pub struct Shot {
     pub uploaded: bool,
 }
 
+impl Shot {
+    /// A capture the relay has from an earlier visit or another device: nothing to show here.
+    fn at_relay() -> Shot {
+        Shot {
+            preview: None,
+            warnings: vec![],
+            uploaded: true,
+        }
+    }
+}
+
 /// The bytes of a kept capture not yet at the relay.
 #[derive(Clone, Debug)]
 pub struct Held {
@@ -44,12 +55,7 @@ impl Captures {
     pub fn new(uploaded: &[Slot], quality: Strictness) -> Captures {
         let mut shots = PerSlot::default();
         for slot in uploaded {
-            let shot = Shot {
-                preview: None,
-                warnings: vec![],
-                uploaded: true,
-            };
-            shots.insert(*slot, shot);
+            shots.insert(*slot, Shot::at_relay());
         }
         Captures {
             shots: RwSignal::new(shots),
@@ -134,6 +140,14 @@ impl Captures {
                 shot.uploaded = true;
             }
         });
+    }
+
+    /// `slot`'s capture reached the relay from another device (the phone of a handoff): it is
+    /// kept as sent, in place of one taken here.
+    pub fn arrived(&self, slot: Slot) {
+        self.forget(slot);
+        self.shots
+            .try_update(|shots| shots.insert(slot, Shot::at_relay()));
     }
 
     /// Drops the capture of `slot` (its preview URL is revoked).

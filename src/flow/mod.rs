@@ -11,25 +11,27 @@ mod captures;
 mod consent;
 mod country;
 mod document;
+mod handoff;
 mod retry;
 mod review;
 mod send;
 mod status;
 
-use kyc_core::wire::{SessionView, StatusReport, SubmitRequest};
+use kyc_core::wire::{Choices, SessionView, StatusReport, SubmitRequest};
 use kyc_core::{DocumentType, Policy, Slot, VerificationStatus};
 use leptos::prelude::*;
 
 use crate::api::RelayClient;
 use crate::events::Events;
 use crate::i18n::I18n;
-use crate::options::WidgetOptions;
+use crate::options::{Handoff, WidgetOptions};
 
 use capture::CaptureStep;
 use captures::Captures;
 use consent::ConsentStep;
 use country::CountryStep;
 use document::DocumentStep;
+use handoff::HandoffStep;
 use review::ReviewStep;
 use send::SendStep;
 use status::StatusStep;
@@ -45,6 +47,8 @@ pub enum Step {
     Country,
     /// Capturing one slot.
     Capture(Slot),
+    /// Continuing on the phone (a desktop; not numbered).
+    Handoff,
     /// Checking every capture, with retake.
     Review,
     /// Sending the files and submitting.
@@ -61,6 +65,7 @@ impl Step {
             Step::Document => ("document", None),
             Step::Country => ("country", None),
             Step::Capture(slot) => ("capture", Some(slot)),
+            Step::Handoff => ("handoff", None),
             Step::Review => ("review", None),
             Step::Send => ("send", None),
             Step::Status => ("status", None),
@@ -96,6 +101,11 @@ struct Flow {
     captures: Captures,
     /// What the live region announces.
     notice: RwSignal<String>,
+    /// Continuing on the phone, on this device (never on a phone, nor on the page a handoff
+    /// opened).
+    handoff: Handoff,
+    /// The step the user went to the handoff from (Stay on this device returns there).
+    handoff_from: StoredValue<Step>,
 }
 
 impl Flow {
@@ -145,7 +155,40 @@ impl Flow {
 
     fn go(&self, step: Step) {
         self.navigated.set_value(true);
+        let current = self.step.get_untracked();
+        let step = self.resolve(step);
+        if step == Step::Handoff && current != Step::Handoff {
+            self.handoff_from.set_value(current);
+        }
         self.step.set(step);
+    }
+
+    /// Where going to `step` leads: a capture is the handoff on a desktop that must hand off.
+    fn resolve(&self, step: Step) -> Step {
+        match step {
+            Step::Capture(_) if self.handoff == Handoff::Forced => Step::Handoff,
+            step => step,
+        }
+    }
+
+    /// The first capture the relay does not have yet, else the review: where a session handed
+    /// over with the user's choices continues.
+    fn first_missing(&self) -> Step {
+        self.plan()
+            .into_iter()
+            .find(|step| matches!(step, Step::Capture(slot) if !self.captures.has(*slot)))
+            .unwrap_or(Step::Review)
+    }
+
+    /// The user's answers handed over to the phone: the document and its country, once
+    /// chosen.
+    fn choices(&self, country: String, state: Option<String>, terms: bool) -> Option<Choices> {
+        self.document.get_untracked().map(|document_type| Choices {
+            document_type,
+            issuing_country: country,
+            state,
+            terms_accepted: terms,
+        })
     }
 
     fn back(&self) {
@@ -206,35 +249,53 @@ pub fn CaptureFlow(
         .with_liveness_required(session.liveness_required)
         .with_optional_slots(session.optional_slots.clone());
     let submitted = session.status != VerificationStatus::NotSubmitted;
-    let flow = Flow {
-        policy: StoredValue::new(policy),
-        step: RwSignal::new(if submitted {
-            Step::Status
-        } else {
-            Step::Consent
-        }),
-        navigated: StoredValue::new(false),
-        document: RwSignal::new(None),
-        // What a reload finds at the relay.
-        captures: Captures::new(&session.uploaded, session.quality),
-        notice: RwSignal::new(String::new()),
-    };
-    provide_context(flow);
-    // The user's answers and the verification, each handed to the steps that need it.
-    let consented = RwSignal::new(false);
-    let country = RwSignal::new(session.country.clone());
-    let us_state = RwSignal::new(None::<String>);
-    let status = RwSignal::new(submitted.then(|| StatusReport {
-        status: session.status.clone(),
-        pending_for_secs: None,
-        review: None,
-    }));
     // Only an https link is shown: the relay checks it too, but a `javascript:` (or any other)
     // URL from a provider never reaches an `href` in the host page.
     let terms = session
         .terms_of_service_url
         .clone()
         .filter(|url| kyc_core::text::is_https_link(url));
+    // The phone of a handoff (or a reload after one) starts from what the user chose before,
+    // provided the terms the session names were accepted there (else it asks again).
+    let choices = session
+        .choices
+        .clone()
+        .filter(|choices| choices.terms_accepted || terms.is_none());
+    let handoff = if crate::handoff::is_touch_device() || crate::handoff::code_in_page().is_some() {
+        Handoff::Off
+    } else {
+        options.handoff
+    };
+    let flow = Flow {
+        policy: StoredValue::new(policy),
+        step: RwSignal::new(Step::Consent),
+        navigated: StoredValue::new(false),
+        document: RwSignal::new(choices.as_ref().map(|c| c.document_type)),
+        // What a reload finds at the relay.
+        captures: Captures::new(&session.uploaded, session.quality),
+        notice: RwSignal::new(String::new()),
+        handoff,
+        handoff_from: StoredValue::new(Step::Consent),
+    };
+    if submitted {
+        flow.step.set(Step::Status);
+    } else if choices.is_some() {
+        flow.step.set(flow.resolve(flow.first_missing()));
+    }
+    provide_context(flow);
+    // The user's answers and the verification, each handed to the steps that need it.
+    let consented = RwSignal::new(choices.is_some());
+    let country = RwSignal::new(
+        choices
+            .as_ref()
+            .map_or_else(|| session.country.clone(), |c| c.issuing_country.clone()),
+    );
+    let us_state = RwSignal::new(choices.and_then(|c| c.state));
+    let status = RwSignal::new(submitted.then(|| StatusReport {
+        status: session.status.clone(),
+        pending_for_secs: None,
+        review: None,
+    }));
     // The user ticked the box naming these terms to get past the consent step.
     let terms_accepted = terms.is_some();
     let accepted = session.accepted_documents.clone();
@@ -280,6 +341,10 @@ pub fn CaptureFlow(
     let exit = move |_| events.exit(flow.step.get_untracked().code().0);
     let (selfie, auto_capture, retry) =
         (session.selfie_required, options.auto_capture, options.retry);
+    let phone_page = options
+        .handoff_url
+        .clone()
+        .unwrap_or_else(crate::handoff::this_page);
     view! {
         <div class="kyc-flow">
             <div class="kyc-top">
@@ -304,6 +369,17 @@ pub fn CaptureFlow(
                     Step::Document => view! { <DocumentStep accepted=accepted.clone() /> }.into_any(),
                     Step::Country => view! { <CountryStep country us_state /> }.into_any(),
                     Step::Capture(which) => view! { <CaptureStep which auto_capture /> }.into_any(),
+                    Step::Handoff => {
+                        let choices = flow.choices(
+                            country.get_untracked(),
+                            us_state.get_untracked(),
+                            terms_accepted && consented.get_untracked(),
+                        );
+                        view! {
+                            <HandoffStep client choices base=phone_page.clone() retry status />
+                        }
+                            .into_any()
+                    }
                     Step::Review => view! { <ReviewStep /> }.into_any(),
                     Step::Send => {
                         let request = SubmitRequest {

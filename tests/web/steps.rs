@@ -38,6 +38,7 @@ fn session(provider: Provider, country: &str) -> SessionView {
         country: country.to_owned(),
         uploaded: vec![],
         status: VerificationStatus::NotSubmitted,
+        choices: None,
     }
 }
 

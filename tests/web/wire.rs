@@ -1,9 +1,10 @@
 //! What the relay writes with serde (`serde_json`, as its axum `Json` does), the widget reads
 //! back with `wire_js` into the same value; and the submission it writes is what serde reads.
 
-use kyc_capture::wire_js::{submit_body, FromJs};
+use kyc_capture::wire_js::{exchange_body, handoff_body, submit_body, FromJs};
 use kyc_core::wire::{
-    ErrorBody, ErrorDetail, SessionCreated, SessionView, StatusReport, SubmitRequest, UploadReceipt,
+    Choices, ErrorBody, ErrorDetail, HandoffExchange, HandoffIssued, HandoffRequest,
+    SessionCreated, SessionView, StatusReport, SubmitRequest, UploadReceipt,
 };
 use kyc_core::{
     CustomerType, DocumentType, FileFormat, Provider, Slot, Strictness, VerificationStatus,
@@ -39,8 +40,20 @@ fn every_answer_reads_back_as_the_relay_wrote_it() {
             country: "USA".to_owned(),
             uploaded: Slot::ALL.to_vec(),
             status: status.clone(),
+            choices: None,
         };
-        assert_eq!(read_back(&view), Some(view));
+        assert_eq!(read_back(&view), Some(view.clone()));
+        // A session handed over from another device, with what the user chose there.
+        let handed_over = SessionView {
+            choices: Some(Choices {
+                document_type: DocumentType::DriversLicense,
+                issuing_country: "USA".to_owned(),
+                state: Some("CA".to_owned()),
+                terms_accepted: true,
+            }),
+            ..view
+        };
+        assert_eq!(read_back(&handed_over), Some(handed_over));
         for pending_for_secs in [None, Some(7200)] {
             let report = StatusReport {
                 status: status.clone(),
@@ -56,6 +69,12 @@ fn every_answer_reads_back_as_the_relay_wrote_it() {
         expires_at: 1_795_000_000,
     };
     assert_eq!(read_back(&created), Some(created));
+    let issued = HandoffIssued {
+        code: "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".to_owned(),
+        expires_at: 1_795_000_600,
+        expires_in: 600,
+    };
+    assert_eq!(read_back(&issued), Some(issued));
     for format in FileFormat::ALL {
         let receipt = UploadReceipt {
             slot: Slot::ProofOfAddress,
@@ -111,4 +130,23 @@ fn the_submission_is_what_the_relay_reads() {
         let read: SubmitRequest = serde_json::from_str(&text).unwrap();
         assert_eq!(read, request);
     }
+}
+
+#[wasm_bindgen_test]
+fn the_handoff_requests_are_what_the_relay_reads() {
+    let choices = Choices {
+        document_type: DocumentType::Passport,
+        issuing_country: "FRA".to_owned(),
+        state: None,
+        terms_accepted: true,
+    };
+    for choices in [None, Some(choices)] {
+        let text = handoff_body(choices.as_ref()).as_string().unwrap();
+        let read: HandoffRequest = serde_json::from_str(&text).unwrap();
+        assert_eq!(read, HandoffRequest { choices });
+    }
+    // A code with characters JSON must escape is sent as it is (the relay names it wrong).
+    let text = exchange_body("AB\"C").as_string().unwrap();
+    let read: HandoffExchange = serde_json::from_str(&text).unwrap();
+    assert_eq!(read.code, "AB\"C");
 }
