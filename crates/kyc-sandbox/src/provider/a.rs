@@ -1,6 +1,6 @@
 //! Provider A: the "external" customer API with legacy 4-slot KYC (`a-request-file-upload-url.txt`,
 //! `a-upload-verification-files.txt`). Mounted under `/a`; the token endpoint is in [`oauth`],
-//! the documents' rules in [`rules`].
+//! the documents' rules in [`rules`], those of business customers (KYB) in [`kyb`].
 //!
 //! - `POST /a/oauth/token`: OAuth 2.0 client credentials; short-lived Bearer tokens with the
 //!   scopes `file:upload` (presigned URLs) and `customer:write` (customers, attach).
@@ -12,6 +12,9 @@
 //! - Attach (`POST /a/api/external/customer/{id}/files`): "Newly uploaded files override previous
 //!   records"; "Including id_file in the request signals that document upload is complete and
 //!   triggers the verification process"; "ID cards (National Identity Cards) are not accepted".
+//!   A business customer's `id_file` is its certificate of incorporation ("a Certificate of
+//!   Incorporation for business customers"), and starts the same review once every owner has
+//!   its ID files (see [`kyb`]).
 //! - Webhooks `customer.verified` and `customer.rejected`.
 
 pub mod kyb;
