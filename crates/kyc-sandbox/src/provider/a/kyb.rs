@@ -322,13 +322,17 @@ fn owner_files(store: &Store, id: &str, owners: &[String]) -> Result<Vec<Attache
             }
             _ => {}
         }
-        for (slot, file_id) in [("owner_id_file", Some(front)), ("owner_id_file_back", back)] {
-            let Some(record) = file_id.and_then(|f| store.files.get(f)) else {
+        let sides = [("owner_id_file", Some(front)), ("owner_id_file_back", back)];
+        for (slot, file_id) in sides {
+            // Every id in an owner's files was registered by its upload request.
+            let Some((file_id, record)) =
+                file_id.and_then(|id| store.files.get(id).map(|record| (id, record)))
+            else {
                 continue;
             };
             files.push(AttachedFile {
                 slot,
-                file_id: file_id.cloned().unwrap_or_default(),
+                file_id: file_id.clone(),
                 key: record.key.clone(),
                 content_type: record.content_type.clone(),
             });
