@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod business;
 pub mod document_outline;
 pub mod format;
 pub mod frame;
@@ -21,6 +22,10 @@ pub mod text;
 pub mod vocabulary;
 pub mod wire;
 
+pub use business::{
+    BusinessGap, BusinessPolicy, BusinessRefusal, BusinessSubmission, CompanyDocument,
+    OwnerSubmission, VerificationKind,
+};
 pub use format::{sniff, FileFormat};
 pub use frame::{normalize, Frame, LumaImage, LumaView, RgbaView, ViewError};
 pub use gate::{Escalation, GateDecision, QualityGate, Strictness};

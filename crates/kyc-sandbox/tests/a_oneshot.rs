@@ -276,9 +276,11 @@ async fn business_customers_are_refused_on_the_4_slot_endpoints() {
         "{message}"
     );
     assert!(message.contains("/document/presigned-url"), "{message}");
+    // The attach is not one of them: "The identity document must be [...] a Certificate of
+    // Incorporation for business customers" (its KYB rules are in `a_kyb_http.rs`).
     let (status, body) = attach(&app, &t, &acme, json!({"id_file": "file_x"})).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(code(&body), "use_kyb_endpoints");
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(code(&body), "file_not_found");
 }
 
 #[tokio::test]
@@ -303,7 +305,7 @@ async fn kyb_endpoints_serve_business_customers_only() {
         "POST",
         &owner_url,
         Some(&t),
-        Some(json!({"content_type": "image/jpeg"})),
+        Some(json!({"category": "identity", "content_type": "image/jpeg", "document_type": "passport"})),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -314,7 +316,7 @@ async fn kyb_endpoints_serve_business_customers_only() {
         "POST",
         &owner_url,
         Some(&t),
-        Some(json!({"content_type": "image/jpeg", "document_type": "national_id"})),
+        Some(json!({"category": "identity", "content_type": "image/jpeg", "document_type": "national_id"})),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -1,6 +1,6 @@
 //! Provider A: the "external" customer API with legacy 4-slot KYC (`a-request-file-upload-url.txt`,
 //! `a-upload-verification-files.txt`). Mounted under `/a`; the token endpoint is in [`oauth`],
-//! the documents' rules in [`rules`].
+//! the documents' rules in [`rules`], those of business customers (KYB) in [`kyb`].
 //!
 //! - `POST /a/oauth/token`: OAuth 2.0 client credentials; short-lived Bearer tokens with the
 //!   scopes `file:upload` (presigned URLs) and `customer:write` (customers, attach).
@@ -12,8 +12,12 @@
 //! - Attach (`POST /a/api/external/customer/{id}/files`): "Newly uploaded files override previous
 //!   records"; "Including id_file in the request signals that document upload is complete and
 //!   triggers the verification process"; "ID cards (National Identity Cards) are not accepted".
+//!   A business customer's `id_file` is its certificate of incorporation ("a Certificate of
+//!   Incorporation for business customers"), and starts the same review once every owner has
+//!   its ID files (see [`kyb`]).
 //! - Webhooks `customer.verified` and `customer.rejected`.
 
+pub mod kyb;
 pub mod oauth;
 pub mod records;
 pub mod rules;
@@ -29,18 +33,21 @@ use kyc_core::CustomerType;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use self::kyb::{
+    business_customer, business_only, check_kyb_document, check_owner_upload, find_owner,
+    validate_business_attach, BusinessAttach, KYB_DOCUMENT,
+};
 use self::oauth::{
     issue_token, need_scope, require_token, Scopes, SCOPE_CUSTOMER_WRITE, SCOPE_FILE_UPLOAD,
 };
-use self::records::{Customer, FileRecord, Status, Store};
+use self::records::{Customer, FileRecord, Owner, Status, Store};
 use self::rules::{
-    check_category, check_category_content, check_document, use_kyb_endpoints, validate_attach,
-    AttachFiles,
+    check_category, check_category_content, use_kyb_endpoints, validate_attach, AttachFiles,
 };
 use crate::error::{ApiError, JsonBody};
 use crate::ids::random_id;
 use crate::provider::common::{
-    accepted_content_type, check_arrived, find_customer, find_customer_mut, presign_file,
+    accepted_content_type, check_arrived, find_customer, find_customer_mut, present, presign_file,
     review_outcome,
 };
 use crate::state::SandboxState;
@@ -118,8 +125,9 @@ async fn create_customer(
         id_document_type: None,
         files: BTreeMap::new(),
         review: None,
+        owners: Vec::new(),
     };
-    let view = customer.view();
+    let view = state.a().customer_view(&customer);
     state.a().customers.insert(customer.id.clone(), customer);
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -130,7 +138,9 @@ async fn get_customer(
 ) -> Result<Json<Value>, ApiError> {
     refresh(&state);
     let store = state.a();
-    Ok(Json(find_customer(&store.customers, &id)?.view()))
+    Ok(Json(
+        store.customer_view(find_customer(&store.customers, &id)?),
+    ))
 }
 
 /// The body of a presigned-URL request. Unknown fields are refused, as at attach: a field A
@@ -145,32 +155,43 @@ struct PresignRequest {
     document_type: Option<String>,
 }
 
-/// Registers a file and presigns its upload: `{file_id, upload_url, method, headers,
-/// expires_at}`.
+/// What a presigned upload is for: its customer and category, and for KYB uploads the
+/// document named and the owner.
+struct Upload<'a> {
+    customer_id: &'a str,
+    category: &'a str,
+    document_type: Option<&'static str>,
+    owner: Option<&'a str>,
+}
+
+/// Registers a file and presigns its upload (every endpoint's, individual or KYB): `{file_id,
+/// upload_url, method, headers, expires_at}`; the new file's id.
 fn presign(
     state: &SandboxState,
     store: &mut Store,
-    customer_id: &str,
-    category: &str,
+    upload: Upload<'_>,
     content_type: &str,
-) -> Json<Value> {
-    let (file_id, key, put) = presign_file(state, "a", customer_id, content_type);
+) -> (String, Json<Value>) {
+    let (file_id, key, put) = presign_file(state, "a", upload.customer_id, content_type);
     store.files.insert(
         file_id.clone(),
         FileRecord {
-            customer_id: customer_id.to_owned(),
-            category: category.to_owned(),
+            customer_id: upload.customer_id.to_owned(),
+            category: upload.category.to_owned(),
             content_type: content_type.to_owned(),
             key,
+            document_type: upload.document_type,
+            owner: upload.owner.map(str::to_owned),
         },
     );
-    Json(json!({
+    let answer = Json(json!({
         "file_id": file_id,
         "upload_url": put.url,
         "method": "PUT",
         "headers": {"Content-Type": put.content_type},
         "expires_at": put.expires_at,
-    }))
+    }));
+    (file_id, answer)
 }
 
 async fn presigned_url(
@@ -188,11 +209,19 @@ async fn presigned_url(
     check_category(category)?;
     let content_type = accepted_content_type(&body.content_type, "content_type")?;
     check_category_content(category, &content_type)?;
-    let answer = presign(&state, &mut store, &id, category, &content_type);
+    let upload = Upload {
+        customer_id: &id,
+        category,
+        document_type: None,
+        owner: None,
+    };
+    let (_, answer) = presign(&state, &mut store, upload, &content_type);
     Ok((StatusCode::CREATED, answer))
 }
 
+/// The body of `POST /customer/{id}/owner` (the documents name no body: the sandbox's choice).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CreateOwner {
     name: String,
 }
@@ -206,35 +235,28 @@ async fn create_owner(
     need_scope(&scopes, SCOPE_CUSTOMER_WRITE)?;
     let mut store = state.a();
     if find_customer(&store.customers, &id)?.customer_type != CustomerType::Business {
-        return Err(ApiError::unprocessable(
-            "business_only",
-            "beneficial owners belong to business customers",
-        ));
+        return Err(business_only("beneficial owners"));
     }
-    if body.name.trim().is_empty() {
+    let name = body.name.trim();
+    if name.is_empty() {
         return Err(ApiError::unprocessable(
             "invalid_name",
             "name must not be empty",
         ));
     }
-    let owner = random_id("own");
-    store.owners.insert(owner.clone(), id.clone());
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"id": owner, "customer_id": id, "name": body.name.trim()})),
-    ))
-}
-
-/// 404 unless `id` is a customer; 422 `business_only` unless a business one.
-fn business_customer(store: &Store, id: &str) -> Result<(), ApiError> {
-    if find_customer(&store.customers, id)?.customer_type != CustomerType::Business {
-        return Err(ApiError::unprocessable(
-            "business_only",
-            "this KYB endpoint is for business customers; individuals use \
-             POST /api/external/customer/{id}/file/presigned-url",
-        ));
-    }
-    Ok(())
+    let owner = Owner {
+        id: random_id("own"),
+        customer_id: id.clone(),
+        name: name.to_owned(),
+        document_type: None,
+        files: BTreeMap::new(),
+    };
+    let view = owner.view();
+    find_customer_mut(&mut store.customers, &id)?
+        .owners
+        .push(owner.id.clone());
+    store.owners.insert(owner.id.clone(), owner);
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 async fn owner_presigned_url(
@@ -245,22 +267,30 @@ async fn owner_presigned_url(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     need_scope(&scopes, SCOPE_FILE_UPLOAD)?;
     let mut store = state.a();
-    business_customer(&store, &id)?;
-    if store.owners.get(&owner) != Some(&id) {
-        return Err(ApiError::not_found(
-            "owner_not_found",
-            format!("no owner {owner} for customer {id}"),
-        ));
-    }
+    business_customer(&store, &id, "owner ID files")?;
     // Owners are people: their ID follows the individual rules (no national ID cards).
-    kyb_presign(
-        &state,
-        &mut store,
-        &id,
-        &body,
-        CustomerType::Individual,
-        "owner_identity",
-    )
+    let (category, document) = check_owner_upload(
+        find_owner(&store, &id, &owner)?,
+        present(&body.category),
+        present(&body.document_type),
+    )?;
+    let content_type = accepted_content_type(&body.content_type, "content_type")?;
+    let upload = Upload {
+        customer_id: &id,
+        category,
+        document_type: document.map(|d| d.code),
+        owner: Some(&owner),
+    };
+    let (file_id, answer) = presign(&state, &mut store, upload, &content_type);
+    // "Newly uploaded files override previous records": the newest upload of each category
+    // is the owner's, and the newest identity upload names the owner's document.
+    if let Some(record) = store.owners.get_mut(&owner) {
+        record.files.insert(category, file_id);
+        if category == "identity" {
+            record.document_type = document.map(|d| d.code);
+        }
+    }
+    Ok((StatusCode::CREATED, answer))
 }
 
 async fn kyb_document_presigned_url(
@@ -271,33 +301,26 @@ async fn kyb_document_presigned_url(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     need_scope(&scopes, SCOPE_FILE_UPLOAD)?;
     let mut store = state.a();
-    business_customer(&store, &id)?;
-    // "only a Certificate of Incorporation for business customers".
-    kyb_presign(
-        &state,
-        &mut store,
-        &id,
-        &body,
-        CustomerType::Business,
-        "kyb_document",
-    )
-}
-
-/// A KYB upload of the business customer `id`: the document type, when named, must be one
-/// `rules_of`'s rules accept; 201 with the presigned upload of a file of `category`.
-fn kyb_presign(
-    state: &SandboxState,
-    store: &mut Store,
-    id: &str,
-    body: &PresignRequest,
-    rules_of: CustomerType,
-    category: &str,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if let Some(code) = body.document_type.as_deref() {
-        check_document(rules_of, code)?;
+    business_customer(&store, &id, "KYB documents")?;
+    if let Some(category) = present(&body.category) {
+        return Err(ApiError::unprocessable(
+            "invalid_category",
+            format!(
+                "KYB documents are named by document_type, not category ({category:?} is a \
+                 4-slot category)"
+            ),
+        ));
     }
+    // "only a Certificate of Incorporation for business customers".
+    let document = check_kyb_document(present(&body.document_type))?;
     let content_type = accepted_content_type(&body.content_type, "content_type")?;
-    let answer = presign(state, store, id, category, &content_type);
+    let upload = Upload {
+        customer_id: &id,
+        category: KYB_DOCUMENT,
+        document_type: Some(document.code),
+        owner: None,
+    };
+    let (_, answer) = presign(&state, &mut store, upload, &content_type);
     Ok((StatusCode::CREATED, answer))
 }
 
@@ -310,8 +333,27 @@ async fn attach_files(
     need_scope(&scopes, SCOPE_CUSTOMER_WRITE)?;
     refresh(&state);
     // Validate against the records first, then look at storage without holding the lock.
-    let (files, document_type) = validate_attach(&state.a(), &id, &body)?;
-    let readable = check_arrived(&state, &files, "PUT the file to its upload_url first").await?;
+    let customer_type = find_customer(&state.a().customers, &id)?.customer_type;
+    let (files, owner_files, document_type, started) = match customer_type {
+        CustomerType::Individual => {
+            let (files, document) = validate_attach(&state.a(), &id, &body)?;
+            let started = files.iter().any(|file| file.slot == "id_file");
+            (files, Vec::new(), document.map(|d| d.code), started)
+        }
+        // "a Certificate of Incorporation for business customers": id_file is the certificate.
+        CustomerType::Business => {
+            let BusinessAttach {
+                company,
+                owners,
+                starts_review,
+            } = validate_business_attach(&state.a(), &id, &body)?;
+            let document = starts_review.then_some(kyb::CERTIFICATE);
+            (company, owners, document, starts_review)
+        }
+    };
+    let hint = "PUT the file to its upload_url first";
+    let readable = check_arrived(&state, &files, hint).await?;
+    let owners_readable = check_arrived(&state, &owner_files, hint).await?;
     let mut store = state.a();
     let customer = find_customer_mut(&mut store.customers, &id)?;
     if customer.status == Status::Pending {
@@ -324,17 +366,19 @@ async fn attach_files(
     for file in &files {
         customer.files.insert(file.slot, file.file_id.clone());
     }
-    customer.id_document_type = document_type.map(|d| d.code);
-    let started = files.iter().any(|file| file.slot == "id_file");
+    if document_type.is_some() || customer_type == CustomerType::Individual {
+        customer.id_document_type = document_type;
+    }
     if started {
         customer.status = Status::Pending;
         customer.rejection_reason = None;
         customer.review = Some((
             crate::clock::instant(),
-            review_outcome(readable, &customer.reference),
+            review_outcome(readable && owners_readable, &customer.reference),
         ));
     }
-    let mut view = customer.view();
+    let customer = find_customer(&store.customers, &id)?;
+    let mut view = store.customer_view(customer);
     view["verification_started"] = json!(started);
     Ok(Json(view))
 }

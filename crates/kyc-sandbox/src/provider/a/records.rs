@@ -49,6 +49,8 @@ pub(super) struct Customer {
     pub(super) id_document_type: Option<&'static str>,
     pub(super) files: BTreeMap<&'static str, String>,
     pub(super) review: Option<(Instant, Outcome)>,
+    /// A business customer's beneficial owners' ids, in creation order.
+    pub(super) owners: Vec<String>,
 }
 
 impl Customer {
@@ -73,6 +75,35 @@ pub(super) struct FileRecord {
     pub(super) category: String,
     pub(super) content_type: String,
     pub(super) key: String,
+    /// The document a KYB upload was requested for (`certificate_of_incorporation`, or an
+    /// owner's `passport`...), where named.
+    pub(super) document_type: Option<&'static str>,
+    /// The beneficial owner an owner ID file belongs to.
+    pub(super) owner: Option<String>,
+}
+
+/// A beneficial owner of a business customer and its ID files: the newest upload URL of each
+/// category counts ("Newly uploaded files override previous records").
+pub(super) struct Owner {
+    pub(super) id: String,
+    pub(super) customer_id: String,
+    pub(super) name: String,
+    /// The code of the owner's identity document, from its newest `identity` upload.
+    pub(super) document_type: Option<&'static str>,
+    /// The file id of the newest upload of each category (`identity`, `identity_back`).
+    pub(super) files: BTreeMap<&'static str, String>,
+}
+
+impl Owner {
+    pub(super) fn view(&self) -> Value {
+        json!({
+            "id": self.id,
+            "customer_id": self.customer_id,
+            "name": self.name,
+            "id_document_type": self.document_type,
+            "files": self.files,
+        })
+    }
 }
 
 /// Provider A's records.
@@ -80,11 +111,26 @@ pub(super) struct FileRecord {
 pub struct Store {
     pub(super) tokens: HashMap<String, Token>,
     pub(super) customers: HashMap<String, Customer>,
-    pub(super) owners: HashMap<String, String>,
+    pub(super) owners: HashMap<String, Owner>,
     pub(super) files: HashMap<String, FileRecord>,
 }
 
 impl Store {
+    /// The view of `customer`, with its beneficial owners for a business customer.
+    pub(super) fn customer_view(&self, customer: &Customer) -> Value {
+        let mut view = customer.view();
+        if customer.customer_type == CustomerType::Business {
+            let owners: Vec<Value> = customer
+                .owners
+                .iter()
+                .filter_map(|id| self.owners.get(id))
+                .map(Owner::view)
+                .collect();
+            view["owners"] = json!(owners);
+        }
+        view
+    }
+
     /// Ends every review that has lasted `delay`; the event (`customer.verified` or
     /// `customer.rejected`) and its data for each.
     pub(super) fn finish_reviews(&mut self, delay: Duration) -> Vec<(&'static str, Value)> {

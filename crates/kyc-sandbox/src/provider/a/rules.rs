@@ -6,7 +6,7 @@
 use kyc_core::CustomerType;
 use serde::Deserialize;
 
-use super::records::{Status, Store};
+use super::records::{Customer, Status, Store};
 use crate::error::ApiError;
 use crate::provider::common::{
     document_codes, find_customer, find_document, present, AttachedFile, IdentityDocument,
@@ -126,22 +126,40 @@ pub(super) fn check_document(
     ))
 }
 
+/// 409 while the customer's documents are under review or once it is verified: an attach can
+/// change nothing then.
+pub(super) fn check_open(customer: &Customer) -> Result<(), ApiError> {
+    match customer.status {
+        Status::Pending => Err(ApiError::conflict(
+            "verification_in_progress",
+            "the documents are under review (usually minutes, up to 2 hours); wait for \
+             customer.verified or customer.rejected",
+        )),
+        Status::Verified => Err(ApiError::conflict(
+            "already_verified",
+            "the customer is already verified",
+        )),
+        Status::Unverified | Status::Rejected => Ok(()),
+    }
+}
+
 /// The body of `POST /api/external/customer/{id}/files`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct AttachFiles {
     #[serde(default)]
-    id_file: Option<String>,
+    pub(super) id_file: Option<String>,
     #[serde(default)]
-    id_file_back: Option<String>,
+    pub(super) id_file_back: Option<String>,
     #[serde(default)]
-    proof_of_address_file: Option<String>,
+    pub(super) proof_of_address_file: Option<String>,
     #[serde(default)]
-    liveness_check_file: Option<String>,
+    pub(super) liveness_check_file: Option<String>,
     /// Sandbox extension: the identity document's type, so the documented refusals can be
-    /// checked at once (`passport`, `drivers_license`, `residence_permit`).
+    /// checked at once (`passport`, `drivers_license`, `residence_permit`; for a business,
+    /// `certificate_of_incorporation`).
     #[serde(default)]
-    id_document_type: Option<String>,
+    pub(super) id_document_type: Option<String>,
 }
 
 /// Checks an attach of the customer `id` against A's rules: the files named, each in the slot
@@ -166,25 +184,11 @@ pub(super) fn validate_attach(
         ),
     ];
     let customer = find_customer(&store.customers, id)?;
+    // Business customers' attach is checked by `kyb::validate_business_attach`.
     if customer.customer_type == CustomerType::Business {
         return Err(use_kyb_endpoints());
     }
-    match customer.status {
-        Status::Pending => {
-            return Err(ApiError::conflict(
-                "verification_in_progress",
-                "the documents are under review (usually minutes, up to 2 hours); wait for \
-                 customer.verified or customer.rejected",
-            ))
-        }
-        Status::Verified => {
-            return Err(ApiError::conflict(
-                "already_verified",
-                "the customer is already verified",
-            ))
-        }
-        Status::Unverified | Status::Rejected => {}
-    }
+    check_open(customer)?;
     if requested.iter().all(|(_, _, file)| file.is_none()) {
         return Err(ApiError::unprocessable(
             "no_files",
