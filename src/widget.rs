@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use crate::api::RelayClient;
 use crate::events::Events;
 use crate::flow::CaptureFlow;
+use crate::handoff;
 use crate::i18n::{I18n, Texts};
 use crate::messages;
 use crate::options::WidgetOptions;
@@ -83,10 +84,21 @@ pub fn CaptureWidget(
     }
 }
 
+/// The session: a handoff's (the page was opened with `#handoff=CODE`: the code is exchanged
+/// once, its token kept for a reload of this tab), else the host's token, else a demo one.
 async fn connect(options: &WidgetOptions) -> Result<(RelayClient, SessionView), RelayError> {
-    let client = match &options.session_token {
-        Some(token) => RelayClient::new(&options.endpoint, token),
-        None => RelayClient::demo(&options.endpoint).await?,
+    let endpoint = &options.endpoint;
+    let client = match (handoff::code_in_page(), &options.session_token) {
+        (Some(code), _) => match handoff::remembered_token(&code) {
+            Some(token) => RelayClient::new(endpoint, &token),
+            None => {
+                let client = RelayClient::exchange(endpoint, &code).await?;
+                handoff::remember_token(&code, client.token());
+                client
+            }
+        },
+        (None, Some(token)) => RelayClient::new(endpoint, token),
+        (None, None) => RelayClient::demo(endpoint).await?,
     };
     let session = client.session().await?;
     Ok((client, session))

@@ -8,12 +8,15 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use super::{BackButton, Flow, Step, StepHeading};
+use crate::api::RelayClient;
 use crate::camera::{use_camera, CameraState};
 use crate::events::Events;
 use crate::i18n::I18n;
 use crate::intake::{intake, Capture};
 use crate::messages;
 use crate::options::Handoff;
+use crate::transport::Canceller;
+use crate::upload::{self, RetryPolicy};
 
 /// Capturing `which` slot; with `auto_capture`, a steady, good preview is taken by itself.
 #[component]
@@ -32,6 +35,36 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
     let video = NodeRef::<leptos::html::Video>::new();
     let (busy, set_busy) = signal(false);
     let (problems, set_problems) = signal(Vec::<String>::new());
+    // On the phone of a handoff each capture goes to the relay at once, so the desktop shows
+    // it arriving; one that fails is sent again with the others at the end.
+    let client = use_context::<StoredValue<RelayClient>>();
+    let send_now = move |slot: Slot| {
+        let (Some(held), Some(client)) = (
+            flow.captures.held(slot),
+            client.and_then(|c| c.try_get_value()),
+        ) else {
+            return;
+        };
+        spawn_local(async move {
+            let file = upload::Outgoing {
+                slot,
+                format: held.format,
+                body: &held.bytes,
+            };
+            let canceller = Canceller::default();
+            let sent = upload::upload(
+                &client,
+                file,
+                RetryPolicy::default(),
+                &canceller,
+                |_| {},
+                |_| {},
+            );
+            if sent.await.is_ok() {
+                flow.captures.sent(slot);
+            }
+        });
+    };
     let handle = move |capture: Capture| {
         if busy.get_untracked() {
             return;
@@ -49,6 +82,9 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
                 Ok(accepted) => {
                     flow.captures.keep(slot, accepted);
                     flow.announce(i18n.t("accepted"));
+                    if flow.sends_each {
+                        send_now(slot);
+                    }
                     flow.after_capture();
                 }
                 Err(found) => {

@@ -174,9 +174,19 @@ pub(super) fn HandoffStep(
                     }
                         .into_any()
                 }
-                None => view! { <p class="kyc-note">{i18n.t("handoff.preparing")}</p> }.into_any(),
+                None => {
+                    error
+                        .with(Option::is_none)
+                        .then(|| view! { <p class="kyc-note">{i18n.t("handoff.preparing")}</p> })
+                        .into_any()
+                }
             }}
-            <button type="button" class="kyc-secondary" on:click=copy>
+            <button
+                type="button"
+                class="kyc-secondary"
+                disabled=move || link.with(Option::is_none)
+                on:click=copy
+            >
                 {i18n.t("handoff.copy")}
             </button>
             <p class="kyc-note">{i18n.t("handoff.private")}</p>

@@ -106,6 +106,9 @@ struct Flow {
     handoff: Handoff,
     /// The step the user went to the handoff from (Stay on this device returns there).
     handoff_from: StoredValue<Step>,
+    /// Whether each capture is sent as soon as it is kept (the phone of a handoff, whose
+    /// desktop shows them arriving), not all at the end.
+    sends_each: bool,
 }
 
 impl Flow {
@@ -261,7 +264,8 @@ pub fn CaptureFlow(
         .choices
         .clone()
         .filter(|choices| choices.terms_accepted || terms.is_none());
-    let handoff = if crate::handoff::is_touch_device() || crate::handoff::code_in_page().is_some() {
+    let handed_over = crate::handoff::code_in_page().is_some();
+    let handoff = if handed_over || crate::handoff::is_touch_device() {
         Handoff::Off
     } else {
         options.handoff
@@ -276,6 +280,7 @@ pub fn CaptureFlow(
         notice: RwSignal::new(String::new()),
         handoff,
         handoff_from: StoredValue::new(Step::Consent),
+        sends_each: handed_over,
     };
     if submitted {
         flow.step.set(Step::Status);

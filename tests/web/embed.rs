@@ -3,6 +3,7 @@
 
 use kyc_capture::embed::{mount, parse_options};
 use kyc_capture::i18n::Locale;
+use kyc_capture::options::Handoff;
 use kyc_capture::Theme;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -109,4 +110,29 @@ async fn wrong_options_show_a_sentence_not_an_empty_box() {
     assert!(text.contains("This identity check cannot start"), "{text}");
     handle.unmount();
     assert_eq!(host.child_element_count(), 0);
+}
+
+#[wasm_bindgen_test]
+fn the_handoff_options_are_taken_and_wrong_ones_named() {
+    let options = parse_options(&object(
+        r#"{"sessionToken":"t","handoff":"forced","handoffUrl":"https://shop.example/verify"}"#,
+    ))
+    .unwrap();
+    assert_eq!(options.handoff, Handoff::Forced);
+    assert_eq!(
+        options.handoff_url.as_deref(),
+        Some("https://shop.example/verify")
+    );
+    assert_eq!(
+        parse_options(&object(r#"{"sessionToken":"t"}"#))
+            .unwrap()
+            .handoff,
+        Handoff::Offered
+    );
+    assert_eq!(
+        fields_in_error(
+            r#"{"sessionToken":"t","handoff":"yes","handoffUrl":"javascript:alert(1)"}"#
+        ),
+        ["handoff", "handoffUrl"]
+    );
 }

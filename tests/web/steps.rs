@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use kyc_capture::api::RelayClient;
 use kyc_capture::i18n::{pairs_of, I18n, Locale};
+use kyc_capture::options::Handoff;
 use kyc_capture::upload::RetryPolicy;
 use kyc_capture::{CaptureFlow, WidgetOptions};
-use kyc_core::wire::SessionView;
-use kyc_core::{CustomerType, Provider, VerificationStatus};
+use kyc_core::wire::{Choices, SessionView};
+use kyc_core::{CustomerType, DocumentType, Provider, Slot, VerificationStatus};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -677,4 +678,107 @@ async fn the_consent_box_names_the_provider_s_terms_where_it_has_them() {
     let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
     tick().await;
     assert!(!label(&host).contains("terms of service"));
+}
+
+#[wasm_bindgen_test]
+async fn a_desktop_offers_the_phone_on_capture_steps_unless_the_host_turns_it_off() {
+    // The test browsers' pointer is a mouse: a desktop.
+    for (handoff, offered) in [(Handoff::Offered, true), (Handoff::Off, false)] {
+        let (host, _mounted) = mount(
+            session(Provider::D, "GBR"),
+            WidgetOptions {
+                handoff,
+                ..options()
+            },
+        );
+        tick().await;
+        agree(&host).await;
+        click(&host, "Passport").await;
+        click(&host, "Continue").await;
+        assert_eq!(
+            heading(&host).text_content().unwrap(),
+            "Photo page of your passport"
+        );
+        let text = host.text_content().unwrap();
+        assert_eq!(
+            text.contains("Continue on your phone"),
+            offered,
+            "{handoff:?}"
+        );
+        if offered {
+            click(&host, "Continue on your phone").await;
+            assert_eq!(
+                heading(&host).text_content().unwrap(),
+                "Continue on your phone"
+            );
+            // This relay does not answer: said so, with a way to try again and to stay.
+            wait_for(&host, "We cannot reach the verification service", 10).await;
+            click(&host, "Stay on this device").await;
+            assert_eq!(
+                heading(&host).text_content().unwrap(),
+                "Photo page of your passport"
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_forced_handoff_makes_every_capture_of_a_desktop_the_phones() {
+    let (host, _mounted) = mount(
+        session(Provider::D, "GBR"),
+        WidgetOptions {
+            handoff: Handoff::Forced,
+            ..options()
+        },
+    );
+    tick().await;
+    agree(&host).await;
+    click(&host, "Driver's license").await;
+    click(&host, "Continue").await;
+    assert_eq!(
+        heading(&host).text_content().unwrap(),
+        "Continue on your phone"
+    );
+    assert!(!host.text_content().unwrap().contains("Stay on this device"));
+    assert!(
+        host.query_selector("video").unwrap().is_none(),
+        "no camera here"
+    );
+    // Every photo of the plan is listed as waiting for the phone.
+    let waiting = host.query_selector_all("li[data-arrived=false]").unwrap();
+    assert_eq!(waiting.length(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn a_session_handed_over_starts_at_the_first_photo_still_missing() {
+    let handed_over = SessionView {
+        uploaded: vec![Slot::Front],
+        choices: Some(Choices {
+            document_type: DocumentType::DriversLicense,
+            issuing_country: "GBR".to_owned(),
+            state: None,
+            terms_accepted: true,
+        }),
+        ..session(Provider::D, "GBR")
+    };
+    let (host, _mounted) = mount(handed_over, options());
+    tick().await;
+    assert_eq!(
+        heading(&host).text_content().unwrap(),
+        "Back of your driver's license"
+    );
+    // Provider B's terms not accepted on the other device: asked again, from the start.
+    let terms_missing = SessionView {
+        terms_of_service_url: Some("https://b.example/tos".to_owned()),
+        choices: Some(Choices {
+            document_type: DocumentType::Passport,
+            issuing_country: "USA".to_owned(),
+            state: None,
+            terms_accepted: false,
+        }),
+        ..session(Provider::B, "USA")
+    };
+    let (host, _mounted) = mount(terms_missing, options());
+    tick().await;
+    assert_eq!(heading(&host).text_content().unwrap(), "Before you start");
 }

@@ -206,7 +206,12 @@ pub fn ensure_s3s_fs() -> Result<(), Fail> {
 fn ensure_debian_packages(engines: &[Engine]) -> Result<(), Fail> {
     let mut missing = Vec::new();
     // Chromium also runs the bench and the end-to-end tests.
-    let wanted: &[(&str, &str)] = &[(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")];
+    // zbarimg reads the handoff's QR code back from a screenshot in the end-to-end tests.
+    let wanted: &[(&str, &str)] = &[
+        (CHROMIUM, "chromium"),
+        (CHROMEDRIVER, "chromium-driver"),
+        ("/usr/bin/zbarimg", "zbar-tools"),
+    ];
     let firefox: &[(&str, &str)] = &[(FIREFOX, "firefox-esr")];
     let webkit: &[(&str, &str)] = &[
         (WEBKIT_DRIVER, "webkit2gtk-driver"),
