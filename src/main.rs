@@ -1,8 +1,8 @@
 //! The demo page's entry point: mounts the widget into `#kyc-capture` through the same
 //! [`kyc_capture::embed::mount`] a host page calls, with options from the element's `data-*`
 //! attributes (`data-endpoint`, `data-session-token`, `data-locale`, `data-theme`,
-//! `data-messages` (JSON), `data-auto-capture="on"`). Without a token it asks the demo relay
-//! for a session.
+//! `data-messages` (JSON), `data-auto-capture="on"`, `data-handoff` (`offered`, `forced`,
+//! `off`), `data-handoff-url`). Without a token it asks the demo relay for a session.
 
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -25,7 +25,12 @@ fn main() {
         Some(token) => set("sessionToken", token.into()),
         None => set("demo", true.into()),
     }
-    for (attr, key) in [("data-locale", "locale"), ("data-theme", "theme")] {
+    for (attr, key) in [
+        ("data-locale", "locale"),
+        ("data-theme", "theme"),
+        ("data-handoff", "handoff"),
+        ("data-handoff-url", "handoffUrl"),
+    ] {
         if let Some(value) = attribute(attr) {
             set(key, value.into());
         }
