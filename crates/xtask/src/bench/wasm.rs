@@ -26,7 +26,21 @@ pub struct Contributors {
     functions: Vec<(String, usize)>,
     /// Known-avoidable code found by function name: marker, why, bytes, functions.
     heavy: Vec<(String, String, usize, usize)>,
+    /// Code of each feature that could be loaded apart: name, bytes, functions.
+    features: Vec<(String, usize, usize)>,
 }
+
+/// Features whose code is found by the paths of its functions: what a split of the module
+/// (issue 18) could load only where it is used.
+const FEATURES: &[(&str, &[&str])] = &[(
+    "continue on the phone (the desktop's handoff step, the QR encoder, the phone's exchange)",
+    &[
+        "kyc_capture::flow::handoff::",
+        "kyc_capture::handoff::",
+        "kyc_capture::qr_code::",
+        "qrcodegen::",
+    ],
+)];
 
 /// Function-name markers of code a browser widget can usually do without.
 const HEAVY_FUNCTIONS: &[(&str, &str)] = &[
@@ -96,6 +110,16 @@ pub fn contributors() -> Result<Contributors, String> {
         })
         .filter(|(_, _, bytes, _)| *bytes > 0)
         .collect();
+    let features = FEATURES
+        .iter()
+        .map(|(feature, paths)| {
+            let (bytes, count) = functions
+                .iter()
+                .filter(|(name, _)| paths.iter().any(|path| name.contains(path)))
+                .fold((0, 0), |(bytes, count), (_, len)| (bytes + len, count + 1));
+            (feature.to_string(), bytes, count)
+        })
+        .collect();
     functions.truncate(15);
     Ok(Contributors {
         shipped: shipped
@@ -109,6 +133,7 @@ pub fn contributors() -> Result<Contributors, String> {
         crates,
         functions,
         heavy,
+        features,
     })
 }
 
@@ -184,6 +209,16 @@ pub fn render(md: &mut String, contributors: &Result<Contributors, String>) {
             "\nAvoidable weight found in this build (shares as above):\n\n{}",
             notes.join("\n")
         );
+    }
+    let _ = writeln!(
+        md,
+        "\nCode by feature (functions by path, same module; closures inlined into other \
+         functions are counted there):\n\n| feature | code bytes | share | functions |\n\
+         | --- | --- | --- | --- |"
+    );
+    for (feature, bytes, count) in &c.features {
+        let share = 100.0 * *bytes as f64 / total.max(1) as f64;
+        let _ = writeln!(md, "| {feature} | {bytes} | {share:.1} % | {count} |");
     }
     let _ = writeln!(
         md,
