@@ -15,8 +15,7 @@ use crate::i18n::I18n;
 use crate::intake::{intake, Capture};
 use crate::messages;
 use crate::options::Handoff;
-use crate::transport::Canceller;
-use crate::upload::{self, RetryPolicy};
+use crate::upload::RetryPolicy;
 
 /// Capturing `which` slot; with `auto_capture`, a steady, good preview is taken by itself.
 #[component]
@@ -39,31 +38,9 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
     // it arriving; one that fails is sent again with the others at the end.
     let client = use_context::<StoredValue<RelayClient>>();
     let send_now = move |slot: Slot| {
-        let (Some(held), Some(client)) = (
-            flow.captures.held(slot),
-            client.and_then(|c| c.try_get_value()),
-        ) else {
-            return;
-        };
-        spawn_local(async move {
-            let file = upload::Outgoing {
-                slot,
-                format: held.format,
-                body: &held.bytes,
-            };
-            let canceller = Canceller::default();
-            let sent = upload::upload(
-                &client,
-                file,
-                RetryPolicy::default(),
-                &canceller,
-                |_| {},
-                |_| {},
-            );
-            if sent.await.is_ok() {
-                flow.captures.sent(slot);
-            }
-        });
+        if let Some(client) = client.and_then(|c| c.try_get_value()) {
+            spawn_local(flow.send_now(client, slot, RetryPolicy::default()));
+        }
     };
     let handle = move |capture: Capture| {
         if busy.get_untracked() {

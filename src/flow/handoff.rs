@@ -20,8 +20,7 @@ use crate::i18n::I18n;
 use crate::messages;
 use crate::options::Handoff;
 use crate::qr_code::QrPicture;
-use crate::transport::Canceller;
-use crate::upload::{self, RetryPolicy};
+use crate::upload::RetryPolicy;
 
 /// How often the relay is asked what arrived. Two seconds: the user looks from the phone to
 /// the screen in about that time, and a session's requests stay far below the relay's limit.
@@ -78,22 +77,9 @@ pub(super) fn HandoffStep(
     // The photos taken here first, so the phone does not ask for them again; one that cannot
     // be sent stays here and is asked for on the phone.
     spawn_local(async move {
-        let canceller = Canceller::default();
         for slot in flow.capture_slots() {
-            let (Some(held), Some(current)) = (flow.captures.held(slot), client.try_get_value())
-            else {
-                continue;
-            };
-            let file = upload::Outgoing {
-                slot,
-                format: held.format,
-                body: &held.bytes,
-            };
-            if upload::upload(&current, file, retry, &canceller, |_| {}, |_| {})
-                .await
-                .is_ok()
-            {
-                flow.captures.sent(slot);
+            if let Some(current) = client.try_get_value() {
+                flow.send_now(current, slot, retry).await;
             }
         }
         issue.try_with_value(|issue| issue());

@@ -25,6 +25,8 @@ use crate::api::RelayClient;
 use crate::events::Events;
 use crate::i18n::I18n;
 use crate::options::{Handoff, WidgetOptions};
+use crate::transport::Canceller;
+use crate::upload::{self, RetryPolicy};
 
 use capture::CaptureStep;
 use captures::Captures;
@@ -227,6 +229,25 @@ impl Flow {
             .find(|step| matches!(step, Step::Capture(slot) if !self.captures.has(*slot)))
             .unwrap_or(Step::Review);
         self.go(next);
+    }
+
+    /// Sends `slot`'s capture to the relay now, if it holds one (the two devices of a handoff
+    /// see each other's photos as soon as they are taken); one that fails stays held, to be
+    /// sent with the others.
+    async fn send_now(self, client: RelayClient, slot: Slot, retry: RetryPolicy) {
+        let Some(held) = self.captures.held(slot) else {
+            return;
+        };
+        let file = upload::Outgoing {
+            slot,
+            format: held.format,
+            body: &held.bytes,
+        };
+        let canceller = Canceller::default();
+        let sent = upload::upload(&client, file, retry, &canceller, |_| {}, |_| {});
+        if sent.await.is_ok() {
+            self.captures.sent(slot);
+        }
     }
 
     fn announce(&self, text: String) {
