@@ -15,7 +15,7 @@
 //! | `messages` | object | strings replacing built-in ones, by key |
 //! | `autoCapture` | boolean | a steady good camera frame is taken without the button |
 //! | `handoff` | string | continue on the phone: `offered` (default: a desktop offers it), `forced` (a desktop always hands off) or `off` |
-//! | `handoffUrl` | string | the phone page's URL, an http(s) page that mounts the widget (default: this page); the code goes in its fragment |
+//! | `handoffUrl` | string | the phone page's URL, an http(s) page that mounts the widget (default: this page without its query); the code goes in its fragment |
 //!
 //! A page opened with `#handoff=CODE` in its URL (the phone) continues the session of that code:
 //! no `sessionToken` is needed, and one given is not used.

@@ -29,12 +29,16 @@ pub fn phone_link(base: &str, code: &str) -> String {
     format!("{page}#{KEY}{code}")
 }
 
-/// This page's URL without its fragment: the phone page when the host names none.
+/// This page's URL without its query and fragment: the phone page when the host names none.
+/// Without the query, because a host page may carry a session token or a user id there, which
+/// must not travel in a QR code (a host that needs one names its page in `handoffUrl`).
 pub fn this_page() -> String {
-    let href = web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_default();
-    href.split('#').next().unwrap_or_default().to_owned()
+    web_sys::window()
+        .and_then(|w| {
+            let location = w.location();
+            Some(location.origin().ok()? + &location.pathname().ok()?)
+        })
+        .unwrap_or_default()
 }
 
 /// The session token this tab got for `code`, if it exchanged it before (a reload of the phone

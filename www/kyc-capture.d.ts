@@ -17,7 +17,7 @@ export interface KycCaptureOptions {
   autoCapture?: boolean;
   /** Continue on the phone by QR code: offered on a desktop (default), forced there, or off. */
   handoff?: 'offered' | 'forced' | 'off';
-  /** The phone page (a page of yours that mounts the widget); default: this page. */
+  /** The phone page (a page of yours that mounts the widget); default: this page without its query. */
   handoffUrl?: string;
 }
 

@@ -71,6 +71,16 @@ test('a host page on another origin, under a strict CSP, completes the flow and 
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('button', { name: 'Passport' }).click();
     await page.getByRole('button', { name: 'Continue' }).click();
+    // The phone handoff across origins: the code (a POST) and its cancel (a DELETE) pass the
+    // relay's CORS, and the QR code's SVG passes the CSP. The phone's link is the host page
+    // without its query, which here carries the session token.
+    await page.getByRole('button', { name: 'Continue on your phone' }).click();
+    await page.locator('kyc-capture .kyc-qr svg').waitFor({ timeout: 15_000 });
+    const link = (await page.locator('kyc-capture .kyc-handoff-link span').textContent()).trim();
+    assert.match(link, new RegExp(`^${hostOrigin}/examples/plain\\.html#handoff=[A-Z2-7]{32}$`));
+    await shoot(page, 'embed', '1-handoff');
+    await page.getByRole('button', { name: 'Stay on this device' }).click();
+    await page.getByRole('heading', { name: 'Photo page of your passport' }).waitFor();
     // A file that is not a photo: refused, and the host hears why.
     const text = artifact('embed-not-a-photo.jpg');
     writeFileSync(text, 'not a photo\n'.repeat(200));
@@ -87,7 +97,12 @@ test('a host page on another origin, under a strict CSP, completes the flow and 
     const names = events.map(([name]) => name);
     const steps = events.filter(([name]) => name === 'kyc-step-changed').map(([, d]) => d.slot ? `${d.step}:${d.slot}` : d.step);
     assert.deepEqual(events[0], ['kyc-ready', { provider: 'd', steps: 5 }]);
-    assert.deepEqual(steps, ['consent', 'document', 'country', 'capture:front', 'review', 'send', 'status']);
+    assert.deepEqual(steps, ['consent', 'document', 'country', 'capture:front', 'handoff', 'capture:front', 'review', 'send', 'status']);
+    const started = events.filter(([name]) => name === 'kyc-handoff-started');
+    assert.equal(started.length, 1, names.join(' '));
+    assert.ok(started[0][1].expiresAt > Date.now() / 1000);
+    // Cancelled on the desktop: nothing was handed over, so nothing completed there.
+    assert.ok(!names.includes('kyc-handoff-completed'), names.join(' '));
     const rejected = events.find(([name]) => name === 'kyc-capture-rejected');
     assert.equal(rejected[1].slot, 'front');
     assert.deepEqual(rejected[1].reasons, ['unsupported_format']);

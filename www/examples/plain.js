@@ -5,6 +5,7 @@ import '../kyc-capture/kyc-capture.js';
 const EVENTS = [
   'kyc-ready', 'kyc-step-changed', 'kyc-capture-rejected', 'kyc-upload-progress',
   'kyc-submitted', 'kyc-status-changed', 'kyc-error', 'kyc-exit', 'kyc-retry',
+  'kyc-handoff-started', 'kyc-handoff-completed',
 ];
 
 const widget = document.getElementById('kyc');

@@ -252,3 +252,53 @@ async fn what_the_desktop_chose_reaches_the_phone_and_wrong_choices_are_named() 
     let (_, view) = call(&h.relay, authorized("GET", "/v1/session", &desktop, None)).await;
     assert_eq!(view["choices"]["document_type"], "passport", "{view}");
 }
+
+#[tokio::test]
+async fn a_host_page_on_another_origin_may_ask_cancel_and_exchange_codes() {
+    let h = relay(RelayConfig {
+        allowed_origins: vec!["https://shop.example".to_owned()],
+        ..RelayConfig::default()
+    })
+    .await;
+    // What the browser asks before each call of the handoff from the host's origin.
+    for (method, path) in [
+        ("POST", "/v1/session/handoff"),
+        ("DELETE", "/v1/session/handoff"),
+        ("POST", "/v1/handoff/exchange"),
+    ] {
+        let preflight = axum::http::Request::options(path)
+            .header("origin", "https://shop.example")
+            .header("access-control-request-method", method)
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = tower::ServiceExt::oneshot(h.relay.clone(), preflight)
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{method} {path}: {}",
+            response.status()
+        );
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        assert_eq!(
+            header("access-control-allow-origin"),
+            "https://shop.example"
+        );
+        assert!(
+            header("access-control-allow-methods").contains(method),
+            "{method} {path}: {}",
+            header("access-control-allow-methods")
+        );
+    }
+}
