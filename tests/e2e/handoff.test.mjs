@@ -74,10 +74,19 @@ async function recordOn(page) {
   });
 }
 
-// The desktop up to the back of a driver's license, the front taken from a file.
-async function desktopAtTheBack(relayUrl) {
+// The desktop up to the back of a driver's license, the front taken from a file; with
+// `phonePage`, the demo page names it as the phone page (data-handoff-url).
+async function desktopAtTheBack(relayUrl, phonePage = null) {
   const page = await openPage(desktopBrowser, DESKTOP);
   await recordOn(page);
+  if (phonePage) {
+    await page.route(`${relayUrl}/`, async (route) => {
+      const response = await route.fetch();
+      const html = (await response.text())
+        .replace('data-endpoint=""', `data-endpoint="" data-handoff-url="${phonePage}"`);
+      await route.fulfill({ response, body: html });
+    });
+  }
   const photo = artifact('handoff-front.jpg');
   writeFileSync(photo, await makeDocumentJpeg(page));
   await page.goto(relayUrl + '/');
@@ -176,10 +185,13 @@ test('a desktop without a camera hands off by QR code; the phone takes the back 
   for (const page of [desktop, phone, second]) await page.context().close();
 });
 
-test('the desktop renews its code before it expires; an expired link and a replaced one are refused with a sentence', async () => {
-  const desktop = await desktopAtTheBack(shortRelay.url);
+test('the desktop renews its code before it expires; an expired link and a replaced one are refused with a sentence on the relay\'s phone page', async () => {
+  // The phone page the package ships, served by the relay.
+  const phonePage = `${shortRelay.url}/kyc-capture/handoff.html`;
+  const desktop = await desktopAtTheBack(shortRelay.url, phonePage);
   await desktop.getByRole('button', { name: 'Continue on your phone' }).click();
   const first = await linkInQrCode(desktop, 'handoff-qr-first');
+  assert.ok(first.startsWith(`${phonePage}#handoff=`), first);
   // The relay's codes live 4 s here: the page shows a new one before that, by itself.
   await desktop.waitForFunction(
     (old) => document.querySelector('.kyc-handoff-link span')?.textContent.trim() !== old,

@@ -9,6 +9,7 @@
 //! | `kyc-capture.css` | its styles (loaded by the loader into the shadow root) |
 //! | `kyc-capture.d.ts` | TypeScript types of the loader and the events |
 //! | `locales/<code>.json` | every language but English, fetched when chosen (from `www/locales/`) |
+//! | `handoff.html` | the phone page of a relay that serves the package (`www/handoff.html`) |
 //! | `package.json` | for npm |
 //!
 //! The release module is built with the standard library rebuilt for size and panics compiled to
@@ -133,6 +134,8 @@ pub fn build() -> Result<PathBuf, Fail> {
         &root.join("www/kyc-capture.d.ts"),
         &out.join("kyc-capture.d.ts"),
     )?;
+    // The phone page a relay that serves the package offers for the handoff.
+    copy(&root.join("www/handoff.html"), &out.join("handoff.html"))?;
     // Every language but English, fetched from beside the module when chosen.
     let locales = out.join("locales");
     std::fs::create_dir_all(&locales).map_err(|err| Fail(format!("create {locales:?}: {err}")))?;
@@ -155,7 +158,7 @@ pub fn build() -> Result<PathBuf, Fail> {
   "module": "kyc-capture.js",
   "exports": {{ ".": {{ "types": "./kyc-capture.d.ts", "default": "./kyc-capture.js" }} }},
   "types": "kyc-capture.d.ts",
-  "files": ["kyc-capture.js", "kyc-capture-core.js", "kyc-capture-core_bg.wasm", "kyc-capture.css", "kyc-capture.d.ts", "locales"]
+  "files": ["kyc-capture.js", "kyc-capture-core.js", "kyc-capture-core_bg.wasm", "kyc-capture.css", "kyc-capture.d.ts", "handoff.html", "locales"]
 }}
 "#
     );
