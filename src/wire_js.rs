@@ -183,25 +183,14 @@ impl FromJs for ErrorBody {
 
 /// The JSON text of `POST /v1/session/submit`'s body.
 pub fn submit_body(request: &SubmitRequest) -> JsValue {
-    json(&answers(
-        request.document_type,
-        &request.issuing_country,
-        request.state.as_deref(),
-        request.terms_accepted,
-    ))
+    json(&answers(request))
 }
 
 /// The JSON text of `POST /v1/session/handoff`'s body: the user's `choices` so far, if any.
 pub fn handoff_body(choices: Option<&Choices>) -> JsValue {
     let body = js_sys::Object::new();
     if let Some(choices) = choices {
-        let answers = answers(
-            choices.document_type,
-            &choices.issuing_country,
-            choices.state.as_deref(),
-            choices.terms_accepted,
-        );
-        let _ = js_sys::Reflect::set(&body, &JsValue::from_str("choices"), &answers);
+        let _ = js_sys::Reflect::set(&body, &JsValue::from_str("choices"), &answers(choices));
     }
     json(&body)
 }
@@ -214,22 +203,23 @@ pub fn exchange_body(code: &str) -> JsValue {
 }
 
 /// The user's answers as the relay names them (a submission's, or the choices handed over).
-fn answers(
-    document: DocumentType,
-    issuing_country: &str,
-    state: Option<&str>,
-    terms_accepted: bool,
-) -> js_sys::Object {
+fn answers(request: &SubmitRequest) -> js_sys::Object {
     let body = js_sys::Object::new();
     let set = |name: &str, value: &JsValue| {
         let _ = js_sys::Reflect::set(&body, &JsValue::from_str(name), value);
     };
-    set("document_type", &JsValue::from_str(document.code()));
-    set("issuing_country", &JsValue::from_str(issuing_country));
-    if let Some(state) = state {
+    set(
+        "document_type",
+        &JsValue::from_str(request.document_type.code()),
+    );
+    set(
+        "issuing_country",
+        &JsValue::from_str(&request.issuing_country),
+    );
+    if let Some(state) = &request.state {
         set("state", &JsValue::from_str(state));
     }
-    if terms_accepted {
+    if request.terms_accepted {
         set("terms_accepted", &JsValue::TRUE);
     }
     body

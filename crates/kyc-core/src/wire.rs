@@ -45,23 +45,9 @@ pub struct SessionCreated {
 }
 
 /// What the user answered before continuing on another device, so that device starts at the
-/// captures: the document and its issuing country (and US state), and whether the user
-/// accepted the provider's terms the session names. Kept with the session by
+/// captures: the same answers a submission carries. Kept with the session by
 /// `POST /v1/session/handoff` and shown in [`SessionView::choices`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Choices {
-    /// The document type chosen.
-    pub document_type: DocumentType,
-    /// The country that issued it, ISO 3166-1 alpha-3.
-    pub issuing_country: String,
-    /// The US state of a driver's license, where the provider takes one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    /// Whether the user accepted the terms of service the session names.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub terms_accepted: bool,
-}
+pub type Choices = SubmitRequest;
 
 /// Body of `POST /v1/session/handoff` (optional: an empty body asks for a code alone).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,8 +127,9 @@ pub struct UploadReceipt {
     pub bytes: u64,
 }
 
-/// Body of `POST /v1/session/submit`.
+/// Body of `POST /v1/session/submit`: what the user answered (also [`Choices`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
     /// The document type the user chose.
     pub document_type: DocumentType,
