@@ -248,7 +248,7 @@ on_every_store!(
         assert_eq!(claim(Slot::Front, 11).await, KeyClaim::InFlight);
         assert_eq!(
             claim(Slot::Back, 11).await,
-            KeyClaim::OtherSlot(Slot::Front)
+            KeyClaim::OtherSlot("front".to_owned())
         );
         // An abandoned claim (its relay died) is taken over once stale.
         assert_eq!(claim(Slot::Front, 310).await, KeyClaim::Claimed);
