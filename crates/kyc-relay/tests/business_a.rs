@@ -360,6 +360,25 @@ async fn an_owner_is_created_at_a_once_however_many_requests_ask() {
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     assert_eq!(owner_ids(&view(&h, &session).await), owners);
+
+    // Erasing the host's customer takes its owners and files too.
+    let erase = Request::delete("/v1/customers/acme-3")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", support::HOST_KEY),
+        )
+        .body(Body::empty())
+        .unwrap();
+    let (status, erased) = call(&h.relay, erase).await;
+    assert_eq!(status, StatusCode::OK, "{erased}");
+    assert_eq!(erased["sessions"], 1, "{erased}");
+    assert!(h.store.owners(&session.id).await.unwrap().is_empty());
+    assert!(h
+        .store
+        .business_files(&session.id)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
