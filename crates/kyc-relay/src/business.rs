@@ -131,6 +131,16 @@ pub(crate) async fn record(
     Ok(())
 }
 
+/// The new attempt `to` of the rejected business session `from` keeps its company and owners
+/// (A reviews the same customer again, and keeps its owners); their files are sent anew.
+pub(crate) async fn carry_over(state: &AppState, from: &str, to: &str) -> Result<(), ApiError> {
+    state
+        .store
+        .carry_business(from, to, new_owner_id, now())
+        .await?;
+    Ok(())
+}
+
 fn new_owner_id() -> String {
     format!("bo_{}", uuid::Uuid::new_v4().simple())
 }

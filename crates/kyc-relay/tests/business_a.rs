@@ -459,3 +459,47 @@ async fn a_business_request_is_checked_with_clear_errors() {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "business_session");
 }
+
+#[tokio::test]
+async fn a_rejected_business_is_tried_again_with_its_company_and_owners() {
+    let h = harness(Duration::from_millis(300)).await;
+    let session = open(
+        &h,
+        &business("acme-reject_document_cropped", "a", &["Grace Hopper"]),
+    )
+    .await;
+    let owners = owner_ids(&view(&h, &session).await);
+    certificate(&h, &session).await;
+    let (status, body) = owner_file(&h, &session, &owners[0], "front", "passport", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = submit(&h, &session).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let status = settled_status(&h.relay, &session.token, Duration::from_secs(10)).await;
+    assert_eq!(
+        status,
+        json!({"state": "rejected", "reason": "document_cropped"})
+    );
+
+    let (status, created) = call(
+        &h.relay,
+        authorized("POST", "/v1/session/retry", &session.token, None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let again = Session {
+        token: created["token"].as_str().unwrap().to_owned(),
+        id: created["session_id"].as_str().unwrap().to_owned(),
+    };
+    let view = view(&h, &again).await;
+    assert_eq!(view["company_name"], "Acme Widgets Ltd");
+    assert_eq!(view["owners"][0]["name"], "Grace Hopper");
+    // A keeps the owner: it cannot be removed, and its files are sent again.
+    assert_eq!(view["owners"][0]["removable"], false);
+    assert_eq!(view["owners"][0]["uploaded"], json!([]));
+    let new_owner = view["owners"][0]["id"].as_str().unwrap().to_owned();
+    let (status, body) = owner_file(&h, &again, &new_owner, "front", "passport", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Still the one owner at A, on the same customer.
+    let record = a_record(&h, &again).await;
+    assert_eq!(record["owners"].as_array().unwrap().len(), 1, "{record}");
+}

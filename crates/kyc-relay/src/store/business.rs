@@ -32,6 +32,36 @@ impl Store {
         tx.commit().await
     }
 
+    /// Gives the new attempt `to` of the rejected business session `from` its company name and
+    /// owners (with new ids from `new_id`, and the provider's ids, since the provider keeps
+    /// its owners); not their files: the new attempt sends new ones.
+    pub async fn carry_business(
+        &self,
+        from: &str,
+        to: &str,
+        new_id: impl Fn() -> String,
+        now: u64,
+    ) -> StoreResult<()> {
+        let owners = self.owners(from).await?;
+        let company_name = self.company_name(from).await?;
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "UPDATE sessions SET company_name = ?2 WHERE id = ?1",
+            args![to, company_name],
+        )
+        .await?;
+        for (position, owner) in owners.iter().enumerate() {
+            let id = new_id();
+            insert_owner(&mut tx, to, &id, &owner.name, position as u64, now).await?;
+            tx.execute(
+                "UPDATE owners SET provider_owner_id = ?2 WHERE id = ?1",
+                args![&id, &owner.provider_owner_id],
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
     /// The company's name, if the session is a business's.
     pub async fn company_name(&self, session_id: &str) -> StoreResult<Option<String>> {
         let mut conn = self.conn().await?;
