@@ -503,3 +503,48 @@ async fn a_rejected_business_is_tried_again_with_its_company_and_owners() {
     let record = a_record(&h, &again).await;
     assert_eq!(record["owners"].as_array().unwrap().len(), 1, "{record}");
 }
+
+/// A token of A's sandbox, as the relay's own client would get it.
+async fn a_token(h: &Harness) -> String {
+    let token: Value = reqwest::Client::new()
+        .post(format!("{}/a/oauth/token", h.sandbox.base_url()))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "sandbox-client"),
+            ("client_secret", "sandbox-client-secret"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    token["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_owner_whose_creation_answer_was_lost_is_found_at_a_not_created_again() {
+    let h = harness(Duration::from_secs(10)).await;
+    let session = open(&h, &business("acme-10", "a", &["Grace Hopper"])).await;
+    let owners = owner_ids(&view(&h, &session).await);
+    // The owner exists at A, as after a creation whose answer never reached the relay.
+    let stored = h.store.session(&session.id).await.unwrap().unwrap();
+    let created = reqwest::Client::new()
+        .post(format!(
+            "{}/a/api/external/customer/{}/owner",
+            h.sandbox.base_url(),
+            stored.provider_customer_id
+        ))
+        .bearer_auth(a_token(&h).await)
+        .json(&json!({"name": "Grace Hopper"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let (status, body) = owner_file(&h, &session, &owners[0], "front", "passport", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let record = a_record(&h, &session).await;
+    let at_a = record["owners"].as_array().unwrap();
+    assert_eq!(at_a.len(), 1, "{record}");
+    assert_eq!(at_a[0]["id_document_type"], "passport");
+}
