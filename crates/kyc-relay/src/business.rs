@@ -320,6 +320,53 @@ pub(crate) async fn view(
     })
 }
 
+/// A business as the host reads it in `GET /v1/sessions/{id}`: the company, the company
+/// documents sent, and each owner with the sides sent (no provider ids).
+#[derive(Debug, Serialize)]
+pub(crate) struct HostBusiness {
+    company_name: String,
+    company_documents: Vec<CompanyDocument>,
+    owners: Vec<HostOwner>,
+}
+
+#[derive(Debug, Serialize)]
+struct HostOwner {
+    id: String,
+    name: String,
+    document_type: Option<DocumentType>,
+    uploaded: Vec<Slot>,
+}
+
+/// The business of `session` for the host; `None` for an individual's session.
+pub(crate) async fn host_view(
+    state: &AppState,
+    session: &SessionRecord,
+) -> Result<Option<HostBusiness>, ApiError> {
+    if session.customer_type != CustomerType::Business {
+        return Ok(None);
+    }
+    let captured = captured(state, session).await?;
+    let owners = captured
+        .owners
+        .iter()
+        .map(|owner| HostOwner {
+            id: owner.id.clone(),
+            name: owner.name.clone(),
+            document_type: owner.document_type,
+            uploaded: owner_sides(&captured.files, &owner.id),
+        })
+        .collect();
+    Ok(Some(HostBusiness {
+        company_name: state
+            .store
+            .company_name(&session.id)
+            .await?
+            .unwrap_or_default(),
+        company_documents: captured.submission.company_documents,
+        owners,
+    }))
+}
+
 fn owner_view(owner: &OwnerRecord, uploaded: Vec<Slot>) -> OwnerView {
     OwnerView {
         id: owner.id.clone(),

@@ -243,6 +243,27 @@ async fn a_company_with_two_owners_goes_to_verified_at_a() {
 
     let status = settled_status(&h.relay, &session.token, Duration::from_secs(10)).await;
     assert_eq!(status, json!({"state": "verified"}));
+
+    // The host reads the company and its owners, without provider ids.
+    let read = Request::get(format!("/v1/sessions/{}", session.id))
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", support::HOST_KEY),
+        )
+        .body(Body::empty())
+        .unwrap();
+    let (status, host) = call(&h.relay, read).await;
+    assert_eq!(status, StatusCode::OK, "{host}");
+    assert_eq!(host["document_type"], "certificate_of_incorporation");
+    assert_eq!(
+        host["business"]["company_documents"],
+        json!(["certificate_of_incorporation"])
+    );
+    assert_eq!(host["business"]["owners"][1]["name"], "Alan Turing");
+    assert_eq!(
+        host["business"]["owners"][1]["uploaded"],
+        json!(["front", "back"])
+    );
 }
 
 #[tokio::test]
