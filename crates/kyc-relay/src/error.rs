@@ -25,6 +25,13 @@ pub enum ApiError {
     InvalidFile(Vec<String>),
     /// The submission breaks the provider's rules (422), with each violation's code.
     InvalidSubmission(Vec<String>),
+    /// The provider serves no business customers (422, the refusal's own code:
+    /// `business_individuals_only` at B, `business_separate_onboarding` at D), with the
+    /// sentence naming why and what to do.
+    BusinessRefused(kyc_core::BusinessRefusal),
+    /// A business submission with gaps (422 `invalid_submission`), each gap's code in
+    /// `problems` and its description in the message.
+    IncompleteBusiness(Vec<kyc_core::BusinessGap>),
     /// The session names the provider's terms of service and the submission does not say the
     /// user accepted them (422 `terms_not_accepted`).
     TermsNotAccepted,
@@ -105,6 +112,24 @@ impl ApiError {
                     violations.join(", ")
                 ),
                 violations.clone(),
+            ),
+            ApiError::BusinessRefused(refusal) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refusal.code(),
+                refusal.describe().to_owned(),
+                vec![],
+            ),
+            ApiError::IncompleteBusiness(gaps) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_submission",
+                format!(
+                    "the business is not complete: {}",
+                    gaps.iter()
+                        .map(|gap| gap.describe())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                gaps.iter().map(|gap| gap.code().to_owned()).collect(),
             ),
             ApiError::TermsNotAccepted => (
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -34,6 +34,9 @@ pub(crate) struct HostSession {
     review: Option<ReviewTiming>,
     /// When anything last happened to the session (its audit log's last entry).
     updated_at: u64,
+    /// A business customer's company and owners (KYB sessions only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    business: Option<crate::business::HostBusiness>,
 }
 
 /// One uploaded slot as the host reads it.
@@ -65,6 +68,7 @@ pub(crate) async fn session(state: &AppState, id: &str) -> Result<HostSession, A
             uploaded_at,
         })
         .collect();
+    let business = crate::business::host_view(state, &record).await?;
     let report = status_report(&record, status.clone());
     let updated_at = state
         .store
@@ -85,6 +89,7 @@ pub(crate) async fn session(state: &AppState, id: &str) -> Result<HostSession, A
         pending_for_secs: report.pending_for_secs,
         review: report.review,
         updated_at,
+        business,
     })
 }
 

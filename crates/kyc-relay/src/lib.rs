@@ -20,6 +20,7 @@
 
 mod auth;
 pub mod background;
+mod business;
 mod clock;
 mod config;
 mod error;

@@ -53,6 +53,7 @@ pub(crate) async fn retry(
     }
     tracing::info!(previous = session.id, "retry after a rejection");
     let previous = session.id.clone();
+    let business = session.customer_type == kyc_core::CustomerType::Business;
     let spec = CustomerSpec {
         reference: session.customer_reference,
         customer_type: session.customer_type,
@@ -69,8 +70,12 @@ pub(crate) async fn retry(
         session.slots,
     )
     .await;
-    if started.is_err() {
-        state.store.release_retry(&previous).await?;
+    match &started {
+        Err(_) => state.store.release_retry(&previous).await?,
+        Ok(created) if business => {
+            crate::business::carry_over(state, &previous, &created.session_id).await?
+        }
+        Ok(_) => {}
     }
     started
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use kyc_core::wire::{CreateSession, SessionCreated, SessionView};
 use kyc_core::{CustomerType, Policy, Provider, Requirement, Slot, Strictness, VerificationStatus};
 
+use crate::business::BusinessRequest;
 use crate::clock::now;
 use crate::config::RelayConfig;
 use crate::error::ApiError;
@@ -34,6 +35,7 @@ pub(crate) async fn open(
     state: &AppState,
     request: CreateSession,
     person: Option<Person>,
+    business: Option<BusinessRequest>,
 ) -> Result<SessionCreated, ApiError> {
     let country = kyc_core::country_code(&request.country).ok_or_else(|| {
         ApiError::BadRequest("country must be an ISO 3166-1 alpha-3 code such as GBR".to_owned())
@@ -45,6 +47,13 @@ pub(crate) async fn open(
         ));
     }
     let provider = state.provider(request.provider)?;
+    // B and D refuse a business with their own code, before anything is created.
+    let business = crate::business::check_request(
+        request.provider,
+        request.customer_type,
+        &country,
+        business,
+    )?;
     let choices: Vec<_> = request.slots.clone().into_iter().collect();
     Policy::new(request.provider, request.customer_type, &country)
         .with_host_slots(&choices)
@@ -73,7 +82,11 @@ pub(crate) async fn open(
     let quality = request
         .quality
         .unwrap_or_else(|| Strictness::of(request.provider));
-    start(state, request.provider, spec, quality, request.slots).await
+    let created = start(state, request.provider, spec, quality, request.slots).await?;
+    if let Some(business) = business {
+        crate::business::record(state, &created.session_id, business).await?;
+    }
+    Ok(created)
 }
 
 /// Opens the session of `spec`, its checks passed: the provider customer is the one

@@ -6,7 +6,7 @@ use kyc_core::{DetailedSubmission, SubmittedFile, VerificationStatus};
 
 use crate::clock::now;
 use crate::error::ApiError;
-use crate::provider::AttachFile;
+use crate::provider::{AttachFile, ProviderError};
 use crate::sessions::policy;
 use crate::state::AppState;
 use crate::store::{SessionRecord, SlotRecord};
@@ -103,33 +103,42 @@ async fn attach(
             .await?;
     }
     if let Err(err) = attached {
-        // A timeout or a 5xx may have lost the answer of an attach that went through: if the
-        // provider now has the documents (under review or decided), the session stays
-        // submitted, with the provider's status.
-        if err.is_transient() {
-            if let Ok(status) = provider.status(&session.provider_customer_id).await {
-                // A status the provider takes new documents in (B's ACTION_REQUIRED) is not
-                // this attach's.
-                if status != VerificationStatus::NotSubmitted
-                    && !provider.reuse_customer_after(&status)
-                {
-                    tracing::warn!(%err, session = session.id, "attach answer lost; the provider has it");
-                    state.store.set_status(&session.id, &status, now()).await?;
-                    state.notify(&session.id);
-                    return Ok(StatusReport::new(session.provider, status, Some(0)));
-                }
-            }
-        }
-        state
-            .store
-            .unmark_submitted(&session.id, &err.to_string(), now())
-            .await?;
-        state.notify(&session.id);
-        return Err(err.into());
+        return failed_attach(state, session, err).await;
     }
     Ok(StatusReport::new(
         session.provider,
         VerificationStatus::Pending,
         Some(0),
     ))
+}
+
+/// After an attach failed with `err`: a timeout or a 5xx may have lost the answer of an attach
+/// that went through, so if the provider now has the documents (under review or decided), the
+/// session stays submitted with the provider's status; otherwise the session is put back to not
+/// submitted and `err` answered. Shared by the individual and the business submission.
+pub(crate) async fn failed_attach(
+    state: &AppState,
+    session: &SessionRecord,
+    err: ProviderError,
+) -> Result<StatusReport, ApiError> {
+    let provider = state.provider(session.provider)?;
+    if err.is_transient() {
+        if let Ok(status) = provider.status(&session.provider_customer_id).await {
+            // A status the provider takes new documents in (B's ACTION_REQUIRED) is not
+            // this attach's.
+            if status != VerificationStatus::NotSubmitted && !provider.reuse_customer_after(&status)
+            {
+                tracing::warn!(%err, session = session.id, "attach answer lost; the provider has it");
+                state.store.set_status(&session.id, &status, now()).await?;
+                state.notify(&session.id);
+                return Ok(StatusReport::new(session.provider, status, Some(0)));
+            }
+        }
+    }
+    state
+        .store
+        .unmark_submitted(&session.id, &err.to_string(), now())
+        .await?;
+    state.notify(&session.id);
+    Err(err.into())
 }

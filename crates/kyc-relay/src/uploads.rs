@@ -16,11 +16,48 @@ use crate::error::ApiError;
 use crate::sessions::policy;
 use crate::spool::{Spool, SpoolWriter};
 use crate::state::AppState;
-use crate::store::{KeyClaim, SessionRecord, SlotRecord};
+use crate::store::{BusinessPlace, KeyClaim, SessionRecord, SlotRecord, StoredFile};
 
 /// How long an upload's claim on its `Idempotency-Key` holds while it runs; a claim older than
 /// this (its relay died mid-upload) may be taken over by a retry.
 const KEY_CLAIM_SECS: u64 = 15 * 60;
+
+/// Where an upload goes: an individual's slot, or a business session's place (a company
+/// document, or an owner's side with the provider's id of the owner).
+#[derive(Clone, Debug)]
+pub(crate) enum Target {
+    Slot(Slot),
+    Business {
+        place: BusinessPlace,
+        provider_owner_id: Option<String>,
+    },
+}
+
+impl Target {
+    /// The code its `Idempotency-Key` is claimed for.
+    fn code(&self) -> String {
+        match self {
+            Target::Slot(slot) => slot.code().to_owned(),
+            Target::Business { place, .. } => place.code(),
+        }
+    }
+
+    /// The slot whose file checks (formats, PDF, resolution) apply: an owner's side is an
+    /// identity document's side; a company document is checked as a document's front.
+    fn checked_as(&self) -> Slot {
+        match self {
+            Target::Slot(slot) => *slot,
+            Target::Business {
+                place: BusinessPlace::Owner { slot, .. },
+                ..
+            } => *slot,
+            Target::Business {
+                place: BusinessPlace::Company(_),
+                ..
+            } => Slot::Front,
+        }
+    }
+}
 
 /// Stores one file of the session in `slot`: checked again here, then stored at the provider;
 /// the slot's record.
@@ -37,12 +74,30 @@ pub(crate) async fn upload(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<SlotRecord, ApiError> {
+    let file = upload_to(state, session, Target::Slot(slot), key, headers, body).await?;
+    Ok(SlotRecord {
+        slot,
+        provider_file_id: file.provider_file_id,
+        format: file.format,
+        bytes: file.bytes,
+    })
+}
+
+/// [`upload`] into any [`Target`]: the same checks, claim and provider upload.
+pub(crate) async fn upload_to(
+    state: &AppState,
+    session: &SessionRecord,
+    target: Target,
+    key: Option<String>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<StoredFile, ApiError> {
     // Held until the upload's work ends, in the task below if the client goes away.
     let permit = state.limits.upload(&session.id)?;
     if let Some(key) = &key {
         match state
             .store
-            .claim_upload_key(&session.id, key, slot, now(), KEY_CLAIM_SECS)
+            .claim_business_key(&session.id, key, &target.code(), now(), KEY_CLAIM_SECS)
             .await?
         {
             KeyClaim::Claimed => {}
@@ -57,10 +112,7 @@ pub(crate) async fn upload(
             KeyClaim::OtherSlot(other) => {
                 return Err(ApiError::Conflict {
                     code: "idempotency_key_reused",
-                    message: format!(
-                        "this Idempotency-Key was used for the {} slot",
-                        other.code()
-                    ),
+                    message: format!("this Idempotency-Key was used for the {other} slot"),
                 })
             }
         }
@@ -73,42 +125,65 @@ pub(crate) async fn upload(
     state
         .clone()
         .detached(async move {
-            let stored = finish(&state, &session, slot, key, &headers, body).await;
+            let stored = finish(&state, &session, &target, key, &headers, body).await;
             drop(permit);
             stored
         })
         .await
 }
 
-/// Stores the file and records it in its slot (completing `key`), or releases `key`.
+/// Stores the file and records it in its place (completing `key`), or releases `key`.
 async fn finish(
     state: &AppState,
     session: &SessionRecord,
-    slot: Slot,
+    target: &Target,
     key: Option<String>,
     headers: &HeaderMap,
     body: Body,
-) -> Result<SlotRecord, ApiError> {
-    let stored = store_file(state, session, slot, headers, body).await;
-    let kept = match (&key, stored) {
-        (Some(key), Ok(record)) => state
-            .store
-            .complete_upload_key(&session.id, key, &record, now())
-            .await?
-            .then_some(record),
-        (None, Ok(record)) => state
-            .store
-            .put_slot(&session.id, &record, now())
-            .await?
-            .then_some(record),
-        (Some(key), Err(err)) => {
-            state.store.release_upload_key(&session.id, key).await?;
+) -> Result<StoredFile, ApiError> {
+    let stored = match store_file(state, session, target, headers, body).await {
+        Ok(file) => file,
+        Err(err) => {
+            if let Some(key) = &key {
+                state.store.release_upload_key(&session.id, key).await?;
+            }
             return Err(err);
         }
-        (None, Err(err)) => return Err(err),
     };
-    // The session was submitted while this upload ran: the slot keeps what was submitted.
-    kept.ok_or_else(|| ApiError::Conflict {
+    let at = now();
+    let kept = match (target, &key) {
+        (Target::Slot(slot), key) => {
+            let record = SlotRecord {
+                slot: *slot,
+                provider_file_id: stored.provider_file_id.clone(),
+                format: stored.format,
+                bytes: stored.bytes,
+            };
+            match key {
+                Some(key) => {
+                    state
+                        .store
+                        .complete_upload_key(&session.id, key, &record, at)
+                        .await?
+                }
+                None => state.store.put_slot(&session.id, &record, at).await?,
+            }
+        }
+        (Target::Business { place, .. }, Some(key)) => {
+            state
+                .store
+                .complete_business_key(&session.id, key, place, &stored, at)
+                .await?
+        }
+        (Target::Business { place, .. }, None) => {
+            state
+                .store
+                .put_business_file(&session.id, place, &stored, at)
+                .await?
+        }
+    };
+    // The session was submitted while this upload ran: the place keeps what was submitted.
+    kept.then_some(stored).ok_or_else(|| ApiError::Conflict {
         code: "already_submitted",
         message: "the documents were submitted; files can no longer change".to_owned(),
     })
@@ -138,14 +213,14 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Api
 }
 
 /// Checks the upload against the session and the file against `kyc-core`, and stores it at
-/// the provider; the slot's record to keep.
+/// the provider; the file to keep.
 async fn store_file(
     state: &AppState,
     session: &SessionRecord,
-    slot: Slot,
+    target: &Target,
     headers: &HeaderMap,
     body: Body,
-) -> Result<SlotRecord, ApiError> {
+) -> Result<StoredFile, ApiError> {
     if session.status != VerificationStatus::NotSubmitted {
         return Err(ApiError::Conflict {
             code: "already_submitted",
@@ -153,17 +228,20 @@ async fn store_file(
         });
     }
     // A slot the provider has no place for with any document it accepts for this customer
-    // (e.g. a selfie at A, a liveness capture at B) is refused before reading the body.
-    let policy = policy(&state.config, session);
-    let usable = policy
-        .accepted_documents()
-        .into_iter()
-        .any(|document| policy.allowed_slots(document).contains(&slot));
-    if !usable {
-        let violation = Violation::UnexpectedSlot { slot };
-        return Err(ApiError::InvalidSubmission(vec![violation
-            .code()
-            .to_owned()]));
+    // (e.g. a selfie at A, a liveness capture at B) is refused before reading the body. A
+    // business place was checked against the business rules by its caller.
+    if let Target::Slot(slot) = target {
+        let policy = policy(&state.config, session);
+        let usable = policy
+            .accepted_documents()
+            .into_iter()
+            .any(|document| policy.allowed_slots(document).contains(slot));
+        if !usable {
+            let violation = Violation::UnexpectedSlot { slot: *slot };
+            return Err(ApiError::InvalidSubmission(vec![violation
+                .code()
+                .to_owned()]));
+        }
     }
     let limit = state.config.limits.max_bytes;
     let declared = declared_length(headers, &body)?;
@@ -173,21 +251,42 @@ async fn store_file(
     let claimed = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let received = receive(state, body, declared, claimed, slot).await?;
+    let received = receive(state, body, declared, claimed, target.checked_as()).await?;
     let provider = state.provider(session.provider)?;
-    let file_id = provider
-        .upload(
-            &session.provider_customer_id,
-            slot,
-            received.report.format,
-            &received.spool,
-        )
-        .await?;
+    let customer = &session.provider_customer_id;
+    let format = received.report.format;
+    let spool = &received.spool;
+    let file_id = match target {
+        Target::Slot(slot) => provider.upload(customer, *slot, format, spool).await?,
+        Target::Business {
+            place: BusinessPlace::Company(document),
+            ..
+        } => {
+            provider
+                .upload_company_document(customer, *document, format, spool)
+                .await?
+        }
+        Target::Business {
+            place:
+                BusinessPlace::Owner {
+                    slot,
+                    document_type,
+                    ..
+                },
+            provider_owner_id,
+        } => {
+            let owner = provider_owner_id.as_deref().ok_or_else(|| {
+                ApiError::Internal("an owner upload without the provider's owner".to_owned())
+            })?;
+            provider
+                .upload_owner_file(customer, owner, *slot, *document_type, format, spool)
+                .await?
+        }
+    };
     // The spool (an unlinked temporary file) is freed here, whatever happened above.
     drop(received.spool);
     let report = received.report;
-    Ok(SlotRecord {
-        slot,
+    Ok(StoredFile {
         provider_file_id: file_id,
         format: report.format,
         bytes: report.bytes,

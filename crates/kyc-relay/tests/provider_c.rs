@@ -432,7 +432,8 @@ async fn a_reference_that_is_not_a_uuid_and_a_business_are_refused() {
         // A business is refused with its own code: no retry helps.
         (
             json!({"customer_reference": uuid(), "customer_type": "business",
-                "country": "GBR", "provider": "c"}),
+                "country": "GBR", "provider": "c",
+                "business": {"company_name": "Acme Ltd"}}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "business_not_supported",
             "business_not_supported",

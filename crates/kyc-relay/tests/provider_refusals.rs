@@ -1,5 +1,5 @@
 //! A provider's refusal the relay knows comes back with its own code and status, not as a 502
-//! "partner not answering": a business customer at each provider, a business document at A's
+//! "partner not answering": a business customer at B and D, a business document at A's
 //! individual endpoint, B's customer in a state that takes no documents (403), and B's attach
 //! already in flight (409, in `provider_b.rs`), D's rejected record and A's verified customer
 //! (409s with their own codes). The relay against the real sandbox.
@@ -42,34 +42,28 @@ async fn submit(h: &Harness, token: &str, mut body: Value) -> (StatusCode, Value
     .await
 }
 
-/// A business customer is refused by every provider in this flow (A: "For type=business
-/// customers, do not use this endpoint"; D's business/KYB is "a separate Technest-managed
-/// onboarding"): a 422 `business_not_supported` with the provider's code, not a 502.
+/// A business customer is refused by B and D before anything is created, each with its own
+/// code (B: its V2 attach takes individual customers only; D's business/KYB is "a separate
+/// Technest-managed onboarding"): a 422, not a 502. A serves businesses (`business_a.rs`).
 #[tokio::test]
-async fn a_business_session_is_refused_with_its_own_code_at_a_b_and_d() {
+async fn a_business_session_is_refused_with_its_own_code_at_b_and_d() {
     let h = harness(Duration::from_millis(500)).await;
     let person = json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"});
     let cases = [
-        ("a", "use_kyb_endpoints"),
-        ("b", "business_not_supported"),
-        // D's sandbox answers this one: the relay asks D.
-        ("d", "business_not_supported"),
+        ("b", "business_individuals_only"),
+        ("d", "business_separate_onboarding"),
     ];
-    for (provider, problem) in cases {
+    for (provider, code) in cases {
         let body = json!({"customer_reference": format!("acme-{provider}"),
             "customer_type": "business", "country": "GBR", "provider": provider,
-            "person": person});
+            "person": person, "business": {"company_name": "Acme Ltd"}});
         let (status, answer) = call(&h.relay, create_session_request(&body)).await;
         assert_eq!(
             status,
             StatusCode::UNPROCESSABLE_ENTITY,
             "{provider}: {answer}"
         );
-        assert_eq!(
-            answer["error"]["code"], "business_not_supported",
-            "{provider}"
-        );
-        assert_eq!(answer["error"]["problems"], json!([problem]), "{provider}");
+        assert_eq!(answer["error"]["code"], code, "{provider}");
     }
 }
 

@@ -14,8 +14,12 @@
 //!   the same A customer: "Newly uploaded files override previous records", and A keeps its
 //!   history (repeated falsified attempts "will result in the customer being permanently
 //!   blacklisted"), which a new customer per attempt would hide.
-//! - Business customers "do not use this endpoint"; their KYB uploads are not served by the
-//!   relay's widget flow, so creating one is refused.
+//! - Business customers (KYB) "do not use this endpoint": a business customer is created with
+//!   `type: business`, each beneficial owner with `POST /customer/{id}/owner` (the sandbox's
+//!   assumption, A names no endpoint), owner ID files go to
+//!   `/customer/{customer}/owner/{owner}/file/presigned-url`, KYB documents to
+//!   `/customer/{customer}/document/presigned-url`, and the attach's `id_file` is the
+//!   Certificate of Incorporation.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -25,7 +29,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
-use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
+use kyc_core::{CompanyDocument, CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
 use reqwest::{Client, Method, RequestBuilder};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -233,8 +237,21 @@ impl ProviderA {
         file: &Spool,
     ) -> Result<String, ProviderError> {
         let category = category(slot).ok_or_else(|| no_place(slot))?;
-        let path = &format!("/customer/{}/file/presigned-url", segment(customer_id));
-        let request = &json!({"category": category, "content_type": format.mime()});
+        let path = format!("/customer/{}/file/presigned-url", segment(customer_id));
+        let request = json!({"category": category, "content_type": format.mime()});
+        self.presigned_upload(customer_id, &path, &request, file)
+            .await
+    }
+
+    /// Asks `path` for a presigned URL with `request`, then PUTs the file there: its file id.
+    /// One budget retries the URL and the PUT (an expired URL is asked for again).
+    async fn presigned_upload(
+        &self,
+        customer_id: &str,
+        path: &str,
+        request: &Value,
+        file: &Spool,
+    ) -> Result<String, ProviderError> {
         let deadline = self.timeout * OPERATION_TIMEOUTS;
         presigned_put(
             &self.http,
@@ -262,6 +279,52 @@ impl ProviderA {
         )
         .await
     }
+
+    /// A's record of the customer (`GET /customer/{id}`), as JSON.
+    async fn customer(&self, customer_id: &str) -> Result<Bytes, ProviderError> {
+        let path = format!("/customer/{}", segment(customer_id));
+        self.call(SCOPE_CUSTOMER_WRITE, true, |token| {
+            self.api(Method::GET, &path, token)
+        })
+        .await
+    }
+}
+
+/// An owner in A's business customer record.
+#[derive(Deserialize)]
+struct OwnerAnswer {
+    id: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct OwnersAnswer {
+    #[serde(default)]
+    owners: Vec<OwnerAnswer>,
+}
+
+/// The attach body of a business: the certificate as `id_file` (A: "only a Certificate of
+/// Incorporation for business customers"), the company's proof of address as
+/// `proof_of_address_file`.
+pub fn business_attach_body(files: &[(CompanyDocument, String)]) -> Value {
+    let mut body = Map::new();
+    for (document, file_id) in files {
+        let field = match document {
+            CompanyDocument::CertificateOfIncorporation => "id_file",
+            CompanyDocument::ProofOfAddress => "proof_of_address_file",
+        };
+        body.insert(field.to_owned(), json!(file_id));
+    }
+    if files
+        .iter()
+        .any(|(d, _)| *d == CompanyDocument::CertificateOfIncorporation)
+    {
+        body.insert(
+            "id_document_type".to_owned(),
+            json!(DocumentType::CertificateOfIncorporation.code()),
+        );
+    }
+    Value::Object(body)
 }
 
 impl ProviderAdapter for ProviderA {
@@ -275,16 +338,13 @@ impl ProviderAdapter for ProviderA {
         spec: &'a CustomerSpec,
     ) -> BoxFuture<'a, Result<NewCustomer, ProviderError>> {
         async move {
-            if spec.customer_type == CustomerType::Business {
-                return Err(ProviderError::Refused {
-                    status: 422,
-                    code: Some("use_kyb_endpoints".to_owned()),
-                    message: "provider A verifies business customers through its KYB \
-                              endpoints, which the relay does not serve"
-                        .to_owned(),
-                });
-            }
-            let body = json!({"type": "individual", "reference": spec.reference});
+            // A business customer's files go through A's KYB endpoints (owner files, KYB
+            // documents), never the 4-slot one.
+            let kind = match spec.customer_type {
+                CustomerType::Business => "business",
+                CustomerType::Individual => "individual",
+            };
+            let body = json!({"type": kind, "reference": spec.reference});
             // Not retried: a lost answer could mean the customer exists.
             let answer = self
                 .call(SCOPE_CUSTOMER_WRITE, false, |token| {
@@ -331,6 +391,106 @@ impl ProviderAdapter for ProviderA {
         .boxed()
     }
 
+    fn create_owner<'a>(
+        &'a self,
+        customer_id: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        async move {
+            let path = format!("/customer/{}/owner", segment(customer_id));
+            let body = json!({"name": name});
+            // Not retried: a lost answer could mean the owner exists (the relay looks for it
+            // among the customer's owners before creating it again).
+            let answer = self
+                .call(SCOPE_CUSTOMER_WRITE, false, |token| {
+                    self.api(Method::POST, &path, token).json(&body)
+                })
+                .await?;
+            let owner: OwnerAnswer = serde_json::from_slice(&answer)
+                .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;
+            Ok(owner.id)
+        }
+        .boxed()
+    }
+
+    fn owners<'a>(
+        &'a self,
+        customer_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<(String, String)>, ProviderError>> {
+        async move {
+            let body = self.customer(customer_id).await?;
+            let record: OwnersAnswer = serde_json::from_slice(&body)
+                .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;
+            Ok(record
+                .owners
+                .into_iter()
+                .map(|owner| (owner.id, owner.name))
+                .collect())
+        }
+        .boxed()
+    }
+
+    fn upload_owner_file<'a>(
+        &'a self,
+        customer_id: &'a str,
+        owner_id: &'a str,
+        slot: Slot,
+        document_type: DocumentType,
+        format: FileFormat,
+        file: &'a Spool,
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        async move {
+            // "Owners' IDs follow the individual rules": the identity categories only.
+            let category = match slot {
+                Slot::Front | Slot::Back => category(slot).ok_or_else(|| no_place(slot))?,
+                other => return Err(no_place(other)),
+            };
+            let path = format!(
+                "/customer/{}/owner/{}/file/presigned-url",
+                segment(customer_id),
+                segment(owner_id)
+            );
+            let request = json!({"category": category, "content_type": format.mime(),
+                                 "document_type": document_type.code()});
+            self.presigned_upload(customer_id, &path, &request, file)
+                .await
+        }
+        .boxed()
+    }
+
+    fn upload_company_document<'a>(
+        &'a self,
+        customer_id: &'a str,
+        document: CompanyDocument,
+        format: FileFormat,
+        file: &'a Spool,
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        async move {
+            let path = format!("/customer/{}/document/presigned-url", segment(customer_id));
+            let request = json!({"content_type": format.mime(), "document_type": document.code()});
+            self.presigned_upload(customer_id, &path, &request, file)
+                .await
+        }
+        .boxed()
+    }
+
+    fn attach_business<'a>(
+        &'a self,
+        customer_id: &'a str,
+        files: &'a [(CompanyDocument, String)],
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        async move {
+            let body = business_attach_body(files);
+            let path = format!("/customer/{}/files", segment(customer_id));
+            self.call(SCOPE_CUSTOMER_WRITE, false, |token| {
+                self.api(Method::POST, &path, token).json(&body)
+            })
+            .await?;
+            Ok(())
+        }
+        .boxed()
+    }
+
     fn webhook_update(&self, event: &Value) -> Option<WebhookUpdate> {
         // A: "Listen for the customer.verified or customer.rejected webhook".
         customer::status_event(event, &["customer.verified", "customer.rejected"])
@@ -341,12 +501,7 @@ impl ProviderAdapter for ProviderA {
         customer_id: &'a str,
     ) -> BoxFuture<'a, Result<VerificationStatus, ProviderError>> {
         async move {
-            let path = format!("/customer/{}", segment(customer_id));
-            let body = self
-                .call(SCOPE_CUSTOMER_WRITE, true, |token| {
-                    self.api(Method::GET, &path, token)
-                })
-                .await?;
+            let body = self.customer(customer_id).await?;
             let customer: CustomerRecord = serde_json::from_slice(&body)
                 .map_err(|err| ProviderError::Unavailable(format!("unreadable answer: {err}")))?;
             debug_assert_eq!(customer.id, customer_id);

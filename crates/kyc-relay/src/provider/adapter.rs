@@ -1,7 +1,7 @@
 //! What the relay asks of a provider ([`ProviderAdapter`]), and the values that cross it.
 
 use futures_util::future::BoxFuture;
-use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
+use kyc_core::{CompanyDocument, CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
 
 use super::error::ProviderError;
 use crate::spool::Spool;
@@ -128,9 +128,71 @@ pub trait ProviderAdapter: Send + Sync {
         None
     }
 
+    /// Creates a beneficial owner named `name` of the business customer: the provider's id of
+    /// it. Providers without business customers keep the default (refused).
+    fn create_owner<'a>(
+        &'a self,
+        _customer_id: &'a str,
+        _name: &'a str,
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        Box::pin(async { Err(no_business()) })
+    }
+
+    /// The owners the provider has for the business customer: `(id, name)`, in creation order
+    /// (to find an owner whose creation's answer was lost).
+    fn owners<'a>(
+        &'a self,
+        _customer_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<(String, String)>, ProviderError>> {
+        Box::pin(async { Err(no_business()) })
+    }
+
+    /// Stores one side (`slot`) of an owner's identity document `document_type`: its file id.
+    fn upload_owner_file<'a>(
+        &'a self,
+        _customer_id: &'a str,
+        _owner_id: &'a str,
+        _slot: Slot,
+        _document_type: DocumentType,
+        _format: FileFormat,
+        _file: &'a Spool,
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        Box::pin(async { Err(no_business()) })
+    }
+
+    /// Stores one company document: its file id.
+    fn upload_company_document<'a>(
+        &'a self,
+        _customer_id: &'a str,
+        _document: CompanyDocument,
+        _format: FileFormat,
+        _file: &'a Spool,
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        Box::pin(async { Err(no_business()) })
+    }
+
+    /// Attaches the company's documents (`(document, file id)`), which starts the review of
+    /// the business and its owners.
+    fn attach_business<'a>(
+        &'a self,
+        _customer_id: &'a str,
+        _files: &'a [(CompanyDocument, String)],
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        Box::pin(async { Err(no_business()) })
+    }
+
     /// The customer's verification status, fresh from the provider.
     fn status<'a>(
         &'a self,
         customer_id: &'a str,
     ) -> BoxFuture<'a, Result<VerificationStatus, ProviderError>>;
+}
+
+/// A provider's refusal of business customers, as the providers that have none answer it.
+fn no_business() -> ProviderError {
+    ProviderError::Refused {
+        status: 422,
+        code: Some("business_not_supported".to_owned()),
+        message: "this provider verifies no business customers in this flow".to_owned(),
+    }
 }

@@ -10,6 +10,7 @@ use kyc_core::wire::{CreateSession, SessionCreated};
 use serde::Deserialize;
 
 use crate::auth::HostKey;
+use crate::business::BusinessRequest;
 use crate::error::{ApiError, ApiJson};
 use crate::provider::Person;
 use crate::sessions;
@@ -29,6 +30,9 @@ struct CreateSessionRequest {
     session: CreateSession,
     #[serde(default)]
     person: Option<Person>,
+    /// A business customer's company and the owners the host knows.
+    #[serde(default)]
+    business: Option<BusinessRequest>,
 }
 
 /// `POST /v1/sessions`: the host's backend, holding the host API key, opens a session.
@@ -37,7 +41,7 @@ async fn create_session(
     _: HostKey,
     ApiJson(request): ApiJson<CreateSessionRequest>,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
-    sessions::open(&state, request.session, request.person)
+    sessions::open(&state, request.session, request.person, request.business)
         .await
         .map(|created| (StatusCode::CREATED, Json(created)))
 }
@@ -60,7 +64,7 @@ async fn demo_session(
         ));
     }
     state.count_demo_session().await?;
-    sessions::open(&state, sessions::demo(), None)
+    sessions::open(&state, sessions::demo(), None, None)
         .await
         .map(|created| (StatusCode::CREATED, Json(created)))
 }

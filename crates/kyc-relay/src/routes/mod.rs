@@ -5,6 +5,7 @@
 //! - `host_data`: the host's reads and erasures (`GET /v1/sessions/{id}`,
 //!   `DELETE /v1/customers/{customer_reference}`);
 //! - `widget`: the widget's session endpoints (`/v1/session`, slots, submit, status);
+//! - `business`: a business session's company, owners and their files (KYB);
 //! - `events`: the widget's status stream (`GET /v1/session/events`);
 //! - `handoff`: continuing a session on another device (`/v1/session/handoff`,
 //!   `POST /v1/handoff/exchange`);
@@ -13,6 +14,7 @@
 //! - `health`: liveness and readiness for load balancers (`/healthz`, `/readyz`);
 //! - `cors`: which browser origins may call.
 
+mod business;
 mod cors;
 mod events;
 mod handoff;
@@ -37,6 +39,7 @@ pub fn app(state: AppState) -> Router {
         .merge(host::router())
         .merge(host_data::router())
         .merge(widget::router())
+        .merge(business::router())
         .merge(events::router())
         .merge(webhook::router())
         .merge(handoff::router())

@@ -43,6 +43,7 @@ async fn upload(
     body: Body,
 ) -> Result<Json<UploadReceipt>, ApiError> {
     let slot = Slot::from_code(&slot).ok_or(ApiError::NotFound("no such slot"))?;
+    crate::business::individual_only(&session)?;
     let key = uploads::idempotency_key(&headers)?;
     let record = uploads::upload(&state, &session, slot, key, &headers, body).await?;
     Ok(Json(uploads::receipt(&record)))
@@ -54,6 +55,11 @@ async fn submit(
     Authorized(session): Authorized,
     ApiJson(request): ApiJson<SubmitRequest>,
 ) -> Result<Json<StatusReport>, ApiError> {
+    if session.customer_type == kyc_core::CustomerType::Business {
+        return crate::business::submit(&state, &session, request)
+            .await
+            .map(Json);
+    }
     submission::submit(&state, &session, request)
         .await
         .map(Json)

@@ -315,6 +315,58 @@ const STEPS: &[Step] = &[
         sqlite: "ALTER TABLE sessions ADD COLUMN choices TEXT;\n",
         postgres: "ALTER TABLE sessions ADD COLUMN choices TEXT;\n",
     },
+    // A business customer (KYB): the company's name, its beneficial owners (each with the
+    // provider's id once created there, so a retry never creates one twice) and the files of
+    // the company and of each owner, kept apart from an individual's slots.
+    Step {
+        name: "V14__business_owners_files",
+        sqlite: "
+    ALTER TABLE sessions ADD COLUMN company_name TEXT;
+    CREATE TABLE owners (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        document_type TEXT,
+        provider_owner_id TEXT,
+        creating_at INTEGER,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX owners_by_session ON owners (session_id, position);
+    CREATE TABLE business_files (
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        place TEXT NOT NULL,
+        provider_file_id TEXT NOT NULL,
+        format TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        uploaded_at INTEGER NOT NULL,
+        PRIMARY KEY (session_id, place)
+    );
+",
+        postgres: "
+    ALTER TABLE sessions ADD COLUMN company_name TEXT;
+    CREATE TABLE owners (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        position BIGINT NOT NULL,
+        name TEXT NOT NULL,
+        document_type TEXT,
+        provider_owner_id TEXT,
+        creating_at BIGINT,
+        created_at BIGINT NOT NULL
+    );
+    CREATE INDEX owners_by_session ON owners (session_id, position);
+    CREATE TABLE business_files (
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        place TEXT NOT NULL,
+        provider_file_id TEXT NOT NULL,
+        format TEXT NOT NULL,
+        bytes BIGINT NOT NULL,
+        uploaded_at BIGINT NOT NULL,
+        PRIMARY KEY (session_id, place)
+    );
+",
+    },
 ];
 
 /// Which database a migration runs on.

@@ -9,9 +9,10 @@
 //! (`sqlite`), and PostgreSQL, shared by many (`postgres`). The records (`records`) are plain
 //! values; the queries, written once for both, live in one module per thing kept: `sessions`,
 //! `uploads`, `webhooks`, `audit`, `outbox` (host notifications), `handoffs` (codes to
-//! continue on another device), `retention` (purge, erasure), `instances` (heartbeats, leases, request counts), `reads`, `terms`.
+//! continue on another device), `business` (owners and files of a business customer), `retention` (purge, erasure), `instances` (heartbeats, leases, request counts), `reads`, `terms`.
 
 mod audit;
+mod business;
 mod database;
 mod error;
 mod handoffs;
@@ -32,8 +33,10 @@ mod webhooks;
 #[cfg(test)]
 mod tests;
 
+pub use business::AddOwnerRefused;
 pub use database::Store;
 pub use error::{redacted, StoreError, StoreResult};
 pub use records::{
-    Deleted, HandoffClaim, HostNotification, KeyClaim, SessionRecord, SlotRecord, WebhookOutcome,
+    BusinessPlace, Deleted, HandoffClaim, HostNotification, KeyClaim, OwnerClaim, OwnerRecord,
+    OwnerRemoval, SessionRecord, SlotRecord, StoredFile, WebhookOutcome,
 };

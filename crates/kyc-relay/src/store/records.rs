@@ -6,8 +6,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use kyc_core::{
-    CustomerType, DocumentType, FileFormat, Provider, Requirement, Slot, Strictness,
-    VerificationStatus,
+    CompanyDocument, CustomerType, DocumentType, FileFormat, Provider, Requirement, Slot,
+    Strictness, VerificationStatus,
 };
 
 /// A session as stored.
@@ -65,17 +65,97 @@ pub enum WebhookOutcome {
     Ignored,
 }
 
-/// What an upload's `Idempotency-Key` found ([`Store::claim_upload_key`]).
+/// What an upload's `Idempotency-Key` found ([`Store::claim_upload_key`],
+/// [`Store::claim_business_key`]): `R` is what the finished upload stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum KeyClaim {
+pub enum KeyClaim<R = SlotRecord> {
     /// The key is new (or its earlier upload failed or was abandoned): this upload proceeds.
     Claimed,
     /// An upload with this key stored this file already: answer its receipt again.
-    Done(SlotRecord),
+    Done(R),
     /// An upload with this key is running now.
     InFlight,
-    /// The key was used for another slot of the session.
-    OtherSlot(Slot),
+    /// The key was used for another place of the session (a slot's code, or a business
+    /// place's: `company:<document>`, `owner:<owner id>:<side>`).
+    OtherSlot(String),
+}
+
+/// A file a business upload stored at the provider (its place is the caller's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredFile {
+    /// The provider's id of the file.
+    pub provider_file_id: String,
+    /// Its format, sniffed.
+    pub format: FileFormat,
+    /// Its size.
+    pub bytes: u64,
+}
+
+/// Where a business session's file goes: one of the company's documents, or one side of a
+/// beneficial owner's identity document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BusinessPlace {
+    /// A company document.
+    Company(CompanyDocument),
+    /// A side of an owner's identity document (`document_type` is recorded on the owner with
+    /// its front).
+    Owner {
+        /// The relay's id of the owner.
+        owner: String,
+        /// The side.
+        slot: Slot,
+        /// The owner's identity document.
+        document_type: DocumentType,
+    },
+}
+
+impl BusinessPlace {
+    /// The stored code: `company:<document>` or `owner:<owner id>:<side>`.
+    pub fn code(&self) -> String {
+        match self {
+            BusinessPlace::Company(document) => format!("company:{}", document.code()),
+            BusinessPlace::Owner { owner, slot, .. } => format!("owner:{owner}:{}", slot.code()),
+        }
+    }
+}
+
+/// A beneficial owner of a business session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnerRecord {
+    /// The relay's id (`bo_…`), what the widget names the owner by.
+    pub id: String,
+    /// The full name.
+    pub name: String,
+    /// The identity document of the owner's latest front upload.
+    pub document_type: Option<DocumentType>,
+    /// The provider's id of the owner, once created there.
+    pub provider_owner_id: Option<String>,
+}
+
+/// What claiming an owner's creation at the provider found ([`Store::claim_owner_creation`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OwnerClaim {
+    /// Not created yet: this request creates it (and records the id).
+    Create,
+    /// Created already: the provider's id.
+    Created(String),
+    /// Another request is creating it now.
+    InFlight,
+    /// No such owner in the session.
+    Unknown,
+}
+
+/// What removing an owner did ([`Store::remove_owner`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OwnerRemoval {
+    /// Removed with its files.
+    Removed,
+    /// No such owner in the session.
+    Unknown,
+    /// The provider has the owner (it has no endpoint to remove one): it stays.
+    AtProvider,
+    /// The session was submitted.
+    Submitted,
 }
 
 /// A status change queued for the host ([`Store::due_notifications`](super::Store::due_notifications)).

@@ -78,6 +78,13 @@ async fn delete_sessions(tx: &mut Tx, ids: &[String]) -> StoreResult<Deleted> {
         );
         tx.execute("DELETE FROM handoffs WHERE session_id = ?1", args![id])
             .await?;
+        tx.execute(
+            "DELETE FROM business_files WHERE session_id = ?1",
+            args![id],
+        )
+        .await?;
+        tx.execute("DELETE FROM owners WHERE session_id = ?1", args![id])
+            .await?;
         deleted.idempotency_keys += count(
             tx.execute("DELETE FROM upload_keys WHERE session_id = ?1", args![id])
                 .await?,

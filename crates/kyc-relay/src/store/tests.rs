@@ -10,7 +10,10 @@ use kyc_core::{
 use rusqlite::Connection;
 
 use super::migrations;
-use super::{KeyClaim, SessionRecord, SlotRecord, Store, WebhookOutcome};
+use super::{
+    BusinessPlace, KeyClaim, OwnerClaim, OwnerRemoval, SessionRecord, SlotRecord, Store,
+    StoredFile, WebhookOutcome,
+};
 
 fn session(id: &str) -> SessionRecord {
     SessionRecord {
@@ -248,7 +251,7 @@ on_every_store!(
         assert_eq!(claim(Slot::Front, 11).await, KeyClaim::InFlight);
         assert_eq!(
             claim(Slot::Back, 11).await,
-            KeyClaim::OtherSlot(Slot::Front)
+            KeyClaim::OtherSlot("front".to_owned())
         );
         // An abandoned claim (its relay died) is taken over once stale.
         assert_eq!(claim(Slot::Front, 310).await, KeyClaim::Claimed);
@@ -574,3 +577,112 @@ async fn a_submit_sent_to_two_instances_at_once_is_claimed_once() {
         );
     }
 }
+
+on_every_store!(
+    an_owner_is_created_at_the_provider_by_one_request,
+    |store| {
+        store.insert_session(&session("ses_1")).await.unwrap();
+        let owners = [("bo_1".to_owned(), "Grace Hopper".to_owned())];
+        store
+            .insert_business("ses_1", "Acme Ltd", &owners, 1)
+            .await
+            .unwrap();
+        let claim = async |now| {
+            store
+                .claim_owner_creation("ses_1", "bo_1", now, 60)
+                .await
+                .unwrap()
+        };
+        assert_eq!(claim(10).await, OwnerClaim::Create);
+        // A second request while the first creates it waits; a failure releases the claim.
+        assert_eq!(claim(11).await, OwnerClaim::InFlight);
+        store.release_owner_creation("ses_1", "bo_1").await.unwrap();
+        assert_eq!(claim(12).await, OwnerClaim::Create);
+        // A claim whose request died is taken over once stale.
+        assert_eq!(claim(72).await, OwnerClaim::Create);
+        store
+            .set_provider_owner("ses_1", "bo_1", "own_1", 73)
+            .await
+            .unwrap();
+        assert_eq!(claim(74).await, OwnerClaim::Created("own_1".to_owned()));
+        assert_eq!(
+            store
+                .claim_owner_creation("ses_1", "bo_unknown", 75, 60)
+                .await
+                .unwrap(),
+            OwnerClaim::Unknown
+        );
+        assert_eq!(store.provider_owner_ids("cus_1").await.unwrap(), ["own_1"]);
+        // The provider has it: it stays.
+        assert_eq!(
+            store.remove_owner("ses_1", "bo_1", 76).await.unwrap(),
+            OwnerRemoval::AtProvider
+        );
+        assert_eq!(
+            store.company_name("ses_1").await.unwrap().unwrap(),
+            "Acme Ltd"
+        );
+    }
+);
+
+on_every_store!(
+    an_owners_new_document_drops_the_back_of_the_old_one,
+    |store| {
+        store.insert_session(&session("ses_1")).await.unwrap();
+        let owners = [("bo_1".to_owned(), "Grace Hopper".to_owned())];
+        store
+            .insert_business("ses_1", "Acme Ltd", &owners, 1)
+            .await
+            .unwrap();
+        let file = |id: &str| StoredFile {
+            provider_file_id: id.to_owned(),
+            format: FileFormat::Jpeg,
+            bytes: 2048,
+        };
+        let side = |slot, document_type| BusinessPlace::Owner {
+            owner: "bo_1".to_owned(),
+            slot,
+            document_type,
+        };
+        let license = DocumentType::DriversLicense;
+        for (slot, id) in [(Slot::Front, "f1"), (Slot::Back, "f2")] {
+            assert!(store
+                .put_business_file("ses_1", &side(slot, license), &file(id), 2)
+                .await
+                .unwrap());
+        }
+        let places = async || -> Vec<String> {
+            store
+                .business_files("ses_1")
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(place, _)| place)
+                .collect()
+        };
+        assert_eq!(places().await, ["owner:bo_1:back", "owner:bo_1:front"]);
+        // The same document again keeps the back; a passport's front drops it.
+        store
+            .put_business_file("ses_1", &side(Slot::Front, license), &file("f3"), 3)
+            .await
+            .unwrap();
+        assert_eq!(places().await.len(), 2);
+        store
+            .put_business_file(
+                "ses_1",
+                &side(Slot::Front, DocumentType::Passport),
+                &file("f4"),
+                4,
+            )
+            .await
+            .unwrap();
+        assert_eq!(places().await, ["owner:bo_1:front"]);
+        let owner = &store.owners("ses_1").await.unwrap()[0];
+        assert_eq!(owner.document_type, Some(DocumentType::Passport));
+        assert_eq!(
+            store.remove_owner("ses_1", "bo_1", 5).await.unwrap(),
+            OwnerRemoval::Removed
+        );
+        assert!(places().await.is_empty());
+    }
+);

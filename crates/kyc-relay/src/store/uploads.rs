@@ -8,7 +8,7 @@ use super::audit;
 use super::database::{Store, Tx};
 use super::error::StoreResult;
 use super::instances::ALIVE_SECS;
-use super::records::{KeyClaim, SlotRecord};
+use super::records::{KeyClaim, SlotRecord, StoredFile};
 use super::values::{args, parse};
 
 impl Store {
@@ -41,6 +41,46 @@ impl Store {
         now: u64,
         stale_after: u64,
     ) -> StoreResult<KeyClaim> {
+        Ok(
+            match self
+                .claim_key(session_id, key, slot.code(), now, stale_after)
+                .await?
+            {
+                KeyClaim::Claimed => KeyClaim::Claimed,
+                KeyClaim::InFlight => KeyClaim::InFlight,
+                KeyClaim::OtherSlot(other) => KeyClaim::OtherSlot(other),
+                KeyClaim::Done(file) => KeyClaim::Done(SlotRecord {
+                    slot,
+                    provider_file_id: file.provider_file_id,
+                    format: file.format,
+                    bytes: file.bytes,
+                }),
+            },
+        )
+    }
+
+    /// [`Store::claim_upload_key`] for a business session's `place` (`BusinessPlace::code`).
+    pub async fn claim_business_key(
+        &self,
+        session_id: &str,
+        key: &str,
+        place: &str,
+        now: u64,
+        stale_after: u64,
+    ) -> StoreResult<KeyClaim<StoredFile>> {
+        self.claim_key(session_id, key, place, now, stale_after)
+            .await
+    }
+
+    /// Claims `key` for an upload into `place` (a slot's or a business place's code).
+    async fn claim_key(
+        &self,
+        session_id: &str,
+        key: &str,
+        place: &str,
+        now: u64,
+        stale_after: u64,
+    ) -> StoreResult<KeyClaim<StoredFile>> {
         self.heartbeat().await?;
         let mut tx = self.begin().await?;
         // The insert decides between two instances claiming at once: one row, one winner.
@@ -49,7 +89,7 @@ impl Store {
                 "INSERT INTO upload_keys (session_id, idempotency_key, slot, state, claimed_at, holder)
                  VALUES (?1, ?2, ?3, 'in_flight', ?4, ?5)
                  ON CONFLICT (session_id, idempotency_key) DO NOTHING",
-                args![session_id, key, slot.code(), now, self.instance()],
+                args![session_id, key, place, now, self.instance()],
             )
             .await?;
         if inserted == 1 {
@@ -63,13 +103,12 @@ impl Store {
                 args![session_id, key],
             )
             .await?;
-        let stored_slot = row.text(0)?;
-        if stored_slot != slot.code() {
-            return Ok(KeyClaim::OtherSlot(parse(&stored_slot, Slot::from_code)?));
+        let stored_place = row.text(0)?;
+        if stored_place != place {
+            return Ok(KeyClaim::OtherSlot(stored_place));
         }
         if row.text(1)? == "done" {
-            return Ok(KeyClaim::Done(SlotRecord {
-                slot,
+            return Ok(KeyClaim::Done(StoredFile {
                 provider_file_id: row.text(2)?,
                 format: parse(&row.text(3)?, FileFormat::from_code)?,
                 bytes: row.int(4)?,
@@ -107,28 +146,15 @@ impl Store {
         now: u64,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
-        if !open_for_files(&mut tx, session_id).await? {
-            tx.execute(
-                "DELETE FROM upload_keys
-                 WHERE session_id = ?1 AND idempotency_key = ?2 AND state = 'in_flight'",
-                args![session_id, key],
-            )
-            .await?;
+        let file = StoredFile {
+            provider_file_id: record.provider_file_id.clone(),
+            format: record.format,
+            bytes: record.bytes,
+        };
+        if !complete_key(&mut tx, session_id, key, &file).await? {
             tx.commit().await?;
             return Ok(false);
         }
-        tx.execute(
-            "UPDATE upload_keys SET state = 'done', provider_file_id = ?3, format = ?4, bytes = ?5
-             WHERE session_id = ?1 AND idempotency_key = ?2",
-            args![
-                session_id,
-                key,
-                &record.provider_file_id,
-                record.format.code(),
-                record.bytes
-            ],
-        )
-        .await?;
         insert_slot(&mut tx, session_id, record, now).await?;
         tx.commit().await?;
         Ok(true)
@@ -194,7 +220,7 @@ impl Store {
 
 /// Whether the session still takes files (not submitted), read inside the caller's
 /// transaction (the row locked on PostgreSQL) so the answer holds for its write.
-async fn open_for_files(tx: &mut Tx, session_id: &str) -> StoreResult<bool> {
+pub(super) async fn open_for_files(tx: &mut Tx, session_id: &str) -> StoreResult<bool> {
     let lock = tx.for_update();
     let status = tx
         .query_opt(
@@ -230,4 +256,36 @@ async fn insert_slot(
     )
     .await?;
     audit::record(tx, session_id, now, "slot_uploaded", record.slot.code()).await
+}
+
+/// Marks `key` done with `file`, in the caller's transaction; `false` once the session is
+/// submitted, the key then released (its file goes into no place).
+pub(super) async fn complete_key(
+    tx: &mut Tx,
+    session_id: &str,
+    key: &str,
+    file: &StoredFile,
+) -> StoreResult<bool> {
+    if !open_for_files(tx, session_id).await? {
+        tx.execute(
+            "DELETE FROM upload_keys
+             WHERE session_id = ?1 AND idempotency_key = ?2 AND state = 'in_flight'",
+            args![session_id, key],
+        )
+        .await?;
+        return Ok(false);
+    }
+    tx.execute(
+        "UPDATE upload_keys SET state = 'done', provider_file_id = ?3, format = ?4, bytes = ?5
+         WHERE session_id = ?1 AND idempotency_key = ?2",
+        args![
+            session_id,
+            key,
+            &file.provider_file_id,
+            file.format.code(),
+            file.bytes
+        ],
+    )
+    .await?;
+    Ok(true)
 }
