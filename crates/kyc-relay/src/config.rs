@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use kyc_core::{FileLimits, Provider};
+use kyc_core::{FileLimits, Policy, Provider};
+
+use crate::store::SessionRecord;
 
 /// How the relay behaves. [`RelayConfig::default`] has no credential: set `host_api_key` (or
 /// `sandbox` for the local sandbox's built-in ones).
@@ -134,5 +136,17 @@ impl Default for RelayConfig {
             retention_days: Some(90),
             purge_interval: Duration::from_secs(60 * 60),
         }
+    }
+}
+
+impl RelayConfig {
+    /// The provider's rules for the session's customer, with this relay's configuration of the
+    /// provider (e.g. B's client configuration requiring a selfie).
+    pub(crate) fn policy(&self, session: &SessionRecord) -> Policy {
+        let policy = Policy::new(session.provider, session.customer_type, &session.country)
+            .with_selfie_required(self.selfie_required.contains(&session.provider));
+        // The host's slots were checked when the session was opened.
+        let choices: Vec<_> = session.slots.clone().into_iter().collect();
+        policy.clone().with_host_slots(&choices).unwrap_or(policy)
     }
 }

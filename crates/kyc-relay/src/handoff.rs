@@ -15,7 +15,6 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::now;
 use crate::error::ApiError;
-use crate::sessions::policy;
 use crate::state::AppState;
 use crate::store::{HandoffClaim, SessionRecord};
 
@@ -67,7 +66,7 @@ fn checked(
     session: &SessionRecord,
     choices: Choices,
 ) -> Result<Choices, ApiError> {
-    let policy = policy(&state.config, session);
+    let policy = state.config.policy(session);
     if !policy.accepted_documents().contains(&choices.document_type) {
         return Err(ApiError::BadRequest(format!(
             "choices.document_type {} is not offered for this session (offered: {})",

@@ -9,7 +9,6 @@ use kyc_core::{CustomerType, Policy, Provider, Requirement, Slot, Strictness, Ve
 
 use crate::business::BusinessRequest;
 use crate::clock::now;
-use crate::config::RelayConfig;
 use crate::error::ApiError;
 use crate::provider::{CustomerSpec, NewCustomer, Person, ProviderAdapter};
 use crate::state::AppState;
@@ -223,22 +222,12 @@ async fn create_retry_customer(
     }
 }
 
-/// The provider's rules for the session's customer, with the relay's configuration of the
-/// provider (e.g. B's client configuration requiring a selfie).
-pub(crate) fn policy(config: &RelayConfig, session: &SessionRecord) -> Policy {
-    let policy = Policy::new(session.provider, session.customer_type, &session.country)
-        .with_selfie_required(config.selfie_required.contains(&session.provider));
-    // The host's slots were checked when the session was opened.
-    let choices: Vec<_> = session.slots.clone().into_iter().collect();
-    policy.clone().with_host_slots(&choices).unwrap_or(policy)
-}
-
 /// What the widget needs to guide the user, including what is uploaded.
 pub(crate) async fn view(
     state: &AppState,
     session: SessionRecord,
 ) -> Result<SessionView, ApiError> {
-    let policy = policy(&state.config, &session);
+    let policy = state.config.policy(&session);
     let choices = crate::handoff::choices(state, &session).await?;
     let uploaded = state
         .store

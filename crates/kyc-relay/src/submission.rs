@@ -7,7 +7,6 @@ use kyc_core::{DetailedSubmission, SubmittedFile, VerificationStatus};
 use crate::clock::now;
 use crate::error::ApiError;
 use crate::provider::{AttachFile, ProviderError};
-use crate::sessions::policy;
 use crate::state::AppState;
 use crate::store::{SessionRecord, SlotRecord};
 
@@ -37,7 +36,10 @@ pub(crate) async fn submit(
         issuing_country: issuing_country.clone(),
         state: request.state.clone(),
     };
-    let violations = policy(&state.config, session).check_detailed_submission(&submission);
+    let violations = state
+        .config
+        .policy(session)
+        .check_detailed_submission(&submission);
     if !violations.is_empty() {
         return Err(ApiError::InvalidSubmission(
             violations.iter().map(|v| v.code().to_owned()).collect(),

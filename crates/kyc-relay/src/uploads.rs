@@ -13,7 +13,6 @@ use kyc_core::{
 
 use crate::clock::now;
 use crate::error::ApiError;
-use crate::sessions::policy;
 use crate::spool::{Spool, SpoolWriter};
 use crate::state::AppState;
 use crate::store::{BusinessPlace, KeyClaim, SessionRecord, SlotRecord, StoredFile};
@@ -231,7 +230,7 @@ async fn store_file(
     // (e.g. a selfie at A, a liveness capture at B) is refused before reading the body. A
     // business place was checked against the business rules by its caller.
     if let Target::Slot(slot) = target {
-        let policy = policy(&state.config, session);
+        let policy = state.config.policy(session);
         let usable = policy
             .accepted_documents()
             .into_iter()
