@@ -42,11 +42,6 @@ pub(super) fn HandoffStep(
     let link = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let slots = flow.capture_slots();
-    let required: Vec<_> = slots
-        .iter()
-        .copied()
-        .filter(|slot| !flow.is_optional(*slot))
-        .collect();
     let document = flow.chosen_document();
     // When the code is to be renewed (the page's clock, ms): a little before it expires.
     let renew_at = StoredValue::new(f64::INFINITY);
@@ -134,7 +129,7 @@ pub(super) fn HandoffStep(
         }
         flow.go(to);
     };
-    let complete = move || flow.captures.has_all(&required);
+    let complete = move || flow.complete();
     let copy = move |_| {
         if let Some(url) = link.get_untracked() {
             if copy_text(&url) {

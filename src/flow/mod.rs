@@ -136,6 +136,16 @@ impl Flow {
             .collect()
     }
 
+    /// Whether every slot the plan requires has a capture (tracked): the submission may go.
+    fn complete(&self) -> bool {
+        let required: Vec<Slot> = self
+            .capture_slots()
+            .into_iter()
+            .filter(|slot| !self.is_optional(*slot))
+            .collect();
+        self.captures.has_all(&required)
+    }
+
     /// Whether `slot` may be skipped (offered, not required).
     fn is_optional(&self, slot: Slot) -> bool {
         let document = self.chosen_document();

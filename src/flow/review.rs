@@ -16,12 +16,7 @@ pub(super) fn ReviewStep() -> impl IntoView {
     let i18n = I18n::expect();
     let document = flow.chosen_document();
     let slots = flow.capture_slots();
-    let required: Vec<_> = slots
-        .iter()
-        .copied()
-        .filter(|slot| !flow.is_optional(*slot))
-        .collect();
-    let complete = move || flow.captures.has_all(&required);
+    let complete = move || flow.complete();
     view! {
         <section class="kyc-step">
             <StepHeading text=i18n.t("review.heading") />

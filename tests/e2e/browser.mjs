@@ -124,8 +124,9 @@ export function writeDocumentY4m(path, { width = 1280, height = 720, frames = 5 
 
 // Opens a page that records what a developer would see in the console, so a failure says why
 // (e.g. a wasm module that does not instantiate).
-export async function openPage(browser, viewport) {
-  const context = await browser.newContext({ viewport, locale: 'en-US' });
+// `device` adds context options, e.g. a phone's `{ hasTouch: true, isMobile: true }`.
+export async function openPage(browser, viewport, device = {}) {
+  const context = await browser.newContext({ viewport, locale: 'en-US', ...device });
   const page = await context.newPage();
   page.problems = [];
   page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));

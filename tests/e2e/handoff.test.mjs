@@ -42,17 +42,8 @@ after(async () => {
 });
 
 // A phone: small screen, touch (its pointer is coarse), the fake camera of its browser.
-async function openPhone() {
-  const context = await phoneBrowser.newContext({
-    viewport: PHONE, hasTouch: true, isMobile: true, locale: 'en-US',
-  });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') page.problems.push(`console error: ${message.text()}`);
-  });
-  return page;
+function openPhone() {
+  return openPage(phoneBrowser, PHONE, { hasTouch: true, isMobile: true });
 }
 
 // Records the widget's events and the arrivals the handoff step shows, on every page load.
