@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::business::CompanyDocument;
 use crate::format::FileFormat;
 use crate::gate::Strictness;
 use crate::policy::Requirement;
@@ -192,4 +193,68 @@ pub struct ErrorDetail {
     /// The codes of each problem found, e.g. `["unsupported_format"]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+}
+
+/// A beneficial owner of a business session, in [`BusinessView`] (and the answer to
+/// `POST /v1/session/owners`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerView {
+    /// The relay's id of the owner (in the owner's URLs).
+    pub id: String,
+    /// The owner's full name.
+    pub name: String,
+    /// The identity document, once its front was sent.
+    pub document_type: Option<DocumentType>,
+    /// The sides holding a file.
+    pub uploaded: Vec<Slot>,
+    /// Whether it may still be removed (the provider does not have it yet).
+    pub removable: bool,
+}
+
+/// A company document in [`BusinessView`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyDocumentView {
+    /// The document.
+    pub document: CompanyDocument,
+    /// Whether the submission needs it.
+    pub required: bool,
+    /// Whether the relay has its file.
+    pub uploaded: bool,
+}
+
+/// What stops a business submission: a gap's code ([`crate::BusinessGap::code`]), its English
+/// sentence, and its owner's id if it is about one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GapView {
+    /// The gap's stable code.
+    pub code: String,
+    /// English text for developers (the widget shows its own).
+    pub message: String,
+    /// The owner it is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+/// Answer to `GET /v1/session/business`: the company, its documents, the owners with their
+/// files, and the gaps left before sending.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusinessView {
+    /// The company's registered name.
+    pub company_name: String,
+    /// Where the company is registered (ISO 3166-1 alpha-3).
+    pub country: String,
+    /// The company documents the provider takes, in capture order.
+    pub company_documents: Vec<CompanyDocumentView>,
+    /// The identity documents an owner may give.
+    pub owner_documents: Vec<DocumentType>,
+    /// The fewest owners a submission names.
+    pub min_owners: usize,
+    /// The most owners a submission names.
+    pub max_owners: usize,
+    /// The owners, in the order they were added.
+    pub owners: Vec<OwnerView>,
+    /// What stops the submission; empty when it may be sent.
+    pub gaps: Vec<GapView>,
+    /// The verification status so far.
+    pub status: VerificationStatus,
 }

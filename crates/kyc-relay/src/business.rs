@@ -11,7 +11,9 @@
 use axum::body::Body;
 use axum::http::HeaderMap;
 use kyc_core::business::{MAX_OWNERS, MIN_OWNERS};
-use kyc_core::wire::{StatusReport, SubmitRequest};
+use kyc_core::wire::{
+    BusinessView, CompanyDocumentView, GapView, OwnerView, StatusReport, SubmitRequest,
+};
 use kyc_core::{
     BusinessGap, BusinessPolicy, BusinessSubmission, CompanyDocument, CustomerType, DocumentType,
     OwnerSubmission, Provider, Slot, VerificationStatus,
@@ -172,50 +174,6 @@ pub(crate) fn individual_only(session: &SessionRecord) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A beneficial owner as the widget sees it.
-#[derive(Debug, Serialize)]
-pub(crate) struct OwnerView {
-    id: String,
-    name: String,
-    document_type: Option<DocumentType>,
-    /// The sides holding a file.
-    uploaded: Vec<Slot>,
-    /// Whether it may still be removed (the provider does not have it yet).
-    removable: bool,
-}
-
-/// A company document as the widget sees it.
-#[derive(Debug, Serialize)]
-pub(crate) struct CompanyDocumentView {
-    document: CompanyDocument,
-    required: bool,
-    uploaded: bool,
-}
-
-/// What stops the submission: a gap's code, its sentence, and its owner's id if it is about one.
-#[derive(Debug, Serialize)]
-pub(crate) struct GapView {
-    code: &'static str,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    owner: Option<String>,
-}
-
-/// `GET /v1/session/business`: the company, its documents, the owners with their files, and
-/// the gaps left before sending.
-#[derive(Debug, Serialize)]
-pub(crate) struct BusinessView {
-    company_name: String,
-    country: String,
-    company_documents: Vec<CompanyDocumentView>,
-    owner_documents: Vec<DocumentType>,
-    min_owners: usize,
-    max_owners: usize,
-    owners: Vec<OwnerView>,
-    gaps: Vec<GapView>,
-    status: VerificationStatus,
-}
-
 /// The session's owners and files, as the core checks them.
 struct Captured {
     owners: Vec<OwnerRecord>,
@@ -264,7 +222,7 @@ fn owner_sides(files: &[(String, StoredFile)], id: &str) -> Vec<Slot> {
 fn gap_views(gaps: &[BusinessGap], owners: &[OwnerRecord]) -> Vec<GapView> {
     gaps.iter()
         .map(|gap| GapView {
-            code: gap.code(),
+            code: gap.code().to_owned(),
             message: gap.describe(),
             owner: gap
                 .owner()

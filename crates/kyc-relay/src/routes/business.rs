@@ -11,7 +11,9 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 
 use crate::auth::Authorized;
-use crate::business::{self, BusinessReceipt, BusinessView, OwnerRequest, OwnerView};
+use kyc_core::wire::{BusinessView, OwnerView};
+
+use crate::business::{self, BusinessReceipt, OwnerRequest};
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::state::AppState;
 use crate::uploads;
