@@ -9,14 +9,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use kyc_core::wire::{
-    Choices, HandoffIssued, SessionCreated, SessionView, StatusReport, SubmitRequest,
+    BusinessView, Choices, HandoffIssued, SessionCreated, SessionView, StatusReport, SubmitRequest,
 };
-use kyc_core::Slot;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::transport::{call, call_without_answer, RelayError, Request};
-use crate::wire_js::{exchange_body, handoff_body, submit_body, FromJs};
+use crate::wire_js::{exchange_body, handoff_body, owner_body, submit_body, FromJs};
 
 /// A relay endpoint and the session token it issued.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,9 +33,13 @@ impl RelayClient {
         }
     }
 
-    /// Asks a demo relay for a session of a made-up customer (`POST /demo/session`).
+    /// Asks a demo relay for a session of a made-up customer (`POST /demo/session`), with the
+    /// demo page's query (`?customer_type=business` opens a business's session).
     pub async fn demo(endpoint: &str) -> Result<RelayClient, RelayError> {
-        let url = format!("{}/demo/session", endpoint.trim_end_matches('/'));
+        let query = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        let url = format!("{}/demo/session{query}", endpoint.trim_end_matches('/'));
         let created: SessionCreated = call(Request {
             method: "POST",
             url: &url,
@@ -91,11 +94,39 @@ impl RelayClient {
 
     /// `DELETE /v1/session/handoff`: the code stops working (the user stays on this device).
     pub async fn cancel_handoff(&self) -> Result<(), RelayError> {
+        self.act("DELETE", "/v1/session/handoff", None).await
+    }
+
+    /// `GET /v1/session/business`: the company, its owners and what is missing.
+    pub async fn business(&self) -> Result<BusinessView, RelayError> {
+        self.get("/v1/session/business").await
+    }
+
+    /// `POST /v1/session/owners`: adds the beneficial owner `name`.
+    pub async fn add_owner(&self, name: &str) -> Result<(), RelayError> {
+        let body = owner_body(name);
+        self.act("POST", "/v1/session/owners", Some(&body)).await
+    }
+
+    /// `DELETE /v1/session/owners/{id}`: removes an owner the provider does not have yet.
+    pub async fn remove_owner(&self, id: &str) -> Result<(), RelayError> {
+        self.act("DELETE", &format!("/v1/session/owners/{id}"), None)
+            .await
+    }
+
+    /// `method path` with the session's token and an optional JSON `body`, whose answer
+    /// is not read.
+    async fn act(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&JsValue>,
+    ) -> Result<(), RelayError> {
         call_without_answer(Request {
-            method: "DELETE",
-            url: &self.url("/v1/session/handoff"),
+            method,
+            url: &self.url(path),
             authorization: Some(&self.authorization()),
-            body: None,
+            body: body.map(|body| ("application/json", body)),
             headers: &[],
         })
         .await
@@ -106,13 +137,9 @@ impl RelayClient {
         &self.token
     }
 
-    fn url(&self, path: &str) -> String {
+    /// The URL of the relay's `path`.
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.endpoint)
-    }
-
-    /// The URL of `PUT /v1/session/slots/{slot}`.
-    pub fn slot_url(&self, slot: Slot) -> String {
-        self.url(&format!("/v1/session/slots/{}", slot.code()))
     }
 
     /// The `Authorization` header's value.

@@ -2,7 +2,8 @@
 //! The sentences live in the locale tables of [`crate::i18n`]; these are the rules that pick
 //! and assemble them, and the only place that maps a code to its sentence.
 
-use kyc_core::{DocumentType, QualityIssue, Slot};
+use kyc_core::wire::GapView;
+use kyc_core::{CompanyDocument, DocumentType, QualityIssue, Slot};
 
 use crate::camera::{CameraError, Hint};
 use crate::i18n::Texts;
@@ -94,6 +95,43 @@ pub fn slot_title(texts: &Texts, slot: Slot, document_type: DocumentType) -> Str
         Slot::Liveness => "slot.liveness",
     };
     texts.fill(key, &[("doc", &doc)])
+}
+
+/// The name of a company document.
+pub fn company_document_name(texts: &Texts, document: CompanyDocument) -> String {
+    match document {
+        CompanyDocument::CertificateOfIncorporation => {
+            document_name(texts, DocumentType::CertificateOfIncorporation)
+        }
+        CompanyDocument::ProofOfAddress => texts.get("company.proof_of_address"),
+    }
+}
+
+/// The title of capturing `slot` of business owner `name`'s `document_type`.
+pub fn owner_side_title(
+    texts: &Texts,
+    name: &str,
+    slot: Slot,
+    document_type: DocumentType,
+) -> String {
+    let doc = in_sentence(texts, &document_name(texts, document_type));
+    let key = match slot {
+        Slot::Back => "owner.back",
+        _ if document_type.is_two_sided() => "owner.front_two_sided",
+        _ => "owner.front",
+    };
+    texts.fill(key, &[("name", name), ("doc", &doc)])
+}
+
+/// What a gap of a business submission asks for, naming its owner (`name`); a gap the widget
+/// has no sentence for is the relay's own text.
+pub fn business_gap(texts: &Texts, gap: &GapView, name: &str) -> String {
+    let key = format!("gap.{}", gap.code);
+    if texts.has(&key) {
+        texts.fill(&key, &[("name", name)])
+    } else {
+        gap.message.clone()
+    }
 }
 
 /// The sentence shown when a provider refuses some identity documents, naming what it

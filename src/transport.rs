@@ -130,10 +130,15 @@ pub async fn call<T: FromJs>(request: Request<'_>) -> Result<T, RelayError> {
 /// Sends `request`, whose success has no body to read (`204 No Content`).
 pub async fn call_without_answer(request: Request<'_>) -> Result<(), RelayError> {
     let (status, text) = answer(request).await?;
+    done(status, &text)
+}
+
+/// Success whatever the answer's body, or the relay's error.
+pub fn done(status: u16, text: &str) -> Result<(), RelayError> {
     if (200..300).contains(&status) {
         return Ok(());
     }
-    parse(status, &text).map(drop)
+    parse(status, text).map(drop)
 }
 
 /// The status and text of `request`'s answer. Not generic, so the code of [`send`] is in the

@@ -9,13 +9,12 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use kyc_core::wire::UploadReceipt;
-use kyc_core::{FileFormat, Slot};
+use kyc_core::{CompanyDocument, DocumentType, FileFormat, Slot};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::api::RelayClient;
-use crate::transport::{read, send, Canceller, RelayError, Request, SendError};
+use crate::transport::{done, send, Canceller, RelayError, Request, SendError};
 
 /// Why an upload did not complete.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,11 +80,11 @@ thread_local! {
     static KEYS: js_sys::WeakMap = js_sys::WeakMap::new();
 }
 
-/// The `Idempotency-Key` of sending `body` (a captured file's bytes) to `slot`: made once per
+/// The `Idempotency-Key` of sending `body` (a captured file's bytes) to `place`: made once per
 /// captured file, so every retry of it (automatic, or the user's Try again) sends the same key,
-/// and a new capture (new bytes) gets a new key. `<slot>-<32 random hex digits>`.
-pub fn idempotency_key(slot: Slot, body: &js_sys::Uint8Array) -> String {
-    let prefix = format!("{}-", slot.code());
+/// and a new capture (new bytes) gets a new key. `<place>-<32 random hex digits>`.
+pub fn idempotency_key(place: &Place, body: &js_sys::Uint8Array) -> String {
+    let prefix = format!("{}-", place.code());
     KEYS.with(|keys| {
         let known = keys
             .get(body.as_ref())
@@ -120,11 +119,53 @@ fn random_hex() -> String {
     bytes.to_vec().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Where a file goes at the relay.
+#[derive(Clone, Copy, Debug)]
+pub enum Place<'a> {
+    /// A slot of an individual's session.
+    Slot(Slot),
+    /// A document of a business session's company.
+    Company(CompanyDocument),
+    /// A side of a business owner's identity `document`.
+    Owner {
+        /// The relay's id of the owner.
+        id: &'a str,
+        /// The side.
+        slot: Slot,
+        /// The owner's document.
+        document: DocumentType,
+    },
+}
+
+impl Place<'_> {
+    /// The relay's path for the file.
+    fn path(&self) -> String {
+        match self {
+            Place::Slot(slot) => format!("/v1/session/slots/{}", slot.code()),
+            Place::Company(document) => format!("/v1/session/company/slots/{}", document.code()),
+            Place::Owner { id, slot, document } => format!(
+                "/v1/session/owners/{id}/slots/{}?document_type={}",
+                slot.code(),
+                document.code()
+            ),
+        }
+    }
+
+    /// A short name of the place, which its idempotency keys start with.
+    fn code(&self) -> String {
+        match self {
+            Place::Slot(slot) => slot.code().to_owned(),
+            Place::Company(document) => document.code().to_owned(),
+            Place::Owner { id, slot, .. } => format!("{id}-{}", slot.code()),
+        }
+    }
+}
+
 /// One file to send.
 #[derive(Clone, Copy, Debug)]
 pub struct Outgoing<'a> {
     /// Where it goes.
-    pub slot: Slot,
+    pub place: Place<'a>,
     /// Its format (the `Content-Type`).
     pub format: FileFormat,
     /// Its bytes.
@@ -140,7 +181,7 @@ pub async fn upload(
     canceller: &Canceller,
     on_progress: impl Fn(u32) + 'static,
     on_retry: impl Fn(u32),
-) -> Result<UploadReceipt, UploadError> {
+) -> Result<(), UploadError> {
     let on_progress: Rc<dyn Fn(u32)> = Rc::new(on_progress);
     let mut attempt = 1;
     loop {
@@ -163,20 +204,24 @@ pub async fn upload(
 
 async fn send_once(
     client: &RelayClient,
-    Outgoing { slot, format, body }: Outgoing<'_>,
+    Outgoing {
+        place,
+        format,
+        body,
+    }: Outgoing<'_>,
     canceller: &Canceller,
     on_progress: Rc<dyn Fn(u32)>,
-) -> Result<UploadReceipt, UploadError> {
+) -> Result<(), UploadError> {
     let request = Request {
         method: "PUT",
-        url: &client.slot_url(slot),
+        url: &client.url(&place.path()),
         authorization: Some(&client.authorization()),
         body: Some((format.mime(), body.as_ref())),
-        headers: &[("Idempotency-Key", &idempotency_key(slot, body))],
+        headers: &[("Idempotency-Key", &idempotency_key(&place, body))],
     };
     let sent = send(request, Some(canceller), Some(on_progress)).await;
     match sent {
-        Ok((status, text)) => read(status, &text).map_err(UploadError::Relay),
+        Ok((status, text)) => done(status, &text).map_err(UploadError::Relay),
         Err(SendError::Cancelled) => Err(UploadError::Cancelled),
         Err(SendError::Network(why)) => Err(UploadError::Relay(RelayError::Network(why))),
     }

@@ -7,11 +7,12 @@
 //! of every type back.
 
 use kyc_core::wire::{
-    Choices, ErrorBody, ErrorDetail, HandoffIssued, SessionCreated, SessionView, StatusReport,
-    SubmitRequest, UploadReceipt,
+    BusinessView, Choices, CompanyDocumentView, ErrorBody, ErrorDetail, GapView, HandoffIssued,
+    OwnerView, SessionCreated, SessionView, StatusReport, SubmitRequest, UploadReceipt,
 };
 use kyc_core::{
-    CustomerType, DocumentType, FileFormat, Provider, Slot, Strictness, VerificationStatus,
+    CompanyDocument, CustomerType, DocumentType, FileFormat, Provider, Slot, Strictness,
+    VerificationStatus,
 };
 use wasm_bindgen::JsValue;
 
@@ -165,6 +166,48 @@ impl FromJs for UploadReceipt {
     }
 }
 
+impl FromJs for BusinessView {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        let count = |name| whole(&field(value, name)).map(|n| n as usize);
+        Some(BusinessView {
+            company_name: string(value, "company_name")?,
+            country: string(value, "country")?,
+            company_documents: list(value, "company_documents", |v| {
+                Some(CompanyDocumentView {
+                    document: coded(v, "document", CompanyDocument::from_code)?,
+                    required: flag(v, "required")?,
+                    uploaded: flag(v, "uploaded")?,
+                })
+            })?,
+            owner_documents: list(value, "owner_documents", |v| {
+                DocumentType::from_code(&v.as_string()?)
+            })?,
+            min_owners: count("min_owners")?,
+            max_owners: count("max_owners")?,
+            owners: list(value, "owners", |v| {
+                Some(OwnerView {
+                    id: string(v, "id")?,
+                    name: string(v, "name")?,
+                    document_type: match present(field(v, "document_type")) {
+                        None => None,
+                        Some(code) => Some(DocumentType::from_code(&code.as_string()?)?),
+                    },
+                    uploaded: list(v, "uploaded", |v| Slot::from_code(&v.as_string()?))?,
+                    removable: flag(v, "removable")?,
+                })
+            })?,
+            gaps: list(value, "gaps", |v| {
+                Some(GapView {
+                    code: string(v, "code")?,
+                    message: string(v, "message")?,
+                    owner: string(v, "owner"),
+                })
+            })?,
+            status: VerificationStatus::from_js(&field(value, "status"))?,
+        })
+    }
+}
+
 impl FromJs for ErrorBody {
     fn from_js(value: &JsValue) -> Option<Self> {
         let error = field(value, "error");
@@ -197,8 +240,18 @@ pub fn handoff_body(choices: Option<&Choices>) -> JsValue {
 
 /// The JSON text of `POST /v1/handoff/exchange`'s body.
 pub fn exchange_body(code: &str) -> JsValue {
+    text_field("code", code)
+}
+
+/// The JSON text of `POST /v1/session/owners`'s body.
+pub fn owner_body(name: &str) -> JsValue {
+    text_field("name", name)
+}
+
+/// The JSON text of an object with one text field.
+fn text_field(name: &str, value: &str) -> JsValue {
     let body = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&body, &JsValue::from_str("code"), &JsValue::from_str(code));
+    let _ = js_sys::Reflect::set(&body, &JsValue::from_str(name), &JsValue::from_str(value));
     json(&body)
 }
 

@@ -1,6 +1,6 @@
-//! The capture step of one slot: the live camera ([`use_camera`]) with its hint and shutter,
-//! and the file picker always; whatever the user gives goes through [`intake`], and is kept or
-//! explained.
+//! The capture step of one slot ([`CaptureStep`]), and what every capture shares
+//! ([`Capturer`]): the live camera ([`use_camera`]) with its hint and shutter, and the file
+//! picker always; whatever the user gives goes through [`intake`], and is kept or explained.
 
 use kyc_core::{FileLimits, Slot};
 use leptos::prelude::*;
@@ -12,7 +12,7 @@ use crate::api::RelayClient;
 use crate::camera::{use_camera, CameraState};
 use crate::events::Events;
 use crate::i18n::I18n;
-use crate::intake::{intake, Capture};
+use crate::intake::{intake, Accepted, Capture};
 use crate::messages;
 use crate::options::Handoff;
 use crate::upload::RetryPolicy;
@@ -23,7 +23,6 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
     let slot = which;
     let flow = expect_context::<Flow>();
     let i18n = I18n::expect();
-    let events = Events::expect();
     let document = flow.chosen_document();
     let title = i18n.with(|texts| messages::slot_title(texts, slot, document));
     let hint_key = match slot {
@@ -31,17 +30,68 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
         Slot::ProofOfAddress => "hint.proof_of_address",
         _ => "hint.document",
     };
-    let video = NodeRef::<leptos::html::Video>::new();
-    let (busy, set_busy) = signal(false);
-    let (problems, set_problems) = signal(Vec::<String>::new());
     // On the phone of a handoff each capture goes to the relay at once, so the desktop shows
     // it arriving; one that fails is sent again with the others at the end.
     let client = use_context::<StoredValue<RelayClient>>();
-    let send_now = move |slot: Slot| {
-        if let Some(client) = client.and_then(|c| c.try_get_value()) {
-            spawn_local(flow.send_now(client, slot, RetryPolicy::default()));
+    let kept = move |accepted: Accepted| {
+        flow.captures.keep(slot, accepted);
+        flow.announce(i18n.t("accepted"));
+        if flow.sends_each {
+            if let Some(client) = client.and_then(|c| c.try_get_value()) {
+                spawn_local(flow.send_now(client, slot, RetryPolicy::default()));
+            }
         }
+        flow.after_capture();
     };
+    view! {
+        <section class="kyc-step kyc-capture-step" data-slot=slot.code()>
+            <StepHeading text=title />
+            // An optional slot says so, with its Skip, before anything else.
+            {flow
+                .is_optional(slot)
+                .then(|| {
+                    view! {
+                        <p class="kyc-optional">
+                            {i18n.t("capture.optional")} " "
+                            <button type="button" class="kyc-secondary" on:click=move |_| flow.after_capture()>
+                                {i18n.t("capture.skip")}
+                            </button>
+                        </p>
+                    }
+                })}
+            <p class="kyc-note">{i18n.t(hint_key)}</p>
+            <Capturer which=slot auto_capture kept />
+            // A desktop's webcam is often too poor for a card: the phone is offered beside it.
+            {(flow.handoff == Handoff::Offered)
+                .then(|| {
+                    view! {
+                        <button type="button" class="kyc-secondary kyc-handoff-offer" on:click=move |_| flow.go(Step::Handoff)>
+                            {i18n.t("handoff.offer")}
+                        </button>
+                    }
+                })}
+            <div class="kyc-actions">
+                <BackButton />
+            </div>
+        </section>
+    }
+}
+
+/// The camera and the file picker for a photo of `which` slot's kind (its checks, its camera);
+/// a capture that passes [`intake`] goes to `kept`, one that does not is explained here. The
+/// quality gate is the flow's, counted per slot.
+#[component]
+pub(super) fn Capturer<F>(which: Slot, auto_capture: bool, kept: F) -> impl IntoView
+where
+    F: Fn(Accepted) + Copy + Send + Sync + 'static,
+{
+    let slot = which;
+    let flow = expect_context::<Flow>();
+    let i18n = I18n::expect();
+    let events = Events::expect();
+    let video = NodeRef::<leptos::html::Video>::new();
+    let (busy, set_busy) = signal(false);
+    let (problems, set_problems) = signal(Vec::<String>::new());
     let handle = move |capture: Capture| {
         if busy.get_untracked() {
             return;
@@ -56,14 +106,7 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
             .await;
             set_busy.try_set(false);
             match outcome {
-                Ok(accepted) => {
-                    flow.captures.keep(slot, accepted);
-                    flow.announce(i18n.t("accepted"));
-                    if flow.sends_each {
-                        send_now(slot);
-                    }
-                    flow.after_capture();
-                }
+                Ok(accepted) => kept(accepted),
                 Err(found) => {
                     // Shown in a role="alert" region, which announces it.
                     flow.announce(String::new());
@@ -128,92 +171,63 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
     };
     let live = move || camera.state.get() == CameraState::Live;
     view! {
-        <section class="kyc-step kyc-capture-step" data-slot=slot.code()>
-            <StepHeading text=title />
-            // An optional slot says so, with its Skip, before anything else.
-            {flow
-                .is_optional(slot)
-                .then(|| {
+        <div class="kyc-camera" class:kyc-live=live>
+            <video
+                node_ref=video
+                class="kyc-video"
+                class:kyc-mirrored=slot.is_face()
+                aria-label=i18n.t("camera.preview")
+                hidden=move || !live()
+            ></video>
+            {move || match camera.state.get() {
+                CameraState::Starting => {
+                    view! { <p class="kyc-note">{i18n.t("camera.starting")}</p> }.into_any()
+                }
+                CameraState::Live => {
+                    let hint = move || {
+                        camera.hint.get().map(|hint| i18n.with(|t| messages::live_hint(t, hint)))
+                    };
                     view! {
-                        <p class="kyc-optional">
-                            {i18n.t("capture.optional")} " "
-                            <button type="button" class="kyc-secondary" on:click=move |_| flow.after_capture()>
-                                {i18n.t("capture.skip")}
-                            </button>
-                        </p>
-                    }
-                })}
-            <p class="kyc-note">{i18n.t(hint_key)}</p>
-            <div class="kyc-camera" class:kyc-live=live>
-                <video
-                    node_ref=video
-                    class="kyc-video"
-                    class:kyc-mirrored=slot.is_face()
-                    aria-label=i18n.t("camera.preview")
-                    hidden=move || !live()
-                ></video>
-                {move || match camera.state.get() {
-                    CameraState::Starting => {
-                        view! { <p class="kyc-note">{i18n.t("camera.starting")}</p> }.into_any()
-                    }
-                    CameraState::Live => {
-                        let hint = move || {
-                            camera.hint.get().map(|hint| i18n.with(|t| messages::live_hint(t, hint)))
-                        };
-                        view! {
-                            <p class="kyc-hint" aria-live="polite">{hint}</p>
-                            <button
-                                type="button"
-                                class="kyc-primary kyc-shutter"
-                                disabled=move || busy.get()
-                                on:click=move |_| take()
-                            >
-                                {i18n.t("camera.take")}
-                            </button>
-                        }
-                            .into_any()
-                    }
-                    CameraState::Unavailable(error) => {
-                        let why = i18n.with(|t| messages::camera_error(t, error));
-                        view! { <p class="kyc-note">{why}</p> }.into_any()
-                    }
-                }}
-            </div>
-            <div class="kyc-file">
-                <input
-                    id=input_id.clone()
-                    class="kyc-visually-hidden"
-                    type="file"
-                    accept=accept
-                    capture=capture_attr
-                    on:change=on_file
-                />
-                <label for=input_id class="kyc-secondary kyc-file-label">{file_label}</label>
-            </div>
-            // A desktop's webcam is often too poor for a card: the phone is offered beside it.
-            {(flow.handoff == Handoff::Offered)
-                .then(|| {
-                    view! {
-                        <button type="button" class="kyc-secondary kyc-handoff-offer" on:click=move |_| flow.go(Step::Handoff)>
-                            {i18n.t("handoff.offer")}
+                        <p class="kyc-hint" aria-live="polite">{hint}</p>
+                        <button
+                            type="button"
+                            class="kyc-primary kyc-shutter"
+                            disabled=move || busy.get()
+                            on:click=move |_| take()
+                        >
+                            {i18n.t("camera.take")}
                         </button>
                     }
-                })}
-            {move || busy.get().then(|| view! { <p class="kyc-note kyc-busy">{i18n.t("checking")}</p> })}
-            {move || {
-                let problems = problems.get();
-                (!problems.is_empty())
-                    .then(|| {
-                        view! {
-                            <div class="kyc-error kyc-problems" role="alert">
-                                {problems.into_iter().map(|s| view! { <p>{s}</p> }).collect_view()}
-                            </div>
-                        }
-                    })
+                        .into_any()
+                }
+                CameraState::Unavailable(error) => {
+                    let why = i18n.with(|t| messages::camera_error(t, error));
+                    view! { <p class="kyc-note">{why}</p> }.into_any()
+                }
             }}
-            <div class="kyc-actions">
-                <BackButton />
-            </div>
-        </section>
+        </div>
+        <div class="kyc-file">
+            <input
+                id=input_id.clone()
+                class="kyc-visually-hidden"
+                type="file"
+                accept=accept
+                capture=capture_attr
+                on:change=on_file
+            />
+            <label for=input_id class="kyc-secondary kyc-file-label">{file_label}</label>
+        </div>
+        {move || busy.get().then(|| view! { <p class="kyc-note kyc-busy">{i18n.t("checking")}</p> })}
+        {move || {
+            let problems = problems.get();
+            (!problems.is_empty())
+                .then(|| {
+                    view! {
+                        <div class="kyc-error kyc-problems" role="alert">
+                            {problems.into_iter().map(|s| view! { <p>{s}</p> }).collect_view()}
+                        </div>
+                    }
+                })
+        }}
     }
 }

@@ -8,21 +8,22 @@ use crate::i18n::I18n;
 
 /// Agreeing to the check. `consented` outlives the step (back here, the box is still ticked);
 /// `selfie` says a selfie will be asked for; `terms` is the provider's terms of service (a web
-/// link), if any.
+/// link), if any; `business` that the company's and its owners' documents are checked.
 #[component]
 pub(super) fn ConsentStep(
     consented: RwSignal<bool>,
     selfie: bool,
     terms: Option<String>,
+    business: bool,
 ) -> impl IntoView {
     let flow = expect_context::<Flow>();
     let i18n = I18n::expect();
     let (missing, set_missing) = signal(false);
     // With the provider's terms, the box the user ticks names them.
-    let agree = if terms.is_some() {
-        "consent.agree_tos"
-    } else {
-        "consent.agree"
+    let (body, agree) = match (business, terms.is_some()) {
+        (true, _) => ("consent.business", "consent.agree_business"),
+        (false, true) => ("consent.body", "consent.agree_tos"),
+        (false, false) => ("consent.body", "consent.agree"),
     };
     let proceed = move |_| {
         if consented.get_untracked() {
@@ -34,7 +35,7 @@ pub(super) fn ConsentStep(
     view! {
         <section class="kyc-step">
             <StepHeading text=i18n.t("consent.heading") />
-            <p>{i18n.t("consent.body")}</p>
+            <p>{i18n.t(body)}</p>
             {selfie.then(|| view! { <p>{i18n.t("consent.selfie")}</p> })}
             {terms
                 .map(|url| {

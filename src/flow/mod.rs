@@ -6,6 +6,7 @@
 //! what many steps share (the way between steps, the document chosen, the captures kept, the
 //! live region) is the [`Flow`], provided as context.
 
+mod business;
 mod capture;
 mod captures;
 mod consent;
@@ -17,8 +18,8 @@ mod review;
 mod send;
 mod status;
 
-use kyc_core::wire::{Choices, SessionView, StatusReport, SubmitRequest};
-use kyc_core::{DocumentType, Policy, Slot, VerificationStatus};
+use kyc_core::wire::{BusinessView, Choices, SessionView, StatusReport, SubmitRequest};
+use kyc_core::{CustomerType, DocumentType, Policy, Slot, VerificationStatus};
 use leptos::prelude::*;
 
 use crate::api::RelayClient;
@@ -28,6 +29,7 @@ use crate::options::{Handoff, WidgetOptions};
 use crate::transport::Canceller;
 use crate::upload::{self, RetryPolicy};
 
+use business::{BusinessCaptureStep, BusinessStep, Item, OwnerDocumentStep};
 use capture::CaptureStep;
 use captures::Captures;
 use consent::ConsentStep;
@@ -57,6 +59,12 @@ pub enum Step {
     Send,
     /// Following the verification.
     Status,
+    /// A business: the company and its owners, what is missing, and the submission.
+    Business,
+    /// Choosing the identity document of a business's owner (its position).
+    OwnerDocument(u8),
+    /// Capturing and sending one file of a business.
+    BusinessCapture(Item),
 }
 
 impl Step {
@@ -71,6 +79,10 @@ impl Step {
             Step::Review => ("review", None),
             Step::Send => ("send", None),
             Step::Status => ("status", None),
+            Step::Business => ("business", None),
+            Step::OwnerDocument(_) => ("owner_document", None),
+            Step::BusinessCapture(Item::Company(_)) => ("company_capture", None),
+            Step::BusinessCapture(Item::Owner(_, _, slot)) => ("owner_capture", Some(slot)),
         }
     }
 }
@@ -111,11 +123,20 @@ struct Flow {
     /// Whether each capture is sent as soon as it is kept (the phone of a handoff, whose
     /// desktop shows them arriving), not all at the end.
     sends_each: bool,
+    /// A business session's company and owners as the relay last told (`None` for an
+    /// individual, and until read).
+    company: RwSignal<Option<BusinessView>>,
+    /// Whether the session is a business's.
+    business: bool,
 }
 
 impl Flow {
-    /// The steps; before a document is chosen, counted with the first one offered.
+    /// The steps; before a document is chosen, counted with the first one offered. A business
+    /// goes from the consent to its company (whose own steps are not counted).
     fn plan(&self) -> Vec<Step> {
+        if self.business {
+            return vec![Step::Consent, Step::Business];
+        }
         let document = self.document.get_untracked();
         self.policy.with_value(|policy| {
             plan(
@@ -209,10 +230,11 @@ impl Flow {
     fn back(&self) {
         let steps = self.plan();
         let current = self.step.get_untracked();
-        if let Some(index) = steps.iter().position(|s| *s == current) {
-            if index > 0 {
-                self.go(steps[index - 1]);
-            }
+        match steps.iter().position(|s| *s == current) {
+            Some(index) if index > 0 => self.go(steps[index - 1]),
+            // A business's own steps go back to the company.
+            None if self.business => self.go(Step::Business),
+            _ => {}
         }
     }
 
@@ -249,7 +271,7 @@ impl Flow {
             return;
         };
         let file = upload::Outgoing {
-            slot,
+            place: upload::Place::Slot(slot),
             format: held.format,
             body: &held.bytes,
         };
@@ -296,7 +318,9 @@ pub fn CaptureFlow(
         .clone()
         .filter(|choices| choices.terms_accepted || terms.is_none());
     let handed_over = crate::handoff::code_in_page().is_some();
-    let handoff = if handed_over || crate::handoff::is_touch_device() {
+    let business = session.customer_type == CustomerType::Business;
+    // A business's files go to its company and owners, which the phone page does not know.
+    let handoff = if handed_over || business || crate::handoff::is_touch_device() {
         Handoff::Off
     } else {
         options.handoff
@@ -312,11 +336,25 @@ pub fn CaptureFlow(
         handoff,
         handoff_from: StoredValue::new(Step::Consent),
         sends_each: handed_over,
+        company: RwSignal::new(None),
+        business,
     };
     if submitted {
         flow.step.set(Step::Status);
     } else if choices.is_some() {
         flow.step.set(flow.resolve(flow.first_missing()));
+    } else if business {
+        // A business reloaded halfway (files at the relay) goes on at its company.
+        let client = client.clone();
+        leptos::task::spawn_local(async move {
+            let started = flow.reload_company(client, i18n).await.is_some_and(|view| {
+                view.company_documents.iter().any(|d| d.uploaded)
+                    || view.owners.iter().any(|o| !o.uploaded.is_empty())
+            });
+            if started && flow.step.get_untracked() == Step::Consent {
+                flow.step.set(Step::Business);
+            }
+        });
     }
     provide_context(flow);
     // The user's answers and the verification, each handed to the steps that need it.
@@ -400,7 +438,8 @@ pub fn CaptureFlow(
                 i18n.track();
                 match flow.step.get() {
                     Step::Consent => {
-                        view! { <ConsentStep consented selfie terms=terms.clone() /> }.into_any()
+                        view! { <ConsentStep consented selfie terms=terms.clone() business /> }
+                            .into_any()
                     }
                     Step::Document => view! { <DocumentStep accepted=accepted.clone() /> }.into_any(),
                     Step::Country => view! { <CountryStep country us_state /> }.into_any(),
@@ -429,6 +468,14 @@ pub fn CaptureFlow(
                     }
                     Step::Status => {
                         view! { <StatusStep client report=status provider=provider /> }.into_any()
+                    }
+                    Step::Business => {
+                        let terms_accepted = terms_accepted && consented.get_untracked();
+                        view! { <BusinessStep status terms_accepted /> }.into_any()
+                    }
+                    Step::OwnerDocument(owner) => view! { <OwnerDocumentStep owner /> }.into_any(),
+                    Step::BusinessCapture(item) => {
+                        view! { <BusinessCaptureStep item auto_capture retry /> }.into_any()
                     }
                 }
             }}

@@ -228,7 +228,7 @@ impl Sender {
             let result = upload::upload(
                 &self.client,
                 upload::Outgoing {
-                    slot,
+                    place: upload::Place::Slot(slot),
                     format: held.format,
                     body: &held.bytes,
                 },

@@ -1,13 +1,15 @@
 //! What the relay writes with serde (`serde_json`, as its axum `Json` does), the widget reads
 //! back with `wire_js` into the same value; and the submission it writes is what serde reads.
 
-use kyc_capture::wire_js::{exchange_body, handoff_body, submit_body, FromJs};
+use kyc_capture::wire_js::{exchange_body, handoff_body, owner_body, submit_body, FromJs};
 use kyc_core::wire::{
-    Choices, ErrorBody, ErrorDetail, HandoffExchange, HandoffIssued, HandoffRequest,
-    SessionCreated, SessionView, StatusReport, SubmitRequest, UploadReceipt,
+    BusinessView, Choices, CompanyDocumentView, ErrorBody, ErrorDetail, GapView, HandoffExchange,
+    HandoffIssued, HandoffRequest, OwnerView, SessionCreated, SessionView, StatusReport,
+    SubmitRequest, UploadReceipt,
 };
 use kyc_core::{
-    CustomerType, DocumentType, FileFormat, Provider, Slot, Strictness, VerificationStatus,
+    CompanyDocument, CustomerType, DocumentType, FileFormat, Provider, Slot, Strictness,
+    VerificationStatus,
 };
 use wasm_bindgen_test::*;
 
@@ -93,6 +95,70 @@ fn every_answer_reads_back_as_the_relay_wrote_it() {
         };
         assert_eq!(read_back(&error), Some(error));
     }
+}
+
+#[wasm_bindgen_test]
+fn a_business_reads_back_as_the_relay_wrote_it() {
+    let owner = |id: &str, document_type, uploaded: Vec<Slot>, removable| OwnerView {
+        id: id.to_owned(),
+        name: format!("Owner {id}"),
+        document_type,
+        uploaded,
+        removable,
+    };
+    let view = BusinessView {
+        company_name: "Acme Trading Ltd".to_owned(),
+        country: "GBR".to_owned(),
+        company_documents: vec![
+            CompanyDocumentView {
+                document: CompanyDocument::CertificateOfIncorporation,
+                required: true,
+                uploaded: true,
+            },
+            CompanyDocumentView {
+                document: CompanyDocument::ProofOfAddress,
+                required: false,
+                uploaded: false,
+            },
+        ],
+        owner_documents: vec![DocumentType::Passport, DocumentType::DriversLicense],
+        min_owners: 1,
+        max_owners: 10,
+        owners: vec![
+            owner("o1", None, vec![], true),
+            owner(
+                "o2",
+                Some(DocumentType::DriversLicense),
+                vec![Slot::Front],
+                false,
+            ),
+        ],
+        gaps: vec![
+            GapView {
+                code: "owner_document_missing".to_owned(),
+                message: "owner 1: no identity document chosen".to_owned(),
+                owner: Some("o1".to_owned()),
+            },
+            GapView {
+                code: "too_many_owners".to_owned(),
+                message: "at most 10".to_owned(),
+                owner: None,
+            },
+        ],
+        status: VerificationStatus::NotSubmitted,
+    };
+    assert_eq!(read_back(&view), Some(view.clone()));
+    let empty = BusinessView {
+        company_documents: vec![],
+        owners: vec![],
+        gaps: vec![],
+        status: VerificationStatus::Pending,
+        ..view
+    };
+    assert_eq!(read_back(&empty), Some(empty));
+    let text = owner_body("Zoë \"Z\" O'Brien").as_string().unwrap();
+    let read: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(read, serde_json::json!({ "name": "Zoë \"Z\" O'Brien" }));
 }
 
 #[wasm_bindgen_test]

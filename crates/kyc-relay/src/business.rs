@@ -47,6 +47,16 @@ pub(crate) struct BusinessRequest {
     owners: Vec<OwnerRequest>,
 }
 
+impl BusinessRequest {
+    /// The made-up company of a demo session, with no owners yet.
+    pub(crate) fn demo() -> BusinessRequest {
+        BusinessRequest {
+            company_name: "Demo Trading Ltd".to_owned(),
+            owners: Vec::new(),
+        }
+    }
+}
+
 /// One owner: `{"name"}`, in `POST /v1/sessions` and `POST /v1/session/owners`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -15,17 +15,24 @@ use crate::state::AppState;
 use crate::status::refreshed_status;
 use crate::store::SessionRecord;
 
-/// The session `POST /demo/session` opens: provider D, an individual in GBR, a random
-/// reference (the anonymous caller never picks one).
-pub(crate) fn demo() -> CreateSession {
-    CreateSession {
+/// The session `POST /demo/session` opens: a random reference (the anonymous caller never
+/// picks one) in GBR; an individual verified by provider D, or a `business` (a made-up
+/// company, its owners added in the widget) verified by provider A.
+pub(crate) fn demo(business: bool) -> (CreateSession, Option<BusinessRequest>) {
+    let (customer_type, provider) = if business {
+        (CustomerType::Business, Provider::A)
+    } else {
+        (CustomerType::Individual, Provider::D)
+    };
+    let request = CreateSession {
         customer_reference: format!("demo-{}", uuid::Uuid::new_v4()),
-        customer_type: CustomerType::Individual,
+        customer_type,
         country: "GBR".to_owned(),
-        provider: Provider::D,
+        provider,
         quality: None,
         slots: Default::default(),
-    }
+    };
+    (request, business.then(BusinessRequest::demo))
 }
 
 /// Opens a session for the host's customer: checks the request, creates (or reuses) the

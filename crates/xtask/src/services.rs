@@ -265,9 +265,13 @@ pub fn start_stack_of(
         // Sandbox mode: the sandbox's built-in credentials and demo sessions, on loopback only.
         relay.arg("--sandbox");
         relay.args(["--listen", &format!("127.0.0.1:{port}")]);
-        relay.args(["--provider-d-url", &format!("{sandbox_url}/d")]);
-        // C's verifications call Technest, the sandbox's D, which takes the documents.
-        relay.args(["--provider-c-url", &format!("{sandbox_url}/c")]);
+        // Every provider at this sandbox (sandbox mode's own defaults name port 9090).
+        for provider in ["a", "b", "c", "d"] {
+            relay.args([
+                format!("--provider-{provider}-url"),
+                format!("{sandbox_url}/{provider}"),
+            ]);
+        }
         relay.arg("--database").arg(options.database.arg());
         relay.arg("--static-dir").arg(&options.static_dir);
         relay.arg("--demo-sessions");

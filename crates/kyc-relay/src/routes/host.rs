@@ -2,7 +2,7 @@
 //! demo's sessions without a host key).
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
@@ -46,11 +46,15 @@ async fn create_session(
         .map(|created| (StatusCode::CREATED, Json(created)))
 }
 
-/// `POST /demo/session`: a session for a made-up customer (a random reference the caller cannot
-/// choose), only when the demo is enabled (sandbox mode, loopback address), at most
-/// `demo_sessions_per_minute` a minute from all callers together.
+/// `POST /demo/session?customer_type=`: a session for a made-up customer (a random reference
+/// the caller cannot choose), only when the demo is enabled (sandbox mode, loopback address),
+/// at most `demo_sessions_per_minute` a minute from all callers together. An individual (the
+/// default) is verified by provider D; `customer_type=business`, a made-up company with no
+/// owners yet, by provider A (whose documents describe business customers). Other query
+/// parameters (those of the demo page itself) are ignored.
 async fn demo_session(
     State(state): State<AppState>,
+    Query(query): Query<DemoQuery>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
     if !state.config.demo_sessions {
@@ -63,8 +67,25 @@ async fn demo_session(
             "POST /demo/session takes no body: the relay makes up the customer".to_owned(),
         ));
     }
+    let business = match query.customer_type.as_deref() {
+        None | Some("individual") => false,
+        Some("business") => true,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "customer_type {other:?}: a demo session is for an individual or a business"
+            )))
+        }
+    };
     state.count_demo_session().await?;
-    sessions::open(&state, sessions::demo(), None, None)
+    let (request, company) = sessions::demo(business);
+    sessions::open(&state, request, None, company)
         .await
         .map(|created| (StatusCode::CREATED, Json(created)))
+}
+
+/// The query of `POST /demo/session`.
+#[derive(Deserialize)]
+struct DemoQuery {
+    /// `individual` (default) or `business`.
+    customer_type: Option<String>,
 }

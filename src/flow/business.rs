@@ -1,0 +1,530 @@
+//! A business customer (KYB): the company's documents and every beneficial owner's identity
+//! document. [`BusinessStep`] shows the company and each owner with what is there and what is
+//! missing (the relay's `GET /v1/session/business`, so a reload resumes there), adds and
+//! removes owners, and sends the submission; [`OwnerDocumentStep`] chooses an owner's document;
+//! [`BusinessCaptureStep`] captures one file with the same camera, file picker and checks as an
+//! individual's, and sends it at once with its progress: the relay, not this page, holds what
+//! a business has given.
+
+use kyc_core::wire::{BusinessView, OwnerView, StatusReport, SubmitRequest};
+use kyc_core::{CompanyDocument, DocumentType, FileFormat, Slot};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::capture::Capturer;
+use super::{BackButton, Flow, Step, StepHeading};
+use crate::api::RelayClient;
+use crate::events::Events;
+use crate::i18n::I18n;
+use crate::intake::Accepted;
+use crate::messages;
+use crate::transport::{Canceller, RelayError};
+use crate::upload::{self, Place, RetryPolicy, UploadError};
+
+/// One file of a business: a company document, or a side of owner number `.0`'s document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Item {
+    /// A document of the company.
+    Company(CompanyDocument),
+    /// A side of an owner's identity document (the owner's position in the relay's list).
+    Owner(u8, DocumentType, Slot),
+}
+
+impl Flow {
+    /// Reads the company and its owners from the relay again; a failure is said in the live
+    /// region (what was shown stays).
+    pub(super) async fn reload_company(
+        self,
+        client: RelayClient,
+        i18n: I18n,
+    ) -> Option<BusinessView> {
+        match client.business().await {
+            Ok(view) => {
+                self.company.try_set(Some(view.clone()));
+                Some(view)
+            }
+            Err(error) => {
+                self.announce(i18n.with(|t| messages::relay_error(t, &error)));
+                None
+            }
+        }
+    }
+
+    /// Owner number `owner` as last read.
+    fn owner(&self, owner: u8) -> Option<OwnerView> {
+        self.company.with_untracked(|view| {
+            view.as_ref()
+                .and_then(|view| view.owners.get(usize::from(owner)).cloned())
+        })
+    }
+}
+
+/// The step after owner `owner`'s `document`'s side `slot` was sent: its back if the document
+/// has one and it is missing, else the company.
+fn after_owner_side(owner: u8, document: DocumentType, slot: Slot, view: &BusinessView) -> Step {
+    let has_back = view
+        .owners
+        .get(usize::from(owner))
+        .is_some_and(|o| o.uploaded.contains(&Slot::Back));
+    if slot == Slot::Front && document.is_two_sided() && !has_back {
+        Step::BusinessCapture(Item::Owner(owner, document, Slot::Back))
+    } else {
+        Step::Business
+    }
+}
+
+/// The company and its owners, what is missing, and the submission; `terms_accepted` is the
+/// consent given to the provider's terms, if it has any.
+#[component]
+pub(super) fn BusinessStep(
+    status: RwSignal<Option<StatusReport>>,
+    terms_accepted: bool,
+) -> impl IntoView {
+    let flow = expect_context::<Flow>();
+    let client = expect_context::<StoredValue<RelayClient>>();
+    let i18n = I18n::expect();
+    let events = Events::expect();
+    let error = RwSignal::new(None::<String>);
+    let working = RwSignal::new(false);
+    let name = NodeRef::<leptos::html::Input>::new();
+    spawn_local(async move {
+        flow.reload_company(client.get_value(), i18n).await;
+    });
+    let fail = move |failure: RelayError| {
+        let message = i18n.with(|t| messages::relay_error(t, &failure));
+        events.error(failure.code(), &message);
+        error.try_set(Some(message));
+    };
+    // One change at a time: the relay's answer, then the company read again.
+    let act = move |change: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<(), RelayError>>>,
+    >| {
+        if working.get_untracked() {
+            return;
+        }
+        working.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let outcome = change.await;
+            if let Err(failure) = outcome {
+                fail(failure);
+            }
+            flow.reload_company(client.get_value(), i18n).await;
+            working.try_set(false);
+        });
+    };
+    let add_owner = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(input) = name.get_untracked() else {
+            return;
+        };
+        let typed = input.value().trim().to_owned();
+        if typed.is_empty() {
+            error.set(Some(i18n.t("business.name_needed")));
+            let _ = input.focus();
+            return;
+        }
+        input.set_value("");
+        let client = client.get_value();
+        act(Box::pin(async move { client.add_owner(&typed).await }));
+    };
+    let remove = move |id: String| {
+        let client = client.get_value();
+        act(Box::pin(async move { client.remove_owner(&id).await }));
+    };
+    let send = move |_| {
+        let Some(country) = flow
+            .company
+            .with_untracked(|view| view.as_ref().map(|v| v.country.clone()))
+        else {
+            return;
+        };
+        let request = SubmitRequest {
+            document_type: DocumentType::CertificateOfIncorporation,
+            issuing_country: country,
+            state: None,
+            terms_accepted,
+        };
+        working.set(true);
+        error.set(None);
+        flow.announce(i18n.t("send.submitting"));
+        spawn_local(async move {
+            match client.get_value().submit(&request).await {
+                Ok(report) => {
+                    events.submitted(request.document_type);
+                    status.try_set(Some(report));
+                    flow.go(Step::Status);
+                }
+                Err(failure) => {
+                    fail(failure);
+                    flow.reload_company(client.get_value(), i18n).await;
+                }
+            }
+            working.try_set(false);
+        });
+    };
+    let intro = move || {
+        let company = flow
+            .company
+            .with(|v| v.as_ref().map(|v| v.company_name.clone()));
+        i18n.fill(
+            "business.intro",
+            &[("company", &company.unwrap_or_default())],
+        )
+    };
+    let documents = move || {
+        let Some(view) = flow.company.get() else {
+            return view! { <p class="kyc-note">{i18n.t("connecting")}</p> }.into_any();
+        };
+        let ready = view.gaps.is_empty();
+        let full = view.owners.len() >= view.max_owners;
+        let name_of = |id: &Option<String>| {
+            view.owners
+                .iter()
+                .find(|o| Some(&o.id) == id.as_ref())
+                .map(|o| o.name.clone())
+                .unwrap_or_default()
+        };
+        let gaps: Vec<String> = view
+            .gaps
+            .iter()
+            .map(|gap| i18n.with(|t| messages::business_gap(t, gap, &name_of(&gap.owner))))
+            .collect();
+        view! {
+            // Nothing for a provider that takes no company document (its checks need none).
+            {(!view.company_documents.is_empty())
+                .then(|| {
+                    view! {
+                        <h3>{i18n.t("business.documents")}</h3>
+                        <ul class="kyc-review">
+                            {view
+                                .company_documents
+                                .iter()
+                                .map(|item| {
+                                    let document = item.document;
+                                    let title = i18n.with(|t| messages::company_document_name(t, document));
+                                    let state = [
+                                        i18n.t(if item.required { "business.required" } else { "business.optional" }),
+                                        i18n.t(if item.uploaded { "business.received" } else { "business.missing" }),
+                                    ]
+                                        .join(" · ");
+                                    let action = i18n
+                                        .fill(
+                                            if item.uploaded { "business.replace" } else { "business.add" },
+                                            &[("item", &title)],
+                                        );
+                                    view! {
+                                        <li class="kyc-review-item" data-document=document.code() data-uploaded=item.uploaded.to_string()>
+                                            <h4>{title}</h4>
+                                            <p class:kyc-ok=item.uploaded>{state}</p>
+                                            <button
+                                                type="button"
+                                                class="kyc-secondary"
+                                                on:click=move |_| flow.go(Step::BusinessCapture(Item::Company(document)))
+                                            >
+                                                {action}
+                                            </button>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+            <h3>{i18n.t("business.owners")}</h3>
+            {view.owners.is_empty().then(|| view! { <p class="kyc-note">{i18n.t("business.no_owners")}</p> })}
+            <ul class="kyc-review">
+                {view
+                    .owners
+                    .iter()
+                    .enumerate()
+                    .map(|(index, owner)| {
+                        let index = index as u8;
+                        let state = match owner.document_type {
+                            None => i18n.t("business.id_missing"),
+                            Some(doc) => {
+                                let name = i18n.with(|t| messages::document_name(t, doc));
+                                let key = if doc.is_two_sided() && !owner.uploaded.contains(&Slot::Back) {
+                                    "business.id_back_missing"
+                                } else {
+                                    "business.id_received"
+                                };
+                                i18n.fill(key, &[("doc", &name)])
+                            }
+                        };
+                        let started = owner.document_type.is_some();
+                        // A started document goes on at its missing back; else it is chosen.
+                        let next = match owner.document_type {
+                            Some(doc) if doc.is_two_sided() && !owner.uploaded.contains(&Slot::Back) => {
+                                Step::BusinessCapture(Item::Owner(index, doc, Slot::Back))
+                            }
+                            _ => Step::OwnerDocument(index),
+                        };
+                        let action = i18n
+                            .fill(
+                                if started { "business.replace_id" } else { "business.add_id" },
+                                &[("name", &owner.name)],
+                            );
+                        let id = owner.id.clone();
+                        view! {
+                            <li class="kyc-review-item" data-owner=owner.id.clone()>
+                                <h4>{owner.name.clone()}</h4>
+                                <p>{state}</p>
+                                <button type="button" class="kyc-secondary" on:click=move |_| flow.go(next)>
+                                    {action}
+                                </button>
+                                {owner
+                                    .removable
+                                    .then(|| {
+                                        view! {
+                                            <button
+                                                type="button"
+                                                class="kyc-secondary"
+                                                disabled=move || working.get()
+                                                on:click=move |_| remove(id.clone())
+                                            >
+                                                {i18n.fill("business.remove", &[("name", &owner.name)])}
+                                            </button>
+                                        }
+                                    })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            {if full {
+                view! { <p class="kyc-note">{i18n.fill("business.owners_full", &[("max", &view.max_owners.to_string())])}</p> }
+                    .into_any()
+            } else {
+                view! {
+                    <form class="kyc-add-owner" on:submit=add_owner>
+                        <label for="kyc-owner-name">{i18n.t("business.owner_name")}</label>
+                        <input id="kyc-owner-name" type="text" autocomplete="off" maxlength="200" node_ref=name />
+                        <button type="submit" class="kyc-secondary" disabled=move || working.get()>
+                            {i18n.t("business.add_owner")}
+                        </button>
+                    </form>
+                }
+                    .into_any()
+            }}
+            {(!ready)
+                .then(|| {
+                    view! {
+                        <div class="kyc-warning">
+                            <p>{i18n.t("business.still_needed")}</p>
+                            <ul>{gaps.into_iter().map(|gap| view! { <li>{gap}</li> }).collect_view()}</ul>
+                        </div>
+                    }
+                })}
+            <div class="kyc-actions">
+                <BackButton />
+                <button
+                    type="button"
+                    class="kyc-primary"
+                    disabled=move || !ready || working.get()
+                    on:click=send
+                >
+                    {i18n.t("business.send")}
+                </button>
+            </div>
+        }
+            .into_any()
+    };
+    view! {
+        <section class="kyc-step kyc-business">
+            <StepHeading text=i18n.t("business.heading") />
+            <p class="kyc-note">{intro}</p>
+            {move || error.get().map(|message| view! { <p class="kyc-error" role="alert">{message}</p> })}
+            {documents}
+        </section>
+    }
+}
+
+/// Choosing the identity document of owner number `owner`.
+#[component]
+pub(super) fn OwnerDocumentStep(owner: u8) -> impl IntoView {
+    let flow = expect_context::<Flow>();
+    let i18n = I18n::expect();
+    let name = flow.owner(owner).map(|o| o.name).unwrap_or_default();
+    let accepted = flow.company.with_untracked(|view| {
+        view.as_ref()
+            .map(|view| view.owner_documents.clone())
+            .unwrap_or_default()
+    });
+    view! {
+        <section class="kyc-step">
+            <StepHeading text=i18n.fill("owner.document_heading", &[("name", &name)]) />
+            <div class="kyc-choices">
+                {accepted
+                    .into_iter()
+                    .map(|doc| {
+                        view! {
+                            <button
+                                type="button"
+                                class="kyc-choice"
+                                on:click=move |_| flow.go(Step::BusinessCapture(Item::Owner(owner, doc, Slot::Front)))
+                            >
+                                {i18n.with(|texts| messages::document_name(texts, doc))}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            <div class="kyc-actions">
+                <BackButton />
+            </div>
+        </section>
+    }
+}
+
+/// Capturing `item` and sending it at once (failed sends retried by `retry`), with its
+/// progress; with `auto_capture`, a steady, good preview is taken by itself.
+#[component]
+pub(super) fn BusinessCaptureStep(
+    item: Item,
+    auto_capture: bool,
+    retry: RetryPolicy,
+) -> impl IntoView {
+    let flow = expect_context::<Flow>();
+    let client = expect_context::<StoredValue<RelayClient>>();
+    let i18n = I18n::expect();
+    let events = Events::expect();
+    let owner = match item {
+        Item::Owner(index, ..) => flow.owner(index),
+        Item::Company(_) => None,
+    };
+    let owner_id = owner.as_ref().map(|o| o.id.clone()).unwrap_or_default();
+    // A company document is checked as a document's front, as the relay checks it.
+    let (title, slot, hint) = match item {
+        Item::Company(document) => (
+            i18n.with(|t| messages::company_document_name(t, document)),
+            Slot::Front,
+            "hint.company",
+        ),
+        Item::Owner(_, document, slot) => (
+            i18n.with(|t| {
+                messages::owner_side_title(
+                    t,
+                    &owner.map(|o| o.name).unwrap_or_default(),
+                    slot,
+                    document,
+                )
+            }),
+            slot,
+            "hint.document",
+        ),
+    };
+    let held = StoredValue::new_local(None::<(js_sys::Uint8Array, FileFormat)>);
+    let progress = RwSignal::new(None::<u32>);
+    let problems = RwSignal::new(Vec::<String>::new());
+    let canceller = StoredValue::new_local(Canceller::default());
+    on_cleanup(move || {
+        if let Some(canceller) = canceller.try_get_value() {
+            canceller.cancel();
+        }
+    });
+    let named = StoredValue::new((owner_id, title.clone()));
+    let send = move || {
+        let Some((bytes, format)) = held.get_value() else {
+            return;
+        };
+        let (owner_id, title) = named.get_value();
+        progress.set(Some(0));
+        problems.set(vec![]);
+        let fresh = Canceller::default();
+        canceller.set_value(fresh.clone());
+        spawn_local(async move {
+            let place = match item {
+                Item::Company(document) => Place::Company(document),
+                Item::Owner(_, document, slot) => Place::Owner {
+                    id: &owner_id,
+                    slot,
+                    document,
+                },
+            };
+            let file = upload::Outgoing {
+                place,
+                format,
+                body: &bytes,
+            };
+            let progressed = move |percent| {
+                progress.try_set(Some(percent));
+                events.upload_progress(slot, percent);
+            };
+            let client = client.get_value();
+            let sent = upload::upload(&client, file, retry, &fresh, progressed, |_| {}).await;
+            match sent {
+                Ok(()) => {
+                    held.try_set_value(None);
+                    flow.announce(format!("{title}: {}", i18n.t("send.done")));
+                    let next = match (item, flow.reload_company(client, i18n).await) {
+                        (Item::Owner(owner, document, slot), Some(view)) => {
+                            after_owner_side(owner, document, slot, &view)
+                        }
+                        _ => Step::Business,
+                    };
+                    flow.go(next);
+                }
+                Err(UploadError::Cancelled) => {}
+                Err(UploadError::Relay(RelayError::Refused {
+                    code,
+                    problems: found,
+                    ..
+                })) if code == "invalid_file" => {
+                    // The relay runs the same checks: this file cannot go, another one may.
+                    held.try_set_value(None);
+                    problems.try_set(i18n.with(|t| messages::file_problems(t, &found)));
+                }
+                Err(UploadError::Relay(failure)) => {
+                    let message = i18n.with(|t| messages::relay_error(t, &failure));
+                    events.error(failure.code(), &message);
+                    problems.try_set(vec![message]);
+                }
+            }
+            progress.try_set(None);
+        });
+    };
+    let kept = move |accepted: Accepted| {
+        held.set_value(Some((accepted.bytes, accepted.format)));
+        send();
+    };
+    view! {
+        <section class="kyc-step kyc-capture-step" data-slot=slot.code()>
+            <StepHeading text=title.clone() />
+            <p class="kyc-note">{i18n.t(hint)}</p>
+            {move || match progress.get() {
+                Some(percent) => {
+                    view! {
+                        <p id="kyc-business-send">{i18n.fill("send.progress", &[("percent", &percent.to_string())])}</p>
+                        <progress max="100" value=percent.to_string() aria-labelledby="kyc-business-send"></progress>
+                    }
+                        .into_any()
+                }
+                None => view! { <Capturer which=slot auto_capture kept /> }.into_any(),
+            }}
+            {move || {
+                let shown = problems.get();
+                (!shown.is_empty())
+                    .then(|| {
+                        view! {
+                            <div class="kyc-error" role="alert">
+                                {shown.into_iter().map(|s| view! { <p>{s}</p> }).collect_view()}
+                                {held
+                                    .with_value(Option::is_some)
+                                    .then(|| {
+                                        view! {
+                                            <button type="button" class="kyc-primary" on:click=move |_| send()>
+                                                {i18n.t("send.again")}
+                                            </button>
+                                        }
+                                    })}
+                            </div>
+                        }
+                    })
+            }}
+            <div class="kyc-actions">
+                <BackButton />
+            </div>
+        </section>
+    }
+}
