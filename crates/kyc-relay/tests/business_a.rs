@@ -569,3 +569,50 @@ async fn an_owner_whose_creation_answer_was_lost_is_found_at_a_not_created_again
     assert_eq!(at_a.len(), 1, "{record}");
     assert_eq!(at_a[0]["id_document_type"], "passport");
 }
+
+#[tokio::test]
+async fn the_demo_opens_a_business_session_of_provider_a() {
+    let h = support::harness_with(
+        kyc_sandbox::SandboxConfig::default(),
+        kyc_relay::RelayConfig {
+            demo_sessions: true,
+            ..kyc_relay::RelayConfig::default()
+        },
+    )
+    .await;
+    let demo = |query: &str| {
+        Request::post(format!("/demo/session{query}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (status, created) = call(&h.relay, demo("?customer_type=business&lang=en")).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let token = created["token"].as_str().unwrap();
+    let (status, view) = call(&h.relay, authorized("GET", "/v1/session", token, None)).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["provider"], "a");
+    assert_eq!(view["customer_type"], "business");
+    let (status, company) = call(
+        &h.relay,
+        authorized("GET", "/v1/session/business", token, None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{company}");
+    assert_eq!(company["company_name"], "Demo Trading Ltd");
+    assert_eq!(company["owners"], json!([]));
+    // Without the parameter, the individual demo as before; anything else is refused.
+    let (status, created) = call(&h.relay, demo("")).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let token = created["token"].as_str().unwrap();
+    let (_, view) = call(&h.relay, authorized("GET", "/v1/session", token, None)).await;
+    assert_eq!(
+        (view["provider"].as_str(), view["customer_type"].as_str()),
+        (Some("d"), Some("individual"))
+    );
+    let (status, refused) = call(&h.relay, demo("?customer_type=robot")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(refused["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("individual or a business"));
+}
