@@ -38,8 +38,41 @@
 //! - **Retry.** A failed or expired check needs new documents, and Technest's "rejected records
 //!   cannot be resubmitted": like D, a new session creates a new Technest customer with the
 //!   reference suffixed `-r2`, ... (`new_customer_after_rejection`).
-//! - **Business.** Technest verifies individuals in this flow ("Business/KYB goes through a
-//!   separate onboarding"), so a business session is refused (422 `business_not_supported`).
+//! - **Business** (KYB, [`business`]): "Use verifications for KYC/KYB compliance [...] or
+//!   business entity validation". The company itself uploads nothing: Technest onboards
+//!   businesses separately ("Business/KYB goes through a separate onboarding") and C has no file
+//!   endpoint, so `kyc_core::BusinessPolicy` takes no company document for C. The session's
+//!   reference is the company's C customer UUID (as an individual's), its stored id
+//!   `kyb#<country>#<verification ids>#<reference>` ([`BusinessRef`]).
+//!   - *Owners.* Each beneficial owner is a person: created with its first file as its own
+//!     Technest individual customer of the company's country, reference
+//!     `<session reference>-o<8 hex digits>` (random, not a position: Technest lists no
+//!     customers, so a creation whose answer was lost could never be found, and a fixed
+//!     reference retried would be refused as taken; the lost one stays an empty customer no
+//!     check ever reads). It starts with C's customer UUID, as C finds a Technest customer.
+//!     Its files go there as an individual's; removing an owner before its first file never
+//!     reaches Technest.
+//!   - *Submit* (after `BusinessPolicy::check`): one owner after the other, the owner's files
+//!     are attached at Technest (skipped when already attached) and a `kyc` verification
+//!     (`check_type` [`CHECK_TYPE`], `provider` [`VENDOR`]) of the company's customer UUID is
+//!     created; then the company's `business_entity` and `kyb` verifications, `provider`
+//!     [`COMPANY_PROVIDER`] (`company_registry`), `check_type` [`COMPANY_CHECK_TYPE`]
+//!     (assumption: the document names neither; Technest does not check companies here).
+//!     Owner after owner because C's check is of the newest Technest customer with documents
+//!     (the sandbox's reading, see its README): this owner's, when its attach came last.
+//!     Each verification is created once: before creating one the submit looks for it with
+//!     the list filters `customer_id` and `verification_type` (an owner's: `provider`
+//!     technest and `provider_reference` its Technest customer; the company's: `provider`
+//!     `company_registry` and `occurred_after` the session's first owner check, so a rejected
+//!     session's older ones are not taken), so a submit resumed after a partial failure (or a
+//!     lost answer) creates only the missing ones. The stored id then keeps every
+//!     verification's id, the company's first.
+//!   - *Status*: each verification read by id; verified when all are verified, rejected with
+//!     the reason of the first failed or expired one (the company's first, then the owners'
+//!     in order), pending otherwise; not submitted before the ids are stored.
+//!   - *Retry* after a rejection: the new session (`-r2`) keeps the company and the owners'
+//!     names but not their Technest customers (rejected or verified records take no new
+//!     documents): each owner is created anew with its first file, every check anew.
 
 use std::time::Duration;
 
