@@ -280,7 +280,10 @@ async fn gaps_are_refused_with_their_codes_before_c() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{added}");
     let owner = added["id"].as_str().unwrap().to_owned();
-    refused(submit(&h, &session).await, json!(["owner_document_missing"]));
+    refused(
+        submit(&h, &session).await,
+        json!(["owner_document_missing"]),
+    );
     // Technest takes no national ID, and a passport has no back.
     refused(
         owner_file(&h, &session, &owner, "front", "national_id", None).await,

@@ -93,4 +93,3 @@ pub async fn submit(h: &Harness, session: &Session) -> (StatusCode, Value) {
     )
     .await
 }
-
