@@ -252,7 +252,7 @@ mod tests {
         for bad in [
             format!("{UUID}#cus_1"),
             format!("kyb#gbr##{UUID}"),
-            format!("kyb#GBR##alice"),
+            "kyb#GBR##alice".to_owned(),
             "kyb#GBR#v1".to_owned(),
         ] {
             assert!(BusinessRef::decode(&bad).is_err(), "{bad:?}");
