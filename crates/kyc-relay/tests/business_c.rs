@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use kyc_core::{DocumentType, Slot};
 use kyc_relay::provider::c::BusinessRef;
+use kyc_relay::store::BusinessPlace;
 use serde_json::{json, Value};
 
 use support::business::{business, open, owner_file, owner_ids, put_file, submit, view, Session};
@@ -416,4 +418,87 @@ async fn a_resumed_submit_creates_no_duplicate_verifications() {
     for kind in ["kyc", "kyc", "business_entity", "kyb"] {
         assert!(!of_type(&all, kind).is_empty(), "{kind}: {all:?}");
     }
+}
+
+/// A submit that fails halfway: the first owner's documents are attached at Technest and
+/// checked at C, then Technest refuses the second owner's attach (its front names a file of
+/// another customer, as a file lost at Technest would). The session is back to not submitted
+/// with the provider's error; once the file is sent again, the next submit creates only the
+/// checks that are missing: one `kyc` per owner, one of each company check.
+#[tokio::test]
+async fn a_submit_failed_halfway_is_resumed_without_duplicates() {
+    let h = harness(Duration::from_secs(60)).await;
+    let customer = uuid();
+    let session = two_owners(&h, &customer).await;
+    let owners = h.store.owners(&session.id).await.unwrap();
+    let files = h.store.business_files(&session.id).await.unwrap();
+    let file_of = |owner: &str, side: &str| {
+        files
+            .iter()
+            .find(|(place, _)| *place == format!("owner:{owner}:{side}"))
+            .map(|(_, file)| file.clone())
+            .unwrap()
+    };
+    // The second owner's front now names the first owner's file, which Technest refuses.
+    let misplaced = file_of(&owners[0].id, "front");
+    h.store
+        .put_business_file(
+            &session.id,
+            &BusinessPlace::Owner {
+                owner: owners[1].id.clone(),
+                slot: Slot::Front,
+                document_type: DocumentType::DriversLicense,
+            },
+            &misplaced,
+            0,
+        )
+        .await
+        .unwrap();
+    let (status, body) = submit(&h, &session).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert_eq!(body["error"]["code"], "provider_error", "{body}");
+    let all = verifications(&h, &customer).await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0]["verification_type"], "kyc");
+    assert_eq!(
+        all[0]["provider_reference"],
+        owners[0].provider_owner_id.as_deref().unwrap()
+    );
+    let (status, report) = call(
+        &h.relay,
+        authorized("GET", "/v1/session/status", &session.token, None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["status"], json!({"state": "not_submitted"}));
+
+    // The user sends the front again; the submit resumes.
+    let (status, body) = owner_file(
+        &h,
+        &session,
+        &owners[1].id,
+        "front",
+        "drivers_license",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, report) = submit(&h, &session).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let all = verifications(&h, &customer).await;
+    assert_eq!(all.len(), 4, "{all:?}");
+    let mut checked: Vec<&str> = of_type(&all, "kyc")
+        .iter()
+        .map(|v| v["provider_reference"].as_str().unwrap())
+        .collect();
+    checked.sort();
+    let mut expected: Vec<&str> = owners
+        .iter()
+        .map(|owner| owner.provider_owner_id.as_deref().unwrap())
+        .collect();
+    expected.sort();
+    assert_eq!(checked, expected);
+    assert_eq!(of_type(&all, "business_entity").len(), 1);
+    assert_eq!(of_type(&all, "kyb").len(), 1);
+    assert_eq!(stored(&h, &session).await.verification_ids.len(), 4);
 }
