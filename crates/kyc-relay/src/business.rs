@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::now;
 use crate::error::ApiError;
+use crate::provider::{AttachFile, BusinessDocuments, OwnerDocument};
 use crate::state::AppState;
 use crate::store::{
     AddOwnerRefused, BusinessPlace, OwnerClaim, OwnerRecord, OwnerRemoval, SessionRecord,
@@ -144,11 +145,19 @@ pub(crate) async fn record(
 }
 
 /// The new attempt `to` of the rejected business session `from` keeps its company and owners
-/// (A reviews the same customer again, and keeps its owners); their files are sent anew.
+/// (A reviews the same customer again, and keeps its owners); their files are sent anew. A
+/// provider whose rejected records take no new documents (C, through Technest) gets its owners
+/// anew too: each is created there again with its first file.
 pub(crate) async fn carry_over(state: &AppState, from: &str, to: &str) -> Result<(), ApiError> {
+    let keep_provider_owners = match state.store.session(to).await? {
+        Some(session) => !state
+            .provider(session.provider)?
+            .new_customer_after_rejection(),
+        None => return Err(ApiError::NotFound("no such session")),
+    };
     state
         .store
-        .carry_business(from, to, new_owner_id, now())
+        .carry_business(from, to, new_owner_id, keep_provider_owners, now())
         .await?;
     Ok(())
 }
@@ -598,15 +607,17 @@ async fn provider_owner(
 
 /// `POST /v1/session/submit` of a business: the certificate of incorporation is the document
 /// (`document_type: certificate_of_incorporation`, `issuing_country`: where the company is
-/// registered); every gap of [`BusinessPolicy::check`] is refused (422 with the gaps' codes);
-/// then the session is claimed once and the company's documents attached.
+/// registered; C takes no company file, the request names the business the same way); every
+/// gap of [`BusinessPolicy::check`] is refused (422 with the gaps' codes); then the session is
+/// claimed once and the business sent ([`crate::provider::ProviderAdapter::attach_business`]:
+/// A's attach, C's verifications).
 pub(crate) async fn submit(
     state: &AppState,
     session: &SessionRecord,
     request: SubmitRequest,
 ) -> Result<StatusReport, ApiError> {
     let policy = policy(session)?;
-    kyc_core::country_code(&request.issuing_country).ok_or_else(|| {
+    let country = kyc_core::country_code(&request.issuing_country).ok_or_else(|| {
         ApiError::BadRequest(
             "issuing_country must be an ISO 3166-1 alpha-3 code such as GBR".to_owned(),
         )
@@ -634,7 +645,62 @@ pub(crate) async fn submit(
         });
     }
     state.notify(&session.id);
-    let files: Vec<(CompanyDocument, String)> = captured
+    let business = documents(captured, &country);
+    // From the claim on, the attach runs to its end even if the client goes away.
+    let owned = (state.clone(), session.clone());
+    state
+        .detached(async move {
+            let (state, session) = owned;
+            match provider
+                .attach_business(&session.provider_customer_id, &business)
+                .await
+            {
+                Ok(kept) => {
+                    // C: the verifications the status is read from from now on.
+                    if let Some(record) = kept {
+                        state
+                            .store
+                            .set_provider_customer_id(&session.id, &record, now())
+                            .await?;
+                    }
+                    Ok(StatusReport::new(
+                        session.provider,
+                        VerificationStatus::Pending,
+                        Some(0),
+                    ))
+                }
+                Err(err) => crate::submission::failed_attach(&state, &session, err).await,
+            }
+        })
+        .await
+}
+
+/// What the provider is sent of a complete business: the company's documents, and each owner
+/// the provider has with its document and sides.
+fn documents(captured: Captured, country: &str) -> BusinessDocuments {
+    let owners = captured
+        .owners
+        .iter()
+        .filter_map(|owner| {
+            let prefix = format!("owner:{}:", owner.id);
+            let files = captured
+                .files
+                .iter()
+                .filter_map(|(place, file)| {
+                    Some(AttachFile {
+                        slot: Slot::from_code(place.strip_prefix(&prefix)?)?,
+                        file_id: file.provider_file_id.clone(),
+                    })
+                })
+                .collect();
+            Some(OwnerDocument {
+                owner_id: owner.provider_owner_id.clone()?,
+                document_type: owner.document_type?,
+                files,
+            })
+        })
+        .collect();
+    let company = captured
         .files
         .into_iter()
         .filter_map(|(place, file)| {
@@ -642,22 +708,9 @@ pub(crate) async fn submit(
             Some((document, file.provider_file_id))
         })
         .collect();
-    // From the claim on, the attach runs to its end even if the client goes away.
-    let owned = (state.clone(), session.clone());
-    state
-        .detached(async move {
-            let (state, session) = owned;
-            match provider
-                .attach_business(&session.provider_customer_id, &files)
-                .await
-            {
-                Ok(()) => Ok(StatusReport::new(
-                    session.provider,
-                    VerificationStatus::Pending,
-                    Some(0),
-                )),
-                Err(err) => crate::submission::failed_attach(&state, &session, err).await,
-            }
-        })
-        .await
+    BusinessDocuments {
+        company,
+        owners,
+        country: country.to_owned(),
+    }
 }

@@ -12,41 +12,8 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use serde_json::{json, Value};
 
-use support::{authorized, call, create_session_request, harness, jpeg, settled_status, Harness};
-
-struct Session {
-    token: String,
-    id: String,
-}
-
-fn business(reference: &str, provider: &str, owners: &[&str]) -> Value {
-    let owners: Vec<Value> = owners.iter().map(|name| json!({"name": name})).collect();
-    json!({"customer_reference": reference, "customer_type": "business", "country": "GBR",
-           "provider": provider,
-           "business": {"company_name": "Acme Widgets Ltd", "owners": owners}})
-}
-
-async fn open(h: &Harness, body: &Value) -> Session {
-    let (status, answer) = call(&h.relay, create_session_request(body)).await;
-    assert_eq!(status, StatusCode::CREATED, "{answer}");
-    Session {
-        token: answer["token"].as_str().unwrap().to_owned(),
-        id: answer["session_id"].as_str().unwrap().to_owned(),
-    }
-}
-
-/// A PUT of a JPEG to `uri` with the session token (and an `Idempotency-Key` if given).
-fn put_file(token: &str, uri: &str, key: Option<&str>) -> Request<Body> {
-    let bytes = jpeg(1600, 1000);
-    let mut builder = Request::put(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "image/jpeg")
-        .header(header::CONTENT_LENGTH, bytes.len());
-    if let Some(key) = key {
-        builder = builder.header("idempotency-key", key);
-    }
-    builder.body(Body::from(bytes)).unwrap()
-}
+use support::business::{business, open, owner_file, owner_ids, put_file, submit, view, Session};
+use support::{authorized, call, create_session_request, harness, settled_status, Harness};
 
 /// A minimal PDF, as a scanned certificate of incorporation is often sent.
 fn pdf() -> Vec<u8> {
@@ -88,52 +55,6 @@ async fn certificate(h: &Harness, session: &Session) {
     assert_eq!(status, StatusCode::OK, "{receipt}");
     assert_eq!(receipt["document"], "certificate_of_incorporation");
     assert_eq!(receipt["format"], "pdf");
-}
-
-async fn owner_file(
-    h: &Harness,
-    session: &Session,
-    owner: &str,
-    side: &str,
-    document_type: &str,
-    key: Option<&str>,
-) -> (StatusCode, Value) {
-    let uri = format!("/v1/session/owners/{owner}/slots/{side}?document_type={document_type}");
-    call(&h.relay, put_file(&session.token, &uri, key)).await
-}
-
-async fn view(h: &Harness, session: &Session) -> Value {
-    let (status, view) = call(
-        &h.relay,
-        authorized("GET", "/v1/session/business", &session.token, None),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{view}");
-    view
-}
-
-fn owner_ids(view: &Value) -> Vec<String> {
-    view["owners"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|owner| owner["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-async fn submit(h: &Harness, session: &Session) -> (StatusCode, Value) {
-    call(
-        &h.relay,
-        authorized(
-            "POST",
-            "/v1/session/submit",
-            &session.token,
-            Some(
-                json!({"document_type": "certificate_of_incorporation", "issuing_country": "GBR"}),
-            ),
-        ),
-    )
-    .await
 }
 
 /// A's own record of the customer, read from the sandbox with a token of its own.

@@ -429,6 +429,30 @@ async fn a_d_rejection_fails_the_verification_with_its_reason() {
     assert_eq!(body["data"]["provider_reference"], retry.as_str());
 }
 
+/// A business's owners are D customers `<customer>-o<n>`, each checked by a `kyc` verification
+/// of the company's customer: each check is of a D customer no other check of the customer
+/// has, whichever order their documents were attached in; once all are checked, the newest.
+#[tokio::test]
+async fn each_owner_of_a_business_gets_its_own_check() {
+    let (app, state) = memory_app(config(60_000));
+    let first = common::d::submitted(&app, &state, &format!("{CUSTOMER}-o1")).await;
+    let second = common::d::submitted(&app, &state, &format!("{CUSTOMER}-o2")).await;
+    let mut checked = Vec::new();
+    for _ in 0..2 {
+        let (status, body) = create_technest(&app, CUSTOMER).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        checked.push(
+            body["data"]["provider_reference"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    assert_eq!(checked, [second.clone(), first]);
+    let (_, body) = create_technest(&app, CUSTOMER).await;
+    assert_eq!(body["data"]["provider_reference"], second.as_str());
+}
+
 /// "pending → verified / failed / expired": still pending at `expires_at` (D's review not
 /// done) is `expired`, with the reason `verification_expired`.
 #[tokio::test]

@@ -34,7 +34,9 @@ use reqwest::{Client, Method, RequestBuilder};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter, WebhookUpdate};
+use super::adapter::{
+    AttachFile, BusinessDocuments, CustomerSpec, NewCustomer, ProviderAdapter, WebhookUpdate,
+};
 use super::customer::{self, CustomerRecord};
 use super::error::ProviderError;
 use super::http::{
@@ -477,16 +479,17 @@ impl ProviderAdapter for ProviderA {
     fn attach_business<'a>(
         &'a self,
         customer_id: &'a str,
-        files: &'a [(CompanyDocument, String)],
-    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        business: &'a BusinessDocuments,
+    ) -> BoxFuture<'a, Result<Option<String>, ProviderError>> {
         async move {
-            let body = business_attach_body(files);
+            // The owners' files are A's already, with its owners; the certificate starts it.
+            let body = business_attach_body(&business.company);
             let path = format!("/customer/{}/files", segment(customer_id));
             self.call(SCOPE_CUSTOMER_WRITE, false, |token| {
                 self.api(Method::POST, &path, token).json(&body)
             })
             .await?;
-            Ok(())
+            Ok(None)
         }
         .boxed()
     }

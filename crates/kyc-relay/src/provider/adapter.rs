@@ -41,6 +41,29 @@ pub struct AttachFile {
     pub file_id: String,
 }
 
+/// A beneficial owner's identity document, as a business submission sends it
+/// ([`ProviderAdapter::attach_business`]).
+#[derive(Clone, Debug)]
+pub struct OwnerDocument {
+    /// The provider's id of the owner ([`ProviderAdapter::create_owner`]).
+    pub owner_id: String,
+    /// The owner's identity document.
+    pub document_type: DocumentType,
+    /// Its sides, as uploaded with [`ProviderAdapter::upload_owner_file`].
+    pub files: Vec<AttachFile>,
+}
+
+/// What a business submission sends ([`ProviderAdapter::attach_business`]).
+#[derive(Clone, Debug)]
+pub struct BusinessDocuments {
+    /// The company's documents: `(document, file id)`.
+    pub company: Vec<(CompanyDocument, String)>,
+    /// Every owner's identity document, in the order the owners were added.
+    pub owners: Vec<OwnerDocument>,
+    /// Where the company is registered (ISO alpha-3), as the user chose it.
+    pub country: String,
+}
+
 /// A customer created at the provider ([`ProviderAdapter::create_customer`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewCustomer {
@@ -171,13 +194,15 @@ pub trait ProviderAdapter: Send + Sync {
         Box::pin(async { Err(no_business()) })
     }
 
-    /// Attaches the company's documents (`(document, file id)`), which starts the review of
-    /// the business and its owners.
+    /// Sends the business for review: A attaches the company's documents (its owners' files
+    /// are with their owners already); C checks each owner's document and the company as
+    /// verifications. Returns the provider customer id the relay keeps from now on, as
+    /// [`ProviderAdapter::attach`] does (C: the verifications' ids); `None` keeps the stored id.
     fn attach_business<'a>(
         &'a self,
         _customer_id: &'a str,
-        _files: &'a [(CompanyDocument, String)],
-    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        _business: &'a BusinessDocuments,
+    ) -> BoxFuture<'a, Result<Option<String>, ProviderError>> {
         Box::pin(async { Err(no_business()) })
     }
 

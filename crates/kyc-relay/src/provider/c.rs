@@ -38,8 +38,41 @@
 //! - **Retry.** A failed or expired check needs new documents, and Technest's "rejected records
 //!   cannot be resubmitted": like D, a new session creates a new Technest customer with the
 //!   reference suffixed `-r2`, ... (`new_customer_after_rejection`).
-//! - **Business.** Technest verifies individuals in this flow ("Business/KYB goes through a
-//!   separate onboarding"), so a business session is refused (422 `business_not_supported`).
+//! - **Business** (KYB, [`business`]): "Use verifications for KYC/KYB compliance [...] or
+//!   business entity validation". The company itself uploads nothing: Technest onboards
+//!   businesses separately ("Business/KYB goes through a separate onboarding") and C has no file
+//!   endpoint, so `kyc_core::BusinessPolicy` takes no company document for C. The session's
+//!   reference is the company's C customer UUID (as an individual's), its stored id
+//!   `kyb#<country>#<verification ids>#<reference>` ([`BusinessRef`]).
+//!   - *Owners.* Each beneficial owner is a person: created with its first file as its own
+//!     Technest individual customer of the company's country, reference
+//!     `<session reference>-o<8 hex digits>` (random, not a position: Technest lists no
+//!     customers, so a creation whose answer was lost could never be found, and a fixed
+//!     reference retried would be refused as taken; the lost one stays an empty customer no
+//!     check ever reads). It starts with C's customer UUID, as C finds a Technest customer.
+//!     Its files go there as an individual's; removing an owner before its first file never
+//!     reaches Technest.
+//!   - *Submit* (after `BusinessPolicy::check`): one owner after the other, the owner's files
+//!     are attached at Technest (skipped when already attached) and a `kyc` verification
+//!     (`check_type` [`CHECK_TYPE`], `provider` [`VENDOR`]) of the company's customer UUID is
+//!     created; then the company's `business_entity` and `kyb` verifications, `provider`
+//!     [`COMPANY_PROVIDER`] (`company_registry`), `check_type` [`COMPANY_CHECK_TYPE`]
+//!     (assumption: the document names neither; Technest does not check companies here).
+//!     Owner after owner because C's check is of the newest Technest customer with documents
+//!     (the sandbox's reading, see its README): this owner's, when its attach came last.
+//!     Each verification is created once: before creating one the submit looks for it with
+//!     the list filters `customer_id` and `verification_type` (an owner's: `provider`
+//!     technest and `provider_reference` its Technest customer; the company's: `provider`
+//!     `company_registry` and `occurred_after` the session's first owner check, so a rejected
+//!     session's older ones are not taken), so a submit resumed after a partial failure (or a
+//!     lost answer) creates only the missing ones. The stored id then keeps every
+//!     verification's id, the company's first.
+//!   - *Status*: each verification read by id; verified when all are verified, rejected with
+//!     the reason of the first failed or expired one (the company's first, then the owners'
+//!     in order), pending otherwise; not submitted before the ids are stored.
+//!   - *Retry* after a rejection: the new session (`-r2`) keeps the company and the owners'
+//!     names but not their Technest customers (rejected or verified records take no new
+//!     documents): each owner is created anew with its first file, every check anew.
 
 use std::time::Duration;
 
@@ -51,11 +84,15 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter};
+use super::adapter::{AttachFile, BusinessDocuments, CustomerSpec, NewCustomer, ProviderAdapter};
 use super::d::ProviderD;
 use super::error::ProviderError;
 use super::http::{segment, send_json, send_once_json, BearerApi, BACKOFF};
 use crate::spool::Spool;
+
+mod business;
+
+pub use business::{business_status, BusinessRef, COMPANY_CHECK_TYPE, COMPANY_PROVIDER};
 
 /// The external verification provider C's checks name, which takes the documents.
 pub const VENDOR: &str = "technest";
@@ -92,6 +129,9 @@ pub struct Verification {
     /// The check's reference at the external verification provider.
     #[serde(default)]
     pub provider_reference: Option<String>,
+    /// When it was created (RFC 3339), as C's list filters compare it.
+    #[serde(default)]
+    pub created_at: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -170,6 +210,17 @@ pub fn customer_uuid(reference: &str) -> Option<String> {
     (rest.is_empty() || rest.starts_with('-')).then(|| uuid.to_string())
 }
 
+/// C's customer UUID in a session's `customer_reference`, or the refusal naming the form.
+fn checked_customer(reference: &str) -> Result<String, ProviderError> {
+    customer_uuid(reference).ok_or_else(|| ProviderError::Refused {
+        status: 422,
+        code: Some("invalid_customer_reference".to_owned()),
+        message: "provider C identifies customers by UUID: customer_reference must be the \
+                  customer's UUID at C, optionally followed by -<suffix>"
+            .to_owned(),
+    })
+}
+
 /// The relay's status of a C verification.
 pub fn verification_status(
     verification: &Verification,
@@ -206,13 +257,23 @@ impl ProviderC {
         }
     }
 
-    /// One page of the customer's KYC verifications, newest first.
-    async fn page(&self, customer_id: &str, cursor: Option<&str>) -> Result<Page, ProviderError> {
+    /// One page of the customer's verifications of `kind` (C's `verification_type`), created at
+    /// or after `since` when given, newest first.
+    async fn page(
+        &self,
+        customer_id: &str,
+        kind: &str,
+        since: Option<&str>,
+        cursor: Option<&str>,
+    ) -> Result<Page, ProviderError> {
         let mut query = vec![
             ("customer_id", customer_id),
-            ("verification_type", VERIFICATION_TYPE),
+            ("verification_type", kind),
             ("limit", "100"),
         ];
+        if let Some(since) = since {
+            query.push(("occurred_after", since));
+        }
         if let Some(cursor) = cursor {
             query.push(("cursor", cursor));
         }
@@ -227,13 +288,28 @@ impl ProviderC {
     /// The verification of this session's Technest customer, found through the list (newest
     /// first, following the cursor), when its id is not stored.
     async fn find(&self, customer: &CustomerRef) -> Result<Option<Verification>, ProviderError> {
+        self.find_where(&customer.customer_id, VERIFICATION_TYPE, None, |v| {
+            v.provider.as_deref() == Some(VENDOR)
+                && v.provider_reference.as_deref() == Some(customer.vendor_customer_id.as_str())
+        })
+        .await
+    }
+
+    /// The newest verification of `kind` of the customer (created at or after `since` when
+    /// given) that `wanted` picks, found through the list following the cursor.
+    async fn find_where(
+        &self,
+        customer_id: &str,
+        kind: &str,
+        since: Option<&str>,
+        wanted: impl Fn(&Verification) -> bool,
+    ) -> Result<Option<Verification>, ProviderError> {
         let mut cursor: Option<String> = None;
         for _ in 0..LOOKUP_PAGES {
-            let page = self.page(&customer.customer_id, cursor.as_deref()).await?;
-            let found = page.data.into_iter().find(|v| {
-                v.provider.as_deref() == Some(VENDOR)
-                    && v.provider_reference.as_deref() == Some(customer.vendor_customer_id.as_str())
-            });
+            let page = self
+                .page(customer_id, kind, since, cursor.as_deref())
+                .await?;
+            let found = page.data.into_iter().find(&wanted);
             if found.is_some() {
                 return Ok(found);
             }
@@ -243,6 +319,55 @@ impl ProviderC {
             }
         }
         Ok(None)
+    }
+
+    /// Creates a verification of `kind` for the customer. Not retried: a lost answer would make
+    /// a second verification; the callers find it through the list instead.
+    async fn create(
+        &self,
+        customer_id: &str,
+        kind: &str,
+        check_type: &str,
+        provider: &str,
+    ) -> Result<Verification, ProviderError> {
+        let body = json!({
+            "check_type": check_type,
+            "customer_id": customer_id,
+            "provider": provider,
+            "verification_type": kind,
+        });
+        let created: One = send_once_json(
+            self.api
+                .request(Method::POST, "/v1/customer-verifications")
+                .json(&body),
+        )
+        .await?;
+        Ok(created.data)
+    }
+
+    /// Attaches a person's documents at Technest, unless its customer there has them already: a
+    /// Technest customer under review got them from a submit whose C call failed, which resumes
+    /// at C's step.
+    async fn attach_at_vendor(
+        &self,
+        vendor_customer_id: &str,
+        document_type: DocumentType,
+        files: &[AttachFile],
+        country: &str,
+        state: Option<&str>,
+    ) -> Result<(), ProviderError> {
+        let vendor_status = self.vendor.status(vendor_customer_id).await?;
+        if vendor_status == VerificationStatus::NotSubmitted {
+            self.vendor
+                .attach(vendor_customer_id, document_type, files, country, state)
+                .await?;
+        } else {
+            tracing::warn!(
+                customer = vendor_customer_id,
+                "documents already attached at {VENDOR}; creating C's verification"
+            );
+        }
+        Ok(())
     }
 
     /// The verification with this id.
@@ -269,26 +394,16 @@ impl ProviderAdapter for ProviderC {
         spec: &'a CustomerSpec,
     ) -> BoxFuture<'a, Result<NewCustomer, ProviderError>> {
         async move {
-            if spec.customer_type != CustomerType::Individual {
-                return Err(ProviderError::Refused {
-                    status: 422,
-                    code: Some("business_not_supported".to_owned()),
-                    message: format!(
-                        "provider C's identity checks run at {VENDOR}, which verifies \
-                         individuals in this flow; businesses go through a separate onboarding"
-                    ),
+            let customer_id = checked_customer(&spec.reference)?;
+            // Checks the key and the customer id at C before anything is made.
+            self.page(&customer_id, VERIFICATION_TYPE, None, None)
+                .await?;
+            if spec.customer_type == CustomerType::Business {
+                return Ok(NewCustomer {
+                    id: BusinessRef::new(spec).encode(),
+                    terms_of_service_url: None,
                 });
             }
-            let customer_id =
-                customer_uuid(&spec.reference).ok_or_else(|| ProviderError::Refused {
-                    status: 422,
-                    code: Some("invalid_customer_reference".to_owned()),
-                    message: "provider C identifies customers by UUID: customer_reference must \
-                              be the customer's UUID at C, optionally followed by -<suffix>"
-                        .to_owned(),
-                })?;
-            // Checks the key and the customer id at C before a Technest customer is made.
-            self.page(&customer_id, None).await?;
             let vendor_customer_id = self.vendor.create_customer(spec).await?.id;
             Ok(NewCustomer {
                 id: CustomerRef {
@@ -329,41 +444,76 @@ impl ProviderAdapter for ProviderC {
     ) -> BoxFuture<'a, Result<Option<String>, ProviderError>> {
         async move {
             let mut customer = CustomerRef::decode(customer_id)?;
-            // A Technest customer already under review got these documents from a submit whose
-            // C call failed: that submit resumes at C's step.
-            let vendor_status = self.vendor.status(&customer.vendor_customer_id).await?;
-            if vendor_status == VerificationStatus::NotSubmitted {
-                self.vendor
-                    .attach(
-                        &customer.vendor_customer_id,
-                        document_type,
-                        files,
-                        country,
-                        state,
-                    )
-                    .await?;
-            } else {
-                tracing::warn!(
-                    customer = customer.vendor_customer_id,
-                    "documents already attached at {VENDOR}; creating C's verification"
-                );
-            }
-            let body = json!({
-                "check_type": CHECK_TYPE,
-                "customer_id": customer.customer_id,
-                "provider": VENDOR,
-                "verification_type": VERIFICATION_TYPE,
-            });
-            // Not retried: a lost answer would make a second verification; the relay reads the
-            // status instead, which finds the verification through the list.
-            let created: One = send_once_json(
-                self.api
-                    .request(Method::POST, "/v1/customer-verifications")
-                    .json(&body),
+            self.attach_at_vendor(
+                &customer.vendor_customer_id,
+                document_type,
+                files,
+                country,
+                state,
             )
             .await?;
-            customer.verification_id = Some(created.data.id);
+            // Not retried: a lost answer would make a second verification; the relay reads the
+            // status instead, which finds the verification through the list.
+            let created = self
+                .create(&customer.customer_id, VERIFICATION_TYPE, CHECK_TYPE, VENDOR)
+                .await?;
+            customer.verification_id = Some(created.id);
             Ok(Some(customer.encode()))
+        }
+        .boxed()
+    }
+
+    fn create_owner<'a>(
+        &'a self,
+        customer_id: &'a str,
+        _name: &'a str,
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        async move {
+            let business = BusinessRef::decode(customer_id)?;
+            self.create_business_owner(&business).await
+        }
+        .boxed()
+    }
+
+    fn owners<'a>(
+        &'a self,
+        customer_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<(String, String)>, ProviderError>> {
+        async move {
+            BusinessRef::decode(customer_id)?;
+            // Technest lists no customers: an owner whose creation's answer was lost stays an
+            // empty Technest customer that no verification ever checks (see `business`).
+            Ok(Vec::new())
+        }
+        .boxed()
+    }
+
+    fn upload_owner_file<'a>(
+        &'a self,
+        customer_id: &'a str,
+        owner_id: &'a str,
+        slot: Slot,
+        _document_type: DocumentType,
+        format: FileFormat,
+        file: &'a Spool,
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
+        async move {
+            BusinessRef::decode(customer_id)?;
+            // The document type is named at the attach, as for an individual at Technest.
+            self.vendor.upload(owner_id, slot, format, file).await
+        }
+        .boxed()
+    }
+
+    fn attach_business<'a>(
+        &'a self,
+        customer_id: &'a str,
+        business: &'a BusinessDocuments,
+    ) -> BoxFuture<'a, Result<Option<String>, ProviderError>> {
+        async move {
+            let stored = BusinessRef::decode(customer_id)?;
+            let sent = self.send_business(stored, business).await?;
+            Ok(Some(sent.encode()))
         }
         .boxed()
     }
@@ -373,6 +523,10 @@ impl ProviderAdapter for ProviderC {
         customer_id: &'a str,
     ) -> BoxFuture<'a, Result<VerificationStatus, ProviderError>> {
         async move {
+            if BusinessRef::is_business(customer_id) {
+                let business = BusinessRef::decode(customer_id)?;
+                return self.business_status(&business).await;
+            }
             let customer = CustomerRef::decode(customer_id)?;
             let verification = match &customer.verification_id {
                 Some(id) => self.get(id).await?,
@@ -441,6 +595,7 @@ mod tests {
             reason: reason.map(str::to_owned),
             provider: Some(VENDOR.to_owned()),
             provider_reference: Some("cus_1".to_owned()),
+            created_at: None,
         }
     }
 

@@ -15,7 +15,10 @@ mod redact;
 mod storage;
 
 pub use a::ProviderA;
-pub use adapter::{AttachFile, CustomerSpec, NewCustomer, Person, ProviderAdapter, WebhookUpdate};
+pub use adapter::{
+    AttachFile, BusinessDocuments, CustomerSpec, NewCustomer, OwnerDocument, Person,
+    ProviderAdapter, WebhookUpdate,
+};
 pub use b::ProviderB;
 pub use c::ProviderC;
 pub use d::ProviderD;

@@ -33,13 +33,15 @@ impl Store {
     }
 
     /// Gives the new attempt `to` of the rejected business session `from` its company name and
-    /// owners (with new ids from `new_id`, and the provider's ids, since the provider keeps
-    /// its owners); not their files: the new attempt sends new ones.
+    /// owners (with new ids from `new_id`, and the provider's ids when
+    /// `keep_provider_owners`, since that provider keeps its owners); not their files: the new
+    /// attempt sends new ones.
     pub async fn carry_business(
         &self,
         from: &str,
         to: &str,
         new_id: impl Fn() -> String,
+        keep_provider_owners: bool,
         now: u64,
     ) -> StoreResult<()> {
         let owners = self.owners(from).await?;
@@ -53,6 +55,9 @@ impl Store {
         for (position, owner) in owners.iter().enumerate() {
             let id = new_id();
             insert_owner(&mut tx, to, &id, &owner.name, position as u64, now).await?;
+            if !keep_provider_owners {
+                continue;
+            }
             tx.execute(
                 "UPDATE owners SET provider_owner_id = ?2 WHERE id = ?1",
                 args![&id, &owner.provider_owner_id],

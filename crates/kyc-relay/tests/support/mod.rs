@@ -3,6 +3,7 @@
 //! would. Each test binary uses a part of it.
 #![allow(dead_code)]
 
+pub mod business;
 pub mod events;
 pub mod openapi;
 pub mod relay_process;
@@ -16,7 +17,7 @@ use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use kyc_core::Provider;
-use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, ProviderD};
+use kyc_relay::provider::{ProviderA, ProviderAdapter, ProviderB, ProviderC, ProviderD};
 use kyc_relay::store::Store;
 use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::{Sandbox, SandboxConfig};
@@ -88,20 +89,31 @@ pub async fn harness_with(sandbox: SandboxConfig, relay: RelayConfig) -> Harness
     }
 }
 
-/// The adapters of providers B and D against the sandbox at `base` (A's is made by
+/// The adapters of providers B, C and D against the sandbox at `base` (A's is made by
 /// [`harness_with`], which keeps a handle on it).
 pub fn adapters(base: &str) -> HashMap<Provider, Arc<dyn ProviderAdapter>> {
-    let provider_d: Arc<dyn ProviderAdapter> = Arc::new(ProviderD::new(
+    let technest = ProviderD::new(
         &format!("{base}/d"),
         "sandbox-api-key",
         Duration::from_secs(10),
+    );
+    let provider_c: Arc<dyn ProviderAdapter> = Arc::new(ProviderC::new(
+        &format!("{base}/c"),
+        "sandbox-api-key",
+        technest.clone(),
+        Duration::from_secs(10),
     ));
+    let provider_d: Arc<dyn ProviderAdapter> = Arc::new(technest);
     let provider_b: Arc<dyn ProviderAdapter> = Arc::new(ProviderB::new(
         &format!("{base}/b"),
         "sandbox-api-key",
         Duration::from_secs(10),
     ));
-    HashMap::from([(Provider::D, provider_d), (Provider::B, provider_b)])
+    HashMap::from([
+        (Provider::D, provider_d),
+        (Provider::B, provider_b),
+        (Provider::C, provider_c),
+    ])
 }
 
 /// The status and JSON body (`Null` when empty) of `request`; panics if the answer is not

@@ -13,8 +13,9 @@
 //! the verification provider and storing the result". The sandbox's own document provider, D
 //! (Technest), is such a provider: a verification created with `provider` = [`VENDOR_D`] calls
 //! it. C's `customer_id` is the customer's reference at D (the D customer whose
-//! `customer_reference` is `customer_id` or `<customer_id>-<suffix>`, e.g. a retry's `-r2`; the
-//! newest one submitted for review). Creation fails with 422 `provider_record_not_found` when D
+//! `customer_reference` is `customer_id` or `<customer_id>-<suffix>`, e.g. a retry's `-r2` or a
+//! business owner's `-o<n>`; the newest one submitted for review that no verification of the
+//! customer and type checks yet, else the newest). Creation fails with 422 `provider_record_not_found` when D
 //! has no such customer under review or decided; otherwise `provider_reference` is D's customer
 //! id and the verification follows D's review on every read (`last_checked_at`): D verified →
 //! `verified`, D rejected → `failed` with D's `rejection_reason`, still pending at `expires_at`
@@ -121,10 +122,14 @@ async fn create_verification(
     // "by calling the verification provider": D must have the customer's documents.
     let linked = body.provider.trim() == VENDOR_D;
     let provider_reference = if linked {
+        // C's lock, then D's, never both at once.
+        let checked = state
+            .c()
+            .checked_by(&body.customer_id, &body.verification_type);
         d::refresh(&state);
         let record = state
             .d()
-            .submitted_customer_for(&body.customer_id)
+            .submitted_customer_for(&body.customer_id, &checked)
             .ok_or_else(|| {
                 ApiError::unprocessable(
                     "provider_record_not_found",

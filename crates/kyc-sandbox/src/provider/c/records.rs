@@ -80,6 +80,18 @@ impl Store {
         }
     }
 
+    /// D's customer ids that verifications of `customer` and `verification_type` check.
+    pub(super) fn checked_by(&self, customer: &str, verification_type: &str) -> Vec<String> {
+        let customer = customer.to_ascii_lowercase();
+        self.verifications
+            .values()
+            .filter(|v| {
+                v.linked && v.customer_id == customer && v.verification_type == verification_type
+            })
+            .map(|v| v.provider_reference.clone())
+            .collect()
+    }
+
     /// D's customer ids whose review pending verifications wait for.
     pub(super) fn linked_pending(&self) -> Vec<String> {
         self.verifications

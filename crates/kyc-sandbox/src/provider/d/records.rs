@@ -135,8 +135,14 @@ impl Store {
     }
 
     /// The newest customer submitted for review (`id_file` attached) whose `customer_reference`
-    /// is `customer` or starts with `<customer>-` (a retry, e.g. `-r2`), compared without case.
-    pub(crate) fn submitted_customer_for(&self, customer: &str) -> Option<VendorRecord> {
+    /// is `customer` or starts with `<customer>-` (a retry, e.g. `-r2`; a business's owner,
+    /// e.g. `-o1`), compared without case; one whose id is not in `checked` first (the D
+    /// customers C checks already), so each of a business's owners gets its own check.
+    pub(crate) fn submitted_customer_for(
+        &self,
+        customer: &str,
+        checked: &[String],
+    ) -> Option<VendorRecord> {
         let prefix = format!("{}-", customer.to_ascii_lowercase());
         self.customers
             .values()
@@ -145,7 +151,7 @@ impl Store {
                 reference == customer.to_ascii_lowercase() || reference.starts_with(&prefix)
             })
             .filter_map(|c| c.review.as_ref().map(|review| (review.started, c)))
-            .max_by_key(|(started, _)| *started)
+            .max_by_key(|(started, c)| (!checked.contains(&c.id), *started))
             .map(|(_, c)| c.vendor_record())
     }
 
