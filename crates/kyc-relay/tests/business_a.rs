@@ -496,6 +496,7 @@ async fn the_demo_opens_a_business_session_of_provider_a() {
     let h = support::harness_with(
         kyc_sandbox::SandboxConfig::default(),
         kyc_relay::RelayConfig {
+            sandbox: true,
             demo_sessions: true,
             ..kyc_relay::RelayConfig::default()
         },
