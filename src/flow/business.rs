@@ -528,3 +528,63 @@ pub(super) fn BusinessCaptureStep(
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use kyc_core::VerificationStatus;
+
+    use super::*;
+
+    fn company(owner_sides: Vec<Slot>) -> BusinessView {
+        BusinessView {
+            company_name: "Acme".to_owned(),
+            country: "GBR".to_owned(),
+            company_documents: vec![],
+            owner_documents: vec![DocumentType::Passport, DocumentType::DriversLicense],
+            min_owners: 1,
+            max_owners: 10,
+            owners: vec![OwnerView {
+                id: "o1".to_owned(),
+                name: "Ada".to_owned(),
+                document_type: Some(DocumentType::DriversLicense),
+                uploaded: owner_sides,
+                removable: false,
+            }],
+            gaps: vec![],
+            status: VerificationStatus::NotSubmitted,
+        }
+    }
+
+    #[test]
+    fn a_two_sided_front_goes_on_to_its_back_unless_the_back_is_there() {
+        let license = DocumentType::DriversLicense;
+        assert_eq!(
+            after_owner_side(0, license, Slot::Front, &company(vec![Slot::Front])),
+            Step::BusinessCapture(Item::Owner(0, license, Slot::Back))
+        );
+        // A front replaced after the back was sent: back to the company.
+        assert_eq!(
+            after_owner_side(
+                0,
+                license,
+                Slot::Front,
+                &company(vec![Slot::Front, Slot::Back])
+            ),
+            Step::Business
+        );
+        assert_eq!(
+            after_owner_side(
+                0,
+                license,
+                Slot::Back,
+                &company(vec![Slot::Front, Slot::Back])
+            ),
+            Step::Business
+        );
+        let passport = DocumentType::Passport;
+        assert_eq!(
+            after_owner_side(0, passport, Slot::Front, &company(vec![Slot::Front])),
+            Step::Business
+        );
+    }
+}
