@@ -297,7 +297,7 @@ pub(super) fn BusinessStep(
                     .into_any()
             } else {
                 view! {
-                    <form class="kyc-add-owner" on:submit=add_owner>
+                    <form class="kyc-field kyc-add-owner" on:submit=add_owner>
                         <label for="kyc-owner-name">{i18n.t("business.owner_name")}</label>
                         <input id="kyc-owner-name" type="text" autocomplete="off" maxlength="200" node_ref=name />
                         <button type="submit" class="kyc-secondary" disabled=move || working.get()>
@@ -484,10 +484,10 @@ pub(super) fn BusinessCaptureStep(
             progress.try_set(None);
         });
     };
-    let kept = move |accepted: Accepted| {
+    let kept = Callback::new(move |accepted: Accepted| {
         held.set_value(Some((accepted.bytes, accepted.format)));
         send();
-    };
+    });
     view! {
         <section class="kyc-step kyc-capture-step" data-slot=slot.code()>
             <StepHeading text=title.clone() />
@@ -496,7 +496,7 @@ pub(super) fn BusinessCaptureStep(
                 Some(percent) => {
                     view! {
                         <p id="kyc-business-send">{i18n.fill("send.progress", &[("percent", &percent.to_string())])}</p>
-                        <progress max="100" value=percent.to_string() aria-labelledby="kyc-business-send"></progress>
+                        <progress class="kyc-progress" max="100" value=percent.to_string() aria-labelledby="kyc-business-send"></progress>
                     }
                         .into_any()
                 }

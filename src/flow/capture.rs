@@ -33,7 +33,7 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
     // On the phone of a handoff each capture goes to the relay at once, so the desktop shows
     // it arriving; one that fails is sent again with the others at the end.
     let client = use_context::<StoredValue<RelayClient>>();
-    let kept = move |accepted: Accepted| {
+    let kept = Callback::new(move |accepted: Accepted| {
         flow.captures.keep(slot, accepted);
         flow.announce(i18n.t("accepted"));
         if flow.sends_each {
@@ -42,7 +42,7 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
             }
         }
         flow.after_capture();
-    };
+    });
     view! {
         <section class="kyc-step kyc-capture-step" data-slot=slot.code()>
             <StepHeading text=title />
@@ -81,10 +81,7 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
 /// a capture that passes [`intake`] goes to `kept`, one that does not is explained here. The
 /// quality gate is the flow's, counted per slot.
 #[component]
-pub(super) fn Capturer<F>(which: Slot, auto_capture: bool, kept: F) -> impl IntoView
-where
-    F: Fn(Accepted) + Copy + Send + Sync + 'static,
-{
+pub(super) fn Capturer(which: Slot, auto_capture: bool, kept: Callback<Accepted>) -> impl IntoView {
     let slot = which;
     let flow = expect_context::<Flow>();
     let i18n = I18n::expect();
@@ -106,7 +103,7 @@ where
             .await;
             set_busy.try_set(false);
             match outcome {
-                Ok(accepted) => kept(accepted),
+                Ok(accepted) => kept.run(accepted),
                 Err(found) => {
                     // Shown in a role="alert" region, which announces it.
                     flow.announce(String::new());

@@ -69,13 +69,20 @@ export async function expectFocusOnHeading(page, name) {
   assert.equal(focused, `H2:${name}`);
 }
 
-// A real JPEG of a document-like card, encoded by the browser itself.
-export async function makeDocumentJpeg(page, { width = 1600, height = 1000 } = {}) {
-  const base64 = await page.evaluate(({ width, height }) => {
+// A real JPEG of a document-like card, encoded by the browser itself; `onTable`, photographed
+// on a darker table with a margin all round (what a strict quality bar wants: no edge cut off).
+export async function makeDocumentJpeg(page, { width = 1600, height = 1000, onTable = false } = {}) {
+  const base64 = await page.evaluate(({ width, height, onTable }) => {
     const canvas = document.createElement('canvas');
     canvas.width = width;
     canvas.height = height;
     const ctx = canvas.getContext('2d');
+    if (onTable) {
+      ctx.fillStyle = '#5a4634';
+      ctx.fillRect(0, 0, width, height);
+      ctx.translate(width * 0.08, height * 0.08);
+      ctx.scale(0.84, 0.84);
+    }
     ctx.fillStyle = '#e9eef2';
     ctx.fillRect(0, 0, width, height);
     ctx.fillStyle = '#1f3b57';
@@ -91,7 +98,7 @@ export async function makeDocumentJpeg(page, { width = 1600, height = 1000 } = {
       ctx.fillText(`SURNAME<<GIVEN<<NAMES<<${line}23456789`, width * 0.38, height * (0.32 + line * 0.07));
     }
     return canvas.toDataURL('image/jpeg', 0.92).split(',')[1];
-  }, { width, height });
+  }, { width, height, onTable });
   return Buffer.from(base64, 'base64');
 }
 
