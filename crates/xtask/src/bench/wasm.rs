@@ -32,15 +32,21 @@ pub struct Contributors {
 
 /// Features whose code is found by the paths of its functions: what a split of the module
 /// (issue 18) could load only where it is used.
-const FEATURES: &[(&str, &[&str])] = &[(
-    "continue on the phone (the desktop's handoff step, the QR encoder, the phone's exchange)",
-    &[
-        "kyc_capture::flow::handoff::",
-        "kyc_capture::handoff::",
-        "kyc_capture::qr_code::",
-        "qrcodegen::",
-    ],
-)];
+const FEATURES: &[(&str, &[&str])] = &[
+    (
+        "continue on the phone (the desktop's handoff step, the QR encoder, the phone's exchange)",
+        &[
+            "kyc_capture::flow::handoff::",
+            "kyc_capture::handoff::",
+            "kyc_capture::qr_code::",
+            "qrcodegen::",
+        ],
+    ),
+    (
+        "business customers (the company's page, its owners, their captures sent at once)",
+        &["kyc_capture::flow::business::", "BusinessView"],
+    ),
+];
 
 /// Function-name markers of code a browser widget can usually do without.
 const HEAVY_FUNCTIONS: &[(&str, &str)] = &[
