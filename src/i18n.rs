@@ -568,6 +568,7 @@ static TABLE: &[(&str, &str)] = &[
     ("status.unreadable", "We cannot read the status of your review right now. We keep trying."),
     ("status.verified", "Verified"),
     ("status.verified_body", "Thank you. Your identity is verified."),
+    ("status.verified_business", "Thank you. Your company and its owners are verified."),
     ("status.rejected", "We could not verify you"),
     ("status.retry", "You can try again with new photos of a valid document, in good light."),
     ("status.start_again", "Start again"),
@@ -667,6 +668,40 @@ pub(crate) fn shipped(locale: Locale) -> Overrides {
         .collect()
 }
 
+/// `secs` in whole hours and minutes: `(2, 15)`.
+fn hours_minutes(secs: u64) -> (u64, u64) {
+    (secs / 3600, secs % 3600 / 60)
+}
+
+/// `secs` as the page shows it (the review's time) in `locale`'s language, with its plural and digits by the
+/// browser's own CLDR data (`Intl.NumberFormat`'s unit style, no table in the module):
+/// "2 hours 15 minutes", "1 minute", "5 минут", "2 時間 15 分". A browser without unit
+/// formatting (before Safari 14.1) gets "2 h 15 min".
+pub fn duration(locale: Locale, secs: u64) -> String {
+    let (hours, minutes) = hours_minutes(secs);
+    let quantity = |value: u64, unit: &str, short: &str| {
+        let options = js_sys::Object::new();
+        for (name, text) in [("style", "unit"), ("unit", unit), ("unitDisplay", "long")] {
+            let _ = js_sys::Reflect::set(&options, &name.into(), &text.into());
+        }
+        let arguments = js_sys::Array::of2(&locale.code().into(), &options);
+        js_sys::Reflect::get(&js_sys::global(), &"Intl".into())
+            .and_then(|intl| js_sys::Reflect::get(&intl, &"NumberFormat".into()))
+            .and_then(|number_format| js_sys::Reflect::construct(&number_format.into(), &arguments))
+            .map(js_sys::Intl::NumberFormat::from)
+            .ok()
+            .and_then(|format| format.format().call1(&JsValue::NULL, &(value as f64).into()).ok())
+            .and_then(|text| text.as_string())
+            .unwrap_or_else(|| format!("{value} {short}"))
+    };
+    let minutes = quantity(minutes, "minute", "min");
+    if hours > 0 {
+        format!("{} {minutes}", quantity(hours, "hour", "h"))
+    } else {
+        minutes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -679,6 +714,14 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    #[test]
+    fn the_review_time_reads_in_hours_and_minutes() {
+        assert_eq!(hours_minutes(59), (0, 0));
+        assert_eq!(hours_minutes(5 * 60 + 59), (0, 5));
+        assert_eq!(hours_minutes(2 * 3600 + 15 * 60), (2, 15));
+        assert_eq!(hours_minutes(5 * 3600), (5, 0));
     }
 
     #[test]

@@ -467,7 +467,7 @@ pub fn CaptureFlow(
                             .into_any()
                     }
                     Step::Status => {
-                        view! { <StatusStep client report=status provider=provider /> }.into_any()
+                        view! { <StatusStep client report=status provider business /> }.into_any()
                     }
                     Step::Business => {
                         let terms_accepted = terms_accepted && consented.get_untracked();

@@ -8,19 +8,9 @@ use leptos::prelude::*;
 use super::retry::StartAgain;
 use super::StepHeading;
 use crate::api::RelayClient;
-use crate::i18n::I18n;
+use crate::i18n::{duration, I18n};
 use crate::messages;
 use crate::status_feed::use_status;
-
-/// `secs` as the page shows it: `2 h 15 min`, `5 min` (the same units in every locale).
-fn duration(secs: u64) -> String {
-    let (hours, minutes) = (secs / 3600, secs % 3600 / 60);
-    if hours > 0 {
-        format!("{hours} h {minutes} min")
-    } else {
-        format!("{minutes} min")
-    }
-}
 
 /// Following the verification in `report`, kept fresh from the relay through `client`; while
 /// pending, how long the review has taken (as of the relay's last report) and the
@@ -30,6 +20,8 @@ pub(super) fn StatusStep(
     client: StoredValue<RelayClient>,
     report: RwSignal<Option<StatusReport>>,
     provider: Provider,
+    /// Whether it is a business's (the verified text names the company).
+    business: bool,
 ) -> impl IntoView {
     let i18n = I18n::expect();
     let feed = use_status(client, report);
@@ -54,7 +46,7 @@ pub(super) fn StatusStep(
                                     let advice = review_timing(provider, secs).advice;
                                     view! {
                                         <p class="kyc-elapsed">
-                                            {i18n.fill("status.elapsed", &[("time", &duration(secs))])}
+                                            {i18n.fill("status.elapsed", &[("time", &duration(i18n.locale(), secs))])}
                                         </p>
                                         <p>{i18n.t(&format!("status.advice.{}", advice.code()))}</p>
                                     }
@@ -77,7 +69,9 @@ pub(super) fn StatusStep(
                 VerificationStatus::Verified => {
                     view! {
                         <StepHeading text=i18n.t("status.verified") />
-                        <p class="kyc-ok">{i18n.t("status.verified_body")}</p>
+                        <p class="kyc-ok">
+                            {i18n.t(if business { "status.verified_business" } else { "status.verified_body" })}
+                        </p>
                     }
                         .into_any()
                 }
@@ -91,16 +85,5 @@ pub(super) fn StatusStep(
                 }
             }}
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_review_time_reads_in_hours_and_minutes() {
-        assert_eq!(super::duration(59), "0 min");
-        assert_eq!(super::duration(5 * 60 + 59), "5 min");
-        assert_eq!(super::duration(2 * 3600 + 15 * 60), "2 h 15 min");
-        assert_eq!(super::duration(5 * 3600), "5 h 0 min");
     }
 }

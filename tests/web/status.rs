@@ -143,3 +143,23 @@ async fn without_event_source_the_status_is_polled() {
     assert_eq!(feed.feed(), Feed::Polling);
     drop(mounted);
 }
+
+#[wasm_bindgen_test]
+fn the_review_time_reads_in_the_users_language_with_its_plural() {
+    use kyc_capture::i18n::{duration, Locale};
+    assert_eq!(duration(Locale::En, 59), "0 minutes");
+    assert_eq!(duration(Locale::En, 60), "1 minute");
+    assert_eq!(duration(Locale::En, 2 * 3600 + 15 * 60), "2 hours 15 minutes");
+    assert_eq!(duration(Locale::En, 3600 + 60), "1 hour 1 minute");
+    // Russian has three forms: 1 минута, 2 минуты, 5 минут.
+    assert_eq!(duration(Locale::Ru, 60), "1 минута");
+    assert_eq!(duration(Locale::Ru, 2 * 60), "2 минуты");
+    assert_eq!(duration(Locale::Ru, 5 * 60), "5 минут");
+    assert_eq!(duration(Locale::Pl, 22 * 60), "22 minuty");
+    assert_eq!(duration(Locale::De, 3600), "1 Stunde 0 Minuten");
+    // Every shipped locale gets a text with both numbers and no fallback unit.
+    for locale in Locale::ALL {
+        let text = duration(locale, 2 * 3600 + 15 * 60);
+        assert!(!text.contains(" h ") && !text.ends_with(" min"), "{locale:?}: {text}");
+    }
+}
