@@ -135,6 +135,7 @@ test('a company with two owners (passport by file, driver\'s license by camera) 
   await expectAccessible(page, 'business pending');
   await shot('10-pending');
   await page.getByRole('heading', { name: 'Verified' }).waitFor({ timeout: 30_000 });
+  await page.getByText('Thank you. Your company and its owners are verified.').waitFor();
   await expectAccessible(page, 'business verified');
   await shot('11-verified');
   assert.deepEqual(page.problems, []);

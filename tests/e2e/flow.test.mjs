@@ -71,7 +71,7 @@ test('passport by file: a renamed text file is refused in the browser, a photo g
   assert.equal(uploads.length, 1);
   assert.match(uploads[0], /^PUT .*\/v1\/session\/slots\/front$/);
   assert.match(await page.textContent('body'), /usually takes a few minutes, occasionally up to about 2 hours/);
-  assert.match(await page.textContent('body'), /Under review for 0 min/);
+  assert.match(await page.textContent('body'), /Under review for 0 minutes/);
   await expectAccessible(page, 'pending');
   await shot('7-pending');
 

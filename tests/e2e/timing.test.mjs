@@ -95,7 +95,7 @@ test("provider A's advice at each threshold, on a page left open past its sessio
     { provider: 'a', quality: 'lenient' });
   await submitPassport(page, token, 'timing-passport.jpg');
   const widget = page.locator('kyc-capture');
-  await widget.getByText('Under review for 0 min').waitFor();
+  await widget.getByText('Under review for 0 minutes').waitFor();
   await widget.getByText('This usually takes a few minutes, and can take up to 2 hours.').waitFor();
   await expectAccessible(page, 'pending, A, before 2 h');
   await shoot(page, 'timing', '1-a-before-2h');
@@ -103,7 +103,7 @@ test("provider A's advice at each threshold, on a page left open past its sessio
   // 2 h 15 min: past A's 2 hours; the session token has expired, the status token reads on.
   await leaveOpen(page, 135);
   // (the seconds the test itself took are counted too)
-  await widget.getByText(/Under review for 2 h 1[5-6] min/).waitFor({ timeout: 15_000 });
+  await widget.getByText(/Under review for 2 hours 1[5-6] minutes/).waitFor({ timeout: 15_000 });
   await widget.getByText('This is taking longer than usual. If it is still pending after 5 hours').waitFor();
   assert.equal(await widget.getByText('can take up to 2 hours').count(), 0);
   const expired = await fetch(`${relay.url}/v1/session/status`, { headers: { authorization: `Bearer ${token}` } });
@@ -112,7 +112,7 @@ test("provider A's advice at each threshold, on a page left open past its sessio
 
   // 5 h 15 min: A's document says to contact its operations team from 5 hours.
   await leaveOpen(page, 180);
-  await widget.getByText(/Under review for 5 h 1[5-6] min/).waitFor({ timeout: 15_000 });
+  await widget.getByText(/Under review for 5 hours 1[5-6] minutes/).waitFor({ timeout: 15_000 });
   await widget.getByText('This has been pending for 5 hours or more. Please contact us').waitFor();
   assert.equal(await widget.getByText('If it is still pending after 5 hours').count(), 0);
   await expectAccessible(page, 'pending, A, after 5 h');
@@ -180,7 +180,7 @@ test("provider D's advice at each threshold: about 2 hours, then support past 24
 
   // 2 h 15 min: past D's "occasionally ~2 hours"; support only past 24 hours.
   await leaveOpen(page, 135);
-  await widget.getByText(/Under review for 2 h 1[5-6] min/).waitFor({ timeout: 15_000 });
+  await widget.getByText(/Under review for 2 hours 1[5-6] minutes/).waitFor({ timeout: 15_000 });
   await widget.getByText('This is taking longer than usual. If it is still pending after 24 hours, contact us.').waitFor();
   assert.equal(await widget.getByText('occasionally up to about 2 hours').count(), 0);
   await shoot(page, 'timing', '6-d-after-2h');
@@ -188,7 +188,7 @@ test("provider D's advice at each threshold: about 2 hours, then support past 24
   // 24 h 15 min: D's document says to contact support past 24 hours.
   await leaveOpen(page, 24 * 60 + 15 - 135);
   // (30 steps: the seconds the test itself took add a few minutes)
-  await widget.getByText(/Under review for 24 h (1[5-9]|2[0-9]) min/).waitFor({ timeout: 15_000 });
+  await widget.getByText(/Under review for 24 hours (1[5-9]|2[0-9]) minutes/).waitFor({ timeout: 15_000 });
   await widget.getByText('This has been pending for more than 24 hours. Please contact us so we can follow it up.').waitFor();
   assert.equal(await widget.getByText('If it is still pending after 24 hours').count(), 0);
   await expectAccessible(page, 'pending, D, after 24 h');
