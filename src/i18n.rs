@@ -690,7 +690,12 @@ pub fn duration(locale: Locale, secs: u64) -> String {
             .and_then(|number_format| js_sys::Reflect::construct(&number_format.into(), &arguments))
             .map(js_sys::Intl::NumberFormat::from)
             .ok()
-            .and_then(|format| format.format().call1(&JsValue::NULL, &(value as f64).into()).ok())
+            .and_then(|format| {
+                format
+                    .format()
+                    .call1(&JsValue::NULL, &(value as f64).into())
+                    .ok()
+            })
             .and_then(|text| text.as_string())
             .unwrap_or_else(|| format!("{value} {short}"))
     };

@@ -149,7 +149,10 @@ fn the_review_time_reads_in_the_users_language_with_its_plural() {
     use kyc_capture::i18n::{duration, Locale};
     assert_eq!(duration(Locale::En, 59), "0 minutes");
     assert_eq!(duration(Locale::En, 60), "1 minute");
-    assert_eq!(duration(Locale::En, 2 * 3600 + 15 * 60), "2 hours 15 minutes");
+    assert_eq!(
+        duration(Locale::En, 2 * 3600 + 15 * 60),
+        "2 hours 15 minutes"
+    );
     assert_eq!(duration(Locale::En, 3600 + 60), "1 hour 1 minute");
     // Russian has three forms: 1 минута, 2 минуты, 5 минут.
     assert_eq!(duration(Locale::Ru, 60), "1 минута");
@@ -160,6 +163,9 @@ fn the_review_time_reads_in_the_users_language_with_its_plural() {
     // Every shipped locale gets a text with both numbers and no fallback unit.
     for locale in Locale::ALL {
         let text = duration(locale, 2 * 3600 + 15 * 60);
-        assert!(!text.contains(" h ") && !text.ends_with(" min"), "{locale:?}: {text}");
+        assert!(
+            !text.contains(" h ") && !text.ends_with(" min"),
+            "{locale:?}: {text}"
+        );
     }
 }

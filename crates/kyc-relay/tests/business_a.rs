@@ -12,7 +12,9 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use serde_json::{json, Value};
 
-use support::business::{business, open, owner_file, owner_ids, put_file, submit, view, Session};
+use support::business::{
+    business, open, owner_file, owner_ids, put_file, retried, submit, view, Session,
+};
 use support::{authorized, call, create_session_request, harness, settled_status, Harness};
 
 /// A minimal PDF, as a scanned certificate of incorporation is often sent.
@@ -422,16 +424,7 @@ async fn a_rejected_business_is_tried_again_with_its_company_and_owners() {
         json!({"state": "rejected", "reason": "document_cropped"})
     );
 
-    let (status, created) = call(
-        &h.relay,
-        authorized("POST", "/v1/session/retry", &session.token, None),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let again = Session {
-        token: created["token"].as_str().unwrap().to_owned(),
-        id: created["session_id"].as_str().unwrap().to_owned(),
-    };
+    let again = retried(&h, &session).await;
     let view = view(&h, &again).await;
     assert_eq!(view["company_name"], "Acme Widgets Ltd");
     assert_eq!(view["owners"][0]["name"], "Grace Hopper");

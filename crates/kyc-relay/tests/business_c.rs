@@ -15,7 +15,9 @@ use kyc_relay::provider::c::BusinessRef;
 use kyc_relay::store::BusinessPlace;
 use serde_json::{json, Value};
 
-use support::business::{business, open, owner_file, owner_ids, put_file, submit, view, Session};
+use support::business::{
+    business, open, owner_file, owner_ids, put_file, retried, submit, view, Session,
+};
 use support::{authorized, call, harness, settled_status, Harness};
 
 const API_KEY: &str = "sandbox-api-key";
@@ -351,16 +353,7 @@ async fn a_rejected_owner_rejects_the_business_and_the_retry_makes_owners_anew()
         json!({"state": "rejected", "reason": "document_blurry"})
     );
 
-    let (status, created) = call(
-        &h.relay,
-        authorized("POST", "/v1/session/retry", &session.token, None),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let again = Session {
-        token: created["token"].as_str().unwrap().to_owned(),
-        id: created["session_id"].as_str().unwrap().to_owned(),
-    };
+    let again = retried(&h, &session).await;
     assert_eq!(
         stored(&h, &again).await.reference,
         format!("{reference}-r2")

@@ -93,3 +93,17 @@ pub async fn submit(h: &Harness, session: &Session) -> (StatusCode, Value) {
     )
     .await
 }
+
+/// The new attempt the relay opens after `session` was rejected (`POST /v1/session/retry`).
+pub async fn retried(h: &Harness, session: &Session) -> Session {
+    let (status, created) = call(
+        &h.relay,
+        authorized("POST", "/v1/session/retry", &session.token, None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    Session {
+        token: created["token"].as_str().unwrap().to_owned(),
+        id: created["session_id"].as_str().unwrap().to_owned(),
+    }
+}
