@@ -41,6 +41,12 @@ test('a company with two owners (passport by file, driver\'s license by camera) 
     await shot(name);
   };
 
+  // The demo page's "a company" link opens a business session of its own.
+  await page.goto(`${RELAY_URL}/`);
+  await page.getByRole('link', { name: 'a company' }).click();
+  await page.getByText("We will ask for your company's documents", { exact: false }).waitFor({ timeout: 15_000 });
+  assert.equal(new URL(page.url()).search, '?customer_type=business');
+
   // The session as a host's backend would open it (here the demo relay's business session, as
   // the demo page's "a company" link opens it), its token in the page on every load: a reload
   // goes on with the same session.
