@@ -268,6 +268,10 @@ async function tabCycle(page, at) {
 async function walkByFile(code, theme) {
   const t = strings(code);
   const page = await openIn(plain, code, theme);
+  // Listened for from the start, so the page's file chooser is intercepted long before Space
+  // opens it (listening just before the key press lost the race now and then on a busy machine).
+  const chooser = page.waitForEvent('filechooser', { timeout: 0 });
+  chooser.catch(() => {});
   const check = (step, heading, options) => checkStep(page, code, theme, step, heading, options);
   const keys = async (step) => {
     const at = where(code, theme, `${step}, keyboard`);
@@ -310,10 +314,11 @@ async function walkByFile(code, theme) {
   // The file picker, opened from the keyboard: Tab to its input, Space.
   at = where(code, theme, '4-capture-back, keyboard');
   await tabTo(page, (state) => state.tag === 'input' && state.name === t['file.choose_pdf'], at);
-  const [chooser] = await Promise.all([
-    page.waitForEvent('filechooser', { timeout: 10_000 }), page.keyboard.press('Space'),
-  ]);
-  await chooser.setFiles(photo);
+  await page.keyboard.press('Space');
+  const picker = await Promise.race([chooser, new Promise((_, reject) => {
+    setTimeout(() => reject(new Error(`${at}: Space on the file input opened no file chooser in 30 s`)), 30_000).unref();
+  })]);
+  await picker.setFiles(photo);
   await check('6-review', t['review.heading']);
   at = await keys('6-review');
   // The upload is held at the page until the sending step is checked (one photo would pass it
