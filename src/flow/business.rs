@@ -111,6 +111,13 @@ pub(super) fn BusinessStep(
             }
             flow.reload_company(client.get_value(), i18n).await;
             working.try_set(false);
+            // A removed owner's button is gone with the focus on it: the focus goes to the
+            // name field (once redrawn), not to the page's body.
+            request_animation_frame(move || {
+                if let Some(input) = name.try_get_untracked().flatten() {
+                    let _ = input.focus();
+                }
+            });
         });
     };
     let add_owner = move |ev: leptos::ev::SubmitEvent| {
