@@ -1,14 +1,25 @@
 //! An uploaded file on its way to the provider, spooled to a temporary file on disk.
 //!
 //! The relay never holds a whole upload in memory: the request body is written to an anonymous
-//! temporary file as it arrives (only its head is kept, for `kyc-core`'s checks), then streamed
-//! from that file to the provider. A stream cannot be replayed, and the PUT to a presigned URL
-//! may have to be sent again (a 403 means the URL expired and a fresh one is requested; a 5xx
-//! is retried), so every attempt reads the file again from its start ([`Spool::body`]).
+//! temporary file as it arrives (only its head is kept, for `kyc-core`'s checks), and the PUT
+//! to the provider reads that file right behind the writer ([`Spool::body`]), while the rest of
+//! the body is still arriving: receiving and sending overlap, and the bytes just written are
+//! read back from the page cache, not the disk. Memory stays bounded by one write and one read
+//! chunk per upload; a provider slower than the client does not slow the client down, the
+//! spool file absorbs the difference.
 //!
-//! Every read names its offset (`pread`): the handles of one file share one file position, so
-//! a retry that starts while an earlier body is still being read would otherwise move the
-//! position under it and interleave the two bodies' bytes.
+//! A stream cannot be replayed, and the PUT to a presigned URL may have to be sent again (a 403
+//! means the URL expired and a fresh one is requested; a 5xx is retried), so every attempt
+//! reads the file again from its start, waiting for bytes not yet written.
+//!
+//! The last byte is held back from every reader until the writer seals the spool
+//! ([`SpoolWriter::finish`]), which the relay does only once the whole-file checks passed: a
+//! PUT of a file that turns out to be refused (or whose body breaks off) never sends its last
+//! byte and is dropped, so the storage never completes the object.
+//!
+//! Every read and write names its offset (`pread`/`pwrite`): the handles of one file share one
+//! file position, so a retry that starts while an earlier body is still being read would
+//! otherwise move the position under it and interleave the two bodies' bytes.
 //!
 //! The file is created unlinked (`tempfile::tempfile_in`): it has no name on disk, nothing else
 //! can open it, and the kernel frees it when the last handle closes, that is when the upload's
@@ -19,20 +30,34 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
 
-use tokio::io::AsyncWriteExt;
+use bytes::Bytes;
+use tokio::sync::watch;
 
 /// How much of the spool file one read takes while streaming it out.
-const READ_CHUNK: usize = 64 * 1024;
+const READ_CHUNK: u64 = 64 * 1024;
 
-/// A complete uploaded file, spooled to disk.
+/// How much of the body is gathered before it is written to the file (and readers see it).
+const WRITE_CHUNK: usize = 64 * 1024;
+
+/// How far a spool has been written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Progress {
+    /// Bytes in the file, readable.
+    written: u64,
+    /// Every byte is written and the file may be sent whole (its last byte included).
+    sealed: bool,
+}
+
+/// An uploaded file spooled to disk, complete or still being written.
 #[derive(Clone, Debug)]
 pub struct Spool {
     file: Arc<std::fs::File>,
     len: u64,
+    progress: watch::Receiver<Progress>,
 }
 
 impl Spool {
-    /// The file's length in bytes (sent as `Content-Length`).
+    /// The file's length in bytes (sent as `Content-Length`), as declared before it arrived.
     pub fn len(&self) -> u64 {
         self.len
     }
@@ -43,43 +68,86 @@ impl Spool {
     }
 
     /// The file from its first byte, as a streaming request body; each call reads it anew, so
-    /// a retried request sends the same bytes, even while an earlier body is still read.
+    /// a retried request sends the same bytes, even while an earlier body is still read. Bytes
+    /// not yet written are waited for; the last one until the spool is sealed. A spool whose
+    /// writer is dropped unsealed (the upload failed) ends the body with an error.
     pub fn body(&self) -> reqwest::Body {
         let file = self.file.clone();
         let len = self.len;
-        let chunks = futures_util::stream::try_unfold(0u64, move |offset| {
-            let file = file.clone();
-            async move {
-                if offset >= len {
-                    return Ok::<_, io::Error>(None);
+        let progress = self.progress.clone();
+        let chunks =
+            futures_util::stream::try_unfold((0u64, progress), move |(offset, mut progress)| {
+                let file = file.clone();
+                async move {
+                    let readable = readable(&mut progress, offset, len).await?;
+                    if offset >= readable {
+                        return Ok::<_, io::Error>(None);
+                    }
+                    let wanted = (readable - offset).min(READ_CHUNK);
+                    let chunk = read_at(file, offset, wanted).await?;
+                    Ok(Some((Bytes::from(chunk), (offset + wanted, progress))))
                 }
-                let wanted = (len - offset).min(READ_CHUNK as u64);
-                let chunk = read_at(file, offset, wanted).await?;
-                Ok(Some((bytes::Bytes::from(chunk), offset + wanted)))
-            }
-        });
+            });
         reqwest::Body::wrap_stream(chunks)
     }
 
+    /// Waits until the spool is sealed: every byte written and checked. Never returns if its
+    /// writer is dropped unsealed.
+    pub async fn sealed(&self) {
+        let mut progress = self.progress.clone();
+        if progress.wait_for(|p| p.sealed).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+
     /// The whole file in memory (for a PDF, whose trailer check needs every byte; the caller
-    /// has bounded the length).
+    /// has bounded the length). Only for a sealed spool.
     pub async fn read_all(&self) -> io::Result<Vec<u8>> {
         read_at(self.file.clone(), 0, self.len).await
     }
 
     /// The file's last `n` bytes (all of them if it is shorter): what a check of the file's
     /// end needs (an archive appended to a photo, see [`kyc_core::inspect::inspect_tail`]),
-    /// read without the rest, so memory stays bounded by `n`.
+    /// read without the rest, so memory stays bounded by `n`. Only once every byte is written
+    /// ([`SpoolWriter::flush`]).
     pub async fn tail(&self, n: u64) -> io::Result<Vec<u8>> {
         let start = self.len.saturating_sub(n);
         read_at(self.file.clone(), start, self.len - start).await
     }
 
-    /// A spool holding `bytes` (in `dir`, or the system's temporary directory).
+    /// A sealed spool holding `bytes` (in `dir`, or the system's temporary directory).
     pub async fn from_bytes(dir: Option<&Path>, bytes: &[u8]) -> io::Result<Spool> {
-        let mut writer = SpoolWriter::new(dir)?;
-        writer.write(bytes).await?;
+        let mut writer = SpoolWriter::new(dir, bytes.len() as u64)?;
+        writer.write(Bytes::copy_from_slice(bytes)).await?;
         writer.finish().await
+    }
+}
+
+/// How far a reader at `offset` may read: waits until bytes past `offset` are written. The last
+/// byte is readable only once the spool is sealed, so a body never completes before its file
+/// passed every check.
+async fn readable(
+    progress: &mut watch::Receiver<Progress>,
+    offset: u64,
+    len: u64,
+) -> io::Result<u64> {
+    loop {
+        let now = *progress.borrow_and_update();
+        if now.sealed {
+            return Ok(len);
+        }
+        let limit = now.written.min(len.saturating_sub(1));
+        if limit > offset {
+            return Ok(limit);
+        }
+        if progress.changed().await.is_err() {
+            if progress.borrow().sealed {
+                return Ok(len);
+            }
+            return Err(io::Error::other(
+                "the upload was abandoned before its file was complete",
+            ));
+        }
     }
 }
 
@@ -95,52 +163,101 @@ async fn read_at(file: Arc<std::fs::File>, offset: u64, len: u64) -> io::Result<
     .map_err(io::Error::other)?
 }
 
-/// A spool being written, chunk by chunk.
+/// A spool being written, chunk by chunk; readers of its [`SpoolWriter::spool`] follow it.
 pub struct SpoolWriter {
     file: Arc<std::fs::File>,
-    out: tokio::fs::File,
+    /// The length the file will have (its `Content-Length`).
     len: u64,
+    /// Received but not yet in the file.
+    pending: Vec<Bytes>,
+    pending_len: usize,
+    progress: watch::Sender<Progress>,
 }
 
 impl SpoolWriter {
-    /// An empty, unlinked temporary file in `dir` (or the system's temporary directory).
-    pub fn new(dir: Option<&Path>) -> io::Result<SpoolWriter> {
+    /// An empty, unlinked temporary file in `dir` (or the system's temporary directory), for
+    /// a file of `len` bytes.
+    pub fn new(dir: Option<&Path>, len: u64) -> io::Result<SpoolWriter> {
         let file = match dir {
             Some(dir) => tempfile::tempfile_in(dir)?,
             None => tempfile::tempfile()?,
         };
-        let out = tokio::fs::File::from_std(file.try_clone()?);
         Ok(SpoolWriter {
             file: Arc::new(file),
-            out,
-            len: 0,
+            len,
+            pending: Vec::new(),
+            pending_len: 0,
+            progress: watch::Sender::new(Progress::default()),
         })
     }
 
-    /// Appends `chunk`.
-    pub async fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
-        self.out.write_all(chunk).await?;
-        self.len += chunk.len() as u64;
+    /// Appends `chunk`; it is written to the file (and readable) once a write chunk gathered,
+    /// or at [`SpoolWriter::flush`].
+    pub async fn write(&mut self, chunk: Bytes) -> io::Result<()> {
+        self.pending_len += chunk.len();
+        self.pending.push(chunk);
+        if self.pending_len >= WRITE_CHUNK {
+            self.flush().await?;
+        }
         Ok(())
     }
 
-    /// How many bytes were written.
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    /// Whether nothing was written.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The complete spool, every byte on disk.
-    pub async fn finish(mut self) -> io::Result<Spool> {
-        self.out.flush().await?;
-        Ok(Spool {
-            file: self.file,
-            len: self.len,
+    /// Writes what was appended to the file, where readers see it.
+    pub async fn flush(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let chunks = std::mem::take(&mut self.pending);
+        let offset = self.progress.borrow().written;
+        let file = self.file.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            let mut at = offset;
+            for chunk in &chunks {
+                file.write_all_at(chunk, at)?;
+                at += chunk.len() as u64;
+            }
+            Ok::<_, io::Error>(at)
         })
+        .await
+        .map_err(io::Error::other)??;
+        self.pending_len = 0;
+        self.progress.send_modify(|p| p.written = written);
+        Ok(())
+    }
+
+    /// How many bytes were appended.
+    pub fn len(&self) -> u64 {
+        self.progress.borrow().written + self.pending_len as u64
+    }
+
+    /// Whether nothing was appended.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The spool as readers see it while it is written.
+    pub fn spool(&self) -> Spool {
+        Spool {
+            file: self.file.clone(),
+            len: self.len,
+            progress: self.progress.subscribe(),
+        }
+    }
+
+    /// Seals the spool: every byte on disk, and readers may send the last one. Dropping the
+    /// writer instead abandons the upload: its readers' bodies end with an error.
+    pub async fn finish(mut self) -> io::Result<Spool> {
+        self.flush().await?;
+        let written = self.progress.borrow().written;
+        if written != self.len {
+            return Err(io::Error::other(format!(
+                "the spool has {written} bytes, {} were declared",
+                self.len
+            )));
+        }
+        let spool = self.spool();
+        self.progress.send_modify(|p| p.sealed = true);
+        Ok(spool)
     }
 }
 
@@ -148,6 +265,7 @@ impl SpoolWriter {
 mod tests {
     use super::*;
     use http_body_util::BodyExt;
+    use std::time::Duration;
 
     async fn collect(body: reqwest::Body) -> bytes::Bytes {
         body.collect().await.unwrap().to_bytes()
@@ -156,10 +274,10 @@ mod tests {
     #[tokio::test]
     async fn every_body_sends_the_whole_file_again() {
         let dir = tempfile::tempdir().unwrap();
-        let mut writer = SpoolWriter::new(Some(dir.path())).unwrap();
+        let mut writer = SpoolWriter::new(Some(dir.path()), 256_000).unwrap();
         let chunk: Vec<u8> = (0..=255).collect();
         for _ in 0..1000 {
-            writer.write(&chunk).await.unwrap();
+            writer.write(Bytes::copy_from_slice(&chunk)).await.unwrap();
         }
         let spool = writer.finish().await.unwrap();
         assert_eq!(spool.len(), 256_000);
@@ -225,5 +343,54 @@ mod tests {
         assert_eq!(spool.len(), 5);
         assert!(!spool.is_empty());
         assert_eq!(&collect(spool.body()).await[..], b"hello");
+    }
+
+    #[tokio::test]
+    async fn a_body_follows_the_writer_and_holds_the_last_byte_until_sealed() {
+        let expected: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
+        let mut writer = SpoolWriter::new(None, expected.len() as u64).unwrap();
+        let mut body = writer.spool().body();
+        // Nothing written: the body waits.
+        let waiting = tokio::time::timeout(Duration::from_millis(50), body.frame()).await;
+        assert!(
+            waiting.is_err(),
+            "a body sent bytes before they were written"
+        );
+        writer
+            .write(Bytes::copy_from_slice(&expected[..100_000]))
+            .await
+            .unwrap();
+        let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
+        assert_eq!(&first[..], &expected[..first.len()]);
+        let mut sent = first.to_vec();
+        writer
+            .write(Bytes::copy_from_slice(&expected[100_000..]))
+            .await
+            .unwrap();
+        writer.flush().await.unwrap();
+        // Every byte is written, but the last is held back until the spool is sealed.
+        while sent.len() < expected.len() - 1 {
+            let frame = body.frame().await.unwrap().unwrap().into_data().unwrap();
+            sent.extend_from_slice(&frame);
+        }
+        assert_eq!(sent.len(), expected.len() - 1);
+        let held = tokio::time::timeout(Duration::from_millis(50), body.frame()).await;
+        assert!(
+            held.is_err(),
+            "the last byte was sent before the spool was sealed"
+        );
+        let spool = writer.finish().await.unwrap();
+        sent.extend_from_slice(&collect(body).await);
+        assert!(sent == expected);
+        assert!(collect(spool.body()).await == expected);
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_spool_ends_its_bodies_with_an_error() {
+        let mut writer = SpoolWriter::new(None, 10).unwrap();
+        let body = writer.spool().body();
+        writer.write(Bytes::from_static(b"12345")).await.unwrap();
+        drop(writer);
+        assert!(body.collect().await.is_err());
     }
 }

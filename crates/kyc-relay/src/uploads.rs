@@ -1,6 +1,21 @@
 //! Uploads: one file into one slot of a session. The body is read as a stream, checked with
-//! `kyc-core` as it arrives and spooled to disk, then stored at the provider; an
-//! `Idempotency-Key` makes a retried upload answer the first one's file.
+//! `kyc-core` as it arrives and spooled to disk; an `Idempotency-Key` makes a retried upload
+//! answer the first one's file.
+//!
+//! Receiving and storing overlap: as soon as the file's head passed the checks that need only
+//! the head (its format is then known), the provider is asked for a presigned URL and the PUT
+//! starts, reading the spool right behind the body as it arrives ([`crate::spool`]). The checks
+//! that need the whole file (an image's end and nothing after it, an archive appended to it, a
+//! PDF's structure and active content) still run on the complete body before the relay
+//! answers; until they pass, the PUT is held before the file's last byte. A file refused then,
+//! or a body that breaks off or stalls, drops the unfinished PUT and answers as before (422
+//! `invalid_file`, 400, 408) without recording anything. Holding the last byte is what keeps
+//! the storage clean: a PUT whose body ends short of its `Content-Length` never completes, so
+//! no object of a refused file is stored. What may remain at the provider is the file id a
+//! presigned URL was issued for, with no object behind it and never named by an attach (the
+//! relay records nothing): the same as when a PUT failed before this overlap existed.
+
+use std::future::Future;
 
 use axum::body::{Body, HttpBody};
 use axum::http::{header, HeaderMap};
@@ -13,6 +28,7 @@ use kyc_core::{
 
 use crate::clock::now;
 use crate::error::ApiError;
+use crate::provider::ProviderAdapter;
 use crate::spool::{Spool, SpoolWriter};
 use crate::state::AppState;
 use crate::store::{BusinessPlace, KeyClaim, SessionRecord, SlotRecord, StoredFile};
@@ -250,11 +266,55 @@ async fn store_file(
     let claimed = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let received = receive(state, body, declared, claimed, target.checked_as()).await?;
-    let provider = state.provider(session.provider)?;
+    let mut receiving = Receiving::new(state, body, declared, claimed, target.checked_as())?;
+    let started = std::time::Instant::now();
+    let (received, file_id) = match receiving.read_head().await? {
+        // The head passed: the URL request and the PUT run while the rest arrives.
+        Some(format) => match state.provider(session.provider) {
+            Ok(provider) => {
+                let spool = receiving.spool();
+                let send = send_file(provider.as_ref(), session, target, format, &spool);
+                overlap(receiving.finish(), send).await?
+            }
+            Err(err) => {
+                receiving.finish().await?;
+                return Err(err);
+            }
+        },
+        // The whole body was shorter than what the head check wants: it is judged whole.
+        None => {
+            let received = receiving.finish().await?;
+            let provider = state.provider(session.provider)?;
+            let format = received.report.format;
+            let file_id =
+                send_file(provider.as_ref(), session, target, format, &received.spool).await?;
+            (received, file_id)
+        }
+    };
+    tracing::debug!(
+        bytes = declared,
+        ms = started.elapsed().as_millis() as u64,
+        "upload received and stored"
+    );
+    // The spool (an unlinked temporary file) is freed here, whatever happened above.
+    drop(received.spool);
+    let report = received.report;
+    Ok(StoredFile {
+        provider_file_id: file_id,
+        format: report.format,
+        bytes: report.bytes,
+    })
+}
+
+/// Stores the file at the provider in `target`'s place: the provider's file id.
+async fn send_file(
+    provider: &dyn ProviderAdapter,
+    session: &SessionRecord,
+    target: &Target,
+    format: FileFormat,
+    spool: &Spool,
+) -> Result<String, ApiError> {
     let customer = &session.provider_customer_id;
-    let format = received.report.format;
-    let spool = &received.spool;
     let file_id = match target {
         Target::Slot(slot) => provider.upload(customer, *slot, format, spool).await?,
         Target::Business {
@@ -282,14 +342,32 @@ async fn store_file(
                 .await?
         }
     };
-    // The spool (an unlinked temporary file) is freed here, whatever happened above.
-    drop(received.spool);
-    let report = received.report;
-    Ok(StoredFile {
-        provider_file_id: file_id,
-        format: report.format,
-        bytes: report.bytes,
-    })
+    Ok(file_id)
+}
+
+/// Runs the rest of the receiving (`rest`, which ends with the whole-file checks) beside the
+/// provider upload (`send`). The receiving's answer comes first, as when the file was stored
+/// only after it: a refused or broken-off body drops the upload unfinished; a provider that
+/// failed early is told only for a file that passed.
+async fn overlap(
+    rest: impl Future<Output = Result<Received, ApiError>>,
+    send: impl Future<Output = Result<String, ApiError>>,
+) -> Result<(Received, String), ApiError> {
+    tokio::pin!(rest);
+    tokio::pin!(send);
+    let mut sent = None;
+    let received = loop {
+        tokio::select! {
+            received = &mut rest => break received,
+            result = &mut send, if sent.is_none() => sent = Some(result),
+        }
+    };
+    let received = received?;
+    let file_id = match sent {
+        Some(result) => result?,
+        None => send.await?,
+    };
+    Ok((received, file_id))
 }
 
 /// The upload's length: its `Content-Length`, or the exact length the body knows of itself (a
@@ -314,126 +392,199 @@ struct Received {
     spool: Spool,
 }
 
-/// Reads the body as a stream: the head stays in memory until `kyc-core` can judge it
-/// ([`head_is_sufficient`]); a file it refuses is not read further. Every byte goes to a spool
-/// file, never to memory as a whole, except a PDF: its encryption and structure are in its
-/// trailer and cross-reference sections anywhere in the file, so a PDF (at most
+/// An upload's body being read as a stream: the head stays in memory until `kyc-core` can
+/// judge it ([`head_is_sufficient`]); a file it refuses is not read further. Every byte goes to
+/// a spool file, never to memory as a whole, except a PDF: its encryption and structure are in
+/// its trailer and cross-reference sections anywhere in the file, so a PDF (at most
 /// `limits.max_bytes`, 10 MiB by default; statements and scans are small) is kept whole,
 /// checked with [`inspect_file`] and parsed for active content ([`crate::pdf`]). An image's
 /// structure is walked over every byte as it streams by ([`ImageEnd`]): it must reach its end
 /// with nothing after it. A body longer or shorter than declared is refused (400).
-async fn receive(
-    state: &AppState,
-    body: Body,
+struct Receiving<'a> {
+    state: &'a AppState,
+    stream: axum::body::BodyDataStream,
     declared: u64,
-    claimed: Option<&str>,
+    claimed: Option<&'a str>,
     slot: Slot,
-) -> Result<Received, ApiError> {
-    let limits = &state.config.limits;
-    let mut stream = body.into_data_stream();
-    let mut head: Vec<u8> = Vec::new();
-    let mut writer = SpoolWriter::new(state.config.spool_dir.as_deref())
-        .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
-    let mut judged: Option<kyc_core::HeadReport> = None;
-    let mut keep_whole = false;
-    let mut image_end: Option<ImageEnd> = None;
-    loop {
-        if judged.is_none() && (head_is_sufficient(&head, declared) || head.len() >= MAX_HEAD_BYTES)
-        {
-            let report = inspect_head(&head, declared, claimed, slot, limits).map_err(refused)?;
-            // A PDF is parsed whole for active content, even when the head check had it all.
-            keep_whole = report.needs_whole_file || report.file.format == FileFormat::Pdf;
-            image_end = ImageEnd::new(report.file.format);
-            if let Some(end) = &mut image_end {
-                end.feed(&head);
+    head: Vec<u8>,
+    writer: SpoolWriter,
+    judged: Option<kyc_core::HeadReport>,
+    keep_whole: bool,
+    image_end: Option<ImageEnd>,
+}
+
+impl<'a> Receiving<'a> {
+    fn new(
+        state: &'a AppState,
+        body: Body,
+        declared: u64,
+        claimed: Option<&'a str>,
+        slot: Slot,
+    ) -> Result<Receiving<'a>, ApiError> {
+        let writer = SpoolWriter::new(state.config.spool_dir.as_deref(), declared)
+            .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
+        Ok(Receiving {
+            state,
+            stream: body.into_data_stream(),
+            declared,
+            claimed,
+            slot,
+            head: Vec::new(),
+            writer,
+            judged: None,
+            keep_whole: false,
+            image_end: None,
+        })
+    }
+
+    /// Reads until the head is judged (its format, once it passed) or the body ends (`None`:
+    /// the whole body is the head, judged by [`Receiving::finish`]).
+    async fn read_head(&mut self) -> Result<Option<FileFormat>, ApiError> {
+        while self.judged.is_none() {
+            if !self.next_chunk().await? {
+                break;
             }
-            if !keep_whole {
-                head = Vec::new();
-            }
-            judged = Some(report);
         }
-        let next = futures_util::StreamExt::next(&mut stream);
-        let Ok(next) = tokio::time::timeout(state.config.body_idle_timeout, next).await else {
+        Ok(self.judged.as_ref().map(|judged| judged.file.format))
+    }
+
+    /// The spool as it is written, for the provider's PUT.
+    fn spool(&self) -> Spool {
+        self.writer.spool()
+    }
+
+    /// Judges the head once it holds enough.
+    fn judge(&mut self) -> Result<(), ApiError> {
+        let head = &self.head;
+        if self.judged.is_some()
+            || !(head_is_sufficient(head, self.declared) || head.len() >= MAX_HEAD_BYTES)
+        {
+            return Ok(());
+        }
+        let limits = &self.state.config.limits;
+        let report =
+            inspect_head(head, self.declared, self.claimed, self.slot, limits).map_err(refused)?;
+        // A PDF is parsed whole for active content, even when the head check had it all.
+        self.keep_whole = report.needs_whole_file || report.file.format == FileFormat::Pdf;
+        self.image_end = ImageEnd::new(report.file.format);
+        if let Some(end) = &mut self.image_end {
+            end.feed(&self.head);
+        }
+        if !self.keep_whole {
+            self.head = Vec::new();
+        }
+        self.judged = Some(report);
+        Ok(())
+    }
+
+    /// Reads and spools the next chunk of the body; `false` at its end.
+    async fn next_chunk(&mut self) -> Result<bool, ApiError> {
+        self.judge()?;
+        let timeout = self.state.config.body_idle_timeout;
+        let next = futures_util::StreamExt::next(&mut self.stream);
+        let Ok(next) = tokio::time::timeout(timeout, next).await else {
             return Err(ApiError::Limited {
                 status: axum::http::StatusCode::REQUEST_TIMEOUT,
                 code: "body_timeout",
                 message: format!(
                     "the body sent nothing for {} s; send the file again",
-                    state.config.body_idle_timeout.as_secs_f32()
+                    timeout.as_secs_f32()
                 ),
             });
         };
         let Some(chunk) = next else {
-            break;
+            return Ok(false);
         };
         let chunk =
             chunk.map_err(|err| ApiError::BadRequest(format!("the upload broke off: {err}")))?;
-        if writer.len() + chunk.len() as u64 > declared {
+        if self.writer.len() + chunk.len() as u64 > self.declared {
             return Err(ApiError::BadRequest(
                 "the body is longer than its Content-Length".to_owned(),
             ));
         }
-        if judged.is_none() || keep_whole {
-            head.extend_from_slice(&chunk);
+        if self.judged.is_none() || self.keep_whole {
+            self.head.extend_from_slice(&chunk);
         }
-        if let Some(end) = &mut image_end {
+        if let Some(end) = &mut self.image_end {
             end.feed(&chunk);
         }
-        writer
-            .write(&chunk)
+        self.writer
+            .write(chunk)
             .await
             .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
+        Ok(true)
     }
-    if writer.len() != declared {
-        return Err(ApiError::BadRequest(format!(
-            "the body has {} bytes, its Content-Length says {declared}",
-            writer.len()
-        )));
-    }
-    let judged = match judged {
-        Some(judged) => judged,
-        // The whole body is in the head (a file shorter than what the head check wants).
-        None => {
-            let judged = inspect_head(&head, declared, claimed, slot, limits).map_err(refused)?;
-            image_end = ImageEnd::new(judged.file.format);
-            if let Some(end) = &mut image_end {
-                end.feed(&head);
-            }
-            judged
+
+    /// Reads the rest of the body and runs the checks that need the whole file; the spool is
+    /// sealed (its last byte released to the PUT) only when they passed.
+    async fn finish(mut self) -> Result<Received, ApiError> {
+        while self.next_chunk().await? {}
+        if self.writer.len() != self.declared {
+            return Err(ApiError::BadRequest(format!(
+                "the body has {} bytes, its Content-Length says {}",
+                self.writer.len(),
+                self.declared
+            )));
         }
-    };
-    let needs_tail = judged.needs_tail;
-    let report = if judged.needs_whole_file {
-        inspect_file(&head, claimed, slot, limits).map_err(refused)?
-    } else {
-        judged.file
-    };
-    if report.format == FileFormat::Pdf {
-        // Active content inside compressed object streams, which the byte scan cannot see.
-        let whole = std::mem::take(&mut head);
-        tokio::task::spawn_blocking(move || crate::pdf::inspect_objects(&whole))
-            .await
-            .map_err(|err| ApiError::Internal(format!("PDF check: {err}")))?
-            .map_err(|problem| refused(vec![problem]))?;
+        let limits = &self.state.config.limits;
+        let (claimed, slot) = (self.claimed, self.slot);
+        let mut head = std::mem::take(&mut self.head);
+        let mut image_end = self.image_end.take();
+        let judged = match self.judged.take() {
+            Some(judged) => judged,
+            // The whole body is in the head (a file shorter than what the head check wants).
+            None => {
+                let judged =
+                    inspect_head(&head, self.declared, claimed, slot, limits).map_err(refused)?;
+                image_end = ImageEnd::new(judged.file.format);
+                if let Some(end) = &mut image_end {
+                    end.feed(&head);
+                }
+                judged
+            }
+        };
+        let needs_tail = judged.needs_tail;
+        let head_format = judged.file.format;
+        let report = if judged.needs_whole_file {
+            inspect_file(&head, claimed, slot, limits).map_err(refused)?
+        } else {
+            judged.file
+        };
+        if report.format != head_format {
+            // The PUT already started with the head's format (its Content-Type).
+            return Err(ApiError::Internal(format!(
+                "the file's format changed from {head_format:?} to {:?} after its head",
+                report.format
+            )));
+        }
+        if report.format == FileFormat::Pdf {
+            // Active content inside compressed object streams, which the byte scan cannot see.
+            let whole = std::mem::take(&mut head);
+            tokio::task::spawn_blocking(move || crate::pdf::inspect_objects(&whole))
+                .await
+                .map_err(|err| ApiError::Internal(format!("PDF check: {err}")))?
+                .map_err(|problem| refused(vec![problem]))?;
+        }
+        let spool_error = |err: std::io::Error| ApiError::Internal(format!("spool file: {err}"));
+        self.writer.flush().await.map_err(spool_error)?;
+        // An archive appended to the file (a JPEG/ZIP polyglot) is at its end, which the head
+        // check did not see: the last 64 KiB are read back from the spool. It is the more
+        // specific name for bytes after an image's end, so it is told first.
+        if needs_tail {
+            let tail = self
+                .writer
+                .spool()
+                .tail(TAIL_BYTES as u64)
+                .await
+                .map_err(spool_error)?;
+            inspect_tail(&tail).map_err(|problem| refused(vec![problem]))?;
+        }
+        if let Some(end) = &image_end {
+            end.finish().map_err(|problem| refused(vec![problem]))?;
+        }
+        let spool = self.writer.finish().await.map_err(spool_error)?;
+        Ok(Received { report, spool })
     }
-    let spool = writer
-        .finish()
-        .await
-        .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
-    // An archive appended to the file (a JPEG/ZIP polyglot) is at its end, which the head
-    // check did not see: the last 64 KiB are read back from the spool. It is the more specific
-    // name for bytes after an image's end, so it is told first.
-    if needs_tail {
-        let tail = spool
-            .tail(TAIL_BYTES as u64)
-            .await
-            .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
-        inspect_tail(&tail).map_err(|problem| refused(vec![problem]))?;
-    }
-    if let Some(end) = &image_end {
-        end.finish().map_err(|problem| refused(vec![problem]))?;
-    }
-    Ok(Received { report, spool })
 }
 
 /// The answer for a file `kyc-core` refuses: 422 `invalid_file` with the problems' codes.

@@ -29,7 +29,7 @@ use serde_json::{json, Value};
 
 use super::adapter::{AttachFile, CustomerSpec, NewCustomer, ProviderAdapter};
 use super::error::ProviderError;
-use super::http::{segment, send, send_once_json, BearerApi, BACKOFF};
+use super::http::{after_sealed, segment, send, send_once_json, BearerApi, BACKOFF, UNBOUNDED};
 use super::storage;
 use crate::spool::Spool;
 
@@ -254,14 +254,17 @@ impl ProviderAdapter for ProviderB {
             // Sent once: B stores a file per POST, so a 5xx or a timeout after B stored it
             // and a blind retry would store it twice. The widget's retry (its
             // Idempotency-Key answered by the relay) is the retry.
-            let uploaded: Uploaded = send_once_json(
+            // The POST may start while the file is still arriving: its timeout counts from
+            // when the file is complete.
+            let sent = send_once_json(
                 self.api
                     .request(Method::POST, &path)
+                    .timeout(UNBOUNDED)
                     .header(reqwest::header::CONTENT_TYPE, format.mime())
                     .header(reqwest::header::CONTENT_LENGTH, file.len())
                     .body(file.body()),
-            )
-            .await?;
+            );
+            let uploaded: Uploaded = after_sealed(file, self.api.timeout, sent).await?;
             Ok(uploaded.uri)
         }
         .boxed()

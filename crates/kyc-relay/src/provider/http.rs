@@ -227,6 +227,7 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<UploadTarget, ProviderError>>,
 {
+    let call = deadline / OPERATION_TIMEOUTS;
     let tries = async {
         let mut attempt = 0;
         let mut delay = backoff;
@@ -238,14 +239,18 @@ where
                     for name in target.headers.keys() {
                         super::storage::check_header(name)?;
                     }
+                    // The PUT may start while the file is still arriving: its timeout counts
+                    // from when the file is complete, not from its start.
                     let mut put = http
                         .put(&target.url)
+                        .timeout(UNBOUNDED)
                         .header(reqwest::header::CONTENT_LENGTH, file.len())
                         .body(file.body());
                     for (name, value) in &target.headers {
                         put = put.header(name, value);
                     }
-                    answer(put.send().await).await.map(|_| target.file_id)
+                    let sent = async { answer(put.send().await).await };
+                    after_sealed(file, call, sent).await.map(|_| target.file_id)
                 }
                 Err(err) => Err(err),
             };
@@ -266,12 +271,29 @@ where
             }
         }
     };
-    tokio::time::timeout(deadline, tries)
-        .await
-        .unwrap_or_else(|_| {
-            Err(ProviderError::Unavailable(format!(
-                "the upload did not finish within {} s",
-                deadline.as_secs_f32()
-            )))
-        })
+    // One budget for the whole operation, counted from when the file is complete (before,
+    // the client's pace sets how long it takes, bounded by the relay's body timeout).
+    after_sealed(file, deadline, tries).await
+}
+
+/// A PUT's own timeout, replaced by [`after_sealed`]'s (reqwest has no "none" per request).
+pub(crate) const UNBOUNDED: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// `work`'s result, or a timeout once `limit` passed after `file` was sealed.
+pub(crate) async fn after_sealed<T>(
+    file: &Spool,
+    limit: Duration,
+    work: impl Future<Output = Result<T, ProviderError>>,
+) -> Result<T, ProviderError> {
+    let clock = async {
+        file.sealed().await;
+        tokio::time::sleep(limit).await;
+    };
+    tokio::select! {
+        result = work => result,
+        () = clock => Err(ProviderError::Unavailable(format!(
+            "the upload did not finish within {} s",
+            limit.as_secs_f32()
+        ))),
+    }
 }

@@ -30,6 +30,19 @@ pub enum Hold {
     /// Forwards a request for an upload URL and answers it with a URL of the gate's, where
     /// storage answers 503 to every PUT.
     ForwardWithStorageDown,
+    /// Forwards a request for an upload URL and answers it with a URL of the gate's that
+    /// streams the PUT on to the storage's URL, recording it ([`Gate::storage_puts`]).
+    ForwardWithStorageRecorded,
+}
+
+/// A PUT to the storage, as the gate passed it on.
+#[derive(Clone, Debug, Default)]
+pub struct StoragePut {
+    /// Bytes of its body that reached the gate so far.
+    pub bytes: u64,
+    /// The storage's answer, once the whole body reached it (`None` while it runs, or when
+    /// the body broke off and the storage never answered it).
+    pub status: Option<u16>,
 }
 
 struct Rule {
@@ -50,6 +63,10 @@ pub struct Gate {
     forwarded: Arc<Mutex<Vec<(Method, String)>>>,
     /// Every call made to the gate: method and path.
     seen: Arc<Mutex<Vec<(Method, String)>>>,
+    /// The storage URLs recorded PUTs go to, by their number in the gate's URL.
+    storage_urls: Arc<Mutex<Vec<String>>>,
+    /// The recorded PUTs, in the same order.
+    storage_puts: Arc<Mutex<Vec<StoragePut>>>,
 }
 
 impl Gate {
@@ -63,6 +80,8 @@ impl Gate {
             rules: Arc::default(),
             forwarded: Arc::default(),
             seen: Arc::default(),
+            storage_urls: Arc::default(),
+            storage_puts: Arc::default(),
         };
         let router = Router::new().fallback(handle).with_state(gate.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
@@ -97,6 +116,39 @@ impl Gate {
             .iter()
             .filter(|(m, path)| m == method && path.ends_with(suffix))
             .count()
+    }
+
+    /// The PUTs passed on to the storage so far ([`Hold::ForwardWithStorageRecorded`]).
+    pub fn storage_puts(&self) -> Vec<StoragePut> {
+        self.storage_puts.lock().unwrap().clone()
+    }
+
+    /// Passes the PUT `n` on to its storage URL as its body arrives, counting the bytes.
+    async fn record_put(&self, n: usize, request: Request) -> Response {
+        let url = self.storage_urls.lock().unwrap()[n].clone();
+        let mut put = self.http.put(url);
+        for (name, value) in request.headers() {
+            if name != "host" {
+                put = put.header(name.as_str(), value.as_bytes());
+            }
+        }
+        let puts = self.storage_puts.clone();
+        let body = request.into_body().into_data_stream();
+        let counted = futures_util::StreamExt::map(body, move |chunk| {
+            if let Ok(chunk) = &chunk {
+                puts.lock().unwrap()[n].bytes += chunk.len() as u64;
+            }
+            chunk
+        });
+        match put.body(reqwest::Body::wrap_stream(counted)).send().await {
+            Ok(answer) => {
+                let status = answer.status().as_u16();
+                self.storage_puts.lock().unwrap()[n].status = Some(status);
+                let body = answer.bytes().await.unwrap_or_default();
+                (StatusCode::from_u16(status).unwrap(), body).into_response()
+            }
+            Err(err) => (StatusCode::BAD_GATEWAY, err.to_string()).into_response(),
+        }
     }
 
     /// Forgets every hold not used up, and every call made so far.
@@ -144,6 +196,12 @@ async fn handle(State(gate): State<Gate>, request: Request) -> Response {
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
+    if let Some(n) = path
+        .strip_prefix("/storage-recorded/")
+        .and_then(|n| n.parse().ok())
+    {
+        return gate.record_put(n, request).await;
+    }
     let headers = request.headers().clone();
     let body = axum::body::to_bytes(request.into_body(), 64 << 20)
         .await
@@ -193,6 +251,27 @@ async fn handle(State(gate): State<Gate>, request: Request) -> Response {
             let mut json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
             if json.get("upload_url").is_some() {
                 json["upload_url"] = format!("{}/storage-down/put", gate.url).into();
+            }
+            (parts.status, axum::Json(json)).into_response()
+        }
+        Some(Hold::ForwardWithStorageRecorded) => {
+            let answer = gate.forward(method, &path, &headers, body).await;
+            let (parts, body) = answer.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20)
+                .await
+                .unwrap_or_default();
+            let mut json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            if let Some(url) = json["upload_url"].as_str() {
+                let n = {
+                    let mut urls = gate.storage_urls.lock().unwrap();
+                    urls.push(url.to_owned());
+                    gate.storage_puts
+                        .lock()
+                        .unwrap()
+                        .push(StoragePut::default());
+                    urls.len() - 1
+                };
+                json["upload_url"] = format!("{}/storage-recorded/{n}", gate.url).into();
             }
             (parts.status, axum::Json(json)).into_response()
         }
