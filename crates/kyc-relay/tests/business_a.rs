@@ -13,7 +13,7 @@ use axum::http::{header, Request, StatusCode};
 use serde_json::{json, Value};
 
 use support::business::{
-    business, open, owner_file, owner_ids, put_file, retried, submit, view, Session,
+    add_owner, business, open, owner_file, owner_ids, put_file, retried, submit, view, Session,
 };
 use support::{authorized, call, create_session_request, harness, settled_status, Harness};
 
@@ -95,17 +95,7 @@ async fn a_company_with_two_owners_goes_to_verified_at_a() {
     let h = harness(Duration::from_millis(1500)).await;
     // The host knows one owner; the widget adds the other.
     let session = open(&h, &business("acme-1", "a", &["Grace Hopper"])).await;
-    let (status, added) = call(
-        &h.relay,
-        authorized(
-            "POST",
-            "/v1/session/owners",
-            &session.token,
-            Some(json!({"name": "Alan Turing"})),
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{added}");
+    let added = add_owner(&h, &session, "Alan Turing").await;
     assert_eq!(added["removable"], true);
 
     let before = view(&h, &session).await;
@@ -282,16 +272,7 @@ async fn an_owner_is_created_at_a_once_however_many_requests_ask() {
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "owner_at_provider");
-    let (_, added) = call(
-        &h.relay,
-        authorized(
-            "POST",
-            "/v1/session/owners",
-            &session.token,
-            Some(json!({"name": "Typo Name"})),
-        ),
-    )
-    .await;
+    let added = add_owner(&h, &session, "Typo Name").await;
     let (status, body) = call(
         &h.relay,
         authorized(

@@ -16,7 +16,7 @@ use kyc_relay::store::BusinessPlace;
 use serde_json::{json, Value};
 
 use support::business::{
-    business, open, owner_file, owner_ids, put_file, retried, submit, view, Session,
+    add_owner, business, open, owner_file, owner_ids, put_file, retried, submit, view, Session,
 };
 use support::{authorized, call, harness, settled_status, Harness};
 
@@ -82,17 +82,7 @@ async fn fail(h: &Harness, id: &str, reason: &str) {
 /// driver's license front and back; gap-free.
 async fn two_owners(h: &Harness, reference: &str) -> Session {
     let session = open(h, &business(reference, "c", &["Grace Hopper"])).await;
-    let (status, added) = call(
-        &h.relay,
-        authorized(
-            "POST",
-            "/v1/session/owners",
-            &session.token,
-            Some(json!({"name": "Alan Turing"})),
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{added}");
+    add_owner(h, &session, "Alan Turing").await;
     let owners = owner_ids(&view(h, &session).await);
     let (status, body) = owner_file(h, &session, &owners[0], "front", "passport", None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -111,17 +101,7 @@ async fn a_company_with_two_owners_goes_to_verified_at_c() {
     let session = open(&h, &business(&customer, "c", &["Grace Hopper"])).await;
     // The widget adds an owner, and another it removes before sending.
     for name in ["Alan Turing", "Typo Name"] {
-        let (status, added) = call(
-            &h.relay,
-            authorized(
-                "POST",
-                "/v1/session/owners",
-                &session.token,
-                Some(json!({"name": name})),
-            ),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{added}");
+        add_owner(&h, &session, name).await;
     }
     let before = view(&h, &session).await;
     let owners = owner_ids(&before);
@@ -272,17 +252,7 @@ async fn gaps_are_refused_with_their_codes_before_c() {
         "{body}"
     );
 
-    let (status, added) = call(
-        &h.relay,
-        authorized(
-            "POST",
-            "/v1/session/owners",
-            &session.token,
-            Some(json!({"name": "Grace Hopper"})),
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{added}");
+    let added = add_owner(&h, &session, "Grace Hopper").await;
     let owner = added["id"].as_str().unwrap().to_owned();
     refused(
         submit(&h, &session).await,

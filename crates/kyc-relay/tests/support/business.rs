@@ -107,3 +107,19 @@ pub async fn retried(h: &Harness, session: &Session) -> Session {
         id: created["session_id"].as_str().unwrap().to_owned(),
     }
 }
+
+/// The widget adds the owner `name` (`POST /v1/session/owners`): the new owner as answered.
+pub async fn add_owner(h: &Harness, session: &Session, name: &str) -> Value {
+    let (status, added) = call(
+        &h.relay,
+        authorized(
+            "POST",
+            "/v1/session/owners",
+            &session.token,
+            Some(json!({"name": name})),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    added
+}
