@@ -6,7 +6,6 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,14 +14,11 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Router;
-use kyc_core::Provider;
-use kyc_relay::provider::{ProviderAdapter, ProviderD};
-use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::storage::object_key;
 use kyc_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
-use support::{authorized, call, create_session, jpeg, settled_status, upload, HOST_KEY};
+use support::{authorized, call, create_session, jpeg, settled_status, upload};
 
 /// The proxy's view: where D is, and the upload-URL answers it passed on.
 #[derive(Clone)]
@@ -94,23 +90,7 @@ async fn an_expired_upload_url_is_replaced_and_the_file_stored_once() {
     let router = Router::new().fallback(forward).with_state(proxy.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
 
-    let provider_d: Arc<dyn ProviderAdapter> = Arc::new(ProviderD::new(
-        &proxy_url,
-        "sandbox-api-key",
-        Duration::from_secs(10),
-    ));
-    let store = support::test_store().await;
-    let config = RelayConfig {
-        host_api_key: HOST_KEY.to_owned(),
-        ..RelayConfig::default()
-    };
-    let state = AppState::new(
-        config,
-        store.clone(),
-        HashMap::from([(Provider::D, provider_d)]),
-    )
-    .unwrap();
-    let relay = app(state);
+    let (relay, store) = support::relay_for_d(&proxy_url).await;
 
     let token = create_session(&relay, "expired-url-1").await;
     let photo = jpeg(1600, 1000);

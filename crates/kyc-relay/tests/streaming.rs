@@ -13,16 +13,11 @@ mod guarded;
 mod hostile;
 mod support;
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
-use kyc_core::Provider;
-use kyc_relay::provider::{ProviderAdapter, ProviderD};
-use kyc_relay::{app, AppState, RelayConfig};
 use kyc_sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -30,7 +25,7 @@ use tower::ServiceExt;
 
 use gate::{Gate, Hold};
 use guarded::session_id;
-use support::{create_session, HOST_KEY};
+use support::create_session;
 
 /// How the slow client cuts its body.
 const CHUNK: usize = 64 * 1024;
@@ -41,23 +36,8 @@ async fn setup() -> (Router, Gate, kyc_relay::store::Store, Sandbox) {
         .await
         .expect("the sandbox starts");
     let gate = Gate::start(&format!("{}/d", sandbox.base_url())).await;
-    let provider_d: Arc<dyn ProviderAdapter> = Arc::new(ProviderD::new(
-        &gate.url,
-        "sandbox-api-key",
-        Duration::from_secs(10),
-    ));
-    let store = support::test_store().await;
-    let config = RelayConfig {
-        host_api_key: HOST_KEY.to_owned(),
-        ..RelayConfig::default()
-    };
-    let state = AppState::new(
-        config,
-        store.clone(),
-        HashMap::from([(Provider::D, provider_d)]),
-    )
-    .unwrap();
-    (app(state), gate, store, sandbox)
+    let (relay, store) = support::relay_for_d(&gate.url).await;
+    (relay, gate, store, sandbox)
 }
 
 /// A client sending `bytes` as the front of the session `token` at its own pace: the relay's

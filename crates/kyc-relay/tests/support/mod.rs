@@ -239,3 +239,25 @@ pub async fn settled_status(relay: &Router, token: &str, within: Duration) -> Va
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A relay with provider D only, at `d_url` (the sandbox's D, or a proxy in front of it), its
+/// host key [`HOST_KEY`], and its store.
+pub async fn relay_for_d(d_url: &str) -> (Router, Store) {
+    let provider_d: Arc<dyn ProviderAdapter> = Arc::new(ProviderD::new(
+        d_url,
+        "sandbox-api-key",
+        Duration::from_secs(10),
+    ));
+    let store = test_store().await;
+    let config = RelayConfig {
+        host_api_key: HOST_KEY.to_owned(),
+        ..RelayConfig::default()
+    };
+    let state = AppState::new(
+        config,
+        store.clone(),
+        HashMap::from([(Provider::D, provider_d)]),
+    )
+    .unwrap();
+    (app(state), store)
+}
