@@ -305,9 +305,9 @@ fn write_relay(md: &mut String, r: &Results) {
          bench process, the relay (provider D, SQLite file, file limit raised to 64 MiB \
          through `RelayConfig`) as a child process, all over HTTP on 127.0.0.1. A {} byte \
          JPEG-shaped file (valid header, random body) goes through the relay (`PUT \
-         /v1/session/slots/front`: the relay checks the head with `kyc-core`, spools the body to \
-         an unlinked temporary file, asks D for a presigned URL and streams it to the storage) and, in the same rounds with \
-         alternating order, straight to a presigned URL of the same storage.\n",
+         /v1/session/slots/front`: the relay checks the head with `kyc-core`, asks D for a \
+         presigned URL and streams the body to the storage while it arrives, spooled to an \
+         unlinked temporary file for a retry) and, in the same rounds with alternating order, straight to a presigned URL of the same storage.\n",
         r.fact("upload.large_bytes").unwrap_or("(missing)")
     );
     let _ = writeln!(md, "{TABLE_HEAD}");
