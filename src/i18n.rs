@@ -298,6 +298,11 @@ impl I18n {
     pub fn locale(&self) -> Locale {
         self.with(Texts::locale)
     }
+
+    /// See [`number`]: `value` in the current locale's digits.
+    pub fn number(&self, value: u64) -> String {
+        number(self.locale(), value)
+    }
 }
 
 #[wasm_bindgen]
@@ -680,23 +685,7 @@ fn hours_minutes(secs: u64) -> (u64, u64) {
 pub fn duration(locale: Locale, secs: u64) -> String {
     let (hours, minutes) = hours_minutes(secs);
     let quantity = |value: u64, unit: &str, short: &str| {
-        let options = js_sys::Object::new();
-        for (name, text) in [("style", "unit"), ("unit", unit), ("unitDisplay", "long")] {
-            let _ = js_sys::Reflect::set(&options, &name.into(), &text.into());
-        }
-        let arguments = js_sys::Array::of2(&locale.code().into(), &options);
-        js_sys::Reflect::get(&js_sys::global(), &"Intl".into())
-            .and_then(|intl| js_sys::Reflect::get(&intl, &"NumberFormat".into()))
-            .and_then(|number_format| js_sys::Reflect::construct(&number_format.into(), &arguments))
-            .map(js_sys::Intl::NumberFormat::from)
-            .ok()
-            .and_then(|format| {
-                format
-                    .format()
-                    .call1(&JsValue::NULL, &(value as f64).into())
-                    .ok()
-            })
-            .and_then(|text| text.as_string())
+        formatted(locale, value, &[("style", "unit"), ("unit", unit), ("unitDisplay", "long")])
             .unwrap_or_else(|| format!("{value} {short}"))
     };
     let minutes = quantity(minutes, "minute", "min");
@@ -705,6 +694,33 @@ pub fn duration(locale: Locale, secs: u64) -> String {
     } else {
         minutes
     }
+}
+
+/// `value` in `locale`'s own digits (the step counter, a percentage, a count), as the browser's
+/// CLDR data writes them, so they match the durations beside them (Arabic-Indic "٣" where the
+/// engine's data gives Arabic those); ASCII digits without `Intl`.
+pub fn number(locale: Locale, value: u64) -> String {
+    formatted(locale, value, &[("useGrouping", "false")]).unwrap_or_else(|| value.to_string())
+}
+
+/// `new Intl.NumberFormat(locale, options).format(value)`, or `None` without `Intl`.
+fn formatted(locale: Locale, value: u64, options: &[(&str, &str)]) -> Option<String> {
+    let object = js_sys::Object::new();
+    for (name, text) in options {
+        let text = match *text {
+            "false" => JsValue::FALSE,
+            text => text.into(),
+        };
+        let _ = js_sys::Reflect::set(&object, &(*name).into(), &text);
+    }
+    let arguments = js_sys::Array::of2(&locale.code().into(), &object);
+    js_sys::Reflect::get(&js_sys::global(), &"Intl".into())
+        .and_then(|intl| js_sys::Reflect::get(&intl, &"NumberFormat".into()))
+        .and_then(|number_format| js_sys::Reflect::construct(&number_format.into(), &arguments))
+        .map(js_sys::Intl::NumberFormat::from)
+        .ok()
+        .and_then(|format| format.format().call1(&JsValue::NULL, &(value as f64).into()).ok())
+        .and_then(|text| text.as_string())
 }
 
 #[cfg(test)]

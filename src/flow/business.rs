@@ -300,7 +300,7 @@ pub(super) fn BusinessStep(
                     .collect_view()}
             </ul>
             {if full {
-                view! { <p class="kyc-note">{i18n.fill("business.owners_full", &[("max", &view.max_owners.to_string())])}</p> }
+                view! { <p class="kyc-note">{i18n.fill("business.owners_full", &[("max", &i18n.number(view.max_owners as u64))])}</p> }
                     .into_any()
             } else {
                 view! {
@@ -502,7 +502,7 @@ pub(super) fn BusinessCaptureStep(
             {move || match progress.get() {
                 Some(percent) => {
                     view! {
-                        <p id="kyc-business-send">{i18n.fill("send.progress", &[("percent", &percent.to_string())])}</p>
+                        <p id="kyc-business-send">{i18n.fill("send.progress", &[("percent", &i18n.number(percent.into()))])}</p>
                         <progress class="kyc-progress" max="100" value=percent.to_string() aria-labelledby="kyc-business-send"></progress>
                     }
                         .into_any()

@@ -407,8 +407,8 @@ pub fn CaptureFlow(
         Some(i18n.fill(
             "step_of",
             &[
-                ("n", &(index + 1).to_string()),
-                ("total", &steps.len().to_string()),
+                ("n", &i18n.number(index as u64 + 1)),
+                ("total", &i18n.number(steps.len() as u64)),
             ],
         ))
     };

@@ -118,7 +118,7 @@ pub(super) fn SendStep(
                                     {move || match state() {
                                         Sending::Waiting => i18n.t("send.waiting"),
                                         Sending::Progress(p) => {
-                                            i18n.fill("send.progress", &[("percent", &p.to_string())])
+                                            i18n.fill("send.progress", &[("percent", &i18n.number(p.into()))])
                                         }
                                         Sending::Retrying => i18n.t("send.retrying"),
                                         Sending::Sent => i18n.t("send.done"),

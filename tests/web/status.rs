@@ -169,3 +169,20 @@ fn the_review_time_reads_in_the_users_language_with_its_plural() {
         );
     }
 }
+
+#[wasm_bindgen_test]
+fn counts_are_written_in_the_digits_of_the_durations_beside_them() {
+    use kyc_capture::i18n::{duration, number, Locale};
+    // No grouping: a step counter or a percentage never reads "1,234".
+    assert_eq!(number(Locale::En, 12345), "12345");
+    assert_eq!(number(Locale::De, 100), "100");
+    for locale in Locale::ALL {
+        let seven = number(locale, 7);
+        assert!(!seven.is_empty(), "{locale:?}");
+        assert!(
+            duration(locale, 7 * 60).contains(&seven),
+            "{locale:?}: {seven} is not how {} writes 7",
+            duration(locale, 7 * 60)
+        );
+    }
+}
