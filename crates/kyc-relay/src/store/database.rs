@@ -211,8 +211,9 @@ impl Store {
             Backend::Sqlite(_) => "BEGIN IMMEDIATE",
             Backend::Postgres(_) => "BEGIN",
         };
-        tx.execute(begin, Vec::new()).await?;
+        // Open before `BEGIN` runs: a caller dropped while it runs still rolls it back.
         tx.open = true;
+        tx.execute(begin, Vec::new()).await?;
         Ok(tx)
     }
 

@@ -2,6 +2,7 @@
 //! statement runs on tokio's blocking threads, so a slow disk never stalls the async workers.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::types::ValueRef;
@@ -20,9 +21,16 @@ pub(crate) struct Sqlite {
 }
 
 /// The connection during one user's turn.
+///
+/// A request dropped halfway (a client gone, a task aborted) drops its turn while a statement
+/// of it may still be queued on a blocking thread: each statement holds the turn too, so the
+/// next user waits for it; and a transaction such a statement left open (a `BEGIN` whose
+/// caller is gone) is rolled back before the next user's first statement, never joined.
 pub(crate) struct SqliteConn {
     conn: Arc<Mutex<Connection>>,
-    turn: OwnedSemaphorePermit,
+    turn: Arc<OwnedSemaphorePermit>,
+    /// No statement of this turn has run yet.
+    fresh: AtomicBool,
 }
 
 impl Sqlite {
@@ -68,7 +76,8 @@ impl Sqlite {
             .expect("the semaphore is never closed");
         SqliteConn {
             conn: self.conn.clone(),
-            turn,
+            turn: Arc::new(turn),
+            fresh: AtomicBool::new(true),
         }
     }
 }
@@ -79,8 +88,19 @@ impl SqliteConn {
         work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> StoreResult<T> {
         let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || work(&lock(&conn)))
-            .await
+        let turn = Arc::clone(&self.turn);
+        let fresh = self.fresh.swap(false, Ordering::Relaxed);
+        tokio::task::spawn_blocking(move || {
+            let conn = lock(&conn);
+            if fresh {
+                close_left_transaction(&conn)?;
+            }
+            let result = work(&conn);
+            drop(conn);
+            drop(turn);
+            result
+        })
+        .await
             .map_err(|err| StoreError::Worker(err.to_string()))?
             .map_err(StoreError::Sqlite)
     }
@@ -116,11 +136,16 @@ impl SqliteConn {
 
     /// Rolls back the open transaction, then gives the turn up.
     pub(crate) fn roll_back(self) {
-        let SqliteConn { conn, turn } = self;
+        let SqliteConn { conn, turn, .. } = self;
         let work = move || {
-            if let Err(err) = lock(&conn).execute_batch("ROLLBACK") {
-                tracing::error!(%err, "SQLite: rollback failed");
+            let conn = lock(&conn);
+            // A `BEGIN` whose caller was gone before it ran has nothing to roll back.
+            if !conn.is_autocommit() {
+                if let Err(err) = conn.execute_batch("ROLLBACK") {
+                    tracing::error!(%err, "SQLite: rollback failed");
+                }
             }
+            drop(conn);
             drop(turn);
         };
         match tokio::runtime::Handle::try_current() {
@@ -128,6 +153,15 @@ impl SqliteConn {
             Err(_) => work(),
         }
     }
+}
+
+/// Rolls back a transaction a dropped request left open on the connection (see [`SqliteConn`]).
+fn close_left_transaction(conn: &Connection) -> rusqlite::Result<()> {
+    if conn.is_autocommit() {
+        return Ok(());
+    }
+    tracing::warn!("SQLite: a transaction left open by a dropped request is rolled back");
+    conn.execute_batch("ROLLBACK")
 }
 
 fn to_sql(value: &Value) -> rusqlite::types::Value {

@@ -686,3 +686,53 @@ on_every_store!(
         assert!(places().await.is_empty());
     }
 );
+
+#[tokio::test]
+async fn a_transaction_left_open_by_a_dropped_request_is_rolled_back_not_joined() {
+    use super::values::Value;
+    let store = Store::in_memory().unwrap();
+    let setting = |name: &str| {
+        let store = &store;
+        let name = name.to_owned();
+        async move {
+            let mut conn = store.conn().await.unwrap();
+            conn.query_opt("SELECT value FROM settings WHERE name = ?1", vec![Value::Text(name)])
+                .await
+                .unwrap()
+                .is_some()
+        }
+    };
+    // What a request dropped while its `BEGIN` ran leaves: the connection inside a transaction
+    // nobody will end (here a `BEGIN` on a plain turn, which never rolls back), with a write.
+    {
+        let mut left = store.conn().await.unwrap();
+        left.execute("BEGIN IMMEDIATE", Vec::new()).await.unwrap();
+        left.execute(
+            "INSERT INTO settings (name, value) VALUES ('lost', x'00')",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    }
+    // The next users work, and their writes are their own, committed.
+    store.insert_session(&session("ses_next")).await.unwrap();
+    assert!(store.session("ses_next").await.unwrap().is_some());
+    assert!(!setting("lost").await, "the dropped request's write was rolled back");
+    let tx = store.begin().await.unwrap();
+    tx.commit().await.unwrap();
+
+    // A `begin` dropped at any point of its `BEGIN` leaves nothing open either.
+    for polls in 0..4 {
+        let mut begin = Box::pin(store.begin());
+        for _ in 0..polls {
+            if futures_util::poll!(&mut begin).is_ready() {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        drop(begin);
+        let id = format!("ses_after_{polls}");
+        store.insert_session(&session(&id)).await.unwrap();
+        assert!(store.session(&id).await.unwrap().is_some());
+    }
+}
