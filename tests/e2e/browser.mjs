@@ -71,35 +71,37 @@ export async function expectFocusOnHeading(page, name) {
 
 // A real JPEG of a document-like card, encoded by the browser itself; `onTable`, photographed
 // on a darker table with a margin all round (what a strict quality bar wants: no edge cut off).
-export async function makeDocumentJpeg(page, { width = 1600, height = 1000, onTable = false } = {}) {
-  const base64 = await page.evaluate(({ width, height, onTable }) => {
-    const canvas = document.createElement('canvas');
-    canvas.width = width;
-    canvas.height = height;
-    const ctx = canvas.getContext('2d');
-    if (onTable) {
-      ctx.fillStyle = '#5a4634';
-      ctx.fillRect(0, 0, width, height);
-      ctx.translate(width * 0.08, height * 0.08);
-      ctx.scale(0.84, 0.84);
-    }
-    ctx.fillStyle = '#e9eef2';
+export async function makeDocumentJpeg(page, options = {}) {
+  return Buffer.from(await page.evaluate(drawDocumentJpeg, options), 'base64');
+}
+
+// Runs in the page (any engine): the card drawn on a canvas, as base64 JPEG.
+export function drawDocumentJpeg({ width = 1600, height = 1000, onTable = false } = {}) {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d');
+  if (onTable) {
+    ctx.fillStyle = '#5a4634';
     ctx.fillRect(0, 0, width, height);
-    ctx.fillStyle = '#1f3b57';
-    ctx.fillRect(0, 0, width, height * 0.18);
-    ctx.fillStyle = '#ffffff';
-    ctx.font = `bold ${height * 0.09}px sans-serif`;
-    ctx.fillText('PASSPORT', width * 0.05, height * 0.13);
-    ctx.fillStyle = '#9aa7b3';
-    ctx.fillRect(width * 0.05, height * 0.25, width * 0.28, height * 0.6);
-    ctx.fillStyle = '#111111';
-    ctx.font = `${height * 0.05}px monospace`;
-    for (let line = 0; line < 8; line += 1) {
-      ctx.fillText(`SURNAME<<GIVEN<<NAMES<<${line}23456789`, width * 0.38, height * (0.32 + line * 0.07));
-    }
-    return canvas.toDataURL('image/jpeg', 0.92).split(',')[1];
-  }, { width, height, onTable });
-  return Buffer.from(base64, 'base64');
+    ctx.translate(width * 0.08, height * 0.08);
+    ctx.scale(0.84, 0.84);
+  }
+  ctx.fillStyle = '#e9eef2';
+  ctx.fillRect(0, 0, width, height);
+  ctx.fillStyle = '#1f3b57';
+  ctx.fillRect(0, 0, width, height * 0.18);
+  ctx.fillStyle = '#ffffff';
+  ctx.font = `bold ${height * 0.09}px sans-serif`;
+  ctx.fillText('PASSPORT', width * 0.05, height * 0.13);
+  ctx.fillStyle = '#9aa7b3';
+  ctx.fillRect(width * 0.05, height * 0.25, width * 0.28, height * 0.6);
+  ctx.fillStyle = '#111111';
+  ctx.font = `${height * 0.05}px monospace`;
+  for (let line = 0; line < 8; line += 1) {
+    ctx.fillText(`SURNAME<<GIVEN<<NAMES<<${line}23456789`, width * 0.38, height * (0.32 + line * 0.07));
+  }
+  return canvas.toDataURL('image/jpeg', 0.92).split(',')[1];
 }
 
 // A YUV4MPEG2 (4:2:0) video of a sharp, evenly lit document card on a darker table, for

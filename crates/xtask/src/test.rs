@@ -4,9 +4,10 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::browser::{self, Engine};
+use crate::browser::{self, DriverServer, Engine};
 use crate::services::{
-    binary, build_servers, build_widget, require, start_stack_with, RelayDatabase, StackOptions,
+    binary, build_servers, build_widget, require, start_stack_with, RelayDatabase, Stack,
+    StackOptions,
 };
 use crate::webkit::WebKitDriver;
 use crate::{command, free_port, postgres, run, scratch_dir, tools, workspace_root, Fail};
@@ -75,7 +76,7 @@ pub fn run_all() -> Result<(), Fail> {
     let selection = Selection::parse(std::env::args().skip(2))?;
     tools::ensure_all(&selection.engines())?;
     // The engine a step is specific to, if any; the engine's name is in the step's name.
-    let steps: [(&'static str, Option<Engine>, StepFn); 13] = [
+    let steps: [(&'static str, Option<Engine>, StepFn); 16] = [
         ("rustfmt", None, fmt),
         ("clippy (native)", None, clippy_native),
         ("clippy (wasm32)", None, clippy_wasm),
@@ -106,6 +107,21 @@ pub fn run_all() -> Result<(), Fail> {
             "end-to-end browser tests in Chromium",
             Some(Engine::Chromium),
             end_to_end,
+        ),
+        (
+            "end-to-end engine tests in Chromium (chromedriver)",
+            Some(Engine::Chromium),
+            end_to_end_in_chromium,
+        ),
+        (
+            "end-to-end engine tests in Firefox (geckodriver)",
+            Some(Engine::Firefox),
+            end_to_end_in_firefox,
+        ),
+        (
+            "end-to-end engine tests in WebKit (MiniBrowser, Xvfb)",
+            Some(Engine::WebKit),
+            end_to_end_in_webkit,
         ),
         ("payload size gate", None, crate::bench::payload::gate),
         ("reliability report", None, crate::reliability::report),
@@ -309,28 +325,67 @@ fn opencv_python() -> Result<PathBuf, Fail> {
 /// start, stop and restart a relay of their own on the same sandbox (`KYC_RELAY_BIN`,
 /// `RELAY_STATIC_DIR`, `E2E_STATE_DIR` for its database) and to count the files the provider
 /// stored (`SANDBOX_STORAGE_DIR`, the sandbox's storage root).
+/// What the end-to-end tests run against: the built widget, served by a relay on SQLite, and
+/// the provider sandbox with its signed storage in `scratch`.
+struct EndToEndStack {
+    stack: Stack,
+    state: PathBuf,
+    storage: PathBuf,
+    relay_bin: PathBuf,
+    dist: PathBuf,
+}
+
+impl EndToEndStack {
+    fn start(scratch: &str) -> Result<EndToEndStack, Fail> {
+        build_widget()?;
+        build_servers()?;
+        let dist = workspace_root().join("dist");
+        require(&dist.join("index.html"), "the trunk build")?;
+        let relay_bin = binary("kyc-relay");
+        require(&relay_bin, "the relay binary")?;
+        let state = scratch_dir(scratch)?;
+        let storage = state.join("storage");
+        std::fs::create_dir_all(&storage)
+            .map_err(|err| Fail(format!("cannot create {storage:?}: {err}")))?;
+        let stack = start_stack_with(
+            &StackOptions {
+                relay_port: free_port(),
+                sandbox_port: free_port(),
+                review_delay_secs: 3,
+                database: RelayDatabase::Sqlite(state.join("relay.sqlite")),
+                static_dir: dist.clone(),
+                show_logs: false,
+            },
+            Some(&storage),
+        )?;
+        Ok(EndToEndStack {
+            stack,
+            state,
+            storage,
+            relay_bin,
+            dist,
+        })
+    }
+
+    /// `node --test` with the stack's addresses in its environment.
+    fn node(&self) -> Command {
+        let mut node = command("node");
+        node.args(["--test", "--test-concurrency=1"])
+            .env("RELAY_URL", &self.stack.relay_url)
+            .env("SANDBOX_URL", &self.stack.sandbox_url)
+            .env("SANDBOX_STORAGE_DIR", &self.storage)
+            .env("KYC_RELAY_BIN", &self.relay_bin)
+            .env("RELAY_STATIC_DIR", &self.dist)
+            .env("E2E_STATE_DIR", &self.state)
+            .env("KYC_RELIABILITY_DIR", crate::reliability::dir())
+            .env("ARTIFACTS_DIR", workspace_root().join("target/e2e"));
+        node
+    }
+}
+
+/// The whole end-to-end suite (`tests/e2e/*.test.mjs`, Playwright in Chromium).
 fn end_to_end() -> Result<(), Fail> {
-    build_widget()?;
-    build_servers()?;
-    let dist = workspace_root().join("dist");
-    require(&dist.join("index.html"), "the trunk build")?;
-    let relay_bin = binary("kyc-relay");
-    require(&relay_bin, "the relay binary")?;
-    let state = scratch_dir("e2e")?;
-    let storage = state.join("storage");
-    std::fs::create_dir_all(&storage)
-        .map_err(|err| Fail(format!("cannot create {storage:?}: {err}")))?;
-    let stack = start_stack_with(
-        &StackOptions {
-            relay_port: free_port(),
-            sandbox_port: free_port(),
-            review_delay_secs: 3,
-            database: RelayDatabase::Sqlite(state.join("relay.sqlite")),
-            static_dir: dist.clone(),
-            show_logs: false,
-        },
-        Some(&storage),
-    )?;
+    let stack = EndToEndStack::start("e2e")?;
     // `KYC_E2E_ONLY="embed handoff"` runs only those files of `tests/e2e/` (while working on
     // them); unset, every file runs.
     let only = std::env::var("KYC_E2E_ONLY").unwrap_or_default();
@@ -338,21 +393,36 @@ fn end_to_end() -> Result<(), Fail> {
         .split_whitespace()
         .map(|name| format!("tests/e2e/{}.test.mjs", name.trim_end_matches(".test.mjs")))
         .collect();
-    run(command("node")
-        .args(["--test", "--test-concurrency=1"])
-        .args(if files.is_empty() {
-            vec!["tests/e2e/".to_owned()]
-        } else {
-            files
-        })
-        .env("RELAY_URL", &stack.relay_url)
-        .env("SANDBOX_URL", &stack.sandbox_url)
-        .env("SANDBOX_STORAGE_DIR", &storage)
-        .env("KYC_RELAY_BIN", &relay_bin)
-        .env("RELAY_STATIC_DIR", &dist)
-        .env("E2E_STATE_DIR", &state)
-        .env("KYC_RELIABILITY_DIR", crate::reliability::dir())
-        .env("ARTIFACTS_DIR", workspace_root().join("target/e2e")))
+    run(stack.node().args(if files.is_empty() {
+        vec!["tests/e2e/".to_owned()]
+    } else {
+        files
+    }))
+}
+
+/// What differs between engines, end to end (`tests/e2e/engines.webdriver.mjs`: the file
+/// picker and the live camera to verified), in `engine` through its own WebDriver server.
+fn end_to_end_in(engine: Engine) -> Result<(), Fail> {
+    let stack = EndToEndStack::start(&format!("e2e-{}", engine.name()))?;
+    let driver = DriverServer::start(engine)?;
+    run(stack
+        .node()
+        .arg("tests/e2e/engines.webdriver.mjs")
+        .env("KYC_E2E_ENGINE", driver.engine.name())
+        .env("WEBDRIVER_URL", &driver.url)
+        .env("WEBDRIVER_CAPABILITIES", &driver.capabilities))
+}
+
+fn end_to_end_in_chromium() -> Result<(), Fail> {
+    end_to_end_in(Engine::Chromium)
+}
+
+fn end_to_end_in_firefox() -> Result<(), Fail> {
+    end_to_end_in(Engine::Firefox)
+}
+
+fn end_to_end_in_webkit() -> Result<(), Fail> {
+    end_to_end_in(Engine::WebKit)
 }
 
 #[cfg(test)]

@@ -92,6 +92,11 @@ impl WebKitDriver {
         })
     }
 
+    /// The proxy's URL, where a WebDriver client talks to the driver.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.proxy)
+    }
+
     /// Points `cargo test --target wasm32-unknown-unknown` at the driver, each test given at
     /// most `timeout_secs`.
     pub fn drive(&self, cargo: &mut Command, timeout_secs: u32) {

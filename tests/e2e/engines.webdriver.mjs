@@ -1,0 +1,94 @@
+// What differs between browser engines, run in each of them (Chromium, Firefox, WebKit) through
+// the W3C WebDriver protocol: the passport flow by file (the file picker, decoding and
+// re-encoding a photo, the upload) to verified, and the live camera (getUserMedia with the
+// engine's own fake camera, frames analysed, a photo taken from the preview) to verified. The
+// rest of the end-to-end suite (Playwright, Chromium) checks what does not depend on the engine.
+// Run by `cargo xtask test` (and `--engine NAME` for one engine); the engine is in every test's
+// name.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RELAY_URL, artifact, drawDocumentJpeg } from './browser.mjs';
+import { Browser, ENGINE } from './webdriver.mjs';
+
+let browser;
+let photo;
+before(async () => {
+  browser = await Browser.open();
+  await browser.setSize(1280, 900);
+  // The card photographed by this engine's own canvas and JPEG encoder.
+  await browser.go(`${RELAY_URL}/`);
+  photo = artifact(`passport-${ENGINE}.jpg`);
+  writeFileSync(photo, Buffer.from(await browser.run(drawDocumentJpeg, { onTable: true }), 'base64'));
+});
+after(async () => { await browser?.close(); });
+
+async function shot(name) {
+  writeFileSync(join(artifact(''), `engine-${ENGINE}-${name}.png`), await browser.screenshot());
+}
+
+// A new demo session on the demo page: consent, Passport, the issuing country as suggested.
+async function toCapture() {
+  await browser.go(`${RELAY_URL}/`);
+  await browser.waitFor('.kyc-capture h2', { text: 'Before you start' });
+  await browser.click('#kyc-consent');
+  await browser.clickText('Continue');
+  await browser.clickText('Passport');
+  await browser.waitFor('.kyc-capture h2', { text: 'Where was your document issued?' });
+  await browser.clickText('Continue');
+  await browser.waitFor('.kyc-capture h2', { text: 'Photo page of your passport' });
+}
+
+// Review → submit → pending → verified (the sandbox reviews in a few seconds).
+async function submitToVerified() {
+  await browser.waitFor('.kyc-capture h2', { text: 'Check your photos' });
+  const image = await browser.until('the review photo to load', () => browser.run(() => {
+    const img = document.querySelector('.kyc-capture img');
+    return img && img.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight] : null;
+  }));
+  assert.ok(image[0] >= 600, `${ENGINE}: the photo kept is ${image.join('x')}`);
+  await browser.clickText('Submit for verification');
+  await browser.waitFor('.kyc-capture h2', { text: 'Pending' });
+  await browser.waitFor('.kyc-capture h2', { text: 'Verified', timeout: 40_000 });
+}
+
+test(`${ENGINE}: passport by file, from the file picker to verified`, async () => {
+  await toCapture();
+  await browser.chooseFile('.kyc-capture input[type=file]', photo);
+  await shot('file-review');
+  await submitToVerified();
+  await shot('file-verified');
+});
+
+test(`${ENGINE}: passport by the live camera (the engine's fake camera), a photo from the preview to verified`, async () => {
+  await toCapture();
+  const size = await browser.until('the live preview', () => browser.run(() => {
+    const video = document.querySelector('video.kyc-video');
+    return video && !video.hidden && video.readyState >= 2 && video.videoWidth > 0
+      ? [video.videoWidth, video.videoHeight] : null;
+  }));
+  // The hint says something about the frames: they are analysed in this engine.
+  await browser.until('a live hint', () => browser.run(() => document.querySelector('.kyc-hint')?.textContent.trim()));
+  await shot('camera-live');
+  // A fake camera shows a test pattern, not a card: the quality gate may refuse it twice
+  // (each refusal explained), then lets the third through with a warning.
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    await browser.clickText('Take photo');
+    const outcome = await browser.until('the photo checked', () => browser.run(() => {
+      if (document.querySelector('.kyc-capture h2')?.textContent.includes('Check your photos')) return 'kept';
+      const alert = document.querySelector('.kyc-capture [role=alert]')?.textContent.trim();
+      const shutter = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Take photo');
+      return alert && shutter && !shutter.disabled ? `refused: ${alert}` : null;
+    }));
+    if (outcome === 'kept') {
+      console.log(`${ENGINE}: the camera's photo kept at attempt ${attempt + 1}; ${size.join('x')} preview`);
+      break;
+    }
+    console.log(`${ENGINE}: attempt ${attempt + 1} ${outcome}`);
+    assert.ok(attempt < 2, `${ENGINE}: the third photo is still refused: ${outcome}`);
+  }
+  await shot('camera-review');
+  await submitToVerified();
+  await shot('camera-verified');
+});

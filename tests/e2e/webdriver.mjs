@@ -1,0 +1,123 @@
+// A small W3C WebDriver client (the protocol every engine's driver speaks: chromedriver,
+// geckodriver, WebKitWebDriver), for the tests that run in every engine. `cargo xtask test`
+// starts the engine's driver and gives its address and the session's capabilities:
+// WEBDRIVER_URL, WEBDRIVER_CAPABILITIES (JSON), KYC_E2E_ENGINE (chromium, firefox, webkit).
+import assert from 'node:assert/strict';
+
+export const ENGINE = process.env.KYC_E2E_ENGINE ?? 'chromium';
+const DRIVER_URL = process.env.WEBDRIVER_URL;
+// The W3C key under which a found element's reference comes.
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+async function call(method, path, body) {
+  if (!DRIVER_URL) throw new Error('WEBDRIVER_URL is not set: run these tests through `cargo xtask test`');
+  const response = await fetch(`${DRIVER_URL}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const answer = await response.json().catch(() => ({ value: { error: `HTTP ${response.status}` } }));
+  if (!response.ok || answer.value?.error) {
+    const error = new Error(`${ENGINE} driver: ${method} ${path}: ${answer.value?.error}: ${answer.value?.message ?? ''}`);
+    error.code = answer.value?.error;
+    throw error;
+  }
+  return answer.value;
+}
+
+// One browser session.
+export class Browser {
+  static async open() {
+    const capabilities = JSON.parse(process.env.WEBDRIVER_CAPABILITIES ?? '{}');
+    const { sessionId } = await call('POST', '/session', { capabilities: { alwaysMatch: capabilities } });
+    const browser = new Browser(sessionId);
+    await browser.#call('POST', '/timeouts', { script: 30_000, pageLoad: 30_000, implicit: 0 });
+    return browser;
+  }
+
+  constructor(id) { this.id = id; }
+
+  #call(method, path, body) { return call(method, `/session/${this.id}${path}`, body); }
+
+  async close() { await call('DELETE', `/session/${this.id}`).catch(() => {}); }
+
+  async go(url) { await this.#call('POST', '/url', { url }); }
+
+  async setSize(width, height) { await this.#call('POST', '/window/rect', { width, height }).catch(() => {}); }
+
+  // Runs `fn` (a function, or its source) in the page with `args`; returns its JSON result.
+  async run(fn, ...args) {
+    return this.#call('POST', '/execute/sync', { script: `return (${fn}).apply(null, arguments)`, args });
+  }
+
+  // As `run`, awaiting the promise `fn` returns.
+  async runAsync(fn, ...args) {
+    return this.#call('POST', '/execute/async', {
+      script: `const done = arguments[arguments.length - 1];
+        Promise.resolve((${fn}).apply(null, Array.prototype.slice.call(arguments, 0, -1)))
+          .then((value) => done({ value }), (error) => done({ error: String(error && error.stack || error) }));`,
+      args,
+    }).then((outcome) => {
+      if (outcome.error) throw new Error(`${ENGINE}: in the page: ${outcome.error}`);
+      return outcome.value;
+    });
+  }
+
+  // The first element matching `css`, or null.
+  async find(css) {
+    const found = await this.#call('POST', '/elements', { using: 'css selector', value: css });
+    return found.length ? found[0][ELEMENT] : null;
+  }
+
+  // Waits until `css` matches an element (and, with `text`, one whose text contains it).
+  async waitFor(css, { text, timeout = 20_000 } = {}) {
+    return this.until(`"${css}"${text ? ` with "${text}"` : ''}`, () => this.run((selector, wanted) => {
+      const el = [...document.querySelectorAll(selector)]
+        .find((e) => !wanted || e.textContent.replace(/\s+/g, ' ').includes(wanted));
+      return Boolean(el);
+    }, css, text ?? null), timeout);
+  }
+
+  // Polls `check` until it returns a truthy value (which it returns); fails with `what`.
+  async until(what, check, timeout = 20_000) {
+    const end = Date.now() + timeout;
+    let last;
+    while (Date.now() < end) {
+      last = await check();
+      if (last) return last;
+      await new Promise((resolve) => { setTimeout(resolve, 150); });
+    }
+    const text = await this.run(() => document.body?.innerText ?? '').catch(() => '');
+    return assert.fail(`${ENGINE}: waited ${timeout} ms for ${what}; the page says:\n${text}`);
+  }
+
+  // Clicks the button (or other control) whose text is `text`, as a user does.
+  async clickText(text, css = 'button') {
+    await this.waitFor(css, { text });
+    const id = await this.run((selector, wanted) => {
+      const all = [...document.querySelectorAll(selector)];
+      const el = all.find((e) => e.textContent.replace(/\s+/g, ' ').trim() === wanted)
+        ?? all.find((e) => e.textContent.includes(wanted));
+      el.setAttribute('data-wd', String(Math.random()).slice(2));
+      return el.getAttribute('data-wd');
+    }, css, text);
+    await this.click(`[data-wd="${id}"]`);
+  }
+
+  async click(css) {
+    const el = await this.find(css);
+    assert.ok(el, `${ENGINE}: no ${css} to click`);
+    await this.#call('POST', `/element/${el}/click`, {});
+  }
+
+  // Gives `path` to the file input `css` (the user's choice in the file picker).
+  async chooseFile(css, path) {
+    const el = await this.find(css);
+    assert.ok(el, `${ENGINE}: no ${css}`);
+    await this.#call('POST', `/element/${el}/value`, { text: path });
+  }
+
+  async screenshot() {
+    return Buffer.from(await this.#call('GET', '/screenshot'), 'base64');
+  }
+}
