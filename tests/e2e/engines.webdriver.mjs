@@ -1,7 +1,8 @@
 // What differs between browser engines, run in each of them (Chromium, Firefox, WebKit) through
 // the W3C WebDriver protocol: the passport flow by file (the file picker, decoding and
-// re-encoding a photo, the upload) to verified, and the live camera (getUserMedia with the
-// engine's own fake camera, frames analysed, a photo taken from the preview) to verified. The
+// re-encoding a photo, the upload) to verified; the live camera (getUserMedia with the engine's
+// own fake camera, frames analysed, a photo taken from the preview) to verified; and without a
+// camera API, then with the camera refused (the reason shown, the file picker to verified). The
 // rest of the end-to-end suite (Playwright, Chromium) checks what does not depend on the engine.
 // Run by `cargo xtask test` (and `--engine NAME` for one engine); the engine is in every test's
 // name.
@@ -28,9 +29,11 @@ async function shot(name) {
   writeFileSync(join(artifact(''), `engine-${ENGINE}-${name}.png`), await browser.screenshot());
 }
 
-// A new demo session on the demo page: consent, Passport, the issuing country as suggested.
-async function toCapture() {
+// A new demo session on the demo page: consent, Passport, the issuing country as suggested;
+// `prepare` runs in the page first (the camera is asked for only at the capture step).
+async function toCapture(prepare) {
   await browser.go(`${RELAY_URL}/`);
+  if (prepare) await browser.run(prepare);
   await browser.waitFor('.kyc-capture h2', { text: 'Before you start' });
   await browser.click('#kyc-consent');
   await browser.clickText('Continue');
@@ -91,4 +94,23 @@ test(`${ENGINE}: passport by the live camera (the engine's fake camera), a photo
   await shot('camera-review');
   await submitToVerified();
   await shot('camera-verified');
+});
+
+// Where the engine has no camera API (an insecure page, a webview without media capture) or
+// the user refuses the camera, the capture step says which and the file picker finishes.
+test(`${ENGINE}: without getUserMedia, then with the camera refused: the reason shown, the file picker to verified`, async () => {
+  await toCapture(() => {
+    Object.defineProperty(Navigator.prototype, 'mediaDevices', { get: () => undefined, configurable: true });
+  });
+  await browser.waitFor('.kyc-capture p', { text: 'No camera was found on this device. Choose a photo instead.' });
+  await browser.chooseFile('.kyc-capture input[type=file]', photo);
+  await submitToVerified();
+
+  await toCapture(() => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+  });
+  await browser.waitFor('.kyc-capture p', { text: 'Camera access was refused.' });
+  await shot('camera-refused');
+  await browser.chooseFile('.kyc-capture input[type=file]', photo);
+  await submitToVerified();
 });
