@@ -290,7 +290,8 @@ export function resetRecord(record) {
   mkdirSync(RELIABILITY_DIR, { recursive: true });
   writeFileSync(join(RELIABILITY_DIR, `${record}.jsonl`), '');
 }
-export function recordTrial(record, { area, case: name, tries, outcome, lost, crashed }) {
-  const line = JSON.stringify({ area, case: name, crashed, lost, outcome, tries });
+// The case is named with its engine first ("firefox: ..."); Playwright's are Chromium's.
+export function recordTrial(record, { area, case: name, tries, outcome, lost, crashed, engine = 'chromium' }) {
+  const line = JSON.stringify({ area, case: `${engine}: ${name}`, crashed, lost, outcome, tries });
   appendFileSync(join(RELIABILITY_DIR, `${record}.jsonl`), `${line}\n`);
 }

@@ -10,12 +10,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RELAY_URL, artifact, drawDocumentJpeg } from './browser.mjs';
+import {
+  RELAY_URL, artifact, drawDocumentJpeg, recordTrial, resetRecord, storedFiles, storedSince,
+} from './browser.mjs';
 import { Browser, ENGINE } from './webdriver.mjs';
 
+const RECORD = `e2e-engine-${ENGINE}`;
 let browser;
 let photo;
 before(async () => {
+  resetRecord(RECORD);
   browser = await Browser.open();
   await browser.setSize(1280, 900);
   // The card photographed by this engine's own canvas and JPEG encoder.
@@ -43,8 +47,10 @@ async function toCapture(prepare) {
   await browser.waitFor('.kyc-capture h2', { text: 'Photo page of your passport' });
 }
 
-// Review → submit → pending → verified (the sandbox reviews in a few seconds).
-async function submitToVerified() {
+// Review → submit → pending → verified (the sandbox reviews in a few seconds); the one photo
+// must be at the provider once, a JPEG, recorded for RELIABILITY.md as `name`.
+async function submitToVerified(name, tries, how) {
+  const before = storedFiles();
   await browser.waitFor('.kyc-capture h2', { text: 'Check your photos' });
   const image = await browser.until('the review photo to load', () => browser.run(() => {
     const img = document.querySelector('.kyc-capture img');
@@ -54,13 +60,22 @@ async function submitToVerified() {
   await browser.clickText('Submit for verification');
   await browser.waitFor('.kyc-capture h2', { text: 'Pending' });
   await browser.waitFor('.kyc-capture h2', { text: 'Verified', timeout: 40_000 });
+  const stored = storedSince(before);
+  const jpegs = stored.filter(({ bytes }) => bytes[0] === 0xff && bytes[1] === 0xd8);
+  recordTrial(RECORD, {
+    area: 'browser', engine: ENGINE, case: name, tries,
+    outcome: `${how}; ${stored.length} file at the provider (${jpegs.length} JPEG) for 1 photo; verified`,
+    lost: Math.abs(1 - jpegs.length) + (stored.length - jpegs.length), crashed: false,
+  });
+  assert.equal(stored.length, 1, `${ENGINE}: ${stored.length} files at the provider for one photo`);
+  assert.equal(jpegs.length, 1, `${ENGINE}: the file at the provider is not a JPEG`);
 }
 
 test(`${ENGINE}: passport by file, from the file picker to verified`, async () => {
   await toCapture();
   await browser.chooseFile('.kyc-capture input[type=file]', photo);
   await shot('file-review');
-  await submitToVerified();
+  await submitToVerified('file_picker_to_verified', 1, 'the file picker given a JPEG its canvas drew');
   await shot('file-verified');
 });
 
@@ -76,7 +91,9 @@ test(`${ENGINE}: passport by the live camera (the engine's fake camera), a photo
   await shot('camera-live');
   // A fake camera shows a test pattern, not a card: the quality gate may refuse it twice
   // (each refusal explained), then lets the third through with a warning.
+  let attempts = 0;
   for (let attempt = 0; attempt < 3; attempt += 1) {
+    attempts = attempt + 1;
     await browser.clickText('Take photo');
     const outcome = await browser.until('the photo checked', () => browser.run(() => {
       if (document.querySelector('.kyc-capture h2')?.textContent.includes('Check your photos')) return 'kept';
@@ -92,7 +109,8 @@ test(`${ENGINE}: passport by the live camera (the engine's fake camera), a photo
     assert.ok(attempt < 2, `${ENGINE}: the third photo is still refused: ${outcome}`);
   }
   await shot('camera-review');
-  await submitToVerified();
+  await submitToVerified('camera_photo_to_verified', attempts,
+    `the shutter pressed ${attempts}× on the fake camera's ${size.join('x')} preview, ${attempts - 1} refused with the reason`);
   await shot('camera-verified');
 });
 
@@ -104,7 +122,7 @@ test(`${ENGINE}: without getUserMedia, then with the camera refused: the reason 
   });
   await browser.waitFor('.kyc-capture p', { text: 'No camera was found on this device. Choose a photo instead.' });
   await browser.chooseFile('.kyc-capture input[type=file]', photo);
-  await submitToVerified();
+  await submitToVerified('no_camera_api_file_picker_to_verified', 1, 'no navigator.mediaDevices: "No camera was found" shown');
 
   await toCapture(() => {
     navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
@@ -112,5 +130,5 @@ test(`${ENGINE}: without getUserMedia, then with the camera refused: the reason 
   await browser.waitFor('.kyc-capture p', { text: 'Camera access was refused.' });
   await shot('camera-refused');
   await browser.chooseFile('.kyc-capture input[type=file]', photo);
-  await submitToVerified();
+  await submitToVerified('camera_refused_file_picker_to_verified', 1, 'getUserMedia refused: "Camera access was refused" shown');
 });

@@ -61,11 +61,15 @@ const AREAS: [(&str, &str); 6] = [
     ),
     (
         "browser",
-        "Faults end to end in headless Chromium: the trunk-built widget, the relay and the \
-         sandbox as real processes; the network dropping mid-upload, the relay restarting \
-         mid-session, a double click on submit, a page reload mid-flow. Lost counts files the \
-         user captured that did not reach the provider, or reached it twice \
-         (`tests/e2e/faults.test.mjs`, in the \"end-to-end browser tests in Chromium\" step).",
+        "End to end in a browser, each row named by its engine: the trunk-built widget, the \
+         relay and the sandbox as real processes. In Chromium (`tests/e2e/faults.test.mjs` and \
+         `timing.test.mjs`, in the \"end-to-end browser tests in Chromium\" step): the \
+         network dropping mid-upload, the relay restarting mid-session, a double click on \
+         submit, a page reload mid-flow. In Chromium, Firefox and WebKit \
+         (`tests/e2e/engines.webdriver.mjs`, in each engine's \"end-to-end engine tests\" \
+         step): the file picker, the engine's fake camera, no camera API and a refused camera, \
+         each to verified. Lost counts files the user captured that did not reach the \
+         provider, or reached it twice.",
     ),
     (
         "fuzz",
@@ -199,7 +203,7 @@ fn header() -> String {
          - toolchain: {rustc}\n\
          - command: `cargo xtask test` (the trials run in its \"native tests\" step, \
          `cargo test --workspace`, and the browser rows in its \"end-to-end browser tests in \
-         Chromium\" step)\n"
+         Chromium\" and \"end-to-end engine tests\" steps)\n"
     )
 }
 
