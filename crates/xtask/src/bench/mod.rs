@@ -24,8 +24,10 @@ use self::machine::{load_average, machine};
 use self::payload::GZIP_LIMIT_BYTES;
 use self::report::{Report, Section};
 use self::stats::Results;
+use crate::browser::Engine;
 use crate::free_port;
 use crate::services::{build_servers, build_widget, start_stack, RelayDatabase, StackOptions};
+use crate::webkit::WebKitDriver;
 use crate::{
     browser, command, run, run_quiet, scratch_dir, target_dir, tools, workspace_root, Fail,
 };
@@ -73,7 +75,7 @@ fn scaling_only(sessions: usize) -> Result<(), Fail> {
 /// `cargo xtask bench`: builds, measures every figure, writes BENCHMARKS.md.
 pub fn run_all() -> Result<(), Fail> {
     let started = Instant::now();
-    tools::ensure_all(&[crate::browser::Engine::Chromium])?;
+    tools::ensure_all(&Engine::ALL)?;
     let machine = machine();
     let load_before = load_average();
     let mut results = Results::default();
@@ -119,6 +121,12 @@ pub fn run_all() -> Result<(), Fail> {
     let contributors = wasm::contributors();
     step("startup", &mut startup);
     step("photo and live frames", &mut browser_figures);
+    step("photo and live frames in Firefox", &mut |results| {
+        engine_figures(results, Engine::Firefox)
+    });
+    step("photo and live frames in WebKit", &mut |results| {
+        engine_figures(results, Engine::WebKit)
+    });
     step("relay", &mut relay_figures);
     step("scaling", &mut |results| {
         scaling::measure(results, scaling::SESSIONS)
@@ -223,13 +231,38 @@ fn browser_figures(results: &mut Results) -> Result<(), Fail> {
     let mut cargo = browser_bench_cargo();
     cargo.args(["--", "--include-ignored", "--nocapture"]);
     browser::in_headless_chromium(&mut cargo, "bench-webdriver", 300)?;
+    bench_in_browser(results, "", &mut cargo)
+}
+
+/// The same browser bench in `engine` (Firefox headless, WebKit's MiniBrowser on a virtual
+/// display), its figures named `<engine>.<figure>`.
+fn engine_figures(results: &mut Results, engine: Engine) -> Result<(), Fail> {
+    let mut cargo = browser_bench_cargo();
+    cargo.args(["--", "--include-ignored", "--nocapture"]);
+    let prefix = format!("{}.", engine.name());
+    match engine {
+        Engine::Chromium => browser_figures(results),
+        Engine::Firefox => {
+            browser::in_headless_firefox(&mut cargo, "bench-webdriver-firefox", 300)?;
+            bench_in_browser(results, &prefix, &mut cargo)
+        }
+        Engine::WebKit => {
+            let driver = WebKitDriver::start()?;
+            driver.drive(&mut cargo, 300);
+            bench_in_browser(results, &prefix, &mut cargo)
+        }
+    }
+}
+
+/// Runs the browser bench `cargo` and keeps its figures, named with `prefix`.
+fn bench_in_browser(results: &mut Results, prefix: &str, cargo: &mut Command) -> Result<(), Fail> {
     let output = cargo
         .output()
         .map_err(|err| Fail(format!("cannot run the browser bench: {err}")))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    results.absorb(&stdout);
-    results.absorb(&stderr);
+    results.absorb_as(prefix, &stdout);
+    results.absorb_as(prefix, &stderr);
     if !output.status.success() {
         return Err(Fail(format!(
             "the browser bench failed with {}:\n{stdout}\n{stderr}",

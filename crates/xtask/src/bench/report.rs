@@ -67,6 +67,7 @@ pub fn render(report: &Report) -> String {
     write_startup(&mut md, report.results);
     write_still_photo(&mut md, report.results);
     write_live_frames(&mut md, report.results);
+    write_engines(&mut md, report.results);
     write_relay(&mut md, report.results);
     super::scaling::render(&mut md, report.results);
     write_run_log(&mut md, report.sections);
@@ -291,6 +292,77 @@ fn write_live_frames(md: &mut String, r: &Results) {
                 let _ = writeln!(md, "\nFrame rate for {what}: **missing**.");
             }
         }
+    }
+    let _ = writeln!(md);
+}
+
+/// 4b. The photo path and the live frames in each engine, the same program in one run.
+fn write_engines(md: &mut String, r: &Results) {
+    let _ = writeln!(
+        md,
+        "## 4b. Each engine
+"
+    );
+    let _ = writeln!(
+        md,
+        "The same `tests/bench_photo.rs` build (sections 3 and 4) in each engine of `cargo xtask \
+         test`, one after the other in this run: Chromium headless (chromedriver), Firefox ESR \
+         headless (geckodriver), WebKitGTK's MiniBrowser on a virtual display \
+         (WebKitWebDriver). Medians, p95 in brackets. The engines decode and draw differently \
+         (EXIF handling, canvas read-back), so each row compares engines, not builds.\n"
+    );
+    let engines = [
+        ("Chromium", ""),
+        ("Firefox", "firefox."),
+        ("WebKit", "webkit."),
+    ];
+    let _ = writeln!(
+        md,
+        "| figure | Chromium | Firefox | WebKit |\n|---|---:|---:|---:|"
+    );
+    let cell = |name: &str, prefix: &str| match r.stats(&format!("{prefix}{name}")) {
+        Some(s) => format!("{:.1} ms ({:.1})", s.median, s.p95),
+        None => "missing".to_owned(),
+    };
+    for (name, label) in [
+        ("photo.prepare", "12 MP photo: widget's pre-upload path"),
+        (
+            "photo.bare_decode",
+            "12 MP photo: bare `createImageBitmap` decode",
+        ),
+        ("live.assess", "1280x720 frame: metrics only"),
+        (
+            "live.readback_assess",
+            "1280x720 frame: canvas read-back + metrics",
+        ),
+    ] {
+        let cells: Vec<String> = engines
+            .iter()
+            .map(|(_, prefix)| cell(name, prefix))
+            .collect();
+        let _ = writeln!(md, "| {label} | {} |", cells.join(" | "));
+    }
+    let ratios: Vec<String> = engines
+        .iter()
+        .map(|(_, prefix)| {
+            match (
+                r.stats(&format!("{prefix}photo.prepare")),
+                r.stats(&format!("{prefix}photo.bare_decode")),
+            ) {
+                (Some(a), Some(b)) if b.median > 0.0 => format!("**{:.2}×**", a.median / b.median),
+                _ => "missing".to_owned(),
+            }
+        })
+        .collect();
+    let _ = writeln!(md, "| widget path / bare decode | {} |", ratios.join(" | "));
+    let _ = writeln!(md);
+    for (engine, prefix) in engines {
+        let _ = writeln!(
+            md,
+            "- {engine}: {}",
+            r.fact(&format!("{prefix}browser.user_agent"))
+                .unwrap_or("(not run: see the sections below)")
+        );
     }
     let _ = writeln!(md);
 }

@@ -17,11 +17,18 @@ impl Results {
     /// Reads the `BENCH` and `BENCHFACT` lines of `output` (anywhere in a line: test runners
     /// prefix what they pass on).
     pub fn absorb(&mut self, output: &str) {
+        self.absorb_as("", output);
+    }
+
+    /// As [`Results::absorb`], each name prefixed with `prefix` (e.g. `"firefox."`: the same
+    /// program in another engine).
+    pub fn absorb_as(&mut self, prefix: &str, output: &str) {
         for line in output.lines() {
             if let Some(at) = line.find("BENCHFACT ") {
                 let rest = line[at + "BENCHFACT ".len()..].trim();
                 if let Some((name, value)) = rest.split_once(' ') {
-                    self.facts.insert(name.to_owned(), value.trim().to_owned());
+                    self.facts
+                        .insert(format!("{prefix}{name}"), value.trim().to_owned());
                 }
             } else if let Some(at) = line.find("BENCH ") {
                 let mut words = line[at + "BENCH ".len()..].split_whitespace();
@@ -31,7 +38,7 @@ impl Results {
                     let samples: Vec<f64> =
                         list.split(',').filter_map(|v| v.parse().ok()).collect();
                     self.series
-                        .insert(name.to_owned(), (unit.to_owned(), samples));
+                        .insert(format!("{prefix}{name}"), (unit.to_owned(), samples));
                 }
             }
         }
