@@ -24,7 +24,7 @@ use self::machine::{load_average, machine};
 use self::payload::GZIP_LIMIT_BYTES;
 use self::report::{Report, Section};
 use self::stats::Results;
-use crate::browser::Engine;
+use crate::browser::{DriverServer, Engine};
 use crate::free_port;
 use crate::services::{build_servers, build_widget, start_stack, RelayDatabase, StackOptions};
 use crate::webkit::WebKitDriver;
@@ -120,6 +120,12 @@ pub fn run_all() -> Result<(), Fail> {
     });
     let contributors = wasm::contributors();
     step("startup", &mut startup);
+    step("startup in Firefox", &mut |results| {
+        engine_startup(results, Engine::Firefox)
+    });
+    step("startup in WebKit", &mut |results| {
+        engine_startup(results, Engine::WebKit)
+    });
     step("photo and live frames", &mut browser_figures);
     step("photo and live frames in Firefox", &mut |results| {
         engine_figures(results, Engine::Firefox)
@@ -221,6 +227,40 @@ fn startup(results: &mut Results) -> Result<(), Fail> {
             .arg("tests/bench/startup.mjs")
             .env("RELAY_URL", &stack.relay_url)
             .env("LOADS", STARTUP_LOADS.to_string()),
+    )?;
+    results.absorb(&output);
+    Ok(())
+}
+
+/// The startup figures in `engine`: `tests/bench/startup-webdriver.mjs` through the engine's
+/// WebDriver server, against a stack serving a copy of the built site (the script writes its
+/// probe into the copy's page).
+fn engine_startup(results: &mut Results, engine: Engine) -> Result<(), Fail> {
+    let state = scratch_dir(&format!("bench-startup-{}", engine.name()))?;
+    let site = state.join("site");
+    let _ = std::fs::remove_dir_all(&site);
+    run(Command::new("cp")
+        .arg("-r")
+        .arg(workspace_root().join("dist"))
+        .arg(&site))?;
+    let stack = start_stack(&StackOptions {
+        relay_port: free_port(),
+        sandbox_port: free_port(),
+        review_delay_secs: 60,
+        database: RelayDatabase::Sqlite(state.join("relay.sqlite")),
+        static_dir: site.clone(),
+        show_logs: false,
+    })?;
+    let driver = DriverServer::start(engine)?;
+    let output = run_quiet(
+        command("node")
+            .arg("tests/bench/startup-webdriver.mjs")
+            .env("RELAY_URL", &stack.relay_url)
+            .env("STATIC_DIR", &site)
+            .env("LOADS", STARTUP_LOADS.to_string())
+            .env("KYC_E2E_ENGINE", engine.name())
+            .env("WEBDRIVER_URL", &driver.url)
+            .env("WEBDRIVER_CAPABILITIES", &driver.capabilities),
     )?;
     results.absorb(&output);
     Ok(())

@@ -296,7 +296,7 @@ fn write_live_frames(md: &mut String, r: &Results) {
     let _ = writeln!(md);
 }
 
-/// 4b. The photo path and the live frames in each engine, the same program in one run.
+/// 4b. Startup, the photo path and the live frames in each engine, in one run.
 fn write_engines(md: &mut String, r: &Results) {
     let _ = writeln!(
         md,
@@ -305,11 +305,16 @@ fn write_engines(md: &mut String, r: &Results) {
     );
     let _ = writeln!(
         md,
-        "The same `tests/bench_photo.rs` build (sections 3 and 4) in each engine of `cargo xtask \
-         test`, one after the other in this run: Chromium headless (chromedriver), Firefox ESR \
-         headless (geckodriver), WebKitGTK's MiniBrowser on a virtual display \
+        "Startup as in section 2, {} loads per engine, each in a fresh browser (Chromium: a \
+         fresh Playwright context; Firefox and WebKit: a new WebDriver session, the probe \
+         written into a copy of the page as its first script, `tests/bench/startup-webdriver.mjs`); \
+         the same `tests/bench_photo.rs` build as sections 3 and 4 in each engine of `cargo \
+         xtask test`, one after the other in this run: Chromium headless (chromedriver), \
+         Firefox ESR headless (geckodriver), WebKitGTK's MiniBrowser on a virtual display \
          (WebKitWebDriver). Medians, p95 in brackets. The engines decode and draw differently \
-         (EXIF handling, canvas read-back), so each row compares engines, not builds.\n"
+         (EXIF handling, canvas read-back), so each row compares engines, not builds; \
+         Firefox rounds its timers to whole milliseconds.\n",
+        r.fact("startup.loads").unwrap_or("(missing)")
     );
     let engines = [
         ("Chromium", ""),
@@ -325,6 +330,14 @@ fn write_engines(md: &mut String, r: &Results) {
         None => "missing".to_owned(),
     };
     for (name, label) in [
+        (
+            "startup.script_to_step",
+            "script start → first step in the DOM",
+        ),
+        (
+            "startup.navigation_to_step",
+            "navigation start → first step in the DOM",
+        ),
         ("photo.prepare", "12 MP photo: widget's pre-upload path"),
         (
             "photo.bare_decode",
@@ -526,7 +539,10 @@ fn write_run_log(md: &mut String, sections: &[Section]) {
          tests/bench/startup.mjs   # with `cargo xtask demo` running\nCHROMEDRIVER=/usr/bin/chromedriver \
          WASM_BINDGEN_TEST_WEBDRIVER_JSON=target/xtask/bench-webdriver/webdriver.json \\\n  CARGO_TARGET_DIR=target/bench-wasm cargo test --release \
          --config 'profile.release.panic=\"unwind\"' --target wasm32-unknown-unknown -p kyc-capture \
-         --test bench_photo -- --include-ignored --nocapture\ncargo run --release -p kyc-relay --example bench_relay \
+         --test bench_photo -- --include-ignored --nocapture   # GECKODRIVER=… and \
+         target/xtask/bench-webdriver-firefox/ for Firefox\nRELAY_URL=… STATIC_DIR=<a copy of \
+         dist/ the relay serves> WEBDRIVER_URL=… WEBDRIVER_CAPABILITIES=… KYC_E2E_ENGINE=firefox \
+         node tests/bench/startup-webdriver.mjs\ncargo run --release -p kyc-relay --example bench_relay \
          -- --rounds 5 --sessions 200\ncargo xtask bench scaling   # section 6 alone, printed; \
          --sessions N for a shorter run\n```"
     );
