@@ -12,6 +12,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use kyc_capture::intake::{intake, Accepted, Capture, CaptureProblem};
+use kyc_core::document_outline::find_outline;
 use kyc_core::{assess, inspect_file, FileLimits, QualityGate, QualityThresholds, RgbaView, Slot};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -244,4 +245,42 @@ fn bench_live_frames() {
     }
     emit("live.assess", "ms", &metrics);
     emit("live.readback_assess", "ms", &with_readback);
+
+    // The document's outline on the same frame, and the whole analysis of a frame (outline and
+    // metrics) as the live preview runs it.
+    let outline = find_outline(&view);
+    fact(
+        "live.outline",
+        outline.map_or("none found".to_owned(), |o| {
+            format!("found, confidence {:.2}", o.confidence)
+        }),
+    );
+    let mut outlines = Vec::with_capacity(RUNS);
+    let mut analyses = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let started = now();
+        let outline = find_outline(&view);
+        outlines.push(now() - started);
+        std::hint::black_box(outline);
+        let started = now();
+        let outline = find_outline(&view);
+        let report = assess(&view, &thresholds);
+        analyses.push(now() - started);
+        std::hint::black_box((outline, report));
+    }
+    emit("live.outline", "ms", &outlines);
+    emit("live.analysis", "ms", &analyses);
+
+    // Detection on a 640 px frame of the same scene.
+    live_setup(640, 360);
+    let small = live_frame().to_vec();
+    let view = RgbaView::new(640, 360, &small).expect("a 640x360 RGBA frame");
+    let mut small_outlines = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let started = now();
+        let outline = find_outline(&view);
+        small_outlines.push(now() - started);
+        std::hint::black_box(outline);
+    }
+    emit("live.outline_640", "ms", &small_outlines);
 }

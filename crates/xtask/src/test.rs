@@ -275,23 +275,35 @@ fn opencv_comparison() -> Result<(), Fail> {
 /// approxPolyDP pipeline on each, the two rows side by side (reported, not gated: the test
 /// `accuracy_on_the_generated_set` holds kyc-core's floors).
 fn opencv_outline_comparison() -> Result<(), Fail> {
+    print!("{}", outline_comparison()?);
+    Ok(())
+}
+
+/// The generated outline scenes measured by kyc-core's outline (native, release) and by
+/// OpenCV's classic pipeline: both programs' reports, as printed (also a section of the bench).
+pub(crate) fn outline_comparison() -> Result<String, Fail> {
     let python = opencv_python()?;
     let scenes = scratch_dir("outline-scenes")?;
-    run(command("cargo")
-        .args([
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "kyc-core",
-            "--example",
-            "write_outline_scenes",
-            "--",
-        ])
-        .arg(&scenes))?;
-    run(Command::new(&python)
-        .arg(workspace_root().join("scripts/opencv_outline_compare.py"))
-        .arg(&scenes))
+    let ours = crate::run_quiet(
+        command("cargo")
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "kyc-core",
+                "--example",
+                "write_outline_scenes",
+                "--",
+            ])
+            .arg(&scenes),
+    )?;
+    let both = crate::run_quiet(
+        Command::new(&python)
+            .arg(workspace_root().join("scripts/opencv_outline_compare.py"))
+            .arg(&scenes),
+    )?;
+    Ok(format!("{ours}{both}"))
 }
 
 /// The test virtualenv's Python with OpenCV and NumPy, made on first use.

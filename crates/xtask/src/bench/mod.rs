@@ -133,6 +133,13 @@ pub fn run_all() -> Result<(), Fail> {
     step("photo and live frames in WebKit", &mut |results| {
         engine_figures(results, Engine::WebKit)
     });
+    step("document outline", &mut |results| {
+        let report = crate::test::outline_comparison()?;
+        results
+            .facts
+            .insert("outline.comparison".to_owned(), report);
+        Ok(())
+    });
     step("relay", &mut relay_figures);
     step("scaling", &mut |results| {
         scaling::measure(results, scaling::SESSIONS)
