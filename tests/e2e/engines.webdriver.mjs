@@ -2,8 +2,9 @@
 // the W3C WebDriver protocol: the passport flow by file (the file picker, decoding and
 // re-encoding a photo, the upload) to verified; the live camera (getUserMedia with the engine's
 // own fake camera, frames analysed, a photo taken from the preview) to verified; and without a
-// camera API, then with the camera refused (the reason shown, the file picker to verified). The
-// rest of the end-to-end suite (Playwright, Chromium) checks what does not depend on the engine.
+// camera API, then with the camera refused (the reason shown, the file picker to verified); and
+// a host's page embedding it under a strict CSP (to verified, its events heard). The rest of
+// the end-to-end suite (Playwright, Chromium) checks what does not depend on the engine.
 // Run by `cargo xtask test` (and `--engine NAME` for one engine); the engine is in every test's
 // name.
 import { test, before, after } from 'node:test';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import {
   RELAY_URL, artifact, drawDocumentJpeg, recordTrial, resetRecord, storedFiles, storedSince,
 } from './browser.mjs';
+import { startEmbedding, hostSession } from './hostsite.mjs';
 import { Browser, ENGINE } from './webdriver.mjs';
 
 const RECORD = `e2e-engine-${ENGINE}`;
@@ -35,8 +37,8 @@ async function shot(name) {
 
 // A new demo session on the demo page: consent, Passport, the issuing country as suggested;
 // `prepare` runs in the page first (the camera is asked for only at the capture step).
-async function toCapture(prepare) {
-  await browser.go(`${RELAY_URL}/`);
+async function toCapture(prepare, page = `${RELAY_URL}/`) {
+  await browser.go(page);
   if (prepare) await browser.run(prepare);
   await browser.waitFor('.kyc-capture h2', { text: 'Before you start' });
   await browser.click('#kyc-consent');
@@ -52,10 +54,11 @@ async function toCapture(prepare) {
 async function submitToVerified(name, tries, how) {
   const before = storedFiles();
   await browser.waitFor('.kyc-capture h2', { text: 'Check your photos' });
-  const image = await browser.until('the review photo to load', () => browser.run(() => {
-    const img = document.querySelector('.kyc-capture img');
+  const image = await browser.until('the review photo to load', () => browser.run((host) => {
+    const root = host ? document.querySelector(host).shadowRoot : document;
+    const img = root.querySelector('.kyc-capture img');
     return img && img.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight] : null;
-  }));
+  }, browser.shadowHost));
   assert.ok(image[0] >= 600, `${ENGINE}: the photo kept is ${image.join('x')}`);
   await browser.clickText('Submit for verification');
   await browser.waitFor('.kyc-capture h2', { text: 'Pending' });
@@ -131,4 +134,28 @@ test(`${ENGINE}: without getUserMedia, then with the camera refused: the reason 
   await shot('camera-refused');
   await browser.chooseFile('.kyc-capture input[type=file]', photo);
   await submitToVerified('camera_refused_file_picker_to_verified', 1, 'getUserMedia refused: "Camera access was refused" shown');
+});
+
+// The host's embedding (docs/embedding.md): the example page on another origin than the relay,
+// under its strict Content-Security-Policy (`wasm-unsafe-eval`, no inline script or style), the
+// widget in the `kyc-capture` element's shadow root, a session from the host's backend; by the
+// file picker to verified, the page hearing the widget's events in order.
+test(`${ENGINE}: a host page on another origin under a strict CSP, the widget in its shadow root, by file to verified, its events heard`, async () => {
+  const embedding = await startEmbedding(`engine-embed-${ENGINE}`);
+  try {
+    const token = await hostSession(embedding.relay.url, `engine-${ENGINE}-${Date.now()}`);
+    browser.shadowHost = 'kyc-capture';
+    await toCapture(null, `${embedding.hostOrigin}/examples/plain.html?token=${encodeURIComponent(token)}`);
+    await browser.chooseFile('input[type=file]', photo);
+    await submitToVerified('host_page_strict_csp_to_verified', 1, 'the example page under the strict CSP, the widget in its shadow root');
+    const events = await browser.run(() => [...document.querySelectorAll('#events li')].map((item) => item.dataset.event));
+    const order = ['kyc-ready', 'kyc-step-changed', 'kyc-upload-progress', 'kyc-submitted', 'kyc-status-changed'];
+    const firsts = order.map((name) => events.indexOf(name));
+    assert.ok(firsts.every((at) => at >= 0), `${ENGINE}: events heard: ${events.join(' ')}`);
+    assert.deepEqual([...firsts].sort((a, b) => a - b), firsts, `${ENGINE}: events out of order: ${events.join(' ')}`);
+    assert.ok(!events.includes('kyc-error'), `${ENGINE}: ${events.join(' ')}`);
+  } finally {
+    browser.shadowHost = null;
+    await embedding.stop();
+  }
 });

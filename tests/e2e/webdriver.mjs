@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 
 export const ENGINE = process.env.KYC_E2E_ENGINE ?? 'chromium';
 const DRIVER_URL = process.env.WEBDRIVER_URL;
-// The W3C key under which a found element's reference comes.
+// The W3C keys under which a found element's and a shadow root's references come.
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+const SHADOW = 'shadow-6066-11e4-a52e-4f735466cecf';
 
 async function call(method, path, body) {
   if (!DRIVER_URL) throw new Error('WEBDRIVER_URL is not set: run these tests through `cargo xtask test`');
@@ -35,7 +36,12 @@ export class Browser {
     return browser;
   }
 
-  constructor(id) { this.id = id; }
+  constructor(id) {
+    this.id = id;
+    // With a CSS selector of a shadow host (a host page's `kyc-capture` element), the queries
+    // below look inside its shadow root, as a user sees the widget.
+    this.shadowHost = null;
+  }
 
   #call(method, path, body) { return call(method, `/session/${this.id}${path}`, body); }
 
@@ -63,19 +69,28 @@ export class Browser {
     });
   }
 
-  // The first element matching `css`, or null.
+  // The first element matching `css` (in the shadow host's root, if one is set), or null.
   async find(css) {
-    const found = await this.#call('POST', '/elements', { using: 'css selector', value: css });
+    const query = { using: 'css selector', value: css };
+    if (!this.shadowHost) {
+      const found = await this.#call('POST', '/elements', query);
+      return found.length ? found[0][ELEMENT] : null;
+    }
+    const hosts = await this.#call('POST', '/elements', { using: 'css selector', value: this.shadowHost });
+    if (!hosts.length) return null;
+    const root = (await this.#call('GET', `/element/${hosts[0][ELEMENT]}/shadow`))[SHADOW];
+    const found = await this.#call('POST', `/shadow/${root}/elements`, query);
     return found.length ? found[0][ELEMENT] : null;
   }
 
   // Waits until `css` matches an element (and, with `text`, one whose text contains it).
   async waitFor(css, { text, timeout = 20_000 } = {}) {
-    return this.until(`"${css}"${text ? ` with "${text}"` : ''}`, () => this.run((selector, wanted) => {
-      const el = [...document.querySelectorAll(selector)]
+    return this.until(`"${css}"${text ? ` with "${text}"` : ''}`, () => this.run((host, selector, wanted) => {
+      const root = host ? document.querySelector(host)?.shadowRoot : document;
+      const el = [...(root?.querySelectorAll(selector) ?? [])]
         .find((e) => !wanted || e.textContent.replace(/\s+/g, ' ').includes(wanted));
       return Boolean(el);
-    }, css, text ?? null), timeout);
+    }, this.shadowHost, css, text ?? null), timeout);
   }
 
   // Polls `check` until it returns a truthy value (which it returns); fails with `what`.
@@ -87,20 +102,24 @@ export class Browser {
       if (last) return last;
       await new Promise((resolve) => { setTimeout(resolve, 150); });
     }
-    const text = await this.run(() => document.body?.innerText ?? '').catch(() => '');
+    const text = await this.run((host) => {
+      const root = host ? document.querySelector(host)?.shadowRoot : null;
+      return `${document.body?.innerText ?? ''}${root ? `\n[in ${host}]\n${root.textContent}` : ''}`;
+    }, this.shadowHost).catch(() => '');
     return assert.fail(`${ENGINE}: waited ${timeout} ms for ${what}; the page says:\n${text}`);
   }
 
   // Clicks the button (or other control) whose text is `text`, as a user does.
   async clickText(text, css = 'button') {
     await this.waitFor(css, { text });
-    const id = await this.run((selector, wanted) => {
-      const all = [...document.querySelectorAll(selector)];
+    const id = await this.run((host, selector, wanted) => {
+      const root = host ? document.querySelector(host).shadowRoot : document;
+      const all = [...root.querySelectorAll(selector)];
       const el = all.find((e) => e.textContent.replace(/\s+/g, ' ').trim() === wanted)
         ?? all.find((e) => e.textContent.includes(wanted));
       el.setAttribute('data-wd', String(Math.random()).slice(2));
       return el.getAttribute('data-wd');
-    }, css, text);
+    }, this.shadowHost, css, text);
     await this.click(`[data-wd="${id}"]`);
   }
 

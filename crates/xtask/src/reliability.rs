@@ -67,8 +67,8 @@ const AREAS: [(&str, &str); 6] = [
          network dropping mid-upload, the relay restarting mid-session, a double click on \
          submit, a page reload mid-flow. In Chromium, Firefox and WebKit \
          (`tests/e2e/engines.webdriver.mjs`, in each engine's \"end-to-end engine tests\" \
-         step): the file picker, the engine's fake camera, no camera API and a refused camera, \
-         each to verified. Lost counts files the user captured that did not reach the \
+         step): the file picker, the engine's fake camera, no camera API, a refused camera and \
+         a host's page under a strict CSP, each to verified. Lost counts files the user captured that did not reach the \
          provider, or reached it twice.",
     ),
     (

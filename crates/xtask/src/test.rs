@@ -413,8 +413,8 @@ fn end_to_end() -> Result<(), Fail> {
 }
 
 /// What differs between engines, end to end (`tests/e2e/engines.webdriver.mjs`: the file
-/// picker, the live camera, no camera API and a refused camera, each to verified), in
-/// `engine` through its own WebDriver server.
+/// picker, the live camera, no camera API, a refused camera and a host's page under a strict
+/// CSP, each to verified), in `engine` through its own WebDriver server.
 fn end_to_end_in(engine: Engine) -> Result<(), Fail> {
     let stack = EndToEndStack::start(&format!("e2e-{}", engine.name()))?;
     let driver = DriverServer::start(engine)?;
