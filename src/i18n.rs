@@ -685,8 +685,12 @@ fn hours_minutes(secs: u64) -> (u64, u64) {
 pub fn duration(locale: Locale, secs: u64) -> String {
     let (hours, minutes) = hours_minutes(secs);
     let quantity = |value: u64, unit: &str, short: &str| {
-        formatted(locale, value, &[("style", "unit"), ("unit", unit), ("unitDisplay", "long")])
-            .unwrap_or_else(|| format!("{value} {short}"))
+        formatted(
+            locale,
+            value,
+            &[("style", "unit"), ("unit", unit), ("unitDisplay", "long")],
+        )
+        .unwrap_or_else(|| format!("{value} {short}"))
     };
     let minutes = quantity(minutes, "minute", "min");
     if hours > 0 {
@@ -719,7 +723,12 @@ fn formatted(locale: Locale, value: u64, options: &[(&str, &str)]) -> Option<Str
         .and_then(|number_format| js_sys::Reflect::construct(&number_format.into(), &arguments))
         .map(js_sys::Intl::NumberFormat::from)
         .ok()
-        .and_then(|format| format.format().call1(&JsValue::NULL, &(value as f64).into()).ok())
+        .and_then(|format| {
+            format
+                .format()
+                .call1(&JsValue::NULL, &(value as f64).into())
+                .ok()
+        })
         .and_then(|text| text.as_string())
 }
 

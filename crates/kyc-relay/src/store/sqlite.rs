@@ -101,8 +101,8 @@ impl SqliteConn {
             result
         })
         .await
-            .map_err(|err| StoreError::Worker(err.to_string()))?
-            .map_err(StoreError::Sqlite)
+        .map_err(|err| StoreError::Worker(err.to_string()))?
+        .map_err(StoreError::Sqlite)
     }
 
     pub(crate) async fn execute(&self, sql: &str, args: Vec<Value>) -> StoreResult<u64> {

@@ -696,10 +696,13 @@ async fn a_transaction_left_open_by_a_dropped_request_is_rolled_back_not_joined(
         let name = name.to_owned();
         async move {
             let mut conn = store.conn().await.unwrap();
-            conn.query_opt("SELECT value FROM settings WHERE name = ?1", vec![Value::Text(name)])
-                .await
-                .unwrap()
-                .is_some()
+            conn.query_opt(
+                "SELECT value FROM settings WHERE name = ?1",
+                vec![Value::Text(name)],
+            )
+            .await
+            .unwrap()
+            .is_some()
         }
     };
     // What a request dropped while its `BEGIN` ran leaves: the connection inside a transaction
@@ -717,7 +720,10 @@ async fn a_transaction_left_open_by_a_dropped_request_is_rolled_back_not_joined(
     // The next users work, and their writes are their own, committed.
     store.insert_session(&session("ses_next")).await.unwrap();
     assert!(store.session("ses_next").await.unwrap().is_some());
-    assert!(!setting("lost").await, "the dropped request's write was rolled back");
+    assert!(
+        !setting("lost").await,
+        "the dropped request's write was rolled back"
+    );
     let tx = store.begin().await.unwrap();
     tx.commit().await.unwrap();
 
