@@ -57,10 +57,16 @@ async fn take_in(
     limits: &FileLimits,
 ) -> (Result<Accepted, Vec<CaptureProblem>>, Option<QualityReport>) {
     let mut measured = None;
-    let outcome = intake(Capture::File(file.clone().into()), slot, limits, |report| {
-        measured = Some(*report);
-        QualityGate::default().decide(slot, report)
-    })
+    let outcome = intake(
+        Capture::File(file.clone().into()),
+        slot,
+        None,
+        limits,
+        |report| {
+            measured = Some(*report);
+            QualityGate::default().decide(slot, report)
+        },
+    )
     .await;
     (outcome, measured)
 }
@@ -299,6 +305,7 @@ async fn a_small_photo_is_not_enlarged_and_a_soft_one_is_found_blurry() {
     let kept = intake(
         Capture::File(soft.into()),
         Slot::Front,
+        None,
         &FileLimits::default(),
         |report| GateDecision::ProceedWithWarning {
             issues: report.issues(),
