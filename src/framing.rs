@@ -6,6 +6,7 @@
 
 use kyc_core::document_outline::{DocumentShape, Guidance, Outline};
 use kyc_core::{DocumentType, Slot};
+use leptos::prelude::*;
 
 /// Corners moving less than this share of the outline's diagonal between two analysed frames
 /// count as steady: a hand's tremor, not a moving phone.
@@ -79,6 +80,27 @@ pub fn preserve_aspect_ratio(object_fit: &str) -> &'static str {
         "fill" => "none",
         _ => "xMidYMid meet",
     }
+}
+
+/// The outline of `framed` as an SVG laid over a video (`aria-hidden`: the live hint says it in
+/// words): its viewBox is the frame, placed in the video's box as the video's `object_fit`
+/// places the picture, and `mirrored` as the video is. Green when well framed. `None` without
+/// an outline.
+pub fn overlay(framed: &Framed, object_fit: &str, mirrored: bool) -> Option<impl IntoView> {
+    let outline = framed.outline?;
+    let (width, height) = framed.size;
+    Some(view! {
+        <svg
+            class="kyc-outline"
+            class:kyc-mirrored=mirrored
+            class:kyc-ready=framed.guidance == Guidance::Ready
+            aria-hidden="true"
+            viewBox=format!("0 0 {width} {height}")
+            preserveAspectRatio=preserve_aspect_ratio(object_fit)
+        >
+            <polygon points=polygon_points(&outline) />
+        </svg>
+    })
 }
 
 #[cfg(test)]

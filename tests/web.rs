@@ -18,6 +18,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod camera;
 #[path = "web/embed.rs"]
 mod embed;
+#[path = "web/framing.rs"]
+mod framing;
 // The core's own builders of minimal valid files.
 #[path = "../crates/kyc-core/tests/support/files.rs"]
 mod files;

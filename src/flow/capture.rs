@@ -2,7 +2,7 @@
 //! ([`Capturer`]): the live camera ([`use_camera`]) with its hint and shutter, and the file
 //! picker always; whatever the user gives goes through [`intake`], and is kept or explained.
 
-use kyc_core::document_outline::{DocumentShape, Guidance};
+use kyc_core::document_outline::DocumentShape;
 use kyc_core::{FileLimits, Slot};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -12,7 +12,7 @@ use super::{BackButton, Flow, Step, StepHeading};
 use crate::api::RelayClient;
 use crate::camera::{use_camera, CameraState};
 use crate::events::Events;
-use crate::framing::{polygon_points, preserve_aspect_ratio, shape};
+use crate::framing::{overlay, shape};
 use crate::i18n::I18n;
 use crate::intake::{intake, Accepted, Capture};
 use crate::messages;
@@ -176,30 +176,15 @@ pub(super) fn Capturer(
         i18n.t("file.choose")
     };
     let live = move || camera.state.get() == CameraState::Live;
-    // The outline over the preview: its viewBox is the analysed frame, placed in the video's
-    // box as the video's object-fit places the picture, and mirrored with it. The guidance is
-    // in the live hint as text; the colour only repeats it.
+    // The document's outline over the preview, with the video's object-fit.
     let outline = move || {
         let framed = camera.framed.get()?;
-        let found = framed.outline?;
         let fit = video
             .get_untracked()
             .and_then(|v| web_sys::window()?.get_computed_style(&v).ok().flatten())
             .and_then(|style| style.get_property_value("object-fit").ok())
             .unwrap_or_default();
-        let (width, height) = framed.size;
-        Some(view! {
-            <svg
-                class="kyc-outline"
-                class:kyc-mirrored=slot.is_face()
-                class:kyc-ready=framed.guidance == Guidance::Ready
-                aria-hidden="true"
-                viewBox=format!("0 0 {width} {height}")
-                preserveAspectRatio=preserve_aspect_ratio(&fit)
-            >
-                <polygon points=polygon_points(&found) />
-            </svg>
-        })
+        overlay(&framed, &fit, slot.is_face())
     };
     view! {
         <div class="kyc-camera" class:kyc-live=live>
