@@ -61,12 +61,14 @@ pub fn steady(before: &Outline, now: &Outline) -> bool {
         .all(|(a, b)| a.distance(*b) < STEADY_SHARE * diagonal)
 }
 
-/// The `points` of an SVG polygon whose `viewBox` is the frame (`0 0 width height`).
+/// The `points` of an SVG polygon whose `viewBox` is the frame (`0 0 width height`), in whole
+/// pixels of the analysed frame: finer than the eye needs, and integers keep Rust's
+/// float-to-text code out of the wasm.
 pub fn polygon_points(outline: &Outline) -> String {
     outline
         .corners
         .iter()
-        .map(|p| format!("{:.1},{:.1}", p.x, p.y))
+        .map(|p| format!("{},{}", p.x.round() as i32, p.y.round() as i32))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -162,7 +164,7 @@ mod tests {
     fn the_polygon_follows_the_corners_and_the_fit_follows_object_fit() {
         assert_eq!(
             polygon_points(&card(0.0)),
-            "100.0,100.0 500.0,100.0 500.0,352.0 100.0,352.0"
+            "100,100 500,100 500,352 100,352"
         );
         assert_eq!(preserve_aspect_ratio("contain"), "xMidYMid meet");
         assert_eq!(preserve_aspect_ratio("cover"), "xMidYMid slice");

@@ -31,9 +31,8 @@ async fn drawn(object_fit: &'static str, mirrored: bool) -> (f64, f64, f64, f64)
         size: (640, 360),
         guidance: Guidance::Ready,
     };
-    let mounted = leptos::mount::mount_to(host.clone(), move || {
-        overlay(&framed, object_fit, mirrored)
-    });
+    let mounted =
+        leptos::mount::mount_to(host.clone(), move || overlay(&framed, object_fit, mirrored));
     super::tick().await;
     let svg = host.query_selector("svg.kyc-outline").unwrap().unwrap();
     assert_eq!(svg.get_attribute("aria-hidden").as_deref(), Some("true"));
@@ -73,22 +72,13 @@ fn near(found: (f64, f64, f64, f64), expected: (f64, f64, f64, f64)) {
 #[wasm_bindgen_test]
 async fn the_outline_lies_over_the_picture_as_object_fit_and_mirroring_place_it() {
     // contain: scale 0.625, the 400 x 225 picture 37.5 px down.
-    near(
-        drawn("contain", false).await,
-        (100.0, 93.75, 200.0, 206.25),
-    );
+    near(drawn("contain", false).await, (100.0, 93.75, 200.0, 206.25));
     // cover: scale 5/6, the 533.3 x 300 picture 66.7 px to the left.
-    near(
-        drawn("cover", false).await,
-        (66.67, 75.0, 200.0, 225.0),
-    );
+    near(drawn("cover", false).await, (66.67, 75.0, 200.0, 225.0));
     // fill: stretched to the box.
     near(drawn("fill", false).await, (100.0, 75.0, 200.0, 225.0));
     // A mirrored preview (a face): the outline turns with it.
-    near(
-        drawn("contain", true).await,
-        (200.0, 93.75, 300.0, 206.25),
-    );
+    near(drawn("contain", true).await, (200.0, 93.75, 300.0, 206.25));
 }
 
 /// A JPEG of a photo whose whole frame is fine print: no document edge to find.
@@ -167,5 +157,8 @@ async fn a_photo_without_an_outline_is_sent_whole_as_before() {
     let (accepted, measured) = take_card(&page_of_print(1600, 1000).await).await;
     assert!(accepted.whole.is_none());
     assert_eq!(super::dimensions(&accepted), Some((1600, 1000)));
-    assert!(measured.cutoff.is_some(), "the whole photo's checks, cut-off included");
+    assert!(
+        measured.cutoff.is_some(),
+        "the whole photo's checks, cut-off included"
+    );
 }
