@@ -1,6 +1,8 @@
 //! A [`Picture`]: an image drawn into a detached canvas at the size it is measured or sent at,
 //! from a chosen file (decoded by the browser, EXIF orientation honoured) or from a camera frame.
-//! Its pixels go to `kyc-core`'s quality checks, and it is encoded as JPEG, which carries no
+//! Its pixels are read once ([`Picture::examine`]) for `kyc-core`'s quality checks and, for a
+//! document, its outline and flattened crop (a picture of its own, [`Picture::from_rgba`]).
+//! It is encoded as JPEG, which carries no
 //! EXIF or GPS tag. Nothing is written to browser storage: the pixels live in the canvas and in
 //! wasm memory only.
 
@@ -145,11 +147,6 @@ impl Picture {
             )?;
             context.put_image_data(&data, 0.0, 0.0)
         })
-    }
-
-    /// `kyc-core`'s quality checks of its pixels.
-    pub fn assess(&self, thresholds: &QualityThresholds) -> Result<QualityReport, JsValue> {
-        Ok(self.examine(thresholds, None, (0, 0))?.report)
     }
 
     /// Reads its pixels once for `kyc-core`: with a `shape`, the document's outline and what
