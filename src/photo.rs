@@ -2,9 +2,8 @@
 //! from a chosen file (decoded by the browser, EXIF orientation honoured) or from a camera frame.
 //! Its pixels are read once ([`Picture::examine`]) for `kyc-core`'s quality checks and, for a
 //! document, its outline and flattened crop (a picture of its own, [`Picture::from_rgba`]).
-//! It is encoded as JPEG, which carries no
-//! EXIF or GPS tag. Nothing is written to browser storage: the pixels live in the canvas and in
-//! wasm memory only.
+//! It is encoded as JPEG, which carries no EXIF or GPS tag. Nothing is written to browser
+//! storage: the pixels live in the canvas and in wasm memory only.
 
 use kyc_core::document_outline::{
     find_outline, flatten_rgba, guide, DocumentShape, GuidanceLimits, RgbaImage,
