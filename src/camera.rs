@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 
-use kyc_core::{QualityIssue, QualityReport, QualityThresholds, Slot};
+use kyc_core::document_outline::{DocumentShape, Guidance};
+use kyc_core::{QualityIssue, QualityThresholds, Slot};
 use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -15,7 +16,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::photo::{target_long_edge, Picture};
+use crate::framing::{steady, Framed};
+use crate::photo::{target_long_edge, Examined, Picture};
 
 /// Why the camera is not available; the user is offered the file picker in every case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,34 +132,56 @@ pub fn has_frame(video: &web_sys::HtmlVideoElement) -> bool {
 }
 
 /// `kyc-core`'s checks of the current preview frame, drawn at the metrics' own size (the
-/// checks normalize to that long edge anyway, so nothing is lost and little is copied).
-fn analyse(video: &web_sys::HtmlVideoElement, slot: Slot) -> Option<QualityReport> {
+/// checks normalize to that long edge anyway, so nothing is lost and little is copied), and
+/// for a document of `shape`, where it is in that same read of the pixels.
+fn analyse(
+    video: &web_sys::HtmlVideoElement,
+    slot: Slot,
+    shape: Option<DocumentShape>,
+) -> Option<Examined> {
     if !has_frame(video) {
         return None;
     }
     let thresholds = QualityThresholds::for_slot(slot);
-    Picture::from_video(video, thresholds.normalize_long_edge)
-        .and_then(|frame| frame.assess(&thresholds))
+    let long_edge = thresholds.normalize_long_edge;
+    Picture::from_video(video, long_edge)
+        .and_then(|frame| frame.examine(&thresholds, shape, (long_edge, long_edge)))
         .ok()
 }
 
 /// Counts consecutive good preview frames; auto-capture fires when enough follow each other,
-/// so one lucky frame of a moving phone does not trigger it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// so one lucky frame of a moving phone does not trigger it. For a document, a good frame
+/// also shows it well framed, its corners where they were in the frame before.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Steadiness {
     good_in_a_row: u8,
+    last: Option<kyc_core::document_outline::Outline>,
 }
 
 /// How many good frames in a row (at the analysis interval) trigger auto-capture.
 pub const GOOD_FRAMES_FOR_AUTO_CAPTURE: u8 = 3;
 
 impl Steadiness {
-    /// Records one analysed frame's issues; whether auto-capture should fire now.
-    pub fn record(&mut self, issues: &[QualityIssue]) -> bool {
+    /// Records one analysed frame's issues and, for a document, where it is; whether
+    /// auto-capture should fire now.
+    pub fn record(&mut self, issues: &[QualityIssue], framed: Option<&Framed>) -> bool {
         // A possible cut-off is advisory (the gate lets it through), so it does not block here.
-        let good = issues
+        let mut good = issues
             .iter()
             .all(|issue| matches!(issue, QualityIssue::CutOff { .. }));
+        if let Some(framed) = framed {
+            let outline = framed
+                .outline
+                .filter(|_| framed.guidance == Guidance::Ready);
+            let held = match (&self.last, &outline) {
+                (Some(before), Some(now)) => steady(before, now),
+                // The first well-framed frame starts the count.
+                (None, Some(_)) => true,
+                _ => false,
+            };
+            good &= held;
+            self.last = outline;
+        }
         if good {
             self.good_in_a_row = self.good_in_a_row.saturating_add(1);
         } else {
@@ -168,7 +192,7 @@ impl Steadiness {
 
     /// Starts counting again (after a capture).
     pub fn reset(&mut self) {
-        self.good_in_a_row = 0;
+        *self = Steadiness::default();
     }
 }
 
@@ -190,12 +214,23 @@ pub enum Hint {
     Good,
     /// The first thing to fix.
     Fix(QualityIssue),
+    /// The document is not well framed: what to do first, before the picture's quality.
+    Frame(Guidance),
 }
 
 impl Hint {
     /// The hint for a frame with `issues` (in `kyc-core`'s check order).
     pub fn of(issues: &[QualityIssue]) -> Hint {
         issues.first().map_or(Hint::Good, |issue| Hint::Fix(*issue))
+    }
+
+    /// The hint for a frame with `issues` and, for a document, its `guidance`: the framing
+    /// comes first, then the picture's quality.
+    pub fn framed(guidance: Option<Guidance>, issues: &[QualityIssue]) -> Hint {
+        match guidance {
+            Some(guidance) if guidance != Guidance::Ready => Hint::Frame(guidance),
+            _ => Hint::of(issues),
+        }
     }
 }
 
@@ -209,6 +244,9 @@ pub struct UseCamera {
     pub state: ReadSignal<CameraState>,
     /// What the latest analysed preview frame says; `None` before the first.
     pub hint: ReadSignal<Option<Hint>>,
+    /// Where the document is in the latest analysed frame; `None` for a face, or before the
+    /// first frame.
+    pub framed: ReadSignal<Option<Framed>>,
     video: NodeRef<Video>,
     slot: Slot,
 }
@@ -230,11 +268,13 @@ fn frame(video: NodeRef<Video>, slot: Slot) -> Option<Picture> {
 }
 
 /// Opens the camera suited to `slot` into `video` (muted, inline), analyses its preview every
-/// half second unless `paused`, and releases it when the calling component goes away. With
-/// `on_steady`, a frame is taken and handed to it whenever the preview has been good for
+/// half second unless `paused` (for a document of `shape`, also where it is), and releases it
+/// when the calling component goes away. With `on_steady`, a frame is taken and handed to it
+/// whenever the preview has been good (and a document well framed and still) for
 /// [`GOOD_FRAMES_FOR_AUTO_CAPTURE`] frames in a row (auto-capture).
 pub fn use_camera(
     slot: Slot,
+    shape: Option<DocumentShape>,
     video: NodeRef<Video>,
     paused: Signal<bool>,
     on_steady: Option<impl Fn(Picture) + 'static>,
@@ -242,6 +282,7 @@ pub fn use_camera(
     let camera = StoredValue::new_local(None::<Camera>);
     let (state, set_state) = signal(CameraState::Starting);
     let (hint, set_hint) = signal(None::<Hint>);
+    let (framed, set_framed) = signal(None::<Framed>);
     spawn_local(async move {
         match Camera::open(slot).await {
             Ok(opened) => {
@@ -276,16 +317,22 @@ pub fn use_camera(
             if state.get_untracked() != CameraState::Live || paused.get_untracked() {
                 return;
             }
-            let Some(report) = video.get_untracked().and_then(|v| analyse(&v, slot)) else {
+            let Some(examined) = video.get_untracked().and_then(|v| analyse(&v, slot, shape))
+            else {
                 return;
             };
-            let issues = report.issues();
-            let now = Some(Hint::of(&issues));
+            let issues = examined.report.issues();
+            let guidance = examined.framed.map(|f| f.guidance);
+            // Only a change is announced: the hint is in a polite live region.
+            let now = Some(Hint::framed(guidance, &issues));
             if hint.get_untracked() != now {
                 set_hint.set(now);
             }
+            if framed.get_untracked() != examined.framed {
+                set_framed.set(examined.framed);
+            }
             let mut steady = steadiness.get();
-            let fire = steady.record(&issues);
+            let fire = steady.record(&issues, examined.framed.as_ref());
             if fire {
                 steady.reset();
             }
@@ -314,6 +361,7 @@ pub fn use_camera(
     UseCamera {
         state,
         hint,
+        framed,
         video,
         slot,
     }
@@ -349,13 +397,62 @@ mod tests {
     #[test]
     fn auto_capture_needs_consecutive_good_frames() {
         let mut steady = Steadiness::default();
-        assert!(!steady.record(&[]));
-        assert!(!steady.record(&[]));
-        assert!(!steady.record(&[QualityIssue::Blurry]));
-        assert!(!steady.record(&[]));
-        assert!(!steady.record(&[]));
-        assert!(steady.record(&[]));
+        assert!(!steady.record(&[], None));
+        assert!(!steady.record(&[], None));
+        assert!(!steady.record(&[QualityIssue::Blurry], None));
+        assert!(!steady.record(&[], None));
+        assert!(!steady.record(&[], None));
+        assert!(steady.record(&[], None));
         steady.reset();
-        assert!(!steady.record(&[]));
+        assert!(!steady.record(&[], None));
+    }
+
+    fn framed(dx: f32, guidance: Guidance) -> Framed {
+        use kyc_core::document_outline::{Outline, Point};
+        let (x0, x1) = (100.0 + dx, 540.0 + dx);
+        Framed {
+            outline: Some(Outline {
+                corners: [
+                    Point::new(x0, 100.0),
+                    Point::new(x1, 100.0),
+                    Point::new(x1, 380.0),
+                    Point::new(x0, 380.0),
+                ],
+                confidence: 0.9,
+            }),
+            size: (640, 480),
+            guidance,
+        }
+    }
+
+    #[test]
+    fn a_document_is_auto_captured_only_well_framed_and_still() {
+        let mut steady = Steadiness::default();
+        // Good pictures, but the card is partly outside: no count.
+        for _ in 0..4 {
+            assert!(!steady.record(&[], Some(&framed(-150.0, Guidance::PartlyOutside))));
+        }
+        // Well framed but moving 30 px a frame (over 2 % of the ~520 px diagonal).
+        assert!(!steady.record(&[], Some(&framed(0.0, Guidance::Ready))));
+        assert!(!steady.record(&[], Some(&framed(30.0, Guidance::Ready))));
+        assert!(!steady.record(&[], Some(&framed(0.0, Guidance::Ready))));
+        // Still: the third frame in a row fires.
+        assert!(!steady.record(&[], Some(&framed(2.0, Guidance::Ready))));
+        assert!(!steady.record(&[], Some(&framed(1.0, Guidance::Ready))));
+        assert!(steady.record(&[], Some(&framed(0.0, Guidance::Ready))));
+    }
+
+    #[test]
+    fn the_framing_is_hinted_before_the_pictures_quality() {
+        let issues = [QualityIssue::TooDark];
+        assert_eq!(
+            Hint::framed(Some(Guidance::TooFar), &issues),
+            Hint::Frame(Guidance::TooFar)
+        );
+        assert_eq!(
+            Hint::framed(Some(Guidance::Ready), &issues),
+            Hint::Fix(QualityIssue::TooDark)
+        );
+        assert_eq!(Hint::framed(None, &[]), Hint::Good);
     }
 }

@@ -490,6 +490,12 @@ static TABLE: &[(&str, &str)] = &[
     ("live.too_bright", "Too bright: avoid direct light."),
     ("live.glare", "Tilt the document to remove the reflection."),
     ("live.cut_off", "Move back so the whole document fits."),
+    // Where the document is in the live preview (kyc_core::document_outline::Guidance codes).
+    ("guide.not_found", "Show the whole document in the frame, on a plain surface."),
+    ("guide.too_close", "Too close: move the phone back a little."),
+    ("guide.partly_outside", "Part of the document is outside the frame: center it."),
+    ("guide.too_far", "Move the phone closer to the document."),
+    ("guide.tilted", "Hold the phone flat above the document, not at an angle."),
     ("quality.blurry", "The photo is blurry. Hold the phone still and try again."),
     ("quality.too_dark", "The photo is too dark. Move to a brighter place and try again."),
     ("quality.too_bright", "The photo is too bright. Avoid direct light and try again."),
@@ -538,6 +544,9 @@ static TABLE: &[(&str, &str)] = &[
     ("review.add", "Add: {slot}"),
     ("review.pdf", "PDF document"),
     ("review.sent_before", "Already sent"),
+    // The document was cropped from the photo: these switch between the crop and the photo.
+    ("review.whole_photo", "Use the whole photo"),
+    ("review.cropped", "Use the cropped document"),
     ("review.submit", "Submit for verification"),
     // Sending.
     ("send.heading", "Sending your documents"),
@@ -758,6 +767,21 @@ mod tests {
     fn every_review_advice_has_its_sentence() {
         for advice in kyc_core::ReviewAdvice::ALL {
             let key = format!("status.advice.{}", advice.code());
+            assert!(english(&key).is_some(), "{key} has no row");
+        }
+    }
+
+    #[test]
+    fn every_framing_guidance_has_its_sentence() {
+        use kyc_core::document_outline::Guidance;
+        for guidance in [
+            Guidance::NotFound,
+            Guidance::TooClose,
+            Guidance::PartlyOutside,
+            Guidance::TooFar,
+            Guidance::Tilted,
+        ] {
+            let key = format!("guide.{}", guidance.code());
             assert!(english(&key).is_some(), "{key} has no row");
         }
     }

@@ -8,9 +8,14 @@
 //!   slot's size ([`Picture::decode`]).
 //! - A camera frame is already pixels ([`Picture::from_video`]): only the camera's resolution is
 //!   checked.
+//! - For a document, its outline is found in the same pixels; when it is well framed, the
+//!   document is flattened to its real aspect ratio, and that crop is measured and sent (the
+//!   whole photo is kept beside it, for the review's "Use the whole photo"). No outline: the
+//!   whole photo, as before.
 //! - The pixels are measured by `kyc-core`'s quality checks and the capture passes the quality
 //!   gate; only then is the photo encoded, once, as JPEG without metadata.
 
+use kyc_core::document_outline::DocumentShape;
 use kyc_core::{
     inspect_file, FileFormat, FileLimits, FileProblem, GateDecision, QualityIssue, QualityReport,
     QualityThresholds, Slot,
@@ -74,13 +79,17 @@ pub struct Accepted {
     pub bytes: js_sys::Uint8Array,
     /// Quality issues the gate let through with a warning.
     pub warnings: Vec<QualityIssue>,
+    /// When `bytes` is the document cropped from the photo: the whole photo, as JPEG.
+    pub whole: Option<js_sys::Uint8Array>,
 }
 
-/// Checks `capture` for `slot` within `limits` and makes what is sent; `decide` is the quality
-/// gate's decision on the photo's measurements (it is not asked about a PDF).
+/// Checks `capture` for `slot` within `limits` and makes what is sent (for a document of
+/// `shape`, cropped to it when its outline is found); `decide` is the quality gate's decision
+/// on the photo's measurements (it is not asked about a PDF).
 pub async fn intake(
     capture: Capture,
     slot: Slot,
+    shape: Option<DocumentShape>,
     limits: &FileLimits,
     decide: impl FnOnce(&QualityReport) -> GateDecision,
 ) -> Result<Accepted, Vec<CaptureProblem>> {
@@ -92,6 +101,7 @@ pub async fn intake(
                     format,
                     bytes,
                     warnings: vec![],
+                    whole: None,
                 });
             }
             let decoded = match blob(&bytes, format) {
@@ -112,24 +122,42 @@ pub async fn intake(
             picture
         }
     };
-    let report = picture
-        .assess(&QualityThresholds::for_slot(slot))
+    // The crop is as sharp as the photo (never below what the relay asks for, never above
+    // what a photo is sent at).
+    let crop_long_edge = (limits.min_long_edge(slot), target_long_edge(slot));
+    let examined = picture
+        .examine(&QualityThresholds::for_slot(slot), shape, crop_long_edge)
         .map_err(|_| vec![CaptureProblem::CannotDecode])?;
-    let warnings = match decide(&report) {
+    let crop = examined
+        .crop
+        .and_then(|image| Picture::from_rgba(&image).ok());
+    let warnings = match decide(&examined.report) {
         GateDecision::Accept => vec![],
         GateDecision::ProceedWithWarning { issues } => issues,
         GateDecision::Retry { issues, .. } => {
             return Err(issues.into_iter().map(CaptureProblem::Quality).collect())
         }
     };
-    let bytes = picture
-        .encode()
-        .await
-        .map_err(|_| vec![CaptureProblem::CannotEncode])?;
-    Ok(Accepted {
-        format: FileFormat::Jpeg,
-        bytes,
-        warnings,
+    let encoded = |picture: Picture| async move {
+        picture
+            .encode()
+            .await
+            .map_err(|_| vec![CaptureProblem::CannotEncode])
+    };
+    let whole = encoded(picture).await?;
+    Ok(match crop {
+        Some(crop) => Accepted {
+            format: FileFormat::Jpeg,
+            bytes: encoded(crop).await?,
+            warnings,
+            whole: Some(whole),
+        },
+        None => Accepted {
+            format: FileFormat::Jpeg,
+            bytes: whole,
+            warnings,
+            whole: None,
+        },
     })
 }
 

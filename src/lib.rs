@@ -14,6 +14,7 @@ pub mod camera;
 pub mod embed;
 pub mod events;
 mod flow;
+pub mod framing;
 pub mod handoff;
 pub mod i18n;
 pub mod intake;

@@ -52,6 +52,7 @@ pub fn live_hint(texts: &Texts, hint: Hint) -> String {
     match hint {
         Hint::Good => texts.get("live.ok"),
         Hint::Fix(issue) => texts.get(&format!("live.{}", issue.code())),
+        Hint::Frame(guidance) => texts.get(&format!("guide.{}", guidance.code())),
     }
 }
 

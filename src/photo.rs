@@ -1,13 +1,19 @@
 //! A [`Picture`]: an image drawn into a detached canvas at the size it is measured or sent at,
 //! from a chosen file (decoded by the browser, EXIF orientation honoured) or from a camera frame.
-//! Its pixels go to `kyc-core`'s quality checks, and it is encoded as JPEG, which carries no
-//! EXIF or GPS tag. Nothing is written to browser storage: the pixels live in the canvas and in
-//! wasm memory only.
+//! Its pixels are read once ([`Picture::examine`]) for `kyc-core`'s quality checks and, for a
+//! document, its outline and flattened crop (a picture of its own, [`Picture::from_rgba`]).
+//! It is encoded as JPEG, which carries no EXIF or GPS tag. Nothing is written to browser
+//! storage: the pixels live in the canvas and in wasm memory only.
 
+use kyc_core::document_outline::{
+    find_outline, flatten_rgba, guide, DocumentShape, GuidanceLimits, RgbaImage,
+};
 use kyc_core::{assess, QualityReport, QualityThresholds, RgbaView, Slot};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+
+use crate::framing::Framed;
 
 /// The long edge a document photo is brought down to: sharp enough for the provider's reading
 /// of the text, and well above the relay's 1000 px minimum.
@@ -35,6 +41,18 @@ pub fn fit(width: u32, height: u32, long_edge: u32) -> (u32, u32) {
     let scale = f64::from(long_edge) / f64::from(long);
     let scaled = |side: u32| ((f64::from(side) * scale).round() as u32).max(1);
     (scaled(width), scaled(height))
+}
+
+/// What one read of a picture's pixels tells: the quality checks, where the document is, and
+/// the document flattened when its outline is good enough.
+pub struct Examined {
+    /// The quality checks: of the document alone when it was cropped to (no cut-off check
+    /// then: its outline is inside the frame), else of the whole picture.
+    pub report: QualityReport,
+    /// Where the document is; `None` when no shape was asked about (a face).
+    pub framed: Option<Framed>,
+    /// The document flattened to its real aspect ratio, when its outline is good enough.
+    pub crop: Option<RgbaImage>,
 }
 
 /// An image in a detached canvas, scaled down to fit a long edge. Dropping it frees the
@@ -117,8 +135,29 @@ impl Picture {
         self.source.0.max(self.source.1)
     }
 
-    /// `kyc-core`'s quality checks of its pixels.
-    pub fn assess(&self, thresholds: &QualityThresholds) -> Result<QualityReport, JsValue> {
+    /// A picture of `image`'s pixels (the flattened document).
+    pub fn from_rgba(image: &RgbaImage) -> Result<Picture, JsValue> {
+        let (width, height) = (image.width, image.height);
+        Picture::drawn((width, height), width.max(height), &|context, _, _| {
+            let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+                wasm_bindgen::Clamped(&image.pixels),
+                width,
+                height,
+            )?;
+            context.put_image_data(&data, 0.0, 0.0)
+        })
+    }
+
+    /// Reads its pixels once for `kyc-core`: with a `shape`, the document's outline and what
+    /// the user must do; with an outline good enough, the document flattened with its long
+    /// edge as long as in the picture but within `crop_long_edge` (least, most), and the
+    /// quality checks on it; else the checks on the whole picture.
+    pub fn examine(
+        &self,
+        thresholds: &QualityThresholds,
+        shape: Option<DocumentShape>,
+        crop_long_edge: (u32, u32),
+    ) -> Result<Examined, JsValue> {
         let (width, height) = self.size();
         let pixels = self
             .context
@@ -126,7 +165,42 @@ impl Picture {
             .data();
         let view = RgbaView::new(width, height, &pixels)
             .map_err(|_| JsValue::from_str("the pixels do not fill the canvas"))?;
-        Ok(assess(&view, thresholds))
+        let Some(shape) = shape else {
+            return Ok(Examined {
+                report: assess(&view, thresholds),
+                framed: None,
+                crop: None,
+            });
+        };
+        let outline = find_outline(&view);
+        let framed = Framed {
+            outline,
+            size: (width, height),
+            guidance: guide(outline.as_ref(), width, height, &GuidanceLimits::default()),
+        };
+        let crop = framed.croppable().and_then(|outline| {
+            let (long, short) = outline.side_lengths();
+            let long_edge = (long.max(short).round() as u32)
+                .clamp(crop_long_edge.0, crop_long_edge.1.max(crop_long_edge.0));
+            flatten_rgba(&view, &outline.corners, shape, long_edge)
+        });
+        let report = match &crop {
+            Some(crop) => {
+                let view = RgbaView::new(crop.width, crop.height, &crop.pixels)
+                    .map_err(|_| JsValue::from_str("the crop does not fill its size"))?;
+                let inside = QualityThresholds {
+                    check_cutoff: false,
+                    ..thresholds.clone()
+                };
+                assess(&view, &inside)
+            }
+            None => assess(&view, thresholds),
+        };
+        Ok(Examined {
+            report,
+            framed: Some(framed),
+            crop,
+        })
     }
 
     /// The picture as JPEG bytes at [`JPEG_QUALITY`] (a canvas has no metadata to carry over).

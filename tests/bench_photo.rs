@@ -155,9 +155,13 @@ async fn take_in(
     blob: &web_sys::Blob,
     limits: &FileLimits,
 ) -> Result<Accepted, Vec<CaptureProblem>> {
-    intake(Capture::File(blob.clone()), Slot::Front, limits, |report| {
-        QualityGate::default().decide(Slot::Front, report)
-    })
+    intake(
+        Capture::File(blob.clone()),
+        Slot::Front,
+        None,
+        limits,
+        |report| QualityGate::default().decide(Slot::Front, report),
+    )
     .await
 }
 

@@ -18,6 +18,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod camera;
 #[path = "web/embed.rs"]
 mod embed;
+#[path = "web/framing.rs"]
+mod framing;
 // The core's own builders of minimal valid files.
 #[path = "../crates/kyc-core/tests/support/files.rs"]
 mod files;
@@ -57,10 +59,16 @@ async fn take_in(
     limits: &FileLimits,
 ) -> (Result<Accepted, Vec<CaptureProblem>>, Option<QualityReport>) {
     let mut measured = None;
-    let outcome = intake(Capture::File(file.clone().into()), slot, limits, |report| {
-        measured = Some(*report);
-        QualityGate::default().decide(slot, report)
-    })
+    let outcome = intake(
+        Capture::File(file.clone().into()),
+        slot,
+        None,
+        limits,
+        |report| {
+            measured = Some(*report);
+            QualityGate::default().decide(slot, report)
+        },
+    )
     .await;
     (outcome, measured)
 }
@@ -299,6 +307,7 @@ async fn a_small_photo_is_not_enlarged_and_a_soft_one_is_found_blurry() {
     let kept = intake(
         Capture::File(soft.into()),
         Slot::Front,
+        None,
         &FileLimits::default(),
         |report| GateDecision::ProceedWithWarning {
             issues: report.issues(),

@@ -6,6 +6,7 @@
 //! individual's, and sends it at once with its progress: the relay, not this page, holds what
 //! a business has given.
 
+use kyc_core::document_outline::DocumentShape;
 use kyc_core::wire::{BusinessView, OwnerView, StatusReport, SubmitRequest};
 use kyc_core::{CompanyDocument, DocumentType, FileFormat, Slot};
 use leptos::prelude::*;
@@ -15,6 +16,7 @@ use super::capture::Capturer;
 use super::{BackButton, Flow, Step, StepHeading};
 use crate::api::RelayClient;
 use crate::events::Events;
+use crate::framing;
 use crate::i18n::I18n;
 use crate::intake::Accepted;
 use crate::messages;
@@ -421,6 +423,10 @@ pub(super) fn BusinessCaptureStep(
             "hint.document",
         ),
     };
+    let shape = match item {
+        Item::Company(_) => Some(DocumentShape::A4),
+        Item::Owner(_, document, slot) => framing::shape(slot, document),
+    };
     let held = StoredValue::new_local(None::<(js_sys::Uint8Array, FileFormat)>);
     let progress = RwSignal::new(None::<u32>);
     let problems = RwSignal::new(Vec::<String>::new());
@@ -507,7 +513,7 @@ pub(super) fn BusinessCaptureStep(
                     }
                         .into_any()
                 }
-                None => view! { <Capturer which=slot auto_capture kept /> }.into_any(),
+                None => view! { <Capturer which=slot shape auto_capture kept /> }.into_any(),
             }}
             {move || {
                 let shown = problems.get();

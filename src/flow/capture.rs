@@ -2,6 +2,7 @@
 //! ([`Capturer`]): the live camera ([`use_camera`]) with its hint and shutter, and the file
 //! picker always; whatever the user gives goes through [`intake`], and is kept or explained.
 
+use kyc_core::document_outline::DocumentShape;
 use kyc_core::{FileLimits, Slot};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -11,6 +12,7 @@ use super::{BackButton, Flow, Step, StepHeading};
 use crate::api::RelayClient;
 use crate::camera::{use_camera, CameraState};
 use crate::events::Events;
+use crate::framing::{overlay, shape};
 use crate::i18n::I18n;
 use crate::intake::{intake, Accepted, Capture};
 use crate::messages;
@@ -60,7 +62,7 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
                     }
                 })}
             <p class="kyc-note">{i18n.t(hint_key)}</p>
-            <Capturer which=slot auto_capture kept />
+            <Capturer which=slot shape=shape(slot, document) auto_capture kept />
             // A desktop's webcam is often too poor for a card: the phone is offered beside it.
             {(flow.handoff == Handoff::Offered)
                 .then(|| {
@@ -79,9 +81,15 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
 
 /// The camera and the file picker for a photo of `which` slot's kind (its checks, its camera);
 /// a capture that passes [`intake`] goes to `kept`, one that does not is explained here. The
-/// quality gate is the flow's, counted per slot.
+/// quality gate is the flow's, counted per slot. For a document of `shape`, its outline is
+/// drawn over the preview, the live hint says how to frame it, and the photo is cropped to it.
 #[component]
-pub(super) fn Capturer(which: Slot, auto_capture: bool, kept: Callback<Accepted>) -> impl IntoView {
+pub(super) fn Capturer(
+    which: Slot,
+    shape: Option<DocumentShape>,
+    auto_capture: bool,
+    kept: Callback<Accepted>,
+) -> impl IntoView {
     let slot = which;
     let flow = expect_context::<Flow>();
     let i18n = I18n::expect();
@@ -97,7 +105,7 @@ pub(super) fn Capturer(which: Slot, auto_capture: bool, kept: Callback<Accepted>
         set_problems.set(vec![]);
         flow.announce(i18n.t("checking"));
         spawn_local(async move {
-            let outcome = intake(capture, slot, &FileLimits::default(), |report| {
+            let outcome = intake(capture, slot, shape, &FileLimits::default(), |report| {
                 flow.captures.decide(slot, report)
             })
             .await;
@@ -120,6 +128,7 @@ pub(super) fn Capturer(which: Slot, auto_capture: bool, kept: Callback<Accepted>
     };
     let camera = use_camera(
         slot,
+        shape,
         video,
         busy.into(),
         auto_capture.then_some(move |frame| handle(Capture::Frame(frame))),
@@ -167,15 +176,27 @@ pub(super) fn Capturer(which: Slot, auto_capture: bool, kept: Callback<Accepted>
         i18n.t("file.choose")
     };
     let live = move || camera.state.get() == CameraState::Live;
+    // The document's outline over the preview, with the video's object-fit.
+    let outline = move || {
+        let framed = camera.framed.get()?;
+        let fit = video
+            .get_untracked()
+            .and_then(|v| web_sys::window()?.get_computed_style(&v).ok().flatten())
+            .and_then(|style| style.get_property_value("object-fit").ok())
+            .unwrap_or_default();
+        overlay(&framed, &fit, slot.is_face())
+    };
     view! {
         <div class="kyc-camera" class:kyc-live=live>
-            <video
-                node_ref=video
-                class="kyc-video"
-                class:kyc-mirrored=slot.is_face()
-                aria-label=i18n.t("camera.preview")
-                hidden=move || !live()
-            ></video>
+            <div class="kyc-viewfinder" hidden=move || !live()>
+                <video
+                    node_ref=video
+                    class="kyc-video"
+                    class:kyc-mirrored=slot.is_face()
+                    aria-label=i18n.t("camera.preview")
+                ></video>
+                {outline}
+            </div>
             {move || match camera.state.get() {
                 CameraState::Starting => {
                     view! { <p class="kyc-note">{i18n.t("camera.starting")}</p> }.into_any()

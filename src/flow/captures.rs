@@ -19,6 +19,9 @@ pub struct Shot {
     pub warnings: Vec<QualityIssue>,
     /// Whether the relay has it (it is not sent again).
     pub uploaded: bool,
+    /// For a document cropped from its photo: whether the crop is what is kept (`false`: the
+    /// whole photo is). `None` when there is nothing to switch to.
+    pub cropped: Option<bool>,
 }
 
 impl Shot {
@@ -28,6 +31,7 @@ impl Shot {
             preview: None,
             warnings: vec![],
             uploaded: true,
+            cropped: None,
         }
     }
 }
@@ -39,6 +43,9 @@ pub struct Held {
     pub bytes: js_sys::Uint8Array,
     /// Its format (the upload's `Content-Type`).
     pub format: FileFormat,
+    /// The other choice of a cropped document (the whole photo, or the crop) and the object
+    /// URL of its preview.
+    other: Option<(js_sys::Uint8Array, Option<String>)>,
 }
 
 /// The captures of one flow. Copy: handles to reactive storage.
@@ -106,10 +113,18 @@ impl Captures {
         if self.shots.is_disposed() {
             return;
         }
-        let preview = (accepted.format != FileFormat::Pdf)
-            .then(|| blob(&accepted.bytes, accepted.format).ok())
-            .flatten()
-            .and_then(|blob| web_sys::Url::create_object_url_with_blob(&blob).ok());
+        let preview = |bytes: &js_sys::Uint8Array| {
+            (accepted.format != FileFormat::Pdf)
+                .then(|| blob(bytes, accepted.format).ok())
+                .flatten()
+                .and_then(|blob| web_sys::Url::create_object_url_with_blob(&blob).ok())
+        };
+        let shown = preview(&accepted.bytes);
+        let other = accepted.whole.map(|whole| {
+            let url = preview(&whole);
+            (whole, url)
+        });
+        let cropped = other.is_some().then_some(true);
         self.forget(slot);
         self.files.update_value(|files| {
             files.insert(
@@ -117,6 +132,7 @@ impl Captures {
                 Held {
                     bytes: accepted.bytes,
                     format: accepted.format,
+                    other,
                 },
             );
         });
@@ -124,22 +140,60 @@ impl Captures {
             shots.insert(
                 slot,
                 Shot {
-                    preview,
+                    preview: shown,
                     warnings: accepted.warnings,
                     uploaded: false,
+                    cropped,
                 },
             );
         });
     }
 
+    /// Switches `slot`'s capture between the document cropped from the photo and the whole
+    /// photo; nothing happens when there is no crop, or it was sent already.
+    pub fn switch_crop(&self, slot: Slot) {
+        let switched = self
+            .files
+            .try_update_value(|files| {
+                let held = files.get_mut(&slot)?;
+                let (bytes, url) = held.other.take()?;
+                let before = std::mem::replace(&mut held.bytes, bytes);
+                Some((before, url))
+            })
+            .flatten();
+        let Some((before, url)) = switched else {
+            return;
+        };
+        self.shots.update(|shots| {
+            if let Some(shot) = shots.get_mut(&slot) {
+                let before_url = std::mem::replace(&mut shot.preview, url);
+                shot.cropped = shot.cropped.map(|cropped| !cropped);
+                self.files.update_value(|files| {
+                    if let Some(held) = files.get_mut(&slot) {
+                        held.other = Some((before, before_url));
+                    }
+                });
+            }
+        });
+    }
+
     /// The relay has `slot`'s capture: its bytes are let go, and it is not sent again.
     pub fn sent(&self, slot: Slot) {
-        self.files.try_update_value(|files| files.remove(&slot));
+        self.drop_held(slot);
         self.shots.try_update(|shots| {
             if let Some(shot) = shots.get_mut(&slot) {
                 shot.uploaded = true;
+                shot.cropped = None;
             }
         });
+    }
+
+    /// Lets `slot`'s bytes go, and the preview URL of the choice not kept.
+    fn drop_held(&self, slot: Slot) {
+        let held = self.files.try_update_value(|files| files.remove(&slot));
+        if let Some(url) = held.flatten().and_then(|held| held.other?.1) {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        }
     }
 
     /// `slot`'s capture reached the relay from another device (the phone of a handoff): it is
@@ -152,7 +206,7 @@ impl Captures {
 
     /// Drops the capture of `slot` (its preview URL is revoked).
     pub fn forget(&self, slot: Slot) {
-        self.files.try_update_value(|files| files.remove(&slot));
+        self.drop_held(slot);
         let old = self.shots.try_update(|shots| shots.remove(&slot)).flatten();
         if let Some(url) = old.and_then(|shot| shot.preview) {
             let _ = web_sys::Url::revoke_object_url(&url);

@@ -17,6 +17,7 @@ pub(super) fn ReviewStep() -> impl IntoView {
     let document = flow.chosen_document();
     let slots = flow.capture_slots();
     let complete = move || flow.complete();
+    let crop = move |slot| flow.captures.shot(slot).and_then(|shot| shot.cropped);
     view! {
         <section class="kyc-step">
             <StepHeading text=i18n.t("review.heading") />
@@ -48,6 +49,23 @@ pub(super) fn ReviewStep() -> impl IntoView {
                                     Some(_) => view! { <p>{i18n.t("review.pdf")}</p> }.into_any(),
                                     None => ().into_any(),
                                 }}
+                                // The document was cropped from the photo: the whole photo may be
+                                // kept instead, and the crop again. The button stays (and keeps
+                                // the focus) while its label switches.
+                                <button
+                                    type="button"
+                                    class="kyc-secondary kyc-crop-switch"
+                                    hidden=move || crop(slot).is_none()
+                                    on:click=move |_| flow.captures.switch_crop(slot)
+                                >
+                                    {move || {
+                                        i18n.t(if crop(slot) == Some(false) {
+                                            "review.cropped"
+                                        } else {
+                                            "review.whole_photo"
+                                        })
+                                    }}
+                                </button>
                                 <button
                                     type="button"
                                     class="kyc-secondary"

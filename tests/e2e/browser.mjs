@@ -131,6 +131,49 @@ export function writeDocumentY4m(path, { width = 1280, height = 720, frames = 5 
   return path;
 }
 
+// A fake-camera video (2 frames a second) of an ID-1 card, 60 % of the frame's width, moving
+// into the frame: for 3 s it is turned 10 degrees with one corner outside the frame's left
+// edge, in 1 s it slides and turns into place, then it lies still (turned 2 degrees) for 6 s.
+// Its edges are drawn with 2x2 supersampling, as a camera's optics blur them.
+export function writeCardEnteringY4m(path, { width = 1280, height = 720 } = {}) {
+  const [cardW, cardH] = [Math.round(0.6 * width), Math.round((0.6 * width * 53.98) / 85.6)];
+  const poses = [];
+  for (let i = 0; i < 6; i += 1) poses.push([0.28 * width, 10]);
+  for (const t of [1 / 3, 2 / 3]) poses.push([(0.28 + t * 0.22) * width, 10 - t * 8]);
+  for (let i = 0; i < 12; i += 1) poses.push([0.5 * width, 2]);
+  // Card 200 with a photo block and rows of "text" inside a margin, on a desk of 96.
+  const card = (u, v) => {
+    if (u < 0 || v < 0 || u >= cardW || v >= cardH) return 96;
+    const [x, y] = [u - 24, v - 24];
+    if (x < 0 || y < 0 || x >= cardW - 48 || y >= cardH - 48) return 200;
+    if (x < (cardW - 48) * 0.3 && y > 16 && y < cardH - 64) return 140;
+    const row = Math.floor(y / 22);
+    const cell = Math.floor(x / 7);
+    const inLine = y % 22 < 12 && row > 0;
+    return inLine && x % 7 < 5 && ((cell * 7919 + row * 104729) % 5) > 1 ? 30 : 200;
+  };
+  const chroma = Buffer.alloc((width / 2) * (height / 2), 128);
+  const parts = [Buffer.from(`YUV4MPEG2 W${width} H${height} F2:1 Ip A1:1 C420jpeg\n`)];
+  for (const [cx, degrees] of poses) {
+    const cy = height / 2;
+    const [cos, sin] = [Math.cos((degrees * Math.PI) / 180), Math.sin((degrees * Math.PI) / 180)];
+    const luma = Buffer.alloc(width * height);
+    for (let y = 0; y < height; y += 1) {
+      for (let x = 0; x < width; x += 1) {
+        let sum = 0;
+        for (const [sx, sy] of [[0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75]]) {
+          const [dx, dy] = [x + sx - cx, y + sy - cy];
+          sum += card(cos * dx + sin * dy + cardW / 2, -sin * dx + cos * dy + cardH / 2);
+        }
+        luma[y * width + x] = Math.round(sum / 4);
+      }
+    }
+    parts.push(Buffer.from('FRAME\n'), luma, chroma, chroma);
+  }
+  writeFileSync(path, Buffer.concat(parts));
+  return path;
+}
+
 // Opens a page that records what a developer would see in the console, so a failure says why
 // (e.g. a wasm module that does not instantiate).
 // `device` adds context options, e.g. a phone's `{ hasTouch: true, isMobile: true }`.

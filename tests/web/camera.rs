@@ -39,6 +39,7 @@ async fn a_camera_frame_is_measured_and_encoded_once_at_the_slots_size() {
     let accepted = intake(
         Capture::Frame(frame),
         Slot::Front,
+        None,
         &FileLimits::default(),
         |report| {
             measured = Some(*report);
@@ -66,7 +67,7 @@ async fn a_camera_below_the_slots_resolution_is_named_as_the_cameras_problem() {
         ..FileLimits::default()
     };
     let frame = Picture::from_video(&video, target_long_edge(Slot::Front)).unwrap();
-    let refused = intake(Capture::Frame(frame), Slot::Front, &limits, |_| {
+    let refused = intake(Capture::Frame(frame), Slot::Front, None, &limits, |_| {
         panic!("a frame below the resolution is not measured")
     })
     .await;
