@@ -117,7 +117,7 @@ pub(super) fn BusinessStep(
             // name field (once redrawn), not to the page's body.
             request_animation_frame(move || {
                 if let Some(input) = name.try_get_untracked().flatten() {
-                    let _ = input.focus();
+                    focus_in_view(&input);
                 }
             });
         });
@@ -599,5 +599,19 @@ mod tests {
             after_owner_side(0, passport, Slot::Front, &company(vec![Slot::Front])),
             Step::Business
         );
+    }
+}
+
+/// Focuses `input` and, when the redrawn page has pushed it partly out of the window (a longer
+/// list above it), scrolls it back into view: the focused field is never hidden (2.4.11).
+fn focus_in_view(input: &web_sys::HtmlInputElement) {
+    let _ = input.focus();
+    let rect = input.get_bounding_client_rect();
+    let height = web_sys::window()
+        .and_then(|window| window.inner_height().ok())
+        .and_then(|height| height.as_f64())
+        .unwrap_or(f64::INFINITY);
+    if rect.top() < 0.0 || rect.bottom() > height {
+        input.scroll_into_view_with_bool(rect.top() < 0.0);
     }
 }
