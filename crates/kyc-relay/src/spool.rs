@@ -4,15 +4,9 @@
 //! temporary file as it arrives (only its head is kept, for `kyc-core`'s checks), and the PUT
 //! to the provider reads that file right behind the writer ([`Spool::body`]), while the rest of
 //! the body is still arriving: receiving and sending overlap, and the bytes just written are
-//! read back from the page cache, not the disk. Each body reads its next chunk while the last
-//! one is sent, so the provider (usually the slower side) never waits for a read; memory stays
-//! bounded by one write and two read chunks per body. A provider slower than the client does
-//! not slow the client down, the spool file absorbs the difference.
-//!
-//! Handing the first PUT the received chunks from memory instead (a bounded queue, the client
-//! held back to the provider's pace) was measured and dropped: coupling the two connections
-//! made the upload slower, not faster (any pause of either side stalled both), and the read
-//! back costs less than it saves: a read from the page cache, on a thread of its own.
+//! read back from the page cache, not the disk. Memory stays bounded by one write and one read
+//! chunk per upload; a provider slower than the client does not slow the client down, the
+//! spool file absorbs the difference.
 //!
 //! A stream cannot be replayed, and the PUT to a presigned URL may have to be sent again (a 403
 //! means the URL expired and a fresh one is requested; a 5xx is retried), so every attempt
@@ -40,7 +34,7 @@ use bytes::Bytes;
 use tokio::sync::watch;
 
 /// How much of the spool file one read takes while streaming it out.
-const READ_CHUNK: u64 = 256 * 1024;
+const READ_CHUNK: u64 = 64 * 1024;
 
 /// How much of the body is gathered before it is written to the file (and readers see it).
 const WRITE_CHUNK: usize = 64 * 1024;
@@ -78,17 +72,22 @@ impl Spool {
     /// not yet written are waited for; the last one until the spool is sealed. A spool whose
     /// writer is dropped unsealed (the upload failed) ends the body with an error.
     pub fn body(&self) -> reqwest::Body {
-        let reader = Reader {
-            file: self.file.clone(),
-            len: self.len,
-            progress: self.progress.clone(),
-            offset: 0,
-            ahead: None,
-        };
-        let chunks = futures_util::stream::try_unfold(reader, |mut reader| async move {
-            let chunk = reader.next().await?;
-            Ok::<_, io::Error>(chunk.map(|chunk| (chunk, reader)))
-        });
+        let file = self.file.clone();
+        let len = self.len;
+        let progress = self.progress.clone();
+        let chunks =
+            futures_util::stream::try_unfold((0u64, progress), move |(offset, mut progress)| {
+                let file = file.clone();
+                async move {
+                    let readable = readable(&mut progress, offset, len).await?;
+                    if offset >= readable {
+                        return Ok::<_, io::Error>(None);
+                    }
+                    let wanted = (readable - offset).min(READ_CHUNK);
+                    let chunk = read_at(file, offset, wanted).await?;
+                    Ok(Some((Bytes::from(chunk), (offset + wanted, progress))))
+                }
+            });
         reqwest::Body::wrap_stream(chunks)
     }
 
@@ -124,50 +123,6 @@ impl Spool {
     }
 }
 
-/// One body's walk through the file. The next chunk is read while the last one is sent (when
-/// its bytes are written): the provider, usually the slower side, never waits for a read.
-struct Reader {
-    file: Arc<std::fs::File>,
-    len: u64,
-    progress: watch::Receiver<Progress>,
-    /// The next byte to send.
-    offset: u64,
-    /// The read of the chunk at `offset` under way: its length and its task.
-    ahead: Option<(u64, tokio::task::JoinHandle<io::Result<Vec<u8>>>)>,
-}
-
-impl Reader {
-    /// The next chunk; `None` once the whole file was sent.
-    async fn next(&mut self) -> io::Result<Option<Bytes>> {
-        if self.offset >= self.len {
-            return Ok(None);
-        }
-        let (wanted, read) = match self.ahead.take() {
-            Some(ahead) => ahead,
-            None => {
-                let readable = readable(&mut self.progress, self.offset, self.len).await?;
-                let wanted = (readable - self.offset).min(READ_CHUNK);
-                (wanted, spawn_read(self.file.clone(), self.offset, wanted))
-            }
-        };
-        let chunk = read.await.map_err(io::Error::other)??;
-        self.offset += wanted;
-        // The next chunk's read starts now if its bytes are there (the last byte once sealed).
-        let now = *self.progress.borrow();
-        let limit = if now.sealed {
-            self.len
-        } else {
-            now.written.min(self.len.saturating_sub(1))
-        };
-        if limit > self.offset {
-            let next = (limit - self.offset).min(READ_CHUNK);
-            let read = spawn_read(self.file.clone(), self.offset, next);
-            self.ahead = Some((next, read));
-        }
-        Ok(Some(Bytes::from(chunk)))
-    }
-}
-
 /// How far a reader at `offset` may read: waits until bytes past `offset` are written. The last
 /// byte is readable only once the spool is sealed, so a body never completes before its file
 /// passed every check.
@@ -199,22 +154,13 @@ async fn readable(
 /// `len` bytes of `file` from `offset`, read at that offset (the shared file position is
 /// neither used nor moved), off the async threads.
 async fn read_at(file: Arc<std::fs::File>, offset: u64, len: u64) -> io::Result<Vec<u8>> {
-    spawn_read(file, offset, len)
-        .await
-        .map_err(io::Error::other)?
-}
-
-/// [`read_at`] started at once, on a blocking thread.
-fn spawn_read(
-    file: Arc<std::fs::File>,
-    offset: u64,
-    len: u64,
-) -> tokio::task::JoinHandle<io::Result<Vec<u8>>> {
     tokio::task::spawn_blocking(move || {
         let mut bytes = vec![0; usize::try_from(len).map_err(io::Error::other)?];
         file.read_exact_at(&mut bytes, offset)?;
         Ok(bytes)
     })
+    .await
+    .map_err(io::Error::other)?
 }
 
 /// A spool being written, chunk by chunk; readers of its [`SpoolWriter::spool`] follow it.
@@ -389,34 +335,6 @@ mod tests {
             spool.tail(10).await.unwrap(),
             expected[expected.len() - 10..]
         );
-    }
-
-    #[tokio::test]
-    async fn a_body_dropped_mid_way_leaves_the_next_one_whole() {
-        // Larger than two read chunks: the first body is dropped with a read ahead under way.
-        let expected: Vec<u8> = (0..(3 * READ_CHUNK as u32 + 1234))
-            .map(|i| (i % 241) as u8)
-            .collect();
-        let mut writer = SpoolWriter::new(None, expected.len() as u64).unwrap();
-        let spool = writer.spool();
-        writer
-            .write(Bytes::copy_from_slice(&expected[..expected.len() / 2]))
-            .await
-            .unwrap();
-        writer.flush().await.unwrap();
-        let mut first = spool.body();
-        let sent = first.frame().await.unwrap().unwrap().into_data().unwrap();
-        assert_eq!(&sent[..], &expected[..sent.len()]);
-        drop(first);
-        // The retry starts from the first byte and follows the writer to the end.
-        let retry = tokio::spawn(collect(spool.body()));
-        writer
-            .write(Bytes::copy_from_slice(&expected[expected.len() / 2..]))
-            .await
-            .unwrap();
-        writer.finish().await.unwrap();
-        let resent = retry.await.unwrap();
-        assert!(resent == expected, "the retried body is not the file");
     }
 
     #[tokio::test]
