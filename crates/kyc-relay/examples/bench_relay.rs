@@ -11,6 +11,9 @@
 //! - a 50 MiB upload through the relay (`PUT /v1/session/slots/front`, which the relay checks and
 //!   PUTs to the storage's presigned URL) beside a direct PUT of the same bytes to a presigned
 //!   URL of the same storage, alternating which goes first in each round;
+//! - the relay's CPU time per 50 MiB upload (all its threads, from `/proc/PID/task/*/schedstat`):
+//!   on a machine shared by the client, the relay and the storage, what the relay burns is
+//!   taken from the others;
 //! - the relay's peak RSS during the 50 MiB uploads (the kernel's high-water mark `VmHWM`, reset
 //!   through `/proc/PID/clear_refs` before each upload, and a 5 ms `VmRSS` sampler beside it);
 //! - concurrent sessions (200 by default), each created with the host key and then uploading
@@ -179,6 +182,19 @@ fn status_kib(pid: u32, field: &str) -> Option<u64> {
     text.lines()
         .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// The CPU time the process's threads have used so far, in milliseconds (the sum of each
+/// thread's `/proc/PID/task/TID/schedstat`, nanosecond precision).
+fn cpu_ms(pid: u32) -> f64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return f64::NAN;
+    };
+    let nanos: u64 = tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok())
+        .filter_map(|text| text.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    nanos as f64 / 1e6
 }
 
 /// Resets the process's RSS high-water mark (Linux: `echo 5 > /proc/PID/clear_refs`).
@@ -374,6 +390,7 @@ async fn drive(options: Options) -> Result<(), String> {
     let large = bytes::Bytes::from(jpeg_file(4000, 3000, LARGE_BYTES, 0x5EED));
     println!("BENCHFACT upload.large_bytes {}", large.len());
     let (mut via_relay, mut direct, mut peaks, mut sampled) = (vec![], vec![], vec![], vec![]);
+    let mut relay_cpu = vec![];
     let mut hwm_reset = true;
     for round in 0..options.rounds {
         for relay_first in [round % 2 == 0, round % 2 != 0] {
@@ -381,9 +398,11 @@ async fn drive(options: Options) -> Result<(), String> {
                 let token = relay_session(&http, &relay.url, &format!("large-{round}")).await?;
                 hwm_reset &= reset_peak(pid);
                 let sampler = RssSampler::start(pid);
+                let cpu = cpu_ms(pid);
                 let started = Instant::now();
                 relay_upload(&http, &relay.url, &token, "front", large.clone()).await?;
                 via_relay.push(ms(started));
+                relay_cpu.push(cpu_ms(pid) - cpu);
                 sampled.push(sampler.finish() as f64 / 1024.0);
                 peaks.push(status_kib(pid, "VmHWM").unwrap_or(0) as f64 / 1024.0);
             } else {
@@ -397,6 +416,7 @@ async fn drive(options: Options) -> Result<(), String> {
     }
     emit("relay.upload50.relay", "ms", &via_relay);
     emit("relay.upload50.direct", "ms", &direct);
+    emit("relay.upload50.relay_cpu", "ms", &relay_cpu);
     emit(
         if hwm_reset {
             "relay.upload50.peak_rss"

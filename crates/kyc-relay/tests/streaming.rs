@@ -1,7 +1,8 @@
 //! Receiving and storing overlap: the PUT to the provider's storage starts while the client is
 //! still sending (its first bytes reach the storage before the last ones leave the client),
 //! and a file refused by a check of the whole file after its PUT started is answered 422
-//! `invalid_file`, is not recorded, and its PUT never completes at the storage. Against the
+//! `invalid_file`, is not recorded, and its PUT never completes at the storage. A PUT that
+//! fails mid-way is sent again from the spool, whole. Against the
 //! real sandbox, with a gate in front of its provider D that passes the storage PUTs on and
 //! records them.
 
@@ -147,4 +148,37 @@ async fn a_file_refused_after_its_put_started_is_not_recorded_nor_stored() {
     assert_eq!(puts.len(), 1);
     assert!(puts[0].bytes < bytes.len() as u64, "{puts:?}");
     assert_eq!(puts[0].status, None, "{puts:?}");
+}
+
+#[tokio::test]
+async fn a_put_failing_mid_way_is_sent_again_whole_from_the_spool() {
+    let (relay, gate, store, _sandbox) = setup().await;
+    // The first PUT is cut after 256 KiB (answered 503 while the client still sends); the
+    // retry's URL leads to the storage, recorded.
+    gate.hold(
+        Method::POST,
+        "/files",
+        Hold::ForwardWithStorageCut(256 * 1024),
+        1,
+    );
+    gate.hold(Method::POST, "/files", Hold::ForwardWithStorageRecorded, 1);
+    let token = create_session(&relay, "cut-mid-way").await;
+    let bytes = hostile::jpeg(1600, 1000, 2 * 1024 * 1024);
+    let (chunks, answer) = slow_upload(&relay, &token, bytes.len());
+    let early = send_with_pause(chunks, &gate, &bytes).await;
+    assert!(early < bytes.len() as u64);
+    let (status, body) = answer.await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["bytes"], bytes.len());
+    // Two URL requests; the first PUT broke off, the second carried every byte and was stored.
+    assert_eq!(gate.seen(&Method::POST, "/files"), 2);
+    let puts = gate.storage_puts();
+    assert_eq!(puts.len(), 2, "{puts:?}");
+    assert!(puts[0].bytes < bytes.len() as u64, "{puts:?}");
+    assert_eq!(puts[0].status, Some(503), "{puts:?}");
+    assert_eq!(puts[1].bytes, bytes.len() as u64, "{puts:?}");
+    assert_eq!(puts[1].status, Some(200), "{puts:?}");
+    let slots = store.slots(&session_id(&token)).await.unwrap();
+    assert_eq!(slots.len(), 1);
+    assert_eq!(slots[0].bytes, bytes.len() as u64);
 }

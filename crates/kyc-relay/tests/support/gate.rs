@@ -33,6 +33,10 @@ pub enum Hold {
     /// Forwards a request for an upload URL and answers it with a URL of the gate's that
     /// streams the PUT on to the storage's URL, recording it ([`Gate::storage_puts`]).
     ForwardWithStorageRecorded,
+    /// As [`Hold::ForwardWithStorageRecorded`], but the gate answers the PUT 503 once this many
+    /// bytes of its body arrived, without reading the rest nor passing it on: a storage
+    /// failing mid-way.
+    ForwardWithStorageCut(u64),
 }
 
 /// A PUT to the storage, as the gate passed it on.
@@ -43,6 +47,8 @@ pub struct StoragePut {
     /// The storage's answer, once the whole body reached it (`None` while it runs, or when
     /// the body broke off and the storage never answered it).
     pub status: Option<u16>,
+    /// Where the gate cuts the PUT ([`Hold::ForwardWithStorageCut`]).
+    pub cut_at: Option<u64>,
 }
 
 struct Rule {
@@ -126,6 +132,22 @@ impl Gate {
     /// Passes the PUT `n` on to its storage URL as its body arrives, counting the bytes.
     async fn record_put(&self, n: usize, request: Request) -> Response {
         let url = self.storage_urls.lock().unwrap()[n].clone();
+        let cut_at = self.storage_puts.lock().unwrap()[n].cut_at;
+        if let Some(limit) = cut_at {
+            let mut body = request.into_body().into_data_stream();
+            while let Some(Ok(chunk)) = futures_util::StreamExt::next(&mut body).await {
+                let received = {
+                    let mut puts = self.storage_puts.lock().unwrap();
+                    puts[n].bytes += chunk.len() as u64;
+                    puts[n].bytes
+                };
+                if received >= limit {
+                    break;
+                }
+            }
+            self.storage_puts.lock().unwrap()[n].status = Some(503);
+            return failure(503);
+        }
         let mut put = self.http.put(url);
         for (name, value) in request.headers() {
             if name != "host" {
@@ -254,7 +276,11 @@ async fn handle(State(gate): State<Gate>, request: Request) -> Response {
             }
             (parts.status, axum::Json(json)).into_response()
         }
-        Some(Hold::ForwardWithStorageRecorded) => {
+        Some(hold @ (Hold::ForwardWithStorageRecorded | Hold::ForwardWithStorageCut(_))) => {
+            let cut_at = match hold {
+                Hold::ForwardWithStorageCut(limit) => Some(limit),
+                _ => None,
+            };
             let answer = gate.forward(method, &path, &headers, body).await;
             let (parts, body) = answer.into_parts();
             let body = axum::body::to_bytes(body, 1 << 20)
@@ -265,10 +291,10 @@ async fn handle(State(gate): State<Gate>, request: Request) -> Response {
                 let n = {
                     let mut urls = gate.storage_urls.lock().unwrap();
                     urls.push(url.to_owned());
-                    gate.storage_puts
-                        .lock()
-                        .unwrap()
-                        .push(StoragePut::default());
+                    gate.storage_puts.lock().unwrap().push(StoragePut {
+                        cut_at,
+                        ..StoragePut::default()
+                    });
                     urls.len() - 1
                 };
                 json["upload_url"] = format!("{}/storage-recorded/{n}", gate.url).into();
