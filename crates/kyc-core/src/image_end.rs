@@ -123,7 +123,7 @@ impl ImageEnd {
                         State::Skip { left, then }
                     };
                 }
-                State::JpegSeek => match bytes.iter().position(|b| *b == 0xFF) {
+                State::JpegSeek => match find_ff(bytes) {
                     Some(at) => {
                         bytes = &bytes[at + 1..];
                         self.state = State::JpegMarker;
@@ -286,6 +286,29 @@ pub fn inspect_image_end(bytes: &[u8], format: FileFormat) -> Result<(), FilePro
     end.finish()
 }
 
+/// The index of the first 0xFF in `bytes`, eight bytes at a time: a JPEG's entropy-coded data
+/// is most of the file, and this scan runs over every byte of every upload the relay takes.
+fn find_ff(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        // 0xFF bytes are the zero bytes of the complement; this is non-zero exactly when the
+        // word holds one.
+        let complement = !u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        if complement.wrapping_sub(ONES) & !complement & HIGHS != 0 {
+            return word.iter().position(|b| *b == 0xFF).map(|at| offset + at);
+        }
+        offset += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|b| *b == 0xFF)
+        .map(|at| offset + at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,5 +427,27 @@ mod tests {
     fn a_pdf_has_no_image_end() {
         assert!(ImageEnd::new(FileFormat::Pdf).is_none());
         assert_eq!(inspect_image_end(b"%PDF-1.7", FileFormat::Pdf), Ok(()));
+    }
+
+    #[test]
+    fn the_marker_search_finds_the_first_ff_wherever_it_is() {
+        // Every length up to a few words, an 0xFF at each place (after bytes that are close to
+        // it: 0xFE, 0x7F, 0x80, 0x00), and none at all.
+        let filler = [0xFE, 0x7F, 0x80, 0x00, 0x01, 0xEF];
+        for len in 0..40 {
+            let mut bytes: Vec<u8> = (0..len).map(|i| filler[i % filler.len()]).collect();
+            assert_eq!(super::find_ff(&bytes), None, "len {len}");
+            for at in 0..len {
+                let kept = bytes[at];
+                bytes[at] = 0xFF;
+                assert_eq!(super::find_ff(&bytes), Some(at), "len {len}, at {at}");
+                if at + 3 < len {
+                    bytes[at + 3] = 0xFF;
+                    assert_eq!(super::find_ff(&bytes), Some(at), "the first of two, len {len}");
+                    bytes[at + 3] = filler[(at + 3) % filler.len()];
+                }
+                bytes[at] = kept;
+            }
+        }
     }
 }
