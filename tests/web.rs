@@ -177,13 +177,7 @@ async fn gloo_timers_sleep(ms: i32) {
 /// A JPEG of `width` x `height` drawn by the browser: a document-like card with fine print on
 /// a mid-grey table, blurred when `sharp` is false.
 async fn canvas_jpeg(width: u32, height: u32, sharp: bool) -> Vec<u8> {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let canvas: web_sys::HtmlCanvasElement =
-        document.create_element("canvas").unwrap().unchecked_into();
-    canvas.set_width(width);
-    canvas.set_height(height);
-    let ctx: web_sys::CanvasRenderingContext2d =
-        canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    let (canvas, ctx) = canvas_2d(width, height);
     let (w, h) = (f64::from(width), f64::from(height));
     ctx.set_fill_style_str("#6b7075");
     ctx.fill_rect(0.0, 0.0, w, h);
@@ -202,10 +196,51 @@ async fn canvas_jpeg(width: u32, height: u32, sharp: bool) -> Vec<u8> {
     if !sharp {
         soften(&canvas);
     }
+    jpeg_of(&canvas)
+}
+
+/// A canvas of `width` x `height` and its 2D context, to draw a test photo on.
+fn canvas_2d(
+    width: u32,
+    height: u32,
+) -> (
+    web_sys::HtmlCanvasElement,
+    web_sys::CanvasRenderingContext2d,
+) {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: web_sys::HtmlCanvasElement =
+        document.create_element("canvas").unwrap().unchecked_into();
+    canvas.set_width(width);
+    canvas.set_height(height);
+    let ctx = canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    (canvas, ctx)
+}
+
+/// What `canvas` shows, as the browser's JPEG.
+fn jpeg_of(canvas: &web_sys::HtmlCanvasElement) -> Vec<u8> {
     let url = canvas.to_data_url_with_type("image/jpeg").unwrap();
     let base64 = url.split(',').nth(1).unwrap().to_owned();
     let binary = web_sys::window().unwrap().atob(&base64).unwrap();
     binary.chars().map(|c| c as u8).collect()
+}
+
+/// [`intake`] of `capture` as `slot` (a document of `shape`, if known), every quality issue
+/// let through: what it kept and what it measured.
+async fn take_all(
+    capture: Capture,
+    slot: Slot,
+    shape: Option<kyc_core::document_outline::DocumentShape>,
+) -> (Accepted, QualityReport) {
+    let mut measured = None;
+    let accepted = intake(capture, slot, shape, &FileLimits::default(), |report| {
+        measured = Some(*report);
+        GateDecision::ProceedWithWarning {
+            issues: report.issues(),
+        }
+    })
+    .await
+    .unwrap();
+    (accepted, measured.expect("the pixels were measured"))
 }
 
 /// Blurs what `canvas` shows: down to 100 pixels wide and back up, smoothed. (The canvas

@@ -542,6 +542,14 @@ pub(super) fn BusinessCaptureStep(
     }
 }
 
+/// Focuses `input`, scrolled into view if the redrawn page has pushed it out of the window (a
+/// longer list above it): the focused field is never hidden (2.4.11). The browser scrolls a
+/// field into view as it gains the focus, not while it keeps it, so it is let go first.
+fn focus_in_view(input: &web_sys::HtmlInputElement) {
+    let _ = input.blur();
+    let _ = input.focus();
+}
+
 #[cfg(test)]
 mod tests {
     use kyc_core::VerificationStatus;
@@ -600,12 +608,4 @@ mod tests {
             Step::Business
         );
     }
-}
-
-/// Focuses `input`, scrolled into view if the redrawn page has pushed it out of the window (a
-/// longer list above it): the focused field is never hidden (2.4.11). The browser scrolls a
-/// field into view as it gains the focus, not while it keeps it, so it is let go first.
-fn focus_in_view(input: &web_sys::HtmlInputElement) {
-    let _ = input.blur();
-    let _ = input.focus();
 }

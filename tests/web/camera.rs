@@ -4,7 +4,7 @@
 use kyc_capture::camera::{has_frame, Camera};
 use kyc_capture::intake::{intake, Capture, CaptureProblem};
 use kyc_capture::photo::{fit, target_long_edge, Picture};
-use kyc_core::{FileFormat, FileLimits, GateDecision, Slot};
+use kyc_core::{FileFormat, FileLimits, Slot};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -35,22 +35,7 @@ async fn a_camera_frame_is_measured_and_encoded_once_at_the_slots_size() {
     let (_camera, video) = live(Slot::Front).await;
     let (width, height) = (video.video_width(), video.video_height());
     let frame = Picture::from_video(&video, target_long_edge(Slot::Front)).unwrap();
-    let mut measured = None;
-    let accepted = intake(
-        Capture::Frame(frame),
-        Slot::Front,
-        None,
-        &FileLimits::default(),
-        |report| {
-            measured = Some(*report);
-            GateDecision::ProceedWithWarning {
-                issues: report.issues(),
-            }
-        },
-    )
-    .await
-    .unwrap();
-    assert!(measured.is_some(), "the frame's pixels were measured");
+    let (accepted, _measured) = super::take_all(Capture::Frame(frame), Slot::Front, None).await;
     assert_eq!(accepted.format, FileFormat::Jpeg);
     assert_eq!(
         super::dimensions(&accepted),

@@ -3,10 +3,9 @@
 //! is found.
 
 use kyc_capture::framing::{overlay, Framed};
-use kyc_capture::intake::{intake, Capture};
+use kyc_capture::intake::Capture;
 use kyc_core::document_outline::{DocumentShape, Guidance, Outline, Point};
-use kyc_core::{FileFormat, FileLimits, GateDecision, Slot};
-use wasm_bindgen::JsCast;
+use kyc_core::{FileFormat, Slot};
 use wasm_bindgen_test::*;
 
 /// The box of the polygon drawn by [`overlay`] of a 640 x 360 frame's outline (corners at
@@ -83,13 +82,7 @@ async fn the_outline_lies_over_the_picture_as_object_fit_and_mirroring_place_it(
 
 /// A JPEG of a photo whose whole frame is fine print: no document edge to find.
 async fn page_of_print(width: u32, height: u32) -> Vec<u8> {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let canvas: web_sys::HtmlCanvasElement =
-        document.create_element("canvas").unwrap().unchecked_into();
-    canvas.set_width(width);
-    canvas.set_height(height);
-    let ctx: web_sys::CanvasRenderingContext2d =
-        canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    let (canvas, ctx) = super::canvas_2d(width, height);
     ctx.set_fill_style_str("#d9dde2");
     ctx.fill_rect(0.0, 0.0, f64::from(width), f64::from(height));
     ctx.set_fill_style_str("#1a1a1a");
@@ -100,33 +93,18 @@ async fn page_of_print(width: u32, height: u32) -> Vec<u8> {
             }
         }
     }
-    let url = canvas.to_data_url_with_type("image/jpeg").unwrap();
-    let binary = web_sys::window()
-        .unwrap()
-        .atob(url.split(',').nth(1).unwrap())
-        .unwrap();
-    binary.chars().map(|c| c as u8).collect()
+    super::jpeg_of(&canvas)
 }
 
 /// [`intake`] of `jpeg` as the front of an ID-1 card, every quality issue let through.
 async fn take_card(jpeg: &[u8]) -> (kyc_capture::intake::Accepted, kyc_core::QualityReport) {
     let blob = super::file(jpeg, "card.jpg", "image/jpeg");
-    let mut measured = None;
-    let accepted = intake(
+    super::take_all(
         Capture::File(blob.into()),
         Slot::Front,
         Some(DocumentShape::Id1),
-        &FileLimits::default(),
-        |report| {
-            measured = Some(*report);
-            GateDecision::ProceedWithWarning {
-                issues: report.issues(),
-            }
-        },
     )
     .await
-    .unwrap();
-    (accepted, measured.unwrap())
 }
 
 #[wasm_bindgen_test]

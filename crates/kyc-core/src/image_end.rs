@@ -443,7 +443,11 @@ mod tests {
                 assert_eq!(super::find_ff(&bytes), Some(at), "len {len}, at {at}");
                 if at + 3 < len {
                     bytes[at + 3] = 0xFF;
-                    assert_eq!(super::find_ff(&bytes), Some(at), "the first of two, len {len}");
+                    assert_eq!(
+                        super::find_ff(&bytes),
+                        Some(at),
+                        "the first of two, len {len}"
+                    );
                     bytes[at + 3] = filler[(at + 3) % filler.len()];
                 }
                 bytes[at] = kept;
