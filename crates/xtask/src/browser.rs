@@ -2,13 +2,9 @@
 //! puts each and its driver, the flags they run with, and the webdriver capabilities
 //! wasm-bindgen's test runner reads.
 
-use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use crate::webkit::WebKitDriver;
-use crate::{free_port, scratch_dir, Fail};
+use crate::{scratch_dir, Fail};
 
 /// Debian's Chromium.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -110,7 +106,7 @@ pub fn in_headless_firefox(
 }
 
 /// A Chromium session's capabilities: Debian's binary, [`CHROMIUM_FLAGS`] and `extra` flags.
-fn chromium_capabilities(extra: &[&str]) -> String {
+pub fn chromium_capabilities(extra: &[&str]) -> String {
     format!(
         r#"{{"goog:chromeOptions": {{"binary": "{CHROMIUM}", "args": [{}]}}}}"#,
         CHROMIUM_FLAGS
@@ -123,7 +119,7 @@ fn chromium_capabilities(extra: &[&str]) -> String {
 }
 
 /// A Firefox session's capabilities: Firefox ESR, [`FIREFOX_PREFS`] and `args`.
-fn firefox_capabilities(args: &[&str]) -> String {
+pub fn firefox_capabilities(args: &[&str]) -> String {
     format!(
         r#"{{"moz:firefoxOptions": {{"binary": "{FIREFOX}", "args": [{}], "prefs": {{{}}}}}}}"#,
         args.iter()
@@ -136,86 +132,6 @@ fn firefox_capabilities(args: &[&str]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     )
-}
-
-/// An engine's WebDriver server for tests that drive it over the protocol themselves (the
-/// end-to-end tests that run in every engine): its URL and the capabilities a new session
-/// asks for. Stopped when dropped.
-pub struct DriverServer {
-    /// The engine.
-    pub engine: Engine,
-    /// Where the driver listens.
-    pub url: String,
-    /// The `alwaysMatch` capabilities of a session, as JSON.
-    pub capabilities: String,
-    process: Option<Child>,
-    _webkit: Option<WebKitDriver>,
-}
-
-impl DriverServer {
-    /// Starts `engine`'s driver (chromedriver, geckodriver, or WebKitWebDriver on a virtual
-    /// display behind [`WebKitDriver`]'s proxy, which adds MiniBrowser's capabilities) and
-    /// waits until it listens.
-    pub fn start(engine: Engine) -> Result<DriverServer, Fail> {
-        let (program, capabilities) = match engine {
-            Engine::WebKit => {
-                let webkit = WebKitDriver::start()?;
-                return Ok(DriverServer {
-                    engine,
-                    url: webkit.url(),
-                    capabilities: "{}".to_owned(),
-                    process: None,
-                    _webkit: Some(webkit),
-                });
-            }
-            Engine::Chromium => (
-                PathBuf::from(CHROMEDRIVER),
-                chromium_capabilities(&["--headless=new"]),
-            ),
-            Engine::Firefox => (
-                crate::find_program("geckodriver")
-                    .ok_or_else(|| Fail("geckodriver is not installed".to_owned()))?,
-                firefox_capabilities(&["-headless"]),
-            ),
-        };
-        let port = free_port();
-        let mut process = Command::new(&program)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|err| Fail(format!("cannot start {program:?}: {err}")))?;
-        let address = SocketAddr::from(([127, 0, 0, 1], port));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-            let exited = process.try_wait().ok().flatten();
-            if exited.is_some() || Instant::now() > deadline {
-                let _ = process.kill();
-                let _ = process.wait();
-                return Err(Fail(format!(
-                    "{program:?} did not listen on {address} ({})",
-                    exited.map_or("timed out".to_owned(), |status| status.to_string())
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Ok(DriverServer {
-            engine,
-            url: format!("http://{address}"),
-            capabilities,
-            process: Some(process),
-            _webkit: None,
-        })
-    }
-}
-
-impl Drop for DriverServer {
-    fn drop(&mut self) {
-        if let Some(process) = &mut self.process {
-            let _ = process.kill();
-            let _ = process.wait();
-        }
-    }
 }
 
 /// Writes `capabilities` to `webdriver.json` in the scratch directory `scratch`, points the

@@ -8,6 +8,7 @@
 mod bench;
 mod browser;
 mod dist;
+mod driver;
 mod fuzz;
 mod glue_names;
 mod postgres;

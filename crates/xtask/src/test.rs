@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::browser::{self, DriverServer, Engine};
+use crate::browser::{self, Engine};
+use crate::driver::DriverServer;
 use crate::services::{
     binary, build_servers, build_widget, require, start_stack_with, RelayDatabase, Stack,
     StackOptions,
