@@ -157,7 +157,8 @@ fn write_payload(md: &mut String, report: &Report) {
          fails above {} gzip (step \"payload size gate\"): issue 7's 150 KB, raised by the \
          phone handoff of issue 15 (about 10 KB) and the business customers' flow of issue 14 \
          (18.4 KB; their code is below, by feature) until issue 18's split loads each only \
-         where it is used; the goal is {}. For scale, the leading SDK ships about 500 KB \
+         where it is used, and by finding the document in the frame (issue 16: the outline \
+         detector, guidance and crop, 15.2 KB, run on every document frame); the goal is {}. For scale, the leading SDK ships about 500 KB \
          compressed.\n",
         kb(raw),
         kb(gzip),
@@ -335,8 +336,8 @@ fn write_outline_accuracy(md: &mut String, r: &Results) {
     let _ = writeln!(md, "## 4c. Document outline: accuracy beside OpenCV\n");
     let _ = writeln!(
         md,
-        "The generated evaluation set (`crates/kyc-core/examples/write_outline_scenes.rs`: ID-1 \
-         cards, passport pages and A4 sheets with known corners on wood, fabric, paper and a \
+        "The generated evaluation set (`crates/kyc-core/tests/support/scenes.rs`, written by \
+         the `write_outline_scenes` example; 640x480: ID-1 cards, passport pages and A4 sheets with known corners on wood, fabric, paper and a \
          desk of the document's colour; perspective, rotation, scale, fingers over an edge, \
          glare spots, blur, noise, low light; and frames without a document), measured by \
          kyc-core's `find_outline` (native, release) and by OpenCV's classic document-scanner \
