@@ -103,16 +103,25 @@ async fn send_with_pause(chunks: mpsc::Sender<Vec<u8>>, gate: &Gate, bytes: &[u8
     early
 }
 
+/// `bytes` sent by a slow client as [`send_with_pause`] sends them: the storage has had bytes
+/// before the client's last chunk; the relay's answer.
+async fn streamed(relay: &Router, gate: &Gate, token: &str, bytes: &[u8]) -> (StatusCode, Value) {
+    let (chunks, answer) = slow_upload(relay, token, bytes.len());
+    let early = send_with_pause(chunks, gate, bytes).await;
+    assert!(
+        early < bytes.len() as u64,
+        "the storage had nothing before the last chunk"
+    );
+    answer.await.unwrap()
+}
+
 #[tokio::test]
 async fn the_storage_receives_the_file_while_the_client_still_sends_it() {
     let (relay, gate, store, _sandbox) = setup().await;
     gate.hold(Method::POST, "/files", Hold::ForwardWithStorageRecorded, 1);
     let token = create_session(&relay, "streamed").await;
     let bytes = hostile::jpeg(1600, 1000, 2 * 1024 * 1024);
-    let (chunks, answer) = slow_upload(&relay, &token, bytes.len());
-    let early = send_with_pause(chunks, &gate, &bytes).await;
-    assert!(early < bytes.len() as u64);
-    let (status, body) = answer.await.unwrap();
+    let (status, body) = streamed(&relay, &gate, &token, &bytes).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["bytes"], bytes.len());
     // One URL request, one PUT: the whole file reached the storage, which stored it.
@@ -134,10 +143,7 @@ async fn a_file_refused_after_its_put_started_is_not_recorded_nor_stored() {
     // A photo whose head passes, with an executable after its end: only the whole file shows.
     let mut bytes = hostile::jpeg(1600, 1000, 1024 * 1024);
     bytes.extend_from_slice(&hostile::elf(1024 * 1024));
-    let (chunks, answer) = slow_upload(&relay, &token, bytes.len());
-    let early = send_with_pause(chunks, &gate, &bytes).await;
-    assert!(early < bytes.len() as u64);
-    let (status, body) = answer.await.unwrap();
+    let (status, body) = streamed(&relay, &gate, &token, &bytes).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["code"], "invalid_file", "{body}");
     assert!(body.to_string().contains("trailing_data"), "{body}");
@@ -164,10 +170,7 @@ async fn a_put_failing_mid_way_is_sent_again_whole_from_the_spool() {
     gate.hold(Method::POST, "/files", Hold::ForwardWithStorageRecorded, 1);
     let token = create_session(&relay, "cut-mid-way").await;
     let bytes = hostile::jpeg(1600, 1000, 2 * 1024 * 1024);
-    let (chunks, answer) = slow_upload(&relay, &token, bytes.len());
-    let early = send_with_pause(chunks, &gate, &bytes).await;
-    assert!(early < bytes.len() as u64);
-    let (status, body) = answer.await.unwrap();
+    let (status, body) = streamed(&relay, &gate, &token, &bytes).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["bytes"], bytes.len());
     // Two URL requests; the first PUT broke off, the second carried every byte and was stored.
