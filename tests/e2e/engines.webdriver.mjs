@@ -36,11 +36,14 @@ async function shot(name) {
 }
 
 // A new demo session on the demo page: consent, Passport, the issuing country as suggested;
-// `prepare` runs in the page first (the camera is asked for only at the capture step).
+// `prepare` runs in the page once its first step shows (the camera is asked for only at the
+// capture step). Not before: WebKit's driver may answer the navigation while the previous
+// document is still there, and a `prepare` run in it was lost with it (seen once in CI: the
+// camera refusal never happened).
 async function toCapture(prepare, page = `${RELAY_URL}/`) {
   await browser.go(page);
-  if (prepare) await browser.run(prepare);
   await browser.waitFor('.kyc-capture h2', { text: 'Before you start' });
+  if (prepare) await browser.run(prepare);
   await browser.click('#kyc-consent');
   await browser.clickText('Continue');
   await browser.clickText('Passport');
