@@ -20,10 +20,19 @@ pub struct DriverServer {
     /// The `alwaysMatch` capabilities of a session, as JSON.
     pub capabilities: String,
     process: Option<Child>,
-    _webkit: Option<WebKitDriver>,
+    webkit: Option<WebKitDriver>,
 }
 
 impl DriverServer {
+    /// `failed`, with what WebKit's driver and browser printed last (the other drivers' output
+    /// is not kept).
+    pub fn explain(&self, failed: Fail) -> Fail {
+        match &self.webkit {
+            Some(webkit) => webkit.explain(failed),
+            None => failed,
+        }
+    }
+
     /// Starts `engine`'s driver (chromedriver, geckodriver, or WebKitWebDriver on a virtual
     /// display behind [`WebKitDriver`]'s proxy, which adds MiniBrowser's capabilities) and
     /// waits until it listens.
@@ -36,7 +45,7 @@ impl DriverServer {
                     url: webkit.url(),
                     capabilities: "{}".to_owned(),
                     process: None,
-                    _webkit: Some(webkit),
+                    webkit: Some(webkit),
                 });
             }
             Engine::Chromium => (
@@ -75,7 +84,7 @@ impl DriverServer {
             url: format!("http://{address}"),
             capabilities,
             process: Some(process),
-            _webkit: None,
+            webkit: None,
         })
     }
 }

@@ -249,7 +249,7 @@ fn widget_tests_in_webkit() -> Result<(), Fail> {
     let mut cargo = widget_tests();
     let driver = WebKitDriver::start()?;
     driver.drive(&mut cargo, 60);
-    run(&mut cargo)
+    run(&mut cargo).map_err(|failed| driver.explain(failed))
 }
 
 /// The sharpness metric must rank images as OpenCV's variance of the Laplacian does.
@@ -425,6 +425,7 @@ fn end_to_end_in(engine: Engine) -> Result<(), Fail> {
         .env("KYC_E2E_ENGINE", driver.engine.name())
         .env("WEBDRIVER_URL", &driver.url)
         .env("WEBDRIVER_CAPABILITIES", &driver.capabilities))
+    .map_err(|failed| driver.explain(failed))
 }
 
 fn end_to_end_in_chromium() -> Result<(), Fail> {

@@ -39,17 +39,28 @@ pub struct WebKitDriver {
     group: Child,
     proxy: SocketAddr,
     stopping: Arc<AtomicBool>,
+    log_path: std::path::PathBuf,
 }
 
 impl WebKitDriver {
     /// Starts the driver and the proxy; waits until both listen.
     pub fn start() -> Result<WebKitDriver, Fail> {
         let driver_port = free_port();
+        // What the driver and MiniBrowser print (a crash, a refused session) goes to a log that
+        // a failed step shows: without it, a failure in CI said nothing about its cause.
+        let log_dir = crate::workspace_root().join("target/xtask/webkit");
+        let _ = std::fs::create_dir_all(&log_dir);
+        let log_path = log_dir.join(format!("driver-{driver_port}.log"));
+        let log = std::fs::File::create(&log_path)
+            .map_err(|err| Fail(format!("cannot write {}: {err}", log_path.display())))?;
+        let log_err = log
+            .try_clone()
+            .map_err(|err| Fail(format!("cannot write {}: {err}", log_path.display())))?;
         let mut group = Command::new(XVFB_RUN)
             .args(["-a", "-s", "-screen 0 1280x1024x24", WEBKIT_DRIVER])
             .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(log)
+            .stderr(log_err)
             .process_group(0)
             .spawn()
             .map_err(|err| Fail(format!("cannot start {XVFB_RUN} {WEBKIT_DRIVER}: {err}")))?;
@@ -89,7 +100,20 @@ impl WebKitDriver {
             group,
             proxy,
             stopping,
+            log_path,
         })
+    }
+
+    /// `failed` with the last lines the driver and the browser printed.
+    pub fn explain(&self, failed: Fail) -> Fail {
+        let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = lines[lines.len().saturating_sub(40)..].join("\n");
+        Fail(format!(
+            "{}\nthe WebKit driver's and MiniBrowser's last output ({}):\n{tail}",
+            failed.0,
+            self.log_path.display()
+        ))
     }
 
     /// The proxy's URL, where a WebDriver client talks to the driver.
