@@ -3,8 +3,9 @@
 //! missing (the relay's `GET /v1/session/business`, so a reload resumes there), adds and
 //! removes owners, and sends the submission; [`OwnerDocumentStep`] chooses an owner's document;
 //! [`BusinessCaptureStep`] captures one file with the same camera, file picker and checks as an
-//! individual's, and sends it at once with its progress: the relay, not this page, holds what
-//! a business has given.
+//! individual's, and sends it at once with its progress (a document cropped from its photo is
+//! shown first, to keep the crop or the whole photo): the relay, not this page, holds what a
+//! business has given.
 
 use kyc_core::document_outline::DocumentShape;
 use kyc_core::wire::{BusinessView, OwnerView, StatusReport, SubmitRequest};
@@ -13,6 +14,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::capture::Capturer;
+use super::review::Warnings;
 use super::{BackButton, Flow, Step, StepHeading};
 use crate::api::RelayClient;
 use crate::events::Events;
@@ -497,10 +499,38 @@ pub(super) fn BusinessCaptureStep(
             progress.try_set(None);
         });
     };
+    // A document cropped from its photo is shown before it goes, as the individual review
+    // shows it: an outline found in the wrong place would send the wrong part of the photo,
+    // and the whole photo may be sent instead. Anything else goes at once.
+    let checking = RwSignal::new(false);
     let kept = Callback::new(move |accepted: Accepted| {
-        held.set_value(Some((accepted.bytes, accepted.format)));
-        send();
+        if accepted.whole.is_some() {
+            flow.captures.keep(slot, accepted);
+            checking.set(true);
+            flow.announce(i18n.t("accepted"));
+        } else {
+            held.set_value(Some((accepted.bytes, accepted.format)));
+            send();
+        }
     });
+    let checked = move |send_it: bool| {
+        if send_it {
+            if let Some(kept) = flow.captures.held(slot) {
+                held.set_value(Some((kept.bytes, kept.format)));
+            }
+        }
+        flow.captures.forget(slot);
+        checking.set(false);
+        if send_it {
+            send();
+        }
+    };
+    on_cleanup(move || {
+        if checking.try_get_untracked() == Some(true) {
+            flow.captures.forget(slot);
+        }
+    });
+    let alt = i18n.fill("review.photo_of", &[("slot", &title)]);
     view! {
         <section class="kyc-step kyc-capture-step" data-slot=slot.code()>
             <StepHeading text=title.clone() />
@@ -510,6 +540,45 @@ pub(super) fn BusinessCaptureStep(
                     view! {
                         <p id="kyc-business-send">{i18n.fill("send.progress", &[("percent", &i18n.number(percent.into()))])}</p>
                         <progress class="kyc-progress" max="100" value=percent.to_string() aria-labelledby="kyc-business-send"></progress>
+                    }
+                        .into_any()
+                }
+                None if checking.get() => {
+                    let cropped = move || flow.captures.shot(slot).and_then(|shot| shot.cropped);
+                    // The control that was focused (the picker or the shutter) is gone: the
+                    // focus goes on to what comes next.
+                    let next = NodeRef::<leptos::html::Button>::new();
+                    next.on_load(|button| {
+                        let _ = button.focus();
+                    });
+                    view! {
+                        <img
+                            class="kyc-thumb"
+                            src=move || flow.captures.shot(slot).and_then(|shot| shot.preview)
+                            alt=alt.clone()
+                        />
+                        <Warnings warnings=flow.captures.shot(slot).map(|shot| shot.warnings).unwrap_or_default() />
+                        <button
+                            type="button"
+                            class="kyc-secondary kyc-crop-switch"
+                            on:click=move |_| flow.captures.switch_crop(slot)
+                        >
+                            {move || {
+                                i18n.t(if cropped() == Some(false) {
+                                    "review.cropped"
+                                } else {
+                                    "review.whole_photo"
+                                })
+                            }}
+                        </button>
+                        <div class="kyc-actions">
+                            <button type="button" class="kyc-secondary" on:click=move |_| checked(false)>
+                                {i18n.t("send.retake")}
+                            </button>
+                            <button type="button" class="kyc-primary" node_ref=next on:click=move |_| checked(true)>
+                                {i18n.t("continue")}
+                            </button>
+                        </div>
                     }
                         .into_any()
                 }

@@ -96,7 +96,7 @@ pub(super) fn ReviewStep() -> impl IntoView {
 
 /// The quality issues a kept photo was let through with.
 #[component]
-fn Warnings(warnings: Vec<QualityIssue>) -> impl IntoView {
+pub(super) fn Warnings(warnings: Vec<QualityIssue>) -> impl IntoView {
     let i18n = I18n::expect();
     (!warnings.is_empty()).then(|| {
         view! {

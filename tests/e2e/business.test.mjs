@@ -1,5 +1,5 @@
 // A business customer (KYB) of provider A, as the demo relay opens one: the company's
-// certificate by file, two beneficial owners added by name (a third added and removed), one
+// certificate by file (its crop shown, the whole photo chosen instead), two beneficial owners added by name (a third added and removed), one
 // owner's passport by file, the other's driver's license front and back by the fake camera, a
 // reload halfway that resumes at the company, then the submission reaching Verified. Every step
 // is checked with axe-core and saved as a screenshot.
@@ -69,10 +69,26 @@ test('a company with two owners (passport by file, driver\'s license by camera) 
   assert.deepEqual(await needed.allTextContents(), ['A required company document', 'At least one beneficial owner']);
   assert.equal(await page.getByRole('button', { name: 'Send for verification' }).isDisabled(), true);
 
-  // The certificate by file, sent at once.
+  // The certificate by file: the document found in the photo is shown cropped before it goes,
+  // the focus on Continue; the whole photo is chosen instead (the photo is 1600×1000), then sent.
   await page.getByRole('button', { name: 'Add: Certificate of incorporation' }).click();
   await step('Certificate of incorporation', '3-certificate');
   await page.setInputFiles('#kyc-file-front', photo);
+  const shown = async () => page.locator('.kyc-capture img.kyc-thumb').evaluate(async (img) => {
+    await img.decode();
+    return img.naturalWidth / img.naturalHeight;
+  });
+  await page.getByRole('button', { name: 'Use the whole photo' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent.trim()), 'Continue');
+  await expectAccessible(page, 'certificate cropped');
+  await shot('3-certificate-cropped');
+  const cropped = await shown();
+  await page.getByRole('button', { name: 'Use the whole photo' }).click();
+  await page.getByRole('button', { name: 'Use the cropped document' }).waitFor();
+  const whole = await shown();
+  assert.ok(Math.abs(whole - 1.6) < 0.02, `the whole photo shown is ${whole.toFixed(3)} wide per high`);
+  assert.ok(Math.abs(cropped - whole) > 0.05, `the crop (${cropped.toFixed(3)}) is the whole photo (${whole.toFixed(3)})`);
+  await page.getByRole('button', { name: 'Continue' }).click();
   await company();
   await page.locator('[data-document="certificate_of_incorporation"][data-uploaded="true"]').waitFor();
   assert.deepEqual(await needed.allTextContents(), ['At least one beneficial owner']);
@@ -100,6 +116,9 @@ test('a company with two owners (passport by file, driver\'s license by camera) 
   await page.getByRole('button', { name: 'Passport' }).click();
   await step('Ada Lovelace: photo page of the passport', '6-owner-passport');
   await page.setInputFiles('#kyc-file-front', photo);
+  // The crop kept, as shown.
+  await page.getByRole('button', { name: 'Use the whole photo' }).waitFor();
+  await page.getByRole('button', { name: 'Continue' }).click();
   await company();
   await page.getByText('Passport: received').waitFor();
 
@@ -118,11 +137,17 @@ test('a company with two owners (passport by file, driver\'s license by camera) 
   await expectFocusOnHeading(page, 'Which document will Grace Hopper use?');
   await page.getByRole('button', { name: "Driver's license" }).click();
   await step("Grace Hopper: front of the driver's license", '7-owner-license-front');
-  await page.getByRole('button', { name: 'Take photo' }).click();
+  // The camera's card is found and cropped: shown, then kept with Continue.
+  const takeAndKeep = async () => {
+    await page.getByRole('button', { name: 'Take photo' }).click();
+    await page.getByRole('button', { name: 'Use the whole photo' }).waitFor();
+    await page.getByRole('button', { name: 'Continue' }).click();
+  };
+  await takeAndKeep();
   await expectFocusOnHeading(page, "Grace Hopper: back of the driver's license");
   await expectAccessible(page, 'owner license back');
   await shot('8-owner-license-back');
-  await page.getByRole('button', { name: 'Take photo' }).click();
+  await takeAndKeep();
   await company();
   await page.getByText("Driver's license: received").waitFor();
   assert.equal(await needed.count(), 0);
