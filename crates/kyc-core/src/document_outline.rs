@@ -26,7 +26,14 @@
 //! 4. a side is moved outward onto a parallel line when both neighbouring sides carry on up to
 //!    it, then each side is refined to sub-pixel accuracy by fitting a line to the gradient peak
 //!    found across it at many points; the corners are the refined lines' intersections, so a
-//!    corner hidden by a finger or blurred away is still placed.
+//!    corner hidden by a finger or blurred away is still placed;
+//! 5. a doubtful quadrilateral is rejected rather than returned (a wrong outline crops the wrong
+//!    region): a side with a long unbacked stretch next to a corner (it runs on past the
+//!    document) is not combined at all; the outline is dropped when both neighbours of a side
+//!    carry on, backed, past its corners, or when the colour just outside one side differs
+//!    from that outside the others (in both cases the side is an inner edge, such as a card's
+//!    coloured header, whose outer edge has too little contrast in luma to be found). Colour
+//!    is read from the frame at a hundred points only, through [`Frame::rgb`].
 //!
 //! Measured on a generated set (`tests/document_outline.rs`) and against OpenCV's classic
 //! pipeline (`scripts/opencv_outline_compare.py`).
@@ -65,6 +72,19 @@ const NORMAL_COS: f32 = 0.906;
 pub const MIN_CONFIDENCE: f32 = 0.7;
 /// Every side must be backed along at least this share of its length.
 const MIN_SIDE_SUPPORT: f32 = 0.2;
+/// A side may lack backing over at most this share of its length next to a corner: a longer
+/// unbacked end is a line running on past the document (a grain line, the next side of a
+/// larger quadrilateral), where a finger or a glare spot over the side leaves a gap between
+/// backed stretches.
+const MAX_END_GAP: f32 = 0.17;
+/// The most backing (a share of [`EXTENSION_SHARE`]) both neighbours of a side may have past
+/// its corners: more, and the side is an inner edge of the document.
+const MAX_RUN_ON: f32 = 0.6;
+/// The most the chromaticity just outside one side may differ from that outside the others.
+/// Shading, low light and a finger over part of a side stay well below it (0.04 at most on
+/// the generated set); a card's coloured header outside an inner edge taken for a side lies
+/// above it (0.065 and more).
+const MAX_CHROMA_STEP: f32 = 0.05;
 /// The stretch past each corner examined by [`overshoot`], as a share of the side.
 const EXTENSION_SHARE: f32 = 0.15;
 
@@ -524,18 +544,28 @@ fn plausible(c: &[Point; 4], w: f32, h: f32) -> bool {
 
 /// The share of the side `a`-`b` backed by a gradient across it of one polarity.
 fn side_support(grad: &Gradient, a: Point, b: Point) -> f32 {
+    side_profile(grad, a, b).0
+}
+
+/// [`side_support`], and the unbacked stretch at each end (next to `a`, next to `b`) as a share
+/// of the side (samples outside the frame count as neither backed nor unbacked).
+fn side_profile(grad: &Gradient, a: Point, b: Point) -> (f32, f32, f32) {
     let len = a.distance(b);
     let samples = ((len / 3.0) as usize).clamp(8, 60);
     let (tx, ty) = ((b.x - a.x) / len, (b.y - a.y) / len);
     let (nx, ny) = (-ty, tx);
     let (mut pos, mut neg) = (0usize, 0usize);
-    for s in 0..samples {
+    // Per sample: 1 or -1 for the polarity found, 0 for none, 2 outside the frame.
+    let mut found = [0i8; 60];
+    for (s, slot) in found.iter_mut().enumerate().take(samples) {
         let t = 0.05 + 0.9 * (s as f32 + 0.5) / samples as f32;
         let (px, py) = (a.x + t * (b.x - a.x), a.y + t * (b.y - a.y));
         // The best of three positions across the side: the peak may sit a pixel off.
         let mut best = 0f32;
+        let mut inside = false;
         for o in [-1.0f32, 0.0, 1.0] {
             if let Some((gx, gy)) = grad.at(px + o * nx, py + o * ny) {
+                inside = true;
                 let across = gx * nx + gy * ny;
                 let mag = gx.hypot(gy);
                 if across.abs() >= grad.threshold
@@ -546,13 +576,98 @@ fn side_support(grad: &Gradient, a: Point, b: Point) -> f32 {
                 }
             }
         }
-        if best > 0.0 {
+        *slot = if !inside {
+            2
+        } else if best > 0.0 {
             pos += 1;
+            1
         } else if best < 0.0 {
             neg += 1;
-        }
+            -1
+        } else {
+            0
+        };
     }
-    pos.max(neg) as f32 / samples as f32
+    let sign = if pos >= neg { 1 } else { -1 };
+    let gap = |it: &mut dyn Iterator<Item = &i8>| {
+        it.filter(|&&f| f != 2).take_while(|&&f| f != sign).count()
+    };
+    let n = samples as f32;
+    (
+        pos.max(neg) as f32 / n,
+        gap(&mut found[..samples].iter()) as f32 / n,
+        gap(&mut found[..samples].iter().rev()) as f32 / n,
+    )
+}
+
+/// The colour just outside each side of `c` (frame pixels, clockwise or not) as chromaticity
+/// (red and green shares of the sum, so shading and low light leave it alone), the median
+/// over points along the side: a finger over part of the side does not move it. `None` for a
+/// side mostly outside the frame, or a frame without colour.
+fn outside_colours(frame: &impl Frame, c: &[Point; 4]) -> [Option<(f32, f32)>; 4] {
+    let (w, h) = (frame.width() as f32, frame.height() as f32);
+    // Outward is to the left of each side when the corners run clockwise on screen.
+    let turn = if polygon_area(c) > 0.0 { 1.0 } else { -1.0 };
+    // Past the blurred edge, well inside a card's coloured band.
+    let reach = 0.012 * (w + h);
+    [0, 1, 2, 3].map(|s| {
+        let (a, b) = (c[s], c[(s + 1) % 4]);
+        let len = a.distance(b).max(1.0);
+        let (nx, ny) = (turn * (b.y - a.y) / len, -turn * (b.x - a.x) / len);
+        let (mut rs, mut gs) = ([0f32; 24], [0f32; 24]);
+        let mut n = 0;
+        for k in 0..24 {
+            let t = 0.1 + 0.8 * (k as f32 + 0.5) / 24.0;
+            let x = a.x + t * (b.x - a.x) + reach * nx;
+            let y = a.y + t * (b.y - a.y) + reach * ny;
+            if x < 0.0 || y < 0.0 || x >= w || y >= h {
+                continue;
+            }
+            let p = frame.rgb(x as u32, y as u32)?;
+            let [r, g, b] = p.map(f32::from);
+            let sum = r + g + b;
+            if sum >= 30.0 {
+                (rs[n], gs[n]) = (r / sum, g / sum);
+                n += 1;
+            }
+        }
+        if n < 12 {
+            return None;
+        }
+        let median = |v: &mut [f32]| {
+            v.sort_unstable_by(f32::total_cmp);
+            v[v.len() / 2]
+        };
+        Some((median(&mut rs[..n]), median(&mut gs[..n])))
+    })
+}
+
+/// Whether the colour just outside one side differs from the median of that outside the other
+/// sides: the side is then the inner edge of a coloured band of the document (a card's
+/// header), whose outer edge has too little contrast in luma to be found.
+fn odd_side_out(frame: &impl Frame, c: &[Point; 4]) -> bool {
+    let colours = outside_colours(frame, c);
+    (0..4).any(|s| {
+        let Some((r, g)) = colours[s] else {
+            return false;
+        };
+        let others: Vec<(f32, f32)> = (1..4).filter_map(|k| colours[(s + k) % 4]).collect();
+        if others.len() < 2 {
+            return false;
+        }
+        // The others' centre: the median of three, the mean of two.
+        let centre = |v: &mut Vec<f32>| {
+            v.sort_unstable_by(f32::total_cmp);
+            if v.len() == 3 {
+                v[1]
+            } else {
+                (v[0] + v[1]) / 2.0
+            }
+        };
+        let mr = centre(&mut others.iter().map(|o| o.0).collect());
+        let mg = centre(&mut others.iter().map(|o| o.1).collect());
+        (r - mr).hypot(g - mg) > MAX_CHROMA_STEP
+    })
 }
 
 /// Moves a side outward onto a parallel line when both neighbouring sides carry on, backed, up
@@ -634,6 +749,24 @@ fn overshoot(grad: &Gradient, c: &[Point; 4]) -> f32 {
         }
     }
     total
+}
+
+/// Whether both neighbours of a side carry on, backed, past its corners: the side is then an
+/// inner edge (a card's coloured band whose outer edge was not found, its photo) and the
+/// document's own side lies further out.
+fn inner_side(grad: &Gradient, c: &[Point; 4]) -> bool {
+    // How much of the side `from`-`to` carries on past `to`.
+    let run_on = |from: Point, to: Point| {
+        let end = Point::new(
+            to.x + EXTENSION_SHARE * (to.x - from.x),
+            to.y + EXTENSION_SHARE * (to.y - from.y),
+        );
+        side_support(grad, to, end)
+    };
+    (0..4).any(|s| {
+        let (a, b) = (c[s], c[(s + 1) % 4]);
+        run_on(c[(s + 3) % 4], a) > MAX_RUN_ON && run_on(c[(s + 2) % 4], b) > MAX_RUN_ON
+    })
 }
 
 /// Moves each side of `c` onto the gradient peak across it (sub-pixel), returning the refined
@@ -870,10 +1003,12 @@ pub fn find_outline(frame: &impl Frame) -> Option<Outline> {
                         }
                         budget -= 1;
                         for s in 0..4 {
-                            let support = side_support(&grad, quad[s], quad[(s + 1) % 4]);
+                            let (support, gap_a, gap_b) =
+                                side_profile(&grad, quad[s], quad[(s + 1) % 4]);
                             supported += support * lengths[s];
                             remaining -= lengths[s];
                             if support < MIN_SIDE_SUPPORT
+                                || gap_a.max(gap_b) > MAX_END_GAP
                                 || supported + remaining <= to_beat
                                 || supported + remaining < MIN_CONFIDENCE * perimeter
                             {
@@ -897,10 +1032,16 @@ pub fn find_outline(frame: &impl Frame) -> Option<Outline> {
     let (quad, _, confidence, sides) = best?;
     let sides = sides.map(|i| lines[i]);
     let quad = extend(&grad, &lines, quad, sides, w, h);
+    if inner_side(&grad, &quad) {
+        return None;
+    }
     let refined = refine(&image, &quad);
     let scale_x = frame.width() as f32 / w;
     let scale_y = frame.height() as f32 / h;
     let corners = order(refined.map(|p| Point::new(p.x * scale_x, p.y * scale_y)));
+    if odd_side_out(frame, &corners) {
+        return None;
+    }
     Some(Outline {
         corners,
         confidence,

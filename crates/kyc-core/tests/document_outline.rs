@@ -31,7 +31,7 @@ mod accuracy {
     /// The least share of documents found within [`CORRECT_WITHIN`] (measured, less a margin).
     const FLOOR_DETECTED: f32 = 0.75;
     /// The most documents found at a wrong place.
-    const FLOOR_WRONG: usize = 27;
+    const FLOOR_WRONG: usize = 8;
 
     /// The worst corner's distance, as a share of the diagonal, under the best matching of the
     /// detected corners to the true ones (either direction, any starting corner).
@@ -171,10 +171,10 @@ mod accuracy {
         );
         let detection = all.correct as f32 / all.frames as f32;
         let p50 = percentile(&all.errors, 0.5);
-        // Floors actually reached on this set (measured: 76.4 % found, 26 wrong, p50 0.06 %,
+        // Floors actually reached on this set (measured: 77.1 % found, 8 wrong, p50 0.05 %,
         // p95 of right detections 0.39 %, 0/72 false). The goal (corner error p95 <= 2 % of the
-        // diagonal over all detections) is not reached: the wrong detections (an inner edge such as
-        // a card's coloured header or photo taken for a side, a grain line beyond it) make the tail.
+        // diagonal over all detections) is not reached: the wrong detections (a card's photo taken
+        // for the card on a pale desk, a side's inner line) make the tail.
         assert!(detection >= FLOOR_DETECTED, "detection rate {detection}");
         assert!(all.wrong <= FLOOR_WRONG, "wrong detections {}", all.wrong);
         assert!(p50 <= 0.005, "corner error p50 {p50}");
