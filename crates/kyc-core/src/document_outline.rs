@@ -30,10 +30,11 @@
 //! 5. a doubtful quadrilateral is rejected rather than returned (a wrong outline crops the wrong
 //!    region): a side with a long unbacked stretch next to a corner (it runs on past the
 //!    document) is not combined at all; the outline is dropped when both neighbours of a side
-//!    carry on, backed, past its corners, or when the colour just outside one side differs
-//!    from that outside the others (in both cases the side is an inner edge, such as a card's
-//!    coloured header, whose outer edge has too little contrast in luma to be found). Colour
-//!    is read from the frame at a hundred points only, through [`Frame::rgb`].
+//!    carry on, backed, past its corners (the side is an inner edge). When the colour just
+//!    outside one side differs from that outside the others, the side is the inner edge of a
+//!    coloured band (a card's header) whose outer edge has too little contrast in luma to be
+//!    found: it is moved outward to where the band's colour ends, or the outline is dropped.
+//!    Colour is read from the frame at a few hundred points only, through [`Frame::rgb`].
 //!
 //! Measured on a generated set (`tests/document_outline.rs`) and against OpenCV's classic
 //! pipeline (`scripts/opencv_outline_compare.py`).
@@ -85,6 +86,9 @@ const MAX_RUN_ON: f32 = 0.6;
 /// the generated set); a card's coloured header outside an inner edge taken for a side lies
 /// above it (0.065 and more).
 const MAX_CHROMA_STEP: f32 = 0.05;
+/// How far [`across_colour_band`] looks for a band's outer edge, in hundredths of the
+/// neighbouring sides' length (a card's header is a sixth of the rest of the card).
+const BAND_STEPS: u32 = 35;
 /// The stretch past each corner examined by [`overshoot`], as a share of the side.
 const EXTENSION_SHARE: f32 = 0.15;
 
@@ -379,7 +383,7 @@ impl Gradient {
         }
     }
 
-    fn at(&self, x: f32, y: f32) -> Option<(f32, f32)> {
+    fn at(&self, x: f32, y: f32) -> Option<Chroma> {
         if x < 1.0 || y < 1.0 {
             return None;
         }
@@ -600,63 +604,75 @@ fn side_profile(grad: &Gradient, a: Point, b: Point) -> (f32, f32, f32) {
     )
 }
 
-/// The colour just outside each side of `c` (frame pixels, clockwise or not) as chromaticity
-/// (red and green shares of the sum, so shading and low light leave it alone), the median
-/// over points along the side: a finger over part of the side does not move it. `None` for a
-/// side mostly outside the frame, or a frame without colour.
-fn outside_colours(frame: &impl Frame, c: &[Point; 4]) -> [Option<(f32, f32)>; 4] {
+/// A colour's red and green shares of its sum.
+type Chroma = (f32, f32);
+
+/// The colour along `a`-`b` shifted by `(dx, dy)`, as chromaticity (red and green shares of
+/// the sum, so shading and low light leave it alone): the median over points along it, so a
+/// finger over part of it does not move it. `None` when it lies mostly outside the frame, or
+/// for a frame without colour.
+fn colour_along(frame: &impl Frame, a: Point, b: Point, dx: f32, dy: f32) -> Option<Chroma> {
     let (w, h) = (frame.width() as f32, frame.height() as f32);
+    let (mut rs, mut gs) = ([0f32; 24], [0f32; 24]);
+    let mut n = 0;
+    for k in 0..24 {
+        let t = 0.1 + 0.8 * (k as f32 + 0.5) / 24.0;
+        let x = a.x + t * (b.x - a.x) + dx;
+        let y = a.y + t * (b.y - a.y) + dy;
+        if x < 0.0 || y < 0.0 || x >= w || y >= h {
+            continue;
+        }
+        let [r, g, b] = frame.rgb(x as u32, y as u32)?.map(f32::from);
+        let sum = r + g + b;
+        if sum >= 30.0 {
+            (rs[n], gs[n]) = (r / sum, g / sum);
+            n += 1;
+        }
+    }
+    if n < 12 {
+        return None;
+    }
+    let median = |v: &mut [f32]| {
+        v.sort_unstable_by(f32::total_cmp);
+        v[v.len() / 2]
+    };
+    Some((median(&mut rs[..n]), median(&mut gs[..n])))
+}
+
+/// The colour just outside each side of `c` (frame pixels, clockwise or not): past the blurred
+/// edge, well inside a card's coloured band.
+fn outside_colours(frame: &impl Frame, c: &[Point; 4]) -> [Option<Chroma>; 4] {
+    let reach = 0.012 * (frame.width() + frame.height()) as f32;
     // Outward is to the left of each side when the corners run clockwise on screen.
-    let turn = if polygon_area(c) > 0.0 { 1.0 } else { -1.0 };
-    // Past the blurred edge, well inside a card's coloured band.
-    let reach = 0.012 * (w + h);
+    let turn = if polygon_area(c) > 0.0 { reach } else { -reach };
     [0, 1, 2, 3].map(|s| {
         let (a, b) = (c[s], c[(s + 1) % 4]);
         let len = a.distance(b).max(1.0);
-        let (nx, ny) = (turn * (b.y - a.y) / len, -turn * (b.x - a.x) / len);
-        let (mut rs, mut gs) = ([0f32; 24], [0f32; 24]);
-        let mut n = 0;
-        for k in 0..24 {
-            let t = 0.1 + 0.8 * (k as f32 + 0.5) / 24.0;
-            let x = a.x + t * (b.x - a.x) + reach * nx;
-            let y = a.y + t * (b.y - a.y) + reach * ny;
-            if x < 0.0 || y < 0.0 || x >= w || y >= h {
-                continue;
-            }
-            let p = frame.rgb(x as u32, y as u32)?;
-            let [r, g, b] = p.map(f32::from);
-            let sum = r + g + b;
-            if sum >= 30.0 {
-                (rs[n], gs[n]) = (r / sum, g / sum);
-                n += 1;
-            }
-        }
-        if n < 12 {
-            return None;
-        }
-        let median = |v: &mut [f32]| {
-            v.sort_unstable_by(f32::total_cmp);
-            v[v.len() / 2]
-        };
-        Some((median(&mut rs[..n]), median(&mut gs[..n])))
+        let (dx, dy) = (turn * (b.y - a.y) / len, -turn * (b.x - a.x) / len);
+        colour_along(frame, a, b, dx, dy)
     })
 }
 
-/// Whether the colour just outside one side differs from the median of that outside the other
-/// sides: the side is then the inner edge of a coloured band of the document (a card's
-/// header), whose outer edge has too little contrast in luma to be found.
-fn odd_side_out(frame: &impl Frame, c: &[Point; 4]) -> bool {
+fn chroma_distance(p: Chroma, q: Chroma) -> f32 {
+    (p.0 - q.0).hypot(p.1 - q.1)
+}
+
+/// The side whose outside colour differs most from the median of that outside the others, if
+/// by more than [`MAX_CHROMA_STEP`], with its outside colour and the others' median.
+fn odd_side(frame: &impl Frame, c: &[Point; 4]) -> Option<(usize, Chroma, Chroma)> {
     let colours = outside_colours(frame, c);
-    (0..4).any(|s| {
-        let Some((r, g)) = colours[s] else {
-            return false;
+    let mut odd = None;
+    let mut most = MAX_CHROMA_STEP;
+    for s in 0..4 {
+        let Some(own) = colours[s] else {
+            continue;
         };
-        let others: Vec<(f32, f32)> = (1..4).filter_map(|k| colours[(s + k) % 4]).collect();
+        let others: Vec<Chroma> = (1..4).filter_map(|k| colours[(s + k) % 4]).collect();
         if others.len() < 2 {
-            return false;
+            continue;
         }
         // The others' centre: the median of three, the mean of two.
-        let centre = |v: &mut Vec<f32>| {
+        let centre = |mut v: Vec<f32>| {
             v.sort_unstable_by(f32::total_cmp);
             if v.len() == 3 {
                 v[1]
@@ -664,10 +680,49 @@ fn odd_side_out(frame: &impl Frame, c: &[Point; 4]) -> bool {
                 (v[0] + v[1]) / 2.0
             }
         };
-        let mr = centre(&mut others.iter().map(|o| o.0).collect());
-        let mg = centre(&mut others.iter().map(|o| o.1).collect());
-        (r - mr).hypot(g - mg) > MAX_CHROMA_STEP
-    })
+        let rest = (
+            centre(others.iter().map(|o| o.0).collect()),
+            centre(others.iter().map(|o| o.1).collect()),
+        );
+        let step = chroma_distance(own, rest);
+        if step > most {
+            most = step;
+            odd = Some((s, own, rest));
+        }
+    }
+    odd
+}
+
+/// When the colour just outside one side differs from that outside the others, the side is
+/// the inner edge of a coloured band of the document (a card's header) whose outer edge has
+/// too little contrast in luma to be found: the side is moved outward, continuing its
+/// neighbours, to where the band's colour gives way to the others'. `None` when no such place
+/// is found within a third of the neighbours' length, or the colours still disagree there.
+fn across_colour_band(frame: &impl Frame, c: [Point; 4]) -> Option<[Point; 4]> {
+    let Some((s, band, rest)) = odd_side(frame, &c) else {
+        return Some(c);
+    };
+    let (a, b) = (c[s], c[(s + 1) % 4]);
+    let (pa, pb) = (c[(s + 3) % 4], c[(s + 2) % 4]);
+    let at = |f: f32| {
+        (
+            Point::new(a.x + f * (a.x - pa.x), a.y + f * (a.y - pa.y)),
+            Point::new(b.x + f * (b.x - pb.x), b.y + f * (b.y - pb.y)),
+        )
+    };
+    for k in 1..=BAND_STEPS {
+        let f = k as f32 / 100.0;
+        let (na, nb) = at(f);
+        let on = colour_along(frame, na, nb, 0.0, 0.0)?;
+        if chroma_distance(on, rest) < chroma_distance(on, band) {
+            let (na, nb) = at(f - 0.005);
+            let mut moved = c;
+            moved[s] = na;
+            moved[(s + 1) % 4] = nb;
+            return odd_side(frame, &moved).is_none().then_some(moved);
+        }
+    }
+    None
 }
 
 /// Moves a side outward onto a parallel line when both neighbouring sides carry on, backed, up
@@ -1039,9 +1094,7 @@ pub fn find_outline(frame: &impl Frame) -> Option<Outline> {
     let scale_x = frame.width() as f32 / w;
     let scale_y = frame.height() as f32 / h;
     let corners = order(refined.map(|p| Point::new(p.x * scale_x, p.y * scale_y)));
-    if odd_side_out(frame, &corners) {
-        return None;
-    }
+    let corners = across_colour_band(frame, corners)?;
     Some(Outline {
         corners,
         confidence,
