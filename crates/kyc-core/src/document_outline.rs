@@ -34,6 +34,9 @@
 //!    outside one side differs from that outside the others, the side is the inner edge of a
 //!    coloured band (a card's header) whose outer edge has too little contrast in luma to be
 //!    found: it is moved outward to where the band's colour ends, or the outline is dropped.
+//!    It is dropped too when the colour just outside it differs from that along the frame's
+//!    edge (the desk): an inner rectangle such as the card's photo, on a desk too close to the
+//!    card in luma for the card's own edges to show.
 //!    Colour is read from the frame at a few hundred points only, through [`Frame::rgb`].
 //!
 //! Measured on a generated set (`tests/document_outline.rs`) and against OpenCV's classic
@@ -86,6 +89,12 @@ const MAX_RUN_ON: f32 = 0.6;
 /// the generated set); a card's coloured header outside an inner edge taken for a side lies
 /// above it (0.065 and more).
 const MAX_CHROMA_STEP: f32 = 0.05;
+/// Points along the frame's edge sampled by [`surroundings_match`].
+const EDGE_POINTS: usize = 200;
+/// The most the chromaticity just outside the outline may differ from that along the frame's
+/// edge. Right outlines on the generated set stay at 0.016 or below (shading, a finger, a glare
+/// spot); a card's photo taken for the card lies at 0.022 and above.
+const MAX_SURROUNDING_STEP: f32 = 0.02;
 /// How far [`across_colour_band`] looks for a band's outer edge, in hundredths of the
 /// neighbouring sides' length (a card's header is a sixth of the rest of the card).
 const BAND_STEPS: u32 = 35;
@@ -653,6 +662,67 @@ fn outside_colours(frame: &impl Frame, c: &[Point; 4]) -> [Option<Chroma>; 4] {
     })
 }
 
+/// Whether the colour just outside the quadrilateral matches that along the frame's edge
+/// (where not covered by it): the desk. A card's photo or another inner rectangle taken for
+/// the document, on a desk too close to the card in luma for the card's own edges to show, is
+/// surrounded by the card's colour instead. True for a frame without colour, or with too
+/// little of its edge left uncovered to tell.
+fn surroundings_match(frame: &impl Frame, c: &[Point; 4]) -> bool {
+    let colours = outside_colours(frame, c);
+    let (w, h) = (frame.width() as f32, frame.height() as f32);
+    let clockwise = polygon_area(c) > 0.0;
+    let inside = |p: Point| {
+        (0..4).all(|s| {
+            let (a, b) = (c[s], c[(s + 1) % 4]);
+            let cross = (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
+            (cross > 0.0) == clockwise
+        })
+    };
+    // Points around the frame, a few pixels in from its edge.
+    let inset = 4.0;
+    let (iw, ih) = (w - 2.0 * inset, h - 2.0 * inset);
+    let mut rs = Vec::with_capacity(EDGE_POINTS);
+    let mut gs = Vec::with_capacity(EDGE_POINTS);
+    for k in 0..EDGE_POINTS {
+        let d = (k as f32 + 0.5) / EDGE_POINTS as f32 * 2.0 * (iw + ih);
+        let p = if d < iw {
+            Point::new(inset + d, inset)
+        } else if d < iw + ih {
+            Point::new(w - inset, inset + d - iw)
+        } else if d < 2.0 * iw + ih {
+            Point::new(w - inset - (d - iw - ih), h - inset)
+        } else {
+            Point::new(inset, h - inset - (d - 2.0 * iw - ih))
+        };
+        if p.x < 0.0 || p.y < 0.0 || p.x >= w || p.y >= h || inside(p) {
+            continue;
+        }
+        let Some(rgb) = frame.rgb(p.x as u32, p.y as u32) else {
+            return true;
+        };
+        let [r, g, b] = rgb.map(f32::from);
+        let sum = r + g + b;
+        if sum >= 30.0 {
+            rs.push(r / sum);
+            gs.push(g / sum);
+        }
+    }
+    let around: Vec<Chroma> = colours.iter().flatten().copied().collect();
+    if rs.len() < EDGE_POINTS / 5 || around.len() < 2 {
+        return true;
+    }
+    let median = |mut v: Vec<f32>| {
+        v.sort_unstable_by(f32::total_cmp);
+        v[v.len() / 2]
+    };
+    let desk = (median(rs), median(gs));
+    let outside = (
+        median(around.iter().map(|o| o.0).collect()),
+        median(around.iter().map(|o| o.1).collect()),
+    );
+    chroma_distance(outside, desk) <= MAX_SURROUNDING_STEP
+}
+
 fn chroma_distance(p: Chroma, q: Chroma) -> f32 {
     (p.0 - q.0).hypot(p.1 - q.1)
 }
@@ -1095,6 +1165,9 @@ pub fn find_outline(frame: &impl Frame) -> Option<Outline> {
     let scale_y = frame.height() as f32 / h;
     let corners = order(refined.map(|p| Point::new(p.x * scale_x, p.y * scale_y)));
     let corners = across_colour_band(frame, corners)?;
+    if !surroundings_match(frame, &corners) {
+        return None;
+    }
     Some(Outline {
         corners,
         confidence,
