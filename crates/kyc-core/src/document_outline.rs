@@ -580,10 +580,11 @@ fn side_profile(grad: &Gradient, a: Point, b: Point) -> (f32, f32, f32) {
             if let Some((gx, gy)) = grad.at(px + o * nx, py + o * ny) {
                 inside = true;
                 let across = gx * nx + gy * ny;
-                let mag = gx.hypot(gy);
+                // Squared, so the magnitude needs no square root: this runs for every sample of
+                // every candidate side.
                 if across.abs() >= grad.threshold
-                    && across.abs() >= NORMAL_COS * mag
                     && across.abs() > best.abs()
+                    && across * across >= NORMAL_COS * NORMAL_COS * (gx * gx + gy * gy)
                 {
                     best = across;
                 }
