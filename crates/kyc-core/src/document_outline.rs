@@ -642,11 +642,20 @@ fn colour_along(frame: &impl Frame, a: Point, b: Point, dx: f32, dy: f32) -> Opt
     if n < 12 {
         return None;
     }
-    let median = |v: &mut [f32]| {
-        v.sort_unstable_by(f32::total_cmp);
-        v[v.len() / 2]
-    };
     Some((median(&mut rs[..n]), median(&mut gs[..n])))
+}
+
+/// The middle value of `v` (the upper one of an even count), sorting it in place: insertion
+/// sort, as the lists are short and a general sort would add kilobytes to the wasm.
+fn median(v: &mut [f32]) -> f32 {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && v[j - 1] > v[j] {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    v[v.len() / 2]
 }
 
 /// The colour just outside each side of `c` (frame pixels, clockwise or not): past the blurred
@@ -712,14 +721,10 @@ fn surroundings_match(frame: &impl Frame, c: &[Point; 4]) -> bool {
     if rs.len() < EDGE_POINTS / 5 || around.len() < 2 {
         return true;
     }
-    let median = |mut v: Vec<f32>| {
-        v.sort_unstable_by(f32::total_cmp);
-        v[v.len() / 2]
-    };
-    let desk = (median(rs), median(gs));
+    let desk = (median(&mut rs), median(&mut gs));
     let outside = (
-        median(around.iter().map(|o| o.0).collect()),
-        median(around.iter().map(|o| o.1).collect()),
+        median(&mut around.iter().map(|o| o.0).collect::<Vec<_>>()),
+        median(&mut around.iter().map(|o| o.1).collect::<Vec<_>>()),
     );
     chroma_distance(outside, desk) <= MAX_SURROUNDING_STEP
 }
@@ -744,9 +749,8 @@ fn odd_side(frame: &impl Frame, c: &[Point; 4]) -> Option<(usize, Chroma, Chroma
         }
         // The others' centre: the median of three, the mean of two.
         let centre = |mut v: Vec<f32>| {
-            v.sort_unstable_by(f32::total_cmp);
             if v.len() == 3 {
-                v[1]
+                median(&mut v)
             } else {
                 (v[0] + v[1]) / 2.0
             }
