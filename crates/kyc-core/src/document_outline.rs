@@ -26,7 +26,18 @@
 //! 4. a side is moved outward onto a parallel line when both neighbouring sides carry on up to
 //!    it, then each side is refined to sub-pixel accuracy by fitting a line to the gradient peak
 //!    found across it at many points; the corners are the refined lines' intersections, so a
-//!    corner hidden by a finger or blurred away is still placed.
+//!    corner hidden by a finger or blurred away is still placed;
+//! 5. a doubtful quadrilateral is rejected rather than returned (a wrong outline crops the wrong
+//!    region): a side with a long unbacked stretch next to a corner (it runs on past the
+//!    document) is not combined at all; the outline is dropped when both neighbours of a side
+//!    carry on, backed, past its corners (the side is an inner edge). When the colour just
+//!    outside one side differs from that outside the others, the side is the inner edge of a
+//!    coloured band (a card's header) whose outer edge has too little contrast in luma to be
+//!    found: it is moved outward to where the band's colour ends, or the outline is dropped.
+//!    It is dropped too when the colour just outside it differs from that along the frame's
+//!    edge (the desk): an inner rectangle such as the card's photo, on a desk too close to the
+//!    card in luma for the card's own edges to show.
+//!    Colour is read from the frame at a few hundred points only, through [`Frame::rgb`].
 //!
 //! Measured on a generated set (`tests/document_outline.rs`) and against OpenCV's classic
 //! pipeline (`scripts/opencv_outline_compare.py`).
@@ -65,6 +76,28 @@ const NORMAL_COS: f32 = 0.906;
 pub const MIN_CONFIDENCE: f32 = 0.7;
 /// Every side must be backed along at least this share of its length.
 const MIN_SIDE_SUPPORT: f32 = 0.2;
+/// A side may lack backing over at most this share of its length next to a corner: a longer
+/// unbacked end is a line running on past the document (a grain line, the next side of a
+/// larger quadrilateral), where a finger or a glare spot over the side leaves a gap between
+/// backed stretches.
+const MAX_END_GAP: f32 = 0.17;
+/// The most backing (a share of [`EXTENSION_SHARE`]) both neighbours of a side may have past
+/// its corners: more, and the side is an inner edge of the document.
+const MAX_RUN_ON: f32 = 0.6;
+/// The most the chromaticity just outside one side may differ from that outside the others.
+/// Shading, low light and a finger over part of a side stay well below it (0.04 at most on
+/// the generated set); a card's coloured header outside an inner edge taken for a side lies
+/// above it (0.065 and more).
+const MAX_CHROMA_STEP: f32 = 0.05;
+/// Points along the frame's edge sampled by [`surroundings_match`].
+const EDGE_POINTS: usize = 200;
+/// The most the chromaticity just outside the outline may differ from that along the frame's
+/// edge. Right outlines on the generated set stay at 0.016 or below (shading, a finger, a glare
+/// spot); a card's photo taken for the card lies at 0.022 and above.
+const MAX_SURROUNDING_STEP: f32 = 0.02;
+/// How far [`across_colour_band`] looks for a band's outer edge, in hundredths of the
+/// neighbouring sides' length (a card's header is a sixth of the rest of the card).
+const BAND_STEPS: u32 = 35;
 /// The stretch past each corner examined by [`overshoot`], as a share of the side.
 const EXTENSION_SHARE: f32 = 0.15;
 
@@ -359,7 +392,7 @@ impl Gradient {
         }
     }
 
-    fn at(&self, x: f32, y: f32) -> Option<(f32, f32)> {
+    fn at(&self, x: f32, y: f32) -> Option<Chroma> {
         if x < 1.0 || y < 1.0 {
             return None;
         }
@@ -524,35 +557,247 @@ fn plausible(c: &[Point; 4], w: f32, h: f32) -> bool {
 
 /// The share of the side `a`-`b` backed by a gradient across it of one polarity.
 fn side_support(grad: &Gradient, a: Point, b: Point) -> f32 {
+    side_profile(grad, a, b).0
+}
+
+/// [`side_support`], and the unbacked stretch at each end (next to `a`, next to `b`) as a share
+/// of the side (samples outside the frame count as neither backed nor unbacked).
+fn side_profile(grad: &Gradient, a: Point, b: Point) -> (f32, f32, f32) {
     let len = a.distance(b);
     let samples = ((len / 3.0) as usize).clamp(8, 60);
     let (tx, ty) = ((b.x - a.x) / len, (b.y - a.y) / len);
     let (nx, ny) = (-ty, tx);
     let (mut pos, mut neg) = (0usize, 0usize);
-    for s in 0..samples {
+    // Per sample: 1 or -1 for the polarity found, 0 for none, 2 outside the frame.
+    let mut found = [0i8; 60];
+    for (s, slot) in found.iter_mut().enumerate().take(samples) {
         let t = 0.05 + 0.9 * (s as f32 + 0.5) / samples as f32;
         let (px, py) = (a.x + t * (b.x - a.x), a.y + t * (b.y - a.y));
         // The best of three positions across the side: the peak may sit a pixel off.
         let mut best = 0f32;
+        let mut inside = false;
         for o in [-1.0f32, 0.0, 1.0] {
             if let Some((gx, gy)) = grad.at(px + o * nx, py + o * ny) {
+                inside = true;
                 let across = gx * nx + gy * ny;
-                let mag = gx.hypot(gy);
+                // Squared, so the magnitude needs no square root: this runs for every sample of
+                // every candidate side.
                 if across.abs() >= grad.threshold
-                    && across.abs() >= NORMAL_COS * mag
                     && across.abs() > best.abs()
+                    && across * across >= NORMAL_COS * NORMAL_COS * (gx * gx + gy * gy)
                 {
                     best = across;
                 }
             }
         }
-        if best > 0.0 {
+        *slot = if !inside {
+            2
+        } else if best > 0.0 {
             pos += 1;
+            1
         } else if best < 0.0 {
             neg += 1;
+            -1
+        } else {
+            0
+        };
+    }
+    let sign = if pos >= neg { 1 } else { -1 };
+    let gap = |it: &mut dyn Iterator<Item = &i8>| {
+        it.filter(|&&f| f != 2).take_while(|&&f| f != sign).count()
+    };
+    let n = samples as f32;
+    (
+        pos.max(neg) as f32 / n,
+        gap(&mut found[..samples].iter()) as f32 / n,
+        gap(&mut found[..samples].iter().rev()) as f32 / n,
+    )
+}
+
+/// A colour's red and green shares of its sum.
+type Chroma = (f32, f32);
+
+/// The colour along `a`-`b` shifted by `(dx, dy)`, as chromaticity (red and green shares of
+/// the sum, so shading and low light leave it alone): the median over points along it, so a
+/// finger over part of it does not move it. `None` when it lies mostly outside the frame, or
+/// for a frame without colour.
+fn colour_along(frame: &impl Frame, a: Point, b: Point, dx: f32, dy: f32) -> Option<Chroma> {
+    let (w, h) = (frame.width() as f32, frame.height() as f32);
+    let (mut rs, mut gs) = ([0f32; 24], [0f32; 24]);
+    let mut n = 0;
+    for k in 0..24 {
+        let t = 0.1 + 0.8 * (k as f32 + 0.5) / 24.0;
+        let x = a.x + t * (b.x - a.x) + dx;
+        let y = a.y + t * (b.y - a.y) + dy;
+        if x < 0.0 || y < 0.0 || x >= w || y >= h {
+            continue;
+        }
+        let [r, g, b] = frame.rgb(x as u32, y as u32)?.map(f32::from);
+        let sum = r + g + b;
+        if sum >= 30.0 {
+            (rs[n], gs[n]) = (r / sum, g / sum);
+            n += 1;
         }
     }
-    pos.max(neg) as f32 / samples as f32
+    if n < 12 {
+        return None;
+    }
+    Some((median(&mut rs[..n]), median(&mut gs[..n])))
+}
+
+/// The middle value of `v` (the upper one of an even count), sorting it in place: insertion
+/// sort, as the lists are short and a general sort would add kilobytes to the wasm.
+fn median(v: &mut [f32]) -> f32 {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && v[j - 1] > v[j] {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    v[v.len() / 2]
+}
+
+/// The colour just outside each side of `c` (frame pixels, clockwise or not): past the blurred
+/// edge, well inside a card's coloured band.
+fn outside_colours(frame: &impl Frame, c: &[Point; 4]) -> [Option<Chroma>; 4] {
+    let reach = 0.012 * (frame.width() + frame.height()) as f32;
+    // Outward is to the left of each side when the corners run clockwise on screen.
+    let turn = if polygon_area(c) > 0.0 { reach } else { -reach };
+    [0, 1, 2, 3].map(|s| {
+        let (a, b) = (c[s], c[(s + 1) % 4]);
+        let len = a.distance(b).max(1.0);
+        let (dx, dy) = (turn * (b.y - a.y) / len, -turn * (b.x - a.x) / len);
+        colour_along(frame, a, b, dx, dy)
+    })
+}
+
+/// Whether the colour just outside the quadrilateral matches that along the frame's edge
+/// (where not covered by it): the desk. A card's photo or another inner rectangle taken for
+/// the document, on a desk too close to the card in luma for the card's own edges to show, is
+/// surrounded by the card's colour instead. True for a frame without colour, or with too
+/// little of its edge left uncovered to tell.
+fn surroundings_match(frame: &impl Frame, c: &[Point; 4]) -> bool {
+    let colours = outside_colours(frame, c);
+    let (w, h) = (frame.width() as f32, frame.height() as f32);
+    let clockwise = polygon_area(c) > 0.0;
+    let inside = |p: Point| {
+        (0..4).all(|s| {
+            let (a, b) = (c[s], c[(s + 1) % 4]);
+            let cross = (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
+            (cross > 0.0) == clockwise
+        })
+    };
+    // Points around the frame, a few pixels in from its edge.
+    let inset = 4.0;
+    let (iw, ih) = (w - 2.0 * inset, h - 2.0 * inset);
+    let mut rs = Vec::with_capacity(EDGE_POINTS);
+    let mut gs = Vec::with_capacity(EDGE_POINTS);
+    for k in 0..EDGE_POINTS {
+        let d = (k as f32 + 0.5) / EDGE_POINTS as f32 * 2.0 * (iw + ih);
+        let p = if d < iw {
+            Point::new(inset + d, inset)
+        } else if d < iw + ih {
+            Point::new(w - inset, inset + d - iw)
+        } else if d < 2.0 * iw + ih {
+            Point::new(w - inset - (d - iw - ih), h - inset)
+        } else {
+            Point::new(inset, h - inset - (d - 2.0 * iw - ih))
+        };
+        if p.x < 0.0 || p.y < 0.0 || p.x >= w || p.y >= h || inside(p) {
+            continue;
+        }
+        let Some(rgb) = frame.rgb(p.x as u32, p.y as u32) else {
+            return true;
+        };
+        let [r, g, b] = rgb.map(f32::from);
+        let sum = r + g + b;
+        if sum >= 30.0 {
+            rs.push(r / sum);
+            gs.push(g / sum);
+        }
+    }
+    let around: Vec<Chroma> = colours.iter().flatten().copied().collect();
+    if rs.len() < EDGE_POINTS / 5 || around.len() < 2 {
+        return true;
+    }
+    let desk = (median(&mut rs), median(&mut gs));
+    let outside = (
+        median(&mut around.iter().map(|o| o.0).collect::<Vec<_>>()),
+        median(&mut around.iter().map(|o| o.1).collect::<Vec<_>>()),
+    );
+    chroma_distance(outside, desk) <= MAX_SURROUNDING_STEP
+}
+
+fn chroma_distance(p: Chroma, q: Chroma) -> f32 {
+    (p.0 - q.0).hypot(p.1 - q.1)
+}
+
+/// The side whose outside colour differs most from the median of that outside the others, if
+/// by more than [`MAX_CHROMA_STEP`], with its outside colour and the others' median.
+fn odd_side(frame: &impl Frame, c: &[Point; 4]) -> Option<(usize, Chroma, Chroma)> {
+    let colours = outside_colours(frame, c);
+    let mut odd = None;
+    let mut most = MAX_CHROMA_STEP;
+    for s in 0..4 {
+        let Some(own) = colours[s] else {
+            continue;
+        };
+        let others: Vec<Chroma> = (1..4).filter_map(|k| colours[(s + k) % 4]).collect();
+        if others.len() < 2 {
+            continue;
+        }
+        // The others' centre: the median of three, the mean of two.
+        let centre = |mut v: Vec<f32>| {
+            if v.len() == 3 {
+                median(&mut v)
+            } else {
+                (v[0] + v[1]) / 2.0
+            }
+        };
+        let rest = (
+            centre(others.iter().map(|o| o.0).collect()),
+            centre(others.iter().map(|o| o.1).collect()),
+        );
+        let step = chroma_distance(own, rest);
+        if step > most {
+            most = step;
+            odd = Some((s, own, rest));
+        }
+    }
+    odd
+}
+
+/// When the colour just outside one side differs from that outside the others, the side is
+/// the inner edge of a coloured band of the document (a card's header) whose outer edge has
+/// too little contrast in luma to be found: the side is moved outward, continuing its
+/// neighbours, to where the band's colour gives way to the others'. `None` when no such place
+/// is found within a third of the neighbours' length, or the colours still disagree there.
+fn across_colour_band(frame: &impl Frame, c: [Point; 4]) -> Option<[Point; 4]> {
+    let Some((s, band, rest)) = odd_side(frame, &c) else {
+        return Some(c);
+    };
+    let (a, b) = (c[s], c[(s + 1) % 4]);
+    let (pa, pb) = (c[(s + 3) % 4], c[(s + 2) % 4]);
+    let at = |f: f32| {
+        (
+            Point::new(a.x + f * (a.x - pa.x), a.y + f * (a.y - pa.y)),
+            Point::new(b.x + f * (b.x - pb.x), b.y + f * (b.y - pb.y)),
+        )
+    };
+    for k in 1..=BAND_STEPS {
+        let f = k as f32 / 100.0;
+        let (na, nb) = at(f);
+        let on = colour_along(frame, na, nb, 0.0, 0.0)?;
+        if chroma_distance(on, rest) < chroma_distance(on, band) {
+            let (na, nb) = at(f - 0.005);
+            let mut moved = c;
+            moved[s] = na;
+            moved[(s + 1) % 4] = nb;
+            return odd_side(frame, &moved).is_none().then_some(moved);
+        }
+    }
+    None
 }
 
 /// Moves a side outward onto a parallel line when both neighbouring sides carry on, backed, up
@@ -634,6 +879,24 @@ fn overshoot(grad: &Gradient, c: &[Point; 4]) -> f32 {
         }
     }
     total
+}
+
+/// Whether both neighbours of a side carry on, backed, past its corners: the side is then an
+/// inner edge (a card's coloured band whose outer edge was not found, its photo) and the
+/// document's own side lies further out.
+fn inner_side(grad: &Gradient, c: &[Point; 4]) -> bool {
+    // How much of the side `from`-`to` carries on past `to`.
+    let run_on = |from: Point, to: Point| {
+        let end = Point::new(
+            to.x + EXTENSION_SHARE * (to.x - from.x),
+            to.y + EXTENSION_SHARE * (to.y - from.y),
+        );
+        side_support(grad, to, end)
+    };
+    (0..4).any(|s| {
+        let (a, b) = (c[s], c[(s + 1) % 4]);
+        run_on(c[(s + 3) % 4], a) > MAX_RUN_ON && run_on(c[(s + 2) % 4], b) > MAX_RUN_ON
+    })
 }
 
 /// Moves each side of `c` onto the gradient peak across it (sub-pixel), returning the refined
@@ -870,10 +1133,12 @@ pub fn find_outline(frame: &impl Frame) -> Option<Outline> {
                         }
                         budget -= 1;
                         for s in 0..4 {
-                            let support = side_support(&grad, quad[s], quad[(s + 1) % 4]);
+                            let (support, gap_a, gap_b) =
+                                side_profile(&grad, quad[s], quad[(s + 1) % 4]);
                             supported += support * lengths[s];
                             remaining -= lengths[s];
                             if support < MIN_SIDE_SUPPORT
+                                || gap_a.max(gap_b) > MAX_END_GAP
                                 || supported + remaining <= to_beat
                                 || supported + remaining < MIN_CONFIDENCE * perimeter
                             {
@@ -897,10 +1162,17 @@ pub fn find_outline(frame: &impl Frame) -> Option<Outline> {
     let (quad, _, confidence, sides) = best?;
     let sides = sides.map(|i| lines[i]);
     let quad = extend(&grad, &lines, quad, sides, w, h);
+    if inner_side(&grad, &quad) {
+        return None;
+    }
     let refined = refine(&image, &quad);
     let scale_x = frame.width() as f32 / w;
     let scale_y = frame.height() as f32 / h;
     let corners = order(refined.map(|p| Point::new(p.x * scale_x, p.y * scale_y)));
+    let corners = across_colour_band(frame, corners)?;
+    if !surroundings_match(frame, &corners) {
+        return None;
+    }
     Some(Outline {
         corners,
         confidence,

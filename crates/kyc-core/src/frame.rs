@@ -28,6 +28,10 @@ pub trait Frame {
     fn height(&self) -> u32;
     /// Writes row `y`'s luma into `out` (`out.len() == width`).
     fn luma_row(&self, y: u32, out: &mut [f32]);
+    /// The colour of pixel `(x, y)` (inside the frame), `None` for a frame without colour.
+    fn rgb(&self, _x: u32, _y: u32) -> Option<[u8; 3]> {
+        None
+    }
 }
 
 fn check_len(width: u32, height: u32, channels: u64, actual: usize) -> Result<(), ViewError> {
@@ -144,6 +148,10 @@ impl Frame for RgbaView<'_> {
         for (o, p) in out.iter_mut().zip(row.chunks_exact(4)) {
             *o = 0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]);
         }
+    }
+    fn rgb(&self, x: u32, y: u32) -> Option<[u8; 3]> {
+        let i = (y as usize * self.width as usize + x as usize) * 4;
+        self.pixels.get(i..i + 3).map(|p| [p[0], p[1], p[2]])
     }
 }
 
