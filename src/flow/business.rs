@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::capture::Capturer;
-use super::review::Warnings;
+use super::review::{CropSwitch, Warnings};
 use super::{BackButton, Flow, Step, StepHeading};
 use crate::api::RelayClient;
 use crate::events::Events;
@@ -544,33 +544,21 @@ pub(super) fn BusinessCaptureStep(
                         .into_any()
                 }
                 None if checking.get() => {
-                    let cropped = move || flow.captures.shot(slot).and_then(|shot| shot.cropped);
                     // The control that was focused (the picker or the shutter) is gone: the
                     // focus goes on to what comes next.
                     let next = NodeRef::<leptos::html::Button>::new();
                     next.on_load(|button| {
                         let _ = button.focus();
                     });
+                    let shot = flow.captures.shot(slot);
                     view! {
                         <img
                             class="kyc-thumb"
                             src=move || flow.captures.shot(slot).and_then(|shot| shot.preview)
                             alt=alt.clone()
                         />
-                        <Warnings warnings=flow.captures.shot(slot).map(|shot| shot.warnings).unwrap_or_default() />
-                        <button
-                            type="button"
-                            class="kyc-secondary kyc-crop-switch"
-                            on:click=move |_| flow.captures.switch_crop(slot)
-                        >
-                            {move || {
-                                i18n.t(if cropped() == Some(false) {
-                                    "review.cropped"
-                                } else {
-                                    "review.whole_photo"
-                                })
-                            }}
-                        </button>
+                        <Warnings warnings=shot.map(|shot| shot.warnings).unwrap_or_default() />
+                        <CropSwitch which=slot />
                         <div class="kyc-actions">
                             <button type="button" class="kyc-secondary" on:click=move |_| checked(false)>
                                 {i18n.t("send.retake")}

@@ -1,7 +1,7 @@
 //! The review step: every capture with its preview and warnings, a retake for each, and the
 //! submit that starts sending once every slot has one.
 
-use kyc_core::QualityIssue;
+use kyc_core::{QualityIssue, Slot};
 use leptos::prelude::*;
 
 use super::captures::Shot;
@@ -17,7 +17,6 @@ pub(super) fn ReviewStep() -> impl IntoView {
     let document = flow.chosen_document();
     let slots = flow.capture_slots();
     let complete = move || flow.complete();
-    let crop = move |slot| flow.captures.shot(slot).and_then(|shot| shot.cropped);
     view! {
         <section class="kyc-step">
             <StepHeading text=i18n.t("review.heading") />
@@ -49,23 +48,7 @@ pub(super) fn ReviewStep() -> impl IntoView {
                                     Some(_) => view! { <p>{i18n.t("review.pdf")}</p> }.into_any(),
                                     None => ().into_any(),
                                 }}
-                                // The document was cropped from the photo: the whole photo may be
-                                // kept instead, and the crop again. The button stays (and keeps
-                                // the focus) while its label switches.
-                                <button
-                                    type="button"
-                                    class="kyc-secondary kyc-crop-switch"
-                                    hidden=move || crop(slot).is_none()
-                                    on:click=move |_| flow.captures.switch_crop(slot)
-                                >
-                                    {move || {
-                                        i18n.t(if crop(slot) == Some(false) {
-                                            "review.cropped"
-                                        } else {
-                                            "review.whole_photo"
-                                        })
-                                    }}
-                                </button>
+                                <CropSwitch which=slot />
                                 <button
                                     type="button"
                                     class="kyc-secondary"
@@ -91,6 +74,29 @@ pub(super) fn ReviewStep() -> impl IntoView {
                 </button>
             </div>
         </section>
+    }
+}
+
+/// For a document cropped from its photo, the switch to keep the whole photo instead, and the
+/// crop again; nothing shown otherwise. The button stays (and keeps the focus) while its label
+/// switches.
+#[component]
+pub(super) fn CropSwitch(which: Slot) -> impl IntoView {
+    let slot = which;
+    let flow = expect_context::<Flow>();
+    let i18n = I18n::expect();
+    let crop = move || flow.captures.shot(slot).and_then(|shot| shot.cropped);
+    view! {
+        <button
+            type="button"
+            class="kyc-secondary kyc-crop-switch"
+            hidden=move || crop().is_none()
+            on:click=move |_| flow.captures.switch_crop(slot)
+        >
+            {move || {
+                i18n.t(if crop() == Some(false) { "review.cropped" } else { "review.whole_photo" })
+            }}
+        </button>
     }
 }
 
