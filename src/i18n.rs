@@ -249,6 +249,11 @@ impl I18n {
 
     /// Runs `f` with the strings.
     pub fn with<R>(&self, f: impl FnOnce(&Texts) -> R) -> R {
+        // A task that outlives its widget (a request answered after the widget was unmounted)
+        // reads the defaults, which nothing shows, rather than panic, which would end the module.
+        if self.0.is_disposed() {
+            return f(&Texts::default());
+        }
         self.0.with_untracked(f)
     }
 
