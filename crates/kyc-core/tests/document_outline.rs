@@ -345,3 +345,65 @@ fn guidance_from_detected_cards() {
         Guidance::NotFound
     );
 }
+
+/// The crop interpolates its source positions between exact projections a few pixels apart:
+/// under a perspective stronger than guidance lets through, no pixel is more than one level off
+/// the crop sampled at the exact projection of every pixel.
+#[test]
+fn the_flattened_crop_follows_the_exact_projection() {
+    let (w, h) = (640usize, 480usize);
+    // Triangle waves of 8 levels per pixel (no jumps, so a sample half a pixel off is four
+    // levels off).
+    let wave = |v: usize| {
+        let t = v * 8 % 510;
+        (if t > 255 { 510 - t } else { t }) as u8
+    };
+    let frame: Vec<u8> = (0..w * h)
+        .flat_map(|i| {
+            let (x, y) = (i % w, i / w);
+            [wave(x), wave(y), wave(x + y), 255]
+        })
+        .collect();
+    let view = RgbaView::new(w as u32, h as u32, &frame).unwrap();
+    // The left side 55 % of the right one, the top tilted: the perspective runs along the
+    // crop's rows, where the positions are interpolated.
+    let corners = [
+        Point::new(60.0, 150.0),
+        Point::new(600.0, 30.0),
+        Point::new(590.0, 450.0),
+        Point::new(70.0, 370.0),
+    ];
+    let crop = flatten_rgba(&view, &corners, DocumentShape::Id1, 600).unwrap();
+    let (cw, ch) = (crop.width as usize, crop.height as usize);
+    let rect = [
+        Point::new(0.0, 0.0),
+        Point::new(cw as f32, 0.0),
+        Point::new(cw as f32, ch as f32),
+        Point::new(0.0, ch as f32),
+    ];
+    let map = kyc_core::document_outline::Homography::from_points(&rect, &corners).unwrap();
+    let mut worst = 0f32;
+    for oy in 0..ch {
+        for ox in 0..cw {
+            let p = map.apply(Point::new(ox as f32 + 0.5, oy as f32 + 0.5));
+            let x = (p.x - 0.5).clamp(0.0, (w - 1) as f32);
+            let y = (p.y - 0.5).clamp(0.0, (h - 1) as f32);
+            let (x0, y0) = (x.floor() as usize, y.floor() as usize);
+            let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+            let (ax, ay) = (x - x0 as f32, y - y0 as f32);
+            for c in 0..3 {
+                let at = |x: usize, y: usize| f32::from(frame[(y * w + x) * 4 + c]);
+                let top = at(x0, y0) * (1.0 - ax) + at(x1, y0) * ax;
+                let bottom = at(x0, y1) * (1.0 - ax) + at(x1, y1) * ax;
+                let exact = top * (1.0 - ay) + bottom * ay;
+                let got = f32::from(crop.pixels[(oy * cw + ox) * 4 + c]);
+                worst = worst.max((got - exact).abs());
+            }
+        }
+    }
+    println!("worst crop pixel: {worst:.2} levels off the exact projection");
+    assert!(
+        worst <= 1.0,
+        "a crop pixel is {worst} levels off the exact projection"
+    );
+}
