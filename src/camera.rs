@@ -133,8 +133,9 @@ pub fn has_frame(video: &web_sys::HtmlVideoElement) -> bool {
 
 /// `kyc-core`'s checks of the current preview frame, drawn at the metrics' own size (the
 /// checks normalize to that long edge anyway, so nothing is lost and little is copied), and
-/// for a document of `shape`, where it is in that same read of the pixels.
-fn analyse(
+/// for a document of `shape`, where it is in that same read of the pixels. What the live
+/// preview runs on each analysed frame (public so the bench measures exactly this).
+pub fn analyse(
     video: &web_sys::HtmlVideoElement,
     slot: Slot,
     shape: Option<DocumentShape>,

@@ -249,12 +249,21 @@ impl I18n {
 
     /// Runs `f` with the strings.
     pub fn with<R>(&self, f: impl FnOnce(&Texts) -> R) -> R {
+        // `f` is called in one place only, through `visit`: this is inlined at every call site.
+        let (mut f, mut out) = (Some(f), None);
+        self.visit(&mut |texts| out = f.take().map(|f| f(texts)));
+        out.unwrap_or_else(|| unreachable!("visit calls back once"))
+    }
+
+    #[inline(never)]
+    fn visit(&self, f: &mut dyn FnMut(&Texts)) {
         // A task that outlives its widget (a request answered after the widget was unmounted)
         // reads the defaults, which nothing shows, rather than panic, which would end the module.
         if self.0.is_disposed() {
-            return f(&Texts::default());
+            f(&Texts::default());
+        } else {
+            self.0.with_untracked(|texts| f(texts));
         }
-        self.0.with_untracked(f)
     }
 
     /// Subscribes the running effect to a change of language.

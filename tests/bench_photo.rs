@@ -5,7 +5,8 @@
 //!   downscale, quality metrics and gate, JPEG encode), beside the browser's bare
 //!   `createImageBitmap` decode of the same file in the same page;
 //! - live frames: `kyc_core::assess` on a 1280x720 RGBA frame in wasm, alone and with the
-//!   canvas read-back a camera frame needs first.
+//!   canvas read-back a camera frame needs first; the document's outline; and the widget's
+//!   own analysis of a 1280x720 camera frame (`kyc_capture::camera::analyse`).
 //!
 //! Ignored by default (they take seconds and only mean something in release mode); `cargo
 //! xtask bench` runs them with `--include-ignored` and parses the `BENCH` lines they print.
@@ -113,6 +114,54 @@ export function live_frame() {
   return new Uint8Array(live.ctx.getImageData(0, 0, live.width, live.height).data.buffer);
 }
 
+// A camera stand-in: a <video> playing a capture stream of the scene's canvas, as the live
+// preview plays the camera's stream. Resolves once it shows a frame of the canvas's size.
+export async function live_video(width, height) {
+  const { canvas, ctx } = scene(width, height, 777);
+  const stream = canvas.captureStream(30);
+  const video = document.createElement('video');
+  video.muted = true;
+  video.playsInline = true;
+  video.srcObject = stream;
+  document.body.append(video);
+  await video.play();
+  // A capture stream sends a frame when the canvas is drawn.
+  for (let i = 0; i < 100 && !(video.readyState >= 2 && video.videoWidth === width); i += 1) {
+    ctx.fillRect(0, 0, 1, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return video;
+}
+
+// The JS heap V8 reports, ArrayBuffers included (Chromium only; exact with
+// --enable-precise-memory-info); -1 where not reported.
+function js_heap_now() {
+  return performance.memory ? performance.memory.usedJSHeapSize : -1;
+}
+
+// The same after collecting garbage where the page may ask (--js-flags=--expose-gc): a
+// collection's freed buffers show only after the next turn of the event loop and another one.
+export async function js_heap_collected() {
+  if (typeof globalThis.gc === 'function') {
+    globalThis.gc();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    globalThis.gc();
+  }
+  return js_heap_now();
+}
+
+// The JS heap's largest size while a task runs: sampled every millisecond the task yields.
+let heapWatch = null;
+export function heap_watch_start() {
+  const watch = { peak: js_heap_now() };
+  watch.timer = setInterval(() => { watch.peak = Math.max(watch.peak, js_heap_now()); }, 1);
+  heapWatch = watch;
+}
+export function heap_watch_stop() {
+  clearInterval(heapWatch.timer);
+  return Math.max(heapWatch.peak, js_heap_now());
+}
+
 export function now() {
   return performance.now();
 }
@@ -126,8 +175,21 @@ extern "C" {
     async fn bare_decode_ms(blob: &web_sys::Blob) -> JsValue;
     fn live_setup(width: u32, height: u32);
     fn live_frame() -> js_sys::Uint8Array;
+    async fn live_video(width: u32, height: u32) -> JsValue;
     fn now() -> f64;
+    async fn js_heap_collected() -> JsValue;
+    fn heap_watch_start();
+    fn heap_watch_stop() -> f64;
     fn user_agent() -> String;
+}
+
+/// The size of the module's linear memory, in bytes.
+fn wasm_memory_bytes() -> u32 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    memory
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length()
 }
 
 fn emit(name: &str, unit: &str, samples: &[f64]) {
@@ -174,8 +236,17 @@ async fn bench_still_photo() {
     fact("photo.input_bytes", blob.size());
     fact("photo.input_pixels", "4000x3000");
     let limits = FileLimits::default();
+    // Memory: the wasm module's linear memory (it grows and never shrinks, so its size after
+    // the path is the most the path needed) and the JS heap's peak while the path runs, from
+    // a collected baseline. The first run measures it, on a fresh module.
+    let heap_before = js_heap_collected().await.as_f64().unwrap_or(-1.0);
+    fact("memory.wasm_before", wasm_memory_bytes());
+    fact("memory.js_heap_before", heap_before);
+    heap_watch_start();
     // One warm-up of each, so neither pays for first-use compilation.
     let warm = take_in(&blob, &limits).await;
+    fact("memory.js_heap_peak", heap_watch_stop());
+    fact("memory.wasm_after", wasm_memory_bytes());
     let accepted = warm.expect("the generated photo is accepted");
     fact("photo.output_bytes", accepted.bytes.length());
     let output = inspect_file(&accepted.bytes.to_vec(), None, Slot::Front, &limits)
@@ -287,4 +358,44 @@ fn bench_live_frames() {
         std::hint::black_box(outline);
     }
     emit("live.outline_640", "ms", &small_outlines);
+}
+
+#[wasm_bindgen_test]
+#[ignore = "benchmark: run by cargo xtask bench in release mode"]
+async fn bench_live_analysis() {
+    const RUNS: usize = 120;
+    // What the live preview runs on each analysed frame of a 1280x720 camera: the frame drawn
+    // at the metrics' 640 px, read back, the outline found, the document flattened, the
+    // metrics on it.
+    let video: web_sys::HtmlVideoElement = live_video(1280, 720).await.unchecked_into();
+    assert!(
+        kyc_capture::camera::has_frame(&video) && video.video_width() == 1280,
+        "the stand-in camera shows a 1280x720 frame"
+    );
+    let shape = Some(kyc_core::document_outline::DocumentShape::Id1);
+    let first = kyc_capture::camera::analyse(&video, Slot::Front, shape).expect("a frame");
+    fact(
+        "live.widget",
+        match first.framed.and_then(|f| f.outline) {
+            Some(outline) => format!(
+                "outline found, confidence {:.2}, {}",
+                outline.confidence,
+                if first.crop.is_some() {
+                    "flattened"
+                } else {
+                    "not flattened"
+                }
+            ),
+            None => "no outline found".to_owned(),
+        },
+    );
+    let mut samples = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let started = now();
+        let examined = kyc_capture::camera::analyse(&video, Slot::Front, shape);
+        samples.push(now() - started);
+        std::hint::black_box(examined);
+    }
+    emit("live.widget", "ms", &samples);
+    video.remove();
 }

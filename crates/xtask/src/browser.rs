@@ -85,8 +85,18 @@ pub fn in_headless_chromium(
     scratch: &str,
     timeout_secs: u32,
 ) -> Result<(), Fail> {
+    in_headless_chromium_with(cargo, scratch, timeout_secs, &[])
+}
+
+/// As [`in_headless_chromium`], with `extra` flags for Chromium.
+pub fn in_headless_chromium_with(
+    cargo: &mut Command,
+    scratch: &str,
+    timeout_secs: u32,
+    extra: &[&str],
+) -> Result<(), Fail> {
     // The test runner adds headless itself.
-    with_capabilities(cargo, scratch, &chromium_capabilities(&[]), timeout_secs)?;
+    with_capabilities(cargo, scratch, &chromium_capabilities(extra), timeout_secs)?;
     cargo.env("CHROMEDRIVER", CHROMEDRIVER);
     Ok(())
 }

@@ -278,7 +278,13 @@ fn engine_startup(results: &mut Results, engine: Engine) -> Result<(), Fail> {
 fn browser_figures(results: &mut Results) -> Result<(), Fail> {
     let mut cargo = browser_bench_cargo();
     cargo.args(["--", "--include-ignored", "--nocapture"]);
-    browser::in_headless_chromium(&mut cargo, "bench-webdriver", 300)?;
+    // Exact heap sizes (not rounded to hide them from pages) and `gc()` before a baseline.
+    browser::in_headless_chromium_with(
+        &mut cargo,
+        "bench-webdriver",
+        300,
+        &["--enable-precise-memory-info", "--js-flags=--expose-gc"],
+    )?;
     bench_in_browser(results, "", &mut cargo)
 }
 
