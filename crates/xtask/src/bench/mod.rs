@@ -36,6 +36,9 @@ use crate::{
 /// Loads of the page for the startup figure.
 const STARTUP_LOADS: usize = 20;
 
+/// How long the live preview is watched (issue 18: 10 s).
+const LIVE_PREVIEW_SECONDS: u32 = 10;
+
 /// How to call `cargo xtask bench`.
 const USAGE: &str = "usage: cargo xtask bench [scaling [--sessions N]]";
 
@@ -127,6 +130,7 @@ pub fn run_all() -> Result<(), Fail> {
     step("startup in WebKit", &mut |results| {
         engine_startup(results, Engine::WebKit)
     });
+    step("live preview", &mut live_preview);
     step("photo and live frames", &mut browser_figures);
     step("photo and live frames in Firefox", &mut |results| {
         engine_figures(results, Engine::Firefox)
@@ -235,6 +239,28 @@ fn startup(results: &mut Results) -> Result<(), Fail> {
             .arg("tests/bench/startup.mjs")
             .env("RELAY_URL", &stack.relay_url)
             .env("LOADS", STARTUP_LOADS.to_string()),
+    )?;
+    results.absorb(&output);
+    Ok(())
+}
+
+/// The live-preview figures: `tests/bench/live.mjs` against a started demo stack.
+fn live_preview(results: &mut Results) -> Result<(), Fail> {
+    let state = scratch_dir("bench-live")?;
+    let stack = start_stack(&StackOptions {
+        relay_port: free_port(),
+        sandbox_port: free_port(),
+        review_delay_secs: 60,
+        database: RelayDatabase::Sqlite(state.join("relay.sqlite")),
+        static_dir: workspace_root().join("dist"),
+        show_logs: false,
+    })?;
+    let output = run_quiet(
+        command("node")
+            .arg("tests/bench/live.mjs")
+            .env("RELAY_URL", &stack.relay_url)
+            .env("ARTIFACTS_DIR", state.join("artifacts"))
+            .env("SECONDS", LIVE_PREVIEW_SECONDS.to_string()),
     )?;
     results.absorb(&output);
     Ok(())
