@@ -25,8 +25,11 @@ use crate::Fail;
 /// it goes (2.7 KB: 193.3 KB before, 196.0 KB after) and the detector's rejection of doubtful
 /// outlines by their sides' support and the colours around them (2.8 KB: 198.8 KB after), and
 /// the strings' fallback for a task that outlives its widget (0.9 KB: 199.6 KB after, as
-/// `I18n::with` is generic and inlined where it is called; to be won back).
-pub const GZIP_LIMIT_BYTES: u64 = 200_000;
+/// `I18n::with` is generic and inlined where it is called; 0.25 KB of it won back by calling
+/// the closure in one place: 199.4 KB). Then kyc-core compiled for speed rather than size
+/// (`opt-level = 3` for that package alone: the outline, the crop and the metrics of every
+/// analysed preview frame about twice as fast in wasm), 4.7 KB: 199.4 KB before, 204.1 KB after.
+pub const GZIP_LIMIT_BYTES: u64 = 205_000;
 /// The goal for the gzip total.
 pub const GZIP_GOAL_BYTES: u64 = 80_000;
 
