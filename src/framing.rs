@@ -119,6 +119,7 @@ mod tests {
                 Point::new(100.0 + dx, 352.0),
             ],
             confidence: 0.9,
+            bow: 0.0,
         }
     }
 
