@@ -1093,28 +1093,20 @@ fn order(mut c: [Point; 4]) -> [Point; 4] {
 }
 
 impl Gradient {
-    /// The gradient's component along `(nx, ny)` at `(x, y)`, interpolated between pixel
-    /// centres; 0.0 outside the image or where the gradient points more than 25 degrees away.
-    fn across(&self, x: f32, y: f32, nx: f32, ny: f32) -> f32 {
-        let (fx, fy) = (x - 0.5, y - 0.5);
-        if fx < 1.0 || fy < 1.0 || fx + 2.0 >= self.width as f32 || fy + 2.0 >= self.height as f32 {
-            return 0.0;
-        }
-        let (x0, y0) = (fx as usize, fy as usize);
-        let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
-        let i = y0 * self.width + x0;
-        let lerp = |v: &[f32]| {
-            let top = v[i] + ax * (v[i + 1] - v[i]);
-            let bottom = v[i + self.width] + ax * (v[i + self.width + 1] - v[i + self.width]);
+    /// The gradient at `(x, y)`, interpolated between pixel centres; `None` near the border.
+    fn between(&self, x: f32, y: f32) -> Option<Chroma> {
+        let (x, y) = (x - 0.5, y - 0.5);
+        let (ax, ay) = (x - x.floor(), y - y.floor());
+        let (g00, g10) = (self.at(x, y)?, self.at(x + 1.0, y)?);
+        let (g01, g11) = (self.at(x, y + 1.0)?, self.at(x + 1.0, y + 1.0)?);
+        let lerp = |a: f32, b: f32, c: f32, d: f32| {
+            let (top, bottom) = (a + ax * (b - a), c + ax * (d - c));
             top + ay * (bottom - top)
         };
-        let (gx, gy) = (lerp(&self.gx), lerp(&self.gy));
-        let across = gx * nx + gy * ny;
-        if across * across >= NORMAL_COS * NORMAL_COS * (gx * gx + gy * gy) {
-            across
-        } else {
-            0.0
-        }
+        Some((
+            lerp(g00.0, g10.0, g01.0, g11.0),
+            lerp(g00.1, g10.1, g01.1, g11.1),
+        ))
     }
 }
 
@@ -1129,58 +1121,69 @@ fn bow(grad: &Gradient, c: &[Point; 4]) -> f32 {
 ///
 /// The edge is sought across the side at five points near each end and five about the middle
 /// (clear of rounded corners): the strongest gradient of the side's polarity within a band of
-/// 6 % of the side's length either side of it (3 to 12 pixels; at most 25 gradient reads a
-/// point, 1,500 a frame), to a fraction of a pixel. Points without a clear edge (a finger, a
-/// glare spot) are skipped, and each group gives the median of its points, so a few wrong ones do
-/// not move it. The middle's departure from the mean of the ends is the bow: a straight edge
-/// in any position leaves none, whatever its slope, an edge bowed by a sagitta `s` leaves
+/// 6 % of the side's length either side of it (3 to 12 pixels), to a fraction of a pixel: at
+/// most 25 interpolated gradients a point, read twice (the polarity first), 3,000 a frame. Points without a clear edge (a finger, a
+/// glare spot) are skipped, and each group gives the median of its points, so a few wrong ones
+/// do not move it. The middle's departure from the mean of the ends is the bow: a straight
+/// edge in any position leaves none, whatever its slope, an edge bowed by a sagitta `s` leaves
 /// `0.456 s` (the difference of `4t(1-t)` between the groups' medians, `t` along the side).
 fn side_bow(grad: &Gradient, a: Point, b: Point) -> f32 {
     let len = a.distance(b).max(1.0);
     let (nx, ny) = ((a.y - b.y) / len, (b.x - a.x) / len);
     let reach = (0.06 * len).clamp(3.0, 12.0) as usize;
-    let mut profiles = [[0f32; 25]; 15];
-    let mut polarity = 0.0;
-    for (k, profile) in profiles.iter_mut().enumerate() {
-        let t = [0.08, 0.42, 0.76][k / 5] + 0.04 * (k % 5) as f32;
-        let (px, py) = (a.x + t * (b.x - a.x), a.y + t * (b.y - a.y));
-        for (o, across) in profile.iter_mut().enumerate().take(2 * reach + 1) {
-            let d = o as f32 - reach as f32;
-            *across = grad.across(px + d * nx, py + d * ny, nx, ny);
-            polarity += *across;
-        }
-    }
-    let sign = if polarity >= 0.0 { 1.0 } else { -1.0 };
     let mut offsets = [[0f32; 5]; 3];
     let mut counts = [0usize; 3];
-    for (k, profile) in profiles.iter().enumerate() {
-        let (i, peak) = profile[..=2 * reach]
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (i, v * sign))
-            .fold(
-                (0, f32::MIN),
-                |best, cur| if cur.1 > best.1 { cur } else { best },
-            );
+    // Twice over the points: first the side's polarity, then each point's peak of it.
+    let mut sign = 0f32;
+    for k in 0..30 {
+        let t = [0.08, 0.42, 0.76][k % 15 / 5] + 0.04 * (k % 5) as f32;
+        let (px, py) = (a.x + t * (b.x - a.x), a.y + t * (b.y - a.y));
+        // The gradient across the side of its polarity, `reach` pixels either side of it; 0.0
+        // where it points more than 25 degrees away from across.
+        let s = if k < 15 { 1.0 } else { sign.signum() };
+        let mut profile = [0f32; 25];
+        for (o, v) in profile.iter_mut().enumerate().take(2 * reach + 1) {
+            let d = o as f32 - reach as f32;
+            if let Some((gx, gy)) = grad.between(px + d * nx, py + d * ny) {
+                let across = gx * nx + gy * ny;
+                if across * across >= NORMAL_COS * NORMAL_COS * (gx * gx + gy * gy) {
+                    *v = across * s;
+                }
+            }
+        }
+        if k < 15 {
+            sign += profile.iter().sum::<f32>();
+            continue;
+        }
+        let (mut i, mut peak) = (0, 0.0);
+        for (o, &v) in profile.iter().enumerate() {
+            if v > peak {
+                (i, peak) = (o, v);
+            }
+        }
         if peak < grad.threshold || i == 0 || i == 2 * reach {
             continue;
         }
-        let (l, r) = (profile[i - 1] * sign, profile[i + 1] * sign);
+        // The parabola through the peak and its neighbours (never more than half a pixel off).
+        let (l, r) = (profile[i - 1], profile[i + 1]);
         let denom = l - 2.0 * peak + r;
-        let sub = if denom < 0.0 {
-            0.5 * (l - r) / denom
-        } else {
-            0.0
-        };
-        let g = k / 5;
-        offsets[g][counts[g]] = i as f32 - reach as f32 + sub.clamp(-0.5, 0.5);
+        let g = k / 5 - 3;
+        offsets[g][counts[g]] = i as f32
+            + if denom < 0.0 {
+                0.5 * (l - r) / denom
+            } else {
+                0.0
+            };
         counts[g] += 1;
     }
     if counts.iter().any(|&n| n < 3) {
         return 0.0;
     }
-    let [m0, m1, m2] = [0, 1, 2].map(|g| median(&mut offsets[g][..counts[g]]));
-    ((m1 - (m0 + m2) / 2.0) / 0.456 / len).abs()
+    let mut m = [0f32; 3];
+    for (g, m) in m.iter_mut().enumerate() {
+        *m = median(&mut offsets[g][..counts[g]]);
+    }
+    ((m[1] - (m[0] + m[2]) / 2.0) / 0.456 / len).abs()
 }
 
 /// Finds the document's outline in `frame`, or `None` when no quadrilateral is backed well
