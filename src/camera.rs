@@ -424,6 +424,7 @@ mod tests {
                     Point::new(x0, 380.0),
                 ],
                 confidence: 0.9,
+                bow: 0.0,
             }),
             size: (640, 480),
             guidance,

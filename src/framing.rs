@@ -41,7 +41,7 @@ pub struct Framed {
 
 impl Framed {
     /// Whether the outline is good enough to crop to: well framed, or only tilted (the
-    /// perspective correction straightens what the tilt skews).
+    /// perspective correction straightens what the tilt skews; it cannot flatten a bent page).
     pub fn croppable(&self) -> Option<&Outline> {
         self.outline
             .as_ref()
@@ -119,6 +119,7 @@ mod tests {
                 Point::new(100.0 + dx, 352.0),
             ],
             confidence: 0.9,
+            bow: 0.0,
         }
     }
 
@@ -158,6 +159,8 @@ mod tests {
         assert!(framed(Guidance::Tilted).croppable().is_some());
         assert!(framed(Guidance::PartlyOutside).croppable().is_none());
         assert!(framed(Guidance::TooFar).croppable().is_none());
+        // A bent page's crop would keep the bend.
+        assert!(framed(Guidance::NotFlat).croppable().is_none());
     }
 
     #[test]

@@ -509,6 +509,7 @@ static TABLE: &[(&str, &str)] = &[
     ("guide.too_close", "Too close: move the phone back a little."),
     ("guide.partly_outside", "Part of the document is outside the frame: center it."),
     ("guide.too_far", "Move the phone closer to the document."),
+    ("guide.not_flat", "The document is bent: hold it flat."),
     ("guide.tilted", "Hold the phone flat above the document, not at an angle."),
     ("quality.blurry", "The photo is blurry. Hold the phone still and try again."),
     ("quality.too_dark", "The photo is too dark. Move to a brighter place and try again."),
@@ -793,6 +794,7 @@ mod tests {
             Guidance::TooClose,
             Guidance::PartlyOutside,
             Guidance::TooFar,
+            Guidance::NotFlat,
             Guidance::Tilted,
         ] {
             let key = format!("guide.{}", guidance.code());

@@ -26,6 +26,7 @@ async fn drawn(object_fit: &'static str, mirrored: bool) -> (f64, f64, f64, f64)
                 Point::new(160.0, 270.0),
             ],
             confidence: 0.9,
+            bow: 0.0,
         }),
         size: (640, 360),
         guidance: Guidance::Ready,

@@ -1,7 +1,8 @@
 //! Generated scenes for the document-outline evaluation: documents of the three shapes rendered
 //! with known corners onto procedural backgrounds (wood grain, fabric weave, paper, a desk of a
 //! colour close to the document's), with perspective, rotation, scale, a finger over an edge,
-//! glare, blur, noise and low light; and frames with no document at all.
+//! glare, blur, noise and low light; frames with no document at all; and bent documents
+//! (two opposite sides bowed by a known share of their length).
 //! Deterministic: the same seed gives the same frame on every target.
 #![allow(dead_code)]
 // Pixel loops index several buffers at once; iterators would hide the geometry.
@@ -129,6 +130,51 @@ pub struct Scene {
     pub background: Background,
     /// The trouble applied.
     pub trouble: Trouble,
+    /// The document's bend, if it is bent.
+    pub bend: Option<Bend>,
+}
+
+/// A bent document: two opposite sides bow (a passport page curving at the spine, a sheet of
+/// paper bowing, a bent card), its content warped with them. The corners stay where they are.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bend {
+    /// Whether the sides from corner 0 to 1 and from 2 to 3 bow (else 1-2 and 3-0).
+    pub first_pair: bool,
+    /// Each bowed side's sagitta (the gap between its middle and the straight line through its
+    /// ends) as a share of its length, outward positive: first the side from corner 0 (or 3),
+    /// then the opposite one.
+    pub sagitta: [f32; 2],
+}
+
+impl Bend {
+    /// The bow as `kyc_core::document_outline::Outline::bow` measures it: the less bowed side.
+    pub fn bow(&self) -> f32 {
+        self.sagitta[0].abs().min(self.sagitta[1].abs())
+    }
+
+    /// Where the point at `uv` (the straight document's unit square) lies in the bent
+    /// document's, and its distance inside the bent document's edges in pixels (negative
+    /// outside), for sides of `lengths` pixels (along u, along v).
+    fn unwarp(&self, uv: Point, lengths: (f32, f32)) -> (Point, f32) {
+        // (along the bowed sides, across them), as u and v for the first pair.
+        let (a, c, la, lc) = if self.first_pair {
+            (uv.x, uv.y, lengths.0, lengths.1)
+        } else {
+            (uv.y, uv.x, lengths.1, lengths.0)
+        };
+        let g = 4.0 * a * (1.0 - a);
+        // The sagittas across the document's unit square: side 0 moves to -s0 g, side 1 to
+        // 1 + s1 g, and everything between in proportion.
+        let (s0, s1) = (self.sagitta[0] * la / lc, self.sagitta[1] * la / lc);
+        let c = (c + s0 * g) / (1.0 + (s0 + s1) * g);
+        let inside = (a.min(1.0 - a) * la).min(c.min(1.0 - c) * lc);
+        let uv = if self.first_pair {
+            Point::new(a, c)
+        } else {
+            Point::new(c, a)
+        };
+        (uv, inside)
+    }
 }
 
 type Rgb = [f32; 3];
@@ -377,6 +423,37 @@ fn box_blur(rgb: &mut [Rgb], radius: usize) {
 
 /// Scene number `index` of the evaluation set: a document unless `empty`.
 pub fn scene(index: u64, empty: bool) -> Scene {
+    render(index, empty, None)
+}
+
+/// Bent scene number `index`: a document of each shape in turn on each background in turn, as
+/// in the evaluation set (with the same kinds of trouble), bent by a known bow of 2 to 5 % of
+/// its sides' length; half of them bowing both sides outward (a page bulging towards the
+/// camera, or both inward), half one way (a page curving away at one edge), the second side by
+/// 0.6 to 1 times the first.
+pub fn bent_scene(index: u64) -> Scene {
+    let mut rng = Rand::new(index.wrapping_add(0xBE17));
+    let first = rng.range(0.02, 0.05);
+    let second = first * rng.range(0.6, 1.0) * if rng.chance(0.5) { 1.0 } else { -1.0 };
+    // Outward or inward (a page sagging away from the camera looks narrower in the middle).
+    let (first, second) = if rng.chance(0.5) {
+        (first, second)
+    } else {
+        (-first, -second)
+    };
+    let bend = Bend {
+        first_pair: rng.chance(0.5),
+        sagitta: if rng.chance(0.5) {
+            [first, second]
+        } else {
+            [second, first]
+        },
+    };
+    // Clear of the evaluation set's indices, with the same shape and background cycle.
+    render(12_000 + index, false, Some(bend))
+}
+
+fn render(index: u64, empty: bool, bend: Option<Bend>) -> Scene {
     let mut rng = Rand::new(index * 2 + u64::from(empty));
     let background = Background::ALL[(index as usize / 3) % 4];
     let shape = [DocumentShape::Id1, DocumentShape::Td3, DocumentShape::A4][index as usize % 3];
@@ -425,6 +502,12 @@ pub fn scene(index: u64, empty: bool) -> Scene {
     let desk_edge = empty && rng.chance(0.5);
     let edge_line = (rng.range(-0.3, 0.3), rng.range(0.3, 0.7) * H as f32);
     let light = [rng.range(-0.15, 0.15), rng.range(-0.15, 0.15)];
+    let lengths = placed.map_or((0.0, 0.0), |(c, _)| {
+        (
+            (c[0].distance(c[1]) + c[3].distance(c[2])) / 2.0,
+            (c[1].distance(c[2]) + c[0].distance(c[3])) / 2.0,
+        )
+    });
     let mut rgb = vec![[0f32; 3]; W * H];
     for y in 0..H {
         for x in 0..W {
@@ -442,9 +525,14 @@ pub fn scene(index: u64, empty: bool) -> Scene {
                     let d = ((b.x - a.x) * (fy - a.y) - (b.y - a.y) * (fx - a.x)) / len;
                     inside = inside.min(d);
                 }
+                let mut bent = None;
+                if let Some(bend) = bend {
+                    let (uv, d) = bend.unwarp(map.apply(Point::new(fx, fy)), lengths);
+                    (bent, inside) = (Some(uv), d);
+                }
                 let cover = (inside + 0.5).clamp(0.0, 1.0);
                 if cover > 0.0 {
-                    let uv = map.apply(Point::new(fx, fy));
+                    let uv = bent.unwrap_or_else(|| map.apply(Point::new(fx, fy)));
                     let (u, v) = (uv.x.clamp(0.0, 1.0), uv.y.clamp(0.0, 1.0));
                     // Portrait cards are turned a quarter: content runs down the long side.
                     let (u, v) = if portrait && shape != DocumentShape::A4 {
@@ -548,6 +636,7 @@ pub fn scene(index: u64, empty: bool) -> Scene {
         shape: (!empty).then_some(shape),
         background,
         trouble,
+        bend,
     }
 }
 
