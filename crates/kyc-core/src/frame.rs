@@ -146,7 +146,10 @@ impl Frame for RgbaView<'_> {
         let w = self.width as usize;
         let row = &self.pixels[y as usize * w * 4..][..w * 4];
         for (o, p) in out.iter_mut().zip(row.chunks_exact(4)) {
-            *o = 0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]);
+            // The weights in thousandths, summed exactly in integers: one conversion and one
+            // multiply per pixel instead of three each (within 2e-5 of the exact luma).
+            let sum = 299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2]);
+            *o = sum as f32 * 0.001;
         }
     }
     fn rgb(&self, x: u32, y: u32) -> Option<[u8; 3]> {
