@@ -454,12 +454,24 @@ fn hough_lines(grad: &Gradient) -> Vec<Line> {
             if angle < 0.0 {
                 angle += std::f32::consts::TAU;
             }
-            let centre = (angle * ANGLE_BINS as f32 / std::f32::consts::TAU).round() as isize;
+            // Rounding by adding a half and truncating: `round` is a library call in the wasm,
+            // and this loop runs for every vote. The angle is not negative here.
+            let centre = (angle * ANGLE_BINS as f32 / std::f32::consts::TAU + 0.5) as usize;
             let (fx, fy) = (x as f32 + 0.5, y as f32 + 0.5);
-            for b in centre - VOTE_SPREAD..=centre + VOTE_SPREAD {
-                let bin = b.rem_euclid(ANGLE_BINS as isize) as usize;
+            // A turn added, so the bins below 0 need no remainder (a division) either.
+            let first = centre + ANGLE_BINS - VOTE_SPREAD as usize;
+            for b in first..=first + 2 * VOTE_SPREAD as usize {
+                let bin = if b >= 2 * ANGLE_BINS {
+                    b - 2 * ANGLE_BINS
+                } else if b >= ANGLE_BINS {
+                    b - ANGLE_BINS
+                } else {
+                    b
+                };
                 let rho = fx * cos[bin] + fy * sin[bin];
-                let r = (rho.round() as isize + diag as isize) as usize;
+                // Half away from zero, as `round`.
+                let near = (rho.abs() + 0.5) as usize;
+                let r = if rho < 0.0 { diag - near } else { diag + near };
                 let cell = &mut acc[bin * rho_bins + r];
                 *cell = cell.saturating_add(1);
             }
