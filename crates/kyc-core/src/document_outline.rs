@@ -440,9 +440,9 @@ fn hough_lines(grad: &Gradient) -> Vec<Line> {
         .unzip();
     let t2 = grad.threshold * grad.threshold;
     for y in 2..h.saturating_sub(2) {
-        for x in 2..w - 2 {
-            let i = y * w + x;
-            let (gx, gy) = (grad.gx[i], grad.gy[i]);
+        // Row slices: most pixels are below the threshold, and this scan visits every one.
+        let (row_x, row_y) = (&grad.gx[y * w..][..w], &grad.gy[y * w..][..w]);
+        for (x, (&gx, &gy)) in row_x.iter().zip(row_y).enumerate().take(w - 2).skip(2) {
             let m2 = gx * gx + gy * gy;
             if m2 < t2 {
                 continue;
@@ -497,8 +497,7 @@ fn hough_lines(grad: &Gradient) -> Vec<Line> {
         // The neighbouring angles' rows (cyclic): a peak is a maximum of its 3x3 cells.
         let before = &acc[((bin + ANGLE_BINS - 1) % ANGLE_BINS) * rho_bins..][..rho_bins];
         let after = &acc[((bin + 1) % ANGLE_BINS) * rho_bins..][..rho_bins];
-        for r in 1..rho_bins - 1 {
-            let v = row[r];
+        for (r, &v) in row.iter().enumerate().take(rho_bins - 1).skip(1) {
             if v >= min_votes
                 && v >= row[r - 1]
                 && v > row[r + 1]
