@@ -442,7 +442,8 @@ fn hough_lines(grad: &Gradient) -> Vec<Line> {
     for y in 2..h.saturating_sub(2) {
         // Row slices: most pixels are below the threshold, and this scan visits every one.
         let (row_x, row_y) = (&grad.gx[y * w..][..w], &grad.gy[y * w..][..w]);
-        for (x, (&gx, &gy)) in row_x.iter().zip(row_y).enumerate().take(w - 2).skip(2) {
+        for (i, (&gx, &gy)) in row_x[2..w - 2].iter().zip(&row_y[2..w - 2]).enumerate() {
+            let x = i + 2;
             let m2 = gx * gx + gy * gy;
             if m2 < t2 {
                 continue;
@@ -505,10 +506,17 @@ fn hough_lines(grad: &Gradient) -> Vec<Line> {
         // The neighbouring angles' rows (cyclic): a peak is a maximum of its 3x3 cells.
         let before = &acc[((bin + ANGLE_BINS - 1) % ANGLE_BINS) * rho_bins..][..rho_bins];
         let after = &acc[((bin + 1) % ANGLE_BINS) * rho_bins..][..rho_bins];
-        for (r, &v) in row.iter().enumerate().take(rho_bins - 1).skip(1) {
+        // Only the offsets a pixel of the image can have at this angle (the rest of the row,
+        // about half of it, holds no votes): those between the image's corners', with a margin for
+        // the rounding.
+        let (wc, hs) = (w as f32 * cos[bin], h as f32 * sin[bin]);
+        let lo = (diag as f32 + wc.min(0.0) + hs.min(0.0) - 2.0).max(0.0) as usize;
+        let hi = ((diag as f32 + wc.max(0.0) + hs.max(0.0) + 4.0) as usize).min(rho_bins);
+        for (i, cells) in row[lo..hi].windows(3).enumerate() {
+            let (v, r) = (cells[1], lo + i + 1);
             if v >= min_votes
-                && v >= row[r - 1]
-                && v > row[r + 1]
+                && v >= cells[0]
+                && v > cells[2]
                 && before[r - 1..=r + 1].iter().all(|&u| v >= u)
                 && after[r - 1..=r + 1].iter().all(|&u| v > u)
             {
