@@ -146,7 +146,10 @@ impl Frame for RgbaView<'_> {
         let w = self.width as usize;
         let row = &self.pixels[y as usize * w * 4..][..w * 4];
         for (o, p) in out.iter_mut().zip(row.chunks_exact(4)) {
-            *o = 0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]);
+            // The weights in thousandths, summed exactly in integers: one conversion and one
+            // multiply per pixel instead of three each (within 2e-5 of the exact luma).
+            let sum = 299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2]);
+            *o = sum as f32 * 0.001;
         }
     }
     fn rgb(&self, x: u32, y: u32) -> Option<[u8; 3]> {
@@ -258,7 +261,11 @@ pub fn normalize(frame: &impl Frame, long_edge: u32) -> LumaImage {
         }
     }
     for p in &mut pixels {
-        *p = (*p * norm).clamp(0.0, 255.0);
+        // max and min rather than clamp, which the size-optimized build leaves as a call per
+        // pixel (the same result: no value here is NaN).
+        #[allow(clippy::manual_clamp)]
+        let clamped = (*p * norm).max(0.0).min(255.0);
+        *p = clamped;
     }
     LumaImage {
         width: out_w,
@@ -293,7 +300,12 @@ impl Span {
         if self.first == self.last {
             return row[self.first] * self.first_weight;
         }
-        let inner: f32 = row[self.first + 1..self.last].iter().sum();
+        // A plain loop: `Sum` stays a call in the size-optimized build, and the spans are
+        // short (the same additions in the same order).
+        let mut inner = 0f32;
+        for v in &row[self.first + 1..self.last] {
+            inner += v;
+        }
         row[self.first] * self.first_weight + inner + row[self.last] * self.last_weight
     }
 }

@@ -290,28 +290,29 @@ pub fn laplacian_variance(frame: &impl Frame) -> f64 {
             frame.luma_row(reflect(y as isize + 1, h) as u32, &mut rows[2]);
         }
         let (up, mid, down) = (&rows[0], &rows[1], &rows[2]);
-        let mut add = |value: f32| {
-            let value = f64::from(value);
+        let at_edge = |x: usize| {
+            let left = mid[reflect(x as isize - 1, w)];
+            let right = mid[reflect(x as isize + 1, w)];
+            f64::from(up[x] + down[x] + left + right - 4.0 * mid[x])
+        };
+        // The edge columns (reflected) apart from the others (windows, no bounds checks), in
+        // the same order: the same sums.
+        let value = at_edge(0);
+        sum += value;
+        sum_sq += value * value;
+        if w > 2 {
+            let inner = up[1..w - 1].iter().zip(&down[1..w - 1]);
+            for ((u, d), m) in inner.zip(mid.windows(3)) {
+                let value = f64::from(u + d + m[0] + m[2] - 4.0 * m[1]);
+                sum += value;
+                sum_sq += value * value;
+            }
+        }
+        if w > 1 {
+            let value = at_edge(w - 1);
             sum += value;
             sum_sq += value * value;
-        };
-        let at = |x: usize, left: f32, right: f32| up[x] + down[x] + left + right - 4.0 * mid[x];
-        if w < 3 {
-            for x in 0..w {
-                add(at(
-                    x,
-                    mid[reflect(x as isize - 1, w)],
-                    mid[reflect(x as isize + 1, w)],
-                ));
-            }
-            continue;
         }
-        // The borders reflect; the interior needs no index checks (a third of the time).
-        add(at(0, mid[1], mid[1]));
-        for ((u, d), m) in up[1..w - 1].iter().zip(&down[1..w - 1]).zip(mid.windows(3)) {
-            add(u + d + m[0] + m[2] - 4.0 * m[1]);
-        }
-        add(at(w - 1, mid[w - 2], mid[w - 2]));
     }
     let n = (w * h) as f64;
     let mean = sum / n;
