@@ -28,8 +28,10 @@ use crate::Fail;
 /// `I18n::with` is generic and inlined where it is called; 0.25 KB of it won back by calling
 /// the closure in one place: 199.4 KB). Then kyc-core compiled for speed rather than size
 /// (`opt-level = 3` for that package alone: the outline, the crop and the metrics of every
-/// analysed preview frame about twice as fast in wasm), 4.7 KB: 199.4 KB before, 204.1 KB after.
-pub const GZIP_LIMIT_BYTES: u64 = 205_000;
+/// analysed preview frame about twice as fast in wasm), 4.7 KB: 199.4 KB before, 204.1 KB after;
+/// the bent-page check (issue 16's "not flat": the sides' bow and its sentence) 1.3 KB more,
+/// 205.3 KB (205,322 B; the outline's later speed-ups: 205,318 B).
+pub const GZIP_LIMIT_BYTES: u64 = 205_500;
 /// The goal for the gzip total.
 pub const GZIP_GOAL_BYTES: u64 = 80_000;
 
