@@ -115,20 +115,29 @@ export function live_frame() {
 }
 
 // A camera stand-in: a <video> playing a capture stream of the scene's canvas, as the live
-// preview plays the camera's stream. Resolves once it shows a frame of the canvas's size.
+// preview plays the camera's stream. Resolves once it shows a frame of the canvas's size, or
+// with the reason it cannot (an engine without capture streams or their playback).
 export async function live_video(width, height) {
   const { canvas, ctx } = scene(width, height, 777);
-  const stream = canvas.captureStream(30);
   const video = document.createElement('video');
-  video.muted = true;
-  video.playsInline = true;
-  video.srcObject = stream;
-  document.body.append(video);
-  await video.play();
-  // A capture stream sends a frame when the canvas is drawn.
-  for (let i = 0; i < 100 && !(video.readyState >= 2 && video.videoWidth === width); i += 1) {
-    ctx.fillRect(0, 0, 1, 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  try {
+    video.muted = true;
+    video.playsInline = true;
+    video.srcObject = canvas.captureStream(30);
+    document.body.append(video);
+    await Promise.race([video.play(), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    // A capture stream sends a frame when the canvas is drawn.
+    for (let i = 0; i < 150 && !(video.readyState >= 2 && video.videoWidth === width); i += 1) {
+      ctx.fillRect(0, 0, 1, 1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } catch (error) {
+    video.remove();
+    return `no capture stream playback: ${error}`;
+  }
+  if (!(video.readyState >= 2 && video.videoWidth === width)) {
+    video.remove();
+    return 'the capture stream showed no frame in 3 s';
   }
   return video;
 }
@@ -367,11 +376,14 @@ async fn bench_live_analysis() {
     // What the live preview runs on each analysed frame of a 1280x720 camera: the frame drawn
     // at the metrics' 640 px, read back, the outline found, the document flattened, the
     // metrics on it.
-    let video: web_sys::HtmlVideoElement = live_video(1280, 720).await.unchecked_into();
-    assert!(
-        kyc_capture::camera::has_frame(&video) && video.video_width() == 1280,
-        "the stand-in camera shows a 1280x720 frame"
-    );
+    let video = live_video(1280, 720).await;
+    if let Some(reason) = video.as_string() {
+        // Reported as not measured in this engine rather than failing the engine's other
+        // figures.
+        fact("live.widget", format!("not measured: {reason}"));
+        return;
+    }
+    let video: web_sys::HtmlVideoElement = video.unchecked_into();
     let shape = Some(kyc_core::document_outline::DocumentShape::Id1);
     let first = kyc_capture::camera::analyse(&video, Slot::Front, shape).expect("a frame");
     fact(
