@@ -225,28 +225,33 @@ fn browser_bench_cargo() -> Command {
 
 /// The startup figures: `tests/bench/startup.mjs` against a started demo stack.
 fn startup(results: &mut Results) -> Result<(), Fail> {
-    let state = scratch_dir("bench-startup")?;
-    let stack = start_stack(&StackOptions {
-        relay_port: free_port(),
-        sandbox_port: free_port(),
-        review_delay_secs: 60,
-        database: RelayDatabase::Sqlite(state.join("relay.sqlite")),
-        static_dir: workspace_root().join("dist"),
-        show_logs: false,
-    })?;
-    let output = run_quiet(
-        command("node")
-            .arg("tests/bench/startup.mjs")
-            .env("RELAY_URL", &stack.relay_url)
-            .env("LOADS", STARTUP_LOADS.to_string()),
-    )?;
-    results.absorb(&output);
-    Ok(())
+    node_against_stack(
+        results,
+        "bench-startup",
+        "tests/bench/startup.mjs",
+        &[("LOADS", STARTUP_LOADS.to_string())],
+    )
 }
 
 /// The live-preview figures: `tests/bench/live.mjs` against a started demo stack.
 fn live_preview(results: &mut Results) -> Result<(), Fail> {
-    let state = scratch_dir("bench-live")?;
+    node_against_stack(
+        results,
+        "bench-live",
+        "tests/bench/live.mjs",
+        &[("SECONDS", LIVE_PREVIEW_SECONDS.to_string())],
+    )
+}
+
+/// Runs the Node `script` against a demo stack serving `dist/` (its state, and the script's
+/// artifacts, in the scratch directory `scratch`), with `env`; its figures go to `results`.
+fn node_against_stack(
+    results: &mut Results,
+    scratch: &str,
+    script: &str,
+    env: &[(&str, String)],
+) -> Result<(), Fail> {
+    let state = scratch_dir(scratch)?;
     let stack = start_stack(&StackOptions {
         relay_port: free_port(),
         sandbox_port: free_port(),
@@ -255,13 +260,14 @@ fn live_preview(results: &mut Results) -> Result<(), Fail> {
         static_dir: workspace_root().join("dist"),
         show_logs: false,
     })?;
-    let output = run_quiet(
-        command("node")
-            .arg("tests/bench/live.mjs")
-            .env("RELAY_URL", &stack.relay_url)
-            .env("ARTIFACTS_DIR", state.join("artifacts"))
-            .env("SECONDS", LIVE_PREVIEW_SECONDS.to_string()),
-    )?;
+    let mut node = command("node");
+    node.arg(script)
+        .env("RELAY_URL", &stack.relay_url)
+        .env("ARTIFACTS_DIR", state.join("artifacts"));
+    for (name, value) in env {
+        node.env(name, value);
+    }
+    let output = run_quiet(&mut node)?;
     results.absorb(&output);
     Ok(())
 }
