@@ -71,7 +71,8 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
 async fn an_expired_upload_url_is_replaced_and_the_file_stored_once() {
     let sandbox = Sandbox::start(
         SandboxConfig {
-            upload_url_ttl: Duration::from_secs(1),
+            // Long enough for the second URL's PUT on a busy machine (1 s was not, once).
+            upload_url_ttl: Duration::from_secs(3),
             review_delay: Duration::from_millis(300),
             ..SandboxConfig::default()
         },
@@ -83,7 +84,7 @@ async fn an_expired_upload_url_is_replaced_and_the_file_stored_once() {
         upstream: format!("{}/d", sandbox.base_url()),
         http: reqwest::Client::new(),
         issued: Arc::default(),
-        hold_first: Duration::from_millis(2500),
+        hold_first: Duration::from_millis(4500),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let proxy_url = format!("http://{}", listener.local_addr().unwrap());
