@@ -17,7 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::framing::{steady, Framed};
-use crate::photo::{target_long_edge, Examined, Picture};
+use crate::photo::{target_long_edge, CropUse, Examined, Picture};
 
 /// Why the camera is not available; the user is offered the file picker in every case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,9 +148,9 @@ pub fn analyse(
     // The document flattened at its own size in the frame, never enlarged: enlarging adds
     // pixels to warp and measure (a third more for a card filling 80 % of the frame) and
     // blurs it, so the live checks would judge it softer than the photo's own check, which
-    // crops the full-size photo.
+    // crops the full-size photo. Only its luma is flattened: nothing else of it is kept.
     Picture::from_video(video, long_edge)
-        .and_then(|frame| frame.examine(&thresholds, shape, (1, long_edge)))
+        .and_then(|frame| frame.examine(&thresholds, shape, (1, long_edge), CropUse::Measure))
         .ok()
 }
 

@@ -22,7 +22,7 @@ use kyc_core::{
 };
 use wasm_bindgen_futures::JsFuture;
 
-use crate::photo::{target_long_edge, Picture};
+use crate::photo::{target_long_edge, CropUse, Picture};
 
 /// What the user gave for a slot.
 pub enum Capture {
@@ -126,7 +126,12 @@ pub async fn intake(
     // what a photo is sent at).
     let crop_long_edge = (limits.min_long_edge(slot), target_long_edge(slot));
     let examined = picture
-        .examine(&QualityThresholds::for_slot(slot), shape, crop_long_edge)
+        .examine(
+            &QualityThresholds::for_slot(slot),
+            shape,
+            crop_long_edge,
+            CropUse::Keep,
+        )
         .map_err(|_| vec![CaptureProblem::CannotDecode])?;
     let crop = examined
         .crop

@@ -6,7 +6,7 @@
 //! storage: the pixels live in the canvas and in wasm memory only.
 
 use kyc_core::document_outline::{
-    find_outline, flatten_rgba, guide, DocumentShape, GuidanceLimits, RgbaImage,
+    find_outline, flatten_luma, flatten_rgba, guide, DocumentShape, GuidanceLimits, RgbaImage,
 };
 use kyc_core::{assess, QualityReport, QualityThresholds, RgbaView, Slot};
 use wasm_bindgen::prelude::*;
@@ -51,8 +51,19 @@ pub struct Examined {
     pub report: QualityReport,
     /// Where the document is; `None` when no shape was asked about (a face).
     pub framed: Option<Framed>,
-    /// The document flattened to its real aspect ratio, when its outline is good enough.
+    /// The document flattened to its real aspect ratio, when its outline is good enough and
+    /// the crop was to be kept ([`CropUse::Keep`]).
     pub crop: Option<RgbaImage>,
+}
+
+/// What [`Picture::examine`] does with the document it flattens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CropUse {
+    /// Kept in colour: a photo, whose crop is sent.
+    Keep,
+    /// Flattened in luma alone and dropped once measured: a preview frame, whose checks are
+    /// all that is needed (about a third of the work of a colour crop).
+    Measure,
 }
 
 /// An image in a detached canvas, scaled down to fit a long edge. Dropping it frees the
@@ -151,12 +162,15 @@ impl Picture {
     /// Reads its pixels once for `kyc-core`: with a `shape`, the document's outline and what
     /// the user must do; with an outline good enough, the document flattened with its long
     /// edge as long as in the picture but within `crop_long_edge` (least, most), and the
-    /// quality checks on it; else the checks on the whole picture.
+    /// quality checks on it; else the checks on the whole picture. The crop is kept in colour
+    /// ([`CropUse::Keep`]) or flattened in luma alone and dropped once measured
+    /// ([`CropUse::Measure`]).
     pub fn examine(
         &self,
         thresholds: &QualityThresholds,
         shape: Option<DocumentShape>,
         crop_long_edge: (u32, u32),
+        crop_use: CropUse,
     ) -> Result<Examined, JsValue> {
         let (width, height) = self.size();
         let pixels = self
@@ -178,24 +192,27 @@ impl Picture {
             size: (width, height),
             guidance: guide(outline.as_ref(), width, height, &GuidanceLimits::default()),
         };
-        let crop = framed.croppable().and_then(|outline| {
+        // The checks inside the document have no cut-off to look for: its outline is inside
+        // the frame.
+        let inside = QualityThresholds {
+            check_cutoff: false,
+            ..thresholds.clone()
+        };
+        let flattened = framed.croppable().and_then(|outline| {
             let (long, short) = outline.side_lengths();
             let long_edge = (long.max(short).round() as u32)
                 .clamp(crop_long_edge.0, crop_long_edge.1.max(crop_long_edge.0));
-            flatten_rgba(&view, &outline.corners, shape, long_edge)
-        });
-        let report = match &crop {
-            Some(crop) => {
-                let view = RgbaView::new(crop.width, crop.height, &crop.pixels)
-                    .map_err(|_| JsValue::from_str("the crop does not fill its size"))?;
-                let inside = QualityThresholds {
-                    check_cutoff: false,
-                    ..thresholds.clone()
-                };
-                assess(&view, &inside)
+            let corners = &outline.corners;
+            match crop_use {
+                CropUse::Keep => flatten_rgba(&view, corners, shape, long_edge).and_then(|crop| {
+                    let view = RgbaView::new(crop.width, crop.height, &crop.pixels).ok()?;
+                    Some((assess(&view, &inside), Some(crop)))
+                }),
+                CropUse::Measure => flatten_luma(&view, corners, shape, long_edge)
+                    .map(|luma| (assess(&luma, &inside), None)),
             }
-            None => assess(&view, thresholds),
-        };
+        });
+        let (report, crop) = flattened.unwrap_or_else(|| (assess(&view, thresholds), None));
         Ok(Examined {
             report,
             framed: Some(framed),

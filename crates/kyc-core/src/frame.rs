@@ -158,7 +158,8 @@ impl Frame for RgbaView<'_> {
     }
 }
 
-/// An owned grayscale image of `f32` luma (0.0..=255.0): the normalized downscale.
+/// An owned grayscale image of `f32` luma (0.0..=255.0): the normalized downscale, or a
+/// flattened document's luma.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LumaImage {
     width: u32,
@@ -167,6 +168,16 @@ pub struct LumaImage {
 }
 
 impl LumaImage {
+    /// An image of `pixels`, rows top to bottom; `pixels` holds `width * height` values.
+    pub(crate) fn from_pixels(width: u32, height: u32, pixels: Vec<f32>) -> LumaImage {
+        debug_assert_eq!(pixels.len(), width as usize * height as usize);
+        LumaImage {
+            width,
+            height,
+            pixels,
+        }
+    }
+
     /// The pixels, rows top to bottom.
     pub fn pixels(&self) -> &[f32] {
         &self.pixels
@@ -207,6 +218,13 @@ impl Frame for LumaImage {
 /// assert!((small.mean() - 200.0).abs() < 0.01);
 /// ```
 pub fn normalize(frame: &impl Frame, long_edge: u32) -> LumaImage {
+    normalized(frame, long_edge)
+}
+
+/// [`normalize`] compiled once for every kind of frame: it reads a row at a time, so a call
+/// per row costs nothing measurable, and a copy per kind of frame would cost the widget its
+/// bytes.
+fn normalized(frame: &dyn Frame, long_edge: u32) -> LumaImage {
     let (width, height) = (frame.width().max(1), frame.height().max(1));
     let long_edge = long_edge.max(1);
     let scale = f64::from(width.max(height)) / f64::from(long_edge);
@@ -218,7 +236,12 @@ pub fn normalize(frame: &impl Frame, long_edge: u32) -> LumaImage {
             ((f64::from(height) / scale).round() as u32).clamp(1, height),
         )
     };
-    let (w, ow, oh) = (width as usize, out_w as usize, out_h as usize);
+    let (w, h, ow, oh) = (
+        width as usize,
+        height as usize,
+        out_w as usize,
+        out_h as usize,
+    );
     let mut row = vec![0f32; w];
     let mut pixels = vec![0f32; ow * oh];
     if out_w == width && out_h == height {
@@ -233,33 +256,54 @@ pub fn normalize(frame: &impl Frame, long_edge: u32) -> LumaImage {
     }
     let sx = f64::from(width) / f64::from(out_w);
     let sy = f64::from(height) / f64::from(out_h);
-    // Horizontal spans: for each output column, the source columns and their edge weights.
-    let spans: Vec<Span> = (0..ow).map(|ox| Span::new(ox, sx, w)).collect();
-    let mut reduced = vec![0f32; ow];
-    let norm = (1.0 / (sx * sy)) as f32;
-    for y in 0..height {
-        frame.luma_row(y, &mut row);
-        for (r, span) in reduced.iter_mut().zip(&spans) {
-            *r = span.sum(&row);
+    // A source pixel is at most one output pixel wide (no enlarging), so it overlaps at most
+    // two output pixels along each axis: the one it starts in, with the weight `share`, and
+    // the next with the rest. Rows are summed at the source's width first (two multiply-adds
+    // a pixel, no spans to walk), and each output row is narrowed once, when it is complete.
+    let columns: Vec<Share> = (0..w).map(|x| Share::of(x, sx, ow)).collect();
+    // The output rows being summed: the current one and the next (a source row can straddle
+    // them), at the source's width.
+    let (mut current, mut next) = (vec![0f32; w], vec![0f32; w]);
+    let mut at = 0;
+    // Narrows a summed row into output row `oy` (a spare cell past the end takes the zero
+    // weights of the last column).
+    let mut narrowed = vec![0f32; ow + 1];
+    let mut narrow = |summed: &[f32], oy: usize, pixels: &mut [f32]| {
+        narrowed.fill(0.0);
+        for (v, c) in summed.iter().zip(&columns) {
+            narrowed[c.first] += c.share * v;
+            narrowed[c.first + 1] += (1.0 - c.share) * v;
         }
-        // Source row y covers [y, y + 1): add it to the (at most two) output rows it overlaps.
-        let (top, bottom) = (f64::from(y), f64::from(y) + 1.0);
-        let first = ((top / sy).floor() as usize).min(oh - 1);
-        for oy in first..oh {
-            let (start, end) = (oy as f64 * sy, (oy as f64 + 1.0) * sy);
-            if start >= bottom {
-                break;
+        pixels[oy * ow..][..ow].copy_from_slice(&narrowed[..ow]);
+    };
+    for y in 0..h {
+        let row_share = Share::of(y, sy, oh);
+        while at < row_share.first {
+            narrow(&current, at, &mut pixels);
+            std::mem::swap(&mut current, &mut next);
+            next.fill(0.0);
+            at += 1;
+        }
+        frame.luma_row(y as u32, &mut row);
+        let (a, b) = (row_share.share, 1.0 - row_share.share);
+        if b > 0.0 {
+            for ((c, n), v) in current.iter_mut().zip(next.iter_mut()).zip(&row) {
+                *c += a * v;
+                *n += b * v;
             }
-            let weight = (end.min(bottom) - start.max(top)) as f32;
-            if weight <= 0.0 {
-                continue;
-            }
-            let out_row = &mut pixels[oy * ow..][..ow];
-            for (o, r) in out_row.iter_mut().zip(&reduced) {
-                *o += weight * r;
+        } else {
+            for (c, v) in current.iter_mut().zip(&row) {
+                *c += a * v;
             }
         }
     }
+    while at < oh {
+        narrow(&current, at, &mut pixels);
+        std::mem::swap(&mut current, &mut next);
+        next.fill(0.0);
+        at += 1;
+    }
+    let norm = (1.0 / (sx * sy)) as f32;
     for p in &mut pixels {
         // max and min rather than clamp, which the size-optimized build leaves as a call per
         // pixel (the same result: no value here is NaN).
@@ -274,38 +318,25 @@ pub fn normalize(frame: &impl Frame, long_edge: u32) -> LumaImage {
     }
 }
 
-struct Span {
+/// How a source pixel (or row) `[i, i + 1)` shares out between the output pixels of size
+/// `scale` (at least 1) it overlaps: `share` of it to `first`, the rest to `first + 1`.
+struct Share {
     first: usize,
-    last: usize,
-    first_weight: f32,
-    last_weight: f32,
+    share: f32,
 }
 
-impl Span {
-    fn new(ox: usize, sx: f64, width: usize) -> Span {
-        let (start, end) = (ox as f64 * sx, ((ox + 1) as f64 * sx).min(width as f64));
-        let first = (start.floor() as usize).min(width - 1);
-        let last = ((end.ceil() as usize).saturating_sub(1)).clamp(first, width - 1);
-        let first_weight = ((first + 1) as f64).min(end) - start;
-        let last_weight = end - (last as f64).max(start);
-        Span {
+impl Share {
+    fn of(i: usize, scale: f64, out_len: usize) -> Share {
+        let first = ((i as f64 / scale) as usize).min(out_len - 1);
+        let end = ((first + 1) as f64 * scale).min(i as f64 + 1.0);
+        Share {
             first,
-            last,
-            first_weight: first_weight as f32,
-            last_weight: last_weight as f32,
+            // The last output pixel takes all that is left of the source.
+            share: if first + 1 == out_len {
+                1.0
+            } else {
+                (end - i as f64).clamp(0.0, 1.0) as f32
+            },
         }
-    }
-
-    fn sum(&self, row: &[f32]) -> f32 {
-        if self.first == self.last {
-            return row[self.first] * self.first_weight;
-        }
-        // A plain loop: `Sum` stays a call in the size-optimized build, and the spans are
-        // short (the same additions in the same order).
-        let mut inner = 0f32;
-        for v in &row[self.first + 1..self.last] {
-            inner += v;
-        }
-        row[self.first] * self.first_weight + inner + row[self.last] * self.last_weight
     }
 }

@@ -6,9 +6,10 @@
 mod scenes;
 
 use kyc_core::document_outline::{
-    find_outline, flatten_rgba, guide, DocumentShape, Guidance, GuidanceLimits, Outline, Point,
+    find_outline, flatten_luma, flatten_rgba, guide, DocumentShape, Guidance, GuidanceLimits,
+    Outline, Point,
 };
-use kyc_core::RgbaView;
+use kyc_core::{Frame, RgbaView};
 use scenes::{card_content, render_card, H, W};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -435,6 +436,21 @@ fn the_flattened_crop_follows_the_exact_projection() {
     assert!(
         worst <= 1.0,
         "a crop pixel is {worst} levels off the exact projection"
+    );
+    // The luma-only crop (what the live checks measure) samples the same positions: each
+    // pixel within a level of the luma of the colour crop's (half a level of rounding on
+    // either side).
+    let luma = flatten_luma(&view, &corners, DocumentShape::Id1, 600).unwrap();
+    assert_eq!((luma.width(), luma.height()), (crop.width, crop.height));
+    let mut worst_luma = 0f32;
+    for (y, p) in luma.pixels().iter().zip(crop.pixels.chunks_exact(4)) {
+        let exact = 0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]);
+        worst_luma = worst_luma.max((y - exact).abs());
+    }
+    println!("worst luma crop pixel: {worst_luma:.2} levels off the colour crop's luma");
+    assert!(
+        worst_luma <= 1.0,
+        "a luma crop pixel is {worst_luma} levels off the colour crop's luma"
     );
 }
 
