@@ -67,7 +67,8 @@ pub enum CropUse {
 }
 
 /// An image in a detached canvas, scaled down to fit a long edge. Dropping it frees the
-/// canvas's backing store at once rather than at the next collection.
+/// canvas's backing store at once rather than at the next collection, or, for a picture as
+/// small as a preview frame, keeps the canvas for the next picture.
 pub struct Picture {
     canvas: web_sys::HtmlCanvasElement,
     context: web_sys::CanvasRenderingContext2d,
@@ -112,19 +113,36 @@ impl Picture {
         draw: &dyn Fn(&web_sys::CanvasRenderingContext2d, f64, f64) -> Result<(), JsValue>,
     ) -> Result<Picture, JsValue> {
         let (width, height) = fit(source.0, source.1, long_edge);
-        let document = web_sys::window()
-            .and_then(|w| w.document())
-            .ok_or_else(|| JsValue::from_str("no document"))?;
-        let canvas: web_sys::HtmlCanvasElement =
-            document.create_element("canvas")?.unchecked_into();
-        canvas.set_width(width);
-        canvas.set_height(height);
-        let options = js_sys::Object::new();
-        js_sys::Reflect::set(&options, &"willReadFrequently".into(), &JsValue::TRUE)?;
-        let context: web_sys::CanvasRenderingContext2d = canvas
-            .get_context_with_context_options("2d", &options)?
-            .ok_or_else(|| JsValue::from_str("no 2d context"))?
-            .unchecked_into();
+        let (canvas, context) = match SPARE.with(|spare| spare.take()) {
+            Some((canvas, context)) => {
+                // Setting a size clears the canvas (and its context's settings, set below);
+                // at the same size it is cleared by hand, so nothing of the last picture
+                // shows through a transparent one.
+                if (canvas.width(), canvas.height()) == (width, height) {
+                    context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
+                } else {
+                    canvas.set_width(width);
+                    canvas.set_height(height);
+                }
+                (canvas, context)
+            }
+            None => {
+                let document = web_sys::window()
+                    .and_then(|w| w.document())
+                    .ok_or_else(|| JsValue::from_str("no document"))?;
+                let canvas: web_sys::HtmlCanvasElement =
+                    document.create_element("canvas")?.unchecked_into();
+                canvas.set_width(width);
+                canvas.set_height(height);
+                let options = js_sys::Object::new();
+                js_sys::Reflect::set(&options, &"willReadFrequently".into(), &JsValue::TRUE)?;
+                let context: web_sys::CanvasRenderingContext2d = canvas
+                    .get_context_with_context_options("2d", &options)?
+                    .ok_or_else(|| JsValue::from_str("no 2d context"))?
+                    .unchecked_into();
+                (canvas, context)
+            }
+        };
         context.set_image_smoothing_enabled(true);
         js_sys::Reflect::set(&context, &"imageSmoothingQuality".into(), &"high".into())?;
         let picture = Picture {
@@ -248,10 +266,29 @@ impl Picture {
     }
 }
 
+/// The most pixels a dropped picture's canvas may have to be kept for the next picture: a
+/// preview frame's (640 px long), not a photo's.
+const SPARE_MAX_PIXELS: u32 = 640 * 640;
+
+thread_local! {
+    /// The canvas of the last small picture dropped, kept for the next one: the live preview
+    /// draws a frame of the same size twice a second, and a new canvas each time costs its
+    /// backing store and context again (about a millisecond of the analysis, measured in
+    /// headless Chromium).
+    static SPARE: std::cell::Cell<Option<(web_sys::HtmlCanvasElement, web_sys::CanvasRenderingContext2d)>> =
+        const { std::cell::Cell::new(None) };
+}
+
 impl Drop for Picture {
     fn drop(&mut self) {
-        self.canvas.set_width(0);
-        self.canvas.set_height(0);
+        if self.canvas.width() * self.canvas.height() <= SPARE_MAX_PIXELS {
+            let kept = (self.canvas.clone(), self.context.clone());
+            SPARE.with(|spare| spare.set(Some(kept)));
+        } else {
+            // A photo's canvas holds megabytes: freed now rather than at the next collection.
+            self.canvas.set_width(0);
+            self.canvas.set_height(0);
+        }
     }
 }
 

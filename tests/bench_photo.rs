@@ -373,7 +373,7 @@ fn bench_live_frames() {
 #[ignore = "benchmark: run by cargo xtask bench in release mode"]
 async fn bench_live_analysis() {
     const RUNS: usize = 120;
-    const WARM_UP: usize = 60;
+    const WARM_UP_MS: f64 = 3000.0;
     // What the live preview runs on each analysed frame of a 1280x720 camera: the frame drawn
     // at the metrics' 640 px, read back, the outline found, the document flattened, the
     // metrics on it.
@@ -402,11 +402,13 @@ async fn bench_live_analysis() {
             None => "no outline found".to_owned(),
         },
     );
-    // Unmeasured runs first: the engine compiles wasm with a quick baseline compiler and
-    // moves hot functions to its optimizing one while they run (V8's dynamic tiering), so
-    // the first runs measure the compilers rather than the analysis, which the preview runs
-    // twice a second for as long as it is open.
-    for _ in 0..WARM_UP {
+    // Unmeasured runs first, for WARM_UP_MS: the engine compiles wasm with a quick baseline
+    // compiler and moves hot functions to its optimizing one in the background while they
+    // run (V8's dynamic tiering; on two busy cores that took up to a second, runs of about
+    // 12 ms until then), so the first runs measure the compilers rather than the analysis,
+    // which the preview runs twice a second for as long as it is open.
+    let warm_until = now() + WARM_UP_MS;
+    while now() < warm_until {
         std::hint::black_box(kyc_capture::camera::analyse(&video, Slot::Front, shape));
     }
     let mut samples = Vec::with_capacity(RUNS);
