@@ -210,6 +210,22 @@ fn fact(name: &str, value: impl std::fmt::Display) {
     console_log!("BENCHFACT {} {}", name, value);
 }
 
+/// How long each live figure's code runs unmeasured first: the engine compiles wasm with a
+/// quick baseline compiler and moves hot functions to its optimizing one in the background
+/// while they run (V8's dynamic tiering; on two busy cores that took up to a second, the
+/// analysis running at about twice its later time until then), so the first runs would
+/// measure the compilers rather than the code, which the preview runs twice a second for as
+/// long as it is open.
+const WARM_UP_MS: f64 = 3000.0;
+
+/// Runs `run` unmeasured for [`WARM_UP_MS`].
+fn warm_up(mut run: impl FnMut()) {
+    let until = now() + WARM_UP_MS;
+    while now() < until {
+        run();
+    }
+}
+
 /// Yields to the browser's event loop, so a collection can run between samples.
 async fn settle() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
@@ -311,6 +327,9 @@ fn bench_live_frames() {
             report.sharpness.score, report.exposure.score, report.glare.score
         ),
     );
+    warm_up(|| {
+        std::hint::black_box(assess(&view, &thresholds));
+    });
     let mut metrics = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         let started = now();
@@ -339,6 +358,9 @@ fn bench_live_frames() {
             format!("found, confidence {:.2}", o.confidence)
         }),
     );
+    warm_up(|| {
+        std::hint::black_box(find_outline(&view));
+    });
     let mut outlines = Vec::with_capacity(RUNS);
     let mut analyses = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
@@ -359,6 +381,9 @@ fn bench_live_frames() {
     live_setup(640, 360);
     let small = live_frame().to_vec();
     let view = RgbaView::new(640, 360, &small).expect("a 640x360 RGBA frame");
+    warm_up(|| {
+        std::hint::black_box(find_outline(&view));
+    });
     let mut small_outlines = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         let started = now();
@@ -373,7 +398,6 @@ fn bench_live_frames() {
 #[ignore = "benchmark: run by cargo xtask bench in release mode"]
 async fn bench_live_analysis() {
     const RUNS: usize = 120;
-    const WARM_UP_MS: f64 = 3000.0;
     // What the live preview runs on each analysed frame of a 1280x720 camera: the frame drawn
     // at the metrics' 640 px, read back, the outline found, the document flattened, the
     // metrics on it.
@@ -402,15 +426,9 @@ async fn bench_live_analysis() {
             None => "no outline found".to_owned(),
         },
     );
-    // Unmeasured runs first, for WARM_UP_MS: the engine compiles wasm with a quick baseline
-    // compiler and moves hot functions to its optimizing one in the background while they
-    // run (V8's dynamic tiering; on two busy cores that took up to a second, runs of about
-    // 12 ms until then), so the first runs measure the compilers rather than the analysis,
-    // which the preview runs twice a second for as long as it is open.
-    let warm_until = now() + WARM_UP_MS;
-    while now() < warm_until {
+    warm_up(|| {
         std::hint::black_box(kyc_capture::camera::analyse(&video, Slot::Front, shape));
-    }
+    });
     let mut samples = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         let started = now();
