@@ -115,12 +115,9 @@ impl Picture {
         let (width, height) = fit(source.0, source.1, long_edge);
         let (canvas, context) = match SPARE.with(|spare| spare.take()) {
             Some((canvas, context)) => {
-                // Setting a size clears the canvas (and its context's settings, set below);
-                // at the same size it is cleared by hand, so nothing of the last picture
-                // shows through a transparent one.
-                if (canvas.width(), canvas.height()) == (width, height) {
-                    context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
-                } else {
+                // It was cleared when kept; a new size resets its context's settings (set
+                // below).
+                if (canvas.width(), canvas.height()) != (width, height) {
                     canvas.set_width(width);
                     canvas.set_height(height);
                 }
@@ -281,7 +278,12 @@ thread_local! {
 
 impl Drop for Picture {
     fn drop(&mut self) {
-        if self.canvas.width() * self.canvas.height() <= SPARE_MAX_PIXELS {
+        let (width, height) = (self.canvas.width(), self.canvas.height());
+        if width * height <= SPARE_MAX_PIXELS {
+            // Cleared before it is kept: no picture of a document outlives its use, and
+            // nothing of it shows through a transparent picture drawn next.
+            self.context
+                .clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
             let kept = (self.canvas.clone(), self.context.clone());
             SPARE.with(|spare| spare.set(Some(kept)));
         } else {
