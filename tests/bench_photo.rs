@@ -104,7 +104,7 @@ export async function bare_decode_ms(blob) {
 // back as the checks read it; with `resize`, the decode asked for that size itself
 // (createImageBitmap's resize options: "decode straight to the target size"); then one JPEG
 // encode of that canvas at the widget's quality. Milliseconds of each part.
-export async function browser_share_ms(blob, long_edge, resize) {
+export async function browser_share_ms(blob, long_edge, quality, resize) {
   const started = performance.now();
   const probe = await createImageBitmap(blob, { imageOrientation: 'from-image' });
   let [w, h] = [probe.width, probe.height];
@@ -119,12 +119,12 @@ export async function browser_share_ms(blob, long_edge, resize) {
     });
     // Only the second decode counts: the first told the size, which the widget reads from the
     // file's header.
-    return finish(bitmap, w, h, again);
+    return finish(bitmap, w, h, quality, again);
   }
-  return finish(bitmap, w, h, started);
+  return finish(bitmap, w, h, quality, started);
 }
 
-async function finish(bitmap, w, h, started) {
+async function finish(bitmap, w, h, quality, started) {
   const canvas = document.createElement('canvas');
   canvas.width = w;
   canvas.height = h;
@@ -136,7 +136,7 @@ async function finish(bitmap, w, h, started) {
   ctx.getImageData(0, 0, w, h);
   const decoded = performance.now() - started;
   const encoding = performance.now();
-  await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.9));
+  await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', quality));
   const encoded = performance.now() - encoding;
   canvas.width = 0;
   canvas.height = 0;
@@ -226,7 +226,12 @@ export function user_agent() {
 extern "C" {
     async fn camera_jpeg(width: u32, height: u32) -> JsValue;
     async fn bare_decode_ms(blob: &web_sys::Blob) -> JsValue;
-    async fn browser_share_ms(blob: &web_sys::Blob, long_edge: u32, resize: bool) -> JsValue;
+    async fn browser_share_ms(
+        blob: &web_sys::Blob,
+        long_edge: u32,
+        quality: f64,
+        resize: bool,
+    ) -> JsValue;
     fn live_setup(width: u32, height: u32);
     fn live_frame() -> js_sys::Uint8Array;
     async fn live_video(width: u32, height: u32) -> JsValue;
@@ -355,17 +360,18 @@ async fn bench_still_photo() {
 
     // The floor under the path in this engine: what the browser itself does for it (decode
     // and downscale, read back; one encode), and the same decode asked for the target size.
-    let long_edge = kyc_capture::photo::target_long_edge(Slot::Front);
+    use kyc_capture::photo::{target_long_edge, JPEG_QUALITY};
+    let long_edge = target_long_edge(Slot::Front);
     let (mut drawn, mut encoded, mut resized) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..RUNS {
         settle().await;
-        let parts: js_sys::Array = browser_share_ms(&blob, long_edge, false)
+        let parts: js_sys::Array = browser_share_ms(&blob, long_edge, JPEG_QUALITY, false)
             .await
             .unchecked_into();
         drawn.push(parts.get(0).as_f64().expect("milliseconds"));
         encoded.push(parts.get(1).as_f64().expect("milliseconds"));
         settle().await;
-        let parts: js_sys::Array = browser_share_ms(&blob, long_edge, true)
+        let parts: js_sys::Array = browser_share_ms(&blob, long_edge, JPEG_QUALITY, true)
             .await
             .unchecked_into();
         resized.push(parts.get(0).as_f64().expect("milliseconds"));
