@@ -171,6 +171,29 @@ fn the_review_time_reads_in_the_users_language_with_its_plural() {
 }
 
 #[wasm_bindgen_test]
+fn counts_are_written_as_the_engine_writes_them_in_every_locale() {
+    use kyc_capture::i18n::{number, Locale};
+    // `number` asks `Intl` only for Arabic: the others' digits must be what the engine writes.
+    for locale in Locale::ALL {
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"useGrouping".into(), &JsValue::FALSE).unwrap();
+        let locales = js_sys::Array::of1(&locale.code().into());
+        let format = js_sys::Intl::NumberFormat::new(&locales, &options);
+        for value in [0u64, 7, 42, 100, 12345] {
+            let engine = format
+                .format()
+                .call1(&JsValue::NULL, &(value as f64).into())
+                .unwrap();
+            assert_eq!(
+                number(locale, value),
+                engine.as_string().unwrap(),
+                "{locale:?} {value}"
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
 fn counts_are_written_in_the_digits_of_the_durations_beside_them() {
     use kyc_capture::i18n::{duration, number, Locale};
     // No grouping: a step counter or a percentage never reads "1,234".
