@@ -21,7 +21,12 @@ export function probe(selector) {
   const seen = () => {
     if (marks.step === undefined && document.querySelector(selector)) {
       marks.step = performance.now();
-      requestAnimationFrame(() => { marks.stepFrame = performance.now(); });
+      requestAnimationFrame(() => {
+        marks.stepFrame = performance.now();
+        // Chromium's runner waits on this binding: polling the page from the driver would run
+        // the driver's own scripts on the main thread while the widget starts.
+        window.__benchReached?.();
+      });
       return true;
     }
     return false;
@@ -35,12 +40,19 @@ export function probe(selector) {
 export function marksOf() {
   const script = performance.getEntriesByType('resource')
     .find((entry) => entry.initiatorType === 'script' || /\.js(\?|$)/.test(entry.name));
-  return { ...window.__bench, scriptStart: script?.startTime, scriptEnd: script?.responseEnd };
+  // The widget's requests to the relay (demo session, session view), in the order sent.
+  const requests = performance.getEntriesByType('resource')
+    .filter((entry) => entry.initiatorType === 'xmlhttprequest' && entry.startTime < window.__bench.step)
+    .map((entry) => ({ start: entry.startTime, end: entry.responseEnd }));
+  return { ...window.__bench, scriptStart: script?.startTime, scriptEnd: script?.responseEnd, requests };
 }
 
 // The samples of every load, by figure.
 export class Samples {
-  constructor() { this.nav = []; this.script = []; this.frame = []; this.fetch = []; this.wasm = []; }
+  constructor() {
+    this.nav = []; this.script = []; this.frame = []; this.fetch = []; this.wasm = [];
+    this.toWasm = []; this.toRequest = []; this.requests = []; this.render = [];
+  }
 
   add(marks) {
     if (marks.scriptStart === undefined) throw new Error('no resource entry for the widget script');
@@ -48,7 +60,20 @@ export class Samples {
     this.script.push(marks.step - marks.scriptStart);
     this.frame.push(marks.stepFrame - marks.scriptStart);
     this.fetch.push(marks.scriptEnd - marks.scriptStart);
-    if (marks.wasmStart !== undefined) this.wasm.push(marks.wasmReady - marks.wasmStart);
+    if (marks.wasmStart !== undefined) {
+      this.wasm.push(marks.wasmReady - marks.wasmStart);
+      this.toWasm.push(marks.wasmStart - marks.scriptStart);
+    }
+    // Where the time goes after the wasm: the widget starting until its first request, the
+    // relay's requests (one after the other), the first step's render after the last answer.
+    const requests = marks.requests ?? [];
+    if (marks.wasmReady !== undefined && requests.length > 0) {
+      const first = requests[0];
+      const last = requests[requests.length - 1];
+      this.toRequest.push(first.start - marks.wasmReady);
+      this.requests.push(last.end - first.start);
+      this.render.push(marks.step - last.end);
+    }
   }
 
   // `BENCH <prefix>startup.<figure> ms <samples>` lines for xtask.
@@ -59,5 +84,11 @@ export class Samples {
     line('navigation_to_step', this.nav);
     line('script_fetch', this.fetch);
     if (this.wasm.length) line('wasm_instantiate', this.wasm);
+    if (this.toWasm.length) line('script_to_wasm', this.toWasm);
+    if (this.toRequest.length) {
+      line('wasm_to_request', this.toRequest);
+      line('relay_requests', this.requests);
+      line('session_to_step', this.render);
+    }
   }
 }

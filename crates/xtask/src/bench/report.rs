@@ -188,7 +188,11 @@ fn write_startup(md: &mut String, r: &Results) {
          page script; \"frame\" is the next animation frame after it. Script start is the \
          start of the widget script's fetch (its resource-timing `startTime`). The time \
          includes downloading and instantiating the wasm and the widget's two requests to \
-         the relay (demo session, session view).\n",
+         the relay (demo session, session view). Nothing of the driver runs in the page \
+         before the first step: the probe tells the runner through a binding (Playwright's \
+         own waiting compiles its script on the page's main thread, about 30 ms on this \
+         machine). The \"of which\" rows split one load into consecutive phases (medians of \
+         each, so they need not add up exactly).\n",
         r.fact("startup.loads").unwrap_or("(missing)")
     );
     let _ = writeln!(md, "{TABLE_HEAD}");
@@ -207,8 +211,24 @@ fn write_startup(md: &mut String, r: &Results) {
         ),
         ("startup.script_fetch", "of which: fetching the JS"),
         (
+            "startup.script_to_wasm",
+            "of which: script start → the wasm's fetch starts (JS fetched and run)",
+        ),
+        (
             "startup.wasm_instantiate",
             "of which: fetching + instantiating the wasm",
+        ),
+        (
+            "startup.wasm_to_request",
+            "of which: the widget starting, until its first request",
+        ),
+        (
+            "startup.relay_requests",
+            "of which: the relay's two requests, first sent → last answered",
+        ),
+        (
+            "startup.session_to_step",
+            "of which: the first step's render after the last answer",
         ),
     ] {
         let _ = writeln!(md, "{}", series_row(r, name, label));
