@@ -32,6 +32,13 @@ pub fn rustc_output() -> PathBuf {
     build_dir().join("wasm32-unknown-unknown/wasm-release/kyc_capture.wasm")
 }
 
+/// rustc's module of the widget crate's cdylib example `name`, before wasm-bindgen.
+pub fn example_rustc_output(name: &str) -> PathBuf {
+    build_dir().join(format!(
+        "wasm32-unknown-unknown/wasm-release/examples/{name}.wasm"
+    ))
+}
+
 fn build_dir() -> PathBuf {
     workspace_root().join("target/dist-build")
 }
@@ -50,82 +57,16 @@ pub const WASM_OPT_FEATURES: [&str; 6] = [
 pub fn build() -> Result<PathBuf, Fail> {
     tools::ensure_dist()?;
     let root = workspace_root();
-    // Its own target directory: other flags than the debug builds, so neither rebuilds the other.
-    let target = build_dir();
-    run(command("cargo")
-        // The crate is an rlib for the tests and the demo; the cdylib is made here only, with
-        // LTO (which rustc does not run for a lib that is both).
-        .args([
-            "rustc",
-            "--quiet",
-            "--profile",
-            "wasm-release",
-            "--lib",
-            "--crate-type",
-            "cdylib",
-            "-p",
-            "kyc-capture",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-Zbuild-std=std,panic_abort",
-        ])
-        .env("CARGO_TARGET_DIR", &target)
-        .env("RUSTC_BOOTSTRAP", "1")
-        .env(
-            "RUSTFLAGS",
-            "--cfg erase_components -Zunstable-options -Cpanic=immediate-abort",
-        ))?;
-    let bindgen = target.join("bindgen");
-    run(command("wasm-bindgen")
-        .args([
-            "--target",
-            "web",
-            "--out-name",
-            "kyc-capture-core",
-            "--out-dir",
-        ])
-        .arg(&bindgen)
-        .arg(rustc_output()))?;
-    // Short names between the module and its glue (see `glue_names`), into new files so a
-    // rebuild starts again from wasm-bindgen's own output.
-    let read = |name: &str| {
-        let path = bindgen.join(name);
-        std::fs::read(&path).map_err(|err| Fail(format!("read {path:?}: {err}")))
-    };
-    let glue = String::from_utf8(read("kyc-capture-core.js")?)
-        .map_err(|_| Fail("wasm-bindgen's glue is not UTF-8".to_owned()))?;
-    let (wasm, glue) = glue_names::shorten(&read("kyc-capture-core_bg.wasm")?, &glue)?;
-    let short_wasm = bindgen.join("short_bg.wasm");
-    let short_glue = bindgen.join("short.js");
-    std::fs::write(&short_wasm, wasm)
-        .map_err(|err| Fail(format!("write {short_wasm:?}: {err}")))?;
-    std::fs::write(&short_glue, glue)
-        .map_err(|err| Fail(format!("write {short_glue:?}: {err}")))?;
     let out = package_dir();
     if out.exists() {
         std::fs::remove_dir_all(&out).map_err(|err| Fail(format!("clean {out:?}: {err}")))?;
     }
     std::fs::create_dir_all(&out).map_err(|err| Fail(format!("create {out:?}: {err}")))?;
-    run(command("wasm-opt")
-        // Repeated until it no longer shrinks (0.4 KB gzip less than one pass), then once more
-        // on flattened, re-looped control flow (0.45 KB less), without the producers and
-        // target-features sections no browser reads (0.18 KB): measured on the same module.
-        .args([
-            "-Oz",
-            "--converge",
-            "--flatten",
-            "--rereloop",
-            "-Oz",
-            "--converge",
-        ])
-        .args(["--strip-producers", "--strip-target-features"])
-        .args(WASM_OPT_FEATURES)
-        .arg(&short_wasm)
-        .arg("-o")
-        .arg(out.join("kyc-capture-core_bg.wasm")))?;
-    // Both scripts reach every end user: minified (2.9 KB gzip less, measured), the readable
-    // loader stays in `www/`, the types in `kyc-capture.d.ts`.
-    minify_js(&short_glue, &out.join("kyc-capture-core.js"))?;
+    // The crate is an rlib for the tests and the demo; the cdylib is made here only, with LTO
+    // (which rustc does not run for a lib that is both).
+    release_module(&["--lib"], &rustc_output(), &out, "kyc-capture-core")?;
+    // The loader reaches every end user too: minified, the readable one stays in `www/`, the
+    // types in `kyc-capture.d.ts`.
     minify_js(
         &root.join("www/kyc-capture.js"),
         &out.join("kyc-capture.js"),
@@ -166,6 +107,76 @@ pub fn build() -> Result<PathBuf, Fail> {
         .map_err(|err| Fail(format!("write package.json: {err}")))?;
     println!("xtask: the widget package is in {}", out.display());
     Ok(out)
+}
+
+/// A cdylib target of the widget crate (`target`: `--lib`, or `--example NAME`) built as the
+/// package's module is: rustc's output (`rustc_output`) through wasm-bindgen, short glue names
+/// and `wasm-opt`, written to `out` as `NAME_bg.wasm` and its minified glue `NAME.js`.
+pub fn release_module(
+    target: &[&str],
+    rustc_output: &Path,
+    out: &Path,
+    name: &str,
+) -> Result<(), Fail> {
+    // Its own target directory: other flags than the debug builds, so neither rebuilds the other.
+    let build = build_dir();
+    run(command("cargo")
+        .args(["rustc", "--quiet", "--profile", "wasm-release"])
+        .args(target)
+        .args([
+            "--crate-type",
+            "cdylib",
+            "-p",
+            "kyc-capture",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-Zbuild-std=std,panic_abort",
+        ])
+        .env("CARGO_TARGET_DIR", &build)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env(
+            "RUSTFLAGS",
+            "--cfg erase_components -Zunstable-options -Cpanic=immediate-abort",
+        ))?;
+    let bindgen = build.join("bindgen").join(name);
+    run(command("wasm-bindgen")
+        .args(["--target", "web", "--out-name", name, "--out-dir"])
+        .arg(&bindgen)
+        .arg(rustc_output))?;
+    // Short names between the module and its glue (see `glue_names`), into new files so a
+    // rebuild starts again from wasm-bindgen's own output.
+    let read = |file: &str| {
+        let path = bindgen.join(file);
+        std::fs::read(&path).map_err(|err| Fail(format!("read {path:?}: {err}")))
+    };
+    let glue = String::from_utf8(read(&format!("{name}.js"))?)
+        .map_err(|_| Fail("wasm-bindgen's glue is not UTF-8".to_owned()))?;
+    let (wasm, glue) = glue_names::shorten(&read(&format!("{name}_bg.wasm"))?, &glue)?;
+    let short_wasm = bindgen.join("short_bg.wasm");
+    let short_glue = bindgen.join("short.js");
+    std::fs::write(&short_wasm, wasm)
+        .map_err(|err| Fail(format!("write {short_wasm:?}: {err}")))?;
+    std::fs::write(&short_glue, glue)
+        .map_err(|err| Fail(format!("write {short_glue:?}: {err}")))?;
+    run(command("wasm-opt")
+        // Repeated until it no longer shrinks (0.4 KB gzip less than one pass), then once more
+        // on flattened, re-looped control flow (0.45 KB less), without the producers and
+        // target-features sections no browser reads (0.18 KB): measured on the same module.
+        .args([
+            "-Oz",
+            "--converge",
+            "--flatten",
+            "--rereloop",
+            "-Oz",
+            "--converge",
+        ])
+        .args(["--strip-producers", "--strip-target-features"])
+        .args(WASM_OPT_FEATURES)
+        .arg(&short_wasm)
+        .arg("-o")
+        .arg(out.join(format!("{name}_bg.wasm"))))?;
+    // The glue reaches every end user: minified (2.9 KB gzip less, measured).
+    minify_js(&short_glue, &out.join(format!("{name}.js")))
 }
 
 fn copy(from: &Path, to: &Path) -> Result<(), Fail> {

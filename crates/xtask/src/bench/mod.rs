@@ -118,8 +118,17 @@ pub fn run_all() -> Result<(), Fail> {
             Err(Fail(failed.join("; ")))
         }
     });
-    step("payload", &mut |_| {
+    step("payload", &mut |results| {
         assets = payload::assets(&crate::dist::package_dir())?;
+        let floor = payload::first_step_floor()?;
+        let sum = |size: fn(&payload::Asset) -> u64| floor.iter().map(size).sum::<u64>();
+        for (name, value) in [
+            ("payload.first_step_floor.gzip", sum(|a| a.gzip)),
+            ("payload.first_step_floor.raw", sum(|a| a.raw)),
+            ("payload.first_step_floor.brotli", sum(|a| a.brotli)),
+        ] {
+            results.facts.insert(name.to_owned(), value.to_string());
+        }
         Ok(())
     });
     let contributors = wasm::contributors();

@@ -82,6 +82,24 @@ pub fn assets(dist: &Path) -> Result<Vec<Asset>, Fail> {
     Ok(assets)
 }
 
+/// The least a first step costs with the widget's stack: `tests/bench/first_step_floor.rs`
+/// (Leptos alone mounting a step like the consent) built as the package's module is, its wasm
+/// and glue measured as [`assets`] measures the package's.
+pub fn first_step_floor() -> Result<Vec<Asset>, Fail> {
+    let out = crate::workspace_root().join("target/xtask/first-step-floor");
+    if out.exists() {
+        std::fs::remove_dir_all(&out).map_err(|err| Fail(format!("clean {out:?}: {err}")))?;
+    }
+    std::fs::create_dir_all(&out).map_err(|err| Fail(format!("create {out:?}: {err}")))?;
+    crate::dist::release_module(
+        &["--example", "first_step_floor"],
+        &crate::dist::example_rustc_output("first_step_floor"),
+        &out,
+        "first-step-floor",
+    )?;
+    assets(&out)
+}
+
 fn gzip_len(bytes: &[u8]) -> Result<u64, Fail> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(9));
     encoder
