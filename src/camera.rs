@@ -5,6 +5,7 @@
 //! Dropping a [`Camera`] stops its tracks, so the camera light goes off when the step is left or
 //! the widget unmounts.
 
+use std::rc::Rc;
 use std::time::Duration;
 
 use kyc_core::document_outline::{DocumentShape, Guidance};
@@ -16,6 +17,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::analysis_worker::{AnalysisWorker, FrameAnalysis};
 use crate::framing::{steady, Framed};
 use crate::photo::{target_long_edge, CropUse, Examined, Picture};
 
@@ -154,45 +156,61 @@ pub fn analyse(
         .ok()
 }
 
-/// Counts consecutive good preview frames; auto-capture fires when enough follow each other,
-/// so one lucky frame of a moving phone does not trigger it. For a document, a good frame
-/// also shows it well framed, its corners where they were in the frame before.
+/// Follows the good preview frames; auto-capture fires when they have followed each other for
+/// [`STEADY_FOR_MS`] (and at least [`GOOD_FRAMES_FOR_AUTO_CAPTURE`] of them), so one lucky frame
+/// of a moving phone does not trigger it, however often frames are analysed. For a document, a
+/// good frame also shows it well framed, its corners where they were when the run began.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Steadiness {
+    /// When the run of good frames began (ms) and how many it has.
+    since: Option<f64>,
     good_in_a_row: u8,
-    last: Option<kyc_core::document_outline::Outline>,
+    /// Where the document was when the run began.
+    anchor: Option<kyc_core::document_outline::Outline>,
 }
 
-/// How many good frames in a row (at the analysis interval) trigger auto-capture.
+/// How many good frames in a row trigger auto-capture, at least.
 pub const GOOD_FRAMES_FOR_AUTO_CAPTURE: u8 = 3;
 
+/// How long the preview must stay good (and a document still) before auto-capture fires: three
+/// frames half a second apart where the page analyses them, as long where a worker analyses
+/// fifteen a second.
+pub const STEADY_FOR_MS: f64 = 1000.0;
+
 impl Steadiness {
-    /// Records one analysed frame's issues and, for a document, where it is; whether
-    /// auto-capture should fire now.
-    pub fn record(&mut self, issues: &[QualityIssue], framed: Option<&Framed>) -> bool {
+    /// Records one frame analysed at `now_ms`: its issues and, for a document, where it is;
+    /// whether auto-capture should fire now.
+    pub fn record(
+        &mut self,
+        issues: &[QualityIssue],
+        framed: Option<&Framed>,
+        now_ms: f64,
+    ) -> bool {
         // A possible cut-off is advisory (the gate lets it through), so it does not block here.
-        let mut good = issues
+        let picture_good = issues
             .iter()
             .all(|issue| matches!(issue, QualityIssue::CutOff { .. }));
-        if let Some(framed) = framed {
-            let outline = framed
+        let outline = framed.and_then(|framed| {
+            framed
                 .outline
-                .filter(|_| framed.guidance == Guidance::Ready);
-            let held = match (&self.last, &outline) {
-                (Some(before), Some(now)) => steady(before, now),
-                // The first well-framed frame starts the count.
-                (None, Some(_)) => true,
-                _ => false,
-            };
-            good &= held;
-            self.last = outline;
+                .filter(|_| framed.guidance == Guidance::Ready)
+        });
+        if !picture_good || (framed.is_some() && outline.is_none()) {
+            self.reset();
+            return false;
         }
-        if good {
-            self.good_in_a_row = self.good_in_a_row.saturating_add(1);
-        } else {
-            self.good_in_a_row = 0;
+        // A document that moved since the run began starts a new one here.
+        if let (Some(anchor), Some(now)) = (&self.anchor, &outline) {
+            if !steady(anchor, now) {
+                self.reset();
+            }
         }
-        self.good_in_a_row >= GOOD_FRAMES_FOR_AUTO_CAPTURE
+        let since = *self.since.get_or_insert(now_ms);
+        if self.good_in_a_row == 0 {
+            self.anchor = outline;
+        }
+        self.good_in_a_row = self.good_in_a_row.saturating_add(1);
+        self.good_in_a_row >= GOOD_FRAMES_FOR_AUTO_CAPTURE && now_ms - since >= STEADY_FOR_MS
     }
 
     /// Starts counting again (after a capture).
@@ -239,8 +257,12 @@ impl Hint {
     }
 }
 
-/// How often preview frames are analysed.
-const ANALYSE_EVERY: Duration = Duration::from_millis(500);
+/// How often preview frames are analysed on the page's main thread, where no worker can.
+const ANALYSE_EVERY_MS: f64 = 500.0;
+
+/// How often the worker is handed a preview frame, once it is done with the last: up to 16 a
+/// second, so a timer's late ticks still leave 15.
+const OFFER_EVERY: Duration = Duration::from_millis(60);
 
 /// The camera of a capture step, from [`use_camera`].
 #[derive(Clone, Copy)]
@@ -272,11 +294,11 @@ fn frame(video: NodeRef<Video>, slot: Slot) -> Option<Picture> {
     Picture::from_video(&video, target_long_edge(slot)).ok()
 }
 
-/// Opens the camera suited to `slot` into `video` (muted, inline), analyses its preview every
-/// half second unless `paused` (for a document of `shape`, also where it is), and releases it
-/// when the calling component goes away. With `on_steady`, a frame is taken and handed to it
-/// whenever the preview has been good (and a document well framed and still) for
-/// [`GOOD_FRAMES_FOR_AUTO_CAPTURE`] frames in a row (auto-capture).
+/// Opens the camera suited to `slot` into `video` (muted, inline), analyses its preview unless
+/// `paused` (for a document of `shape`, also where it is) in a worker up to 16 times a second,
+/// or on the page twice a second where no worker can, and releases it when the calling
+/// component goes away. With `on_steady`, a frame is taken and handed to it whenever the preview
+/// has been good (and a document well framed and still) for [`STEADY_FOR_MS`] (auto-capture).
 pub fn use_camera(
     slot: Slot,
     shape: Option<DocumentShape>,
@@ -317,38 +339,80 @@ pub fn use_camera(
         });
     });
     let steadiness = std::cell::Cell::new(Steadiness::default());
+    // What an analysed frame changes: the hint, the outline, and auto-capture. A worker's answer
+    // may come after the step was left or paused: then it changes nothing.
+    let apply = Rc::new(move |analysis: FrameAnalysis| {
+        if paused.try_get_untracked() != Some(false) {
+            return;
+        }
+        let guidance = analysis.framed.map(|f| f.guidance);
+        // Only a change is announced: the hint is in a polite live region.
+        let now = Some(Hint::framed(guidance, &analysis.issues));
+        if hint.try_get_untracked().is_some_and(|hint| hint != now) {
+            set_hint.try_set(now);
+        }
+        if framed
+            .try_get_untracked()
+            .is_some_and(|framed| framed != analysis.framed)
+        {
+            set_framed.try_set(analysis.framed);
+        }
+        let mut steady = steadiness.get();
+        let fire = steady.record(
+            &analysis.issues,
+            analysis.framed.as_ref(),
+            js_sys::Date::now(),
+        );
+        if fire {
+            steady.reset();
+        }
+        steadiness.set(steady);
+        if let (true, Some(on_steady)) = (fire, &on_steady) {
+            if let Some(frame) = frame(video, slot) {
+                on_steady(frame);
+            }
+        }
+    });
+    let worker = AnalysisWorker::shared();
+    let in_flight = Rc::new(std::cell::Cell::new(false));
+    let analysed_on_page = std::cell::Cell::new(f64::NEG_INFINITY);
     let interval = set_interval_with_handle(
         move || {
             if state.get_untracked() != CameraState::Live || paused.get_untracked() {
                 return;
             }
-            let Some(examined) = video.get_untracked().and_then(|v| analyse(&v, slot, shape))
-            else {
+            let Some(element) = video.get_untracked().filter(has_frame) else {
                 return;
             };
-            let issues = examined.report.issues();
-            let guidance = examined.framed.map(|f| f.guidance);
-            // Only a change is announced: the hint is in a polite live region.
-            let now = Some(Hint::framed(guidance, &issues));
-            if hint.get_untracked() != now {
-                set_hint.set(now);
-            }
-            if framed.get_untracked() != examined.framed {
-                set_framed.set(examined.framed);
-            }
-            let mut steady = steadiness.get();
-            let fire = steady.record(&issues, examined.framed.as_ref());
-            if fire {
-                steady.reset();
-            }
-            steadiness.set(steady);
-            if let (true, Some(on_steady)) = (fire, &on_steady) {
-                if let Some(frame) = frame(video, slot) {
-                    on_steady(frame);
+            if let Some(worker) = worker.as_ref().filter(|worker| !worker.failed()) {
+                if in_flight.get() {
+                    return;
                 }
+                if worker.is_ready() {
+                    in_flight.set(true);
+                    let (worker, apply, in_flight) =
+                        (worker.clone(), apply.clone(), in_flight.clone());
+                    spawn_local(async move {
+                        let analysis = worker.analyse(&element, slot, shape).await;
+                        in_flight.set(false);
+                        if let Some(analysis) = analysis {
+                            apply(analysis);
+                        }
+                    });
+                    return;
+                }
+                // Until the worker has started, the page analyses as it would without one.
+            }
+            let now = js_sys::Date::now();
+            if now - analysed_on_page.get() < ANALYSE_EVERY_MS {
+                return;
+            }
+            analysed_on_page.set(now);
+            if let Some(examined) = analyse(&element, slot, shape) {
+                apply(examined.into());
             }
         },
-        ANALYSE_EVERY,
+        OFFER_EVERY,
     )
     .ok();
     on_cleanup(move || {
@@ -400,16 +464,31 @@ mod tests {
     }
 
     #[test]
-    fn auto_capture_needs_consecutive_good_frames() {
+    fn auto_capture_needs_good_frames_for_a_second() {
+        // Twice a second, as the page analyses: the third good frame in a row fires.
         let mut steady = Steadiness::default();
-        assert!(!steady.record(&[], None));
-        assert!(!steady.record(&[], None));
-        assert!(!steady.record(&[QualityIssue::Blurry], None));
-        assert!(!steady.record(&[], None));
-        assert!(!steady.record(&[], None));
-        assert!(steady.record(&[], None));
+        let mut t = 0.0;
+        let mut next = |steady: &mut Steadiness, issues: &[QualityIssue]| {
+            t += 500.0;
+            steady.record(issues, None, t)
+        };
+        assert!(!next(&mut steady, &[]));
+        assert!(!next(&mut steady, &[]));
+        assert!(!next(&mut steady, &[QualityIssue::Blurry]));
+        assert!(!next(&mut steady, &[]));
+        assert!(!next(&mut steady, &[]));
+        assert!(next(&mut steady, &[]));
         steady.reset();
-        assert!(!steady.record(&[], None));
+        assert!(!next(&mut steady, &[]));
+        // Fifteen a second, as a worker analyses: three good frames are not enough, a second is.
+        let mut steady = Steadiness::default();
+        for frame in 0..15 {
+            assert!(
+                !steady.record(&[], None, f64::from(frame) * 66.0),
+                "{frame}"
+            );
+        }
+        assert!(steady.record(&[], None, 1000.0));
     }
 
     fn framed(dx: f32, guidance: Guidance) -> Framed {
@@ -434,18 +513,34 @@ mod tests {
     #[test]
     fn a_document_is_auto_captured_only_well_framed_and_still() {
         let mut steady = Steadiness::default();
+        let mut t = 0.0;
+        let mut next = |steady: &mut Steadiness, dx: f32, guidance: Guidance| {
+            t += 500.0;
+            steady.record(&[], Some(&framed(dx, guidance)), t)
+        };
         // Good pictures, but the card is partly outside: no count.
         for _ in 0..4 {
-            assert!(!steady.record(&[], Some(&framed(-150.0, Guidance::PartlyOutside))));
+            assert!(!next(&mut steady, -150.0, Guidance::PartlyOutside));
         }
-        // Well framed but moving 30 px a frame (over 2 % of the ~520 px diagonal).
-        assert!(!steady.record(&[], Some(&framed(0.0, Guidance::Ready))));
-        assert!(!steady.record(&[], Some(&framed(30.0, Guidance::Ready))));
-        assert!(!steady.record(&[], Some(&framed(0.0, Guidance::Ready))));
-        // Still: the third frame in a row fires.
-        assert!(!steady.record(&[], Some(&framed(2.0, Guidance::Ready))));
-        assert!(!steady.record(&[], Some(&framed(1.0, Guidance::Ready))));
-        assert!(steady.record(&[], Some(&framed(0.0, Guidance::Ready))));
+        // Well framed but moving 30 px a frame (over 2 % of the ~520 px diagonal): each move
+        // starts the run again.
+        assert!(!next(&mut steady, 0.0, Guidance::Ready));
+        assert!(!next(&mut steady, 30.0, Guidance::Ready));
+        assert!(!next(&mut steady, 0.0, Guidance::Ready));
+        // Still since the last move: a second later it fires.
+        assert!(!next(&mut steady, 2.0, Guidance::Ready));
+        assert!(next(&mut steady, 1.0, Guidance::Ready));
+        // A slow drift, each step within the tremor, but 12 px from where the run began (over
+        // 2 % of the diagonal): no capture of a card sliding out of focus.
+        let mut steady = Steadiness::default();
+        for (frame, dx) in [0.0, 4.0, 8.0, 12.0].into_iter().enumerate() {
+            let fired = steady.record(
+                &[],
+                Some(&framed(dx, Guidance::Ready)),
+                frame as f64 * 400.0,
+            );
+            assert!(!fired, "{dx}");
+        }
     }
 
     #[test]

@@ -8,8 +8,8 @@ use kyc_core::document_outline::{DocumentShape, Guidance, Outline};
 use kyc_core::{DocumentType, Slot};
 use leptos::prelude::*;
 
-/// Corners moving less than this share of the outline's diagonal between two analysed frames
-/// count as steady: a hand's tremor, not a moving phone.
+/// Corners moving less than this share of the outline's diagonal since a run of good frames
+/// began count as steady: a hand's tremor, not a moving phone.
 pub const STEADY_SHARE: f32 = 0.02;
 
 /// The shape of `slot`'s document when `document` was chosen; `None` for a face, which has no

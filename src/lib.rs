@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod analysis_worker;
 pub mod api;
 pub mod camera;
 pub mod embed;

@@ -7,6 +7,10 @@
 use wasm_bindgen::{JsCast, JsValue};
 
 fn main() {
+    // The live analysis's worker runs this same module: there is no page to mount into there.
+    if web_sys::window().is_none() {
+        return;
+    }
     let host = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("kyc-capture"))

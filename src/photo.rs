@@ -8,7 +8,7 @@
 use kyc_core::document_outline::{
     find_outline, flatten_luma, flatten_rgba, guide, DocumentShape, GuidanceLimits, RgbaImage,
 };
-use kyc_core::{assess, QualityReport, QualityThresholds, RgbaView, Slot};
+use kyc_core::{assess, Frame, QualityReport, QualityThresholds, RgbaView, Slot};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -174,12 +174,7 @@ impl Picture {
         })
     }
 
-    /// Reads its pixels once for `kyc-core`: with a `shape`, the document's outline and what
-    /// the user must do; with an outline good enough, the document flattened with its long
-    /// edge as long as in the picture but within `crop_long_edge` (least, most), and the
-    /// quality checks on it; else the checks on the whole picture. The crop is kept in colour
-    /// ([`CropUse::Keep`]) or flattened in luma alone and dropped once measured
-    /// ([`CropUse::Measure`]).
+    /// Reads its pixels once for `kyc-core` and [`examine`]s them.
     pub fn examine(
         &self,
         thresholds: &QualityThresholds,
@@ -194,45 +189,7 @@ impl Picture {
             .data();
         let view = RgbaView::new(width, height, &pixels)
             .map_err(|_| JsValue::from_str("the pixels do not fill the canvas"))?;
-        let Some(shape) = shape else {
-            return Ok(Examined {
-                report: assess(&view, thresholds),
-                framed: None,
-                crop: None,
-            });
-        };
-        let outline = find_outline(&view);
-        let framed = Framed {
-            outline,
-            size: (width, height),
-            guidance: guide(outline.as_ref(), width, height, &GuidanceLimits::default()),
-        };
-        // The checks inside the document have no cut-off to look for: its outline is inside
-        // the frame.
-        let inside = QualityThresholds {
-            check_cutoff: false,
-            ..thresholds.clone()
-        };
-        let flattened = framed.croppable().and_then(|outline| {
-            let (long, short) = outline.side_lengths();
-            let long_edge = (long.max(short).round() as u32)
-                .clamp(crop_long_edge.0, crop_long_edge.1.max(crop_long_edge.0));
-            let corners = &outline.corners;
-            match crop_use {
-                CropUse::Keep => flatten_rgba(&view, corners, shape, long_edge).and_then(|crop| {
-                    let view = RgbaView::new(crop.width, crop.height, &crop.pixels).ok()?;
-                    Some((assess(&view, &inside), Some(crop)))
-                }),
-                CropUse::Measure => flatten_luma(&view, corners, shape, long_edge)
-                    .map(|luma| (assess(&luma, &inside), None)),
-            }
-        });
-        let (report, crop) = flattened.unwrap_or_else(|| (assess(&view, thresholds), None));
-        Ok(Examined {
-            report,
-            framed: Some(framed),
-            crop,
-        })
+        Ok(examine(&view, thresholds, shape, crop_long_edge, crop_use))
     }
 
     /// The picture as JPEG bytes at [`JPEG_QUALITY`] (a canvas has no metadata to carry over).
@@ -260,6 +217,64 @@ impl Picture {
         let blob: web_sys::Blob = JsFuture::from(promise).await?.unchecked_into();
         let buffer = JsFuture::from(blob.array_buffer()).await?;
         Ok(js_sys::Uint8Array::new(&buffer))
+    }
+}
+
+/// `kyc-core`'s reading of a picture's pixels: with a `shape`, the document's outline and what
+/// the user must do; with an outline good enough, the document flattened with its long edge as
+/// long as in the picture but within `crop_long_edge` (least, most), and the quality checks on
+/// it; else the checks on the whole picture. The crop is kept in colour ([`CropUse::Keep`]) or
+/// flattened in luma alone and dropped once measured ([`CropUse::Measure`]). The same on the
+/// page and in the live analysis's worker.
+// One copy for its two callers (the page's picture, the worker's canvas): inlined into both,
+// the detector and the crop came twice.
+#[inline(never)]
+pub fn examine(
+    view: &RgbaView<'_>,
+    thresholds: &QualityThresholds,
+    shape: Option<DocumentShape>,
+    crop_long_edge: (u32, u32),
+    crop_use: CropUse,
+) -> Examined {
+    let (width, height) = (view.width(), view.height());
+    let Some(shape) = shape else {
+        return Examined {
+            report: assess(view, thresholds),
+            framed: None,
+            crop: None,
+        };
+    };
+    let outline = find_outline(view);
+    let framed = Framed {
+        outline,
+        size: (width, height),
+        guidance: guide(outline.as_ref(), width, height, &GuidanceLimits::default()),
+    };
+    // The checks inside the document have no cut-off to look for: its outline is inside the
+    // frame.
+    let inside = QualityThresholds {
+        check_cutoff: false,
+        ..thresholds.clone()
+    };
+    let flattened = framed.croppable().and_then(|outline| {
+        let (long, short) = outline.side_lengths();
+        let long_edge = (long.max(short).round() as u32)
+            .clamp(crop_long_edge.0, crop_long_edge.1.max(crop_long_edge.0));
+        let corners = &outline.corners;
+        match crop_use {
+            CropUse::Keep => flatten_rgba(view, corners, shape, long_edge).and_then(|crop| {
+                let view = RgbaView::new(crop.width, crop.height, &crop.pixels).ok()?;
+                Some((assess(&view, &inside), Some(crop)))
+            }),
+            CropUse::Measure => flatten_luma(view, corners, shape, long_edge)
+                .map(|luma| (assess(&luma, &inside), None)),
+        }
+    });
+    let (report, crop) = flattened.unwrap_or_else(|| (assess(view, thresholds), None));
+    Examined {
+        report,
+        framed: Some(framed),
+        crop,
     }
 }
 

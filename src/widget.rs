@@ -50,6 +50,8 @@ pub fn CaptureWidget(
         };
         set_phase.try_set(phase);
     });
+    // The camera's analysis worker lives as long as the widget.
+    on_cleanup(crate::analysis_worker::AnalysisWorker::stop_shared);
     let theme = options.theme.code();
     let lang = move || {
         i18n.track();

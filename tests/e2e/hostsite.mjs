@@ -19,7 +19,7 @@ const TYPES = {
 export function strictCsp(relayUrl) {
   return [
     "default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "style-src 'self'",
-    "img-src 'self' blob:", `connect-src 'self' ${relayUrl}`, "object-src 'none'", "base-uri 'none'",
+    "img-src 'self' blob:", "worker-src blob:", `connect-src 'self' ${relayUrl}`, "object-src 'none'", "base-uri 'none'",
   ].join('; ');
 }
 

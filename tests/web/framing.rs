@@ -141,3 +141,67 @@ async fn a_photo_without_an_outline_is_sent_whole_as_before() {
         "the whole photo's checks, cut-off included"
     );
 }
+
+/// A 1280 x 720 frame of an ID-1 card (a page of print) on a dark desk, as a bitmap.
+async fn card_frame() -> web_sys::ImageBitmap {
+    let (canvas, ctx) = super::canvas_2d(1280, 720);
+    ctx.set_fill_style_str("#4a3b2c");
+    ctx.fill_rect(0.0, 0.0, 1280.0, 720.0);
+    ctx.set_fill_style_str("#d9dde2");
+    ctx.fill_rect(340.0, 171.0, 600.0, 378.0);
+    ctx.set_fill_style_str("#1a1a1a");
+    for y in (190..530).step_by(22) {
+        for x in (360..920).step_by(7) {
+            if (x / 7 * 7919 + y / 22 * 104_729) % 5 > 1 {
+                ctx.fill_rect(f64::from(x), f64::from(y), 5.0, 12.0);
+            }
+        }
+    }
+    let promise = web_sys::window()
+        .unwrap()
+        .create_image_bitmap_with_html_canvas_element(&canvas)
+        .unwrap();
+    use wasm_bindgen::JsCast;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .unwrap()
+        .unchecked_into()
+}
+
+#[wasm_bindgen_test]
+async fn the_worker_reads_a_preview_frame_as_the_page_does() {
+    use kyc_capture::analysis_worker::{analyse_frame, decode, AnalysisWorker};
+    let worker = AnalysisWorker::shared().expect("this engine runs the analysis in a worker");
+    for _ in 0..200 {
+        if worker.is_ready() || worker.failed() {
+            break;
+        }
+        super::gloo_timers_sleep(50).await;
+    }
+    assert!(worker.is_ready(), "the worker did not start");
+    let on_page = analyse_frame(card_frame().await, "front", "id1").unwrap();
+    let on_page = decode(&on_page.to_vec()).unwrap();
+    let framed = on_page
+        .framed
+        .expect("a document's analysis says where it is");
+    let outline = framed.outline.expect("the card is found on the page");
+    assert_eq!(framed.size, (640, 360));
+    // The card's corners, at the analysed frame's half size.
+    for (corner, (x, y)) in
+        outline
+            .corners
+            .iter()
+            .zip([(170.0, 85.5), (470.0, 85.5), (470.0, 274.5), (170.0, 274.5)])
+    {
+        assert!(
+            corner.distance(Point::new(x, y)) < 3.0,
+            "{corner:?} is not near ({x}, {y})"
+        );
+    }
+    let in_worker = worker
+        .analyse_bitmap(card_frame().await, Slot::Front, Some(DocumentShape::Id1))
+        .await
+        .expect("the worker answers");
+    assert_eq!(in_worker, on_page);
+    assert!(!worker.is_busy());
+}
