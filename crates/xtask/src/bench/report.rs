@@ -464,7 +464,8 @@ fn write_live_frames(md: &mut String, r: &Results) {
          the same scene (as the camera's stream plays): the frame drawn at the metrics' 640 px \
          on a canvas (kept from frame to frame), read back, the outline found, the document \
          flattened to its shape (ID-1 here) in luma, the metrics on the flattened document \
-         ({}); 120 runs back to back after 3 s of unmeasured ones (the engine moves hot wasm \
+         ({}; the worker of section 4a runs the same `photo::examine` on its own canvas's \
+         drawing of the frame); 120 runs back to back after 3 s of unmeasured ones (the engine moves hot wasm \
          to its optimizing compiler while it runs, as it does in the first seconds of a \
          preview). Goals (issue 16): detection on a 640 px frame ≤ 4 ms median; the whole \
          analysis ≤ 8 ms p95 per 1280x720 frame, judged on the widget's own analysis (what \
