@@ -86,11 +86,19 @@ impl AnalysisWorker {
     /// nothing, and the next camera starts a new worker.
     pub fn stop_shared() {
         if let Some(worker) = SHARED.with(|shared| shared.borrow_mut().take()) {
-            worker.worker.terminate();
-            *worker.state.borrow_mut() = State::Failed;
-            if let Some(resolve) = worker.pending.borrow_mut().take() {
-                let _ = resolve.call1(&JsValue::NULL, &JsValue::NULL);
-            }
+            worker.stop();
+        }
+    }
+
+    /// Ends the worker: its handlers go at once (not when the collector takes the `Worker`),
+    /// so no listener outlives the widget; a frame in flight is answered with nothing.
+    fn stop(&self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+        *self.state.borrow_mut() = State::Failed;
+        if let Some(resolve) = self.pending.borrow_mut().take() {
+            let _ = resolve.call1(&JsValue::NULL, &JsValue::NULL);
         }
     }
 
@@ -144,7 +152,7 @@ impl AnalysisWorker {
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         let init = js_sys::Object::new();
-        js_sys::Reflect::set(&init, &"glue".into(), &glue_url().into())?;
+        js_sys::Reflect::set(&init, &"glue".into(), &crate::glue_url().into())?;
         js_sys::Reflect::set(&init, &"module".into(), &wasm_bindgen::module())?;
         worker.post_message(&init)?;
         Ok(AnalysisWorker {
@@ -232,20 +240,10 @@ impl AnalysisWorker {
     }
 }
 
-#[wasm_bindgen]
-extern "C" {
-    type ImportMeta;
-
-    #[wasm_bindgen(method, getter)]
-    fn url(this: &ImportMeta) -> String;
-
-    // The glue of the module this code runs in: the worker imports it to run the same module.
-    #[wasm_bindgen(thread_local_v2, js_namespace = import, js_name = meta)]
-    static IMPORT_META: ImportMeta;
-}
-
-fn glue_url() -> String {
-    IMPORT_META.with(ImportMeta::url)
+impl Drop for AnalysisWorker {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 thread_local! {

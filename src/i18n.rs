@@ -319,18 +319,6 @@ impl I18n {
     }
 }
 
-#[wasm_bindgen]
-extern "C" {
-    type ImportMeta;
-
-    #[wasm_bindgen(method, getter)]
-    fn url(this: &ImportMeta) -> String;
-
-    // The widget's own module: the locale files sit beside it in the package.
-    #[wasm_bindgen(thread_local_v2, js_namespace = import, js_name = meta)]
-    static IMPORT_META: ImportMeta;
-}
-
 /// The strings of `locale`, fetched from `locales/<code>.json` beside the widget's module (none
 /// for English). A file that cannot be fetched or read leaves English, with the reason in the
 /// console: the user can still go on.
@@ -338,8 +326,7 @@ pub async fn load(locale: Locale) -> Overrides {
     if locale == Locale::En {
         return Overrides::new();
     }
-    let url = IMPORT_META
-        .with(ImportMeta::url)
+    let url = crate::glue_url()
         .rsplit_once('/')
         .map(|(base, _)| format!("{base}/locales/{}.json", locale.code()))
         .unwrap_or_default();

@@ -34,3 +34,23 @@ pub mod wire_js;
 pub use flow::{plan, CaptureFlow, CaptureFlowProps, Step};
 pub use options::{Theme, WidgetOptions};
 pub use widget::{CaptureWidget, CaptureWidgetProps};
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `import.meta` of the glue.
+    type ImportMeta;
+
+    /// Its `url`.
+    #[wasm_bindgen(method, getter)]
+    fn url(this: &ImportMeta) -> String;
+
+    /// The glue's `import.meta`.
+    #[wasm_bindgen(thread_local_v2, js_namespace = import, js_name = meta)]
+    static IMPORT_META: ImportMeta;
+}
+
+/// The URL of the glue this module was loaded by: the locale files sit beside it, and the
+/// live analysis's worker imports it to run the same module.
+pub(crate) fn glue_url() -> String {
+    IMPORT_META.with(ImportMeta::url)
+}
