@@ -316,19 +316,8 @@ fn examine_frame(
     Ok(photo::examine(&view, &thresholds, shape, (1, long_edge), CropUse::Measure).into())
 }
 
-/// Every guidance, by its number in [`encode`].
-const GUIDANCE: [Guidance; 7] = [
-    Guidance::NotFound,
-    Guidance::TooClose,
-    Guidance::PartlyOutside,
-    Guidance::TooFar,
-    Guidance::NotFlat,
-    Guidance::Tilted,
-    Guidance::Ready,
-];
-
 /// An analysis as numbers: the issues' count and codes (a cut-off: 16 + its sides as bits),
-/// then for a document 1, the frame's size, the guidance, and 1 with the outline's corners,
+/// then for a document 1, the frame's size, the guidance (its place in `Guidance::ALL`), and 1 with the outline's corners,
 /// confidence and bow (or 0); for a face 0.
 pub fn encode(analysis: &FrameAnalysis) -> Vec<f64> {
     let mut out = vec![analysis.issues.len() as f64];
@@ -350,7 +339,7 @@ pub fn encode(analysis: &FrameAnalysis) -> Vec<f64> {
         out.push(0.0);
         return out;
     };
-    let guidance = GUIDANCE
+    let guidance = Guidance::ALL
         .iter()
         .position(|g| *g == framed.guidance)
         .unwrap_or(0);
@@ -404,7 +393,7 @@ pub fn decode(numbers: &[f64]) -> Option<FrameAnalysis> {
         });
     }
     let size = (next()? as u32, next()? as u32);
-    let guidance = *GUIDANCE.get(next()? as usize)?;
+    let guidance = *Guidance::ALL.get(next()? as usize)?;
     let outline = if next()? == 1.0 {
         let mut corners = [Point::default(); 4];
         for corner in &mut corners {
@@ -460,7 +449,7 @@ mod tests {
             }),
         };
         assert_eq!(decode(&encode(&document)), Some(document));
-        for guidance in GUIDANCE {
+        for guidance in Guidance::ALL {
             let lost = FrameAnalysis {
                 issues: vec![],
                 framed: Some(Framed {

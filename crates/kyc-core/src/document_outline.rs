@@ -238,6 +238,17 @@ pub enum Guidance {
 }
 
 impl Guidance {
+    /// Every guidance, in the order [`guide`] checks them.
+    pub const ALL: [Guidance; 7] = [
+        Guidance::NotFound,
+        Guidance::TooClose,
+        Guidance::PartlyOutside,
+        Guidance::TooFar,
+        Guidance::NotFlat,
+        Guidance::Tilted,
+        Guidance::Ready,
+    ];
+
     /// The stable machine code.
     #[must_use]
     pub fn code(self) -> &'static str {

@@ -254,16 +254,7 @@ fn guidance_follows_the_cards_placement() {
         guide(Some(&bent_and_tilted), 640, 480, &limits),
         Guidance::NotFlat
     );
-    let codes = [
-        Guidance::NotFound,
-        Guidance::TooClose,
-        Guidance::PartlyOutside,
-        Guidance::TooFar,
-        Guidance::NotFlat,
-        Guidance::Tilted,
-        Guidance::Ready,
-    ]
-    .map(Guidance::code);
+    let codes = Guidance::ALL.map(Guidance::code);
     assert_eq!(
         codes,
         [
