@@ -174,7 +174,7 @@ pub const GOOD_FRAMES_FOR_AUTO_CAPTURE: u8 = 3;
 
 /// How long the preview must stay good (and a document still) before auto-capture fires: three
 /// frames half a second apart where the page analyses them, as long where a worker analyses
-/// fifteen a second.
+/// up to sixteen a second.
 pub const STEADY_FOR_MS: f64 = 1000.0;
 
 impl Steadiness {
