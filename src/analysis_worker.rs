@@ -247,9 +247,21 @@ impl Drop for AnalysisWorker {
 }
 
 thread_local! {
+    /// The photo checks, once [`prepare`] has them (they are in the later steps' module).
+    static EXAMINE: std::cell::Cell<Option<photo::Examine>> = const { std::cell::Cell::new(None) };
     /// The worker's canvas, kept from frame to frame (the frames have one size).
     static CANVAS: RefCell<Option<(web_sys::OffscreenCanvas, web_sys::OffscreenCanvasRenderingContext2d)>> =
         const { RefCell::new(None) };
+}
+
+/// In the worker, once, before the first frame: fetches the photo checks (see [`crate::later`]).
+#[wasm_bindgen(js_name = prepareAnalysis)]
+pub async fn prepare() -> Result<(), JsValue> {
+    let examine = crate::later::examine()
+        .await
+        .map_err(|_| JsValue::from_str("the photo checks could not be loaded"))?;
+    EXAMINE.with(|kept| kept.set(Some(examine)));
+    Ok(())
 }
 
 /// In the worker: `frame` drawn at the metrics' own size (as [`crate::camera::analyse`] draws
@@ -313,7 +325,10 @@ fn examine_frame(
     context.clear_rect(0.0, 0.0, w, h);
     let view = RgbaView::new(width, height, &pixels)
         .map_err(|_| JsValue::from_str("the pixels do not fill the canvas"))?;
-    Ok(photo::examine(&view, &thresholds, shape, (1, long_edge), CropUse::Measure).into())
+    let examine = EXAMINE
+        .with(std::cell::Cell::get)
+        .ok_or_else(|| JsValue::from_str("prepareAnalysis has not finished"))?;
+    Ok(examine(&view, &thresholds, shape, (1, long_edge), CropUse::Measure).into())
 }
 
 /// An analysis as numbers: the issues' count and codes (a cut-off: 16 + its sides as bits),

@@ -19,6 +19,7 @@ pub mod framing;
 pub mod handoff;
 pub mod i18n;
 pub mod intake;
+pub mod later;
 pub mod messages;
 pub mod options;
 pub mod per_slot;

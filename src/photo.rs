@@ -220,6 +220,15 @@ impl Picture {
     }
 }
 
+/// [`examine`]'s type, as [`crate::later::examine`] hands it over.
+pub type Examine = for<'a> fn(
+    &RgbaView<'a>,
+    &QualityThresholds,
+    Option<DocumentShape>,
+    (u32, u32),
+    CropUse,
+) -> Examined;
+
 /// `kyc-core`'s reading of a picture's pixels: with a `shape`, the document's outline and what
 /// the user must do; with an outline good enough, the document flattened with its long edge as
 /// long as in the picture but within `crop_long_edge` (least, most), and the quality checks on

@@ -5,6 +5,8 @@ self.onmessage = async ({ data }) => {
     try {
       const glue = await import(data.glue);
       await glue.default({ module_or_path: data.module });
+      // The checks are in the widget's later module, fetched once here.
+      await glue.prepareAnalysis();
       analyse = glue.analyseFrame;
       self.postMessage({ ready: true });
     } catch (error) {

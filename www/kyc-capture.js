@@ -1,12 +1,17 @@
 // kyc-capture: the loader a host page imports. It defines the <kyc-capture> element and exports
 // mount(element, options). The WebAssembly module is fetched once, on first use, from beside
-// this file; so is the stylesheet. No inline script or style is ever created, so the widget runs
-// under a strict Content-Security-Policy (script-src 'self' 'wasm-unsafe-eval'; style-src 'self').
+// this file (its later steps' part while the first step shows); so is the stylesheet. No inline
+// script or style is ever created, so the widget runs under a strict Content-Security-Policy
+// (script-src 'self' 'wasm-unsafe-eval'; style-src 'self').
 // Types and the events' payloads: kyc-capture.d.ts. Guide: docs/embedding.md.
 import init, { mount as mountWasm } from './kyc-capture-core.js';
 
 const WASM_URL = new URL('./kyc-capture-core_bg.wasm', import.meta.url);
 const CSS_URL = new URL('./kyc-capture.css', import.meta.url).href;
+
+// The widgets on screen: a page that drops what mount() returned must not lose its widget when
+// the collector takes the handle (its finalizer would unmount it).
+const mounted = new Set();
 
 let ready;
 function load() {
@@ -44,6 +49,7 @@ export function mount(element, options = {}) {
     () => {
       if (unmounted) return;
       handle = mountWasm(element, options);
+      mounted.add(handle);
       if (locale !== null) handle.setLocale(locale);
     },
     (error) => {
@@ -58,6 +64,7 @@ export function mount(element, options = {}) {
     unmount() {
       unmounted = true;
       if (handle) {
+        mounted.delete(handle);
         handle.unmount();
         handle.free();
         handle = null;

@@ -13,12 +13,13 @@ mod consent;
 mod country;
 mod document;
 mod handoff;
+mod later_steps;
 mod retry;
 mod review;
 mod send;
 mod status;
 
-use kyc_core::wire::{BusinessView, Choices, SessionView, StatusReport, SubmitRequest};
+use kyc_core::wire::{BusinessView, Choices, SessionView, StatusReport};
 use kyc_core::{CustomerType, DocumentType, Policy, Slot, VerificationStatus};
 use leptos::prelude::*;
 
@@ -29,16 +30,13 @@ use crate::options::{Handoff, WidgetOptions};
 use crate::transport::Canceller;
 use crate::upload::{self, RetryPolicy};
 
-use business::{BusinessCaptureStep, BusinessStep, Item, OwnerDocumentStep};
-use capture::CaptureStep;
+use business::Item;
 use captures::Captures;
 use consent::ConsentStep;
 use country::CountryStep;
 use document::DocumentStep;
-use handoff::HandoffStep;
-use review::ReviewStep;
-use send::SendStep;
-use status::StatusStep;
+use later_steps::Answers;
+pub(crate) use later_steps::{render as render_later, Render as RenderLater};
 
 /// A step of the flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -370,8 +368,6 @@ pub fn CaptureFlow(
         pending_for_secs: None,
         review: None,
     }));
-    // The user ticked the box naming these terms to get past the consent step.
-    let terms_accepted = terms.is_some();
     let accepted = session.accepted_documents.clone();
     let client = StoredValue::new(client);
     // A retry after a rejection replaces it (`retry::StartAgain`).
@@ -413,12 +409,35 @@ pub fn CaptureFlow(
         ))
     };
     let exit = move |_| events.exit(flow.step.get_untracked().code().0);
-    let (selfie, auto_capture, retry) =
-        (session.selfie_required, options.auto_capture, options.retry);
-    let phone_page = options
-        .handoff_url
-        .clone()
-        .unwrap_or_else(crate::handoff::this_page);
+    let answers = Answers {
+        consented,
+        country,
+        us_state,
+        status,
+        client,
+        // The user ticked the box naming these terms to get past the consent step.
+        terms_named: terms.is_some(),
+        provider,
+        business,
+        auto_capture: options.auto_capture,
+        retry: options.retry,
+        phone_page: StoredValue::new(
+            options
+                .handoff_url
+                .clone()
+                .unwrap_or_else(crate::handoff::this_page),
+        ),
+    };
+    // The later steps' code arrives while the user reads the first step.
+    let later = RwSignal::new(None);
+    let load_later = move || {
+        later.set(None);
+        leptos::task::spawn_local(async move {
+            later.try_set(Some(crate::later::steps().await));
+        });
+    };
+    load_later();
+    let selfie = session.selfie_required;
     view! {
         <div class="kyc-flow">
             <div class="kyc-top">
@@ -443,40 +462,31 @@ pub fn CaptureFlow(
                     }
                     Step::Document => view! { <DocumentStep accepted=accepted.clone() /> }.into_any(),
                     Step::Country => view! { <CountryStep country us_state /> }.into_any(),
-                    Step::Capture(which) => view! { <CaptureStep which auto_capture /> }.into_any(),
-                    Step::Handoff => {
-                        let choices = flow.choices(
-                            country.get_untracked(),
-                            us_state.get_untracked(),
-                            terms_accepted && consented.get_untracked(),
-                        );
-                        view! {
-                            <HandoffStep client choices base=phone_page.clone() retry status />
+                    step => match later.get() {
+                        Some(Ok(render)) => render(answers, step),
+                        // Its module could not be fetched: said, with a retry; nothing is lost.
+                        Some(Err(crate::later::NotLoaded)) => {
+                            view! {
+                                <section class="kyc-step">
+                                    <p class="kyc-error" role="alert">{i18n.t("relay.network")}</p>
+                                    <div class="kyc-actions">
+                                        <button
+                                            type="button"
+                                            class="kyc-primary"
+                                            on:click=move |_| load_later()
+                                        >
+                                            {i18n.t("send.again")}
+                                        </button>
+                                    </div>
+                                </section>
+                            }
+                                .into_any()
                         }
-                            .into_any()
-                    }
-                    Step::Review => view! { <ReviewStep /> }.into_any(),
-                    Step::Send => {
-                        let request = SubmitRequest {
-                            document_type: flow.chosen_document(),
-                            issuing_country: country.get_untracked(),
-                            state: us_state.get_untracked(),
-                            terms_accepted: terms_accepted && consented.get_untracked(),
-                        };
-                        view! { <SendStep client=client.get_value() retry request status /> }
-                            .into_any()
-                    }
-                    Step::Status => {
-                        view! { <StatusStep client report=status provider business /> }.into_any()
-                    }
-                    Step::Business => {
-                        let terms_accepted = terms_accepted && consented.get_untracked();
-                        view! { <BusinessStep status terms_accepted /> }.into_any()
-                    }
-                    Step::OwnerDocument(owner) => view! { <OwnerDocumentStep owner /> }.into_any(),
-                    Step::BusinessCapture(item) => {
-                        view! { <BusinessCaptureStep item auto_capture retry /> }.into_any()
-                    }
+                        None => {
+                            view! { <p class="kyc-note" role="status">{i18n.t("connecting")}</p> }
+                                .into_any()
+                        }
+                    },
                 }
             }}
             <div class="kyc-visually-hidden" role="status" aria-live="polite">

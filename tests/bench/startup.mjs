@@ -1,6 +1,9 @@
-// Startup figure of `cargo xtask bench`: the relay-served release build loaded in headless
+// Startup figure of `cargo xtask bench`: the relay-served release builds loaded in headless
 // Chromium, each load in a fresh browser context (empty cache, like a first visit), timed from
 // navigation start and from the widget script's start to the first step's heading in the DOM.
+// Two pages, one load of each in turn: the host package (`PACKAGE_PAGE`, split in two modules:
+// what a host page loads) and the demo page (trunk's build, one module), its figures prefixed
+// `demo_`.
 //
 //   RELAY_URL=http://127.0.0.1:8080 LOADS=20 node tests/bench/startup.mjs
 //
@@ -10,6 +13,7 @@ import { probe, FIRST_STEP, marksOf, Samples } from './probe.mjs';
 
 const RELAY_URL = process.env.RELAY_URL;
 const LOADS = Number(process.env.LOADS ?? 20);
+const PAGES = [['', process.env.PACKAGE_PAGE ?? '/startup-package.html'], ['demo_', '/']];
 if (!RELAY_URL) throw new Error('RELAY_URL is not set: run this through `cargo xtask bench`');
 
 const FLAGS = [
@@ -19,10 +23,10 @@ const FLAGS = [
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
 const version = browser.version();
-const samples = new Samples();
+const samples = new Map(PAGES.map(([prefix]) => [prefix, new Samples()]));
 try {
   // One load first, not counted, so the relay's first-request costs are not in the figure.
-  for (let load = -1; load < LOADS; load += 1) {
+  for (let load = -1; load < LOADS; load += 1) for (const [prefix, path] of PAGES) {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
     const problems = [];
@@ -35,20 +39,20 @@ try {
     const stepReached = new Promise((resolve) => { reached = resolve; });
     await page.exposeBinding('__benchReached', () => reached());
     await page.addInitScript(probe, FIRST_STEP);
-    await page.goto(RELAY_URL + '/', { waitUntil: 'commit' });
+    await page.goto(RELAY_URL + path, { waitUntil: 'commit' });
     let timer;
     const timeout = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error(
-        `the first step (${FIRST_STEP}) did not appear within 15 s\n${problems.join('\n')}`)), 15_000);
+        `the first step (${FIRST_STEP}) of ${path} did not appear within 15 s\n${problems.join('\n')}`)), 15_000);
     });
     await Promise.race([stepReached, timeout]).finally(() => clearTimeout(timer));
     const marks = await page.evaluate(marksOf);
     await context.close();
-    if (load >= 0) samples.add(marks);
+    if (load >= 0) samples.get(prefix).add(marks);
   }
 } finally {
   await browser.close();
 }
-samples.print();
+for (const [prefix, pageSamples] of samples) pageSamples.print(prefix);
 console.log(`BENCHFACT startup.loads ${LOADS}`);
 console.log(`BENCHFACT chromium.version ${version}`);

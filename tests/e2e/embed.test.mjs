@@ -2,7 +2,8 @@
 // from another origin than the relay, under a strict Content-Security-Policy, with a session its
 // "backend" (this test) created with the host API key. The flow is completed and the events the
 // page received are checked in order; then mount()/unmount() run 50 times with a live camera and
-// leave no track running and no listener behind.
+// leave no track running and no listener behind. The package's later module, failing to load, is
+// said with a retry.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -134,6 +135,41 @@ test('a host page on another origin, under a strict CSP, completes the flow and 
     assert.equal(await page.$('kyc-capture'), null);
     assert.deepEqual(page.problems, []);
     await page.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the later steps\' module, when it cannot be fetched, is said with a retry that goes on where the user was', async () => {
+  const browser = await launch();
+  try {
+    const page = await openPage(browser, PHONE);
+    await recordCspViolations(page);
+    // The package's second module (the steps after the country) fails as on a dropped network.
+    let offline = true;
+    await page.route(/\/split_[a-z_]+\.wasm$/, (route) => (offline ? route.abort('internetdisconnected') : route.continue()));
+    const token = await hostSession(relay.url, `embed-later-${Date.now()}`);
+    await page.goto(`${hostOrigin}/examples/plain.html?token=${encodeURIComponent(token)}`);
+    // The first steps need nothing of it.
+    await page.getByRole('heading', { name: 'Before you start' }).waitFor({ timeout: 15_000 })
+      .catch((error) => { throw new Error(`${error.message}\n${page.problems.join('\n')}`); });
+    await page.getByLabel('I agree to my identity document being checked').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Passport' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const alert = page.locator('kyc-capture').getByRole('alert');
+    await alert.waitFor({ timeout: 15_000 });
+    assert.match(await alert.textContent(), /We cannot reach the verification service\. Check your connection and try again\./);
+    assert.equal(await page.locator('kyc-capture .kyc-counter').textContent(), 'Step 4 of 5');
+    offline = false;
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.getByRole('heading', { name: 'Photo page of your passport' }).waitFor({ timeout: 15_000 });
+    // The flow goes on from there: back leads to the country step.
+    await page.getByRole('button', { name: 'Back' }).click();
+    await page.getByRole('heading', { name: 'Where was your document issued?' }).waitFor();
+    assert.deepEqual(await page.evaluate(() => window.cspViolations), []);
+    // The failed fetch is the only problem the page saw.
+    assert.ok(page.problems.every((problem) => /split_|Failed to fetch|ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(problem)), page.problems.join('\n'));
   } finally {
     await browser.close();
   }

@@ -170,7 +170,7 @@ async fn card_frame() -> web_sys::ImageBitmap {
 
 #[wasm_bindgen_test]
 async fn the_worker_reads_a_preview_frame_as_the_page_does() {
-    use kyc_capture::analysis_worker::{analyse_frame, decode, AnalysisWorker};
+    use kyc_capture::analysis_worker::{analyse_frame, decode, prepare, AnalysisWorker};
     let worker = AnalysisWorker::shared().expect("this engine runs the analysis in a worker");
     for _ in 0..200 {
         if worker.is_ready() || worker.failed() {
@@ -179,6 +179,8 @@ async fn the_worker_reads_a_preview_frame_as_the_page_does() {
         super::gloo_timers_sleep(50).await;
     }
     assert!(worker.is_ready(), "the worker did not start");
+    // The page runs the worker's entry itself, once it has the photo checks.
+    prepare().await.unwrap();
     let on_page = analyse_frame(card_frame().await, "front", "id1").unwrap();
     let on_page = decode(&on_page.to_vec()).unwrap();
     let framed = on_page

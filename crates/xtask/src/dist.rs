@@ -5,7 +5,9 @@
 //! | --- | --- |
 //! | `kyc-capture.js` | the loader: `<kyc-capture>` and `mount()` (from `www/`, minified) |
 //! | `kyc-capture-core.js` | wasm-bindgen's glue for the module (minified) |
-//! | `kyc-capture-core_bg.wasm` | the widget, release build, `wasm-opt -Oz` |
+//! | `kyc-capture-core_bg.wasm` | the widget's first steps, release build, `wasm-opt -Oz` |
+//! | `split_later_steps.wasm` | the later steps (camera, checks, uploads, status), fetched while the first shows |
+//! | `__wasm_split.js` | fetches and starts the later steps' module (wasm-split's loader, minified) |
 //! | `kyc-capture.css` | its styles (loaded by the loader into the shadow root) |
 //! | `kyc-capture.d.ts` | TypeScript types of the loader and the events |
 //! | `locales/<code>.json` | every language but English, fetched when chosen (from `www/locales/`) |
@@ -26,9 +28,8 @@ pub fn package_dir() -> PathBuf {
     workspace_root().join("dist/kyc-capture")
 }
 
-/// rustc's module before wasm-bindgen and wasm-opt, with its function names (for the bench's
-/// list of contributors).
-pub fn rustc_output() -> PathBuf {
+/// rustc's module before the split, wasm-bindgen and wasm-opt.
+fn rustc_output() -> PathBuf {
     build_dir().join("wasm32-unknown-unknown/wasm-release/kyc_capture.wasm")
 }
 
@@ -37,6 +38,15 @@ pub fn example_rustc_output(name: &str) -> PathBuf {
     build_dir().join(format!(
         "wasm32-unknown-unknown/wasm-release/examples/{name}.wasm"
     ))
+}
+
+/// The package's first module (what the first step loads).
+pub const FIRST_MODULE: &str = "kyc-capture-core_bg.wasm";
+
+/// wasm-split's first module of the package, before wasm-bindgen and wasm-opt: with its function
+/// names (for the bench's list of contributors).
+pub fn named_first_module() -> PathBuf {
+    build_dir().join("split/kyc-capture-core/kyc-capture-core.wasm")
 }
 
 fn build_dir() -> PathBuf {
@@ -64,7 +74,7 @@ pub fn build() -> Result<PathBuf, Fail> {
     std::fs::create_dir_all(&out).map_err(|err| Fail(format!("create {out:?}: {err}")))?;
     // The crate is an rlib for the tests and the demo; the cdylib is made here only, with LTO
     // (which rustc does not run for a lib that is both).
-    release_module(&["--lib"], &rustc_output(), &out, "kyc-capture-core")?;
+    let later = release_module(&["--lib"], &rustc_output(), &out, "kyc-capture-core")?;
     // The loader reaches every end user too: minified, the readable one stays in `www/`, the
     // types in `kyc-capture.d.ts`.
     minify_js(
@@ -89,6 +99,30 @@ pub fn build() -> Result<PathBuf, Fail> {
     std::fs::write(out.join("kyc-capture.css"), minify_css(&text))
         .map_err(|err| Fail(format!("write kyc-capture.css: {err}")))?;
     let version = env!("CARGO_PKG_VERSION");
+    let mut files: Vec<String> = [
+        "kyc-capture.js",
+        "kyc-capture-core.js",
+        "kyc-capture-core_bg.wasm",
+        SPLIT_LOADER,
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .chain(later)
+    .collect();
+    files.extend(
+        [
+            "kyc-capture.css",
+            "kyc-capture.d.ts",
+            "handoff.html",
+            "locales",
+        ]
+        .map(str::to_owned),
+    );
+    let files = files
+        .iter()
+        .map(|file| format!("\"{file}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     let manifest = format!(
         r#"{{
   "name": "kyc-capture",
@@ -99,7 +133,7 @@ pub fn build() -> Result<PathBuf, Fail> {
   "module": "kyc-capture.js",
   "exports": {{ ".": {{ "types": "./kyc-capture.d.ts", "default": "./kyc-capture.js" }} }},
   "types": "kyc-capture.d.ts",
-  "files": ["kyc-capture.js", "kyc-capture-core.js", "kyc-capture-core_bg.wasm", "kyc-capture.css", "kyc-capture.d.ts", "handoff.html", "locales"]
+  "files": [{files}]
 }}
 "#
     );
@@ -109,15 +143,21 @@ pub fn build() -> Result<PathBuf, Fail> {
     Ok(out)
 }
 
+/// The file of the split runtime's loader: the module imports it, it fetches the later steps.
+pub const SPLIT_LOADER: &str = "__wasm_split.js";
+
 /// A cdylib target of the widget crate (`target`: `--lib`, or `--example NAME`) built as the
-/// package's module is: rustc's output (`rustc_output`) through wasm-bindgen, short glue names
-/// and `wasm-opt`, written to `out` as `NAME_bg.wasm` and its minified glue `NAME.js`.
+/// package's module is: rustc's output (`rustc_output`) split at its `wasm_split` points, the
+/// first module through wasm-bindgen and short glue names, every module through `wasm-opt`,
+/// written to `out` as `NAME_bg.wasm` and its minified glue `NAME.js`, and, where the code has
+/// split points, each later module (`split_<name>.wasm`) and their loader ([`SPLIT_LOADER`]).
+/// Returns the later modules' file names.
 pub fn release_module(
     target: &[&str],
     rustc_output: &Path,
     out: &Path,
     name: &str,
-) -> Result<(), Fail> {
+) -> Result<Vec<String>, Fail> {
     // Its own target directory: other flags than the debug builds, so neither rebuilds the other.
     let build = build_dir();
     run(command("cargo")
@@ -136,13 +176,39 @@ pub fn release_module(
         .env("RUSTC_BOOTSTRAP", "1")
         .env(
             "RUSTFLAGS",
-            "--cfg erase_components -Zunstable-options -Cpanic=immediate-abort",
+            // `kyc_split` turns on the split points; the relocations let wasm-split move code.
+            "--cfg erase_components -Zunstable-options -Cpanic=immediate-abort \
+             --cfg kyc_split -Clink-args=--emit-relocs",
         ))?;
+    let split = build.join("split").join(name);
+    if split.exists() {
+        std::fs::remove_dir_all(&split).map_err(|err| Fail(format!("clean {split:?}: {err}")))?;
+    }
+    run(command("wasm-split-cli")
+        .arg(rustc_output)
+        .arg(&split)
+        .args(["--out-name", name]))?;
+    let mut later = Vec::new();
+    let entries =
+        std::fs::read_dir(&split).map_err(|err| Fail(format!("read {split:?}: {err}")))?;
+    for entry in entries {
+        let file = entry
+            .map_err(|err| Fail(format!("read {split:?}: {err}")))?
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if file.starts_with("split_") && file.ends_with(".wasm") {
+            later.push(file);
+        }
+    }
+    later.sort();
     let bindgen = build.join("bindgen").join(name);
     run(command("wasm-bindgen")
         .args(["--target", "web", "--out-name", name, "--out-dir"])
         .arg(&bindgen)
-        .arg(rustc_output))?;
+        // The later modules reach into the first through exports the linker made.
+        .arg("--keep-lld-exports")
+        .arg(split.join(format!("{name}.wasm"))))?;
     // Short names between the module and its glue (see `glue_names`), into new files so a
     // rebuild starts again from wasm-bindgen's own output.
     let read = |file: &str| {
@@ -158,6 +224,20 @@ pub fn release_module(
         .map_err(|err| Fail(format!("write {short_wasm:?}: {err}")))?;
     std::fs::write(&short_glue, glue)
         .map_err(|err| Fail(format!("write {short_glue:?}: {err}")))?;
+    optimize(&short_wasm, &out.join(format!("{name}_bg.wasm")))?;
+    for file in &later {
+        optimize(&split.join(file), &out.join(file))?;
+    }
+    if !later.is_empty() {
+        minify_js(&split.join(SPLIT_LOADER), &out.join(SPLIT_LOADER))?;
+    }
+    // The glue reaches every end user: minified (2.9 KB gzip less, measured).
+    minify_js(&short_glue, &out.join(format!("{name}.js")))?;
+    Ok(later)
+}
+
+/// `wasm-opt` for size, `from` to `to`.
+fn optimize(from: &Path, to: &Path) -> Result<(), Fail> {
     run(command("wasm-opt")
         // Repeated until it no longer shrinks (0.4 KB gzip less than one pass), then once more
         // on flattened, re-looped control flow (0.45 KB less), without the producers and
@@ -172,11 +252,9 @@ pub fn release_module(
         ])
         .args(["--strip-producers", "--strip-target-features"])
         .args(WASM_OPT_FEATURES)
-        .arg(&short_wasm)
+        .arg(from)
         .arg("-o")
-        .arg(out.join(format!("{name}_bg.wasm"))))?;
-    // The glue reaches every end user: minified (2.9 KB gzip less, measured).
-    minify_js(&short_glue, &out.join(format!("{name}.js")))
+        .arg(to))
 }
 
 fn copy(from: &Path, to: &Path) -> Result<(), Fail> {

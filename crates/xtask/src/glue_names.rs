@@ -97,7 +97,7 @@ fn rename_exports(
         at += 1;
         let index = leb(section, &mut at)?;
         let called = count_tokens(glue, &format!("wasm.{field}")) > 0;
-        if called {
+        if called && !split_reads(field) {
             // Upper case: never equal to an import's name, never a JS keyword.
             let short = short_name(renamed.len()).to_uppercase() + "_";
             renamed.push((field.to_owned(), short.clone()));
@@ -109,6 +109,14 @@ fn rename_exports(
         push_leb(&mut out, index);
     }
     Some(out)
+}
+
+/// Whether the split loader (`__wasm_split.js`) takes `export` from the first module by its name
+/// to link a later module: the memory, the function table and wasm-split's shared functions.
+fn split_reads(export: &str) -> bool {
+    export == "memory"
+        || export == "__indirect_function_table"
+        || export.starts_with("__wasm_split")
 }
 
 /// `a`, `b`, … `z`, `ba`, `bb`, …: unique, and never a JS keyword in an object key's place.
@@ -252,7 +260,8 @@ mod tests {
     const GLUE: &str = "function __wbg_get_imports() { const import0 = { \
         __wbg_log_0123456789abcdef: function(a) { console.log(a); } }; \
         return { \"./x_bg.js\": import0 }; } \
-        export function run() { wasm.run_long_name(); wasm.run_long_name_too(); }";
+        export function run() { wasm.run_long_name(); wasm.run_long_name_too(); } \
+        function view() { return wasm.memory.buffer; }";
 
     #[test]
     fn imports_and_called_exports_get_short_names_in_both_files() {
@@ -262,6 +271,8 @@ mod tests {
         assert!(js.contains("return { \"a\": import0 }"), "{js}");
         // The export, not the longer name that starts like it.
         assert!(js.contains("wasm.A_(); wasm.run_long_name_too()"), "{js}");
+        // The split loader links the later modules to the memory by its name.
+        assert!(js.contains("wasm.memory.buffer"), "{js}");
         let text = String::from_utf8_lossy(&wasm);
         assert!(text.contains("memory") && text.contains("A_"), "{text}");
         assert!(!text.contains("run_long_name") && !text.contains("__wbg_log"));

@@ -16,6 +16,9 @@ const BINARYEN_VERSION: &str = "132.0.0";
 const ESBUILD_VERSION: &str = "0.24.2";
 /// A real S3-compatible store that checks SigV4 presigned URLs, used by the sandbox.
 const S3S_FS_VERSION: &str = "0.14.1";
+/// Splits the widget's module at its `wasm_split` points (the later steps load apart); its
+/// loader must speak the protocol of the `wasm_split_helpers` in Cargo.lock (0.2).
+const WASM_SPLIT_VERSION: &str = "0.2.4";
 /// Firefox's WebDriver; 0.37 drives Firefox ESR 140 and later.
 const GECKODRIVER_VERSION: &str = "0.37.1";
 
@@ -69,7 +72,24 @@ pub fn ensure_dist() -> Result<(), Fail> {
     ensure_rust_src()?;
     ensure_wasm_bindgen()?;
     ensure_binaryen()?;
-    ensure_esbuild()
+    ensure_esbuild()?;
+    ensure_wasm_split()
+}
+
+fn ensure_wasm_split() -> Result<(), Fail> {
+    if !has_program("wasm-split-cli") {
+        eprintln!("xtask: installing wasm-split-cli {WASM_SPLIT_VERSION} (about a minute)");
+        run(Command::new("cargo").args([
+            "install",
+            "wasm_split_cli_support",
+            "--version",
+            WASM_SPLIT_VERSION,
+            "--features",
+            "build-binary",
+            "--locked",
+        ]))?;
+    }
+    Ok(())
 }
 
 fn ensure_rust_src() -> Result<(), Fail> {

@@ -39,9 +39,27 @@ use crate::Fail;
 /// up to 16 a second; the worker's start and script, its canvas, the frames' hand-over and
 /// their answers as numbers) 5.5 KB more: 212.4 KB (212,397 B); the worker ended with the
 /// widget: 212,517 B; one binding for the module's own URL instead of two: 212,095 B.
-pub const GZIP_LIMIT_BYTES: u64 = 212_600;
-/// The goal for the gzip total.
-pub const GZIP_GOAL_BYTES: u64 = 80_000;
+/// The module split in two (issue 18: the later steps and all they reach load while the first
+/// step shows, see `src/later.rs`): 227.6 KB in all (227,554 B), 15.5 KB more than one module:
+/// the two modules compress apart, every call from the later module into the first goes
+/// through the function table (so `wasm-opt` can neither inline nor drop what it calls), and
+/// the split's loader and the worker's entry into the later module are new.
+pub const GZIP_LIMIT_BYTES: u64 = 228_000;
+/// Issue 18's goal for the gzip total, every feature included.
+pub const GZIP_GOAL_BYTES: u64 = 120_000;
+/// The gzip bytes the first step needs (every file but the later module) that `cargo xtask
+/// test` fails above. One module: 212,095 B; split in two (the first holds the start, the
+/// consent, the document and the country steps, the relay client and the strings; the later
+/// one the camera, the photo checks, the document's outline, the uploads, the handoff, the
+/// status and a business's steps): 116,462 B (measured with the limit above). BENCHMARKS.md
+/// says what the first module is made of.
+pub const FIRST_STEP_LIMIT_BYTES: u64 = 116_900;
+/// Issue 18's goal for what the first step needs.
+pub const FIRST_STEP_GOAL_BYTES: u64 = 50_000;
+
+/// The prefix of a later module's file (wasm-split names them `split_<name>.wasm`): the only
+/// files the first step does not need.
+pub const LATER_MODULE_PREFIX: &str = "split_";
 
 /// What a host page loads from the release build: its size raw and compressed.
 pub struct Asset {
@@ -53,6 +71,25 @@ pub struct Asset {
     pub gzip: u64,
     /// Bytes brotli-compressed (quality 11).
     pub brotli: u64,
+}
+
+impl Asset {
+    /// Whether the first step needs it (all but the later modules).
+    #[must_use]
+    pub fn first_step(&self) -> bool {
+        !self.name.starts_with(LATER_MODULE_PREFIX)
+    }
+}
+
+/// The gzip bytes of what the first step needs and of everything.
+#[must_use]
+pub fn gzip_totals(assets: &[Asset]) -> (u64, u64) {
+    let first = assets
+        .iter()
+        .filter(|a| a.first_step())
+        .map(|a| a.gzip)
+        .sum();
+    (first, assets.iter().map(|a| a.gzip).sum())
 }
 
 /// The release build's assets (wasm, JS, CSS) in `dist/`, compressed as a server would: gzip
@@ -125,24 +162,44 @@ fn brotli_len(bytes: &[u8]) -> Result<u64, Fail> {
     Ok(out.len() as u64)
 }
 
-/// `cargo xtask test`'s step: the host package's gzip total must stay within the limit.
+/// `cargo xtask test`'s step: what the first step needs and the whole package must each stay
+/// within their gzip limit.
 pub fn gate() -> Result<(), Fail> {
     build_widget()?;
     let assets = assets(&crate::dist::package_dir())?;
-    let gzip: u64 = assets.iter().map(|a| a.gzip).sum();
+    let (first, total) = gzip_totals(&assets);
     for asset in &assets {
+        let when = if asset.first_step() {
+            "first step"
+        } else {
+            "later"
+        };
         eprintln!(
-            "  {:<48} {:>9} B raw {:>9} B gzip",
-            asset.name, asset.raw, asset.gzip
+            "  {:<40} {:>10} {:>9} B raw {:>9} B gzip",
+            asset.name, when, asset.raw, asset.gzip
         );
     }
     eprintln!(
-        "  gzip total {gzip} B (fails above the {GZIP_LIMIT_BYTES} B limit; goal {GZIP_GOAL_BYTES} B)"
+        "  first step {first} B gzip (fails above {FIRST_STEP_LIMIT_BYTES} B; goal \
+         {FIRST_STEP_GOAL_BYTES} B), total {total} B gzip (fails above {GZIP_LIMIT_BYTES} B; \
+         goal {GZIP_GOAL_BYTES} B)"
     );
-    if gzip > GZIP_LIMIT_BYTES {
+    let mut over = Vec::new();
+    if first > FIRST_STEP_LIMIT_BYTES {
+        over.push(format!(
+            "what the first step needs is {first} B gzip, above the {FIRST_STEP_LIMIT_BYTES} B \
+             limit"
+        ));
+    }
+    if total > GZIP_LIMIT_BYTES {
+        over.push(format!(
+            "the widget's gzip total is {total} B, above the {GZIP_LIMIT_BYTES} B limit"
+        ));
+    }
+    if !over.is_empty() {
         return Err(Fail(format!(
-            "the widget's gzip total is {gzip} B, above the {GZIP_LIMIT_BYTES} B limit \
-             (BENCHMARKS.md lists the largest contributors)"
+            "{} (BENCHMARKS.md lists the largest contributors)",
+            over.join("; ")
         )));
     }
     Ok(())

@@ -1,6 +1,7 @@
-//! What the wasm is made of: section sizes of the shipped module, and code size by function
-//! and by crate from the name section of rustc's output (before wasm-bindgen and wasm-opt,
-//! which drop the names), read by [`module`] and named by [`symbols`].
+//! What the first module is made of (what the first step loads): section sizes of the shipped
+//! file, and code size by function and by crate from the name section of wasm-split's output
+//! (before wasm-bindgen and wasm-opt, which drop the names), read by [`module`] and named by
+//! [`symbols`].
 
 mod symbols;
 
@@ -30,8 +31,8 @@ pub struct Contributors {
     features: Vec<(String, usize, usize)>,
 }
 
-/// Features whose code is found by the paths of its functions: what a split of the module
-/// (issue 18) could load only where it is used.
+/// Features whose code is found by the paths of its functions: what the split (issue 18) loads
+/// with the later steps, so they should weigh nothing in the first module.
 const FEATURES: &[(&str, &[&str])] = &[
     (
         "continue on the phone (the desktop's handoff step, the QR encoder, the phone's exchange)",
@@ -68,19 +69,14 @@ const HEAVY_FUNCTIONS: &[(&str, &str)] = &[
 
 /// The contributors of the host package (`cargo xtask dist`) and rustc's named output.
 pub fn contributors() -> Result<Contributors, String> {
-    let dist = crate::dist::package_dir();
-    let shipped = std::fs::read_dir(&dist)
-        .map_err(|err| format!("cannot read {}: {err}", dist.display()))?
-        .flatten()
-        .map(|entry| entry.path())
-        .find(|path| path.extension().is_some_and(|e| e == "wasm"))
-        .ok_or("no wasm in dist/kyc-capture/")?;
+    // The first module: what the first step loads (the later one is listed by file above).
+    let shipped = crate::dist::package_dir().join(crate::dist::FIRST_MODULE);
     let bytes = std::fs::read(&shipped).map_err(|err| format!("{}: {err}", shipped.display()))?;
     let module = parse(&bytes).ok_or("the shipped wasm could not be read")?;
-    let named_path = crate::dist::rustc_output();
+    let named_path = crate::dist::named_first_module();
     let named_bytes =
         std::fs::read(&named_path).map_err(|err| format!("{}: {err}", named_path.display()))?;
-    let named = parse(&named_bytes).ok_or("rustc's wasm could not be read")?;
+    let named = parse(&named_bytes).ok_or("wasm-split's first module could not be read")?;
     let named_code = named
         .sections
         .iter()
@@ -164,10 +160,11 @@ pub fn render(md: &mut String, contributors: &Result<Contributors, String>) {
     let total: usize = c.crates.iter().map(|(_, bytes, _)| bytes).sum();
     let _ = writeln!(
         md,
-        "\nCode by crate, from the name section of rustc's output `{}` ({} bytes, code section \
-         {} bytes) before wasm-bindgen and `wasm-opt -Oz` (which shrink and drop the names), without \
-         wasm-bindgen's descriptor functions (never shipped): shares of the code are \
-         indicative of the shipped module, byte counts are not.\n\n\
+        "\nCode by crate of the first module (what the first step loads), from the name section \
+         of wasm-split's first module `{}` ({} bytes, code section {} bytes) before wasm-bindgen \
+         and `wasm-opt -Oz` (which shrink and drop the names), without wasm-bindgen's \
+         descriptor functions (never shipped): shares of the code are indicative of the shipped \
+         module, byte counts are not.\n\n\
          | crate | code bytes | share | functions |\n| --- | --- | --- | --- |",
         c.named, c.named_size, c.named_code
     );
