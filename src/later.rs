@@ -1,9 +1,9 @@
 //! What loads after the first step. In the package (`cargo xtask dist`) the module is split in
 //! two (issue 18: the first step in as few bytes as can be): the first holds the widget's start
-//! and its first steps (consent, document, country); the second, fetched while the user reads
-//! the first step, holds the later steps and everything only they reach (the camera, the photo
-//! checks and the document's outline, the uploads, the handoff, the status feed, a business's
-//! steps). Each function here hands back an entry into the second module once it is there; built
+//! and its first step (the consent); the second, fetched while the user reads the first step,
+//! holds the later steps and everything only they reach (the document and country choice, the
+//! camera, the photo checks and the document's outline, the uploads, the handoff, the status
+//! feed, a business's steps). Each function here hands back an entry into the second module once it is there; built
 //! without the split (the demo, the widget's tests) it is there from the start.
 //!
 //! The split points are the functions under `cfg(kyc_split)`: whatever only they reach goes to

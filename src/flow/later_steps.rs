@@ -1,16 +1,19 @@
-//! The steps after the document's country (capturing, the phone handoff, review, sending,
-//! status, a business's own steps), loaded apart from the first steps: in the package they are
-//! a second module the page fetches while the user reads the consent (issue 18: the first step
-//! in 50 KB), so the camera, the photo checks, the uploads and the status feed do not delay it.
+//! The steps after the consent (the document and its country, capturing, the phone handoff,
+//! review, sending, status, a business's own steps), loaded apart from the first step: in the
+//! package they are a second module the page fetches while the user reads the consent (issue
+//! 18: the first step in 50 KB), so the camera, the photo checks, the uploads and the status
+//! feed do not delay it.
 //!
 //! [`crate::later::steps`] hands back [`render`] once its code is there.
 
 use kyc_core::wire::{StatusReport, SubmitRequest};
-use kyc_core::Provider;
+use kyc_core::{DocumentType, Provider};
 use leptos::prelude::*;
 
 use super::business::{BusinessCaptureStep, BusinessStep, OwnerDocumentStep};
 use super::capture::CaptureStep;
+use super::country::CountryStep;
+use super::document::DocumentStep;
 use super::handoff::HandoffStep;
 use super::review::ReviewStep;
 use super::send::SendStep;
@@ -23,6 +26,8 @@ use crate::upload::RetryPolicy;
 /// flow hands them (handles to reactive storage, so `Copy`).
 #[derive(Clone, Copy)]
 pub struct Answers {
+    /// The document types the provider accepts here.
+    pub accepted: StoredValue<Vec<DocumentType>>,
     pub consented: RwSignal<bool>,
     pub country: RwSignal<String>,
     pub us_state: RwSignal<Option<String>>,
@@ -41,10 +46,11 @@ pub struct Answers {
 /// Shows one of the later steps.
 pub type Render = fn(Answers, Step) -> AnyView;
 
-/// Shows `step`, one of the later steps (the first steps are the flow's own).
+/// Shows `step`, one of the later steps (the consent is the flow's own).
 pub fn render(answers: Answers, step: Step) -> AnyView {
     let flow = expect_context::<Flow>();
     let Answers {
+        accepted,
         consented,
         country,
         us_state,
@@ -59,6 +65,8 @@ pub fn render(answers: Answers, step: Step) -> AnyView {
     } = answers;
     let terms_accepted = terms_named && consented.get_untracked();
     match step {
+        Step::Document => view! { <DocumentStep accepted=accepted.get_value() /> }.into_any(),
+        Step::Country => view! { <CountryStep country us_state /> }.into_any(),
         Step::Capture(which) => view! { <CaptureStep which auto_capture /> }.into_any(),
         Step::Handoff => {
             let choices = flow.choices(
@@ -85,6 +93,6 @@ pub fn render(answers: Answers, step: Step) -> AnyView {
         Step::BusinessCapture(item) => {
             view! { <BusinessCaptureStep item auto_capture retry /> }.into_any()
         }
-        Step::Consent | Step::Document | Step::Country => ().into_any(),
+        Step::Consent => ().into_any(),
     }
 }

@@ -33,8 +33,6 @@ use crate::upload::{self, RetryPolicy};
 use business::Item;
 use captures::Captures;
 use consent::ConsentStep;
-use country::CountryStep;
-use document::DocumentStep;
 use later_steps::Answers;
 pub(crate) use later_steps::{render as render_later, Render as RenderLater};
 
@@ -368,7 +366,6 @@ pub fn CaptureFlow(
         pending_for_secs: None,
         review: None,
     }));
-    let accepted = session.accepted_documents.clone();
     let client = StoredValue::new(client);
     // A retry after a rejection replaces it (`retry::StartAgain`).
     provide_context(client);
@@ -410,6 +407,7 @@ pub fn CaptureFlow(
     };
     let exit = move |_| events.exit(flow.step.get_untracked().code().0);
     let answers = Answers {
+        accepted: StoredValue::new(session.accepted_documents.clone()),
         consented,
         country,
         us_state,
@@ -460,8 +458,6 @@ pub fn CaptureFlow(
                         view! { <ConsentStep consented selfie terms=terms.clone() business /> }
                             .into_any()
                     }
-                    Step::Document => view! { <DocumentStep accepted=accepted.clone() /> }.into_any(),
-                    Step::Country => view! { <CountryStep country us_state /> }.into_any(),
                     step => match later.get() {
                         Some(Ok(render)) => render(answers, step),
                         // Its module could not be fetched: said, with a retry; nothing is lost.

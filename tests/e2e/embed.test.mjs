@@ -150,23 +150,27 @@ test('the later steps\' module, when it cannot be fetched, is said with a retry 
     await page.route(/\/split_[a-z_]+\.wasm$/, (route) => (offline ? route.abort('internetdisconnected') : route.continue()));
     const token = await hostSession(relay.url, `embed-later-${Date.now()}`);
     await page.goto(`${hostOrigin}/examples/plain.html?token=${encodeURIComponent(token)}`);
-    // The first steps need nothing of it.
+    // The first step needs nothing of it.
     await page.getByRole('heading', { name: 'Before you start' }).waitFor({ timeout: 15_000 })
       .catch((error) => { throw new Error(`${error.message}\n${page.problems.join('\n')}`); });
     await page.getByLabel('I agree to my identity document being checked').check();
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('button', { name: 'Passport' }).click();
-    await page.getByRole('button', { name: 'Continue' }).click();
     const alert = page.locator('kyc-capture').getByRole('alert');
     await alert.waitFor({ timeout: 15_000 });
     assert.match(await alert.textContent(), /We cannot reach the verification service\. Check your connection and try again\./);
-    assert.equal(await page.locator('kyc-capture .kyc-counter').textContent(), 'Step 4 of 5');
+    assert.equal(await page.locator('kyc-capture .kyc-counter').textContent(), 'Step 2 of 5');
     offline = false;
     await page.getByRole('button', { name: 'Try again' }).click();
+    await page.getByRole('heading', { name: 'Which document will you use?' }).waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Passport' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { name: 'Photo page of your passport' }).waitFor({ timeout: 15_000 });
-    // The flow goes on from there: back leads to the country step.
-    await page.getByRole('button', { name: 'Back' }).click();
-    await page.getByRole('heading', { name: 'Where was your document issued?' }).waitFor();
+    // The consent given before the failure is kept: back at it, the box is still ticked.
+    for (const heading of ['Where was your document issued?', 'Which document will you use?', 'Before you start']) {
+      await page.getByRole('button', { name: 'Back' }).click();
+      await page.getByRole('heading', { name: heading }).waitFor();
+    }
+    assert.ok(await page.getByLabel('I agree to my identity document being checked').isChecked());
     assert.deepEqual(await page.evaluate(() => window.cspViolations), []);
     // The failed fetch is the only problem the page saw.
     assert.ok(page.problems.every((problem) => /split_|Failed to fetch|ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(problem)), page.problems.join('\n'));

@@ -5,7 +5,7 @@
 //! | --- | --- |
 //! | `kyc-capture.js` | the loader: `<kyc-capture>` and `mount()` (from `www/`, minified) |
 //! | `kyc-capture-core.js` | wasm-bindgen's glue for the module (minified) |
-//! | `kyc-capture-core_bg.wasm` | the widget's first steps, release build, `wasm-opt -Oz` |
+//! | `kyc-capture-core_bg.wasm` | the widget's start and first step, release build, `wasm-opt -Oz` |
 //! | `split_later_steps.wasm` | the later steps (camera, checks, uploads, status), fetched while the first shows |
 //! | `__wasm_split.js` | fetches and starts the later steps' module (wasm-split's loader, minified) |
 //! | `kyc-capture.css` | its styles (loaded by the loader into the shadow root) |

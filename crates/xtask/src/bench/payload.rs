@@ -43,17 +43,19 @@ use crate::Fail;
 /// step shows, see `src/later.rs`): 227.6 KB in all (227,554 B), 15.5 KB more than one module:
 /// the two modules compress apart, every call from the later module into the first goes
 /// through the function table (so `wasm-opt` can neither inline nor drop what it calls), and
-/// the split's loader and the worker's entry into the later module are new.
-pub const GZIP_LIMIT_BYTES: u64 = 228_000;
+/// the split's loader and the worker's entry into the later module are new. The document and
+/// country steps moved to the later module: 228,319 B.
+pub const GZIP_LIMIT_BYTES: u64 = 228_800;
 /// Issue 18's goal for the gzip total, every feature included.
 pub const GZIP_GOAL_BYTES: u64 = 120_000;
 /// The gzip bytes the first step needs (every file but the later module) that `cargo xtask
 /// test` fails above. One module: 212,095 B; split in two (the first holds the start, the
 /// consent, the document and the country steps, the relay client and the strings; the later
 /// one the camera, the photo checks, the document's outline, the uploads, the handoff, the
-/// status and a business's steps): 116,462 B (measured with the limit above). BENCHMARKS.md
-/// says what the first module is made of.
-pub const FIRST_STEP_LIMIT_BYTES: u64 = 116_900;
+/// status and a business's steps): 116,462 B (measured with the limit above); the document and
+/// country steps (their views, the country list and its sorting) in the later module too:
+/// 105,511 B. BENCHMARKS.md says what the first module is made of.
+pub const FIRST_STEP_LIMIT_BYTES: u64 = 106_000;
 /// Issue 18's goal for what the first step needs.
 pub const FIRST_STEP_GOAL_BYTES: u64 = 50_000;
 

@@ -122,7 +122,7 @@ fn write_payload(md: &mut String, report: &Report) {
          `dist/kyc-capture/` (opt-level \"z\", LTO, one codegen unit, the standard library \
          rebuilt with panics as bare traps, the module split in two by wasm-split, binaryen's \
          `wasm-opt -Oz` on each): the loader, wasm-bindgen's glue, the first module and the \
-         split's loader it imports, the later module (the steps after the document's country \
+         split's loader it imports, the later module (the steps after the consent \
          and all they reach: camera, photo checks, document outline, uploads, handoff, status, \
          a business's steps; fetched while the first step shows, and by the live analysis's \
          worker) and the CSS, compressed here with gzip level 9 and brotli quality 11 (the \
