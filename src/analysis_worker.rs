@@ -254,10 +254,10 @@ thread_local! {
         const { RefCell::new(None) };
 }
 
-/// In the worker, once, before the first frame: fetches the photo checks (see [`crate::later`]).
+/// In the worker, once, before the first frame: fetches the photo checks ([`photo::load_examine`]).
 #[wasm_bindgen(js_name = prepareAnalysis)]
 pub async fn prepare() -> Result<(), JsValue> {
-    let examine = crate::later::examine()
+    let examine = photo::load_examine()
         .await
         .map_err(|_| JsValue::from_str("the photo checks could not be loaded"))?;
     EXAMINE.with(|kept| kept.set(Some(examine)));

@@ -4,7 +4,7 @@
 //! 18: the first step in 50 KB), so the camera, the photo checks, the uploads and the status
 //! feed do not delay it.
 //!
-//! [`crate::later::steps`] hands back [`render`] once its code is there.
+//! [`load`] hands back [`render`] once its code is there (see [`crate::later`]).
 
 use kyc_core::wire::{StatusReport, SubmitRequest};
 use kyc_core::{DocumentType, Provider};
@@ -20,6 +20,7 @@ use super::send::SendStep;
 use super::status::StatusStep;
 use super::{Flow, Step};
 use crate::api::RelayClient;
+use crate::later::NotLoaded;
 use crate::upload::RetryPolicy;
 
 /// What the later steps need of the user's answers and the host's options, in one value the
@@ -95,4 +96,19 @@ pub fn render(answers: Answers, step: Step) -> AnyView {
         }
         Step::Consent => ().into_any(),
     }
+}
+
+/// [`render`], once the later module that holds it is there.
+pub async fn load() -> Result<Render, NotLoaded> {
+    #[cfg(kyc_split)]
+    return split_render().await;
+    #[cfg(not(kyc_split))]
+    Ok(render)
+}
+
+/// The split point of [`load`].
+#[cfg(kyc_split)]
+#[leptos::wasm_split::wasm_split(later, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn split_render() -> Result<Render, NotLoaded> {
+    Ok(render)
 }

@@ -34,7 +34,6 @@ use business::Item;
 use captures::Captures;
 use consent::ConsentStep;
 use later_steps::Answers;
-pub(crate) use later_steps::{render as render_later, Render as RenderLater};
 
 /// A step of the flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -431,7 +430,11 @@ pub fn CaptureFlow(
     let load_later = move || {
         later.set(None);
         leptos::task::spawn_local(async move {
-            later.try_set(Some(crate::later::steps().await));
+            let loaded = later_steps::load().await;
+            if loaded.is_err() {
+                events.error("load_failed", &i18n.t("relay.network"));
+            }
+            later.try_set(Some(loaded));
         });
     };
     load_later();

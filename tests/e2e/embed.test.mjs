@@ -159,6 +159,8 @@ test('the later steps\' module, when it cannot be fetched, is said with a retry 
     await alert.waitFor({ timeout: 15_000 });
     assert.match(await alert.textContent(), /We cannot reach the verification service\. Check your connection and try again\./);
     assert.equal(await page.locator('kyc-capture .kyc-counter').textContent(), 'Step 2 of 5');
+    const failed = (await receivedEvents(page)).filter(([name]) => name === 'kyc-error');
+    assert.deepEqual(failed.map(([, detail]) => detail.code), ['load_failed']);
     offline = false;
     await page.getByRole('button', { name: 'Try again' }).click();
     await page.getByRole('heading', { name: 'Which document will you use?' }).waitFor({ timeout: 15_000 });

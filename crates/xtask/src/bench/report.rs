@@ -222,13 +222,20 @@ fn write_first_step_floor(md: &mut String, report: &Report) {
          standard library, wasm-bindgen, short glue names, `wasm-opt`), is **{}** gzip (wasm \
          and glue; {} raw, {} brotli). The widget's loader and stylesheet add {} on top, so a \
          first step in 50 KB leaves about {} for the widget's own first-step code: its strings, \
-         the relay client and the session's contract, options and events. What the first \
-         module holds beyond that is listed by crate below.\n",
+         the relay client and the session's contract, options and events. The first step \
+         needs {} today: {} beyond the floor and the loader and stylesheet, the widget's own \
+         start and first step (the flow's state and its first view, the strings, the relay \
+         client, the options, the events, the split's entries and the worker's), listed by \
+         crate and by function below.\n",
         kb(gzip),
         kb(bytes("payload.first_step_floor.raw").unwrap_or(0)),
         kb(bytes("payload.first_step_floor.brotli").unwrap_or(0)),
         kb(loader_and_css),
         kb(50_000u64.saturating_sub(gzip + loader_and_css)),
+        kb(gzip_totals(report.assets).0),
+        kb(gzip_totals(report.assets)
+            .0
+            .saturating_sub(gzip + loader_and_css)),
     );
 }
 
