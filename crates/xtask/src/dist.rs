@@ -6,7 +6,7 @@
 //! | `kyc-capture.js` | the loader: `<kyc-capture>` and `mount()` (from `www/`, minified) |
 //! | `kyc-capture-core.js` | wasm-bindgen's glue for the module (minified) |
 //! | `kyc-capture-core_bg.wasm` | the widget's start and first step, release build, `wasm-opt -Oz` |
-//! | `split_later_steps.wasm` | the later steps (camera, checks, uploads, status), fetched while the first shows |
+//! | `split_later.wasm` | every step after the consent (document, country, camera, checks, uploads, handoff, status), fetched while the first shows |
 //! | `__wasm_split.js` | fetches and starts the later steps' module (wasm-split's loader, minified) |
 //! | `kyc-capture.css` | its styles (loaded by the loader into the shadow root) |
 //! | `kyc-capture.d.ts` | TypeScript types of the loader and the events |
@@ -99,7 +99,7 @@ pub fn build() -> Result<PathBuf, Fail> {
     std::fs::write(out.join("kyc-capture.css"), minify_css(&text))
         .map_err(|err| Fail(format!("write kyc-capture.css: {err}")))?;
     let version = env!("CARGO_PKG_VERSION");
-    let mut files: Vec<String> = [
+    let files = [
         "kyc-capture.js",
         "kyc-capture-core.js",
         "kyc-capture-core_bg.wasm",
@@ -108,8 +108,7 @@ pub fn build() -> Result<PathBuf, Fail> {
     .into_iter()
     .map(str::to_owned)
     .chain(later)
-    .collect();
-    files.extend(
+    .chain(
         [
             "kyc-capture.css",
             "kyc-capture.d.ts",
@@ -117,12 +116,10 @@ pub fn build() -> Result<PathBuf, Fail> {
             "locales",
         ]
         .map(str::to_owned),
-    );
-    let files = files
-        .iter()
-        .map(|file| format!("\"{file}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
+    )
+    .map(|file| format!("\"{file}\""))
+    .collect::<Vec<_>>()
+    .join(", ");
     let manifest = format!(
         r#"{{
   "name": "kyc-capture",
@@ -145,6 +142,9 @@ pub fn build() -> Result<PathBuf, Fail> {
 
 /// The file of the split runtime's loader: the module imports it, it fetches the later steps.
 pub const SPLIT_LOADER: &str = "__wasm_split.js";
+
+/// How wasm-split names a later module's file (`split_<name>.wasm`).
+pub const LATER_MODULE_PREFIX: &str = "split_";
 
 /// A cdylib target of the widget crate (`target`: `--lib`, or `--example NAME`) built as the
 /// package's module is: rustc's output (`rustc_output`) split at its `wasm_split` points, the
@@ -197,7 +197,7 @@ pub fn release_module(
             .file_name()
             .to_string_lossy()
             .into_owned();
-        if file.starts_with("split_") && file.ends_with(".wasm") {
+        if file.starts_with(LATER_MODULE_PREFIX) && file.ends_with(".wasm") {
             later.push(file);
         }
     }

@@ -61,10 +61,6 @@ pub const FIRST_STEP_LIMIT_BYTES: u64 = 106_000;
 /// Issue 18's goal for what the first step needs.
 pub const FIRST_STEP_GOAL_BYTES: u64 = 50_000;
 
-/// The prefix of a later module's file (wasm-split names them `split_<name>.wasm`): the only
-/// files the first step does not need.
-pub const LATER_MODULE_PREFIX: &str = "split_";
-
 /// What a host page loads from the release build: its size raw and compressed.
 pub struct Asset {
     /// The file name.
@@ -81,7 +77,7 @@ impl Asset {
     /// Whether the first step needs it (all but the later modules).
     #[must_use]
     pub fn first_step(&self) -> bool {
-        !self.name.starts_with(LATER_MODULE_PREFIX)
+        !self.name.starts_with(crate::dist::LATER_MODULE_PREFIX)
     }
 }
 
