@@ -35,6 +35,20 @@ pub enum Item {
 }
 
 impl Flow {
+    /// A business reloaded halfway (files at the relay) goes on at its company, unless the user
+    /// has left the consent meanwhile.
+    pub(super) fn resume_business(self, client: RelayClient, i18n: I18n) {
+        spawn_local(async move {
+            let started = self.reload_company(client, i18n).await.is_some_and(|view| {
+                view.company_documents.iter().any(|d| d.uploaded)
+                    || view.owners.iter().any(|o| !o.uploaded.is_empty())
+            });
+            if started && self.step.get_untracked() == Step::Consent {
+                self.step.set(Step::Business);
+            }
+        });
+    }
+
     /// Reads the company and its owners from the relay again; a failure is said in the live
     /// region (what was shown stays).
     pub(super) async fn reload_company(

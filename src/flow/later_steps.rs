@@ -4,7 +4,8 @@
 //! 18: the first step in 50 KB), so the camera, the photo checks, the uploads and the status
 //! feed do not delay it.
 //!
-//! [`load`] hands back [`render`] once its code is there (see [`crate::later`]).
+//! [`load`] hands back [`render`] and a business's resume once their code is there (see
+//! [`crate::later`]).
 
 use kyc_core::wire::{StatusReport, SubmitRequest};
 use kyc_core::{DocumentType, Provider};
@@ -20,6 +21,7 @@ use super::send::SendStep;
 use super::status::StatusStep;
 use super::{Flow, Step};
 use crate::api::RelayClient;
+use crate::i18n::I18n;
 use crate::later::NotLoaded;
 use crate::upload::RetryPolicy;
 
@@ -44,8 +46,15 @@ pub struct Answers {
     pub phone_page: StoredValue<String>,
 }
 
-/// Shows one of the later steps.
-pub type Render = fn(Answers, Step) -> AnyView;
+/// What the later module hands the flow.
+#[derive(Clone, Copy)]
+pub struct Later {
+    /// Shows one of the later steps.
+    pub render: fn(Answers, Step) -> AnyView,
+    /// A business's session reloaded halfway: reads its company from the relay and goes on
+    /// there if anything was sent (see [`Flow::resume_business`]).
+    pub resume_business: fn(Flow, RelayClient, I18n),
+}
 
 /// Shows `step`, one of the later steps (the consent is the flow's own).
 pub fn render(answers: Answers, step: Step) -> AnyView {
@@ -98,17 +107,22 @@ pub fn render(answers: Answers, step: Step) -> AnyView {
     }
 }
 
-/// [`render`], once the later module that holds it is there.
-pub async fn load() -> Result<Render, NotLoaded> {
+/// The later module's entries, once it is there.
+pub async fn load() -> Result<Later, NotLoaded> {
     #[cfg(kyc_split)]
-    return split_render().await;
+    return split_later().await;
     #[cfg(not(kyc_split))]
-    Ok(render)
+    Ok(LATER)
 }
+
+const LATER: Later = Later {
+    render,
+    resume_business: Flow::resume_business,
+};
 
 /// The split point of [`load`].
 #[cfg(kyc_split)]
 #[leptos::wasm_split::wasm_split(later, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn split_render() -> Result<Render, NotLoaded> {
-    Ok(render)
+fn split_later() -> Result<Later, NotLoaded> {
+    Ok(LATER)
 }

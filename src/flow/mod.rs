@@ -339,15 +339,12 @@ pub fn CaptureFlow(
     } else if choices.is_some() {
         flow.step.set(flow.resolve(flow.first_missing()));
     } else if business {
-        // A business reloaded halfway (files at the relay) goes on at its company.
+        // A business reloaded halfway goes on at its company: the later module's code, asked
+        // for here as the later steps ask for it (one fetch).
         let client = client.clone();
         leptos::task::spawn_local(async move {
-            let started = flow.reload_company(client, i18n).await.is_some_and(|view| {
-                view.company_documents.iter().any(|d| d.uploaded)
-                    || view.owners.iter().any(|o| !o.uploaded.is_empty())
-            });
-            if started && flow.step.get_untracked() == Step::Consent {
-                flow.step.set(Step::Business);
+            if let Ok(later) = later_steps::load().await {
+                (later.resume_business)(flow, client, i18n);
             }
         });
     }
@@ -462,7 +459,7 @@ pub fn CaptureFlow(
                             .into_any()
                     }
                     step => match later.get() {
-                        Some(Ok(render)) => render(answers, step),
+                        Some(Ok(later)) => (later.render)(answers, step),
                         // Its module could not be fetched: said, with a retry; nothing is lost.
                         Some(Err(crate::later::NotLoaded)) => {
                             view! {
