@@ -14,7 +14,7 @@ use kyc_core::wire::{
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::transport::{call, call_without_answer, RelayError, Request};
+use crate::transport::{answered, call, call_without_answer, RelayError, Request};
 use crate::wire_js::{exchange_body, handoff_body, owner_body, submit_body, FromJs};
 
 /// A relay endpoint and the session token it issued.
@@ -166,9 +166,17 @@ impl RelayClient {
         .await
     }
 
-    /// `GET /v1/session`.
-    pub async fn session(&self) -> Result<SessionView, RelayError> {
-        self.get("/v1/session").await
+    /// `GET /v1/session`, or its `answer` when the page's loader already asked for it (the same
+    /// request: `www/kyc-capture.js` sends it with this client's token while the module
+    /// downloads).
+    pub async fn session(
+        &self,
+        answer: Option<js_sys::Promise>,
+    ) -> Result<SessionView, RelayError> {
+        match answer {
+            Some(answer) => answered(answer).await,
+            None => self.get("/v1/session").await,
+        }
     }
 
     /// `POST /v1/session/submit`, once: while a submit of this session is in flight, another

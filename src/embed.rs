@@ -225,9 +225,15 @@ impl MountHandle {
 
 /// Mounts the widget into `element` with the host's `options` (see the module's table); events
 /// are dispatched on `element`. Wrong options are logged to the console, each naming its field,
-/// and the widget shows a readable error in place of the flow.
+/// and the widget shows a readable error in place of the flow. `session_answer`: the loader's
+/// early `GET /v1/session` with the options' token (a promise of `[status, text]`), if it sent
+/// one.
 #[wasm_bindgen]
-pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> MountHandle {
+pub fn mount(
+    element: web_sys::HtmlElement,
+    options: JsValue,
+    session_answer: Option<js_sys::Promise>,
+) -> MountHandle {
     let parsed = parse_options(&options);
     let target: web_sys::EventTarget = element.clone().unchecked_into();
     let i18n_out = Rc::new(Cell::new(None));
@@ -237,7 +243,7 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> MountHandle {
         match parsed {
             Ok(options) => {
                 i18n_in.set(Some(I18n::provide(options.texts())));
-                view! { <CaptureWidget options /> }.into_any()
+                view! { <CaptureWidget options session_answer /> }.into_any()
             }
             Err(errors) => {
                 let i18n = I18n::provide(Texts::default());

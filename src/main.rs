@@ -50,5 +50,5 @@ fn main() {
         (attribute("data-auto-capture").as_deref() == Some("on")).into(),
     );
     // The demo page lives as long as the widget.
-    std::mem::forget(kyc_capture::embed::mount(host, options.into()));
+    std::mem::forget(kyc_capture::embed::mount(host, options.into(), None));
 }

@@ -152,6 +152,22 @@ async fn answer(request: Request<'_>) -> Result<(u16, String), RelayError> {
         })
 }
 
+/// An answer the host page's loader already asked for (`www/kyc-capture.js`: the session's,
+/// sent while the module downloads): a promise of `[status, text]`, read like [`call`]'s; a
+/// rejected promise (offline, CORS) is a [`RelayError::Network`], as a failed request is.
+pub async fn answered<T: FromJs>(answer: js_sys::Promise) -> Result<T, RelayError> {
+    let pair: js_sys::Array = JsFuture::from(answer)
+        .await
+        .map_err(|why| {
+            let why = why.dyn_ref::<js_sys::Error>().map(js_sys::Error::message);
+            RelayError::Network(why.map_or_else(|| "error".to_owned(), String::from))
+        })?
+        .unchecked_into();
+    let status = pair.get(0).as_f64().unwrap_or_default() as u16;
+    let text = pair.get(1).as_string().unwrap_or_default();
+    read(status, &text)
+}
+
 /// The answer `text` with HTTP `status`, read as `T` or as the relay's error shape.
 pub fn read<T: FromJs>(status: u16, text: &str) -> Result<T, RelayError> {
     T::from_js(&parse(status, text)?)

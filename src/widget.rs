@@ -26,6 +26,10 @@ enum Phase {
 pub fn CaptureWidget(
     /// The host's options.
     options: WidgetOptions,
+    /// The answer to `GET /v1/session` with the options' token, when the page's loader asked
+    /// for it while the module downloaded (see [`RelayClient::session`]).
+    #[prop(optional_no_strip)]
+    session_answer: Option<js_sys::Promise>,
 ) -> impl IntoView {
     let i18n = use_context::<I18n>().unwrap_or_else(|| I18n::provide(options.texts()));
     let events = Events::expect();
@@ -40,7 +44,7 @@ pub fn CaptureWidget(
     }
     let connect_options = options.clone();
     spawn_local(async move {
-        let phase = match connect(&connect_options).await {
+        let phase = match connect(&connect_options, session_answer).await {
             Ok((client, session)) => Phase::Ready(client, session),
             Err(err) => {
                 let message = i18n.with(|texts| messages::relay_error(texts, &err));
@@ -87,21 +91,25 @@ pub fn CaptureWidget(
 }
 
 /// The session: a handoff's (the page was opened with `#handoff=CODE`: the code is exchanged
-/// once, its token kept for a reload of this tab), else the host's token, else a demo one.
-async fn connect(options: &WidgetOptions) -> Result<(RelayClient, SessionView), RelayError> {
+/// once, its token kept for a reload of this tab), else the host's token (its view already
+/// asked for by the loader, if `session_answer`), else a demo one.
+async fn connect(
+    options: &WidgetOptions,
+    session_answer: Option<js_sys::Promise>,
+) -> Result<(RelayClient, SessionView), RelayError> {
     let endpoint = &options.endpoint;
-    let client = match (handoff::code_in_page(), &options.session_token) {
+    let (client, answer) = match (handoff::code_in_page(), &options.session_token) {
         (Some(code), _) => match handoff::remembered_token(&code) {
-            Some(token) => RelayClient::new(endpoint, &token),
+            Some(token) => (RelayClient::new(endpoint, &token), None),
             None => {
                 let client = RelayClient::exchange(endpoint, &code).await?;
                 handoff::remember_token(&code, client.token());
-                client
+                (client, None)
             }
         },
-        (None, Some(token)) => RelayClient::new(endpoint, token),
-        (None, None) => RelayClient::demo(endpoint).await?,
+        (None, Some(token)) => (RelayClient::new(endpoint, token), session_answer),
+        (None, None) => (RelayClient::demo(endpoint).await?, None),
     };
-    let session = client.session().await?;
+    let session = client.session(answer).await?;
     Ok((client, session))
 }

@@ -27,6 +27,22 @@ function load() {
   return ready;
 }
 
+// The session's view (`GET /v1/session`, as the widget would ask with a host's token), asked
+// for while the module downloads rather than after it starts: the first step needs both, and
+// now waits for the slower, not for the two in a row (one round trip; on this repository's
+// bench machine, 12 loads of a host's page four times over, medians 114 to 154 ms with it,
+// 125 to 163 ms without). Resolves to [status, text], which the widget reads as its own
+// request's answer. Without a token (a demo, a phone's handoff page) the widget asks itself.
+function sessionAnswer(options) {
+  const token = options?.sessionToken;
+  if (typeof token !== 'string' || token.trim() === '') return undefined;
+  const endpoint = typeof options.endpoint === 'string' ? options.endpoint.replace(/\/+$/, '') : '';
+  const answer = fetch(`${endpoint}/v1/session`, { headers: { authorization: `Bearer ${token}` } })
+    .then(async (response) => [response.status, await response.text()]);
+  answer.catch(() => {});
+  return answer;
+}
+
 function stylesheet() {
   const link = document.createElement('link');
   link.rel = 'stylesheet';
@@ -53,10 +69,11 @@ export function mount(element, options = {}) {
   let handle = null;
   let unmounted = false;
   let locale = null;
+  const answer = sessionAnswer(options);
   load().then(
     (glue) => {
       if (unmounted) return;
-      handle = glue.mount(element, options);
+      handle = glue.mount(element, options, answer);
       mounted.add(handle);
       if (locale !== null) handle.setLocale(locale);
     },

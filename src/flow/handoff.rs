@@ -91,7 +91,7 @@ pub(super) fn HandoffStep(
                 issue.with_value(|issue| issue());
             }
             spawn_local(async move {
-                let Ok(session) = current.session().await else {
+                let Ok(session) = current.session(None).await else {
                     return;
                 };
                 for slot in session.uploaded {

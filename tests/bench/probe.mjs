@@ -40,9 +40,10 @@ export function probe(selector) {
 export function marksOf() {
   const script = performance.getEntriesByType('resource')
     .find((entry) => entry.initiatorType === 'script' || /\.js(\?|$)/.test(entry.name));
-  // The widget's requests to the relay (demo session, session view), in the order sent.
+  // The requests to the relay before the first step (a demo's session, the session's view:
+  // the widget's own, or the loader's early one), in the order sent.
   const requests = performance.getEntriesByType('resource')
-    .filter((entry) => entry.initiatorType === 'xmlhttprequest' && entry.startTime < window.__bench.step)
+    .filter((entry) => /\/(demo|v1)\/session(\?|$)/.test(entry.name) && entry.startTime < window.__bench.step)
     .map((entry) => ({ start: entry.startTime, end: entry.responseEnd }));
   return { ...window.__bench, scriptStart: script?.startTime, scriptEnd: script?.responseEnd, requests };
 }
@@ -64,15 +65,17 @@ export class Samples {
       this.wasm.push(marks.wasmReady - marks.wasmStart);
       this.toWasm.push(marks.wasmStart - marks.scriptStart);
     }
-    // Where the time goes after the wasm: the widget starting until its first request, the
-    // relay's requests (one after the other), the first step's render after the last answer.
+    // Where the time goes around the wasm: the widget starting until its first request (when
+    // it sends its own), the relay's requests (first sent → last answered; the host package's
+    // one is the loader's, sent while the module downloads), the widget's start and first
+    // step's render once both the wasm and the last answer are there.
     const requests = marks.requests ?? [];
     if (marks.wasmReady !== undefined && requests.length > 0) {
       const first = requests[0];
       const last = requests[requests.length - 1];
-      this.toRequest.push(first.start - marks.wasmReady);
+      if (first.start >= marks.wasmReady) this.toRequest.push(first.start - marks.wasmReady);
       this.requests.push(last.end - first.start);
-      this.render.push(marks.step - last.end);
+      this.render.push(marks.step - Math.max(last.end, marks.wasmReady));
     }
   }
 
@@ -85,8 +88,8 @@ export class Samples {
     line('script_fetch', this.fetch);
     if (this.wasm.length) line('wasm_instantiate', this.wasm);
     if (this.toWasm.length) line('script_to_wasm', this.toWasm);
-    if (this.toRequest.length) {
-      line('wasm_to_request', this.toRequest);
+    if (this.toRequest.length) line('wasm_to_request', this.toRequest);
+    if (this.requests.length) {
       line('relay_requests', this.requests);
       line('session_to_step', this.render);
     }

@@ -1,9 +1,11 @@
 // Startup figure of `cargo xtask bench`: the relay-served release builds loaded in headless
 // Chromium, each load in a fresh browser context (empty cache, like a first visit), timed from
 // navigation start and from the widget script's start to the first step's heading in the DOM.
-// Two pages, one load of each in turn: the host package (`PACKAGE_PAGE`, split in two modules:
-// what a host page loads) and the demo page (trunk's build, one module), its figures prefixed
-// `demo_`.
+// Three pages, one load of each in turn: the host package (`PACKAGE_PAGE`, split in two modules:
+// what a host page loads, with the session token its backend opened for the visit: one per
+// load, through the relay's host API; with the preloads docs/embedding.md recommends), the
+// same without them (`PLAIN_PACKAGE_PAGE`, figures prefixed `plain_`) and the demo page
+// (trunk's build, one module, asking the demo relay for a session), figures prefixed `demo_`.
 //
 //   RELAY_URL=http://127.0.0.1:8080 LOADS=20 node tests/bench/startup.mjs
 //
@@ -13,8 +15,31 @@ import { probe, FIRST_STEP, marksOf, Samples } from './probe.mjs';
 
 const RELAY_URL = process.env.RELAY_URL;
 const LOADS = Number(process.env.LOADS ?? 20);
-const PAGES = [['', process.env.PACKAGE_PAGE ?? '/startup-package.html'], ['demo_', '/']];
+const PAGES = [
+  ['', process.env.PACKAGE_PAGE ?? '/startup-package.html'],
+  ['plain_', process.env.PLAIN_PACKAGE_PAGE ?? '/startup-package-plain.html'],
+  ['demo_', '/'],
+];
 if (!RELAY_URL) throw new Error('RELAY_URL is not set: run this through `cargo xtask bench`');
+// The relay's built-in host API key in sandbox mode (`cargo xtask demo`, the bench's stack).
+const HOST_KEY = 'demo-host-api-key';
+
+// What a host's backend does before it serves its page: a session for its customer (a new
+// one per visit: the provider refuses a reference twice).
+const RUN = `${Date.now()}-${process.pid}`;
+let visits = 0;
+async function hostSession() {
+  const response = await fetch(`${RELAY_URL}/v1/sessions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${HOST_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      customer_reference: `startup-${RUN}-${visits += 1}`, customer_type: 'individual',
+      country: 'GBR', provider: 'd',
+    }),
+  });
+  if (response.status !== 201) throw new Error(`POST /v1/sessions: ${response.status} ${await response.text()}`);
+  return (await response.json()).token;
+}
 
 const FLAGS = [
   '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
@@ -39,7 +64,8 @@ try {
     const stepReached = new Promise((resolve) => { reached = resolve; });
     await page.exposeBinding('__benchReached', () => reached());
     await page.addInitScript(probe, FIRST_STEP);
-    await page.goto(RELAY_URL + path, { waitUntil: 'commit' });
+    const query = prefix !== 'demo_' ? `?token=${encodeURIComponent(await hostSession())}` : '';
+    await page.goto(RELAY_URL + path + query, { waitUntil: 'commit' });
     let timer;
     const timeout = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error(

@@ -66,6 +66,12 @@ test('a host page on another origin, under a strict CSP, completes the flow and 
     const accent = await page.$eval('kyc-capture', (element) =>
       getComputedStyle(element.shadowRoot.querySelector('.kyc-primary')).backgroundColor);
     assert.equal(accent, 'rgb(10, 107, 79)');
+    // The session's view was asked for once, by the loader while the module downloaded (a
+    // fetch, across origins through the relay's CORS and the page's CSP), not again by the
+    // widget.
+    const sessionRequests = await page.evaluate(() => performance.getEntriesByType('resource')
+      .filter((entry) => /\/v1\/session$/.test(entry.name)).map((entry) => entry.initiatorType));
+    assert.deepEqual(sessionRequests, ['fetch']);
     await shoot(page, 'embed', '1-consent');
 
     await page.getByLabel('I agree to my identity document being checked').check();
@@ -176,6 +182,29 @@ test('the later steps\' module, when it cannot be fetched, is said with a retry 
     assert.deepEqual(await page.evaluate(() => window.cspViolations), []);
     // The failed fetch is the only problem the page saw.
     assert.ok(page.problems.every((problem) => /split_|Failed to fetch|ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(problem)), page.problems.join('\n'));
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a token the relay refuses, answered to the loader\'s early request, is said as the widget\'s own request would', async () => {
+  const browser = await launch();
+  try {
+    const page = await openPage(browser, PHONE);
+    const token = await hostSession(relay.url, `embed-refused-${Date.now()}`);
+    // The token of another relay (or one the host garbled): well formed, refused with 401.
+    const wrong = `${token.slice(0, -4)}${token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+    await page.goto(`${hostOrigin}/examples/plain.html?token=${encodeURIComponent(wrong)}`);
+    const alert = page.locator('kyc-capture').getByRole('alert');
+    await alert.waitFor({ timeout: 15_000 });
+    assert.equal((await alert.textContent()).trim(), 'Your session has expired. Reload the page to start again.');
+    const errors = (await receivedEvents(page)).filter(([name]) => name === 'kyc-error');
+    assert.deepEqual(errors.map(([, detail]) => detail.code), ['unauthorized']);
+    const sessionRequests = await page.evaluate(() => performance.getEntriesByType('resource')
+      .filter((entry) => /\/v1\/session$/.test(entry.name)).map((entry) => entry.initiatorType));
+    assert.deepEqual(sessionRequests, ['fetch']);
+    assert.ok(page.problems.every((problem) => /401|Failed to load resource/.test(problem)), page.problems.join('\n'));
+    await page.close();
   } finally {
     await browser.close();
   }

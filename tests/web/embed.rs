@@ -102,7 +102,7 @@ fn every_wrong_option_is_named() {
 #[wasm_bindgen_test]
 async fn wrong_options_show_a_sentence_not_an_empty_box() {
     let host = super::container();
-    let mut handle = mount(host.clone(), object(r#"{"endpoint":"relay"}"#));
+    let mut handle = mount(host.clone(), object(r#"{"endpoint":"relay"}"#), None);
     for _ in 0..3 {
         leptos::task::tick().await;
     }

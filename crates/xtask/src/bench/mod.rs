@@ -27,7 +27,7 @@ use self::stats::Results;
 use crate::browser::Engine;
 use crate::driver::DriverServer;
 use crate::free_port;
-use crate::services::{build_servers, build_widget, start_stack, RelayDatabase, StackOptions};
+use crate::services::{build_widget, start_stack_of, Profile, RelayDatabase, StackOptions};
 use crate::webkit::WebKitDriver;
 use crate::{
     browser, command, run, run_quiet, scratch_dir, target_dir, tools, workspace_root, Fail,
@@ -104,9 +104,9 @@ pub fn run_all() -> Result<(), Fail> {
         // Each build is tried even after another failed, so the other figures still come.
         let failed: Vec<String> = [
             build_widget(),
-            build_servers(),
             run(command("cargo").args(RELAY_BENCH)),
             run(browser_bench_cargo().arg("--no-run")),
+            // The release servers, which every stack of the bench runs.
             scaling::build(),
         ]
         .into_iter()
@@ -240,19 +240,35 @@ fn browser_bench_cargo() -> Command {
 
 /// The startup figures: `tests/bench/startup.mjs` against a started demo stack.
 fn startup(results: &mut Results) -> Result<(), Fail> {
-    // The host package as a host page loads it (`docs/embedding.md`), served beside the demo.
-    let page = workspace_root().join("dist").join(STARTUP_PACKAGE_PAGE);
-    std::fs::write(
-        &page,
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>kyc-capture: the host package's startup</title>\n\
-         <script type=\"module\">\n\
-         import { mount } from './kyc-capture/kyc-capture.js';\n\
-         mount(document.getElementById('kyc-capture'), { endpoint: '', demo: true });\n\
-         </script>\n</head>\n<body>\n<div id=\"kyc-capture\"></div>\n</body>\n</html>\n",
-    )
-    .map_err(|err| Fail(format!("write {page:?}: {err}")))?;
+    // The host package as a host page loads it (`docs/embedding.md` section 3): with the
+    // session token its backend opened for this visit (`startup.mjs` opens one per load), with
+    // the preloads that section recommends and without them; served beside the demo.
+    let preloads =
+        "<link rel=\"modulepreload\" href=\"./kyc-capture/kyc-capture.js\" crossorigin>\n\
+         <link rel=\"modulepreload\" href=\"./kyc-capture/kyc-capture-core.js\" crossorigin>\n\
+         <link rel=\"modulepreload\" href=\"./kyc-capture/__wasm_split.js\" crossorigin>\n\
+         <link rel=\"preload\" href=\"./kyc-capture/kyc-capture-core_bg.wasm\" as=\"fetch\" \
+         type=\"application/wasm\" crossorigin>\n";
+    for (name, head) in [
+        (STARTUP_PACKAGE_PAGE, preloads),
+        (STARTUP_PLAIN_PACKAGE_PAGE, ""),
+    ] {
+        let page = workspace_root().join("dist").join(name);
+        std::fs::write(
+            &page,
+            format!(
+                "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+                 <title>kyc-capture: the host package's startup</title>\n{head}\
+                 <script type=\"module\">\n\
+                 import {{ mount }} from './kyc-capture/kyc-capture.js';\n\
+                 const sessionToken = new URLSearchParams(location.search).get('token');\n\
+                 mount(document.getElementById('kyc-capture'), {{ endpoint: '', sessionToken }});\n\
+                 </script>\n</head>\n<body>\n<div id=\"kyc-capture\"></div>\n</body>\n</html>\n"
+            ),
+        )
+        .map_err(|err| Fail(format!("write {page:?}: {err}")))?;
+    }
     node_against_stack(
         results,
         "bench-startup",
@@ -260,12 +276,20 @@ fn startup(results: &mut Results) -> Result<(), Fail> {
         &[
             ("LOADS", STARTUP_LOADS.to_string()),
             ("PACKAGE_PAGE", format!("/{STARTUP_PACKAGE_PAGE}")),
+            (
+                "PLAIN_PACKAGE_PAGE",
+                format!("/{STARTUP_PLAIN_PACKAGE_PAGE}"),
+            ),
         ],
     )
 }
 
-/// The startup bench's page for the host package, written into `dist/`.
+/// The startup bench's page for the host package (with the recommended preloads), written into
+/// `dist/`.
 const STARTUP_PACKAGE_PAGE: &str = "startup-package.html";
+
+/// The same page with the script alone.
+const STARTUP_PLAIN_PACKAGE_PAGE: &str = "startup-package-plain.html";
 
 /// The live-preview figures: `tests/bench/live.mjs` against a started demo stack.
 fn live_preview(results: &mut Results) -> Result<(), Fail> {
@@ -286,14 +310,20 @@ fn node_against_stack(
     env: &[(&str, String)],
 ) -> Result<(), Fail> {
     let state = scratch_dir(scratch)?;
-    let stack = start_stack(&StackOptions {
-        relay_port: free_port(),
-        sandbox_port: free_port(),
-        review_delay_secs: 60,
-        database: RelayDatabase::Sqlite(state.join("relay.sqlite")),
-        static_dir: workspace_root().join("dist"),
-        show_logs: false,
-    })?;
+    let stack = start_stack_of(
+        &StackOptions {
+            relay_port: free_port(),
+            sandbox_port: free_port(),
+            review_delay_secs: 60,
+            database: RelayDatabase::Sqlite(state.join("relay.sqlite")),
+            static_dir: workspace_root().join("dist"),
+            show_logs: false,
+        },
+        None,
+        // The servers as a host deploys them.
+        Profile::Release,
+        1,
+    )?;
     let mut node = command("node");
     node.arg(script)
         .env("RELAY_URL", &stack.relay_url)
@@ -317,14 +347,19 @@ fn engine_startup(results: &mut Results, engine: Engine) -> Result<(), Fail> {
         .arg("-r")
         .arg(workspace_root().join("dist"))
         .arg(&site))?;
-    let stack = start_stack(&StackOptions {
-        relay_port: free_port(),
-        sandbox_port: free_port(),
-        review_delay_secs: 60,
-        database: RelayDatabase::Sqlite(state.join("relay.sqlite")),
-        static_dir: site.clone(),
-        show_logs: false,
-    })?;
+    let stack = start_stack_of(
+        &StackOptions {
+            relay_port: free_port(),
+            sandbox_port: free_port(),
+            review_delay_secs: 60,
+            database: RelayDatabase::Sqlite(state.join("relay.sqlite")),
+            static_dir: site.clone(),
+            show_logs: false,
+        },
+        None,
+        Profile::Release,
+        1,
+    )?;
     let driver = DriverServer::start(engine)?;
     let output = run_quiet(
         command("node")
