@@ -3,14 +3,15 @@
 // "backend" (this test) created with the host API key. The flow is completed and the events the
 // page received are checked in order; then mount()/unmount() run 50 times with a live camera and
 // leave no track running and no listener behind. The package's later module, failing to load, is
-// said with a retry.
+// said with a retry; a business reloaded halfway resumes at its company through it; the session's
+// view comes from the loader's early request, a refused token said as the widget would say it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import {
   launch, openPage, artifact, makeDocumentJpeg, shoot, writeDocumentY4m, expectAccessible, PHONE,
 } from './browser.mjs';
-import { startEmbedding, recordCspViolations, hostSession, receivedEvents } from './hostsite.mjs';
+import { startEmbedding, recordCspViolations, hostSession, receivedEvents, HOST_KEY } from './hostsite.mjs';
 
 let embedding;
 let relay;
@@ -182,6 +183,39 @@ test('the later steps\' module, when it cannot be fetched, is said with a retry 
     assert.deepEqual(await page.evaluate(() => window.cspViolations), []);
     // The failed fetch is the only problem the page saw.
     assert.ok(page.problems.every((problem) => /split_|Failed to fetch|ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(problem)), page.problems.join('\n'));
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a business reloaded halfway on a host page goes on at its company (code of the later module)', async () => {
+  const browser = await launch();
+  try {
+    const page = await openPage(browser, PHONE);
+    // The host's backend opens a company's session; its certificate is already at the relay,
+    // as after a first visit that sent it and a reload.
+    const created = await fetch(`${relay.url}/v1/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${HOST_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        customer_reference: `embed-company-${Date.now()}`, customer_type: 'business', country: 'GBR', provider: 'a',
+        business: { company_name: 'Acme Widgets Ltd', owners: [{ name: 'Ada Lovelace' }] },
+      }),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    const { token } = await created.json();
+    const sent = await fetch(`${relay.url}/v1/session/company/slots/certificate_of_incorporation`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'image/jpeg' },
+      body: await makeDocumentJpeg(page),
+    });
+    assert.equal(sent.status, 200, await sent.clone().text());
+    await page.goto(`${hostOrigin}/examples/plain.html?token=${encodeURIComponent(token)}`);
+    await page.getByRole('heading', { name: 'Your company' }).waitFor({ timeout: 15_000 })
+      .catch((error) => { throw new Error(`${error.message}\n${page.problems.join('\n')}`); });
+    await page.locator('kyc-capture [data-document="certificate_of_incorporation"][data-uploaded="true"]').waitFor();
+    assert.deepEqual(page.problems, []);
+    await page.close();
   } finally {
     await browser.close();
   }

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join, extname, normalize } from 'node:path';
 import assert from 'node:assert/strict';
-import { artifact, freePort, RelayProcess } from './browser.mjs';
+import { artifact, freePort, RelayProcess, SANDBOX_URL } from './browser.mjs';
 
 export const HOST_KEY = 'e2e-host-api-key';
 
@@ -97,7 +97,8 @@ export async function startEmbedding(name) {
     database: join(process.env.E2E_STATE_DIR, `${name}-relay.sqlite`),
     log: artifact(`${name}-relay.log`),
   });
-  relay.args.push('--host-api-key', HOST_KEY, '--allowed-origin', hostOrigin);
+  // Provider A too, for a company's session (D onboards businesses apart, not through the relay).
+  relay.args.push('--host-api-key', HOST_KEY, '--allowed-origin', hostOrigin, '--provider-a-url', `${SANDBOX_URL}/a`);
   await relay.start();
   const host = await startHostSite({ port: hostPort, relayUrl: relay.url });
   return {
