@@ -2,10 +2,11 @@
 // Chromium, each load in a fresh browser context (empty cache, like a first visit), timed from
 // navigation start and from the widget script's start to the first step's heading in the DOM.
 // Three pages, one load of each in turn: the host package (`PACKAGE_PAGE`, split in two modules:
-// what a host page loads, with the session token its backend opened for the visit: one per
-// load, through the relay's host API; with the preloads docs/embedding.md recommends), the
-// same without them (`PLAIN_PACKAGE_PAGE`, figures prefixed `plain_`) and the demo page
-// (trunk's build, one module, asking the demo relay for a session), figures prefixed `demo_`.
+// what a host page loads, the script alone, with the session token its backend opened for the
+// visit: one per load, through the relay's host API), the same with the preloads
+// docs/embedding.md recommends (`PRELOAD_PACKAGE_PAGE`, figures prefixed `preload_`) and the
+// demo page (trunk's build, one module, asking the demo relay for a session), figures prefixed
+// `demo_`.
 //
 //   RELAY_URL=http://127.0.0.1:8080 LOADS=20 node tests/bench/startup.mjs
 //
@@ -17,7 +18,7 @@ const RELAY_URL = process.env.RELAY_URL;
 const LOADS = Number(process.env.LOADS ?? 20);
 const PAGES = [
   ['', process.env.PACKAGE_PAGE ?? '/startup-package.html'],
-  ['plain_', process.env.PLAIN_PACKAGE_PAGE ?? '/startup-package-plain.html'],
+  ['preload_', process.env.PRELOAD_PACKAGE_PAGE ?? '/startup-package-preload.html'],
   ['demo_', '/'],
 ];
 if (!RELAY_URL) throw new Error('RELAY_URL is not set: run this through `cargo xtask bench`');
