@@ -26,6 +26,12 @@ after(async () => {
   await embedding?.stop();
 });
 
+/** How the page asked for the session's view (`GET /v1/session`): each request's initiator. */
+function sessionRequests(page) {
+  return page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((entry) => /\/v1\/session$/.test(entry.name)).map((entry) => entry.initiatorType));
+}
+
 test('setLocale switches language from the package\'s locale file, under the strict CSP, keeping what was chosen', async () => {
   const browser = await launch();
   try {
@@ -70,9 +76,7 @@ test('a host page on another origin, under a strict CSP, completes the flow and 
     // The session's view was asked for once, by the loader while the module downloaded (a
     // fetch, across origins through the relay's CORS and the page's CSP), not again by the
     // widget.
-    const sessionRequests = await page.evaluate(() => performance.getEntriesByType('resource')
-      .filter((entry) => /\/v1\/session$/.test(entry.name)).map((entry) => entry.initiatorType));
-    assert.deepEqual(sessionRequests, ['fetch']);
+    assert.deepEqual(await sessionRequests(page), ['fetch']);
     await shoot(page, 'embed', '1-consent');
 
     await page.getByLabel('I agree to my identity document being checked').check();
@@ -234,9 +238,7 @@ test('a token the relay refuses, answered to the loader\'s early request, is sai
     assert.equal((await alert.textContent()).trim(), 'Your session has expired. Reload the page to start again.');
     const errors = (await receivedEvents(page)).filter(([name]) => name === 'kyc-error');
     assert.deepEqual(errors.map(([, detail]) => detail.code), ['unauthorized']);
-    const sessionRequests = await page.evaluate(() => performance.getEntriesByType('resource')
-      .filter((entry) => /\/v1\/session$/.test(entry.name)).map((entry) => entry.initiatorType));
-    assert.deepEqual(sessionRequests, ['fetch']);
+    assert.deepEqual(await sessionRequests(page), ['fetch']);
     assert.ok(page.problems.every((problem) => /401|Failed to load resource/.test(problem)), page.problems.join('\n'));
     await page.close();
   } finally {

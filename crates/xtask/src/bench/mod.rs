@@ -17,6 +17,7 @@ mod scaling;
 mod stats;
 mod wasm;
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
@@ -27,7 +28,7 @@ use self::stats::Results;
 use crate::browser::Engine;
 use crate::driver::DriverServer;
 use crate::free_port;
-use crate::services::{build_widget, start_stack_of, Profile, RelayDatabase, StackOptions};
+use crate::services::{build_widget, start_stack_of, Profile, RelayDatabase, Stack, StackOptions};
 use crate::webkit::WebKitDriver;
 use crate::{
     browser, command, run, run_quiet, scratch_dir, target_dir, tools, workspace_root, Fail,
@@ -309,20 +310,7 @@ fn node_against_stack(
     env: &[(&str, String)],
 ) -> Result<(), Fail> {
     let state = scratch_dir(scratch)?;
-    let stack = start_stack_of(
-        &StackOptions {
-            relay_port: free_port(),
-            sandbox_port: free_port(),
-            review_delay_secs: 60,
-            database: RelayDatabase::Sqlite(state.join("relay.sqlite")),
-            static_dir: workspace_root().join("dist"),
-            show_logs: false,
-        },
-        None,
-        // The servers as a host deploys them.
-        Profile::Release,
-        1,
-    )?;
+    let stack = release_stack(&state, workspace_root().join("dist"))?;
     let mut node = command("node");
     node.arg(script)
         .env("RELAY_URL", &stack.relay_url)
@@ -333,6 +321,24 @@ fn node_against_stack(
     let output = run_quiet(&mut node)?;
     results.absorb(&output);
     Ok(())
+}
+
+/// The sandbox and the relay as a host deploys them (release builds), the relay's database in
+/// `state`, serving `static_dir`.
+fn release_stack(state: &Path, static_dir: PathBuf) -> Result<Stack, Fail> {
+    start_stack_of(
+        &StackOptions {
+            relay_port: free_port(),
+            sandbox_port: free_port(),
+            review_delay_secs: 60,
+            database: RelayDatabase::Sqlite(state.join("relay.sqlite")),
+            static_dir,
+            show_logs: false,
+        },
+        None,
+        Profile::Release,
+        1,
+    )
 }
 
 /// The startup figures in `engine`: `tests/bench/startup-webdriver.mjs` through the engine's
@@ -346,19 +352,7 @@ fn engine_startup(results: &mut Results, engine: Engine) -> Result<(), Fail> {
         .arg("-r")
         .arg(workspace_root().join("dist"))
         .arg(&site))?;
-    let stack = start_stack_of(
-        &StackOptions {
-            relay_port: free_port(),
-            sandbox_port: free_port(),
-            review_delay_secs: 60,
-            database: RelayDatabase::Sqlite(state.join("relay.sqlite")),
-            static_dir: site.clone(),
-            show_logs: false,
-        },
-        None,
-        Profile::Release,
-        1,
-    )?;
+    let stack = release_stack(&state, site.clone())?;
     let driver = DriverServer::start(engine)?;
     let output = run_quiet(
         command("node")
