@@ -964,7 +964,8 @@ fn write_run_log(md: &mut String, sections: &[Section]) {
          the relay bench and the browser bench in release mode), then measures; traffic stays \
          on 127.0.0.1. The parts alone:\n\n```sh\ncargo xtask dist   # then gzip/brotli the \
          .wasm, .js, .css of dist/kyc-capture/\nRELAY_URL=http://127.0.0.1:8080 LOADS=20 node \
-         tests/bench/startup.mjs   # with `cargo xtask demo` running\nCHROMEDRIVER=/usr/bin/chromedriver \
+         tests/bench/startup.mjs   # with `cargo xtask demo` running and the host pages `cargo xtask \
+         bench` writes (dist/startup-package.html, dist/startup-package-preload.html) in dist/\nCHROMEDRIVER=/usr/bin/chromedriver \
          WASM_BINDGEN_TEST_WEBDRIVER_JSON=target/xtask/bench-webdriver/webdriver.json \\\n  CARGO_TARGET_DIR=target/bench-wasm cargo test --release \
          --config 'profile.release.panic=\"unwind\"' --target wasm32-unknown-unknown -p kyc-capture \
          --test bench_photo -- --include-ignored --nocapture   # GECKODRIVER=… and \
