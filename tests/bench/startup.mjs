@@ -13,6 +13,8 @@
 // Prints `BENCH <name> ms <samples>` lines for xtask to summarise; nothing is summarised here.
 import { chromium } from '../e2e/node_modules/playwright-core/index.mjs';
 import { probe, FIRST_STEP, marksOf, Samples } from './probe.mjs';
+// What a host's backend does before it serves its page: a session for its customer.
+import { hostSession } from '../e2e/hostsite.mjs';
 
 const RELAY_URL = process.env.RELAY_URL;
 const LOADS = Number(process.env.LOADS ?? 20);
@@ -24,23 +26,9 @@ const PAGES = [
 if (!RELAY_URL) throw new Error('RELAY_URL is not set: run this through `cargo xtask bench`');
 // The relay's built-in host API key in sandbox mode (`cargo xtask demo`, the bench's stack).
 const HOST_KEY = 'demo-host-api-key';
-
-// What a host's backend does before it serves its page: a session for its customer (a new
-// one per visit: the provider refuses a reference twice).
+// A new customer per visit: the provider refuses a reference twice.
 const RUN = `${Date.now()}-${process.pid}`;
 let visits = 0;
-async function hostSession() {
-  const response = await fetch(`${RELAY_URL}/v1/sessions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${HOST_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      customer_reference: `startup-${RUN}-${visits += 1}`, customer_type: 'individual',
-      country: 'GBR', provider: 'd',
-    }),
-  });
-  if (response.status !== 201) throw new Error(`POST /v1/sessions: ${response.status} ${await response.text()}`);
-  return (await response.json()).token;
-}
 
 const FLAGS = [
   '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
@@ -65,7 +53,11 @@ try {
     const stepReached = new Promise((resolve) => { reached = resolve; });
     await page.exposeBinding('__benchReached', () => reached());
     await page.addInitScript(probe, FIRST_STEP);
-    const query = prefix !== 'demo_' ? `?token=${encodeURIComponent(await hostSession())}` : '';
+    let query = '';
+    if (prefix !== 'demo_') {
+      const token = await hostSession(RELAY_URL, `startup-${RUN}-${visits += 1}`, { key: HOST_KEY });
+      query = `?token=${encodeURIComponent(token)}`;
+    }
     await page.goto(RELAY_URL + path + query, { waitUntil: 'commit' });
     let timer;
     const timeout = new Promise((_, reject) => {

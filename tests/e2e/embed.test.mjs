@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import {
   launch, openPage, artifact, makeDocumentJpeg, shoot, writeDocumentY4m, expectAccessible, PHONE,
 } from './browser.mjs';
-import { startEmbedding, recordCspViolations, hostSession, receivedEvents, HOST_KEY } from './hostsite.mjs';
+import { startEmbedding, recordCspViolations, hostSession, receivedEvents } from './hostsite.mjs';
 
 let embedding;
 let relay;
@@ -198,16 +198,9 @@ test('a business reloaded halfway on a host page goes on at its company (code of
     const page = await openPage(browser, PHONE);
     // The host's backend opens a company's session; its certificate is already at the relay,
     // as after a first visit that sent it and a reload.
-    const created = await fetch(`${relay.url}/v1/sessions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${HOST_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        customer_reference: `embed-company-${Date.now()}`, customer_type: 'business', country: 'GBR', provider: 'a',
-        business: { company_name: 'Acme Widgets Ltd', owners: [{ name: 'Ada Lovelace' }] },
-      }),
+    const token = await hostSession(relay.url, `embed-company-${Date.now()}`, {
+      provider: 'a', business: { company_name: 'Acme Widgets Ltd', owners: [{ name: 'Ada Lovelace' }] },
     });
-    assert.equal(created.status, 201, await created.clone().text());
-    const { token } = await created.json();
     const sent = await fetch(`${relay.url}/v1/session/company/slots/certificate_of_incorporation`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'image/jpeg' },

@@ -62,14 +62,16 @@ export function startHostSite({ port, relayUrl, site = process.env.RELAY_STATIC_
 
 /**
  * What the host's backend does: a session for its customer `reference`, with its API key (and
- * the quality gate's strictness, when given).
+ * the quality gate's strictness, when given); with `business` (the company and its owners, as
+ * `POST /v1/sessions` takes them), a company's session.
  */
-export async function hostSession(relayUrl, reference, { key = HOST_KEY, provider = 'd', quality } = {}) {
+export async function hostSession(relayUrl, reference, { key = HOST_KEY, provider = 'd', quality, business } = {}) {
   const response = await fetch(`${relayUrl}/v1/sessions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({
-      customer_reference: reference, customer_type: 'individual', country: 'GBR', provider, quality,
+      customer_reference: reference, customer_type: business ? 'business' : 'individual', country: 'GBR',
+      provider, quality, business,
     }),
   });
   assert.equal(response.status, 201, await response.clone().text());
