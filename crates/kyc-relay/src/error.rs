@@ -63,7 +63,7 @@ pub enum ApiError {
     Internal(String),
     /// A server-side limit, with its status and code: a body that stopped arriving (408
     /// `body_timeout`), too many uploads at once for one session (429 `too_many_uploads`) or
-    /// for the relay (503 `relay_busy`).
+    /// for the relay, or no room on the spool's disk for the file (503 `relay_busy`).
     Limited {
         /// The HTTP status.
         status: StatusCode,

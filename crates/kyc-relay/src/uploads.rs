@@ -421,8 +421,22 @@ impl<'a> Receiving<'a> {
         claimed: Option<&'a str>,
         slot: Slot,
     ) -> Result<Receiving<'a>, ApiError> {
-        let writer = SpoolWriter::new(state.config.spool_dir.as_deref(), declared)
-            .map_err(|err| ApiError::Internal(format!("spool file: {err}")))?;
+        let writer = SpoolWriter::new(state.config.spool_dir.as_deref(), declared).map_err(
+            |err| match err.kind() {
+                // The spool's disk has no room for this file now (its space is reserved up
+                // front): as when the relay takes as many uploads as it can, the widget retries.
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                    tracing::warn!(bytes = declared, "the spool's disk is full");
+                    ApiError::Limited {
+                        status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                        code: "relay_busy",
+                        message: "the relay has no room for this file now; retry in a few seconds"
+                            .to_owned(),
+                    }
+                }
+                _ => ApiError::Internal(format!("spool file: {err}")),
+            },
+        )?;
         Ok(Receiving {
             state,
             stream: body.into_data_stream(),
