@@ -213,16 +213,18 @@ const RELAY_BENCH: &[&str] = &[
     "bench_relay",
 ];
 
-/// The browser figures: `tests/bench_photo.rs`, release mode, wasm32, headless Chromium.
+/// The browser figures: `tests/bench_photo.rs`, wasm32, headless Chromium, built as the widget
+/// ships (its `wasm-release` profile: optimised for size, kyc-core for speed).
 ///
-/// With `panic = "unwind"`, as every test build is, so the release profile's `abort` (for the
-/// bin an integration test builds) and the tests' `unwind` do not build the library twice.
-/// Built in its own target directory, so trunk's release build does not rebuild it.
+/// With `panic = "unwind"`, as every test build is, so the profile's `abort` (for the bin an
+/// integration test builds) and the tests' `unwind` do not build the library twice. Built in its
+/// own target directory, so trunk's release build does not rebuild it.
 const BROWSER_BENCH: &[&str] = &[
     "test",
-    "--release",
+    "--profile",
+    "wasm-release",
     "--config",
-    "profile.release.panic=\"unwind\"",
+    "profile.wasm-release.panic=\"unwind\"",
     "--target",
     "wasm32-unknown-unknown",
     "-p",

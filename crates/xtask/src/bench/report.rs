@@ -966,8 +966,8 @@ fn write_run_log(md: &mut String, sections: &[Section]) {
          .wasm, .js, .css of dist/kyc-capture/\nRELAY_URL=http://127.0.0.1:8080 LOADS=20 node \
          tests/bench/startup.mjs   # with `cargo xtask demo` running and the host pages `cargo xtask \
          bench` writes (dist/startup-package.html, dist/startup-package-preload.html) in dist/\nCHROMEDRIVER=/usr/bin/chromedriver \
-         WASM_BINDGEN_TEST_WEBDRIVER_JSON=target/xtask/bench-webdriver/webdriver.json \\\n  CARGO_TARGET_DIR=target/bench-wasm cargo test --release \
-         --config 'profile.release.panic=\"unwind\"' --target wasm32-unknown-unknown -p kyc-capture \
+         WASM_BINDGEN_TEST_WEBDRIVER_JSON=target/xtask/bench-webdriver/webdriver.json \\\n  CARGO_TARGET_DIR=target/bench-wasm cargo test --profile wasm-release \
+         --config 'profile.wasm-release.panic=\"unwind\"' --target wasm32-unknown-unknown -p kyc-capture \
          --test bench_photo -- --include-ignored --nocapture   # GECKODRIVER=… and \
          target/xtask/bench-webdriver-firefox/ for Firefox\nRELAY_URL=… STATIC_DIR=<a copy of \
          dist/ the relay serves> WEBDRIVER_URL=… WEBDRIVER_CAPABILITIES=… KYC_E2E_ENGINE=firefox \
