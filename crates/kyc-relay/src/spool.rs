@@ -15,10 +15,11 @@
 //! byte, is the slower side anyway; it also raised the peak memory (the queued chunks pin the
 //! server's read buffers). Reading the next chunk ahead while the last one is sent (256 KiB)
 //! took about 8% less CPU but no measurable time off the upload. Where the relay's CPU goes now
-//! (a profile of its bench, 50 MiB): writing the spool, 40-45% (the kernel's page cache taking
-//! new pages for the file; a tmpfs spool costs more), receiving from the socket 16%, switching
-//! threads 12%, reading the spool back 4%, closing it 4%, the walk of the image's structure
-//! (`kyc_core::image_end`) 1%.
+//! (a profile of its bench, 50 MiB, with the spool reserved up front, see [`reserve`]):
+//! receiving from the socket 20%, writing the spool 18% (44% before the reservation; a tmpfs
+//! spool costs more), switching threads 12%, zeroing and faulting in the read buffers 10%,
+//! reading the spool back 8%, closing it 6%, the walk of the image's structure
+//! (`kyc_core::image_end`) 2%.
 //!
 //! A stream cannot be replayed, and the PUT to a presigned URL may have to be sent again (a 403
 //! means the URL expired and a fresh one is requested; a 5xx is retried), so every attempt
@@ -47,8 +48,8 @@ use tokio::sync::watch;
 
 /// How much of the spool file one read takes while streaming it out. Each read and each write
 /// is a hand-off to a blocking thread and back: at 64 KiB (1,600 hand-offs per 50 MiB) the relay
-/// took 77 ms of CPU per 50 MiB upload in its bench, at 512 KiB 61 ms; the two chunks add 1 MiB
-/// per upload in flight.
+/// took 77 ms of CPU per 50 MiB upload in its bench, at 512 KiB 61 ms. The larger chunks cost
+/// memory: the bench's peak RSS growth per 50 MiB upload went 5.9 -> 8.6 MiB.
 const READ_CHUNK: u64 = 512 * 1024;
 
 /// How much of the body is gathered before it is written to the file (and readers see it).
@@ -403,11 +404,8 @@ mod tests {
     #[tokio::test]
     async fn a_spool_reserves_its_file_on_disk_before_the_body_arrives() {
         use std::os::unix::fs::MetadataExt;
-        // In the crate's directory, on the disk a relay's spool is on (the system's temporary
-        // directory may be a tmpfs).
-        let dir = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
         let len = 3 * 1024 * 1024;
-        let mut writer = SpoolWriter::new(Some(dir.path()), len).unwrap();
+        let mut writer = SpoolWriter::new(None, len).unwrap();
         let reserved = writer.file.metadata().unwrap().blocks() * 512;
         assert!(reserved >= len, "{reserved} bytes reserved for {len}");
         // What readers may read is still only what was written.
