@@ -75,6 +75,15 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// 503 `relay_busy`: the relay cannot take this upload now (`why`); the widget retries.
+    pub(crate) fn busy(why: &str) -> ApiError {
+        ApiError::Limited {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "relay_busy",
+            message: format!("{why}; retry in a few seconds"),
+        }
+    }
+
     fn parts(&self) -> (StatusCode, &str, String, Vec<String>) {
         match self {
             ApiError::Unauthorized(why) => (

@@ -69,12 +69,7 @@ impl Limits {
             .uploads
             .clone()
             .try_acquire_owned()
-            .map_err(|_| ApiError::Limited {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                code: "relay_busy",
-                message: "the relay is taking as many uploads as it can; retry in a few seconds"
-                    .to_owned(),
-            })?;
+            .map_err(|_| ApiError::busy("the relay is taking as many uploads as it can"))?;
         running.insert(session_id.to_owned(), count + 1);
         Ok(UploadPermit {
             limits: self.clone(),

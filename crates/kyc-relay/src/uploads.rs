@@ -427,12 +427,7 @@ impl<'a> Receiving<'a> {
                 // front): as when the relay takes as many uploads as it can, the widget retries.
                 std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
                     tracing::warn!(bytes = declared, "the spool's disk is full");
-                    ApiError::Limited {
-                        status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                        code: "relay_busy",
-                        message: "the relay has no room for this file now; retry in a few seconds"
-                            .to_owned(),
-                    }
+                    ApiError::busy("the relay has no room for this file now")
                 }
                 _ => ApiError::Internal(format!("spool file: {err}")),
             },
