@@ -264,6 +264,10 @@ const ANALYSE_EVERY_MS: f64 = 500.0;
 /// second, so a timer's late ticks still leave 15.
 const OFFER_EVERY: Duration = Duration::from_millis(60);
 
+/// How many ticks of [`OFFER_EVERY`] (3 s) a live camera may show nothing before it counts as
+/// failed: its stream opened, but no frame reaches the preview.
+const BLANK_TICKS_TO_FAIL: u32 = 50;
+
 /// The camera of a capture step, from [`use_camera`].
 #[derive(Clone, Copy)]
 pub struct UseCamera {
@@ -274,6 +278,9 @@ pub struct UseCamera {
     /// Where the document is in the latest analysed frame; `None` for a face, or before the
     /// first frame.
     pub framed: ReadSignal<Option<Framed>>,
+    /// Whether the preview has shown a frame. A camera is live (its stream open) a moment
+    /// before its first frame arrives: until then there is nothing to take.
+    pub shows: ReadSignal<bool>,
     video: NodeRef<Video>,
     slot: Slot,
 }
@@ -310,10 +317,13 @@ pub fn use_camera(
     let (state, set_state) = signal(CameraState::Starting);
     let (hint, set_hint) = signal(None::<Hint>);
     let (framed, set_framed) = signal(None::<Framed>);
+    let (shows, set_shows) = signal(false);
     spawn_local(async move {
         match Camera::open(slot).await {
             Ok(opened) => {
-                let stream = opened.stream().clone();
+                // The handle (`Clone::clone`): `MediaStream`'s own `clone()` would copy its
+                // tracks, and the preview's copy would outlive the camera's release.
+                let stream = Clone::clone(opened.stream());
                 // The component may be gone already: then the camera is dropped, hence stopped.
                 if camera.try_set_value(Some(opened)).is_some() {
                     return;
@@ -376,14 +386,26 @@ pub fn use_camera(
     let worker = AnalysisWorker::shared();
     let in_flight = Rc::new(std::cell::Cell::new(false));
     let analysed_on_page = std::cell::Cell::new(f64::NEG_INFINITY);
+    let blank_ticks = std::cell::Cell::new(0);
     let interval = set_interval_with_handle(
         move || {
             if state.get_untracked() != CameraState::Live || paused.get_untracked() {
                 return;
             }
             let Some(element) = video.get_untracked().filter(has_frame) else {
+                if !shows.get_untracked() {
+                    blank_ticks.set(blank_ticks.get() + 1);
+                    if blank_ticks.get() >= BLANK_TICKS_TO_FAIL {
+                        // Released (dropping it stops its tracks); the file picker remains.
+                        camera.set_value(None);
+                        set_state.set(CameraState::Unavailable(CameraError::Failed));
+                    }
+                }
                 return;
             };
+            if !shows.get_untracked() {
+                set_shows.set(true);
+            }
             if let Some(worker) = worker.as_ref().filter(|worker| !worker.failed()) {
                 if in_flight.get() {
                     return;
@@ -431,6 +453,7 @@ pub fn use_camera(
         state,
         hint,
         framed,
+        shows,
         video,
         slot,
     }

@@ -210,7 +210,7 @@ pub(super) fn Capturer(
                         <button
                             type="button"
                             class="kyc-primary kyc-shutter"
-                            disabled=move || busy.get()
+                            disabled=move || busy.get() || !camera.shows.get()
                             on:click=move |_| take()
                         >
                             {i18n.t("camera.take")}

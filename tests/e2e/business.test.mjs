@@ -31,10 +31,11 @@ test('a company with two owners (passport by file, driver\'s license by camera) 
   writeFileSync(photo, await makeDocumentJpeg(page, { onTable: true }));
   const shot = (name) => shoot(page, 'business', name);
   // A step that does not come says what the page shows instead.
-  const company = () => expectFocusOnHeading(page, 'Your company').catch(async (error) => {
+  const explained = (waiting) => waiting.catch(async (error) => {
     await shot('failure');
     throw new Error(`${error.message}\npage: ${await page.locator('.kyc-flow').innerText()}\n${page.problems.join('\n')}`);
   });
+  const company = () => explained(expectFocusOnHeading(page, 'Your company'));
   const step = async (heading, name) => {
     await expectFocusOnHeading(page, heading);
     await expectAccessible(page, name);
@@ -140,7 +141,7 @@ test('a company with two owners (passport by file, driver\'s license by camera) 
   // The camera's card is found and cropped: shown, then kept with Continue.
   const takeAndKeep = async () => {
     await page.getByRole('button', { name: 'Take photo' }).click();
-    await page.getByRole('button', { name: 'Use the whole photo' }).waitFor();
+    await explained(page.getByRole('button', { name: 'Use the whole photo' }).waitFor());
     await page.getByRole('button', { name: 'Continue' }).click();
   };
   await takeAndKeep();

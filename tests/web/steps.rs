@@ -147,6 +147,18 @@ async fn card_jpeg(width: u32, height: u32, sharp: bool) -> web_sys::File {
 
 /// [`card_jpeg`] in dim light: every pixel's luma scaled by `light`.
 fn card(width: u32, height: u32, sharp: bool, light: f64) -> web_sys::File {
+    let canvas = card_canvas(width, height, sharp, light);
+    let url = canvas.to_data_url_with_type("image/jpeg").unwrap();
+    let binary = web_sys::window()
+        .unwrap()
+        .atob(url.split(',').nth(1).unwrap())
+        .unwrap();
+    let bytes: Vec<u8> = binary.chars().map(|c| c as u8).collect();
+    file(&bytes, "photo.jpg", "image/jpeg")
+}
+
+/// The picture of [`card`], drawn on a canvas.
+fn card_canvas(width: u32, height: u32, sharp: bool, light: f64) -> web_sys::HtmlCanvasElement {
     let canvas: web_sys::HtmlCanvasElement = document()
         .create_element("canvas")
         .unwrap()
@@ -177,13 +189,7 @@ fn card(width: u32, height: u32, sharp: bool, light: f64) -> web_sys::File {
         ctx.set_fill_style_str(&format!("rgba(0,0,0,{})", 1.0 - light));
         ctx.fill_rect(0.0, 0.0, w, h);
     }
-    let url = canvas.to_data_url_with_type("image/jpeg").unwrap();
-    let binary = web_sys::window()
-        .unwrap()
-        .atob(url.split(',').nth(1).unwrap())
-        .unwrap();
-    let bytes: Vec<u8> = binary.chars().map(|c| c as u8).collect();
-    file(&bytes, "photo.jpg", "image/jpeg")
+    canvas
 }
 
 fn file(bytes: &[u8], name: &str, mime: &str) -> web_sys::File {
@@ -434,6 +440,150 @@ async fn without_a_camera_api_the_photo_is_chosen_as_a_file() {
     drop(no_camera);
     assert!(explained, "{}", host.text_content().unwrap_or_default());
     assert!(host.query_selector("button.kyc-shutter").unwrap().is_none());
+    choose(&host, &card_jpeg(1800, 1200, true).await).await;
+    wait_for(&host, "Check your photos", 10).await;
+}
+
+/// While it lives, `getUserMedia` answers with the stream of a canvas that sends a frame only
+/// when [`CanvasCamera::show`] draws one: a camera that is open before its first frame reaches
+/// the preview, or (never shown) one that sends none.
+struct CanvasCamera {
+    devices: js_sys::Object,
+    canvas: web_sys::HtmlCanvasElement,
+    stream: web_sys::MediaStream,
+    _answer: wasm_bindgen::closure::Closure<dyn FnMut(JsValue) -> js_sys::Promise>,
+}
+
+impl CanvasCamera {
+    fn new() -> CanvasCamera {
+        let canvas: web_sys::HtmlCanvasElement = document()
+            .create_element("canvas")
+            .unwrap()
+            .unchecked_into();
+        canvas.set_width(1800);
+        canvas.set_height(1200);
+        // A rate of 0: a frame only on requestFrame().
+        let capture = js_sys::Reflect::get(&canvas, &"captureStream".into()).unwrap();
+        let stream: web_sys::MediaStream = capture
+            .unchecked_ref::<js_sys::Function>()
+            .call1(&canvas, &0.into())
+            .unwrap()
+            .unchecked_into();
+        // The handle (`Clone::clone`), not `MediaStream::clone`, which copies the tracks.
+        let answered = Clone::clone(&stream);
+        let answer = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(
+            move |_constraints| js_sys::Promise::resolve(AsRef::<JsValue>::as_ref(&answered)),
+        );
+        let devices = js_sys::Reflect::get(
+            &web_sys::window().unwrap().navigator(),
+            &"mediaDevices".into(),
+        )
+        .unwrap()
+        .unchecked_into::<js_sys::Object>();
+        let descriptor = js_sys::Object::new();
+        js_sys::Reflect::set(&descriptor, &"value".into(), answer.as_ref()).unwrap();
+        js_sys::Reflect::set(&descriptor, &"configurable".into(), &true.into()).unwrap();
+        js_sys::Object::define_property(&devices, &"getUserMedia".into(), &descriptor);
+        CanvasCamera {
+            devices,
+            canvas,
+            stream,
+            _answer: answer,
+        }
+    }
+
+    /// Sends one frame: a sharp card on a desk.
+    fn show(&self) {
+        let context: web_sys::CanvasRenderingContext2d = self
+            .canvas
+            .get_context("2d")
+            .unwrap()
+            .unwrap()
+            .unchecked_into();
+        context
+            .draw_image_with_html_canvas_element(&card_canvas(1800, 1200, true, 1.0), 0.0, 0.0)
+            .unwrap();
+        // The track's in Chromium and WebKit, the stream's in Firefox.
+        let track = self.stream.get_video_tracks().get(0);
+        let owner = if js_sys::Reflect::has(&track, &"requestFrame".into()).unwrap() {
+            track
+        } else {
+            AsRef::<JsValue>::as_ref(&self.stream).clone()
+        };
+        let request = js_sys::Reflect::get(&owner, &"requestFrame".into()).unwrap();
+        request
+            .unchecked_ref::<js_sys::Function>()
+            .call0(&owner)
+            .unwrap();
+    }
+}
+
+impl Drop for CanvasCamera {
+    fn drop(&mut self) {
+        // The prototype's getUserMedia shows through again.
+        js_sys::Reflect::delete_property(&self.devices, &"getUserMedia".into()).unwrap();
+    }
+}
+
+/// The step's shutter, once the camera is live (up to 10 s).
+async fn shutter(host: &web_sys::HtmlElement) -> web_sys::HtmlElement {
+    for _ in 0..1000 {
+        tick().await;
+        if let Some(shutter) = host.query_selector("button.kyc-shutter").unwrap() {
+            return shutter.unchecked_into();
+        }
+        sleep(10).await;
+    }
+    panic!("the camera never went live: {}", host.inner_html());
+}
+
+#[wasm_bindgen_test]
+async fn the_shutter_waits_for_the_camera_s_first_frame() {
+    let camera = CanvasCamera::new();
+    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
+    tick().await;
+    agree(&host).await;
+    click(&host, "Passport").await;
+    click(&host, "Continue").await;
+    let shutter = shutter(&host).await;
+    sleep(300).await;
+    tick().await;
+    // The camera is open, its preview still empty: nothing to take yet.
+    let waited = shutter.has_attribute("disabled");
+    camera.show();
+    let mut enabled = false;
+    for _ in 0..100 {
+        tick().await;
+        if !shutter.has_attribute("disabled") {
+            enabled = true;
+            break;
+        }
+        sleep(50).await;
+    }
+    shutter.click();
+    let taken = shows(&host, "Check your photos", 10).await;
+    drop(camera);
+    assert!(waited, "{}", host.inner_html());
+    assert!(enabled, "{}", host.inner_html());
+    assert!(taken, "{}", host.text_content().unwrap_or_default());
+}
+
+#[wasm_bindgen_test]
+async fn a_camera_that_shows_nothing_is_explained_and_released() {
+    let camera = CanvasCamera::new();
+    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
+    tick().await;
+    agree(&host).await;
+    click(&host, "Passport").await;
+    click(&host, "Continue").await;
+    shutter(&host).await;
+    let track = live_track(&host).await;
+    let explained = shows(&host, "The camera could not start.", 10).await;
+    drop(camera);
+    assert!(explained, "{}", host.text_content().unwrap_or_default());
+    assert!(host.query_selector("button.kyc-shutter").unwrap().is_none());
+    assert_eq!(track.ready_state(), web_sys::MediaStreamTrackState::Ended);
+    // The file picker still takes the photo.
     choose(&host, &card_jpeg(1800, 1200, true).await).await;
     wait_for(&host, "Check your photos", 10).await;
 }
