@@ -297,12 +297,13 @@ async fn no_put_to_a_signed_url_carries_an_authorization_header() {
         .all(|c| c.method == Method::POST && c.authorization));
 }
 
-/// A: "A 403 from storage: the URL expired, ask for a fresh one". The URL is signed for 1 s
-/// and its answer held 2.5 s: storage refuses the first PUT, the relay asks again, and the
-/// review ends verified.
+/// A: "A 403 from storage: the URL expired, ask for a fresh one". The URLs are signed for 4 s
+/// and the first one's answer held 5 s: storage refuses the first PUT, the relay asks again,
+/// and the review ends verified. (4 s, not less: the fresh URL must still be valid when its
+/// PUT arrives on a machine busy with the other tests; at 1 s it was seen to expire too.)
 #[tokio::test]
 async fn a_s_expired_upload_url_is_replaced() {
-    let s = setup(Duration::from_secs(1), Duration::from_millis(2500)).await;
+    let s = setup(Duration::from_secs(4), Duration::from_secs(5)).await;
     verified_passport(&s.relay, "a", "a-expired-1").await;
     let presigned = s.proxy.calls(Method::POST, "/presigned-url");
     assert_eq!(presigned.len(), 2, "{:?}", s.proxy.seen());
