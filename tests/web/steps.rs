@@ -388,11 +388,7 @@ async fn live_track(host: &web_sys::HtmlElement) -> web_sys::MediaStreamTrack {
 
 #[wasm_bindgen_test]
 async fn leaving_the_capture_step_turns_the_camera_off() {
-    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
-    tick().await;
-    agree(&host).await;
-    click(&host, "Passport").await;
-    click(&host, "Continue").await;
+    let (host, _mounted) = passport_step(Provider::D).await;
     let track = live_track(&host).await;
     assert_eq!(track.ready_state(), web_sys::MediaStreamTrackState::Live);
     assert!(button(&host, "Take photo").is_connected());
@@ -426,11 +422,7 @@ impl Drop for NoCameraApi {
 #[wasm_bindgen_test]
 async fn without_a_camera_api_the_photo_is_chosen_as_a_file() {
     let no_camera = NoCameraApi::new();
-    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
-    tick().await;
-    agree(&host).await;
-    click(&host, "Passport").await;
-    click(&host, "Continue").await;
+    let (host, _mounted) = passport_step(Provider::D).await;
     let explained = shows(
         &host,
         "No camera was found on this device. Choose a photo instead.",
@@ -540,11 +532,7 @@ async fn shutter(host: &web_sys::HtmlElement) -> web_sys::HtmlElement {
 #[wasm_bindgen_test]
 async fn the_shutter_waits_for_the_camera_s_first_frame() {
     let camera = CanvasCamera::new();
-    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
-    tick().await;
-    agree(&host).await;
-    click(&host, "Passport").await;
-    click(&host, "Continue").await;
+    let (host, _mounted) = passport_step(Provider::D).await;
     let shutter = shutter(&host).await;
     sleep(300).await;
     tick().await;
@@ -571,11 +559,7 @@ async fn the_shutter_waits_for_the_camera_s_first_frame() {
 #[wasm_bindgen_test]
 async fn a_camera_that_shows_nothing_is_explained_and_released() {
     let camera = CanvasCamera::new();
-    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
-    tick().await;
-    agree(&host).await;
-    click(&host, "Passport").await;
-    click(&host, "Continue").await;
+    let (host, _mounted) = passport_step(Provider::D).await;
     shutter(&host).await;
     let track = live_track(&host).await;
     let explained = shows(&host, "The camera could not start.", 10).await;
@@ -590,11 +574,7 @@ async fn a_camera_that_shows_nothing_is_explained_and_released() {
 
 #[wasm_bindgen_test]
 async fn unmounting_the_widget_turns_the_camera_off() {
-    let (host, mounted) = mount(session(Provider::D, "GBR"), options());
-    tick().await;
-    agree(&host).await;
-    click(&host, "Passport").await;
-    click(&host, "Continue").await;
+    let (host, mounted) = passport_step(Provider::D).await;
     let track = live_track(&host).await;
     drop(mounted);
     tick().await;
@@ -603,11 +583,7 @@ async fn unmounting_the_widget_turns_the_camera_off() {
 
 #[wasm_bindgen_test]
 async fn sending_to_an_unreachable_relay_is_retried_then_explained_and_can_be_cancelled() {
-    let (host, _mounted) = mount(session(Provider::D, "GBR"), options());
-    tick().await;
-    agree(&host).await;
-    click(&host, "Passport").await;
-    click(&host, "Continue").await;
+    let (host, _mounted) = passport_step(Provider::D).await;
     choose(&host, &card_jpeg(1800, 1200, true).await).await;
     wait_for(&host, "Check your photos", 10).await;
     click(&host, "Submit for verification").await;
@@ -731,9 +707,9 @@ async fn choosing_another_document_drops_the_captures_of_the_first() {
     );
 }
 
-/// Provider A's passport photo step, as a new user reaches it.
-async fn provider_a_passport_step() -> (web_sys::HtmlElement, impl Drop) {
-    let (host, mounted) = mount(session(Provider::A, "GBR"), options());
+/// The widget of `provider` for a British user, at the passport's capture step.
+async fn passport_step(provider: Provider) -> (web_sys::HtmlElement, impl Drop) {
+    let (host, mounted) = mount(session(provider, "GBR"), options());
     tick().await;
     agree(&host).await;
     click(&host, "Passport").await;
@@ -744,7 +720,7 @@ async fn provider_a_passport_step() -> (web_sys::HtmlElement, impl Drop) {
 
 #[wasm_bindgen_test]
 async fn one_problem_is_told_as_its_cause_in_one_sentence() {
-    let (host, _mounted) = provider_a_passport_step().await;
+    let (host, _mounted) = passport_step(Provider::A).await;
     // A 100-byte PNG declaring 60000 x 60000 pixels: too many pixels, not also "too small".
     let mut bomb = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
     bomb.extend_from_slice(&60_000u32.to_be_bytes());
@@ -764,7 +740,7 @@ async fn one_problem_is_told_as_its_cause_in_one_sentence() {
 
 #[wasm_bindgen_test]
 async fn provider_a_never_keeps_a_blurry_photo() {
-    let (host, _mounted) = provider_a_passport_step().await;
+    let (host, _mounted) = passport_step(Provider::A).await;
     // D keeps the third blurry attempt with a warning; A rejects blurry images, no exceptions.
     let blurry = card_jpeg(1800, 1200, false).await;
     for _ in 0..4 {
