@@ -7,8 +7,11 @@
 //! `problem.<FileProblem code>`, `quality.<QualityIssue code>`, `live.<QualityIssue code>`,
 //! `relay.<relay error code>`, `rejection.<provider reason>`, `doc.<DocumentType code>`.
 //!
-//! The module is longer than the others because it is mostly the English table, one row per
-//! key; the tests below check every locale file against it key by key.
+//! English is two tables: the first step's (with the widget's start and the relay's errors) in
+//! the first module, the later steps' in the later one, which hands it over when it starts
+//! (issue 18: the later steps' sentences are not downloaded before the first step). The module
+//! is longer than the others because it is mostly these tables, one row per key; the tests
+//! below check every locale file against them key by key.
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -370,17 +373,44 @@ pub fn pairs_of(object: &js_sys::Object) -> Option<Overrides> {
     Some(pairs)
 }
 
+/// One `(key, English)` table.
+type English = &'static [(&'static str, &'static str)];
+
 fn english(key: &str) -> Option<&'static str> {
-    TABLE.iter().find(|(k, _)| *k == key).map(|(_, text)| *text)
+    let find = |table: English| table.iter().find(|(k, _)| *k == key).map(|(_, text)| *text);
+    find(FIRST_ENGLISH).or_else(|| find(later_english()))
 }
 
-/// Every key of the English table.
+#[cfg(kyc_split)]
+thread_local! {
+    static LATER_LEARNT: std::cell::Cell<English> = const { std::cell::Cell::new(&[]) };
+}
+
+/// The later steps' English, once their module has started (before, nothing shows them).
+fn later_english() -> English {
+    #[cfg(kyc_split)]
+    return LATER_LEARNT.with(std::cell::Cell::get);
+    #[cfg(not(kyc_split))]
+    LATER_ENGLISH
+}
+
+/// Makes `table` (the later module's [`LATER_ENGLISH`]) the later steps' English.
+#[cfg(kyc_split)]
+pub fn learn_later(table: English) {
+    LATER_LEARNT.with(|learnt| learnt.set(table));
+}
+
+/// Every key of the English tables.
 pub fn keys() -> impl Iterator<Item = &'static str> {
-    TABLE.iter().map(|(key, _)| *key)
+    FIRST_ENGLISH
+        .iter()
+        .chain(LATER_ENGLISH)
+        .map(|(key, _)| *key)
 }
 
-/// `(key, English)`.
-static TABLE: &[(&str, &str)] = &[
+/// `(key, English)` of the widget's start, its first step (the consent) and the relay's errors:
+/// in the first module. The later steps' are [`LATER_ENGLISH`].
+static FIRST_ENGLISH: &[(&str, &str)] = &[
     ("connecting", "Connecting…"),
     ("exit", "Close"),
     ("host.misconfigured",
@@ -404,6 +434,51 @@ static TABLE: &[(&str, &str)] = &[
     ("consent.business",
         "We will ask for your company's documents and a photo of each beneficial owner's identity document. They are sent securely to our verification partner, who checks that the company is registered and that each owner is who they say. No photo is stored on this device."),
     ("consent.agree_business", "I agree to these documents being checked to verify the company and its owners"),
+    ("send.again", "Try again"),
+    // Relay errors.
+    ("relay.network",
+        "We cannot reach the verification service. Check your connection and try again."),
+    ("relay.unauthorized", "Your session has expired. Reload the page to start again."),
+    ("relay.token_revoked", "This verification is finished. You can close this page."),
+    ("relay.rate_limited", "Too many attempts in a short time. Wait a minute and try again."),
+    ("relay.too_many_uploads",
+        "Another photo is still being sent. Wait for it to finish, then try again."),
+    ("relay.relay_busy",
+        "The service is busy right now. Your photo is kept: try again in a moment."),
+    ("relay.body_timeout", "Sending stalled on a slow connection. Your photo is kept: try again."),
+    ("relay.terms_not_accepted",
+        "Accept our verification partner's terms of service on the first step, then submit again."),
+    ("relay.already_submitted", "Your documents were already submitted."),
+    ("relay.provider_error",
+        "Our verification partner is not answering right now. Try again in a moment."),
+    ("relay.provider_busy",
+        "Your documents are still being received. Wait a minute, then send them again."),
+    ("relay.provider_conflict",
+        "A verification is already under way for you. Wait for its result: there is nothing to send again."),
+    ("relay.customer_not_eligible",
+        "Your account cannot take documents right now. Contact the team that sent you here."),
+    ("relay.customer_rejected",
+        "We cannot take new documents for you. Contact the team that sent you here."),
+    ("relay.already_retried",
+        "A new attempt was already opened for you. Contact the team that sent you here."),
+    ("relay.already_verified", "You are already verified. There is nothing more to send."),
+    ("relay.business_not_supported",
+        "Businesses are verified through a separate process. Contact the team that sent you here."),
+    ("relay.too_large",
+        "This file is larger than 10 MB. Take a new photo or choose a smaller file."),
+    ("relay.handoff_used",
+     "This link was already used to continue on another device. Ask the first device for a new code."),
+    ("relay.handoff_expired", "This link has expired. Scan the new code on the first device."),
+    ("relay.handoff_cancelled",
+     "This link was replaced or cancelled on the first device. Scan the code it shows now."),
+    ("relay.handoff_unknown", "This link is not valid. Scan the code on the first device again."),
+    ("relay.other", "Something went wrong on our side. Try again in a moment."),
+];
+
+/// `(key, English)` of the later steps. In the package only the later module refers to it
+/// (`flow::later_steps` hands it over when that module starts, [`learn_later`]), so its bytes
+/// come with the later steps, not before the first (issue 18).
+pub static LATER_ENGLISH: &[(&str, &str)] = &[
     ("business.heading", "Your company"),
     ("business.intro",
         "Add the documents of {company} and every beneficial owner: each person who owns 25% or more of it, or controls it. Each photo is sent as soon as you take it."),
@@ -561,7 +636,6 @@ static TABLE: &[(&str, &str)] = &[
     ("send.cancel", "Cancel"),
     ("send.cancelled",
         "Sending was cancelled. Your photos are kept on this page; send them when you are ready."),
-    ("send.again", "Try again"),
     ("send.retake", "Take it again"),
     // Status.
     ("status.pending", "Pending: we are checking your document"),
@@ -595,44 +669,6 @@ static TABLE: &[(&str, &str)] = &[
     ("rejection.document_cropped", "Part of your document was cut off in the photo."),
     ("rejection.face_mismatch", "Your selfie did not match the photo on your document."),
     ("rejection.other", "We could not verify your document."),
-    // Relay errors.
-    ("relay.network",
-        "We cannot reach the verification service. Check your connection and try again."),
-    ("relay.unauthorized", "Your session has expired. Reload the page to start again."),
-    ("relay.token_revoked", "This verification is finished. You can close this page."),
-    ("relay.rate_limited", "Too many attempts in a short time. Wait a minute and try again."),
-    ("relay.too_many_uploads",
-        "Another photo is still being sent. Wait for it to finish, then try again."),
-    ("relay.relay_busy",
-        "The service is busy right now. Your photo is kept: try again in a moment."),
-    ("relay.body_timeout", "Sending stalled on a slow connection. Your photo is kept: try again."),
-    ("relay.terms_not_accepted",
-        "Accept our verification partner's terms of service on the first step, then submit again."),
-    ("relay.already_submitted", "Your documents were already submitted."),
-    ("relay.provider_error",
-        "Our verification partner is not answering right now. Try again in a moment."),
-    ("relay.provider_busy",
-        "Your documents are still being received. Wait a minute, then send them again."),
-    ("relay.provider_conflict",
-        "A verification is already under way for you. Wait for its result: there is nothing to send again."),
-    ("relay.customer_not_eligible",
-        "Your account cannot take documents right now. Contact the team that sent you here."),
-    ("relay.customer_rejected",
-        "We cannot take new documents for you. Contact the team that sent you here."),
-    ("relay.already_retried",
-        "A new attempt was already opened for you. Contact the team that sent you here."),
-    ("relay.already_verified", "You are already verified. There is nothing more to send."),
-    ("relay.business_not_supported",
-        "Businesses are verified through a separate process. Contact the team that sent you here."),
-    ("relay.too_large",
-        "This file is larger than 10 MB. Take a new photo or choose a smaller file."),
-    ("relay.handoff_used",
-     "This link was already used to continue on another device. Ask the first device for a new code."),
-    ("relay.handoff_expired", "This link has expired. Scan the new code on the first device."),
-    ("relay.handoff_cancelled",
-     "This link was replaced or cancelled on the first device. Scan the code it shows now."),
-    ("relay.handoff_unknown", "This link is not valid. Scan the code on the first device again."),
-    ("relay.other", "Something went wrong on our side. Try again in a moment."),
     ("handoff.offer", "Continue on your phone"),
     ("handoff.heading", "Continue on your phone"),
     ("handoff.intro",
@@ -796,7 +832,7 @@ mod tests {
     #[test]
     fn every_english_key_is_there_once() {
         let mut seen = std::collections::BTreeSet::new();
-        for (key, text) in TABLE {
+        for (key, text) in FIRST_ENGLISH.iter().chain(LATER_ENGLISH) {
             assert!(seen.insert(*key), "{key} twice");
             assert!(!text.trim().is_empty(), "{key} has no English text");
         }

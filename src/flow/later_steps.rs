@@ -124,5 +124,7 @@ const LATER: Later = Later {
 #[cfg(kyc_split)]
 #[leptos::wasm_split::wasm_split(later, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn split_later() -> Result<Later, NotLoaded> {
+    // Referred to here only, so the strings' bytes are this module's.
+    crate::i18n::learn_later(crate::i18n::LATER_ENGLISH);
     Ok(LATER)
 }

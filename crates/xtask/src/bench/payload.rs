@@ -49,8 +49,10 @@ use crate::Fail;
 /// the module downloads (one round trip less before the first step; the loader's request, the
 /// widget's reading of its answer): 229,251 B; a business's resume on reload moved to the later
 /// module (3.3 KB off the first step, 0.2 KB more in all as the modules compress apart):
-/// 229,479 B; the loader compiling the module as it downloads: 229,607 B.
-pub const GZIP_LIMIT_BYTES: u64 = 229_800;
+/// 229,479 B; the loader compiling the module as it downloads: 229,607 B; the camera's shutter
+/// waiting for the preview's first frame (a camera that shows none released and explained):
+/// 229,771 B; the later steps' English strings in the later module: 229,788 B.
+pub const GZIP_LIMIT_BYTES: u64 = 230_000;
 /// Issue 18's goal for the gzip total, every feature included.
 pub const GZIP_GOAL_BYTES: u64 = 120_000;
 /// The gzip bytes the first step needs (every file but the later module) that `cargo xtask
@@ -61,9 +63,10 @@ pub const GZIP_GOAL_BYTES: u64 = 120_000;
 /// country steps (their views, the country list and its sorting) in the later module too:
 /// 105,511 B; the host told when the later module cannot be fetched: 105,666 B; the loader's
 /// early session request: 106,501 B; a business's resume on reload in the later module:
-/// 103,249 B; the loader compiling the module as it downloads: 103,377 B. BENCHMARKS.md says
-/// what the first module is made of.
-pub const FIRST_STEP_LIMIT_BYTES: u64 = 103_600;
+/// 103,249 B; the loader compiling the module as it downloads: 103,377 B; the later steps'
+/// English strings (165 of 205) in the later module, which hands them over when it starts:
+/// 98,570 B. BENCHMARKS.md says what the first module is made of.
+pub const FIRST_STEP_LIMIT_BYTES: u64 = 98_800;
 /// Issue 18's goal for what the first step needs.
 pub const FIRST_STEP_GOAL_BYTES: u64 = 50_000;
 
