@@ -23,6 +23,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::framing::Framed;
+use crate::later::NotLoaded;
 use crate::photo::{self, fit, CropUse};
 
 /// The worker's script.
@@ -247,21 +248,41 @@ impl Drop for AnalysisWorker {
 }
 
 thread_local! {
-    /// The photo checks, once [`prepare`] has them (they are in the later steps' module).
-    static EXAMINE: std::cell::Cell<Option<photo::Examine>> = const { std::cell::Cell::new(None) };
+    /// [`examine_frame`], once [`prepare`] has it (it is in the later steps' module).
+    static EXAMINE_FRAME: std::cell::Cell<Option<ExamineFrame>> = const { std::cell::Cell::new(None) };
     /// The worker's canvas, kept from frame to frame (the frames have one size).
     static CANVAS: RefCell<Option<(web_sys::OffscreenCanvas, web_sys::OffscreenCanvasRenderingContext2d)>> =
         const { RefCell::new(None) };
 }
 
-/// In the worker, once, before the first frame: fetches the photo checks ([`photo::load_examine`]).
+/// In the worker, once, before the first frame: fetches the photo checks
+/// ([`load_examine_frame`]).
 #[wasm_bindgen(js_name = prepareAnalysis)]
 pub async fn prepare() -> Result<(), JsValue> {
-    let examine = photo::load_examine()
+    let examine = load_examine_frame()
         .await
         .map_err(|_| JsValue::from_str("the photo checks could not be loaded"))?;
-    EXAMINE.with(|kept| kept.set(Some(examine)));
+    EXAMINE_FRAME.with(|kept| kept.set(Some(examine)));
     Ok(())
+}
+
+/// [`examine_frame`]'s type, as [`load_examine_frame`] hands it over.
+type ExamineFrame = fn(&web_sys::ImageBitmap, &str, &str) -> Result<FrameAnalysis, JsValue>;
+
+/// [`examine_frame`], once the later module that holds it is there ([`crate::later`]): the
+/// drawing and reading of the frame go there with the checks, as only the worker needs them.
+async fn load_examine_frame() -> Result<ExamineFrame, NotLoaded> {
+    #[cfg(kyc_split)]
+    return split_examine_frame().await;
+    #[cfg(not(kyc_split))]
+    Ok(examine_frame)
+}
+
+/// The split point of [`load_examine_frame`].
+#[cfg(kyc_split)]
+#[leptos::wasm_split::wasm_split(later, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn split_examine_frame() -> Result<ExamineFrame, NotLoaded> {
+    Ok(examine_frame)
 }
 
 /// In the worker: `frame` drawn at the metrics' own size (as [`crate::camera::analyse`] draws
@@ -274,7 +295,10 @@ pub fn analyse_frame(
     slot: &str,
     shape: &str,
 ) -> Result<js_sys::Float64Array, JsValue> {
-    let examined = examine_frame(&frame, slot, shape);
+    let examined = EXAMINE_FRAME
+        .with(std::cell::Cell::get)
+        .ok_or_else(|| JsValue::from_str("prepareAnalysis has not finished"))
+        .and_then(|examine| examine(&frame, slot, shape));
     frame.close();
     Ok(js_sys::Float64Array::from(encode(&examined?).as_slice()))
 }
@@ -325,10 +349,7 @@ fn examine_frame(
     context.clear_rect(0.0, 0.0, w, h);
     let view = RgbaView::new(width, height, &pixels)
         .map_err(|_| JsValue::from_str("the pixels do not fill the canvas"))?;
-    let examine = EXAMINE
-        .with(std::cell::Cell::get)
-        .ok_or_else(|| JsValue::from_str("prepareAnalysis has not finished"))?;
-    Ok(examine(&view, &thresholds, shape, (1, long_edge), CropUse::Measure).into())
+    Ok(photo::examine(&view, &thresholds, shape, (1, long_edge), CropUse::Measure).into())
 }
 
 /// An analysis as numbers: the issues' count and codes (a cut-off: 16 + its sides as bits),

@@ -14,7 +14,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::framing::Framed;
-use crate::later::NotLoaded;
 
 /// The long edge a document photo is brought down to: sharp enough for the provider's reading
 /// of the text, and well above the relay's 1000 px minimum.
@@ -219,31 +218,6 @@ impl Picture {
         let buffer = JsFuture::from(blob.array_buffer()).await?;
         Ok(js_sys::Uint8Array::new(&buffer))
     }
-}
-
-/// [`examine`]'s type, as [`load_examine`] hands it over.
-pub type Examine = for<'a> fn(
-    &RgbaView<'a>,
-    &QualityThresholds,
-    Option<DocumentShape>,
-    (u32, u32),
-    CropUse,
-) -> Examined;
-
-/// [`examine`], once the later module that holds it is there ([`crate::later`]): the live
-/// analysis's worker loads it so.
-pub async fn load_examine() -> Result<Examine, NotLoaded> {
-    #[cfg(kyc_split)]
-    return split_examine().await;
-    #[cfg(not(kyc_split))]
-    Ok(examine)
-}
-
-/// The split point of [`load_examine`].
-#[cfg(kyc_split)]
-#[leptos::wasm_split::wasm_split(later, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn split_examine() -> Result<Examine, NotLoaded> {
-    Ok(examine)
 }
 
 /// `kyc-core`'s reading of a picture's pixels: with a `shape`, the document's outline and what

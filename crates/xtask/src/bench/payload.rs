@@ -51,7 +51,8 @@ use crate::Fail;
 /// module (3.3 KB off the first step, 0.2 KB more in all as the modules compress apart):
 /// 229,479 B; the loader compiling the module as it downloads: 229,607 B; the camera's shutter
 /// waiting for the preview's first frame (a camera that shows none released and explained):
-/// 229,771 B; the later steps' English strings in the later module: 229,788 B.
+/// 229,771 B; the later steps' English strings in the later module: 229,788 B; the worker's
+/// reading of a frame in the later module: 229,881 B.
 pub const GZIP_LIMIT_BYTES: u64 = 230_000;
 /// Issue 18's goal for the gzip total, every feature included.
 pub const GZIP_GOAL_BYTES: u64 = 120_000;
@@ -65,8 +66,10 @@ pub const GZIP_GOAL_BYTES: u64 = 120_000;
 /// early session request: 106,501 B; a business's resume on reload in the later module:
 /// 103,249 B; the loader compiling the module as it downloads: 103,377 B; the later steps'
 /// English strings (165 of 205) in the later module, which hands them over when it starts:
-/// 98,570 B. BENCHMARKS.md says what the first module is made of.
-pub const FIRST_STEP_LIMIT_BYTES: u64 = 98_800;
+/// 98,570 B; the worker's reading of a frame (drawing it, reading its pixels) in the later
+/// module too, where its checks are: 97,510 B. BENCHMARKS.md says what the first module is
+/// made of.
+pub const FIRST_STEP_LIMIT_BYTES: u64 = 97_700;
 /// Issue 18's goal for what the first step needs.
 pub const FIRST_STEP_GOAL_BYTES: u64 = 50_000;
 
