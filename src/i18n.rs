@@ -830,6 +830,28 @@ mod tests {
     }
 
     #[test]
+    fn the_sentences_shown_before_the_later_module_are_in_the_first_table() {
+        // The code that runs before the later module is there (see `crate::later`): the
+        // widget's start (with the relay's errors), the flow's frame and its first step.
+        let first_code = [
+            include_str!("widget.rs"),
+            include_str!("embed.rs"),
+            include_str!("flow/mod.rs"),
+            include_str!("flow/consent.rs"),
+        ];
+        let in_first = |key: &str| FIRST_ENGLISH.iter().any(|(k, _)| *k == key);
+        for key in keys() {
+            let quoted = format!("\"{key}\"");
+            let shown_first =
+                key.starts_with("relay.") || first_code.iter().any(|code| code.contains(&quoted));
+            assert!(
+                !shown_first || in_first(key),
+                "{key} is shown before the later module: it belongs in FIRST_ENGLISH"
+            );
+        }
+    }
+
+    #[test]
     fn every_english_key_is_there_once() {
         let mut seen = std::collections::BTreeSet::new();
         for (key, text) in FIRST_ENGLISH.iter().chain(LATER_ENGLISH) {
