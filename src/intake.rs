@@ -5,7 +5,8 @@
 //!   [`inspect_file`] finds its format by its bytes (never its name) and checks size,
 //!   resolution and, for a PDF, encryption and structure. A PDF is kept as it is.
 //! - A photo is decoded from those bytes (EXIF orientation honoured) and brought down to the
-//!   slot's size ([`Picture::decode`]).
+//!   slot's size ([`Picture::decode`]; a large JPEG decoded straight to about that size where
+//!   the browser can, from the size its header gives).
 //! - A camera frame is already pixels ([`Picture::from_video`]): only the camera's resolution is
 //!   checked.
 //! - For a document, its outline is found in the same pixels; when it is well framed, the
@@ -17,8 +18,8 @@
 
 use kyc_core::document_outline::DocumentShape;
 use kyc_core::{
-    inspect_file, FileFormat, FileLimits, FileProblem, GateDecision, QualityIssue, QualityReport,
-    QualityThresholds, Slot,
+    inspect_file, FileFormat, FileLimits, FileProblem, FileReport, GateDecision, QualityIssue,
+    QualityReport, QualityThresholds, Slot,
 };
 use wasm_bindgen_futures::JsFuture;
 
@@ -95,7 +96,8 @@ pub async fn intake(
 ) -> Result<Accepted, Vec<CaptureProblem>> {
     let picture = match capture {
         Capture::File(file) => {
-            let (bytes, format) = read(&file, slot, limits).await?;
+            let (bytes, report) = read(&file, slot, limits).await?;
+            let format = report.format;
             if format == FileFormat::Pdf {
                 return Ok(Accepted {
                     format,
@@ -104,11 +106,9 @@ pub async fn intake(
                     whole: None,
                 });
             }
-            let decoded = match blob(&bytes, format) {
-                Ok(image) => Picture::decode(&image, target_long_edge(slot)).await,
-                Err(err) => Err(err),
-            };
-            decoded.map_err(|_| vec![CaptureProblem::CannotDecode])?
+            Picture::decode(&bytes, format, report.dimensions, target_long_edge(slot))
+                .await
+                .map_err(|_| vec![CaptureProblem::CannotDecode])?
         }
         Capture::Frame(picture) => {
             let long_edge = picture.source_long_edge();
@@ -171,7 +171,7 @@ async fn read(
     file: &web_sys::Blob,
     slot: Slot,
     limits: &FileLimits,
-) -> Result<(js_sys::Uint8Array, FileFormat), Vec<CaptureProblem>> {
+) -> Result<(js_sys::Uint8Array, FileReport), Vec<CaptureProblem>> {
     let refused = |problems: Vec<FileProblem>| -> Vec<CaptureProblem> {
         problems.into_iter().map(CaptureProblem::File).collect()
     };
@@ -189,7 +189,7 @@ async fn read(
     let claimed = file.type_();
     let claimed = (!claimed.is_empty()).then_some(claimed.as_str());
     let report = inspect_file(&bytes.to_vec(), claimed, slot, limits).map_err(refused)?;
-    Ok((bytes, report.format))
+    Ok((bytes, report))
 }
 
 /// `bytes` in memory as a blob of `format` (for the browser's decoder, or a preview's URL):

@@ -8,7 +8,7 @@
 use kyc_core::document_outline::{
     find_outline, flatten_luma, flatten_rgba, guide, DocumentShape, GuidanceLimits, RgbaImage,
 };
-use kyc_core::{assess, Frame, QualityReport, QualityThresholds, RgbaView, Slot};
+use kyc_core::{assess, FileFormat, Frame, QualityReport, QualityThresholds, RgbaView, Slot};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -41,6 +41,43 @@ pub fn fit(width: u32, height: u32, long_edge: u32) -> (u32, u32) {
     let scale = f64::from(long_edge) / f64::from(long);
     let scaled = |side: u32| ((f64::from(side) * scale).round() as u32).max(1);
     (scaled(width), scaled(height))
+}
+
+/// The size to ask a JPEG decoder for, so that a JPEG of `size` comes out with its long edge at
+/// `long_edge` or a little more; `None` when it is not larger than that by an eighth.
+///
+/// A JPEG decoder scales by eighths while it decodes (libjpeg's DCT scaling: 1/8 to 8/8 of each
+/// side), at the largest eighth whose pixels fit in the size asked. So the size asked is the
+/// smallest eighth that still reaches `long_edge`, plus a pixel: never below it.
+#[must_use]
+pub fn decode_size(size: (u32, u32), long_edge: u32) -> Option<(u32, u32)> {
+    let long = size.0.max(size.1);
+    let eighths = (8 * u64::from(long_edge)).div_ceil(u64::from(long).max(1));
+    (eighths < 8).then(|| {
+        let side = |side: u32| (u64::from(side) * eighths).div_ceil(8) as u32 + 1;
+        (side(size.0), side(size.1))
+    })
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// WebCodecs' image decoder (in web-sys among its unstable APIs only).
+    type ImageDecoder;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(init: &js_sys::Object) -> Result<ImageDecoder, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn decode(this: &ImageDecoder) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(method)]
+    fn close(this: &ImageDecoder);
+
+    /// The `VideoFrame` an [`ImageDecoder`] decodes to.
+    type DecodedFrame;
+    #[wasm_bindgen(method, getter, js_name = displayWidth)]
+    fn display_width(this: &DecodedFrame) -> u32;
+    #[wasm_bindgen(method, getter, js_name = displayHeight)]
+    fn display_height(this: &DecodedFrame) -> u32;
+    #[wasm_bindgen(method)]
+    fn close(this: &DecodedFrame);
 }
 
 /// What one read of a picture's pixels tells: the quality checks, where the document is, and
@@ -77,20 +114,100 @@ pub struct Picture {
 }
 
 impl Picture {
-    /// Decodes `image` with the browser's decoder, EXIF orientation applied, into a picture
-    /// whose long edge is at most `long_edge`.
-    pub async fn decode(image: &web_sys::Blob, long_edge: u32) -> Result<Picture, JsValue> {
+    /// Decodes the photo in `bytes` (of `format`, `size` pixels as its header says) with the
+    /// browser's decoder, EXIF orientation applied, into a picture whose long edge is at most
+    /// `long_edge`.
+    ///
+    /// A JPEG at least a little larger than that is decoded straight to a size near it where
+    /// the engine can (WebCodecs' `ImageDecoder` scales while it decodes: a 12 MP photo is
+    /// decoded at a quarter of its pixels, faster than a full decode alone, and the canvas then
+    /// has little left to scale). Any other image, an engine without it, or a decode it refuses
+    /// goes the long way: a full decode, then the canvas's downscale.
+    pub async fn decode(
+        bytes: &js_sys::Uint8Array,
+        format: FileFormat,
+        size: Option<(u32, u32)>,
+        long_edge: u32,
+    ) -> Result<Picture, JsValue> {
+        let scaled = match (format, size) {
+            (FileFormat::Jpeg, Some(size)) => decode_size(size, long_edge).zip(Some(size)),
+            _ => None,
+        };
+        if let Some((asked, size)) = scaled {
+            if let Ok(picture) = Picture::decode_scaled(bytes, asked, size, long_edge).await {
+                return Ok(picture);
+            }
+        }
+        let image = crate::intake::blob(bytes, format)?;
         let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
         let options = web_sys::ImageBitmapOptions::new();
         options.set_image_orientation(web_sys::ImageOrientation::FromImage);
         let promise =
-            window.create_image_bitmap_with_blob_and_image_bitmap_options(image, &options)?;
+            window.create_image_bitmap_with_blob_and_image_bitmap_options(&image, &options)?;
         let bitmap: web_sys::ImageBitmap = JsFuture::from(promise).await?.unchecked_into();
         let source = (bitmap.width(), bitmap.height());
         let picture = Picture::drawn(source, long_edge, &|context, width, height| {
             context.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, width, height)
         });
         bitmap.close();
+        picture
+    }
+
+    /// The JPEG in `bytes` (`size` pixels as stored) decoded by `ImageDecoder` at `asked`
+    /// ([`decode_size`]), then drawn at its long edge of at most `long_edge`. Refused when the
+    /// engine has no `ImageDecoder`, when its frames do not say how they are turned (the
+    /// current WebCodecs rule: the pixels as stored, the EXIF orientation as the frame's
+    /// `rotation` and `flip`, which `drawImage` applies), or when what it decoded is smaller
+    /// than the picture (an engine that scales by its own rule): a photo is never enlarged
+    /// from a smaller decode.
+    async fn decode_scaled(
+        bytes: &js_sys::Uint8Array,
+        asked: (u32, u32),
+        size: (u32, u32),
+        long_edge: u32,
+    ) -> Result<Picture, JsValue> {
+        let init = js_sys::Object::new();
+        for (key, value) in [
+            ("data", JsValue::from(bytes)),
+            ("type", JsValue::from_str(FileFormat::Jpeg.mime())),
+            ("desiredWidth", asked.0.into()),
+            ("desiredHeight", asked.1.into()),
+        ] {
+            js_sys::Reflect::set(&init, &key.into(), &value)?;
+        }
+        let decoder = ImageDecoder::new(&init)?;
+        let decoded = match decoder.decode() {
+            Ok(promise) => JsFuture::from(promise).await,
+            Err(err) => Err(err),
+        };
+        decoder.close();
+        let frame: DecodedFrame =
+            js_sys::Reflect::get(&decoded?, &"image".into())?.unchecked_into();
+        let shown = (frame.display_width(), frame.display_height());
+        // The frame is shown turned as the EXIF orientation says: the photo's size turned too.
+        let source = if (shown.0 > shown.1) == (size.0 > size.1) {
+            size
+        } else {
+            (size.1, size.0)
+        };
+        let (width, height) = fit(source.0, source.1, long_edge);
+        // Frames that carry the EXIF orientation have a `rotation`.
+        let picture = if !js_sys::Reflect::has(&frame, &"rotation".into())? {
+            // An engine whose frames do not carry the EXIF orientation (Firefox 153 turns the
+            // pixels, then fits them to the size asked, as stored): the photo would come out
+            // squeezed.
+            Err(JsValue::UNDEFINED)
+        } else if shown.0 < width || shown.1 < height {
+            Err(JsValue::UNDEFINED)
+        } else {
+            // `drawImage` takes a `VideoFrame` as it takes a bitmap (web-sys has `VideoFrame`
+            // only among its unstable APIs).
+            let image: &web_sys::ImageBitmap = frame.unchecked_ref();
+            Picture::drawn(source, long_edge, &|context, width, height| {
+                context.draw_image_with_image_bitmap_and_dw_and_dh(image, 0.0, 0.0, width, height)
+            })
+        };
+        frame.close();
         picture
     }
 
@@ -311,7 +428,7 @@ impl Drop for Picture {
 
 #[cfg(test)]
 mod tests {
-    use super::fit;
+    use super::{decode_size, fit};
 
     #[test]
     fn fit_downscales_the_long_edge_and_never_enlarges() {
@@ -319,5 +436,22 @@ mod tests {
         assert_eq!(fit(3024, 4032, 2000), (1500, 2000));
         assert_eq!(fit(1600, 1000, 2000), (1600, 1000));
         assert_eq!(fit(1920, 1080, 1280), (1280, 720));
+    }
+
+    #[test]
+    fn decode_size_asks_for_the_smallest_eighth_that_reaches_the_long_edge() {
+        // Each as Chromium's ImageDecoder then decodes it: 2000x1500, 2016x1512, 2040x1530,
+        // 2268x1701, 1512x1134.
+        assert_eq!(decode_size((4000, 3000), 2000), Some((2001, 1501)));
+        assert_eq!(decode_size((4032, 3024), 2000), Some((2017, 1513)));
+        assert_eq!(decode_size((3024, 4032), 2000), Some((1513, 2017)));
+        assert_eq!(decode_size((3264, 2448), 2000), Some((2041, 1531)));
+        assert_eq!(decode_size((2592, 1944), 2000), Some((2269, 1702)));
+        assert_eq!(decode_size((4032, 3024), 1280), Some((1513, 1135)));
+        assert_eq!(decode_size((8000, 6000), 2000), Some((2001, 1501)));
+        // Not larger by an eighth, or not larger at all: decoded whole.
+        assert_eq!(decode_size((2100, 1575), 2000), None);
+        assert_eq!(decode_size((1600, 1200), 2000), None);
+        assert_eq!(decode_size((0, 0), 2000), None);
     }
 }

@@ -372,3 +372,79 @@ async fn a_photo_is_refused_for_what_inspect_file_refuses() {
     );
     assert_eq!(measured, None, "a refused file is not decoded");
 }
+
+#[wasm_bindgen_test]
+async fn a_photo_decoded_straight_to_size_shows_what_the_whole_decode_shows() {
+    use kyc_capture::photo::{decode_size, Picture};
+    // A landscape photo stored turned (EXIF orientation 6), large enough to be decoded at an
+    // eighth-step of its size where the engine can: a red quarter at its stored top left, a
+    // green band along its stored bottom, blue elsewhere.
+    let (width, height) = (3200, 2400);
+    let (canvas, ctx) = canvas_2d(width, height);
+    let (w, h) = (f64::from(width), f64::from(height));
+    for (colour, x, y, cw, ch) in [
+        ("#1040c0", 0.0, 0.0, w, h),
+        ("#d02020", 0.0, 0.0, w / 2.0, h / 2.0),
+        ("#20a040", 0.0, h * 0.9, w, h * 0.1),
+    ] {
+        ctx.set_fill_style_str(colour);
+        ctx.fill_rect(x, y, cw, ch);
+    }
+    let bytes = js_sys::Uint8Array::from(with_exif(&jpeg_of(&canvas)).as_slice());
+    assert!(decode_size((width, height), 2000).is_some());
+    let scaled = Picture::decode(&bytes, FileFormat::Jpeg, Some((width, height)), 2000)
+        .await
+        .unwrap();
+    // Without the stored size, the whole photo is decoded, then brought down on the canvas.
+    let whole = Picture::decode(&bytes, FileFormat::Jpeg, None, 2000)
+        .await
+        .unwrap();
+    assert_eq!(scaled.size(), (1500, 2000));
+    assert_eq!(whole.size(), (1500, 2000));
+    let (scaled, whole) = (pixels(&scaled).await, pixels(&whole).await);
+    let at = |pixels: &[u8], x: usize, y: usize| {
+        let i = (y * 1500 + x) * 4;
+        [pixels[i], pixels[i + 1], pixels[i + 2]]
+    };
+    for image in [&scaled, &whole] {
+        // Turned upright: the stored top left is now the top right, the stored bottom the
+        // left edge.
+        let [r, g, b] = at(image, 1200, 400);
+        assert!(r > 180 && g < 80 && b < 80, "top right {:?}", [r, g, b]);
+        let [r, g, b] = at(image, 300, 400);
+        assert!(r < 80 && b > 150, "top left {:?}", [r, g, b]);
+        let [r, g, b] = at(image, 40, 1500);
+        assert!(g > 130 && r < 80 && b < 100, "left edge {:?}", [r, g, b]);
+    }
+    let differ: u64 = scaled
+        .iter()
+        .zip(&whole)
+        .map(|(a, b)| u64::from(a.abs_diff(*b)))
+        .sum();
+    let mean = differ as f64 / scaled.len() as f64;
+    assert!(
+        mean < 3.0,
+        "the two decodes differ by {mean:.2} levels on average"
+    );
+}
+
+/// The pixels of `picture` as it is sent: its JPEG, decoded again by the browser.
+async fn pixels(picture: &kyc_capture::photo::Picture) -> Vec<u8> {
+    let jpeg = picture.encode().await.unwrap();
+    let blob = kyc_capture::intake::blob(&jpeg, FileFormat::Jpeg).unwrap();
+    let promise = web_sys::window()
+        .unwrap()
+        .create_image_bitmap_with_blob(&blob)
+        .unwrap();
+    let bitmap: web_sys::ImageBitmap = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .unwrap()
+        .unchecked_into();
+    let (width, height) = (bitmap.width(), bitmap.height());
+    let (_canvas, ctx) = canvas_2d(width, height);
+    ctx.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0).unwrap();
+    ctx.get_image_data(0.0, 0.0, f64::from(width), f64::from(height))
+        .unwrap()
+        .data()
+        .0
+}
