@@ -191,14 +191,3 @@ async fn read(
     let report = inspect_file(&bytes.to_vec(), claimed, slot, limits).map_err(refused)?;
     Ok((bytes, report))
 }
-
-/// `bytes` in memory as a blob of `format` (for the browser's decoder, or a preview's URL):
-/// the file is not read again.
-pub fn blob(
-    bytes: &js_sys::Uint8Array,
-    format: FileFormat,
-) -> Result<web_sys::Blob, wasm_bindgen::JsValue> {
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(format.mime());
-    web_sys::Blob::new_with_u8_array_sequence_and_options(&js_sys::Array::of1(bytes), &options)
-}

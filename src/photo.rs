@@ -80,6 +80,17 @@ extern "C" {
     fn close(this: &DecodedFrame);
 }
 
+/// `bytes` in memory as a blob of `format` (for the browser's decoder, or a preview's URL):
+/// the file is not read again.
+pub fn blob(
+    bytes: &js_sys::Uint8Array,
+    format: FileFormat,
+) -> Result<web_sys::Blob, wasm_bindgen::JsValue> {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(format.mime());
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&js_sys::Array::of1(bytes), &options)
+}
+
 /// What one read of a picture's pixels tells: the quality checks, where the document is, and
 /// the document flattened when its outline is good enough.
 pub struct Examined {
@@ -138,7 +149,7 @@ impl Picture {
                 return Ok(picture);
             }
         }
-        let image = crate::intake::blob(bytes, format)?;
+        let image = blob(bytes, format)?;
         let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
         let options = web_sys::ImageBitmapOptions::new();
         options.set_image_orientation(web_sys::ImageOrientation::FromImage);

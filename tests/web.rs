@@ -431,7 +431,7 @@ async fn a_photo_decoded_straight_to_size_shows_what_the_whole_decode_shows() {
 /// The pixels of `picture` as it is sent: its JPEG, decoded again by the browser.
 async fn pixels(picture: &kyc_capture::photo::Picture) -> Vec<u8> {
     let jpeg = picture.encode().await.unwrap();
-    let blob = kyc_capture::intake::blob(&jpeg, FileFormat::Jpeg).unwrap();
+    let blob = kyc_capture::photo::blob(&jpeg, FileFormat::Jpeg).unwrap();
     let promise = web_sys::window()
         .unwrap()
         .create_image_bitmap_with_blob(&blob)

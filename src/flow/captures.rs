@@ -7,8 +7,9 @@ use kyc_core::{
 };
 use leptos::prelude::*;
 
-use crate::intake::{blob, Accepted};
+use crate::intake::Accepted;
 use crate::per_slot::PerSlot;
+use crate::photo::blob;
 
 /// One kept capture, as the steps show it.
 #[derive(Clone, Debug, PartialEq)]
