@@ -122,6 +122,10 @@ pub async fn intake(
             picture
         }
     };
+    // The page handles what waited (a tap, a frame of an animation) between the drawing of the
+    // picture and the reading of its pixels: each holds the main thread for tens of
+    // milliseconds on a 12 MP photo, and longer on a phone.
+    crate::upload::sleep(std::time::Duration::ZERO).await;
     // The crop is as sharp as the photo (never below what the relay asks for, never above
     // what a photo is sent at).
     let crop_long_edge = (limits.min_long_edge(slot), target_long_edge(slot));

@@ -233,6 +233,33 @@ export function heap_watch_stop() {
   return Math.max(heapWatch.peak, js_heap_now());
 }
 
+// The main thread's long tasks (over 50 ms, the Long Tasks API's threshold) while the path
+// runs: what a user's taps and the page's animations wait for. `null` where the engine does not
+// report them (only Chromium does).
+let longTasks = null;
+export function long_tasks_start() {
+  if (!PerformanceObserver.supportedEntryTypes?.includes('longtask')) return false;
+  const watch = { count: 0, longest: 0 };
+  watch.observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      watch.count += 1;
+      watch.longest = Math.max(watch.longest, entry.duration);
+    }
+  });
+  watch.observer.observe({ type: 'longtask' });
+  longTasks = watch;
+  return true;
+}
+export function long_tasks_stop() {
+  const watch = longTasks;
+  for (const entry of watch.observer.takeRecords()) {
+    watch.count += 1;
+    watch.longest = Math.max(watch.longest, entry.duration);
+  }
+  watch.observer.disconnect();
+  return [watch.count, watch.longest];
+}
+
 export function now() {
   return performance.now();
 }
@@ -257,6 +284,8 @@ extern "C" {
     async fn js_heap_collected() -> JsValue;
     fn heap_watch_start();
     fn heap_watch_stop() -> f64;
+    fn long_tasks_start() -> bool;
+    fn long_tasks_stop() -> js_sys::Array;
     fn user_agent() -> String;
 }
 
@@ -375,6 +404,23 @@ async fn bench_still_photo() {
     }
     emit("photo.prepare", "ms", &full);
     emit("photo.bare_decode", "ms", &bare);
+
+    // The main thread's long tasks while the path runs (what a user's taps and the page's
+    // animations wait for), over runs of their own so the observer is not in the times above.
+    if long_tasks_start() {
+        for _ in 0..RUNS / 2 {
+            settle().await;
+            assert!(take_in(&blob, &limits).await.is_ok());
+        }
+        settle().await;
+        let watched = long_tasks_stop();
+        fact("photo.runs_watched", RUNS / 2);
+        fact("photo.long_tasks", watched.get(0).as_f64().unwrap_or(-1.0));
+        fact(
+            "photo.longest_task_ms",
+            watched.get(1).as_f64().unwrap_or(-1.0),
+        );
+    }
 
     // The floor under the path in this engine: what the browser itself does for it (decode
     // and downscale, read back; one encode), and the same decode asked for the target size.

@@ -401,7 +401,39 @@ fn write_still_photo(md: &mut String, r: &Results) {
         )
     );
     write_photo_floor(md, r);
+    write_photo_main_thread(md, r);
     write_photo_memory(md, r);
+}
+
+/// The page's main thread while the photo path runs: its long tasks, where the engine reports
+/// them.
+fn write_photo_main_thread(md: &mut String, r: &Results) {
+    let (Some(runs), Some(count), Some(longest)) = (
+        r.fact("photo.runs_watched"),
+        r.fact("photo.long_tasks"),
+        r.fact("photo.longest_task_ms"),
+    ) else {
+        let _ = writeln!(
+            md,
+            "The main thread's long tasks during the path: not reported by this engine.\n"
+        );
+        return;
+    };
+    let _ = writeln!(
+        md,
+        "The page's main thread during the path, {runs} runs watched by the Long Tasks API \
+         (tasks over 50 ms, what a user's taps and the page's animations would wait for): \
+         {}. The decode is the browser's, off \
+         the main thread; the drawing, the reading of the pixels with the checks, and the \
+         encode each run as a task of their own (the path yields between the drawing and the \
+         reading). The path itself does not yet run in a worker (issue 18 asks for it where \
+         `OffscreenCanvas` is supported; the live analysis does).\n",
+        match (count.parse::<f64>(), longest.parse::<f64>()) {
+            (Ok(0.0), _) => "**none**".to_owned(),
+            (Ok(n), Ok(ms)) => format!("**{n}**, the longest {ms:.0} ms"),
+            _ => "**missing**".to_owned(),
+        }
+    );
 }
 
 /// What the browser itself does for the photo path, measured alone in the same page: the
