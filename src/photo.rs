@@ -59,6 +59,19 @@ pub fn decode_size(size: (u32, u32), long_edge: u32) -> Option<(u32, u32)> {
     })
 }
 
+/// Whether this engine's decoded frames carry the EXIF orientation as the current WebCodecs
+/// rule has it: the pixels as stored, the orientation as the frame's `rotation` and `flip`,
+/// which `drawImage` applies. Where they do not (Firefox 153 turns the pixels, then fits them
+/// to the size asked as stored: a turned photo would come out squeezed), a photo is not
+/// decoded by `ImageDecoder` at all.
+fn frames_carry_orientation() -> bool {
+    let prototype = js_sys::Reflect::get(&js_sys::global(), &"VideoFrame".into())
+        .and_then(|frame| js_sys::Reflect::get(&frame, &"prototype".into()));
+    prototype
+        .and_then(|prototype| js_sys::Reflect::has(&prototype, &"rotation".into()))
+        .unwrap_or(false)
+}
+
 #[wasm_bindgen]
 extern "C" {
     /// WebCodecs' image decoder (in web-sys among its unstable APIs only).
@@ -132,8 +145,9 @@ impl Picture {
     /// A JPEG at least a little larger than that is decoded straight to a size near it where
     /// the engine can (WebCodecs' `ImageDecoder` scales while it decodes: a 12 MP photo is
     /// decoded at a quarter of its pixels, faster than a full decode alone, and the canvas then
-    /// has little left to scale). Any other image, an engine without it, or a decode it refuses
-    /// goes the long way: a full decode, then the canvas's downscale.
+    /// has little left to scale; [`frames_carry_orientation`]). Any other image, another
+    /// engine, or a decode it refuses goes the long way: a full decode, then the canvas's
+    /// downscale.
     pub async fn decode(
         bytes: &js_sys::Uint8Array,
         format: FileFormat,
@@ -144,7 +158,7 @@ impl Picture {
             (FileFormat::Jpeg, Some(size)) => decode_size(size, long_edge).zip(Some(size)),
             _ => None,
         };
-        if let Some((asked, size)) = scaled {
+        if let Some((asked, size)) = scaled.filter(|_| frames_carry_orientation()) {
             if let Ok(picture) = Picture::decode_scaled(bytes, asked, size, long_edge).await {
                 return Ok(picture);
             }
@@ -166,11 +180,8 @@ impl Picture {
 
     /// The JPEG in `bytes` (`size` pixels as stored) decoded by `ImageDecoder` at `asked`
     /// ([`decode_size`]), then drawn at its long edge of at most `long_edge`. Refused when the
-    /// engine has no `ImageDecoder`, when its frames do not say how they are turned (the
-    /// current WebCodecs rule: the pixels as stored, the EXIF orientation as the frame's
-    /// `rotation` and `flip`, which `drawImage` applies), or when what it decoded is smaller
-    /// than the picture (an engine that scales by its own rule): a photo is never enlarged
-    /// from a smaller decode.
+    /// engine has no `ImageDecoder`, or when what it decoded is smaller than the picture (an
+    /// engine that scales by its own rule): a photo is never enlarged from a smaller decode.
     async fn decode_scaled(
         bytes: &js_sys::Uint8Array,
         asked: (u32, u32),
@@ -202,13 +213,7 @@ impl Picture {
             (size.1, size.0)
         };
         let (width, height) = fit(source.0, source.1, long_edge);
-        // Frames that carry the EXIF orientation have a `rotation`.
-        let picture = if !js_sys::Reflect::has(&frame, &"rotation".into())? {
-            // An engine whose frames do not carry the EXIF orientation (Firefox 153 turns the
-            // pixels, then fits them to the size asked, as stored): the photo would come out
-            // squeezed.
-            Err(JsValue::UNDEFINED)
-        } else if shown.0 < width || shown.1 < height {
+        let picture = if shown.0 < width || shown.1 < height {
             Err(JsValue::UNDEFINED)
         } else {
             // `drawImage` takes a `VideoFrame` as it takes a bitmap (web-sys has `VideoFrame`

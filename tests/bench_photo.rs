@@ -117,8 +117,9 @@ export async function browser_share_ms(blob, long_edge, quality, resize) {
     probe.close();
     // Only the second decode counts: the first told the size, which the widget reads from the
     // file's header.
-    let again = performance.now();
-    if (typeof ImageDecoder === 'function') {
+    const again = performance.now();
+    // As the widget: only an engine whose frames carry the EXIF orientation.
+    if (typeof ImageDecoder === 'function' && 'rotation' in VideoFrame.prototype) {
       // As `kyc_capture::photo::decode_size`.
       const eighths = Math.ceil((8 * long_edge) / Math.max(pw, ph));
       const side = (s) => Math.ceil((s * eighths) / 8) + 1;
@@ -127,12 +128,7 @@ export async function browser_share_ms(blob, long_edge, quality, resize) {
       });
       const { image } = await decoder.decode();
       decoder.close();
-      // As the widget: only an engine whose frames carry the EXIF orientation.
-      if (image.rotation !== undefined) {
-        return [...(await finish(image, w, h, quality, again)), 'ImageDecoder'];
-      }
-      image.close();
-      again = performance.now();
+      return [...(await finish(image, w, h, quality, again)), 'ImageDecoder'];
     }
     bitmap = await createImageBitmap(blob, {
       imageOrientation: 'from-image', resizeWidth: w, resizeHeight: h, resizeQuality: 'high',

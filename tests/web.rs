@@ -268,9 +268,15 @@ fn soften(canvas: &web_sys::HtmlCanvasElement) {
 /// `jpeg` with an EXIF segment inserted after its SOI: orientation 6 (rotate 90° clockwise)
 /// and a GPS marker string.
 fn with_exif(jpeg: &[u8]) -> Vec<u8> {
+    with_orientation(jpeg, 6)
+}
+
+/// `jpeg` with an EXIF segment inserted after its SOI: `orientation` (1 to 8) and a GPS marker
+/// string.
+fn with_orientation(jpeg: &[u8], orientation: u8) -> Vec<u8> {
     let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
     tiff.extend_from_slice(&[0, 1]); // one entry
-    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]); // Orientation = 6
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0]);
     tiff.extend_from_slice(&[0, 0, 0, 0]); // no next IFD
     tiff.extend_from_slice(b"GPSLatitude 51.5007 N");
     let mut payload = b"Exif\0\0".to_vec();
@@ -376,9 +382,9 @@ async fn a_photo_is_refused_for_what_inspect_file_refuses() {
 #[wasm_bindgen_test]
 async fn a_photo_decoded_straight_to_size_shows_what_the_whole_decode_shows() {
     use kyc_capture::photo::{decode_size, Picture};
-    // A landscape photo stored turned (EXIF orientation 6), large enough to be decoded at an
-    // eighth-step of its size where the engine can: a red quarter at its stored top left, a
-    // green band along its stored bottom, blue elsewhere.
+    // A landscape photo, large enough to be decoded at an eighth-step of its size where the
+    // engine can, stored with each EXIF orientation in turn: a red quarter at its stored top
+    // left, a green band along its stored bottom, blue elsewhere.
     let (width, height) = (3200, 2400);
     let (canvas, ctx) = canvas_2d(width, height);
     let (w, h) = (f64::from(width), f64::from(height));
@@ -390,42 +396,54 @@ async fn a_photo_decoded_straight_to_size_shows_what_the_whole_decode_shows() {
         ctx.set_fill_style_str(colour);
         ctx.fill_rect(x, y, cw, ch);
     }
-    let bytes = js_sys::Uint8Array::from(with_exif(&jpeg_of(&canvas)).as_slice());
+    let jpeg = jpeg_of(&canvas);
     assert!(decode_size((width, height), 2000).is_some());
-    let scaled = Picture::decode(&bytes, FileFormat::Jpeg, Some((width, height)), 2000)
-        .await
-        .unwrap();
-    // Without the stored size, the whole photo is decoded, then brought down on the canvas.
-    let whole = Picture::decode(&bytes, FileFormat::Jpeg, None, 2000)
-        .await
-        .unwrap();
-    assert_eq!(scaled.size(), (1500, 2000));
-    assert_eq!(whole.size(), (1500, 2000));
-    let (scaled, whole) = (pixels(&scaled).await, pixels(&whole).await);
-    let at = |pixels: &[u8], x: usize, y: usize| {
-        let i = (y * 1500 + x) * 4;
-        [pixels[i], pixels[i + 1], pixels[i + 2]]
-    };
-    for image in [&scaled, &whole] {
-        // Turned upright: the stored top left is now the top right, the stored bottom the
-        // left edge.
-        let [r, g, b] = at(image, 1200, 400);
-        assert!(r > 180 && g < 80 && b < 80, "top right {:?}", [r, g, b]);
-        let [r, g, b] = at(image, 300, 400);
-        assert!(r < 80 && b > 150, "top left {:?}", [r, g, b]);
-        let [r, g, b] = at(image, 40, 1500);
-        assert!(g > 130 && r < 80 && b < 100, "left edge {:?}", [r, g, b]);
+    // Each of the eight orientations comes out as the whole decode shows it (the browser's
+    // `createImageBitmap` with `imageOrientation: "from-image"`).
+    for orientation in 1..=8 {
+        let bytes = js_sys::Uint8Array::from(with_orientation(&jpeg, orientation).as_slice());
+        let scaled = Picture::decode(&bytes, FileFormat::Jpeg, Some((width, height)), 2000)
+            .await
+            .unwrap();
+        // Without the stored size, the whole photo is decoded, then brought down on the canvas.
+        let whole = Picture::decode(&bytes, FileFormat::Jpeg, None, 2000)
+            .await
+            .unwrap();
+        let upright = if orientation >= 5 {
+            (1500, 2000)
+        } else {
+            (2000, 1500)
+        };
+        assert_eq!(scaled.size(), upright, "orientation {orientation}");
+        assert_eq!(whole.size(), upright, "orientation {orientation}");
+        let (scaled, whole) = (pixels(&scaled).await, pixels(&whole).await);
+        if orientation == 6 {
+            let at = |pixels: &[u8], x: usize, y: usize| {
+                let i = (y * 1500 + x) * 4;
+                [pixels[i], pixels[i + 1], pixels[i + 2]]
+            };
+            for image in [&scaled, &whole] {
+                // Turned upright: the stored top left is now the top right, the stored bottom
+                // the left edge.
+                let [r, g, b] = at(image, 1200, 400);
+                assert!(r > 180 && g < 80 && b < 80, "top right {:?}", [r, g, b]);
+                let [r, g, b] = at(image, 300, 400);
+                assert!(r < 80 && b > 150, "top left {:?}", [r, g, b]);
+                let [r, g, b] = at(image, 40, 1500);
+                assert!(g > 130 && r < 80 && b < 100, "left edge {:?}", [r, g, b]);
+            }
+        }
+        let differ: u64 = scaled
+            .iter()
+            .zip(&whole)
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum();
+        let mean = differ as f64 / scaled.len() as f64;
+        assert!(
+            mean < 3.0,
+            "orientation {orientation}: the two decodes differ by {mean:.2} levels on average"
+        );
     }
-    let differ: u64 = scaled
-        .iter()
-        .zip(&whole)
-        .map(|(a, b)| u64::from(a.abs_diff(*b)))
-        .sum();
-    let mean = differ as f64 / scaled.len() as f64;
-    assert!(
-        mean < 3.0,
-        "the two decodes differ by {mean:.2} levels on average"
-    );
 }
 
 /// The pixels of `picture` as it is sent: its JPEG, decoded again by the browser.
