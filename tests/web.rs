@@ -416,20 +416,20 @@ async fn a_photo_decoded_straight_to_size_shows_what_the_whole_decode_shows() {
         };
         assert_eq!(scaled.size(), upright, "orientation {orientation}");
         assert_eq!(whole.size(), upright, "orientation {orientation}");
-        let (scaled, whole) = (pixels(&scaled).await, pixels(&whole).await);
+        let (scaled, whole) = (thumbnail(&scaled).await, thumbnail(&whole).await);
         if orientation == 6 {
             let at = |pixels: &[u8], x: usize, y: usize| {
-                let i = (y * 1500 + x) * 4;
+                let i = (y * 150 + x) * 4;
                 [pixels[i], pixels[i + 1], pixels[i + 2]]
             };
             for image in [&scaled, &whole] {
                 // Turned upright: the stored top left is now the top right, the stored bottom
                 // the left edge.
-                let [r, g, b] = at(image, 1200, 400);
+                let [r, g, b] = at(image, 120, 40);
                 assert!(r > 180 && g < 80 && b < 80, "top right {:?}", [r, g, b]);
-                let [r, g, b] = at(image, 300, 400);
+                let [r, g, b] = at(image, 30, 40);
                 assert!(r < 80 && b > 150, "top left {:?}", [r, g, b]);
-                let [r, g, b] = at(image, 40, 1500);
+                let [r, g, b] = at(image, 5, 150);
                 assert!(g > 130 && r < 80 && b < 100, "left edge {:?}", [r, g, b]);
             }
         }
@@ -446,8 +446,10 @@ async fn a_photo_decoded_straight_to_size_shows_what_the_whole_decode_shows() {
     }
 }
 
-/// The pixels of `picture` as it is sent: its JPEG, decoded again by the browser.
-async fn pixels(picture: &kyc_capture::photo::Picture) -> Vec<u8> {
+/// What `picture` shows as it is sent, a tenth of its size: its JPEG decoded again by the
+/// browser and drawn small (enough to see where each colour is, and little memory for the
+/// module: eight orientations, two decodes each).
+async fn thumbnail(picture: &kyc_capture::photo::Picture) -> Vec<u8> {
     let jpeg = picture.encode().await.unwrap();
     let blob = kyc_capture::photo::blob(&jpeg, FileFormat::Jpeg).unwrap();
     let promise = web_sys::window()
@@ -458,9 +460,17 @@ async fn pixels(picture: &kyc_capture::photo::Picture) -> Vec<u8> {
         .await
         .unwrap()
         .unchecked_into();
-    let (width, height) = (bitmap.width(), bitmap.height());
+    let (width, height) = (bitmap.width() / 10, bitmap.height() / 10);
     let (_canvas, ctx) = canvas_2d(width, height);
-    ctx.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0).unwrap();
+    ctx.draw_image_with_image_bitmap_and_dw_and_dh(
+        &bitmap,
+        0.0,
+        0.0,
+        f64::from(width),
+        f64::from(height),
+    )
+    .unwrap();
+    bitmap.close();
     ctx.get_image_data(0.0, 0.0, f64::from(width), f64::from(height))
         .unwrap()
         .data()
