@@ -400,6 +400,26 @@ fn write_still_photo(md: &mut String, r: &Results) {
             "widget path / bare decode"
         )
     );
+    if r.stats("photo.prepare_document").is_some() {
+        let _ = writeln!(
+            md,
+            "The same photo taken as the front of a passport (the shape the widget knows once \
+             the document is chosen): its outline found, the page flattened to its shape, \
+             measured and encoded, and the whole photo encoded beside it for the review's \
+             \"Use the whole photo\" (the crop found: {}). Same run, after the rows above.\n",
+            r.fact("photo.document_cropped").unwrap_or("(missing)")
+        );
+        let _ = writeln!(md, "{TABLE_HEAD}");
+        let _ = writeln!(
+            md,
+            "{}\n",
+            series_row(
+                r,
+                "photo.prepare_document",
+                "widget's pre-upload path, as a passport's front"
+            )
+        );
+    }
     write_photo_floor(md, r);
     write_photo_main_thread(md, r);
     write_photo_memory(md, r);
