@@ -265,12 +265,6 @@ fn soften(canvas: &web_sys::HtmlCanvasElement) {
         .unwrap();
 }
 
-/// `jpeg` with an EXIF segment inserted after its SOI: orientation 6 (rotate 90° clockwise)
-/// and a GPS marker string.
-fn with_exif(jpeg: &[u8]) -> Vec<u8> {
-    with_orientation(jpeg, 6)
-}
-
 /// `jpeg` with an EXIF segment inserted after its SOI: `orientation` (1 to 8) and a GPS marker
 /// string.
 fn with_orientation(jpeg: &[u8], orientation: u8) -> Vec<u8> {
@@ -309,7 +303,8 @@ fn dimensions(accepted: &Accepted) -> Option<(u32, u32)> {
 
 #[wasm_bindgen_test]
 async fn a_photo_is_oriented_downscaled_measured_and_stripped_of_exif() {
-    let original = with_exif(&canvas_jpeg(2400, 1600, true).await);
+    // Orientation 6: turn 90° clockwise.
+    let original = with_orientation(&canvas_jpeg(2400, 1600, true).await, 6);
     assert!(contains(&original, b"GPSLatitude"));
     let blob = file(&original, "passport.jpg", "image/jpeg");
     let (accepted, measured) = take_in(&blob, Slot::Front, &FileLimits::default()).await;

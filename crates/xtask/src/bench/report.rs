@@ -380,16 +380,18 @@ fn write_still_photo(md: &mut String, r: &Results) {
         r.fact("photo.bare_decode_pixels").unwrap_or("(missing)"),
     );
     let _ = writeln!(md, "{TABLE_HEAD}");
-    let _ = writeln!(
-        md,
-        "{}",
-        series_row(r, "photo.prepare", "widget's pre-upload path")
-    );
-    let _ = writeln!(
-        md,
-        "{}",
-        series_row(r, "photo.bare_decode", "bare `createImageBitmap` decode")
-    );
+    for (name, label) in [
+        ("photo.prepare", "widget's pre-upload path"),
+        ("photo.bare_decode", "bare `createImageBitmap` decode"),
+        (
+            "photo.prepare_document",
+            "widget's pre-upload path, as a passport's front",
+        ),
+    ] {
+        if r.stats(name).is_some() {
+            let _ = writeln!(md, "{}", series_row(r, name, label));
+        }
+    }
     let _ = writeln!(
         md,
         "\n{}\n",
@@ -403,21 +405,12 @@ fn write_still_photo(md: &mut String, r: &Results) {
     if r.stats("photo.prepare_document").is_some() {
         let _ = writeln!(
             md,
-            "The same photo taken as the front of a passport (the shape the widget knows once \
-             the document is chosen): its outline found, the page flattened to its shape, \
-             measured and encoded, and the whole photo encoded beside it for the review's \
-             \"Use the whole photo\" (the crop found: {}). Same run, after the rows above.\n",
+            "The last row: the same photo taken as the front of a passport (the shape the \
+             widget knows once the document is chosen), its outline found, the page flattened \
+             to its shape, measured and encoded, and the whole photo encoded beside it for the \
+             review's \"Use the whole photo\" (the crop found: {}); measured after the rows \
+             above in the same run.\n",
             r.fact("photo.document_cropped").unwrap_or("(missing)")
-        );
-        let _ = writeln!(md, "{TABLE_HEAD}");
-        let _ = writeln!(
-            md,
-            "{}\n",
-            series_row(
-                r,
-                "photo.prepare_document",
-                "widget's pre-upload path, as a passport's front"
-            )
         );
     }
     write_photo_floor(md, r);
