@@ -1,28 +1,37 @@
-//! The live analysis off the page's main thread: a dedicated worker runs the widget's own
-//! module (the page's compiled one, handed over, so nothing is fetched or compiled twice) and
-//! examines each preview frame posted to it ([`photo::examine`], as the page would), while the
-//! page keeps drawing the preview. Where a worker cannot run it (no `OffscreenCanvas`, or a
-//! host's Content-Security-Policy without `worker-src blob:`), [`AnalysisWorker::shared`] says
-//! so and the camera analyses on the main thread, less often.
+//! The pixel work off the page's main thread: a dedicated worker runs the widget's own module
+//! (the page's compiled one, handed over, so nothing is fetched or compiled twice). It examines
+//! each preview frame posted to it ([`photo::examine`], as the page would), while the page
+//! keeps drawing the preview, and prepares each chosen photo (decoded, checked and encoded:
+//! [`Photo::prepare`], as the page would), while the page stays free. Where a worker cannot
+//! run it (no `OffscreenCanvas`, or a host's Content-Security-Policy without `worker-src
+//! blob:`), [`AnalysisWorker::shared`] says so and the page does the work: the camera analyses
+//! less often.
 //!
 //! The worker's script (`www/analysis-worker.js`) is built into the module and started from a
 //! `blob:` URL: a worker's script must come from the page's origin (a package on a CDN could
 //! not start one from a file beside it), and the widget's tests could not load such a file. The
 //! page posts `{ glue, module }` once (the URL of the glue this module was loaded by, and the
-//! compiled module) and waits for `{ ready }`; then one `{ frame, slot, shape }` at a time (the
-//! frame an `ImageBitmap`, transferred), each answered with `{ examined }` ([`encode`]) or
-//! `{ error }`, after which the worker is not used again.
+//! compiled module) and waits for `{ ready }`. Then each request carries an `id` its answer
+//! repeats: `{ id, frame, slot, shape }` (the frame an `ImageBitmap`, transferred; one frame
+//! at a time) is answered with `{ id, examined }` ([`encode`]), `{ id, photo, .. }` (the
+//! file's bytes, transferred, and [`Photo`]'s fields) with `{ id, prepared }` (the report,
+//! [`encode_report`], and the JPEGs, transferred), `{ id, memory }` with `{ id, memory }`;
+//! any with `{ id, error }`. A frame's error ends the worker's use; a photo's error sends the
+//! photo to the page.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use kyc_core::document_outline::{DocumentShape, Guidance, Outline, Point};
-use kyc_core::{QualityIssue, QualityThresholds, RgbaView, Sides, Slot};
+use kyc_core::{
+    FileFormat, Measurement, QualityIssue, QualityReport, QualityThresholds, RgbaView, Sides, Slot,
+};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::framing::Framed;
+use crate::intake::{Photo, Prepared};
 use crate::later::NotLoaded;
 use crate::photo::{self, fit, CropUse};
 
@@ -55,12 +64,24 @@ enum State {
     Failed,
 }
 
-/// The page's side of the worker. One frame is in flight at a time.
+/// A request the worker has not answered yet.
+struct Pending {
+    id: u32,
+    /// The field of the answer that carries it: `examined` for a preview frame (one at a
+    /// time), `prepared` for a photo, `memory` for the worker's memory use.
+    answer: &'static str,
+    /// Called with the answer, or with `null` when there is none.
+    resolve: js_sys::Function,
+}
+
+/// The page's side of the worker. One frame is in flight at a time; photos queue.
 pub struct AnalysisWorker {
     worker: web_sys::Worker,
     state: Rc<RefCell<State>>,
-    /// The resolve function of the frame in flight.
-    pending: Rc<RefCell<Option<js_sys::Function>>>,
+    pending: Rc<RefCell<Vec<Pending>>>,
+    /// Called once the worker is ready or failed to start.
+    started: Rc<RefCell<Vec<js_sys::Function>>>,
+    next_id: std::cell::Cell<u32>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
@@ -98,9 +119,7 @@ impl AnalysisWorker {
         self.worker.set_onerror(None);
         self.worker.terminate();
         *self.state.borrow_mut() = State::Failed;
-        if let Some(resolve) = self.pending.borrow_mut().take() {
-            let _ = resolve.call1(&JsValue::NULL, &JsValue::NULL);
-        }
+        answer_all(&self.pending, &self.started);
     }
 
     fn start() -> Result<AnalysisWorker, JsValue> {
@@ -121,33 +140,49 @@ impl AnalysisWorker {
         web_sys::Url::revoke_object_url(&url)?;
         let worker = worker?;
         let state = Rc::new(RefCell::new(State::Starting));
-        let pending = Rc::new(RefCell::new(None::<js_sys::Function>));
+        let pending = Rc::new(RefCell::new(Vec::<Pending>::new()));
+        let started = Rc::new(RefCell::new(Vec::<js_sys::Function>::new()));
         let on_message = {
-            let (state, pending) = (state.clone(), pending.clone());
+            let (state, pending, started) = (state.clone(), pending.clone(), started.clone());
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
                 let data = event.data();
-                let field = |name: &str| js_sys::Reflect::get(&data, &name.into()).ok();
+                let field = |name: &str| {
+                    js_sys::Reflect::get(&data, &name.into())
+                        .ok()
+                        .filter(|value| !value.is_undefined())
+                };
                 if field("ready").is_some_and(|ready| ready.is_truthy()) {
                     *state.borrow_mut() = State::Ready;
+                    wake(&started);
                     return;
                 }
-                let reply = field("examined").filter(|value| !value.is_undefined());
-                if reply.is_none() {
-                    // An error: the worker is not trusted with another frame.
+                let Some(id) = field("id").and_then(|id| id.as_f64()) else {
+                    // The worker could not start.
+                    *state.borrow_mut() = State::Failed;
+                    answer_all(&pending, &started);
+                    return;
+                };
+                let request = {
+                    let mut pending = pending.borrow_mut();
+                    let at = pending.iter().position(|p| f64::from(p.id) == id);
+                    at.map(|at| pending.remove(at))
+                };
+                let Some(request) = request else { return };
+                let reply = field(request.answer);
+                if reply.is_none() && request.answer == "examined" {
+                    // A frame's error: the worker is not trusted with another frame.
                     *state.borrow_mut() = State::Failed;
                 }
-                if let Some(resolve) = pending.borrow_mut().take() {
-                    let _ = resolve.call1(&JsValue::NULL, &reply.unwrap_or(JsValue::NULL));
-                }
+                let _ = request
+                    .resolve
+                    .call1(&JsValue::NULL, &reply.unwrap_or(JsValue::NULL));
             })
         };
         let on_error = {
-            let (state, pending) = (state.clone(), pending.clone());
+            let (state, pending, started) = (state.clone(), pending.clone(), started.clone());
             Closure::<dyn FnMut(web_sys::Event)>::new(move |_event: web_sys::Event| {
                 *state.borrow_mut() = State::Failed;
-                if let Some(resolve) = pending.borrow_mut().take() {
-                    let _ = resolve.call1(&JsValue::NULL, &JsValue::NULL);
-                }
+                answer_all(&pending, &started);
             })
         };
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -160,6 +195,8 @@ impl AnalysisWorker {
             worker,
             state,
             pending,
+            started,
+            next_id: std::cell::Cell::new(0),
             _on_message: on_message,
             _on_error: on_error,
         })
@@ -177,7 +214,122 @@ impl AnalysisWorker {
 
     /// Whether a frame is being analysed.
     pub fn is_busy(&self) -> bool {
-        self.pending.borrow().is_some()
+        self.pending
+            .borrow()
+            .iter()
+            .any(|request| request.answer == "examined")
+    }
+
+    /// Posts `message` (its `transfer` handed over) with a new id; resolves to the answer's
+    /// `answer` field, or `null` when there is none.
+    async fn ask(
+        &self,
+        message: &js_sys::Object,
+        transfer: &js_sys::Array,
+        answer: &'static str,
+    ) -> JsValue {
+        let id = self.next_id.get().wrapping_add(1);
+        self.next_id.set(id);
+        if js_sys::Reflect::set(message, &"id".into(), &id.into()).is_err() {
+            return JsValue::NULL;
+        }
+        let reply = js_sys::Promise::new(&mut |resolve, _reject| {
+            self.pending.borrow_mut().push(Pending {
+                id,
+                answer,
+                resolve,
+            });
+        });
+        if self
+            .worker
+            .post_message_with_transfer(message, transfer)
+            .is_err()
+        {
+            self.pending.borrow_mut().retain(|request| request.id != id);
+            if answer == "examined" {
+                *self.state.borrow_mut() = State::Failed;
+            }
+            return JsValue::NULL;
+        }
+        JsFuture::from(reply).await.unwrap_or(JsValue::NULL)
+    }
+
+    /// Waits until the worker is ready or failed to start.
+    async fn started(&self) {
+        if *self.state.borrow() != State::Starting {
+            return;
+        }
+        let started = js_sys::Promise::new(&mut |resolve, _reject| {
+            self.started.borrow_mut().push(resolve);
+        });
+        let _ = JsFuture::from(started).await;
+    }
+
+    /// The worker's memory in bytes, once it has started: its module's linear memory (which
+    /// never shrinks: the most its tasks needed) and its JS heap where the engine reports it
+    /// (Chromium; else `None`). What the bench adds to the page's own figures.
+    pub async fn memory_use(&self) -> Option<(f64, Option<f64>)> {
+        self.started().await;
+        if !self.is_ready() {
+            return None;
+        }
+        let message = js_sys::Object::new();
+        js_sys::Reflect::set(&message, &"memory".into(), &JsValue::TRUE).ok()?;
+        let reply = self.ask(&message, &js_sys::Array::new(), "memory").await;
+        let number = |name: &str| js_sys::Reflect::get(&reply, &name.into()).ok()?.as_f64();
+        Some((number("wasm")?, number("heap").filter(|heap| *heap >= 0.0)))
+    }
+
+    /// The chosen `photo` in `bytes` [`Photo::prepare`]d in the worker (once it has started).
+    /// The bytes are handed over (the page's copy is left empty) unless the worker is not
+    /// there; when it cannot prepare the photo they come back, empty if they were handed over:
+    /// the page then prepares it itself.
+    pub async fn prepare(
+        &self,
+        bytes: js_sys::Uint8Array,
+        photo: &Photo,
+    ) -> Result<Prepared, js_sys::Uint8Array> {
+        self.started().await;
+        if !self.is_ready() {
+            return Err(bytes);
+        }
+        let message = js_sys::Object::new();
+        let (width, height) = photo.size.unwrap_or((0, 0));
+        let fields: [(&str, JsValue); 7] = [
+            ("photo", bytes.clone().into()),
+            ("format", photo.format.code().into()),
+            ("width", width.into()),
+            ("height", height.into()),
+            ("slot", photo.slot.code().into()),
+            ("shape", photo.shape.map_or("", DocumentShape::code).into()),
+            ("minLongEdge", photo.min_long_edge.into()),
+        ];
+        for (name, value) in fields {
+            if js_sys::Reflect::set(&message, &name.into(), &value).is_err() {
+                return Err(bytes);
+            }
+        }
+        let reply = self
+            .ask(&message, &js_sys::Array::of1(&bytes.buffer()), "prepared")
+            .await;
+        let field = |name: &str| {
+            js_sys::Reflect::get(&reply, &name.into())
+                .ok()
+                .filter(|value| !value.is_undefined() && !value.is_null())
+        };
+        let report = field("report")
+            .and_then(|report| report.dyn_into::<js_sys::Float64Array>().ok())
+            .and_then(|report| decode_report(&report.to_vec()));
+        let whole = field("whole").and_then(|whole| whole.dyn_into::<js_sys::Uint8Array>().ok());
+        let crop = field("crop").map(|crop| crop.dyn_into::<js_sys::Uint8Array>());
+        match (report, whole, crop.transpose()) {
+            (Some(report), Some(whole), Ok(crop)) => Ok(Prepared {
+                report,
+                whole,
+                crop,
+            }),
+            _ => Err(bytes),
+        }
     }
 
     /// The analysis of the frame `video` shows now, for `slot` (and a document of `shape`):
@@ -223,21 +375,32 @@ impl AnalysisWorker {
             frame.close();
             return None;
         }
-        let reply = js_sys::Promise::new(&mut |resolve, _reject| {
-            *self.pending.borrow_mut() = Some(resolve);
-        });
-        if self
-            .worker
-            .post_message_with_transfer(&message, &js_sys::Array::of1(&frame))
-            .is_err()
-        {
-            self.pending.borrow_mut().take();
+        let reply = self
+            .ask(&message, &js_sys::Array::of1(&frame), "examined")
+            .await;
+        if reply.is_null() {
+            // Not sent (then it is still the page's) or not answered.
             frame.close();
-            *self.state.borrow_mut() = State::Failed;
             return None;
         }
-        let reply = JsFuture::from(reply).await.ok()?;
         decode(&reply.dyn_into::<js_sys::Float64Array>().ok()?.to_vec())
+    }
+}
+
+/// Answers every request and every wait for the start with nothing.
+fn answer_all(pending: &RefCell<Vec<Pending>>, started: &RefCell<Vec<js_sys::Function>>) {
+    let requests = std::mem::take(&mut *pending.borrow_mut());
+    for request in requests {
+        let _ = request.resolve.call1(&JsValue::NULL, &JsValue::NULL);
+    }
+    wake(started);
+}
+
+/// Ends every wait for the worker's start.
+fn wake(started: &RefCell<Vec<js_sys::Function>>) {
+    let waiting = std::mem::take(&mut *started.borrow_mut());
+    for resolve in waiting {
+        let _ = resolve.call0(&JsValue::NULL);
     }
 }
 
@@ -248,41 +411,65 @@ impl Drop for AnalysisWorker {
 }
 
 thread_local! {
-    /// [`examine_frame`], once [`prepare`] has it (it is in the later steps' module).
-    static EXAMINE_FRAME: std::cell::Cell<Option<ExamineFrame>> = const { std::cell::Cell::new(None) };
+    /// The worker's tasks, once [`prepare`] has them (they are in the later steps' module).
+    static TASKS: std::cell::Cell<Option<Tasks>> = const { std::cell::Cell::new(None) };
     /// The worker's canvas, kept from frame to frame (the frames have one size).
     static CANVAS: RefCell<Option<(web_sys::OffscreenCanvas, web_sys::OffscreenCanvasRenderingContext2d)>> =
         const { RefCell::new(None) };
 }
 
-/// In the worker, once, before the first frame: fetches the photo checks
-/// ([`load_examine_frame`]).
+/// What the worker does, handed over by [`load_tasks`]: each whole, the answer's encoding
+/// included, so that all of it is in the later module and the exports stay small.
+#[derive(Clone, Copy)]
+struct Tasks {
+    analyse_frame: fn(&web_sys::ImageBitmap, &str, &str) -> Result<js_sys::Float64Array, JsValue>,
+    prepare_photo: fn(js_sys::Object) -> js_sys::Promise,
+}
+
+/// In the worker, once, before the first request: fetches the photo checks ([`load_tasks`]).
 #[wasm_bindgen(js_name = prepareAnalysis)]
 pub async fn prepare() -> Result<(), JsValue> {
-    let examine = load_examine_frame()
+    let tasks = load_tasks()
         .await
         .map_err(|_| JsValue::from_str("the photo checks could not be loaded"))?;
-    EXAMINE_FRAME.with(|kept| kept.set(Some(examine)));
+    TASKS.with(|kept| kept.set(Some(tasks)));
     Ok(())
 }
 
-/// [`examine_frame`]'s type, as [`load_examine_frame`] hands it over.
-type ExamineFrame = fn(&web_sys::ImageBitmap, &str, &str) -> Result<FrameAnalysis, JsValue>;
-
-/// [`examine_frame`], once the later module that holds it is there ([`crate::later`]): the
-/// drawing and reading of the frame go there with the checks, as only the worker needs them.
-async fn load_examine_frame() -> Result<ExamineFrame, NotLoaded> {
+/// The worker's tasks, once the later module that holds them is there ([`crate::later`]): the
+/// decoding, drawing and reading go there with the checks, as only the later steps need them.
+async fn load_tasks() -> Result<Tasks, NotLoaded> {
     #[cfg(kyc_split)]
-    return split_examine_frame().await;
+    return split_tasks().await;
     #[cfg(not(kyc_split))]
-    Ok(examine_frame)
+    Ok(tasks())
 }
 
-/// The split point of [`load_examine_frame`].
+/// The split point of [`load_tasks`].
 #[cfg(kyc_split)]
 #[leptos::wasm_split::wasm_split(later, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn split_examine_frame() -> Result<ExamineFrame, NotLoaded> {
-    Ok(examine_frame)
+fn split_tasks() -> Result<Tasks, NotLoaded> {
+    Ok(tasks())
+}
+
+fn tasks() -> Tasks {
+    Tasks {
+        analyse_frame: |frame, slot, shape| {
+            let examined = examine_frame(frame, slot, shape)?;
+            Ok(js_sys::Float64Array::from(encode(&examined).as_slice()))
+        },
+        prepare_photo: |request| {
+            wasm_bindgen_futures::future_to_promise(async move {
+                prepare_photo_message(request).await.map(JsValue::from)
+            })
+        },
+    }
+}
+
+fn loaded_tasks() -> Result<Tasks, JsValue> {
+    TASKS
+        .with(std::cell::Cell::get)
+        .ok_or_else(|| JsValue::from_str("prepareAnalysis has not finished"))
 }
 
 /// In the worker: `frame` drawn at the metrics' own size (as [`crate::camera::analyse`] draws
@@ -295,12 +482,54 @@ pub fn analyse_frame(
     slot: &str,
     shape: &str,
 ) -> Result<js_sys::Float64Array, JsValue> {
-    let examined = EXAMINE_FRAME
-        .with(std::cell::Cell::get)
-        .ok_or_else(|| JsValue::from_str("prepareAnalysis has not finished"))
-        .and_then(|examine| examine(&frame, slot, shape));
+    let analysed = loaded_tasks().and_then(|tasks| (tasks.analyse_frame)(&frame, slot, shape));
     frame.close();
-    Ok(js_sys::Float64Array::from(encode(&examined?).as_slice()))
+    analysed
+}
+
+/// In the worker: the photo a `{ photo, .. }` request carries, [`Photo::prepare`]d; the answer
+/// `{ report, whole, crop }` ([`encode_report`], the JPEGs' bytes).
+#[wasm_bindgen(js_name = preparePhoto)]
+pub fn prepare_photo(request: js_sys::Object) -> Result<js_sys::Promise, JsValue> {
+    Ok((loaded_tasks()?.prepare_photo)(request))
+}
+
+async fn prepare_photo_message(request: js_sys::Object) -> Result<js_sys::Object, JsValue> {
+    let field = |name: &str| js_sys::Reflect::get(&request, &name.into());
+    let text = |name: &str| field(name).map(|value| value.as_string().unwrap_or_default());
+    let number = |name: &str| field(name).map(|value| value.as_f64().unwrap_or(0.0) as u32);
+    let bytes: js_sys::Uint8Array = field("photo")?.dyn_into()?;
+    let size = (number("width")?, number("height")?);
+    let photo = Photo {
+        format: FileFormat::from_code(&text("format")?)
+            .ok_or_else(|| JsValue::from_str("unknown format"))?,
+        size: (size.0 > 0 && size.1 > 0).then_some(size),
+        slot: Slot::from_code(&text("slot")?).ok_or_else(|| JsValue::from_str("unknown slot"))?,
+        shape: shape_from_code(&text("shape")?)?,
+        min_long_edge: number("minLongEdge")?,
+    };
+    let prepared = photo
+        .prepare(&bytes)
+        .await
+        .map_err(|problem| JsValue::from_str(problem.code()))?;
+    let answer = js_sys::Object::new();
+    let report = js_sys::Float64Array::from(encode_report(&prepared.report).as_slice());
+    js_sys::Reflect::set(&answer, &"report".into(), &report)?;
+    js_sys::Reflect::set(&answer, &"whole".into(), &prepared.whole)?;
+    if let Some(crop) = &prepared.crop {
+        js_sys::Reflect::set(&answer, &"crop".into(), crop)?;
+    }
+    Ok(answer)
+}
+
+/// The document shape `code` names; `None` for the empty code (a face).
+fn shape_from_code(code: &str) -> Result<Option<DocumentShape>, JsValue> {
+    match code {
+        "" => Ok(None),
+        code => DocumentShape::from_code(code)
+            .map(Some)
+            .ok_or_else(|| JsValue::from_str("unknown document shape")),
+    }
 }
 
 fn examine_frame(
@@ -309,15 +538,7 @@ fn examine_frame(
     shape: &str,
 ) -> Result<FrameAnalysis, JsValue> {
     let slot = Slot::from_code(slot).ok_or_else(|| JsValue::from_str("unknown slot"))?;
-    let shape = match shape {
-        "" => None,
-        code => Some(
-            [DocumentShape::Id1, DocumentShape::Td3, DocumentShape::A4]
-                .into_iter()
-                .find(|shape| shape.code() == code)
-                .ok_or_else(|| JsValue::from_str("unknown document shape"))?,
-        ),
-    };
+    let shape = shape_from_code(shape)?;
     let thresholds = QualityThresholds::for_slot(slot);
     let long_edge = thresholds.normalize_long_edge;
     let (width, height) = fit(frame.width(), frame.height(), long_edge);
@@ -357,20 +578,7 @@ fn examine_frame(
 /// confidence and bow (or 0); for a face 0.
 pub fn encode(analysis: &FrameAnalysis) -> Vec<f64> {
     let mut out = vec![analysis.issues.len() as f64];
-    out.extend(analysis.issues.iter().map(|issue| {
-        f64::from(match issue {
-            QualityIssue::Blurry => 0,
-            QualityIssue::TooDark => 1,
-            QualityIssue::TooBright => 2,
-            QualityIssue::Glare => 3,
-            QualityIssue::CutOff { sides } => {
-                16 + u8::from(sides.top)
-                    + 2 * u8::from(sides.right)
-                    + 4 * u8::from(sides.bottom)
-                    + 8 * u8::from(sides.left)
-            }
-        })
-    }));
+    out.extend(analysis.issues.iter().map(issue_number));
     let Some(framed) = &analysis.framed else {
         out.push(0.0);
         return out;
@@ -398,6 +606,88 @@ pub fn encode(analysis: &FrameAnalysis) -> Vec<f64> {
     out
 }
 
+/// A quality issue as a number: its place in the checks' order, a cut-off 16 + its sides as
+/// bits.
+fn issue_number(issue: &QualityIssue) -> f64 {
+    f64::from(match issue {
+        QualityIssue::Blurry => 0,
+        QualityIssue::TooDark => 1,
+        QualityIssue::TooBright => 2,
+        QualityIssue::Glare => 3,
+        QualityIssue::CutOff { sides } => {
+            16 + u8::from(sides.top)
+                + 2 * u8::from(sides.right)
+                + 4 * u8::from(sides.bottom)
+                + 8 * u8::from(sides.left)
+        }
+    })
+}
+
+/// The issue [`issue_number`] wrote; `None` for a number it cannot have written.
+fn issue_from_number(number: f64) -> Option<QualityIssue> {
+    let bits = number as u8;
+    if f64::from(bits) != number {
+        return None;
+    }
+    Some(match bits {
+        0 => QualityIssue::Blurry,
+        1 => QualityIssue::TooDark,
+        2 => QualityIssue::TooBright,
+        3 => QualityIssue::Glare,
+        16..=31 => QualityIssue::CutOff {
+            sides: Sides {
+                top: bits & 1 != 0,
+                right: bits & 2 != 0,
+                bottom: bits & 4 != 0,
+                left: bits & 8 != 0,
+            },
+        },
+        _ => return None,
+    })
+}
+
+/// A photo's quality report as numbers: each measurement's score and issue ([`issue_number`],
+/// -1 for none), sharpness, exposure and glare, then 1 and the cut-off's, or 0 when it was not
+/// checked.
+pub fn encode_report(report: &QualityReport) -> Vec<f64> {
+    let measurement = |m: &Measurement| [m.score, m.issue.as_ref().map_or(-1.0, issue_number)];
+    let mut out = Vec::with_capacity(9);
+    for m in [&report.sharpness, &report.exposure, &report.glare] {
+        out.extend(measurement(m));
+    }
+    match &report.cutoff {
+        Some(cutoff) => {
+            out.push(1.0);
+            out.extend(measurement(cutoff));
+        }
+        None => out.push(0.0),
+    }
+    out
+}
+
+/// The report [`encode_report`] wrote; `None` for numbers it cannot have written.
+pub fn decode_report(numbers: &[f64]) -> Option<QualityReport> {
+    let measurement = |at: usize| -> Option<Measurement> {
+        let (score, issue) = (*numbers.get(at)?, *numbers.get(at + 1)?);
+        let issue = match issue {
+            -1.0 => None,
+            number => Some(issue_from_number(number)?),
+        };
+        Some(Measurement { score, issue })
+    };
+    let cutoff = match (numbers.get(6).copied(), numbers.len()) {
+        (Some(0.0), 7) => None,
+        (Some(1.0), 9) => Some(measurement(7)?),
+        _ => return None,
+    };
+    Some(QualityReport {
+        sharpness: measurement(0)?,
+        exposure: measurement(2)?,
+        glare: measurement(4)?,
+        cutoff,
+    })
+}
+
 /// The analysis [`encode`] wrote; `None` for numbers it cannot have written.
 pub fn decode(numbers: &[f64]) -> Option<FrameAnalysis> {
     let mut at = numbers.iter().copied();
@@ -405,22 +695,7 @@ pub fn decode(numbers: &[f64]) -> Option<FrameAnalysis> {
     let count = next()? as usize;
     let mut issues = Vec::with_capacity(count.min(8));
     for _ in 0..count {
-        let bits = next()? as u8;
-        issues.push(match bits {
-            0 => QualityIssue::Blurry,
-            1 => QualityIssue::TooDark,
-            2 => QualityIssue::TooBright,
-            3 => QualityIssue::Glare,
-            16..=31 => QualityIssue::CutOff {
-                sides: Sides {
-                    top: bits & 1 != 0,
-                    right: bits & 2 != 0,
-                    bottom: bits & 4 != 0,
-                    left: bits & 8 != 0,
-                },
-            },
-            _ => return None,
-        });
+        issues.push(issue_from_number(next()?)?);
     }
     if next()? == 0.0 {
         return Some(FrameAnalysis {
@@ -503,5 +778,35 @@ mod tests {
         assert_eq!(decode(&encode(&face)), Some(face));
         assert_eq!(decode(&[1.0, 9.0, 0.0]), None);
         assert_eq!(decode(&[2.0, 0.0]), None);
+    }
+
+    #[test]
+    fn a_report_reads_back_as_it_was_written() {
+        let measured = |score: f64, issue: Option<QualityIssue>| Measurement { score, issue };
+        let cut = QualityIssue::CutOff {
+            sides: Sides {
+                top: false,
+                right: true,
+                bottom: false,
+                left: true,
+            },
+        };
+        let report = QualityReport {
+            sharpness: measured(41.25, Some(QualityIssue::Blurry)),
+            exposure: measured(0.5, None),
+            glare: measured(0.0125, Some(QualityIssue::Glare)),
+            cutoff: Some(measured(3.0, Some(cut))),
+        };
+        assert_eq!(decode_report(&encode_report(&report)), Some(report));
+        let unchecked = QualityReport {
+            cutoff: None,
+            exposure: measured(0.9, Some(QualityIssue::TooBright)),
+            ..report
+        };
+        assert_eq!(decode_report(&encode_report(&unchecked)), Some(unchecked));
+        // Cut short, an issue no check has, a cut-off flag without its measurement.
+        assert_eq!(decode_report(&encode_report(&report)[..8]), None);
+        assert_eq!(decode_report(&[1.0, 9.0, 0.5, -1.0, 0.1, -1.0, 0.0]), None);
+        assert_eq!(decode_report(&[1.0, -1.0, 0.5, -1.0, 0.1, -1.0, 1.0]), None);
     }
 }

@@ -13,8 +13,10 @@
 //!   document is flattened to its real aspect ratio, and that crop is measured and sent (the
 //!   whole photo is kept beside it, for the review's "Use the whole photo"). No outline: the
 //!   whole photo, as before.
-//! - The pixels are measured by `kyc-core`'s quality checks and the capture passes the quality
-//!   gate; only then is the photo encoded, once, as JPEG without metadata.
+//! - The pixels are measured by `kyc-core`'s quality checks while the photo is encoded, once,
+//!   as JPEG without metadata (and the crop, once); then the capture passes the quality gate.
+//! - A chosen photo is decoded, checked and encoded in the analysis worker where there is one
+//!   ([`AnalysisWorker::prepare`]), so the page stays free; else on the page.
 
 use kyc_core::document_outline::DocumentShape;
 use kyc_core::{
@@ -23,6 +25,7 @@ use kyc_core::{
 };
 use wasm_bindgen_futures::JsFuture;
 
+use crate::analysis_worker::AnalysisWorker;
 use crate::photo::{target_long_edge, CropUse, Picture};
 
 /// What the user gave for a slot.
@@ -84,9 +87,25 @@ pub struct Accepted {
     pub whole: Option<js_sys::Uint8Array>,
 }
 
+/// A photo made ready to send, before the quality gate has its say: what the checks found,
+/// the photo as JPEG and, for a document whose outline was found, the document cropped from it
+/// (then the checks are the crop's).
+pub struct Prepared {
+    /// The quality checks.
+    pub report: QualityReport,
+    /// The whole photo, as JPEG.
+    pub whole: js_sys::Uint8Array,
+    /// The document cropped from it, as JPEG.
+    pub crop: Option<js_sys::Uint8Array>,
+}
+
 /// Checks `capture` for `slot` within `limits` and makes what is sent (for a document of
 /// `shape`, cropped to it when its outline is found); `decide` is the quality gate's decision
 /// on the photo's measurements (it is not asked about a PDF).
+///
+/// A chosen photo is prepared in the analysis worker where it runs ([`AnalysisWorker`]: the
+/// decode, the checks and the encodes hold a thread for over a hundred milliseconds for a
+/// 12 MP photo, several times that on a phone), else on the page.
 pub async fn intake(
     capture: Capture,
     slot: Slot,
@@ -94,7 +113,8 @@ pub async fn intake(
     limits: &FileLimits,
     decide: impl FnOnce(&QualityReport) -> GateDecision,
 ) -> Result<Accepted, Vec<CaptureProblem>> {
-    let picture = match capture {
+    let min_long_edge = limits.min_long_edge(slot);
+    let prepared = match capture {
         Capture::File(file) => {
             let (bytes, report) = read(&file, slot, limits).await?;
             let format = report.format;
@@ -106,29 +126,130 @@ pub async fn intake(
                     whole: None,
                 });
             }
-            Picture::decode(&bytes, format, report.dimensions, target_long_edge(slot))
-                .await
-                .map_err(|_| vec![CaptureProblem::CannotDecode])?
+            let photo = Photo {
+                format,
+                size: report.dimensions,
+                slot,
+                shape,
+                min_long_edge,
+            };
+            let in_worker = match AnalysisWorker::shared() {
+                Some(worker) => worker.prepare(bytes, &photo).await,
+                None => Err(bytes),
+            };
+            match in_worker {
+                Ok(prepared) => prepared,
+                Err(bytes) => {
+                    // The worker could not (there is none here, or it failed on this photo):
+                    // the page prepares it, from the file again if the worker kept its bytes.
+                    let bytes = match bytes.byte_length() {
+                        0 => JsFuture::from(file.array_buffer())
+                            .await
+                            .map(|buffer| js_sys::Uint8Array::new(&buffer))
+                            .map_err(|_| {
+                                vec![CaptureProblem::File(FileProblem::UnreadableImage)]
+                            })?,
+                        _ => bytes,
+                    };
+                    let picture = photo
+                        .decode(&bytes)
+                        .await
+                        .map_err(|problem| vec![problem])?;
+                    yield_to_page().await;
+                    prepare(picture, slot, shape, min_long_edge)
+                        .await
+                        .map_err(|problem| vec![problem])?
+                }
+            }
         }
         Capture::Frame(picture) => {
             let long_edge = picture.source_long_edge();
-            let min_long_edge = limits.min_long_edge(slot);
             if long_edge < min_long_edge {
                 return Err(vec![CaptureProblem::CameraResolution {
                     long_edge,
                     min_long_edge,
                 }]);
             }
-            picture
+            yield_to_page().await;
+            prepare(picture, slot, shape, min_long_edge)
+                .await
+                .map_err(|problem| vec![problem])?
         }
     };
-    // The page handles what waited (a tap, a frame of an animation) between the drawing of the
-    // picture and the reading of its pixels: each holds the main thread for tens of
-    // milliseconds on a 12 MP photo, and longer on a phone.
+    let warnings = match decide(&prepared.report) {
+        GateDecision::Accept => vec![],
+        GateDecision::ProceedWithWarning { issues } => issues,
+        GateDecision::Retry { issues, .. } => {
+            return Err(issues.into_iter().map(CaptureProblem::Quality).collect())
+        }
+    };
+    Ok(match prepared.crop {
+        Some(crop) => Accepted {
+            format: FileFormat::Jpeg,
+            bytes: crop,
+            warnings,
+            whole: Some(prepared.whole),
+        },
+        None => Accepted {
+            format: FileFormat::Jpeg,
+            bytes: prepared.whole,
+            warnings,
+            whole: None,
+        },
+    })
+}
+
+/// Lets the page handle what waited (a tap, a frame of an animation) between the drawing of a
+/// picture and the reading of its pixels: each holds the main thread for tens of milliseconds
+/// on a 12 MP photo, and longer on a phone.
+async fn yield_to_page() {
     crate::upload::sleep(std::time::Duration::ZERO).await;
+}
+
+/// A chosen photo that passed [`inspect_file`], and what it is prepared for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Photo {
+    /// Its format (never a PDF).
+    pub format: FileFormat,
+    /// Its size as its header gives it (as stored, before the EXIF orientation).
+    pub size: Option<(u32, u32)>,
+    /// The slot it is for.
+    pub slot: Slot,
+    /// The document's shape, when it is a document's photo.
+    pub shape: Option<DocumentShape>,
+    /// The least long edge of the document's crop: the slot's minimum.
+    pub min_long_edge: u32,
+}
+
+impl Photo {
+    /// Its `bytes` decoded at the slot's size ([`Picture::decode`]).
+    pub async fn decode(&self, bytes: &js_sys::Uint8Array) -> Result<Picture, CaptureProblem> {
+        Picture::decode(bytes, self.format, self.size, target_long_edge(self.slot))
+            .await
+            .map_err(|_| CaptureProblem::CannotDecode)
+    }
+
+    /// Its `bytes` decoded and [`prepare`]d: the analysis worker's whole task.
+    pub async fn prepare(&self, bytes: &js_sys::Uint8Array) -> Result<Prepared, CaptureProblem> {
+        let picture = self.decode(bytes).await?;
+        prepare(picture, self.slot, self.shape, self.min_long_edge).await
+    }
+}
+
+/// `picture` checked for `slot` (a document of `shape` cropped to its outline, the crop's long
+/// edge at least `min_long_edge`) and encoded, with the crop. The whole picture is encoded
+/// while it is checked: an encode lost on a photo the gate refuses, but none waited for on
+/// one it keeps.
+pub async fn prepare(
+    picture: Picture,
+    slot: Slot,
+    shape: Option<DocumentShape>,
+    min_long_edge: u32,
+) -> Result<Prepared, CaptureProblem> {
+    let whole = picture.encode();
     // The crop is as sharp as the photo (never below what the relay asks for, never above
     // what a photo is sent at).
-    let crop_long_edge = (limits.min_long_edge(slot), target_long_edge(slot));
+    let crop_long_edge = (min_long_edge, target_long_edge(slot));
     let examined = picture
         .examine(
             &QualityThresholds::for_slot(slot),
@@ -136,37 +257,20 @@ pub async fn intake(
             crop_long_edge,
             CropUse::Keep,
         )
-        .map_err(|_| vec![CaptureProblem::CannotDecode])?;
+        .map_err(|_| CaptureProblem::CannotDecode)?;
     let crop = examined
         .crop
-        .and_then(|image| Picture::from_rgba(&image).ok());
-    let warnings = match decide(&examined.report) {
-        GateDecision::Accept => vec![],
-        GateDecision::ProceedWithWarning { issues } => issues,
-        GateDecision::Retry { issues, .. } => {
-            return Err(issues.into_iter().map(CaptureProblem::Quality).collect())
-        }
+        .and_then(|image| Picture::from_rgba(&image).ok())
+        .map(|crop| crop.encode());
+    let whole = whole.await.map_err(|_| CaptureProblem::CannotEncode)?;
+    let crop = match crop {
+        Some(crop) => Some(crop.await.map_err(|_| CaptureProblem::CannotEncode)?),
+        None => None,
     };
-    let encoded = |picture: Picture| async move {
-        picture
-            .encode()
-            .await
-            .map_err(|_| vec![CaptureProblem::CannotEncode])
-    };
-    let whole = encoded(picture).await?;
-    Ok(match crop {
-        Some(crop) => Accepted {
-            format: FileFormat::Jpeg,
-            bytes: encoded(crop).await?,
-            warnings,
-            whole: Some(whole),
-        },
-        None => Accepted {
-            format: FileFormat::Jpeg,
-            bytes: whole,
-            warnings,
-            whole: None,
-        },
+    Ok(Prepared {
+        report: examined.report,
+        whole,
+        crop,
     })
 }
 

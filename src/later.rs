@@ -7,7 +7,7 @@
 //! there from the start.
 //!
 //! The split points are the functions under `cfg(kyc_split)` beside what they hand over
-//! (`flow::later_steps::load`, `analysis_worker::load_examine_frame`), each an entry into the second
+//! (`flow::later_steps::load`, `analysis_worker::load_tasks`), each an entry into the second
 //! module: whatever only they reach goes there. A failed fetch is an error the caller shows
 //! (`fallible`), not a panic that would stop the widget.
 

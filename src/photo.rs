@@ -91,6 +91,110 @@ extern "C" {
     fn display_height(this: &DecodedFrame) -> u32;
     #[wasm_bindgen(method)]
     fn close(this: &DecodedFrame);
+
+    /// The global `createImageBitmap`, the page's or a worker's (web-sys has it on `Window` and
+    /// on `WorkerGlobalScope` apart).
+    #[wasm_bindgen(catch, js_name = createImageBitmap)]
+    fn create_image_bitmap(
+        image: &web_sys::Blob,
+        options: &web_sys::ImageBitmapOptions,
+    ) -> Result<js_sys::Promise, JsValue>;
+}
+
+/// Where a picture is drawn: a canvas element on the page, an `OffscreenCanvas` in a worker
+/// (which has no document).
+///
+/// Both are drawn on through [`web_sys::CanvasRenderingContext2d`]: web-sys calls each method
+/// on the object itself (`context.drawImage(..)`), and an `OffscreenCanvasRenderingContext2d`
+/// has the same drawing methods, so one set of bindings serves both.
+#[derive(Clone)]
+enum Canvas {
+    Page(web_sys::HtmlCanvasElement),
+    Offscreen(web_sys::OffscreenCanvas),
+}
+
+impl Canvas {
+    /// A canvas of `width` x `height` and its 2D context, read often (kept in memory, not on
+    /// the GPU): on the page where there is a document, else offscreen.
+    fn new(
+        width: u32,
+        height: u32,
+    ) -> Result<(Canvas, web_sys::CanvasRenderingContext2d), JsValue> {
+        let document = web_sys::window().and_then(|window| window.document());
+        let canvas = match document {
+            Some(document) => {
+                let canvas: web_sys::HtmlCanvasElement =
+                    document.create_element("canvas")?.unchecked_into();
+                canvas.set_width(width);
+                canvas.set_height(height);
+                Canvas::Page(canvas)
+            }
+            None => Canvas::Offscreen(web_sys::OffscreenCanvas::new(width, height)?),
+        };
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"willReadFrequently".into(), &JsValue::TRUE)?;
+        let context = match &canvas {
+            Canvas::Page(canvas) => canvas.get_context_with_context_options("2d", &options)?,
+            Canvas::Offscreen(canvas) => canvas.get_context_with_context_options("2d", &options)?,
+        }
+        .ok_or_else(|| JsValue::from_str("no 2d context"))?
+        .unchecked_into();
+        Ok((canvas, context))
+    }
+
+    fn size(&self) -> (u32, u32) {
+        match self {
+            Canvas::Page(canvas) => (canvas.width(), canvas.height()),
+            Canvas::Offscreen(canvas) => (canvas.width(), canvas.height()),
+        }
+    }
+
+    fn set_size(&self, (width, height): (u32, u32)) {
+        match self {
+            Canvas::Page(canvas) => {
+                canvas.set_width(width);
+                canvas.set_height(height);
+            }
+            Canvas::Offscreen(canvas) => {
+                canvas.set_width(width);
+                canvas.set_height(height);
+            }
+        }
+    }
+
+    /// Its pixels as a JPEG blob at [`JPEG_QUALITY`], taken now, encoded while the caller goes
+    /// on.
+    fn jpeg(&self) -> Result<js_sys::Promise, JsValue> {
+        match self {
+            Canvas::Offscreen(canvas) => {
+                let options = web_sys::ImageEncodeOptions::new();
+                options.set_type("image/jpeg");
+                options.set_quality(JPEG_QUALITY);
+                canvas.convert_to_blob_with_options(&options)
+            }
+            Canvas::Page(canvas) => {
+                let mut error = None;
+                let promise = js_sys::Promise::new(&mut |resolve, reject| {
+                    let callback = Closure::once_into_js(move |blob: JsValue| {
+                        if blob.is_null() {
+                            let _ = reject
+                                .call1(&JsValue::NULL, &JsValue::from_str("toBlob gave no blob"));
+                        } else {
+                            let _ = resolve.call1(&JsValue::NULL, &blob);
+                        }
+                    });
+                    if let Err(err) = canvas.to_blob_with_type_and_encoder_options(
+                        callback.unchecked_ref(),
+                        "image/jpeg",
+                        &JsValue::from_f64(JPEG_QUALITY),
+                    ) {
+                        error = Some(err);
+                    }
+                });
+                error.map_or(Ok(promise), Err)
+            }
+        }
+    }
 }
 
 /// `bytes` in memory as a blob of `format` (for the browser's decoder, or a preview's URL):
@@ -131,7 +235,7 @@ pub enum CropUse {
 /// canvas's backing store at once rather than at the next collection, or, for a picture as
 /// small as a preview frame, keeps the canvas for the next picture.
 pub struct Picture {
-    canvas: web_sys::HtmlCanvasElement,
+    canvas: Canvas,
     context: web_sys::CanvasRenderingContext2d,
     /// The size of what it was drawn from (before the downscale).
     source: (u32, u32),
@@ -164,11 +268,9 @@ impl Picture {
             }
         }
         let image = blob(bytes, format)?;
-        let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
         let options = web_sys::ImageBitmapOptions::new();
         options.set_image_orientation(web_sys::ImageOrientation::FromImage);
-        let promise =
-            window.create_image_bitmap_with_blob_and_image_bitmap_options(&image, &options)?;
+        let promise = create_image_bitmap(&image, &options)?;
         let bitmap: web_sys::ImageBitmap = JsFuture::from(promise).await?.unchecked_into();
         let source = (bitmap.width(), bitmap.height());
         let picture = Picture::drawn(source, long_edge, &|context, width, height| {
@@ -250,28 +352,12 @@ impl Picture {
             Some((canvas, context)) => {
                 // It was cleared when kept; a new size resets its context's settings (set
                 // below).
-                if (canvas.width(), canvas.height()) != (width, height) {
-                    canvas.set_width(width);
-                    canvas.set_height(height);
+                if canvas.size() != (width, height) {
+                    canvas.set_size((width, height));
                 }
                 (canvas, context)
             }
-            None => {
-                let document = web_sys::window()
-                    .and_then(|w| w.document())
-                    .ok_or_else(|| JsValue::from_str("no document"))?;
-                let canvas: web_sys::HtmlCanvasElement =
-                    document.create_element("canvas")?.unchecked_into();
-                canvas.set_width(width);
-                canvas.set_height(height);
-                let options = js_sys::Object::new();
-                js_sys::Reflect::set(&options, &"willReadFrequently".into(), &JsValue::TRUE)?;
-                let context: web_sys::CanvasRenderingContext2d = canvas
-                    .get_context_with_context_options("2d", &options)?
-                    .ok_or_else(|| JsValue::from_str("no 2d context"))?
-                    .unchecked_into();
-                (canvas, context)
-            }
+            None => Canvas::new(width, height)?,
         };
         context.set_image_smoothing_enabled(true);
         js_sys::Reflect::set(&context, &"imageSmoothingQuality".into(), &"high".into())?;
@@ -286,7 +372,7 @@ impl Picture {
 
     /// Its width and height in pixels.
     pub fn size(&self) -> (u32, u32) {
-        (self.canvas.width(), self.canvas.height())
+        self.canvas.size()
     }
 
     /// The long edge of what it was drawn from: the camera's resolution for a frame.
@@ -326,30 +412,15 @@ impl Picture {
     }
 
     /// The picture as JPEG bytes at [`JPEG_QUALITY`] (a canvas has no metadata to carry over).
-    pub async fn encode(&self) -> Result<js_sys::Uint8Array, JsValue> {
-        let mut error = None;
-        let promise = js_sys::Promise::new(&mut |resolve, reject| {
-            let callback = Closure::once_into_js(move |blob: JsValue| {
-                if blob.is_null() {
-                    let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("toBlob gave no blob"));
-                } else {
-                    let _ = resolve.call1(&JsValue::NULL, &blob);
-                }
-            });
-            if let Err(err) = self.canvas.to_blob_with_type_and_encoder_options(
-                callback.unchecked_ref(),
-                "image/jpeg",
-                &JsValue::from_f64(JPEG_QUALITY),
-            ) {
-                error = Some(err);
-            }
-        });
-        if let Some(err) = error {
-            return Err(err);
+    /// The pixels are taken when this is called, not when it is awaited: the engine encodes
+    /// while the caller goes on (Chromium encodes off the main thread).
+    pub fn encode(&self) -> impl std::future::Future<Output = Result<js_sys::Uint8Array, JsValue>> {
+        let promise = self.canvas.jpeg();
+        async move {
+            let blob: web_sys::Blob = JsFuture::from(promise?).await?.unchecked_into();
+            let buffer = JsFuture::from(blob.array_buffer()).await?;
+            Ok(js_sys::Uint8Array::new(&buffer))
         }
-        let blob: web_sys::Blob = JsFuture::from(promise).await?.unchecked_into();
-        let buffer = JsFuture::from(blob.array_buffer()).await?;
-        Ok(js_sys::Uint8Array::new(&buffer))
     }
 }
 
@@ -420,13 +491,13 @@ thread_local! {
     /// draws a frame of the same size twice a second, and a new canvas each time costs its
     /// backing store and context again (about a millisecond of the analysis, measured in
     /// headless Chromium).
-    static SPARE: std::cell::Cell<Option<(web_sys::HtmlCanvasElement, web_sys::CanvasRenderingContext2d)>> =
+    static SPARE: std::cell::Cell<Option<(Canvas, web_sys::CanvasRenderingContext2d)>> =
         const { std::cell::Cell::new(None) };
 }
 
 impl Drop for Picture {
     fn drop(&mut self) {
-        let (width, height) = (self.canvas.width(), self.canvas.height());
+        let (width, height) = self.canvas.size();
         if width * height <= SPARE_MAX_PIXELS {
             // Cleared before it is kept: no picture of a document outlives its use, and
             // nothing of it shows through a transparent picture drawn next.
@@ -436,8 +507,7 @@ impl Drop for Picture {
             SPARE.with(|spare| spare.set(Some(kept)));
         } else {
             // A photo's canvas holds megabytes: freed now rather than at the next collection.
-            self.canvas.set_width(0);
-            self.canvas.set_height(0);
+            self.canvas.set_size((0, 0));
         }
     }
 }

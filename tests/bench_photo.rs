@@ -256,6 +256,24 @@ export function long_tasks_stop() {
   return [watch.count, watch.longest];
 }
 
+// The page's longest pause while the path runs, in every engine: the longest gap between the
+// ticks of a 1 ms timer (a tick waits for the task before it to end; the timer's own delay,
+// about a millisecond, is in it).
+let pauseWatch = null;
+export function pause_watch_start() {
+  const watch = { last: performance.now(), longest: 0 };
+  watch.timer = setInterval(() => {
+    const now = performance.now();
+    watch.longest = Math.max(watch.longest, now - watch.last);
+    watch.last = now;
+  }, 1);
+  pauseWatch = watch;
+}
+export function pause_watch_stop() {
+  clearInterval(pauseWatch.timer);
+  return Math.max(pauseWatch.longest, performance.now() - pauseWatch.last);
+}
+
 export function now() {
   return performance.now();
 }
@@ -282,6 +300,8 @@ extern "C" {
     fn heap_watch_stop() -> f64;
     fn long_tasks_start() -> bool;
     fn long_tasks_stop() -> js_sys::Array;
+    fn pause_watch_start();
+    fn pause_watch_stop() -> f64;
     fn user_agent() -> String;
 }
 
@@ -355,6 +375,23 @@ async fn take_in_as(
     .await
 }
 
+/// [`take_in`]'s path on the page, as `intake` takes it where no worker runs: the file read and
+/// checked, then [`Photo::prepare`] (the gate's decision, a comparison, left out).
+async fn prepare_on_page(blob: &web_sys::Blob, limits: &FileLimits) {
+    use kyc_capture::intake::Photo;
+    let buffer = JsFuture::from(blob.array_buffer()).await.expect("read");
+    let bytes = js_sys::Uint8Array::new(&buffer);
+    let report = inspect_file(&bytes.to_vec(), None, Slot::Front, limits).expect("accepted");
+    let photo = Photo {
+        format: report.format,
+        size: report.dimensions,
+        slot: Slot::Front,
+        shape: None,
+        min_long_edge: limits.min_long_edge(Slot::Front),
+    };
+    photo.prepare(&bytes).await.expect("prepared");
+}
+
 #[wasm_bindgen_test]
 #[ignore = "benchmark: run by cargo xtask bench in release mode"]
 async fn bench_still_photo() {
@@ -367,6 +404,24 @@ async fn bench_still_photo() {
     // Memory: the wasm module's linear memory (it grows and never shrinks, so its size after
     // the path is the most the path needed) and the JS heap's peak while the path runs, from
     // a collected baseline. The first run measures it, on a fresh module.
+    // Where the photo is prepared: the analysis worker where the engine runs it, else the
+    // page; the worker's memory is counted with the page's.
+    let worker = kyc_capture::analysis_worker::AnalysisWorker::shared();
+    let worker_memory = || async {
+        match &worker {
+            Some(worker) => worker.memory_use().await,
+            None => None,
+        }
+    };
+    let worker_before = worker_memory().await;
+    fact(
+        "photo.prepared_in",
+        if worker_before.is_some() {
+            "worker"
+        } else {
+            "page"
+        },
+    );
     let heap_before = js_heap_collected().await.as_f64().unwrap_or(-1.0);
     fact("memory.wasm_before", wasm_memory_bytes());
     fact("memory.js_heap_before", heap_before);
@@ -375,6 +430,11 @@ async fn bench_still_photo() {
     let warm = take_in(&blob, &limits).await;
     fact("memory.js_heap_peak", heap_watch_stop());
     fact("memory.wasm_after", wasm_memory_bytes());
+    if let (Some((before, _)), Some((after, heap))) = (worker_before, worker_memory().await) {
+        fact("memory.worker_wasm_before", before);
+        fact("memory.worker_wasm_after", after);
+        fact("memory.worker_js_heap_after", heap.unwrap_or(-1.0));
+    }
     let accepted = warm.expect("the generated photo is accepted");
     fact("photo.output_bytes", accepted.bytes.length());
     let output = inspect_file(&accepted.bytes.to_vec(), None, Slot::Front, &limits)
@@ -428,16 +488,50 @@ async fn bench_still_photo() {
     }
     emit("photo.prepare_document", "ms", &document);
 
-    // The main thread's long tasks while the path runs (what a user's taps and the page's
-    // animations wait for), over runs of their own so the observer is not in the times above.
-    if long_tasks_start() {
-        for _ in 0..RUNS / 2 {
+    // The same path on the page, as the widget takes it where no worker runs (an engine without
+    // `OffscreenCanvas`, a host's policy without `worker-src blob:`): its time and the page's
+    // longest pause meanwhile.
+    if worker.is_some() {
+        let mut on_page = Vec::new();
+        let mut longest_pause = 0.0f64;
+        for run in 0..RUNS {
             settle().await;
-            assert!(take_in(&blob, &limits).await.is_ok());
+            // Every other run watched, so the watch is not in half the times.
+            let watched = run % 2 == 1;
+            if watched {
+                pause_watch_start();
+            }
+            let started = now();
+            prepare_on_page(&blob, &limits).await;
+            if watched {
+                longest_pause = longest_pause.max(pause_watch_stop());
+            } else {
+                on_page.push(now() - started);
+            }
         }
+        emit("photo.prepare_on_page", "ms", &on_page);
+        fact(
+            "photo.on_page_longest_pause_ms",
+            format!("{longest_pause:.1}"),
+        );
+    }
+
+    // The main thread while the path runs (what a user's taps and the page's animations wait
+    // for): its long tasks where the engine reports them, its longest pause in every engine;
+    // over runs of their own so the watches are not in the times above.
+    let long_tasks = long_tasks_start();
+    let mut longest_pause = 0.0f64;
+    for _ in 0..RUNS / 2 {
         settle().await;
+        pause_watch_start();
+        assert!(take_in(&blob, &limits).await.is_ok());
+        longest_pause = longest_pause.max(pause_watch_stop());
+    }
+    settle().await;
+    fact("photo.runs_watched", RUNS / 2);
+    fact("photo.longest_pause_ms", format!("{longest_pause:.1}"));
+    if long_tasks {
         let watched = long_tasks_stop();
-        fact("photo.runs_watched", RUNS / 2);
         fact("photo.long_tasks", watched.get(0).as_f64().unwrap_or(-1.0));
         fact(
             "photo.longest_task_ms",

@@ -326,6 +326,64 @@ async fn a_photo_is_oriented_downscaled_measured_and_stripped_of_exif() {
 }
 
 #[wasm_bindgen_test]
+async fn a_chosen_photo_is_prepared_in_the_worker_as_the_page_would() {
+    use kyc_capture::analysis_worker::AnalysisWorker;
+    use kyc_capture::intake::{Photo, Prepared};
+    let Some(worker) = AnalysisWorker::shared() else {
+        // Only an engine without `OffscreenCanvas` may go without the worker.
+        let global = js_sys::global();
+        assert!(!js_sys::Reflect::has(&global, &"OffscreenCanvas".into()).unwrap());
+        return;
+    };
+    // A turned photo of a card: decoded, turned, checked, cropped to the card and encoded.
+    let jpeg = with_orientation(&canvas_jpeg(3200, 2400, true).await, 6);
+    let photo = Photo {
+        format: FileFormat::Jpeg,
+        size: Some((3200, 2400)),
+        slot: Slot::Front,
+        shape: Some(kyc_core::document_outline::DocumentShape::Id1),
+        min_long_edge: FileLimits::default().min_long_edge(Slot::Front),
+    };
+    let on_page = photo
+        .prepare(&js_sys::Uint8Array::from(&jpeg[..]))
+        .await
+        .unwrap();
+    let bytes = js_sys::Uint8Array::from(&jpeg[..]);
+    let in_worker: Prepared = worker
+        .prepare(bytes.clone(), &photo)
+        .await
+        .unwrap_or_else(|_| panic!("the worker did not prepare the photo"));
+    assert_eq!(
+        bytes.byte_length(),
+        0,
+        "the bytes were copied, not handed over"
+    );
+    let size = |jpeg: &js_sys::Uint8Array| {
+        inspect_file(&jpeg.to_vec(), None, Slot::Front, &FileLimits::default())
+            .unwrap()
+            .dimensions
+    };
+    assert_eq!(size(&in_worker.whole), Some((1500, 2000)));
+    assert_eq!(size(&in_worker.whole), size(&on_page.whole));
+    let crop = in_worker
+        .crop
+        .as_ref()
+        .expect("the card was cropped in the worker");
+    assert_eq!(Some(size(crop)), on_page.crop.as_ref().map(size));
+    // The same pixels, measured by the same code: the same findings, the same scores (within
+    // what a different canvas's rounding could move).
+    let (worker_report, page_report) = (in_worker.report, on_page.report);
+    assert_eq!(worker_report.issues(), page_report.issues());
+    let scores = |r: &QualityReport| [r.sharpness.score, r.exposure.score, r.glare.score];
+    for (worker, page) in scores(&worker_report).into_iter().zip(scores(&page_report)) {
+        assert!(
+            (worker - page).abs() <= 0.02 * page.abs().max(1e-3),
+            "{worker_report:?} against {page_report:?}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
 async fn a_small_photo_is_not_enlarged_and_a_soft_one_is_found_blurry() {
     let soft = file(
         &canvas_jpeg(1200, 900, false).await,

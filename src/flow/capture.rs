@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use super::{BackButton, Flow, Step, StepHeading};
+use crate::analysis_worker::AnalysisWorker;
 use crate::api::RelayClient;
 use crate::camera::{use_camera, CameraState};
 use crate::events::Events;
@@ -95,6 +96,8 @@ pub(super) fn Capturer(
     let i18n = I18n::expect();
     let events = Events::expect();
     let video = NodeRef::<leptos::html::Video>::new();
+    // Started now, so a photo chosen in a moment finds it ready (the camera uses it too).
+    let _ = AnalysisWorker::shared();
     let (busy, set_busy) = signal(false);
     let (problems, set_problems) = signal(Vec::<String>::new());
     let handle = move |capture: Capture| {

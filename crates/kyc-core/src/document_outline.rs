@@ -173,6 +173,21 @@ impl DocumentShape {
             DocumentShape::A4 => "a4",
         }
     }
+
+    /// The shape a code names; `None` for anything else.
+    ///
+    /// # Examples
+    /// ```
+    /// use kyc_core::document_outline::DocumentShape;
+    /// assert_eq!(DocumentShape::from_code("td3"), Some(DocumentShape::Td3));
+    /// assert_eq!(DocumentShape::from_code("td1"), None);
+    /// ```
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<DocumentShape> {
+        [DocumentShape::Id1, DocumentShape::Td3, DocumentShape::A4]
+            .into_iter()
+            .find(|shape| shape.code() == code)
+    }
 }
 
 /// A document's outline in a frame.
