@@ -21,7 +21,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{command, glue_names, run, tools, workspace_root, Fail};
+use crate::{command, glue_names, run, tools, unused_classes, workspace_root, Fail};
 
 /// The package's directory.
 pub fn package_dir() -> PathBuf {
@@ -217,7 +217,13 @@ pub fn release_module(
     };
     let glue = String::from_utf8(read(&format!("{name}.js"))?)
         .map_err(|_| Fail("wasm-bindgen's glue is not UTF-8".to_owned()))?;
-    let (wasm, glue) = glue_names::shorten(&read(&format!("{name}_bg.wasm"))?, &glue)?;
+    // Classes the widget never uses go first (see `unused_classes`), then the names shorten.
+    let (wasm, glue) = unused_classes::drop_classes(
+        &read(&format!("{name}_bg.wasm"))?,
+        &glue,
+        &unused_classes::UNUSED,
+    )?;
+    let (wasm, glue) = glue_names::shorten(&wasm, &glue)?;
     let short_wasm = bindgen.join("short_bg.wasm");
     let short_glue = bindgen.join("short.js");
     std::fs::write(&short_wasm, wasm)

@@ -7,7 +7,7 @@
 //! found exactly once, or a glue without the import object, stops the build rather than
 //! shipping a module that cannot instantiate.
 
-use crate::wasm_module::{leb, name, skip_import};
+use crate::wasm_module::{leb, name, push_leb, push_name, skip_import};
 use crate::Fail;
 
 /// The name wasm-bindgen gives the glue's import module.
@@ -131,29 +131,12 @@ fn short_name(mut index: usize) -> String {
     String::from_utf8(name).unwrap_or_default()
 }
 
-fn push_leb(out: &mut Vec<u8>, mut value: u64) {
-    loop {
-        let byte = (value & 0x7F) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn push_name(out: &mut Vec<u8>, text: &str) {
-    push_leb(out, text.len() as u64);
-    out.extend_from_slice(text.as_bytes());
-}
-
 fn is_word(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'$'
 }
 
 /// The places of `token` in `text` not inside a longer identifier.
-fn token_places(text: &str, token: &str) -> Vec<usize> {
+pub fn token_places(text: &str, token: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
     text.match_indices(token)
         .map(|(at, _)| at)

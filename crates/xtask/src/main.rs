@@ -16,6 +16,7 @@ mod reliability;
 mod services;
 mod test;
 mod tools;
+mod unused_classes;
 mod wasm_module;
 mod webkit;
 

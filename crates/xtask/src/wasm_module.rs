@@ -29,6 +29,23 @@ pub fn leb(bytes: &[u8], at: &mut usize) -> Option<u64> {
     }
 }
 
+pub fn push_leb(out: &mut Vec<u8>, mut value: u64) {
+    loop {
+        let byte = (value & 0x7F) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+pub fn push_name(out: &mut Vec<u8>, text: &str) {
+    push_leb(out, text.len() as u64);
+    out.extend_from_slice(text.as_bytes());
+}
+
 pub fn name<'a>(bytes: &'a [u8], at: &mut usize) -> Option<&'a str> {
     let len = leb(bytes, at)? as usize;
     let text = bytes.get(*at..*at + len)?;
