@@ -10,12 +10,13 @@ const DRIVER_URL = process.env.WEBDRIVER_URL;
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 const SHADOW = 'shadow-6066-11e4-a52e-4f735466cecf';
 
-async function call(method, path, body) {
+async function call(method, path, body, signal) {
   if (!DRIVER_URL) throw new Error('WEBDRIVER_URL is not set: run these tests through `cargo xtask test`');
   const response = await fetch(`${DRIVER_URL}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
   });
   const answer = await response.json().catch(() => ({ value: { error: `HTTP ${response.status}` } }));
   if (!response.ok || answer.value?.error) {
@@ -30,7 +31,18 @@ async function call(method, path, body) {
 export class Browser {
   static async open() {
     const capabilities = JSON.parse(process.env.WEBDRIVER_CAPABILITIES ?? '{}');
-    const { sessionId } = await call('POST', '/session', { capabilities: { alwaysMatch: capabilities } });
+    // A browser that does not start within a minute is given up and started again, twice at
+    // most: WebKitGTK's MiniBrowser has once hung at its start (the driver never answered).
+    let sessionId;
+    for (let attempt = 1; sessionId === undefined; attempt += 1) {
+      try {
+        ({ sessionId } = await call('POST', '/session', { capabilities: { alwaysMatch: capabilities } },
+          AbortSignal.timeout(60_000)));
+      } catch (error) {
+        if (error.name !== 'TimeoutError' || attempt === 3) throw error;
+        console.error(`${ENGINE} driver: no session after 60 s (attempt ${attempt}), trying again`);
+      }
+    }
     const browser = new Browser(sessionId);
     await browser.#call('POST', '/timeouts', { script: 30_000, pageLoad: 30_000, implicit: 0 });
     return browser;
