@@ -82,6 +82,8 @@ pub struct AnalysisWorker {
     /// Called once the worker is ready or failed to start.
     started: Rc<RefCell<Vec<js_sys::Function>>>,
     next_id: std::cell::Cell<u32>,
+    /// Whether photos are still sent to it: not once it failed on one the page could prepare.
+    takes_photos: std::cell::Cell<bool>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
@@ -197,6 +199,7 @@ impl AnalysisWorker {
             pending,
             started,
             next_id: std::cell::Cell::new(0),
+            takes_photos: std::cell::Cell::new(true),
             _on_message: on_message,
             _on_error: on_error,
         })
@@ -265,6 +268,13 @@ impl AnalysisWorker {
         let _ = JsFuture::from(started).await;
     }
 
+    /// The worker failed on a photo the page then prepared: the engine's worker cannot do what
+    /// the page can (a decoder or an encoder it lacks there), so the next photos go straight to
+    /// the page rather than each being tried twice.
+    pub fn failed_on_photo(&self) {
+        self.takes_photos.set(false);
+    }
+
     /// The worker's memory in bytes, once it has started: its module's linear memory (which
     /// never shrinks: the most its tasks needed) and its JS heap where the engine reports it
     /// (Chromium; else `None`). What the bench adds to the page's own figures.
@@ -283,14 +293,15 @@ impl AnalysisWorker {
     /// The chosen `photo` in `bytes` [`Photo::prepare`]d in the worker (once it has started).
     /// The bytes are handed over (the page's copy is left empty) unless the worker is not
     /// there; when it cannot prepare the photo they come back, empty if they were handed over:
-    /// the page then prepares it itself.
+    /// the page then prepares it itself (and tells [`AnalysisWorker::failed_on_photo`] when it
+    /// could).
     pub async fn prepare(
         &self,
         bytes: js_sys::Uint8Array,
         photo: &Photo,
     ) -> Result<Prepared, js_sys::Uint8Array> {
         self.started().await;
-        if !self.is_ready() {
+        if !self.is_ready() || !self.takes_photos.get() {
             return Err(bytes);
         }
         let message = js_sys::Object::new();

@@ -133,7 +133,8 @@ pub async fn intake(
                 shape,
                 min_long_edge,
             };
-            let in_worker = match AnalysisWorker::shared() {
+            let worker = AnalysisWorker::shared();
+            let in_worker = match &worker {
                 Some(worker) => worker.prepare(bytes, &photo).await,
                 None => Err(bytes),
             };
@@ -141,24 +142,28 @@ pub async fn intake(
                 Ok(prepared) => prepared,
                 Err(bytes) => {
                     // The worker could not (there is none here, or it failed on this photo):
-                    // the page prepares it, from the file again if the worker kept its bytes.
-                    let bytes = match bytes.byte_length() {
-                        0 => JsFuture::from(file.array_buffer())
+                    // the page prepares it, from the file again if the worker had its bytes.
+                    let tried = bytes.byte_length() == 0;
+                    let bytes = if tried {
+                        JsFuture::from(file.array_buffer())
                             .await
                             .map(|buffer| js_sys::Uint8Array::new(&buffer))
-                            .map_err(|_| {
-                                vec![CaptureProblem::File(FileProblem::UnreadableImage)]
-                            })?,
-                        _ => bytes,
+                            .map_err(|_| vec![CaptureProblem::File(FileProblem::UnreadableImage)])?
+                    } else {
+                        bytes
                     };
                     let picture = photo
                         .decode(&bytes)
                         .await
                         .map_err(|problem| vec![problem])?;
                     yield_to_page().await;
-                    prepare(picture, slot, shape, min_long_edge)
+                    let prepared = prepare(picture, slot, shape, min_long_edge)
                         .await
-                        .map_err(|problem| vec![problem])?
+                        .map_err(|problem| vec![problem])?;
+                    if let (true, Some(worker)) = (tried, &worker) {
+                        worker.failed_on_photo();
+                    }
+                    prepared
                 }
             }
         }
