@@ -31,12 +31,14 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::framing::Framed;
-use crate::intake::{Photo, Prepared};
 use crate::later::NotLoaded;
-use crate::photo::{self, fit, CropUse};
+use crate::photo::{self, fit, CropUse, Photo, Prepared};
 
 /// The worker's script.
 const SCRIPT: &str = include_str!("../www/analysis-worker.js");
+
+/// How long the worker may take to start (fetch the later module, compile, instantiate).
+const START_WITHIN_MS: i32 = 15_000;
 
 /// What one analysed preview frame tells, as [`photo::Examined`] without the crop: the quality
 /// issues in `kyc-core`'s check order and, for a document, where it is.
@@ -189,6 +191,29 @@ impl AnalysisWorker {
         };
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        // A worker that has not started by then (its fetch of the later module stalled, say) is
+        // given up and what waits for it answered: a chosen photo never waits on it for good.
+        let give_up = {
+            let (state, pending, started, worker) = (
+                state.clone(),
+                pending.clone(),
+                started.clone(),
+                worker.clone(),
+            );
+            Closure::once_into_js(move || {
+                if *state.borrow() == State::Starting {
+                    worker.terminate();
+                    *state.borrow_mut() = State::Failed;
+                    answer_all(&pending, &started);
+                }
+            })
+        };
+        if let Some(window) = web_sys::window() {
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                give_up.unchecked_ref(),
+                START_WITHIN_MS,
+            )?;
+        }
         let init = js_sys::Object::new();
         js_sys::Reflect::set(&init, &"glue".into(), &crate::glue_url().into())?;
         js_sys::Reflect::set(&init, &"module".into(), &wasm_bindgen::module())?;
@@ -437,7 +462,7 @@ struct Tasks {
     prepare_photo: fn(js_sys::Object) -> js_sys::Promise,
 }
 
-/// In the worker, once, before the first request: fetches the photo checks ([`load_tasks`]).
+/// In the worker, once, before the first request: fetches the photo checks (`load_tasks`).
 #[wasm_bindgen(js_name = prepareAnalysis)]
 pub async fn prepare() -> Result<(), JsValue> {
     let tasks = load_tasks()
@@ -657,7 +682,7 @@ fn issue_from_number(number: f64) -> Option<QualityIssue> {
     })
 }
 
-/// A photo's quality report as numbers: each measurement's score and issue ([`issue_number`],
+/// A photo's quality report as numbers: each measurement's score and issue (`issue_number`,
 /// -1 for none), sharpness, exposure and glare, then 1 and the cut-off's, or 0 when it was not
 /// checked.
 pub fn encode_report(report: &QualityReport) -> Vec<f64> {

@@ -21,12 +21,12 @@
 use kyc_core::document_outline::DocumentShape;
 use kyc_core::{
     inspect_file, FileFormat, FileLimits, FileProblem, FileReport, GateDecision, QualityIssue,
-    QualityReport, QualityThresholds, Slot,
+    QualityReport, Slot,
 };
 use wasm_bindgen_futures::JsFuture;
 
 use crate::analysis_worker::AnalysisWorker;
-use crate::photo::{target_long_edge, CropUse, Picture};
+use crate::photo::{prepare, Photo, PhotoFailure, Picture};
 
 /// What the user gave for a slot.
 pub enum Capture {
@@ -74,6 +74,15 @@ impl CaptureProblem {
     }
 }
 
+impl From<PhotoFailure> for CaptureProblem {
+    fn from(failure: PhotoFailure) -> CaptureProblem {
+        match failure {
+            PhotoFailure::CannotDecode => CaptureProblem::CannotDecode,
+            PhotoFailure::CannotEncode => CaptureProblem::CannotEncode,
+        }
+    }
+}
+
 /// A capture that may be sent.
 #[derive(Clone, Debug)]
 pub struct Accepted {
@@ -85,18 +94,6 @@ pub struct Accepted {
     pub warnings: Vec<QualityIssue>,
     /// When `bytes` is the document cropped from the photo: the whole photo, as JPEG.
     pub whole: Option<js_sys::Uint8Array>,
-}
-
-/// A photo made ready to send, before the quality gate has its say: what the checks found,
-/// the photo as JPEG and, for a document whose outline was found, the document cropped from it
-/// (then the checks are the crop's).
-pub struct Prepared {
-    /// The quality checks.
-    pub report: QualityReport,
-    /// The whole photo, as JPEG.
-    pub whole: js_sys::Uint8Array,
-    /// The document cropped from it, as JPEG.
-    pub crop: Option<js_sys::Uint8Array>,
 }
 
 /// Checks `capture` for `slot` within `limits` and makes what is sent (for a document of
@@ -155,11 +152,11 @@ pub async fn intake(
                     let picture = photo
                         .decode(&bytes)
                         .await
-                        .map_err(|problem| vec![problem])?;
+                        .map_err(|failure| vec![CaptureProblem::from(failure)])?;
                     yield_to_page().await;
                     let prepared = prepare(picture, slot, shape, min_long_edge)
                         .await
-                        .map_err(|problem| vec![problem])?;
+                        .map_err(|failure| vec![CaptureProblem::from(failure)])?;
                     if let (true, Some(worker)) = (tried, &worker) {
                         worker.failed_on_photo();
                     }
@@ -178,7 +175,7 @@ pub async fn intake(
             yield_to_page().await;
             prepare(picture, slot, shape, min_long_edge)
                 .await
-                .map_err(|problem| vec![problem])?
+                .map_err(|failure| vec![CaptureProblem::from(failure)])?
         }
     };
     let warnings = match decide(&prepared.report) {
@@ -209,74 +206,6 @@ pub async fn intake(
 /// on a 12 MP photo, and longer on a phone.
 async fn yield_to_page() {
     crate::upload::sleep(std::time::Duration::ZERO).await;
-}
-
-/// A chosen photo that passed [`inspect_file`], and what it is prepared for.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Photo {
-    /// Its format (never a PDF).
-    pub format: FileFormat,
-    /// Its size as its header gives it (as stored, before the EXIF orientation).
-    pub size: Option<(u32, u32)>,
-    /// The slot it is for.
-    pub slot: Slot,
-    /// The document's shape, when it is a document's photo.
-    pub shape: Option<DocumentShape>,
-    /// The least long edge of the document's crop: the slot's minimum.
-    pub min_long_edge: u32,
-}
-
-impl Photo {
-    /// Its `bytes` decoded at the slot's size ([`Picture::decode`]).
-    pub async fn decode(&self, bytes: &js_sys::Uint8Array) -> Result<Picture, CaptureProblem> {
-        Picture::decode(bytes, self.format, self.size, target_long_edge(self.slot))
-            .await
-            .map_err(|_| CaptureProblem::CannotDecode)
-    }
-
-    /// Its `bytes` decoded and [`prepare`]d: the analysis worker's whole task.
-    pub async fn prepare(&self, bytes: &js_sys::Uint8Array) -> Result<Prepared, CaptureProblem> {
-        let picture = self.decode(bytes).await?;
-        prepare(picture, self.slot, self.shape, self.min_long_edge).await
-    }
-}
-
-/// `picture` checked for `slot` (a document of `shape` cropped to its outline, the crop's long
-/// edge at least `min_long_edge`) and encoded, with the crop. The whole picture is encoded
-/// while it is checked: an encode lost on a photo the gate refuses, but none waited for on
-/// one it keeps.
-pub async fn prepare(
-    picture: Picture,
-    slot: Slot,
-    shape: Option<DocumentShape>,
-    min_long_edge: u32,
-) -> Result<Prepared, CaptureProblem> {
-    let whole = picture.encode();
-    // The crop is as sharp as the photo (never below what the relay asks for, never above
-    // what a photo is sent at).
-    let crop_long_edge = (min_long_edge, target_long_edge(slot));
-    let examined = picture
-        .examine(
-            &QualityThresholds::for_slot(slot),
-            shape,
-            crop_long_edge,
-            CropUse::Keep,
-        )
-        .map_err(|_| CaptureProblem::CannotDecode)?;
-    let crop = examined
-        .crop
-        .and_then(|image| Picture::from_rgba(&image).ok())
-        .map(|crop| crop.encode());
-    let whole = whole.await.map_err(|_| CaptureProblem::CannotEncode)?;
-    let crop = match crop {
-        Some(crop) => Some(crop.await.map_err(|_| CaptureProblem::CannotEncode)?),
-        None => None,
-    };
-    Ok(Prepared {
-        report: examined.report,
-        whole,
-        crop,
-    })
 }
 
 /// Reads `file` once and checks it; a file over the size limit is refused unread.

@@ -249,9 +249,13 @@ impl Picture {
     /// A JPEG at least a little larger than that is decoded straight to a size near it where
     /// the engine can (WebCodecs' `ImageDecoder` scales while it decodes: a 12 MP photo is
     /// decoded at a quarter of its pixels, faster than a full decode alone, and the canvas then
-    /// has little left to scale; [`frames_carry_orientation`]). Any other image, another
-    /// engine, or a decode it refuses goes the long way: a full decode, then the canvas's
-    /// downscale.
+    /// has little left to scale; `frames_carry_orientation`). Where the engine's frames do not
+    /// carry the orientation (Firefox: it turns the pixels itself, and would squeeze a turned
+    /// photo asked for a size), `ImageDecoder` decodes every photo whole: there
+    /// `createImageBitmap` in a worker decodes on the page's main thread (about 200 ms of it
+    /// for 12 MP, measured in Firefox 153), `ImageDecoder` in the worker itself. Any other
+    /// case, or a decode the decoder refuses, goes the long way: `createImageBitmap` of the
+    /// whole, then the canvas's downscale.
     pub async fn decode(
         bytes: &js_sys::Uint8Array,
         format: FileFormat,
@@ -262,8 +266,13 @@ impl Picture {
             (FileFormat::Jpeg, Some(size)) => decode_size(size, long_edge).zip(Some(size)),
             _ => None,
         };
-        if let Some((asked, size)) = scaled.filter(|_| frames_carry_orientation()) {
-            if let Ok(picture) = Picture::decode_scaled(bytes, asked, size, long_edge).await {
+        let by_decoder = if frames_carry_orientation() {
+            scaled.map(Some)
+        } else {
+            Some(None)
+        };
+        if let Some(scaled) = by_decoder {
+            if let Ok(picture) = Picture::decode_frame(bytes, format, scaled, long_edge).await {
                 return Ok(picture);
             }
         }
@@ -280,24 +289,23 @@ impl Picture {
         picture
     }
 
-    /// The JPEG in `bytes` (`size` pixels as stored) decoded by `ImageDecoder` at `asked`
-    /// ([`decode_size`]), then drawn at its long edge of at most `long_edge`. Refused when the
-    /// engine has no `ImageDecoder`, or when what it decoded is smaller than the picture (an
-    /// engine that scales by its own rule): a photo is never enlarged from a smaller decode.
-    async fn decode_scaled(
+    /// The photo in `bytes` decoded by `ImageDecoder`, then drawn at its long edge of at most
+    /// `long_edge`: a JPEG `scaled` as `(asked, size)` decoded at `asked` ([`decode_size`];
+    /// `size` its pixels as stored), else whole. Refused when the engine has no `ImageDecoder`
+    /// or none for `format`, or when a scaled decode is smaller than the picture (an engine
+    /// that scales by its own rule): a photo is never enlarged from a smaller decode.
+    async fn decode_frame(
         bytes: &js_sys::Uint8Array,
-        asked: (u32, u32),
-        size: (u32, u32),
+        format: FileFormat,
+        scaled: Option<((u32, u32), (u32, u32))>,
         long_edge: u32,
     ) -> Result<Picture, JsValue> {
         let init = js_sys::Object::new();
-        for (key, value) in [
-            ("data", JsValue::from(bytes)),
-            ("type", JsValue::from_str(FileFormat::Jpeg.mime())),
-            ("desiredWidth", asked.0.into()),
-            ("desiredHeight", asked.1.into()),
-        ] {
-            js_sys::Reflect::set(&init, &key.into(), &value)?;
+        js_sys::Reflect::set(&init, &"data".into(), bytes)?;
+        js_sys::Reflect::set(&init, &"type".into(), &format.mime().into())?;
+        if let Some(((width, height), _)) = scaled {
+            js_sys::Reflect::set(&init, &"desiredWidth".into(), &width.into())?;
+            js_sys::Reflect::set(&init, &"desiredHeight".into(), &height.into())?;
         }
         let decoder = ImageDecoder::new(&init)?;
         let decoded = match decoder.decode() {
@@ -309,10 +317,10 @@ impl Picture {
             js_sys::Reflect::get(&decoded?, &"image".into())?.unchecked_into();
         let shown = (frame.display_width(), frame.display_height());
         // The frame is shown turned as the EXIF orientation says: the photo's size turned too.
-        let source = if (shown.0 > shown.1) == (size.0 > size.1) {
-            size
-        } else {
-            (size.1, size.0)
+        let source = match scaled {
+            Some((_, size)) if (shown.0 > shown.1) != (size.0 > size.1) => (size.1, size.0),
+            Some((_, size)) => size,
+            None => shown,
         };
         let (width, height) = fit(source.0, source.1, long_edge);
         let picture = if shown.0 < width || shown.1 < height {
@@ -420,6 +428,105 @@ impl Picture {
             let blob: web_sys::Blob = JsFuture::from(promise?).await?.unchecked_into();
             let buffer = JsFuture::from(blob.array_buffer()).await?;
             Ok(js_sys::Uint8Array::new(&buffer))
+        }
+    }
+}
+
+/// A photo made ready to send, before the quality gate has its say: what the checks found,
+/// the photo as JPEG and, for a document whose outline was found, the document cropped from it
+/// (then the checks are the crop's).
+pub struct Prepared {
+    /// The quality checks.
+    pub report: QualityReport,
+    /// The whole photo, as JPEG.
+    pub whole: js_sys::Uint8Array,
+    /// The document cropped from it, as JPEG.
+    pub crop: Option<js_sys::Uint8Array>,
+}
+
+/// A chosen photo that passed `kyc-core`'s file checks, and what it is prepared for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Photo {
+    /// Its format (never a PDF).
+    pub format: FileFormat,
+    /// Its size as its header gives it (as stored, before the EXIF orientation).
+    pub size: Option<(u32, u32)>,
+    /// The slot it is for.
+    pub slot: Slot,
+    /// The document's shape, when it is a document's photo.
+    pub shape: Option<DocumentShape>,
+    /// The least long edge of the document's crop: the slot's minimum.
+    pub min_long_edge: u32,
+}
+
+impl Photo {
+    /// Its `bytes` decoded at the slot's size ([`Picture::decode`]).
+    pub async fn decode(&self, bytes: &js_sys::Uint8Array) -> Result<Picture, PhotoFailure> {
+        Picture::decode(bytes, self.format, self.size, target_long_edge(self.slot))
+            .await
+            .map_err(|_| PhotoFailure::CannotDecode)
+    }
+
+    /// Its `bytes` decoded and [`prepare`]d: the analysis worker's whole task.
+    pub async fn prepare(&self, bytes: &js_sys::Uint8Array) -> Result<Prepared, PhotoFailure> {
+        let picture = self.decode(bytes).await?;
+        prepare(picture, self.slot, self.shape, self.min_long_edge).await
+    }
+}
+
+/// `picture` checked for `slot` (a document of `shape` cropped to its outline, the crop's long
+/// edge at least `min_long_edge`) and encoded, with the crop. The whole picture is encoded
+/// while it is checked: an encode lost on a photo the gate refuses, but none waited for on
+/// one it keeps.
+pub async fn prepare(
+    picture: Picture,
+    slot: Slot,
+    shape: Option<DocumentShape>,
+    min_long_edge: u32,
+) -> Result<Prepared, PhotoFailure> {
+    let whole = picture.encode();
+    // The crop is as sharp as the photo (never below what the relay asks for, never above
+    // what a photo is sent at).
+    let crop_long_edge = (min_long_edge, target_long_edge(slot));
+    let examined = picture
+        .examine(
+            &QualityThresholds::for_slot(slot),
+            shape,
+            crop_long_edge,
+            CropUse::Keep,
+        )
+        .map_err(|_| PhotoFailure::CannotDecode)?;
+    let crop = examined
+        .crop
+        .and_then(|image| Picture::from_rgba(&image).ok())
+        .map(|crop| crop.encode());
+    let whole = whole.await.map_err(|_| PhotoFailure::CannotEncode)?;
+    let crop = match crop {
+        Some(crop) => Some(crop.await.map_err(|_| PhotoFailure::CannotEncode)?),
+        None => None,
+    };
+    Ok(Prepared {
+        report: examined.report,
+        whole,
+        crop,
+    })
+}
+
+/// Why a photo could not be prepared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhotoFailure {
+    /// The browser could not decode it.
+    CannotDecode,
+    /// The browser could not encode it.
+    CannotEncode,
+}
+
+impl PhotoFailure {
+    /// The stable code (as `CaptureProblem`'s).
+    pub fn code(self) -> &'static str {
+        match self {
+            PhotoFailure::CannotDecode => "cannot_decode",
+            PhotoFailure::CannotEncode => "cannot_encode",
         }
     }
 }

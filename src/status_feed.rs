@@ -111,8 +111,12 @@ pub fn use_status(
     // and the polling's failures in a row and ticks still to skip (the backoff).
     let renewed_at = StoredValue::new(None::<u64>);
     let backoff = StoredValue::new((0u32, 0u32));
+    // An answer may arrive after the widget is gone (its values disposed): then it is dropped.
     let take = move |fresh: StatusReport| {
-        let due = match (fresh.pending_for_secs, renewed_at.get_value()) {
+        let Some(renewed) = renewed_at.try_get_value() else {
+            return;
+        };
+        let due = match (fresh.pending_for_secs, renewed) {
             (Some(secs), None) => Some(secs),
             (Some(secs), Some(at)) if secs >= at + RENEW_AFTER_SECS => Some(secs),
             _ => None,
@@ -120,7 +124,7 @@ pub fn use_status(
         report.try_set(Some(fresh));
         unreadable.try_set(false);
         if let (Some(secs), Some(current)) = (due, client.try_get_value()) {
-            renewed_at.set_value(Some(secs));
+            renewed_at.try_set_value(Some(secs));
             spawn_local(async move {
                 if let Ok(renewed) = current.renewed().await {
                     client.try_set_value(renewed);
@@ -135,12 +139,15 @@ pub fn use_status(
         spawn_local(async move {
             match current.status().await {
                 Ok(fresh) => {
-                    backoff.set_value((0, 0));
+                    backoff.try_set_value((0, 0));
                     take(fresh);
                 }
                 Err(_) => {
-                    let failures = backoff.get_value().0.saturating_add(1);
-                    backoff.set_value((failures, (1 << failures.min(5)) - 1));
+                    let Some((failures, _)) = backoff.try_get_value() else {
+                        return;
+                    };
+                    let failures = failures.saturating_add(1);
+                    backoff.try_set_value((failures, (1 << failures.min(5)) - 1));
                     unreadable.try_set(true);
                 }
             }
@@ -152,8 +159,8 @@ pub fn use_status(
             move || {
                 if !pending() {
                     following.try_update_value(Following::finish);
-                } else if backoff.get_value().1 > 0 {
-                    backoff.update_value(|(_, skip)| *skip -= 1);
+                } else if backoff.try_get_value().is_some_and(|(_, skip)| skip > 0) {
+                    backoff.try_update_value(|(_, skip)| *skip -= 1);
                 } else {
                     poll();
                 }

@@ -378,7 +378,7 @@ async fn take_in_as(
 /// [`take_in`]'s path on the page, as `intake` takes it where no worker runs: the file read and
 /// checked, then [`Photo::prepare`] (the gate's decision, a comparison, left out).
 async fn prepare_on_page(blob: &web_sys::Blob, limits: &FileLimits) {
-    use kyc_capture::intake::Photo;
+    use kyc_capture::photo::Photo;
     let buffer = JsFuture::from(blob.array_buffer()).await.expect("read");
     let bytes = js_sys::Uint8Array::new(&buffer);
     let report = inspect_file(&bytes.to_vec(), None, Slot::Front, limits).expect("accepted");

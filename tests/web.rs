@@ -328,7 +328,7 @@ async fn a_photo_is_oriented_downscaled_measured_and_stripped_of_exif() {
 #[wasm_bindgen_test]
 async fn a_chosen_photo_is_prepared_in_the_worker_as_the_page_would() {
     use kyc_capture::analysis_worker::AnalysisWorker;
-    use kyc_capture::intake::{Photo, Prepared};
+    use kyc_capture::photo::{Photo, Prepared};
     let Some(worker) = AnalysisWorker::shared() else {
         // Only an engine without `OffscreenCanvas` may go without the worker.
         let global = js_sys::global();

@@ -7,7 +7,7 @@
 //! found exactly once, or a glue without the import object, stops the build rather than
 //! shipping a module that cannot instantiate.
 
-use crate::wasm_module::{leb, name, push_leb, push_name, skip_import};
+use crate::wasm_module::{leb, map_sections, name, push_leb, push_name, skip_import};
 use crate::Fail;
 
 /// The name wasm-bindgen gives the glue's import module.
@@ -15,30 +15,17 @@ const GLUE_MODULE_SUFFIX: &str = "_bg.js";
 
 /// Renames the imports from the glue and the exports the glue calls, in `wasm` and `glue`.
 pub fn shorten(wasm: &[u8], glue: &str) -> Result<(Vec<u8>, String), Fail> {
-    let bad = || Fail("the widget's module is not a wasm module this build can read".to_owned());
-    if wasm.get(..8).is_none_or(|header| &header[..4] != b"\0asm") {
-        return Err(bad());
-    }
-    let mut out = wasm[..8].to_vec();
     let mut imports: Vec<(String, String)> = Vec::new();
     let mut exports: Vec<(String, String)> = Vec::new();
     let mut glue_module = None;
-    let mut at = 8;
-    while at < wasm.len() {
-        let id = wasm[at];
-        at += 1;
-        let size = leb(wasm, &mut at).ok_or_else(bad)? as usize;
-        let section = wasm.get(at..at + size).ok_or_else(bad)?;
-        at += size;
-        let rewritten = match id {
-            2 => rename_imports(section, &mut imports, &mut glue_module).ok_or_else(bad)?,
-            7 => rename_exports(section, glue, &mut exports).ok_or_else(bad)?,
-            _ => section.to_vec(),
-        };
-        out.push(id);
-        push_leb(&mut out, rewritten.len() as u64);
-        out.extend_from_slice(&rewritten);
-    }
+    let out = map_sections(wasm, |id, section| match id {
+        2 => rename_imports(section, &mut imports, &mut glue_module),
+        7 => rename_exports(section, glue, &mut exports),
+        _ => Some(section.to_vec()),
+    })
+    .ok_or_else(|| {
+        Fail("the widget's module is not a wasm module this build can read".to_owned())
+    })?;
     let module =
         glue_module.ok_or_else(|| Fail("the module imports nothing from its glue".into()))?;
     let mut js = replace_once(glue, &format!("\"{module}\":"), "\"a\":")?;

@@ -8,7 +8,7 @@
 //! glue it removes must be found exactly as wasm-bindgen writes it.
 
 use crate::glue_names::token_places;
-use crate::wasm_module::{leb, name, push_leb, push_name};
+use crate::wasm_module::{leb, map_sections, name, push_leb, push_name};
 use crate::Fail;
 
 /// wasm-streams' classes: the widget makes no stream.
@@ -81,49 +81,37 @@ fn cut(js: &mut String, start: &str, end: &str) -> Result<String, Fail> {
 
 /// `wasm` without the exports named `names`, each of which it must have.
 fn drop_exports(wasm: &[u8], names: &[String]) -> Result<Vec<u8>, Fail> {
-    let bad = || Fail("the widget's module is not a wasm module this build can read".to_owned());
-    if wasm.get(..4) != Some(b"\0asm".as_slice()) {
-        return Err(bad());
-    }
-    let mut out = wasm[..8].to_vec();
     let mut dropped = 0;
-    let mut at = 8;
-    while at < wasm.len() {
-        let id = wasm[at];
-        at += 1;
-        let size = leb(wasm, &mut at).ok_or_else(bad)? as usize;
-        let section = wasm.get(at..at + size).ok_or_else(bad)?;
-        at += size;
-        let section = if id == 7 {
-            let mut inner = 0;
-            let count = leb(section, &mut inner).ok_or_else(bad)?;
-            let mut kept = Vec::new();
-            let mut entries = Vec::new();
-            for _ in 0..count {
-                let field = name(section, &mut inner).ok_or_else(bad)?;
-                let kind = *section.get(inner).ok_or_else(bad)?;
-                inner += 1;
-                let index = leb(section, &mut inner).ok_or_else(bad)?;
-                if names.iter().any(|name| name == field) {
-                    dropped += 1;
-                    continue;
-                }
-                push_name(&mut entries, field);
-                entries.push(kind);
-                push_leb(&mut entries, index);
-                kept.push(field);
+    let out = map_sections(wasm, |id, section| {
+        if id != 7 {
+            return Some(section.to_vec());
+        }
+        let mut at = 0;
+        let count = leb(section, &mut at)?;
+        let mut kept = 0;
+        let mut entries = Vec::with_capacity(section.len());
+        for _ in 0..count {
+            let field = name(section, &mut at)?;
+            let kind = *section.get(at)?;
+            at += 1;
+            let index = leb(section, &mut at)?;
+            if names.iter().any(|name| name == field) {
+                dropped += 1;
+                continue;
             }
-            let mut rewritten = Vec::with_capacity(section.len());
-            push_leb(&mut rewritten, kept.len() as u64);
-            rewritten.extend_from_slice(&entries);
-            rewritten
-        } else {
-            section.to_vec()
-        };
-        out.push(id);
-        push_leb(&mut out, section.len() as u64);
-        out.extend_from_slice(&section);
-    }
+            push_name(&mut entries, field);
+            entries.push(kind);
+            push_leb(&mut entries, index);
+            kept += 1;
+        }
+        let mut rewritten = Vec::with_capacity(entries.len() + 5);
+        push_leb(&mut rewritten, kept);
+        rewritten.extend_from_slice(&entries);
+        Some(rewritten)
+    })
+    .ok_or_else(|| {
+        Fail("the widget's module is not a wasm module this build can read".to_owned())
+    })?;
     if dropped != names.len() {
         return Err(Fail(format!(
             "the widget's module exports {dropped} of the {} functions of the classes it drops",

@@ -29,6 +29,31 @@ pub fn leb(bytes: &[u8], at: &mut usize) -> Option<u64> {
     }
 }
 
+/// `wasm` with each section's contents replaced by what `rewrite(id, contents)` makes of them;
+/// `None` when `wasm` is not a module this reader can walk or `rewrite` gives up.
+pub fn map_sections(
+    wasm: &[u8],
+    mut rewrite: impl FnMut(u8, &[u8]) -> Option<Vec<u8>>,
+) -> Option<Vec<u8>> {
+    if wasm.get(..4)? != b"\0asm" {
+        return None;
+    }
+    let mut out = wasm.get(..8)?.to_vec();
+    let mut at = 8;
+    while at < wasm.len() {
+        let id = wasm[at];
+        at += 1;
+        let size = leb(wasm, &mut at)? as usize;
+        let section = wasm.get(at..at + size)?;
+        at += size;
+        let rewritten = rewrite(id, section)?;
+        out.push(id);
+        push_leb(&mut out, rewritten.len() as u64);
+        out.extend_from_slice(&rewritten);
+    }
+    Some(out)
+}
+
 pub fn push_leb(out: &mut Vec<u8>, mut value: u64) {
     loop {
         let byte = (value & 0x7F) as u8;

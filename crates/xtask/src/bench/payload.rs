@@ -62,8 +62,10 @@ use crate::Fail;
 /// 236,230 B (the first step 156 B smaller: the worker's entries hand their whole task to the
 /// later module). wasm-streams' classes, which leptos brings in and the widget never uses,
 /// dropped from the first module and its glue (`crates/xtask/src/unused_classes.rs`):
-/// 234,754 B.
-pub const GZIP_LIMIT_BYTES: u64 = 234_800;
+/// 234,754 B. Firefox's photos decoded whole by `ImageDecoder` (its `createImageBitmap` in a
+/// worker decodes on the page's main thread), a worker that does not start given up, a worker
+/// that fails on a photo given no more: 234,840 B.
+pub const GZIP_LIMIT_BYTES: u64 = 234_900;
 /// Issue 18's goal for the gzip total, every feature included.
 pub const GZIP_GOAL_BYTES: u64 = 120_000;
 /// The gzip bytes the first step needs (every file but the later module) that `cargo xtask
@@ -81,9 +83,9 @@ pub const GZIP_GOAL_BYTES: u64 = 120_000;
 /// the glue, which both modules share): 97,612 B; 97,645 B with the check of the engine's
 /// frames; 97,489 B with a chosen photo prepared in the worker (the worker's entries hand their
 /// whole task, the answer's encoding included, to the later module); 96,013 B without
-/// wasm-streams' unused classes (their exports kept their code in the first module). BENCHMARKS.md
-/// says what the first module is made of.
-pub const FIRST_STEP_LIMIT_BYTES: u64 = 96_050;
+/// wasm-streams' unused classes (their exports kept their code in the first module); 96,035 B
+/// with the worker's start deadline. BENCHMARKS.md says what the first module is made of.
+pub const FIRST_STEP_LIMIT_BYTES: u64 = 96_100;
 /// Issue 18's goal for what the first step needs.
 pub const FIRST_STEP_GOAL_BYTES: u64 = 50_000;
 

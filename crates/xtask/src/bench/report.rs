@@ -415,7 +415,7 @@ fn write_still_photo(md: &mut String, r: &Results) {
     if r.stats("photo.prepare_document").is_some() {
         let _ = writeln!(
             md,
-            "The last row: the same photo taken as the front of a passport (the shape the \
+            "The passport's row: the same photo taken as the front of a passport (the shape the \
              widget knows once the document is chosen), its outline found, the page flattened \
              to its shape, measured and encoded, and the whole photo encoded beside it for the \
              review's \"Use the whole photo\" (the crop found: {}); measured after the rows \
