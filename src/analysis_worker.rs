@@ -547,7 +547,8 @@ async fn prepare_photo_message(request: js_sys::Object) -> Result<js_sys::Object
     let prepared = photo
         .prepare(&bytes)
         .await
-        .map_err(|problem| JsValue::from_str(problem.code()))?;
+        // The page prepares it again itself and tells the user why it failed there.
+        .map_err(|_| JsValue::from_str("the photo could not be prepared"))?;
     let answer = js_sys::Object::new();
     let report = js_sys::Float64Array::from(encode_report(&prepared.report).as_slice());
     js_sys::Reflect::set(&answer, &"report".into(), &report)?;

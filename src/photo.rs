@@ -420,8 +420,8 @@ impl Picture {
     }
 
     /// The picture as JPEG bytes at [`JPEG_QUALITY`] (a canvas has no metadata to carry over).
-    /// The pixels are taken when this is called, not when it is awaited: the engine encodes
-    /// while the caller goes on (Chromium encodes off the main thread).
+    /// The pixels are taken when this is called, not when it is awaited, so the caller may go
+    /// on drawing on or reading the canvas meanwhile.
     pub fn encode(&self) -> impl std::future::Future<Output = Result<js_sys::Uint8Array, JsValue>> {
         let promise = self.canvas.jpeg();
         async move {
@@ -519,16 +519,6 @@ pub enum PhotoFailure {
     CannotDecode,
     /// The browser could not encode it.
     CannotEncode,
-}
-
-impl PhotoFailure {
-    /// The stable code (as `CaptureProblem`'s).
-    pub fn code(self) -> &'static str {
-        match self {
-            PhotoFailure::CannotDecode => "cannot_decode",
-            PhotoFailure::CannotEncode => "cannot_encode",
-        }
-    }
 }
 
 /// `kyc-core`'s reading of a picture's pixels: with a `shape`, the document's outline and what

@@ -173,26 +173,34 @@ mod tests {
         assert!(!text.contains("thing"), "{text}");
     }
 
+    /// Why the build stops for `glue` without `classes`.
+    fn refused(glue: &str, classes: &[&str]) -> String {
+        drop_classes(&module(), glue, classes)
+            .expect_err("refused")
+            .0
+    }
+
     #[test]
     fn a_class_the_glue_still_uses_stops_the_build() {
         let glue = GLUE.replace("wasm.run(); }", "wasm.run(); return new Thing(); }");
-        let err = drop_classes(&module(), &glue, &["Thing"]).expect_err("refused");
-        assert!(err.0.contains("still uses `Thing`"), "{}", err.0);
+        let err = refused(&glue, &["Thing"]);
+        assert!(err.contains("still uses `Thing`"), "{err}");
     }
 
     #[test]
     fn glue_written_otherwise_stops_the_build() {
-        let glue = GLUE.replace("if (Symbol.dispose) ", "");
-        let err = drop_classes(&module(), &glue, &["Thing"]).expect_err("refused");
-        assert!(err.0.contains("wasm-bindgen's output changed"), "{}", err.0);
-        let err = drop_classes(&module(), GLUE, &["Other"]).expect_err("refused");
-        assert!(err.0.contains("0 times"), "{}", err.0);
+        let err = refused(&GLUE.replace("if (Symbol.dispose) ", ""), &["Thing"]);
+        assert!(err.contains("wasm-bindgen's output changed"), "{err}");
+        let err = refused(GLUE, &["Other"]);
+        assert!(err.contains("0 times"), "{err}");
     }
 
     #[test]
     fn an_export_the_module_lacks_stops_the_build() {
-        let glue = GLUE.replace("wasm.thing_read(", "wasm.thing_peek(");
-        let err = drop_classes(&module(), &glue, &["Thing"]).expect_err("refused");
-        assert!(err.0.contains("exports 1 of the 2"), "{}", err.0);
+        let err = refused(
+            &GLUE.replace("wasm.thing_read(", "wasm.thing_peek("),
+            &["Thing"],
+        );
+        assert!(err.contains("exports 1 of the 2"), "{err}");
     }
 }
