@@ -69,6 +69,8 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
 
 #[tokio::test]
 async fn an_expired_upload_url_is_replaced_and_the_file_stored_once() {
+    // The relay's warnings (why a PUT was tried again) are shown when the test fails.
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
     let sandbox = Sandbox::start(
         SandboxConfig {
             // Long enough for the second URL's PUT on a busy machine (1 s was not, once).
@@ -100,17 +102,21 @@ async fn an_expired_upload_url_is_replaced_and_the_file_stored_once() {
     assert_eq!(status, StatusCode::OK, "{receipt}");
     assert_eq!(receipt["bytes"], photo.len());
 
-    // Two URLs were asked for: the first expired, the second took the file.
+    // The first URL expired and a fresh one took the file. Usually that is two URLs; a PUT
+    // that fails on the way is a transient failure, tried again with a third URL (seen once,
+    // in a full test run on a loaded machine; the relay's warnings, printed when this test
+    // fails, say why). Three is the relay's budget.
     let issued = proxy.issued.lock().unwrap().clone();
-    assert_eq!(issued.len(), 2, "{issued:?}");
+    assert!((2..=3).contains(&issued.len()), "{issued:?}");
+    let fresh = issued.last().unwrap();
     let session_id = token.split('.').nth(2).unwrap();
     let slots = store.slots(session_id).await.unwrap();
     assert_eq!(slots.len(), 1);
     assert_eq!(
         slots[0].provider_file_id,
-        issued[1]["file_id"].as_str().unwrap()
+        fresh["file_id"].as_str().unwrap()
     );
-    assert_ne!(issued[0]["file_id"], issued[1]["file_id"]);
+    assert_ne!(issued[0]["file_id"], fresh["file_id"]);
     // Storage refused the expired URL (nothing under the first file) and holds every byte
     // under the fresh one.
     let customer = store
@@ -125,11 +131,7 @@ async fn an_expired_upload_url_is_replaced_and_the_file_stored_once() {
         storage.get(&key(&issued[0]["file_id"])).await.unwrap(),
         None
     );
-    let (content_type, bytes) = storage
-        .get(&key(&issued[1]["file_id"]))
-        .await
-        .unwrap()
-        .unwrap();
+    let (content_type, bytes) = storage.get(&key(&fresh["file_id"])).await.unwrap().unwrap();
     assert_eq!(content_type, "image/jpeg");
     assert_eq!(bytes, photo);
     // The whole file is in storage under the fresh URL's file: D's attach checks it is there,
