@@ -2,7 +2,8 @@
 //! (the page's compiled one, handed over, so nothing is fetched or compiled twice). It examines
 //! each preview frame posted to it ([`photo::examine`], as the page would), while the page
 //! keeps drawing the preview, and prepares each chosen photo (decoded, checked and encoded:
-//! [`Photo::prepare`], as the page would), while the page stays free. Where a worker cannot
+//! [`Photo::prepare`], as the page would), while the page stays free; its JPEG encodes run on
+//! a worker of its own (`kycEncodeJpeg` in the script), beside the checks. Where a worker cannot
 //! run it (no `OffscreenCanvas`, or a host's Content-Security-Policy without `worker-src
 //! blob:`), [`AnalysisWorker::shared`] says so and the page does the work: the camera analyses
 //! less often.

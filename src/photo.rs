@@ -1,14 +1,21 @@
-//! A [`Picture`]: an image drawn into a detached canvas at the size it is measured or sent at,
-//! from a chosen file (decoded by the browser, EXIF orientation honoured) or from a camera frame.
-//! Its pixels are read once ([`Picture::examine`]) for `kyc-core`'s quality checks and, for a
-//! document, its outline and flattened crop (a picture of its own, [`Picture::from_rgba`]).
-//! It is encoded as JPEG, which carries no EXIF or GPS tag. Nothing is written to browser
-//! storage: the pixels live in the canvas and in wasm memory only.
+//! A [`Picture`]: an image at the size it is measured or sent at, from a chosen file (decoded by
+//! the browser, EXIF orientation honoured) or from a camera frame: drawn into a detached canvas,
+//! or, for a photo decoded at about that size, its pixels copied out of the decoded frame into
+//! wasm memory. Its pixels are read once ([`Picture::examine`]) for `kyc-core`'s quality checks
+//! and, for a document, its outline and flattened crop (a picture of its own,
+//! [`Picture::from_rgba`]). It is encoded as JPEG, which carries no EXIF or GPS tag. Nothing is
+//! written to browser storage: the pixels live in canvases, the decoded frame and wasm memory
+//! only.
 
 use kyc_core::document_outline::{
-    find_outline, flatten_luma, flatten_rgba, guide, DocumentShape, GuidanceLimits, RgbaImage,
+    find_outline, flatten_luma, flatten_rgba, guide, DocumentShape, GuidanceLimits,
 };
-use kyc_core::{assess, FileFormat, Frame, QualityReport, QualityThresholds, RgbaView, Slot};
+use kyc_core::{
+    assess, FileFormat, Frame, Orientation, QualityReport, QualityThresholds, RgbaImage, RgbaView,
+    Slot,
+};
+use std::rc::Rc;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -16,7 +23,8 @@ use wasm_bindgen_futures::JsFuture;
 use crate::framing::Framed;
 
 /// The long edge a document photo is brought down to: sharp enough for the provider's reading
-/// of the text, and well above the relay's 1000 px minimum.
+/// of the text, and well above the relay's 1000 px minimum. (A JPEG the decoder brings within
+/// a sixteenth above it is kept at that size: [`Picture::decode`].)
 pub const DOCUMENT_LONG_EDGE: u32 = 2000;
 /// The long edge a face photo is brought down to (the relay asks for at least 480 px).
 pub const FACE_LONG_EDGE: u32 = 1280;
@@ -89,14 +97,21 @@ extern "C" {
     fn display_width(this: &DecodedFrame) -> u32;
     #[wasm_bindgen(method, getter, js_name = displayHeight)]
     fn display_height(this: &DecodedFrame) -> u32;
+    #[wasm_bindgen(method, catch, js_name = copyTo)]
+    fn copy_to(
+        this: &DecodedFrame,
+        destination: &js_sys::Uint8Array,
+        options: &js_sys::Object,
+    ) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(method)]
     fn close(this: &DecodedFrame);
 
     /// The global `createImageBitmap`, the page's or a worker's (web-sys has it on `Window` and
     /// on `WorkerGlobalScope` apart).
+    /// (Of a blob, or of a decoded frame, turned as it is shown.)
     #[wasm_bindgen(catch, js_name = createImageBitmap)]
     fn create_image_bitmap(
-        image: &web_sys::Blob,
+        image: &JsValue,
         options: &web_sys::ImageBitmapOptions,
     ) -> Result<js_sys::Promise, JsValue>;
 }
@@ -231,14 +246,30 @@ pub enum CropUse {
     Measure,
 }
 
-/// An image in a detached canvas, scaled down to fit a long edge. Dropping it frees the
-/// canvas's backing store at once rather than at the next collection, or, for a picture as
-/// small as a preview frame, keeps the canvas for the next picture.
+/// An image scaled down to fit a long edge: drawn in a detached canvas, or its pixels held in
+/// wasm memory when they came there first (a photo's decoded frame copied out, a flattened
+/// crop). Dropping it frees the canvas's backing store at once rather than at the next
+/// collection, or, for a picture as small as a preview frame, keeps the canvas for the next
+/// picture.
 pub struct Picture {
-    canvas: Canvas,
-    context: web_sys::CanvasRenderingContext2d,
+    pixels: Pixels,
     /// The size of what it was drawn from (before the downscale).
     source: (u32, u32),
+}
+
+/// Where a [`Picture`]'s pixels are.
+enum Pixels {
+    /// In a canvas: read back when examined.
+    Drawn {
+        canvas: Canvas,
+        context: web_sys::CanvasRenderingContext2d,
+    },
+    /// In wasm memory (shared with an encode in flight), and the encode of a decoded photo,
+    /// started as soon as it was decoded.
+    Held {
+        image: Rc<RgbaImage>,
+        encoding: std::cell::Cell<Option<js_sys::Promise>>,
+    },
 }
 
 impl Picture {
@@ -248,8 +279,10 @@ impl Picture {
     ///
     /// A JPEG at least a little larger than that is decoded straight to a size near it where
     /// the engine can (WebCodecs' `ImageDecoder` scales while it decodes: a 12 MP photo is
-    /// decoded at a quarter of its pixels, faster than a full decode alone, and the canvas then
-    /// has little left to scale; `frames_carry_orientation`). Where the engine's frames do not
+    /// decoded at a quarter of its pixels, faster than a full decode alone;
+    /// `frames_carry_orientation`). A frame within a sixteenth above `long_edge` is kept at its
+    /// size, its pixels copied out, and its encode started at once ([`Picture::from_frame`]);
+    /// a larger one is brought down on a canvas. Where the engine's frames do not
     /// carry the orientation (Firefox: it turns the pixels itself, and would squeeze a turned
     /// photo asked for a size), `ImageDecoder` decodes every photo whole: there
     /// `createImageBitmap` in a worker decodes on the page's main thread (about 200 ms of it
@@ -323,18 +356,100 @@ impl Picture {
             None => shown,
         };
         let (width, height) = fit(source.0, source.1, long_edge);
+        let fitted = width.max(height);
         let picture = if shown.0 < width || shown.1 < height {
             Err(JsValue::UNDEFINED)
         } else {
-            // `drawImage` takes a `VideoFrame` as it takes a bitmap (web-sys has `VideoFrame`
-            // only among its unstable APIs).
-            let image: &web_sys::ImageBitmap = frame.unchecked_ref();
-            Picture::drawn(source, long_edge, &|context, width, height| {
-                context.draw_image_with_image_bitmap_and_dw_and_dh(image, 0.0, 0.0, width, height)
-            })
+            let copied = if shown.0.max(shown.1) <= fitted + fitted / 16 {
+                Picture::from_frame(&frame, source).await.ok()
+            } else {
+                None
+            };
+            match copied {
+                Some(picture) => Ok(picture),
+                None => {
+                    // `drawImage` takes a `VideoFrame` as it takes a bitmap (web-sys has
+                    // `VideoFrame` only among its unstable APIs).
+                    let image: &web_sys::ImageBitmap = frame.unchecked_ref();
+                    Picture::drawn(source, long_edge, &|context, width, height| {
+                        context.draw_image_with_image_bitmap_and_dw_and_dh(
+                            image, 0.0, 0.0, width, height,
+                        )
+                    })
+                }
+            }
         };
         frame.close();
         picture
+    }
+
+    /// A picture of `frame`'s own pixels, copied out of it as RGBA and turned upright in wasm
+    /// (`kyc-core`'s [`RgbaView::oriented`], as the frame's `rotation` and `flip` say): the
+    /// pixels the checks read, held, and the encode of the frame, started. For a frame already
+    /// at about the picture's size: drawing it on a canvas and reading the canvas back costs
+    /// about twice as much (measured in Chromium for 12 MP decoded at a quarter: 34 ms against
+    /// 15, the frame's colour conversion being done on the draw); a frame decoded within a
+    /// sixteenth above the size is kept at its own (a decoder's eighths land there for the
+    /// common 4000, 4032, 4080 and 8000 px cameras: no canvas's downscale for so little).
+    /// Refused where the engine cannot copy a frame out as RGBA.
+    async fn from_frame(frame: &DecodedFrame, source: (u32, u32)) -> Result<Picture, JsValue> {
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"format".into(), &"RGBA".into())?;
+        // The frame's pixels as stored: its display size turned back.
+        let quarter_turns = js_sys::Reflect::get(frame, &"rotation".into())?
+            .as_f64()
+            .map_or(0, |degrees| {
+                ((degrees / 90.0).round() as i64).rem_euclid(4) as u8
+            });
+        let mirrored = js_sys::Reflect::get(frame, &"flip".into())?.is_truthy();
+        let (shown_width, shown_height) = (frame.display_width(), frame.display_height());
+        let (width, height) = if quarter_turns % 2 == 1 {
+            (shown_height, shown_width)
+        } else {
+            (shown_width, shown_height)
+        };
+        // RGBA without a `layout` is packed: 4 bytes a pixel, rows end to end (a copy into
+        // a buffer of another size is refused).
+        let length = u32::try_from(4 * u64::from(width) * u64::from(height))
+            .map_err(|_| JsValue::from_str("the frame is too large"))?;
+        // Where the analysis worker has an encoder thread, the encode starts now, from a bitmap
+        // of the frame (turned as shown), handed over whole; it runs there while the pixels
+        // are copied out and checked here. Else the pixels are put on a canvas once turned
+        // ([`Picture::encode`]).
+        let encoding = match encoder() {
+            Some(encoder) => {
+                let options = web_sys::ImageBitmapOptions::new();
+                let bitmap = JsFuture::from(create_image_bitmap(frame, &options)?).await?;
+                let turned = quarter_turns != 0 || mirrored;
+                encode_elsewhere(&encoder, &bitmap, (shown_width, shown_height), turned)
+            }
+            None => None,
+        };
+        let buffer = js_sys::Uint8Array::new_with_length(length);
+        JsFuture::from(frame.copy_to(&buffer, &options)?).await?;
+        let stored = buffer.to_vec();
+        let orientation = Orientation {
+            quarter_turns,
+            mirrored,
+        };
+        let image = if orientation == Orientation::default() {
+            RgbaImage {
+                width,
+                height,
+                pixels: stored,
+            }
+        } else {
+            RgbaView::new(width, height, &stored)
+                .map_err(|_| JsValue::from_str("the frame's pixels are not its size"))?
+                .oriented(orientation)
+        };
+        Ok(Picture {
+            pixels: Pixels::Held {
+                image: Rc::new(image),
+                encoding: std::cell::Cell::new(encoding),
+            },
+            source,
+        })
     }
 
     /// The frame `video` shows now, with its long edge at most `long_edge`.
@@ -369,18 +484,19 @@ impl Picture {
         };
         context.set_image_smoothing_enabled(true);
         js_sys::Reflect::set(&context, &"imageSmoothingQuality".into(), &"high".into())?;
-        let picture = Picture {
-            canvas,
-            context,
+        draw(&context, f64::from(width), f64::from(height))?;
+        Ok(Picture {
+            pixels: Pixels::Drawn { canvas, context },
             source,
-        };
-        draw(&picture.context, f64::from(width), f64::from(height))?;
-        Ok(picture)
+        })
     }
 
     /// Its width and height in pixels.
     pub fn size(&self) -> (u32, u32) {
-        self.canvas.size()
+        match &self.pixels {
+            Pixels::Drawn { canvas, .. } => canvas.size(),
+            Pixels::Held { image, .. } => (image.width, image.height),
+        }
     }
 
     /// The long edge of what it was drawn from: the camera's resolution for a frame.
@@ -388,20 +504,20 @@ impl Picture {
         self.source.0.max(self.source.1)
     }
 
-    /// A picture of `image`'s pixels (the flattened document).
-    pub fn from_rgba(image: &RgbaImage) -> Result<Picture, JsValue> {
-        let (width, height) = (image.width, image.height);
-        Picture::drawn((width, height), width.max(height), &|context, _, _| {
-            let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
-                wasm_bindgen::Clamped(&image.pixels),
-                width,
-                height,
-            )?;
-            context.put_image_data(&data, 0.0, 0.0)
-        })
+    /// A picture of `image`'s pixels (a flattened document), held as they are.
+    pub fn from_rgba(image: RgbaImage) -> Picture {
+        let source = (image.width, image.height);
+        Picture {
+            pixels: Pixels::Held {
+                image: Rc::new(image),
+                encoding: std::cell::Cell::new(None),
+            },
+            source,
+        }
     }
 
-    /// Reads its pixels once for `kyc-core` and [`examine`]s them.
+    /// Reads its pixels once for `kyc-core` (unless it has them already) and [`examine`]s
+    /// them.
     pub fn examine(
         &self,
         thresholds: &QualityThresholds,
@@ -410,11 +526,17 @@ impl Picture {
         crop_use: CropUse,
     ) -> Result<Examined, JsValue> {
         let (width, height) = self.size();
-        let pixels = self
-            .context
-            .get_image_data(0.0, 0.0, f64::from(width), f64::from(height))?
-            .data();
-        let view = RgbaView::new(width, height, &pixels)
+        let read;
+        let pixels = match &self.pixels {
+            Pixels::Held { image, .. } => &image.pixels,
+            Pixels::Drawn { context, .. } => {
+                read = context
+                    .get_image_data(0.0, 0.0, f64::from(width), f64::from(height))?
+                    .data();
+                &read.0
+            }
+        };
+        let view = RgbaView::new(width, height, pixels)
             .map_err(|_| JsValue::from_str("the pixels do not fill the canvas"))?;
         Ok(examine(&view, thresholds, shape, crop_long_edge, crop_use))
     }
@@ -422,14 +544,95 @@ impl Picture {
     /// The picture as JPEG bytes at [`JPEG_QUALITY`] (a canvas has no metadata to carry over).
     /// The pixels are taken when this is called, not when it is awaited, so the caller may go
     /// on drawing on or reading the canvas meanwhile.
+    ///
+    /// Held pixels are encoded on a thread of their own where the analysis worker offers one
+    /// (`kycEncodeJpeg`, `www/analysis-worker.js`): an encode holds the thread that asks for it
+    /// (about 27 ms for 3 MP in Chromium, measured: not overlapped with the checks that run
+    /// meanwhile), and the checks then run beside it. A decoded photo's encode started when it
+    /// was decoded ([`Picture::decode`]): the first call takes it. Else, or when an encode
+    /// fails, held pixels are put on a canvas and encoded here.
     pub fn encode(&self) -> impl std::future::Future<Output = Result<js_sys::Uint8Array, JsValue>> {
-        let promise = self.canvas.jpeg();
+        let (started, held, drawn) = match &self.pixels {
+            Pixels::Drawn { canvas, .. } => (None, None, Some(canvas.jpeg())),
+            Pixels::Held { image, encoding } => {
+                let started = encoding.take().or_else(|| {
+                    let encoder = encoder()?;
+                    let pixels = js_sys::Uint8Array::from(image.pixels.as_slice());
+                    encode_elsewhere(&encoder, &pixels, (image.width, image.height), false)
+                });
+                (started, Some(image.clone()), None)
+            }
+        };
         async move {
-            let blob: web_sys::Blob = JsFuture::from(promise?).await?.unchecked_into();
-            let buffer = JsFuture::from(blob.array_buffer()).await?;
-            Ok(js_sys::Uint8Array::new(&buffer))
+            if let Some(promise) = started {
+                if let Ok(bytes) = jpeg_bytes(promise).await {
+                    return Ok(bytes);
+                }
+            }
+            match (drawn, held) {
+                (Some(promise), _) => jpeg_bytes(promise?).await,
+                (None, Some(image)) => {
+                    let (canvas, promise) = held_jpeg(&image)?;
+                    let bytes = jpeg_bytes(promise).await;
+                    // Megabytes: freed now rather than at the next collection.
+                    canvas.set_size((0, 0));
+                    bytes
+                }
+                (None, None) => Err(JsValue::UNDEFINED),
+            }
         }
     }
+}
+
+/// `image` (an `ImageBitmap`, of a `turned` frame or not, or RGBA pixels in a `Uint8Array`)
+/// of `size`, handed over to the analysis worker's encoder thread and encoded there, where it
+/// has started: a promise of the JPEG (a `Blob`). A bitmap is shown on the encoder's canvas as
+/// it is (a bitmap renderer: no copy, no drawing), or drawn when it is of a turned frame (a
+/// bitmap renderer shows that one unturned, in Chromium 156).
+fn encode_elsewhere(
+    encoder: &js_sys::Function,
+    image: &JsValue,
+    (width, height): (u32, u32),
+    turned: bool,
+) -> Option<js_sys::Promise> {
+    let options = js_sys::Object::new();
+    let fields: [(&str, JsValue); 4] = [
+        ("width", width.into()),
+        ("height", height.into()),
+        ("quality", JPEG_QUALITY.into()),
+        ("turned", turned.into()),
+    ];
+    for (name, value) in fields {
+        js_sys::Reflect::set(&options, &name.into(), &value).ok()?;
+    }
+    let promise = encoder.call2(&JsValue::NULL, image, &options).ok()?;
+    (!promise.is_undefined()).then(|| promise.unchecked_into())
+}
+
+/// The analysis worker's encoder (`kycEncodeJpeg`), where this runs in it.
+fn encoder() -> Option<js_sys::Function> {
+    let encoder = js_sys::Reflect::get(&js_sys::global(), &"kycEncodeJpeg".into()).ok()?;
+    encoder.is_function().then(|| encoder.unchecked_into())
+}
+
+/// The bytes of an encode: its promise of a JPEG `Blob`.
+async fn jpeg_bytes(encode: js_sys::Promise) -> Result<js_sys::Uint8Array, JsValue> {
+    let blob: web_sys::Blob = JsFuture::from(encode).await?.unchecked_into();
+    let buffer = JsFuture::from(blob.array_buffer()).await?;
+    Ok(js_sys::Uint8Array::new(&buffer))
+}
+
+/// `image` put on a canvas of its own, and its encode there.
+fn held_jpeg(image: &RgbaImage) -> Result<(Canvas, js_sys::Promise), JsValue> {
+    let (canvas, context) = Canvas::new(image.width, image.height)?;
+    let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+        wasm_bindgen::Clamped(&image.pixels),
+        image.width,
+        image.height,
+    )?;
+    context.put_image_data(&data, 0.0, 0.0)?;
+    let promise = canvas.jpeg()?;
+    Ok((canvas, promise))
 }
 
 /// A photo made ready to send, before the quality gate has its say: what the checks found,
@@ -498,8 +701,7 @@ pub async fn prepare(
         .map_err(|_| PhotoFailure::CannotDecode)?;
     let crop = examined
         .crop
-        .and_then(|image| Picture::from_rgba(&image).ok())
-        .map(|crop| crop.encode());
+        .map(|image| Picture::from_rgba(image).encode());
     let whole = whole.await.map_err(|_| PhotoFailure::CannotEncode)?;
     let crop = match crop {
         Some(crop) => Some(crop.await.map_err(|_| PhotoFailure::CannotEncode)?),
@@ -594,17 +796,19 @@ thread_local! {
 
 impl Drop for Picture {
     fn drop(&mut self) {
-        let (width, height) = self.canvas.size();
+        let Pixels::Drawn { canvas, context } = &self.pixels else {
+            return;
+        };
+        let (width, height) = canvas.size();
         if width * height <= SPARE_MAX_PIXELS {
             // Cleared before it is kept: no picture of a document outlives its use, and
             // nothing of it shows through a transparent picture drawn next.
-            self.context
-                .clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
-            let kept = (self.canvas.clone(), self.context.clone());
+            context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
+            let kept = (canvas.clone(), context.clone());
             SPARE.with(|spare| spare.set(Some(kept)));
         } else {
             // A photo's canvas holds megabytes: freed now rather than at the next collection.
-            self.canvas.set_size((0, 0));
+            canvas.set_size((0, 0));
         }
     }
 }

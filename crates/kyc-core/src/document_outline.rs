@@ -54,7 +54,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::frame::{normalize, Frame, LumaImage, RgbaView};
+use crate::frame::{normalize, Frame, LumaImage, RgbaImage, RgbaView};
 
 /// The long edge, in pixels, the detector works at.
 pub const DETECT_LONG_EDGE: u32 = 400;
@@ -1465,17 +1465,6 @@ impl Homography {
             ((h[3] * x + h[4] * y + h[5]) / z) as f32,
         )
     }
-}
-
-/// An owned RGBA image: the flattened crop.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RgbaImage {
-    /// Width in pixels.
-    pub width: u32,
-    /// Height in pixels.
-    pub height: u32,
-    /// RGBA pixels, rows top to bottom.
-    pub pixels: Vec<u8>,
 }
 
 /// The document inside `corners` (clockwise from the top-left, as [`Outline::corners`]),

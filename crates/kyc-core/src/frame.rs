@@ -158,6 +158,99 @@ impl Frame for RgbaView<'_> {
     }
 }
 
+impl RgbaView<'_> {
+    /// Its pixels as seen upright when they are stored turned as `orientation` says (a photo's
+    /// EXIF orientation as a decoder reports it): the same pixels, moved, with width and height
+    /// swapped by a quarter turn.
+    ///
+    /// # Examples
+    /// ```
+    /// use kyc_core::frame::{Orientation, RgbaView};
+    /// // Two pixels side by side, red then blue, stored for a quarter turn clockwise.
+    /// let pixels = [255u8, 0, 0, 255, 0, 0, 255, 255];
+    /// let view = RgbaView::new(2, 1, &pixels).unwrap();
+    /// let upright = view.oriented(Orientation { quarter_turns: 1, mirrored: false });
+    /// assert_eq!((upright.width, upright.height), (1, 2));
+    /// assert_eq!(upright.pixels, pixels); // red above blue
+    /// ```
+    #[must_use]
+    pub fn oriented(&self, orientation: Orientation) -> RgbaImage {
+        let (width, height) = (i64::from(self.width), i64::from(self.height));
+        let turned = orientation.quarter_turns % 2 == 1;
+        let out_width = if turned { height } else { width };
+        // Where source pixel (x, y) lands, as an index into the output: affine in x and y, so
+        // it is found at three points and then stepped along each row.
+        let place = |x: i64, y: i64| {
+            let (dx, dy) = match orientation.quarter_turns % 4 {
+                0 => (x, y),
+                1 => (height - 1 - y, x),
+                2 => (width - 1 - x, height - 1 - y),
+                _ => (y, width - 1 - x),
+            };
+            let dx = if orientation.mirrored {
+                out_width - 1 - dx
+            } else {
+                dx
+            };
+            dx + dy * out_width
+        };
+        let origin = place(0, 0);
+        let (step_x, step_y) = (place(1, 0) - origin, place(0, 1) - origin);
+        let mut out = vec![0u8; self.pixels.len()];
+        let row_bytes = 4 * self.width as usize;
+        // In tiles: a quarter turn writes each source row down an output column, and a whole
+        // row's worth of output lines does not stay in the cache.
+        const TILE: usize = 32;
+        for top in (0..self.height as usize).step_by(TILE) {
+            let rows = top..(top + TILE).min(self.height as usize);
+            for left in (0..self.width as usize).step_by(TILE) {
+                let columns = left..(left + TILE).min(self.width as usize);
+                for y in rows.clone() {
+                    let row = &self.pixels[y * row_bytes..][columns.start * 4..columns.end * 4];
+                    let mut at = origin + y as i64 * step_y + left as i64 * step_x;
+                    for pixel in row.chunks_exact(4) {
+                        let i = at as usize * 4;
+                        out[i..i + 4].copy_from_slice(pixel);
+                        at += step_x;
+                    }
+                }
+            }
+        }
+        let (width, height) = if turned {
+            (self.height, self.width)
+        } else {
+            (self.width, self.height)
+        };
+        RgbaImage {
+            width,
+            height,
+            pixels: out,
+        }
+    }
+}
+
+/// How an image's pixels are stored relative to how it is seen: turned clockwise by
+/// `quarter_turns`, then mirrored left to right when `mirrored` (WebCodecs' `VideoFrame`
+/// `rotation` and `flip`, which carry a photo's EXIF orientation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Orientation {
+    /// Quarter turns clockwise, 0 to 3.
+    pub quarter_turns: u8,
+    /// Mirrored left to right after the turn.
+    pub mirrored: bool,
+}
+
+/// An owned RGBA image: a flattened crop, or a photo's pixels turned upright.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RgbaImage {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// RGBA pixels, rows top to bottom.
+    pub pixels: Vec<u8>,
+}
+
 /// An owned grayscale image of `f32` luma (0.0..=255.0): the normalized downscale, or a
 /// flattened document's luma.
 #[derive(Clone, Debug, PartialEq)]
@@ -338,5 +431,96 @@ impl Share {
                 (end - i as f64).clamp(0.0, 1.0) as f32
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pixel that says where it was stored: (x, y, 0, 255).
+    fn numbered(width: u32, height: u32) -> Vec<u8> {
+        (0..height)
+            .flat_map(|y| (0..width).flat_map(move |x| [x as u8, y as u8, 0, 255]))
+            .collect()
+    }
+
+    /// One quarter turn clockwise, the plain way: the output's pixel (x, y) is the input's
+    /// (y, height - 1 - x).
+    fn turn(image: &RgbaImage) -> RgbaImage {
+        let (w, h) = (image.width, image.height);
+        let pixels = (0..w)
+            .flat_map(|y| {
+                (0..h).flat_map(move |x| {
+                    let i = ((h - 1 - x) * w + y) as usize * 4;
+                    [i, i + 1, i + 2, i + 3]
+                })
+            })
+            .map(|i| image.pixels[i])
+            .collect();
+        RgbaImage {
+            width: h,
+            height: w,
+            pixels,
+        }
+    }
+
+    fn mirror(image: &RgbaImage) -> RgbaImage {
+        let w = image.width as usize;
+        let pixels = image
+            .pixels
+            .chunks_exact(4 * w)
+            .flat_map(|row| row.chunks_exact(4).rev().flatten().copied())
+            .collect();
+        RgbaImage {
+            pixels,
+            ..image.clone()
+        }
+    }
+
+    #[test]
+    fn every_orientation_is_the_turns_then_the_mirror() {
+        let stored = RgbaImage {
+            width: 3,
+            height: 2,
+            pixels: numbered(3, 2),
+        };
+        let view = RgbaView::new(3, 2, &stored.pixels).unwrap();
+        for quarter_turns in 0..4 {
+            for mirrored in [false, true] {
+                let mut expected = stored.clone();
+                for _ in 0..quarter_turns {
+                    expected = turn(&expected);
+                }
+                if mirrored {
+                    expected = mirror(&expected);
+                }
+                let orientation = Orientation {
+                    quarter_turns,
+                    mirrored,
+                };
+                assert_eq!(view.oriented(orientation), expected, "{orientation:?}");
+            }
+        }
+    }
+
+    /// WebCodecs' own example (web-platform-tests, `videoFrame-orientation.any.js`): a 4x2
+    /// frame "y y r r / b b g g" with rotation 90 and flip is drawn "y b / y b / r g / r g".
+    #[test]
+    fn a_turned_and_flipped_frame_is_seen_as_webcodecs_draws_it() {
+        let [y, r, b, g] = [
+            [255, 255, 0, 255],
+            [255, 0, 0, 255],
+            [0, 0, 255, 255],
+            [0, 255, 0, 255],
+        ];
+        let stored: Vec<u8> = [y, y, r, r, b, b, g, g].concat();
+        let view = RgbaView::new(4, 2, &stored).unwrap();
+        let seen = view.oriented(Orientation {
+            quarter_turns: 1,
+            mirrored: true,
+        });
+        assert_eq!((seen.width, seen.height), (2, 4));
+        assert_eq!(seen.pixels, [y, b, y, b, r, g, r, g].concat());
     }
 }

@@ -27,7 +27,9 @@ pub use business::{
     OwnerSubmission, VerificationKind,
 };
 pub use format::{sniff, FileFormat};
-pub use frame::{normalize, Frame, LumaImage, LumaView, RgbaView, ViewError};
+pub use frame::{
+    normalize, Frame, LumaImage, LumaView, Orientation, RgbaImage, RgbaView, ViewError,
+};
 pub use gate::{Escalation, GateDecision, QualityGate, Strictness};
 pub use inspect::{inspect_file, inspect_head, FileLimits, FileProblem, FileReport, HeadReport};
 pub use pdf::{inspect_pdf, PdfDefect, PdfInfo, PdfProblem};

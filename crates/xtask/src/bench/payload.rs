@@ -64,8 +64,12 @@ use crate::Fail;
 /// dropped from the first module and its glue (`crates/xtask/src/unused_classes.rs`):
 /// 234,754 B. Firefox's photos decoded whole by `ImageDecoder` (its `createImageBitmap` in a
 /// worker decodes on the page's main thread), a worker that does not start given up, a worker
-/// that fails on a photo given no more: 234,840 B.
-pub const GZIP_LIMIT_BYTES: u64 = 234_900;
+/// that fails on a photo given no more: 234,840 B. A photo decoded at about its output size
+/// copied out of its frame and turned in wasm rather than drawn and read back, its encode
+/// started at once on the worker's encoder thread (a worker of the worker's, from a bitmap of
+/// the frame) beside the checks: 238,171 B, for a 12 MP photo's path 120 ms -> about 95 ms in
+/// Chromium on this machine.
+pub const GZIP_LIMIT_BYTES: u64 = 238_200;
 /// Issue 18's goal for the gzip total, every feature included.
 pub const GZIP_GOAL_BYTES: u64 = 120_000;
 /// The gzip bytes the first step needs (every file but the later module) that `cargo xtask
@@ -84,8 +88,10 @@ pub const GZIP_GOAL_BYTES: u64 = 120_000;
 /// frames; 97,489 B with a chosen photo prepared in the worker (the worker's entries hand their
 /// whole task, the answer's encoding included, to the later module); 96,013 B without
 /// wasm-streams' unused classes (their exports kept their code in the first module); 96,035 B
-/// with the worker's start deadline. BENCHMARKS.md says what the first module is made of.
-pub const FIRST_STEP_LIMIT_BYTES: u64 = 96_100;
+/// with the worker's start deadline; 96,115 B with the bindings of a decoded frame's copy and
+/// the encoder thread's call (in the shared glue). BENCHMARKS.md says what the first module is
+/// made of.
+pub const FIRST_STEP_LIMIT_BYTES: u64 = 96_150;
 /// Issue 18's goal for what the first step needs.
 pub const FIRST_STEP_GOAL_BYTES: u64 = 50_000;
 
