@@ -15,10 +15,11 @@
 //! compiled module) and waits for `{ ready }`. Then each request carries an `id` its answer
 //! repeats: `{ id, frame, slot, shape }` (the frame an `ImageBitmap`, transferred; one frame
 //! at a time) is answered with `{ id, examined }` ([`encode`]), `{ id, photo, .. }` (the
-//! file's bytes, transferred, and [`Photo`]'s fields) with `{ id, prepared }` (the report,
-//! [`encode_report`], and the JPEGs, transferred), `{ id, memory }` with `{ id, memory }`;
-//! any with `{ id, error }`. A frame's error ends the worker's use; a photo's error sends the
-//! photo to the page.
+//! file's bytes, transferred, and [`Photo`]'s fields) or `{ id, shot, slot, shape,
+//! minLongEdge }` (a camera shot, an `ImageBitmap`, transferred) with `{ id, prepared }` (the
+//! report, [`encode_report`], and the JPEGs, transferred), `{ id, memory }` with `{ id, memory
+//! }`; any with `{ id, error }`. A frame's error ends the worker's use; a photo's error sends
+//! the photo to the page.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -349,24 +350,46 @@ impl AnalysisWorker {
         let reply = self
             .ask(&message, &js_sys::Array::of1(&bytes.buffer()), "prepared")
             .await;
-        let field = |name: &str| {
-            js_sys::Reflect::get(&reply, &name.into())
-                .ok()
-                .filter(|value| !value.is_undefined() && !value.is_null())
-        };
-        let report = field("report")
-            .and_then(|report| report.dyn_into::<js_sys::Float64Array>().ok())
-            .and_then(|report| decode_report(&report.to_vec()));
-        let whole = field("whole").and_then(|whole| whole.dyn_into::<js_sys::Uint8Array>().ok());
-        let crop = field("crop").map(|crop| crop.dyn_into::<js_sys::Uint8Array>());
-        match (report, whole, crop.transpose()) {
-            (Some(report), Some(whole), Ok(crop)) => Ok(Prepared {
-                report,
-                whole,
-                crop,
-            }),
-            _ => Err(bytes),
+        prepared(&reply).ok_or(bytes)
+    }
+
+    /// A camera `shot` (a copy of the frame taken, [`photo::Picture::to_bitmap`], handed over)
+    /// [`photo::prepare`]d in the worker for `slot` (a document of `shape`, cropped with its
+    /// long edge at least `min_long_edge`), as the page would. `None` when the worker is not
+    /// ready or cannot: the page then prepares the frame itself (and the worker, which failed
+    /// on a frame the camera gave, gets no more photos).
+    pub async fn prepare_shot(
+        &self,
+        shot: web_sys::ImageBitmap,
+        slot: Slot,
+        shape: Option<DocumentShape>,
+        min_long_edge: u32,
+    ) -> Option<Prepared> {
+        if !self.is_ready() || !self.takes_photos.get() {
+            shot.close();
+            return None;
         }
+        let message = js_sys::Object::new();
+        let fields: [(&str, JsValue); 4] = [
+            ("shot", shot.clone().into()),
+            ("slot", slot.code().into()),
+            ("shape", shape.map_or("", DocumentShape::code).into()),
+            ("minLongEdge", min_long_edge.into()),
+        ];
+        for (name, value) in fields {
+            if js_sys::Reflect::set(&message, &name.into(), &value).is_err() {
+                shot.close();
+                return None;
+            }
+        }
+        let reply = self
+            .ask(&message, &js_sys::Array::of1(&shot), "prepared")
+            .await;
+        let prepared = prepared(&reply);
+        if prepared.is_none() {
+            self.takes_photos.set(false);
+        }
+        prepared
     }
 
     /// The analysis of the frame `video` shows now, for `slot` (and a document of `shape`):
@@ -535,21 +558,33 @@ async fn prepare_photo_message(request: js_sys::Object) -> Result<js_sys::Object
     let field = |name: &str| js_sys::Reflect::get(&request, &name.into());
     let text = |name: &str| field(name).map(|value| value.as_string().unwrap_or_default());
     let number = |name: &str| field(name).map(|value| value.as_f64().unwrap_or(0.0) as u32);
-    let bytes: js_sys::Uint8Array = field("photo")?.dyn_into()?;
-    let size = (number("width")?, number("height")?);
-    let photo = Photo {
-        format: FileFormat::from_code(&text("format")?)
-            .ok_or_else(|| JsValue::from_str("unknown format"))?,
-        size: (size.0 > 0 && size.1 > 0).then_some(size),
-        slot: Slot::from_code(&text("slot")?).ok_or_else(|| JsValue::from_str("unknown slot"))?,
-        shape: shape_from_code(&text("shape")?)?,
-        min_long_edge: number("minLongEdge")?,
-    };
-    let prepared = photo
-        .prepare(&bytes)
-        .await
-        // The page prepares it again itself and tells the user why it failed there.
-        .map_err(|_| JsValue::from_str("the photo could not be prepared"))?;
+    let slot = Slot::from_code(&text("slot")?).ok_or_else(|| JsValue::from_str("unknown slot"))?;
+    let shape = shape_from_code(&text("shape")?)?;
+    let min_long_edge = number("minLongEdge")?;
+    let shot = field("shot")?;
+    let prepared = if shot.is_undefined() {
+        let bytes: js_sys::Uint8Array = field("photo")?.dyn_into()?;
+        let size = (number("width")?, number("height")?);
+        let photo = Photo {
+            format: FileFormat::from_code(&text("format")?)
+                .ok_or_else(|| JsValue::from_str("unknown format"))?,
+            size: (size.0 > 0 && size.1 > 0).then_some(size),
+            slot,
+            shape,
+            min_long_edge,
+        };
+        photo.prepare(&bytes).await
+    } else {
+        let shot: web_sys::ImageBitmap = shot.dyn_into()?;
+        let picture = photo::Picture::from_bitmap(&shot);
+        shot.close();
+        match picture {
+            Ok(picture) => photo::prepare(picture, slot, shape, min_long_edge).await,
+            Err(_) => Err(photo::PhotoFailure::CannotDecode),
+        }
+    }
+    // The page prepares it again itself and tells the user why it failed there.
+    .map_err(|_| JsValue::from_str("the photo could not be prepared"))?;
     let answer = js_sys::Object::new();
     let report = js_sys::Float64Array::from(encode_report(&prepared.report).as_slice());
     js_sys::Reflect::set(&answer, &"report".into(), &report)?;
@@ -558,6 +593,28 @@ async fn prepare_photo_message(request: js_sys::Object) -> Result<js_sys::Object
         js_sys::Reflect::set(&answer, &"crop".into(), crop)?;
     }
     Ok(answer)
+}
+
+/// A photo prepared in the worker, from its answer (`null` when there is none).
+fn prepared(reply: &JsValue) -> Option<Prepared> {
+    let field = |name: &str| {
+        js_sys::Reflect::get(reply, &name.into())
+            .ok()
+            .filter(|value| !value.is_undefined() && !value.is_null())
+    };
+    let report = field("report")
+        .and_then(|report| report.dyn_into::<js_sys::Float64Array>().ok())
+        .and_then(|report| decode_report(&report.to_vec()))?;
+    let whole = field("whole").and_then(|whole| whole.dyn_into::<js_sys::Uint8Array>().ok())?;
+    let crop = field("crop")
+        .map(|crop| crop.dyn_into::<js_sys::Uint8Array>())
+        .transpose()
+        .ok()?;
+    Some(Prepared {
+        report,
+        whole,
+        crop,
+    })
 }
 
 /// The document shape `code` names; `None` for the empty code (a face).

@@ -16,7 +16,8 @@
 //! - The pixels are measured by `kyc-core`'s quality checks while the photo is encoded, once,
 //!   as JPEG without metadata (and the crop, once); then the capture passes the quality gate.
 //! - A chosen photo is decoded, checked and encoded in the analysis worker where there is one
-//!   ([`AnalysisWorker::prepare`]), so the page stays free; else on the page.
+//!   ([`AnalysisWorker::prepare`]), so the page stays free; else on the page. So is a camera
+//!   shot, a copy of the frame handed over ([`AnalysisWorker::prepare_shot`]).
 
 use kyc_core::document_outline::DocumentShape;
 use kyc_core::{
@@ -172,10 +173,24 @@ pub async fn intake(
                     min_long_edge,
                 }]);
             }
-            yield_to_page().await;
-            prepare(picture, slot, shape, min_long_edge)
-                .await
-                .map_err(|failure| vec![CaptureProblem::from(failure)])?
+            // In the worker where it runs (the checks and the encodes hold a thread for tens of
+            // milliseconds for a 2 MP frame, more on a phone), else here.
+            let in_worker = match AnalysisWorker::shared() {
+                Some(worker) => match picture.to_bitmap().await {
+                    Some(shot) => worker.prepare_shot(shot, slot, shape, min_long_edge).await,
+                    None => None,
+                },
+                None => None,
+            };
+            match in_worker {
+                Some(prepared) => prepared,
+                None => {
+                    yield_to_page().await;
+                    prepare(picture, slot, shape, min_long_edge)
+                        .await
+                        .map_err(|failure| vec![CaptureProblem::from(failure)])?
+                }
+            }
         }
     };
     let warnings = match decide(&prepared.report) {

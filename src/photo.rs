@@ -452,6 +452,32 @@ impl Picture {
         })
     }
 
+    /// A picture of `bitmap` at its own size (a camera shot handed to the analysis worker).
+    pub fn from_bitmap(bitmap: &web_sys::ImageBitmap) -> Result<Picture, JsValue> {
+        let size = (bitmap.width(), bitmap.height());
+        Picture::drawn(size, size.0.max(size.1), &|context, width, height| {
+            context.draw_image_with_image_bitmap_and_dw_and_dh(bitmap, 0.0, 0.0, width, height)
+        })
+    }
+
+    /// A copy of a picture drawn on the page, as an `ImageBitmap` (to hand a camera shot to
+    /// the analysis worker); `None` for any other.
+    pub async fn to_bitmap(&self) -> Option<web_sys::ImageBitmap> {
+        let Pixels::Drawn {
+            canvas: Canvas::Page(canvas),
+            ..
+        } = &self.pixels
+        else {
+            return None;
+        };
+        let options = web_sys::ImageBitmapOptions::new();
+        let promise = create_image_bitmap(canvas, &options).ok()?;
+        JsFuture::from(promise)
+            .await
+            .ok()
+            .map(|bitmap| bitmap.unchecked_into())
+    }
+
     /// The frame `video` shows now, with its long edge at most `long_edge`.
     pub fn from_video(
         video: &web_sys::HtmlVideoElement,

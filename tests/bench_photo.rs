@@ -539,6 +539,8 @@ async fn bench_still_photo() {
         );
     }
 
+    bench_camera_shot(&limits).await;
+
     // The floor under the path in this engine: what the browser itself does for it (decode
     // and downscale, read back; one encode), and the same decode asked for the target size.
     use kyc_capture::photo::{target_long_edge, JPEG_QUALITY};
@@ -566,6 +568,84 @@ async fn bench_still_photo() {
     emit("photo.decode_downscale", "ms", &drawn);
     emit("photo.decode_to_size", "ms", &resized);
     emit("photo.encode", "ms", &encoded);
+}
+
+/// A camera shot of a passport's page (a 1920x1080 frame of the scene playing in a `<video>`, as
+/// the camera's stream plays): the frame drawn at the photo's size, then `intake` of it
+/// (prepared in the worker where it runs: the frame copied and handed over), and the same frame
+/// prepared on the page (`photo::prepare`, where no worker runs); the time of each and the
+/// page's longest pause, every other run watched.
+async fn bench_camera_shot(limits: &FileLimits) {
+    use kyc_capture::photo::{prepare, target_long_edge, Picture};
+    const RUNS: usize = 10;
+    let video = live_video(1920, 1080).await;
+    if let Some(reason) = video.as_string() {
+        fact("shot.pixels", format!("not measured: {reason}"));
+        return;
+    }
+    let video: web_sys::HtmlVideoElement = video.unchecked_into();
+    fact(
+        "shot.pixels",
+        format!("{}x{}", video.video_width(), video.video_height()),
+    );
+    let passport = Some(kyc_core::document_outline::DocumentShape::Td3);
+    let long_edge = target_long_edge(Slot::Front);
+    let min_long_edge = limits.min_long_edge(Slot::Front);
+    let take = || Picture::from_video(&video, long_edge).expect("a frame");
+    // One uncounted of each.
+    let shot = intake(
+        Capture::Frame(take()),
+        Slot::Front,
+        passport,
+        limits,
+        |report| QualityGate::default().decide(Slot::Front, report),
+    )
+    .await;
+    fact(
+        "shot.document_cropped",
+        shot.is_ok_and(|s| s.whole.is_some()),
+    );
+    let _ = prepare(take(), Slot::Front, passport, min_long_edge).await;
+    for on_page in [false, true] {
+        let (mut times, mut longest_pause) = (Vec::new(), 0.0f64);
+        for run in 0..RUNS {
+            settle().await;
+            let watched = run % 2 == 1;
+            if watched {
+                pause_watch_start();
+            }
+            let started = now();
+            if on_page {
+                assert!(prepare(take(), Slot::Front, passport, min_long_edge)
+                    .await
+                    .is_ok());
+            } else {
+                let frame = Capture::Frame(take());
+                // Any quality issue let through: the time is the path's, not the gate's.
+                let kept = intake(frame, Slot::Front, passport, limits, |_| {
+                    kyc_core::GateDecision::Accept
+                })
+                .await;
+                assert!(kept.is_ok());
+            }
+            if watched {
+                longest_pause = longest_pause.max(pause_watch_stop());
+            } else {
+                times.push(now() - started);
+            }
+        }
+        let name = if on_page {
+            "shot.prepare_on_page"
+        } else {
+            "shot.prepare"
+        };
+        emit(name, "ms", &times);
+        fact(
+            &format!("{name}.longest_pause_ms"),
+            format!("{longest_pause:.1}"),
+        );
+    }
+    video.remove();
 }
 
 #[wasm_bindgen_test]

@@ -83,7 +83,7 @@ self.onmessage = async ({ data }) => {
     if (data.memory) {
       const heap = self.performance.memory ? self.performance.memory.usedJSHeapSize : -1;
       self.postMessage({ id, memory: { wasm: wasm.memory.buffer.byteLength, heap } });
-    } else if (data.photo) {
+    } else if (data.photo || data.shot) {
       const prepared = await glue.preparePhoto(data);
       const jpegs = [prepared.whole, prepared.crop].filter(Boolean).map((bytes) => bytes.buffer);
       self.postMessage({ id, prepared }, jpegs);

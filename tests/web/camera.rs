@@ -109,3 +109,63 @@ async fn a_camera_below_the_slots_resolution_is_named_as_the_cameras_problem() {
         }]
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_camera_shot_is_prepared_in_the_worker_as_the_page_would() {
+    use kyc_capture::analysis_worker::AnalysisWorker;
+    use kyc_capture::photo::prepare;
+    let Some(worker) = AnalysisWorker::shared() else {
+        // Only an engine without `OffscreenCanvas` may go without the worker.
+        let global = js_sys::global();
+        assert!(!js_sys::Reflect::has(&global, &"OffscreenCanvas".into()).unwrap());
+        return;
+    };
+    for _ in 0..300 {
+        if worker.is_ready() {
+            break;
+        }
+        super::gloo_timers_sleep(50).await;
+    }
+    assert!(worker.is_ready(), "the worker did not start");
+    let (_camera, video) = live(Slot::Front).await;
+    let frame = Picture::from_video(&video, target_long_edge(Slot::Front)).unwrap();
+    let min_long_edge = FileLimits::default().min_long_edge(Slot::Front);
+    let shot = frame.to_bitmap().await.expect("a frame drawn on the page");
+    let in_worker = worker
+        .prepare_shot(shot, Slot::Front, None, min_long_edge)
+        .await
+        .expect("the worker prepared the shot");
+    let on_page = prepare(frame, Slot::Front, None, min_long_edge)
+        .await
+        .unwrap();
+    let size = |jpeg: &js_sys::Uint8Array| {
+        kyc_core::inspect_file(&jpeg.to_vec(), None, Slot::Front, &FileLimits::default())
+            .unwrap()
+            .dimensions
+    };
+    assert_eq!(size(&in_worker.whole), size(&on_page.whole));
+    assert_eq!(
+        size(&in_worker.whole),
+        Some(fit(
+            video.video_width(),
+            video.video_height(),
+            target_long_edge(Slot::Front)
+        ))
+    );
+    // The same pixels, measured and encoded by the same code.
+    assert_eq!(in_worker.report.issues(), on_page.report.issues());
+    let (worker_whole, page_whole) = (
+        super::thumbnail_of(&in_worker.whole).await,
+        super::thumbnail_of(&on_page.whole).await,
+    );
+    let differ: u64 = worker_whole
+        .iter()
+        .zip(&page_whole)
+        .map(|(a, b)| u64::from(a.abs_diff(*b)))
+        .sum();
+    let mean = differ as f64 / page_whole.len() as f64;
+    assert!(
+        mean < 3.0,
+        "the shots differ by {mean:.2} levels on average"
+    );
+}

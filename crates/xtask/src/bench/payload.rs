@@ -68,8 +68,9 @@ use crate::Fail;
 /// copied out of its frame and turned in wasm rather than drawn and read back, its encode
 /// started at once on the worker's encoder thread (a worker of the worker's, from a bitmap of
 /// the frame) beside the checks: 238,171 B, for a 12 MP photo's path 120 ms -> about 95 ms in
-/// Chromium on this machine.
-pub const GZIP_LIMIT_BYTES: u64 = 238_200;
+/// Chromium on this machine. A camera shot prepared in the worker too (a copy of the frame
+/// handed over): 239,022 B.
+pub const GZIP_LIMIT_BYTES: u64 = 239_100;
 /// Issue 18's goal for the gzip total, every feature included.
 pub const GZIP_GOAL_BYTES: u64 = 120_000;
 /// The gzip bytes the first step needs (every file but the later module) that `cargo xtask
@@ -89,9 +90,10 @@ pub const GZIP_GOAL_BYTES: u64 = 120_000;
 /// whole task, the answer's encoding included, to the later module); 96,013 B without
 /// wasm-streams' unused classes (their exports kept their code in the first module); 96,035 B
 /// with the worker's start deadline; 96,115 B with the bindings of a decoded frame's copy and
-/// the encoder thread's call (in the shared glue). BENCHMARKS.md says what the first module is
-/// made of.
-pub const FIRST_STEP_LIMIT_BYTES: u64 = 96_150;
+/// the encoder thread's call (in the shared glue); 96,170 B with a camera shot prepared in the
+/// worker (none of its code in the first module: the split's tables). BENCHMARKS.md says what
+/// the first module is made of.
+pub const FIRST_STEP_LIMIT_BYTES: u64 = 96_200;
 /// Issue 18's goal for what the first step needs.
 pub const FIRST_STEP_GOAL_BYTES: u64 = 50_000;
 

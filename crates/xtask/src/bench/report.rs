@@ -437,6 +437,47 @@ fn write_still_photo(md: &mut String, r: &Results) {
     write_photo_floor(md, r);
     write_photo_main_thread(md, r);
     write_photo_memory(md, r);
+    write_camera_shot(md, r);
+}
+
+/// A camera shot's path, in the worker and on the page, and the page's longest pause in each.
+fn write_camera_shot(md: &mut String, r: &Results) {
+    let pixels = r.fact("shot.pixels").unwrap_or("(missing)");
+    if r.stats("shot.prepare").is_none() {
+        let _ = writeln!(md, "A camera shot: **{pixels}**.\n");
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "A camera shot: a {pixels} frame of the same scene playing in a `<video>` (a capture \
+         stream of a canvas, as the camera's stream plays), taken as the front of a passport \
+         (the crop found: {}): the frame drawn at the photo's size, then `intake` of it, which \
+         hands a copy of it to the worker where it runs (its outline, the crop, the checks and \
+         both encodes there); and the same frame prepared on the page (`photo::prepare`, where \
+         no worker runs). 10 runs of each, every other one watched for the page's longest \
+         pause and left out of the rows.\n",
+        r.fact("shot.document_cropped").unwrap_or("(missing)"),
+    );
+    let _ = writeln!(md, "{TABLE_HEAD}");
+    for (name, label) in [
+        ("shot.prepare", "camera shot, prepared in the worker"),
+        ("shot.prepare_on_page", "camera shot, prepared on the page"),
+    ] {
+        if r.stats(name).is_some() {
+            let _ = writeln!(md, "{}", series_row(r, name, label));
+        }
+    }
+    let pause = |name: &str| {
+        r.fact(&format!("{name}.longest_pause_ms"))
+            .map_or("(missing)".to_owned(), |ms| format!("{ms} ms"))
+    };
+    let _ = writeln!(
+        md,
+        "\nThe page's longest pause while a shot is prepared: **{}** in the worker (the frame's \
+         drawing and copy stay on the page), **{}** on the page.\n",
+        pause("shot.prepare"),
+        pause("shot.prepare_on_page"),
+    );
 }
 
 /// The page's main thread while the photo path runs: its longest pause, and its long tasks
