@@ -492,23 +492,8 @@ async fn bench_still_photo() {
     // `OffscreenCanvas`, a host's policy without `worker-src blob:`): its time and the page's
     // longest pause meanwhile.
     if worker.is_some() {
-        let mut on_page = Vec::new();
-        let mut longest_pause = 0.0f64;
-        for run in 0..RUNS {
-            settle().await;
-            // Every other run watched, so the watch is not in half the times.
-            let watched = run % 2 == 1;
-            if watched {
-                pause_watch_start();
-            }
-            let started = now();
-            prepare_on_page(&blob, &limits).await;
-            if watched {
-                longest_pause = longest_pause.max(pause_watch_stop());
-            } else {
-                on_page.push(now() - started);
-            }
-        }
+        let (on_page, longest_pause) =
+            timed_and_watched(RUNS, || prepare_on_page(&blob, &limits)).await;
         emit("photo.prepare_on_page", "ms", &on_page);
         fact(
             "photo.on_page_longest_pause_ms",
@@ -570,6 +555,46 @@ async fn bench_still_photo() {
     emit("photo.encode", "ms", &encoded);
 }
 
+/// `runs` runs of `run`, every other one watched for the page's longest pause (so the watch is
+/// not in the times): the times of the others, and the longest pause.
+async fn timed_and_watched<F, R>(runs: usize, mut run: F) -> (Vec<f64>, f64)
+where
+    F: FnMut() -> R,
+    R: std::future::Future<Output = ()>,
+{
+    let (mut times, mut longest_pause) = (Vec::new(), 0.0f64);
+    for at in 0..runs {
+        settle().await;
+        let watched = at % 2 == 1;
+        if watched {
+            pause_watch_start();
+        }
+        let started = now();
+        run().await;
+        if watched {
+            longest_pause = longest_pause.max(pause_watch_stop());
+        } else {
+            times.push(now() - started);
+        }
+    }
+    (times, longest_pause)
+}
+
+/// A `<video>` playing the scene at `width` x `height` ([`live_video`]); where the engine
+/// cannot, `fact` says it was not measured (rather than failing the engine's other figures).
+async fn playing_video(
+    width: u32,
+    height: u32,
+    fact_name: &str,
+) -> Option<web_sys::HtmlVideoElement> {
+    let video = live_video(width, height).await;
+    if let Some(reason) = video.as_string() {
+        fact(fact_name, format!("not measured: {reason}"));
+        return None;
+    }
+    Some(video.unchecked_into())
+}
+
 /// A camera shot of a passport's page (a 1920x1080 frame of the scene playing in a `<video>`, as
 /// the camera's stream plays): the frame drawn at the photo's size, then `intake` of it
 /// (prepared in the worker where it runs: the frame copied and handed over), and the same frame
@@ -578,12 +603,9 @@ async fn bench_still_photo() {
 async fn bench_camera_shot(limits: &FileLimits) {
     use kyc_capture::photo::{prepare, target_long_edge, Picture};
     const RUNS: usize = 10;
-    let video = live_video(1920, 1080).await;
-    if let Some(reason) = video.as_string() {
-        fact("shot.pixels", format!("not measured: {reason}"));
+    let Some(video) = playing_video(1920, 1080, "shot.pixels").await else {
         return;
-    }
-    let video: web_sys::HtmlVideoElement = video.unchecked_into();
+    };
     fact(
         "shot.pixels",
         format!("{}x{}", video.video_width(), video.video_height()),
@@ -607,14 +629,7 @@ async fn bench_camera_shot(limits: &FileLimits) {
     );
     let _ = prepare(take(), Slot::Front, passport, min_long_edge).await;
     for on_page in [false, true] {
-        let (mut times, mut longest_pause) = (Vec::new(), 0.0f64);
-        for run in 0..RUNS {
-            settle().await;
-            let watched = run % 2 == 1;
-            if watched {
-                pause_watch_start();
-            }
-            let started = now();
+        let (times, longest_pause) = timed_and_watched(RUNS, || async {
             if on_page {
                 assert!(prepare(take(), Slot::Front, passport, min_long_edge)
                     .await
@@ -628,12 +643,8 @@ async fn bench_camera_shot(limits: &FileLimits) {
                 .await;
                 assert!(kept.is_ok());
             }
-            if watched {
-                longest_pause = longest_pause.max(pause_watch_stop());
-            } else {
-                times.push(now() - started);
-            }
-        }
+        })
+        .await;
         let name = if on_page {
             "shot.prepare_on_page"
         } else {
@@ -740,14 +751,9 @@ async fn bench_live_analysis() {
     // What the live preview runs on each analysed frame of a 1280x720 camera: the frame drawn
     // at the metrics' 640 px, read back, the outline found, the document flattened, the
     // metrics on it.
-    let video = live_video(1280, 720).await;
-    if let Some(reason) = video.as_string() {
-        // Reported as not measured in this engine rather than failing the engine's other
-        // figures.
-        fact("live.widget", format!("not measured: {reason}"));
+    let Some(video) = playing_video(1280, 720, "live.widget").await else {
         return;
-    }
-    let video: web_sys::HtmlVideoElement = video.unchecked_into();
+    };
     let shape = Some(kyc_core::document_outline::DocumentShape::Id1);
     let first = kyc_capture::camera::analyse(&video, Slot::Front, shape).expect("a frame");
     fact(

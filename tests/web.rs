@@ -329,14 +329,33 @@ async fn a_photo_is_oriented_downscaled_measured_and_stripped_of_exif() {
     assert_eq!(accepted.warnings, [], "{quality:?}");
 }
 
-#[wasm_bindgen_test]
-async fn a_chosen_photo_is_prepared_in_the_worker_as_the_page_would() {
-    use kyc_capture::analysis_worker::AnalysisWorker;
-    use kyc_capture::photo::{Photo, Prepared};
-    let Some(worker) = AnalysisWorker::shared() else {
-        // Only an engine without `OffscreenCanvas` may go without the worker.
+/// The page's analysis worker; `None` only in an engine without `OffscreenCanvas`, which may
+/// go without it.
+fn analysis_worker() -> Option<std::rc::Rc<kyc_capture::analysis_worker::AnalysisWorker>> {
+    let worker = kyc_capture::analysis_worker::AnalysisWorker::shared();
+    if worker.is_none() {
         let global = js_sys::global();
         assert!(!js_sys::Reflect::has(&global, &"OffscreenCanvas".into()).unwrap());
+    }
+    worker
+}
+
+/// How far apart two images of the same size are: the mean difference of their bytes, in
+/// levels.
+fn mean_difference(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len(), "images of different sizes");
+    let differ: u64 = a
+        .iter()
+        .zip(b)
+        .map(|(a, b)| u64::from(a.abs_diff(*b)))
+        .sum();
+    differ as f64 / a.len() as f64
+}
+
+#[wasm_bindgen_test]
+async fn a_chosen_photo_is_prepared_in_the_worker_as_the_page_would() {
+    use kyc_capture::photo::{Photo, Prepared};
+    let Some(worker) = analysis_worker() else {
         return;
     };
     // A turned photo of a card: decoded, turned, checked, cropped to the card and encoded.
@@ -371,16 +390,10 @@ async fn a_chosen_photo_is_prepared_in_the_worker_as_the_page_would() {
     assert_eq!(size(&in_worker.whole), size(&on_page.whole));
     // The whole photo shows the same, turned the same way (the worker's encoder draws the
     // decoded frame turned; the page puts the pixels it turned itself).
-    let (worker_whole, page_whole) = (
-        thumbnail_of(&in_worker.whole).await,
-        thumbnail_of(&on_page.whole).await,
+    let mean = mean_difference(
+        &thumbnail_of(&in_worker.whole).await,
+        &thumbnail_of(&on_page.whole).await,
     );
-    let differ: u64 = worker_whole
-        .iter()
-        .zip(&page_whole)
-        .map(|(a, b)| u64::from(a.abs_diff(*b)))
-        .sum();
-    let mean = differ as f64 / page_whole.len() as f64;
     assert!(
         mean < 3.0,
         "the whole photos differ by {mean:.2} levels on average"
@@ -506,12 +519,7 @@ async fn a_photo_decoded_straight_to_size_shows_what_the_whole_decode_shows() {
                 assert!(g > 130 && r < 80 && b < 100, "left edge {:?}", [r, g, b]);
             }
         }
-        let differ: u64 = scaled
-            .iter()
-            .zip(&whole)
-            .map(|(a, b)| u64::from(a.abs_diff(*b)))
-            .sum();
-        let mean = differ as f64 / scaled.len() as f64;
+        let mean = mean_difference(&scaled, &whole);
         assert!(
             mean < 3.0,
             "orientation {orientation}: the two decodes differ by {mean:.2} levels on average"

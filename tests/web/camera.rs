@@ -112,12 +112,8 @@ async fn a_camera_below_the_slots_resolution_is_named_as_the_cameras_problem() {
 
 #[wasm_bindgen_test]
 async fn a_camera_shot_is_prepared_in_the_worker_as_the_page_would() {
-    use kyc_capture::analysis_worker::AnalysisWorker;
     use kyc_capture::photo::prepare;
-    let Some(worker) = AnalysisWorker::shared() else {
-        // Only an engine without `OffscreenCanvas` may go without the worker.
-        let global = js_sys::global();
-        assert!(!js_sys::Reflect::has(&global, &"OffscreenCanvas".into()).unwrap());
+    let Some(worker) = super::analysis_worker() else {
         return;
     };
     for _ in 0..300 {
@@ -154,16 +150,10 @@ async fn a_camera_shot_is_prepared_in_the_worker_as_the_page_would() {
     );
     // The same pixels, measured and encoded by the same code.
     assert_eq!(in_worker.report.issues(), on_page.report.issues());
-    let (worker_whole, page_whole) = (
-        super::thumbnail_of(&in_worker.whole).await,
-        super::thumbnail_of(&on_page.whole).await,
+    let mean = super::mean_difference(
+        &super::thumbnail_of(&in_worker.whole).await,
+        &super::thumbnail_of(&on_page.whole).await,
     );
-    let differ: u64 = worker_whole
-        .iter()
-        .zip(&page_whole)
-        .map(|(a, b)| u64::from(a.abs_diff(*b)))
-        .sum();
-    let mean = differ as f64 / page_whole.len() as f64;
     assert!(
         mean < 3.0,
         "the shots differ by {mean:.2} levels on average"
