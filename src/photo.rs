@@ -578,15 +578,20 @@ impl Picture {
     /// was decoded ([`Picture::decode`]): the first call takes it. Else, or when an encode
     /// fails, held pixels are put on a canvas and encoded here.
     pub fn encode(&self) -> impl std::future::Future<Output = Result<js_sys::Uint8Array, JsValue>> {
-        let (started, held, drawn) = match &self.pixels {
-            Pixels::Drawn { canvas, .. } => (None, None, Some(canvas.jpeg())),
+        // What is encoded here when no encode was started elsewhere, or that one failed.
+        enum Here {
+            Canvas(Result<js_sys::Promise, JsValue>),
+            Pixels(Rc<RgbaImage>),
+        }
+        let (started, here) = match &self.pixels {
+            Pixels::Drawn { canvas, .. } => (None, Here::Canvas(canvas.jpeg())),
             Pixels::Held { image, encoding } => {
                 let started = encoding.take().or_else(|| {
                     let encoder = encoder()?;
                     let pixels = js_sys::Uint8Array::from(image.pixels.as_slice());
                     encode_elsewhere(&encoder, &pixels, (image.width, image.height), false)
                 });
-                (started, Some(image.clone()), None)
+                (started, Here::Pixels(image.clone()))
             }
         };
         async move {
@@ -595,16 +600,15 @@ impl Picture {
                     return Ok(bytes);
                 }
             }
-            match (drawn, held) {
-                (Some(promise), _) => jpeg_bytes(promise?).await,
-                (None, Some(image)) => {
+            match here {
+                Here::Canvas(promise) => jpeg_bytes(promise?).await,
+                Here::Pixels(image) => {
                     let (canvas, promise) = held_jpeg(&image)?;
                     let bytes = jpeg_bytes(promise).await;
                     // Megabytes: freed now rather than at the next collection.
                     canvas.set_size((0, 0));
                     bytes
                 }
-                (None, None) => Err(JsValue::UNDEFINED),
             }
         }
     }
