@@ -42,6 +42,17 @@ const SCRIPT: &str = include_str!("../www/analysis-worker.js");
 /// How long the worker may take to start (fetch the later module, compile, instantiate).
 const START_WITHIN_MS: i32 = 15_000;
 
+/// How long a photo may wait for the worker's answer, from its posting: a 12 MP photo takes 0.1
+/// to 0.4 s there on the bench's machine (Chromium to WebKit), a slow phone perhaps ten times
+/// that, and a photo may queue behind another. A worker that has not answered by then is
+/// stuck (a decode or an encode of the browser's that never ends): it is ended and the page
+/// does its work, this photo's included.
+const PHOTO_WITHIN_MS: i32 = 20_000;
+
+/// How long a preview frame (about 5 ms of work there) or a question about the worker's memory
+/// may wait for its answer; past it, the worker is ended as for a photo.
+const FRAME_WITHIN_MS: i32 = 5_000;
+
 /// What one analysed preview frame tells, as [`photo::Examined`] without the crop: the quality
 /// issues in `kyc-core`'s check order and, for a document, where it is.
 #[derive(Clone, Debug, PartialEq)]
@@ -88,6 +99,8 @@ pub struct AnalysisWorker {
     next_id: std::cell::Cell<u32>,
     /// Whether photos are still sent to it: not once it failed on one the page could prepare.
     takes_photos: std::cell::Cell<bool>,
+    /// How long a photo may wait for its answer ([`PHOTO_WITHIN_MS`]).
+    photo_within_ms: i32,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
@@ -104,7 +117,7 @@ impl AnalysisWorker {
         SHARED.with(|shared| {
             let mut shared = shared.borrow_mut();
             if shared.is_none() {
-                *shared = AnalysisWorker::start().ok().map(Rc::new);
+                *shared = AnalysisWorker::start(PHOTO_WITHIN_MS).ok().map(Rc::new);
             }
             shared.clone().filter(|worker| !worker.failed())
         })
@@ -128,7 +141,13 @@ impl AnalysisWorker {
         answer_all(&self.pending, &self.started);
     }
 
-    fn start() -> Result<AnalysisWorker, JsValue> {
+    /// A worker of its own (not the page's shared one) that gives a photo `photo_within_ms`
+    /// before it is taken as stuck: for the tests of that deadline.
+    pub fn with_photo_deadline(photo_within_ms: i32) -> Result<AnalysisWorker, JsValue> {
+        AnalysisWorker::start(photo_within_ms)
+    }
+
+    fn start(photo_within_ms: i32) -> Result<AnalysisWorker, JsValue> {
         let global = js_sys::global();
         for needed in ["Worker", "OffscreenCanvas", "createImageBitmap"] {
             if !js_sys::Reflect::has(&global, &needed.into())? {
@@ -195,27 +214,7 @@ impl AnalysisWorker {
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         // A worker that has not started by then (its fetch of the later module stalled, say) is
         // given up and what waits for it answered: a chosen photo never waits on it for good.
-        let give_up = {
-            let (state, pending, started, worker) = (
-                state.clone(),
-                pending.clone(),
-                started.clone(),
-                worker.clone(),
-            );
-            Closure::once_into_js(move || {
-                if *state.borrow() == State::Starting {
-                    worker.terminate();
-                    *state.borrow_mut() = State::Failed;
-                    answer_all(&pending, &started);
-                }
-            })
-        };
-        if let Some(window) = web_sys::window() {
-            window.set_timeout_with_callback_and_timeout_and_arguments_0(
-                give_up.unchecked_ref(),
-                START_WITHIN_MS,
-            )?;
-        }
+        give_up_after(START_WITHIN_MS, None, &state, &pending, &started, &worker);
         let init = js_sys::Object::new();
         js_sys::Reflect::set(&init, &"glue".into(), &crate::glue_url().into())?;
         js_sys::Reflect::set(&init, &"module".into(), &wasm_bindgen::module())?;
@@ -227,6 +226,7 @@ impl AnalysisWorker {
             started,
             next_id: std::cell::Cell::new(0),
             takes_photos: std::cell::Cell::new(true),
+            photo_within_ms,
             _on_message: on_message,
             _on_error: on_error,
         })
@@ -251,7 +251,8 @@ impl AnalysisWorker {
     }
 
     /// Posts `message` (its `transfer` handed over) with a new id; resolves to the answer's
-    /// `answer` field, or `null` when there is none.
+    /// `answer` field, or `null` when there is none, or none in time (then the worker, stuck,
+    /// is ended and every request answered with nothing).
     async fn ask(
         &self,
         message: &js_sys::Object,
@@ -281,6 +282,18 @@ impl AnalysisWorker {
             }
             return JsValue::NULL;
         }
+        let within = match answer {
+            "prepared" => self.photo_within_ms,
+            _ => FRAME_WITHIN_MS,
+        };
+        give_up_after(
+            within,
+            Some(id),
+            &self.state,
+            &self.pending,
+            &self.started,
+            &self.worker,
+        );
         JsFuture::from(reply).await.unwrap_or(JsValue::NULL)
     }
 
@@ -444,6 +457,40 @@ impl AnalysisWorker {
             return None;
         }
         decode(&reply.dyn_into::<js_sys::Float64Array>().ok()?.to_vec())
+    }
+}
+
+/// After `ms`, ends the `worker` if it is still starting (`request` `None`) or has not answered
+/// `request`: it is stuck, and every request and wait for the start is answered with nothing
+/// (the page then does the work). One timer closure for both, so one in the module.
+fn give_up_after(
+    ms: i32,
+    request: Option<u32>,
+    state: &Rc<RefCell<State>>,
+    pending: &Rc<RefCell<Vec<Pending>>>,
+    started: &Rc<RefCell<Vec<js_sys::Function>>>,
+    worker: &web_sys::Worker,
+) {
+    let (state, pending, started, worker) = (
+        state.clone(),
+        pending.clone(),
+        started.clone(),
+        worker.clone(),
+    );
+    let give_up = Closure::once_into_js(move || {
+        let stuck = match request {
+            None => *state.borrow() == State::Starting,
+            Some(id) => pending.borrow().iter().any(|waiting| waiting.id == id),
+        };
+        if stuck {
+            worker.terminate();
+            *state.borrow_mut() = State::Failed;
+            answer_all(&pending, &started);
+        }
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(give_up.unchecked_ref(), ms);
     }
 }
 

@@ -82,6 +82,10 @@ fn frames_carry_orientation() -> bool {
 
 #[wasm_bindgen]
 extern "C" {
+    /// The global `setTimeout`: on the page and in a worker alike (`Window`'s is the page's).
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &js_sys::Function, ms: i32) -> JsValue;
+
     /// WebCodecs' image decoder (in web-sys among its unstable APIs only).
     type ImageDecoder;
     #[wasm_bindgen(constructor, catch)]
@@ -418,10 +422,16 @@ impl Picture {
         // ([`Picture::encode`]).
         let encoding = match encoder() {
             Some(encoder) => {
+                // Without a bitmap, the held pixels are encoded later, as without an encoder.
                 let options = web_sys::ImageBitmapOptions::new();
-                let bitmap = JsFuture::from(create_image_bitmap(frame, &options)?).await?;
+                let bitmap = match create_image_bitmap(frame, &options) {
+                    Ok(promise) => JsFuture::from(promise).await.ok(),
+                    Err(_) => None,
+                };
                 let turned = quarter_turns != 0 || mirrored;
-                encode_elsewhere(&encoder, &bitmap, (shown_width, shown_height), turned)
+                bitmap.and_then(|bitmap| {
+                    encode_elsewhere(&encoder, &bitmap, (shown_width, shown_height), turned)
+                })
             }
             None => None,
         };
@@ -596,7 +606,7 @@ impl Picture {
         };
         async move {
             if let Some(promise) = started {
-                if let Ok(bytes) = jpeg_bytes(promise).await {
+                if let Some(bytes) = jpeg_from_elsewhere(promise).await {
                     return Ok(bytes);
                 }
             }
@@ -639,15 +649,53 @@ fn encode_elsewhere(
     (!promise.is_undefined()).then(|| promise.unchecked_into())
 }
 
-/// The analysis worker's encoder (`kycEncodeJpeg`), where this runs in it.
+/// How long an encode on the encoder thread may take before the picture is encoded here
+/// instead: over a hundred times what a 3 MP encode takes there (about 30 ms in Chromium on
+/// the bench's machine), so only an encode that will not end is given up.
+const ENCODE_WITHIN_MS: i32 = 4_000;
+
+thread_local! {
+    /// Whether an encode on the encoder thread did not end in time: it is not asked again.
+    static ENCODER_STALLED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The analysis worker's encoder (`kycEncodeJpeg`), where this runs in it, unless it stalled.
 fn encoder() -> Option<js_sys::Function> {
+    if ENCODER_STALLED.with(std::cell::Cell::get) {
+        return None;
+    }
     let encoder = js_sys::Reflect::get(&js_sys::global(), &"kycEncodeJpeg".into()).ok()?;
     encoder.is_function().then(|| encoder.unchecked_into())
 }
 
+/// The bytes of an encode on the encoder thread ([`encode_elsewhere`]); `None` when it failed
+/// or did not end within [`ENCODE_WITHIN_MS`] (then the encoder is not asked again: an encode
+/// that never ends would hold every photo after it too). The caller encodes here instead.
+async fn jpeg_from_elsewhere(encode: js_sys::Promise) -> Option<js_sys::Uint8Array> {
+    // The deadline resolves to `undefined`; the encode, to a `Blob`.
+    let deadline = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = set_timeout(&resolve, ENCODE_WITHIN_MS);
+    });
+    let first = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(
+        &encode, &deadline,
+    )))
+    .await
+    .ok()?;
+    if first.is_undefined() {
+        ENCODER_STALLED.with(|stalled| stalled.set(true));
+        return None;
+    }
+    blob_bytes(first).await.ok()
+}
+
 /// The bytes of an encode: its promise of a JPEG `Blob`.
 async fn jpeg_bytes(encode: js_sys::Promise) -> Result<js_sys::Uint8Array, JsValue> {
-    let blob: web_sys::Blob = JsFuture::from(encode).await?.unchecked_into();
+    blob_bytes(JsFuture::from(encode).await?).await
+}
+
+/// The bytes of a `blob`.
+async fn blob_bytes(blob: JsValue) -> Result<js_sys::Uint8Array, JsValue> {
+    let blob: web_sys::Blob = blob.unchecked_into();
     let buffer = JsFuture::from(blob.array_buffer()).await?;
     Ok(js_sys::Uint8Array::new(&buffer))
 }

@@ -352,21 +352,40 @@ fn mean_difference(a: &[u8], b: &[u8]) -> f64 {
     differ as f64 / a.len() as f64
 }
 
+/// A JPEG of `size` chosen as a document's front (of `shape`, if known), with the relay's
+/// limits.
+fn front_photo(
+    size: (u32, u32),
+    shape: Option<kyc_core::document_outline::DocumentShape>,
+) -> kyc_capture::photo::Photo {
+    kyc_capture::photo::Photo {
+        format: FileFormat::Jpeg,
+        size: Some(size),
+        slot: Slot::Front,
+        shape,
+        min_long_edge: FileLimits::default().min_long_edge(Slot::Front),
+    }
+}
+
+/// The width and height a prepared `jpeg` says it has.
+fn jpeg_size(jpeg: &js_sys::Uint8Array) -> Option<(u32, u32)> {
+    inspect_file(&jpeg.to_vec(), None, Slot::Front, &FileLimits::default())
+        .unwrap()
+        .dimensions
+}
+
 #[wasm_bindgen_test]
 async fn a_chosen_photo_is_prepared_in_the_worker_as_the_page_would() {
-    use kyc_capture::photo::{Photo, Prepared};
+    use kyc_capture::photo::Prepared;
     let Some(worker) = analysis_worker() else {
         return;
     };
     // A turned photo of a card: decoded, turned, checked, cropped to the card and encoded.
     let jpeg = with_orientation(&canvas_jpeg(3200, 2400, true).await, 6);
-    let photo = Photo {
-        format: FileFormat::Jpeg,
-        size: Some((3200, 2400)),
-        slot: Slot::Front,
-        shape: Some(kyc_core::document_outline::DocumentShape::Id1),
-        min_long_edge: FileLimits::default().min_long_edge(Slot::Front),
-    };
+    let photo = front_photo(
+        (3200, 2400),
+        Some(kyc_core::document_outline::DocumentShape::Id1),
+    );
     let on_page = photo
         .prepare(&js_sys::Uint8Array::from(&jpeg[..]))
         .await
@@ -381,13 +400,8 @@ async fn a_chosen_photo_is_prepared_in_the_worker_as_the_page_would() {
         0,
         "the bytes were copied, not handed over"
     );
-    let size = |jpeg: &js_sys::Uint8Array| {
-        inspect_file(&jpeg.to_vec(), None, Slot::Front, &FileLimits::default())
-            .unwrap()
-            .dimensions
-    };
-    assert_eq!(size(&in_worker.whole), Some((1500, 2000)));
-    assert_eq!(size(&in_worker.whole), size(&on_page.whole));
+    assert_eq!(jpeg_size(&in_worker.whole), Some((1500, 2000)));
+    assert_eq!(jpeg_size(&in_worker.whole), jpeg_size(&on_page.whole));
     // The whole photo shows the same, turned the same way (the worker's encoder draws the
     // decoded frame turned; the page puts the pixels it turned itself).
     let mean = mean_difference(
@@ -402,7 +416,7 @@ async fn a_chosen_photo_is_prepared_in_the_worker_as_the_page_would() {
         .crop
         .as_ref()
         .expect("the card was cropped in the worker");
-    assert_eq!(Some(size(crop)), on_page.crop.as_ref().map(size));
+    assert_eq!(Some(jpeg_size(crop)), on_page.crop.as_ref().map(jpeg_size));
     // The same pixels, measured by the same code: the same findings, the same scores (within
     // what a different canvas's rounding could move).
     let (worker_report, page_report) = (in_worker.report, on_page.report);
@@ -414,6 +428,126 @@ async fn a_chosen_photo_is_prepared_in_the_worker_as_the_page_would() {
             "{worker_report:?} against {page_report:?}"
         );
     }
+}
+
+/// Sets the page's `kycEncodeJpeg` (the analysis worker's encoder thread, as `photo.rs` finds
+/// it) to a stand-in that counts its calls and `fails` (a rejected encode) or never answers; or
+/// removes it. Returns the call counter's reader.
+fn stand_in_encoder(behaviour: Option<&str>) -> js_sys::Function {
+    let global = js_sys::global();
+    let Some(behaviour) = behaviour else {
+        js_sys::Reflect::delete_property(
+            global.unchecked_ref::<js_sys::Object>(),
+            &"kycEncodeJpeg".into(),
+        )
+        .unwrap();
+        return js_sys::Function::new_no_args("return 0");
+    };
+    let make = js_sys::Function::new_with_args(
+        "behaviour",
+        "let calls = 0;
+         globalThis.kycEncodeJpeg = (image) => {
+           calls += 1;
+           if (image instanceof ImageBitmap) image.close();
+           return behaviour === 'fails'
+             ? Promise.reject(new Error('the stand-in encoder failed'))
+             : new Promise(() => {});
+         };
+         return () => calls;",
+    );
+    make.call1(&wasm_bindgen::JsValue::NULL, &behaviour.into())
+        .unwrap()
+        .unchecked_into()
+}
+
+#[wasm_bindgen_test]
+async fn a_photo_is_encoded_here_when_the_encoder_thread_fails_or_never_answers() {
+    use wasm_bindgen::JsValue;
+    // A card photo at twice the output size (decoded straight to it where the engine has an
+    // `ImageDecoder`, its encode then started on the encoder thread) with a crop, whose pixels
+    // go to the encoder thread in every engine.
+    let jpeg = canvas_jpeg(4000, 3000, true).await;
+    let photo = front_photo(
+        (4000, 3000),
+        Some(kyc_core::document_outline::DocumentShape::Id1),
+    );
+    let calls_of =
+        |calls: &js_sys::Function| calls.call0(&JsValue::NULL).unwrap().as_f64().unwrap() as u32;
+    let without = photo
+        .prepare(&js_sys::Uint8Array::from(&jpeg[..]))
+        .await
+        .unwrap();
+    let crop_size = jpeg_size(without.crop.as_ref().expect("the card was cropped"));
+    // Prepared as without a stand-in: the whole photo and the crop at the same sizes.
+    let prepared_as_without = async || {
+        let prepared = photo
+            .prepare(&js_sys::Uint8Array::from(&jpeg[..]))
+            .await
+            .unwrap();
+        assert_eq!(jpeg_size(&prepared.whole), Some((2000, 1500)));
+        assert_eq!(prepared.crop.as_ref().map(jpeg_size), Some(crop_size));
+    };
+
+    // A failed encode: this one is encoded here, and the encoder is asked again next time.
+    let calls = stand_in_encoder(Some("fails"));
+    for round in 1..=2 {
+        prepared_as_without().await;
+        assert!(calls_of(&calls) >= round, "the encoder was not asked");
+    }
+    let asked = calls_of(&calls);
+
+    // An encode that never ends: given up after its deadline, encoded here, and the encoder
+    // not asked again.
+    let calls = stand_in_encoder(Some("never answers"));
+    prepared_as_without().await;
+    let stalled = calls_of(&calls);
+    assert!(
+        (1..=asked / 2).contains(&stalled),
+        "asked {stalled} times (each photo asked {} times before)",
+        asked / 2
+    );
+    prepared_as_without().await;
+    assert_eq!(
+        calls_of(&calls),
+        stalled,
+        "a stalled encoder was asked again"
+    );
+    stand_in_encoder(None);
+}
+
+#[wasm_bindgen_test]
+async fn a_photo_the_worker_has_not_prepared_in_time_goes_back_to_the_page() {
+    use kyc_capture::analysis_worker::AnalysisWorker;
+    if analysis_worker().is_none() {
+        return;
+    }
+    let jpeg = canvas_jpeg(3200, 2400, true).await;
+    let photo = front_photo((3200, 2400), None);
+    // A worker of its own that gives a photo 1 ms: no decode ends that soon, so it is taken
+    // as stuck.
+    let worker = AnalysisWorker::with_photo_deadline(1).unwrap();
+    let bytes = js_sys::Uint8Array::from(&jpeg[..]);
+    let Err(back) = worker.prepare(bytes, &photo).await else {
+        panic!("prepared within 1 ms");
+    };
+    assert_eq!(back.byte_length(), 0, "the bytes were not handed over");
+    assert!(worker.failed(), "a stuck worker is still used");
+    // Its next photo is the page's at once, its bytes untouched; a late answer of the ended
+    // worker changes nothing.
+    let bytes = js_sys::Uint8Array::from(&jpeg[..]);
+    let Err(back) = worker.prepare(bytes, &photo).await else {
+        panic!("an ended worker prepared a photo");
+    };
+    assert_eq!(back.byte_length() as usize, jpeg.len());
+    gloo_timers_sleep(500).await;
+    assert!(worker.failed());
+    // With time enough, a worker of its own prepares it.
+    let worker = AnalysisWorker::with_photo_deadline(20_000).unwrap();
+    let prepared = worker
+        .prepare(js_sys::Uint8Array::from(&jpeg[..]), &photo)
+        .await
+        .unwrap_or_else(|_| panic!("the worker did not prepare the photo"));
+    assert!(prepared.whole.byte_length() > 0);
 }
 
 #[wasm_bindgen_test]
@@ -465,13 +599,9 @@ async fn a_photo_is_refused_for_what_inspect_file_refuses() {
     assert_eq!(measured, None, "a refused file is not decoded");
 }
 
-#[wasm_bindgen_test]
-async fn a_photo_decoded_straight_to_size_shows_what_the_whole_decode_shows() {
-    use kyc_capture::photo::{decode_size, Picture};
-    // A landscape photo, large enough to be decoded at an eighth-step of its size where the
-    // engine can, stored with each EXIF orientation in turn: a red quarter at its stored top
-    // left, a green band along its stored bottom, blue elsewhere.
-    let (width, height) = (3200, 2400);
+/// A JPEG of `width` x `height` that shows which way it is turned: a red quarter at its top
+/// left, a green band along its bottom, blue elsewhere.
+fn orientation_scene(width: u32, height: u32) -> Vec<u8> {
     let (canvas, ctx) = canvas_2d(width, height);
     let (w, h) = (f64::from(width), f64::from(height));
     for (colour, x, y, cw, ch) in [
@@ -482,7 +612,28 @@ async fn a_photo_decoded_straight_to_size_shows_what_the_whole_decode_shows() {
         ctx.set_fill_style_str(colour);
         ctx.fill_rect(x, y, cw, ch);
     }
-    let jpeg = jpeg_of(&canvas);
+    jpeg_of(&canvas)
+}
+
+/// Waits until `worker` has started (15 s at most), failing the test if it does not.
+async fn until_ready(worker: &kyc_capture::analysis_worker::AnalysisWorker) {
+    for _ in 0..300 {
+        if worker.is_ready() {
+            break;
+        }
+        gloo_timers_sleep(50).await;
+    }
+    assert!(worker.is_ready(), "the worker did not start");
+}
+
+#[wasm_bindgen_test]
+async fn a_photo_decoded_straight_to_size_shows_what_the_whole_decode_shows() {
+    use kyc_capture::photo::{decode_size, Picture};
+    // A landscape photo, large enough to be decoded at an eighth-step of its size where the
+    // engine can, stored with each EXIF orientation in turn: a red quarter at its stored top
+    // left, a green band along its stored bottom, blue elsewhere.
+    let (width, height) = (3200, 2400);
+    let jpeg = orientation_scene(width, height);
     assert!(decode_size((width, height), 2000).is_some());
     // Each of the eight orientations comes out as the whole decode shows it (the browser's
     // `createImageBitmap` with `imageOrientation: "from-image"`).
@@ -523,6 +674,45 @@ async fn a_photo_decoded_straight_to_size_shows_what_the_whole_decode_shows() {
         assert!(
             mean < 3.0,
             "orientation {orientation}: the two decodes differ by {mean:.2} levels on average"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn each_orientation_is_prepared_in_the_worker_as_the_page_would() {
+    // The worker's encoder thread draws a decoded frame turned (and mirrored) as the frame
+    // says, while the page puts the pixels it turned itself: the JPEGs must show the same.
+    let Some(worker) = analysis_worker() else {
+        return;
+    };
+    let (width, height) = (4000, 3000);
+    // Nothing symmetric: a red quarter at the stored top left, a green band along the stored
+    // bottom, blue elsewhere.
+    let jpeg = orientation_scene(width, height);
+    let photo = front_photo((width, height), None);
+    for orientation in 1..=8 {
+        let stored = with_orientation(&jpeg, orientation);
+        let on_page = photo
+            .prepare(&js_sys::Uint8Array::from(stored.as_slice()))
+            .await
+            .unwrap();
+        let in_worker = worker
+            .prepare(js_sys::Uint8Array::from(stored.as_slice()), &photo)
+            .await
+            .unwrap_or_else(|_| panic!("orientation {orientation}: not prepared in the worker"));
+        assert_eq!(
+            jpeg_size(&in_worker.whole),
+            jpeg_size(&on_page.whole),
+            "orientation {orientation}"
+        );
+        let mean = mean_difference(
+            &thumbnail_of(&in_worker.whole).await,
+            &thumbnail_of(&on_page.whole).await,
+        );
+        assert!(
+            mean < 3.0,
+            "orientation {orientation}: the worker's and the page's photos differ by {mean:.2} \
+             levels on average"
         );
     }
 }

@@ -116,13 +116,7 @@ async fn a_camera_shot_is_prepared_in_the_worker_as_the_page_would() {
     let Some(worker) = super::analysis_worker() else {
         return;
     };
-    for _ in 0..300 {
-        if worker.is_ready() {
-            break;
-        }
-        super::gloo_timers_sleep(50).await;
-    }
-    assert!(worker.is_ready(), "the worker did not start");
+    super::until_ready(&worker).await;
     let (_camera, video) = live(Slot::Front).await;
     let frame = Picture::from_video(&video, target_long_edge(Slot::Front)).unwrap();
     let min_long_edge = FileLimits::default().min_long_edge(Slot::Front);
@@ -134,14 +128,12 @@ async fn a_camera_shot_is_prepared_in_the_worker_as_the_page_would() {
     let on_page = prepare(frame, Slot::Front, None, min_long_edge)
         .await
         .unwrap();
-    let size = |jpeg: &js_sys::Uint8Array| {
-        kyc_core::inspect_file(&jpeg.to_vec(), None, Slot::Front, &FileLimits::default())
-            .unwrap()
-            .dimensions
-    };
-    assert_eq!(size(&in_worker.whole), size(&on_page.whole));
     assert_eq!(
-        size(&in_worker.whole),
+        crate::jpeg_size(&in_worker.whole),
+        crate::jpeg_size(&on_page.whole)
+    );
+    assert_eq!(
+        crate::jpeg_size(&in_worker.whole),
         Some(fit(
             video.video_width(),
             video.video_height(),
@@ -157,5 +149,41 @@ async fn a_camera_shot_is_prepared_in_the_worker_as_the_page_would() {
     assert!(
         mean < 3.0,
         "the shots differ by {mean:.2} levels on average"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_camera_shot_the_worker_has_not_prepared_in_time_is_prepared_on_the_page() {
+    use kyc_capture::analysis_worker::AnalysisWorker;
+    use kyc_capture::photo::prepare;
+    if super::analysis_worker().is_none() {
+        return;
+    }
+    // A worker of its own that gives a photo 1 ms: no shot is prepared that soon.
+    let worker = AnalysisWorker::with_photo_deadline(1).unwrap();
+    super::until_ready(&worker).await;
+    let (_camera, video) = live(Slot::Front).await;
+    let frame = Picture::from_video(&video, target_long_edge(Slot::Front)).unwrap();
+    let min_long_edge = FileLimits::default().min_long_edge(Slot::Front);
+    let shot = frame.to_bitmap().await.expect("a frame drawn on the page");
+    assert!(
+        worker
+            .prepare_shot(shot, Slot::Front, None, min_long_edge)
+            .await
+            .is_none(),
+        "prepared within 1 ms"
+    );
+    assert!(worker.failed(), "a stuck worker is still used");
+    // The page still holds the frame it handed a copy of, and prepares it.
+    let on_page = prepare(frame, Slot::Front, None, min_long_edge)
+        .await
+        .unwrap();
+    assert_eq!(
+        crate::jpeg_size(&on_page.whole),
+        Some(fit(
+            video.video_width(),
+            video.video_height(),
+            target_long_edge(Slot::Front)
+        ))
     );
 }
