@@ -27,25 +27,28 @@ async function call(method, path, body, signal) {
   return answer.value;
 }
 
+// A new session of the engine's browser, with the tests' timeouts; its id.
+async function openSession() {
+  const capabilities = JSON.parse(process.env.WEBDRIVER_CAPABILITIES ?? '{}');
+  // A browser that does not start within a minute is given up and started again, twice at
+  // most: WebKitGTK's MiniBrowser has once hung at its start (the driver never answered).
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const { sessionId } = await call('POST', '/session', { capabilities: { alwaysMatch: capabilities } },
+        AbortSignal.timeout(60_000));
+      await call('POST', `/session/${sessionId}/timeouts`, { script: 30_000, pageLoad: 30_000, implicit: 0 });
+      return sessionId;
+    } catch (error) {
+      if (error.name !== 'TimeoutError' || attempt === 3) throw error;
+      console.error(`${ENGINE} driver: no session after 60 s (attempt ${attempt}), trying again`);
+    }
+  }
+}
+
 // One browser session.
 export class Browser {
   static async open() {
-    const capabilities = JSON.parse(process.env.WEBDRIVER_CAPABILITIES ?? '{}');
-    // A browser that does not start within a minute is given up and started again, twice at
-    // most: WebKitGTK's MiniBrowser has once hung at its start (the driver never answered).
-    let sessionId;
-    for (let attempt = 1; sessionId === undefined; attempt += 1) {
-      try {
-        ({ sessionId } = await call('POST', '/session', { capabilities: { alwaysMatch: capabilities } },
-          AbortSignal.timeout(60_000)));
-      } catch (error) {
-        if (error.name !== 'TimeoutError' || attempt === 3) throw error;
-        console.error(`${ENGINE} driver: no session after 60 s (attempt ${attempt}), trying again`);
-      }
-    }
-    const browser = new Browser(sessionId);
-    await browser.#call('POST', '/timeouts', { script: 30_000, pageLoad: 30_000, implicit: 0 });
-    return browser;
+    return new Browser(await openSession());
   }
 
   constructor(id) {
@@ -53,15 +56,38 @@ export class Browser {
     // With a CSS selector of a shadow host (a host page's `kyc-capture` element), the queries
     // below look inside its shadow root, as a user sees the widget.
     this.shadowHost = null;
+    this.size = null;
   }
 
   #call(method, path, body) { return call(method, `/session/${this.id}${path}`, body); }
 
-  async close() { await call('DELETE', `/session/${this.id}`).catch(() => {}); }
+  async close() { await call('DELETE', `/session/${this.id}`, undefined, AbortSignal.timeout(30_000)).catch(() => {}); }
 
-  async go(url) { await this.#call('POST', '/url', { url }); }
+  // Loads `url`. A page not loaded in 30 s is loaded once more in a new browser, saying so:
+  // in CI, WebKitGTK once stopped loading any page of the relay's origin after the first
+  // (each load timed out, while a page of another origin loaded), every test after it lost.
+  // A second timeout fails the test.
+  async go(url) {
+    try {
+      await this.#call('POST', '/url', { url });
+    } catch (error) {
+      if (error.code !== 'timeout') throw error;
+      const state = await call('POST', `/session/${this.id}/execute/sync`,
+        { script: 'return `${document.readyState} ${location.href}`', args: [] }, AbortSignal.timeout(10_000))
+        .catch((why) => `no answer (${why.message})`);
+      console.error(`${ENGINE} driver: ${url} not loaded in 30 s (the page: ${state}); `
+        + 'loading it again in a new browser session');
+      await this.close();
+      this.id = await openSession();
+      if (this.size) await this.setSize(...this.size);
+      await this.#call('POST', '/url', { url });
+    }
+  }
 
-  async setSize(width, height) { await this.#call('POST', '/window/rect', { width, height }).catch(() => {}); }
+  async setSize(width, height) {
+    this.size = [width, height];
+    await this.#call('POST', '/window/rect', { width, height }).catch(() => {});
+  }
 
   // Runs `fn` (a function, or its source) in the page with `args`; returns its JSON result.
   async run(fn, ...args) {

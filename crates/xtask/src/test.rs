@@ -245,11 +245,26 @@ fn widget_tests_in_firefox() -> Result<(), Fail> {
     run(&mut cargo)
 }
 
+/// Run once more, with a fresh driver, when a WebKit process was killed by GLib
+/// ([`crate::webkit::GLIB_CRASH`]); any other failure, or that one twice, fails the step.
 fn widget_tests_in_webkit() -> Result<(), Fail> {
-    let mut cargo = widget_tests();
-    let driver = WebKitDriver::start()?;
-    driver.drive(&mut cargo, 60);
-    run(&mut cargo).map_err(|failed| driver.explain(failed))
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let mut cargo = widget_tests();
+        let driver = WebKitDriver::start()?;
+        driver.drive(&mut cargo, 60);
+        match run(&mut cargo) {
+            Ok(()) => return Ok(()),
+            Err(failed) if tries == 1 && driver.crashed_in_glib() => eprintln!(
+                "xtask: GLib killed a WebKit process (\"{}\"), not a test's finding: the \
+                 widget tests in WebKit once more\n{}",
+                crate::webkit::GLIB_CRASH,
+                failed.0
+            ),
+            Err(failed) => return Err(driver.explain(failed)),
+        }
+    }
 }
 
 /// The sharpness metric must rank images as OpenCV's variance of the Laplacian does.

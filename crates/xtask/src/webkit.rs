@@ -32,6 +32,11 @@ fn new_session_body() -> String {
     )
 }
 
+/// What GLib prints when it kills a WebKit process (its `g_check_setuid` finds `EINTR` left in
+/// `errno` around `getauxval`, a signal's doing): GLib's failure, in a process of the browser,
+/// seen now and then on these machines (Debian 12's GLib 2.74), and no finding of a test.
+pub const GLIB_CRASH: &str = "getauxval () failed";
+
 /// `WebKitWebDriver` on a virtual display and the proxy in front of it; both stop when this
 /// is dropped.
 pub struct WebKitDriver {
@@ -102,6 +107,12 @@ impl WebKitDriver {
             stopping,
             log_path,
         })
+    }
+
+    /// Whether a WebKit process died of GLib's `getauxval () failed` ([`GLIB_CRASH`]), which
+    /// the driver's log shows.
+    pub fn crashed_in_glib(&self) -> bool {
+        std::fs::read_to_string(&self.log_path).is_ok_and(|log| log.contains(GLIB_CRASH))
     }
 
     /// `failed` with the last lines the driver and the browser printed.
