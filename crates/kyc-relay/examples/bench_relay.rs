@@ -1,7 +1,7 @@
 //! The relay's upload figures for `cargo xtask bench`, measured over real HTTP on 127.0.0.1.
 //!
 //! ```sh
-//! cargo run --release -p kyc-relay --example bench_relay [-- --rounds 5 --sessions 200]
+//! cargo run --release -p kyc-relay --example bench_relay [-- --rounds 15 --sessions 200]
 //! ```
 //!
 //! It starts the provider sandbox (with its real S3-compatible storage, s3s-fs) in this process
@@ -61,7 +61,7 @@ fn main() {
         return;
     }
     let mut options = Options {
-        rounds: 5,
+        rounds: 15,
         sessions: 200,
     };
     let mut words = args.iter();

