@@ -17,7 +17,7 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::transport::{self, Request};
+use crate::transport::{self, Request, SendError};
 
 /// A language the widget ships.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -350,7 +350,9 @@ pub async fn load(locale: Locale) -> Overrides {
             None => "not a JSON object of strings".to_owned(),
         },
         Ok((status, _)) => format!("HTTP {status}"),
-        Err(err) => format!("{err:?}"),
+        // Said without `Debug`, whose string escaping would ship in the first module.
+        Err(SendError::Network(why)) => why,
+        Err(SendError::Cancelled) => "cancelled".to_owned(),
     };
     web_sys::console::warn_1(
         &format!(
