@@ -6,7 +6,8 @@
 // visit: one per load, through the relay's host API), the same with the preloads
 // docs/embedding.md recommends (`PRELOAD_PACKAGE_PAGE`, figures prefixed `preload_`) and the
 // demo page (trunk's build, one module, asking the demo relay for a session), figures prefixed
-// `demo_`.
+// `demo_`. Then the peers named in `PEERS` (`tests/bench/peers/`, built into `dist/peers/`),
+// each timed to its first UI in the DOM, figures prefixed `peer_<name>_`.
 //
 //   RELAY_URL=http://127.0.0.1:8080 LOADS=20 node tests/bench/startup.mjs
 //
@@ -15,14 +16,21 @@ import { chromium } from '../e2e/node_modules/playwright-core/index.mjs';
 import { probe, FIRST_STEP, marksOf, Samples } from './probe.mjs';
 // What a host's backend does before it serves its page: a session for its customer.
 import { hostSession } from '../e2e/hostsite.mjs';
+import { PEERS } from './peers/peers.mjs';
 
 const RELAY_URL = process.env.RELAY_URL;
 const LOADS = Number(process.env.LOADS ?? 20);
+// [figure prefix, path, what marks its first UI, whether the page needs a host's session]
 const PAGES = [
-  ['', process.env.PACKAGE_PAGE ?? '/startup-package.html'],
-  ['preload_', process.env.PRELOAD_PACKAGE_PAGE ?? '/startup-package-preload.html'],
-  ['demo_', '/'],
+  ['', process.env.PACKAGE_PAGE ?? '/startup-package.html', FIRST_STEP, true],
+  ['preload_', process.env.PRELOAD_PACKAGE_PAGE ?? '/startup-package-preload.html', FIRST_STEP, true],
+  ['demo_', '/', FIRST_STEP, false],
 ];
+for (const name of (process.env.PEERS ?? '').split(',').filter(Boolean)) {
+  const peer = PEERS.find((p) => p.name === name);
+  if (!peer) throw new Error(`PEERS names ${name}, which tests/bench/peers/peers.mjs does not`);
+  PAGES.push([`peer_${name}_`, `/peers/${name}/index.html`, peer.ready, false]);
+}
 if (!RELAY_URL) throw new Error('RELAY_URL is not set: run this through `cargo xtask bench`');
 // The relay's built-in host API key in sandbox mode (`cargo xtask demo`, the bench's stack).
 const HOST_KEY = 'demo-host-api-key';
@@ -40,7 +48,7 @@ const version = browser.version();
 const samples = new Map(PAGES.map(([prefix]) => [prefix, new Samples()]));
 try {
   // One load first, not counted, so the relay's first-request costs are not in the figure.
-  for (let load = -1; load < LOADS; load += 1) for (const [prefix, path] of PAGES) {
+  for (let load = -1; load < LOADS; load += 1) for (const [prefix, path, ready, session] of PAGES) {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
     const problems = [];
@@ -52,9 +60,9 @@ try {
     let reached;
     const stepReached = new Promise((resolve) => { reached = resolve; });
     await page.exposeBinding('__benchReached', () => reached());
-    await page.addInitScript(probe, FIRST_STEP);
+    await page.addInitScript(probe, ready);
     let query = '';
-    if (prefix !== 'demo_') {
+    if (session) {
       const token = await hostSession(RELAY_URL, `startup-${RUN}-${visits += 1}`, { key: HOST_KEY });
       query = `?token=${encodeURIComponent(token)}`;
     }
@@ -62,7 +70,7 @@ try {
     let timer;
     const timeout = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error(
-        `the first step (${FIRST_STEP}) of ${path} did not appear within 15 s\n${problems.join('\n')}`)), 15_000);
+        `the first UI (${ready}) of ${path} did not appear within 15 s\n${problems.join('\n')}`)), 15_000);
     });
     await Promise.race([stepReached, timeout]).finally(() => clearTimeout(timer));
     const marks = await page.evaluate(marksOf);

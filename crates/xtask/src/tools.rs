@@ -283,8 +283,18 @@ pub fn install_apt(packages: &[&str]) -> Result<(), Fail> {
 
 /// The npm packages of the browser tests, from `tests/e2e/package-lock.json`.
 fn ensure_npm_packages() -> Result<(), Fail> {
-    let dir = workspace_root().join("tests/e2e");
-    if !dir.join("node_modules/playwright-core").exists() {
+    npm_ci("tests/e2e", "playwright-core")
+}
+
+/// The peers the bench measures beside the widget, from `tests/bench/peers/package-lock.json`.
+pub fn ensure_bench_peers() -> Result<(), Fail> {
+    npm_ci("tests/bench/peers", "esbuild")
+}
+
+/// `npm ci` in `dir` (from the workspace root), unless its `node_modules/<marker>` is there.
+fn npm_ci(dir: &str, marker: &str) -> Result<(), Fail> {
+    let dir = workspace_root().join(dir);
+    if !dir.join("node_modules").join(marker).exists() {
         run(Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(&dir))?;

@@ -1,6 +1,7 @@
 //! The machine the figures come from: hardware, tool versions, the commit, and the load.
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use crate::browser::{CHROMEDRIVER, CHROMIUM};
 use crate::{command, run_quiet, workspace_root};
@@ -96,4 +97,57 @@ pub fn load_average() -> String {
                 .join(" ")
         })
         .unwrap_or_else(|_| "unavailable".to_owned())
+}
+
+/// Clock ticks per second of `/proc`'s CPU times.
+pub fn clock_ticks_per_second() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if ticks > 0 {
+        ticks as f64
+    } else {
+        100.0
+    }
+}
+
+/// CPU seconds every core of the machine spent on anything but idling, from `/proc/stat`.
+pub fn machine_busy_seconds() -> f64 {
+    let text = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(line) = text.lines().find(|l| l.starts_with("cpu ")) else {
+        return f64::NAN;
+    };
+    // user nice system idle iowait irq softirq steal (guest time is inside user already).
+    let values: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    if values.len() < 8 {
+        return f64::NAN;
+    }
+    let busy = values.iter().sum::<u64>() - values[3] - values[4];
+    busy as f64 / clock_ticks_per_second()
+}
+
+/// The longest [`settle`] waits.
+const SETTLE_LIMIT: Duration = Duration::from_secs(30);
+
+/// Waits until the machine is quiet (its cores busy less than a tenth of their time, over one
+/// second), at most [`SETTLE_LIMIT`]; returns how long it waited. A step's figures come after
+/// the previous step's processes wound down: right after the three browsers' benches the
+/// relay's first rounds took about 1.27x a direct PUT, 20 s later 1.18x (this machine, 2 cores).
+pub fn settle() -> Duration {
+    let started = Instant::now();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    while started.elapsed() < SETTLE_LIMIT {
+        let before = machine_busy_seconds();
+        std::thread::sleep(Duration::from_secs(1));
+        let busy = machine_busy_seconds() - before;
+        // Unreadable `/proc/stat` (NaN) is no reason to wait.
+        if busy.is_nan() || busy < 0.1 * cores {
+            break;
+        }
+    }
+    started.elapsed()
 }

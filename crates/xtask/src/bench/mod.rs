@@ -12,6 +12,7 @@
 
 mod machine;
 pub mod payload;
+mod peers;
 mod report;
 mod scaling;
 mod stats;
@@ -39,6 +40,9 @@ const STARTUP_LOADS: usize = 20;
 
 /// How long the live preview is watched (issue 18: 10 s).
 const LIVE_PREVIEW_SECONDS: u32 = 10;
+
+/// Counted runs of each peer's photo path (FilePond's takes seconds).
+const PEER_PHOTO_ROUNDS: usize = 10;
 
 /// How to call `cargo xtask bench`.
 const USAGE: &str = "usage: cargo xtask bench [scaling [--sessions N]]";
@@ -89,6 +93,7 @@ pub fn run_all() -> Result<(), Fail> {
     // Everything is built before anything is timed, so no compiler competes with a figure.
     let mut step = |name: &'static str, f: &mut dyn FnMut(&mut Results) -> Result<(), Fail>| {
         eprintln!("\n=== xtask bench: {name}");
+        let settled = machine::settle();
         let begun = Instant::now();
         let outcome = f(&mut results);
         if let Err(Fail(message)) = &outcome {
@@ -97,14 +102,17 @@ pub fn run_all() -> Result<(), Fail> {
         sections.push(Section {
             name,
             seconds: begun.elapsed().as_secs_f64(),
+            settled: settled.as_secs_f64(),
             error: outcome.err().map(|Fail(m)| m),
         });
     };
     let mut assets = Vec::new();
-    step("build", &mut |_| {
+    step("build", &mut |results| {
         // Each build is tried even after another failed, so the other figures still come.
         let failed: Vec<String> = [
             build_widget(),
+            // Into `dist/`, after the widget's build (which starts it afresh).
+            peers::build(results),
             run(command("cargo").args(RELAY_BENCH)),
             run(browser_bench_cargo().arg("--no-run")),
             // The release servers, which every stack of the bench runs.
@@ -130,9 +138,11 @@ pub fn run_all() -> Result<(), Fail> {
         ] {
             results.facts.insert(name.to_owned(), value.to_string());
         }
-        Ok(())
+        peers::sizes(results)
     });
     let contributors = wasm::contributors();
+    // Before the browsers': their processes' exit slows the machine for some seconds after.
+    step("relay", &mut relay_figures);
     step("startup", &mut startup);
     step("startup in Firefox", &mut |results| {
         engine_startup(results, Engine::Firefox)
@@ -142,6 +152,14 @@ pub fn run_all() -> Result<(), Fail> {
     });
     step("live preview", &mut live_preview);
     step("photo and live frames", &mut browser_figures);
+    step("the peers' photo path", &mut |results| {
+        node_against_stack(
+            results,
+            "bench-peer-photo",
+            "tests/bench/peer_photo.mjs",
+            &[("ROUNDS", PEER_PHOTO_ROUNDS.to_string())],
+        )
+    });
     step("photo and live frames in Firefox", &mut |results| {
         engine_figures(results, Engine::Firefox)
     });
@@ -155,7 +173,6 @@ pub fn run_all() -> Result<(), Fail> {
             .insert("outline.comparison".to_owned(), report);
         Ok(())
     });
-    step("relay", &mut relay_figures);
     step("scaling", &mut |results| {
         scaling::measure(results, scaling::SESSIONS)
     });
@@ -283,6 +300,8 @@ fn startup(results: &mut Results) -> Result<(), Fail> {
                 "PRELOAD_PACKAGE_PAGE",
                 format!("/{STARTUP_PRELOAD_PACKAGE_PAGE}"),
             ),
+            // Served from `dist/peers/<name>/`.
+            ("PEERS", peers::names(results).join(",")),
         ],
     )
 }

@@ -17,6 +17,8 @@ pub struct Section {
     pub name: &'static str,
     /// How long it took.
     pub seconds: f64,
+    /// How long it waited for a quiet machine before it began.
+    pub settled: f64,
     /// Why it failed, if it did.
     pub error: Option<String>,
 }
@@ -52,13 +54,18 @@ fn series_row(results: &Results, name: &str, label: &str) -> String {
     }
 }
 
-fn ratio_line(results: &Results, over: &str, under: &str, what: &str) -> String {
+/// The median of `over` over the median of `under`, where both were measured.
+fn ratio(results: &Results, over: &str, under: &str) -> Option<f64> {
     match (results.stats(over), results.stats(under)) {
-        (Some(a), Some(b)) if b.median > 0.0 => format!(
-            "**Ratio {what}: {:.2}×** (median over median, same run).",
-            a.median / b.median
-        ),
-        _ => format!("Ratio {what}: **missing** (one of its figures was not measured)."),
+        (Some(a), Some(b)) if b.median > 0.0 => Some(a.median / b.median),
+        _ => None,
+    }
+}
+
+fn ratio_line(results: &Results, over: &str, under: &str, what: &str) -> String {
+    match ratio(results, over, under) {
+        Some(ratio) => format!("**Ratio {what}: {ratio:.2}×** (median over median, same run)."),
+        None => format!("Ratio {what}: **missing** (one of its figures was not measured)."),
     }
 }
 
@@ -66,6 +73,7 @@ fn ratio_line(results: &Results, over: &str, under: &str, what: &str) -> String 
 pub fn render(report: &Report) -> String {
     let mut md = String::new();
     write_machine(&mut md, report);
+    write_goals(&mut md, report);
     write_payload(&mut md, report);
     write_startup(&mut md, report.results);
     write_still_photo(&mut md, report.results);
@@ -77,6 +85,156 @@ pub fn render(report: &Report) -> String {
     super::scaling::render(&mut md, report.results);
     write_run_log(&mut md, report.sections);
     md
+}
+
+/// Issue 18's goals, each with this run's figure, whether it is met and the peers' figures
+/// beside it; the sections below give each in full.
+fn write_goals(md: &mut String, report: &Report) {
+    let r = report.results;
+    let (first, total) = gzip_totals(report.assets);
+    let built = !report.assets.is_empty();
+    let peers = super::peers::names(r);
+    let label = |name: &str| {
+        r.fact(&format!("peers.{name}.label"))
+            .unwrap_or("?")
+            .to_owned()
+    };
+    // Each peer's figure, "<label> <figure>", joined; "—" where none was measured.
+    let beside = |figure: &dyn Fn(&str) -> Option<String>| {
+        let shown: Vec<String> = peers
+            .iter()
+            .filter_map(|name| Some(format!("{} {}", label(name), figure(name)?)))
+            .collect();
+        if shown.is_empty() {
+            "—".to_owned()
+        } else {
+            shown.join("; ")
+        }
+    };
+    let peer_gzip = |name: &str| {
+        r.fact(&format!("payload.peer.{name}.gzip"))
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(kb)
+    };
+    let verdict = |met: Option<bool>| match met {
+        Some(true) => "met",
+        Some(false) => "**not met**",
+        None => "**missing**",
+    };
+    let median = |name: &str| r.stats(name).map(|s| s.median);
+    let p95 = |name: &str| r.stats(name).map(|s| s.p95);
+    let fact = |name: &str| r.fact(name).and_then(|v| v.parse::<f64>().ok());
+    let shown = |value: Option<f64>, unit: &str, decimals: usize| {
+        value.map_or_else(
+            || "**missing**".to_owned(),
+            |v| format!("{v:.decimals$}{unit}"),
+        )
+    };
+    let mut rows: Vec<[String; 4]> = Vec::new();
+    let size = |bytes: u64| built.then_some(bytes as f64 / 1000.0);
+    rows.push([
+        format!(
+            "what the first step needs ≤ {} gzip",
+            kb(FIRST_STEP_GOAL_BYTES)
+        ),
+        shown(size(first), " KB", 1),
+        verdict(built.then_some(first <= FIRST_STEP_GOAL_BYTES)).to_owned(),
+        beside(&|name| peer_gzip(name).map(|kb| format!("{kb} (all of it)"))),
+    ]);
+    rows.push([
+        format!("everything ≤ {} gzip", kb(GZIP_GOAL_BYTES)),
+        shown(size(total), " KB", 1),
+        verdict(built.then_some(total <= GZIP_GOAL_BYTES)).to_owned(),
+        beside(&|name| peer_gzip(name)),
+    ]);
+    let startup = median("startup.script_to_step");
+    rows.push([
+        format!(
+            "script start → first step in the DOM ≤ {STARTUP_GOAL_MS:.0} ms median (the host \
+             package, Chromium)"
+        ),
+        shown(startup, " ms", 0),
+        verdict(startup.map(|v| v <= STARTUP_GOAL_MS)).to_owned(),
+        beside(&|name| {
+            median(&format!("peer_{name}_startup.script_to_step"))
+                .map(|v| format!("{v:.0} ms to its first UI"))
+        }),
+    ]);
+    let photo = ratio(r, "photo.prepare", "photo.bare_decode");
+    rows.push([
+        "12 MP photo path ≤ 1.5× the bare decode (Chromium)".to_owned(),
+        shown(photo, "×", 2),
+        verdict(photo.map(|v| v <= 1.5)).to_owned(),
+        beside(&|name| {
+            ratio(r, &format!("peer_photo.{name}"), "peer_photo.bare_decode")
+                .map(|v| format!("{v:.2}× (no checks)"))
+        }),
+    ]);
+    let analysis = p95("live.widget");
+    rows.push([
+        "live analysis p95 ≤ 8 ms per 1280x720 frame".to_owned(),
+        shown(analysis, " ms", 1),
+        verdict(analysis.map(|v| v <= 8.0)).to_owned(),
+        "— (neither analyses the camera's frames)".to_owned(),
+    ]);
+    let interval = median("live_preview.frame_interval");
+    let analysed = fact("live_preview.worker_frames_per_second");
+    rows.push([
+        "the preview keeps 60 frames/s while ≥ 15 frames/s are analysed".to_owned(),
+        format!(
+            "{} frames/s, {} analysed",
+            shown(interval.map(|ms| 1000.0 / ms), "", 0),
+            shown(analysed, "/s", 1)
+        ),
+        verdict(match (interval, analysed) {
+            (Some(ms), Some(rate)) => Some(1000.0 / ms >= 59.5 && rate >= 15.0),
+            _ => None,
+        })
+        .to_owned(),
+        "—".to_owned(),
+    ]);
+    let long_tasks = fact("live_preview.long_tasks");
+    rows.push([
+        "no main-thread task over 50 ms during 10 s of live preview".to_owned(),
+        shown(long_tasks, " long tasks", 0),
+        verdict(long_tasks.map(|count| count == 0.0)).to_owned(),
+        "—".to_owned(),
+    ]);
+    let relay = ratio(r, "relay.upload50.relay", "relay.upload50.direct");
+    rows.push([
+        "50 MiB through the relay ≤ 1.2× a direct PUT".to_owned(),
+        shown(relay, "×", 2),
+        verdict(relay.map(|v| v <= 1.2)).to_owned(),
+        "the direct PUT to the same storage is the floor".to_owned(),
+    ]);
+    let growth = relay_growth_mib(r);
+    rows.push([
+        "the relay's peak RSS growth per upload < 16 MB".to_owned(),
+        shown(growth, " MiB", 1),
+        verdict(growth.map(|mib| mib * 1.048_576 < 16.0)).to_owned(),
+        "—".to_owned(),
+    ]);
+    let memory = photo_peak_memory(r).map(|m| m.sum);
+    rows.push([
+        format!(
+            "peak JS heap + wasm memory while preparing a 12 MP photo ≤ \
+             {PHOTO_MEMORY_GOAL_MB:.0} MB"
+        ),
+        shown(memory, " MB", 1),
+        verdict(memory.map(|mb| mb <= PHOTO_MEMORY_GOAL_MB)).to_owned(),
+        "—".to_owned(),
+    ]);
+    let _ = writeln!(
+        md,
+        "## Issue 18's goals\n\nEach goal with this run's figure and the peers' beside it \
+         (FilePond and Uppy, built and measured in the same run: sections 1 to 3); the \
+         sections below give each figure in full, with its spread.\n\n\
+         | goal | the widget | | the peers |\n| --- | --- | --- | --- |"
+    );
+    for [goal, figure, met, peers] in rows {
+        let _ = writeln!(md, "| {goal} | {figure} | {met} | {peers} |");
+    }
+    let _ = writeln!(md);
 }
 
 /// The title, and the machine the figures come from.
@@ -177,8 +335,7 @@ fn write_payload(md: &mut String, report: &Report) {
          (issue 16: 28.1 KB against that issue's aim of 15 KB) and the live analysis in a \
          worker (issue 18: 5.6 KB), then by the split (each module compresses apart, and \
          code both reach is in the first); each step's before and after is in the limits' \
-         comments (`crates/xtask/src/bench/payload.rs`). For scale, the leading SDK ships \
-         about 500 KB compressed.\n",
+         comments (`crates/xtask/src/bench/payload.rs`).\n",
         kb(raw),
         kb(gzip),
         kb(brotli),
@@ -187,8 +344,59 @@ fn write_payload(md: &mut String, report: &Report) {
         kb(gzip),
         verdict(gzip, GZIP_LIMIT_BYTES, GZIP_GOAL_BYTES),
     );
+    write_peer_payloads(md, report.results, first, gzip);
     write_first_step_floor(md, report);
     wasm::render(md, report.contributors);
+}
+
+/// The peers' payloads beside the widget's `first` step and `total` (gzip bytes).
+fn write_peer_payloads(md: &mut String, r: &Results, first: u64, total: u64) {
+    let _ = writeln!(
+        md,
+        "**The peers, built and measured in this run:** what a host page loads for each \
+         (`tests/bench/peers/`: the packages at the versions locked there, bundled and \
+         minified by esbuild as the widget's JavaScript is, script and stylesheet; the least \
+         configuration that does what the widget's first steps do), compressed as above. The \
+         last two columns: the widget's first step and everything, gzip, against the peer's \
+         gzip.\n"
+    );
+    let names = super::peers::names(r);
+    if names.is_empty() {
+        let _ = writeln!(md, "**missing**: the peers were not built in this run.\n");
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "| peer | what it does | raw | gzip | brotli | first step / peer | everything / peer |\n\
+         | --- | --- | --- | --- | --- | --- | --- |"
+    );
+    for name in names {
+        let fact = |what: &str| r.fact(&format!("peers.{name}.{what}")).unwrap_or("?");
+        let size = |what: &str| {
+            r.fact(&format!("payload.peer.{name}.{what}"))
+                .and_then(|v| v.parse::<u64>().ok())
+        };
+        let shown = |bytes: Option<u64>| bytes.map_or_else(|| "**missing**".to_owned(), kb);
+        let ratio = |ours: u64| {
+            size("gzip").filter(|peer| *peer > 0).map_or_else(
+                || "—".to_owned(),
+                |peer| format!("{:.2}×", ours as f64 / peer as f64),
+            )
+        };
+        let _ = writeln!(
+            md,
+            "| {} (`{}`) | {} | {} | {} | {} | {} | {} |",
+            fact("label"),
+            fact("version"),
+            fact("what"),
+            shown(size("raw")),
+            shown(size("gzip")),
+            shown(size("brotli")),
+            ratio(first),
+            ratio(total),
+        );
+    }
+    let _ = writeln!(md);
 }
 
 /// What the first step costs at least with this stack, beside issue 18's goal for it.
@@ -246,7 +454,7 @@ fn write_startup(md: &mut String, r: &Results) {
     let _ = writeln!(
         md,
         "The relay serving `dist/` (with the sandbox behind it, as in `cargo xtask demo`; both \
-         release builds, as a host deploys them) on 127.0.0.1, three pages loaded {} times \
+         release builds, as a host deploys them) on 127.0.0.1, three pages of the widget (and the peers', below) loaded {} times \
          each in turn in headless Chromium (playwright-core, `tests/bench/startup.mjs`) after \
          one uncounted load of each, each load in a fresh browser context (empty cache, as a \
          first visit). **The host package** as a host page embeds it (`docs/embedding.md` \
@@ -266,7 +474,9 @@ fn write_startup(md: &mut String, r: &Results) {
          compiles its script on the page's main thread, about 30 ms on this machine). The \
          \"of which\" rows split one load into phases (medians of each, so they need not add \
          up exactly); on this machine the page itself takes 25 to 65 ms from navigation to the \
-         script's start, in a fresh context, before any of the widget runs.\n",
+         script's start, in a fresh context, before any of the widget runs. Then, in the same \
+         rounds, the peers of section 1, each on a page of its own served by the same relay, \
+         timed the same way to their first UI in the DOM.\n",
         r.fact("startup.loads").unwrap_or("(missing)")
     );
     let _ = writeln!(md, "{TABLE_HEAD}");
@@ -334,6 +544,25 @@ fn write_startup(md: &mut String, r: &Results) {
         ),
     ] {
         let _ = writeln!(md, "{}", series_row(r, name, label));
+    }
+    for name in super::peers::names(r) {
+        let label = r.fact(&format!("peers.{name}.label")).unwrap_or(name);
+        for (figure, what) in [
+            (
+                "script_to_step",
+                format!(
+                    "the peer {label} (section 1): script start → its first UI (`{}`) in the DOM",
+                    r.fact(&format!("peers.{name}.ready")).unwrap_or("?")
+                ),
+            ),
+            (
+                "navigation_to_step",
+                "navigation start → its first UI in the DOM".to_owned(),
+            ),
+        ] {
+            let series = format!("peer_{name}_startup.{figure}");
+            let _ = writeln!(md, "{}", series_row(r, &series, &what));
+        }
     }
     let _ = writeln!(md);
     let verdict = |name: &str| match r.stats(name) {
@@ -434,10 +663,87 @@ fn write_still_photo(md: &mut String, r: &Results) {
             }
         );
     }
+    write_peer_photo(md, r);
     write_photo_floor(md, r);
     write_photo_main_thread(md, r);
     write_photo_memory(md, r);
     write_camera_shot(md, r);
+}
+
+/// The peers' photo path on the same photo, beside the bare decode in their page.
+fn write_peer_photo(md: &mut String, r: &Results) {
+    let fact = |name: &str| r.fact(&format!("peer_photo.{name}")).unwrap_or("?");
+    if r.stats("peer_photo.bare_decode").is_none() {
+        let _ = writeln!(
+            md,
+            "The peers' photo path: **missing** (not measured in this run).\n"
+        );
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "**The peers on the same photo.** The same generated photo ({} bytes, EXIF \
+         orientation 6) brought to the widget's long edge (2000 px) and JPEG quality (0.9) by \
+         each peer's own image plugins (`{}`), on a page of their own (`tests/bench/peers/\
+         photo.js`, bundled by esbuild, served by the bench's relay) in headless Chromium, \
+         beside the browser's bare decode of the same file in that page, alternating, after \
+         one uncounted run of each (`tests/bench/peer_photo.mjs`). FilePond: its EXIF \
+         orientation, image resize and image transform plugins, the file added and prepared \
+         (`addFile`, then `prepareFile`): {}, {} bytes; beside it the same file added to and \
+         prepared by a FilePond with those plugins off, which does no image work: FilePond's \
+         own pacing of the two steps, the rest of its row is its plugins'. Uppy: its \
+         Compressor plugin (compressorjs: an `<img>` decode, \
+         a canvas draw and encode on the page), the file added and pre-processed \
+         (`prepareUpload`, what `upload()` runs first): {}, {} bytes. Neither checks the photo \
+         (no blur, glare or darkness, no document outline): this is their whole path, while \
+         the widget's above includes its checks.\n",
+        fact("input_bytes"),
+        r.fact("peers.photo.version").unwrap_or("?"),
+        fact("filepond.output_pixels"),
+        fact("filepond.output_bytes"),
+        fact("uppy.output_pixels"),
+        fact("uppy.output_bytes"),
+    );
+    let _ = writeln!(md, "{TABLE_HEAD}");
+    for (name, label) in [
+        (
+            "peer_photo.bare_decode",
+            "bare `createImageBitmap` decode, in the peers' page",
+        ),
+        (
+            "peer_photo.filepond",
+            "FilePond: added and prepared (decoded, turned, resized, encoded)",
+        ),
+        (
+            "peer_photo.filepond_plain",
+            "FilePond without its image plugins: added and prepared (no image work)",
+        ),
+        ("peer_photo.uppy", "Uppy: decode, turn, resize, encode"),
+    ] {
+        let _ = writeln!(md, "{}", series_row(r, name, label));
+    }
+    let _ = writeln!(
+        md,
+        "\n{} {} The widget's (above, with its checks): {}\n",
+        ratio_line(
+            r,
+            "peer_photo.filepond",
+            "peer_photo.bare_decode",
+            "FilePond / bare decode"
+        ),
+        ratio_line(
+            r,
+            "peer_photo.uppy",
+            "peer_photo.bare_decode",
+            "Uppy / bare decode"
+        ),
+        ratio_line(
+            r,
+            "photo.prepare",
+            "photo.bare_decode",
+            "widget path / bare decode"
+        ),
+    );
 }
 
 /// A camera shot's path, in the worker and on the page, and the page's longest pause in each.
@@ -571,11 +877,68 @@ fn write_photo_floor(md: &mut String, r: &Results) {
     );
 }
 
+/// The peak JS heap + wasm memory of the still-photo path, in MB (10^6 bytes).
+struct PeakMemory {
+    /// The figure: what was measured, and the worker's known buffers where its heap is not
+    /// reported.
+    sum: f64,
+    /// The page's peak JS heap and both pages' and workers' module memory (and the worker's JS
+    /// heap where reported).
+    measured: f64,
+    /// The buffers the worker is known to hold while the path runs (the file's bytes, the
+    /// pixels copied out) where the engine does not report its heap; `None` where it does, or
+    /// where no worker prepared the photo.
+    known: Option<f64>,
+}
+
+/// Issue 18's memory goal for the still-photo path: peak JS heap + wasm memory, MB.
+const PHOTO_MEMORY_GOAL_MB: f64 = 64.0;
+
+/// The still-photo path's [`PeakMemory`]; `None` where a figure it needs is missing.
+fn photo_peak_memory(r: &Results) -> Option<PeakMemory> {
+    let mb = |name: &str| {
+        r.fact(name)
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|v| *v >= 0.0)
+            .map(|v| v / 1e6)
+    };
+    let pixels = |name: &str| {
+        r.fact(name).and_then(|size| {
+            let (w, h) = size.split_once('x')?;
+            Some(w.parse::<f64>().ok()? * h.parse::<f64>().ok()? * 4.0 / 1e6)
+        })
+    };
+    let mut measured = mb("memory.js_heap_peak")? + mb("memory.wasm_after")?;
+    let worker = mb("memory.worker_wasm_before").and(mb("memory.worker_wasm_after"));
+    let Some(worker_wasm) = worker else {
+        return Some(PeakMemory {
+            sum: measured,
+            measured,
+            known: None,
+        });
+    };
+    measured += worker_wasm;
+    if let Some(heap) = mb("memory.worker_js_heap_after") {
+        measured += heap;
+        return Some(PeakMemory {
+            sum: measured,
+            measured,
+            known: None,
+        });
+    }
+    let known = mb("photo.input_bytes")? + pixels("photo.output_pixels")?;
+    Some(PeakMemory {
+        sum: measured + known,
+        measured,
+        known: Some(known),
+    })
+}
+
 /// The memory the still-photo path needed (issue 18's goal: peak JS heap + wasm memory within
 /// 64 MB, so low-end phones do not kill the tab): the page's and, where the photo is prepared
 /// there, the worker's.
 fn write_photo_memory(md: &mut String, r: &Results) {
-    const GOAL_MB: f64 = 64.0;
+    const GOAL_MB: f64 = PHOTO_MEMORY_GOAL_MB;
     let mb = |name: &str| {
         r.fact(name)
             .and_then(|v| v.parse::<f64>().ok())
@@ -622,9 +985,7 @@ fn write_photo_memory(md: &mut String, r: &Results) {
             None => "the JS heap is not reported by this browser.".to_owned(),
         }
     );
-    let mut total = heap.map(|(_, peak)| peak + wasm_after);
     if let Some((before, after, worker_heap)) = worker {
-        total = total.map(|total| total + after + worker_heap.unwrap_or(0.0));
         let _ = writeln!(
             md,
             "\nThe worker, where the photo was prepared: its module's linear memory \
@@ -646,16 +1007,12 @@ fn write_photo_memory(md: &mut String, r: &Results) {
             }
         );
     }
-    // The worker's heap where the engine does not report it: the two buffers it is known to
-    // hold while the path runs.
-    let known = match (mb("photo.input_bytes"), pixels("photo.output_pixels")) {
-        (Some(file), Some(read_back)) => Some(file + read_back),
-        _ => None,
-    };
-    let unreported = worker.is_some_and(|(_, _, heap)| heap.is_none());
-    match (total, unreported, known) {
-        (Some(total), true, Some(known)) => {
-            let sum = total + known;
+    match photo_peak_memory(r) {
+        Some(PeakMemory {
+            sum,
+            measured: total,
+            known: Some(known),
+        }) => {
             let _ = writeln!(
                 md,
                 "\n**Peak JS heap + wasm memory: {sum:.1} MB**: {total:.1} MB measured (the \
@@ -664,7 +1021,11 @@ fn write_photo_memory(md: &mut String, r: &Results) {
                 if sum <= GOAL_MB { "met" } else { "**not met**" }
             );
         }
-        (Some(total), false, _) => {
+        Some(PeakMemory {
+            sum: total,
+            known: None,
+            ..
+        }) => {
             let _ = writeln!(
                 md,
                 "\n**Peak JS heap + wasm memory: {total:.1} MB** (goal ≤ {GOAL_MB:.0} MB: {}).",
@@ -675,7 +1036,7 @@ fn write_photo_memory(md: &mut String, r: &Results) {
                 }
             );
         }
-        _ => {
+        None => {
             let _ = writeln!(md, "\nPeak JS heap + wasm memory: **missing**.");
         }
     }
@@ -1019,6 +1380,27 @@ fn write_engines(md: &mut String, r: &Results) {
     let _ = writeln!(md);
 }
 
+/// The series of the relay's peak RSS per upload (VmHWM), MiB (its older name in older runs).
+fn relay_peak_series(r: &Results) -> &'static str {
+    if r.series.contains_key("relay.upload50.peak_rss") {
+        "relay.upload50.peak_rss"
+    } else {
+        "relay.upload50.peak_rss_since_start"
+    }
+}
+
+/// The relay's RSS when idle, before the uploads, MiB.
+fn relay_idle_mib(r: &Results) -> Option<f64> {
+    r.fact("relay.idle_rss_kib")
+        .and_then(|v| v.parse::<f64>().ok())
+        .map(|kib| kib / 1024.0)
+}
+
+/// How far the relay's largest peak RSS during an upload rose above its idle RSS, MiB.
+fn relay_growth_mib(r: &Results) -> Option<f64> {
+    Some(r.stats(relay_peak_series(r))?.max - relay_idle_mib(r)?)
+}
+
 /// 5. Uploads through the relay, alone and concurrent.
 fn write_relay(md: &mut String, r: &Results) {
     let _ = writeln!(md, "## 5. Relay\n");
@@ -1031,7 +1413,9 @@ fn write_relay(md: &mut String, r: &Results) {
          JPEG-shaped file (valid header, random body) goes through the relay (`PUT \
          /v1/session/slots/front`: the relay checks the head with `kyc-core`, asks D for a \
          presigned URL and streams the body to the storage while it arrives, spooled to an \
-         unlinked temporary file for a retry) and, in the same rounds with alternating order, straight to a presigned URL of the same storage.\n",
+         unlinked temporary file for a retry) and, in the same rounds with alternating order, straight to a presigned URL of the same storage. Measured right after the payload, before \
+         any browser runs: right after the three browsers' benches its first rounds were \
+         slower than the rest by up to a third while the machine wound down.\n",
         r.fact("upload.large_bytes").unwrap_or("(missing)")
     );
     let _ = writeln!(md, "{TABLE_HEAD}");
@@ -1045,15 +1429,10 @@ fn write_relay(md: &mut String, r: &Results) {
         "{}",
         series_row(r, "relay.upload50.direct", "50 MiB direct PUT to storage")
     );
-    let peak_name = if r.series.contains_key("relay.upload50.peak_rss") {
-        "relay.upload50.peak_rss"
-    } else {
-        "relay.upload50.peak_rss_since_start"
-    };
     let _ = writeln!(
         md,
         "{}",
-        series_row(r, peak_name, "relay peak RSS per upload (VmHWM)")
+        series_row(r, relay_peak_series(r), "relay peak RSS per upload (VmHWM)")
     );
     let _ = writeln!(
         md,
@@ -1064,17 +1443,13 @@ fn write_relay(md: &mut String, r: &Results) {
             "relay peak RSS per upload (5 ms VmRSS samples)"
         )
     );
-    let idle_mib = r
-        .fact("relay.idle_rss_kib")
-        .and_then(|v| v.parse::<f64>().ok())
-        .map(|kib| kib / 1024.0);
+    let idle_mib = relay_idle_mib(r);
     let file_mib = r
         .fact("upload.large_bytes")
         .and_then(|v| v.parse::<f64>().ok())
         .map(|bytes| bytes / (1024.0 * 1024.0));
-    let memory = match (idle_mib, r.stats(peak_name), file_mib) {
-        (Some(idle), Some(peak), Some(file)) => {
-            let above = peak.max - idle;
+    let memory = match (idle_mib, relay_growth_mib(r), file_mib) {
+        (Some(idle), Some(above), Some(file)) => {
             format!(
                 "Relay RSS when idle, before the uploads: {idle:.1} MiB; the largest peak is \
                  {above:.1} MiB above it, {:.2}× the file's size: the relay {} the whole file \
@@ -1155,7 +1530,10 @@ fn write_relay(md: &mut String, r: &Results) {
 fn write_run_log(md: &mut String, sections: &[Section]) {
     let _ = writeln!(
         md,
-        "## This run\n\n| step | time | outcome |\n| --- | --- | --- |"
+        "## This run\n\nIn this order; before each step the bench waits until the machine is quiet \
+         (its cores busy less than a tenth of their time over one second, 30 s at most), so a \
+         step does not measure the previous one's processes winding down.\n\n| step | waited \
+         for a quiet machine | time | outcome |\n| --- | --- | --- | --- |"
     );
     for section in sections {
         let outcome = match &section.error {
@@ -1164,8 +1542,8 @@ fn write_run_log(md: &mut String, sections: &[Section]) {
         };
         let _ = writeln!(
             md,
-            "| {} | {:.0} s | {outcome} |",
-            section.name, section.seconds
+            "| {} | {:.0} s | {:.0} s | {outcome} |",
+            section.name, section.settled, section.seconds
         );
     }
     let _ = writeln!(
@@ -1174,7 +1552,11 @@ fn write_run_log(md: &mut String, sections: &[Section]) {
          `cargo xtask test` does), builds everything first (the widget with trunk, the servers, \
          the relay bench and the browser bench in release mode), then measures; traffic stays \
          on 127.0.0.1. The parts alone:\n\n```sh\ncargo xtask dist   # then gzip/brotli the \
-         .wasm, .js, .css of dist/kyc-capture/\nRELAY_URL=http://127.0.0.1:8080 LOADS=20 node \
+         .wasm, .js, .css of dist/kyc-capture/\n(cd tests/bench/peers && npm ci) && node \
+         tests/bench/peers/build.mjs dist/peers   # the peers, likewise their .js and .css\n\
+         RELAY_URL=… ROUNDS=10 node tests/bench/peer_photo.mjs   # the peers' photo path, their \
+         page served from dist/peers/\n\
+         RELAY_URL=http://127.0.0.1:8080 LOADS=20 PEERS=filepond,uppy node \
          tests/bench/startup.mjs   # with `cargo xtask demo` running and the host pages `cargo xtask \
          bench` writes (dist/startup-package.html, dist/startup-package-preload.html) in dist/\nCHROMEDRIVER=/usr/bin/chromedriver \
          WASM_BINDGEN_TEST_WEBDRIVER_JSON=target/xtask/bench-webdriver/webdriver.json \\\n  CARGO_TARGET_DIR=target/bench-wasm cargo test --profile wasm-release \
@@ -1183,7 +1565,7 @@ fn write_run_log(md: &mut String, sections: &[Section]) {
          target/xtask/bench-webdriver-firefox/ for Firefox\nRELAY_URL=… STATIC_DIR=<a copy of \
          dist/ the relay serves> WEBDRIVER_URL=… WEBDRIVER_CAPABILITIES=… KYC_E2E_ENGINE=firefox \
          node tests/bench/startup-webdriver.mjs\ncargo run --release -p kyc-relay --example bench_relay \
-         -- --rounds 5 --sessions 200\ncargo xtask bench scaling   # section 6 alone, printed; \
+         -- --rounds 15 --sessions 200\ncargo xtask bench scaling   # section 6 alone, printed; \
          --sessions N for a shorter run\n```"
     );
 }
@@ -1214,6 +1596,7 @@ mod tests {
         let sections = [Section {
             name: "relay",
             seconds: 2.0,
+            settled: 1.0,
             error: Some("cd \"/w\" && PATH=\"/bin\" \"cargo\" \"run\" failed | exit 1".to_owned()),
         }];
         let md = render(&Report {
@@ -1236,10 +1619,102 @@ mod tests {
             "| **script start → first step in the DOM** | **missing**: not measured in this run"
         ));
         assert!(md.contains("Ratio relay / direct: **missing**"), "{md}");
-        // The command's environment prefix is cut and the table's separator escaped.
         assert!(
-            md.contains("| relay | 2 s | FAILED: \"cargo\" \"run\" failed \\| exit 1 |"),
+            md.contains("**missing**: the peers were not built in this run."),
             "{md}"
         );
+        assert!(
+            md.contains(
+                "| 50 MiB through the relay ≤ 1.2× a direct PUT | **missing** | **missing** | \
+                 the direct PUT to the same storage is the floor |"
+            ),
+            "{md}"
+        );
+        // The command's environment prefix is cut and the table's separator escaped.
+        assert!(
+            md.contains("| relay | 1 s | 2 s | FAILED: \"cargo\" \"run\" failed \\| exit 1 |"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn each_peer_is_shown_beside_the_widget_with_its_ratios() {
+        let mut results = Results::default();
+        results.absorb(
+            "BENCHFACT peers.filepond.label FilePond\n\
+             BENCHFACT peers.filepond.what a drop area\n\
+             BENCHFACT peers.filepond.ready .filepond--root\n\
+             BENCHFACT peers.filepond.version filepond@4.32.12\n\
+             BENCH peer_filepond_startup.script_to_step ms 50,60,70\n",
+        );
+        for (size, value) in [("raw", "150000"), ("gzip", "40000"), ("brotli", "35000")] {
+            results
+                .facts
+                .insert(format!("payload.peer.filepond.{size}"), value.to_owned());
+        }
+        let mut md = String::new();
+        write_peer_payloads(&mut md, &results, 100_000, 240_000);
+        assert!(
+            md.contains(
+                "| FilePond (`filepond@4.32.12`) | a drop area | 150.0 KB | 40.0 KB | 35.0 KB \
+                 | 2.50× | 6.00× |"
+            ),
+            "{md}"
+        );
+        let mut md = String::new();
+        write_startup(&mut md, &results);
+        assert!(
+            md.contains(
+                "| the peer FilePond (section 1): script start → its first UI \
+                 (`.filepond--root`) in the DOM | **60.0 ms**"
+            ),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn each_goal_is_judged_from_the_run_with_the_peers_beside_it() {
+        let mut results = Results::default();
+        results.absorb(
+            "BENCHFACT peers.uppy.label Uppy\n\
+             BENCH photo.prepare ms 100,100,100\n\
+             BENCH photo.bare_decode ms 70,70,70\n\
+             BENCH peer_photo.bare_decode ms 70,70,70\n\
+             BENCH peer_photo.uppy ms 300,300,300\n\
+             BENCH relay.upload50.relay ms 130,130,130\n\
+             BENCH relay.upload50.direct ms 100,100,100\n\
+             BENCH relay.upload50.peak_rss MiB 18,19,20\n\
+             BENCHFACT relay.idle_rss_kib 10240\n\
+             BENCHFACT payload.peer.uppy.gzip 96000\n",
+        );
+        let machine = Machine {
+            date: "2026-01-01 00:00:00 UTC".to_owned(),
+            lines: Vec::new(),
+        };
+        let assets = [Asset {
+            name: "kyc-capture.js".to_owned(),
+            raw: 100_000,
+            gzip: 40_000,
+            brotli: 30_000,
+        }];
+        let md = render(&Report {
+            machine: &machine,
+            load_before: "0.00 0.00 0.00",
+            load_after: "0.00 0.00 0.00",
+            assets: &assets,
+            contributors: &Err("not built".to_owned()),
+            results: &results,
+            sections: &[],
+            seconds: 2.0,
+        });
+        for row in [
+            "| what the first step needs ≤ 50.0 KB gzip | 40.0 KB | met | Uppy 96.0 KB (all of it) |",
+            "| 12 MP photo path ≤ 1.5× the bare decode (Chromium) | 1.43× | met | Uppy 4.29× (no \
+             checks) |",
+            "| 50 MiB through the relay ≤ 1.2× a direct PUT | 1.30× | **not met** |",
+            "| the relay's peak RSS growth per upload < 16 MB | 10.0 MiB | met | — |",
+        ] {
+            assert!(md.contains(row), "{row}\n{md}");
+        }
     }
 }

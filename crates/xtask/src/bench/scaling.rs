@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
+use super::machine::{clock_ticks_per_second, machine_busy_seconds};
 use super::stats::{Results, Stats};
 use crate::postgres::Cluster;
 use crate::services::{
@@ -239,16 +240,6 @@ struct Process {
     ticks: u64,
 }
 
-fn clock_ticks_per_second() -> f64 {
-    // SAFETY: sysconf has no preconditions.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if ticks > 0 {
-        ticks as f64
-    } else {
-        100.0
-    }
-}
-
 /// Every process in `/proc`.
 fn processes() -> Vec<Process> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -294,26 +285,6 @@ fn tree_seconds(processes: &[Process], root: u32) -> f64 {
         .map(|p| p.ticks)
         .sum();
     ticks as f64 / clock_ticks_per_second()
-}
-
-/// CPU seconds every core of the machine spent on anything but idling, from `/proc/stat`.
-fn machine_busy_seconds() -> f64 {
-    let text = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let Some(line) = text.lines().find(|l| l.starts_with("cpu ")) else {
-        return f64::NAN;
-    };
-    // user nice system idle iowait irq softirq steal (guest time is inside user already).
-    let values: Vec<u64> = line
-        .split_whitespace()
-        .skip(1)
-        .take(8)
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    if values.len() < 8 {
-        return f64::NAN;
-    }
-    let busy = values.iter().sum::<u64>() - values[3] - values[4];
-    busy as f64 / clock_ticks_per_second()
 }
 
 /// CPU seconds of this process's reaped children (`getrusage(RUSAGE_CHILDREN)`).
