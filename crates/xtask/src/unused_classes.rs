@@ -26,8 +26,16 @@ pub const UNUSED: [&str; 3] = [
 ];
 
 /// `wasm` and `glue` without `classes`: their definitions and finalization registries gone
-/// from the glue, the exports they called gone from the module.
+/// from the glue, the exports they called gone from the module. A glue that defines none of
+/// them (a module without Leptos, such as the bench's first step without a framework) is
+/// returned as it is.
 pub fn drop_classes(wasm: &[u8], glue: &str, classes: &[&str]) -> Result<(Vec<u8>, String), Fail> {
+    if !classes
+        .iter()
+        .any(|class| glue.contains(&format!("export class {class} {{")))
+    {
+        return Ok((wasm.to_vec(), glue.to_owned()));
+    }
     let mut js = glue.to_owned();
     let mut exports = Vec::new();
     for class in classes {
@@ -316,8 +324,14 @@ mod tests {
     fn glue_written_otherwise_stops_the_build() {
         let err = refused(&GLUE.replace("if (Symbol.dispose) ", ""), &["Thing"]);
         assert!(err.contains("wasm-bindgen's output changed"), "{err}");
-        let err = refused(GLUE, &["Other"]);
+        let err = refused(GLUE, &["Thing", "Other"]);
         assert!(err.contains("0 times"), "{err}");
+    }
+
+    #[test]
+    fn glue_without_any_of_the_classes_is_left_as_it_is() {
+        let (wasm, js) = drop_classes(&module(), GLUE, &["Other"]).unwrap();
+        assert_eq!((wasm, js.as_str()), (module(), GLUE));
     }
 
     #[test]

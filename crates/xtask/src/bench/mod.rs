@@ -129,14 +129,18 @@ pub fn run_all() -> Result<(), Fail> {
     });
     step("payload", &mut |results| {
         assets = payload::assets(&crate::dist::package_dir())?;
-        let floor = payload::first_step_floor()?;
-        let sum = |size: fn(&payload::Asset) -> u64| floor.iter().map(size).sum::<u64>();
-        for (name, value) in [
-            ("payload.first_step_floor.gzip", sum(|a| a.gzip)),
-            ("payload.first_step_floor.raw", sum(|a| a.raw)),
-            ("payload.first_step_floor.brotli", sum(|a| a.brotli)),
-        ] {
-            results.facts.insert(name.to_owned(), value.to_string());
+        for example in ["first_step_floor", "first_step_plain"] {
+            let step = payload::first_step_example(example)?;
+            let sum = |size: fn(&payload::Asset) -> u64| step.iter().map(size).sum::<u64>();
+            for (unit, value) in [
+                ("gzip", sum(|a| a.gzip)),
+                ("raw", sum(|a| a.raw)),
+                ("brotli", sum(|a| a.brotli)),
+            ] {
+                results
+                    .facts
+                    .insert(format!("payload.{example}.{unit}"), value.to_string());
+            }
         }
         peers::sizes(results)
     });

@@ -168,20 +168,23 @@ pub fn assets(dist: &Path) -> Result<Vec<Asset>, Fail> {
     Ok(assets)
 }
 
-/// The least a first step costs with the widget's stack: `tests/bench/first_step_floor.rs`
-/// (Leptos alone mounting a step like the consent) built as the package's module is, its wasm
-/// and glue measured as [`assets`] measures the package's.
-pub fn first_step_floor() -> Result<Vec<Asset>, Fail> {
-    let out = crate::workspace_root().join("target/xtask/first-step-floor");
+/// A first step built as the package's module is, its wasm and glue measured as [`assets`]
+/// measures the package's: the example `name` (`tests/bench/<name>.rs`), `first_step_floor`
+/// (Leptos alone mounting a step like the consent: the least a first step costs with the
+/// widget's stack) or `first_step_plain` (the same step without a framework).
+pub fn first_step_example(name: &str) -> Result<Vec<Asset>, Fail> {
+    let out = crate::workspace_root()
+        .join("target/xtask")
+        .join(name.replace('_', "-"));
     if out.exists() {
         std::fs::remove_dir_all(&out).map_err(|err| Fail(format!("clean {out:?}: {err}")))?;
     }
     std::fs::create_dir_all(&out).map_err(|err| Fail(format!("create {out:?}: {err}")))?;
     crate::dist::release_module(
-        &["--example", "first_step_floor"],
-        &crate::dist::example_rustc_output("first_step_floor"),
+        &["--example", name],
+        &crate::dist::example_rustc_output(name),
         &out,
-        "first-step-floor",
+        &name.replace('_', "-"),
     )?;
     assets(&out)
 }

@@ -446,6 +446,23 @@ fn write_first_step_floor(md: &mut String, report: &Report) {
             .0
             .saturating_sub(gzip + loader_and_css)),
     );
+    let plain = |unit: &str| bytes(&format!("payload.first_step_plain.{unit}"));
+    let _ = match plain("gzip") {
+        Some(plain_gzip) => writeln!(
+            md,
+            "The same step without a framework, its DOM built and updated through web-sys              (`tests/bench/first_step_plain.rs`, built the same way), is **{}** gzip ({} raw, {}              brotli): the framework costs a first step {} gzip. A first step written so, the              framework fetched with the later steps while the user reads it, is the way to 50              KB: it leaves about {} for the widget's own first-step code, against about {} with              Leptos in the first step.\n",
+            kb(plain_gzip),
+            kb(plain("raw").unwrap_or(0)),
+            kb(plain("brotli").unwrap_or(0)),
+            kb(gzip.saturating_sub(plain_gzip)),
+            kb(50_000u64.saturating_sub(plain_gzip + loader_and_css)),
+            kb(50_000u64.saturating_sub(gzip + loader_and_css)),
+        ),
+        None => writeln!(
+            md,
+            "The same step without a framework: **missing** (its build failed, see below).\n"
+        ),
+    };
 }
 
 /// 2. From the widget script's start to its first step.
