@@ -37,6 +37,9 @@ fn new_session_body() -> String {
 /// seen now and then on these machines (Debian 12's GLib 2.74), and no finding of a test.
 pub const GLIB_CRASH: &str = "getauxval () failed";
 
+/// What MiniBrowser prints when one of its web processes dies.
+pub const WEB_PROCESS_CRASH: &str = "WebProcess CRASHED";
+
 /// `WebKitWebDriver` on a virtual display and the proxy in front of it; both stop when this
 /// is dropped.
 pub struct WebKitDriver {
@@ -113,6 +116,14 @@ impl WebKitDriver {
     /// the driver's log shows.
     pub fn crashed_in_glib(&self) -> bool {
         std::fs::read_to_string(&self.log_path).is_ok_and(|log| log.contains(GLIB_CRASH))
+    }
+
+    /// Whether a web process of MiniBrowser died while driven (the driver's log says
+    /// [`WEB_PROCESS_CRASH`]): seen on these machines in Skia, WebKitGTK's renderer (its own
+    /// shader for a canvas's pixels failing to compile: `SkRuntimeEffectPriv.h: fatal error`),
+    /// and after GLib's [`GLIB_CRASH`].
+    pub fn web_process_crashed(&self) -> bool {
+        std::fs::read_to_string(&self.log_path).is_ok_and(|log| log.contains(WEB_PROCESS_CRASH))
     }
 
     /// `failed` with the last lines the driver and the browser printed.

@@ -419,10 +419,27 @@ fn engine_figures(results: &mut Results, engine: Engine) -> Result<(), Fail> {
             browser::in_headless_firefox(&mut cargo, "bench-webdriver-firefox", 300)?;
             bench_in_browser(results, &prefix, &mut cargo)
         }
+        // Once more, in a new browser, when a web process of WebKit died (a fault of the
+        // engine's renderer on these machines, see `WebKitDriver::web_process_crashed`); the
+        // second run's figures replace the first's.
         Engine::WebKit => {
-            let driver = WebKitDriver::start()?;
-            driver.drive(&mut cargo, 300);
-            bench_in_browser(results, &prefix, &mut cargo)
+            let mut tries = 0;
+            loop {
+                tries += 1;
+                let driver = WebKitDriver::start()?;
+                driver.drive(&mut cargo, 300);
+                match bench_in_browser(results, &prefix, &mut cargo) {
+                    Ok(()) => return Ok(()),
+                    Err(failed) if tries == 1 && driver.web_process_crashed() => eprintln!(
+                        "xtask bench: a WebKit web process crashed, not a figure: the WebKit \
+                         bench once more\n{}",
+                        driver.explain(failed).0
+                    ),
+                    Err(failed) => return Err(driver.explain(failed)),
+                }
+                cargo = browser_bench_cargo();
+                cargo.args(["--", "--include-ignored", "--nocapture"]);
+            }
         }
     }
 }

@@ -450,7 +450,12 @@ fn write_first_step_floor(md: &mut String, report: &Report) {
     let _ = match plain("gzip") {
         Some(plain_gzip) => writeln!(
             md,
-            "The same step without a framework, its DOM built and updated through web-sys              (`tests/bench/first_step_plain.rs`, built the same way), is **{}** gzip ({} raw, {}              brotli): the framework costs a first step {} gzip. A first step written so, the              framework fetched with the later steps while the user reads it, is the way to 50              KB: it leaves about {} for the widget's own first-step code, against about {} with              Leptos in the first step.\n",
+            "The same step without a framework, its DOM built and updated through web-sys \
+             (`tests/bench/first_step_plain.rs`, built the same way), is **{}** gzip ({} raw, {} \
+             brotli): the framework costs a first step {} gzip. A first step written so, the \
+             framework fetched with the later steps while the user reads it, is the way to 50 \
+             KB: it leaves about {} for the widget's own first-step code, against about {} with \
+             Leptos in the first step.\n",
             kb(plain_gzip),
             kb(plain("raw").unwrap_or(0)),
             kb(plain("brotli").unwrap_or(0)),
