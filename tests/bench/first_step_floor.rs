@@ -7,8 +7,10 @@
 //! first step's 50 KB goal before a line of the widget.
 
 use leptos::prelude::*;
+#[path = "first_step_request.rs"]
+mod request;
+
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 #[component]
 fn Step(heading: String) -> impl IntoView {
@@ -43,20 +45,9 @@ fn Step(heading: String) -> impl IntoView {
 /// Asks `url` for `{"heading": ...}` and mounts the step into `element` with it.
 #[wasm_bindgen]
 pub fn mount(element: web_sys::HtmlElement, url: &str) -> Result<(), JsValue> {
-    let request = web_sys::XmlHttpRequest::new()?;
-    request.open("GET", url)?;
-    let answered = request.clone();
-    let on_load = Closure::once_into_js(move || {
-        let text = answered.response_text().ok().flatten().unwrap_or_default();
-        let heading = js_sys::JSON::parse(&text)
-            .and_then(|answer| js_sys::Reflect::get(&answer, &"heading".into()))
-            .ok()
-            .and_then(|heading| heading.as_string())
-            .unwrap_or_default();
+    request::ask_heading(url, move |heading| {
         std::mem::forget(leptos::mount::mount_to(element, move || {
             view! { <Step heading=heading.clone() /> }
         }));
-    });
-    request.add_event_listener_with_callback("load", on_load.unchecked_ref())?;
-    request.send()
+    })
 }

@@ -4,6 +4,9 @@
 //! its size beside the floor's is what the framework itself costs a first step, and what a
 //! first step written without it would start from.
 
+#[path = "first_step_request.rs"]
+mod request;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -73,18 +76,7 @@ fn render(element: &web_sys::HtmlElement, heading: &str) -> Result<(), JsValue> 
 /// Asks `url` for `{"heading": ...}` and renders the step into `element` with it.
 #[wasm_bindgen]
 pub fn mount(element: web_sys::HtmlElement, url: &str) -> Result<(), JsValue> {
-    let request = web_sys::XmlHttpRequest::new()?;
-    request.open("GET", url)?;
-    let answered = request.clone();
-    let on_load = Closure::once_into_js(move || {
-        let text = answered.response_text().ok().flatten().unwrap_or_default();
-        let heading = js_sys::JSON::parse(&text)
-            .and_then(|answer| js_sys::Reflect::get(&answer, &"heading".into()))
-            .ok()
-            .and_then(|heading| heading.as_string())
-            .unwrap_or_default();
+    request::ask_heading(url, move |heading| {
         let _ = render(&element, &heading);
-    });
-    request.add_event_listener_with_callback("load", on_load.unchecked_ref())?;
-    request.send()
+    })
 }
