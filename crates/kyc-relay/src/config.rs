@@ -74,6 +74,11 @@ pub struct RelayConfig {
     /// How long a request's headers may take to arrive (a connection that sends nothing or
     /// drips its headers is closed), when served by [`crate::serve`].
     pub header_timeout: Duration,
+    /// How long a kept-alive connection may wait between requests, when served by
+    /// [`crate::serve`]: longer than a load balancer in front keeps its idle connections to
+    /// the relay (AWS's 60 s, nginx's 60 s by default), so the relay never closes one the
+    /// balancer is about to use.
+    pub keep_alive_timeout: Duration,
     /// How long an upload's body may send nothing before it is refused (408 `body_timeout`).
     pub body_idle_timeout: Duration,
     /// Uploads the relay takes at once; one more is refused (503 `relay_busy`).
@@ -126,6 +131,7 @@ impl Default for RelayConfig {
             final_status_window: Duration::from_secs(24 * 60 * 60),
             shutdown_grace: Duration::from_secs(30),
             header_timeout: Duration::from_secs(10),
+            keep_alive_timeout: Duration::from_secs(75),
             body_idle_timeout: Duration::from_secs(30),
             max_uploads: 64,
             max_uploads_per_session: 2,

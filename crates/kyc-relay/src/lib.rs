@@ -51,5 +51,5 @@ pub use config::RelayConfig;
 pub use error::ApiError;
 pub use reconcile::{reconcile, spawn_reconciler};
 pub use routes::app;
-pub use server::serve;
+pub use server::{serve, ConnectionTimeouts};
 pub use state::{AppState, StartError};

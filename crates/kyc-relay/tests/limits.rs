@@ -34,6 +34,8 @@ use support::{create_session, Harness, HOST_KEY};
 const RECORD: &str = "relay-limits";
 /// The limits these tests run with (production defaults: 10 s, 30 s, 64 and 2).
 const HEADER_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a kept-alive connection may wait between requests here (production: 75 s).
+const KEEP_ALIVE: Duration = Duration::from_secs(3);
 const BODY_IDLE: Duration = Duration::from_secs(1);
 const MAX_UPLOADS: usize = 3;
 const PER_SESSION: usize = 2;
@@ -76,7 +78,10 @@ async fn setup() -> (Harness, Gate, String) {
     tokio::spawn(kyc_relay::serve(
         listener,
         served,
-        HEADER_TIMEOUT,
+        kyc_relay::ConnectionTimeouts {
+            header: HEADER_TIMEOUT,
+            keep_alive: KEEP_ALIVE,
+        },
         std::future::pending(),
     ));
     let provider_a = Arc::new(ProviderA::new(
@@ -259,6 +264,82 @@ async fn a_thousand_idle_connections_are_closed_and_an_upload_goes_through() {
     assert_eq!(status, 200, "{outcome}");
     assert_eq!(closed, 1000, "{outcome}");
     assert_eq!(lost, 0, "{outcome}");
+}
+
+/// `GET path` on `stream` (kept alive): the answer's status, or `None` if the connection was
+/// closed (or answered nothing within 2 s).
+async fn get_on(stream: &mut TcpStream, path: &str) -> Option<u16> {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: relay\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        let read = tokio::time::timeout(Duration::from_secs(2), stream.read(&mut chunk))
+            .await
+            .ok()?
+            .ok()?;
+        if read == 0 {
+            return None;
+        }
+        answer.extend_from_slice(&chunk[..read]);
+        let text = String::from_utf8_lossy(&answer);
+        let Some(end) = text.find("\r\n\r\n") else {
+            continue;
+        };
+        let length: usize = text[..end]
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse().ok())?
+            })
+            .unwrap_or(0);
+        if answer.len() >= end + 4 + length {
+            return text.get(9..12)?.parse().ok();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_waits_for_its_next_request_and_no_longer() {
+    let (_h, _gate, base) = setup().await;
+    let address = base.trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&address).await.unwrap();
+    let first = get_on(&mut stream, "/healthz").await;
+    // Idle twice the header timeout: a load balancer's pooled connection, still usable.
+    tokio::time::sleep(HEADER_TIMEOUT * 2).await;
+    let after_idle = get_on(&mut stream, "/healthz").await;
+    // Idle past the keep-alive timeout: closed by the relay.
+    tokio::time::sleep(KEEP_ALIVE + Duration::from_millis(500)).await;
+    let closed = closed_within(&mut stream, Duration::from_millis(200)).await;
+    // A kept-alive connection's next headers are held to the header timeout from their first
+    // byte, as a new connection's are.
+    let mut dripping = TcpStream::connect(&address).await.unwrap();
+    let served = get_on(&mut dripping, "/healthz").await;
+    dripping
+        .write_all(b"GET /healthz HTTP/1.1\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let cut = closed_within(&mut dripping, HEADER_TIMEOUT * 3).await;
+    let cut_after = started.elapsed();
+    let outcome = format!(
+        "a kept-alive connection: {first:?}, after {} s idle {after_idle:?}, closed {} s after \
+         that: {closed}; headers begun and not finished on another: cut {cut} after {} ms",
+        (HEADER_TIMEOUT * 2).as_secs(),
+        KEEP_ALIVE.as_secs(),
+        cut_after.as_millis()
+    );
+    assert_eq!(
+        (first, after_idle, served),
+        (Some(200), Some(200), Some(200)),
+        "{outcome}"
+    );
+    assert!(closed, "{outcome}");
+    assert!(
+        cut && cut_after <= HEADER_TIMEOUT + Duration::from_millis(800),
+        "{outcome}"
+    );
 }
 
 #[tokio::test]

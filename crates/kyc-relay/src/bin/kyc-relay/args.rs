@@ -24,7 +24,7 @@ pub const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--databas
                  [--max-bytes N] [--spool-dir DIR]
                  [--shutdown-grace SECS] [--reconcile-every SECS] [--final-status-window SECS]
                  [--handoff-ttl SECS] [--handoffs-per-hour N]
-                 [--header-timeout SECS]
+                 [--header-timeout SECS] [--keep-alive-timeout SECS]
                  [--body-idle-timeout SECS] [--max-uploads N] [--max-uploads-per-session N]
                  [--host-notify-url URL --host-notify-secret SECRET] [--retention-days N|off]
 
@@ -92,6 +92,10 @@ pub const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--databas
                            user's phone) works unless used (default 600, 10 min)
   --handoffs-per-hour N    such codes one session may be given per hour (default 12)
   --header-timeout SECS    a connection whose request headers take longer is closed (default 10)
+  --keep-alive-timeout SECS
+                           a kept-alive connection that sends no request this long is closed
+                           (default 75: above a load balancer's idle timeout, AWS's and nginx's
+                           60; 0: closed after each response)
   --body-idle-timeout SECS an upload whose body sends nothing this long is refused (default 30)
   --max-uploads N          uploads the relay takes at once; more get 503 (default 64)
   --max-uploads-per-session N
@@ -291,6 +295,9 @@ pub fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, Strin
                     .map_err(|_| format!("{flag}: too large"))?;
             }
             "--header-timeout" => config.header_timeout = seconds(&flag, value(&flag)?)?,
+            "--keep-alive-timeout" => {
+                config.keep_alive_timeout = seconds(&flag, value(&flag)?)?;
+            }
             "--body-idle-timeout" => config.body_idle_timeout = seconds(&flag, value(&flag)?)?,
             "--max-uploads" => config.max_uploads = count(&flag, value(&flag)?)?,
             "--max-uploads-per-session" => {

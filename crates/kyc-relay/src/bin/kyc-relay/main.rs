@@ -111,8 +111,8 @@ async fn main() {
     );
     kyc_relay::spawn_reconciler(state.clone()).await;
     let stopping = state.clone();
-    let header_timeout = state.config().header_timeout;
-    let served = kyc_relay::serve(listener, app(state.clone()), header_timeout, async move {
+    let timeouts = kyc_relay::ConnectionTimeouts::of(state.config());
+    let served = kyc_relay::serve(listener, app(state.clone()), timeouts, async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing the requests and work in flight");
         stopping.begin_shutdown();

@@ -48,6 +48,8 @@ fn the_limit_and_shutdown_flags_are_read_and_checked() {
         "3600",
         "--header-timeout",
         "3",
+        "--keep-alive-timeout",
+        "120",
         "--body-idle-timeout",
         "7",
         "--max-uploads",
@@ -60,6 +62,7 @@ fn the_limit_and_shutdown_flags_are_read_and_checked() {
     assert_eq!(args.config.reconcile_every, Duration::from_secs(60));
     assert_eq!(args.config.final_status_window, Duration::from_secs(3600));
     assert_eq!(args.config.header_timeout, Duration::from_secs(3));
+    assert_eq!(args.config.keep_alive_timeout, Duration::from_secs(120));
     assert_eq!(args.config.body_idle_timeout, Duration::from_secs(7));
     assert_eq!(args.config.max_uploads, 8);
     assert_eq!(args.config.max_uploads_per_session, 1);
