@@ -20,17 +20,15 @@
 //! A page opened with `#handoff=CODE` in its URL (the phone) continues the session of that code:
 //! no `sessionToken` is needed, and one given is not used.
 
-use std::cell::Cell;
 use std::rc::Rc;
 
-use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::events::Events;
-use crate::i18n::{pairs_of, I18n, Locale, Texts};
+use crate::first_step::{self, Widget};
+use crate::i18n::{pairs_of, Locale, Texts};
 use crate::options::{Handoff, Theme, WidgetOptions};
-use crate::widget::CaptureWidget;
 
 /// What the `locale` option takes (every shipped locale), as an option error says it.
 const LOCALES: &str = "\"en\", \"es\", \"fr\", \"de\", \"it\", \"nl\", \"pl\", \"pt-BR\", \"pt-PT\", \"ru\", \"uk\", \"tr\", \"ro\", \"id\", \"ja\", \"ko\", \"zh-Hans\", \"hi\", \"ar\" or \"he\" (or a tag such as \"es-MX\")";
@@ -190,10 +188,9 @@ fn plain_object(value: &JsValue) -> Option<&js_sys::Object> {
 /// A mounted widget, for the host: `unmount()` and `setLocale()`.
 #[wasm_bindgen]
 pub struct MountHandle {
-    /// Dropping it unmounts the view and disposes its reactive owner: the camera, timers and
-    /// listeners of every step go with it (their `on_cleanup`s run).
-    mounted: Option<Box<dyn std::any::Any>>,
-    i18n: Option<I18n>,
+    /// `None` once unmounted, or when the options were wrong (only their error is shown).
+    widget: Option<Rc<Widget>>,
+    element: web_sys::HtmlElement,
 }
 
 #[wasm_bindgen]
@@ -201,17 +198,19 @@ impl MountHandle {
     /// Removes the widget: the camera is released, timers are cleared, listeners removed.
     /// Calling it again does nothing.
     pub fn unmount(&mut self) {
-        self.i18n = None;
-        self.mounted = None;
+        match self.widget.take() {
+            Some(widget) => widget.unmount(),
+            None => self.element.replace_children_with_node_0(),
+        }
     }
 
     /// Switches the language (`en`, `es`, `fr`, or a tag such as `fr-CA`); the current step is
     /// shown again in it and nothing captured is lost. Returns whether the tag was known.
     #[wasm_bindgen(js_name = setLocale)]
     pub fn set_locale(&self, tag: &str) -> bool {
-        match (Locale::from_tag(tag), self.i18n) {
-            (Some(locale), Some(i18n)) => {
-                leptos::task::spawn_local(async move { i18n.set_locale(locale).await });
+        match (Locale::from_tag(tag), &self.widget) {
+            (Some(locale), Some(widget)) => {
+                widget.set_locale(locale);
                 true
             }
             (None, _) => {
@@ -234,39 +233,30 @@ pub fn mount(
     options: JsValue,
     session_answer: Option<js_sys::Promise>,
 ) -> MountHandle {
-    let parsed = parse_options(&options);
-    let target: web_sys::EventTarget = element.clone().unchecked_into();
-    let i18n_out = Rc::new(Cell::new(None));
-    let i18n_in = Rc::clone(&i18n_out);
-    let mounted = leptos::mount::mount_to(element, move || {
-        let events = Events::provide(Some(target));
-        match parsed {
-            Ok(options) => {
-                i18n_in.set(Some(I18n::provide(options.texts())));
-                view! { <CaptureWidget options session_answer /> }.into_any()
+    let events = Events::to(element.clone().unchecked_into());
+    let widget = match parse_options(&options) {
+        Ok(options) => Some(Widget::start(
+            element.clone(),
+            options,
+            events,
+            session_answer,
+        )),
+        Err(errors) => {
+            first_step::draw_error(&element, &Texts::default().get("host.misconfigured"));
+            let details: Vec<String> = errors.iter().map(OptionError::describe).collect();
+            for line in &details {
+                web_sys::console::error_1(&line.into());
             }
-            Err(errors) => {
-                let i18n = I18n::provide(Texts::default());
-                i18n_in.set(Some(i18n));
-                let details: Vec<String> = errors.iter().map(OptionError::describe).collect();
-                for line in &details {
-                    web_sys::console::error_1(&line.into());
-                }
-                // Dispatched once the host's listeners can hear it (after mount returns).
-                request_animation_frame(move || {
-                    events.error("invalid_options", &details.join("\n"));
-                });
-                view! {
-                    <div class="kyc-capture">
-                        <p class="kyc-error" role="alert">{i18n.t("host.misconfigured")}</p>
-                    </div>
-                }
-                .into_any()
+            // Dispatched once the host's listeners can hear it (after mount returns).
+            let dispatch = Closure::once_into_js(move || {
+                events.error("invalid_options", &details.join("\n"));
+                events.release();
+            });
+            if let Some(window) = web_sys::window() {
+                let _ = window.request_animation_frame(dispatch.unchecked_ref());
             }
+            None
         }
-    });
-    MountHandle {
-        mounted: Some(Box::new(mounted)),
-        i18n: i18n_out.take(),
-    }
+    };
+    MountHandle { widget, element }
 }

@@ -18,25 +18,55 @@
 //!
 //! The same table is in `www/kyc-capture.d.ts` and the host guide (`docs/embedding.md`).
 
+use std::cell::RefCell;
+
 use kyc_core::{DocumentType, Provider, Slot, VerificationStatus};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Where the widget's events go: the element the host mounted it on. Copy, shared as context.
-#[derive(Clone, Copy)]
-pub struct Events(StoredValue<Option<web_sys::EventTarget>, LocalStorage>);
+/// Where the widget's events go: the element the host mounted it on, by a number (so the handle
+/// is `Copy`, and plain: the first step sends events before the framework is loaded). Shared as
+/// context in the later steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Events(Option<u32>);
+
+thread_local! {
+    /// The targets of the mounted widgets, by number; a number is never given twice, so a task
+    /// that outlives its widget sends nothing to another one.
+    static TARGETS: RefCell<(u32, Vec<(u32, web_sys::EventTarget)>)> =
+        const { RefCell::new((0, Vec::new())) };
+}
 
 impl Events {
-    /// Sends the events of the components below to `target` (none: they are dropped).
-    pub fn provide(target: Option<web_sys::EventTarget>) -> Events {
-        let events = Events(StoredValue::new_local(target));
-        provide_context(events);
-        events
+    /// A sink that drops every event (a flow mounted without a host).
+    pub const NONE: Events = Events(None);
+
+    /// Sends events to `target` until [`Events::release`].
+    pub fn to(target: web_sys::EventTarget) -> Events {
+        TARGETS.with(|targets| {
+            let (last, targets) = &mut *targets.borrow_mut();
+            *last += 1;
+            targets.push((*last, target));
+            Events(Some(*last))
+        })
+    }
+
+    /// The widget is gone: its events (of a request answered later) are dropped from now on.
+    pub fn release(self) {
+        if let Some(id) = self.0 {
+            TARGETS.with(|targets| targets.borrow_mut().1.retain(|(each, _)| *each != id));
+        }
+    }
+
+    /// Provides these events to the components below.
+    pub fn provide(self) -> Events {
+        provide_context(self);
+        self
     }
 
     /// The events provided above, or a sink that drops them (a flow mounted without a host).
     pub fn expect() -> Events {
-        use_context::<Events>().unwrap_or_else(|| Events::provide(None))
+        use_context::<Events>().unwrap_or(Events::NONE)
     }
 
     /// `kyc-ready`: the flow for `provider` is shown, with `steps` numbered steps.
@@ -143,7 +173,16 @@ impl Events {
 
     /// Dispatches `kyc-<name>` with a `detail` object of `fields`.
     fn emit(&self, name: &str, fields: &[(&str, JsValue)]) {
-        let Some(target) = self.0.try_get_value().flatten() else {
+        let Some(target) = self.0.and_then(|id| {
+            TARGETS.with(|targets| {
+                let targets = targets.borrow();
+                targets
+                    .1
+                    .iter()
+                    .find(|(each, _)| *each == id)
+                    .map(|(_, t)| t.clone())
+            })
+        }) else {
             return;
         };
         let detail = js_sys::Object::new();

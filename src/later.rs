@@ -1,15 +1,23 @@
 //! What loads after the first step. In the package (`cargo xtask dist`) the module is split in
 //! two (issue 18: the first step in as few bytes as can be): the first holds the widget's start
-//! and its first step (the consent); the second, fetched while the user reads the first step,
-//! holds the later steps and everything only they reach (the document and country choice, the
-//! camera, the photo checks and the document's outline, the uploads, the handoff, the status
-//! feed, a business's steps). Built without the split (the demo, the widget's tests) it is all
-//! there from the start.
+//! and its first step, the consent, drawn without the framework (`crate::first_step`); the
+//! second, fetched while the user reads the first step, holds Leptos and everything drawn with
+//! it: the flow, from the step after the consent (the document and country choice, the camera,
+//! the photo checks and the document's outline, the uploads, the handoff, the status feed, a
+//! business's steps). Built without the split (the demo, the widget's tests) it is all there
+//! from the start.
 //!
 //! The split points are the functions under `cfg(kyc_split)` beside what they hand over
-//! (`flow::later_steps::load`, `analysis_worker::load_tasks`), each an entry into the second
-//! module: whatever only they reach goes there. A failed fetch is an error the caller shows
-//! (`fallible`), not a panic that would stop the widget.
+//! ([`load`], `analysis_worker::load_tasks`), each an entry into the second module: whatever
+//! only they reach goes there. A failed fetch is an error the caller shows (`fallible`), not a
+//! panic that would stop the widget.
+
+use kyc_core::wire::SessionView;
+
+use crate::api::RelayClient;
+use crate::events::Events;
+use crate::i18n::{Locale, Texts};
+use crate::options::WidgetOptions;
 
 /// The later steps' module could not be fetched or started (the network, most often). Nothing
 /// is lost: asking again fetches it again.
@@ -21,4 +29,52 @@ impl From<leptos::wasm_split::SplitLoaderError> for NotLoaded {
     fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
         NotLoaded
     }
+}
+
+/// What the first step hands the later steps: the connection and all it learnt.
+pub struct Handover {
+    /// The host's element: the later steps replace the first step's drawing in it.
+    pub element: web_sys::HtmlElement,
+    /// The host's options.
+    pub options: WidgetOptions,
+    /// The relay, with the session's token.
+    pub client: RelayClient,
+    /// The session as the relay described it.
+    pub session: SessionView,
+    /// The strings, the chosen language's loaded.
+    pub texts: Texts,
+    /// Where the events go.
+    pub events: Events,
+    /// The user ticked the consent's box in the first step and pressed Continue: the flow
+    /// starts at the step after it.
+    pub consented: bool,
+}
+
+/// The later steps, mounted: dropping it removes them (the camera, timers and listeners go with
+/// them).
+pub struct Started {
+    /// The mounted view.
+    pub mounted: Box<dyn std::any::Any>,
+    /// Switches the language of the steps shown.
+    pub set_locale: Box<dyn Fn(Locale)>,
+}
+
+/// Starts the later steps (what their module hands the first).
+pub type Start = fn(Handover) -> Started;
+
+/// The later module's entry, once it is there.
+pub async fn load() -> Result<Start, NotLoaded> {
+    #[cfg(kyc_split)]
+    return split_later().await;
+    #[cfg(not(kyc_split))]
+    Ok(crate::widget::start)
+}
+
+/// The split point of [`load`].
+#[cfg(kyc_split)]
+#[leptos::wasm_split::wasm_split(later, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn split_later() -> Result<Start, NotLoaded> {
+    // Referred to here only, so the strings' bytes are this module's.
+    crate::i18n::learn_later(crate::i18n::LATER_ENGLISH);
+    Ok(crate::widget::start)
 }

@@ -1,8 +1,9 @@
 //! kyc-capture: the identity-document capture widget.
 //!
 //! The library holds the components; `main.rs` only mounts them, as a host page does
-//! ([`embed::mount`]). [`CaptureWidget`] connects to the host's relay and runs the
-//! [`CaptureFlow`], which the provider's policy from `kyc-core` drives. Every capture goes
+//! ([`embed::mount`]). The first step connects to the host's relay and shows the consent without
+//! the framework (so that it is small, `later`); then the [`CaptureFlow`], which the provider's
+//! policy from `kyc-core` drives, takes over. Every capture goes
 //! through one [`intake`](intake::intake) in the browser before it is sent, and is sent only to
 //! the relay, never to a provider directly. Strings live in [`i18n`]'s locale tables; the
 //! sentences for codes are picked in [`messages`].
@@ -12,8 +13,10 @@
 pub mod analysis_worker;
 pub mod api;
 pub mod camera;
+mod dom;
 pub mod embed;
 pub mod events;
+mod first_step;
 mod flow;
 pub mod framing;
 pub mod handoff;
@@ -34,7 +37,6 @@ pub mod wire_js;
 
 pub use flow::{plan, CaptureFlow, CaptureFlowProps, Step};
 pub use options::{Theme, WidgetOptions};
-pub use widget::{CaptureWidget, CaptureWidgetProps};
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {

@@ -1,59 +1,57 @@
-//! [`CaptureWidget`]: the whole widget. It connects to the relay (or asks a demo relay for a
-//! session), says so while it does, explains a failure, and then runs the [`CaptureFlow`].
+//! The widget once the first step has handed over ([`start`]): the later steps' framework
+//! mounted in the host's element, running the [`CaptureFlow`] with the connection the first
+//! step made.
+
+use std::cell::Cell;
+use std::rc::Rc;
 
 use kyc_core::wire::SessionView;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api::RelayClient;
-use crate::events::Events;
 use crate::flow::CaptureFlow;
-use crate::handoff;
-use crate::i18n::{I18n, Texts};
-use crate::messages;
+use crate::i18n::I18n;
+use crate::later::{Handover, Started};
 use crate::options::WidgetOptions;
-use crate::transport::RelayError;
 
-#[derive(Clone, Debug, PartialEq)]
-enum Phase {
-    Connecting,
-    Unavailable(RelayError),
-    Ready(RelayClient, SessionView),
+/// Replaces the first step's drawing in the host's element with the flow (see
+/// [`crate::later::Start`]).
+pub fn start(handover: Handover) -> Started {
+    let Handover {
+        element,
+        options,
+        client,
+        session,
+        texts,
+        events,
+        consented,
+    } = handover;
+    element.replace_children_with_node_0();
+    let i18n_out = Rc::new(Cell::new(None));
+    let i18n_in = Rc::clone(&i18n_out);
+    let mounted = leptos::mount::mount_to(element, move || {
+        events.provide();
+        i18n_in.set(Some(I18n::provide(texts)));
+        view! { <CaptureWidget client session options consented /> }
+    });
+    let i18n = i18n_out.take().expect("the mount provides the strings");
+    Started {
+        mounted: Box::new(mounted),
+        set_locale: Box::new(move |locale| {
+            leptos::task::spawn_local(async move { i18n.set_locale(locale).await });
+        }),
+    }
 }
 
-/// The whole widget: connects to the relay, then runs the [`CaptureFlow`].
+/// The whole widget after the first step: its language and theme, and the flow.
 #[component]
-pub fn CaptureWidget(
-    /// The host's options.
+fn CaptureWidget(
+    client: RelayClient,
+    session: SessionView,
     options: WidgetOptions,
-    /// The answer to `GET /v1/session` with the options' token, when the page's loader asked
-    /// for it while the module downloaded (see [`RelayClient::session`]).
-    #[prop(optional_no_strip)]
-    session_answer: Option<js_sys::Promise>,
+    consented: bool,
 ) -> impl IntoView {
-    let i18n = use_context::<I18n>().unwrap_or_else(|| I18n::provide(options.texts()));
-    let events = Events::expect();
-    let (phase, set_phase) = signal(Phase::Connecting);
-    // The chosen language's strings load while the relay answers; the flow waits for both.
-    let (strings_ready, set_strings_ready) = signal(i18n.with(Texts::is_loaded));
-    if !strings_ready.get_untracked() {
-        spawn_local(async move {
-            i18n.ensure_loaded().await;
-            set_strings_ready.try_set(true);
-        });
-    }
-    let connect_options = options.clone();
-    spawn_local(async move {
-        let phase = match connect(&connect_options, session_answer).await {
-            Ok((client, session)) => Phase::Ready(client, session),
-            Err(err) => {
-                let message = i18n.with(|texts| messages::relay_error(texts, &err));
-                events.error(err.code(), &message);
-                Phase::Unavailable(err)
-            }
-        };
-        set_phase.try_set(phase);
-    });
+    let i18n = I18n::expect();
     // The camera's analysis worker lives as long as the widget.
     on_cleanup(crate::analysis_worker::AnalysisWorker::stop_shared);
     let theme = options.theme.code();
@@ -71,45 +69,7 @@ pub fn CaptureWidget(
     };
     view! {
         <div class="kyc-capture" lang=lang dir=dir data-theme=theme>
-            {move || match phase.get() {
-                Phase::Ready(client, session) if strings_ready.get() => {
-                    view! { <CaptureFlow client session options=options.clone() /> }.into_any()
-                }
-                Phase::Unavailable(err) => {
-                    let message = move || {
-                        i18n.track();
-                        i18n.with(|texts| messages::relay_error(texts, &err))
-                    };
-                    view! { <p class="kyc-error" role="alert">{message}</p> }.into_any()
-                }
-                _ => {
-                    view! { <p class="kyc-note" role="status">{i18n.t("connecting")}</p> }.into_any()
-                }
-            }}
+            <CaptureFlow client session options past_consent=consented />
         </div>
     }
-}
-
-/// The session: a handoff's (the page was opened with `#handoff=CODE`: the code is exchanged
-/// once, its token kept for a reload of this tab), else the host's token (its view already
-/// asked for by the loader, if `session_answer`), else a demo one.
-async fn connect(
-    options: &WidgetOptions,
-    session_answer: Option<js_sys::Promise>,
-) -> Result<(RelayClient, SessionView), RelayError> {
-    let endpoint = &options.endpoint;
-    let (client, answer) = match (handoff::code_in_page(), &options.session_token) {
-        (Some(code), _) => match handoff::remembered_token(&code) {
-            Some(token) => (RelayClient::new(endpoint, &token), None),
-            None => {
-                let client = RelayClient::exchange(endpoint, &code).await?;
-                handoff::remember_token(&code, client.token());
-                (client, None)
-            }
-        },
-        (None, Some(token)) => (RelayClient::new(endpoint, token), session_answer),
-        (None, None) => (RelayClient::demo(endpoint).await?, None),
-    };
-    let session = client.session(answer).await?;
-    Ok((client, session))
 }

@@ -3,12 +3,10 @@
 #![cfg(target_arch = "wasm32")]
 
 use kyc_capture::intake::{intake, Accepted, Capture, CaptureProblem};
-use kyc_capture::{CaptureWidget, WidgetOptions};
 use kyc_core::{
     inspect_file, FileFormat, FileLimits, FileProblem, GateDecision, QualityGate, QualityIssue,
     QualityReport, Slot,
 };
-use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -140,15 +138,11 @@ async fn a_photo_the_browser_cannot_decode_is_explained_as_such() {
 async fn an_unreachable_relay_is_explained_not_left_blank() {
     let host = container();
     // Port 9 (discard) has no HTTP server: the request fails as it would offline.
-    let options = WidgetOptions {
-        endpoint: "http://127.0.0.1:9".to_owned(),
-        session_token: Some("v1.x.1.00".to_owned()),
-        ..WidgetOptions::default()
-    };
-    let _mounted = leptos::mount::mount_to(
-        host.clone(),
-        move || view! { <CaptureWidget options=options.clone() /> },
-    );
+    let options = js_sys::JSON::parse(
+        r#"{"endpoint":"http://127.0.0.1:9","sessionToken":"v1.x.1.00","locale":"en"}"#,
+    )
+    .unwrap();
+    let _mounted = kyc_capture::embed::mount(host.clone(), options, None);
     let mut text = String::new();
     for _ in 0..50 {
         tick().await;

@@ -1,11 +1,6 @@
 //! The steps after the consent (the document and its country, capturing, the phone handoff,
-//! review, sending, status, a business's own steps), loaded apart from the first step: in the
-//! package they are a second module the page fetches while the user reads the consent (issue
-//! 18: the first step in 50 KB), so the camera, the photo checks, the uploads and the status
-//! feed do not delay it.
-//!
-//! [`load`] hands back [`render`] and a business's resume once their code is there (see
-//! [`crate::later`]).
+//! review, sending, status, a business's own steps): [`render`] shows one, with what it needs of
+//! the user's [`Answers`].
 
 use kyc_core::wire::{StatusReport, SubmitRequest};
 use kyc_core::{DocumentType, Provider};
@@ -21,8 +16,6 @@ use super::send::SendStep;
 use super::status::StatusStep;
 use super::{Flow, Step};
 use crate::api::RelayClient;
-use crate::i18n::I18n;
-use crate::later::NotLoaded;
 use crate::upload::RetryPolicy;
 
 /// What the later steps need of the user's answers and the host's options, in one value the
@@ -44,16 +37,6 @@ pub struct Answers {
     pub retry: RetryPolicy,
     /// The page a handoff's link opens on the phone.
     pub phone_page: StoredValue<String>,
-}
-
-/// What the later module hands the flow.
-#[derive(Clone, Copy)]
-pub struct Later {
-    /// Shows one of the later steps.
-    pub render: fn(Answers, Step) -> AnyView,
-    /// A business's session reloaded halfway: reads its company from the relay and goes on
-    /// there if anything was sent (see [`Flow::resume_business`]).
-    pub resume_business: fn(Flow, RelayClient, I18n),
 }
 
 /// Shows `step`, one of the later steps (the consent is the flow's own).
@@ -105,26 +88,4 @@ pub fn render(answers: Answers, step: Step) -> AnyView {
         }
         Step::Consent => ().into_any(),
     }
-}
-
-/// The later module's entries, once it is there.
-pub async fn load() -> Result<Later, NotLoaded> {
-    #[cfg(kyc_split)]
-    return split_later().await;
-    #[cfg(not(kyc_split))]
-    Ok(LATER)
-}
-
-const LATER: Later = Later {
-    render,
-    resume_business: Flow::resume_business,
-};
-
-/// The split point of [`load`].
-#[cfg(kyc_split)]
-#[leptos::wasm_split::wasm_split(later, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn split_later() -> Result<Later, NotLoaded> {
-    // Referred to here only, so the strings' bytes are this module's.
-    crate::i18n::learn_later(crate::i18n::LATER_ENGLISH);
-    Ok(LATER)
 }

@@ -9,7 +9,7 @@
 mod business;
 mod capture;
 mod captures;
-mod consent;
+pub(crate) mod consent;
 mod country;
 mod document;
 mod handoff;
@@ -32,6 +32,7 @@ use crate::upload::{self, RetryPolicy};
 
 use business::Item;
 use captures::Captures;
+pub(crate) use consent::Consent;
 use consent::ConsentStep;
 use later_steps::Answers;
 
@@ -97,6 +98,39 @@ pub fn plan(policy: &Policy, document: Option<DocumentType>) -> Vec<Step> {
     }
     steps.push(Step::Review);
     steps
+}
+
+/// The provider's policy for `session`.
+pub(crate) fn policy_of(session: &SessionView) -> Policy {
+    Policy::new(session.provider, session.customer_type, &session.country)
+        .with_selfie_required(session.selfie_required)
+        .with_proof_of_address_required(session.proof_of_address_required)
+        .with_liveness_required(session.liveness_required)
+        .with_optional_slots(session.optional_slots.clone())
+}
+
+/// The user's choices `session` was handed over with (the phone of a handoff, or a reload after
+/// one), provided the terms it names were accepted there (else the consent asks again).
+fn handed_choices(session: &SessionView) -> Option<Choices> {
+    let terms = Consent::of(session).terms;
+    session
+        .choices
+        .clone()
+        .filter(|choices| choices.terms_accepted || terms.is_none())
+}
+
+/// Whether the flow of `session` starts at the consent: not submitted, no choices handed over,
+/// and an individual's (a business's reloaded halfway goes on at its company, which the later
+/// steps' code reads).
+pub(crate) fn starts_at_consent(session: &SessionView) -> bool {
+    session.status == VerificationStatus::NotSubmitted
+        && handed_choices(session).is_none()
+        && session.customer_type == CustomerType::Individual
+}
+
+/// The number of steps `kyc-ready` and the counter give before a document is chosen.
+pub(crate) fn steps_count(policy: &Policy) -> usize {
+    plan(policy, policy.accepted_documents().first().copied()).len()
 }
 
 /// What every step shares, provided as context. Copy: handles to reactive storage.
@@ -282,7 +316,7 @@ impl Flow {
     }
 }
 
-/// The flow for one session (what [`crate::CaptureWidget`] shows once connected).
+/// The flow for one session (what the widget shows once connected).
 #[component]
 pub fn CaptureFlow(
     /// The relay, with the session's token.
@@ -291,27 +325,18 @@ pub fn CaptureFlow(
     session: SessionView,
     /// The host's options.
     options: WidgetOptions,
+    /// The user agreed in the first step (drawn before the framework, `crate::first_step`),
+    /// which has sent `kyc-ready`: the flow starts at the step after the consent.
+    #[prop(optional)]
+    past_consent: bool,
 ) -> impl IntoView {
     let i18n = use_context::<I18n>().unwrap_or_else(|| I18n::provide(options.texts()));
     let events = Events::expect();
-    let policy = Policy::new(session.provider, session.customer_type, &session.country)
-        .with_selfie_required(session.selfie_required)
-        .with_proof_of_address_required(session.proof_of_address_required)
-        .with_liveness_required(session.liveness_required)
-        .with_optional_slots(session.optional_slots.clone());
+    let policy = policy_of(&session);
     let submitted = session.status != VerificationStatus::NotSubmitted;
-    // Only an https link is shown: the relay checks it too, but a `javascript:` (or any other)
-    // URL from a provider never reaches an `href` in the host page.
-    let terms = session
-        .terms_of_service_url
-        .clone()
-        .filter(|url| kyc_core::text::is_https_link(url));
-    // The phone of a handoff (or a reload after one) starts from what the user chose before,
-    // provided the terms the session names were accepted there (else it asks again).
-    let choices = session
-        .choices
-        .clone()
-        .filter(|choices| choices.terms_accepted || terms.is_none());
+    let consent = Consent::of(&session);
+    // The phone of a handoff (or a reload after one) starts from what the user chose before.
+    let choices = handed_choices(&session);
     let handed_over = crate::handoff::code_in_page().is_some();
     let business = session.customer_type == CustomerType::Business;
     // A business's files go to its company and owners, which the phone page does not know.
@@ -339,18 +364,14 @@ pub fn CaptureFlow(
     } else if choices.is_some() {
         flow.step.set(flow.resolve(flow.first_missing()));
     } else if business {
-        // A business reloaded halfway goes on at its company: the later module's code, asked
-        // for here as the later steps ask for it (one fetch).
-        let client = client.clone();
-        leptos::task::spawn_local(async move {
-            if let Ok(later) = later_steps::load().await {
-                (later.resume_business)(flow, client, i18n);
-            }
-        });
+        // A business reloaded halfway goes on at its company.
+        flow.resume_business(client.clone(), i18n);
+    } else if past_consent {
+        flow.next();
     }
     provide_context(flow);
     // The user's answers and the verification, each handed to the steps that need it.
-    let consented = RwSignal::new(choices.is_some());
+    let consented = RwSignal::new(choices.is_some() || past_consent);
     let country = RwSignal::new(
         choices
             .as_ref()
@@ -369,7 +390,7 @@ pub fn CaptureFlow(
     let provider = session.provider;
     Effect::new(move |previous: Option<Step>| {
         let step = flow.step.get();
-        if previous.is_none() {
+        if previous.is_none() && !past_consent {
             events.ready(provider, steps_count);
         }
         if previous != Some(step) {
@@ -410,7 +431,7 @@ pub fn CaptureFlow(
         status,
         client,
         // The user ticked the box naming these terms to get past the consent step.
-        terms_named: terms.is_some(),
+        terms_named: consent.terms.is_some(),
         provider,
         business,
         auto_capture: options.auto_capture,
@@ -422,20 +443,6 @@ pub fn CaptureFlow(
                 .unwrap_or_else(crate::handoff::this_page),
         ),
     };
-    // The later steps' code arrives while the user reads the first step.
-    let later = RwSignal::new(None);
-    let load_later = move || {
-        later.set(None);
-        leptos::task::spawn_local(async move {
-            let loaded = later_steps::load().await;
-            if loaded.is_err() {
-                events.error("load_failed", &i18n.t("relay.network"));
-            }
-            later.try_set(Some(loaded));
-        });
-    };
-    load_later();
-    let selfie = session.selfie_required;
     view! {
         <div class="kyc-flow">
             <div class="kyc-top">
@@ -455,34 +462,9 @@ pub fn CaptureFlow(
                 i18n.track();
                 match flow.step.get() {
                     Step::Consent => {
-                        view! { <ConsentStep consented selfie terms=terms.clone() business /> }
-                            .into_any()
+                        view! { <ConsentStep consented consent=consent.clone() /> }.into_any()
                     }
-                    step => match later.get() {
-                        Some(Ok(later)) => (later.render)(answers, step),
-                        // Its module could not be fetched: said, with a retry; nothing is lost.
-                        Some(Err(crate::later::NotLoaded)) => {
-                            view! {
-                                <section class="kyc-step">
-                                    <p class="kyc-error" role="alert">{i18n.t("relay.network")}</p>
-                                    <div class="kyc-actions">
-                                        <button
-                                            type="button"
-                                            class="kyc-primary"
-                                            on:click=move |_| load_later()
-                                        >
-                                            {i18n.t("send.again")}
-                                        </button>
-                                    </div>
-                                </section>
-                            }
-                                .into_any()
-                        }
-                        None => {
-                            view! { <p class="kyc-note" role="status">{i18n.t("connecting")}</p> }
-                                .into_any()
-                        }
-                    },
+                    step => later_steps::render(answers, step),
                 }
             }}
             <div class="kyc-visually-hidden" role="status" aria-live="polite">

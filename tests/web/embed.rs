@@ -136,3 +136,127 @@ fn the_handoff_options_are_taken_and_wrong_ones_named() {
         ["handoff", "handoffUrl"]
     );
 }
+
+/// Waits (up to 5 s) until `host` shows `text`; returns what it shows.
+async fn shown(host: &web_sys::HtmlElement, text: &str) -> String {
+    let mut now = String::new();
+    for _ in 0..250 {
+        now = host.text_content().unwrap_or_default();
+        if now.contains(text) {
+            return now;
+        }
+        super::gloo_timers_sleep(20).await;
+    }
+    panic!("{text:?} never shown; the widget shows {now:?}");
+}
+
+/// The events of `names` that reach `host`: each name with its detail's `step`, or `steps`.
+fn record(
+    host: &web_sys::HtmlElement,
+    names: &[&str],
+) -> std::rc::Rc<std::cell::RefCell<Vec<String>>> {
+    let heard = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    for name in names {
+        let heard = heard.clone();
+        let listener = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::CustomEvent)>::new(
+            move |event: web_sys::CustomEvent| {
+                let detail = event.detail();
+                let field = |key: &str| js_sys::Reflect::get(&detail, &key.into()).unwrap();
+                let step = field("step").as_string();
+                let steps = field("steps").as_f64().map(|n| n.to_string());
+                heard.borrow_mut().push(format!(
+                    "{} {}",
+                    event.type_(),
+                    step.or(steps).unwrap_or_default()
+                ));
+            },
+        );
+        host.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
+            .unwrap();
+        listener.forget();
+    }
+    heard
+}
+
+/// The first step, drawn from the loader's early answer before the framework is there, asks for
+/// the box, then hands the flow over at the next step: its heading focused, each event heard
+/// once, the consent still ticked when the user comes back to it.
+#[wasm_bindgen_test]
+async fn the_first_step_hands_over_to_the_flow_at_the_next_step() {
+    use kyc_core::Provider;
+    let host = super::container();
+    let heard = record(&host, &["kyc-ready", "kyc-step-changed"]);
+    let session = super::steps::session(Provider::D, "GBR");
+    let policy = kyc_core::Policy::new(Provider::D, kyc_core::CustomerType::Individual, "GBR");
+    let steps = kyc_capture::plan(&policy, policy.accepted_documents().first().copied()).len();
+    let answer = js_sys::Array::of2(
+        &200.into(),
+        &serde_json::to_string(&session).unwrap().into(),
+    );
+    // The relay (port 9) is never asked: the loader's answer is the session.
+    let options =
+        object(r#"{"endpoint":"http://127.0.0.1:9","sessionToken":"v1.x.1.00","locale":"en"}"#);
+    let mut handle = mount(
+        host.clone(),
+        options,
+        Some(js_sys::Promise::resolve(&JsValue::from(answer))),
+    );
+    let text = shown(&host, "Before you start").await;
+    assert!(text.contains(&format!("Step 1 of {steps}")), "{text}");
+    let query = |selector: &str| -> web_sys::HtmlElement {
+        host.query_selector(selector)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no {selector}"))
+            .unchecked_into()
+    };
+    // The later steps' code arriving (here at once) redraws nothing the user may be using.
+    let first_drawn = query("#kyc-consent");
+    super::gloo_timers_sleep(50).await;
+    assert!(first_drawn.is_same_node(Some(&query("#kyc-consent"))));
+    // Continue without the box says why, and stays.
+    query(".kyc-primary").click();
+    assert_eq!(
+        query("#kyc-consent-error").text_content().unwrap(),
+        "Tick the box to agree before you continue."
+    );
+    query("#kyc-consent").click();
+    assert_eq!(query("#kyc-consent-error").text_content().unwrap(), "");
+    query(".kyc-primary").click();
+    let text = shown(&host, "Which document will you use?").await;
+    assert!(text.contains(&format!("Step 2 of {steps}")), "{text}");
+    // The heading takes the focus once drawn (the framework's next tick).
+    let document = web_sys::window().unwrap().document().unwrap();
+    let mut focused = document.active_element().unwrap();
+    for _ in 0..50 {
+        if focused.tag_name() == "H2" {
+            break;
+        }
+        super::gloo_timers_sleep(20).await;
+        focused = document.active_element().unwrap();
+    }
+    assert_eq!(focused.tag_name(), "H2");
+    assert_eq!(
+        focused.text_content().unwrap(),
+        "Which document will you use?"
+    );
+    assert_eq!(
+        *heard.borrow(),
+        [
+            format!("kyc-ready {steps}"),
+            "kyc-step-changed consent".to_owned(),
+            "kyc-step-changed document".to_owned(),
+        ]
+    );
+    // Back at the consent (drawn by the flow now), the box is still ticked.
+    host.query_selector(".kyc-secondary")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+    shown(&host, "Before you start").await;
+    let ticked: web_sys::HtmlInputElement = query("#kyc-consent").unchecked_into();
+    assert!(ticked.checked());
+    assert_eq!(host.query_selector_all(".kyc-capture").unwrap().length(), 1);
+    handle.unmount();
+    assert_eq!(host.child_element_count(), 0);
+}

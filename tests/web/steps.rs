@@ -24,7 +24,7 @@ fn container() -> web_sys::HtmlElement {
     element.unchecked_into()
 }
 
-fn session(provider: Provider, country: &str) -> SessionView {
+pub(crate) fn session(provider: Provider, country: &str) -> SessionView {
     let policy = kyc_core::Policy::new(provider, CustomerType::Individual, country);
     SessionView {
         provider,

@@ -5,8 +5,8 @@
 //! | --- | --- |
 //! | `kyc-capture.js` | the loader: `<kyc-capture>` and `mount()` (from `www/`, minified) |
 //! | `kyc-capture-core.js` | wasm-bindgen's glue for the module (minified) |
-//! | `kyc-capture-core_bg.wasm` | the widget's start and first step, release build, `wasm-opt -Oz` |
-//! | `split_later.wasm` | every step after the consent (document, country, camera, checks, uploads, handoff, status), fetched while the first shows |
+//! | `kyc-capture-core_bg.wasm` | the widget's start and first step (drawn without the framework), release build, `wasm-opt -Oz` |
+//! | `split_later.wasm` | the framework (Leptos) and every step after the consent (document, country, camera, checks, uploads, handoff, status), fetched while the first shows |
 //! | `__wasm_split.js` | fetches and starts the later steps' module (wasm-split's loader, minified) |
 //! | `kyc-capture.css` | its styles (loaded by the loader into the shadow root) |
 //! | `kyc-capture.d.ts` | TypeScript types of the loader and the events |
@@ -47,6 +47,11 @@ pub const FIRST_MODULE: &str = "kyc-capture-core_bg.wasm";
 /// names (for the bench's list of contributors).
 pub fn named_first_module() -> PathBuf {
     build_dir().join("split/kyc-capture-core/kyc-capture-core.wasm")
+}
+
+/// wasm-split's later module of the package, before wasm-opt: with its function names.
+pub fn named_later_module() -> PathBuf {
+    build_dir().join("split/kyc-capture-core/split_later.wasm")
 }
 
 fn build_dir() -> PathBuf {
