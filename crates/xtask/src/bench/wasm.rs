@@ -1,7 +1,8 @@
-//! What the first module is made of (what the first step loads): section sizes of the shipped
-//! file, and code size by function and by crate from the name section of wasm-split's output
-//! (before wasm-bindgen and wasm-opt, which drop the names), read by [`module`] and named by
-//! [`symbols`].
+//! What the modules are made of: section sizes of the first module's shipped file (what the
+//! first step loads), and code size by function and by crate of both modules from the name
+//! section of wasm-split's output (before wasm-bindgen and wasm-opt, which drop the names), read
+//! by `wasm_module::parse` and named by [`symbols`]. The later module's is what stands between
+//! everything and issue 18's total.
 
 mod symbols;
 
@@ -29,6 +30,34 @@ pub struct Contributors {
     heavy: Vec<(String, String, usize, usize)>,
     /// Code of each feature that could be loaded apart: name, bytes, functions.
     features: Vec<(String, usize, usize)>,
+    /// The later module's named file, its size, code by crate and largest functions.
+    later: LaterComposition,
+}
+
+/// The code by crate (name, bytes, functions; largest first) and the functions (demangled name
+/// and body size; largest first) of a named module, without wasm-bindgen's descriptors.
+type Composition = (Vec<(String, usize, usize)>, Vec<(String, usize)>);
+
+fn composition(named: &crate::wasm_module::Module) -> Composition {
+    let mut by_crate: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut functions: Vec<(String, usize)> = named
+        .functions
+        .iter()
+        .map(|(symbol, len)| (demangle(symbol), *len))
+        .collect();
+    functions.retain(|(function, _)| crate_of(function) != DESCRIPTORS);
+    for (function, len) in &functions {
+        let entry = by_crate.entry(crate_of(function)).or_default();
+        entry.0 += len;
+        entry.1 += 1;
+    }
+    let mut crates: Vec<(String, usize, usize)> = by_crate
+        .into_iter()
+        .map(|(name, (bytes, count))| (name, bytes, count))
+        .collect();
+    crates.sort_by_key(|c| std::cmp::Reverse(c.1));
+    functions.sort_by_key(|f| std::cmp::Reverse(f.1));
+    (crates, functions)
 }
 
 /// Features whose code is found by the paths of its functions: what the split (issue 18) loads
@@ -83,24 +112,21 @@ pub fn contributors() -> Result<Contributors, String> {
         .find(|(label, _)| label == "code")
         .map(|(_, size)| *size)
         .unwrap_or(0);
-    let mut by_crate: HashMap<String, (usize, usize)> = HashMap::new();
-    let mut functions: Vec<(String, usize)> = named
-        .functions
-        .iter()
-        .map(|(symbol, len)| (demangle(symbol), *len))
-        .collect();
-    functions.retain(|(function, _)| crate_of(function) != DESCRIPTORS);
-    for (function, len) in &functions {
-        let entry = by_crate.entry(crate_of(function)).or_default();
-        entry.0 += len;
-        entry.1 += 1;
-    }
-    let mut crates: Vec<(String, usize, usize)> = by_crate
-        .into_iter()
-        .map(|(name, (bytes, count))| (name, bytes, count))
-        .collect();
-    crates.sort_by_key(|c| std::cmp::Reverse(c.1));
-    functions.sort_by_key(|f| std::cmp::Reverse(f.1));
+    let (crates, mut functions) = composition(&named);
+    let later_path = crate::dist::named_later_module();
+    let later = std::fs::read(&later_path)
+        .map_err(|err| format!("{}: {err}", later_path.display()))
+        .and_then(|bytes| {
+            let module = parse(&bytes).ok_or("wasm-split's later module could not be read")?;
+            let (crates, mut functions) = composition(&module);
+            functions.truncate(15);
+            Ok((
+                later_path.display().to_string(),
+                bytes.len(),
+                crates,
+                functions,
+            ))
+        });
     let heavy = HEAVY_FUNCTIONS
         .iter()
         .map(|(marker, why)| {
@@ -136,6 +162,7 @@ pub fn contributors() -> Result<Contributors, String> {
         functions,
         heavy,
         features,
+        later,
     })
 }
 
@@ -232,4 +259,72 @@ pub fn render(md: &mut String, contributors: &Result<Contributors, String>) {
         let _ = writeln!(md, "| `{}` | {bytes} |", shown.replace('|', "\\|"));
     }
     let _ = writeln!(md);
+    render_later(md, &c.later);
 }
+
+/// The later module's code by crate and its largest functions: what stands between everything
+/// and issue 18's total.
+fn render_later(md: &mut String, later: &LaterComposition) {
+    let (named, size, crates, functions) = match later {
+        Ok(later) => later,
+        Err(why) => {
+            let _ = writeln!(md, "The later module's code: **missing**: {why}\n");
+            return;
+        }
+    };
+    let total: usize = crates.iter().map(|(_, bytes, _)| bytes).sum();
+    let framework: usize = crates
+        .iter()
+        .filter(|(name, _, _)| FRAMEWORK.contains(&name.as_str()))
+        .map(|(_, bytes, _)| bytes)
+        .sum();
+    let _ = writeln!(
+        md,
+        "Code by crate of the later module (the framework and the steps after the consent: \
+         what stands between everything and the 120 KB goal), from the name section of \
+         wasm-split's later module `{named}` ({size} bytes) before `wasm-opt -Oz`, read as \
+         above. The framework (Leptos and the crates it brings: {}) is {framework} bytes, \
+         {:.1} % of its code.\n\n\
+         | crate | code bytes | share | functions |\n| --- | --- | --- | --- |",
+        FRAMEWORK.join(", "),
+        100.0 * framework as f64 / total.max(1) as f64,
+    );
+    for (name, bytes, count) in crates.iter().take(15) {
+        let share = 100.0 * *bytes as f64 / total.max(1) as f64;
+        let _ = writeln!(md, "| {name} | {bytes} | {share:.1} % | {count} |");
+    }
+    let _ = writeln!(
+        md,
+        "\nLargest functions (later module):\n\n| function | bytes |\n| --- | --- |"
+    );
+    for (name, bytes) in functions {
+        let shown: String = name.chars().take(140).collect();
+        let _ = writeln!(md, "| `{}` | {bytes} |", shown.replace('|', "\\|"));
+    }
+    let _ = writeln!(md);
+}
+
+/// The later module's composition, or why it is missing.
+type LaterComposition = Result<
+    (
+        String,
+        usize,
+        Vec<(String, usize, usize)>,
+        Vec<(String, usize)>,
+    ),
+    String,
+>;
+
+/// The crates of the framework, as `crate_of` names them.
+const FRAMEWORK: &[&str] = &[
+    "leptos",
+    "tachys",
+    "reactive_graph",
+    "any_spawner",
+    "or_poisoned",
+    "throw_error",
+    "send_wrapper",
+    "slotmap",
+    "indexmap",
+    "wasm_streams",
+];
