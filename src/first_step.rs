@@ -2,7 +2,7 @@
 //! in 50 KB; Leptos comes with the later steps, fetched while the user reads this one). It
 //! connects to the relay (or asks a demo relay for a session) while the chosen language's
 //! strings load, says so, explains a failure, and shows the consent; Continue hands the
-//! connection and the user's agreement to the later steps ([`crate::later`]), which draw the
+//! connection and the user's agreement to the later steps (`crate::widget`, [`crate::later`]), which draw the
 //! flow from the step after it. A session that does not start at the consent (submitted,
 //! handed over with the user's choices, a business's) goes to the later steps at once.
 
@@ -18,7 +18,7 @@ use crate::events::Events;
 use crate::flow::{self, Consent, Step};
 use crate::handoff;
 use crate::i18n::{self, Locale, Texts};
-use crate::later::{self, Handover, NotLoaded, Start, Started};
+use crate::later::{Handover, NotLoaded, Start, Started};
 use crate::messages;
 use crate::options::WidgetOptions;
 use crate::transport::RelayError;
@@ -198,7 +198,7 @@ impl Widget {
         self.state.borrow_mut().later = Some(None);
         let weak = Rc::downgrade(self);
         wasm_bindgen_futures::spawn_local(async move {
-            let loaded = later::load().await;
+            let loaded = crate::widget::load().await;
             let Some(widget) = weak.upgrade() else {
                 return;
             };

@@ -8,9 +8,10 @@
 //! from the start.
 //!
 //! The split points are the functions under `cfg(kyc_split)` beside what they hand over
-//! ([`load`], `analysis_worker::load_tasks`), each an entry into the second module: whatever
-//! only they reach goes there. A failed fetch is an error the caller shows (`fallible`), not a
-//! panic that would stop the widget.
+//! (`widget::load`, `analysis_worker::load_tasks`), each an entry into the second module:
+//! whatever only they reach goes there. A failed fetch is an error the caller shows
+//! (`fallible`), not a panic that would stop the widget. This file holds what crosses between
+//! the two.
 
 use kyc_core::wire::SessionView;
 
@@ -59,22 +60,5 @@ pub struct Started {
     pub set_locale: Box<dyn Fn(Locale)>,
 }
 
-/// Starts the later steps (what their module hands the first).
+/// Starts the later steps (what their module hands the first, `crate::widget::load`).
 pub type Start = fn(Handover) -> Started;
-
-/// The later module's entry, once it is there.
-pub async fn load() -> Result<Start, NotLoaded> {
-    #[cfg(kyc_split)]
-    return split_later().await;
-    #[cfg(not(kyc_split))]
-    Ok(crate::widget::start)
-}
-
-/// The split point of [`load`].
-#[cfg(kyc_split)]
-#[leptos::wasm_split::wasm_split(later, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn split_later() -> Result<Start, NotLoaded> {
-    // Referred to here only, so the strings' bytes are this module's.
-    crate::i18n::learn_later(crate::i18n::LATER_ENGLISH);
-    Ok(crate::widget::start)
-}

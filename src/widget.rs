@@ -1,6 +1,6 @@
-//! The widget once the first step has handed over ([`start`]): the later steps' framework
-//! mounted in the host's element, running the [`CaptureFlow`] with the connection the first
-//! step made.
+//! The widget once the first step has handed over: [`load`] fetches the later module (its
+//! split point, see [`crate::later`]) and hands back [`start`], which mounts the framework in
+//! the host's element, running the [`CaptureFlow`] with the connection the first step made.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -11,8 +11,25 @@ use leptos::prelude::*;
 use crate::api::RelayClient;
 use crate::flow::CaptureFlow;
 use crate::i18n::I18n;
-use crate::later::{Handover, Started};
+use crate::later::{Handover, NotLoaded, Start, Started};
 use crate::options::WidgetOptions;
+
+/// The later module's entry, once it is there.
+pub async fn load() -> Result<Start, NotLoaded> {
+    #[cfg(kyc_split)]
+    return split_later().await;
+    #[cfg(not(kyc_split))]
+    Ok(start)
+}
+
+/// The split point of [`load`].
+#[cfg(kyc_split)]
+#[leptos::wasm_split::wasm_split(later, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn split_later() -> Result<Start, NotLoaded> {
+    // Referred to here only, so the strings' bytes are this module's.
+    crate::i18n::learn_later(crate::i18n::LATER_ENGLISH);
+    Ok(start)
+}
 
 /// Replaces the first step's drawing in the host's element with the flow (see
 /// [`crate::later::Start`]).
