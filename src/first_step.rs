@@ -257,28 +257,25 @@ impl Widget {
                 ("data-theme", self.options.theme.code()),
             ],
         );
+        // The flow's frame drawn: its provider and number of steps, for `kyc-ready`.
+        let mut flow_shown = None;
         match &state.connection {
             Some(Err(err)) => {
                 let alert = dom::child(&root, "p", "kyc-error", &messages::relay_error(texts, err));
                 dom::attributes(&alert, &[("role", "alert")]);
             }
             Some(Ok((_, session))) if state.strings_ready && flow::starts_at_consent(session) => {
-                self.draw_flow(&root, &state, session);
+                let steps = self.draw_flow(&root, &state, session);
+                flow_shown = Some((session.provider, steps));
             }
             // Waiting for the later steps, which this session starts with.
             Some(Ok(_)) if state.strings_ready => self.draw_wait(&root, &state),
             _ => note(&root, texts),
         }
         self.element.replace_children_with_node_1(&root);
-        let first_shown = matches!(&state.connection, Some(Ok((_, session)))
-            if state.strings_ready && flow::starts_at_consent(session) && !state.ready_sent);
-        if first_shown {
-            let Some(Ok((_, session))) = &state.connection else {
-                return;
-            };
-            let steps = flow::steps_count(&flow::policy_of(session));
-            let provider = session.provider;
-            drop(state);
+        let first_shown = flow_shown.filter(|_| !state.ready_sent);
+        drop(state);
+        if let Some((provider, steps)) = first_shown {
             self.state.borrow_mut().ready_sent = true;
             self.events.ready(provider, steps);
             self.events.step_changed(Step::Consent.code().0, None);
@@ -287,7 +284,13 @@ impl Widget {
 
     /// The flow's frame (the counter, the close button, the live region) around the consent,
     /// or, once the user went on, around the wait for the later steps or their failure.
-    fn draw_flow(self: &Rc<Self>, root: &web_sys::Element, state: &State, session: &SessionView) {
+    /// Returns the number of steps it counts.
+    fn draw_flow(
+        self: &Rc<Self>,
+        root: &web_sys::Element,
+        state: &State,
+        session: &SessionView,
+    ) -> usize {
         let texts = &state.texts;
         let policy = flow::policy_of(session);
         let steps = flow::plan(&policy, policy.accepted_documents().first().copied());
@@ -312,7 +315,7 @@ impl Widget {
         if state.continued {
             self.draw_wait(&frame, state);
             live_region(&frame, "");
-            return;
+            return steps.len();
         }
         let section = dom::child(&frame, "section", "kyc-step", "");
         let (on_tick, on_continue) = (Rc::downgrade(self), Rc::downgrade(self));
@@ -329,6 +332,7 @@ impl Widget {
             },
         );
         live_region(&frame, &heading.text_content().unwrap_or_default());
+        steps.len()
     }
 
     /// Waiting for the later steps' code, or its failure, said with a retry.

@@ -128,11 +128,6 @@ pub(crate) fn starts_at_consent(session: &SessionView) -> bool {
         && session.customer_type == CustomerType::Individual
 }
 
-/// The number of steps `kyc-ready` and the counter give before a document is chosen.
-pub(crate) fn steps_count(policy: &Policy) -> usize {
-    plan(policy, policy.accepted_documents().first().copied()).len()
-}
-
 /// What every step shares, provided as context. Copy: handles to reactive storage.
 #[derive(Clone, Copy)]
 struct Flow {
