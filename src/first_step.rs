@@ -2,9 +2,10 @@
 //! in 50 KB; Leptos comes with the later steps, fetched while the user reads this one). It
 //! connects to the relay (or asks a demo relay for a session) while the chosen language's
 //! strings load, says so, explains a failure, and shows the consent; Continue hands the
-//! connection and the user's agreement to the later steps (`crate::widget`, [`crate::later`]), which draw the
-//! flow from the step after it. A session that does not start at the consent (submitted,
-//! handed over with the user's choices, a business's) goes to the later steps at once.
+//! connection and the user's agreement to the later steps (`crate::widget`, [`crate::later`]),
+//! which draw the flow from the step after it. A session that does not start at the consent
+//! (submitted, handed over with the user's choices, a business's) goes to the later steps at
+//! once.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -219,10 +220,15 @@ impl Widget {
     /// Hands the connection to the later steps, which replace this drawing.
     fn hand_over(self: &Rc<Self>) {
         let mut state = self.state.borrow_mut();
-        let (Some(Some(Ok(start))), Some(Ok((client, session)))) =
-            (state.later, state.connection.take())
-        else {
+        let Some(Some(Ok(start))) = state.later else {
             return;
+        };
+        let (client, session) = match state.connection.take() {
+            Some(Ok(connection)) => connection,
+            other => {
+                state.connection = other;
+                return;
+            }
         };
         let handover = Handover {
             element: self.element.clone(),
