@@ -78,7 +78,7 @@ use crate::Fail;
 /// the promise tasks of wasm-streams' dropped classes made a trap (the function table kept
 /// them, `unused_classes::stub_tasks`): 236,407 B. The first step drawn
 /// without the framework, Leptos in the later module with the flow (`src/first_step.rs`):
-/// 231,067 B; 230,982 B after two small changes of the first step (the last session's end).
+/// 231,067 B; 230,982 B after two small changes of the first step's code.
 pub const GZIP_LIMIT_BYTES: u64 = 231_100;
 /// Issue 18's goal for the gzip total, every feature included.
 pub const GZIP_GOAL_BYTES: u64 = 120_000;
