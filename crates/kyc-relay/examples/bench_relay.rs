@@ -10,7 +10,10 @@
 //!
 //! - a 50 MiB upload through the relay (`PUT /v1/session/slots/front`, which the relay checks and
 //!   PUTs to the storage's presigned URL) beside a direct PUT of the same bytes to a presigned
-//!   URL of the same storage, alternating which goes first in each round;
+//!   URL of the same storage, and the same upload through a second relay started at the lowest
+//!   CPU priority (`nice -n 19`), which takes no CPU the storage would use: what the relay's
+//!   hop costs when it does not share the provider's cores, as in a deployment. The three take
+//!   turns going first;
 //! - the relay's CPU time per 50 MiB upload (all its threads, from `/proc/PID/task/*/schedstat`):
 //!   on a machine shared by the client, the relay and the storage, what the relay burns is
 //!   taken from the others;
@@ -48,6 +51,8 @@ const HOST_KEY: &str = "bench-host-key";
 const SANDBOX_KEY: &str = "sandbox-api-key";
 const LARGE_BYTES: usize = 50 * 1024 * 1024;
 const SMALL_BYTES: usize = 1024 * 1024;
+/// The `nice` value of the second relay, the lowest priority Linux has.
+const YIELDING_NICENESS: u8 = 19;
 
 struct Options {
     rounds: usize,
@@ -150,9 +155,22 @@ impl Drop for Relay {
     }
 }
 
-fn start_relay(provider_d_url: &str, database: &std::path::Path) -> Result<Relay, String> {
+fn start_relay(
+    provider_d_url: &str,
+    database: &std::path::Path,
+    niceness: Option<u8>,
+) -> Result<Relay, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    let mut child = Command::new(exe)
+    // `nice` (coreutils) runs the relay itself with a lower CPU priority; the pid is the relay's.
+    let mut command = match niceness {
+        Some(n) => {
+            let mut nice = Command::new("nice");
+            nice.arg("-n").arg(n.to_string()).arg(exe);
+            nice
+        }
+        None => Command::new(exe),
+    };
+    let mut child = command
         .arg("serve")
         .arg("--provider-d-url")
         .arg(provider_d_url)
@@ -374,8 +392,17 @@ async fn drive(options: Options) -> Result<(), String> {
     .await
     .map_err(|e| format!("the sandbox did not start: {e}"))?;
     let d_base = format!("{}/d", sandbox.base_url());
-    let relay = start_relay(&d_base, &scratch.path().join("relay.sqlite"))?;
+    let relay = start_relay(&d_base, &scratch.path().join("relay.sqlite"), None)?;
     let pid = relay.child.id();
+    // The same relay at the lowest CPU priority: on this one machine the client, the relay and
+    // the provider's storage share the cores, and a relay at equal priority takes CPU the
+    // storage would have used; yielding, it gets what the others leave, as a relay on a
+    // machine of its own would not take the provider's.
+    let yielding = start_relay(
+        &d_base,
+        &scratch.path().join("relay-yielding.sqlite"),
+        Some(YIELDING_NICENESS),
+    )?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(512)
         .timeout(Duration::from_secs(120))
@@ -391,30 +418,44 @@ async fn drive(options: Options) -> Result<(), String> {
     println!("BENCHFACT upload.large_bytes {}", large.len());
     let (mut via_relay, mut direct, mut peaks, mut sampled) = (vec![], vec![], vec![], vec![]);
     let mut relay_cpu = vec![];
+    let mut via_yielding = vec![];
     let mut hwm_reset = true;
     for round in 0..options.rounds {
-        for relay_first in [round % 2 == 0, round % 2 != 0] {
-            if relay_first {
-                let token = relay_session(&http, &relay.url, &format!("large-{round}")).await?;
-                hwm_reset &= reset_peak(pid);
-                let sampler = RssSampler::start(pid);
-                let cpu = cpu_ms(pid);
-                let started = Instant::now();
-                relay_upload(&http, &relay.url, &token, "front", large.clone()).await?;
-                via_relay.push(ms(started));
-                relay_cpu.push(cpu_ms(pid) - cpu);
-                sampled.push(sampler.finish() as f64 / 1024.0);
-                peaks.push(status_kib(pid, "VmHWM").unwrap_or(0) as f64 / 1024.0);
-            } else {
-                let (url, headers) =
-                    presigned_url(&http, &d_base, &format!("direct-{round}")).await?;
-                let started = Instant::now();
-                direct_put(&http, &url, &headers, large.clone()).await?;
-                direct.push(ms(started));
+        // Each of the three goes first, second and third in turn.
+        for turn in 0..3 {
+            match (round + turn) % 3 {
+                0 => {
+                    let token = relay_session(&http, &relay.url, &format!("large-{round}")).await?;
+                    hwm_reset &= reset_peak(pid);
+                    let sampler = RssSampler::start(pid);
+                    let cpu = cpu_ms(pid);
+                    let started = Instant::now();
+                    relay_upload(&http, &relay.url, &token, "front", large.clone()).await?;
+                    via_relay.push(ms(started));
+                    relay_cpu.push(cpu_ms(pid) - cpu);
+                    sampled.push(sampler.finish() as f64 / 1024.0);
+                    peaks.push(status_kib(pid, "VmHWM").unwrap_or(0) as f64 / 1024.0);
+                }
+                1 => {
+                    let token =
+                        relay_session(&http, &yielding.url, &format!("yielding-{round}")).await?;
+                    let started = Instant::now();
+                    relay_upload(&http, &yielding.url, &token, "front", large.clone()).await?;
+                    via_yielding.push(ms(started));
+                }
+                _ => {
+                    let (url, headers) =
+                        presigned_url(&http, &d_base, &format!("direct-{round}")).await?;
+                    let started = Instant::now();
+                    direct_put(&http, &url, &headers, large.clone()).await?;
+                    direct.push(ms(started));
+                }
             }
         }
     }
+    drop(yielding);
     emit("relay.upload50.relay", "ms", &via_relay);
+    emit("relay.upload50.relay_yielding", "ms", &via_yielding);
     emit("relay.upload50.direct", "ms", &direct);
     emit("relay.upload50.relay_cpu", "ms", &relay_cpu);
     emit(

@@ -23,6 +23,20 @@
 //! (`kyc_core::image_end`) 2%. Those two changes, A/B against the build before them (4 runs
 //! each, alternating): the ratio to a direct PUT 1.196x -> 1.185x, within the runs' spread.
 //!
+//! On the bench's machine the ratio measures mostly that the client, the relay and the storage
+//! share 2 cores. A later profile put the relay's CPU at 64 ms per 50 MiB (receiving 24%,
+//! sending 16%, the spool's writes 14% and reads 10%, waking threads 10%, waiting in epoll 5%,
+//! the image walk's search for markers 4%); the same relay at the lowest CPU priority took
+//! 1.11x to 1.14x where at equal priority it took 1.24x to 1.27x (3 runs each, alternating):
+//! the storage, which hashes every byte, is the slowest part of the chain and waits while the
+//! relay holds a core. Two ways to take less from it were measured and dropped. Reading and
+//! writing the spool on the async threads (no hand-off to a blocking thread) cut the relay's
+//! CPU by a fifth (64 -> 50 ms) but not the upload's time (8 runs each, alternating: ratio
+//! medians 1.226x and 1.226x), and a slow disk would then stall every connection of the
+//! thread. Holding the client back to at most 8 MiB ahead of the PUT, so that receiving is
+//! spread over the whole transfer instead of taking a core at its start, did not shorten it
+//! either (4 runs each: 1.205x and 1.205x). The bench reports the relay at both priorities.
+//!
 //! A stream cannot be replayed, and the PUT to a presigned URL may have to be sent again (a 403
 //! means the URL expired and a fresh one is requested; a 5xx is retried), so every attempt
 //! reads the file again from its start, waiting for bytes not yet written.
