@@ -4,8 +4,8 @@
 //! strings load, says so, explains a failure, and shows the consent; Continue hands the
 //! connection and the user's agreement to the later steps (`crate::widget`, [`crate::later`]),
 //! which draw the flow from the step after it. A session that does not start at the consent
-//! (submitted, handed over with the user's choices, a business's) goes to the later steps at
-//! once.
+//! (submitted, handed over with the user's choices, a business's with files already) goes to
+//! the later steps at once.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};

@@ -108,6 +108,7 @@ impl FromJs for SessionView {
                 None => None,
                 Some(choices) => Some(Choices::from_js(&choices)?),
             },
+            business_started: flag(value, "business_started")?,
         })
     }
 }

@@ -1,8 +1,8 @@
 //! A business customer (KYB): the company's documents and every beneficial owner's identity
 //! document. [`BusinessStep`] shows the company and each owner with what is there and what is
-//! missing (the relay's `GET /v1/session/business`, so a reload resumes there), adds and
-//! removes owners, and sends the submission; [`OwnerDocumentStep`] chooses an owner's document;
-//! [`BusinessCaptureStep`] captures one file with the same camera, file picker and checks as an
+//! missing (the relay's `GET /v1/session/business`; a reload goes on there once the company
+//! has a file, `SessionView::business_started`), adds and removes owners, and sends the
+//! submission; [`OwnerDocumentStep`] chooses an owner's document; [`BusinessCaptureStep`] captures one file with the same camera, file picker and checks as an
 //! individual's, and sends it at once with its progress (a document cropped from its photo is
 //! shown first, to keep the crop or the whole photo): the relay, not this page, holds what a
 //! business has given.
@@ -35,20 +35,6 @@ pub enum Item {
 }
 
 impl Flow {
-    /// A business reloaded halfway (files at the relay) goes on at its company, unless the user
-    /// has left the consent meanwhile.
-    pub(super) fn resume_business(self, client: RelayClient, i18n: I18n) {
-        spawn_local(async move {
-            let started = self.reload_company(client, i18n).await.is_some_and(|view| {
-                view.company_documents.iter().any(|d| d.uploaded)
-                    || view.owners.iter().any(|o| !o.uploaded.is_empty())
-            });
-            if started && self.step.get_untracked() == Step::Consent {
-                self.step.set(Step::Business);
-            }
-        });
-    }
-
     /// Reads the company and its owners from the relay again; a failure is said in the live
     /// region (what was shown stays).
     pub(super) async fn reload_company(

@@ -84,8 +84,12 @@ impl Step {
 }
 
 /// The numbered steps for `document` under `policy`, in order (sending and status follow):
-/// the required captures, then the optional ones, which the user may skip.
+/// the required captures, then the optional ones, which the user may skip. A business goes
+/// from the consent to its company (whose own steps are not counted).
 pub fn plan(policy: &Policy, document: Option<DocumentType>) -> Vec<Step> {
+    if policy.customer_type == CustomerType::Business {
+        return vec![Step::Consent, Step::Business];
+    }
     let mut steps = vec![Step::Consent, Step::Document, Step::Country];
     if let Some(document) = document {
         steps.extend(
@@ -120,12 +124,11 @@ fn handed_choices(session: &SessionView) -> Option<Choices> {
 }
 
 /// Whether the flow of `session` starts at the consent: not submitted, no choices handed over,
-/// and an individual's (a business's reloaded halfway goes on at its company, which the later
-/// steps' code reads).
+/// and not a business reloaded halfway (which goes on at its company).
 pub(crate) fn starts_at_consent(session: &SessionView) -> bool {
     session.status == VerificationStatus::NotSubmitted
         && handed_choices(session).is_none()
-        && session.customer_type == CustomerType::Individual
+        && !session.business_started
 }
 
 /// What every step shares, provided as context. Copy: handles to reactive storage.
@@ -155,12 +158,8 @@ struct Flow {
 }
 
 impl Flow {
-    /// The steps; before a document is chosen, counted with the first one offered. A business
-    /// goes from the consent to its company (whose own steps are not counted).
+    /// The steps; before a document is chosen, counted with the first one offered.
     fn plan(&self) -> Vec<Step> {
-        if self.business {
-            return vec![Step::Consent, Step::Business];
-        }
         let document = self.document.get_untracked();
         self.policy.with_value(|policy| {
             plan(
@@ -358,15 +357,15 @@ pub fn CaptureFlow(
         flow.step.set(Step::Status);
     } else if choices.is_some() {
         flow.step.set(flow.resolve(flow.first_missing()));
-    } else if business {
+    } else if session.business_started {
         // A business reloaded halfway goes on at its company.
-        flow.resume_business(client.clone(), i18n);
+        flow.step.set(Step::Business);
     } else if past_consent {
         flow.next();
     }
     provide_context(flow);
     // The user's answers and the verification, each handed to the steps that need it.
-    let consented = RwSignal::new(choices.is_some() || past_consent);
+    let consented = RwSignal::new(choices.is_some() || past_consent || session.business_started);
     let country = RwSignal::new(
         choices
             .as_ref()

@@ -40,6 +40,7 @@ pub(crate) fn session(provider: Provider, country: &str) -> SessionView {
         uploaded: vec![],
         status: VerificationStatus::NotSubmitted,
         choices: None,
+        business_started: false,
     }
 }
 

@@ -43,8 +43,18 @@ fn every_answer_reads_back_as_the_relay_wrote_it() {
             uploaded: Slot::ALL.to_vec(),
             status: status.clone(),
             choices: None,
+            business_started: false,
         };
         assert_eq!(read_back(&view), Some(view.clone()));
+        // A business with files at the relay already.
+        let business = SessionView {
+            provider: Provider::A,
+            customer_type: CustomerType::Business,
+            terms_of_service_url: None,
+            business_started: true,
+            ..view.clone()
+        };
+        assert_eq!(read_back(&business), Some(business));
         // A session handed over from another device, with what the user chose there.
         let handed_over = SessionView {
             choices: Some(Choices {

@@ -115,6 +115,11 @@ pub struct SessionView {
     /// What the user answered on the device that handed the session over, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choices: Option<Choices>,
+    /// A business's company or owners have files at the relay already: the user got past the
+    /// consent on an earlier visit, and the flow goes on at the company (always `false` for an
+    /// individual, whose files are in `uploaded`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub business_started: bool,
 }
 
 /// Answer to `PUT /v1/session/slots/{slot}`.

@@ -243,6 +243,8 @@ pub(crate) async fn view(
         .into_iter()
         .map(|record| record.slot)
         .collect();
+    let business_started = session.customer_type == CustomerType::Business
+        && !state.store.business_files(&session.id).await?.is_empty();
     Ok(SessionView {
         provider: session.provider,
         customer_type: session.customer_type,
@@ -258,5 +260,6 @@ pub(crate) async fn view(
         uploaded,
         status: session.status,
         choices,
+        business_started,
     })
 }

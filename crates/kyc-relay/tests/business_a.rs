@@ -90,6 +90,17 @@ async fn a_record(h: &Harness, session: &Session) -> Value {
     .unwrap()
 }
 
+/// `GET /v1/session`: the session as the widget reads it.
+async fn session_view(h: &Harness, session: &Session) -> Value {
+    let (status, view) = call(
+        &h.relay,
+        authorized("GET", "/v1/session", &session.token, None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    view
+}
+
 #[tokio::test]
 async fn a_company_with_two_owners_goes_to_verified_at_a() {
     let h = harness(Duration::from_millis(1500)).await;
@@ -123,7 +134,14 @@ async fn a_company_with_two_owners_goes_to_verified_at_a() {
     // Nothing was created at A before the first owner file.
     assert_eq!(a_record(&h, &session).await["owners"], json!([]));
 
+    // Owners, but no file yet: a reload starts at the consent again; with the first file, at
+    // the company (the user was past the consent to send it).
+    assert_eq!(
+        session_view(&h, &session).await.get("business_started"),
+        None
+    );
     certificate(&h, &session).await;
+    assert_eq!(session_view(&h, &session).await["business_started"], true);
     let (status, receipt) = owner_file(&h, &session, &owners[0], "front", "passport", None).await;
     assert_eq!(status, StatusCode::OK, "{receipt}");
     assert_eq!(receipt["owner"], owners[0].as_str());
