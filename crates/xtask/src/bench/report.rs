@@ -62,6 +62,29 @@ fn ratio(results: &Results, over: &str, under: &str) -> Option<f64> {
     }
 }
 
+/// What the relay at the lowest priority says about the first relay's ratio, in this run.
+fn yielding_gap(results: &Results) -> String {
+    let equal = ratio(results, "relay.upload50.relay", "relay.upload50.direct");
+    let yielding = ratio(
+        results,
+        "relay.upload50.relay_yielding",
+        "relay.upload50.direct",
+    );
+    match (equal, yielding) {
+        (Some(equal), Some(yielding)) if yielding < equal - 0.03 => {
+            "the gap to the first figure is the cores this machine shares.".to_owned()
+        }
+        (Some(equal), Some(yielding)) => format!(
+            "in this run the second relay was not faster than the first ({yielding:.2}× \
+             against {equal:.2}×): the priority made no difference in these rounds (earlier \
+             runs, 3 each, alternating: 1.11× to 1.14× against 1.24× to 1.27×, in \
+             `crates/kyc-relay/src/spool.rs`); the spread of the rows above says how much \
+             else the machine ran meanwhile."
+        ),
+        _ => "the comparison is missing (one of its figures was not measured).".to_owned(),
+    }
+}
+
 fn ratio_line(results: &Results, over: &str, under: &str, what: &str) -> String {
     match ratio(results, over, under) {
         Some(ratio) => format!("**Ratio {what}: {ratio:.2}×** (median over median, same run)."),
@@ -1519,14 +1542,14 @@ fn write_relay(md: &mut String, r: &Results) {
          the client and the storage leave: {} That is the hop's own cost (the presigned URL \
          requested once the head passed, the file's end checked before its last byte goes \
          out, the slot recorded in SQLite after the storage's answer) and what a relay on \
-         machines of its own adds; the gap to the first figure is the cores this machine \
-         shares.\n",
+         machines of its own adds; {}\n",
         ratio_line(
             r,
             "relay.upload50.relay_yielding",
             "relay.upload50.direct",
             "relay at the lowest priority / direct"
         ),
+        yielding_gap(r),
     );
     let _ = writeln!(
         md,
@@ -1640,6 +1663,31 @@ fn short(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_relay_at_the_lowest_priority_is_read_as_this_run_measured_it() {
+        let run = |yielding: &str| {
+            let mut results = Results::default();
+            results.absorb(&format!(
+                "BENCH relay.upload50.relay ms 150,150,150\n\
+                 BENCH relay.upload50.relay_yielding ms {yielding}\n\
+                 BENCH relay.upload50.direct ms 120,120,120\n"
+            ));
+            yielding_gap(&results)
+        };
+        assert_eq!(
+            run("130,130,130"),
+            "the gap to the first figure is the cores this machine shares."
+        );
+        let same = run("149,151,150");
+        assert!(
+            same.starts_with(
+                "in this run the second relay was not faster than the first (1.25× against 1.25×)"
+            ),
+            "{same}"
+        );
+        assert!(run("").contains("missing"));
+    }
 
     #[test]
     fn unmeasured_figures_and_failed_steps_are_reported_as_such() {
