@@ -13,7 +13,8 @@ use axum::http::{header, Request, StatusCode};
 use serde_json::{json, Value};
 
 use support::business::{
-    add_owner, business, open, owner_file, owner_ids, put_file, retried, submit, view, Session,
+    add_owner, business, open, owner_file, owner_ids, put_file, retried, session_view, submit,
+    view, Session,
 };
 use support::{authorized, call, create_session_request, harness, settled_status, Harness};
 
@@ -88,17 +89,6 @@ async fn a_record(h: &Harness, session: &Session) -> Value {
     .json()
     .await
     .unwrap()
-}
-
-/// `GET /v1/session`: the session as the widget reads it.
-async fn session_view(h: &Harness, session: &Session) -> Value {
-    let (status, view) = call(
-        &h.relay,
-        authorized("GET", "/v1/session", &session.token, None),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{view}");
-    view
 }
 
 #[tokio::test]

@@ -59,13 +59,19 @@ pub async fn owner_file(
 
 /// `GET /v1/session/business` (200).
 pub async fn view(h: &Harness, session: &Session) -> Value {
-    let (status, view) = call(
-        &h.relay,
-        authorized("GET", "/v1/session/business", &session.token, None),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{view}");
-    view
+    read(h, session, "/v1/session/business").await
+}
+
+/// `GET /v1/session` (200): the session as the widget reads it.
+pub async fn session_view(h: &Harness, session: &Session) -> Value {
+    read(h, session, "/v1/session").await
+}
+
+/// `GET uri` with the session's token, answered 200.
+async fn read(h: &Harness, session: &Session, uri: &str) -> Value {
+    let (status, answer) = call(&h.relay, authorized("GET", uri, &session.token, None)).await;
+    assert_eq!(status, StatusCode::OK, "{uri}: {answer}");
+    answer
 }
 
 /// The owners' ids of a business view, in order.
