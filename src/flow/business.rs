@@ -2,10 +2,10 @@
 //! document. [`BusinessStep`] shows the company and each owner with what is there and what is
 //! missing (the relay's `GET /v1/session/business`; a reload goes on there once the company
 //! has a file, `SessionView::business_started`), adds and removes owners, and sends the
-//! submission; [`OwnerDocumentStep`] chooses an owner's document; [`BusinessCaptureStep`] captures one file with the same camera, file picker and checks as an
-//! individual's, and sends it at once with its progress (a document cropped from its photo is
-//! shown first, to keep the crop or the whole photo): the relay, not this page, holds what a
-//! business has given.
+//! submission; [`OwnerDocumentStep`] chooses an owner's document; [`BusinessCaptureStep`]
+//! captures one file with the same camera, file picker and checks as an individual's, and sends
+//! it at once with its progress (a document cropped from its photo is shown first, to keep the
+//! crop or the whole photo): the relay, not this page, holds what a business has given.
 
 use kyc_core::document_outline::DocumentShape;
 use kyc_core::wire::{BusinessView, OwnerView, StatusReport, SubmitRequest};
