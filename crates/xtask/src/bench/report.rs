@@ -75,8 +75,9 @@ fn yielding_gap(results: &Results) -> String {
             "the gap to the first figure is the cores this machine shares.".to_owned()
         }
         (Some(equal), Some(yielding)) => format!(
-            "in this run the second relay was not faster than the first ({yielding:.2}× \
-             against {equal:.2}×): the priority made no difference in these rounds (earlier \
+            "in this run the second relay was not clearly faster than the first \
+             ({yielding:.2}× against {equal:.2}×): the priority made no difference beyond \
+             0.03× in these rounds (earlier \
              runs, 3 each, alternating: 1.11× to 1.14× against 1.24× to 1.27×, in \
              `crates/kyc-relay/src/spool.rs`); the spread of the rows above says how much \
              else the machine ran meanwhile."
@@ -1682,7 +1683,8 @@ mod tests {
         let same = run("149,151,150");
         assert!(
             same.starts_with(
-                "in this run the second relay was not faster than the first (1.25× against 1.25×)"
+                "in this run the second relay was not clearly faster than the first (1.25× \
+                 against 1.25×)"
             ),
             "{same}"
         );
