@@ -39,7 +39,8 @@ pub struct RelayConfig {
     pub limits: FileLimits,
     /// Whether `POST /demo/session` hands out sessions without a host key (demo only).
     pub demo_sessions: bool,
-    /// A directory of static files served at `/` (the built widget, for the demo).
+    /// A directory of static files served at `/` (the built widget, for the demo), each as its
+    /// precompressed `NAME.br` or `NAME.gz` where there is one and the browser accepts it.
     pub static_dir: Option<PathBuf>,
     /// Requests one session may make per minute.
     pub requests_per_minute: u32,

@@ -12,7 +12,8 @@
 //! - `webhook`: the providers' status events (`POST /webhooks/{provider}`);
 //! - `sandbox_clock`: moving the clock forward, in sandbox mode only;
 //! - `health`: liveness and readiness for load balancers (`/healthz`, `/readyz`);
-//! - `cors`: which browser origins may call.
+//! - `cors`: which browser origins may call;
+//! - and, with `--static-dir`, the files in it ([`static_files`]).
 
 mod business;
 mod cors;
@@ -53,11 +54,28 @@ pub fn app(state: AppState) -> Router {
         router = router.layer(cors::layer(&config.allowed_origins));
     }
     if let Some(dir) = &config.static_dir {
-        router = router.fallback_service(ServeDir::new(dir));
+        router = router.fallback_service(static_files(dir));
     } else {
         router = router.fallback(|| async { ApiError::NotFound("no such endpoint") });
     }
     let router = router.layer(panics::layer());
     // Outermost, so it sees every preflight first, the static files' included.
     cors::refuse_foreign_preflights(router, &config.allowed_origins)
+}
+
+/// The files under `dir` (the widget's package, the demo page), each sent as its precompressed
+/// sibling `NAME.br` or `NAME.gz` where one exists and the browser accepts it (`cargo xtask
+/// dist` writes them: brotli quality 11, gzip level 9, the sizes BENCHMARKS.md measures), else
+/// as it is. `Vary: Accept-Encoding` on every answer, so a cache in front keeps the forms apart.
+fn static_files(dir: &std::path::Path) -> axum::routing::MethodRouter {
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    axum::routing::get_service(files).layer(axum::middleware::map_response(
+        |mut response: axum::response::Response| async move {
+            response.headers_mut().append(
+                axum::http::header::VARY,
+                axum::http::HeaderValue::from_static("accept-encoding"),
+            );
+            response
+        },
+    ))
 }

@@ -72,7 +72,8 @@ pub const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--databas
                            a provider names must be https (the local sandbox's loopback storage
                            is allowed while the provider's API is on loopback too)
   --allowed-origin ORIGIN  a browser origin allowed to call the widget endpoints (repeatable)
-  --static-dir DIR         serve the built widget from DIR at /
+  --static-dir DIR         serve the built widget from DIR at / (a file's NAME.br or NAME.gz
+                           beside it, as cargo xtask dist writes them, to browsers accepting it)
   --demo-sessions          enable POST /demo/session (sessions without a host key, for made-up
                            customers); sandbox mode on a loopback --listen address only
   --demo-sessions-per-minute N
