@@ -13,6 +13,7 @@
 //! | `locales/<code>.json` | every language but English, fetched when chosen (from `www/locales/`) |
 //! | `handoff.html` | the phone page of a relay that serves the package (`www/handoff.html`) |
 //! | `package.json` | for npm |
+//! | `NAME.br`, `NAME.gz` | beside each of the files above a browser fetches: its brotli (quality 11) and gzip (level 9) forms, for a server of precompressed files (`crate::compress`) |
 //!
 //! The release module is built with the standard library rebuilt for size and panics compiled to
 //! a bare trap (`-Zbuild-std`, `-Cpanic=immediate-abort`, allowed on the stable toolchain by
@@ -119,6 +120,8 @@ pub fn build() -> Result<PathBuf, Fail> {
             "kyc-capture.d.ts",
             "handoff.html",
             "locales",
+            "*.br",
+            "*.gz",
         ]
         .map(str::to_owned),
     )
@@ -141,6 +144,8 @@ pub fn build() -> Result<PathBuf, Fail> {
     );
     std::fs::write(out.join("package.json"), manifest)
         .map_err(|err| Fail(format!("write package.json: {err}")))?;
+    // What the bench measures is what a server of precompressed files sends.
+    crate::compress::precompress(&out)?;
     println!("xtask: the widget package is in {}", out.display());
     Ok(out)
 }

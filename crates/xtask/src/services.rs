@@ -116,11 +116,13 @@ pub fn build_servers() -> Result<(), Fail> {
 }
 
 /// Builds the demo page with trunk into `dist/`, the host package into `dist/kyc-capture/`
-/// (`cargo xtask dist`) and copies the example host pages to `dist/examples/`.
+/// (`cargo xtask dist`) and copies the example host pages to `dist/examples/`, each file with
+/// its compressed forms beside it, which the relay sends as they are.
 pub fn build_widget() -> Result<(), Fail> {
     run(command("trunk").args(["build", "--release"]))?;
     crate::dist::build()?;
-    crate::dist::copy_examples()
+    crate::dist::copy_examples()?;
+    crate::compress::precompress(&workspace_root().join("dist"))
 }
 
 /// Builds the relay and the sandbox binaries in release mode.

@@ -113,6 +113,9 @@ pub fn run_all() -> Result<(), Fail> {
             build_widget(),
             // Into `dist/`, after the widget's build (which starts it afresh).
             peers::build(results),
+            // The peers' files compressed beside them as the widget's are: the bench's relay
+            // sends every page's files the same way.
+            crate::compress::precompress(&crate::workspace_root().join("dist")),
             run(command("cargo").args(RELAY_BENCH)),
             run(browser_bench_cargo().arg("--no-run")),
             // The release servers, which every stack of the bench runs.

@@ -1,7 +1,6 @@
 //! The payload: what a host page loads from the release build, its sizes raw and compressed, and
 //! the size gate of `cargo xtask test`.
 
-use std::io::Write as _;
 use std::path::Path;
 
 use crate::services::build_widget;
@@ -198,25 +197,13 @@ pub fn first_step_example(name: &str) -> Result<Vec<Asset>, Fail> {
     assets(&out)
 }
 
-fn gzip_len(bytes: &[u8]) -> Result<u64, Fail> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(9));
-    encoder
-        .write_all(bytes)
-        .and_then(|()| encoder.finish())
-        .map(|out| out.len() as u64)
-        .map_err(|err| Fail(format!("gzip: {err}")))
+/// The length of `bytes` gzipped at level 9, as every payload figure is measured.
+pub fn gzip_len(bytes: &[u8]) -> Result<u64, Fail> {
+    crate::compress::gzip(bytes).map(|out| out.len() as u64)
 }
 
 fn brotli_len(bytes: &[u8]) -> Result<u64, Fail> {
-    let mut out = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        lgwin: 22,
-        ..Default::default()
-    };
-    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)
-        .map_err(|err| Fail(format!("brotli: {err}")))?;
-    Ok(out.len() as u64)
+    crate::compress::brotli(bytes).map(|out| out.len() as u64)
 }
 
 /// `cargo xtask test`'s step: what the first step needs and the whole package must each stay

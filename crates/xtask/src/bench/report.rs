@@ -491,7 +491,8 @@ fn write_startup(md: &mut String, r: &Results) {
     let _ = writeln!(
         md,
         "The relay serving `dist/` (with the sandbox behind it, as in `cargo xtask demo`; both \
-         release builds, as a host deploys them) on 127.0.0.1, three pages of the widget (and the peers', below) loaded {} times \
+         release builds, as a host deploys them; each file sent in the compressed form the \
+         browser accepts, brotli here, stored beside it by the build) on 127.0.0.1, three pages of the widget (and the peers', below) loaded {} times \
          each in turn in headless Chromium (playwright-core, `tests/bench/startup.mjs`) after \
          one uncounted load of each, each load in a fresh browser context (empty cache, as a \
          first visit). **The host package** as a host page embeds it (`docs/embedding.md` \
