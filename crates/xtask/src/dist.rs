@@ -254,7 +254,18 @@ pub fn release_module(
 
 /// `wasm-opt` for size, `from` to `to`.
 fn optimize(from: &Path, to: &Path) -> Result<(), Fail> {
+    wasm_opt(from, to, &[])
+}
+
+/// [`optimize`], keeping the functions' names (`-g`: the same code, with a name section): for
+/// the bench to name what an optimised module is made of.
+pub fn optimize_keeping_names(from: &Path, to: &Path) -> Result<(), Fail> {
+    wasm_opt(from, to, &["-g"])
+}
+
+fn wasm_opt(from: &Path, to: &Path, extra: &[&str]) -> Result<(), Fail> {
     run(command("wasm-opt")
+        .args(extra)
         // Repeated until it no longer shrinks (0.4 KB gzip less than one pass), then once more
         // on flattened, re-looped control flow (0.45 KB less), without the producers and
         // target-features sections no browser reads (0.18 KB): measured on the same module.

@@ -194,6 +194,54 @@ pub fn parse(bytes: &[u8]) -> Option<Module> {
     })
 }
 
+/// `wasm` with the body of each defined function `empty` picks (by its index among the defined
+/// functions) replaced by a trap: no locals, `unreachable`, valid whatever the function's type.
+/// What only those functions called is then dead code, which `wasm-opt` removes.
+pub fn with_bodies_emptied(wasm: &[u8], empty: impl Fn(usize) -> bool) -> Option<Vec<u8>> {
+    map_sections(wasm, |id, section| {
+        if id != 10 {
+            return Some(section.to_vec());
+        }
+        let mut at = 0;
+        let count = leb(section, &mut at)?;
+        let mut out = Vec::with_capacity(section.len());
+        push_leb(&mut out, count);
+        for index in 0..count as usize {
+            let len = leb(section, &mut at)? as usize;
+            let body = section.get(at..at + len)?;
+            at += len;
+            if empty(index) {
+                // Body size 3: no local declarations, `unreachable`, `end`.
+                out.extend_from_slice(&[0x03, 0x00, 0x00, 0x0b]);
+            } else {
+                push_leb(&mut out, len as u64);
+                out.extend_from_slice(body);
+            }
+        }
+        Some(out)
+    })
+}
+
+/// `wasm` without its custom sections (names, producers): the bytes a browser would be sent.
+pub fn without_custom_sections(wasm: &[u8]) -> Option<Vec<u8>> {
+    if wasm.get(..4)? != b"\0asm" {
+        return None;
+    }
+    let mut out = wasm.get(..8)?.to_vec();
+    let mut at = 8;
+    while at < wasm.len() {
+        let start = at;
+        let id = wasm[at];
+        at += 1;
+        let size = leb(wasm, &mut at)? as usize;
+        at += size;
+        if id != 0 {
+            out.extend_from_slice(wasm.get(start..at)?);
+        }
+    }
+    Some(out)
+}
+
 /// The function-names subsection (id 1) of a name section.
 fn read_names(section: &[u8], names: &mut HashMap<usize, String>) {
     let mut at = 0;
@@ -224,7 +272,40 @@ fn read_names(section: &[u8], names: &mut HashMap<usize, String>) {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{parse, with_bodies_emptied, without_custom_sections};
+
+    /// (module (func $f) (func $g (nop))) with a name section naming them "f" and "g".
+    const TWO_FUNCTIONS: [u8; 45] = [
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // header
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type: () -> ()
+        0x03, 0x03, 0x02, 0x00, 0x00, // function: two of type 0
+        0x0a, 0x08, 0x02, 0x02, 0x00, 0x0b, 0x03, 0x00, 0x01, 0x0b, // code: 2 and 3 bytes
+        0x00, 0x0e, 0x04, b'n', b'a', b'm', b'e', 0x01, 0x07, 0x02, 0x00, 0x01, b'f', 0x01, 0x01,
+        b'g', // names
+    ];
+
+    #[test]
+    fn an_emptied_body_traps_and_the_others_are_kept() {
+        let emptied = with_bodies_emptied(&TWO_FUNCTIONS, |index| index == 1).unwrap();
+        // g's `nop` became `unreachable`; f, the names and every other section are as they were.
+        let mut expected = TWO_FUNCTIONS.to_vec();
+        expected[27] = 0x00;
+        assert_eq!(emptied, expected);
+        let emptied = with_bodies_emptied(&TWO_FUNCTIONS, |index| index == 0).unwrap();
+        let module = parse(&emptied).unwrap();
+        assert_eq!(
+            module.functions,
+            vec![("f".to_owned(), 3), ("g".to_owned(), 3)]
+        );
+    }
+
+    #[test]
+    fn custom_sections_are_dropped_and_nothing_else() {
+        let bare = without_custom_sections(&TWO_FUNCTIONS).unwrap();
+        assert_eq!(bare, TWO_FUNCTIONS[..29].to_vec());
+        assert_eq!(parse(&bare).unwrap().functions.len(), 2);
+        assert!(without_custom_sections(b"not wasm").is_none());
+    }
 
     #[test]
     fn a_module_with_one_named_function_is_read() {

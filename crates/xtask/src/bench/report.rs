@@ -346,7 +346,8 @@ fn write_payload(md: &mut String, report: &Report) {
             )
         } else if value > goal {
             format!(
-                "within the {} limit, **above the {} goal**",
+                "within the {} limit, **above the {} goal** (what stands in the way is measured \
+                 below: by crate, by function, and without the framework)",
                 kb(limit),
                 kb(goal)
             )
@@ -375,7 +376,7 @@ fn write_payload(md: &mut String, report: &Report) {
     );
     write_peer_payloads(md, report.results, first, gzip);
     write_first_step_floor(md, report);
-    wasm::render(md, report.contributors);
+    wasm::render(md, report.contributors, first);
 }
 
 /// The peers' payloads beside the widget's `first` step and `total` (gzip bytes).

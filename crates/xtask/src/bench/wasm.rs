@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use self::symbols::{crate_of, demangle, DESCRIPTORS};
+use super::payload::GZIP_GOAL_BYTES;
 use crate::wasm_module::parse;
 
 /// The largest contributors of the wasm.
@@ -120,12 +121,13 @@ pub fn contributors() -> Result<Contributors, String> {
             let module = parse(&bytes).ok_or("wasm-split's later module could not be read")?;
             let (crates, mut functions) = composition(&module);
             functions.truncate(15);
-            Ok((
-                later_path.display().to_string(),
-                bytes.len(),
+            Ok(Later {
+                named: later_path.display().to_string(),
+                size: bytes.len(),
                 crates,
                 functions,
-            ))
+                without_framework: without_framework(&bytes, &module),
+            })
         });
     let heavy = HEAVY_FUNCTIONS
         .iter()
@@ -167,7 +169,7 @@ pub fn contributors() -> Result<Contributors, String> {
 }
 
 /// The contributors section of BENCHMARKS.md.
-pub fn render(md: &mut String, contributors: &Result<Contributors, String>) {
+pub fn render(md: &mut String, contributors: &Result<Contributors, String>, first_step_gzip: u64) {
     let _ = writeln!(md, "### What the wasm is made of\n");
     let c = match contributors {
         Ok(c) => c,
@@ -259,13 +261,19 @@ pub fn render(md: &mut String, contributors: &Result<Contributors, String>) {
         let _ = writeln!(md, "| `{}` | {bytes} |", shown.replace('|', "\\|"));
     }
     let _ = writeln!(md);
-    render_later(md, &c.later);
+    render_later(md, &c.later, first_step_gzip);
 }
 
 /// The later module's code by crate and its largest functions: what stands between everything
 /// and issue 18's total.
-fn render_later(md: &mut String, later: &LaterComposition) {
-    let (named, size, crates, functions) = match later {
+fn render_later(md: &mut String, later: &LaterComposition, first_step_gzip: u64) {
+    let Later {
+        named,
+        size,
+        crates,
+        functions,
+        without_framework,
+    } = match later {
         Ok(later) => later,
         Err(why) => {
             let _ = writeln!(md, "The later module's code: **missing**: {why}\n");
@@ -302,18 +310,152 @@ fn render_later(md: &mut String, later: &LaterComposition) {
         let _ = writeln!(md, "| `{}` | {bytes} |", shown.replace('|', "\\|"));
     }
     let _ = writeln!(md);
+    render_without_framework(md, without_framework, first_step_gzip);
+}
+
+/// The later module without the framework's code, against the total's goal.
+fn render_without_framework(
+    md: &mut String,
+    without: &Result<WithoutFramework, String>,
+    first_step_gzip: u64,
+) {
+    let w = match without {
+        Ok(w) => w,
+        Err(why) => {
+            let _ = writeln!(
+                md,
+                "The later module without the framework: **missing**: {why}\n"
+            );
+            return;
+        }
+    };
+    let kb = |bytes: u64| bytes as f64 / 1000.0;
+    let at_least = first_step_gzip + w.gzip;
+    let verdict = if at_least > GZIP_GOAL_BYTES {
+        format!(
+            "above the {:.1} KB goal before a single step is drawn again: taking Leptos out \
+             would not reach it alone",
+            kb(GZIP_GOAL_BYTES)
+        )
+    } else {
+        format!(
+            "within the {:.1} KB goal, before the steps are drawn again without it",
+            kb(GZIP_GOAL_BYTES)
+        )
+    };
+    let _ = writeln!(
+        md,
+        "**Without the framework, measured:** the same later module with the body of each of \
+         the framework's {} functions ({} code bytes) emptied (a trap), then through `wasm-opt` \
+         as the package's modules are, so that what only those functions reached goes too (the \
+         steps' views among it: Leptos calls them), is **{:.1} KB** gzip ({:.1} KB raw). No \
+         later module drawn without the framework can weigh less, as its views would be drawn \
+         by code of its own (as the consent is: drawn through web-sys, above). With what the \
+         first step needs ({:.1} KB), everything would be at least **{:.1} KB**, {verdict}. What \
+         remains, by crate (code bytes after `wasm-opt`, names kept for this count):\n\n\
+         | crate | code bytes | share | functions |\n| --- | --- | --- | --- |",
+        w.emptied,
+        w.emptied_bytes,
+        kb(w.gzip),
+        kb(w.raw),
+        kb(first_step_gzip),
+        kb(at_least),
+    );
+    let total: usize = w.crates.iter().map(|(_, bytes, _)| bytes).sum();
+    for (name, bytes, count) in w.crates.iter().take(8) {
+        let share = 100.0 * *bytes as f64 / total.max(1) as f64;
+        let _ = writeln!(md, "| {name} | {bytes} | {share:.1} % | {count} |");
+    }
+    let _ = writeln!(
+        md,
+        "\nIts largest functions (the photo's checks and the outline are inlined into \
+         `photo::examine`: `kyc-core` is compiled for speed):\n\n| function | bytes |\n| --- | --- |"
+    );
+    for (name, bytes) in &w.functions {
+        let shown: String = name.chars().take(140).collect();
+        let _ = writeln!(md, "| `{}` | {bytes} |", shown.replace('|', "\\|"));
+    }
+    let _ = writeln!(md);
 }
 
 /// The later module's composition, or why it is missing.
-type LaterComposition = Result<
-    (
-        String,
-        usize,
-        Vec<(String, usize, usize)>,
-        Vec<(String, usize)>,
-    ),
-    String,
->;
+type LaterComposition = Result<Later, String>;
+
+/// What the later module is made of.
+struct Later {
+    /// The named module's file and size.
+    named: String,
+    size: usize,
+    /// Code bytes by crate (name, bytes, functions), largest first.
+    crates: Vec<(String, usize, usize)>,
+    /// The largest functions: demangled name and body size.
+    functions: Vec<(String, usize)>,
+    /// The same module with the framework's own code taken out.
+    without_framework: Result<WithoutFramework, String>,
+}
+
+/// The later module with the body of every function of the framework's crates emptied (a
+/// trap), then through `wasm-opt` as the package's modules are: what only those functions
+/// reached goes too, the steps' views among it (Leptos calls them). So it weighs less than any
+/// later module drawn without the framework could: what stands in the way besides Leptos.
+struct WithoutFramework {
+    /// The framework's functions emptied, and their code bytes before.
+    emptied: usize,
+    emptied_bytes: usize,
+    /// The optimised module without its names: bytes, gzip level 9.
+    raw: u64,
+    gzip: u64,
+    /// What remains after `wasm-opt`: code bytes by crate and the largest functions.
+    crates: Vec<(String, usize, usize)>,
+    functions: Vec<(String, usize)>,
+}
+
+/// [`WithoutFramework`] of the named later module `bytes` (parsed as `module`).
+fn without_framework(
+    bytes: &[u8],
+    module: &crate::wasm_module::Module,
+) -> Result<WithoutFramework, String> {
+    let framework: Vec<bool> = module
+        .functions
+        .iter()
+        .map(|(symbol, _)| FRAMEWORK.contains(&crate_of(&demangle(symbol)).as_str()))
+        .collect();
+    let (emptied, emptied_bytes) = module
+        .functions
+        .iter()
+        .zip(&framework)
+        .filter(|(_, framework)| **framework)
+        .fold((0, 0), |(count, bytes), ((_, len), _)| {
+            (count + 1, bytes + len)
+        });
+    let stripped = crate::wasm_module::with_bodies_emptied(bytes, |index| framework[index])
+        .ok_or("the later module's code could not be rewritten")?;
+    let dir = crate::dist::named_later_module()
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let (from, to) = (
+        dir.join("later-without-framework.wasm"),
+        dir.join("later-without-framework.opt.wasm"),
+    );
+    std::fs::write(&from, &stripped).map_err(|err| format!("{}: {err}", from.display()))?;
+    crate::dist::optimize_keeping_names(&from, &to).map_err(|fail| fail.0)?;
+    let optimised = std::fs::read(&to).map_err(|err| format!("{}: {err}", to.display()))?;
+    let named = parse(&optimised).ok_or("the optimised module could not be read")?;
+    let shipped = crate::wasm_module::without_custom_sections(&optimised)
+        .ok_or("the optimised module could not be read")?;
+    let gzip = super::payload::gzip_len(&shipped).map_err(|fail| fail.0)?;
+    let (crates, mut functions) = composition(&named);
+    functions.truncate(10);
+    Ok(WithoutFramework {
+        emptied,
+        emptied_bytes,
+        raw: shipped.len() as u64,
+        gzip,
+        crates,
+        functions,
+    })
+}
 
 /// The crates of the framework, as `crate_of` names them.
 const FRAMEWORK: &[&str] = &[
@@ -328,3 +470,49 @@ const FRAMEWORK: &[&str] = &[
     "indexmap",
     "wasm_streams",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::{render_without_framework, WithoutFramework};
+
+    fn without(gzip: u64) -> WithoutFramework {
+        WithoutFramework {
+            emptied: 939,
+            emptied_bytes: 178_981,
+            raw: 184_009,
+            gzip,
+            crates: vec![("kyc_capture".to_owned(), 97_584, 300)],
+            functions: vec![("kyc_capture::photo::examine".to_owned(), 20_758)],
+        }
+    }
+
+    #[test]
+    fn the_lower_bound_is_the_first_step_and_what_remains_against_the_goal() {
+        let mut md = String::new();
+        render_without_framework(&mut md, &Ok(without(84_585)), 49_450);
+        assert!(md.contains("**84.6 KB** gzip (184.0 KB raw)"), "{md}");
+        assert!(
+            md.contains("at least **134.0 KB**, above the 120.0 KB goal"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| kyc_capture | 97584 | 100.0 % | 300 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| `kyc_capture::photo::examine` | 20758 |"),
+            "{md}"
+        );
+
+        let mut md = String::new();
+        render_without_framework(&mut md, &Ok(without(60_000)), 49_450);
+        assert!(
+            md.contains("at least **109.5 KB**, within the 120.0 KB goal"),
+            "{md}"
+        );
+
+        let mut md = String::new();
+        render_without_framework(&mut md, &Err("wasm-opt failed".to_owned()), 49_450);
+        assert!(md.contains("**missing**: wasm-opt failed"), "{md}");
+    }
+}
