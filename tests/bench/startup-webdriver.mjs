@@ -3,13 +3,13 @@
 // cache, like a first visit), timed from navigation start and from the widget script's start to
 // the first step's heading in the DOM. WebDriver has no script to run before a page's own, so
 // the probe is written into the page: STATIC_DIR is the copy of the built site the relay
-// serves, and its index.html gets the probe as its first script.
+// serves, and its index.html gets the probe as its first script (its compressed forms removed).
 //
 //   RELAY_URL=... STATIC_DIR=... WEBDRIVER_URL=... WEBDRIVER_CAPABILITIES=... \
 //     KYC_E2E_ENGINE=firefox LOADS=20 node tests/bench/startup-webdriver.mjs
 //
 // Prints `BENCH <engine>.startup.<figure> ms <samples>` lines for xtask.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, ENGINE } from '../e2e/webdriver.mjs';
 import { probe, FIRST_STEP, marksOf, Samples } from './probe.mjs';
@@ -23,6 +23,9 @@ const page = readFileSync(index, 'utf8');
 if (!page.includes('<head>')) throw new Error(`${index} has no <head> to put the probe in`);
 writeFileSync(index, page.replace('<head>',
   `<head><script>(${probe})(${JSON.stringify(FIRST_STEP)})</script>`));
+// The build's compressed forms of the page are of the page without the probe: the relay would
+// send them instead of the file. Without them it sends the file.
+for (const suffix of ['.br', '.gz']) rmSync(index + suffix, { force: true });
 
 const samples = new Samples();
 let agent = '';

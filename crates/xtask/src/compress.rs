@@ -47,7 +47,8 @@ const SIBLINGS: [(&str, Compress); 2] = [("br", brotli), ("gz", gzip)];
 /// `--static-dir`, nginx's `gzip_static`, Caddy's `precompressed`) sends to a browser that
 /// accepts them. A sibling at least as new as its file is kept (a second call costs nothing),
 /// an older one is written again, and one whose file is gone is removed: a server never sends
-/// the bytes of another build.
+/// the bytes of another build. A file changed after this ran must lose its siblings (or this
+/// run again), as a server of precompressed files prefers them to the file.
 pub fn precompress(dir: &Path) -> Result<(), Fail> {
     let entries = std::fs::read_dir(dir).map_err(|err| Fail(format!("read {dir:?}: {err}")))?;
     for entry in entries {
