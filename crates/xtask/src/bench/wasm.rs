@@ -348,9 +348,10 @@ fn render_without_framework(
         "**Without the framework, measured:** the same later module with the body of each of \
          the framework's {} functions ({} code bytes) emptied (a trap), then through `wasm-opt` \
          as the package's modules are, so that what only those functions reached goes too (the \
-         steps' views among it: Leptos calls them), is **{:.1} KB** gzip ({:.1} KB raw). No \
-         later module drawn without the framework can weigh less, as its views would be drawn \
-         by code of its own (as the consent is: drawn through web-sys, above). With what the \
+         steps' views among it: Leptos calls them), is **{:.1} KB** gzip ({:.1} KB raw). With the \
+         rest of the widget's code as it is, no later module drawn without the framework can \
+         weigh less: its views would be drawn by code of its own (as the consent is: through \
+         web-sys, above). With what the \
          first step needs ({:.1} KB), everything would be at least **{:.1} KB**, {verdict}. What \
          remains, by crate (code bytes after `wasm-opt`, names kept for this count):\n\n\
          | crate | code bytes | share | functions |\n| --- | --- | --- | --- |",
