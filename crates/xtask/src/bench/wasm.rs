@@ -397,8 +397,9 @@ struct Later {
 
 /// The later module with the body of every function of the framework's crates emptied (a
 /// trap), then through `wasm-opt` as the package's modules are: what only those functions
-/// reached goes too, the steps' views among it (Leptos calls them). So it weighs less than any
-/// later module drawn without the framework could: what stands in the way besides Leptos.
+/// reached goes too, the steps' views among it (Leptos calls them). With the rest of the
+/// widget's code as it is, no later module drawn without the framework could weigh less: what
+/// stands in the way besides Leptos.
 struct WithoutFramework {
     /// The framework's functions emptied, and their code bytes before.
     emptied: usize,
