@@ -666,9 +666,10 @@ fn write_still_photo(md: &mut String, r: &Results) {
          and measured while it is encoded. Back on the page, the quality gate. \
          Beside it, in the same page and run, alternating order: the browser's bare \
          `createImageBitmap(blob)` of the same file (decoded size {}). Release build of \
-         `tests/bench_photo.rs` (panic=unwind, as every test build) in headless Chromium \
-         through chromedriver; one uncounted \
-         warm-up of each.\n",
+         `tests/bench_photo.rs` (panic=unwind, as every test build; with the standard library \
+         as installed, where the package's is built for size: smaller, slower sorting and \
+         number formatting and parsing, which none of the per-pixel work uses) in headless \
+         Chromium through chromedriver; one uncounted warm-up of each.\n",
         r.fact("photo.input_pixels").unwrap_or("(missing)"),
         r.fact("photo.input_bytes").unwrap_or("(missing)"),
         match r.fact("photo.prepared_in") {
