@@ -106,14 +106,17 @@ async fn the_phone_continues_the_session_once_with_a_token_of_its_own() {
 
 #[tokio::test]
 async fn a_code_expires_and_a_new_one_replaces_the_old() {
+    // The relay's clock counts whole seconds, so a code lives between its TTL less one second
+    // and its TTL: 3 s leaves the live code below at least 2 s for its exchange, however late in
+    // its second it was issued (with 1 s it failed when the second turned between the two).
     let h = relay(RelayConfig {
-        handoff_ttl: Duration::from_secs(1),
+        handoff_ttl: Duration::from_secs(3),
         ..RelayConfig::default()
     })
     .await;
     let desktop = create_session(&h.relay, "bob").await;
     let expired = code_of(&h, &desktop).await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     let (status, body) = exchange(&h, &expired).await;
     assert_eq!(status, StatusCode::GONE, "{body}");
     assert_eq!(body["error"]["code"], "handoff_expired");
