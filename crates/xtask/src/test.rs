@@ -192,7 +192,8 @@ fn clippy_wasm() -> Result<(), Fail> {
 }
 
 /// Every crate's tests; the relay's run on SQLite and on a throwaway PostgreSQL cluster,
-/// whose admin URL they get in `KYC_TEST_POSTGRES_URL` to create their own databases.
+/// whose admin URL they get in `KYC_TEST_POSTGRES_URL` to create their own databases. Every
+/// test binary runs even after one fails (`--no-fail-fast`): a failure hides no other.
 fn native_tests() -> Result<(), Fail> {
     let started = Instant::now();
     let cluster = postgres::Cluster::start()?;
@@ -203,13 +204,13 @@ fn native_tests() -> Result<(), Fail> {
         started.elapsed().as_secs_f64()
     );
     run(command("cargo")
-        .args(["test", "--workspace"])
+        .args(["test", "--workspace", "--no-fail-fast"])
         .env(postgres::TEST_URL_VAR, cluster.admin_url()))?;
     // The relay's integration tests again, each relay's store a fresh PostgreSQL database:
     // both stores pass the same tests.
     eprintln!("xtask: the relay's tests again on PostgreSQL");
     run(command("cargo")
-        .args(["test", "-p", "kyc-relay", "--test", "*"])
+        .args(["test", "-p", "kyc-relay", "--test", "*", "--no-fail-fast"])
         .env(postgres::TEST_URL_VAR, cluster.admin_url())
         .env("KYC_TEST_STORE", "postgres"))
 }
