@@ -331,7 +331,8 @@ fn write_payload(md: &mut String, report: &Report) {
         md,
         "Everything a host page loads: the package of `cargo xtask dist` in \
          `dist/kyc-capture/` (opt-level \"z\", `kyc-core`'s per-frame loops at 3, LTO, one \
-         codegen unit, the standard library rebuilt for size with panics as bare traps, the module split in two by wasm-split, the \
+         codegen unit, the standard library rebuilt for size with panics as bare traps, the \
+         module split in two by wasm-split, the \
          exported classes the widget never uses dropped (wasm-streams', which Leptos brings \
          in), binaryen's `wasm-opt -Oz` on each): the loader, wasm-bindgen's glue, the first module and the \
          split's loader it imports, the later module (the steps after the consent \
