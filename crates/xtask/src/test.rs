@@ -257,12 +257,20 @@ fn widget_tests_in_webkit() -> Result<(), Fail> {
         driver.drive(&mut cargo, 60);
         match run(&mut cargo) {
             Ok(()) => return Ok(()),
-            Err(failed) if tries == 1 && driver.crashed_in_glib() => eprintln!(
-                "xtask: GLib killed a WebKit process (\"{}\"), not a test's finding: the \
-                 widget tests in WebKit once more\n{}",
-                crate::webkit::GLIB_CRASH,
-                failed.0
-            ),
+            // Once more in a new browser when the engine itself failed (GLib killed one of its
+            // processes, or a web process died: Skia's shaders failing to compile, seen on
+            // these machines), as the bench does; a crash the tests cause fails again.
+            Err(failed)
+                if tries == 1 && (driver.crashed_in_glib() || driver.web_process_crashed()) =>
+            {
+                eprintln!(
+                    "xtask: a WebKit process died (\"{}\" or \"{}\" in its log), not a test's \
+                     finding: the widget tests in WebKit once more\n{}",
+                    crate::webkit::GLIB_CRASH,
+                    crate::webkit::WEB_PROCESS_CRASH,
+                    driver.explain(failed).0
+                )
+            }
             Err(failed) => return Err(driver.explain(failed)),
         }
     }
