@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::browser::{chromium_capabilities, firefox_capabilities, Engine, CHROMEDRIVER};
-use crate::webkit::WebKitDriver;
+use crate::webkit::{Driven, WebKitDriver};
 use crate::{free_port, Fail};
 
 /// An engine's WebDriver server: its URL and the capabilities a new session asks for. Stopped
@@ -23,16 +23,23 @@ pub struct DriverServer {
     webkit: Option<WebKitDriver>,
 }
 
-impl DriverServer {
+impl Driven for DriverServer {
+    /// Whether WebKit itself died (the other engines' drivers keep no log: never).
+    fn engine_died(&self) -> bool {
+        self.webkit.as_ref().is_some_and(WebKitDriver::engine_died)
+    }
+
     /// `failed`, with what WebKit's driver and browser printed last (the other drivers' output
     /// is not kept).
-    pub fn explain(&self, failed: Fail) -> Fail {
+    fn explain(&self, failed: Fail) -> Fail {
         match &self.webkit {
             Some(webkit) => webkit.explain(failed),
             None => failed,
         }
     }
+}
 
+impl DriverServer {
     /// Starts `engine`'s driver (chromedriver, geckodriver, or WebKitWebDriver on a virtual
     /// display behind [`WebKitDriver`]'s proxy, which adds MiniBrowser's capabilities) and
     /// waits until it listens.

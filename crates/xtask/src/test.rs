@@ -10,7 +10,7 @@ use crate::services::{
     binary, build_servers, build_widget, require, start_stack_with, RelayDatabase, Stack,
     StackOptions,
 };
-use crate::webkit::WebKitDriver;
+use crate::webkit::{self, WebKitDriver};
 use crate::{command, free_port, postgres, run, scratch_dir, tools, workspace_root, Fail};
 
 const WASM: &str = "wasm32-unknown-unknown";
@@ -246,34 +246,16 @@ fn widget_tests_in_firefox() -> Result<(), Fail> {
     run(&mut cargo)
 }
 
-/// Run once more, with a fresh driver, when a WebKit process was killed by GLib
-/// ([`crate::webkit::GLIB_CRASH`]); any other failure, or that one twice, fails the step.
+/// In MiniBrowser on a virtual display; once more in a new browser when the engine itself died
+/// ([`webkit::once_more_if_the_engine_died`]).
 fn widget_tests_in_webkit() -> Result<(), Fail> {
-    let mut tries = 0;
-    loop {
-        tries += 1;
+    webkit::once_more_if_the_engine_died("widget tests in WebKit", || {
         let mut cargo = widget_tests();
         let driver = WebKitDriver::start()?;
         driver.drive(&mut cargo, 60);
-        match run(&mut cargo) {
-            Ok(()) => return Ok(()),
-            // Once more in a new browser when the engine itself failed (GLib killed one of its
-            // processes, or a web process died: Skia's shaders failing to compile, seen on
-            // these machines), as the bench does; a crash the tests cause fails again.
-            Err(failed)
-                if tries == 1 && (driver.crashed_in_glib() || driver.web_process_crashed()) =>
-            {
-                eprintln!(
-                    "xtask: a WebKit process died (\"{}\" or \"{}\" in its log), not a test's \
-                     finding: the widget tests in WebKit once more\n{}",
-                    crate::webkit::GLIB_CRASH,
-                    crate::webkit::WEB_PROCESS_CRASH,
-                    driver.explain(failed).0
-                )
-            }
-            Err(failed) => return Err(driver.explain(failed)),
-        }
-    }
+        let outcome = run(&mut cargo);
+        Ok((driver, outcome))
+    })
 }
 
 /// The sharpness metric must rank images as OpenCV's variance of the Laplacian does.
@@ -440,16 +422,21 @@ fn end_to_end() -> Result<(), Fail> {
 /// What differs between engines, end to end (`tests/e2e/engines.webdriver.mjs`: the file
 /// picker, the live camera, no camera API, a refused camera and a host's page under a strict
 /// CSP, each to verified), in `engine` through its own WebDriver server.
+/// In WebKit, once more in a new browser when the engine itself died
+/// ([`webkit::once_more_if_the_engine_died`]; the file's record for RELIABILITY.md is then the
+/// second run's).
 fn end_to_end_in(engine: Engine) -> Result<(), Fail> {
     let stack = EndToEndStack::start(&format!("e2e-{}", engine.name()))?;
-    let driver = DriverServer::start(engine)?;
-    run(stack
-        .node()
-        .arg("tests/e2e/engines.webdriver.mjs")
-        .env("KYC_E2E_ENGINE", driver.engine.name())
-        .env("WEBDRIVER_URL", &driver.url)
-        .env("WEBDRIVER_CAPABILITIES", &driver.capabilities))
-    .map_err(|failed| driver.explain(failed))
+    webkit::once_more_if_the_engine_died("end-to-end engine tests", || {
+        let driver = DriverServer::start(engine)?;
+        let outcome = run(stack
+            .node()
+            .arg("tests/e2e/engines.webdriver.mjs")
+            .env("KYC_E2E_ENGINE", driver.engine.name())
+            .env("WEBDRIVER_URL", &driver.url)
+            .env("WEBDRIVER_CAPABILITIES", &driver.capabilities));
+        Ok((driver, outcome))
+    })
 }
 
 fn end_to_end_in_chromium() -> Result<(), Fail> {

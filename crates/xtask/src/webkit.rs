@@ -112,18 +112,17 @@ impl WebKitDriver {
         })
     }
 
-    /// Whether a WebKit process died of GLib's `getauxval () failed` ([`GLIB_CRASH`]), which
-    /// the driver's log shows.
-    pub fn crashed_in_glib(&self) -> bool {
-        std::fs::read_to_string(&self.log_path).is_ok_and(|log| log.contains(GLIB_CRASH))
-    }
-
-    /// Whether a web process of MiniBrowser died while driven (the driver's log says
-    /// [`WEB_PROCESS_CRASH`]): seen on these machines in Skia, WebKitGTK's renderer (its own
-    /// shader for a canvas's pixels failing to compile: `SkRuntimeEffectPriv.h: fatal error`),
-    /// and after GLib's [`GLIB_CRASH`].
-    pub fn web_process_crashed(&self) -> bool {
-        std::fs::read_to_string(&self.log_path).is_ok_and(|log| log.contains(WEB_PROCESS_CRASH))
+    /// Whether the engine itself failed while driven, which the driver's log shows: GLib killed
+    /// one of its processes ([`GLIB_CRASH`]), or one of MiniBrowser's web processes died
+    /// ([`WEB_PROCESS_CRASH`]). The second is seen on these machines in Skia, WebKitGTK's
+    /// renderer, compiling its own shaders: "integer is too large: 2" (or 255) for a literal of
+    /// its own source, then `Unable to load module sksl_shared` or `SkRuntimeEffectPriv.h: fatal
+    /// error`. Both look like `errno` changed under the code that checks it (Skia's integer
+    /// parsing checks `errno`; GLib's check found `EINTR`), i.e. by a signal handler in the
+    /// process: about one driver run in ten, whatever the tests do.
+    pub fn engine_died(&self) -> bool {
+        std::fs::read_to_string(&self.log_path)
+            .is_ok_and(|log| log.contains(GLIB_CRASH) || log.contains(WEB_PROCESS_CRASH))
     }
 
     /// `failed` with the last lines the driver and the browser printed.
@@ -152,6 +151,47 @@ impl WebKitDriver {
             .env_remove("WASM_BINDGEN_TEST_WEBDRIVER_JSON")
             .env("WASM_BINDGEN_TEST_TIMEOUT", timeout_secs.to_string());
     }
+}
+
+/// A driven run's driver, as [`once_more_if_the_engine_died`] needs it.
+pub trait Driven {
+    /// Whether the engine itself died in the run (see [`WebKitDriver::engine_died`]).
+    fn engine_died(&self) -> bool;
+    /// `failed`, with what the engine printed last where it is kept.
+    fn explain(&self, failed: Fail) -> Fail;
+}
+
+impl Driven for WebKitDriver {
+    fn engine_died(&self) -> bool {
+        WebKitDriver::engine_died(self)
+    }
+    fn explain(&self, failed: Fail) -> Fail {
+        WebKitDriver::explain(self, failed)
+    }
+}
+
+/// Runs `attempt`, which starts its own driver and returns it with the run's outcome; once
+/// more, with a new driver and browser, when the first failed because the engine itself died
+/// ([`WebKitDriver::engine_died`]). Any other failure fails at once, and so does the engine
+/// dying twice: a crash the page causes would come again. `what` names the run in the note.
+pub fn once_more_if_the_engine_died<D: Driven>(
+    what: &str,
+    mut attempt: impl FnMut() -> Result<(D, Result<(), Fail>), Fail>,
+) -> Result<(), Fail> {
+    let (driver, outcome) = attempt()?;
+    match outcome {
+        Ok(()) => return Ok(()),
+        Err(failed) if driver.engine_died() => eprintln!(
+            "xtask: a WebKit process died (\"{GLIB_CRASH}\" or \"{WEB_PROCESS_CRASH}\" in the \
+             driver's log), not a finding of the {what}: the {what} once more, in a new \
+             browser\n{}",
+            driver.explain(failed).0
+        ),
+        Err(failed) => return Err(driver.explain(failed)),
+    }
+    drop(driver);
+    let (driver, outcome) = attempt()?;
+    outcome.map_err(|failed| driver.explain(failed))
 }
 
 impl Drop for WebKitDriver {
@@ -246,4 +286,68 @@ fn close_after(response: &[u8]) -> Vec<u8> {
     let mut bytes = out.into_bytes();
     bytes.extend_from_slice(&response[end + 2..]);
     bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run's driver as the retry sees it: whether the engine died in it.
+    struct Run(bool);
+
+    impl Driven for Run {
+        fn engine_died(&self) -> bool {
+            self.0
+        }
+        fn explain(&self, failed: Fail) -> Fail {
+            Fail(format!("{} (explained)", failed.0))
+        }
+    }
+
+    /// Runs the retry over `runs` (engine died?, passed?) and returns its outcome and how many
+    /// runs it started.
+    fn retried(runs: &[(bool, bool)]) -> (Result<(), Fail>, usize) {
+        let mut started = 0;
+        let outcome = once_more_if_the_engine_died("tests", || {
+            let (died, passed) = runs[started];
+            started += 1;
+            let outcome = if passed {
+                Ok(())
+            } else {
+                Err(Fail(format!("run {started} failed")))
+            };
+            Ok((Run(died), outcome))
+        });
+        (outcome, started)
+    }
+
+    #[test]
+    fn a_run_that_passes_is_not_repeated() {
+        assert!(matches!(retried(&[(false, true)]), (Ok(()), 1)));
+    }
+
+    #[test]
+    fn the_engine_dying_once_costs_one_more_run() {
+        assert!(matches!(
+            retried(&[(true, false), (false, true)]),
+            (Ok(()), 2)
+        ));
+    }
+
+    #[test]
+    fn a_test_failure_fails_at_once_explained() {
+        let (Err(Fail(message)), 1) = retried(&[(false, false), (false, true)]) else {
+            panic!("a test's failure was run again");
+        };
+        assert_eq!(message, "run 1 failed (explained)");
+    }
+
+    #[test]
+    fn the_engine_dying_twice_fails() {
+        let (Err(Fail(message)), 2) = retried(&[(true, false), (true, false), (false, true)])
+        else {
+            panic!("not failed after the second death");
+        };
+        assert_eq!(message, "run 2 failed (explained)");
+    }
 }

@@ -30,7 +30,7 @@ use crate::browser::Engine;
 use crate::driver::DriverServer;
 use crate::free_port;
 use crate::services::{build_widget, start_stack_of, Profile, RelayDatabase, Stack, StackOptions};
-use crate::webkit::WebKitDriver;
+use crate::webkit::{self, WebKitDriver};
 use crate::{
     browser, command, run, run_quiet, scratch_dir, target_dir, tools, workspace_root, Fail,
 };
@@ -413,37 +413,26 @@ fn browser_figures(results: &mut Results) -> Result<(), Fail> {
 /// The same browser bench in `engine` (Firefox headless, WebKit's MiniBrowser on a virtual
 /// display), its figures named `<engine>.<figure>`.
 fn engine_figures(results: &mut Results, engine: Engine) -> Result<(), Fail> {
-    let mut cargo = browser_bench_cargo();
-    cargo.args(["--", "--include-ignored", "--nocapture"]);
     let prefix = format!("{}.", engine.name());
     match engine {
         Engine::Chromium => browser_figures(results),
         Engine::Firefox => {
+            let mut cargo = browser_bench_cargo();
+            cargo.args(["--", "--include-ignored", "--nocapture"]);
             browser::in_headless_firefox(&mut cargo, "bench-webdriver-firefox", 300)?;
             bench_in_browser(results, &prefix, &mut cargo)
         }
-        // Once more, in a new browser, when a web process of WebKit died (a fault of the
-        // engine's renderer on these machines, see `WebKitDriver::web_process_crashed`); the
-        // second run's figures replace the first's.
-        Engine::WebKit => {
-            let mut tries = 0;
-            loop {
-                tries += 1;
-                let driver = WebKitDriver::start()?;
-                driver.drive(&mut cargo, 300);
-                match bench_in_browser(results, &prefix, &mut cargo) {
-                    Ok(()) => return Ok(()),
-                    Err(failed) if tries == 1 && driver.web_process_crashed() => eprintln!(
-                        "xtask bench: a WebKit web process crashed, not a figure: the WebKit \
-                         bench once more\n{}",
-                        driver.explain(failed).0
-                    ),
-                    Err(failed) => return Err(driver.explain(failed)),
-                }
-                cargo = browser_bench_cargo();
-                cargo.args(["--", "--include-ignored", "--nocapture"]);
-            }
-        }
+        // Once more, in a new browser, when WebKit itself died (a fault of the engine on these
+        // machines, see `WebKitDriver::engine_died`); the second run's figures replace the
+        // first's.
+        Engine::WebKit => webkit::once_more_if_the_engine_died("WebKit bench", || {
+            let mut cargo = browser_bench_cargo();
+            cargo.args(["--", "--include-ignored", "--nocapture"]);
+            let driver = WebKitDriver::start()?;
+            driver.drive(&mut cargo, 300);
+            let outcome = bench_in_browser(results, &prefix, &mut cargo);
+            Ok((driver, outcome))
+        }),
     }
 }
 
