@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::browser::{Engine, CHROMEDRIVER, CHROMIUM, FIREFOX};
-use crate::webkit::{MINIBROWSER, WEBKIT_DRIVER, XVFB_RUN};
+use crate::webkit::{DBUS_RUN_SESSION, MINIBROWSER, WEBKIT_DRIVER, XVFB_RUN};
 use crate::{find_program, run, run_quiet, workspace_root, Fail};
 
 /// trunk builds the widget; 0.22 needs a newer rustc than this toolchain.
@@ -238,6 +238,7 @@ fn ensure_debian_packages(engines: &[Engine]) -> Result<(), Fail> {
         (MINIBROWSER, "libwebkit2gtk-4.1-0"),
         (XVFB_RUN, "xvfb"),
         ("/usr/bin/xauth", "xauth"),
+        (DBUS_RUN_SESSION, "dbus-daemon"),
     ];
     // PostgreSQL, for the relay's tests and `demo --postgres`, is installed by
     // `postgres::ensure_installed` when a cluster starts.

@@ -23,6 +23,8 @@ pub const WEBKIT_DRIVER: &str = "/usr/bin/WebKitWebDriver";
 pub const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
 /// Runs a command on a fresh virtual X display (package xvfb).
 pub const XVFB_RUN: &str = "/usr/bin/xvfb-run";
+/// Runs a command with a session D-Bus of its own (package dbus-daemon).
+pub const DBUS_RUN_SESSION: &str = "/usr/bin/dbus-run-session";
 
 /// The capabilities of every new session: MiniBrowser under automation, with a camera that
 /// is granted without asking and shows a mock picture.
@@ -64,14 +66,29 @@ impl WebKitDriver {
         let log_err = log
             .try_clone()
             .map_err(|err| Fail(format!("cannot write {}: {err}", log_path.display())))?;
-        let mut group = Command::new(XVFB_RUN)
-            .args(["-a", "-s", "-screen 0 1280x1024x24", WEBKIT_DRIVER])
+        // On a session bus of its own: without one, each web process looked for a bus again
+        // and again (about 20 times a run, each time trying to start `dbus-launch`), and each
+        // look runs GLib's `getauxval` check, the one that kills a process when it finds
+        // `errno` changed under it ([`GLIB_CRASH`]).
+        let mut group = Command::new(DBUS_RUN_SESSION)
+            .args([
+                "--",
+                XVFB_RUN,
+                "-a",
+                "-s",
+                "-screen 0 1280x1024x24",
+                WEBKIT_DRIVER,
+            ])
             .arg(format!("--port={driver_port}"))
             .stdout(log)
             .stderr(log_err)
             .process_group(0)
             .spawn()
-            .map_err(|err| Fail(format!("cannot start {XVFB_RUN} {WEBKIT_DRIVER}: {err}")))?;
+            .map_err(|err| {
+                Fail(format!(
+                    "cannot start {DBUS_RUN_SESSION} {XVFB_RUN} {WEBKIT_DRIVER}: {err}"
+                ))
+            })?;
         let driver = SocketAddr::from(([127, 0, 0, 1], driver_port));
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect_timeout(&driver, Duration::from_millis(200)).is_err() {
