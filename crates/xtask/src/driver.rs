@@ -26,7 +26,7 @@ pub struct DriverServer {
 impl Driven for DriverServer {
     /// Whether WebKit itself died (the other engines' drivers keep no log: never).
     fn engine_died(&self) -> bool {
-        self.webkit.as_ref().is_some_and(WebKitDriver::engine_died)
+        self.webkit.as_ref().is_some_and(Driven::engine_died)
     }
 
     /// `failed`, with what WebKit's driver and browser printed last (the other drivers' output

@@ -422,6 +422,7 @@ fn end_to_end() -> Result<(), Fail> {
 /// What differs between engines, end to end (`tests/e2e/engines.webdriver.mjs`: the file
 /// picker, the live camera, no camera API, a refused camera and a host's page under a strict
 /// CSP, each to verified), in `engine` through its own WebDriver server.
+///
 /// In WebKit, once more in a new browser when the engine itself died
 /// ([`webkit::once_more_if_the_engine_died`]; the file's record for RELIABILITY.md is then the
 /// second run's).

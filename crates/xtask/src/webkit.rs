@@ -129,31 +129,6 @@ impl WebKitDriver {
         })
     }
 
-    /// Whether the engine itself failed while driven, which the driver's log shows: GLib killed
-    /// one of its processes ([`GLIB_CRASH`]), or one of MiniBrowser's web processes died
-    /// ([`WEB_PROCESS_CRASH`]). The second is seen on these machines in Skia, WebKitGTK's
-    /// renderer, compiling its own shaders: "integer is too large: 2" (or 255) for a literal of
-    /// its own source, then `Unable to load module sksl_shared` or `SkRuntimeEffectPriv.h: fatal
-    /// error`. Both look like `errno` changed under the code that checks it (Skia's integer
-    /// parsing checks `errno`; GLib's check found `EINTR`), i.e. by a signal handler in the
-    /// process: about one driver run in ten, whatever the tests do.
-    pub fn engine_died(&self) -> bool {
-        std::fs::read_to_string(&self.log_path)
-            .is_ok_and(|log| log.contains(GLIB_CRASH) || log.contains(WEB_PROCESS_CRASH))
-    }
-
-    /// `failed` with the last lines the driver and the browser printed.
-    pub fn explain(&self, failed: Fail) -> Fail {
-        let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        let tail = lines[lines.len().saturating_sub(40)..].join("\n");
-        Fail(format!(
-            "{}\nthe WebKit driver's and MiniBrowser's last output ({}):\n{tail}",
-            failed.0,
-            self.log_path.display()
-        ))
-    }
-
     /// The proxy's URL, where a WebDriver client talks to the driver.
     pub fn url(&self) -> String {
         format!("http://{}", self.proxy)
@@ -172,24 +147,43 @@ impl WebKitDriver {
 
 /// A driven run's driver, as [`once_more_if_the_engine_died`] needs it.
 pub trait Driven {
-    /// Whether the engine itself died in the run (see [`WebKitDriver::engine_died`]).
+    /// Whether the engine itself died in the run (for WebKit: what its driver's log shows).
     fn engine_died(&self) -> bool;
     /// `failed`, with what the engine printed last where it is kept.
     fn explain(&self, failed: Fail) -> Fail;
 }
 
 impl Driven for WebKitDriver {
+    /// Whether the engine itself failed while driven, which the driver's log shows: GLib killed
+    /// one of its processes ([`GLIB_CRASH`]), or one of MiniBrowser's web processes died
+    /// ([`WEB_PROCESS_CRASH`]). The second is seen on these machines in Skia, WebKitGTK's
+    /// renderer, compiling its own shaders: "integer is too large: 2" (or 255) for a literal of
+    /// its own source, then `Unable to load module sksl_shared` or `SkRuntimeEffectPriv.h: fatal
+    /// error`. Both look like `errno` changed under the code that checks it (Skia's integer
+    /// parsing checks `errno`; GLib's check found `EINTR`), i.e. by a signal handler in the
+    /// process: about one driver run in ten, whatever the tests did, before the session bus of
+    /// [`WebKitDriver::start`] took out most of GLib's checks.
     fn engine_died(&self) -> bool {
-        WebKitDriver::engine_died(self)
+        std::fs::read_to_string(&self.log_path)
+            .is_ok_and(|log| log.contains(GLIB_CRASH) || log.contains(WEB_PROCESS_CRASH))
     }
+
+    /// `failed` with the last lines the driver and the browser printed.
     fn explain(&self, failed: Fail) -> Fail {
-        WebKitDriver::explain(self, failed)
+        let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = lines[lines.len().saturating_sub(40)..].join("\n");
+        Fail(format!(
+            "{}\nthe WebKit driver's and MiniBrowser's last output ({}):\n{tail}",
+            failed.0,
+            self.log_path.display()
+        ))
     }
 }
 
 /// Runs `attempt`, which starts its own driver and returns it with the run's outcome; once
 /// more, with a new driver and browser, when the first failed because the engine itself died
-/// ([`WebKitDriver::engine_died`]). Any other failure fails at once, and so does the engine
+/// ([`Driven::engine_died`]). Any other failure fails at once, and so does the engine
 /// dying twice: a crash the page causes would come again. `what` names the run in the note.
 pub fn once_more_if_the_engine_died<D: Driven>(
     what: &str,

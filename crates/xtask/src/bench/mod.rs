@@ -423,7 +423,7 @@ fn engine_figures(results: &mut Results, engine: Engine) -> Result<(), Fail> {
             bench_in_browser(results, &prefix, &mut cargo)
         }
         // Once more, in a new browser, when WebKit itself died (a fault of the engine on these
-        // machines, see `WebKitDriver::engine_died`); the second run's figures replace the
+        // machines, see `Driven::engine_died` in `webkit.rs`); the second run's figures replace the
         // first's.
         Engine::WebKit => webkit::once_more_if_the_engine_died("WebKit bench", || {
             let mut cargo = browser_bench_cargo();
