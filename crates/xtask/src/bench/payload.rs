@@ -110,9 +110,9 @@ pub const GZIP_GOAL_BYTES: u64 = 120_000;
 /// steps: the limit is now the goal; 49,450 B with a business's consent drawn there too (the
 /// session's `business_started` read); 49,044 B with the standard library's smaller algorithms;
 /// 48,945 B with one `wasm-opt -Oz` pass more. BENCHMARKS.md says what the first module is
-/// made of. Tried and dropped: the `format!` calls the first step reaches written with `concat` instead, 157 B
-/// more (`core::fmt` stays in the first module: its `Display` and `fmt::Write` functions are
-/// in the function table, which `wasm-opt` keeps whole).
+/// made of. Tried and dropped: the `format!` calls the first step reaches written with
+/// `concat` instead, 157 B more (`core::fmt` stays in the first module: its `Display` and
+/// `fmt::Write` functions are in the function table, which `wasm-opt` keeps whole).
 pub const FIRST_STEP_LIMIT_BYTES: u64 = 50_000;
 /// Issue 18's goal for what the first step needs.
 pub const FIRST_STEP_GOAL_BYTES: u64 = 50_000;

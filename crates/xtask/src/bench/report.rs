@@ -332,13 +332,12 @@ fn write_payload(md: &mut String, report: &Report) {
         "Everything a host page loads: the package of `cargo xtask dist` in \
          `dist/kyc-capture/` (opt-level \"z\", `kyc-core`'s per-frame loops at 3, LTO, one \
          codegen unit, the standard library rebuilt for size with panics as bare traps, the \
-         module split in two by wasm-split, the \
-         exported classes the widget never uses dropped (wasm-streams', which Leptos brings \
-         in), binaryen's `wasm-opt -Oz` on each): the loader, wasm-bindgen's glue, the first module and the \
-         split's loader it imports, the later module (the steps after the consent \
-         and all they reach: camera, photo checks, document outline, uploads, handoff, status, \
-         a business's steps; fetched while the first step shows, and by the widget's analysis \
-         worker) and the CSS, compressed here with gzip level 9 and brotli quality 11 (the \
+         module split in two by wasm-split, the exported classes the widget never uses \
+         dropped (wasm-streams', which Leptos brings in), binaryen's `wasm-opt -Oz` on each): \
+         the loader, wasm-bindgen's glue, the first module and the split's loader it imports, \
+         the later module (the steps after the consent and all they reach: camera, photo \
+         checks, document outline, uploads, handoff, status, a business's steps; fetched while \
+         the first step shows, and by the widget's analysis worker) and the CSS, compressed here with gzip level 9 and brotli quality 11 (the \
          TypeScript types are never fetched). Sizes are exact byte counts of one build, so there \
          is no spread. KB = 1000 bytes.\n"
     );
