@@ -161,8 +161,8 @@ impl Driven for WebKitDriver {
     /// its own source, then `Unable to load module sksl_shared` or `SkRuntimeEffectPriv.h: fatal
     /// error`. Both look like `errno` changed under the code that checks it (Skia's integer
     /// parsing checks `errno`; GLib's check found `EINTR`), i.e. by a signal handler in the
-    /// process: about one driver run in ten, whatever the tests did, before the session bus of
-    /// [`WebKitDriver::start`] took out most of GLib's checks.
+    /// process: about one driver run in ten, whatever the tests did; after the session bus of
+    /// [`WebKitDriver::start`] GLib's kill still came once in nine runs.
     fn engine_died(&self) -> bool {
         std::fs::read_to_string(&self.log_path)
             .is_ok_and(|log| log.contains(GLIB_CRASH) || log.contains(WEB_PROCESS_CRASH))
