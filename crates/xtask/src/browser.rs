@@ -77,7 +77,7 @@ const FIREFOX_PREFS: &[(&str, &str)] = &[
 ];
 
 /// Makes `cargo test --target wasm32-unknown-unknown` run in headless Chromium through
-/// chromedriver, each test given at most `timeout_secs`: writes the webdriver capabilities
+/// chromedriver, the whole run given at most `timeout_secs`: writes the webdriver capabilities
 /// (Chromium's binary and [`CHROMIUM_FLAGS`]) to `webdriver.json` in the scratch directory
 /// `scratch` and points the test runner at it.
 pub fn in_headless_chromium(

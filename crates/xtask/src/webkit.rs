@@ -134,8 +134,8 @@ impl WebKitDriver {
         format!("http://{}", self.proxy)
     }
 
-    /// Points `cargo test --target wasm32-unknown-unknown` at the driver, each test given at
-    /// most `timeout_secs`.
+    /// Points `cargo test --target wasm32-unknown-unknown` at the driver, the whole run given
+    /// at most `timeout_secs` (the runner's timeout is not per test).
     pub fn drive(&self, cargo: &mut Command, timeout_secs: u32) {
         browser::clear_drivers(cargo);
         cargo
