@@ -337,9 +337,10 @@ fn write_payload(md: &mut String, report: &Report) {
          the loader, wasm-bindgen's glue, the first module and the split's loader it imports, \
          the later module (the steps after the consent and all they reach: camera, photo \
          checks, document outline, uploads, handoff, status, a business's steps; fetched while \
-         the first step shows, and by the widget's analysis worker) and the CSS, compressed here with gzip level 9 and brotli quality 11 (the \
-         TypeScript types are never fetched). Sizes are exact byte counts of one build, so there \
-         is no spread. KB = 1000 bytes.\n"
+         the first step shows, and by the widget's analysis worker) and the CSS, compressed \
+         here with gzip level 9 and brotli quality 11 (the TypeScript types are never \
+         fetched). Sizes are exact byte counts of one build, so there is no spread. KB = 1000 \
+         bytes.\n"
     );
     let _ = writeln!(
         md,
