@@ -165,7 +165,7 @@ impl AppState {
     }
 
     /// Tells the status streams that the status of `id` (a session id, or a provider's customer
-    /// id) may have changed: this instance's at once, every other instance's through the
+    /// id; empty: every session) may have changed: this instance's at once, every other instance's through the
     /// database (PostgreSQL's `NOTIFY`).
     pub(crate) fn notify(&self, id: &str) {
         // No stream listening is not an error.

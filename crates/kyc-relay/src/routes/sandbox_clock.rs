@@ -1,7 +1,9 @@
 //! `POST /v1/sandbox/clock` with `{"advance_secs": N}` and the host API key: moves the relay's
-//! clock forward, so an end-to-end test sees a review pass its hours without waiting. Mounted
-//! only in sandbox mode ([`crate::RelayConfig::sandbox`]); elsewhere the path is unknown (404).
+//! clock forward, so an end-to-end test sees a review pass its hours without waiting: the status
+//! streams are told at once (how long each review has taken changed), not at their next
+//! refresh. Mounted only in sandbox mode ([`crate::RelayConfig::sandbox`]); elsewhere the path is unknown (404).
 
+use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -30,6 +32,7 @@ struct Advanced {
 }
 
 async fn advance(
+    State(state): State<AppState>,
     _: HostKey,
     ApiJson(Advance { advance_secs }): ApiJson<Advance>,
 ) -> Result<Json<Advanced>, ApiError> {
@@ -39,7 +42,8 @@ async fn advance(
         ));
     }
     tracing::warn!(advance_secs, "sandbox clock moved forward");
-    Ok(Json(Advanced {
-        advanced_secs: clock::advance(advance_secs),
-    }))
+    let advanced_secs = clock::advance(advance_secs);
+    // An empty id names every session.
+    state.notify("");
+    Ok(Json(Advanced { advanced_secs }))
 }
