@@ -26,6 +26,7 @@
 //! counting characters: none of it in the per-frame work (`kyc-core`'s metrics and outline,
 //! its own loops at `opt-level = 3`) but the outline's sort of its few line candidates.
 
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use crate::{command, glue_names, run, tools, unused_classes, workspace_root, Fail};
@@ -271,27 +272,77 @@ pub fn optimize_keeping_names(from: &Path, to: &Path) -> Result<(), Fail> {
     wasm_opt(from, to, &["-g"])
 }
 
+/// wasm-opt's passes: repeated until it no longer shrinks (0.4 KB gzip less than one pass), then
+/// once more on flattened, re-looped control flow (0.45 KB less), whose last round one pass
+/// more shrinks again (0.6 KB less in the two modules), without the producers and
+/// target-features sections no browser reads (0.18 KB): measured on the same module.
+const WASM_OPT_PASSES: [&str; 9] = [
+    "-Oz",
+    "--converge",
+    "--flatten",
+    "--rereloop",
+    "-Oz",
+    "--converge",
+    "-Oz",
+    "--strip-producers",
+    "--strip-target-features",
+];
+
+/// How many optimised modules [`wasm_opt`] keeps (the newest used): a few builds' worth.
+const WASM_OPT_CACHE_KEEP: usize = 16;
+
+/// wasm-opt of `from` into `to`, or its output kept from an earlier run on the same bytes with
+/// the same arguments and wasm-opt: the passes take about a minute on the later module (2
+/// cores), and `cargo xtask test` packages the same module five times (the end-to-end steps
+/// and the size gate). wasm-opt's output depends on nothing else (the same bytes each time,
+/// checked with `cmp`).
 fn wasm_opt(from: &Path, to: &Path, extra: &[&str]) -> Result<(), Fail> {
+    let input = std::fs::read(from).map_err(|err| Fail(format!("read {from:?}: {err}")))?;
+    let version = crate::run_quiet(command("wasm-opt").arg("--version"))?;
+    let mut key = std::hash::DefaultHasher::new();
+    (&version, extra, WASM_OPT_PASSES, WASM_OPT_FEATURES, &input).hash(&mut key);
+    let cache = build_dir().join("wasm-opt-cache");
+    let kept = cache.join(format!("{:016x}.wasm", key.finish()));
+    if kept.is_file() {
+        copy(&kept, to)?;
+        // Touched: the newest used are the ones kept.
+        let now = std::time::SystemTime::now();
+        if let Ok(file) = std::fs::File::options().append(true).open(&kept) {
+            let _ = file.set_modified(now);
+        }
+        return Ok(());
+    }
     run(command("wasm-opt")
         .args(extra)
-        // Repeated until it no longer shrinks (0.4 KB gzip less than one pass), then once more
-        // on flattened, re-looped control flow (0.45 KB less), whose last round one pass more
-        // shrinks again (0.6 KB less in the two modules), without the producers and
-        // target-features sections no browser reads (0.18 KB): measured on the same module.
-        .args([
-            "-Oz",
-            "--converge",
-            "--flatten",
-            "--rereloop",
-            "-Oz",
-            "--converge",
-            "-Oz",
-        ])
-        .args(["--strip-producers", "--strip-target-features"])
+        .args(WASM_OPT_PASSES)
         .args(WASM_OPT_FEATURES)
         .arg(from)
         .arg("-o")
-        .arg(to))
+        .arg(to))?;
+    std::fs::create_dir_all(&cache).map_err(|err| Fail(format!("create {cache:?}: {err}")))?;
+    // Written whole under another name first: a build stopped midway leaves no half module.
+    let partial = kept.with_extension("partial");
+    copy(to, &partial)?;
+    std::fs::rename(&partial, &kept)
+        .map_err(|err| Fail(format!("rename {partial:?} to {kept:?}: {err}")))?;
+    prune(&cache, WASM_OPT_CACHE_KEEP)
+}
+
+/// Removes all but the `keep` newest (by modification time) files of `dir`.
+fn prune(dir: &Path, keep: usize) -> Result<(), Fail> {
+    let mut files = std::fs::read_dir(dir)
+        .map_err(|err| Fail(format!("read {dir:?}: {err}")))?
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let modified = entry.metadata().and_then(|m| m.modified()).ok()?;
+            Some((modified, entry.path()))
+        })
+        .collect::<Vec<_>>();
+    files.sort_by_key(|file| std::cmp::Reverse(file.0));
+    for (_, path) in files.into_iter().skip(keep) {
+        std::fs::remove_file(&path).map_err(|err| Fail(format!("remove {path:?}: {err}")))?;
+    }
+    Ok(())
 }
 
 fn copy(from: &Path, to: &Path) -> Result<(), Fail> {
@@ -422,7 +473,30 @@ pub fn locale_files() -> Result<Vec<PathBuf>, Fail> {
 
 #[cfg(test)]
 mod tests {
-    use super::minify_css;
+    use super::{minify_css, prune};
+
+    #[test]
+    fn pruning_keeps_the_newest_files() {
+        let dir = std::env::temp_dir().join(format!("xtask-prune-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let start = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for (age, name) in [(5, "a"), (1, "b"), (4, "c"), (2, "d"), (3, "e")] {
+            let path = dir.join(name);
+            std::fs::write(&path, name).unwrap();
+            let file = std::fs::File::options().append(true).open(&path).unwrap();
+            file.set_modified(start - std::time::Duration::from_secs(age * 60))
+                .unwrap();
+        }
+        prune(&dir, 2).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["b", "d"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn css_loses_comments_and_spare_space_but_not_meaningful_space() {
