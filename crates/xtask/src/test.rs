@@ -7,7 +7,7 @@ use std::time::Instant;
 use crate::browser::{self, Engine};
 use crate::driver::DriverServer;
 use crate::services::{
-    binary, build_servers, build_widget, require, start_stack_with, RelayDatabase, Stack,
+    binary, build_servers_as_tested, build_widget, require, start_stack_with, RelayDatabase, Stack,
     StackOptions,
 };
 use crate::webkit::{self, WebKitDriver};
@@ -194,6 +194,10 @@ fn clippy_wasm() -> Result<(), Fail> {
 /// Every crate's tests; the relay's run on SQLite and on a throwaway PostgreSQL cluster,
 /// whose admin URL they get in `KYC_TEST_POSTGRES_URL` to create their own databases. Every
 /// test binary runs even after one fails (`--no-fail-fast`): a failure hides no other.
+///
+/// The relay's tests on PostgreSQL are the binaries the workspace's run built, run again:
+/// `cargo test -p kyc-relay` would build every dependency once more (2 min 42 s in a fresh
+/// clone), its features unified over the relay alone instead of the workspace.
 fn native_tests() -> Result<(), Fail> {
     let started = Instant::now();
     let cluster = postgres::Cluster::start()?;
@@ -209,10 +213,57 @@ fn native_tests() -> Result<(), Fail> {
     // The relay's integration tests again, each relay's store a fresh PostgreSQL database:
     // both stores pass the same tests.
     eprintln!("xtask: the relay's tests again on PostgreSQL");
-    run(command("cargo")
-        .args(["test", "-p", "kyc-relay", "--test", "*", "--no-fail-fast"])
-        .env(postgres::TEST_URL_VAR, cluster.admin_url())
-        .env("KYC_TEST_STORE", "postgres"))
+    let relay = workspace_root().join("crates/kyc-relay");
+    let mut failed = Vec::new();
+    for test in integration_tests(&relay)? {
+        eprintln!("xtask: {} on PostgreSQL", test.display());
+        if let Err(Fail(why)) = run(Command::new(&test)
+            .current_dir(&relay)
+            .env(postgres::TEST_URL_VAR, cluster.admin_url())
+            .env("KYC_TEST_STORE", "postgres"))
+        {
+            failed.push(why);
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Fail(failed.join("\n")))
+    }
+}
+
+/// The integration test binaries (`tests/*.rs`) of the workspace's crate at `dir`, as the
+/// workspace's `cargo test` builds them (nothing is built again).
+fn integration_tests(dir: &std::path::Path) -> Result<Vec<PathBuf>, Fail> {
+    let messages = crate::run_quiet(command("cargo").args([
+        "test",
+        "--workspace",
+        "--no-run",
+        "--message-format=json",
+    ]))?;
+    let tests = dir.join("tests");
+    let mut binaries = Vec::new();
+    for line in messages.lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let target = &message["target"];
+        let integration = target["kind"] == serde_json::json!(["test"])
+            && target["src_path"]
+                .as_str()
+                .is_some_and(|src| std::path::Path::new(src).starts_with(&tests));
+        if let (true, Some(executable)) = (integration, message["executable"].as_str()) {
+            binaries.push(PathBuf::from(executable));
+        }
+    }
+    if binaries.is_empty() {
+        return Err(Fail(format!(
+            "cargo test --no-run listed no test binary of {}",
+            tests.display()
+        )));
+    }
+    binaries.sort();
+    Ok(binaries)
 }
 
 fn core_wasm_tests() -> Result<(), Fail> {
@@ -363,7 +414,7 @@ struct EndToEndStack {
 impl EndToEndStack {
     fn start(scratch: &str) -> Result<EndToEndStack, Fail> {
         build_widget()?;
-        build_servers()?;
+        build_servers_as_tested()?;
         let dist = workspace_root().join("dist");
         require(&dist.join("index.html"), "the trunk build")?;
         let relay_bin = binary("kyc-relay");
