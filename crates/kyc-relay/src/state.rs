@@ -165,8 +165,8 @@ impl AppState {
     }
 
     /// Tells the status streams that the status of `id` (a session id, or a provider's customer
-    /// id; empty: every session) may have changed: this instance's at once, every other instance's through the
-    /// database (PostgreSQL's `NOTIFY`).
+    /// id; empty: every session) may have changed: this instance's at once, every other
+    /// instance's through the database (PostgreSQL's `NOTIFY`).
     pub(crate) fn notify(&self, id: &str) {
         // No stream listening is not an error.
         let _ = self.changes.send(id.to_owned());

@@ -1,7 +1,8 @@
 //! `POST /v1/sandbox/clock` with `{"advance_secs": N}` and the host API key: moves the relay's
 //! clock forward, so an end-to-end test sees a review pass its hours without waiting: the status
 //! streams are told at once (how long each review has taken changed), not at their next
-//! refresh. Mounted only in sandbox mode ([`crate::RelayConfig::sandbox`]); elsewhere the path is unknown (404).
+//! refresh. Mounted only in sandbox mode ([`crate::RelayConfig::sandbox`]); elsewhere the path
+//! is unknown (404).
 
 use axum::extract::State;
 use axum::routing::post;
