@@ -21,8 +21,9 @@ pub enum ApiError {
     NotFound(&'static str),
     /// The request itself is malformed (400).
     BadRequest(String),
-    /// The uploaded file failed the content checks (422), with each problem's code.
-    InvalidFile(Vec<String>),
+    /// The uploaded file failed the content checks (422): each problem's code in `problems`,
+    /// its specifics (sizes, edges, the declared type) in the message.
+    InvalidFile(Vec<kyc_core::FileProblem>),
     /// The submission breaks the provider's rules (422), with each violation's code.
     InvalidSubmission(Vec<String>),
     /// The provider serves no business customers (422, the refusal's own code:
@@ -110,8 +111,18 @@ impl ApiError {
             ApiError::InvalidFile(problems) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_file",
-                format!("the file was refused: {}", problems.join(", ")),
-                problems.clone(),
+                format!(
+                    "the file was refused: {}",
+                    problems
+                        .iter()
+                        .map(|problem| problem.describe())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                problems
+                    .iter()
+                    .map(|problem| problem.code().to_owned())
+                    .collect(),
             ),
             ApiError::InvalidSubmission(violations) => (
                 StatusCode::UNPROCESSABLE_ENTITY,

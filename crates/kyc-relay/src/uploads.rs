@@ -472,8 +472,8 @@ impl<'a> Receiving<'a> {
             return Ok(());
         }
         let limits = &self.state.config.limits;
-        let report =
-            inspect_head(head, self.declared, self.claimed, self.slot, limits).map_err(refused)?;
+        let report = inspect_head(head, self.declared, self.claimed, self.slot, limits)
+            .map_err(ApiError::InvalidFile)?;
         // A PDF is parsed whole for active content, even when the head check had it all.
         self.keep_whole = report.needs_whole_file || report.file.format == FileFormat::Pdf;
         self.image_end = ImageEnd::new(report.file.format);
@@ -544,8 +544,8 @@ impl<'a> Receiving<'a> {
             Some(judged) => judged,
             // The whole body is in the head (a file shorter than what the head check wants).
             None => {
-                let judged =
-                    inspect_head(&head, self.declared, claimed, slot, limits).map_err(refused)?;
+                let judged = inspect_head(&head, self.declared, claimed, slot, limits)
+                    .map_err(ApiError::InvalidFile)?;
                 image_end = ImageEnd::new(judged.file.format);
                 if let Some(end) = &mut image_end {
                     end.feed(&head);
@@ -556,7 +556,7 @@ impl<'a> Receiving<'a> {
         let needs_tail = judged.needs_tail;
         let head_format = judged.file.format;
         let report = if judged.needs_whole_file {
-            inspect_file(&head, claimed, slot, limits).map_err(refused)?
+            inspect_file(&head, claimed, slot, limits).map_err(ApiError::InvalidFile)?
         } else {
             judged.file
         };
@@ -573,7 +573,7 @@ impl<'a> Receiving<'a> {
             tokio::task::spawn_blocking(move || crate::pdf::inspect_objects(&whole))
                 .await
                 .map_err(|err| ApiError::Internal(format!("PDF check: {err}")))?
-                .map_err(|problem| refused(vec![problem]))?;
+                .map_err(|problem| ApiError::InvalidFile(vec![problem]))?;
         }
         let spool_error = |err: std::io::Error| ApiError::Internal(format!("spool file: {err}"));
         self.writer.flush().await.map_err(spool_error)?;
@@ -587,17 +587,13 @@ impl<'a> Receiving<'a> {
                 .tail(TAIL_BYTES as u64)
                 .await
                 .map_err(spool_error)?;
-            inspect_tail(&tail).map_err(|problem| refused(vec![problem]))?;
+            inspect_tail(&tail).map_err(|problem| ApiError::InvalidFile(vec![problem]))?;
         }
         if let Some(end) = &image_end {
-            end.finish().map_err(|problem| refused(vec![problem]))?;
+            end.finish()
+                .map_err(|problem| ApiError::InvalidFile(vec![problem]))?;
         }
         let spool = self.writer.finish().await.map_err(spool_error)?;
         Ok(Received { report, spool })
     }
-}
-
-/// The answer for a file `kyc-core` refuses: 422 `invalid_file` with the problems' codes.
-fn refused(problems: Vec<kyc_core::FileProblem>) -> ApiError {
-    ApiError::InvalidFile(problems.iter().map(|p| p.code().to_owned()).collect())
 }

@@ -87,6 +87,12 @@ async fn a_refused_file_leaves_the_other_slots_intact() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["problems"], json!(["resolution_too_low"]));
+    // The message names the specifics, for the host's developer reading a log.
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("the file was refused: the image's long edge is 300 px, at least "),
+        "{message}"
+    );
     let (_, view) = call(&h.relay, authorized("GET", "/v1/session", &token, None)).await;
     assert_eq!(view["uploaded"], json!(["front"]));
 }
