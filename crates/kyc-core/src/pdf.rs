@@ -17,6 +17,10 @@ pub const MAX_DICTIONARY_BYTES: usize = 64 * 1024;
 pub const MAX_SECTIONS: usize = 1024;
 /// How far before a `/XRef` name the `obj` keyword of its stream is looked for.
 const XREF_LOOKBEHIND: usize = 1024;
+/// The most `/OpenAction` entries [`active_content`] reads (each up to
+/// [`MAX_DICTIONARY_BYTES`]): a document has one, in its catalog, and one more per incremental
+/// update that rewrote it. A file with more is taken as having one that acts.
+pub const MAX_OPEN_ACTIONS: usize = 16;
 
 /// What a readable, unencrypted PDF declares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,13 +131,12 @@ pub fn inspect_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfProblem> {
         if sections > MAX_SECTIONS {
             return unreadable(PdfDefect::TooComplex);
         }
-        match scan_dictionary(bytes, start) {
-            DictionaryScan::Complete { end, has_encrypt } => {
-                encrypted |= has_encrypt;
-                at = end;
-            }
+        match scan_dictionary(bytes, start, &mut |name| {
+            encrypted |= name_is(name, b"Encrypt");
+        }) {
+            DictionaryScan::Complete { end } => at = end,
             DictionaryScan::TooLong => return unreadable(PdfDefect::TooComplex),
-            DictionaryScan::Unterminated { has_encrypt } => encrypted |= has_encrypt,
+            DictionaryScan::Unterminated => {}
         }
     }
     // Cross-reference streams (PDF 1.5+): `N G obj << /Type /XRef ... >> stream`.
@@ -160,13 +163,12 @@ pub fn inspect_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfProblem> {
         if sections > MAX_SECTIONS {
             return unreadable(PdfDefect::TooComplex);
         }
-        match scan_dictionary(bytes, start) {
-            DictionaryScan::Complete { end, has_encrypt } => {
-                encrypted |= has_encrypt;
-                at = at.max(end);
-            }
+        match scan_dictionary(bytes, start, &mut |name| {
+            encrypted |= name_is(name, b"Encrypt");
+        }) {
+            DictionaryScan::Complete { end } => at = at.max(end),
             DictionaryScan::TooLong => return unreadable(PdfDefect::TooComplex),
-            DictionaryScan::Unterminated { has_encrypt } => encrypted |= has_encrypt,
+            DictionaryScan::Unterminated => {}
         }
     }
     if encrypted {
@@ -184,33 +186,84 @@ pub fn inspect_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfProblem> {
     })
 }
 
-/// The PDF names of active content: scripts (`JavaScript`, `JS`), actions run on opening or on
-/// an event (`OpenAction`, `AA`), programs to launch (`Launch`) and attached files
-/// (`EmbeddedFile`, `EmbeddedFiles`). A document to be reviewed needs none of them.
-pub const ACTIVE_NAMES: [&str; 7] = [
+/// The PDF names of active content wherever they are written: scripts (`JavaScript`, `JS`),
+/// actions run on an event (`AA`), programs to launch (`Launch`) and attached files
+/// (`EmbeddedFile`, `EmbeddedFiles`). A document to be reviewed needs none of them. What a
+/// reader does on opening the document ([`OPEN_ACTION`]) is active only when it acts
+/// ([`OpenAction::acts`]).
+pub const ACTIVE_NAMES: [&str; 6] = [
     "JavaScript",
     "JS",
-    "OpenAction",
     "AA",
     "Launch",
     "EmbeddedFile",
     "EmbeddedFiles",
 ];
 
-/// The first of [`ACTIVE_NAMES`] written in `bytes` as a PDF name (`#hh` escapes decoded).
+/// The catalog's key for what a reader does on opening the document: a destination (the page
+/// and view shown first, which LibreOffice, pdfTeX's hyperref and Acrobat's "initial view"
+/// write into ordinary statements and bills) or an action.
+pub const OPEN_ACTION: &str = "OpenAction";
+
+/// What a document's [`OPEN_ACTION`] holds, as far as [`OpenAction::acts`] needs to know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenAction {
+    /// A destination: explicit (an array: a page and a view) or named (a name or a string).
+    Destination,
+    /// An action dictionary.
+    Action {
+        /// Its type (`/S`) is `GoTo`: it shows a page, as a destination does.
+        go_to: bool,
+        /// It names further actions to run after it (`/Next`).
+        chained: bool,
+    },
+    /// Anything else (null, a number, a reference to no object), which readers ignore.
+    Other,
+}
+
+impl OpenAction {
+    /// Whether a reader opening the document does more than show a page: an action other than
+    /// a lone `GoTo` opens a URL, submits a form, plays media or runs a menu command on the
+    /// reviewer's machine (scripts and launches are refused by their own names as well).
+    ///
+    /// # Examples
+    /// ```
+    /// use kyc_core::pdf::OpenAction;
+    /// assert!(!OpenAction::Destination.acts());
+    /// assert!(!OpenAction::Action { go_to: true, chained: false }.acts());
+    /// assert!(OpenAction::Action { go_to: true, chained: true }.acts());
+    /// assert!(OpenAction::Action { go_to: false, chained: false }.acts());
+    /// ```
+    #[must_use]
+    pub fn acts(self) -> bool {
+        match self {
+            OpenAction::Destination | OpenAction::Other => false,
+            OpenAction::Action { go_to, chained } => !go_to || chained,
+        }
+    }
+}
+
+/// The first of [`ACTIVE_NAMES`] written in `bytes` as a PDF name (`#hh` escapes decoded), or
+/// [`OPEN_ACTION`] where it is followed by an action that acts ([`OpenAction::acts`]).
 ///
 /// A scan of the bytes, small enough for the browser: it does not see names inside compressed
-/// object streams, which a server parses the document for.
+/// object streams, nor what an `/OpenAction` given as a reference (`5 0 R`) holds, which a
+/// server parses the document for.
 ///
 /// # Examples
 /// ```
 /// use kyc_core::pdf::active_content;
-/// assert_eq!(active_content(b"<< /Type /Catalog /OpenAction 3 0 R >>"), Some("OpenAction"));
 /// assert_eq!(active_content(b"<< /S /J#61vaScript >>"), Some("JavaScript"));
 /// assert_eq!(active_content(b"<< /AAPL 1 /Launcher 2 >>"), None);
+/// let uri = b"<< /Type /Catalog /OpenAction << /S /URI /URI (https://x.test) >> >>";
+/// assert_eq!(active_content(uri), Some("OpenAction"));
+/// // LibreOffice's first page and view.
+/// let view = b"<< /Type /Catalog /OpenAction [3 0 R /XYZ null null 0] >>";
+/// assert_eq!(active_content(view), None);
 /// ```
 pub fn active_content(bytes: &[u8]) -> Option<&'static str> {
     let mut at = 0;
+    let mut open_actions = 0;
     while let Some(slash) = bytes[at..].iter().position(|b| *b == b'/') {
         let start = at + slash + 1;
         let mut end = start;
@@ -221,31 +274,61 @@ pub fn active_content(bytes: &[u8]) -> Option<&'static str> {
         if let Some(found) = ACTIVE_NAMES.iter().find(|n| name_is(name, n.as_bytes())) {
             return Some(found);
         }
+        if name_is(name, OPEN_ACTION.as_bytes()) {
+            open_actions += 1;
+            if open_actions > MAX_OPEN_ACTIONS
+                || open_action_at(bytes, end).is_some_and(OpenAction::acts)
+            {
+                return Some(OPEN_ACTION);
+            }
+        }
         at = end;
     }
     None
 }
 
+/// What the value written at `at` holds as an `/OpenAction`; `None` for a reference (or
+/// anything a scan of the bytes cannot tell).
+#[inline(never)]
+fn open_action_at(bytes: &[u8], at: usize) -> Option<OpenAction> {
+    let at = skip_space(bytes, at);
+    match &bytes[at..] {
+        [b'<', b'<', ..] => {
+            let mut previous_was_type = false;
+            let (mut go_to, mut chained) = (false, false);
+            let scan = scan_dictionary(bytes, at, &mut |name| {
+                go_to |= previous_was_type && name_is(name, b"GoTo");
+                chained |= name_is(name, b"Next");
+                previous_was_type = name_is(name, b"S");
+            });
+            // An action cut short or too long to read is taken as one that acts.
+            let go_to = go_to && matches!(scan, DictionaryScan::Complete { .. });
+            Some(OpenAction::Action { go_to, chained })
+        }
+        [b'[' | b'/' | b'(' | b'<', ..] => Some(OpenAction::Destination),
+        _ => None,
+    }
+}
+
 enum DictionaryScan {
     Complete {
         end: usize,
-        has_encrypt: bool,
     },
     TooLong,
-    /// The file ends inside the dictionary; an `/Encrypt` seen before the end still counts.
-    Unterminated {
-        has_encrypt: bool,
-    },
+    /// The file ends inside the dictionary (the names seen before the end were reported).
+    Unterminated,
 }
 
-/// Reads the dictionary that starts with `<<` at `start`; reports whether it has an `/Encrypt`
-/// name at its own level (not inside a nested dictionary, array or string).
-fn scan_dictionary(bytes: &[u8], start: usize) -> DictionaryScan {
+/// Reads the dictionary that starts with `<<` at `start`, handing `name` each name written at
+/// its own level (not inside a nested dictionary, array or string), keys and values, in order.
+///
+/// `name` is a trait object: one copy of the scan serves every caller (it ships in the widget).
+#[inline(never)]
+fn scan_dictionary(bytes: &[u8], start: usize, name: &mut dyn FnMut(&[u8])) -> DictionaryScan {
     let limit = bytes.len().min(start.saturating_add(MAX_DICTIONARY_BYTES));
     let mut i = start;
     let mut dict_depth = 0usize;
     let mut array_depth = 0usize;
-    let mut has_encrypt = false;
     while i < limit {
         match bytes[i] {
             b'<' if bytes.get(i + 1) == Some(&b'<') => {
@@ -256,10 +339,7 @@ fn scan_dictionary(bytes: &[u8], start: usize) -> DictionaryScan {
                 dict_depth = dict_depth.saturating_sub(1);
                 i += 2;
                 if dict_depth == 0 {
-                    return DictionaryScan::Complete {
-                        end: i,
-                        has_encrypt,
-                    };
+                    return DictionaryScan::Complete { end: i };
                 }
             }
             b'<' => {
@@ -303,9 +383,8 @@ fn scan_dictionary(bytes: &[u8], start: usize) -> DictionaryScan {
                 while i < limit && !is_delimiter_or_space(bytes[i]) {
                     i += 1;
                 }
-                if dict_depth == 1 && array_depth == 0 && name_is(&bytes[name_start..i], b"Encrypt")
-                {
-                    has_encrypt = true;
+                if dict_depth == 1 && array_depth == 0 {
+                    name(&bytes[name_start..i]);
                 }
             }
             _ => i += 1,
@@ -314,11 +393,15 @@ fn scan_dictionary(bytes: &[u8], start: usize) -> DictionaryScan {
     if limit < bytes.len() {
         DictionaryScan::TooLong
     } else {
-        DictionaryScan::Unterminated { has_encrypt }
+        DictionaryScan::Unterminated
     }
 }
 
 /// Whether a raw PDF name (after the slash) spells `expected`, decoding `#hh` escapes.
+///
+/// Not inlined (nor are the scans that call it): once per name is fast enough, and each
+/// inlined copy would ship in the widget.
+#[inline(never)]
 fn name_is(raw: &[u8], expected: &[u8]) -> bool {
     let mut i = 0;
     let mut matched = 0;

@@ -270,6 +270,56 @@ fn pdf_is_refused_for_face_slots_only() {
 }
 
 #[test]
+fn an_open_action_is_active_content_only_when_it_acts() {
+    use kyc_core::pdf::active_content;
+    let table = [
+        // LibreOffice's first page and view; Acrobat's "initial view"; a named destination.
+        ("/OpenAction [3 0 R /XYZ null null 0]", None),
+        ("/OpenAction[3 0 R /FitH 842]", None),
+        ("/OpenAction /chapter.1", None),
+        ("/OpenAction (chapter.1)", None),
+        ("/OpenAction << /S /GoTo /D [3 0 R /Fit] >>", None),
+        (
+            "/Op#65nAction << /Type /Action /S /G#6fTo /D (intro) >>",
+            None,
+        ),
+        // A reference: what it holds is for a server that parses the document (the relay).
+        ("/OpenAction 5 0 R", None),
+        (
+            "/OpenAction << /S /URI /URI (https://x.test) >>",
+            Some("OpenAction"),
+        ),
+        (
+            "/OpenAction << /S /SubmitForm /F (https://x.test) >>",
+            Some("OpenAction"),
+        ),
+        (
+            "/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next 6 0 R >>",
+            Some("OpenAction"),
+        ),
+        ("/OpenAction << /D [3 0 R /Fit] >>", Some("OpenAction")),
+        // `GoTo` as the value of another key, or nested, is not the action's type.
+        ("/OpenAction << /S /Named /N /GoTo >>", Some("OpenAction")),
+        (
+            "/OpenAction << /S /Rendition /R << /S /GoTo >> >>",
+            Some("OpenAction"),
+        ),
+        // Cut short: taken as an action that acts.
+        ("/OpenAction << /S /GoTo /D [3 0 R", Some("OpenAction")),
+        (
+            "/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>",
+            Some("OpenAction"),
+        ),
+    ];
+    for (catalog, expected) in table {
+        // The catalog is left open: the file ends right after the entry (inside the action
+        // for the one cut short).
+        let bytes = format!("<< /Type /Catalog /Pages 2 0 R {catalog}");
+        assert_eq!(active_content(bytes.as_bytes()), expected, "{catalog}");
+    }
+}
+
+#[test]
 fn encrypted_pdf_is_refused() {
     let limits = FileLimits::default();
     let table = [

@@ -6,7 +6,7 @@
 mod files;
 
 use kyc_core::format::image_dimensions;
-use kyc_core::pdf::{inspect_pdf, PdfDefect, PdfProblem, MAX_SECTIONS};
+use kyc_core::pdf::{active_content, inspect_pdf, PdfDefect, PdfProblem, MAX_SECTIONS};
 use kyc_core::quality::assess;
 use kyc_core::{
     inspect_file, sniff, CustomerType, DetailedSubmission, DocumentType, FileFormat, FileLimits,
@@ -183,6 +183,14 @@ fn pdf_scan_is_bounded_on_hostile_input() {
         inspect_pdf(&many_xrefs),
         Err(PdfProblem::Unreadable(PdfDefect::TooComplex))
     );
+    // Each `/OpenAction` reads its action up to the dictionary limit: past a few, the file is
+    // taken as active content, before quadratic work.
+    // Nested, so that each read covers the ones inside it (about 58 KB each): without the
+    // limit, 150,000 reads.
+    let mut nested = b"/OpenAction << /S /GoTo /D [3 0 R /Fit] ".repeat(1500);
+    nested.extend(b">> ".repeat(1500));
+    let many_open_actions = nested.repeat(100);
+    assert_eq!(active_content(&many_open_actions), Some("OpenAction"));
     let mut endless = b"%PDF-1.4\nxref\ntrailer << ".to_vec();
     endless.extend(b"<< ".repeat(100_000));
     endless.extend_from_slice(b"startxref\n9\n%%EOF");

@@ -2,12 +2,13 @@
 //! included, checked for active content.
 //!
 //! `kyc-core` scans a PDF's bytes for the names of active content
-//! ([`kyc_core::pdf::ACTIVE_NAMES`]), which is what the browser can afford. A name inside a
-//! compressed object stream (`/Type /ObjStm`, PDF 1.5+) is not in the bytes, so the relay
-//! parses the document with `lopdf` and looks at every object's dictionary keys and name values
-//! for the same names.
+//! ([`kyc_core::pdf::ACTIVE_NAMES`]) and for an `/OpenAction` that acts, which is what the
+//! browser can afford. A name inside a compressed object stream (`/Type /ObjStm`, PDF 1.5+) is
+//! not in the bytes, nor is what a reference names, so the relay parses the document with
+//! `lopdf`, looks at every object's dictionary keys and name values for the same names, and
+//! follows an `/OpenAction` to what it holds ([`kyc_core::pdf::OpenAction::acts`]).
 
-use kyc_core::pdf::ACTIVE_NAMES;
+use kyc_core::pdf::{OpenAction, ACTIVE_NAMES, OPEN_ACTION};
 use kyc_core::{FileProblem, PdfDefect};
 use lopdf::{Document, LoadOptions, Object};
 
@@ -31,7 +32,10 @@ pub(crate) fn inspect_objects(bytes: &[u8]) -> Result<(), FileProblem> {
     })?;
     let trailer = Object::Dictionary(document.trailer.clone());
     let roots = std::iter::once(&trailer).chain(document.objects.values());
-    match roots.into_iter().find_map(active_name) {
+    match roots
+        .into_iter()
+        .find_map(|object| active_name(&document, object))
+    {
         Some(name) => Err(FileProblem::PdfActiveContent {
             name: name.to_owned(),
         }),
@@ -40,37 +44,64 @@ pub(crate) fn inspect_objects(bytes: &[u8]) -> Result<(), FileProblem> {
 }
 
 /// The first active-content name among `object`'s dictionary keys and name values, nested
-/// ones included; walked with an explicit stack, so a deeply nested object cannot exhaust
-/// the thread's stack.
-fn active_name(object: &Object) -> Option<&'static str> {
+/// ones included, or [`OPEN_ACTION`] where its value acts; walked with an explicit stack, so a
+/// deeply nested object cannot exhaust the thread's stack.
+fn active_name(document: &Document, object: &Object) -> Option<&'static str> {
     let active = |name: &[u8]| ACTIVE_NAMES.iter().find(|n| n.as_bytes() == name).copied();
     let mut stack = vec![object];
     while let Some(object) = stack.pop() {
-        match object {
+        let dict = match object {
             Object::Name(name) => {
                 if let Some(found) = active(name) {
                     return Some(found);
                 }
+                continue;
             }
-            Object::Array(items) => stack.extend(items),
-            Object::Dictionary(dict) => {
-                for (key, value) in dict.iter() {
-                    if let Some(found) = active(key) {
-                        return Some(found);
-                    }
-                    stack.push(value);
-                }
+            Object::Array(items) => {
+                stack.extend(items);
+                continue;
             }
-            Object::Stream(stream) => {
-                for (key, value) in stream.dict.iter() {
-                    if let Some(found) = active(key) {
-                        return Some(found);
-                    }
-                    stack.push(value);
-                }
+            Object::Dictionary(dict) => dict,
+            Object::Stream(stream) => &stream.dict,
+            _ => continue,
+        };
+        for (key, value) in dict.iter() {
+            if let Some(found) = active(key) {
+                return Some(found);
             }
-            _ => {}
+            if key.as_slice() == OPEN_ACTION.as_bytes() && open_action(document, value).acts() {
+                return Some(OPEN_ACTION);
+            }
+            stack.push(value);
         }
     }
     None
+}
+
+/// What an `/OpenAction`'s value holds, its references followed (a few, so that a loop of
+/// references ends).
+fn open_action<'a>(document: &'a Document, mut value: &'a Object) -> OpenAction {
+    for _ in 0..8 {
+        match value {
+            Object::Reference(id) => match document.get_object(*id) {
+                Ok(target) => value = target,
+                Err(_) => return OpenAction::Other,
+            },
+            Object::Array(_) | Object::Name(_) | Object::String(..) => {
+                return OpenAction::Destination
+            }
+            Object::Dictionary(action) => {
+                return OpenAction::Action {
+                    go_to: matches!(action.get(b"S"), Ok(Object::Name(kind)) if kind == b"GoTo"),
+                    chained: action.has(b"Next"),
+                }
+            }
+            _ => return OpenAction::Other,
+        }
+    }
+    // A chain of references longer than any writer makes: taken as an action that acts.
+    OpenAction::Action {
+        go_to: false,
+        chained: false,
+    }
 }

@@ -163,25 +163,40 @@ async fn every_hostile_file_gets_its_specific_error_and_nothing_is_lost() {
 /// object stream (`/Type /ObjStm /Filter /FlateDecode`), found through a cross-reference stream:
 /// their names are not in the file's bytes.
 fn pdf_in_object_stream(extra: &str) -> Vec<u8> {
+    pdf_in_object_stream_with(extra, &[])
+}
+
+/// [`pdf_in_object_stream`] with `more` objects in the stream, numbered 3, 4, ... (after the
+/// catalog, 1, and the page tree, 2).
+fn pdf_in_object_stream_with(extra: &str, more: &[&str]) -> Vec<u8> {
     use std::io::Write;
-    let objects = [
+    let mut objects = vec![
         format!("<< /Type /Catalog /Pages 2 0 R {extra}>>"),
         "<< /Type /Pages /Kids [] /Count 0 >>".to_owned(),
     ];
-    let second = objects[0].len() + 1;
-    let header = format!("1 0 2 {second} ");
-    let plain = format!("{header}{}\n{}", objects[0], objects[1]);
+    objects.extend(more.iter().map(|object| (*object).to_owned()));
+    let (mut header, mut plain, mut offset) = (String::new(), String::new(), 0);
+    for (index, object) in objects.iter().enumerate() {
+        header.push_str(&format!("{} {offset} ", index + 1));
+        plain.push_str(object);
+        plain.push('\n');
+        offset += object.len() + 1;
+    }
+    let plain = format!("{header}{plain}");
     let mut deflate = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
     deflate.write_all(plain.as_bytes()).unwrap();
     let packed = deflate.finish().unwrap();
 
+    let count = objects.len();
+    let (stream, xref) = (count + 1, count + 2);
     let mut b = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n%".to_vec();
     b.extend(std::iter::repeat_n(b'x', 1200));
     b.push(b'\n');
-    let obj3 = b.len();
+    let stream_at = b.len();
     b.extend_from_slice(
         format!(
-            "3 0 obj\n<< /Type /ObjStm /N 2 /First {} /Filter /FlateDecode /Length {} >>\nstream\n",
+            "{stream} 0 obj\n<< /Type /ObjStm /N {count} /First {} /Filter /FlateDecode \
+             /Length {} >>\nstream\n",
             header.len(),
             packed.len()
         )
@@ -189,28 +204,27 @@ fn pdf_in_object_stream(extra: &str) -> Vec<u8> {
     );
     b.extend_from_slice(&packed);
     b.extend_from_slice(b"\nendstream\nendobj\n");
-    let obj4 = b.len();
-    // Entries of /W [1 4 2]: free; objects 1 and 2 in stream 3; objects 3 and 4 at offsets.
+    let xref_at = b.len();
+    // Entries of /W [1 4 2]: free; the objects in the stream; the stream and the xref at offsets.
     let mut rows = vec![0u8, 0, 0, 0, 0, 0xFF, 0xFF];
-    for (kind, field, index) in [
-        (2u8, 3u32, 0u16),
-        (2, 3, 1),
-        (1, obj3 as u32, 0),
-        (1, obj4 as u32, 0),
-    ] {
+    let in_stream = (0..count).map(|index| (2u8, stream as u32, index as u16));
+    let at_offsets = [(1, stream_at as u32, 0), (1, xref_at as u32, 0)];
+    for (kind, field, index) in in_stream.chain(at_offsets) {
         rows.push(kind);
         rows.extend_from_slice(&field.to_be_bytes());
         rows.extend_from_slice(&index.to_be_bytes());
     }
     b.extend_from_slice(
         format!(
-            "4 0 obj\n<< /Type /XRef /Size 5 /W [1 4 2] /Root 1 0 R /Length {} >>\nstream\n",
+            "{xref} 0 obj\n<< /Type /XRef /Size {} /W [1 4 2] /Root 1 0 R /Length {} >>\n\
+             stream\n",
+            xref + 1,
             rows.len()
         )
         .as_bytes(),
     );
     b.extend_from_slice(&rows);
-    b.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{obj4}\n%%EOF\n").as_bytes());
+    b.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{xref_at}\n%%EOF\n").as_bytes());
     b
 }
 
@@ -241,6 +255,36 @@ async fn content_past_the_header_is_refused_and_nothing_is_lost() {
     cases.push(hostile::Hostile {
         name: "pdf_open_action_in_object_stream",
         bytes: hidden,
+        claimed: Some("application/pdf".into()),
+        slot: "front",
+        expect: Expect::Problems(&["pdf_active_content"]),
+    });
+    // What a reader does on opening, behind a reference into the object stream: pdfTeX's
+    // hyperref writes a destination there (a page and its view), which is no active content;
+    // an action that opens a URL is.
+    cases.push(hostile::Hostile {
+        name: "pdf_open_action_to_a_destination_in_object_stream",
+        bytes: pdf_in_object_stream_with("/OpenAction 3 0 R ", &["[ 2 0 R /Fit ]"]),
+        claimed: Some("application/pdf".into()),
+        slot: "front",
+        expect: Expect::Accepted("pdf"),
+    });
+    cases.push(hostile::Hostile {
+        name: "pdf_open_action_to_a_uri_in_object_stream",
+        bytes: pdf_in_object_stream_with(
+            "/OpenAction 3 0 R ",
+            &["<< /Type /Action /S /URI /URI (https://x.test) >>"],
+        ),
+        claimed: Some("application/pdf".into()),
+        slot: "front",
+        expect: Expect::Problems(&["pdf_active_content"]),
+    });
+    cases.push(hostile::Hostile {
+        name: "pdf_open_action_going_to_a_page_then_a_uri",
+        bytes: pdf_in_object_stream_with(
+            "/OpenAction << /S /GoTo /D [ 2 0 R /Fit ] /Next 3 0 R >> ",
+            &["<< /S /URI /URI (https://x.test) >>"],
+        ),
         claimed: Some("application/pdf".into()),
         slot: "front",
         expect: Expect::Problems(&["pdf_active_content"]),

@@ -425,6 +425,30 @@ pub fn corpus() -> Vec<Hostile> {
             expect: Expect::Problems(&["pdf_active_content"]),
         },
         Hostile {
+            // The first page and its view, as LibreOffice writes into every PDF it exports: not
+            // active content (nor is a `GoTo` action to a page).
+            name: "pdf_open_action_to_the_first_page",
+            bytes: pdf_with("/OpenAction [2 0 R /XYZ null null 0] ", "", 4096),
+            claimed: Some("application/pdf".into()),
+            slot: "proof_of_address",
+            expect: Expect::Accepted("pdf"),
+        },
+        Hostile {
+            name: "pdf_open_action_going_to_a_page",
+            bytes: pdf_with("/OpenAction << /S /GoTo /D [2 0 R /Fit] >> ", "", 4096),
+            claimed: Some("application/pdf".into()),
+            slot: "front",
+            expect: Expect::Accepted("pdf"),
+        },
+        Hostile {
+            // A URL opened when the document is opened.
+            name: "pdf_uri_open_action",
+            bytes: pdf_with("/OpenAction << /S /URI /URI (https://x.test) >> ", "", 4096),
+            claimed: Some("application/pdf".into()),
+            slot: "front",
+            expect: Expect::Problems(&["pdf_active_content"]),
+        },
+        Hostile {
             // The names spelled with escapes (`/L#61unch`): the scan decodes names.
             name: "pdf_launch_action_escaped_names",
             bytes: pdf_with("/Op#65nAction << /S /L#61unch /F (cmd.exe) >> ", "", 4096),
