@@ -443,8 +443,8 @@ pub(crate) async fn upload_company_document(
     body: Body,
 ) -> Result<BusinessReceipt, ApiError> {
     let policy = policy(session)?;
-    let document = CompanyDocument::from_code(document)
-        .ok_or(ApiError::NotFound("no such company document"))?;
+    let document =
+        CompanyDocument::from_code(document).ok_or(ApiError::NotFound(NO_SUCH_COMPANY_DOCUMENT))?;
     let taken = policy.company_documents();
     if !taken.contains(&document) {
         return Err(ApiError::IncompleteBusiness(vec![
@@ -712,5 +712,26 @@ fn documents(captured: Captured, country: &str) -> BusinessDocuments {
         company,
         owners,
         country: country.to_owned(),
+    }
+}
+
+/// The answer for a company document no provider takes: it names those there are
+/// ([`CompanyDocument::ALL`], checked by a test).
+const NO_SUCH_COMPANY_DOCUMENT: &str = "no such company document: the company documents are \
+                                        certificate_of_incorporation and proof_of_address";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unknown_company_document_answer_names_every_one() {
+        let named: Vec<&str> = NO_SUCH_COMPANY_DOCUMENT
+            .trim_start_matches("no such company document: the company documents are ")
+            .split(' ')
+            .filter(|word| !word.is_empty() && *word != "and")
+            .collect();
+        let documents: Vec<&str> = CompanyDocument::ALL.iter().map(|d| d.code()).collect();
+        assert_eq!(named, documents);
     }
 }

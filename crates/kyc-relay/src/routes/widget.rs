@@ -33,6 +33,10 @@ async fn view(
     sessions::view(&state, session).await.map(Json)
 }
 
+/// The answer for a slot no one has: it names those there are ([`Slot::ALL`], checked by a test).
+pub(crate) const NO_SUCH_SLOT: &str =
+    "no such slot: the slots are front, back, selfie, proof_of_address and liveness";
+
 /// `PUT /v1/session/slots/{slot}`: one file, checked again here, then stored at the provider;
 /// an `Idempotency-Key` makes a retry answer the first upload's receipt.
 async fn upload(
@@ -42,7 +46,7 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<UploadReceipt>, ApiError> {
-    let slot = Slot::from_code(&slot).ok_or(ApiError::NotFound("no such slot"))?;
+    let slot = Slot::from_code(&slot).ok_or(ApiError::NotFound(NO_SUCH_SLOT))?;
     crate::business::individual_only(&session)?;
     let key = uploads::idempotency_key(&headers)?;
     let record = uploads::upload(&state, &session, slot, key, &headers, body).await?;
@@ -92,4 +96,20 @@ async fn status_token(
     StatusReader(session): StatusReader,
 ) -> Result<Json<SessionCreated>, ApiError> {
     status_token::renew(&state, &session).map(Json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unknown_slot_answer_names_every_slot() {
+        let named: Vec<&str> = NO_SUCH_SLOT
+            .trim_start_matches("no such slot: the slots are ")
+            .split([',', ' '])
+            .filter(|word| !word.is_empty() && *word != "and")
+            .collect();
+        let slots: Vec<&str> = Slot::ALL.iter().map(|slot| slot.code()).collect();
+        assert_eq!(named, slots);
+    }
 }
