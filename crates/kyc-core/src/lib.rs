@@ -34,7 +34,8 @@ pub use gate::{Escalation, GateDecision, QualityGate, Strictness};
 pub use inspect::{inspect_file, inspect_head, FileLimits, FileProblem, FileReport, HeadReport};
 pub use pdf::{inspect_pdf, PdfDefect, PdfInfo, PdfProblem};
 pub use policy::{
-    country_code, DetailedSubmission, Policy, Requirement, Submission, SubmittedFile, Violation,
+    country_code, customer_reference, DetailedSubmission, Policy, Requirement, Submission,
+    SubmittedFile, Violation,
 };
 pub use quality::{
     assess, cutoff, exposure, glare, laplacian_variance, sharpness, Measurement, QualityIssue,

@@ -575,3 +575,29 @@ pub fn country_code(code: &str) -> Option<String> {
     let code = code.trim().to_ascii_uppercase();
     (code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())).then_some(code)
 }
+
+/// The longest `customer_reference` a host may give, in characters. Assumption: the providers'
+/// documents give no limit; 128 holds any id a host's database makes (a UUID is 36) with D's
+/// `-rN` retry suffix.
+pub const MAX_CUSTOMER_REFERENCE_CHARS: usize = 128;
+
+/// The host's `customer_reference` (trimmed), or `None` when it is empty, longer than
+/// [`MAX_CUSTOMER_REFERENCE_CHARS`] or holds a control character (a reference goes into the
+/// provider's URLs and records, the relay's database and its logs: a NUL cannot be stored in
+/// PostgreSQL's text, a line break would forge a log line).
+///
+/// # Examples
+/// ```
+/// assert_eq!(kyc_core::customer_reference(" cust-42 "), Some("cust-42"));
+/// assert_eq!(kyc_core::customer_reference(""), None);
+/// assert_eq!(kyc_core::customer_reference("a\u{0}b"), None);
+/// assert_eq!(kyc_core::customer_reference(&"é".repeat(128)), Some("é".repeat(128).as_str()));
+/// ```
+#[must_use]
+pub fn customer_reference(raw: &str) -> Option<&str> {
+    let reference = raw.trim();
+    let length = reference.chars().count();
+    ((1..=MAX_CUSTOMER_REFERENCE_CHARS).contains(&length)
+        && !reference.chars().any(char::is_control))
+    .then_some(reference)
+}

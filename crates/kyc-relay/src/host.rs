@@ -97,11 +97,7 @@ pub(crate) async fn session(state: &AppState, id: &str) -> Result<HostSession, A
 /// idempotency keys, audit rows, notifications); what was deleted. The provider keeps its own
 /// records of the customer: erasing those is asked of the provider.
 pub(crate) async fn erase_customer(state: &AppState, reference: &str) -> Result<Deleted, ApiError> {
-    if reference.is_empty() || reference.len() > 128 {
-        return Err(ApiError::BadRequest(
-            "customer_reference must be 1 to 128 characters".to_owned(),
-        ));
-    }
+    let reference = crate::sessions::checked_reference(reference)?;
     let digest = state.store.reference_digest(reference);
     let deleted = state.store.erase_customer(reference).await?;
     tracing::info!(

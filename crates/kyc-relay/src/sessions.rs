@@ -46,12 +46,7 @@ pub(crate) async fn open(
     let country = kyc_core::country_code(&request.country).ok_or_else(|| {
         ApiError::BadRequest("country must be an ISO 3166-1 alpha-3 code such as GBR".to_owned())
     })?;
-    let reference = request.customer_reference.trim();
-    if reference.is_empty() || reference.len() > 128 {
-        return Err(ApiError::BadRequest(
-            "customer_reference must be 1 to 128 characters".to_owned(),
-        ));
-    }
+    let reference = checked_reference(&request.customer_reference)?;
     let provider = state.provider(request.provider)?;
     // B and D refuse a business with their own code, before anything is created.
     let business = crate::business::check_request(
@@ -261,5 +256,16 @@ pub(crate) async fn view(
         status: session.status,
         choices,
         business_started,
+    })
+}
+
+/// The host's `customer_reference`, checked by the core's rule ([`kyc_core::customer_reference`]).
+pub(crate) fn checked_reference(raw: &str) -> Result<&str, ApiError> {
+    kyc_core::customer_reference(raw).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "customer_reference must be 1 to {} characters (after trimming spaces), without \
+             control characters",
+            kyc_core::policy::MAX_CUSTOMER_REFERENCE_CHARS
+        ))
     })
 }

@@ -435,6 +435,15 @@ async fn a_full_flow_and_its_errors_match_the_document() {
     bad_country["country"] = json!("GB");
     let (status, _) = relay.call(create_session_request(&bad_country)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    // A reference with a control character (a NUL PostgreSQL cannot store, a line break that
+    // would forge a log line), or too long: refused before the provider hears of it.
+    for reference in ["carol\u{0}", "carol\nadmin", &"x".repeat(129)] {
+        let request = individual(reference, "d");
+        let (status, body) = relay.call(create_session_request(&request)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{reference:?}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("customer_reference must be 1 to 128 characters"));
+    }
     let (status, body) = relay
         .call(
             Request::post("/v1/sessions")
