@@ -582,22 +582,16 @@ pub fn country_code(code: &str) -> Option<String> {
 pub const MAX_CUSTOMER_REFERENCE_CHARS: usize = 128;
 
 /// The host's `customer_reference` (trimmed), or `None` when it is empty, longer than
-/// [`MAX_CUSTOMER_REFERENCE_CHARS`] or holds a control character (a reference goes into the
-/// provider's URLs and records, the relay's database and its logs: a NUL cannot be stored in
-/// PostgreSQL's text, a line break would forge a log line).
+/// [`MAX_CUSTOMER_REFERENCE_CHARS`] or holds a control character ([`crate::text::one_line`]).
 ///
 /// # Examples
 /// ```
 /// assert_eq!(kyc_core::customer_reference(" cust-42 "), Some("cust-42"));
 /// assert_eq!(kyc_core::customer_reference(""), None);
 /// assert_eq!(kyc_core::customer_reference("a\u{0}b"), None);
-/// assert_eq!(kyc_core::customer_reference(&"é".repeat(128)), Some("é".repeat(128).as_str()));
+/// assert_eq!(kyc_core::customer_reference(&"x".repeat(129)), None);
 /// ```
 #[must_use]
 pub fn customer_reference(raw: &str) -> Option<&str> {
-    let reference = raw.trim();
-    let length = reference.chars().count();
-    ((1..=MAX_CUSTOMER_REFERENCE_CHARS).contains(&length)
-        && !reference.chars().any(char::is_control))
-    .then_some(reference)
+    crate::text::one_line(raw, MAX_CUSTOMER_REFERENCE_CHARS)
 }

@@ -1,5 +1,5 @@
-//! Bounded quoting of untrusted text: what a hostile input makes us repeat (in a problem, a
-//! violation or a log line) stays short.
+//! Untrusted text: bounded quoting (what a hostile input makes us repeat in a problem, a
+//! violation or a log line stays short) and one line a host or a user typed.
 
 /// `text` cut to at most `max` bytes at a character boundary.
 pub fn truncate(text: &str, max: usize) -> &str {
@@ -11,6 +11,26 @@ pub fn truncate(text: &str, max: usize) -> &str {
         end -= 1;
     }
     &text[..end]
+}
+
+/// `text` trimmed, when it is 1 to `max_chars` characters with no control character (a name, a
+/// reference: it goes into providers' records, the relay's database and its logs, where a NUL
+/// cannot be stored in PostgreSQL's text and a line break would forge a log line); else `None`.
+///
+/// # Examples
+/// ```
+/// use kyc_core::text::one_line;
+/// assert_eq!(one_line("  Ada Lovelace ", 200), Some("Ada Lovelace"));
+/// assert_eq!(one_line(" ", 200), None);
+/// assert_eq!(one_line("Ada\nLovelace", 200), None);
+/// assert_eq!(one_line("Ådå", 3), Some("Ådå"));
+/// assert_eq!(one_line("Ådåm", 3), None);
+/// ```
+#[must_use]
+pub fn one_line(text: &str, max_chars: usize) -> Option<&str> {
+    let text = text.trim();
+    let length = text.chars().count();
+    ((1..=max_chars).contains(&length) && !text.chars().any(char::is_control)).then_some(text)
 }
 
 /// Whether `url` may go into an `<a href>` shown to the end user (a provider's terms page): an

@@ -74,13 +74,12 @@ pub(crate) struct NewBusiness {
 
 /// A name the user or the host typed: trimmed, 1 to [`NAME_MAX`] characters, no control
 /// characters.
-fn checked_name(what: &str, name: &str) -> Result<String, ApiError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
-        return Err(ApiError::BadRequest(format!(
+pub(crate) fn checked_name(what: &str, name: &str) -> Result<String, ApiError> {
+    let name = kyc_core::text::one_line(name, NAME_MAX).ok_or_else(|| {
+        ApiError::BadRequest(format!(
             "{what} must be 1 to {NAME_MAX} characters, without control characters"
-        )));
-    }
+        ))
+    })?;
     Ok(name.to_owned())
 }
 

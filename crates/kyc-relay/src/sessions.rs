@@ -59,16 +59,8 @@ pub(crate) async fn open(
     Policy::new(request.provider, request.customer_type, &country)
         .with_host_slots(&choices)
         .map_err(|refused| ApiError::BadRequest(format!("slots: {}", refused.describe())))?;
-    if let Some(person) = &person {
-        let blank = [&person.first_name, &person.last_name, &person.email]
-            .iter()
-            .any(|field| field.trim().is_empty());
-        if blank || !person.email.contains('@') {
-            return Err(ApiError::BadRequest(
-                "person needs a first_name, a last_name and an e-mail address".to_owned(),
-            ));
-        }
-    } else if provider.requires_person() {
+    let person = person.map(checked_person).transpose()?;
+    if person.is_none() && provider.requires_person() {
         return Err(ApiError::BadRequest(format!(
             "provider {:?} needs the person's details: person {{first_name, last_name, email}}",
             request.provider
@@ -267,5 +259,31 @@ pub(crate) fn checked_reference(raw: &str) -> Result<&str, ApiError> {
              control characters",
             kyc_core::policy::MAX_CUSTOMER_REFERENCE_CHARS
         ))
+    })
+}
+
+/// The longest e-mail address there is (RFC 5321's path limit, less its brackets).
+const EMAIL_MAX: usize = 254;
+
+/// The person's details trimmed, each a line of text ([`kyc_core::text::one_line`]), the
+/// e-mail address with an `@` between a local part and a domain.
+fn checked_person(person: Person) -> Result<Person, ApiError> {
+    use crate::business::checked_name;
+    let email = kyc_core::text::one_line(&person.email, EMAIL_MAX)
+        .filter(|email| {
+            email
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        })
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "person.email must be an e-mail address (name@domain.example), at most \
+                 {EMAIL_MAX} characters"
+            ))
+        })?;
+    Ok(Person {
+        first_name: checked_name("person.first_name", &person.first_name)?,
+        last_name: checked_name("person.last_name", &person.last_name)?,
+        email: email.to_owned(),
     })
 }

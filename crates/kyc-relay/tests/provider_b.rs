@@ -367,10 +367,22 @@ async fn a_session_for_b_needs_the_person() {
             .contains("person"),
         "{answer}"
     );
-    let mut body = b_customer("b-ada-7", "FRA");
-    body["person"]["email"] = json!("not-an-address");
-    let (status, _) = call(&h.relay, create_session_request(&body)).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Each field is named in the answer: an address without a domain, a name with a NUL (which
+    // PostgreSQL cannot store) or a line break (which would forge a log line), a blank name.
+    for (field, value, named) in [
+        ("email", "not-an-address", "person.email"),
+        ("email", "ada@", "person.email"),
+        ("first_name", "Ada\u{0}", "person.first_name"),
+        ("last_name", "Love\nlace", "person.last_name"),
+        ("last_name", "  ", "person.last_name"),
+    ] {
+        let mut body = b_customer("b-ada-7", "FRA");
+        body["person"][field] = json!(value);
+        let (status, answer) = call(&h.relay, create_session_request(&body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{field} {value:?}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(named), "{message}");
+    }
     // The same reference twice: B's external_id_taken conflict stays a 409.
     b_session(&h, "b-ada-7", "FRA").await;
     let (status, answer) = call(
