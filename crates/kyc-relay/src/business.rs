@@ -623,7 +623,10 @@ pub(crate) async fn submit(
     })?;
     if request.document_type != DocumentType::CertificateOfIncorporation {
         return Err(ApiError::InvalidSubmission(vec![
-            "document_not_accepted".to_owned()
+            kyc_core::Violation::DocumentNotAccepted {
+                document_type: request.document_type,
+                accepted: vec![DocumentType::CertificateOfIncorporation],
+            },
         ]));
     }
     let captured = captured(state, session).await?;

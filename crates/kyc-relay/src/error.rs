@@ -24,8 +24,9 @@ pub enum ApiError {
     /// The uploaded file failed the content checks (422): each problem's code in `problems`,
     /// its specifics (sizes, edges, the declared type) in the message.
     InvalidFile(Vec<kyc_core::FileProblem>),
-    /// The submission breaks the provider's rules (422), with each violation's code.
-    InvalidSubmission(Vec<String>),
+    /// The submission breaks the provider's rules (422): each violation's code in `problems`,
+    /// its specifics (the documents accepted, the file missing) in the message.
+    InvalidSubmission(Vec<kyc_core::Violation>),
     /// The provider serves no business customers (422, the refusal's own code:
     /// `business_individuals_only` at B, `business_separate_onboarding` at D), with the
     /// sentence naming why and what to do.
@@ -129,9 +130,16 @@ impl ApiError {
                 "invalid_submission",
                 format!(
                     "the submission breaks the provider's rules: {}",
-                    violations.join(", ")
+                    violations
+                        .iter()
+                        .map(|violation| violation.describe())
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 ),
-                violations.clone(),
+                violations
+                    .iter()
+                    .map(|violation| violation.code().to_owned())
+                    .collect(),
             ),
             ApiError::BusinessRefused(refusal) => (
                 StatusCode::UNPROCESSABLE_ENTITY,

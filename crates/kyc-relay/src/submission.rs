@@ -41,9 +41,7 @@ pub(crate) async fn submit(
         .policy(session)
         .check_detailed_submission(&submission);
     if !violations.is_empty() {
-        return Err(ApiError::InvalidSubmission(
-            violations.iter().map(|v| v.code().to_owned()).collect(),
-        ));
+        return Err(ApiError::InvalidSubmission(violations));
     }
     // A provider this relay does not serve is refused before the claim.
     state.provider(session.provider)?;

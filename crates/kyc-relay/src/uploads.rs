@@ -253,9 +253,7 @@ async fn store_file(
             .any(|document| policy.allowed_slots(document).contains(slot));
         if !usable {
             let violation = Violation::UnexpectedSlot { slot: *slot };
-            return Err(ApiError::InvalidSubmission(vec![violation
-                .code()
-                .to_owned()]));
+            return Err(ApiError::InvalidSubmission(vec![violation]));
         }
     }
     let limit = state.config.limits.max_bytes;

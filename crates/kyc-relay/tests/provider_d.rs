@@ -112,6 +112,11 @@ async fn an_incomplete_submission_names_every_missing_slot_and_attaches_nothing(
         body["error"]["problems"],
         json!(["missing_slot", "missing_slot"])
     );
+    assert_eq!(
+        body["error"]["message"],
+        "the submission breaks the provider's rules: the front file is required; the back file \
+         is required"
+    );
     let (_, report) = call(
         &h.relay,
         authorized("GET", "/v1/session/status", &token, None),
