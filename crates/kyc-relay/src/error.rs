@@ -109,56 +109,46 @@ impl ApiError {
             ApiError::BadRequest(why) => {
                 (StatusCode::BAD_REQUEST, "bad_request", why.clone(), vec![])
             }
-            ApiError::InvalidFile(problems) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_file",
-                format!(
-                    "the file was refused: {}",
-                    problems
-                        .iter()
-                        .map(|problem| problem.describe())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
-                problems
-                    .iter()
-                    .map(|problem| problem.code().to_owned())
-                    .collect(),
-            ),
-            ApiError::InvalidSubmission(violations) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_submission",
-                format!(
-                    "the submission breaks the provider's rules: {}",
-                    violations
-                        .iter()
-                        .map(|violation| violation.describe())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
-                violations
-                    .iter()
-                    .map(|violation| violation.code().to_owned())
-                    .collect(),
-            ),
+            ApiError::InvalidFile(problems) => {
+                let (message, codes) = listed("the file was refused", problems, |problem| {
+                    (problem.describe(), problem.code())
+                });
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_file",
+                    message,
+                    codes,
+                )
+            }
+            ApiError::InvalidSubmission(violations) => {
+                let lead = "the submission breaks the provider's rules";
+                let (message, codes) = listed(lead, violations, |violation| {
+                    (violation.describe(), violation.code())
+                });
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_submission",
+                    message,
+                    codes,
+                )
+            }
             ApiError::BusinessRefused(refusal) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 refusal.code(),
                 refusal.describe().to_owned(),
                 vec![],
             ),
-            ApiError::IncompleteBusiness(gaps) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_submission",
-                format!(
-                    "the business is not complete: {}",
-                    gaps.iter()
-                        .map(|gap| gap.describe())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
-                gaps.iter().map(|gap| gap.code().to_owned()).collect(),
-            ),
+            ApiError::IncompleteBusiness(gaps) => {
+                let (message, codes) = listed("the business is not complete", gaps, |gap| {
+                    (gap.describe(), gap.code())
+                });
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_submission",
+                    message,
+                    codes,
+                )
+            }
             ApiError::TermsNotAccepted => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "terms_not_accepted",
@@ -294,4 +284,22 @@ impl From<crate::store::StoreError> for ApiError {
     fn from(err: crate::store::StoreError) -> Self {
         ApiError::Internal(format!("database: {err}"))
     }
+}
+
+/// `lead`, then each item's description (`; ` between them), and each item's code, for the
+/// answers that list what is wrong: a file's problems, a submission's violations, a business's
+/// gaps.
+fn listed<T>(
+    lead: &str,
+    items: &[T],
+    describe: impl Fn(&T) -> (String, &'static str),
+) -> (String, Vec<String>) {
+    let (descriptions, codes): (Vec<String>, Vec<String>) = items
+        .iter()
+        .map(|item| {
+            let (description, code) = describe(item);
+            (description, code.to_owned())
+        })
+        .unzip();
+    (format!("{lead}: {}", descriptions.join("; ")), codes)
 }
