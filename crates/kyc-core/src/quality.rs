@@ -242,10 +242,11 @@ impl QualityReport {
 /// ```
 pub fn assess(frame: &impl Frame, thresholds: &QualityThresholds) -> QualityReport {
     let image = normalize(frame, thresholds.normalize_long_edge);
+    let clipped = clipped_of(&image, thresholds);
     QualityReport {
         sharpness: sharpness_of(&image, thresholds),
-        exposure: exposure_of(&image, thresholds),
-        glare: glare_of(&image, thresholds),
+        exposure: exposure_of(&image, thresholds, &clipped),
+        glare: glare_of(&image, thresholds, &clipped),
         cutoff: thresholds
             .check_cutoff
             .then(|| cutoff_of(&image, thresholds)),
@@ -336,59 +337,124 @@ fn sharpness_of(image: &LumaImage, thresholds: &QualityThresholds) -> Measuremen
     }
 }
 
-/// Exposure: the mean luma (0..=255). Fails as [`QualityIssue::TooDark`] below
-/// [`QualityThresholds::min_mean_luma`] and as [`QualityIssue::TooBright`] above
-/// [`QualityThresholds::max_mean_luma`].
+/// Exposure: too dark when the whole frame's mean luma (0..=255) is below
+/// [`QualityThresholds::min_mean_luma`] ([`QualityIssue::TooDark`]); too bright when the mean
+/// of what is not white ground is above [`QualityThresholds::max_mean_luma`]
+/// ([`QualityIssue::TooBright`]). White ground: the clipped regions that reach the frame's
+/// border (see [`glare`]). A scanner's white or a page's paper around its print is not an
+/// overexposed document; a frame with almost nothing else (2 % or less) is measured whole, so
+/// a blank white frame is too bright. The score is the mean the verdict used: the whole
+/// frame's when too dark, else the one without the white ground.
 pub fn exposure(frame: &impl Frame, thresholds: &QualityThresholds) -> Measurement {
-    exposure_of(
-        &normalize(frame, thresholds.normalize_long_edge),
-        thresholds,
-    )
+    let image = normalize(frame, thresholds.normalize_long_edge);
+    exposure_of(&image, thresholds, &clipped_of(&image, thresholds))
 }
 
-fn exposure_of(image: &LumaImage, thresholds: &QualityThresholds) -> Measurement {
-    let score = image.mean();
-    let issue = if score < thresholds.min_mean_luma {
-        Some(QualityIssue::TooDark)
-    } else if score > thresholds.max_mean_luma {
-        Some(QualityIssue::TooBright)
+fn exposure_of(
+    image: &LumaImage,
+    thresholds: &QualityThresholds,
+    clipped: &Clipped,
+) -> Measurement {
+    let n = image.pixels().len();
+    let rest = n - clipped.ground;
+    let whole = image.mean();
+    if whole < thresholds.min_mean_luma {
+        return Measurement {
+            score: whole,
+            issue: Some(QualityIssue::TooDark),
+        };
+    }
+    let score = if rest * 50 > n {
+        (whole * n as f64 - clipped.ground_sum) / rest as f64
     } else {
-        None
+        whole
     };
-    Measurement { score, issue }
+    Measurement {
+        score,
+        issue: (score > thresholds.max_mean_luma).then_some(QualityIssue::TooBright),
+    }
 }
 
 /// Glare: the share (0..=1) of the frame covered by clipped regions (luma at or above
-/// [`QualityThresholds::glare_clip_luma`]) that are each at least
-/// [`QualityThresholds::glare_min_blob_share`] of the frame (4-connected). Scattered clipped
-/// specks do not count. Fails as [`QualityIssue::Glare`] above
-/// [`QualityThresholds::max_glare_share`].
+/// [`QualityThresholds::glare_clip_luma`], 4-connected) that look like a reflection on the
+/// document. Fails as [`QualityIssue::Glare`] above [`QualityThresholds::max_glare_share`].
+///
+/// What clipped regions are not:
+/// - specks: a region smaller than [`QualityThresholds::glare_min_blob_share`] of the frame;
+/// - white ground: a region reaching the frame's border. Around a document that is a
+///   scanner's white, the sheet or bright wall behind it; on a document cut out of the frame
+///   (a flattened crop), its own white paper or card, which runs to its edges. A reflection
+///   lies inside the document; one running off it goes uncounted (the cut-off check asks for
+///   the whole document in the frame);
+/// - white print: a region less than half of which is [`SOLID_REACH`] pixels or more from its
+///   edge in every direction (the strokes of white letters; a reflection is a solid patch).
 pub fn glare(frame: &impl Frame, thresholds: &QualityThresholds) -> Measurement {
-    glare_of(
-        &normalize(frame, thresholds.normalize_long_edge),
-        thresholds,
-    )
+    let image = normalize(frame, thresholds.normalize_long_edge);
+    glare_of(&image, thresholds, &clipped_of(&image, thresholds))
 }
 
-fn glare_of(image: &LumaImage, thresholds: &QualityThresholds) -> Measurement {
+fn glare_of(image: &LumaImage, thresholds: &QualityThresholds, clipped: &Clipped) -> Measurement {
+    let score = clipped.glare as f64 / image.pixels().len() as f64;
+    Measurement {
+        score,
+        issue: (score > thresholds.max_glare_share).then_some(QualityIssue::Glare),
+    }
+}
+
+/// How far, in pixels of the normalized image, a clipped pixel's clipped neighbours must reach
+/// left, right, up and down for it to be solid: strokes up to 4 pixels wide (white print at
+/// 640 pixels, bold headings included) have no solid pixel.
+pub const SOLID_REACH: usize = 2;
+
+/// The clipped regions of a frame, found once for the exposure and the glare.
+struct Clipped {
+    /// Pixels of the regions that count as glare.
+    glare: usize,
+    /// Pixels of the white ground, and the sum of their luma.
+    ground: usize,
+    ground_sum: f64,
+}
+
+fn clipped_of(image: &LumaImage, thresholds: &QualityThresholds) -> Clipped {
     let (w, h) = (image.width() as usize, image.height() as usize);
     let pixels = image.pixels();
     let n = w * h;
     let min_blob = ((thresholds.glare_min_blob_share * n as f64).ceil() as usize).max(1);
     let clip = thresholds.glare_clip_luma;
+    let r = SOLID_REACH;
+    let is_clipped = |x: usize, y: usize| pixels[y * w + x] >= clip;
+    let solid = |x: usize, y: usize| {
+        x >= r
+            && y >= r
+            && x + r < w
+            && y + r < h
+            && (1..=r).all(|d| {
+                is_clipped(x - d, y)
+                    && is_clipped(x + d, y)
+                    && is_clipped(x, y - d)
+                    && is_clipped(x, y + d)
+            })
+    };
     let mut seen = vec![false; n];
     let mut stack: Vec<usize> = Vec::new();
-    let mut glare_pixels = 0usize;
+    let mut clipped = Clipped {
+        glare: 0,
+        ground: 0,
+        ground_sum: 0.0,
+    };
     for start in 0..n {
         if seen[start] || pixels[start] < clip {
             continue;
         }
         seen[start] = true;
         stack.push(start);
-        let mut size = 0usize;
+        let (mut size, mut solids, mut sum, mut border) = (0usize, 0usize, 0f64, false);
         while let Some(i) = stack.pop() {
             size += 1;
+            sum += f64::from(pixels[i]);
             let (x, y) = (i % w, i / w);
+            border |= x == 0 || y == 0 || x + 1 == w || y + 1 == h;
+            solids += usize::from(solid(x, y));
             let mut visit = |j: usize| {
                 if !seen[j] && pixels[j] >= clip {
                     seen[j] = true;
@@ -408,15 +474,14 @@ fn glare_of(image: &LumaImage, thresholds: &QualityThresholds) -> Measurement {
                 visit(i + w);
             }
         }
-        if size >= min_blob {
-            glare_pixels += size;
+        if border {
+            clipped.ground += size;
+            clipped.ground_sum += sum;
+        } else if size >= min_blob && solids * 2 >= size {
+            clipped.glare += size;
         }
     }
-    let score = glare_pixels as f64 / n as f64;
-    Measurement {
-        score,
-        issue: (score > thresholds.max_glare_share).then_some(QualityIssue::Glare),
-    }
+    clipped
 }
 
 /// Cut-off: the highest ratio, over the four sides, of the edge density (the share of pixels

@@ -194,6 +194,67 @@ fn glare_spot_is_found_and_specks_are_ignored() {
     assert!(small.passed() && small.score > 0.0, "{small:?}");
 }
 
+/// `frame` with its table (the fixtures' 95..=99) made scanner white.
+fn on_white(frame: &Gray) -> Gray {
+    let mut out = frame.clone();
+    for p in &mut out.pixels {
+        if (95..=99).contains(p) {
+            *p = 255;
+        }
+    }
+    out
+}
+
+/// A white page filling the frame with lines of print: a letter or a bill, scanned.
+fn white_page() -> Gray {
+    let mut page = Gray::new(W, H, 255);
+    for line in 0..20 {
+        let y = 40 + i64::from(line) * 20;
+        for word in 0..11 {
+            let x = 40 + i64::from(word) * 48;
+            page.fill(x, y, x + 36, y + 6, 25);
+        }
+    }
+    page
+}
+
+#[test]
+fn a_white_background_is_neither_glare_nor_overexposure() {
+    let t = QualityThresholds::default();
+    // A card on a scanner's glass, and a scanned page: the white reaches the frame's border.
+    let scan = on_white(&sharp_document(W, H));
+    let report = assess(&scan.view(), &t);
+    assert_eq!(report.issues(), [], "{report:?}");
+    // The card's own mean (print, photo box and its 225 ground), not the scanner's white.
+    assert!(
+        (150.0..215.0).contains(&report.exposure.score),
+        "{report:?}"
+    );
+    let page = assess(&white_page().view(), &t);
+    assert_eq!(page.issues(), [], "{page:?}");
+    // A reflection on the card is still glare.
+    let spot = assess(&with_glare(&scan, 0.6, 0.4, 0.06).view(), &t);
+    assert_eq!(spot.issues(), [QualityIssue::Glare], "{spot:?}");
+    // A frame with nothing but white is overexposed (the whole frame's mean).
+    let blank = Gray::new(W, H, 255);
+    assert_eq!(
+        exposure(&blank.view(), &t).issue,
+        Some(QualityIssue::TooBright)
+    );
+    // White print is not glare: bold white letters on a dark band, 4 px strokes.
+    let mut band = sharp_document(W, H);
+    band.fill(100, 100, 540, 160, 40);
+    for letter in 0..10 {
+        let x = 110 + letter * 42;
+        band.fill(x, 110, x + 4, 150, 255);
+        band.fill(x, 110, x + 30, 114, 255);
+        band.fill(x + 26, 110, x + 30, 150, 255);
+        band.fill(x, 128, x + 30, 132, 255);
+    }
+    let print = glare(&band.view(), &t);
+    assert!(print.passed() && print.score == 0.0, "{print:?}");
+}
+
 #[test]
 fn cut_off_names_the_sides_the_document_runs_off() {
     let t = QualityThresholds::default();
