@@ -235,6 +235,35 @@ fn without_sandbox_mode_a_missing_short_or_built_in_credential_stops_the_start()
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+#[test]
+fn help_answers_on_stdout_and_a_bad_start_flag_exits_2_without_a_panic() {
+    let help = relay_command(&["--help"], &[]).output().unwrap();
+    let usage = String::from_utf8_lossy(&help.stdout);
+    assert_eq!(help.status.code(), Some(0), "{usage}");
+    assert!(usage.starts_with("usage: kyc-relay"), "{usage}");
+    // Each was taken, then failed later: a panic at the first request (101), or every upload.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let missing = missing.to_str().unwrap();
+    for (args, named) in [
+        (
+            ["--allowed-origin", "*"],
+            "--allowed-origin: \"*\" is not an origin",
+        ),
+        (["--spool-dir", missing], "--spool-dir: "),
+        (["--static-dir", missing], "--static-dir: "),
+    ] {
+        let database = dir.path().join("relay.sqlite");
+        let (code, message) = refused_start(&[&["--sandbox"], &args[..]].concat(), &[], &database);
+        assert_eq!(code, Some(2), "{args:?}: {message}");
+        assert!(
+            message.starts_with(&format!("kyc-relay: {named}")),
+            "{message}"
+        );
+        assert!(!database.exists(), "{args:?}");
+    }
+}
+
 /// `POST /webhooks/{provider}` with a body and no signature: 404 where no route is
 /// registered, 401 where one is.
 async fn webhook_status(http: &reqwest::Client, base: &str, provider: &str) -> u16 {

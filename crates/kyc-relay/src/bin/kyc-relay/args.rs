@@ -2,10 +2,10 @@
 //! and every credential checked outside sandbox mode (see `kyc_relay::secrets`).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kyc_core::Provider;
+use kyc_core::{CustomerType, Policy, Provider, Slot};
 use kyc_relay::token::TokenKeys;
 use kyc_relay::{secrets, RelayConfig};
 
@@ -53,13 +53,17 @@ pub const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--databas
   --provider-c-url URL     provider C's API base (sandbox: http://127.0.0.1:9090/c); C's checks
                            run at Technest, which takes the documents (needs provider D)
   --provider-c-api-key KEY provider C's Bearer key; env PROVIDER_C_API_KEY
-                           A provider is served when its URL or key is given (sandbox: all four).
+                           A provider is served only when its URL and key are given (A: URL,
+                           client id and secret); giving one without the other stops the start.
+                           Sandbox: all four, at the sandbox's URLs unless given.
   --webhook-secret PROVIDER=SECRET
-                           HMAC secret of a provider's webhooks; POST /webhooks/PROVIDER exists
-                           only for providers with one (repeatable; sandbox: a= and d= the
-                           sandbox's built-in secret)
+                           HMAC secret of a provider's webhooks, at least 32 bytes; only a and d
+                           send webhooks (b and c are asked for the status). POST
+                           /webhooks/PROVIDER exists only for providers with one (repeatable;
+                           sandbox: a= and d= the sandbox's built-in secret)
   --selfie-required PROVIDER
-                           the provider's client configuration requires a selfie (repeatable)
+                           the provider's client configuration requires a selfie (repeatable);
+                           b, c or d (a has no selfie slot)
   --host-api-key KEY       key your backend sends to POST /v1/sessions, at least 32 bytes;
                            env KYC_RELAY_HOST_API_KEY
   --token-key-file PATH    session token keys, KID=HEX per line (at least 32 bytes each), the
@@ -71,16 +75,21 @@ pub const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--databas
                            (repeatable; env KYC_RELAY_STORAGE_HOSTS=HOST,HOST); other upload URLs
                            a provider names must be https (the local sandbox's loopback storage
                            is allowed while the provider's API is on loopback too)
-  --allowed-origin ORIGIN  a browser origin allowed to call the widget endpoints (repeatable)
+  --allowed-origin ORIGIN  a browser origin allowed to call the widget endpoints (repeatable),
+                           exactly as the browser sends it: scheme://host[:port], lower case, no
+                           path or trailing slash, e.g. https://www.your-bank.example; no *
   --static-dir DIR         serve the built widget from DIR at / (a file's NAME.br or NAME.gz
-                           beside it, as cargo xtask dist writes them, to browsers accepting it)
+                           beside it, as cargo xtask dist writes them, to browsers accepting it);
+                           DIR must exist
   --demo-sessions          enable POST /demo/session (sessions without a host key, for made-up
                            customers); sandbox mode on a loopback --listen address only
   --demo-sessions-per-minute N
                            demo sessions opened per minute, all callers together (default 30)
-  --max-bytes N            largest accepted upload in bytes (default 10485760, 10 MiB)
+  --max-bytes N            largest accepted upload in bytes (default 10485760, 10 MiB; at least
+                           1024, the smallest file accepted)
   --spool-dir DIR          where uploads are spooled on their way to the provider (unlinked
-                           temporary files; default the system's temporary directory)
+                           temporary files; default the system's temporary directory, TMPDIR);
+                           checked at start: it must exist and take a temporary file
   --shutdown-grace SECS    how long SIGTERM or Ctrl-C waits for uploads and submits in flight
                            (default 30)
   --reconcile-every SECS   how often sessions marked submitted that the provider does not have
@@ -106,7 +115,9 @@ pub const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--databas
                            HMAC secret of those notifications, at least 32 bytes; env
                            KYC_RELAY_HOST_NOTIFY_SECRET
   --retention-days N|off   delete finished sessions (and their slots, audit rows, keys) N days
-                           after creation, and webhook event ids as old (default 90)";
+                           after creation, and webhook event ids as old (default 90; N at least
+                           1; off keeps everything)
+  -h, --help               print this and exit";
 
 /// A provider's API base and Bearer key, as given (`None`: not given).
 #[derive(Default)]
@@ -176,19 +187,24 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
-/// The arguments in `words` (the command line without the program name), over the environment.
-/// Outside sandbox mode every credential is checked ([`secrets`]); in it, what is not given is
-/// the local sandbox's.
-pub fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
-    let mut sandbox = match env("KYC_RELAY_SANDBOX").as_deref() {
-        None | Some("0" | "false") => false,
-        Some("1" | "true") => true,
-        Some(other) => {
-            return Err(format!(
-                "KYC_RELAY_SANDBOX={other:?}: 1 for sandbox mode, 0 or unset for production"
-            ))
-        }
+/// The providers that send webhooks: those whose adapter reads them
+/// (`ProviderAdapter::webhook_update`: A's `customer.verified`/`customer.rejected`, D's
+/// `customer.status_changed`); B and C send none, the relay asks them for the status.
+const WEBHOOK_PROVIDERS: [Provider; 2] = [Provider::A, Provider::D];
+
+/// The arguments in `words` (the command line without the program name), over the environment;
+/// `None` for `--help`. Outside sandbox mode every credential is checked ([`secrets`]); in it,
+/// what is not given is the local sandbox's.
+pub fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
+    // Refused only after the words are read, so that `--help` still answers.
+    let sandbox_env = match env("KYC_RELAY_SANDBOX").as_deref() {
+        None | Some("0" | "false") => Ok(false),
+        Some("1" | "true") => Ok(true),
+        Some(other) => Err(format!(
+            "KYC_RELAY_SANDBOX={other:?}: 1 for sandbox mode, 0 or unset for production"
+        )),
     };
+    let mut sandbox_flag = false;
     let mut listen = SocketAddr::from(([127, 0, 0, 1], 8080));
     let mut database = env("KYC_RELAY_DATABASE").unwrap_or_else(|| "kyc-relay.sqlite".to_owned());
     let mut database_pool = 16;
@@ -229,7 +245,7 @@ pub fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, Strin
     while let Some(flag) = words.next() {
         let mut value = |name: &str| words.next().ok_or_else(|| format!("{name} needs a value"));
         match flag.as_str() {
-            "--sandbox" => sandbox = true,
+            "--sandbox" => sandbox_flag = true,
             "--listen" => {
                 let text = value("--listen")?;
                 listen = text.parse().map_err(|_| {
@@ -257,16 +273,39 @@ pub fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, Strin
                     .filter(|(_, secret)| !secret.is_empty())
                     .ok_or_else(|| format!("--webhook-secret: {text:?} is not PROVIDER=SECRET"))?;
                 let provider = parse_provider(provider)?;
+                // Its route would exist, but nothing would ever be sent to it.
+                if !WEBHOOK_PROVIDERS.contains(&provider) {
+                    let code = provider.code();
+                    return Err(format!(
+                        "--webhook-secret {code}=…: provider {code} sends no webhooks (the \
+                         relay asks it for the status); only providers {} send them",
+                        listed(&WEBHOOK_PROVIDERS)
+                    ));
+                }
                 config.webhook_secrets.insert(provider, secret.to_owned());
             }
             "--selfie-required" => {
                 let name = value("--selfie-required")?;
-                config.selfie_required.push(parse_provider(&name)?);
+                let provider = parse_provider(&name)?;
+                // A required selfie without a slot for it: no session could be finished.
+                let with_selfie = selfie_providers();
+                if !with_selfie.contains(&provider) {
+                    return Err(format!(
+                        "--selfie-required {name}: provider {name} has no selfie slot, so none \
+                         of its sessions could be finished; only providers {} take a selfie",
+                        listed(&with_selfie)
+                    ));
+                }
+                config.selfie_required.push(provider);
             }
             "--host-api-key" => config.host_api_key = value("--host-api-key")?,
             "--storage-host" => storage_hosts.push(value("--storage-host")?),
             "--token-key-file" => token_key_file = Some(PathBuf::from(value("--token-key-file")?)),
-            "--allowed-origin" => config.allowed_origins.push(value("--allowed-origin")?),
+            "--allowed-origin" => {
+                let origin = value("--allowed-origin")?;
+                check_origin(&origin)?;
+                config.allowed_origins.push(origin);
+            }
             "--static-dir" => config.static_dir = Some(PathBuf::from(value("--static-dir")?)),
             "--demo-sessions" => config.demo_sessions = true,
             "--demo-sessions-per-minute" => {
@@ -280,6 +319,14 @@ pub fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, Strin
                 config.limits.max_bytes = text
                     .parse()
                     .map_err(|_| format!("--max-bytes: {text:?} is not a number of bytes"))?;
+                // Below the smallest file accepted, every upload would be refused (413).
+                let min = config.limits.min_bytes;
+                if config.limits.max_bytes < min {
+                    return Err(format!(
+                        "--max-bytes: {text:?} is less than {min}, the smallest file the relay \
+                         accepts; give at least {min}"
+                    ));
+                }
             }
             "--spool-dir" => config.spool_dir = Some(PathBuf::from(value("--spool-dir")?)),
             "--shutdown-grace" => config.shutdown_grace = seconds(&flag, value(&flag)?)?,
@@ -319,14 +366,18 @@ pub fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, Strin
                 config.retention_days = match text.as_str() {
                     "off" => None,
                     days => Some(days.parse().ok().filter(|d| *d > 0).ok_or_else(|| {
-                        format!("--retention-days: {text:?} is not a number of days or off")
+                        format!(
+                            "--retention-days: {text:?} is not a number of days of at least 1, \
+                             or off"
+                        )
                     })?),
                 };
             }
-            "-h" | "--help" => return Err(String::new()),
+            "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown flag {other:?}")),
         }
     }
+    let sandbox = sandbox_env? || sandbox_flag;
     config.sandbox = sandbox;
     config.token_keys = match (env("KYC_RELAY_TOKEN_KEYS"), token_key_file) {
         (Some(_), Some(_)) => {
@@ -349,6 +400,18 @@ pub fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, Strin
         (None, None) => None,
     };
     config.check_secrets()?;
+    if !sandbox {
+        // As long as every other secret: the relay's own check takes any length.
+        let mut webhook_secrets: Vec<_> = config.webhook_secrets.iter().collect();
+        webhook_secrets.sort_by_key(|(provider, _)| provider.code());
+        for (provider, secret) in webhook_secrets {
+            let code = provider.code();
+            secrets::check_key(
+                &format!("the webhook secret of provider {code} (--webhook-secret {code}=SECRET)"),
+                secret,
+            )?;
+        }
+    }
     let a = (a_url, a_client_id, a_client_secret);
     let providers = if sandbox {
         sandbox_defaults(&mut config, d, b, c, a)
@@ -371,14 +434,195 @@ pub fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Args, Strin
     if database_pool == 0 {
         return Err("--database-pool: at least 1 connection".to_owned());
     }
-    Ok(Args {
+    check_spool_dir(config.spool_dir.as_deref(), std::env::temp_dir())?;
+    if let Some(dir) = &config.static_dir {
+        check_static_dir(dir)?;
+    }
+    Ok(Some(Args {
         listen,
         database,
         database_pool,
         providers,
         storage_hosts,
         config,
-    })
+    }))
+}
+
+/// Checks where uploads are spooled (`--spool-dir`, else `system_temp`, the system's temporary
+/// directory) by creating a temporary file there as an upload does (`tempfile::tempfile_in`): a
+/// missing or read-only directory would otherwise fail every upload with a 500.
+fn check_spool_dir(dir: Option<&Path>, system_temp: PathBuf) -> Result<(), String> {
+    let (named, dir, fix) = match dir {
+        Some(dir) => (
+            "--spool-dir",
+            dir.to_owned(),
+            "give a directory the relay's user can write",
+        ),
+        None => (
+            "the system's temporary directory (where uploads are spooled without --spool-dir)",
+            system_temp,
+            "give --spool-dir DIR, or set TMPDIR to a directory the relay's user can write",
+        ),
+    };
+    let problem = match std::fs::metadata(&dir) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => "does not exist".to_owned(),
+        Err(err) => format!("cannot be read ({err})"),
+        Ok(meta) if !meta.is_dir() => "is not a directory".to_owned(),
+        Ok(_) => match tempfile::tempfile_in(&dir) {
+            Ok(_) => return Ok(()),
+            Err(err) => format!("takes no temporary file ({err})"),
+        },
+    };
+    Err(format!("{named}: {dir:?} {problem}; {fix}"))
+}
+
+/// Checks `--static-dir`: without the directory `/` would answer 404 with an empty body.
+fn check_static_dir(dir: &Path) -> Result<(), String> {
+    let problem = match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => return Ok(()),
+        Ok(_) => "is not a directory".to_owned(),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => "does not exist".to_owned(),
+        Err(err) => format!("cannot be read ({err})"),
+    };
+    Err(format!(
+        "--static-dir: {dir:?} {problem}; give the directory of the built widget (cargo xtask \
+         dist)"
+    ))
+}
+
+/// Checks an `--allowed-origin` is an origin as a browser sends it (`Origin:
+/// scheme://host[:port]`, lower case, no default port, nothing after the port): preflights are
+/// matched byte for byte, so any other spelling would refuse every one (403), and a `*` would
+/// make the CORS layer panic.
+fn check_origin(text: &str) -> Result<(), String> {
+    if text.contains('*') {
+        return Err(format!(
+            "--allowed-origin: {text:?} is not an origin: the relay allows only exact origins, \
+             so give the origin of each page that embeds the widget (repeatable), e.g. \
+             --allowed-origin https://www.your-bank.example"
+        ));
+    }
+    let unreadable = || {
+        format!(
+            "--allowed-origin: {text:?} is not an origin: write it as the browser sends it, \
+             http:// or https:// then the host and any port, e.g. https://www.your-bank.example"
+        )
+    };
+    let (given_scheme, rest) = text.split_once("://").ok_or_else(unreadable)?;
+    let scheme = given_scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "https" => 443,
+        "http" => 80,
+        _ => return Err(unreadable()),
+    };
+    let (authority, after) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let (userinfo, host_port) = match authority.rsplit_once('@') {
+        Some((_, host_port)) => (true, host_port),
+        None => (false, authority),
+    };
+    let (host, port) = match host_port.strip_prefix('[') {
+        // An IPv6 literal: `[…]`, then maybe `:port`.
+        Some(literal) => {
+            let (address, tail) = literal.split_once(']').ok_or_else(unreadable)?;
+            let address_ok = !address.is_empty()
+                && address
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
+            if !address_ok {
+                return Err(unreadable());
+            }
+            let port = match tail {
+                "" => None,
+                tail => Some(tail.strip_prefix(':').ok_or_else(unreadable)?),
+            };
+            (&host_port[..address.len() + 2], port)
+        }
+        None => match host_port.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        },
+    };
+    let host_ok = host.starts_with('[')
+        || (!host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')));
+    if !host_ok {
+        return Err(unreadable());
+    }
+    let port: Option<u16> = match port {
+        None => None,
+        Some(digits) => Some(
+            digits
+                .parse()
+                .ok()
+                .filter(|port| *port > 0 && digits.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(unreadable)?,
+        ),
+    };
+    // Browsers leave the scheme's default port out.
+    let port = port.filter(|port| *port != default_port);
+    let origin = match port {
+        Some(port) => format!("{scheme}://{}:{port}", host.to_ascii_lowercase()),
+        None => format!("{scheme}://{}", host.to_ascii_lowercase()),
+    };
+    if origin == text {
+        return Ok(());
+    }
+    let mut differences = Vec::new();
+    if after.starts_with('/') {
+        differences.push("no path, no trailing slash".to_owned());
+    }
+    if after.contains(['?', '#']) {
+        differences.push("no query or fragment".to_owned());
+    }
+    if userinfo {
+        differences.push("no user name or password".to_owned());
+    }
+    if given_scheme != scheme || host.chars().any(|c| c.is_ascii_uppercase()) {
+        differences.push("lower case".to_owned());
+    }
+    if host_port.ends_with(&format!(":{default_port}")) {
+        differences.push(format!("no :{default_port}, the default port of {scheme}"));
+    }
+    let why = if differences.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", differences.join(", "))
+    };
+    Err(format!(
+        "--allowed-origin: {text:?} is not an origin: write it as the browser sends it, \
+         {origin}{why}"
+    ))
+}
+
+/// The providers that have a selfie slot for every customer and document they take (asked of
+/// kyc_core's [`Policy`], without a required selfie): only there can `--selfie-required` hold.
+fn selfie_providers() -> Vec<Provider> {
+    Provider::ALL
+        .into_iter()
+        .filter(|&provider| {
+            [CustomerType::Individual, CustomerType::Business]
+                .into_iter()
+                .all(|customer_type| {
+                    let policy = Policy::new(provider, customer_type, "");
+                    policy
+                        .accepted_documents()
+                        .into_iter()
+                        .all(|document| policy.allowed_slots(document).contains(&Slot::Selfie))
+                })
+        })
+        .collect()
+}
+
+/// `providers` by code, for a sentence: `a and d`, `b, c and d`.
+fn listed(providers: &[Provider]) -> String {
+    let codes: Vec<&str> = providers.iter().map(|provider| provider.code()).collect();
+    match codes.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => "none".to_owned(),
+    }
 }
 
 /// Outside sandbox mode: the providers whose URL or key is given, each with both and its key
@@ -450,7 +694,7 @@ fn sandbox_defaults(
                 .unwrap_or_else(|| "sandbox-api-key".to_owned()),
         ))
     };
-    for provider in [Provider::A, Provider::D] {
+    for provider in WEBHOOK_PROVIDERS {
         config
             .webhook_secrets
             .entry(provider)

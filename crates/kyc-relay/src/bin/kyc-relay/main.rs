@@ -44,11 +44,14 @@ async fn main() {
         )
         .init();
     let args = match parse_args(std::env::args().skip(1)) {
-        Ok(args) => args,
+        Ok(Some(args)) => args,
+        // Asked for: on stdout, and a success.
+        Ok(None) => {
+            println!("{USAGE}");
+            return;
+        }
         Err(message) => {
-            if !message.is_empty() {
-                eprintln!("kyc-relay: {message}\n");
-            }
+            eprintln!("kyc-relay: {message}\n");
             eprintln!("{USAGE}");
             std::process::exit(2);
         }
