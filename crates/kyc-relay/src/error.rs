@@ -1,14 +1,19 @@
 //! One error type for every relay endpoint, mapped to one JSON shape ([`kyc_core::wire::ErrorBody`]).
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kyc_core::wire::{ErrorBody, ErrorDetail};
 use serde::de::DeserializeOwned;
 
 use crate::provider::ProviderError;
+
+mod json;
+
+pub(crate) use json::{from_part, from_value, parse, MAX_JSON_BYTES};
 
 /// Everything that can go wrong answering a request.
 #[derive(Debug)]
@@ -53,11 +58,23 @@ pub enum ApiError {
     },
     /// The body is larger than the configured limit (413).
     TooLarge(u64),
-    /// Too many requests for this session (429).
-    RateLimited,
+    /// Too many requests (429 `rate_limited`): which limit and when to try again, in the
+    /// message and in `Retry-After`.
+    RateLimited {
+        /// Which limit was reached and when it lets a request through again.
+        message: String,
+        /// Seconds until it does (`Retry-After`).
+        retry_after: u64,
+    },
+    /// The path exists but not with this method (405 `method_not_allowed`); the methods it
+    /// has (the `Allow` header's value).
+    MethodNotAllowed(String),
     /// The session's status is final, so its token no longer opens it (401 `token_revoked`);
     /// the status read still answers.
     Revoked,
+    /// A newer session of the same customer took this never-submitted one over (401
+    /// `session_superseded`): its token opens nothing; the host hands over the new one.
+    Superseded,
     /// The provider refused or failed (502, or the status and code of a provider answer the
     /// relay knows: see [`ProviderError::answer`]).
     Provider(ProviderError),
@@ -83,6 +100,16 @@ impl ApiError {
             status: StatusCode::SERVICE_UNAVAILABLE,
             code: "relay_busy",
             message: format!("{why}; retry in a few seconds"),
+        }
+    }
+
+    /// The `Retry-After` seconds of a 429: the wait a rate limit states; for an upload
+    /// refused while the session's others run, a second (the wait is when one ends).
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::RateLimited { retry_after, .. } => Some((*retry_after).max(1)),
+            ApiError::Limited { status, .. } if *status == StatusCode::TOO_MANY_REQUESTS => Some(1),
+            _ => None,
         }
     }
 
@@ -168,16 +195,34 @@ impl ApiError {
                 format!("the body is larger than {limit} bytes"),
                 vec![],
             ),
-            ApiError::RateLimited => (
+            ApiError::RateLimited { message, .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
-                "too many requests for this session (or demo sessions); wait a moment".to_owned(),
+                message.clone(),
+                vec![],
+            ),
+            ApiError::MethodNotAllowed(allowed) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                if allowed.is_empty() {
+                    "this path does not take this method".to_owned()
+                } else {
+                    format!("this path does not take this method; it takes {allowed}")
+                },
                 vec![],
             ),
             ApiError::Revoked => (
                 StatusCode::UNAUTHORIZED,
                 "token_revoked",
                 "the session is finished; its token only reads the status now".to_owned(),
+                vec![],
+            ),
+            ApiError::Superseded => (
+                StatusCode::UNAUTHORIZED,
+                "session_superseded",
+                "a newer session was opened for this customer: this session's token no longer \
+                 works; continue with the new session's token"
+                    .to_owned(),
                 vec![],
             ),
             // A provider answer the relay knows (a business refused, a customer in the wrong
@@ -218,6 +263,7 @@ impl IntoResponse for ApiError {
             tracing::warn!(error = ?err.to_string(), "provider error");
         }
         let (status, code, message, problems) = self.parts();
+        let retry_after = self.retry_after();
         // Every refusal is logged: credentials, origin, size and rate refusals as warnings. The
         // message may quote the caller (a JSON error names the field and value): logged
         // escaped (`?`), so a newline in a request cannot forge a log line.
@@ -240,22 +286,40 @@ impl IntoResponse for ApiError {
                 problems,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 
 /// A JSON body whose rejection (malformed JSON, wrong fields, missing `Content-Type`) is answered
-/// in the relay's one error shape (400 `bad_request`) instead of axum's plain-text rejection.
+/// in the relay's one error shape (400 `bad_request`, saying what is wrong where; 413
+/// `too_large` past [`MAX_JSON_BYTES`]) instead of axum's plain-text rejection.
 pub(crate) struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
-        }
+        json::check_content_type(request.headers())?;
+        let bytes = json::read_body(request, state).await?;
+        json::parse(&bytes).map(ApiJson)
+    }
+}
+
+/// A body read whole, of any type (an optional JSON body, one that must be empty): 413
+/// `too_large` past [`MAX_JSON_BYTES`] in the one error shape.
+pub(crate) struct ApiBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        json::read_body(request, state).await.map(ApiBytes)
     }
 }
 
@@ -302,4 +366,26 @@ fn listed<T>(
         })
         .unzip();
     (format!("{lead}: {}", descriptions.join("; ")), codes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_429_says_when_to_retry() {
+        let limited = ApiError::Limited {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "too_many_uploads",
+            message: "this session has 2 uploads running".to_owned(),
+        };
+        let rated = crate::limits::per_minute_refusal("ses_1", 3, 630);
+        for (err, secs) in [(limited, "1"), (rated, "30")] {
+            let response = err.into_response();
+            assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+            assert_eq!(response.headers()[header::RETRY_AFTER], secs);
+        }
+        let busy = ApiError::busy("the relay is full").into_response();
+        assert!(!busy.headers().contains_key(header::RETRY_AFTER));
+    }
 }

@@ -26,6 +26,7 @@ pub(crate) async fn issue(
     request: HandoffRequest,
 ) -> Result<HandoffIssued, ApiError> {
     open(session)?;
+    individual(session)?;
     let choices = match request.choices {
         Some(choices) => Some(checked(state, session, choices)?),
         None => None,
@@ -50,7 +51,9 @@ pub(crate) async fn issue(
         )
         .await?;
     if !issued {
-        return Err(ApiError::RateLimited);
+        let per_hour = state.config.handoffs_per_hour;
+        let wait = state.store.handoff_wait(&session.id, now, per_hour).await?;
+        return Err(crate::limits::handoff_refusal(per_hour, wait));
     }
     Ok(HandoffIssued {
         code,
@@ -91,8 +94,17 @@ fn checked(
             "choices.state is only taken for a document the provider files by US state".to_owned(),
         ));
     }
+    // The submission's rule, so the other device is never handed a state the submit refuses.
+    let document_state = crate::submission::checked_state(
+        "choices.",
+        &policy,
+        choices.document_type,
+        &issuing_country,
+        choices.state.as_deref(),
+    )?;
     Ok(Choices {
         issuing_country,
+        state: document_state,
         ..choices
     })
 }
@@ -170,6 +182,21 @@ fn open(session: &SessionRecord) -> Result<(), ApiError> {
                 .to_owned(),
         })
     }
+}
+
+/// Refuses a business session (409 `business_session`): its owners' and company's files are
+/// sent from the device the business started on (docs/embedding.md section 2); the widget
+/// never offers it the phone.
+fn individual(session: &SessionRecord) -> Result<(), ApiError> {
+    if session.customer_type == kyc_core::CustomerType::Business {
+        return Err(ApiError::Conflict {
+            code: "business_session",
+            message: "this session verifies a business, and a business cannot continue on \
+                      another device: send its company's and owners' files from this one"
+                .to_owned(),
+        });
+    }
+    Ok(())
 }
 
 fn gone(code: &'static str, message: &str) -> ApiError {

@@ -124,8 +124,93 @@ impl Drop for StreamPlace {
     }
 }
 
+/// 429 `rate_limited` for a count of `key` (a session id, or `/demo/session` for the demo's
+/// sessions) past `limit` in the minute of `now` (the counts start again at each minute of the
+/// clock, so the wait is to the next one).
+pub(crate) fn per_minute_refusal(key: &str, limit: u32, now: u64) -> ApiError {
+    let wait = 60 - now % 60;
+    let what = if key.starts_with('/') {
+        format!(
+            "demo sessions are limited to {limit} a minute for all callers together, and this \
+             minute's were opened"
+        )
+    } else {
+        format!(
+            "this session sent {} this minute, the most allowed",
+            counted(limit.into(), "request")
+        )
+    };
+    ApiError::RateLimited {
+        message: format!("{what}; try again in {}", counted(wait, "second")),
+        retry_after: wait,
+    }
+}
+
+/// 429 `rate_limited` for a session given `per_hour` handoff codes in the last hour; the
+/// oldest of them stops counting in `wait` seconds.
+pub(crate) fn handoff_refusal(per_hour: u32, wait: u64) -> ApiError {
+    let minutes = wait.div_ceil(60).max(1);
+    ApiError::RateLimited {
+        message: format!(
+            "this session was given {} to continue on another device in the last hour, the \
+             most allowed; try again in {}",
+            counted(per_hour.into(), "code"),
+            counted(minutes, "minute")
+        ),
+        retry_after: wait,
+    }
+}
+
+/// `count` and `noun`, plural unless one.
+fn counted(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limits_say_which_limit_and_when_it_resets() {
+        let message = |err: ApiError| match err {
+            ApiError::RateLimited {
+                message,
+                retry_after,
+            } => (message, retry_after),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            message(per_minute_refusal("ses_1", 120, 600 + 45)),
+            (
+                "this session sent 120 requests this minute, the most allowed; try again in 15 \
+                 seconds"
+                    .to_owned(),
+                15
+            )
+        );
+        assert_eq!(
+            message(per_minute_refusal("/demo/session", 1, 659)),
+            (
+                "demo sessions are limited to 1 a minute for all callers together, and this \
+                 minute's were opened; try again in 1 second"
+                    .to_owned(),
+                1
+            )
+        );
+        assert_eq!(
+            message(handoff_refusal(12, 3599)).0,
+            "this session was given 12 codes to continue on another device in the last hour, \
+             the most allowed; try again in 60 minutes"
+        );
+    }
 }

@@ -241,9 +241,10 @@ impl AppState {
     }
 
     async fn count(&self, key: &str, limit: u32) -> Result<(), ApiError> {
-        let count = self.store.count_request(key, now() / 60).await?;
+        let now = now();
+        let count = self.store.count_request(key, now / 60).await?;
         if count > u64::from(limit) {
-            return Err(ApiError::RateLimited);
+            return Err(crate::limits::per_minute_refusal(key, limit, now));
         }
         Ok(())
     }

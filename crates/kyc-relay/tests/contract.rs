@@ -532,7 +532,7 @@ async fn the_quality_gate_is_the_providers_unless_the_host_chooses() {
         body["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("expected `lenient` or `strict`"),
+            .contains("quality must be one of lenient, strict, not \"very\""),
         "{body}"
     );
     drop(h.sandbox);

@@ -163,7 +163,7 @@ async fn a_slot_choice_the_provider_cannot_honour_is_refused_by_name() {
             json!({"proof_of_address": "optional"}),
             "the provider always requires proof_of_address; it cannot be optional",
         ),
-        ("d", json!({"face": "optional"}), "unknown variant `face`"),
+        ("d", json!({"face": "optional"}), "slots.face is not a slot"),
     ];
     for (i, (provider, slots, expected)) in cases.into_iter().enumerate() {
         let (status, body) = open(&h.relay, provider, &format!("slots-x-{i}"), slots).await;

@@ -2,7 +2,6 @@
 //! (`POST /v1/session/handoff`) or cancels it (`DELETE /v1/session/handoff`); the phone
 //! exchanges the code for a token of its own (`POST /v1/handoff/exchange`, no token).
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -10,7 +9,7 @@ use axum::{Json, Router};
 use kyc_core::wire::{HandoffExchange, HandoffIssued, HandoffRequest, SessionCreated};
 
 use crate::auth::Authorized;
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiBytes, ApiError, ApiJson};
 use crate::handoff;
 use crate::state::AppState;
 
@@ -23,18 +22,13 @@ pub(super) fn router() -> Router<AppState> {
 async fn issue(
     State(state): State<AppState>,
     Authorized(session): Authorized,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<(StatusCode, Json<HandoffIssued>), ApiError> {
     // The body is optional: a code alone, or a code and the user's choices so far.
     let request = if body.iter().all(u8::is_ascii_whitespace) {
         HandoffRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|err| {
-            ApiError::BadRequest(format!(
-                "the body must be {{\"choices\": {{\"document_type\", \"issuing_country\", \
-                 \"state\"?, \"terms_accepted\"?}}}} or empty: {err}"
-            ))
-        })?
+        crate::error::parse(&body)?
     };
     let issued = handoff::issue(&state, &session, request).await?;
     Ok((StatusCode::CREATED, Json(issued)))

@@ -1,17 +1,17 @@
 //! Endpoints for the host's backend: creating a widget session for one customer (and the
 //! demo's sessions without a host key).
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use kyc_core::wire::{CreateSession, SessionCreated};
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::auth::HostKey;
 use crate::business::BusinessRequest;
-use crate::error::{ApiError, ApiJson};
+use crate::error::{from_part, from_value, ApiBytes, ApiError, ApiJson};
 use crate::provider::Person;
 use crate::sessions;
 use crate::state::AppState;
@@ -23,25 +23,62 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// The body of `POST /v1/sessions`: [`CreateSession`], plus the person's details for providers
-/// that need them to create a customer (B).
-#[derive(Deserialize)]
-struct CreateSessionRequest {
-    #[serde(flatten)]
-    session: CreateSession,
-    #[serde(default)]
-    person: Option<Person>,
-    /// A business customer's company and the owners the host knows.
-    #[serde(default)]
-    business: Option<BusinessRequest>,
+/// that need them to create a customer (B), and a business customer's company and the owners
+/// the host knows. Read part by part rather than with `#[serde(flatten)]`, whose errors lose
+/// the field's name (`invalid type: integer, expected a string`, but which?).
+fn create_session_request(
+    mut body: serde_json::Map<String, Value>,
+) -> Result<(CreateSession, Option<Person>, Option<BusinessRequest>), ApiError> {
+    let mut part = |name: &str| body.remove(name).filter(|value| !value.is_null());
+    let person = part("person")
+        .map(|value| from_value(value, "person"))
+        .transpose()?;
+    let business = part("business")
+        .map(|value| from_value(value, "business"))
+        .transpose()?;
+    check_slot_requirements(&body)?;
+    let session = from_part(Value::Object(body), "", &["person", "business"])?;
+    Ok((session, person, business))
+}
+
+/// Refuses a slot requirement other than `required` or `optional`. `forbidden` (a
+/// `kyc_core::Requirement` serde would take) asks for nothing: a slot left out is not asked
+/// for already, and a slot the provider always requires stays required whatever is said.
+fn check_slot_requirements(body: &serde_json::Map<String, Value>) -> Result<(), ApiError> {
+    let Some(Value::Object(slots)) = body.get("slots") else {
+        return Ok(());
+    };
+    for (slot, requirement) in slots {
+        if kyc_core::Slot::from_code(slot).is_none() {
+            let names: Vec<&str> = kyc_core::Slot::ALL.iter().map(|slot| slot.code()).collect();
+            return Err(ApiError::BadRequest(format!(
+                "slots.{slot} is not a slot; the slots are {}",
+                names.join(", ")
+            )));
+        }
+        if matches!(requirement.as_str(), Some("required" | "optional")) {
+            continue;
+        }
+        let mut message = format!(
+            "slots.{slot} must be \"required\" or \"optional\", not {}",
+            Value::to_string(requirement)
+        );
+        if requirement.as_str() == Some("forbidden") {
+            message.push_str(": to not ask for a slot, leave it out of slots");
+        }
+        return Err(ApiError::BadRequest(message));
+    }
+    Ok(())
 }
 
 /// `POST /v1/sessions`: the host's backend, holding the host API key, opens a session.
 async fn create_session(
     State(state): State<AppState>,
     _: HostKey,
-    ApiJson(request): ApiJson<CreateSessionRequest>,
+    ApiJson(body): ApiJson<serde_json::Map<String, Value>>,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
-    sessions::open(&state, request.session, request.person, request.business)
+    let (session, person, business) = create_session_request(body)?;
+    sessions::open(&state, session, person, business)
         .await
         .map(|created| (StatusCode::CREATED, Json(created)))
 }
@@ -55,7 +92,7 @@ async fn create_session(
 async fn demo_session(
     State(state): State<AppState>,
     Query(query): Query<DemoQuery>,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
     if !state.config.demo_sessions {
         return Err(ApiError::NotFound(

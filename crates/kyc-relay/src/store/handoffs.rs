@@ -64,6 +64,29 @@ impl Store {
         Ok(true)
     }
 
+    /// Seconds from `now` until the session was given fewer than `per_hour` codes in the hour
+    /// before (when its `per_hour`-th newest code stops counting); 0 when it already was.
+    pub async fn handoff_wait(
+        &self,
+        session_id: &str,
+        now: u64,
+        per_hour: u32,
+    ) -> StoreResult<u64> {
+        let mut conn = self.conn().await?;
+        let rows = conn
+            .query(
+                "SELECT created_at FROM handoffs WHERE session_id = ?1 AND created_at > ?2
+                 ORDER BY created_at DESC",
+                args![session_id, now.saturating_sub(3600)],
+            )
+            .await?;
+        let Some(row) = rows.get((per_hour as usize).saturating_sub(1)) else {
+            return Ok(0);
+        };
+        let created_at: u64 = row.int(0)?;
+        Ok((created_at + 3600).saturating_sub(now))
+    }
+
     /// Uses the code whose digest is `digest`, if it is live at `now`: once, whichever
     /// instance is asked, however many ask at once. What it was otherwise.
     pub async fn claim_handoff(&self, digest: &str, now: u64) -> StoreResult<HandoffClaim> {
