@@ -14,6 +14,7 @@ pub mod gate;
 pub mod image_end;
 pub mod inspect;
 pub mod pdf;
+pub mod places;
 pub mod policy;
 pub mod quality;
 pub mod review_timing;
@@ -34,8 +35,8 @@ pub use gate::{Escalation, GateDecision, QualityGate, Strictness};
 pub use inspect::{inspect_file, inspect_head, FileLimits, FileProblem, FileReport, HeadReport};
 pub use pdf::{inspect_pdf, PdfDefect, PdfInfo, PdfProblem};
 pub use policy::{
-    country_code, customer_reference, DetailedSubmission, Policy, Requirement, Submission,
-    SubmittedFile, Violation,
+    c_customer_uuid, country_code, customer_reference, provider_reference_refusal,
+    DetailedSubmission, Policy, Requirement, Submission, SubmittedFile, Violation,
 };
 pub use quality::{
     assess, cutoff, exposure, glare, laplacian_variance, sharpness, Measurement, QualityIssue,

@@ -564,16 +564,17 @@ impl Policy {
 }
 
 /// `code` as an ISO 3166-1 alpha-3 country code (trimmed, upper-cased), or `None` when it is not
-/// three ASCII letters.
+/// one of [`crate::places::countries`] (three letters are not enough: `ZZZ` is no country).
 ///
 /// # Examples
 /// ```
 /// assert_eq!(kyc_core::country_code(" usa "), Some("USA".to_owned()));
 /// assert_eq!(kyc_core::country_code("US"), None);
+/// assert_eq!(kyc_core::country_code("ZZZ"), None);
 /// ```
 pub fn country_code(code: &str) -> Option<String> {
     let code = code.trim().to_ascii_uppercase();
-    (code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())).then_some(code)
+    crate::places::is_country(&code).then_some(code)
 }
 
 /// The longest `customer_reference` a host may give, in characters. Assumption: the providers'
@@ -594,4 +595,50 @@ pub const MAX_CUSTOMER_REFERENCE_CHARS: usize = 128;
 #[must_use]
 pub fn customer_reference(raw: &str) -> Option<&str> {
     crate::text::one_line(raw, MAX_CUSTOMER_REFERENCE_CHARS)
+}
+
+/// C's customer UUID in a `customer_reference` (lower case): C identifies a customer by its
+/// UUID ("customer_id … Filter by customer UUID"), and the relay's reference at C is that UUID,
+/// optionally followed by `-<suffix>` (a retry's `-r2` at Technest, which takes C's documents).
+/// Only the hyphenated 8-4-4-4-12 form is C's.
+///
+/// # Examples
+/// ```
+/// let uuid = "0b6f3c7e-58a4-4c1e-9d0a-2f4b8e6c1a90";
+/// assert_eq!(kyc_core::c_customer_uuid(uuid).as_deref(), Some(uuid));
+/// assert_eq!(kyc_core::c_customer_uuid(&format!("{uuid}-r2")).as_deref(), Some(uuid));
+/// assert_eq!(kyc_core::c_customer_uuid(&format!("{uuid}r2")), None);
+/// assert_eq!(kyc_core::c_customer_uuid("user-4711"), None);
+/// ```
+#[must_use]
+pub fn c_customer_uuid(reference: &str) -> Option<String> {
+    let uuid = reference.get(..36)?;
+    let rest = &reference[36..];
+    let hyphenated = uuid.bytes().enumerate().all(|(index, byte)| match index {
+        8 | 13 | 18 | 23 => byte == b'-',
+        _ => byte.is_ascii_hexdigit(),
+    });
+    (hyphenated && (rest.is_empty() || rest.starts_with('-'))).then(|| uuid.to_ascii_lowercase())
+}
+
+/// Why `provider` cannot identify a customer by `reference` (a reference the core's
+/// [`customer_reference`] took), as the sentence the host is told; `None` when it can. C: the
+/// customer's UUID at C, optionally followed by `-<suffix>` ([`c_customer_uuid`]); A, B and D
+/// take any reference.
+///
+/// # Examples
+/// ```
+/// use kyc_core::{provider_reference_refusal, Provider};
+/// assert!(provider_reference_refusal(Provider::C, "user-4711").is_some());
+/// assert_eq!(provider_reference_refusal(Provider::D, "user-4711"), None);
+/// ```
+#[must_use]
+pub fn provider_reference_refusal(provider: Provider, reference: &str) -> Option<&'static str> {
+    match provider {
+        Provider::C if c_customer_uuid(reference).is_none() => Some(
+            "customer_reference must be the customer's UUID at C, optionally followed by \
+             -<suffix>",
+        ),
+        _ => None,
+    }
 }

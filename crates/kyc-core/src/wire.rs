@@ -11,8 +11,10 @@ use crate::policy::Requirement;
 use crate::review_timing::ReviewTiming;
 use crate::vocabulary::{CustomerType, DocumentType, Provider, Slot, VerificationStatus};
 
-/// Body of `POST /v1/sessions`, sent by the host's backend (never by the browser).
+/// Body of `POST /v1/sessions`, sent by the host's backend (never by the browser). An unknown
+/// field is refused: a typo (`slot` for `slots`) must not open a session without what it asked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateSession {
     /// The host's own reference for the customer (e.g. its user id).
     pub customer_reference: String,

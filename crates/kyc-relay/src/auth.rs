@@ -112,5 +112,10 @@ async fn authorize_scoped(
         .session(&session_id)
         .await?
         .ok_or(ApiError::Unauthorized("the session no longer exists"))?;
+    // Taken over by a newer session of its customer: neither it nor its status is the
+    // customer's any more (it was never submitted), so even the status read is refused.
+    if session.superseded_by.is_some() {
+        return Err(ApiError::Superseded);
+    }
     Ok((session, scope))
 }

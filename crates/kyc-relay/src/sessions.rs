@@ -47,6 +47,11 @@ pub(crate) async fn open(
         ApiError::BadRequest("country must be an ISO 3166-1 alpha-3 code such as GBR".to_owned())
     })?;
     let reference = checked_reference(&request.customer_reference)?;
+    // C identifies customers by UUID: any other reference is the host's mistake (400), not
+    // C's refusal after the fact (a 502 reads as an outage).
+    if let Some(refusal) = kyc_core::provider_reference_refusal(request.provider, reference) {
+        return Err(ApiError::BadRequest(refusal.to_owned()));
+    }
     let provider = state.provider(request.provider)?;
     // B and D refuse a business with their own code, before anything is created.
     let business = crate::business::check_request(
@@ -94,36 +99,99 @@ pub(crate) async fn start(
 ) -> Result<SessionCreated, ApiError> {
     let provider = state.provider(provider_code)?;
     let reference = spec.reference.clone();
-    let customer = match next_customer(state, provider_code, &reference).await? {
-        NextCustomer::Reuse(customer) => customer,
-        NextCustomer::Retry(attempt) => {
-            create_retry_customer(provider.as_ref(), &mut spec, &reference, attempt).await?
+    // Two sessions opened at once for one customer: the one whose takeover lost decides again
+    // (it then takes over the winner's session).
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let next = next_customer(state, provider_code, &reference, spec.customer_type).await?;
+        let (customer, superseded) = match next {
+            NextCustomer::Reuse(customer) => (customer, None),
+            NextCustomer::TakeOver(latest) => (
+                NewCustomer {
+                    id: latest.provider_customer_id,
+                    terms_of_service_url: latest.terms_of_service_url,
+                },
+                Some(latest.id),
+            ),
+            NextCustomer::Retry(attempt) => {
+                let created =
+                    create_retry_customer(provider.as_ref(), &mut spec, &reference, attempt).await;
+                (
+                    created.map_err(|err| named_by_digest(state, err, &reference))?,
+                    None,
+                )
+            }
+            NextCustomer::Create => {
+                let created = provider.create_customer(&spec).await;
+                (
+                    created.map_err(|err| named_by_digest(state, err.into(), &reference))?,
+                    None,
+                )
+            }
+        };
+        let created_at = now();
+        let session = SessionRecord {
+            id: format!("ses_{}", uuid::Uuid::new_v4().simple()),
+            customer_reference: reference.clone(),
+            customer_type: spec.customer_type,
+            country: spec.country.clone(),
+            provider: provider_code,
+            provider_customer_id: customer.id,
+            status: VerificationStatus::NotSubmitted,
+            document_type: None,
+            submitted_at: None,
+            created_at,
+            terms_of_service_url: customer.terms_of_service_url,
+            quality,
+            slots: slots.clone(),
+            superseded_by: None,
+        };
+        match &superseded {
+            None => state.store.insert_session(&session).await?,
+            Some(previous) => {
+                if !state
+                    .store
+                    .insert_session_superseding(&session, previous)
+                    .await?
+                {
+                    if tries < TAKEOVER_TRIES {
+                        continue;
+                    }
+                    return Err(in_progress());
+                }
+                tracing::info!(
+                    reference = state.store.reference_digest(&reference),
+                    previous,
+                    session = session.id,
+                    "new session takes over the never-submitted one and its provider customer"
+                );
+            }
         }
-        NextCustomer::Create => provider.create_customer(&spec).await?,
-    };
-    let created_at = now();
-    let session = SessionRecord {
-        id: format!("ses_{}", uuid::Uuid::new_v4().simple()),
-        customer_reference: reference,
-        customer_type: spec.customer_type,
-        country: spec.country,
-        provider: provider_code,
-        provider_customer_id: customer.id,
-        status: VerificationStatus::NotSubmitted,
-        document_type: None,
-        submitted_at: None,
-        created_at,
-        terms_of_service_url: customer.terms_of_service_url,
-        quality,
-        slots,
-    };
-    state.store.insert_session(&session).await?;
-    let expires_at = created_at + state.config.token_ttl.as_secs();
-    Ok(SessionCreated {
-        token: state.token_keys.sign(&session.id, expires_at),
-        session_id: session.id,
-        expires_at,
-    })
+        let expires_at = created_at + state.config.token_ttl.as_secs();
+        return Ok(SessionCreated {
+            token: state.token_keys.sign(&session.id, expires_at),
+            session_id: session.id,
+            expires_at,
+        });
+    }
+}
+
+/// How many times [`start`] decides again when another session of the customer was opened or
+/// submitted between its decision and its takeover.
+const TAKEOVER_TRIES: u32 = 3;
+
+/// `err` of a call that sent the host's `reference` to the provider, every mention of the
+/// reference in the provider's text replaced by its keyed digest: the text is logged, and
+/// logs name a customer by digest only.
+fn named_by_digest(state: &AppState, err: ApiError, reference: &str) -> ApiError {
+    match err {
+        ApiError::Provider(err) => {
+            let digest = state.store.reference_digest(reference);
+            ApiError::Provider(err.naming_reference_as(reference, &digest))
+        }
+        other => other,
+    }
 }
 
 /// Where a new session of a host's customer gets its provider customer ([`next_customer`]).
@@ -133,6 +201,10 @@ enum NextCustomer {
     /// The customer of the latest session, verified again (A after a rejection: "Newly
     /// uploaded files override previous records"; B in `ACTION_REQUIRED`).
     Reuse(NewCustomer),
+    /// The customer of the latest session, which was never submitted: nothing was attached at
+    /// the provider yet, so the new session verifies that customer and takes the session over
+    /// (its token then opens nothing, so two sessions never both submit for one customer).
+    TakeOver(SessionRecord),
     /// A fresh customer for retry attempt 2, 3, ... (D, and C through D: "create a new customer
     /// with a new customer_reference (e.g. append -r2)").
     Retry(u64),
@@ -140,13 +212,26 @@ enum NextCustomer {
 
 /// Where a new session of the host's customer `reference` gets its provider customer, from how
 /// the customer's latest session ended (a latest session still pending is asked of the provider
-/// first, so a rejection not yet heard of counts). After a rejection the provider documents no
-/// new attempt for (B's `REJECTED`: B attaches only while a customer is `INCOMPLETE` or
-/// `ACTION_REQUIRED`, and its `external_id` stays taken), a 409 `customer_rejected`.
+/// first, so a rejection not yet heard of counts).
+///
+/// - Never submitted (a host that opens a session per page load, or after the token expired):
+///   the new session takes it over ([`NextCustomer::TakeOver`]). D and B hold a reference once
+///   (`customer_reference_taken`, `external_id_taken`), so a new customer could not be made;
+///   at A and C the same customer is kept too, rather than a stray one per page load.
+///   Assumption: the provider customer keeps what it was created with (D's `country`, B's
+///   person and terms URL); the documents carry their own issuing country. A business session
+///   (A, C) is not taken over: its owners were created at the provider for that session; A takes
+///   a reference again, so the new one creates its own customer, as before.
+/// - Pending (submitted, in review): a 409 `verification_in_progress`. A second verification
+///   of the same person while one is in review is not a thing a KYC product starts.
+/// - Rejected, where the provider documents no new attempt (B's `REJECTED`: B attaches only
+///   while a customer is `INCOMPLETE` or `ACTION_REQUIRED`, and its `external_id` stays
+///   taken): a 409 `customer_rejected`.
 async fn next_customer(
     state: &AppState,
     provider: Provider,
     reference: &str,
+    customer_type: CustomerType,
 ) -> Result<NextCustomer, ApiError> {
     let adapter = state.provider(provider)?;
     let Some(latest) = state.store.latest_session_for(provider, reference).await? else {
@@ -164,8 +249,16 @@ async fn next_customer(
             terms_of_service_url: latest.terms_of_service_url,
         }));
     }
-    if !matches!(status, VerificationStatus::Rejected { .. }) {
-        return Ok(NextCustomer::Create);
+    match status {
+        VerificationStatus::NotSubmitted
+            if customer_type == CustomerType::Individual
+                && latest.customer_type == CustomerType::Individual =>
+        {
+            return Ok(NextCustomer::TakeOver(latest));
+        }
+        VerificationStatus::Pending => return Err(in_progress()),
+        VerificationStatus::Rejected { .. } => {}
+        _ => return Ok(NextCustomer::Create),
     }
     if adapter.new_customer_after_rejection() {
         let customers = state
@@ -180,6 +273,20 @@ async fn next_customer(
                   after that: it takes no more documents for them"
             .to_owned(),
     })
+}
+
+/// The code of a new session refused while the customer's latest one is in review.
+pub(crate) const VERIFICATION_IN_PROGRESS: &str = "verification_in_progress";
+
+/// A new session refused: the customer's latest session is submitted and in review.
+fn in_progress() -> ApiError {
+    ApiError::Conflict {
+        code: VERIFICATION_IN_PROGRESS,
+        message: "a verification of this customer is in progress: the provider is reviewing \
+                  the documents of their latest session; wait for its outcome before opening a \
+                  new session"
+            .to_owned(),
+    }
 }
 
 /// The code of a new session or a retry refused because the provider's rejection is final.

@@ -2,7 +2,9 @@
 //! attach whose answer was lost is recovered from the provider's status.
 
 use kyc_core::wire::{StatusReport, SubmitRequest};
-use kyc_core::{DetailedSubmission, SubmittedFile, VerificationStatus};
+use kyc_core::{
+    DetailedSubmission, DocumentType, Policy, Requirement, SubmittedFile, VerificationStatus,
+};
 
 use crate::clock::now;
 use crate::error::ApiError;
@@ -22,7 +24,29 @@ pub(crate) async fn submit(
             "issuing_country must be an ISO 3166-1 alpha-3 code such as USA".to_owned(),
         )
     })?;
-    let slots = state.store.slots(&session.id).await?;
+    let policy = state.config.policy(session);
+    let state_value = checked_state(
+        "",
+        &policy,
+        request.document_type,
+        &issuing_country,
+        request.state.as_deref(),
+    )?;
+    let request = SubmitRequest {
+        state: state_value,
+        ..request
+    };
+    // Only the slots the chosen document uses: a back uploaded before the user switched to a
+    // passport (a handed-over phone sends each capture as it is taken) is left out, neither
+    // checked nor attached, rather than blocking the submission with no way to remove it.
+    let used = policy.allowed_slots(request.document_type);
+    let slots: Vec<SlotRecord> = state
+        .store
+        .slots(&session.id)
+        .await?
+        .into_iter()
+        .filter(|record| used.contains(&record.slot))
+        .collect();
     // With the provider's file references, so B's unique-reference rule is checked too.
     let submission = DetailedSubmission {
         documents: vec![request.document_type],
@@ -36,10 +60,7 @@ pub(crate) async fn submit(
         issuing_country: issuing_country.clone(),
         state: request.state.clone(),
     };
-    let violations = state
-        .config
-        .policy(session)
-        .check_detailed_submission(&submission);
+    let violations = policy.check_detailed_submission(&submission);
     if !violations.is_empty() {
         return Err(ApiError::InvalidSubmission(violations));
     }
@@ -52,6 +73,11 @@ pub(crate) async fn submit(
         .mark_submitted(&session.id, request.document_type, now())
         .await?
     {
+        // A newer session of the customer took this one over since its token was checked.
+        let current = state.store.session(&session.id).await?;
+        if current.is_some_and(|current| current.superseded_by.is_some()) {
+            return Err(ApiError::Superseded);
+        }
         return Err(ApiError::Conflict {
             code: "already_submitted",
             message: "the documents were submitted already".to_owned(),
@@ -67,6 +93,29 @@ pub(crate) async fn submit(
             attach(&state, &session, request, &issuing_country, slots).await
         })
         .await
+}
+
+/// The `state` of a document as it is sent on (`field` prefixes its name in the message, e.g.
+/// `choices.`): checked where the provider takes one ([`Policy::state_requirement`]; B's US
+/// driver's license) by the core's rule ([`kyc_core::places::document_state`]: a USA document's
+/// is a state's USPS code, upper-cased). A blank one is none. A state the document does not
+/// take is left to the policy's `state_forbidden`.
+pub(crate) fn checked_state(
+    field: &str,
+    policy: &Policy,
+    document_type: DocumentType,
+    issuing_country: &str,
+    state: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let Some(raw) = state.filter(|raw| !raw.trim().is_empty()) else {
+        return Ok(None);
+    };
+    if policy.state_requirement(document_type, issuing_country) == Requirement::Forbidden {
+        return Ok(Some(raw.to_owned()));
+    }
+    kyc_core::places::document_state(issuing_country, raw)
+        .map(Some)
+        .map_err(|problem| ApiError::BadRequest(format!("{field}{}", problem.describe())))
 }
 
 /// Attaches the claimed session's files; a refused attach puts the session back to not

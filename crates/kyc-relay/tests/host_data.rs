@@ -337,6 +337,7 @@ fn stored_session(
         terms_of_service_url: None,
         quality: Strictness::Lenient,
         slots: Default::default(),
+        superseded_by: None,
     }
 }
 

@@ -429,12 +429,14 @@ async fn a_reference_that_is_not_a_uuid_is_refused() {
             "business": {"company_name": "Acme Ltd"}}),
     ];
     for body in cases {
+        // The host's mistake, said before C is asked: a 502 would read as an outage.
         let (status, answer) = call(&h.relay, create_session_request(&body)).await;
-        assert_eq!(status, StatusCode::BAD_GATEWAY, "{answer}");
-        assert_eq!(answer["error"]["code"], "provider_error");
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert_eq!(answer["error"]["code"], "bad_request");
         assert_eq!(
-            answer["error"]["problems"],
-            json!(["invalid_customer_reference"])
+            answer["error"]["message"],
+            "customer_reference must be the customer's UUID at C, optionally followed by \
+             -<suffix>"
         );
     }
 }

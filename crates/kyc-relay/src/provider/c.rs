@@ -205,9 +205,8 @@ fn hyphenated_uuid(text: &str) -> Option<Uuid> {
 /// C's customer UUID in a session's `customer_reference`: the reference is the UUID, or the
 /// UUID followed by `-<suffix>` (a retry's `-r2`). Lowercase.
 pub fn customer_uuid(reference: &str) -> Option<String> {
-    let uuid = hyphenated_uuid(reference.get(..36)?)?;
-    let rest = &reference[36..];
-    (rest.is_empty() || rest.starts_with('-')).then(|| uuid.to_string())
+    // The rule is the core's: the relay refuses such a reference before C is asked.
+    kyc_core::c_customer_uuid(reference)
 }
 
 /// C's customer UUID in a session's `customer_reference`, or the refusal naming the form.

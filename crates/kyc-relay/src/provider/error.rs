@@ -94,7 +94,8 @@ impl ProviderError {
             ) => (
                 422,
                 "business_not_supported",
-                "the provider verifies business customers through a separate onboarding, not                  this flow",
+                "the provider verifies business customers through a separate onboarding, not \
+                 this flow",
             ),
             // B: attach "needs customer_status of INCOMPLETE or ACTION_REQUIRED": the customer
             // is in the wrong state at B; only the host can sort it out.
@@ -133,6 +134,26 @@ impl ProviderError {
             status,
             code,
             sentence,
+        }
+    }
+
+    /// This error with every mention of the host's customer `reference` in the provider's
+    /// text replaced by `digest` (the store's `reference_digest`): the text is logged and
+    /// audited, and logs name a customer by digest only. The code is kept.
+    pub fn naming_reference_as(self, reference: &str, digest: &str) -> ProviderError {
+        let hide = |text: String| super::redact::reference(&text, reference, digest);
+        match self {
+            ProviderError::Refused {
+                status,
+                code,
+                message,
+            } => ProviderError::Refused {
+                status,
+                code,
+                message: hide(message),
+            },
+            ProviderError::Unavailable(why) => ProviderError::Unavailable(hide(why)),
+            ProviderError::Untrusted(why) => ProviderError::Untrusted(hide(why)),
         }
     }
 

@@ -33,6 +33,33 @@ pub(crate) fn text(text: &str) -> String {
     out
 }
 
+/// `text` with every mention of the host's customer `reference` replaced by `digest` (its
+/// keyed digest, `ref_…`): a provider echoes the reference it was sent (D: `customer_reference
+/// "user-4711" exists`; B: its `external_id`), and logs name a customer by digest only. A
+/// mention is the reference not inside a longer word: `x` is replaced in `"x"` and `x-r2` (a
+/// retry's reference), not in `exists`.
+pub(crate) fn reference(text: &str, reference: &str, digest: &str) -> String {
+    if reference.is_empty() {
+        return text.to_owned();
+    }
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(reference) {
+        out.push_str(&rest[..at]);
+        let before = out.chars().next_back();
+        let after = rest[at + reference.len()..].chars().next();
+        if word(before) || word(after) {
+            out.push_str(reference);
+        } else {
+            out.push_str(digest);
+        }
+        rest = &rest[at + reference.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn redact_word(word: &str) -> String {
     // Closing punctuation after a URL (`(url): …`) is not part of it.
     let body = word.trim_end_matches([')', ']', '}', ',', ';', ':']);
@@ -81,5 +108,23 @@ mod tests {
         );
         assert!(redacted.contains("SignatureDoesNotMatch"), "{redacted}");
         assert_eq!(text("customer not found"), "customer not found");
+    }
+
+    #[test]
+    fn a_reference_is_replaced_by_its_digest_where_it_is_a_word() {
+        let said = "a customer with customer_reference \"user-4711\" exists; use a new one";
+        assert_eq!(
+            reference(said, "user-4711", "ref_00"),
+            "a customer with customer_reference \"ref_00\" exists; use a new one"
+        );
+        assert_eq!(
+            reference("external_id user-4711-r2 taken", "user-4711", "ref_00"),
+            "external_id ref_00-r2 taken"
+        );
+        assert_eq!(
+            reference("x exists (x)", "x", "ref_00"),
+            "ref_00 exists (ref_00)"
+        );
+        assert_eq!(reference("user-47110", "user-4711", "ref_00"), "user-47110");
     }
 }

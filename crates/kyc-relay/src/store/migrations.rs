@@ -367,6 +367,13 @@ const STEPS: &[Step] = &[
     );
 ",
     },
+    // A never-submitted session a newer session of the same customer took over (it reuses the
+    // provider customer): the id of that newer session; its token then opens nothing.
+    Step {
+        name: "V15__session_superseded",
+        sqlite: "ALTER TABLE sessions ADD COLUMN superseded_by TEXT;\n",
+        postgres: "ALTER TABLE sessions ADD COLUMN superseded_by TEXT;\n",
+    },
 ];
 
 /// Which database a migration runs on.

@@ -39,6 +39,9 @@ pub struct SessionRecord {
     pub quality: Strictness,
     /// The slots beyond the identity document the host required or offered.
     pub slots: BTreeMap<Slot, Requirement>,
+    /// The newer session of the same customer that took this never-submitted one over
+    /// (reusing its provider customer); this one's token then opens nothing.
+    pub superseded_by: Option<String>,
 }
 
 /// A slot whose file reached the provider's storage.

@@ -8,7 +8,7 @@ use kyc_core::{
 };
 
 use super::audit;
-use super::database::Store;
+use super::database::{Store, Tx};
 use super::error::StoreResult;
 use super::records::SessionRecord;
 use super::values::{args, parse, Row};
@@ -16,9 +16,48 @@ use super::values::{args, parse, Row};
 impl Store {
     /// Stores a new session and audits it.
     pub async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        self.insert_in(&mut tx, session).await?;
+        tx.commit().await
+    }
+
+    /// Stores `session`, the new session of the customer of the never-submitted session
+    /// `superseded` (it reuses that session's provider customer), and marks `superseded` as
+    /// taken over by it, in one transaction: `false`, storing nothing, when `superseded` was
+    /// submitted or taken over meanwhile, so two sessions never both submit for one provider
+    /// customer.
+    pub async fn insert_session_superseding(
+        &self,
+        session: &SessionRecord,
+        superseded: &str,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let taken = tx
+            .execute(
+                "UPDATE sessions SET superseded_by = ?2
+                 WHERE id = ?1 AND status = 'not_submitted' AND superseded_by IS NULL",
+                args![superseded, &session.id],
+            )
+            .await?;
+        if taken != 1 {
+            return Ok(false);
+        }
+        audit::record(
+            &mut tx,
+            superseded,
+            session.created_at,
+            "superseded",
+            &session.id,
+        )
+        .await?;
+        self.insert_in(&mut tx, session).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn insert_in(&self, tx: &mut Tx, session: &SessionRecord) -> StoreResult<()> {
         // The audit log names the customer by digest only.
         let reference = self.reference_digest(&session.customer_reference);
-        let mut tx = self.begin().await?;
         tx.execute(
             "INSERT INTO sessions (id, customer_reference, customer_type, country, provider,
              provider_customer_id, status, rejection_reason, document_type, submitted_at, created_at,
@@ -43,14 +82,13 @@ impl Store {
         )
         .await?;
         audit::record(
-            &mut tx,
+            tx,
             &session.id,
             session.created_at,
             "session_created",
             &reference,
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     /// The session with this id.
@@ -100,7 +138,7 @@ impl Store {
 
     /// Marks the session submitted with `document_type`, pending review. Returns `false`
     /// without changing anything when it was submitted already, so two concurrent submits
-    /// cannot both attach.
+    /// cannot both attach, or taken over by a newer session of its customer.
     pub async fn mark_submitted(
         &self,
         session_id: &str,
@@ -109,7 +147,7 @@ impl Store {
     ) -> StoreResult<bool> {
         self.audited_change(
             "UPDATE sessions SET status = 'pending', document_type = ?2, submitted_at = ?3
-             WHERE id = ?1 AND status = 'not_submitted'",
+             WHERE id = ?1 AND status = 'not_submitted' AND superseded_by IS NULL",
             args![session_id, document_type.code(), now],
             (session_id, now, "submitted", document_type.code()),
         )
@@ -269,7 +307,7 @@ impl Store {
 
 const SESSION_COLUMNS: &str = "SELECT id, customer_reference, customer_type, country, provider,
     provider_customer_id, status, rejection_reason, document_type, submitted_at, created_at,
-    terms_of_service_url, quality, slots FROM sessions";
+    terms_of_service_url, quality, slots, superseded_by FROM sessions";
 
 /// The `slots` column of `slots`: JSON, NULL when there are none.
 fn slots_column(slots: &BTreeMap<Slot, Requirement>) -> Option<String> {
@@ -304,5 +342,6 @@ fn session_from_row(row: &Row) -> StoreResult<SessionRecord> {
             Some(json) => parse(&json, |json| serde_json::from_str(json).ok())?,
             None => BTreeMap::new(),
         },
+        superseded_by: row.opt_text(14)?,
     })
 }

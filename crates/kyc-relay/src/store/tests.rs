@@ -30,6 +30,7 @@ fn session(id: &str) -> SessionRecord {
         terms_of_service_url: None,
         quality: Strictness::Lenient,
         slots: [(Slot::ProofOfAddress, Requirement::Optional)].into(),
+        superseded_by: None,
     }
 }
 
