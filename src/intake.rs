@@ -1,7 +1,8 @@
 //! One way in for every capture: [`intake`] checks a chosen file or a camera frame for a slot
 //! and makes it what is sent, or says exactly what is wrong ([`CaptureProblem`]).
 //!
-//! - A file is refused from its size alone when too large, else read once; `kyc-core`'s
+//! - A file is refused from its size alone when too large (a photo, which is re-encoded, may be
+//!   larger than what is sent), else read once; `kyc-core`'s
 //!   [`inspect_file`] finds its format by its bytes (never its name) and checks size,
 //!   resolution and, for a PDF, encryption and structure. A PDF is kept as it is.
 //! - A photo is decoded from those bytes (EXIF orientation honoured) and brought down to the
@@ -223,7 +224,12 @@ async fn yield_to_page() {
     crate::upload::sleep(std::time::Duration::ZERO).await;
 }
 
-/// Reads `file` once and checks it; a file over the size limit is refused unread.
+/// How much of a chosen file is read first to tell its format (HEIF's brand is in its first
+/// 12 bytes).
+const HEAD_BYTES: i32 = 32;
+
+/// Reads `file`'s first bytes, then the whole once, and checks it; a file over the size limit
+/// of its format ([`FileLimits::for_chosen`]) is refused unread.
 async fn read(
     file: &web_sys::Blob,
     slot: Slot,
@@ -232,6 +238,15 @@ async fn read(
     let refused = |problems: Vec<FileProblem>| -> Vec<CaptureProblem> {
         problems.into_iter().map(CaptureProblem::File).collect()
     };
+    let unreadable = |_| refused(vec![FileProblem::UnreadableImage]);
+    // Its first bytes say what it is, and so how large it may be: a photo is re-encoded.
+    let head = file
+        .slice_with_i32_and_i32(0, HEAD_BYTES)
+        .map_err(unreadable)?;
+    let head = JsFuture::from(head.array_buffer())
+        .await
+        .map_err(unreadable)?;
+    let limits = &limits.for_chosen(&js_sys::Uint8Array::new(&head).to_vec());
     let size = file.size() as u64;
     if size > limits.max_bytes {
         return Err(refused(vec![FileProblem::TooLarge {
@@ -241,10 +256,11 @@ async fn read(
     }
     let buffer = JsFuture::from(file.array_buffer())
         .await
-        .map_err(|_| refused(vec![FileProblem::UnreadableImage]))?;
+        .map_err(unreadable)?;
     let bytes = js_sys::Uint8Array::new(&buffer);
-    let claimed = file.type_();
-    let claimed = (!claimed.is_empty()).then_some(claimed.as_str());
-    let report = inspect_file(&bytes.to_vec(), claimed, slot, limits).map_err(refused)?;
+    // No claimed type: a chosen file's `type` is the browser's guess from its name (a WebP
+    // saved as `.jpg`, a PNG renamed), not a declaration. The bytes decide, and the upload
+    // declares what they are; the relay checks that declaration against them.
+    let report = inspect_file(&bytes.to_vec(), None, slot, limits).map_err(refused)?;
     Ok((bytes, report))
 }

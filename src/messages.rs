@@ -3,7 +3,7 @@
 //! and assemble them, and the only place that maps a code to its sentence.
 
 use kyc_core::wire::GapView;
-use kyc_core::{CompanyDocument, DocumentType, QualityIssue, Slot};
+use kyc_core::{CompanyDocument, DocumentType, FileLimits, FileProblem, QualityIssue, Slot};
 
 use crate::camera::{CameraError, Hint};
 use crate::i18n::Texts;
@@ -13,7 +13,17 @@ use crate::transport::RelayError;
 /// The sentence for a file problem code from [`kyc_core::FileProblem::code`] (the relay's
 /// `invalid_file` problems are these codes).
 pub fn file_problem(texts: &Texts, code: &str) -> String {
+    if code == "too_large" {
+        // The relay holds uploads to the default limit.
+        return too_large(texts, FileLimits::default().max_bytes);
+    }
     texts.coded("problem", code, "other")
+}
+
+/// The sentence for a file larger than `max_bytes`, in whole megabytes (10 MiB reads 10 MB).
+fn too_large(texts: &Texts, max_bytes: u64) -> String {
+    let max = crate::i18n::number(texts.locale(), max_bytes / 1_000_000);
+    texts.fill("problem.too_large", &[("max", &max)])
 }
 
 /// The sentences for the relay's `invalid_file` problem codes, each once, in order.
@@ -24,6 +34,9 @@ pub fn file_problems(texts: &Texts, codes: &[String]) -> Vec<String> {
 /// The sentence for a problem of a capture.
 pub fn capture_problem(texts: &Texts, problem: &CaptureProblem) -> String {
     match problem {
+        CaptureProblem::File(FileProblem::TooLarge { max_bytes, .. }) => {
+            too_large(texts, *max_bytes)
+        }
         CaptureProblem::File(problem) => file_problem(texts, problem.code()),
         CaptureProblem::CameraResolution { .. } => texts.get("problem.camera_resolution"),
         CaptureProblem::CannotDecode | CaptureProblem::CannotEncode => {
@@ -229,6 +242,30 @@ mod tests {
             slot_title(&dutch, Slot::Front, DocumentType::Passport),
             "Fotopagina van je paspoort"
         );
+    }
+
+    #[test]
+    fn a_file_too_large_names_its_limit_in_every_locale() {
+        let photo = CaptureProblem::File(FileProblem::TooLarge {
+            bytes: 41_000_000,
+            max_bytes: 40_000_000,
+        });
+        let english = Texts::default();
+        assert_eq!(
+            capture_problem(&english, &photo),
+            "This file is larger than 40 MB. Take a new photo or choose a smaller file."
+        );
+        // The relay's code alone: its limit, 10 MiB.
+        assert!(file_problem(&english, "too_large").contains(" 10 MB."));
+        // Arabic's digits are the engine's (`Intl`), which a native test has not.
+        for locale in Locale::ALL.into_iter().filter(|l| *l != Locale::Ar) {
+            let texts = Texts::default().with_table(locale, shipped(locale));
+            let sentence = capture_problem(&texts, &photo);
+            assert!(
+                sentence.contains("40") && !sentence.contains('{'),
+                "{locale:?}: {sentence}"
+            );
+        }
     }
 
     #[test]

@@ -89,10 +89,27 @@ async fn a_text_file_renamed_jpg_is_refused_before_upload() {
 
 #[wasm_bindgen_test]
 async fn an_oversized_file_is_refused_from_its_size_alone() {
+    // A PDF is sent as it is: held to `max_bytes`. A photo is re-encoded: it may be read up to
+    // `max_photo_bytes`. Neither is read past its head when over its limit.
     let limits = FileLimits {
         max_bytes: 2048,
+        max_photo_bytes: 3072,
         ..FileLimits::default()
     };
+    let pdf = files::pdf("", 2500);
+    let (refused, _) = take_in(
+        &file(&pdf, "statement.pdf", "application/pdf"),
+        Slot::ProofOfAddress,
+        &limits,
+    )
+    .await;
+    assert_eq!(
+        refused.unwrap_err(),
+        [CaptureProblem::File(FileProblem::TooLarge {
+            bytes: pdf.len() as u64,
+            max_bytes: 2048
+        })]
+    );
     let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
     jpeg.resize(4096, 0);
     let (refused, _) = take_in(&file(&jpeg, "big.jpg", "image/jpeg"), Slot::Front, &limits).await;
@@ -100,9 +117,56 @@ async fn an_oversized_file_is_refused_from_its_size_alone() {
         refused.unwrap_err(),
         [CaptureProblem::File(FileProblem::TooLarge {
             bytes: 4096,
-            max_bytes: 2048
+            max_bytes: 3072
         })]
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_photo_larger_than_an_upload_is_sent_re_encoded() {
+    // A phone's full-resolution photo may be over the upload limit (a 48 MP JPEG is often
+    // over 10 MiB): it is not refused for it, what is sent is the JPEG made of it.
+    let photo = canvas_jpeg(2400, 1600, true).await;
+    let limits = FileLimits {
+        max_bytes: photo.len() as u64 - 1,
+        ..FileLimits::default()
+    };
+    let (accepted, _) = take_in(
+        &file(&photo, "IMG_0001.jpg", "image/jpeg"),
+        Slot::Front,
+        &limits,
+    )
+    .await;
+    let accepted = accepted.unwrap();
+    assert_eq!(accepted.format, FileFormat::Jpeg);
+    assert_ne!(
+        accepted.bytes.to_vec(),
+        photo,
+        "sent as chosen, not re-encoded"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_photo_whose_name_tells_another_format_is_taken_by_its_bytes() {
+    // A PNG saved as `.jpg` (the browser's type is a guess from the name): read as the PNG it
+    // is, sent as the JPEG made of it.
+    let (canvas, ctx) = canvas_2d(1600, 1000);
+    ctx.set_fill_style_str("#6b7075");
+    ctx.fill_rect(0.0, 0.0, 1600.0, 1000.0);
+    ctx.set_fill_style_str("#d9dde2");
+    ctx.fill_rect(160.0, 100.0, 1280.0, 800.0);
+    ctx.set_fill_style_str("#1a1a1a");
+    ctx.set_font("40px monospace");
+    for line in 0..12 {
+        let y = 220.0 + 55.0 * f64::from(line);
+        ctx.fill_text("P<GBRSPECIMEN<<ANNA<MARIA<<<<<<", 220.0, y)
+            .unwrap();
+    }
+    let png = encoded(&canvas, "image/png");
+    assert_eq!(&png[1..4], b"PNG");
+    let chosen = file(&png, "passport.jpg", "image/jpeg");
+    let (accepted, _) = take_in(&chosen, Slot::Front, &FileLimits::default()).await;
+    assert_eq!(accepted.unwrap().format, FileFormat::Jpeg);
 }
 
 #[wasm_bindgen_test]
@@ -212,7 +276,12 @@ fn canvas_2d(
 
 /// What `canvas` shows, as the browser's JPEG.
 fn jpeg_of(canvas: &web_sys::HtmlCanvasElement) -> Vec<u8> {
-    let url = canvas.to_data_url_with_type("image/jpeg").unwrap();
+    encoded(canvas, "image/jpeg")
+}
+
+/// What `canvas` shows, encoded by the browser as `mime`.
+fn encoded(canvas: &web_sys::HtmlCanvasElement, mime: &str) -> Vec<u8> {
+    let url = canvas.to_data_url_with_type(mime).unwrap();
     let base64 = url.split(',').nth(1).unwrap().to_owned();
     let binary = web_sys::window().unwrap().atob(&base64).unwrap();
     binary.chars().map(|c| c as u8).collect()

@@ -13,12 +13,21 @@ use crate::vocabulary::Slot;
 pub const MAX_REPORTED_CLAIM: usize = 128;
 
 /// Bounds a file must stay within. Profiles may tighten or loosen them.
+///
+/// Assumption: the providers' documents give no size or resolution limits. The defaults are a
+/// KYC product's: under 1 KiB no document is legible; 10 MiB holds a 12 MP phone photo or a
+/// multi-page scan; a document's long edge of 1000 px keeps its smallest print readable; 480 px
+/// for a face; 50 MP refuses decompression bombs before they are decoded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileLimits {
     /// Smallest accepted file, in bytes. Smaller files cannot hold a legible document.
     pub min_bytes: u64,
     /// Largest accepted file, in bytes.
     pub max_bytes: u64,
+    /// Largest photo the widget reads to make the JPEG it sends (which `max_bytes` holds): a
+    /// 48 MP phone photo is often over 10 MiB and is sent as about 1 MB. See
+    /// [`FileLimits::for_chosen`].
+    pub max_photo_bytes: u64,
     /// Smallest accepted long edge of a document photo, in pixels.
     pub min_document_long_edge: u32,
     /// Smallest accepted long edge of a selfie, in pixels.
@@ -32,6 +41,7 @@ impl Default for FileLimits {
         FileLimits {
             min_bytes: 1024,
             max_bytes: 10 * 1024 * 1024,
+            max_photo_bytes: 40 * 1000 * 1000,
             min_document_long_edge: 1000,
             min_selfie_long_edge: 480,
             max_pixels: 50_000_000,
@@ -40,6 +50,31 @@ impl Default for FileLimits {
 }
 
 impl FileLimits {
+    /// The limits of a chosen file whose first bytes are `head`, in the widget, which re-encodes
+    /// every photo and sends a PDF as it is: an image may be as large as
+    /// [`max_photo_bytes`](Self::max_photo_bytes) (what is sent is then far smaller), anything
+    /// else as [`max_bytes`](Self::max_bytes). The relay holds what it receives to
+    /// `max_bytes`.
+    ///
+    /// # Examples
+    /// ```
+    /// use kyc_core::FileLimits;
+    /// let limits = FileLimits::default();
+    /// let photo = limits.for_chosen(&[0xFF, 0xD8, 0xFF, 0xE0]);
+    /// assert_eq!(photo.max_bytes, limits.max_photo_bytes);
+    /// assert_eq!(limits.for_chosen(b"%PDF-1.7"), limits);
+    /// ```
+    #[must_use]
+    pub fn for_chosen(&self, head: &[u8]) -> FileLimits {
+        match sniff(head) {
+            Some(format) if format.is_image() => FileLimits {
+                max_bytes: self.max_photo_bytes.max(self.max_bytes),
+                ..self.clone()
+            },
+            _ => self.clone(),
+        }
+    }
+
     /// The smallest long edge an image in `slot` may have.
     pub fn min_long_edge(&self, slot: Slot) -> u32 {
         if slot.is_face() {
