@@ -442,6 +442,9 @@ static FIRST_ENGLISH: &[(&str, &str)] = &[
         "We cannot reach the verification service. Check your connection and try again."),
     ("relay.unauthorized", "Your session has expired. Reload the page to start again."),
     ("relay.token_revoked", "This verification is finished. You can close this page."),
+    ("relay.session_superseded",
+        "This verification was opened again in another window or on another device. Reload \
+         this page to continue here."),
     ("relay.rate_limited", "Too many attempts in a short time. Wait a minute and try again."),
     ("relay.too_many_uploads",
         "Another photo is still being sent. Wait for it to finish, then try again."),
@@ -591,7 +594,7 @@ pub static LATER_ENGLISH: &[(&str, &str)] = &[
     ("problem.too_small",
         "This file is too small to show your document clearly. Take a new photo."),
     ("problem.too_large",
-        "This file is larger than 10 MB. Take a new photo or choose a smaller file."),
+        "This file is larger than {max} MB. Take a new photo or choose a smaller file."),
     ("problem.unreadable_image",
         "We could not read this photo. It may be damaged; take a new one."),
     ("problem.resolution_too_low",

@@ -1,129 +1,40 @@
-//! Issuing countries (ISO 3166-1 alpha-3, as the relay speaks them) with names from the
-//! browser's `Intl.DisplayNames` in the user's language, and the US states.
+//! Issuing countries (ISO 3166-1 alpha-3, as the relay speaks them, from `kyc-core`'s list)
+//! with names from the browser's `Intl.DisplayNames` in the user's language, and the US states.
 
 use wasm_bindgen::JsValue;
 
 use crate::i18n::Locale;
 
-/// `(alpha-3, alpha-2)` of the countries offered first; the customer's own country is always
-/// offered too.
-const COUNTRIES: &[(&str, &str)] = &[
-    ("ARG", "AR"),
-    ("AUS", "AU"),
-    ("AUT", "AT"),
-    ("BEL", "BE"),
-    ("BRA", "BR"),
-    ("CAN", "CA"),
-    ("CHE", "CH"),
-    ("CHL", "CL"),
-    ("CHN", "CN"),
-    ("CIV", "CI"),
-    ("COL", "CO"),
-    ("DEU", "DE"),
-    ("DNK", "DK"),
-    ("DZA", "DZ"),
-    ("ESP", "ES"),
-    ("FIN", "FI"),
-    ("FRA", "FR"),
-    ("GBR", "GB"),
-    ("IND", "IN"),
-    ("IRL", "IE"),
-    ("ITA", "IT"),
-    ("JPN", "JP"),
-    ("KOR", "KR"),
-    ("MAR", "MA"),
-    ("MEX", "MX"),
-    ("NGA", "NG"),
-    ("NLD", "NL"),
-    ("NOR", "NO"),
-    ("NZL", "NZ"),
-    ("PER", "PE"),
-    ("PHL", "PH"),
-    ("POL", "PL"),
-    ("PRT", "PT"),
-    ("ROU", "RO"),
-    ("SEN", "SN"),
-    ("SWE", "SE"),
-    ("TUN", "TN"),
-    ("UKR", "UA"),
-    ("USA", "US"),
-    ("VEN", "VE"),
-    ("ZAF", "ZA"),
-];
+pub use kyc_core::places::US_STATES;
 
-/// US states and DC, by USPS code.
-pub const US_STATES: &[(&str, &str)] = &[
-    ("AL", "Alabama"),
-    ("AK", "Alaska"),
-    ("AZ", "Arizona"),
-    ("AR", "Arkansas"),
-    ("CA", "California"),
-    ("CO", "Colorado"),
-    ("CT", "Connecticut"),
-    ("DE", "Delaware"),
-    ("DC", "District of Columbia"),
-    ("FL", "Florida"),
-    ("GA", "Georgia"),
-    ("HI", "Hawaii"),
-    ("ID", "Idaho"),
-    ("IL", "Illinois"),
-    ("IN", "Indiana"),
-    ("IA", "Iowa"),
-    ("KS", "Kansas"),
-    ("KY", "Kentucky"),
-    ("LA", "Louisiana"),
-    ("ME", "Maine"),
-    ("MD", "Maryland"),
-    ("MA", "Massachusetts"),
-    ("MI", "Michigan"),
-    ("MN", "Minnesota"),
-    ("MS", "Mississippi"),
-    ("MO", "Missouri"),
-    ("MT", "Montana"),
-    ("NE", "Nebraska"),
-    ("NV", "Nevada"),
-    ("NH", "New Hampshire"),
-    ("NJ", "New Jersey"),
-    ("NM", "New Mexico"),
-    ("NY", "New York"),
-    ("NC", "North Carolina"),
-    ("ND", "North Dakota"),
-    ("OH", "Ohio"),
-    ("OK", "Oklahoma"),
-    ("OR", "Oregon"),
-    ("PA", "Pennsylvania"),
-    ("RI", "Rhode Island"),
-    ("SC", "South Carolina"),
-    ("SD", "South Dakota"),
-    ("TN", "Tennessee"),
-    ("TX", "Texas"),
-    ("UT", "Utah"),
-    ("VT", "Vermont"),
-    ("VA", "Virginia"),
-    ("WA", "Washington"),
-    ("WV", "West Virginia"),
-    ("WI", "Wisconsin"),
-    ("WY", "Wyoming"),
-];
-
-/// `(alpha-3, name)` of the offered countries, sorted by name, `current` included.
+/// `(alpha-3, name)` of every country (`kyc-core`'s list: a document may be issued anywhere),
+/// sorted by name, `current` included.
 pub fn countries(locale: Locale, current: &str) -> Vec<(String, String)> {
     let names = display_names(locale);
-    let mut out: Vec<(String, String)> = COUNTRIES
-        .iter()
+    let mut out: Vec<(String, String)> = kyc_core::places::countries()
         .map(|(alpha3, alpha2)| {
             let name = names
                 .as_ref()
                 .and_then(|names| region_name(names, alpha2))
-                .unwrap_or_else(|| (*alpha3).to_owned());
-            ((*alpha3).to_owned(), name)
+                .unwrap_or_else(|| alpha3.to_owned());
+            (alpha3.to_owned(), name)
         })
         .collect();
     if !current.is_empty() && !out.iter().any(|(code, _)| code == current) {
         out.push((current.to_owned(), current.to_owned()));
     }
-    // Names are distinct, so an unstable sort orders them the same, with less code than a stable one.
-    out.sort_unstable_by(|a, b| a.1.cmp(&b.1));
+    // In the language's order (Österreich after Norwegen in German, not after Zypern), by the
+    // engine's collator; names are distinct, so an unstable sort orders them the same, with
+    // less code than a stable one.
+    let locales = js_sys::Array::of1(&locale.code().into());
+    let compare = js_sys::Intl::Collator::new(&locales, &js_sys::Object::new()).compare();
+    out.sort_unstable_by(|a, b| {
+        compare
+            .call2(&JsValue::NULL, &a.1.as_str().into(), &b.1.as_str().into())
+            .ok()
+            .and_then(|order| order.as_f64())
+            .map_or_else(|| a.1.cmp(&b.1), |order| order.total_cmp(&0.0))
+    });
     out
 }
 

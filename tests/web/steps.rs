@@ -274,6 +274,30 @@ async fn document_step_offers_only_accepted_types_and_names_the_refused_one() {
 }
 
 #[wasm_bindgen_test]
+async fn every_country_can_issue_the_document() {
+    // A customer living in Britain may hold a passport of any country: all 250 are offered.
+    let (host, _mounted) = mount(session(Provider::B, "GBR"), options());
+    tick().await;
+    agree(&host).await;
+    click(&host, "Passport").await;
+    let country: web_sys::HtmlSelectElement = host
+        .query_selector("#kyc-country")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(country.length(), 250);
+    assert_eq!(country.value(), "GBR");
+    for code in ["GRC", "VNM", "PAK", "XKX"] {
+        assert!(
+            host.query_selector(&format!("#kyc-country option[value={code}]"))
+                .unwrap()
+                .is_some(),
+            "{code} is not offered"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
 async fn a_us_drivers_license_for_provider_b_needs_its_state() {
     // A customer living in Britain with a license issued in the USA: the issuing country decides.
     let (host, _mounted) = mount(session(Provider::B, "GBR"), options());

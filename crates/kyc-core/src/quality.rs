@@ -415,6 +415,9 @@ struct Clipped {
     ground_sum: f64,
 }
 
+// One copy for every caller: `kyc-core` is compiled for speed, and inlined into each of the
+// widget's callers this walk came several times into its module.
+#[inline(never)]
 fn clipped_of(image: &LumaImage, thresholds: &QualityThresholds) -> Clipped {
     let (w, h) = (image.width() as usize, image.height() as usize);
     let pixels = image.pixels();

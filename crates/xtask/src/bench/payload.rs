@@ -81,8 +81,12 @@ use crate::Fail;
 /// business's consent drawn by the first step (the later module no longer asks for the company
 /// to find where a reload goes on: the session says it); 226,914 B with the standard library's
 /// smaller algorithms (`optimize_for_size`, `crates/xtask/src/dist.rs`); 226,223 B with one
-/// `wasm-opt -Oz` pass more.
-pub const GZIP_LIMIT_BYTES: u64 = 226_300;
+/// `wasm-opt -Oz` pass more; 226,233 B with PDFs' open actions told apart. Every country
+/// offered as a document's issuer (`kyc-core`'s ISO 3166 list, 250 codes as one string of
+/// letters, names from `Intl.DisplayNames` in the collator's order; 41 before, so a passport of
+/// Greece or Vietnam could not be named), white ground and white print told from glare, and a
+/// photo over the upload limit read to be re-encoded: 227,687 B.
+pub const GZIP_LIMIT_BYTES: u64 = 227_800;
 /// Issue 18's goal for the gzip total, every feature included.
 pub const GZIP_GOAL_BYTES: u64 = 120_000;
 /// The gzip bytes the first step needs (every file but the later module) that `cargo xtask
