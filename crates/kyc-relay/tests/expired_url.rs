@@ -27,6 +27,8 @@ struct Proxy {
     http: reqwest::Client,
     issued: Arc<Mutex<Vec<Value>>>,
     hold_first: Duration,
+    /// Answers every upload-URL request 403 (a key without the upload scope), counting them.
+    refuse_urls: Option<Arc<Mutex<usize>>>,
 }
 
 async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
@@ -37,6 +39,16 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
     let body: Bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+    if let Some(refused) = &proxy.refuse_urls {
+        if parts.method == "POST" && path.ends_with("/files") {
+            *refused.lock().unwrap() += 1;
+            return Response::builder()
+                .status(StatusCode::FORBIDDEN)
+                .header("content-type", "application/json")
+                .body(Body::from(r#"{"error":"insufficient_scope"}"#))
+                .unwrap();
+        }
+    }
     let mut outgoing = proxy
         .http
         .request(parts.method.clone(), format!("{}{path}", proxy.upstream))
@@ -87,6 +99,7 @@ async fn an_expired_upload_url_is_replaced_and_the_file_stored_once() {
         http: reqwest::Client::new(),
         issued: Arc::default(),
         hold_first: Duration::from_millis(4500),
+        refuse_urls: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let proxy_url = format!("http://{}", listener.local_addr().unwrap());
@@ -149,4 +162,37 @@ async fn an_expired_upload_url_is_replaced_and_the_file_stored_once() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let outcome = settled_status(&relay, &token, Duration::from_secs(10)).await;
     assert_eq!(outcome, json!({"state": "verified"}));
+}
+
+#[tokio::test]
+async fn a_403_asking_for_the_url_is_not_taken_for_an_expired_one() {
+    // Only the PUT's 403 means "URL expired"; the URL request's own 403 (a key without the
+    // upload scope) is final: asked once, not three times.
+    let sandbox = Sandbox::start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let refused = Arc::new(Mutex::new(0));
+    let proxy = Proxy {
+        upstream: format!("{}/d", sandbox.base_url()),
+        http: reqwest::Client::new(),
+        issued: Arc::default(),
+        hold_first: Duration::ZERO,
+        refuse_urls: Some(refused.clone()),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", listener.local_addr().unwrap());
+    let router = Router::new().fallback(forward).with_state(proxy.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (relay, _store) = support::relay_for_d(&proxy_url).await;
+    let token = create_session(&relay, "url-refused-1").await;
+    let (status, body) = call(
+        &relay,
+        upload(&token, "front", "image/jpeg", jpeg(1600, 1000)),
+    )
+    .await;
+    assert!(
+        status.is_server_error() || status.is_client_error(),
+        "{status}: {body}"
+    );
+    assert_eq!(*refused.lock().unwrap(), 1, "{body}");
 }

@@ -233,6 +233,9 @@ where
         let mut delay = backoff;
         loop {
             attempt += 1;
+            // Only the PUT's 403 means the URL expired (D: "Treat a 403 on the upload PUT as
+            // 'URL expired'"); a 403 asking for the URL (A's `insufficient_scope`) is final.
+            let mut put_refused = false;
             let result = match target().await {
                 Ok(target) => {
                     storage.check(&target.url)?;
@@ -250,13 +253,16 @@ where
                         put = put.header(name, value);
                     }
                     let sent = async { answer(put.send().await).await };
+                    put_refused = true;
                     after_sealed(file, call, sent).await.map(|_| target.file_id)
                 }
                 Err(err) => Err(err),
             };
             match result {
                 Ok(file_id) => return Ok(file_id),
-                Err(ProviderError::Refused { status: 403, .. }) if attempt < ATTEMPTS => {
+                Err(ProviderError::Refused { status: 403, .. })
+                    if put_refused && attempt < ATTEMPTS =>
+                {
                     tracing::warn!(
                         customer_id,
                         "upload URL refused (expired); requesting a fresh one"
