@@ -467,9 +467,11 @@ impl BusinessPolicy {
             .collect()
     }
 
-    /// The identity documents an owner may choose: the provider's for individuals (A: "Owners'
-    /// IDs follow the individual rules"; "Only a Driver's License, Passport, or Resident Permit
-    /// is accepted"; C: each owner is a person whose ID goes through D as an individual's).
+    /// The identity documents an owner may choose: the provider's for individuals (A: "only a
+    /// Driver's License, Passport, or Resident Permit is accepted for individual customers";
+    /// assumption: an owner's ID follows those rules, since A's documents refer to a "Business
+    /// customer KYB guide" that is not among them; C: each owner is a person whose ID goes
+    /// through D as an individual's).
     pub fn owner_documents(&self) -> Vec<DocumentType> {
         self.owner_rules().accepted_documents()
     }

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A file format the providers accept.
+/// A file format the providers accept. Assumption: the providers' documents name no list (D's
+/// gives `image/jpeg` and `application/pdf` as examples); these are what phone cameras and
+/// scanners write, and PDF for statements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileFormat {

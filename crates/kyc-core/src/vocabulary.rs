@@ -94,7 +94,9 @@ impl DocumentType {
     /// Whether the document has a back side that must be captured. B's table: "NATIONAL_ID | 2
     /// | One FRONT and one BACK", "DRIVERS_LICENSE | 2 | ...", "RESIDENCE_PERMIT | 2 | ...",
     /// "PASSPORT | 1 | Side optional"; A: identity_back is "Not required for single-sided
-    /// documents (e.g. passport, certificate of incorporation)".
+    /// documents (e.g. passport, certificate of incorporation)". Assumption at A and D, whose
+    /// documents name no sides for the others: B's table holds (a residence permit is a card
+    /// with a back; one issued as a sticker in a passport is captured as the passport).
     pub fn is_two_sided(self) -> bool {
         matches!(
             self,

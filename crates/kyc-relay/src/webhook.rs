@@ -7,6 +7,12 @@
 //! default), and its event id was not received before (ids are kept in SQLite, so a replay is
 //! refused even after a restart). A replayed or retried event is answered 200 (so the provider
 //! stops retrying) but not applied again.
+//!
+//! Assumption: the providers' documents name their webhook events (A's `customer.verified` and
+//! `customer.rejected`, D's `customer.status_changed`) but neither a signature scheme nor a
+//! body. This is the sandbox's (its headers' names say so); a host checks its provider's live
+//! scheme before go-live (docs/embedding.md). Without webhooks a status still arrives when it
+//! is read (`crate::status`).
 
 use axum::http::HeaderMap;
 use hmac::{Hmac, KeyInit, Mac};

@@ -126,7 +126,7 @@ async fn a_company_with_two_owners_is_reviewed_from_its_certificate_with_webhook
     let mut ids = Vec::new();
     for reference in ["acme-1", "globex-reject_registry_mismatch"] {
         let id = customer(&a, "business", reference).await;
-        // Owners' IDs "follow the individual rules": a passport has one side, a driver's
+        // Owners' IDs follow the individual rules (assumed): a passport has one side, a driver's
         // license two.
         let grace = owner(&a, &id, "Grace Hopper").await;
         owner_file(&sandbox, &a, &id, &grace, "identity", "passport").await;

@@ -317,6 +317,8 @@ pub fn business_attach_body(files: &[(CompanyDocument, String)]) -> Value {
         };
         body.insert(field.to_owned(), json!(file_id));
     }
+    // Assumption: A's documents name no such field (its KYB guide is not among them); the
+    // sandbox's KYB attach asks for the certificate's type by it.
     if files
         .iter()
         .any(|(d, _)| *d == CompanyDocument::CertificateOfIncorporation)
@@ -442,7 +444,8 @@ impl ProviderAdapter for ProviderA {
         file: &'a Spool,
     ) -> BoxFuture<'a, Result<String, ProviderError>> {
         async move {
-            // "Owners' IDs follow the individual rules": the identity categories only.
+            // Assumption (A's KYB guide is not among its documents): an owner's ID follows the
+            // individual rules, the identity categories only.
             let category = match slot {
                 Slot::Front | Slot::Back => category(slot).ok_or_else(|| no_place(slot))?,
                 other => return Err(no_place(other)),

@@ -144,6 +144,9 @@ impl ProviderAdapter for ProviderD {
         _state: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Option<String>, ProviderError>> {
         async move {
+            // Assumption: D's document names only the file fields; `document_type` tells which
+            // sides belong together (the sandbox applies them by it). A live D that refuses
+            // unknown fields would need it dropped here.
             let mut body = json!({"document_type": document_type.code()});
             for file in files {
                 let field = slot_field(file.slot).ok_or_else(|| ProviderError::Refused {

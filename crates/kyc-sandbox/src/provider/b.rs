@@ -32,7 +32,6 @@ use axum::middleware::from_fn_with_state;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use kyc_core::FileFormat;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -42,7 +41,7 @@ use crate::auth::require_api_key;
 use crate::error::{ApiError, JsonBody};
 use crate::ids::{random_id, random_uuid};
 use crate::provider::common::{
-    accepted_content_type, customer_not_found, find_customer, find_customer_mut, present,
+    accepted_content_type, bytes_are, customer_not_found, find_customer, find_customer_mut, present,
 };
 use crate::state::SandboxState;
 use crate::storage::object_key;
@@ -224,7 +223,7 @@ async fn upload_document(
     if bytes.is_empty() {
         return Err(ApiError::unprocessable("empty_file", "the body is empty"));
     }
-    if kyc_core::sniff(&bytes) != FileFormat::from_mime(&content_type) {
+    if !bytes_are(&content_type, &bytes) {
         return Err(ApiError::unprocessable(
             "content_type_mismatch",
             format!("the bytes are not {content_type}"),

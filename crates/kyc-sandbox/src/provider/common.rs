@@ -3,15 +3,15 @@
 
 use std::collections::HashMap;
 
-use kyc_core::FileFormat;
-
 use crate::error::ApiError;
 use crate::ids::random_id;
 use crate::review::{outcome_for, Outcome};
 use crate::state::SandboxState;
 use crate::storage::{object_key, PresignedPut};
 
-/// The content types A, B and D take files of (D's document lists them; A and B accept the same).
+/// The content types A, B and D take files of. D's document names two as examples ("e.g.
+/// image/jpeg, application/pdf"), A's and B's none. Assumption: the formats phone cameras and
+/// scanners write (JPEG, PNG, WebP, HEIC/HEIF) and PDF, at all three.
 pub const CONTENT_TYPES: [&str; 6] = [
     "image/jpeg",
     "image/png",
@@ -126,7 +126,7 @@ pub struct AttachedFile {
 
 /// Checks that the bytes of every file arrived in storage: 422 `file_not_uploaded` (`<slot>
 /// <file id>: <hint>`) for the first that did not. Whether all of them are what their declared
-/// type says (sniffed with `kyc_core::sniff`).
+/// type says ([`bytes_are`]).
 pub async fn check_arrived(
     state: &SandboxState,
     files: &[AttachedFile],
@@ -145,11 +145,33 @@ pub async fn check_arrived(
                     format!("{} {}: {hint}", file.slot, file.file_id),
                 )
             })?;
-        if kyc_core::sniff(&head.prefix) != FileFormat::from_mime(&file.content_type) {
+        if !bytes_are(&file.content_type, &head.prefix) {
             readable = false;
         }
     }
     Ok(readable)
+}
+
+/// Whether `bytes` begin as a file of `content_type` (one of [`CONTENT_TYPES`]) begins. The
+/// sandbox's own signatures, not the product's (`kyc_core::sniff`): a provider's storage shares
+/// no code with its clients, so a wrong sniff in the product shows here as a rejection.
+pub fn bytes_are(content_type: &str, bytes: &[u8]) -> bool {
+    // HEIF's still-image and sequence brands (ISO/IEC 23008-12).
+    const HEIF_BRANDS: [&[u8]; 8] = [
+        b"mif1", b"msf1", b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx",
+    ];
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let brand = |at: usize, name: &[u8]| bytes.get(at..at + name.len()) == Some(name);
+    match essence.to_ascii_lowercase().as_str() {
+        "image/jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "image/png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "image/webp" => brand(0, b"RIFF") && brand(8, b"WEBP"),
+        "image/heic" | "image/heif" => {
+            brand(4, b"ftyp") && HEIF_BRANDS.iter().any(|name| brand(8, name))
+        }
+        "application/pdf" => bytes.starts_with(b"%PDF-"),
+        _ => false,
+    }
 }
 
 /// How the review of files that arrived ends: rejected with [`UNREADABLE_REASON`] when their
@@ -166,6 +188,26 @@ pub fn review_outcome(readable: bool, reference: &str) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_are_what_their_signature_says() {
+        let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
+        let webp = b"RIFF\x10\0\0\0WEBPVP8 ";
+        let cases: [(&str, &[u8], bool); 9] = [
+            ("image/jpeg", b"\xFF\xD8\xFF\xE0\0\x10JFIF", true),
+            ("image/jpeg", b"\x89PNG\r\n\x1a\n", false),
+            ("image/png", b"\x89PNG\r\n\x1a\n\0", true),
+            ("image/webp", webp, true),
+            ("image/heic", heic, true),
+            ("image/heif; q=1", heic, true),
+            ("application/pdf", b"%PDF-1.7\n", true),
+            ("application/pdf", b"PDF-1.7", false),
+            ("text/plain", b"%PDF-1.7\n", false),
+        ];
+        for (content_type, bytes, expected) in cases {
+            assert_eq!(bytes_are(content_type, bytes), expected, "{content_type}");
+        }
+    }
 
     #[test]
     fn present_trims_and_drops_blanks() {

@@ -42,8 +42,9 @@ pub const KYB_DOCUMENTS: [IdentityDocument; 2] = [
 /// The certificate: the business customer's `id_file`.
 pub const CERTIFICATE: &str = "certificate_of_incorporation";
 
-/// The categories of an owner's ID files, as an individual's identity document's ("Owners' IDs
-/// follow the individual rules": front, and back for a two-sided document).
+/// The categories of an owner's ID files, as an individual's identity document's (front, and
+/// back for a two-sided document). Assumption: A's documents refer to a "Business customer KYB
+/// guide" they do not include; an owner's ID is taken to follow the individual rules.
 pub const OWNER_CATEGORIES: [&str; 2] = ["identity", "identity_back"];
 
 /// 422 `business_only`: a KYB endpoint called for an individual customer.
