@@ -78,7 +78,7 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
-use kyc_core::{CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
+use kyc_core::{c_customer_uuid, CustomerType, DocumentType, FileFormat, Slot, VerificationStatus};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
@@ -202,16 +202,9 @@ fn hyphenated_uuid(text: &str) -> Option<Uuid> {
     Uuid::try_parse(text).ok()
 }
 
-/// C's customer UUID in a session's `customer_reference`: the reference is the UUID, or the
-/// UUID followed by `-<suffix>` (a retry's `-r2`). Lowercase.
-pub fn customer_uuid(reference: &str) -> Option<String> {
-    // The rule is the core's: the relay refuses such a reference before C is asked.
-    kyc_core::c_customer_uuid(reference)
-}
-
 /// C's customer UUID in a session's `customer_reference`, or the refusal naming the form.
 fn checked_customer(reference: &str) -> Result<String, ProviderError> {
-    customer_uuid(reference).ok_or_else(|| ProviderError::Refused {
+    c_customer_uuid(reference).ok_or_else(|| ProviderError::Refused {
         status: 422,
         code: Some("invalid_customer_reference".to_owned()),
         message: "provider C identifies customers by UUID: customer_reference must be the \
@@ -548,10 +541,13 @@ mod tests {
 
     #[test]
     fn the_customer_uuid_is_the_reference_or_its_start_before_a_suffix() {
-        assert_eq!(customer_uuid(UUID).as_deref(), Some(UUID));
-        assert_eq!(customer_uuid(&format!("{UUID}-r2")).as_deref(), Some(UUID));
+        assert_eq!(c_customer_uuid(UUID).as_deref(), Some(UUID));
         assert_eq!(
-            customer_uuid(&UUID.to_ascii_uppercase()).as_deref(),
+            c_customer_uuid(&format!("{UUID}-r2")).as_deref(),
+            Some(UUID)
+        );
+        assert_eq!(
+            c_customer_uuid(&UUID.to_ascii_uppercase()).as_deref(),
             Some(UUID)
         );
         for bad in [
@@ -561,7 +557,7 @@ mod tests {
             &UUID[..35],
             "8f14e45f-ceea-467f-a0e6-1b2c3d4e5f6g",
         ] {
-            assert_eq!(customer_uuid(bad), None, "{bad:?}");
+            assert_eq!(c_customer_uuid(bad), None, "{bad:?}");
         }
     }
 

@@ -1,9 +1,9 @@
 //! Provider C's business customers (KYB): the company and each beneficial owner checked as C
 //! verifications (see the design in [`super`]).
 
-use kyc_core::{BusinessPolicy, CustomerType, Provider, VerificationStatus};
+use kyc_core::{c_customer_uuid, BusinessPolicy, CustomerType, Provider, VerificationStatus};
 
-use super::{customer_uuid, verification_status, ProviderC, Verification, CHECK_TYPE, VENDOR};
+use super::{verification_status, ProviderC, Verification, CHECK_TYPE, VENDOR};
 use crate::provider::adapter::{BusinessDocuments, CustomerSpec, ProviderAdapter};
 use crate::provider::error::ProviderError;
 
@@ -64,7 +64,7 @@ impl BusinessRef {
         match parts.as_slice() {
             [TAG, country, ids, reference]
                 if kyc_core::country_code(country).as_deref() == Some(*country)
-                    && customer_uuid(reference).is_some() =>
+                    && c_customer_uuid(reference).is_some() =>
             {
                 Ok(BusinessRef {
                     reference: (*reference).to_owned(),
@@ -85,7 +85,7 @@ impl BusinessRef {
 
     /// C's customer UUID (checked when the session was created).
     fn customer_id(&self) -> Result<String, ProviderError> {
-        customer_uuid(&self.reference).ok_or_else(|| {
+        c_customer_uuid(&self.reference).ok_or_else(|| {
             ProviderError::Unavailable(format!(
                 "stored C business reference {:?} is not a customer UUID",
                 self.reference
