@@ -227,6 +227,10 @@ enum NextCustomer {
 /// - Rejected, where the provider documents no new attempt (B's `REJECTED`: B attaches only
 ///   while a customer is `INCOMPLETE` or `ACTION_REQUIRED`, and its `external_id` stays
 ///   taken): a 409 `customer_rejected`.
+/// - Verified, where the provider holds a reference once (D, B): a 409 `already_verified`
+///   naming the verified session. The provider would refuse the reference; a second customer
+///   for a verified person is not a thing a KYC product makes behind the host's back (a host
+///   that means to verify the person again opens the session with a new reference).
 async fn next_customer(
     state: &AppState,
     provider: Provider,
@@ -257,6 +261,17 @@ async fn next_customer(
             return Ok(NextCustomer::TakeOver(latest));
         }
         VerificationStatus::Pending => return Err(in_progress()),
+        VerificationStatus::Verified if adapter.holds_reference_once() => {
+            return Err(ApiError::Conflict {
+                code: ALREADY_VERIFIED,
+                message: format!(
+                    "this customer is already verified (session {}): the provider holds a \
+                     customer_reference once, so there is nothing more to send; to verify \
+                     the person again, open a session with a new customer_reference",
+                    latest.id
+                ),
+            });
+        }
         VerificationStatus::Rejected { .. } => {}
         _ => return Ok(NextCustomer::Create),
     }
@@ -288,6 +303,10 @@ fn in_progress() -> ApiError {
             .to_owned(),
     }
 }
+
+/// The code of a new session refused because the customer is verified at a provider that
+/// holds a reference once.
+pub(crate) const ALREADY_VERIFIED: &str = "already_verified";
 
 /// The code of a new session or a retry refused because the provider's rejection is final.
 pub(crate) const CUSTOMER_REJECTED: &str = "customer_rejected";

@@ -458,12 +458,9 @@ async fn a_full_flow_and_its_errors_match_the_document() {
     let (status, body) = relay
         .call(create_session_request(&individual("contract-alice", "d")))
         .await;
+    // Alice is verified, and D holds a reference once.
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(body["error"]["code"], "provider_conflict");
-    assert_eq!(
-        body["error"]["problems"],
-        json!(["customer_reference_taken"])
-    );
+    assert_eq!(body["error"]["code"], "already_verified");
 
     // Demo sessions are off by default.
     let (status, _) = relay

@@ -1,7 +1,8 @@
 //! A customer's next session while the latest one was never submitted (a host that opens a
 //! session per page load, or after the token expired), or is in review, at every provider
 //! against the real sandbox: the never-submitted session is taken over (same provider customer,
-//! its token `session_superseded`), one in review is a 409 `verification_in_progress`.
+//! its token `session_superseded`), one in review is a 409 `verification_in_progress`, and at
+//! the providers that hold a reference once (D, B) a verified one is a 409 `already_verified`.
 
 mod support;
 
@@ -11,7 +12,9 @@ use axum::http::StatusCode;
 use kyc_core::Provider;
 use serde_json::{json, Value};
 
-use support::{authorized, call, create_session_request, harness, jpeg, upload, Harness};
+use support::{
+    authorized, call, create_session_request, harness, jpeg, settled_status, upload, Harness,
+};
 
 /// The body of `POST /v1/sessions` for an individual at `provider` (C's reference is a UUID).
 fn body(provider: &str, reference: &str) -> Value {
@@ -159,5 +162,41 @@ async fn sessions_opened_again_and_again_end_with_one_that_submits() {
         let (status, answer) = call(&h.relay, authorized("GET", "/v1/session", token, None)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
         assert_eq!(answer["error"]["code"], "session_superseded");
+    }
+}
+
+#[tokio::test]
+async fn a_verified_customer_is_answered_already_verified_where_the_reference_is_held_once() {
+    let h = harness(Duration::from_millis(300)).await;
+    for provider in ["d", "b"] {
+        let reference = reference(provider, 9);
+        let request = body(provider, &reference);
+        let (verified, token) = opened(&h, &request).await;
+        let (status, report) = submit_passport(&h, provider, &token).await;
+        assert_eq!(status, StatusCode::OK, "{provider}: {report}");
+        let outcome = settled_status(&h.relay, &token, Duration::from_secs(10)).await;
+        assert_eq!(outcome, json!({"state": "verified"}), "{provider}");
+
+        let (status, answer) = open(&h, &request).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{provider}: {answer}");
+        assert_eq!(
+            answer["error"]["code"], "already_verified",
+            "{provider}: {answer}"
+        );
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains(&verified), "{provider}: {message}");
+        assert!(message.contains("new customer_reference"), "{message}");
+        let latest = h
+            .store
+            .latest_session_for(Provider::from_code(provider).unwrap(), &reference)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(latest.id, verified, "{provider}: no session was stored");
+
+        // A new reference verifies the person again.
+        let again = body(provider, &format!("{reference}-again"));
+        let (status, created) = open(&h, &again).await;
+        assert_eq!(status, StatusCode::CREATED, "{provider}: {created}");
     }
 }

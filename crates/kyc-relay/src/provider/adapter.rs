@@ -98,6 +98,14 @@ pub trait ProviderAdapter: Send + Sync {
         false
     }
 
+    /// Whether the provider holds a customer reference once, for good (D's
+    /// `customer_reference_taken`, B's `external_id_taken`): a customer it verified cannot be
+    /// created again under the same reference, so the relay answers a new session of a verified
+    /// customer itself (409 `already_verified`) instead of passing on the provider's conflict.
+    fn holds_reference_once(&self) -> bool {
+        false
+    }
+
     /// Whether a final status (verified, rejected) can still change at the provider (C: an
     /// admin "status override"); the relay then keeps reading it for
     /// [`crate::RelayConfig::final_status_window`].

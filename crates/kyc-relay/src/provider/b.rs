@@ -174,6 +174,11 @@ impl ProviderAdapter for ProviderB {
         true
     }
 
+    fn holds_reference_once(&self) -> bool {
+        // `external_id_taken`.
+        true
+    }
+
     fn create_customer<'a>(
         &'a self,
         spec: &'a CustomerSpec,

@@ -98,6 +98,11 @@ fn slot_field(slot: Slot) -> Option<&'static str> {
 }
 
 impl ProviderAdapter for ProviderD {
+    fn holds_reference_once(&self) -> bool {
+        // `customer_reference_taken`; a new attempt is a new reference ("append -r2").
+        true
+    }
+
     fn new_customer_after_rejection(&self) -> bool {
         // A rejected customer answers 409 `customer_rejected` to new files and attaches.
         true
