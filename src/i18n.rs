@@ -469,8 +469,6 @@ static FIRST_ENGLISH: &[(&str, &str)] = &[
     ("relay.already_verified", "You are already verified. There is nothing more to send."),
     ("relay.business_not_supported",
         "Businesses are verified through a separate process. Contact the team that sent you here."),
-    ("relay.too_large",
-        "This file is larger than 10 MB. Take a new photo or choose a smaller file."),
     ("relay.handoff_used",
      "This link was already used to continue on another device. Ask the first device for a new code."),
     ("relay.handoff_expired", "This link has expired. Scan the new code on the first device."),

@@ -194,6 +194,18 @@ pub async fn intake(
             }
         }
     };
+    // What is sent must fit the relay's limit too (a host may set it below a re-encoded photo).
+    let sent = prepared
+        .crop
+        .as_ref()
+        .unwrap_or(&prepared.whole)
+        .byte_length() as u64;
+    if sent > limits.max_bytes {
+        return Err(vec![CaptureProblem::File(FileProblem::TooLarge {
+            bytes: sent,
+            max_bytes: limits.max_bytes,
+        })]);
+    }
     let warnings = match decide(&prepared.report) {
         GateDecision::Accept => vec![],
         GateDecision::ProceedWithWarning { issues } => issues,

@@ -3,7 +3,7 @@
 //! and assemble them, and the only place that maps a code to its sentence.
 
 use kyc_core::wire::GapView;
-use kyc_core::{CompanyDocument, DocumentType, FileLimits, FileProblem, QualityIssue, Slot};
+use kyc_core::{CompanyDocument, DocumentType, FileProblem, QualityIssue, Slot};
 
 use crate::camera::{CameraError, Hint};
 use crate::i18n::Texts;
@@ -11,11 +11,11 @@ use crate::intake::CaptureProblem;
 use crate::transport::RelayError;
 
 /// The sentence for a file problem code from [`kyc_core::FileProblem::code`] (the relay's
-/// `invalid_file` problems are these codes).
-pub fn file_problem(texts: &Texts, code: &str) -> String {
+/// `invalid_file` problems are these codes), at a relay that takes files of up to `max_bytes`
+/// (the session's [`kyc_core::wire::SessionView::max_bytes`]).
+pub fn file_problem(texts: &Texts, code: &str, max_bytes: u64) -> String {
     if code == "too_large" {
-        // The relay holds uploads to the default limit.
-        return too_large(texts, FileLimits::default().max_bytes);
+        return too_large(texts, max_bytes);
     }
     texts.coded("problem", code, "other")
 }
@@ -26,9 +26,14 @@ fn too_large(texts: &Texts, max_bytes: u64) -> String {
     texts.fill("problem.too_large", &[("max", &max)])
 }
 
-/// The sentences for the relay's `invalid_file` problem codes, each once, in order.
-pub fn file_problems(texts: &Texts, codes: &[String]) -> Vec<String> {
-    distinct(codes.iter().map(|code| file_problem(texts, code)))
+/// The sentences for the relay's `invalid_file` problem codes, each once, in order (see
+/// [`file_problem`]).
+pub fn file_problems(texts: &Texts, codes: &[String], max_bytes: u64) -> Vec<String> {
+    distinct(
+        codes
+            .iter()
+            .map(|code| file_problem(texts, code, max_bytes)),
+    )
 }
 
 /// The sentence for a problem of a capture.
@@ -37,10 +42,10 @@ pub fn capture_problem(texts: &Texts, problem: &CaptureProblem) -> String {
         CaptureProblem::File(FileProblem::TooLarge { max_bytes, .. }) => {
             too_large(texts, *max_bytes)
         }
-        CaptureProblem::File(problem) => file_problem(texts, problem.code()),
+        CaptureProblem::File(problem) => texts.coded("problem", problem.code(), "other"),
         CaptureProblem::CameraResolution { .. } => texts.get("problem.camera_resolution"),
         CaptureProblem::CannotDecode | CaptureProblem::CannotEncode => {
-            file_problem(texts, problem.code())
+            texts.coded("problem", problem.code(), "other")
         }
         CaptureProblem::Quality(issue) => quality_issue(texts, *issue),
     }
@@ -76,6 +81,15 @@ pub fn camera_error(texts: &Texts, error: CameraError) -> String {
         CameraError::Missing => "camera.missing",
         CameraError::Failed => "camera.failed",
     })
+}
+
+/// The sentence for a failed upload (or submission) at a relay that takes files of up to
+/// `max_bytes`: its 413 `too_large` names that limit.
+pub fn upload_error(texts: &Texts, error: &RelayError, max_bytes: u64) -> String {
+    match error {
+        RelayError::Refused { code, .. } if code == "too_large" => too_large(texts, max_bytes),
+        _ => relay_error(texts, error),
+    }
 }
 
 /// The sentence for a failed call to the relay.
@@ -212,6 +226,9 @@ mod tests {
     use crate::i18n::{keys, shipped, Locale};
     use kyc_core::{FileFormat, FileProblem, PdfDefect, Sides};
 
+    /// A relay's file limit, for the sentences that do not name it.
+    const MAX: u64 = 10 * 1024 * 1024;
+
     #[test]
     fn national_id_refusal_names_what_is_accepted() {
         let accepted = [
@@ -255,8 +272,19 @@ mod tests {
             capture_problem(&english, &photo),
             "This file is larger than 40 MB. Take a new photo or choose a smaller file."
         );
-        // The relay's code alone: its limit, 10 MiB.
-        assert!(file_problem(&english, "too_large").contains(" 10 MB."));
+        // The relay's code, and its 413: the limit the session carries (the relay's
+        // `--max-bytes`), not a default.
+        assert!(file_problem(&english, "too_large", 10 * 1024 * 1024).contains(" 10 MB."));
+        assert!(file_problem(&english, "too_large", 25_000_000).contains(" 25 MB."));
+        let refused = RelayError::Refused {
+            status: 413,
+            code: "too_large".to_owned(),
+            problems: vec![],
+        };
+        assert_eq!(
+            upload_error(&english, &refused, 5 * 1024 * 1024),
+            "This file is larger than 5 MB. Take a new photo or choose a smaller file."
+        );
         // Arabic's digits are the engine's (`Intl`), which a native test has not.
         for locale in Locale::ALL.into_iter().filter(|l| *l != Locale::Ar) {
             let texts = Texts::default().with_table(locale, shipped(locale));
@@ -331,11 +359,14 @@ mod tests {
             assert!(keys().any(|k| k == key), "{key} missing");
         }
         let texts = Texts::default();
-        assert_ne!(file_problem(&texts, "empty"), file_problem(&texts, "nope"));
+        assert_ne!(
+            file_problem(&texts, "empty", MAX),
+            file_problem(&texts, "nope", MAX)
+        );
         // The relay's refusals of what only it checks read as their own sentences too.
-        let other = file_problem(&texts, "other");
+        let other = file_problem(&texts, "other", MAX);
         for code in ["pdf_active_content", "trailing_data", "no_end_marker"] {
-            assert_ne!(file_problem(&texts, code), other, "{code}");
+            assert_ne!(file_problem(&texts, code, MAX), other, "{code}");
         }
     }
 
@@ -356,7 +387,7 @@ mod tests {
             capture_problem(&texts, &camera),
             capture_problem(&texts, &CaptureProblem::File(low))
         );
-        let other = file_problem(&texts, "other");
+        let other = file_problem(&texts, "other", MAX);
         let problems = [
             CaptureProblem::CannotDecode,
             CaptureProblem::CannotEncode,
@@ -404,8 +435,8 @@ mod tests {
             texts.get("relay.network")
         );
         assert_eq!(
-            file_problems(&texts, &["polyglot".into(), "polyglot".into()]),
-            [file_problem(&texts, "polyglot")]
+            file_problems(&texts, &["polyglot".into(), "polyglot".into()], MAX),
+            [file_problem(&texts, "polyglot", MAX)]
         );
     }
 }

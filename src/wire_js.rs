@@ -109,6 +109,11 @@ impl FromJs for SessionView {
                 Some(choices) => Some(Choices::from_js(&choices)?),
             },
             business_started: flag(value, "business_started")?,
+            // A relay from before the field: the default limit.
+            max_bytes: match present(field(value, "max_bytes")) {
+                None => kyc_core::FileLimits::default().max_bytes,
+                Some(bytes) => whole(&bytes)?,
+            },
         })
     }
 }

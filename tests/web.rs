@@ -147,6 +147,32 @@ async fn a_photo_larger_than_an_upload_is_sent_re_encoded() {
 }
 
 #[wasm_bindgen_test]
+async fn a_re_encoded_photo_over_the_relays_limit_is_refused_before_it_is_sent() {
+    // A host's relay may take less than a re-encoded photo (`--max-bytes`): the relay would
+    // answer 413 after the whole upload, so the widget refuses it first, naming the limit.
+    let photo = canvas_jpeg(2400, 1600, true).await;
+    let limits = FileLimits {
+        max_bytes: 2048,
+        ..FileLimits::default()
+    };
+    let (refused, _) = take_in(
+        &file(&photo, "IMG_0002.jpg", "image/jpeg"),
+        Slot::Front,
+        &limits,
+    )
+    .await;
+    match refused.unwrap_err().as_slice() {
+        [CaptureProblem::File(FileProblem::TooLarge {
+            bytes,
+            max_bytes: 2048,
+        })] => {
+            assert!(*bytes > 2048, "{bytes}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
 async fn a_photo_whose_name_tells_another_format_is_taken_by_its_bytes() {
     // A PNG saved as `.jpg` (the browser's type is a guess from the name): read as the PNG it
     // is, sent as the JPEG made of it.

@@ -488,10 +488,12 @@ pub(super) fn BusinessCaptureStep(
                 })) if code == "invalid_file" => {
                     // The relay runs the same checks: this file cannot go, another one may.
                     held.try_set_value(None);
-                    problems.try_set(i18n.with(|t| messages::file_problems(t, &found)));
+                    let max_bytes = flow.max_bytes;
+                    problems.try_set(i18n.with(|t| messages::file_problems(t, &found, max_bytes)));
                 }
                 Err(UploadError::Relay(failure)) => {
-                    let message = i18n.with(|t| messages::relay_error(t, &failure));
+                    let message =
+                        i18n.with(|t| messages::upload_error(t, &failure, flow.max_bytes));
                     events.error(failure.code(), &message);
                     problems.try_set(vec![message]);
                 }

@@ -3,7 +3,7 @@
 //! picker always; whatever the user gives goes through [`intake`], and is kept or explained.
 
 use kyc_core::document_outline::DocumentShape;
-use kyc_core::{FileLimits, Slot};
+use kyc_core::Slot;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -108,7 +108,7 @@ pub(super) fn Capturer(
         set_problems.set(vec![]);
         flow.announce(i18n.t("checking"));
         spawn_local(async move {
-            let outcome = intake(capture, slot, shape, &FileLimits::default(), |report| {
+            let outcome = intake(capture, slot, shape, &flow.limits(), |report| {
                 flow.captures.decide(slot, report)
             })
             .await;

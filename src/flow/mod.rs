@@ -20,7 +20,7 @@ mod send;
 mod status;
 
 use kyc_core::wire::{BusinessView, Choices, SessionView, StatusReport};
-use kyc_core::{CustomerType, DocumentType, Policy, Slot, VerificationStatus};
+use kyc_core::{CustomerType, DocumentType, FileLimits, Policy, Slot, VerificationStatus};
 use leptos::prelude::*;
 
 use crate::api::RelayClient;
@@ -155,9 +155,19 @@ struct Flow {
     company: RwSignal<Option<BusinessView>>,
     /// Whether the session is a business's.
     business: bool,
+    /// The largest file the relay takes ([`SessionView::max_bytes`]).
+    max_bytes: u64,
 }
 
 impl Flow {
+    /// What a chosen file or a capture is held to: the relay's upload limit, the core's others.
+    fn limits(&self) -> FileLimits {
+        FileLimits {
+            max_bytes: self.max_bytes,
+            ..FileLimits::default()
+        }
+    }
+
     /// The steps; before a document is chosen, counted with the first one offered.
     fn plan(&self) -> Vec<Step> {
         let document = self.document.get_untracked();
@@ -352,6 +362,7 @@ pub fn CaptureFlow(
         sends_each: handed_over,
         company: RwSignal::new(None),
         business,
+        max_bytes: session.max_bytes,
     };
     if submitted {
         flow.step.set(Step::Status);

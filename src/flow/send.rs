@@ -199,7 +199,10 @@ impl Sender {
 
     /// Tells the user and the host that `error` stopped the run.
     fn fail(&self, error: &RelayError) {
-        let message = self.i18n.with(|t| messages::relay_error(t, error));
+        let max_bytes = self.flow.max_bytes;
+        let message = self
+            .i18n
+            .with(|t| messages::upload_error(t, error, max_bytes));
         self.events.error(error.code(), &message);
         self.error.try_set(Some(message));
     }
@@ -254,7 +257,10 @@ impl Sender {
                 {
                     // The relay runs the same checks: this file cannot go; keep the others.
                     self.flow.captures.forget(slot);
-                    let shown = self.i18n.with(|t| messages::file_problems(t, &problems));
+                    let max_bytes = self.flow.max_bytes;
+                    let shown = self
+                        .i18n
+                        .with(|t| messages::file_problems(t, &problems, max_bytes));
                     self.events.capture_rejected(
                         slot,
                         problems.iter().map(String::as_str),

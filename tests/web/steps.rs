@@ -41,6 +41,7 @@ pub(crate) fn session(provider: Provider, country: &str) -> SessionView {
         status: VerificationStatus::NotSubmitted,
         choices: None,
         business_started: false,
+        max_bytes: 10 * 1024 * 1024,
     }
 }
 
@@ -761,6 +762,66 @@ async fn one_problem_is_told_as_its_cause_in_one_sentence() {
     let text = host.text_content().unwrap();
     assert!(!text.contains("blurry"), "{text}");
     assert!(!text.contains("too large"), "{text}");
+}
+
+/// A photo of `width` x `height` pixels of noise (a fixed sequence): its JPEG stays large
+/// however it is re-encoded.
+fn noise_jpeg(width: u32, height: u32) -> web_sys::File {
+    let canvas: web_sys::HtmlCanvasElement = document()
+        .create_element("canvas")
+        .unwrap()
+        .unchecked_into();
+    canvas.set_width(width);
+    canvas.set_height(height);
+    let ctx: web_sys::CanvasRenderingContext2d =
+        canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    let mut seed = 0x2545_f491_u32;
+    let pixels: Vec<u8> = (0..width * height * 4)
+        .map(|i| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            if i % 4 == 3 {
+                255
+            } else {
+                (seed >> 24) as u8
+            }
+        })
+        .collect();
+    let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+        wasm_bindgen::Clamped(&pixels),
+        width,
+        height,
+    )
+    .unwrap();
+    ctx.put_image_data(&data, 0.0, 0.0).unwrap();
+    let url = canvas
+        .to_data_url_with_type_and_encoder_options("image/jpeg", &JsValue::from_f64(0.95))
+        .unwrap();
+    let binary = web_sys::window()
+        .unwrap()
+        .atob(url.split(',').nth(1).unwrap())
+        .unwrap();
+    let bytes: Vec<u8> = binary.chars().map(|c| c as u8).collect();
+    file(&bytes, "noise.jpg", "image/jpeg")
+}
+
+#[wasm_bindgen_test]
+async fn a_photo_over_the_relays_limit_is_refused_naming_that_limit() {
+    // The host's relay takes 1 MB (`--max-bytes 1000000`, carried by the session): the JPEG
+    // made of a detailed photo is larger, and is refused before it is sent.
+    let mut view = session(Provider::D, "GBR");
+    view.max_bytes = 1_000_000;
+    let (host, _mounted) = mount(view, options());
+    tick().await;
+    agree(&host).await;
+    click(&host, "Passport").await;
+    click(&host, "Continue").await;
+    wait_for(&host, "Photo page of your passport", 10).await;
+    choose(&host, &noise_jpeg(2400, 1600)).await;
+    wait_for(&host, "This file is larger than 1 MB.", 20).await;
+    assert_eq!(
+        heading(&host).text_content().unwrap(),
+        "Photo page of your passport"
+    );
 }
 
 #[wasm_bindgen_test]

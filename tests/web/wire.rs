@@ -44,6 +44,8 @@ fn every_answer_reads_back_as_the_relay_wrote_it() {
             status: status.clone(),
             choices: None,
             business_started: false,
+            // A host's `--max-bytes`, not the default.
+            max_bytes: 25_000_000,
         };
         assert_eq!(read_back(&view), Some(view.clone()));
         // A business with files at the relay already.

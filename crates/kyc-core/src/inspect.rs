@@ -50,6 +50,11 @@ impl Default for FileLimits {
 }
 
 impl FileLimits {
+    /// The smallest `max_bytes` a relay may be given (1 MB). The widget names the limit to the
+    /// user in whole megabytes, and the photos it sends (re-encoded at a document's 2000 px)
+    /// are about 0.5 to 1.5 MB: a lower limit would refuse most of them.
+    pub const SMALLEST_MAX_BYTES: u64 = 1_000_000;
+
     /// The limits of a chosen file whose first bytes are `head`, in the widget, which re-encodes
     /// every photo and sends a PDF as it is: an image may be as large as
     /// [`max_photo_bytes`](Self::max_photo_bytes) (what is sent is then far smaller), anything

@@ -122,6 +122,15 @@ pub struct SessionView {
     /// individual, whose files are in `uploaded`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub business_started: bool,
+    /// The largest file the relay takes, in bytes (its `--max-bytes`): the widget holds what it
+    /// sends to it, so a file the relay would refuse is refused before it is sent, with this
+    /// figure. A relay from before the field: [`crate::FileLimits`]'s default.
+    #[serde(default = "default_max_bytes")]
+    pub max_bytes: u64,
+}
+
+fn default_max_bytes() -> u64 {
+    crate::FileLimits::default().max_bytes
 }
 
 /// Answer to `PUT /v1/session/slots/{slot}`.

@@ -374,6 +374,7 @@ pub(crate) async fn view(
         status: session.status,
         choices,
         business_started,
+        max_bytes: state.config.limits.max_bytes,
     })
 }
 

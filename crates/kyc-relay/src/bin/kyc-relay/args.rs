@@ -86,7 +86,8 @@ pub const USAGE: &str = "usage: kyc-relay [--sandbox] [--listen ADDR] [--databas
   --demo-sessions-per-minute N
                            demo sessions opened per minute, all callers together (default 30)
   --max-bytes N            largest accepted upload in bytes (default 10485760, 10 MiB; at least
-                           1024, the smallest file accepted)
+                           1000000, 1 MB: the widget's photos are about 0.5 to 1.5 MB); the
+                           widget reads it from the session and refuses larger files itself
   --spool-dir DIR          where uploads are spooled on their way to the provider (unlinked
                            temporary files; default the system's temporary directory, TMPDIR);
                            checked at start: it must exist and take a temporary file
@@ -319,12 +320,12 @@ pub fn parse_args(words: impl IntoIterator<Item = String>) -> Result<Option<Args
                 config.limits.max_bytes = text
                     .parse()
                     .map_err(|_| format!("--max-bytes: {text:?} is not a number of bytes"))?;
-                // Below the smallest file accepted, every upload would be refused (413).
-                let min = config.limits.min_bytes;
+                let min = kyc_core::FileLimits::SMALLEST_MAX_BYTES;
                 if config.limits.max_bytes < min {
                     return Err(format!(
-                        "--max-bytes: {text:?} is less than {min}, the smallest file the relay \
-                         accepts; give at least {min}"
+                        "--max-bytes: {text:?} is less than {min} (1 MB): the widget's photos are \
+                         re-encoded to about 0.5 to 1.5 MB, so most would be refused; give at \
+                         least {min}"
                     ));
                 }
             }

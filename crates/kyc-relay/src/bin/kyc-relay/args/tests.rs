@@ -375,15 +375,17 @@ fn an_allowed_origin_must_be_written_as_the_browser_sends_it() {
 }
 
 #[test]
-fn max_bytes_may_not_be_below_the_smallest_file_accepted() {
-    let min = kyc_core::FileLimits::default().min_bytes;
+fn max_bytes_may_not_be_below_a_megabyte() {
+    let min = kyc_core::FileLimits::SMALLEST_MAX_BYTES;
     assert_eq!(
         parse(&["--sandbox", "--max-bytes", "0"]).err(),
-        Some(format!(
-            "--max-bytes: \"0\" is less than {min}, the smallest file the relay accepts; give \
-             at least {min}"
-        ))
+        Some(
+            "--max-bytes: \"0\" is less than 1000000 (1 MB): the widget's photos are re-encoded \
+             to about 0.5 to 1.5 MB, so most would be refused; give at least 1000000"
+                .to_owned()
+        )
     );
+    assert!(parse(&["--sandbox", "--max-bytes", "1024"]).is_err());
     let below = (min - 1).to_string();
     assert!(parse(&["--sandbox", "--max-bytes", &below]).is_err());
     let args = parse(&["--sandbox", "--max-bytes", &min.to_string()]).unwrap();
