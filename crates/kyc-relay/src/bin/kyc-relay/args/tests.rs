@@ -289,9 +289,16 @@ fn the_spool_and_static_directories_must_exist() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o500)).unwrap();
     if std::fs::write(read_only.join("probe"), b"x").is_err() {
-        let err = check_spool_dir(Some(&read_only), missing).unwrap_err();
+        let err = check_spool_dir(Some(&read_only), missing.clone()).unwrap_err();
         assert!(err.contains("takes no temporary file"), "{err}");
     }
+    // A directory no user can write, root included: procfs takes no new file.
+    let proc = std::path::Path::new("/proc");
+    let err = check_spool_dir(Some(proc), missing).unwrap_err();
+    assert!(
+        err.starts_with("--spool-dir: \"/proc\" takes no temporary file"),
+        "{err}"
+    );
 }
 
 #[test]
