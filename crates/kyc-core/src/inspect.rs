@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::format::{ends_with_zip_archive, image_dimensions, sniff, FileFormat, ZIP_END_WINDOW};
-use crate::pdf::{active_content, inspect_pdf, PdfDefect, PdfProblem};
+use crate::pdf::{active_content, inspect_pdf, PdfDefect};
 use crate::text::truncate;
 use crate::vocabulary::Slot;
 
@@ -150,7 +150,9 @@ pub enum FileProblem {
     },
     /// A PDF is not accepted in this slot (a selfie or liveness capture must be a photo).
     PdfNotAllowed,
-    /// The PDF is password-protected: the provider cannot open it.
+    /// The PDF asks for a password to open (its user password is not empty): the provider
+    /// cannot open it. Told by decrypting it, which the relay does ([`crate::pdf`]); a PDF
+    /// encrypted with an owner password only is not refused.
     PdfEncrypted,
     /// The PDF's structure is broken (truncated, or no cross-reference section).
     PdfUnreadable {
@@ -245,7 +247,7 @@ impl FileProblem {
                 max_pixels,
             } => format!("the image is {width}x{height} px, more than {max_pixels} pixels"),
             FileProblem::PdfNotAllowed => "a PDF is not accepted for this slot".to_owned(),
-            FileProblem::PdfEncrypted => "the PDF is password-protected".to_owned(),
+            FileProblem::PdfEncrypted => "the PDF asks for a password to open".to_owned(),
             FileProblem::PdfUnreadable { defect } => {
                 format!("the PDF cannot be read ({})", defect.code())
             }
@@ -467,12 +469,9 @@ fn check(
             problems.push(FileProblem::PdfNotAllowed);
         }
         if whole_file && total_len <= limits.max_bytes {
-            match inspect_pdf(bytes) {
-                Ok(_) => {}
-                Err(PdfProblem::Encrypted) => problems.push(FileProblem::PdfEncrypted),
-                Err(PdfProblem::Unreadable(defect)) => {
-                    problems.push(FileProblem::PdfUnreadable { defect })
-                }
+            // An encrypted PDF is judged where it is decrypted (the relay): see `crate::pdf`.
+            if let Err(defect) = inspect_pdf(bytes) {
+                problems.push(FileProblem::PdfUnreadable { defect });
             }
             if let Some(name) = active_content(bytes) {
                 problems.push(FileProblem::PdfActiveContent {

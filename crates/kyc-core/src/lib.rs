@@ -33,7 +33,7 @@ pub use frame::{
 };
 pub use gate::{Escalation, GateDecision, QualityGate, Strictness};
 pub use inspect::{inspect_file, inspect_head, FileLimits, FileProblem, FileReport, HeadReport};
-pub use pdf::{inspect_pdf, PdfDefect, PdfInfo, PdfProblem};
+pub use pdf::{inspect_pdf, PdfDefect, PdfInfo};
 pub use policy::{
     c_customer_uuid, country_code, customer_reference, provider_reference_refusal,
     DetailedSubmission, Policy, Requirement, Submission, SubmittedFile, Violation,

@@ -1,9 +1,21 @@
-//! PDF structure checks: is the file a readable, unencrypted PDF?
+//! PDF structure checks: is the file a readable PDF, and is it encrypted?
 //!
-//! Providers refuse PDFs they cannot open: password-protected ones and broken ones. This module
-//! finds both without parsing the document: it reads the header, the end-of-file marker, the
-//! `startxref` pointer and the trailer (or cross-reference stream) dictionaries, looking for an
-//! `/Encrypt` entry. Every scan is bounded: the work is linear in the file's length, no
+//! Providers refuse PDFs they cannot open: broken ones, and those that ask for a password. This
+//! module finds broken ones without parsing the document: it reads the header, the end-of-file
+//! marker, the `startxref` pointer and the trailer (or cross-reference stream) dictionaries,
+//! and tells whether one names an `/Encrypt` dictionary ([`PdfInfo::encrypted`]).
+//!
+//! An encrypted PDF is not refused for it here. Banks often encrypt statements with an owner
+//! password only (it restricts editing or copying; the user password is empty), and such a file
+//! opens in every reader without a question: refusing it would refuse a usual proof of address
+//! that the user cannot easily change. Whether the user password is empty is told by decrypting
+//! the file (MD5 and RC4, or SHA-2 and AES, by revision), which the relay does on every PDF it
+//! takes, refusing one that asks for a password (`pdf_encrypted`); the widget, which cannot
+//! afford the ciphers in its bytes, sends the file and shows the relay's answer. Assumption:
+//! the providers' documents say nothing of encrypted PDFs; a file that opens without a
+//! password is one their reviewers can open.
+//!
+//! Every scan is bounded: the work is linear in the file's length, no
 //! dictionary is read past [`MAX_DICTIONARY_BYTES`], and at most [`MAX_SECTIONS`]
 //! cross-reference sections are examined.
 
@@ -32,6 +44,10 @@ pub struct PdfInfo {
     /// The number of trailer and cross-reference stream dictionaries found (more than one after
     /// incremental updates).
     pub sections: usize,
+    /// A trailer names an `/Encrypt` dictionary: the document's strings and streams are
+    /// encrypted, and whether it opens without a password is told by decrypting it (see the
+    /// module's documentation).
+    pub encrypted: bool,
 }
 
 /// Why a PDF cannot be read.
@@ -68,29 +84,19 @@ impl PdfDefect {
     }
 }
 
-/// Why a PDF is refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PdfProblem {
-    /// The file is password-protected (its trailer has an `/Encrypt` entry).
-    Encrypted,
-    /// The file's structure is broken.
-    Unreadable(PdfDefect),
-}
-
-/// Checks that `bytes` are a readable PDF without encryption.
+/// Checks that `bytes` are a readable PDF, and tells whether it is encrypted.
 ///
 /// # Examples
 /// ```
-/// use kyc_core::pdf::{inspect_pdf, PdfDefect, PdfProblem};
+/// use kyc_core::pdf::{inspect_pdf, PdfDefect};
 /// let plain = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 1 /Root 1 0 R >>\nstartxref\n29\n%%EOF\n";
 /// assert_eq!(inspect_pdf(plain).unwrap().minor, 4);
 /// let locked = b"%PDF-1.4\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 1 /Encrypt 2 0 R >>\nstartxref\n9\n%%EOF";
-/// assert_eq!(inspect_pdf(locked), Err(PdfProblem::Encrypted));
-/// assert_eq!(inspect_pdf(b"%PDF-1.4\n1 0 obj"), Err(PdfProblem::Unreadable(PdfDefect::NoEof)));
+/// assert!(inspect_pdf(locked).unwrap().encrypted);
+/// assert_eq!(inspect_pdf(b"%PDF-1.4\n1 0 obj"), Err(PdfDefect::NoEof));
 /// ```
-pub fn inspect_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfProblem> {
-    let unreadable = |defect| Err(PdfProblem::Unreadable(defect));
+pub fn inspect_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfDefect> {
+    let unreadable = Err;
     let (major, minor) = match bytes {
         [b'%', b'P', b'D', b'F', b'-', major @ b'0'..=b'9', b'.', minor @ b'0'..=b'9', ..] => {
             (major - b'0', minor - b'0')
@@ -171,9 +177,6 @@ pub fn inspect_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfProblem> {
             DictionaryScan::Unterminated => {}
         }
     }
-    if encrypted {
-        return Err(PdfProblem::Encrypted);
-    }
     // `startxref` found a table, but no trailer dictionary (nor cross-reference stream) exists:
     // the file has no root, and whether it is encrypted cannot be told (found by fuzzing).
     if sections == 0 {
@@ -183,6 +186,7 @@ pub fn inspect_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfProblem> {
         major,
         minor,
         sections,
+        encrypted,
     })
 }
 

@@ -7,6 +7,12 @@
 //! not in the bytes, nor is what a reference names, so the relay parses the document with
 //! `lopdf`, looks at every object's dictionary keys and name values for the same names, and
 //! follows an `/OpenAction` to what it holds ([`kyc_core::pdf::OpenAction::acts`]).
+//!
+//! An encrypted PDF is decrypted with the empty password, as a reader opening it does first
+//! (lopdf tries it as the user's and as the owner's): one encrypted with an owner password only
+//! (a bank's statement that restricts editing) opens, and its decrypted objects are checked as
+//! any other's; one that asks for a password is refused, `pdf_encrypted`
+//! ([`kyc_core::pdf`] says why the byte scan leaves this to the relay).
 
 use kyc_core::pdf::{OpenAction, ACTIVE_NAMES, OPEN_ACTION};
 use kyc_core::{FileProblem, PdfDefect};
@@ -16,20 +22,34 @@ use lopdf::{Document, LoadOptions, Object};
 /// scanned statement's object streams need, and a bound on a decompression bomb.
 const MAX_DECOMPRESSED: usize = 64 * 1024 * 1024;
 
-/// Refuses a PDF with active content anywhere in its objects ([`FileProblem::PdfActiveContent`]),
-/// or one whose objects cannot be parsed, so could not be checked
-/// ([`FileProblem::PdfUnreadable`] `unparsable`).
+/// Refuses a PDF that asks for a password to open ([`FileProblem::PdfEncrypted`]), one with
+/// active content anywhere in its objects ([`FileProblem::PdfActiveContent`]), or one whose
+/// objects cannot be parsed, so could not be checked ([`FileProblem::PdfUnreadable`]
+/// `unparsable`).
 pub(crate) fn inspect_objects(bytes: &[u8]) -> Result<(), FileProblem> {
     let options = LoadOptions {
         max_decompressed_size: Some(MAX_DECOMPRESSED),
         ..LoadOptions::default()
     };
-    let document = Document::load_mem_with_options(bytes, options).map_err(|err| {
-        tracing::info!(%err, "a PDF's objects cannot be parsed");
-        FileProblem::PdfUnreadable {
-            defect: PdfDefect::Unparsable,
+    let encrypted = kyc_core::inspect_pdf(bytes).is_ok_and(|info| info.encrypted);
+    let document = match Document::load_mem_with_options(bytes, options) {
+        Ok(document) => document,
+        // Its encryption dictionary cannot even be read: no reader opens it without asking.
+        Err(err) if encrypted => {
+            tracing::info!(%err, "an encrypted PDF cannot be decrypted");
+            return Err(FileProblem::PdfEncrypted);
         }
-    })?;
+        Err(err) => {
+            tracing::info!(%err, "a PDF's objects cannot be parsed");
+            return Err(FileProblem::PdfUnreadable {
+                defect: PdfDefect::Unparsable,
+            });
+        }
+    };
+    // Encrypted, and the empty password did not open it: a reader would ask for one.
+    if (encrypted || document.trailer.has(b"Encrypt")) && !document.was_encrypted() {
+        return Err(FileProblem::PdfEncrypted);
+    }
     let trailer = Object::Dictionary(document.trailer.clone());
     let roots = std::iter::once(&trailer).chain(document.objects.values());
     match roots

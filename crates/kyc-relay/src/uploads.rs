@@ -566,7 +566,8 @@ impl<'a> Receiving<'a> {
             )));
         }
         if report.format == FileFormat::Pdf {
-            // Active content inside compressed object streams, which the byte scan cannot see.
+            // Active content inside compressed object streams, which the byte scan cannot see,
+            // and whether an encrypted one opens without a password.
             let whole = std::mem::take(&mut head);
             tokio::task::spawn_blocking(move || crate::pdf::inspect_objects(&whole))
                 .await

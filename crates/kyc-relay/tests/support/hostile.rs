@@ -399,13 +399,6 @@ pub fn corpus() -> Vec<Hostile> {
             expect: Expect::TooLarge,
         },
         Hostile {
-            name: "encrypted_pdf",
-            bytes: pdf("/Encrypt 3 0 R /ID [<00> <00>] ", 4096),
-            claimed: Some("application/pdf".into()),
-            slot: "front",
-            expect: Expect::Problems(&["pdf_encrypted"]),
-        },
-        Hostile {
             name: "truncated_pdf",
             bytes: pdf("", 4096)[..3000].to_vec(),
             claimed: Some("application/pdf".into()),
