@@ -212,6 +212,16 @@ async fn a_pdf_is_kept_as_chosen_where_the_slot_takes_one() {
 }
 
 #[wasm_bindgen_test]
+async fn an_encrypted_pdf_is_sent_for_the_relay_to_open() {
+    // A bank's statement encrypted with an owner password only opens without a question:
+    // whether a PDF asks for a password is told by decrypting it, which the relay does.
+    let pdf = files::pdf("/Encrypt 5 0 R ", 4096);
+    let chosen = file(&pdf, "statement.pdf", "application/pdf");
+    let (accepted, _) = take_in(&chosen, Slot::ProofOfAddress, &FileLimits::default()).await;
+    assert_eq!(accepted.unwrap().bytes.to_vec(), pdf);
+}
+
+#[wasm_bindgen_test]
 async fn a_photo_the_browser_cannot_decode_is_explained_as_such() {
     // A valid HEIC header: the checks pass, but Chromium has no HEIC decoder.
     let heic = files::heic(3000, 2000, 8192);
