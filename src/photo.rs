@@ -303,7 +303,13 @@ impl Picture {
             (FileFormat::Jpeg, Some(size)) => decode_size(size, long_edge).zip(Some(size)),
             _ => None,
         };
-        let by_decoder = if frames_carry_orientation() {
+        // A PNG or WebP may be transparent (a document cut out by an app): drawn over white, as
+        // every viewer shows it, since a JPEG has no transparency and its transparent pixels
+        // would be sent black (and measured too dark).
+        let transparent = matches!(format, FileFormat::Png | FileFormat::Webp);
+        let by_decoder = if transparent {
+            None
+        } else if frames_carry_orientation() {
             scaled.map(Some)
         } else {
             Some(None)
@@ -320,6 +326,10 @@ impl Picture {
         let bitmap: web_sys::ImageBitmap = JsFuture::from(promise).await?.unchecked_into();
         let source = (bitmap.width(), bitmap.height());
         let picture = Picture::drawn(source, long_edge, &|context, width, height| {
+            if transparent {
+                context.set_fill_style_str("#fff");
+                context.fill_rect(0.0, 0.0, width, height);
+            }
             context.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, width, height)
         });
         bitmap.close();

@@ -196,6 +196,34 @@ async fn a_photo_whose_name_tells_another_format_is_taken_by_its_bytes() {
 }
 
 #[wasm_bindgen_test]
+async fn a_png_with_a_transparent_ground_is_sent_on_white() {
+    // A document cut out by an app, its ground transparent: a JPEG has no transparency, and
+    // the transparent pixels are black (0, 0, 0, 0) until drawn over something. On white, as
+    // every viewer shows it, it is neither too dark nor a black frame around the document.
+    let (canvas, ctx) = canvas_2d(1600, 1000);
+    ctx.set_fill_style_str("#d9dde2");
+    ctx.fill_rect(320.0, 200.0, 960.0, 600.0);
+    ctx.set_fill_style_str("#1a1a1a");
+    ctx.set_font("28px monospace");
+    for line in 0..10 {
+        let y = 280.0 + 48.0 * f64::from(line);
+        ctx.fill_text("P<GBRSPECIMEN<<ANNA<MARIA<<<<<<", 360.0, y)
+            .unwrap();
+    }
+    let png = encoded(&canvas, "image/png");
+    let (accepted, measured) = take_in(
+        &file(&png, "cut-out.png", "image/png"),
+        Slot::Front,
+        &FileLimits::default(),
+    )
+    .await;
+    let accepted = accepted.unwrap_or_else(|problems| panic!("{problems:?}, {measured:?}"));
+    let pixels = thumbnail_of(&accepted.bytes).await;
+    // The corner, where the ground was transparent: white, not black.
+    assert!(pixels[..3].iter().all(|&v| v > 240), "{:?}", &pixels[..4]);
+}
+
+#[wasm_bindgen_test]
 async fn a_pdf_is_kept_as_chosen_where_the_slot_takes_one() {
     let pdf = files::pdf("", 4096);
     let chosen = file(&pdf, "statement.pdf", "application/pdf");
