@@ -102,7 +102,9 @@ pub const CHECK_TYPE: &str = "identity_document";
 pub const VERIFICATION_TYPE: &str = "kyc";
 /// The rejection reason of a verification that expired before its check ended.
 pub const EXPIRED_REASON: &str = "verification_expired";
-/// Pages of 100 the status lookup without a verification id reads at most.
+/// The page size the relay asks C's list for.
+const PAGE_SIZE: usize = 100;
+/// Pages the lookup without a verification id reads at most.
 const LOOKUP_PAGES: usize = 10;
 
 /// A client of provider C's customer verifications, with the external verification provider
@@ -144,6 +146,30 @@ struct Page {
     data: Vec<Verification>,
     #[serde(default)]
     next_cursor: Option<String>,
+    /// Whether more pages follow, where C says it.
+    #[serde(default)]
+    has_more: Option<bool>,
+}
+
+/// The cursor of the page after one of `len` verifications, `None` after the last. A page that
+/// says more follow (`has_more`), or a full one that does not say, without a cursor is refused:
+/// a verification not found in the part read would be taken for one never made.
+fn next_cursor(
+    cursor: Option<String>,
+    has_more: Option<bool>,
+    len: usize,
+) -> Result<Option<String>, ProviderError> {
+    match (cursor, has_more) {
+        (Some(next), _) if !next.is_empty() => Ok(Some(next)),
+        (_, Some(false)) => Ok(None),
+        (_, Some(true)) => Err(ProviderError::Unavailable(
+            "C's list says more verifications follow but gives no next_cursor".to_owned(),
+        )),
+        (_, None) if len >= PAGE_SIZE => Err(ProviderError::Unavailable(format!(
+            "C's list answered a full page of {len} verifications without a next_cursor"
+        ))),
+        (_, None) => Ok(None),
+    }
 }
 
 /// The relay's stored id of a C session: C's customer UUID, the Technest customer's id, and
@@ -258,10 +284,11 @@ impl ProviderC {
         since: Option<&str>,
         cursor: Option<&str>,
     ) -> Result<Page, ProviderError> {
+        let limit = PAGE_SIZE.to_string();
         let mut query = vec![
             ("customer_id", customer_id),
             ("verification_type", kind),
-            ("limit", "100"),
+            ("limit", &limit),
         ];
         if let Some(since) = since {
             query.push(("occurred_after", since));
@@ -301,16 +328,22 @@ impl ProviderC {
             let page = self
                 .page(customer_id, kind, since, cursor.as_deref())
                 .await?;
+            let page_len = page.data.len();
             let found = page.data.into_iter().find(&wanted);
             if found.is_some() {
                 return Ok(found);
             }
-            match page.next_cursor {
-                Some(next) if !next.is_empty() => cursor = Some(next),
-                _ => return Ok(None),
+            match next_cursor(page.next_cursor, page.has_more, page_len)? {
+                Some(next) => cursor = Some(next),
+                None => return Ok(None),
             }
         }
-        Ok(None)
+        // Not found is not said of a list read only in part: the caller would take the check
+        // for never made (a status of not submitted, or a second verification created).
+        Err(ProviderError::Unavailable(format!(
+            "C's list of the customer's verifications has more than {} pages of {PAGE_SIZE}",
+            LOOKUP_PAGES
+        )))
     }
 
     /// Creates a verification of `kind` for the customer. Not retried: a lost answer would make
@@ -538,6 +571,33 @@ mod tests {
     use super::*;
 
     const UUID: &str = "8f14e45f-ceea-467f-a0e6-1b2c3d4e5f60";
+
+    #[test]
+    fn a_list_read_in_part_is_refused_and_its_last_page_ends_it() {
+        let next =
+            |cursor: Option<&str>, more, len| next_cursor(cursor.map(str::to_owned), more, len);
+        for more in [None, Some(true), Some(false)] {
+            assert_eq!(
+                next(Some("p2"), more, PAGE_SIZE).unwrap().as_deref(),
+                Some("p2")
+            );
+        }
+        // The last page: short, or full and saying nothing follows (exactly 100).
+        assert_eq!(next(None, None, PAGE_SIZE - 1).unwrap(), None);
+        assert_eq!(next(Some(""), None, 0).unwrap(), None);
+        assert_eq!(next(None, Some(false), PAGE_SIZE).unwrap(), None);
+        // More pages, and no way to read them.
+        for (cursor, more, len) in [
+            (None, None, PAGE_SIZE),
+            (Some(""), None, PAGE_SIZE),
+            (None, Some(true), 3),
+        ] {
+            assert!(
+                matches!(next(cursor, more, len), Err(ProviderError::Unavailable(_))),
+                "{cursor:?} {more:?} {len}"
+            );
+        }
+    }
 
     #[test]
     fn the_customer_uuid_is_the_reference_or_its_start_before_a_suffix() {
