@@ -36,8 +36,49 @@ use crate::framing::Framed;
 use crate::later::NotLoaded;
 use crate::photo::{self, fit, CropUse, Photo, Prepared};
 
-/// The worker's script.
-const SCRIPT: &str = include_str!("../www/analysis-worker.js");
+/// The worker's script as shipped: the file without its comment lines, blank lines and
+/// indentation, which every phone would download for nothing.
+const SCRIPT: &str = {
+    const FILE: &[u8] = include_bytes!("../www/analysis-worker.js");
+    const LEN: usize = compact_script(FILE, &mut []);
+    const BYTES: [u8; LEN] = {
+        let mut bytes = [0; LEN];
+        compact_script(FILE, &mut bytes);
+        bytes
+    };
+    match std::str::from_utf8(&BYTES) {
+        Ok(script) => script,
+        Err(_) => panic!("the worker's script is UTF-8"),
+    }
+};
+
+/// Copies the lines of the script `file` into `out` (as far as it reaches) without their
+/// leading spaces, leaving out blank lines and whole-line `//` comments; returns the length of
+/// the whole result. Lines keep their ends, so JavaScript reads the statements as before.
+const fn compact_script(file: &[u8], out: &mut [u8]) -> usize {
+    let (mut read, mut written) = (0, 0);
+    while read < file.len() {
+        while read < file.len() && file[read] == b' ' {
+            read += 1;
+        }
+        let rest = file.split_at(read).1;
+        let skipped = matches!(rest, [b'\n', ..] | [b'/', b'/', ..]);
+        while read < file.len() {
+            let byte = file[read];
+            read += 1;
+            if !skipped {
+                if written < out.len() {
+                    out[written] = byte;
+                }
+                written += 1;
+            }
+            if byte == b'\n' {
+                break;
+            }
+        }
+    }
+    written
+}
 
 /// How long the worker may take to start (fetch the later module, compile, instantiate).
 const START_WITHIN_MS: i32 = 15_000;
@@ -920,6 +961,29 @@ mod tests {
         assert_eq!(decode(&encode(&face)), Some(face));
         assert_eq!(decode(&[1.0, 9.0, 0.0]), None);
         assert_eq!(decode(&[2.0, 0.0]), None);
+    }
+
+    #[test]
+    fn the_script_ships_without_comments_blank_lines_or_indentation() {
+        let file = concat!(
+            "// about\nlet a = `x = () => {\n  // why\n  go(1);\n};`;\n",
+            "\n  a(\"// kept\"); // kept\n  ",
+        );
+        let mut out = [0; 64];
+        let len = compact_script(file.as_bytes(), &mut out);
+        let expected = "let a = `x = () => {\ngo(1);\n};`;\na(\"// kept\"); // kept\n";
+        assert_eq!(std::str::from_utf8(&out[..len]), Ok(expected));
+        assert_eq!(compact_script(file.as_bytes(), &mut []), expected.len());
+        let shipped = include_str!("../www/analysis-worker.js");
+        assert!(
+            SCRIPT.len() + 500 < shipped.len(),
+            "{} of {}",
+            SCRIPT.len(),
+            shipped.len()
+        );
+        assert!(SCRIPT
+            .lines()
+            .all(|line| !line.is_empty() && !line.starts_with([' ', '/'])));
     }
 
     #[test]
