@@ -126,18 +126,18 @@ async fn send(h: &Harness, reference: &str, bytes: Vec<u8>) -> (StatusCode, Valu
     .await
 }
 
+/// Every [`Cipher`]: each test below tries them all.
+const CIPHERS: [Cipher; 4] = [
+    Cipher::Rc4_40,
+    Cipher::Rc4_128,
+    Cipher::Aes128,
+    Cipher::Aes256,
+];
+
 #[tokio::test]
 async fn a_pdf_encrypted_with_an_owner_password_only_is_taken_whatever_its_cipher() {
     let h = harness(Duration::from_secs(5)).await;
-    for (n, cipher) in [
-        Cipher::Rc4_40,
-        Cipher::Rc4_128,
-        Cipher::Aes128,
-        Cipher::Aes256,
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (n, cipher) in CIPHERS.into_iter().enumerate() {
         let bytes = encrypted(statement(None), cipher, "bank-owner", "");
         let (status, receipt) = send(&h, &format!("owner-only-{n}"), bytes).await;
         assert_eq!(status, StatusCode::OK, "{cipher:?}: {receipt}");
@@ -148,15 +148,7 @@ async fn a_pdf_encrypted_with_an_owner_password_only_is_taken_whatever_its_ciphe
 #[tokio::test]
 async fn a_pdf_that_asks_for_a_password_is_refused_whatever_its_cipher() {
     let h = harness(Duration::from_secs(5)).await;
-    for (n, cipher) in [
-        Cipher::Rc4_40,
-        Cipher::Rc4_128,
-        Cipher::Aes128,
-        Cipher::Aes256,
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (n, cipher) in CIPHERS.into_iter().enumerate() {
         let bytes = encrypted(statement(None), cipher, "bank-owner", "date-of-birth");
         let (status, body) = send(&h, &format!("user-password-{n}"), bytes).await;
         assert_eq!(

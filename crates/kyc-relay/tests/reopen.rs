@@ -64,6 +64,17 @@ async fn submit_passport(h: &Harness, provider: &str, token: &str) -> (StatusCod
     .await
 }
 
+/// The id of the customer's latest session the relay stored at `provider`.
+async fn latest_session(h: &Harness, provider: &str, reference: &str) -> String {
+    let provider = Provider::from_code(provider).unwrap();
+    let latest = h
+        .store
+        .latest_session_for(provider, reference)
+        .await
+        .unwrap();
+    latest.expect("a session was stored").id
+}
+
 fn reference(provider: &str, n: u32) -> String {
     match provider {
         "c" => uuid::Uuid::new_v4().to_string(),
@@ -138,13 +149,8 @@ async fn a_never_submitted_session_is_taken_over_by_the_next_one_at_every_provid
         let (status, answer) = open(&h, &body).await;
         assert_eq!(status, StatusCode::CONFLICT, "{provider}: {answer}");
         assert_eq!(answer["error"]["code"], "verification_in_progress");
-        let latest = h
-            .store
-            .latest_session_for(Provider::from_code(provider).unwrap(), &reference)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(latest.id, second, "{provider}: no session was stored");
+        let latest = latest_session(&h, provider, &reference).await;
+        assert_eq!(latest, second, "{provider}: no session was stored");
     }
 }
 
@@ -186,13 +192,8 @@ async fn a_verified_customer_is_answered_already_verified_where_the_reference_is
         let message = answer["error"]["message"].as_str().unwrap();
         assert!(message.contains(&verified), "{provider}: {message}");
         assert!(message.contains("new customer_reference"), "{message}");
-        let latest = h
-            .store
-            .latest_session_for(Provider::from_code(provider).unwrap(), &reference)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(latest.id, verified, "{provider}: no session was stored");
+        let latest = latest_session(&h, provider, &reference).await;
+        assert_eq!(latest, verified, "{provider}: no session was stored");
 
         // A new reference verifies the person again.
         let again = body(provider, &format!("{reference}-again"));
