@@ -161,14 +161,7 @@ fn card(width: u32, height: u32, sharp: bool, light: f64) -> web_sys::File {
 
 /// The picture of [`card`], drawn on a canvas.
 fn card_canvas(width: u32, height: u32, sharp: bool, light: f64) -> web_sys::HtmlCanvasElement {
-    let canvas: web_sys::HtmlCanvasElement = document()
-        .create_element("canvas")
-        .unwrap()
-        .unchecked_into();
-    canvas.set_width(width);
-    canvas.set_height(height);
-    let ctx: web_sys::CanvasRenderingContext2d =
-        canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    let (canvas, ctx) = super::canvas_2d(width, height);
     let (w, h) = (f64::from(width), f64::from(height));
     ctx.set_fill_style_str("#6b7075");
     ctx.fill_rect(0.0, 0.0, w, h);
@@ -767,14 +760,7 @@ async fn one_problem_is_told_as_its_cause_in_one_sentence() {
 /// A photo of `width` x `height` pixels of noise (a fixed sequence): its JPEG stays large
 /// however it is re-encoded.
 fn noise_jpeg(width: u32, height: u32) -> web_sys::File {
-    let canvas: web_sys::HtmlCanvasElement = document()
-        .create_element("canvas")
-        .unwrap()
-        .unchecked_into();
-    canvas.set_width(width);
-    canvas.set_height(height);
-    let ctx: web_sys::CanvasRenderingContext2d =
-        canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    let (canvas, ctx) = super::canvas_2d(width, height);
     let mut seed = 0x2545_f491_u32;
     let pixels: Vec<u8> = (0..width * height * 4)
         .map(|i| {

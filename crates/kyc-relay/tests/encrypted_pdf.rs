@@ -126,6 +126,12 @@ async fn send(h: &Harness, reference: &str, bytes: Vec<u8>) -> (StatusCode, Valu
     .await
 }
 
+/// Asserts a 422 whose only problem is `problem`, for the PDF `what` (a cipher, a case).
+fn assert_refused(status: StatusCode, body: &Value, problem: &str, what: impl std::fmt::Debug) {
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{what:?}: {body}");
+    assert_eq!(body["error"]["problems"], json!([problem]), "{what:?}");
+}
+
 /// Every [`Cipher`]: each test below tries them all.
 const CIPHERS: [Cipher; 4] = [
     Cipher::Rc4_40,
@@ -151,16 +157,7 @@ async fn a_pdf_that_asks_for_a_password_is_refused_whatever_its_cipher() {
     for (n, cipher) in CIPHERS.into_iter().enumerate() {
         let bytes = encrypted(statement(None), cipher, "bank-owner", "date-of-birth");
         let (status, body) = send(&h, &format!("user-password-{n}"), bytes).await;
-        assert_eq!(
-            status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{cipher:?}: {body}"
-        );
-        assert_eq!(
-            body["error"]["problems"],
-            json!(["pdf_encrypted"]),
-            "{cipher:?}"
-        );
+        assert_refused(status, &body, "pdf_encrypted", cipher);
         let message = body["error"]["message"].as_str().unwrap();
         assert!(
             message.contains("the PDF asks for a password to open"),
@@ -173,8 +170,7 @@ async fn a_pdf_that_asks_for_a_password_is_refused_whatever_its_cipher() {
     let mut dangling = Vec::new();
     doc.save_to(&mut dangling).unwrap();
     let (status, body) = send(&h, "dangling-encrypt", dangling).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["error"]["problems"], json!(["pdf_encrypted"]));
+    assert_refused(status, &body, "pdf_encrypted", "dangling /Encrypt");
 }
 
 /// The standard security handler's padding (ISO 32000-1, 7.6.3.3, algorithm 2).
@@ -325,8 +321,7 @@ async fn an_owner_encrypted_object_stream_is_read_decrypted() {
     let scripted = owner_encrypted_with_object_stream(true);
     assert!(!has(&scripted, b"JavaScript"), "the bytes show the script");
     let (status, body) = send(&h, "objstm-script", scripted).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["error"]["problems"], json!(["pdf_active_content"]));
+    assert_refused(status, &body, "pdf_active_content", "object stream");
 }
 
 #[tokio::test]
@@ -346,15 +341,6 @@ async fn an_owner_encrypted_pdfs_objects_are_checked_once_decrypted() {
             "",
         );
         let (status, body) = send(&h, &format!("owner-script-{n}"), bytes).await;
-        assert_eq!(
-            status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{cipher:?}: {body}"
-        );
-        assert_eq!(
-            body["error"]["problems"],
-            json!(["pdf_active_content"]),
-            "{cipher:?}"
-        );
+        assert_refused(status, &body, "pdf_active_content", cipher);
     }
 }
