@@ -416,8 +416,10 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), Fail> {
 }
 
 /// `css` without its comments and without the white space the syntax does not need: runs of
-/// white space become one space, and none is kept next to `{`, `}`, `;`, `,` or `>`. Spaces
-/// elsewhere (descendant selectors, `calc()` operators, quoted font names) stay.
+/// white space become one space, and none is kept next to `{`, `}`, `;`, `,` or `>`, nor after
+/// a `:` (a declaration's value and a media feature's, custom properties' included, start at
+/// their first token); a block's last declaration loses its `;`. Spaces elsewhere (descendant
+/// selectors, `calc()` operators) stay, and quoted strings are kept as written.
 fn minify_css(css: &str) -> String {
     let mut text = String::with_capacity(css.len());
     let mut rest = css;
@@ -430,16 +432,28 @@ fn minify_css(css: &str) -> String {
     text.push_str(rest);
     let mut out = String::with_capacity(text.len());
     let mut space = false;
+    let mut quote = None;
     for c in text.chars() {
+        if let Some(open) = quote {
+            out.push(c);
+            quote = (c != open).then_some(open);
+            continue;
+        }
         if c.is_whitespace() {
             space = true;
             continue;
         }
         let tight = |c: char| matches!(c, '{' | '}' | ';' | ',' | '>');
-        if space && !out.is_empty() && !tight(c) && !out.ends_with(tight) {
+        if space && !out.is_empty() && !tight(c) && !out.ends_with(tight) && !out.ends_with(':') {
             out.push(' ');
         }
         space = false;
+        if c == '}' && out.ends_with(';') {
+            out.pop();
+        }
+        if c == '"' || c == '\'' {
+            quote = Some(c);
+        }
         out.push(c);
     }
     out
@@ -500,10 +514,10 @@ mod tests {
 
     #[test]
     fn css_loses_comments_and_spare_space_but_not_meaningful_space() {
-        let css = "/* theme */\n:root .kyc-capture:not([data-theme=light]) {\n  --kyc-font: system-ui, \"Segoe UI\";\n  width: calc(100% - 2rem);\n}\n@media (prefers-color-scheme: dark) {\n  a > b , c { color : red ; }\n}\n";
+        let css = "/* theme */\n:root .kyc-capture:not([data-theme=light]) {\n  --kyc-font: system-ui, \"Segoe  UI\";\n  width: calc(100% - 2rem);\n}\n@media (prefers-color-scheme: dark) {\n  a > b , c :hover { color : red ; }\n}\n";
         assert_eq!(
             minify_css(css),
-            ":root .kyc-capture:not([data-theme=light]){--kyc-font: system-ui,\"Segoe UI\";width: calc(100% - 2rem);}@media (prefers-color-scheme: dark){a>b,c{color : red;}}"
+            ":root .kyc-capture:not([data-theme=light]){--kyc-font:system-ui,\"Segoe  UI\";width:calc(100% - 2rem)}@media (prefers-color-scheme:dark){a>b,c :hover{color :red}}"
         );
     }
 
