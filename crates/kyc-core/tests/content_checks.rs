@@ -319,6 +319,98 @@ fn an_open_action_is_active_content_only_when_it_acts() {
     }
 }
 
+/// A one-page PDF whose page is an image (a scanned statement): `image` is its DCT data, and
+/// `catalog_extra` goes into its catalog, `image_dict_extra` into the image's dictionary.
+fn scanned_pdf(image: &[u8], catalog_extra: &str, image_dict_extra: &str) -> Vec<u8> {
+    let mut b = b"%PDF-1.4\n".to_vec();
+    let mut offsets = vec![];
+    let objects: [Vec<u8>; 4] = [
+        format!("<< /Type /Catalog /Pages 2 0 R {catalog_extra}>>").into_bytes(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 4 0 R >> >> >>".to_vec(),
+        [
+            format!("<< /Type /XObject /Subtype /Image /Width 1240 /Height 1754 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode {image_dict_extra}/Length {} >>\nstream\r\n", image.len()).as_bytes(),
+            image,
+            b"\r\nendstream",
+        ]
+        .concat(),
+    ];
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(b.len());
+        b.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        b.extend_from_slice(object);
+        b.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = b.len();
+    b.extend_from_slice(b"xref\n0 5\n0000000000 65535 f \n");
+    for offset in offsets {
+        b.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    b.extend_from_slice(
+        format!("trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
+    b
+}
+
+#[test]
+fn a_scanned_pdf_is_not_refused_for_what_its_image_bytes_spell() {
+    // Compressed image data is random to a byte scan: about one in twenty 5 MiB scans holds
+    // `/JS` or `/AA` followed by a delimiter somewhere, which read as names refused the file.
+    let mut image = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    while image.len() < 256 * KB {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        image.extend_from_slice(&state.to_le_bytes());
+    }
+    for (at, spelt) in [
+        (1000, &b"/JS "[..]),
+        (90_000, b"/AA\n"),
+        (200_000, b"/J#61vaScript("),
+    ] {
+        image[at..at + spelt.len()].copy_from_slice(spelt);
+    }
+    image.extend_from_slice(&[0xFF, 0xD9]);
+    let limits = FileLimits::default();
+    let scan = scanned_pdf(&image, "", "");
+    assert_eq!(kyc_core::pdf::active_content(&scan), None);
+    assert_eq!(
+        codes(inspect_file(
+            &scan,
+            Some("application/pdf"),
+            Slot::ProofOfAddress,
+            &limits
+        )),
+        Vec::<&str>::new()
+    );
+    // What the document's objects say is still read, before the image and after it.
+    let scripted = scanned_pdf(&image, "/Names << /JavaScript 9 0 R >> ", "");
+    assert_eq!(
+        codes(inspect_file(&scripted, None, Slot::ProofOfAddress, &limits)),
+        ["pdf_active_content"]
+    );
+    let acting = scanned_pdf(&image, "", "/AA << /O 9 0 R >> ");
+    assert_eq!(kyc_core::pdf::active_content(&acting), Some("AA"));
+    let mut appended = scan.clone();
+    appended.extend_from_slice(b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /Launch /F (x.exe) >> >>\nendobj\n");
+    assert_eq!(kyc_core::pdf::active_content(&appended), Some("OpenAction"));
+    // `stream` is a keyword only after a dictionary: a string or a name that spells it skips
+    // nothing.
+    for hidden in ["(a stream\n) /JS", "/stream\n /JS", "[ 1 ] stream\n /JS"] {
+        assert_eq!(
+            kyc_core::pdf::active_content(hidden.as_bytes()),
+            Some("JS"),
+            "{hidden}"
+        );
+    }
+    // A stream without its end: the rest is its data.
+    assert_eq!(
+        kyc_core::pdf::active_content(b"<< /Length 99 >>\nstream\n/JS "),
+        None
+    );
+}
+
 #[test]
 fn an_encrypted_pdf_is_told_and_left_to_its_decryption() {
     // Whether it opens without a password needs its ciphers, which the relay runs: the byte

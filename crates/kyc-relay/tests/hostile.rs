@@ -159,6 +159,55 @@ async fn every_hostile_file_gets_its_specific_error_and_nothing_is_lost() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+/// A scanned statement as a scanner app writes it with lopdf's writer: one page, its image's
+/// JPEG data random to a byte scan and spelling `/JS ` and `/AA` there, as about one in twenty
+/// 5 MiB scans does somewhere by chance.
+fn scanned_statement() -> Vec<u8> {
+    use lopdf::{dictionary, Document, Object, Stream};
+    let mut image = hostile::jpeg(1240, 1754, 300_000);
+    let end = image.len() - 2;
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    for byte in &mut image[600..end] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        *byte = (state >> 24) as u8;
+    }
+    image[5000..5004].copy_from_slice(b"/JS ");
+    image[150_000..150_004].copy_from_slice(b"/AA\n");
+    let mut doc = Document::with_version("1.4");
+    let pages = doc.new_object_id();
+    let scan = doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => 1240, "Height" => 1754,
+            "ColorSpace" => "DeviceRGB", "BitsPerComponent" => 8, "Filter" => "DCTDecode",
+        },
+        image,
+    ));
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        b"q 595 0 0 842 0 0 cm /Im0 Do Q".to_vec(),
+    ));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => Object::Reference(pages),
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => Object::Reference(scan) } },
+        "Contents" => Object::Reference(content),
+    });
+    doc.objects.insert(
+        pages,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog =
+        doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => Object::Reference(pages) });
+    doc.trailer.set("Root", catalog);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    bytes
+}
+
 /// A PDF 1.5 whose catalog (with `extra` in it) and page tree are only inside a compressed
 /// object stream (`/Type /ObjStm /Filter /FlateDecode`), found through a cross-reference stream:
 /// their names are not in the file's bytes.
@@ -292,6 +341,13 @@ async fn content_past_the_header_is_refused_and_nothing_is_lost() {
     cases.push(hostile::Hostile {
         name: "pdf_object_stream_without_active_content",
         bytes: pdf_in_object_stream(""),
+        claimed: Some("application/pdf".into()),
+        slot: "front",
+        expect: Expect::Accepted("pdf"),
+    });
+    cases.push(hostile::Hostile {
+        name: "pdf_scanned_page_whose_image_bytes_spell_names",
+        bytes: scanned_statement(),
         claimed: Some("application/pdf".into()),
         slot: "front",
         expect: Expect::Accepted("pdf"),

@@ -91,8 +91,11 @@ use crate::Fail;
 /// below 10 MiB let a larger PDF go the whole way to a 413 that named 10 MB; above it, a PDF the
 /// relay takes was refused); 228,215 B with an encrypted PDF left to the relay to open;
 /// 228,365 B with a transparent PNG or WebP drawn over white; 228,108 B with the analysis
-/// worker's script shipped without its comments and indentation.
-pub const GZIP_LIMIT_BYTES: u64 = 228_300;
+/// worker's script shipped without its comments and indentation; 228,348 B with a PDF's stream
+/// data left out of the scan for active content (a scanned statement's image bytes spelt `/JS`
+/// or `/AA` about once in twenty 5 MiB files, and the file was refused: 254 B more) and the
+/// stylesheet without the space after a `:` nor a block's last `;` (14 B less), so 228,400 B.
+pub const GZIP_LIMIT_BYTES: u64 = 228_400;
 /// Issue 18's goal for the gzip total, every feature included.
 pub const GZIP_GOAL_BYTES: u64 = 120_000;
 /// The gzip bytes the first step needs (every file but the later module) that `cargo xtask
