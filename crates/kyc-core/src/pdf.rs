@@ -63,7 +63,8 @@ pub enum PdfDefect {
     /// `startxref` points outside the file or to something that is no cross-reference section.
     BadStartXref,
     /// More cross-reference sections than [`MAX_SECTIONS`], or one dictionary longer than
-    /// [`MAX_DICTIONARY_BYTES`].
+    /// [`MAX_DICTIONARY_BYTES`]; or, told by a server that parses the document, more objects
+    /// than its parse may take memory or time for.
     TooComplex,
     /// A full parse of the document's objects fails (found by a server that parses it, as the
     /// relay does to look inside compressed object streams).

@@ -61,6 +61,9 @@ pub struct RelayConfig {
     /// Where uploads are spooled on their way to the provider (unlinked temporary files,
     /// freed when the upload ends); `None` is the system's temporary directory.
     pub spool_dir: Option<PathBuf>,
+    /// Where a PDF's objects are parsed: in this process, or in a child limited in memory and
+    /// time (what the relay's binary does; see `crate::pdf`).
+    pub pdf_parser: crate::pdf::PdfParser,
     /// How often the reconciler looks for sessions marked submitted that the provider does
     /// not have (`reconcile`).
     pub reconcile_every: Duration,
@@ -125,6 +128,7 @@ impl Default for RelayConfig {
             webhook_secrets: HashMap::new(),
             webhook_tolerance: Duration::from_secs(5 * 60),
             spool_dir: None,
+            pdf_parser: crate::pdf::PdfParser::InProcess,
             events_keep_alive: Duration::from_secs(15),
             events_refresh: Duration::from_secs(5),
             reconcile_every: Duration::from_secs(5 * 60),

@@ -28,7 +28,7 @@ mod handoff;
 mod host;
 mod limits;
 pub mod notifications;
-mod pdf;
+pub mod pdf;
 pub mod provider;
 mod reconcile;
 mod retry;

@@ -13,10 +13,157 @@
 //! (a bank's statement that restricts editing) opens, and its decrypted objects are checked as
 //! any other's; one that asks for a password is refused, `pdf_encrypted`
 //! ([`kyc_core::pdf`] says why the byte scan leaves this to the relay).
+//!
+//! Parsing can take far more memory than the file: lopdf holds every object it reads, and a
+//! PDF made of numbers takes about 64 to 125 bytes of memory per byte of object syntax
+//! (measured: a 60 KB file whose object stream inflates to 60 MB of `0 ` took 3.9 GB and 11 s;
+//! an 8 MB file of the same, uncompressed, 1 GB), while a real 143-page statement of 8 MB took
+//! 200 MB. So the relay's binary parses each PDF in a child process of its own
+//! ([`PdfParser::Child`], `kyc-relay check-pdf`), whose address space ([`CHILD_MEMORY`]) and
+//! CPU time ([`CHILD_CPU_SECS`]) are limited, at most [`PARSES_AT_ONCE`] at a time: a PDF
+//! that does not fit is refused as too complex (`pdf_unreadable`), and the relay stays as it
+//! was. Mounted as a library, the parse runs in the process ([`PdfParser::InProcess`]) unless
+//! the host's binary offers the same child ([`run_child`]).
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
 
 use kyc_core::pdf::{OpenAction, ACTIVE_NAMES, OPEN_ACTION};
 use kyc_core::{FileProblem, PdfDefect};
 use lopdf::{Document, LoadOptions, Object};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::Semaphore;
+
+/// The argument that makes the relay's binary the child that parses one PDF ([`run_child`]).
+pub const CHILD_ARGUMENT: &str = "check-pdf";
+
+/// The address space a child parsing one PDF may take: room for a real document several times
+/// larger than the 143-page statement above (200 MB), none for a parse that would take
+/// gigabytes.
+pub const CHILD_MEMORY: u64 = 768 * 1024 * 1024;
+
+/// The CPU time a child may take (the 143-page statement took 0.6 s).
+pub const CHILD_CPU_SECS: u64 = 20;
+
+/// How long the relay waits for a child (its CPU time, and the machine's other work).
+const CHILD_WAIT: Duration = Duration::from_secs(60);
+
+/// PDFs parsed at once, in this process or its children: each may take up to
+/// [`CHILD_MEMORY`], so the relay's machine needs at most this many times that for them; the
+/// others wait their turn (the upload's body is already in).
+pub const PARSES_AT_ONCE: usize = 2;
+
+static PARSES: Semaphore = Semaphore::const_new(PARSES_AT_ONCE);
+
+/// Where a PDF's objects are parsed ([`crate::RelayConfig::pdf_parser`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum PdfParser {
+    /// In this process (a library's default): a crafted PDF can take gigabytes of its memory.
+    #[default]
+    InProcess,
+    /// In a child process, `program check-pdf` (the relay's binary sets itself), limited in
+    /// memory and CPU time: what does not fit is refused as too complex.
+    Child {
+        /// A binary that runs [`run_child`] when its first argument is [`CHILD_ARGUMENT`].
+        program: PathBuf,
+    },
+}
+
+/// [`inspect_objects`] on `bytes`, where `parser` says, at most [`PARSES_AT_ONCE`] at a time.
+/// `Err(None)`: the child could not be run (the reason is logged).
+pub(crate) async fn check(parser: &PdfParser, bytes: Vec<u8>) -> Result<(), Option<FileProblem>> {
+    let _turn = PARSES.acquire().await.map_err(|_| None)?;
+    match parser {
+        PdfParser::InProcess => tokio::task::spawn_blocking(move || inspect_objects(&bytes))
+            .await
+            .map_err(|err| {
+                tracing::error!(%err, "the PDF check ended abnormally");
+                None
+            })?
+            .map_err(Some),
+        PdfParser::Child { program } => in_child(program, &bytes).await,
+    }
+}
+
+/// Too complex to check within the child's limits.
+const TOO_COMPLEX: FileProblem = FileProblem::PdfUnreadable {
+    defect: PdfDefect::TooComplex,
+};
+
+async fn in_child(program: &PathBuf, bytes: &[u8]) -> Result<(), Option<FileProblem>> {
+    let mut child = tokio::process::Command::new(program)
+        .arg(CHILD_ARGUMENT)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|err| {
+            tracing::error!(%err, program = %program.display(), "cannot start the PDF check");
+            None
+        })?;
+    let (Some(mut stdin), Some(mut stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        return Err(None);
+    };
+    let run = async {
+        // A child that dies while reading (its memory) closes the pipe: its exit tells why.
+        let written = stdin.write_all(bytes).await;
+        drop(stdin);
+        let mut answer = Vec::new();
+        stdout.read_to_end(&mut answer).await.ok();
+        (written, answer, child.wait().await)
+    };
+    let Ok((written, answer, status)) = tokio::time::timeout(CHILD_WAIT, run).await else {
+        tracing::warn!("a PDF's check took longer than {CHILD_WAIT:?}: refused as too complex");
+        return Err(Some(TOO_COMPLEX));
+    };
+    let status = status.map_err(|err| {
+        tracing::error!(%err, "the PDF check's process was lost");
+        None
+    })?;
+    match serde_json::from_slice::<Option<FileProblem>>(&answer) {
+        Ok(answer) if status.success() && written.is_ok() => {
+            answer.map_or(Ok(()), |p| Err(Some(p)))
+        }
+        _ => {
+            tracing::warn!(%status, bytes = bytes.len(), "a PDF's check went past its memory or time: refused as too complex");
+            Err(Some(TOO_COMPLEX))
+        }
+    }
+}
+
+/// The child's side: limits its own address space and CPU time, reads one PDF from standard
+/// input, writes [`inspect_objects`]' answer to standard output as JSON (`null`: accepted, or
+/// the problem) and exits. Past its limits the allocator aborts it, or the kernel ends it; the
+/// relay refuses the file then. A host's own binary that mounts the relay as a library calls
+/// this when its first argument is [`CHILD_ARGUMENT`], and sets [`PdfParser::Child`].
+pub fn run_child() -> ! {
+    use rustix::process::{setrlimit, Resource, Rlimit};
+    for (resource, limit) in [
+        (Resource::As, CHILD_MEMORY),
+        (Resource::Cpu, CHILD_CPU_SECS),
+    ] {
+        let limit = Rlimit {
+            current: Some(limit),
+            maximum: Some(limit),
+        };
+        if let Err(err) = setrlimit(resource, limit) {
+            eprintln!("kyc-relay check-pdf: cannot limit {resource:?}: {err}");
+            std::process::exit(3);
+        }
+    }
+    let mut bytes = Vec::new();
+    if let Err(err) = std::io::stdin().read_to_end(&mut bytes) {
+        eprintln!("kyc-relay check-pdf: cannot read the PDF: {err}");
+        std::process::exit(3);
+    }
+    let answer = inspect_objects(&bytes).err();
+    let mut out = std::io::stdout().lock();
+    let written = serde_json::to_writer(&mut out, &answer).is_ok() && out.flush().is_ok();
+    std::process::exit(if written { 0 } else { 3 })
+}
 
 /// The most one stream of the document may decompress to while it is parsed: far above what a
 /// scanned statement's object streams need, and a bound on a decompression bomb.
@@ -26,7 +173,7 @@ const MAX_DECOMPRESSED: usize = 64 * 1024 * 1024;
 /// active content anywhere in its objects ([`FileProblem::PdfActiveContent`]), or one whose
 /// objects cannot be parsed, so could not be checked ([`FileProblem::PdfUnreadable`]
 /// `unparsable`).
-pub(crate) fn inspect_objects(bytes: &[u8]) -> Result<(), FileProblem> {
+pub fn inspect_objects(bytes: &[u8]) -> Result<(), FileProblem> {
     let options = LoadOptions {
         max_decompressed_size: Some(MAX_DECOMPRESSED),
         ..LoadOptions::default()

@@ -569,10 +569,12 @@ impl<'a> Receiving<'a> {
             // Active content inside compressed object streams, which the byte scan cannot see,
             // and whether an encrypted one opens without a password.
             let whole = std::mem::take(&mut head);
-            tokio::task::spawn_blocking(move || crate::pdf::inspect_objects(&whole))
+            crate::pdf::check(&self.state.config.pdf_parser, whole)
                 .await
-                .map_err(|err| ApiError::Internal(format!("PDF check: {err}")))?
-                .map_err(|problem| ApiError::InvalidFile(vec![problem]))?;
+                .map_err(|problem| match problem {
+                    Some(problem) => ApiError::InvalidFile(vec![problem]),
+                    None => ApiError::Internal("the PDF check could not run".to_owned()),
+                })?;
         }
         let spool_error = |err: std::io::Error| ApiError::Internal(format!("spool file: {err}"));
         self.writer.flush().await.map_err(spool_error)?;

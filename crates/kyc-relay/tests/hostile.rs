@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Request, StatusCode};
+use kyc_relay::pdf::PdfParser;
 use kyc_relay::RelayConfig;
 use kyc_sandbox::SandboxConfig;
 use serde_json::{json, Value};
@@ -157,6 +158,100 @@ async fn every_hostile_file_gets_its_specific_error_and_nothing_is_lost() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[tokio::test]
+async fn a_pdf_that_would_take_gigabytes_to_parse_is_refused_and_the_relay_stays_small() {
+    // lopdf holds every object it parses, about 64 to 125 bytes per byte of object syntax made
+    // of numbers: in the relay's own process the first file below (60 KB) took 3.9 GB and 11 s,
+    // the second (9 MB) about 1.2 GB. Parsed as the relay's binary does, in a child of its own
+    // limited in memory and CPU time, each is refused as too complex, the relay's memory does
+    // not move, nothing uploaded before is lost, and a document of 60,000 objects is taken.
+    let _serial = SERIAL.lock().await;
+    let h = harness_with(
+        SandboxConfig {
+            review_delay: Duration::from_secs(60),
+            ..SandboxConfig::default()
+        },
+        RelayConfig {
+            requests_per_minute: 1000,
+            pdf_parser: PdfParser::Child {
+                program: env!("CARGO_BIN_EXE_kyc-relay").into(),
+            },
+            ..RelayConfig::default()
+        },
+    )
+    .await;
+    let token = create_session(&h.relay, "pdf-parse-bounds").await;
+    let back = hostile::jpeg(1600, 1000, 20_000);
+    let answer = send(&h.relay, upload(&token, "back", "image/jpeg", back.clone())).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let expected = BTreeMap::from([("back".to_owned(), back)]);
+
+    let numbers = |n: usize| format!("[{}]", "0 ".repeat(n));
+    let inflating = pdf_in_object_stream_with("", &[numbers(30_000_000).as_str()]);
+    let plain = hostile::pdf_with(&format!("/Numbers {} ", numbers(4_500_000)), "", 4096);
+    assert!(inflating.len() < 100_000 && plain.len() < 10_000_000);
+    hostile::reset_peak_rss();
+    let before = hostile::rss_kib();
+    for (name, bytes) in [("inflating", inflating), ("plain", plain)] {
+        let started = std::time::Instant::now();
+        let answer = send(&h.relay, upload(&token, "front", "application/pdf", bytes)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            answer.body
+        );
+        assert_eq!(
+            answer.body["error"]["problems"],
+            json!(["pdf_unreadable"]),
+            "{name}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{name}: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(lost(&h, &token, &expected).await, 0, "{name}");
+    }
+    let grown = hostile::peak_rss_kib().saturating_sub(before);
+    assert!(grown < 100 * 1024, "the relay grew by {grown} KiB");
+
+    let answer = send(
+        &h.relay,
+        upload(&token, "front", "application/pdf", many_objects(60_000)),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+/// A document of `count` small objects (a long statement's structure tree, as a browser's
+/// print to PDF writes it), each referenced from an array in its catalog.
+fn many_objects(count: usize) -> Vec<u8> {
+    use lopdf::{dictionary, Document, Object};
+    let mut doc = Document::with_version("1.7");
+    let pages = doc.new_object_id();
+    doc.objects.insert(
+        pages,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![], "Count" => 0 }),
+    );
+    let cells: Vec<Object> = (0..count)
+        .map(|index| {
+            let cell = dictionary! {
+                "Type" => "StructElem", "S" => "TD", "P" => Object::Reference(pages),
+                "K" => index as i64, "Pg" => Object::Reference(pages),
+            };
+            Object::Reference(doc.add_object(cell))
+        })
+        .collect();
+    let catalog = doc.add_object(dictionary! {
+        "Type" => "Catalog", "Pages" => Object::Reference(pages), "Cells" => cells,
+    });
+    doc.trailer.set("Root", catalog);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    bytes
 }
 
 /// A scanned statement as a scanner app writes it with lopdf's writer: one page, its image's

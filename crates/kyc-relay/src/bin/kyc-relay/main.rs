@@ -35,8 +35,16 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+fn main() {
+    // The child that parses one PDF (`kyc_relay::pdf`): before the runtime and the logs.
+    if std::env::args().nth(1).as_deref() == Some(kyc_relay::pdf::CHILD_ARGUMENT) {
+        kyc_relay::pdf::run_child();
+    }
+    relay();
+}
+
 #[tokio::main]
-async fn main() {
+async fn relay() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -56,6 +64,14 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    let mut args = args;
+    // Each PDF is parsed in a child of this binary, limited in memory and time.
+    match std::env::current_exe() {
+        Ok(program) => args.config.pdf_parser = kyc_relay::pdf::PdfParser::Child { program },
+        Err(err) => {
+            tracing::warn!(%err, "cannot name this binary: PDFs are parsed in this process, without a memory limit")
+        }
+    }
     let store = Store::open_any(&args.database, args.database_pool)
         .await
         .unwrap_or_else(|err| {
