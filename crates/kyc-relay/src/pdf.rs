@@ -97,22 +97,35 @@ async fn in_child(program: &PathBuf, bytes: &[u8]) -> Result<(), Option<FileProb
         .arg(CHILD_ARGUMENT)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .map_err(|err| {
             tracing::error!(%err, program = %program.display(), "cannot start the PDF check");
             None
         })?;
-    let (Some(mut stdin), Some(mut stdout)) = (child.stdin.take(), child.stdout.take()) else {
+    let (Some(mut stdin), Some(mut stdout), Some(mut stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
         return Err(None);
     };
     let run = async {
         // A child that dies while reading (its memory) closes the pipe: its exit tells why.
-        let written = stdin.write_all(bytes).await;
-        drop(stdin);
-        let mut answer = Vec::new();
-        stdout.read_to_end(&mut answer).await.ok();
+        let written = async {
+            let written = stdin.write_all(bytes).await;
+            drop(stdin);
+            written
+        };
+        let (mut answer, mut said) = (Vec::new(), Vec::new());
+        let (written, _, _) = tokio::join!(
+            written,
+            stdout.read_to_end(&mut answer),
+            stderr.read_to_end(&mut said)
+        );
+        let said = String::from_utf8_lossy(&said).trim().to_owned();
+        if !said.is_empty() {
+            tracing::warn!(said, "the PDF check said");
+        }
         (written, answer, child.wait().await)
     };
     let Ok((written, answer, status)) = tokio::time::timeout(CHILD_WAIT, run).await else {
@@ -149,9 +162,10 @@ pub fn run_child() -> ! {
             current: Some(limit),
             maximum: Some(limit),
         };
+        // Where the system does not take a limit, the parse runs without it (the relay logs
+        // this sentence).
         if let Err(err) = setrlimit(resource, limit) {
-            eprintln!("kyc-relay check-pdf: cannot limit {resource:?}: {err}");
-            std::process::exit(3);
+            eprintln!("cannot limit {resource:?} ({err}): the PDF is parsed without that limit");
         }
     }
     let mut bytes = Vec::new();
