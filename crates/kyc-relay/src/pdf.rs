@@ -95,6 +95,8 @@ const TOO_COMPLEX: FileProblem = FileProblem::PdfUnreadable {
 async fn in_child(program: &PathBuf, bytes: &[u8]) -> Result<(), Option<FileProblem>> {
     let mut child = tokio::process::Command::new(program)
         .arg(CHILD_ARGUMENT)
+        // An allocation past the limit aborts with one line, not a backtrace.
+        .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
