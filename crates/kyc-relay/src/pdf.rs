@@ -44,7 +44,7 @@ pub const CHILD_ARGUMENT: &str = "check-pdf";
 /// gigabytes.
 pub const CHILD_MEMORY: u64 = 768 * 1024 * 1024;
 
-/// The CPU time a child may take (the 143-page statement took 0.6 s).
+/// The CPU time a child may take (the 143-page statement took 0.2 s of it, in a release build).
 pub const CHILD_CPU_SECS: u64 = 20;
 
 /// How long the relay waits for a child (its CPU time, and the machine's other work).
@@ -72,7 +72,8 @@ pub enum PdfParser {
 }
 
 /// [`inspect_objects`] on `bytes`, where `parser` says, at most [`PARSES_AT_ONCE`] at a time.
-/// `Err(None)`: the child could not be run (the reason is logged).
+/// `Err(None)`: the check could not run (no child started, or the in-process task ended
+/// abnormally); the reason is logged and the upload answers 500.
 pub(crate) async fn check(parser: &PdfParser, bytes: Vec<u8>) -> Result<(), Option<FileProblem>> {
     let _turn = PARSES.acquire().await.map_err(|_| None)?;
     match parser {
