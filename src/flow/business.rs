@@ -183,8 +183,10 @@ pub(super) fn BusinessStep(
             &[("company", &company.unwrap_or_default())],
         )
     };
+    // Drawn from the view where it is kept (a copy of it would be a clone's code shipped).
     let documents = move || {
-        let Some(view) = flow.company.get() else {
+        flow.company.with(|view| {
+        let Some(view) = view else {
             return view! { <p class="kyc-note">{i18n.t("connecting")}</p> }.into_any();
         };
         let ready = view.gaps.is_empty();
@@ -340,6 +342,7 @@ pub(super) fn BusinessStep(
             </div>
         }
             .into_any()
+    })
     };
     view! {
         <section class="kyc-step kyc-business">
