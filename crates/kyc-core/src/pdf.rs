@@ -255,11 +255,13 @@ impl OpenAction {
 /// object streams, nor what an `/OpenAction` given as a reference (`5 0 R`) holds, which a
 /// server parses the document for.
 ///
-/// A stream's data is skipped (from its `stream` keyword to its `endstream`), but an object
-/// stream's (`/ObjStm`), which holds the document's own objects. A page's scanned image or
-/// compressed text is binary: read as names, about one in twenty 5 MiB scans holds the bytes
-/// `/JS` or `/AA` by chance, and a scanned statement was refused for it. A stream's data is
-/// never active content; a server that parses the document checks what it holds.
+/// Only what a reader takes for a name counts: strings (a link's address, a title) and
+/// comments are skipped, and so is a stream's data (from its `stream` keyword to its
+/// `endstream`), but an uncompressed object stream's (`/ObjStm` without a `/Filter`), which
+/// holds the document's own objects as written. A page's scanned image or compressed text or
+/// objects are binary: read as names, about one in twenty 5 MiB scans holds the bytes `/JS` or
+/// `/AA` by chance, and a scanned statement was refused for it. A stream's data is never
+/// active content; a server that parses the document checks what it holds.
 ///
 /// # Examples
 /// ```
@@ -276,17 +278,28 @@ impl OpenAction {
 /// assert_eq!(active_content(image), None);
 /// let objects = b"6 0 obj << /Type /ObjStm >> stream\n7 0 << /S /JS >>\nendstream";
 /// assert_eq!(active_content(objects), Some("JS"));
+/// // A link's address is a string.
+/// let link = b"<< /S /URI /URI (https://bank.test/Launch?x=(1)\\)) >> /AA";
+/// assert_eq!(active_content(link), Some("AA"));
 /// ```
 pub fn active_content(bytes: &[u8]) -> Option<&'static str> {
     let mut at = 0;
     let mut open_actions = 0;
-    let mut object_stream = false;
-    while let Some(found) = bytes[at..].iter().position(|b| matches!(b, b'/' | b's')) {
+    let (mut object_stream, mut filtered) = (false, false);
+    while let Some(found) = bytes[at..]
+        .iter()
+        .position(|b| matches!(b, b'/' | b's' | b'(' | b'%'))
+    {
+        if matches!(bytes[at + found], b'(' | b'%') {
+            at = skip_string_or_comment(bytes, at + found, bytes.len());
+            continue;
+        }
         if bytes[at + found] == b's' {
             at += found + 1;
             if let Some(data) = stream_data_start(bytes, at - 1) {
                 // The names since the last stream are this stream's dictionary's.
-                if !std::mem::take(&mut object_stream) {
+                let objects = std::mem::take(&mut object_stream);
+                if !objects | std::mem::take(&mut filtered) {
                     at = data + find(&bytes[data..], b"endstream")?;
                 }
             }
@@ -302,6 +315,7 @@ pub fn active_content(bytes: &[u8]) -> Option<&'static str> {
             return Some(found);
         }
         object_stream |= name_is(name, b"ObjStm");
+        filtered |= name_is(name, b"Filter");
         if name_is(name, OPEN_ACTION.as_bytes()) {
             open_actions += 1;
             if open_actions > MAX_OPEN_ACTIONS
@@ -392,25 +406,7 @@ fn scan_dictionary(bytes: &[u8], start: usize, name: &mut dyn FnMut(&[u8])) -> D
                 }
                 i += 1;
             }
-            b'(' => {
-                // Literal string: balanced parentheses, backslash escapes.
-                let mut parens = 1usize;
-                i += 1;
-                while i < limit && parens > 0 {
-                    match bytes[i] {
-                        b'\\' => i += 1,
-                        b'(' => parens += 1,
-                        b')' => parens -= 1,
-                        _ => {}
-                    }
-                    i += 1;
-                }
-            }
-            b'%' => {
-                while i < limit && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    i += 1;
-                }
-            }
+            b'(' | b'%' => i = skip_string_or_comment(bytes, i, limit),
             b'[' => {
                 array_depth += 1;
                 i += 1;
@@ -437,6 +433,33 @@ fn scan_dictionary(bytes: &[u8], start: usize, name: &mut dyn FnMut(&[u8])) -> D
     } else {
         DictionaryScan::Unterminated
     }
+}
+
+/// The index after the literal string (`(`, balanced parentheses, backslash escapes) or the
+/// comment (`%` to the end of the line) that starts at `at`, or `limit` if it does not end
+/// before. What either holds is text, never a name.
+#[inline(never)]
+fn skip_string_or_comment(bytes: &[u8], mut at: usize, limit: usize) -> usize {
+    if bytes[at] == b'%' {
+        while at < limit && !matches!(bytes[at], b'\n' | b'\r') {
+            at += 1;
+        }
+        return at;
+    }
+    let mut parens = 0usize;
+    while at < limit {
+        match bytes[at] {
+            b'\\' => at += 1,
+            b'(' => parens += 1,
+            b')' => parens -= 1,
+            _ => {}
+        }
+        at += 1;
+        if parens == 0 {
+            break;
+        }
+    }
+    at.min(limit)
 }
 
 /// Whether a raw PDF name (after the slash) spells `expected`, decoding `#hh` escapes.

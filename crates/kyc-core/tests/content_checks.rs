@@ -412,6 +412,51 @@ fn a_scanned_pdf_is_not_refused_for_what_its_image_bytes_spell() {
 }
 
 #[test]
+fn a_pdf_is_not_refused_for_what_its_strings_comments_or_compressed_objects_spell() {
+    // A link's address, a title and a writer's comment are text: a statement linking to
+    // `https://bank.test/JS/` is no script.
+    let limits = FileLimits::default();
+    let image = [
+        &[0xFF, 0xD8, 0xFF, 0xE0][..],
+        &[0u8; 64 * KB],
+        &[0xFF, 0xD9],
+    ]
+    .concat();
+    let texts = scanned_pdf(
+        &image,
+        "/URI << /Base (https://bank.test/JS/Launch/AA/) >> /Lang (en\\) /EmbeddedFiles (x\\) \n% written with /JavaScript off\n",
+        "",
+    );
+    assert_eq!(kyc_core::pdf::active_content(&texts), None);
+    assert_eq!(
+        codes(inspect_file(&texts, None, Slot::ProofOfAddress, &limits)),
+        Vec::<&str>::new()
+    );
+    // A name after a string, nested parentheses and escapes, or a comment is still read.
+    for after in [
+        "/T (a (nested) one) /JS",
+        "/T (an escaped \\( one) /JS",
+        "/T (a closing \\) one) /JS",
+        "% a comment ( \n/JS",
+        "/T <2F4A53> /JS",
+    ] {
+        let scripted = scanned_pdf(&image, &format!("{after} 9 0 R "), "");
+        assert_eq!(
+            kyc_core::pdf::active_content(&scripted),
+            Some("JS"),
+            "{after}"
+        );
+    }
+    // A compressed object stream's data is binary (the server parses it); an uncompressed
+    // one's objects are read.
+    let compressed = b"6 0 obj << /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length 9 >> stream\n\x8f/JS (\x01\nendstream endobj 7 0 obj << /AA 1 >> endobj";
+    assert_eq!(kyc_core::pdf::active_content(compressed), Some("AA"));
+    let plain =
+        b"6 0 obj << /Type /ObjStm /N 1 /First 4 /Length 9 >> stream\n7 0 << /S /JS >>\nendstream";
+    assert_eq!(kyc_core::pdf::active_content(plain), Some("JS"));
+}
+
+#[test]
 fn an_encrypted_pdf_is_told_and_left_to_its_decryption() {
     // Whether it opens without a password needs its ciphers, which the relay runs: the byte
     // scan tells it is encrypted and refuses nothing for it.

@@ -273,6 +273,60 @@ fn many_objects(count: usize) -> Vec<u8> {
 /// A scanned statement as a scanner app writes it with lopdf's writer: one page, its image's
 /// JPEG data random to a byte scan and spelling `/JS ` and `/AA` there, as about one in twenty
 /// 5 MiB scans does somewhere by chance.
+/// A one-page statement with a link to the bank's site and a title, whose text spells names
+/// of active content (`/JS/`, `/Launch`, `/AA`): strings, which no reader takes for names.
+fn linked_statement() -> Vec<u8> {
+    use lopdf::{dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.4");
+    let pages = doc.new_object_id();
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        (0..400)
+            .map(|line| {
+                format!(
+                    "BT /F1 9 Tf 72 {} Td (Payment {line} see https://bank.test/JS/Launch) Tj ET\n",
+                    800 - line * 2
+                )
+            })
+            .collect::<String>()
+            .into_bytes(),
+    ));
+    let link = doc.add_object(dictionary! {
+        "Type" => "Annot", "Subtype" => "Link",
+        "Rect" => vec![72.into(), 750.into(), 400.into(), 775.into()],
+        "A" => dictionary! {
+            "S" => "URI",
+            "URI" => Object::string_literal("https://bank.test/JS/Launch/AA/statement?id=(2026)"),
+        },
+    });
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => Object::Reference(pages),
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        "Resources" => dictionary! { "Font" => dictionary! {
+            "F1" => dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" },
+        } },
+        "Contents" => Object::Reference(content),
+        "Annots" => vec![Object::Reference(link)],
+    });
+    doc.objects.insert(
+        pages,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog =
+        doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => Object::Reference(pages) });
+    let info = doc.add_object(dictionary! {
+        "Title" => Object::string_literal("Statement /AA 2026 (/JS) /EmbeddedFiles"),
+        "Producer" => Object::string_literal("Bank/Launch 1.0"),
+    });
+    doc.trailer.set("Root", catalog);
+    doc.trailer.set("Info", info);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    bytes
+}
+
 fn scanned_statement() -> Vec<u8> {
     use lopdf::{dictionary, Document, Object, Stream};
     let mut image = hostile::jpeg(1240, 1754, 300_000);
@@ -459,6 +513,13 @@ async fn content_past_the_header_is_refused_and_nothing_is_lost() {
     cases.push(hostile::Hostile {
         name: "pdf_scanned_page_whose_image_bytes_spell_names",
         bytes: scanned_statement(),
+        claimed: Some("application/pdf".into()),
+        slot: "front",
+        expect: Expect::Accepted("pdf"),
+    });
+    cases.push(hostile::Hostile {
+        name: "pdf_link_and_title_whose_text_spells_names",
+        bytes: linked_statement(),
         claimed: Some("application/pdf".into()),
         slot: "front",
         expect: Expect::Accepted("pdf"),
