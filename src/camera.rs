@@ -268,19 +268,21 @@ const OFFER_EVERY: Duration = Duration::from_millis(60);
 /// failed: its stream opened, but no frame reaches the preview.
 const BLANK_TICKS_TO_FAIL: u32 = 50;
 
-/// The camera of a capture step, from [`use_camera`].
+/// The camera of a capture step, from [`use_camera`]. Its signals are written by the camera
+/// and read by the step. `RwSignal`s, as every signal of the widget: each kind of signal ships
+/// the framework's code for it once (read and write halves, and `Signal`, took 2.8 KB gzip).
 #[derive(Clone, Copy)]
 pub struct UseCamera {
     /// Whether the camera is starting, live or unavailable.
-    pub state: ReadSignal<CameraState>,
+    pub state: RwSignal<CameraState>,
     /// What the latest analysed preview frame says; `None` before the first.
-    pub hint: ReadSignal<Option<Hint>>,
+    pub hint: RwSignal<Option<Hint>>,
     /// Where the document is in the latest analysed frame; `None` for a face, or before the
     /// first frame.
-    pub framed: ReadSignal<Option<Framed>>,
+    pub framed: RwSignal<Option<Framed>>,
     /// Whether the preview has shown a frame. A camera is live (its stream open) a moment
     /// before its first frame arrives: until then there is nothing to take.
-    pub shows: ReadSignal<bool>,
+    pub shows: RwSignal<bool>,
     video: NodeRef<Video>,
     slot: Slot,
 }
@@ -310,14 +312,14 @@ pub fn use_camera(
     slot: Slot,
     shape: Option<DocumentShape>,
     video: NodeRef<Video>,
-    paused: Signal<bool>,
+    paused: RwSignal<bool>,
     on_steady: Option<impl Fn(Picture) + 'static>,
 ) -> UseCamera {
     let camera = StoredValue::new_local(None::<Camera>);
-    let (state, set_state) = signal(CameraState::Starting);
-    let (hint, set_hint) = signal(None::<Hint>);
-    let (framed, set_framed) = signal(None::<Framed>);
-    let (shows, set_shows) = signal(false);
+    let state = RwSignal::new(CameraState::Starting);
+    let hint = RwSignal::new(None::<Hint>);
+    let framed = RwSignal::new(None::<Framed>);
+    let shows = RwSignal::new(false);
     spawn_local(async move {
         match Camera::open(slot).await {
             Ok(opened) => {
@@ -331,10 +333,10 @@ pub fn use_camera(
                 if let Some(element) = video.get_untracked() {
                     attach(&element, &stream);
                 }
-                set_state.try_set(CameraState::Live);
+                state.try_set(CameraState::Live);
             }
             Err(error) => {
-                set_state.try_set(CameraState::Unavailable(error));
+                state.try_set(CameraState::Unavailable(error));
             }
         }
     });
@@ -359,13 +361,13 @@ pub fn use_camera(
         // Only a change is announced: the hint is in a polite live region.
         let now = Some(Hint::framed(guidance, &analysis.issues));
         if hint.try_get_untracked().is_some_and(|hint| hint != now) {
-            set_hint.try_set(now);
+            hint.try_set(now);
         }
         if framed
             .try_get_untracked()
             .is_some_and(|framed| framed != analysis.framed)
         {
-            set_framed.try_set(analysis.framed);
+            framed.try_set(analysis.framed);
         }
         let mut steady = steadiness.get();
         let fire = steady.record(
@@ -398,13 +400,13 @@ pub fn use_camera(
                     if blank_ticks.get() >= BLANK_TICKS_TO_FAIL {
                         // Released (dropping it stops its tracks); the file picker remains.
                         camera.set_value(None);
-                        set_state.set(CameraState::Unavailable(CameraError::Failed));
+                        state.set(CameraState::Unavailable(CameraError::Failed));
                     }
                 }
                 return;
             };
             if !shows.get_untracked() {
-                set_shows.set(true);
+                shows.set(true);
             }
             if let Some(worker) = worker.as_ref().filter(|worker| !worker.failed()) {
                 if in_flight.get() {

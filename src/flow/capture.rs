@@ -98,21 +98,21 @@ pub(super) fn Capturer(
     let video = NodeRef::<leptos::html::Video>::new();
     // Started now, so a photo chosen in a moment finds it ready (the camera uses it too).
     let _ = AnalysisWorker::shared();
-    let (busy, set_busy) = signal(false);
-    let (problems, set_problems) = signal(Vec::<String>::new());
+    let busy = RwSignal::new(false);
+    let problems = RwSignal::new(Vec::<String>::new());
     let handle = move |capture: Capture| {
         if busy.get_untracked() {
             return;
         }
-        set_busy.set(true);
-        set_problems.set(vec![]);
+        busy.set(true);
+        problems.set(vec![]);
         flow.announce(i18n.t("checking"));
         spawn_local(async move {
             let outcome = intake(capture, slot, shape, &flow.limits(), |report| {
                 flow.captures.decide(slot, report)
             })
             .await;
-            set_busy.try_set(false);
+            busy.try_set(false);
             match outcome {
                 Ok(accepted) => kept.run(accepted),
                 Err(found) => {
@@ -124,7 +124,7 @@ pub(super) fn Capturer(
                         found.iter().map(|problem| problem.code()),
                         &shown.join(" "),
                     );
-                    set_problems.try_set(shown);
+                    problems.try_set(shown);
                 }
             }
         });
@@ -133,7 +133,7 @@ pub(super) fn Capturer(
         slot,
         shape,
         video,
-        busy.into(),
+        busy,
         auto_capture.then_some(move |frame| handle(Capture::Frame(frame))),
     );
     let take = move || {

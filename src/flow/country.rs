@@ -27,7 +27,7 @@ pub(super) fn CountryStep(
             .unwrap_or(Requirement::Forbidden)
     };
     let countries = places::countries(i18n.locale(), &country.get_untracked());
-    let (missing, set_missing) = signal(false);
+    let missing = RwSignal::new(false);
     let shows_state = move || match requirement() {
         Requirement::Required => true,
         Requirement::Optional => country.get() == "USA",
@@ -35,7 +35,7 @@ pub(super) fn CountryStep(
     };
     let proceed = move |_| {
         if requirement() == Requirement::Required && us_state.get_untracked().is_none() {
-            set_missing.set(true);
+            missing.set(true);
             return;
         }
         if !shows_state() {
@@ -79,7 +79,7 @@ pub(super) fn CountryStep(
                                     on:change=move |ev| {
                                         let value = event_target_value(&ev);
                                         us_state.set((!value.is_empty()).then_some(value));
-                                        set_missing.set(false);
+                                        missing.set(false);
                                     }
                                 >
                                     <option value="">{i18n.t("state.choose")}</option>
