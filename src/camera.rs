@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use kyc_core::document_outline::{DocumentShape, Guidance};
 use kyc_core::{QualityIssue, QualityThresholds, Slot};
-use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
@@ -19,6 +18,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::analysis_worker::{AnalysisWorker, FrameAnalysis};
 use crate::framing::{steady, Framed};
+use crate::mounted::Then;
 use crate::photo::{target_long_edge, CropUse, Examined, Picture};
 
 /// Why the camera is not available; the user is offered the file picker in every case.
@@ -283,7 +283,9 @@ pub struct UseCamera {
     /// Whether the preview has shown a frame. A camera is live (its stream open) a moment
     /// before its first frame arrives: until then there is nothing to take.
     pub shows: RwSignal<bool>,
-    video: NodeRef<Video>,
+    /// The `<video>` showing the preview, once in the document.
+    video: StoredValue<Option<web_sys::HtmlVideoElement>, LocalStorage>,
+    camera: StoredValue<Option<Camera>, LocalStorage>,
     slot: Slot,
 }
 
@@ -293,17 +295,47 @@ impl UseCamera {
     pub fn take(&self) -> Option<Picture> {
         frame(self.video, self.slot)
     }
+
+    /// The `<video>` showing the preview, once in the document.
+    pub fn video(&self) -> Option<web_sys::HtmlVideoElement> {
+        self.video.try_get_value().flatten()
+    }
+
+    /// What the `<video>` of the preview does once in the document
+    /// (`use:mounted=camera.preview()`): plays the camera's stream, muted and inline.
+    pub fn preview(&self) -> Then {
+        let UseCamera { video, camera, .. } = *self;
+        Rc::new(move |element| {
+            let element: web_sys::HtmlVideoElement = element.unchecked_into();
+            element.set_muted(true);
+            element.set_autoplay(true);
+            let _ = element.set_attribute("playsinline", "");
+            // The step may be gone already (the camera with it).
+            if video.try_set_value(Some(element.clone())).is_some() {
+                return;
+            }
+            camera.with_value(|camera| {
+                if let Some(camera) = camera {
+                    attach(&element, camera.stream());
+                }
+            });
+        })
+    }
 }
 
-fn frame(video: NodeRef<Video>, slot: Slot) -> Option<Picture> {
-    let video = video.get_untracked()?;
+fn frame(
+    video: StoredValue<Option<web_sys::HtmlVideoElement>, LocalStorage>,
+    slot: Slot,
+) -> Option<Picture> {
+    let video = video.try_get_value().flatten()?;
     if !has_frame(&video) {
         return None;
     }
     Picture::from_video(&video, target_long_edge(slot)).ok()
 }
 
-/// Opens the camera suited to `slot` into `video` (muted, inline), analyses its preview unless
+/// Opens the camera suited to `slot` into the `<video>` that [`UseCamera::preview`] is given to
+/// (muted, inline), analyses its preview unless
 /// `paused` (for a document of `shape`, also where it is) in a worker up to 16 times a second,
 /// or on the page twice a second where no worker can, and releases it when the calling
 /// component goes away. With `on_steady`, a frame is taken and handed to it whenever the preview
@@ -311,11 +343,11 @@ fn frame(video: NodeRef<Video>, slot: Slot) -> Option<Picture> {
 pub fn use_camera(
     slot: Slot,
     shape: Option<DocumentShape>,
-    video: NodeRef<Video>,
     paused: RwSignal<bool>,
     on_steady: Option<impl Fn(Picture) + 'static>,
 ) -> UseCamera {
     let camera = StoredValue::new_local(None::<Camera>);
+    let video = StoredValue::new_local(None::<web_sys::HtmlVideoElement>);
     let state = RwSignal::new(CameraState::Starting);
     let hint = RwSignal::new(None::<Hint>);
     let framed = RwSignal::new(None::<Framed>);
@@ -330,7 +362,7 @@ pub fn use_camera(
                 if camera.try_set_value(Some(opened)).is_some() {
                     return;
                 }
-                if let Some(element) = video.get_untracked() {
+                if let Some(Some(element)) = video.try_get_value() {
                     attach(&element, &stream);
                 }
                 state.try_set(CameraState::Live);
@@ -339,16 +371,6 @@ pub fn use_camera(
                 state.try_set(CameraState::Unavailable(error));
             }
         }
-    });
-    video.on_load(move |element| {
-        element.set_muted(true);
-        element.set_autoplay(true);
-        let _ = element.set_attribute("playsinline", "");
-        camera.with_value(|camera| {
-            if let Some(camera) = camera {
-                attach(&element, camera.stream());
-            }
-        });
     });
     let steadiness = std::cell::Cell::new(Steadiness::default());
     // What an analysed frame changes: the hint, the outline, and auto-capture. A worker's answer
@@ -394,7 +416,7 @@ pub fn use_camera(
             if state.get_untracked() != CameraState::Live || paused.get_untracked() {
                 return;
             }
-            let Some(element) = video.get_untracked().filter(has_frame) else {
+            let Some(element) = video.get_value().filter(has_frame) else {
                 if !shows.get_untracked() {
                     blank_ticks.set(blank_ticks.get() + 1);
                     if blank_ticks.get() >= BLANK_TICKS_TO_FAIL {
@@ -447,7 +469,7 @@ pub fn use_camera(
             camera.stop();
         }
         // The preview's own stream too (the element may hold the stream by another handle).
-        if let Some(Some(element)) = video.try_get_untracked() {
+        if let Some(Some(element)) = video.try_get_value() {
             release(&element);
         }
     });
@@ -457,6 +479,7 @@ pub fn use_camera(
         framed,
         shows,
         video,
+        camera,
         slot,
     }
 }

@@ -24,6 +24,7 @@ pub mod i18n;
 pub mod intake;
 pub mod later;
 pub mod messages;
+mod mounted;
 pub mod options;
 pub mod per_slot;
 pub mod photo;

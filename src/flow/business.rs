@@ -7,11 +7,14 @@
 //! it at once with its progress (a document cropped from its photo is shown first, to keep the
 //! crop or the whole photo): the relay, not this page, holds what a business has given.
 
+use std::rc::Rc;
+
 use kyc_core::document_outline::DocumentShape;
 use kyc_core::wire::{BusinessView, OwnerView, StatusReport, SubmitRequest};
 use kyc_core::{CompanyDocument, DocumentType, FileFormat, Slot};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
 use super::capture::Capturer;
 use super::review::{CropSwitch, Warnings};
@@ -22,6 +25,7 @@ use crate::framing;
 use crate::i18n::I18n;
 use crate::intake::Accepted;
 use crate::messages;
+use crate::mounted::{mounted, Then};
 use crate::transport::{Canceller, RelayError};
 use crate::upload::{self, Place, RetryPolicy, UploadError};
 
@@ -90,7 +94,6 @@ pub(super) fn BusinessStep(
     let events = Events::expect();
     let error = RwSignal::new(None::<String>);
     let working = RwSignal::new(false);
-    let name = NodeRef::<leptos::html::Input>::new();
     spawn_local(async move {
         flow.reload_company(client.get_value(), i18n).await;
     });
@@ -117,16 +120,25 @@ pub(super) fn BusinessStep(
             working.try_set(false);
             // A removed owner's button is gone with the focus on it: the focus goes to the
             // name field (once redrawn), not to the page's body.
-            request_animation_frame(move || {
-                if let Some(input) = name.try_get_untracked().flatten() {
-                    focus_in_view(&input);
+            request_animation_frame(|| {
+                if let Some(input) = crate::dom::document().get_element_by_id(OWNER_NAME) {
+                    focus_in_view(input.unchecked_ref());
                 }
             });
         });
     };
     let add_owner = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(input) = name.get_untracked() else {
+        // The form's one input: the owner's name.
+        let Some(input) = ev
+            .current_target()
+            .and_then(|form| {
+                form.unchecked_into::<web_sys::Element>()
+                    .query_selector("input")
+                    .ok()?
+            })
+            .map(JsCast::unchecked_into::<web_sys::HtmlInputElement>)
+        else {
             return;
         };
         let typed = input.value().trim().to_owned();
@@ -311,8 +323,8 @@ pub(super) fn BusinessStep(
             } else {
                 view! {
                     <form class="kyc-field kyc-add-owner" on:submit=add_owner>
-                        <label for="kyc-owner-name">{i18n.t("business.owner_name")}</label>
-                        <input id="kyc-owner-name" type="text" autocomplete="off" maxlength="200" node_ref=name />
+                        <label for=OWNER_NAME>{i18n.t("business.owner_name")}</label>
+                        <input id=OWNER_NAME type="text" autocomplete="off" maxlength="200" />
                         <button type="submit" class="kyc-secondary" disabled=move || working.get()>
                             {i18n.t("business.add_owner")}
                         </button>
@@ -551,9 +563,8 @@ pub(super) fn BusinessCaptureStep(
                 None if checking.get() => {
                     // The control that was focused (the picker or the shutter) is gone: the
                     // focus goes on to what comes next.
-                    let next = NodeRef::<leptos::html::Button>::new();
-                    next.on_load(|button| {
-                        let _ = button.focus();
+                    let focus: Then = Rc::new(|button| {
+                        let _ = button.unchecked_into::<web_sys::HtmlElement>().focus();
                     });
                     let shot = flow.captures.shot(slot);
                     view! {
@@ -568,7 +579,7 @@ pub(super) fn BusinessCaptureStep(
                             <button type="button" class="kyc-secondary" on:click=move |_| checked(false)>
                                 {i18n.t("send.retake")}
                             </button>
-                            <button type="button" class="kyc-primary" node_ref=next on:click=move |_| checked(true)>
+                            <button type="button" class="kyc-primary" use:mounted=focus on:click=move |_| checked(true)>
                                 {i18n.t("continue")}
                             </button>
                         </div>
@@ -607,6 +618,9 @@ pub(super) fn BusinessCaptureStep(
 /// Focuses `input`, scrolled into view if the redrawn page has pushed it out of the window (a
 /// longer list above it): the focused field is never hidden (2.4.11). The browser scrolls a
 /// field into view as it gains the focus, not while it keeps it, so it is let go first.
+/// The id of the field where an owner's name is typed.
+const OWNER_NAME: &str = "kyc-owner-name";
+
 fn focus_in_view(input: &web_sys::HtmlInputElement) {
     let _ = input.blur();
     let _ = input.focus();

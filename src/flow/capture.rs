@@ -17,6 +17,7 @@ use crate::framing::{overlay, shape};
 use crate::i18n::I18n;
 use crate::intake::{intake, Accepted, Capture};
 use crate::messages;
+use crate::mounted::mounted;
 use crate::options::Handoff;
 use crate::upload::RetryPolicy;
 
@@ -95,7 +96,6 @@ pub(super) fn Capturer(
     let flow = expect_context::<Flow>();
     let i18n = I18n::expect();
     let events = Events::expect();
-    let video = NodeRef::<leptos::html::Video>::new();
     // Started now, so a photo chosen in a moment finds it ready (the camera uses it too).
     let _ = AnalysisWorker::shared();
     let busy = RwSignal::new(false);
@@ -132,7 +132,6 @@ pub(super) fn Capturer(
     let camera = use_camera(
         slot,
         shape,
-        video,
         busy,
         auto_capture.then_some(move |frame| handle(Capture::Frame(frame))),
     );
@@ -182,8 +181,8 @@ pub(super) fn Capturer(
     // The document's outline over the preview, with the video's object-fit.
     let outline = move || {
         let framed = camera.framed.get()?;
-        let fit = video
-            .get_untracked()
+        let fit = camera
+            .video()
             .and_then(|v| web_sys::window()?.get_computed_style(&v).ok().flatten())
             .and_then(|style| style.get_property_value("object-fit").ok())
             .unwrap_or_default();
@@ -193,7 +192,7 @@ pub(super) fn Capturer(
         <div class="kyc-camera" class:kyc-live=live>
             <div class="kyc-viewfinder" hidden=move || !live()>
                 <video
-                    node_ref=video
+                    use:mounted=camera.preview()
                     class="kyc-video"
                     class:kyc-mirrored=slot.is_face()
                     aria-label=i18n.t("camera.preview")

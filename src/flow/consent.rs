@@ -3,6 +3,8 @@
 //! first step, shown before Leptos is loaded (`crate::first_step`); the flow's [`ConsentStep`]
 //! draws the same when the user comes back to it.
 
+use std::rc::Rc;
+
 use kyc_core::wire::SessionView;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -10,6 +12,7 @@ use wasm_bindgen::JsCast;
 use super::Flow;
 use crate::dom;
 use crate::i18n::{I18n, Texts};
+use crate::mounted::{mounted, Then};
 
 /// What the consent says, from the session.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,15 +139,18 @@ pub fn draw(
 pub(super) fn ConsentStep(consented: RwSignal<bool>, consent: Consent) -> impl IntoView {
     let flow = expect_context::<Flow>();
     let i18n = I18n::expect();
-    let section = NodeRef::<leptos::html::Section>::new();
     let heading = i18n.t("consent.heading");
-    section.on_load(move |section| {
+    let fill: Then = Rc::new(move |section| {
+        // The step may be gone already (the flow with it).
+        let Some(ticked) = consented.try_get_untracked() else {
+            return;
+        };
         let drawn = i18n.with(|texts| {
             draw(
                 &section,
                 texts,
                 &consent,
-                consented.get_untracked(),
+                ticked,
                 move |ticked| consented.set(ticked),
                 move || flow.next(),
             )
@@ -154,5 +160,5 @@ pub(super) fn ConsentStep(consented: RwSignal<bool>, consent: Consent) -> impl I
         }
     });
     flow.announce(heading);
-    view! { <section class="kyc-step" node_ref=section></section> }
+    view! { <section class="kyc-step" use:mounted=fill></section> }
 }

@@ -19,13 +19,17 @@ mod review;
 mod send;
 mod status;
 
+use std::rc::Rc;
+
 use kyc_core::wire::{BusinessView, Choices, SessionView, StatusReport};
 use kyc_core::{CustomerType, DocumentType, FileLimits, Policy, Slot, VerificationStatus};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::api::RelayClient;
 use crate::events::Events;
 use crate::i18n::I18n;
+use crate::mounted::{mounted, Then};
 use crate::options::{Handoff, WidgetOptions};
 use crate::transport::Canceller;
 use crate::upload::{self, RetryPolicy};
@@ -484,17 +488,16 @@ pub fn CaptureFlow(
 #[component]
 fn StepHeading(text: String) -> impl IntoView {
     let flow = use_context::<Flow>();
-    let heading = NodeRef::<leptos::html::H2>::new();
-    heading.on_load(move |element| {
+    let focus: Then = Rc::new(move |element| {
         if flow.is_some_and(|flow| flow.navigated.get_value()) {
-            let _ = element.focus();
+            let _ = element.unchecked_into::<web_sys::HtmlElement>().focus();
         }
     });
     if let Some(flow) = flow {
         flow.announce(text.clone());
     }
     view! {
-        <h2 class="kyc-heading" tabindex="-1" node_ref=heading>
+        <h2 class="kyc-heading" tabindex="-1" use:mounted=focus>
             {text}
         </h2>
     }
