@@ -72,17 +72,15 @@ fn CaptureWidget(
     // The camera's analysis worker lives as long as the widget.
     on_cleanup(crate::analysis_worker::AnalysisWorker::stop_shared);
     let theme = options.theme.code();
+    // Owned strings, as the steps' other attributes are: each type of a reactive attribute's
+    // value ships its own copy of the framework's code for it.
     let lang = move || {
         i18n.track();
-        i18n.locale().code()
+        i18n.locale().code().to_owned()
     };
     let dir = move || {
         i18n.track();
-        if i18n.locale().is_rtl() {
-            "rtl"
-        } else {
-            "ltr"
-        }
+        if i18n.locale().is_rtl() { "rtl" } else { "ltr" }.to_owned()
     };
     view! {
         <div class="kyc-capture" lang=lang dir=dir data-theme=theme>

@@ -89,7 +89,7 @@ pub(super) fn BusinessStep(
     terms_accepted: bool,
 ) -> impl IntoView {
     let flow = expect_context::<Flow>();
-    let client = expect_context::<StoredValue<RelayClient>>();
+    let client = flow.client;
     let i18n = I18n::expect();
     let events = Events::expect();
     let error = RwSignal::new(None::<String>);
@@ -412,7 +412,7 @@ pub(super) fn BusinessCaptureStep(
     retry: RetryPolicy,
 ) -> impl IntoView {
     let flow = expect_context::<Flow>();
-    let client = expect_context::<StoredValue<RelayClient>>();
+    let client = flow.client;
     let i18n = I18n::expect();
     let events = Events::expect();
     let owner = match item {

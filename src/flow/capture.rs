@@ -10,7 +10,6 @@ use wasm_bindgen::JsCast;
 
 use super::{BackButton, Flow, Step, StepHeading};
 use crate::analysis_worker::AnalysisWorker;
-use crate::api::RelayClient;
 use crate::camera::{use_camera, CameraState};
 use crate::events::Events;
 use crate::framing::{overlay, shape};
@@ -36,12 +35,11 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
     };
     // On the phone of a handoff each capture goes to the relay at once, so the desktop shows
     // it arriving; one that fails is sent again with the others at the end.
-    let client = use_context::<StoredValue<RelayClient>>();
     let kept = Callback::new(move |accepted: Accepted| {
         flow.captures.keep(slot, accepted);
         flow.announce(i18n.t("accepted"));
         if flow.sends_each {
-            if let Some(client) = client.and_then(|c| c.try_get_value()) {
+            if let Some(client) = flow.client.try_get_value() {
                 spawn_local(flow.send_now(client, slot, RetryPolicy::default()));
             }
         }
@@ -163,13 +161,17 @@ pub(super) fn Capturer(
     } else {
         "image/jpeg,image/png,image/webp,image/heic,image/heif"
     };
-    // Without a live camera, a phone's picker opens its own camera app directly.
+    // Without a live camera, a phone's picker opens its own camera app directly. (An owned
+    // string, as the other attributes' values: each type ships its own code in the framework.)
     let capture_attr = move || {
         (matches!(camera.state.get(), CameraState::Unavailable(_)) && slot != Slot::ProofOfAddress)
-            .then_some(if slot.is_face() {
-                "user"
-            } else {
-                "environment"
+            .then(|| {
+                if slot.is_face() {
+                    "user"
+                } else {
+                    "environment"
+                }
+                .to_owned()
             })
     };
     let file_label = if slot.accepts_pdf() {
@@ -189,7 +191,7 @@ pub(super) fn Capturer(
         overlay(&framed, &fit, slot.is_face())
     };
     view! {
-        <div class="kyc-camera" class:kyc-live=live>
+        <div class="kyc-camera">
             <div class="kyc-viewfinder" hidden=move || !live()>
                 <video
                     use:mounted=camera.preview()

@@ -161,6 +161,8 @@ struct Flow {
     business: bool,
     /// The largest file the relay takes ([`SessionView::max_bytes`]).
     max_bytes: u64,
+    /// The relay's client; a retry after a rejection replaces it (`retry::StartAgain`).
+    client: StoredValue<RelayClient>,
 }
 
 impl Flow {
@@ -367,6 +369,7 @@ pub fn CaptureFlow(
         company: RwSignal::new(None),
         business,
         max_bytes: session.max_bytes,
+        client: StoredValue::new(client),
     };
     if submitted {
         flow.step.set(Step::Status);
@@ -392,9 +395,7 @@ pub fn CaptureFlow(
         pending_for_secs: None,
         review: None,
     }));
-    let client = StoredValue::new(client);
-    // A retry after a rejection replaces it (`retry::StartAgain`).
-    provide_context(client);
+    let client = flow.client;
     let steps_count = flow.plan().len();
     let provider = session.provider;
     Effect::new(move |previous: Option<Step>| {

@@ -10,7 +10,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{Flow, Step};
-use crate::api::RelayClient;
 use crate::events::Events;
 use crate::i18n::I18n;
 use crate::messages;
@@ -21,8 +20,8 @@ use crate::transport::RelayError;
 #[component]
 pub(super) fn StartAgain(report: RwSignal<Option<StatusReport>>) -> impl IntoView {
     let (flow, i18n, events) = (expect_context::<Flow>(), I18n::expect(), Events::expect());
-    // The flow's client, provided by `CaptureFlow`: the new attempt's replaces it.
-    let client = expect_context::<StoredValue<RelayClient>>();
+    // The new attempt's client replaces the flow's.
+    let client = flow.client;
     let note = RwSignal::new(i18n.t("status.retry"));
     // One request at a time: a second click would be refused as `already_retried`.
     let busy = StoredValue::new(false);
