@@ -18,7 +18,7 @@ use wasm_bindgen::JsCast;
 
 use super::capture::Capturer;
 use super::review::{CropSwitch, Warnings};
-use super::{BackButton, Flow, Step, StepHeading};
+use super::{BackButton, CollectAny, Flow, Step, StepHeading};
 use crate::api::RelayClient;
 use crate::events::Events;
 use crate::framing;
@@ -252,7 +252,7 @@ pub(super) fn BusinessStep(
                                         </li>
                                     }
                                 })
-                                .collect_view()}
+                                .collect_any()}
                         </ul>
                     }
                 })}
@@ -315,7 +315,7 @@ pub(super) fn BusinessStep(
                             </li>
                         }
                     })
-                    .collect_view()}
+                    .collect_any()}
             </ul>
             {if full {
                 view! { <p class="kyc-note">{i18n.fill("business.owners_full", &[("max", &i18n.number(view.max_owners as u64))])}</p> }
@@ -337,7 +337,7 @@ pub(super) fn BusinessStep(
                     view! {
                         <div class="kyc-warning">
                             <p>{i18n.t("business.still_needed")}</p>
-                            <ul>{gaps.into_iter().map(|gap| view! { <li>{gap}</li> }).collect_view()}</ul>
+                            <ul>{gaps.into_iter().map(|gap| view! { <li>{gap}</li> }).collect_any()}</ul>
                         </div>
                     }
                 })}
@@ -394,7 +394,7 @@ pub(super) fn OwnerDocumentStep(owner: u8) -> impl IntoView {
                             </button>
                         }
                     })
-                    .collect_view()}
+                    .collect_any()}
             </div>
             <div class="kyc-actions">
                 <BackButton />
@@ -594,7 +594,7 @@ pub(super) fn BusinessCaptureStep(
                     .then(|| {
                         view! {
                             <div class="kyc-error" role="alert">
-                                {shown.into_iter().map(|s| view! { <p>{s}</p> }).collect_view()}
+                                {shown.into_iter().map(|s| view! { <p>{s}</p> }).collect_any()}
                                 {held
                                     .with_value(Option::is_some)
                                     .then(|| {

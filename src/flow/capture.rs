@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use super::{BackButton, Flow, Step, StepHeading};
+use super::{BackButton, CollectAny, Flow, Step, StepHeading};
 use crate::analysis_worker::AnalysisWorker;
 use crate::camera::{use_camera, CameraState};
 use crate::events::Events;
@@ -246,7 +246,7 @@ pub(super) fn Capturer(
                 .then(|| {
                     view! {
                         <div class="kyc-error kyc-problems" role="alert">
-                            {problems.into_iter().map(|s| view! { <p>{s}</p> }).collect_view()}
+                            {problems.into_iter().map(|s| view! { <p>{s}</p> }).collect_any()}
                         </div>
                     }
                 })

@@ -4,7 +4,7 @@
 use kyc_core::Requirement;
 use leptos::prelude::*;
 
-use super::{BackButton, Flow, StepHeading};
+use super::{BackButton, CollectAny, Flow, StepHeading};
 use crate::i18n::I18n;
 use crate::places;
 
@@ -64,7 +64,7 @@ pub(super) fn CountryStep(
                             let selected = country.get_untracked() == code;
                             view! { <option value=code selected=selected>{name}</option> }
                         })
-                        .collect_view()}
+                        .collect_any()}
                 </select>
             </div>
             {move || {
@@ -90,7 +90,7 @@ pub(super) fn CountryStep(
                                                 == Some(*code);
                                             view! { <option value=*code selected=selected>{*name}</option> }
                                         })
-                                        .collect_view()}
+                                        .collect_any()}
                                 </select>
                             </div>
                         }

@@ -4,7 +4,7 @@
 use kyc_core::DocumentType;
 use leptos::prelude::*;
 
-use super::{BackButton, Flow, StepHeading};
+use super::{BackButton, CollectAny, Flow, StepHeading};
 use crate::i18n::I18n;
 use crate::messages;
 
@@ -39,7 +39,7 @@ pub(super) fn DocumentStep(accepted: Vec<DocumentType>) -> impl IntoView {
                             </button>
                         }
                     })
-                    .collect_view()}
+                    .collect_any()}
             </div>
             <div class="kyc-actions">
                 <BackButton />

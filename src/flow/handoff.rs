@@ -12,7 +12,7 @@ use kyc_core::VerificationStatus;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{Flow, Step, StepHeading};
+use super::{CollectAny, Flow, Step, StepHeading};
 use crate::api::RelayClient;
 use crate::events::Events;
 use crate::handoff::phone_link;
@@ -204,7 +204,7 @@ pub(super) fn HandoffStep(
                             </li>
                         }
                     })
-                    .collect_view()}
+                    .collect_any()}
             </ul>
             {move || {
                 complete()

@@ -5,7 +5,7 @@ use kyc_core::{QualityIssue, Slot};
 use leptos::prelude::*;
 
 use super::captures::Shot;
-use super::{BackButton, Flow, Step, StepHeading};
+use super::{BackButton, CollectAny, Flow, Step, StepHeading};
 use crate::i18n::I18n;
 use crate::messages;
 
@@ -60,7 +60,7 @@ pub(super) fn ReviewStep() -> impl IntoView {
                             </li>
                         }
                     })
-                    .collect_view()}
+                    .collect_any()}
             </ul>
             <div class="kyc-actions">
                 <BackButton />
@@ -112,7 +112,7 @@ pub(super) fn Warnings(warnings: Vec<QualityIssue>) -> impl IntoView {
                     {warnings
                         .into_iter()
                         .map(|issue| view! { <li>{i18n.with(|t| messages::quality_issue(t, issue))}</li> })
-                        .collect_view()}
+                        .collect_any()}
                 </ul>
             </div>
         }

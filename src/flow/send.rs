@@ -10,7 +10,7 @@ use kyc_core::Slot;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{Flow, Step, StepHeading};
+use super::{CollectAny, Flow, Step, StepHeading};
 use crate::api::RelayClient;
 use crate::events::Events;
 use crate::i18n::I18n;
@@ -130,7 +130,7 @@ pub(super) fn SendStep(
                                     Sending::Refused(sentences) => {
                                         view! {
                                             <div class="kyc-error" role="alert">
-                                                {sentences.into_iter().map(|s| view! { <p>{s}</p> }).collect_view()}
+                                                {sentences.into_iter().map(|s| view! { <p>{s}</p> }).collect_any()}
                                                 <button
                                                     type="button"
                                                     class="kyc-secondary"
@@ -147,7 +147,7 @@ pub(super) fn SendStep(
                             </li>
                         }
                     })
-                    .collect_view()}
+                    .collect_any()}
             </ul>
             {move || submitting.get().then(|| view! { <p class="kyc-note">{i18n.t("send.submitting")}</p> })}
             {move || {
