@@ -251,13 +251,13 @@ pub(super) fn BusinessStep(
                                             </button>
                                         </li>
                                     }
-                                })
+                                }).map(IntoAny::into_any)
                                 .collect_any()}
                         </ul>
                     }
-                })}
+                }).map(IntoAny::into_any)}
             <h3>{i18n.t("business.owners")}</h3>
-            {view.owners.is_empty().then(|| view! { <p class="kyc-note">{i18n.t("business.no_owners")}</p> })}
+            {view.owners.is_empty().then(|| view! { <p class="kyc-note">{i18n.t("business.no_owners")}</p> }).map(IntoAny::into_any)}
             <ul class="kyc-review">
                 {view
                     .owners
@@ -311,7 +311,7 @@ pub(super) fn BusinessStep(
                                                 {i18n.fill("business.remove", &[("name", &owner.name)])}
                                             </button>
                                         }
-                                    })}
+                                    }).map(IntoAny::into_any)}
                             </li>
                         }
                     })
@@ -340,7 +340,7 @@ pub(super) fn BusinessStep(
                             <ul>{gaps.into_iter().map(|gap| view! { <li>{gap}</li> }).collect_any()}</ul>
                         </div>
                     }
-                })}
+                }).map(IntoAny::into_any)}
             <div class="kyc-actions">
                 <BackButton />
                 <button
@@ -360,7 +360,7 @@ pub(super) fn BusinessStep(
         <section class="kyc-step kyc-business">
             <StepHeading text=i18n.t("business.heading") />
             <p class="kyc-note">{intro}</p>
-            {move || error.get().map(|message| view! { <p class="kyc-error" role="alert">{message}</p> })}
+            {move || error.get().map(|message| view! { <p class="kyc-error" role="alert">{message}</p> }).map(IntoAny::into_any)}
             {documents}
         </section>
     }
@@ -603,10 +603,10 @@ pub(super) fn BusinessCaptureStep(
                                                 {i18n.t("send.again")}
                                             </button>
                                         }
-                                    })}
+                                    }).map(IntoAny::into_any)}
                             </div>
                         }
-                    })
+                    }).map(IntoAny::into_any)
             }}
             <div class="kyc-actions">
                 <BackButton />

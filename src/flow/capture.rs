@@ -60,7 +60,7 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
                             </button>
                         </p>
                     }
-                })}
+                }).map(IntoAny::into_any)}
             <p class="kyc-note">{i18n.t(hint_key)}</p>
             <Capturer which=slot shape=shape(slot, document) auto_capture kept />
             // A desktop's webcam is often too poor for a card: the phone is offered beside it.
@@ -71,7 +71,7 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
                             {i18n.t("handoff.offer")}
                         </button>
                     }
-                })}
+                }).map(IntoAny::into_any)}
             <div class="kyc-actions">
                 <BackButton />
             </div>
@@ -239,7 +239,7 @@ pub(super) fn Capturer(
             />
             <label for=input_id class="kyc-secondary kyc-file-label">{file_label}</label>
         </div>
-        {move || busy.get().then(|| view! { <p class="kyc-note kyc-busy">{i18n.t("checking")}</p> })}
+        {move || busy.get().then(|| view! { <p class="kyc-note kyc-busy">{i18n.t("checking")}</p> }).map(IntoAny::into_any)}
         {move || {
             let problems = problems.get();
             (!problems.is_empty())
@@ -249,7 +249,7 @@ pub(super) fn Capturer(
                             {problems.into_iter().map(|s| view! { <p>{s}</p> }).collect_any()}
                         </div>
                     }
-                })
+                }).map(IntoAny::into_any)
         }}
     }
 }

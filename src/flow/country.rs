@@ -94,7 +94,7 @@ pub(super) fn CountryStep(
                                 </select>
                             </div>
                         }
-                    })
+                    }).map(IntoAny::into_any)
             }}
             <p id="kyc-state-error" class="kyc-error" role="alert">
                 {move || missing.get().then(|| i18n.t("state.needed"))}

@@ -18,8 +18,8 @@ pub(super) fn DocumentStep(accepted: Vec<DocumentType>) -> impl IntoView {
     view! {
         <section class="kyc-step">
             <StepHeading text=i18n.t("document.heading") />
-            {note.map(|note| view! { <p class="kyc-note">{note}</p> })}
-            {none.then(|| view! { <p class="kyc-error">{i18n.t("document.none")}</p> })}
+            {note.map(|note| view! { <p class="kyc-note">{note}</p> }).map(IntoAny::into_any)}
+            {none.then(|| view! { <p class="kyc-error">{i18n.t("document.none")}</p> }).map(IntoAny::into_any)}
             <div class="kyc-choices">
                 {accepted
                     .into_iter()

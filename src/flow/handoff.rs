@@ -187,7 +187,7 @@ pub(super) fn HandoffStep(
                                 </button>
                             </div>
                         }
-                    })
+                    }).map(IntoAny::into_any)
             }}
             <ul class="kyc-handoff-slots">
                 {slots
@@ -219,7 +219,7 @@ pub(super) fn HandoffStep(
                                 {i18n.t("handoff.send_here")}
                             </button>
                         }
-                    })
+                    }).map(IntoAny::into_any)
             }}
             {(flow.handoff != Handoff::Forced)
                 .then(|| {
@@ -234,7 +234,7 @@ pub(super) fn HandoffStep(
                             </button>
                         </div>
                     }
-                })}
+                }).map(IntoAny::into_any)}
         </section>
     }
 }

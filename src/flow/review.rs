@@ -116,5 +116,5 @@ pub(super) fn Warnings(warnings: Vec<QualityIssue>) -> impl IntoView {
                 </ul>
             </div>
         }
-    })
+    }).map(IntoAny::into_any)
 }

@@ -149,7 +149,7 @@ pub(super) fn SendStep(
                     })
                     .collect_any()}
             </ul>
-            {move || submitting.get().then(|| view! { <p class="kyc-note">{i18n.t("send.submitting")}</p> })}
+            {move || submitting.get().then(|| view! { <p class="kyc-note">{i18n.t("send.submitting")}</p> }).map(IntoAny::into_any)}
             {move || {
                 error
                     .get()
@@ -162,7 +162,7 @@ pub(super) fn SendStep(
                                 </button>
                             </div>
                         }
-                    })
+                    }).map(IntoAny::into_any)
             }}
             <div class="kyc-actions">
                 <button type="button" class="kyc-secondary" on:click=cancel>

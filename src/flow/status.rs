@@ -50,7 +50,7 @@ pub(super) fn StatusStep(
                                         </p>
                                         <p>{i18n.t(&format!("status.advice.{}", advice.code()))}</p>
                                     }
-                                })
+                                }).map(IntoAny::into_any)
                         }}
                         <p>{i18n.t("status.pending_body")}</p>
                         {move || {
@@ -61,7 +61,7 @@ pub(super) fn StatusStep(
                                             {i18n.t("status.unreadable")}
                                         </p>
                                     }
-                                })
+                                }).map(IntoAny::into_any)
                         }}
                     }
                         .into_any()
