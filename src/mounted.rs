@@ -3,7 +3,8 @@
 //!
 //! A directive (`use:mounted=then`) rather than a `NodeRef` with `on_load`: a `NodeRef` ships
 //! the framework's code for a signal, an effect and a loader once per element type (`<h2>`,
-//! `<section>`, `<button>`, `<video>`, `<input>`), this one function serves them all.
+//! `<section>`, `<button>`, `<video>`: 2.9 KB gzip with the owner's name `<input>`, now read
+//! from its form's submit event); this one function serves them all.
 
 use std::rc::Rc;
 

@@ -308,6 +308,21 @@ fn linked_statement() -> Vec<u8> {
         "Contents" => Object::Reference(content),
         "Annots" => vec![Object::Reference(link)],
     });
+    let info = doc.add_object(dictionary! {
+        "Title" => Object::string_literal("Statement /AA 2026 (/JS) /EmbeddedFiles"),
+        "Producer" => Object::string_literal("Bank/Launch 1.0"),
+    });
+    doc.trailer.set("Info", info);
+    one_page_pdf(doc, pages, page)
+}
+
+/// `doc` saved with `page` as its one page, under the pages tree `pages` (an id reserved for it).
+fn one_page_pdf(
+    mut doc: lopdf::Document,
+    pages: lopdf::ObjectId,
+    page: lopdf::ObjectId,
+) -> Vec<u8> {
+    use lopdf::{dictionary, Object};
     doc.objects.insert(
         pages,
         Object::Dictionary(
@@ -316,12 +331,7 @@ fn linked_statement() -> Vec<u8> {
     );
     let catalog =
         doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => Object::Reference(pages) });
-    let info = doc.add_object(dictionary! {
-        "Title" => Object::string_literal("Statement /AA 2026 (/JS) /EmbeddedFiles"),
-        "Producer" => Object::string_literal("Bank/Launch 1.0"),
-    });
     doc.trailer.set("Root", catalog);
-    doc.trailer.set("Info", info);
     let mut bytes = Vec::new();
     doc.save_to(&mut bytes).unwrap();
     bytes
@@ -359,18 +369,7 @@ fn scanned_statement() -> Vec<u8> {
         "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => Object::Reference(scan) } },
         "Contents" => Object::Reference(content),
     });
-    doc.objects.insert(
-        pages,
-        Object::Dictionary(
-            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
-        ),
-    );
-    let catalog =
-        doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => Object::Reference(pages) });
-    doc.trailer.set("Root", catalog);
-    let mut bytes = Vec::new();
-    doc.save_to(&mut bytes).unwrap();
-    bytes
+    one_page_pdf(doc, pages, page)
 }
 
 /// A PDF 1.5 whose catalog (with `extra` in it) and page tree are only inside a compressed
