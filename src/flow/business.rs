@@ -198,163 +198,163 @@ pub(super) fn BusinessStep(
     // Drawn from the view where it is kept (a copy of it would be a clone's code shipped).
     let documents = move || {
         flow.company.with(|view| {
-        let Some(view) = view else {
-            return view! { <p class="kyc-note">{i18n.t("connecting")}</p> }.into_any();
-        };
-        let ready = view.gaps.is_empty();
-        let full = view.owners.len() >= view.max_owners;
-        let name_of = |id: &Option<String>| {
-            view.owners
-                .iter()
-                .find(|o| Some(&o.id) == id.as_ref())
-                .map(|o| o.name.clone())
-                .unwrap_or_default()
-        };
-        let gaps: Vec<String> = view
-            .gaps
-            .iter()
-            .map(|gap| i18n.with(|t| messages::business_gap(t, gap, &name_of(&gap.owner))))
-            .collect();
-        view! {
-            // Nothing for a provider that takes no company document (its checks need none).
-            {(!view.company_documents.is_empty())
-                .then(|| {
-                    view! {
-                        <h3>{i18n.t("business.documents")}</h3>
-                        <ul class="kyc-review">
-                            {view
-                                .company_documents
-                                .iter()
-                                .map(|item| {
-                                    let document = item.document;
-                                    let title = i18n.with(|t| messages::company_document_name(t, document));
-                                    let state = [
-                                        i18n.t(if item.required { "business.required" } else { "business.optional" }),
-                                        i18n.t(if item.uploaded { "business.received" } else { "business.missing" }),
-                                    ]
-                                        .join(" · ");
-                                    let action = i18n
-                                        .fill(
-                                            if item.uploaded { "business.replace" } else { "business.add" },
-                                            &[("item", &title)],
-                                        );
-                                    view! {
-                                        <li class="kyc-review-item" data-document=document.code() data-uploaded=item.uploaded.to_string()>
-                                            <h4>{title}</h4>
-                                            <p class:kyc-ok=item.uploaded>{state}</p>
-                                            <button
-                                                type="button"
-                                                class="kyc-secondary"
-                                                on:click=move |_| flow.go(Step::BusinessCapture(Item::Company(document)))
-                                            >
-                                                {action}
-                                            </button>
-                                        </li>
-                                    }
-                                }).map(IntoAny::into_any)
-                                .collect_any()}
-                        </ul>
-                    }
-                }).map(IntoAny::into_any)}
-            <h3>{i18n.t("business.owners")}</h3>
-            {view.owners.is_empty().then(|| view! { <p class="kyc-note">{i18n.t("business.no_owners")}</p> }).map(IntoAny::into_any)}
-            <ul class="kyc-review">
-                {view
-                    .owners
+            let Some(view) = view else {
+                return view! { <p class="kyc-note">{i18n.t("connecting")}</p> }.into_any();
+            };
+            let ready = view.gaps.is_empty();
+            let full = view.owners.len() >= view.max_owners;
+            let name_of = |id: &Option<String>| {
+                view.owners
                     .iter()
-                    .enumerate()
-                    .map(|(index, owner)| {
-                        let index = index as u8;
-                        let state = match owner.document_type {
-                            None => i18n.t("business.id_missing"),
-                            Some(doc) => {
-                                let name = i18n.with(|t| messages::document_name(t, doc));
-                                let key = if doc.is_two_sided() && !owner.uploaded.contains(&Slot::Back) {
-                                    "business.id_back_missing"
-                                } else {
-                                    "business.id_received"
-                                };
-                                i18n.fill(key, &[("doc", &name)])
-                            }
-                        };
-                        let started = owner.document_type.is_some();
-                        // A started document goes on at its missing back; else it is chosen.
-                        let next = match owner.document_type {
-                            Some(doc) if doc.is_two_sided() && !owner.uploaded.contains(&Slot::Back) => {
-                                Step::BusinessCapture(Item::Owner(index, doc, Slot::Back))
-                            }
-                            _ => Step::OwnerDocument(index),
-                        };
-                        let action = i18n
-                            .fill(
-                                if started { "business.replace_id" } else { "business.add_id" },
-                                &[("name", &owner.name)],
-                            );
-                        let id = owner.id.clone();
+                    .find(|o| Some(&o.id) == id.as_ref())
+                    .map(|o| o.name.clone())
+                    .unwrap_or_default()
+            };
+            let gaps: Vec<String> = view
+                .gaps
+                .iter()
+                .map(|gap| i18n.with(|t| messages::business_gap(t, gap, &name_of(&gap.owner))))
+                .collect();
+            view! {
+                // Nothing for a provider that takes no company document (its checks need none).
+                {(!view.company_documents.is_empty())
+                    .then(|| {
                         view! {
-                            <li class="kyc-review-item" data-owner=owner.id.clone()>
-                                <h4>{owner.name.clone()}</h4>
-                                <p>{state}</p>
-                                <button type="button" class="kyc-secondary" on:click=move |_| flow.go(next)>
-                                    {action}
-                                </button>
-                                {owner
-                                    .removable
-                                    .then(|| {
+                            <h3>{i18n.t("business.documents")}</h3>
+                            <ul class="kyc-review">
+                                {view
+                                    .company_documents
+                                    .iter()
+                                    .map(|item| {
+                                        let document = item.document;
+                                        let title = i18n.with(|t| messages::company_document_name(t, document));
+                                        let state = [
+                                            i18n.t(if item.required { "business.required" } else { "business.optional" }),
+                                            i18n.t(if item.uploaded { "business.received" } else { "business.missing" }),
+                                        ]
+                                            .join(" · ");
+                                        let action = i18n
+                                            .fill(
+                                                if item.uploaded { "business.replace" } else { "business.add" },
+                                                &[("item", &title)],
+                                            );
                                         view! {
-                                            <button
-                                                type="button"
-                                                class="kyc-secondary"
-                                                disabled=move || working.get()
-                                                on:click=move |_| remove(id.clone())
-                                            >
-                                                {i18n.fill("business.remove", &[("name", &owner.name)])}
-                                            </button>
+                                            <li class="kyc-review-item" data-document=document.code() data-uploaded=item.uploaded.to_string()>
+                                                <h4>{title}</h4>
+                                                <p class:kyc-ok=item.uploaded>{state}</p>
+                                                <button
+                                                    type="button"
+                                                    class="kyc-secondary"
+                                                    on:click=move |_| flow.go(Step::BusinessCapture(Item::Company(document)))
+                                                >
+                                                    {action}
+                                                </button>
+                                            </li>
                                         }
-                                    }).map(IntoAny::into_any)}
-                            </li>
+                                    })
+                                    .collect_any()}
+                            </ul>
                         }
-                    })
-                    .collect_any()}
-            </ul>
-            {if full {
-                view! { <p class="kyc-note">{i18n.fill("business.owners_full", &[("max", &i18n.number(view.max_owners as u64))])}</p> }
-                    .into_any()
-            } else {
-                view! {
-                    <form class="kyc-field kyc-add-owner" on:submit=add_owner>
-                        <label for=OWNER_NAME>{i18n.t("business.owner_name")}</label>
-                        <input id=OWNER_NAME type="text" autocomplete="off" maxlength="200" />
-                        <button type="submit" class="kyc-secondary" disabled=move || working.get()>
-                            {i18n.t("business.add_owner")}
-                        </button>
-                    </form>
-                }
-                    .into_any()
-            }}
-            {(!ready)
-                .then(|| {
+                    }).map(IntoAny::into_any)}
+                <h3>{i18n.t("business.owners")}</h3>
+                {view.owners.is_empty().then(|| view! { <p class="kyc-note">{i18n.t("business.no_owners")}</p> }).map(IntoAny::into_any)}
+                <ul class="kyc-review">
+                    {view
+                        .owners
+                        .iter()
+                        .enumerate()
+                        .map(|(index, owner)| {
+                            let index = index as u8;
+                            let state = match owner.document_type {
+                                None => i18n.t("business.id_missing"),
+                                Some(doc) => {
+                                    let name = i18n.with(|t| messages::document_name(t, doc));
+                                    let key = if doc.is_two_sided() && !owner.uploaded.contains(&Slot::Back) {
+                                        "business.id_back_missing"
+                                    } else {
+                                        "business.id_received"
+                                    };
+                                    i18n.fill(key, &[("doc", &name)])
+                                }
+                            };
+                            let started = owner.document_type.is_some();
+                            // A started document goes on at its missing back; else it is chosen.
+                            let next = match owner.document_type {
+                                Some(doc) if doc.is_two_sided() && !owner.uploaded.contains(&Slot::Back) => {
+                                    Step::BusinessCapture(Item::Owner(index, doc, Slot::Back))
+                                }
+                                _ => Step::OwnerDocument(index),
+                            };
+                            let action = i18n
+                                .fill(
+                                    if started { "business.replace_id" } else { "business.add_id" },
+                                    &[("name", &owner.name)],
+                                );
+                            let id = owner.id.clone();
+                            view! {
+                                <li class="kyc-review-item" data-owner=owner.id.clone()>
+                                    <h4>{owner.name.clone()}</h4>
+                                    <p>{state}</p>
+                                    <button type="button" class="kyc-secondary" on:click=move |_| flow.go(next)>
+                                        {action}
+                                    </button>
+                                    {owner
+                                        .removable
+                                        .then(|| {
+                                            view! {
+                                                <button
+                                                    type="button"
+                                                    class="kyc-secondary"
+                                                    disabled=move || working.get()
+                                                    on:click=move |_| remove(id.clone())
+                                                >
+                                                    {i18n.fill("business.remove", &[("name", &owner.name)])}
+                                                </button>
+                                            }
+                                        }).map(IntoAny::into_any)}
+                                </li>
+                            }
+                        })
+                        .collect_any()}
+                </ul>
+                {if full {
+                    view! { <p class="kyc-note">{i18n.fill("business.owners_full", &[("max", &i18n.number(view.max_owners as u64))])}</p> }
+                        .into_any()
+                } else {
                     view! {
-                        <div class="kyc-warning">
-                            <p>{i18n.t("business.still_needed")}</p>
-                            <ul>{gaps.into_iter().map(|gap| view! { <li>{gap}</li> }).collect_any()}</ul>
-                        </div>
+                        <form class="kyc-field kyc-add-owner" on:submit=add_owner>
+                            <label for=OWNER_NAME>{i18n.t("business.owner_name")}</label>
+                            <input id=OWNER_NAME type="text" autocomplete="off" maxlength="200" />
+                            <button type="submit" class="kyc-secondary" disabled=move || working.get()>
+                                {i18n.t("business.add_owner")}
+                            </button>
+                        </form>
                     }
-                }).map(IntoAny::into_any)}
-            <div class="kyc-actions">
-                <BackButton />
-                <button
-                    type="button"
-                    class="kyc-primary"
-                    disabled=move || !ready || working.get()
-                    on:click=send
-                >
-                    {i18n.t("business.send")}
-                </button>
-            </div>
-        }
-            .into_any()
-    })
+                        .into_any()
+                }}
+                {(!ready)
+                    .then(|| {
+                        view! {
+                            <div class="kyc-warning">
+                                <p>{i18n.t("business.still_needed")}</p>
+                                <ul>{gaps.into_iter().map(|gap| view! { <li>{gap}</li> }).collect_any()}</ul>
+                            </div>
+                        }
+                    }).map(IntoAny::into_any)}
+                <div class="kyc-actions">
+                    <BackButton />
+                    <button
+                        type="button"
+                        class="kyc-primary"
+                        disabled=move || !ready || working.get()
+                        on:click=send
+                    >
+                        {i18n.t("business.send")}
+                    </button>
+                </div>
+            }
+                .into_any()
+        })
     };
     view! {
         <section class="kyc-step kyc-business">
@@ -615,12 +615,12 @@ pub(super) fn BusinessCaptureStep(
     }
 }
 
-/// Focuses `input`, scrolled into view if the redrawn page has pushed it out of the window (a
-/// longer list above it): the focused field is never hidden (2.4.11). The browser scrolls a
-/// field into view as it gains the focus, not while it keeps it, so it is let go first.
 /// The id of the field where an owner's name is typed.
 const OWNER_NAME: &str = "kyc-owner-name";
 
+/// Focuses `input`, scrolled into view if the redrawn page has pushed it out of the window (a
+/// longer list above it): the focused field is never hidden (2.4.11). The browser scrolls a
+/// field into view as it gains the focus, not while it keeps it, so it is let go first.
 fn focus_in_view(input: &web_sys::HtmlInputElement) {
     let _ = input.blur();
     let _ = input.focus();

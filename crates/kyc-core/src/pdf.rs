@@ -298,6 +298,7 @@ pub fn active_content(bytes: &[u8]) -> Option<&'static str> {
             at += found + 1;
             if let Some(data) = stream_data_start(bytes, at - 1) {
                 // The names since the last stream are this stream's dictionary's.
+                // Both flags start again at every stream (`|`, not `||`: both are taken).
                 let objects = std::mem::take(&mut object_stream);
                 if !objects | std::mem::take(&mut filtered) {
                     at = data + find(&bytes[data..], b"endstream")?;
