@@ -4,7 +4,8 @@
 //! - A file is refused from its size alone when too large (a photo, which is re-encoded, may be
 //!   larger than what is sent), else read once; `kyc-core`'s
 //!   [`inspect_file`] finds its format by its bytes (never its name) and checks size,
-//!   resolution and, for a PDF, encryption and structure. A PDF is kept as it is.
+//!   resolution and, for a PDF, encryption and structure. A PDF is kept as it is, from its
+//!   header (bytes before it, which readers skip, are not sent).
 //! - A photo is decoded from those bytes (EXIF orientation honoured) and brought down to the
 //!   slot's size ([`Picture::decode`]; a large JPEG decoded straight to about that size where
 //!   the browser can, from the size its header gives).
@@ -269,10 +270,17 @@ async fn read(
     let buffer = JsFuture::from(file.array_buffer())
         .await
         .map_err(unreadable)?;
-    let bytes = js_sys::Uint8Array::new(&buffer);
+    let mut bytes = js_sys::Uint8Array::new(&buffer);
+    let mut all = bytes.to_vec();
+    // A PDF after a stray line or byte-order mark opens in every reader: what is checked and
+    // sent is the PDF alone, from its header.
+    if let Some(before) = kyc_core::pdf::bytes_before_header(&all) {
+        bytes = bytes.subarray(before as u32, bytes.length());
+        all.drain(..before);
+    }
     // No claimed type: a chosen file's `type` is the browser's guess from its name (a WebP
     // saved as `.jpg`, a PNG renamed), not a declaration. The bytes decide, and the upload
     // declares what they are; the relay checks that declaration against them.
-    let report = inspect_file(&bytes.to_vec(), None, slot, limits).map_err(refused)?;
+    let report = inspect_file(&all, None, slot, limits).map_err(refused)?;
     Ok((bytes, report))
 }

@@ -240,6 +240,27 @@ async fn a_pdf_is_kept_as_chosen_where_the_slot_takes_one() {
 }
 
 #[wasm_bindgen_test]
+async fn a_pdf_after_a_stray_line_is_sent_from_its_header() {
+    // A statement served by a script that printed a byte-order mark and a blank line first:
+    // every reader opens it; what is sent is the PDF alone.
+    let pdf = files::pdf("", 4096);
+    let served = [&b"\xEF\xBB\xBF\r\n"[..], &pdf].concat();
+    let chosen = file(&served, "statement.pdf", "application/pdf");
+    let (accepted, _) = take_in(&chosen, Slot::ProofOfAddress, &FileLimits::default()).await;
+    let accepted = accepted.unwrap();
+    assert_eq!(accepted.format, FileFormat::Pdf);
+    assert_eq!(accepted.bytes.to_vec(), pdf);
+    // Further than readers look, the header does not make the file a PDF.
+    let far = [&[b' '; 1025][..], &pdf].concat();
+    let chosen = file(&far, "statement.pdf", "application/pdf");
+    let (refused, _) = take_in(&chosen, Slot::ProofOfAddress, &FileLimits::default()).await;
+    assert_eq!(
+        refused.unwrap_err(),
+        [CaptureProblem::File(FileProblem::UnsupportedFormat)]
+    );
+}
+
+#[wasm_bindgen_test]
 async fn an_encrypted_pdf_is_sent_for_the_relay_to_open() {
     // A bank's statement encrypted with an owner password only opens without a question:
     // whether a PDF asks for a password is told by decrypting it, which the relay does.

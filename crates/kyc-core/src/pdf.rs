@@ -85,6 +85,33 @@ impl PdfDefect {
     }
 }
 
+/// How far into a file a PDF's `%PDF-` header may start, as readers allow.
+pub const HEADER_WINDOW: usize = 1024;
+
+/// How many bytes precede the PDF in `bytes`, when something does: a `%PDF-` header starts
+/// within the first [`HEADER_WINDOW`] bytes of a file that does not start as any format
+/// [`sniff`](crate::sniff) knows. Readers skip such bytes (a byte-order mark, a line a web
+/// server printed before the document); the widget sends the PDF from its header, so the file
+/// stored is the document alone, its offsets counted from the header as its writer counted
+/// them. `None` for a file that starts as a known format, or has no header near its start.
+///
+/// # Examples
+/// ```
+/// use kyc_core::pdf::bytes_before_header;
+/// assert_eq!(bytes_before_header(b"\xEF\xBB\xBF\r\n%PDF-1.4\n"), Some(5));
+/// assert_eq!(bytes_before_header(b"%PDF-1.4\n"), None);
+/// assert_eq!(bytes_before_header(b"\xFF\xD8\xFF\xE0 %PDF-1.4"), None);
+/// assert_eq!(bytes_before_header(b"plain text"), None);
+/// ```
+#[must_use]
+pub fn bytes_before_header(bytes: &[u8]) -> Option<usize> {
+    if crate::sniff(bytes).is_some() {
+        return None;
+    }
+    let window = &bytes[..bytes.len().min(HEADER_WINDOW + b"%PDF-".len() - 1)];
+    find(window, b"%PDF-")
+}
+
 /// Checks that `bytes` are a readable PDF, and tells whether it is encrypted.
 ///
 /// # Examples
