@@ -18,7 +18,7 @@ use wasm_bindgen::JsCast;
 
 use super::capture::Capturer;
 use super::review::{CropSwitch, Warnings};
-use super::{BackButton, CollectAny, Flow, Step, StepHeading};
+use super::{said, BackButton, CollectAny, Flow, OrNothing, Step, StepHeading};
 use crate::api::RelayClient;
 use crate::events::Events;
 use crate::framing;
@@ -92,7 +92,8 @@ pub(super) fn BusinessStep(
     let client = flow.client;
     let i18n = I18n::expect();
     let events = Events::expect();
-    let error = RwSignal::new(None::<String>);
+    // What failed (empty: nothing).
+    let error = RwSignal::new(String::new());
     let working = RwSignal::new(false);
     spawn_local(async move {
         flow.reload_company(client.get_value(), i18n).await;
@@ -100,7 +101,7 @@ pub(super) fn BusinessStep(
     let fail = move |failure: RelayError| {
         let message = i18n.with(|t| messages::relay_error(t, &failure));
         events.error(failure.code(), &message);
-        error.try_set(Some(message));
+        error.try_set(message);
     };
     // One change at a time: the relay's answer, then the company read again.
     let act = move |change: std::pin::Pin<
@@ -110,7 +111,7 @@ pub(super) fn BusinessStep(
             return;
         }
         working.set(true);
-        error.set(None);
+        error.set(String::new());
         spawn_local(async move {
             let outcome = change.await;
             if let Err(failure) = outcome {
@@ -143,7 +144,7 @@ pub(super) fn BusinessStep(
         };
         let typed = input.value().trim().to_owned();
         if typed.is_empty() {
-            error.set(Some(i18n.t("business.name_needed")));
+            error.set(i18n.t("business.name_needed"));
             let _ = input.focus();
             return;
         }
@@ -169,7 +170,7 @@ pub(super) fn BusinessStep(
             terms_accepted,
         };
         working.set(true);
-        error.set(None);
+        error.set(String::new());
         flow.announce(i18n.t("send.submitting"));
         spawn_local(async move {
             match client.get_value().submit(&request).await {
@@ -255,9 +256,9 @@ pub(super) fn BusinessStep(
                                     .collect_any()}
                             </ul>
                         }
-                    }).map(IntoAny::into_any)}
+                    }).or_nothing()}
                 <h3>{i18n.t("business.owners")}</h3>
-                {view.owners.is_empty().then(|| view! { <p class="kyc-note">{i18n.t("business.no_owners")}</p> }).map(IntoAny::into_any)}
+                {view.owners.is_empty().then(|| view! { <p class="kyc-note">{i18n.t("business.no_owners")}</p> }).or_nothing()}
                 <ul class="kyc-review">
                     {view
                         .owners
@@ -311,7 +312,7 @@ pub(super) fn BusinessStep(
                                                     {i18n.fill("business.remove", &[("name", &owner.name)])}
                                                 </button>
                                             }
-                                        }).map(IntoAny::into_any)}
+                                        }).or_nothing()}
                                 </li>
                             }
                         })
@@ -340,7 +341,7 @@ pub(super) fn BusinessStep(
                                 <ul>{gaps.into_iter().map(|gap| view! { <li>{gap}</li> }).collect_any()}</ul>
                             </div>
                         }
-                    }).map(IntoAny::into_any)}
+                    }).or_nothing()}
                 <div class="kyc-actions">
                     <BackButton />
                     <button
@@ -360,7 +361,7 @@ pub(super) fn BusinessStep(
         <section class="kyc-step kyc-business">
             <StepHeading text=i18n.t("business.heading") />
             <p class="kyc-note">{intro}</p>
-            {move || error.get().map(|message| view! { <p class="kyc-error" role="alert">{message}</p> }).map(IntoAny::into_any)}
+            {move || said(error.get()).map(|message| view! { <p class="kyc-error" role="alert">{message}</p> }).or_nothing()}
             {documents}
         </section>
     }
@@ -603,10 +604,10 @@ pub(super) fn BusinessCaptureStep(
                                                 {i18n.t("send.again")}
                                             </button>
                                         }
-                                    }).map(IntoAny::into_any)}
+                                    }).or_nothing()}
                             </div>
                         }
-                    }).map(IntoAny::into_any)
+                    }).or_nothing()
             }}
             <div class="kyc-actions">
                 <BackButton />

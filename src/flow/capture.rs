@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use super::{BackButton, CollectAny, Flow, Step, StepHeading};
+use super::{BackButton, CollectAny, Flow, OrNothing, Step, StepHeading};
 use crate::analysis_worker::AnalysisWorker;
 use crate::camera::{use_camera, CameraState};
 use crate::events::Events;
@@ -60,7 +60,7 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
                             </button>
                         </p>
                     }
-                }).map(IntoAny::into_any)}
+                }).or_nothing()}
             <p class="kyc-note">{i18n.t(hint_key)}</p>
             <Capturer which=slot shape=shape(slot, document) auto_capture kept />
             // A desktop's webcam is often too poor for a card: the phone is offered beside it.
@@ -71,7 +71,7 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
                             {i18n.t("handoff.offer")}
                         </button>
                     }
-                }).map(IntoAny::into_any)}
+                }).or_nothing()}
             <div class="kyc-actions">
                 <BackButton />
             </div>
@@ -182,13 +182,18 @@ pub(super) fn Capturer(
     let live = move || camera.state.get() == CameraState::Live;
     // The document's outline over the preview, with the video's object-fit.
     let outline = move || {
-        let framed = camera.framed.get()?;
-        let fit = camera
-            .video()
-            .and_then(|v| web_sys::window()?.get_computed_style(&v).ok().flatten())
-            .and_then(|style| style.get_property_value("object-fit").ok())
-            .unwrap_or_default();
-        overlay(&framed, &fit, slot.is_face())
+        camera
+            .framed
+            .get()
+            .and_then(|framed| {
+                let fit = camera
+                    .video()
+                    .and_then(|v| web_sys::window()?.get_computed_style(&v).ok().flatten())
+                    .and_then(|style| style.get_property_value("object-fit").ok())
+                    .unwrap_or_default();
+                overlay(&framed, &fit, slot.is_face())
+            })
+            .or_nothing()
     };
     view! {
         <div class="kyc-camera">
@@ -206,8 +211,14 @@ pub(super) fn Capturer(
                     view! { <p class="kyc-note">{i18n.t("camera.starting")}</p> }.into_any()
                 }
                 CameraState::Live => {
+                    // Empty without a hint (a `String`, as every reactive text: see the
+                    // country step's).
                     let hint = move || {
-                        camera.hint.get().map(|hint| i18n.with(|t| messages::live_hint(t, hint)))
+                        camera
+                            .hint
+                            .get()
+                            .map(|hint| i18n.with(|t| messages::live_hint(t, hint)))
+                            .unwrap_or_default()
                     };
                     view! {
                         <p class="kyc-hint" aria-live="polite">{hint}</p>
@@ -239,7 +250,7 @@ pub(super) fn Capturer(
             />
             <label for=input_id class="kyc-secondary kyc-file-label">{file_label}</label>
         </div>
-        {move || busy.get().then(|| view! { <p class="kyc-note kyc-busy">{i18n.t("checking")}</p> }).map(IntoAny::into_any)}
+        {move || busy.get().then(|| view! { <p class="kyc-note kyc-busy">{i18n.t("checking")}</p> }).or_nothing()}
         {move || {
             let problems = problems.get();
             (!problems.is_empty())
@@ -249,7 +260,7 @@ pub(super) fn Capturer(
                             {problems.into_iter().map(|s| view! { <p>{s}</p> }).collect_any()}
                         </div>
                     }
-                }).map(IntoAny::into_any)
+                }).or_nothing()
         }}
     }
 }

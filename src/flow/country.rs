@@ -4,16 +4,13 @@
 use kyc_core::Requirement;
 use leptos::prelude::*;
 
-use super::{BackButton, CollectAny, Flow, StepHeading};
+use super::{BackButton, CollectAny, Flow, OrNothing, StepHeading};
 use crate::i18n::I18n;
 use crate::places;
 
-/// Choosing the issuing `country` (ISO alpha-3) and, where asked, the `us_state`.
+/// Choosing the issuing `country` (ISO alpha-3) and, where asked, the `us_state` (empty: none).
 #[component]
-pub(super) fn CountryStep(
-    country: RwSignal<String>,
-    us_state: RwSignal<Option<String>>,
-) -> impl IntoView {
+pub(super) fn CountryStep(country: RwSignal<String>, us_state: RwSignal<String>) -> impl IntoView {
     let flow = expect_context::<Flow>();
     let i18n = I18n::expect();
     let document = flow.document.get_untracked();
@@ -34,12 +31,12 @@ pub(super) fn CountryStep(
         Requirement::Forbidden => false,
     };
     let proceed = move |_| {
-        if requirement() == Requirement::Required && us_state.get_untracked().is_none() {
+        if requirement() == Requirement::Required && us_state.with_untracked(String::is_empty) {
             missing.set(true);
             return;
         }
         if !shows_state() {
-            us_state.set(None);
+            us_state.set(String::new());
         }
         // On to the first slot still to capture: after a reload, what the relay has is skipped.
         flow.after_capture();
@@ -78,7 +75,7 @@ pub(super) fn CountryStep(
                                     aria-describedby="kyc-state-error"
                                     on:change=move |ev| {
                                         let value = event_target_value(&ev);
-                                        us_state.set((!value.is_empty()).then_some(value));
+                                        us_state.set(value);
                                         missing.set(false);
                                     }
                                 >
@@ -86,18 +83,19 @@ pub(super) fn CountryStep(
                                     {places::US_STATES
                                         .iter()
                                         .map(|(code, name)| {
-                                            let selected = us_state.get_untracked().as_deref()
-                                                == Some(*code);
+                                            let selected = us_state.with_untracked(|state| state == code);
                                             view! { <option value=*code selected=selected>{*name}</option> }
                                         })
                                         .collect_any()}
                                 </select>
                             </div>
                         }
-                    }).map(IntoAny::into_any)
+                    }).or_nothing()
             }}
             <p id="kyc-state-error" class="kyc-error" role="alert">
-                {move || missing.get().then(|| i18n.t("state.needed"))}
+                // Empty while nothing is missing: a `String`, as every reactive text here
+                // (an `Option` of text ships the framework's code for it once more).
+                {move || if missing.get() { i18n.t("state.needed") } else { String::new() }}
             </p>
             <div class="kyc-actions">
                 <BackButton />

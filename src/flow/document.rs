@@ -4,7 +4,7 @@
 use kyc_core::DocumentType;
 use leptos::prelude::*;
 
-use super::{BackButton, CollectAny, Flow, StepHeading};
+use super::{BackButton, CollectAny, Flow, OrNothing, StepHeading};
 use crate::i18n::I18n;
 use crate::messages;
 
@@ -18,8 +18,8 @@ pub(super) fn DocumentStep(accepted: Vec<DocumentType>) -> impl IntoView {
     view! {
         <section class="kyc-step">
             <StepHeading text=i18n.t("document.heading") />
-            {note.map(|note| view! { <p class="kyc-note">{note}</p> }).map(IntoAny::into_any)}
-            {none.then(|| view! { <p class="kyc-error">{i18n.t("document.none")}</p> }).map(IntoAny::into_any)}
+            {note.map(|note| view! { <p class="kyc-note">{note}</p> }).or_nothing()}
+            {none.then(|| view! { <p class="kyc-error">{i18n.t("document.none")}</p> }).or_nothing()}
             <div class="kyc-choices">
                 {accepted
                     .into_iter()

@@ -12,7 +12,7 @@ use kyc_core::VerificationStatus;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{CollectAny, Flow, Step, StepHeading};
+use super::{said, CollectAny, Flow, OrNothing, Step, StepHeading};
 use crate::api::RelayClient;
 use crate::events::Events;
 use crate::handoff::phone_link;
@@ -39,8 +39,9 @@ pub(super) fn HandoffStep(
     let flow = expect_context::<Flow>();
     let i18n = I18n::expect();
     let events = Events::expect();
-    let link = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
+    // The phone's link once issued, what failed (each empty: none yet, nothing).
+    let link = RwSignal::new(String::new());
+    let error = RwSignal::new(String::new());
     let slots = flow.capture_slots();
     let document = flow.chosen_document();
     // When the code is to be renewed (the page's clock, ms): a little before it expires.
@@ -56,14 +57,14 @@ pub(super) fn HandoffStep(
                     let lead = (issued.expires_in / 10).clamp(1, 30);
                     let secs = issued.expires_in.saturating_sub(lead).max(1);
                     renew_at.try_set_value(js_sys::Date::now() + secs as f64 * 1000.0);
-                    error.try_set(None);
-                    link.try_set(Some(phone_link(&base, &issued.code)));
+                    error.try_set(String::new());
+                    link.try_set(phone_link(&base, &issued.code));
                     events.handoff_started(issued.expires_at);
                 }
                 Err(err) => {
                     let message = i18n.with(|t| messages::relay_error(t, &err));
                     events.error(err.code(), &message);
-                    error.try_set(Some(message));
+                    error.try_set(message);
                 }
             }
         });
@@ -131,7 +132,7 @@ pub(super) fn HandoffStep(
     };
     let complete = move || flow.complete();
     let copy = move |_| {
-        if let Some(url) = link.get_untracked() {
+        if let Some(url) = said(link.get_untracked()) {
             if copy_text(&url) {
                 flow.announce(i18n.t("handoff.copied"));
             }
@@ -141,7 +142,7 @@ pub(super) fn HandoffStep(
         <section class="kyc-step kyc-handoff">
             <StepHeading text=i18n.t("handoff.heading") />
             <p class="kyc-note">{i18n.t("handoff.intro")}</p>
-            {move || match link.get() {
+            {move || match said(link.get()) {
                 Some(url) => {
                     view! {
                         // Markup made here from the code's modules alone (the URL is not in it).
@@ -157,23 +158,22 @@ pub(super) fn HandoffStep(
                 }
                 None => {
                     error
-                        .with(Option::is_none)
+                        .with(String::is_empty)
                         .then(|| view! { <p class="kyc-note">{i18n.t("handoff.preparing")}</p> })
-                        .into_any()
+                        .or_nothing()
                 }
             }}
             <button
                 type="button"
                 class="kyc-secondary"
-                disabled=move || link.with(Option::is_none)
+                disabled=move || link.with(String::is_empty)
                 on:click=copy
             >
                 {i18n.t("handoff.copy")}
             </button>
             <p class="kyc-note">{i18n.t("handoff.private")}</p>
             {move || {
-                error
-                    .get()
+                said(error.get())
                     .map(|message| {
                         view! {
                             <div class="kyc-error" role="alert">
@@ -187,7 +187,7 @@ pub(super) fn HandoffStep(
                                 </button>
                             </div>
                         }
-                    }).map(IntoAny::into_any)
+                    }).or_nothing()
             }}
             <ul class="kyc-handoff-slots">
                 {slots
@@ -219,7 +219,7 @@ pub(super) fn HandoffStep(
                                 {i18n.t("handoff.send_here")}
                             </button>
                         }
-                    }).map(IntoAny::into_any)
+                    }).or_nothing()
             }}
             {(flow.handoff != Handoff::Forced)
                 .then(|| {
@@ -234,7 +234,7 @@ pub(super) fn HandoffStep(
                             </button>
                         </div>
                     }
-                }).map(IntoAny::into_any)}
+                }).or_nothing()}
         </section>
     }
 }

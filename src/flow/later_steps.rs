@@ -14,7 +14,7 @@ use super::handoff::HandoffStep;
 use super::review::ReviewStep;
 use super::send::SendStep;
 use super::status::StatusStep;
-use super::{Flow, Step};
+use super::{said, Flow, Step};
 use crate::api::RelayClient;
 use crate::upload::RetryPolicy;
 
@@ -26,7 +26,8 @@ pub struct Answers {
     pub accepted: StoredValue<Vec<DocumentType>>,
     pub consented: RwSignal<bool>,
     pub country: RwSignal<String>,
-    pub us_state: RwSignal<Option<String>>,
+    /// The US state of a license, where asked (empty: none).
+    pub us_state: RwSignal<String>,
     pub status: RwSignal<Option<StatusReport>>,
     pub client: StoredValue<RelayClient>,
     /// Whether the session names terms of service (the consent's box named them).
@@ -64,7 +65,7 @@ pub fn render(answers: Answers, step: Step) -> AnyView {
         Step::Handoff => {
             let choices = flow.choices(
                 country.get_untracked(),
-                us_state.get_untracked(),
+                said(us_state.get_untracked()),
                 terms_accepted,
             );
             let base = phone_page.get_value();
@@ -75,7 +76,7 @@ pub fn render(answers: Answers, step: Step) -> AnyView {
             let request = SubmitRequest {
                 document_type: flow.chosen_document(),
                 issuing_country: country.get_untracked(),
-                state: us_state.get_untracked(),
+                state: said(us_state.get_untracked()),
                 terms_accepted,
             };
             view! { <SendStep client=client.get_value() retry request status /> }.into_any()

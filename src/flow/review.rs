@@ -5,7 +5,7 @@ use kyc_core::{QualityIssue, Slot};
 use leptos::prelude::*;
 
 use super::captures::Shot;
-use super::{BackButton, CollectAny, Flow, Step, StepHeading};
+use super::{BackButton, CollectAny, Flow, OrNothing, Step, StepHeading};
 use crate::i18n::I18n;
 use crate::messages;
 
@@ -116,5 +116,5 @@ pub(super) fn Warnings(warnings: Vec<QualityIssue>) -> impl IntoView {
                 </ul>
             </div>
         }
-    }).map(IntoAny::into_any)
+    }).or_nothing()
 }

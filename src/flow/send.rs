@@ -10,7 +10,7 @@ use kyc_core::Slot;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{CollectAny, Flow, Step, StepHeading};
+use super::{said, CollectAny, Flow, OrNothing, Step, StepHeading};
 use crate::api::RelayClient;
 use crate::events::Events;
 use crate::i18n::I18n;
@@ -67,7 +67,7 @@ pub(super) fn SendStep(
         request,
         slots: slots.clone(),
         states: RwSignal::new(initial),
-        error: RwSignal::new(None),
+        error: RwSignal::new(String::new()),
         submitting: RwSignal::new(false),
         status,
     });
@@ -75,7 +75,7 @@ pub(super) fn SendStep(
     let sender = StoredValue::new_local(sender);
     let canceller = StoredValue::new_local(Canceller::default());
     let run = move || {
-        error.set(None);
+        error.set(String::new());
         let fresh = Canceller::default();
         canceller.set_value(fresh.clone());
         spawn_local(sender.get_value().run(fresh));
@@ -149,10 +149,9 @@ pub(super) fn SendStep(
                     })
                     .collect_any()}
             </ul>
-            {move || submitting.get().then(|| view! { <p class="kyc-note">{i18n.t("send.submitting")}</p> }).map(IntoAny::into_any)}
+            {move || submitting.get().then(|| view! { <p class="kyc-note">{i18n.t("send.submitting")}</p> }).or_nothing()}
             {move || {
-                error
-                    .get()
+                said(error.get())
                     .map(|message| {
                         view! {
                             <div class="kyc-error" role="alert">
@@ -162,7 +161,7 @@ pub(super) fn SendStep(
                                 </button>
                             </div>
                         }
-                    }).map(IntoAny::into_any)
+                    }).or_nothing()
             }}
             <div class="kyc-actions">
                 <button type="button" class="kyc-secondary" on:click=cancel>
@@ -183,8 +182,8 @@ struct Sender {
     request: SubmitRequest,
     slots: Vec<Slot>,
     states: RwSignal<PerSlot<Sending>>,
-    /// What failed, with Try again.
-    error: RwSignal<Option<String>>,
+    /// What failed, with Try again (empty: nothing).
+    error: RwSignal<String>,
     submitting: RwSignal<bool>,
     /// The verification, once submitted.
     status: RwSignal<Option<StatusReport>>,
@@ -204,7 +203,7 @@ impl Sender {
             .i18n
             .with(|t| messages::upload_error(t, error, max_bytes));
         self.events.error(error.code(), &message);
-        self.error.try_set(Some(message));
+        self.error.try_set(message);
     }
 
     /// Sends every file not yet at the relay (an uploaded slot is never sent again), then
@@ -217,7 +216,7 @@ impl Sender {
             }
             let Some(held) = self.flow.captures.held(slot) else {
                 self.set(slot, Sending::Failed);
-                self.error.try_set(Some(self.i18n.t("problem.other")));
+                self.error.try_set(self.i18n.t("problem.other"));
                 return;
             };
             self.set(slot, Sending::Progress(0));

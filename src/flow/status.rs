@@ -6,7 +6,7 @@ use kyc_core::{review_timing, Provider, VerificationStatus};
 use leptos::prelude::*;
 
 use super::retry::StartAgain;
-use super::StepHeading;
+use super::{OrNothing, StepHeading};
 use crate::api::RelayClient;
 use crate::i18n::{duration, I18n};
 use crate::messages;
@@ -50,7 +50,7 @@ pub(super) fn StatusStep(
                                         </p>
                                         <p>{i18n.t(&format!("status.advice.{}", advice.code()))}</p>
                                     }
-                                }).map(IntoAny::into_any)
+                                }).or_nothing()
                         }}
                         <p>{i18n.t("status.pending_body")}</p>
                         {move || {
@@ -61,7 +61,7 @@ pub(super) fn StatusStep(
                                             {i18n.t("status.unreadable")}
                                         </p>
                                     }
-                                }).map(IntoAny::into_any)
+                                }).or_nothing()
                         }}
                     }
                         .into_any()
