@@ -66,14 +66,39 @@ impl UseStatus {
     }
 }
 
-/// What a following holds: how it follows, the stream, the polling timer.
+/// What a following holds: how it follows, the stream, the polling timer, and what it
+/// remembers between answers.
 struct Following {
     feed: Feed,
     stream: Option<Stream>,
     interval: Option<IntervalHandle>,
+    /// The review's length at the last renewal of the status token (`None`: not renewed yet).
+    renewed_at: Option<u64>,
+    /// The polling's failures in a row, and its ticks still to skip (the backoff).
+    failures: u32,
+    skip: u32,
 }
 
 impl Following {
+    /// The polling was answered: no backoff.
+    fn answered(&mut self) {
+        (self.failures, self.skip) = (0, 0);
+    }
+
+    /// The polling failed once more: after `n` failures in a row, `2^n - 1` ticks (at most 31)
+    /// are skipped.
+    fn failed(&mut self) {
+        self.failures = self.failures.saturating_add(1);
+        self.skip = (1 << self.failures.min(5)) - 1;
+    }
+
+    /// Whether this tick of the polling is one the backoff skips (counted if so).
+    fn skips_tick(&mut self) -> bool {
+        let skips = self.skip > 0;
+        self.skip = self.skip.saturating_sub(1);
+        skips
+    }
+
     /// Stops following: the stream is closed and the timer cleared. (The stream's listeners
     /// stay alive until it is dropped: one of them may be running this.)
     fn finish(&mut self) {
@@ -99,6 +124,9 @@ pub fn use_status(
         feed: Feed::Finished,
         stream: None,
         interval: None,
+        renewed_at: None,
+        failures: 0,
+        skip: 0,
     });
     let pending = move || {
         report
@@ -107,13 +135,9 @@ pub fn use_status(
     };
     let events_url = client.with_value(RelayClient::events_url);
     let unreadable = RwSignal::new(false);
-    // The review's length at the last renewal of the status token (`None`: not renewed yet),
-    // and the polling's failures in a row and ticks still to skip (the backoff).
-    let renewed_at = StoredValue::new(None::<u64>);
-    let backoff = StoredValue::new((0u32, 0u32));
     // An answer may arrive after the widget is gone (its values disposed): then it is dropped.
     let take = move |fresh: StatusReport| {
-        let Some(renewed) = renewed_at.try_get_value() else {
+        let Some(renewed) = following.try_with_value(|following| following.renewed_at) else {
             return;
         };
         let due = match (fresh.pending_for_secs, renewed) {
@@ -124,7 +148,7 @@ pub fn use_status(
         report.try_set(Some(fresh));
         unreadable.try_set(false);
         if let (Some(secs), Some(current)) = (due, client.try_get_value()) {
-            renewed_at.try_set_value(Some(secs));
+            following.try_update_value(|following| following.renewed_at = Some(secs));
             spawn_local(async move {
                 if let Ok(renewed) = current.renewed().await {
                     client.try_set_value(renewed);
@@ -139,16 +163,13 @@ pub fn use_status(
         spawn_local(async move {
             match current.status().await {
                 Ok(fresh) => {
-                    backoff.try_set_value((0, 0));
+                    following.try_update_value(Following::answered);
                     take(fresh);
                 }
                 Err(_) => {
-                    let Some((failures, _)) = backoff.try_get_value() else {
-                        return;
-                    };
-                    let failures = failures.saturating_add(1);
-                    backoff.try_set_value((failures, (1 << failures.min(5)) - 1));
-                    unreadable.try_set(true);
+                    if following.try_update_value(Following::failed).is_some() {
+                        unreadable.try_set(true);
+                    }
                 }
             }
         });
@@ -159,9 +180,7 @@ pub fn use_status(
             move || {
                 if !pending() {
                     following.try_update_value(Following::finish);
-                } else if backoff.try_get_value().is_some_and(|(_, skip)| skip > 0) {
-                    backoff.try_update_value(|(_, skip)| *skip -= 1);
-                } else {
+                } else if following.try_update_value(Following::skips_tick) != Some(true) {
                     poll();
                 }
             },

@@ -398,25 +398,29 @@ pub fn CaptureFlow(
     let client = flow.client;
     let steps_count = flow.plan().len();
     let provider = session.provider;
-    Effect::new(move |previous: Option<Step>| {
+    // Each effect keeps what it last told the host itself: effects of no value share the
+    // framework's code for effects, where each type of value shipped its own.
+    let mut told_step = None;
+    Effect::new(move || {
         let step = flow.step.get();
-        if previous.is_none() && !past_consent {
+        if told_step.is_none() && !past_consent {
             events.ready(provider, steps_count);
         }
-        if previous != Some(step) {
+        if told_step != Some(step) {
             let (code, slot) = step.code();
             events.step_changed(code, slot);
         }
-        step
+        told_step = Some(step);
     });
-    Effect::new(move |previous: Option<Option<VerificationStatus>>| {
+    let mut told_status = None;
+    Effect::new(move || {
         let current = status.with(|report| report.as_ref().map(|r| r.status.clone()));
-        if previous.as_ref() != Some(&current) {
+        if told_status != current {
             if let Some(current) = &current {
                 events.status_changed(current);
             }
         }
-        current
+        told_status = current;
     });
     // Object URLs live as long as the page unless revoked.
     on_cleanup(move || flow.captures.forget_all());
