@@ -155,7 +155,7 @@ pub(super) fn ConsentStep(consented: RwSignal<bool>, consent: Consent) -> impl I
                 move || flow.next(),
             )
         });
-        if flow.navigated.get_value() {
+        if flow.navigated.get_untracked() {
             let _ = drawn.focus();
         }
     });

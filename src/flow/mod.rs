@@ -141,7 +141,7 @@ struct Flow {
     policy: StoredValue<Policy>,
     step: RwSignal<Step>,
     /// Whether the user has moved between steps (only then does focus move to a heading).
-    navigated: StoredValue<bool>,
+    navigated: RwSignal<bool>,
     document: RwSignal<Option<DocumentType>>,
     captures: Captures,
     /// What the live region announces.
@@ -229,7 +229,7 @@ impl Flow {
     }
 
     fn go(&self, step: Step) {
-        self.navigated.set_value(true);
+        self.navigated.set(true);
         let current = self.step.get_untracked();
         let step = self.resolve(step);
         if step == Step::Handoff && current != Step::Handoff {
@@ -358,7 +358,7 @@ pub fn CaptureFlow(
     let flow = Flow {
         policy: StoredValue::new(policy),
         step: RwSignal::new(Step::Consent),
-        navigated: StoredValue::new(false),
+        navigated: RwSignal::new(false),
         document: RwSignal::new(choices.as_ref().map(|c| c.document_type)),
         // What a reload finds at the relay.
         captures: Captures::new(&session.uploaded, session.quality),
@@ -528,7 +528,7 @@ impl<V: IntoAny> OrNothing for Option<V> {
 fn StepHeading(text: String) -> impl IntoView {
     let flow = use_context::<Flow>();
     let focus: Then = Rc::new(move |element| {
-        if flow.is_some_and(|flow| flow.navigated.get_value()) {
+        if flow.is_some_and(|flow| flow.navigated.get_untracked()) {
             let _ = element.unchecked_into::<web_sys::HtmlElement>().focus();
         }
     });

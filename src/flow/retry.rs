@@ -23,13 +23,14 @@ pub(super) fn StartAgain(report: RwSignal<Option<StatusReport>>) -> impl IntoVie
     // The new attempt's client replaces the flow's.
     let client = flow.client;
     let note = RwSignal::new(i18n.t("status.retry"));
-    // One request at a time: a second click would be refused as `already_retried`.
-    let busy = StoredValue::new(false);
+    // One request at a time: a second click would be refused as `already_retried`. (A signal
+    // read untracked, as the flow's flags: a `StoredValue<bool>` would ship its own code.)
+    let busy = RwSignal::new(false);
     let start = move |_| {
-        if busy.get_value() {
+        if busy.get_untracked() {
             return;
         }
-        busy.set_value(true);
+        busy.set(true);
         spawn_local(async move {
             match client.get_value().retry().await {
                 Ok((next, session_id)) => {
@@ -52,7 +53,7 @@ pub(super) fn StartAgain(report: RwSignal<Option<StatusReport>>) -> impl IntoVie
                         events.retry(Err(err.code()));
                     }
                     note.try_set(message);
-                    busy.try_set_value(false);
+                    busy.try_set(false);
                 }
             }
         });
