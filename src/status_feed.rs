@@ -316,3 +316,53 @@ impl Drop for Stream {
         self.source.close();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn following() -> Following {
+        Following {
+            feed: Feed::Polling,
+            stream: None,
+            interval: None,
+            renewed_at: None,
+            failures: 0,
+            skip: 0,
+        }
+    }
+
+    /// The ticks skipped after each failure in a row, then the ticks polled again.
+    fn skipped(following: &mut Following) -> u32 {
+        let mut n = 0;
+        while following.skips_tick() {
+            n += 1;
+        }
+        n
+    }
+
+    #[test]
+    fn each_failure_in_a_row_doubles_the_ticks_skipped_up_to_31() {
+        let mut following = following();
+        assert!(!following.skips_tick(), "no failure: every tick polls");
+        let mut seen = Vec::new();
+        for _ in 0..8 {
+            following.failed();
+            seen.push(skipped(&mut following));
+        }
+        assert_eq!(seen, [1, 3, 7, 15, 31, 31, 31, 31]);
+    }
+
+    #[test]
+    fn an_answer_ends_the_backoff_at_once() {
+        let mut following = following();
+        for _ in 0..3 {
+            following.failed();
+        }
+        assert!(following.skips_tick());
+        following.answered();
+        assert!(!following.skips_tick(), "the next tick polls");
+        following.failed();
+        assert_eq!(skipped(&mut following), 1, "counted from the start again");
+    }
+}
