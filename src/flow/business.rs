@@ -18,7 +18,7 @@ use wasm_bindgen::JsCast;
 
 use super::capture::Capturer;
 use super::review::{CropSwitch, Warnings};
-use super::{said, BackButton, CollectAny, Flow, OrNothing, Step, StepHeading};
+use super::{note, said, BackButton, CollectAny, Flow, OrNothing, Step, StepHeading};
 use crate::api::RelayClient;
 use crate::events::Events;
 use crate::framing;
@@ -200,7 +200,7 @@ pub(super) fn BusinessStep(
     let documents = move || {
         flow.company.with(|view| {
             let Some(view) = view else {
-                return view! { <p class="kyc-note">{i18n.t("connecting")}</p> }.into_any();
+                return note(i18n.t("connecting"));
             };
             let ready = view.gaps.is_empty();
             let full = view.owners.len() >= view.max_owners;
@@ -258,7 +258,7 @@ pub(super) fn BusinessStep(
                         }
                     }).or_nothing()}
                 <h3>{i18n.t("business.owners")}</h3>
-                {view.owners.is_empty().then(|| view! { <p class="kyc-note">{i18n.t("business.no_owners")}</p> }).or_nothing()}
+                {view.owners.is_empty().then(|| note(i18n.t("business.no_owners"))).or_nothing()}
                 <ul class="kyc-review">
                     {view
                         .owners
@@ -319,7 +319,7 @@ pub(super) fn BusinessStep(
                         .collect_any()}
                 </ul>
                 {if full {
-                    view! { <p class="kyc-note">{i18n.fill("business.owners_full", &[("max", &i18n.number(view.max_owners as u64))])}</p> }
+                    note(i18n.fill("business.owners_full", &[("max", &i18n.number(view.max_owners as u64))]))
                         .into_any()
                 } else {
                     view! {
@@ -552,7 +552,7 @@ pub(super) fn BusinessCaptureStep(
     view! {
         <section class="kyc-step kyc-capture-step" data-slot=slot.code()>
             <StepHeading text=title.clone() />
-            <p class="kyc-note">{i18n.t(hint)}</p>
+            {note(i18n.t(hint))}
             {move || match progress.get() {
                 Some(percent) => {
                     view! {

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use super::{BackButton, CollectAny, Flow, OrNothing, Step, StepHeading};
+use super::{note, BackButton, CollectAny, Flow, OrNothing, Step, StepHeading};
 use crate::analysis_worker::AnalysisWorker;
 use crate::camera::{use_camera, CameraState};
 use crate::events::Events;
@@ -61,7 +61,7 @@ pub(super) fn CaptureStep(which: Slot, auto_capture: bool) -> impl IntoView {
                         </p>
                     }
                 }).or_nothing()}
-            <p class="kyc-note">{i18n.t(hint_key)}</p>
+            {note(i18n.t(hint_key))}
             <Capturer which=slot shape=shape(slot, document) auto_capture kept />
             // A desktop's webcam is often too poor for a card: the phone is offered beside it.
             {(flow.handoff == Handoff::Offered)
@@ -208,7 +208,7 @@ pub(super) fn Capturer(
             </div>
             {move || match camera.state.get() {
                 CameraState::Starting => {
-                    view! { <p class="kyc-note">{i18n.t("camera.starting")}</p> }.into_any()
+                    note(i18n.t("camera.starting"))
                 }
                 CameraState::Live => {
                     // Empty without a hint (a `String`, as every reactive text: see the
@@ -235,7 +235,7 @@ pub(super) fn Capturer(
                 }
                 CameraState::Unavailable(error) => {
                     let why = i18n.with(|t| messages::camera_error(t, error));
-                    view! { <p class="kyc-note">{why}</p> }.into_any()
+                    note(why)
                 }
             }}
         </div>

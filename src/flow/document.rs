@@ -4,7 +4,7 @@
 use kyc_core::DocumentType;
 use leptos::prelude::*;
 
-use super::{BackButton, CollectAny, Flow, OrNothing, StepHeading};
+use super::{note, BackButton, CollectAny, Flow, OrNothing, StepHeading};
 use crate::i18n::I18n;
 use crate::messages;
 
@@ -13,12 +13,12 @@ use crate::messages;
 pub(super) fn DocumentStep(accepted: Vec<DocumentType>) -> impl IntoView {
     let flow = expect_context::<Flow>();
     let i18n = I18n::expect();
-    let note = i18n.with(|texts| messages::not_accepted_note(texts, &accepted));
+    let not_accepted = i18n.with(|texts| messages::not_accepted_note(texts, &accepted));
     let none = accepted.is_empty();
     view! {
         <section class="kyc-step">
             <StepHeading text=i18n.t("document.heading") />
-            {note.map(|note| view! { <p class="kyc-note">{note}</p> }).or_nothing()}
+            {not_accepted.map(note).or_nothing()}
             {none.then(|| view! { <p class="kyc-error">{i18n.t("document.none")}</p> }).or_nothing()}
             <div class="kyc-choices">
                 {accepted

@@ -12,7 +12,7 @@ use kyc_core::VerificationStatus;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{said, CollectAny, Flow, OrNothing, Step, StepHeading};
+use super::{note, said, CollectAny, Flow, OrNothing, Step, StepHeading};
 use crate::api::RelayClient;
 use crate::events::Events;
 use crate::handoff::phone_link;
@@ -141,7 +141,7 @@ pub(super) fn HandoffStep(
     view! {
         <section class="kyc-step kyc-handoff">
             <StepHeading text=i18n.t("handoff.heading") />
-            <p class="kyc-note">{i18n.t("handoff.intro")}</p>
+            {note(i18n.t("handoff.intro"))}
             {move || match said(link.get()) {
                 Some(url) => {
                     view! {
@@ -159,7 +159,7 @@ pub(super) fn HandoffStep(
                 None => {
                     error
                         .with(String::is_empty)
-                        .then(|| view! { <p class="kyc-note">{i18n.t("handoff.preparing")}</p> })
+                        .then(|| note(i18n.t("handoff.preparing")))
                         .or_nothing()
                 }
             }}
@@ -171,7 +171,7 @@ pub(super) fn HandoffStep(
             >
                 {i18n.t("handoff.copy")}
             </button>
-            <p class="kyc-note">{i18n.t("handoff.private")}</p>
+            {note(i18n.t("handoff.private"))}
             {move || {
                 said(error.get())
                     .map(|message| {

@@ -522,6 +522,12 @@ impl<V: IntoAny> OrNothing for Option<V> {
     }
 }
 
+/// A note: a paragraph of secondary text. One function for every note of every step, where a
+/// note written out in each step's view built its paragraph in code of its own.
+fn note(text: String) -> AnyView {
+    view! { <p class="kyc-note">{text}</p> }.into_any()
+}
+
 /// A step's heading; it takes the focus when the user arrives at the step, so keyboard and
 /// screen-reader users start reading at the new step.
 #[component]

@@ -5,7 +5,7 @@ use kyc_core::{QualityIssue, Slot};
 use leptos::prelude::*;
 
 use super::captures::Shot;
-use super::{BackButton, CollectAny, Flow, OrNothing, Step, StepHeading};
+use super::{note, BackButton, CollectAny, Flow, OrNothing, Step, StepHeading};
 use crate::i18n::I18n;
 use crate::messages;
 
@@ -20,7 +20,7 @@ pub(super) fn ReviewStep() -> impl IntoView {
     view! {
         <section class="kyc-step">
             <StepHeading text=i18n.t("review.heading") />
-            <p class="kyc-note">{i18n.t("review.intro")}</p>
+            {note(i18n.t("review.intro"))}
             <ul class="kyc-review">
                 {slots
                     .into_iter()

@@ -10,7 +10,7 @@ use kyc_core::Slot;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{said, CollectAny, Flow, OrNothing, Step, StepHeading};
+use super::{note, said, CollectAny, Flow, OrNothing, Step, StepHeading};
 use crate::api::RelayClient;
 use crate::events::Events;
 use crate::i18n::I18n;
@@ -149,7 +149,7 @@ pub(super) fn SendStep(
                     })
                     .collect_any()}
             </ul>
-            {move || submitting.get().then(|| view! { <p class="kyc-note">{i18n.t("send.submitting")}</p> }).or_nothing()}
+            {move || submitting.get().then(|| note(i18n.t("send.submitting"))).or_nothing()}
             {move || {
                 said(error.get())
                     .map(|message| {
