@@ -110,8 +110,10 @@ use crate::Fail;
 /// `String`s: 215,580 B; the signals of text that may be none (errors, the phone's link, a
 /// license's US state) as `String`s, empty for none: 214,632 B; the flow's effects of no value
 /// and the status feed's memory kept in its `Following`: 214,100 B; the flow's and the retry's
-/// flags as signals read untracked (no `StoredValue<bool>`): 213,862 B, so 213,900 B.
-pub const GZIP_LIMIT_BYTES: u64 = 213_900;
+/// flags as signals read untracked (no `StoredValue<bool>`): 213,862 B, so 213,900 B. Then a
+/// step's note drawn by one function (`note`), not a paragraph built in each view: 213,753 B,
+/// so 213,800 B.
+pub const GZIP_LIMIT_BYTES: u64 = 213_800;
 /// Issue 18's goal for the gzip total, every feature included.
 pub const GZIP_GOAL_BYTES: u64 = 120_000;
 /// The gzip bytes the first step needs (every file but the later module) that `cargo xtask
