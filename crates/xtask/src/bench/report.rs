@@ -1679,7 +1679,7 @@ fn write_run_log(md: &mut String, sections: &[Section]) {
          target/xtask/bench-webdriver-firefox/ for Firefox\nRELAY_URL=… STATIC_DIR=<a copy of \
          dist/ the relay serves> WEBDRIVER_URL=… WEBDRIVER_CAPABILITIES=… KYC_E2E_ENGINE=firefox \
          node tests/bench/startup-webdriver.mjs\ncargo run --release -p kyc-relay --example bench_relay \
-         -- --rounds 15 --sessions 200\ncargo xtask bench scaling   # section 6 alone, printed; \
+         -- --rounds 30 --sessions 200\ncargo xtask bench scaling   # section 6 alone, printed; \
          --sessions N for a shorter run\n```"
     );
 }
