@@ -483,12 +483,19 @@ mod tests {
 
     #[test]
     fn every_orientation_is_the_turns_then_the_mirror() {
+        // Small, and across the tiles' edges (16 pixels) with rows and columns left over.
+        for (width, height) in [(3, 2), (37, 21)] {
+            every_orientation_of(width, height);
+        }
+    }
+
+    fn every_orientation_of(width: u32, height: u32) {
         let stored = RgbaImage {
-            width: 3,
-            height: 2,
-            pixels: numbered(3, 2),
+            width,
+            height,
+            pixels: numbered(width, height),
         };
-        let view = RgbaView::new(3, 2, &stored.pixels).unwrap();
+        let view = RgbaView::new(width, height, &stored.pixels).unwrap();
         for quarter_turns in 0..4 {
             for mirrored in [false, true] {
                 let mut expected = stored.clone();
@@ -502,7 +509,11 @@ mod tests {
                     quarter_turns,
                     mirrored,
                 };
-                assert_eq!(view.oriented(orientation), expected, "{orientation:?}");
+                assert_eq!(
+                    view.oriented(orientation),
+                    expected,
+                    "{width}x{height} {orientation:?}"
+                );
             }
         }
     }
