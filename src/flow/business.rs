@@ -320,7 +320,6 @@ pub(super) fn BusinessStep(
                 </ul>
                 {if full {
                     note(i18n.fill("business.owners_full", &[("max", &i18n.number(view.max_owners as u64))]))
-                        .into_any()
                 } else {
                     view! {
                         <form class="kyc-field kyc-add-owner" on:submit=add_owner>

@@ -392,8 +392,8 @@ fn write_payload(md: &mut String, report: &Report) {
          code both reach is in the first), and lowered as the framework's code shipped for \
          fewer kinds of signals, signal values, effects, element references, attribute \
          values, contexts, lists, optional views and optional texts (14.5 KB) and as every \
-         step's note came to be drawn by one function (0.1 KB); each step's before and after is in the limits' comments \
-         (`crates/xtask/src/bench/payload.rs`).\n",
+         step's note came to be drawn by one function (0.1 KB); each step's before and after \
+         is in the limits' comments (`crates/xtask/src/bench/payload.rs`).\n",
         kb(raw),
         kb(gzip),
         kb(brotli),
