@@ -522,8 +522,9 @@ impl<V: IntoAny> OrNothing for Option<V> {
     }
 }
 
-/// A note: a paragraph of secondary text. One function for every note of every step, where a
-/// note written out in each step's view built its paragraph in code of its own.
+/// A note: a paragraph of secondary text. One function for every note whose text is known when
+/// it is drawn, where a note written out in each step's view built its paragraph in code of its
+/// own (the business step's intro follows the company's name as it loads: its own paragraph).
 fn note(text: String) -> AnyView {
     view! { <p class="kyc-note">{text}</p> }.into_any()
 }
