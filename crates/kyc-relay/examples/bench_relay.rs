@@ -370,17 +370,26 @@ async fn direct_put(
     }
 }
 
-/// Deletes the objects the storage holds (its files under `root`; the directories stay).
+/// Deletes the objects the storage holds (its files under `root`; the directories stay). A
+/// file it cannot delete is named on stderr: left there, it would slow the later rounds again.
 fn forget_stored(root: &std::path::Path) {
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return;
+    let entries = match std::fs::read_dir(root) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return,
+        Err(err) => return eprintln!("bench_relay: cannot list {root:?}: {err}"),
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        match entry.file_type() {
-            Ok(kind) if kind.is_dir() => forget_stored(&path),
-            Ok(_) => drop(std::fs::remove_file(&path)),
-            Err(_) => {}
+        let removed = match entry.file_type() {
+            Ok(kind) if kind.is_dir() => {
+                forget_stored(&path);
+                Ok(())
+            }
+            Ok(_) => std::fs::remove_file(&path),
+            Err(err) => Err(err),
+        };
+        if let Err(err) = removed {
+            eprintln!("bench_relay: cannot delete the stored {path:?}: {err}");
         }
     }
 }
